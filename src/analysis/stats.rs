@@ -1,0 +1,137 @@
+//! Descriptive statistics of PSA samples: means with Monte Carlo standard errors, percentiles, shares.
+
+use serde::Serialize;
+
+/// Mean, Monte Carlo standard error and percentiles of a sample.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Summary {
+    pub mean: f64,
+    /// Standard error of the mean: sd / √n (0 for a sample of one).
+    pub se: f64,
+    pub p2_5: f64,
+    pub p50: f64,
+    pub p97_5: f64,
+}
+
+impl Summary {
+    /// Summarises a sample (must be non-empty).
+    pub fn of(values: &[f64]) -> Self {
+        let sorted = Sorted::new(values);
+        Summary { mean: mean(values), se: standard_error(values), p2_5: sorted.quantile(0.025), p50: sorted.quantile(0.5), p97_5: sorted.quantile(0.975) }
+    }
+}
+
+/// A sorted copy of a sample, for percentiles.
+pub struct Sorted(Vec<f64>);
+
+impl Sorted {
+    /// Sorts a copy (total order, so NaN cannot panic the sort).
+    pub fn new(values: &[f64]) -> Self {
+        let mut v = values.to_vec();
+        v.sort_by(f64::total_cmp);
+        Sorted(v)
+    }
+
+    /// The p-quantile by linear interpolation between order statistics (R's type 7, numpy's default).
+    pub fn quantile(&self, p: f64) -> f64 {
+        quantile_sorted(&self.0, p)
+    }
+}
+
+/// The p-quantile of sorted data by linear interpolation (type 7).
+pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
+    match sorted.len() {
+        0 => f64::NAN,
+        1 => sorted[0],
+        n => {
+            let h = (n - 1) as f64 * p.clamp(0.0, 1.0);
+            let lo = h.floor() as usize;
+            let hi = (lo + 1).min(n - 1);
+            sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+        }
+    }
+}
+
+/// Arithmetic mean, summed in index order (deterministic).
+pub fn mean(values: &[f64]) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+/// Standard error of the mean (sample sd with n − 1, over √n).
+pub fn standard_error(values: &[f64]) -> f64 {
+    let n = values.len();
+    if n < 2 {
+        return 0.0;
+    }
+    let m = mean(values);
+    let var = values.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (n - 1) as f64;
+    (var / n as f64).sqrt()
+}
+
+/// Share of values satisfying a condition.
+pub fn share(values: &[f64], condition: impl Fn(f64) -> bool) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.iter().filter(|&&v| condition(v)).count() as f64 / values.len() as f64
+}
+
+/// Money for people: "£1,234", "−£56", "£1.2m".
+pub fn money(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let sign = if v < 0.0 { "−" } else { "" };
+    let a = v.abs();
+    if a >= 10_000_000.0 {
+        format!("{sign}£{:.1}m", a / 1e6)
+    } else if a >= 100.0 {
+        format!("{sign}£{}", thousands(a.round() as u64))
+    } else {
+        format!("{sign}£{a:.2}")
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_interpolate_like_r_type_7() {
+        // R: quantile(c(1, 2, 3, 4), c(0.025, 0.5, 0.975)) = 1.075, 2.5, 3.925
+        let s = Sorted::new(&[4.0, 1.0, 3.0, 2.0]);
+        assert!((s.quantile(0.025) - 1.075).abs() < 1e-12);
+        assert_eq!(s.quantile(0.5), 2.5);
+        assert!((s.quantile(0.975) - 3.925).abs() < 1e-12);
+    }
+
+    #[test]
+    fn standard_error_by_hand() {
+        // values 1..=4: mean 2.5, sample variance 5/3, se = sqrt(5/3/4)
+        assert!((standard_error(&[1.0, 2.0, 3.0, 4.0]) - (5.0f64 / 12.0).sqrt()).abs() < 1e-15);
+        assert_eq!(standard_error(&[7.0]), 0.0);
+    }
+
+    #[test]
+    fn money_is_readable() {
+        assert_eq!(money(1234.4), "£1,234");
+        assert_eq!(money(-56.0), "−£56.00");
+        assert_eq!(money(12_345_678.0), "£12.3m");
+        assert_eq!(money(1_000_000.0), "£1,000,000");
+    }
+}

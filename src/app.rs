@@ -1,0 +1,110 @@
+//! The commands behind the command-line program, as library functions: load, override, run, analyse and write.
+
+use crate::analysis::{analyse, Analysis};
+use crate::engine::{self, Progress, Results};
+use crate::error::{Error, InputError, RunError};
+use crate::model::{load_scenario, Loaded};
+use crate::report::{self, Provenance, RunDir, Timing};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Options of `carecast run` that override the scenario file.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub iterations: Option<u64>,
+    pub seed: Option<u64>,
+    /// Base output directory (default `output`).
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: rayon's choice, RAYON_NUM_THREADS or all cores).
+    pub threads: Option<usize>,
+    /// The command line, recorded in the provenance.
+    pub command: String,
+}
+
+/// A finished run.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub loaded: Loaded,
+    pub results: Results,
+    pub analysis: Analysis,
+    pub dir: PathBuf,
+    pub timing: Timing,
+}
+
+/// Loads and checks a scenario, applying command-line overrides.
+pub fn load(path: &Path, options: &RunOptions) -> Result<Loaded, InputError> {
+    let mut loaded = load_scenario(path)?;
+    if let Some(n) = options.iterations {
+        if n == 0 || n > crate::model::MAX_ITERATIONS as u64 {
+            return Err(InputError::usage("--iterations", format!("must be from 1 to {}, not {n}", crate::model::MAX_ITERATIONS)));
+        }
+        loaded.model.settings.iterations = n as usize;
+    }
+    if let Some(seed) = options.seed {
+        loaded.model.settings.seed = seed;
+    }
+    check_memory(&loaded)?;
+    Ok(loaded)
+}
+
+/// Refuses runs whose result arrays would not fit in memory, saying how much they would need.
+fn check_memory(loaded: &Loaded) -> Result<(), InputError> {
+    let bytes = engine::memory_estimate(&loaded.model);
+    const LIMIT: u64 = 16 << 30;
+    if bytes > LIMIT {
+        return Err(InputError::file(&loaded.path, format!(
+            "{} iterations of this model would need about {:.1} GiB for per-iteration results, more than the {} GiB carecast allows; use fewer iterations",
+            loaded.model.settings.iterations,
+            bytes as f64 / (1u64 << 30) as f64,
+            LIMIT >> 30
+        )));
+    }
+    Ok(())
+}
+
+/// Runs a scenario end to end and writes its run directory.
+pub fn run(path: &Path, options: &RunOptions, progress: Option<&Progress>) -> Result<RunOutcome, Error> {
+    let started = Instant::now();
+    let started_utc = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let loaded = load(path, options)?;
+    let model = &loaded.model;
+    let base = options.out.clone().unwrap_or_else(|| PathBuf::from("output"));
+    let run_dir = RunDir::create(&base, &model.meta.name, model.settings.seed)?;
+
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(options.threads.unwrap_or(0)).build().map_err(|e| RunError { message: format!("cannot start worker threads: {e}") })?;
+    let threads = pool.current_num_threads();
+    let sim_start = Instant::now();
+    let results = match pool.install(|| engine::run(model, progress)) {
+        Ok(r) => r,
+        Err(e) => {
+            run_dir.abandon();
+            return Err(e.into());
+        }
+    };
+    let simulation_seconds = sim_start.elapsed().as_secs_f64();
+    let analysis = analyse(model, &results);
+    let provenance = Provenance {
+        program: "carecast".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        scenario_file: loaded.path.display().to_string(),
+        scenario_sha256: loaded.sha256.clone(),
+        seed: model.settings.seed,
+        iterations: model.settings.iterations,
+        mode: model.settings.mode,
+        command: reproduce_command(&loaded, options),
+    };
+    let mut timing = Timing { started_utc, wall_seconds: 0.0, simulation_seconds, threads };
+    timing.wall_seconds = started.elapsed().as_secs_f64();
+    if let Err(e) = report::write_outputs(run_dir.path(), &loaded, &results, &analysis, &provenance, &timing) {
+        run_dir.abandon();
+        return Err(e.into());
+    }
+    let dir = run_dir.finish()?;
+    Ok(RunOutcome { loaded, results, analysis, dir, timing })
+}
+
+/// The command line that reproduces a run exactly (the seed and iterations spelled out).
+fn reproduce_command(loaded: &Loaded, options: &RunOptions) -> String {
+    let _ = options;
+    format!("carecast run {} --seed {} --iterations {}", loaded.path.display(), loaded.model.settings.seed, loaded.model.settings.iterations)
+}

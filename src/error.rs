@@ -1,0 +1,203 @@
+//! Errors that carecast reports to its users: bad input (exit code 2) and failed runs (exit code 1).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A problem with the user's input, located in a file where possible.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputError {
+    /// The file that holds the problem.
+    pub file: PathBuf,
+    /// 1-based line, or 0 where no position is known.
+    pub line: usize,
+    /// 1-based column (in characters), or 0 where no position is known.
+    pub column: usize,
+    /// The field at fault, as a dotted path (e.g. `parameters.p_admit.sd`).
+    pub field: String,
+    /// What is wrong and what was expected, in full sentences.
+    pub message: String,
+    /// The offending source line with a caret under the position.
+    pub snippet: Option<String>,
+}
+
+impl InputError {
+    /// An error about a whole file (unreadable, missing), with no position.
+    pub fn file(file: &Path, message: impl Into<String>) -> Self {
+        InputError {
+            file: file.to_path_buf(),
+            line: 0,
+            column: 0,
+            field: String::new(),
+            message: message.into(),
+            snippet: None,
+        }
+    }
+
+    /// An error at a byte span of the file's text.
+    pub fn at(file: &Path, source: &str, span: std::ops::Range<usize>, field: impl Into<String>, message: impl Into<String>) -> Self {
+        let (line, column) = line_column(source, span.start);
+        let snippet = render_snippet(source, span);
+        InputError {
+            file: file.to_path_buf(),
+            line,
+            column,
+            field: field.into(),
+            message: message.into(),
+            snippet,
+        }
+    }
+
+    /// An error with no position in any file (a command-line option, say).
+    pub fn usage(field: impl Into<String>, message: impl Into<String>) -> Self {
+        InputError {
+            file: PathBuf::new(),
+            line: 0,
+            column: 0,
+            field: field.into(),
+            message: message.into(),
+            snippet: None,
+        }
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = self.file.display().to_string();
+        match (file.is_empty(), self.line) {
+            (true, _) => write!(f, "error")?,
+            (false, 0) => write!(f, "error: {file}")?,
+            (false, line) => write!(f, "error: {file}:{line}:{}", self.column)?,
+        }
+        if !self.field.is_empty() {
+            write!(f, ": field `{}`", self.field)?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(snippet) = &self.snippet {
+            write!(f, "\n{snippet}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// 1-based line and column (counted in characters) of a byte offset.
+pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
+    let offset = floor_char_boundary(source, offset.min(source.len()));
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = source[line_start..offset].chars().count() + 1;
+    (line, column)
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The source line holding `span.start`, with carets under the span (clipped to that line).
+fn render_snippet(source: &str, span: std::ops::Range<usize>) -> Option<String> {
+    if source.is_empty() {
+        return None;
+    }
+    let start = floor_char_boundary(source, span.start.min(source.len()));
+    let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = source[start..].find('\n').map_or(source.len(), |i| start + i);
+    let text = source[line_start..line_end].trim_end_matches('\r');
+    let (line, column) = line_column(source, start);
+    let end = floor_char_boundary(source, span.end.clamp(start, line_end));
+    let width = source[start..end].chars().count().max(1);
+    let gutter = line.to_string().len();
+    Some(format!(
+        "{:gutter$} |\n{line} | {text}\n{:gutter$} | {}{}",
+        "",
+        "",
+        " ".repeat(column - 1),
+        "^".repeat(width)
+    ))
+}
+
+/// A run that started but could not finish (a non-finite result, an output directory that cannot be written...).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunError {
+    /// What went wrong, in full sentences.
+    pub message: String,
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}", self.message)
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// Any error carecast reports; the variant decides the exit code.
+#[derive(Debug)]
+pub enum Error {
+    /// Bad input or usage: exit code 2.
+    Input(InputError),
+    /// A run that failed: exit code 1.
+    Run(RunError),
+}
+
+impl Error {
+    /// The process exit code for this error: 2 for bad input, 1 for a failed run.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Input(_) => 2,
+            Error::Run(_) => 1,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Input(e) => e.fmt(f),
+            Error::Run(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<InputError> for Error {
+    fn from(e: InputError) -> Self {
+        Error::Input(e)
+    }
+}
+
+impl From<RunError> for Error {
+    fn from(e: RunError) -> Self {
+        Error::Run(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters_not_bytes() {
+        let src = "a = 1\nname = \"£x\" # here\n";
+        // byte offset of 'x': line 2 starts at 6; "name = \"" is 8 bytes, '£' is 2 bytes
+        let x = src.find('x').unwrap();
+        assert_eq!(line_column(src, x), (2, 10));
+        assert_eq!(line_column(src, 0), (1, 1));
+    }
+
+    #[test]
+    fn display_names_file_line_column_and_field() {
+        let src = "[settings]\niterations = 0\n";
+        let span = src.find('0').unwrap()..src.find('0').unwrap() + 1;
+        let e = InputError::at(Path::new("s.toml"), src, span, "settings.iterations", "must be at least 1");
+        let text = e.to_string();
+        assert!(text.starts_with("error: s.toml:2:14: field `settings.iterations`: must be at least 1"), "{text}");
+        assert!(text.contains("2 | iterations = 0"), "{text}");
+        assert!(text.contains("|              ^"), "{text}");
+    }
+}

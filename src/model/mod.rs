@@ -1,0 +1,308 @@
+//! The compiled model: everything the simulation needs, as index arrays and compiled programs (no strings on the hot path).
+
+mod compile;
+pub mod kernel;
+
+pub use compile::{compile, load_scenario, Loaded, MAX_COHORT, MAX_CYCLES, MAX_ITERATIONS, MAX_STATES};
+
+use crate::dist::{Dirichlet, Distribution, Sampler};
+use crate::expr::Program;
+use crate::schedule::{Accrual, CycleLength, DiscountSchedule, Discounting};
+use serde::Serialize;
+
+/// Who pays a cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Payer {
+    Council,
+    Nhs,
+    Person,
+}
+
+impl Payer {
+    /// All payers in column order.
+    pub const ALL: [Payer; 3] = [Payer::Council, Payer::Nhs, Payer::Person];
+
+    /// The name as written in scenarios and outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Payer::Council => "council",
+            Payer::Nhs => "nhs",
+            Payer::Person => "person",
+        }
+    }
+
+    /// Parses a scenario's payer name.
+    pub fn parse(text: &str) -> Option<Self> {
+        Payer::ALL.into_iter().find(|p| p.name() == text)
+    }
+
+    /// Position in [`Payer::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The layout of the value columns every arm accumulates: costs by kind and payer, then outcomes.
+///
+/// Columns 0–2 are downstream care costs by payer, 3–5 the cashable part of them, 6–8 intervention spend, 9.. outcomes.
+pub mod columns {
+    use super::Payer;
+    /// Number of cost columns before the outcomes.
+    pub const COST_COLUMNS: usize = 9;
+    /// Downstream (care) cost column of a payer.
+    pub fn care(p: Payer) -> usize {
+        p.index()
+    }
+    /// Cashable part of the downstream cost of a payer.
+    pub fn cashable(p: Payer) -> usize {
+        3 + p.index()
+    }
+    /// Intervention spend column of a payer.
+    pub fn spend(p: Payer) -> usize {
+        6 + p.index()
+    }
+    /// Column of outcome number `i`.
+    pub fn outcome(i: usize) -> usize {
+        COST_COLUMNS + i
+    }
+}
+
+/// Expected-value cohort trace or exact stochastic finite cohort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// State occupancy fractions (the standard PSA Markov trace).
+    Cohort,
+    /// A finite cohort simulated exactly: multinomial draws on state counts each cycle.
+    Individual,
+}
+
+/// Simulation settings after validation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Settings {
+    pub horizon_years: usize,
+    pub cycle: CycleLength,
+    pub iterations: usize,
+    pub seed: u64,
+    pub mode: Mode,
+    pub accrual: Accrual,
+    pub discounting: Discounting,
+    pub discount_costs: DiscountSchedule,
+    pub discount_outcomes: DiscountSchedule,
+    /// Willingness-to-pay values (£ per unit of the primary outcome).
+    pub wtp: Vec<f64>,
+    /// The λ at which headline INMB and probabilities are reported.
+    pub threshold: f64,
+    /// Index of the primary outcome (ICER denominator), if the model has outcomes.
+    pub primary_outcome: Option<usize>,
+    /// Population for population EVPI, if given.
+    pub population: Option<f64>,
+}
+
+impl Settings {
+    /// Total number of cycles in the horizon.
+    pub fn cycles(&self) -> usize {
+        self.horizon_years * self.cycle.per_year()
+    }
+}
+
+/// Descriptive metadata of a scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct Meta {
+    pub name: String,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub currency: String,
+    pub price_year: Option<i64>,
+    /// Source key and citation, in key order.
+    pub sources: Vec<(String, String)>,
+}
+
+/// A state of the model.
+#[derive(Debug, Clone, Serialize)]
+pub struct StateInfo {
+    pub name: String,
+    pub label: String,
+    pub dead: bool,
+}
+
+/// An arm: usual care or an intervention.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArmInfo {
+    pub name: String,
+    pub label: String,
+    /// The arm this one is compared with (None for the comparator itself).
+    pub comparator: Option<usize>,
+}
+
+/// A subgroup (client group) with its share of the cohort.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubgroupInfo {
+    pub name: String,
+    pub label: String,
+    pub share: f64,
+}
+
+/// How a parameter is specified, for reports.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ParameterSpec {
+    Fixed { value: f64 },
+    Distribution { distribution: String, mean: f64, low95: f64, high95: f64 },
+    DirichletComponent { alpha: Vec<f64>, component: usize, mean: f64, low95: f64, high95: f64 },
+    Expression { expression: String },
+}
+
+/// A parameter as declared in one scope (the base model, an arm, or a subgroup).
+#[derive(Debug, Clone, Serialize)]
+pub struct ParameterInfo {
+    pub name: String,
+    /// `base`, `arm:<name>` or `subgroup:<name>`.
+    pub scope: String,
+    pub spec: ParameterSpec,
+    pub source: Option<String>,
+    pub unit: Option<String>,
+    pub note: Option<String>,
+    /// The draw slot of a sampled parameter.
+    #[serde(skip)]
+    pub draw_slot: Option<usize>,
+}
+
+/// One sampled quantity: a univariate draw into one slot, or a Dirichlet draw into consecutive slots.
+#[derive(Debug, Clone)]
+pub enum Draw {
+    One { slot: usize, sampler: Sampler, distribution: Distribution },
+    Dirichlet { first_slot: usize, dirichlet: Dirichlet },
+}
+
+/// Where a transition probability comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ProbSource {
+    /// A computed slot of the context.
+    Slot(usize),
+    /// One minus the other entries of its row.
+    Remainder,
+}
+
+/// A row of transition probabilities out of one state.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub from: usize,
+    /// Destination states and probability sources; at most one is the remainder.
+    pub entries: Vec<(usize, ProbSource)>,
+}
+
+/// A value accrued per cycle while in a state: `slot value × factor` into a column.
+#[derive(Debug, Clone, Copy)]
+pub struct Flow {
+    pub state: usize,
+    pub column: usize,
+    pub slot: usize,
+    /// Unit conversion to "per cycle" times the cashable share where relevant.
+    pub factor: f64,
+}
+
+/// A cost paid once per person at entry.
+#[derive(Debug, Clone, Copy)]
+pub struct OneOff {
+    pub column: usize,
+    pub slot: usize,
+}
+
+/// Everything needed to simulate one arm for one subgroup: its compiled programs and the model structure.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub arm: usize,
+    pub subgroup: usize,
+    /// Length of this context's slot vector.
+    pub n_slots: usize,
+    /// Programs evaluated once per iteration, in dependency order.
+    pub static_programs: Vec<(usize, Program)>,
+    /// Programs evaluated at every cycle boundary (they read time), in dependency order.
+    pub dynamic_programs: Vec<(usize, Program)>,
+    /// Whether any transition probability changes with time.
+    pub dynamic_transitions: bool,
+    pub start: Row,
+    pub rows: Vec<Row>,
+    pub flows: Vec<Flow>,
+    pub one_offs: Vec<OneOff>,
+    /// Human-readable name of each slot (for error messages).
+    pub slot_names: Vec<String>,
+}
+
+/// A programme-level cost of an arm (set-up or annual running cost), evaluated once per iteration.
+#[derive(Debug, Clone)]
+pub struct ProgrammeCost {
+    pub name: String,
+    pub column: usize,
+    /// Program evaluated in the arm's programme context.
+    pub slot: usize,
+    pub kind: ProgrammeKind,
+}
+
+/// When a programme cost is paid.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ProgrammeKind {
+    /// Once, at the start of the programme.
+    Setup,
+    /// Per year from `from_year` to `to_year`, paid at the start of each cycle; with `capacity`, per block of that
+    /// many people in the served states.
+    Annual { from_year: f64, to_year: f64, capacity: Option<f64> },
+}
+
+/// Entry of people in one year of the programme.
+#[derive(Debug, Clone)]
+pub struct Wave {
+    /// The programme year (0-based) in which these people enter.
+    pub entry_year: usize,
+    pub share: f64,
+    /// Cycles simulated for them (to the end of the horizon).
+    pub cycles: usize,
+    /// For each boundary k (0..=cycles), the (calendar year, cost weight, outcome weight) entries it contributes to:
+    /// accrual weight × discount factor at the boundary's calendar time.
+    pub boundary_weights: Vec<Vec<(usize, f64, f64)>>,
+    /// Discount factor for costs at entry (one-off costs).
+    pub entry_cost_factor: f64,
+}
+
+/// A scenario compiled for simulation.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub meta: Meta,
+    pub settings: Settings,
+    pub states: Vec<StateInfo>,
+    pub outcomes: Vec<String>,
+    pub arms: Vec<ArmInfo>,
+    pub subgroups: Vec<SubgroupInfo>,
+    pub parameters: Vec<ParameterInfo>,
+    pub draws: Vec<Draw>,
+    /// Number of draw slots (the first slots of every context).
+    pub n_draws: usize,
+    /// Contexts in arm-major order: index = arm × subgroups + subgroup.
+    pub contexts: Vec<Context>,
+    /// Per arm: a context with the arm's overrides but no subgroup's, for programme costs.
+    pub programme_contexts: Vec<Context>,
+    pub programme_costs: Vec<Vec<ProgrammeCost>>,
+    /// Per arm: the states whose occupants count towards programme capacity.
+    pub served_states: Vec<Vec<usize>>,
+    pub waves: Vec<Wave>,
+    pub cohort_size: u64,
+    /// Whether any cost line has a cashable share below 1 (otherwise cashable = all care costs).
+    pub has_noncashable: bool,
+}
+
+/// Index of the first time slot: slots `n_draws`, `+1`, `+2` hold cycle, t and calendar_t.
+pub const TIME_NAMES: [&str; 3] = ["cycle", "t", "calendar_t"];
+
+impl Model {
+    /// Number of value columns per arm.
+    pub fn n_columns(&self) -> usize {
+        columns::COST_COLUMNS + self.outcomes.len()
+    }
+
+    /// The context of an arm and subgroup.
+    pub fn context(&self, arm: usize, subgroup: usize) -> &Context {
+        &self.contexts[arm * self.subgroups.len() + subgroup]
+    }
+}

@@ -1,0 +1,219 @@
+//! Writing a run's outputs: the run directory (written whole, then renamed into place), CSV and JSON files, and the
+//! terminal summary.
+
+pub mod terminal;
+
+use crate::analysis::Analysis;
+use crate::engine::Results;
+use crate::error::RunError;
+use crate::model::{columns, Loaded, Model, Payer};
+use serde::Serialize;
+use std::fs;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Where a run came from and how it ran; written into summary.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct Provenance {
+    pub program: String,
+    pub version: String,
+    pub scenario_file: String,
+    pub scenario_sha256: String,
+    pub seed: u64,
+    pub iterations: usize,
+    pub mode: crate::model::Mode,
+    /// The command that reproduces this run.
+    pub command: String,
+}
+
+/// Facts about this particular execution that legitimately differ between identical runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Timing {
+    pub started_utc: String,
+    pub wall_seconds: f64,
+    pub simulation_seconds: f64,
+    pub threads: usize,
+}
+
+/// The settings as they appear in summary.json (every convention spelled out, none silent).
+#[derive(Debug, Serialize)]
+struct SettingsEcho<'a> {
+    horizon_years: usize,
+    cycle: crate::schedule::CycleLength,
+    cycles: usize,
+    accrual: &'static str,
+    discounting: crate::schedule::Discounting,
+    discount_costs: String,
+    discount_outcomes: String,
+    cohort_size: u64,
+    threshold: f64,
+    wtp_points: usize,
+    primary_outcome: Option<&'a str>,
+    per_year_percentiles_from_iterations: usize,
+}
+
+#[derive(Serialize)]
+struct SummaryFile<'a> {
+    provenance: &'a Provenance,
+    scenario: &'a crate::model::Meta,
+    settings: SettingsEcho<'a>,
+    states: &'a [crate::model::StateInfo],
+    arms: &'a [crate::model::ArmInfo],
+    subgroups: &'a [crate::model::SubgroupInfo],
+    parameters: &'a [crate::model::ParameterInfo],
+    results: &'a Analysis,
+    /// Kept apart so that everything above is byte-identical for the same scenario and seed.
+    timing: &'a Timing,
+}
+
+/// Creates `base/<scenario>/<run-id>` by writing into a hidden temporary directory and renaming it when complete.
+pub struct RunDir {
+    temp: PathBuf,
+    final_dir: PathBuf,
+}
+
+impl RunDir {
+    /// Prepares a new, never-used run directory name under `base/<scenario name>/`.
+    pub fn create(base: &Path, scenario: &str, seed: u64) -> Result<Self, RunError> {
+        let parent = base.join(scenario);
+        fs::create_dir_all(&parent).map_err(|e| RunError { message: format!("cannot create the output directory {}: {e}", parent.display()) })?;
+        let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string().replace(':', "").replace('Z', "");
+        let id = format!("{stamp}-seed{seed}");
+        let temp = parent.join(format!(".incomplete-{id}-{}", std::process::id()));
+        fs::create_dir(&temp).map_err(|e| RunError { message: format!("cannot create the run directory {}: {e}", temp.display()) })?;
+        Ok(RunDir { temp, final_dir: parent.join(id) })
+    }
+
+    /// The directory to write into while the run is incomplete.
+    pub fn path(&self) -> &Path {
+        &self.temp
+    }
+
+    /// Renames the finished directory into place, adding -2, -3... if the name is taken: a run never overwrites another.
+    pub fn finish(self) -> Result<PathBuf, RunError> {
+        let mut target = self.final_dir.clone();
+        for n in 2.. {
+            if !target.exists() {
+                break;
+            }
+            target = PathBuf::from(format!("{}-{n}", self.final_dir.display()));
+        }
+        fs::rename(&self.temp, &target).map_err(|e| RunError { message: format!("cannot move the finished run into {}: {e}", target.display()) })?;
+        Ok(target)
+    }
+
+    /// Removes the incomplete directory (after a failure).
+    pub fn abandon(self) {
+        let _ = fs::remove_dir_all(&self.temp);
+    }
+}
+
+fn io_error(path: &Path, e: impl std::fmt::Display) -> RunError {
+    RunError { message: format!("cannot write {}: {e}", path.display()) }
+}
+
+/// Writes summary.json, iterations.csv and per_year.csv into `dir`.
+pub fn write_outputs(dir: &Path, loaded: &Loaded, results: &Results, analysis: &Analysis, provenance: &Provenance, timing: &Timing) -> Result<(), RunError> {
+    let model = &loaded.model;
+    let s = &model.settings;
+    let summary = SummaryFile {
+        provenance,
+        scenario: &model.meta,
+        settings: SettingsEcho {
+            horizon_years: s.horizon_years,
+            cycle: s.cycle,
+            cycles: s.cycles(),
+            accrual: s.accrual.name(),
+            discounting: s.discounting,
+            discount_costs: s.discount_costs.describe(),
+            discount_outcomes: s.discount_outcomes.describe(),
+            cohort_size: model.cohort_size,
+            threshold: s.threshold,
+            wtp_points: s.wtp.len(),
+            primary_outcome: s.primary_outcome.map(|o| model.outcomes[o].as_str()),
+            per_year_percentiles_from_iterations: results.yearly_sample_size(),
+        },
+        states: &model.states,
+        arms: &model.arms,
+        subgroups: &model.subgroups,
+        parameters: &model.parameters,
+        results: analysis,
+        timing,
+    };
+    let path = dir.join("summary.json");
+    let text = serde_json::to_string_pretty(&summary).map_err(|e| io_error(&path, e))?;
+    fs::write(&path, text + "\n").map_err(|e| io_error(&path, e))?;
+    write_iterations(&dir.join("iterations.csv"), model, results)?;
+    write_per_year(&dir.join("per_year.csv"), model, results)?;
+    Ok(())
+}
+
+/// Names of the value columns as used in CSV headers.
+pub fn column_headers(model: &Model) -> Vec<String> {
+    let mut h = Vec::new();
+    for kind in ["care", "cashable_care", "spend"] {
+        for p in Payer::ALL {
+            h.push(format!("{kind}_{}", p.name()));
+        }
+    }
+    h.extend(model.outcomes.iter().cloned());
+    h
+}
+
+fn write_iterations(path: &Path, model: &Model, results: &Results) -> Result<(), RunError> {
+    let file = fs::File::create(path).map_err(|e| io_error(path, e))?;
+    let mut w = csv::Writer::from_writer(BufWriter::new(file));
+    let mut header = vec!["iteration".to_string(), "arm".to_string()];
+    header.extend(column_headers(model));
+    header.push("cost_total".to_string());
+    w.write_record(&header).map_err(|e| io_error(path, e))?;
+    let mut record = Vec::with_capacity(header.len());
+    for i in 0..results.iterations() {
+        for (a, arm) in model.arms.iter().enumerate() {
+            record.clear();
+            record.push(i.to_string());
+            record.push(arm.name.clone());
+            for c in 0..model.n_columns() {
+                record.push(format_value(results.totals[[i, a, c]]));
+            }
+            record.push(format_value(results.total_cost(i, a)));
+            w.write_record(&record).map_err(|e| io_error(path, e))?;
+        }
+    }
+    w.flush().map_err(|e| io_error(path, e))
+}
+
+/// Shortest text that reads back to the same f64 (Rust's `Display` for f64 round-trips).
+fn format_value(v: f64) -> String {
+    format!("{v}")
+}
+
+fn write_per_year(path: &Path, model: &Model, results: &Results) -> Result<(), RunError> {
+    let file = fs::File::create(path).map_err(|e| io_error(path, e))?;
+    let mut w = BufWriter::new(file);
+    let err = |e: std::io::Error| io_error(path, e);
+    writeln!(w, "arm,year,measure,mean,p2_5,p50,p97_5").map_err(err)?;
+    let k = results.yearly_sample_size();
+    // Measures: total cost by payer (spend + care), spend and care in total, and each outcome.
+    let mut measures: Vec<(String, Vec<usize>)> = Payer::ALL.iter().map(|&p| (format!("cost_{}", p.name()), vec![columns::care(p), columns::spend(p)])).collect();
+    measures.push(("spend_total".into(), Payer::ALL.iter().map(|&p| columns::spend(p)).collect()));
+    measures.push(("care_total".into(), Payer::ALL.iter().map(|&p| columns::care(p)).collect()));
+    measures.push(("cost_total".into(), Payer::ALL.iter().flat_map(|&p| [columns::care(p), columns::spend(p)]).collect()));
+    for (o, name) in model.outcomes.iter().enumerate() {
+        measures.push((name.clone(), vec![columns::outcome(o)]));
+    }
+    let mut values = vec![0.0; k];
+    for (a, arm) in model.arms.iter().enumerate() {
+        for year in 0..model.settings.horizon_years {
+            for (name, cols) in &measures {
+                let mean: f64 = cols.iter().map(|&c| results.yearly_mean[[a, year, c]]).sum();
+                for (i, v) in values.iter_mut().enumerate() {
+                    *v = cols.iter().map(|&c| results.yearly_sample[[i, a, year, c]] as f64).sum();
+                }
+                let sorted = crate::analysis::stats::Sorted::new(&values);
+                writeln!(w, "{},{},{},{},{},{},{}", arm.name, year + 1, name, mean, sorted.quantile(0.025), sorted.quantile(0.5), sorted.quantile(0.975)).map_err(err)?;
+            }
+        }
+    }
+    w.flush().map_err(err)
+}

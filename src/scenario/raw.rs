@@ -1,0 +1,342 @@
+//! The scenario file exactly as written: serde structs that reject unknown keys and keep byte spans for errors.
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use serde_spanned::Spanned;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A whole scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub scenario: RawMeta,
+    #[serde(default)]
+    pub sources: BTreeMap<String, Spanned<String>>,
+    pub settings: RawSettings,
+    #[serde(default)]
+    pub parameters: BTreeMap<Spanned<String>, Spanned<RawParameter>>,
+    pub states: Vec<Spanned<RawState>>,
+    pub start: Spanned<BTreeMap<Spanned<String>, Spanned<ExprText>>>,
+    pub transitions: Spanned<BTreeMap<Spanned<String>, Spanned<BTreeMap<Spanned<String>, Spanned<ExprText>>>>>,
+    pub arms: Spanned<Vec<Spanned<RawArm>>>,
+    pub cohort: Spanned<RawCohort>,
+}
+
+/// `[scenario]`: what the scenario is, and its currency and price year.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMeta {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub price_year: Option<Spanned<i64>>,
+}
+
+/// `[settings]`: horizon, cycle, PSA size, accrual and discounting.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSettings {
+    pub horizon_years: Spanned<i64>,
+    pub cycle: Spanned<String>,
+    pub iterations: Spanned<i64>,
+    pub seed: Spanned<i64>,
+    pub mode: Spanned<String>,
+    pub accrual: Spanned<String>,
+    pub discounting: Spanned<String>,
+    pub discount_rate_costs: Spanned<RawRate>,
+    pub discount_rate_outcomes: Spanned<RawRate>,
+    #[serde(default)]
+    pub wtp: Option<Spanned<RawWtp>>,
+    #[serde(default)]
+    pub threshold: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub primary_outcome: Option<Spanned<String>>,
+    #[serde(default)]
+    pub population: Option<Spanned<f64>>,
+}
+
+/// A discount rate: a flat annual rate, a named schedule, or a list of (from year, rate) steps.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawRate {
+    Flat(f64),
+    Named(String),
+    Steps(Vec<RawRateStep>),
+}
+
+/// One step of a declining discount schedule: `rate` applies to years after `from_year`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRateStep {
+    pub from_year: f64,
+    pub rate: f64,
+}
+
+/// The willingness-to-pay grid: an explicit list or an evenly spaced range.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawWtp {
+    List(Vec<f64>),
+    Range { from: f64, to: f64, step: f64 },
+}
+
+/// A parameter: a fixed number, an expression, or a table describing a distribution or a cited expression.
+#[derive(Debug)]
+pub enum RawParameter {
+    Number(f64),
+    Expression(String),
+    Table(Box<RawParameterTable>),
+}
+
+/// The table form of a parameter. Which keys are allowed depends on `dist`; that is checked after parsing.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawParameterTable {
+    #[serde(default)]
+    pub dist: Option<Spanned<String>>,
+    #[serde(default)]
+    pub value: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub expr: Option<Spanned<String>>,
+    #[serde(default)]
+    pub mean: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub sd: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub ci95: Option<Spanned<Vec<f64>>>,
+    #[serde(default)]
+    pub low: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub high: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub min: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub mode: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub max: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub lambda: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub alpha: Option<Spanned<RawAlpha>>,
+    #[serde(default)]
+    pub beta: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub shape: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub scale: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub rate: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub meanlog: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub sdlog: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub names: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    pub source: Option<Spanned<String>>,
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// `alpha`: one number for beta, a list for Dirichlet.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawAlpha {
+    One(f64),
+    Many(Vec<f64>),
+}
+
+impl<'de> Deserialize<'de> for RawParameter {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ParameterVisitor;
+        impl<'de> Visitor<'de> for ParameterVisitor {
+            type Value = RawParameter;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number, an expression string, or a table such as { dist = \"beta\", mean = 0.3, sd = 0.05 }")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(RawParameter::Number(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(RawParameter::Number(v as f64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(RawParameter::Number(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(RawParameter::Expression(v.to_string()))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let table = RawParameterTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawParameter::Table(Box::new(table)))
+            }
+        }
+        deserializer.deserialize_any(ParameterVisitor)
+    }
+}
+
+/// A number or an expression string, as written.
+#[derive(Debug, Clone)]
+pub enum ExprText {
+    Number(f64),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for ExprText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ExprVisitor;
+        impl<'de> Visitor<'de> for ExprVisitor {
+            type Value = ExprText;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number or an expression string such as \"p_admit * rr\"")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(ExprText::Number(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(ExprText::Number(v as f64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(ExprText::Number(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(ExprText::Text(v.to_string()))
+            }
+        }
+        deserializer.deserialize_any(ExprVisitor)
+    }
+}
+
+/// A cost line of a state: an amount, or a table that also gives the cashable share.
+#[derive(Debug)]
+pub enum RawCost {
+    Amount(ExprText),
+    Table(RawCostTable),
+}
+
+/// The table form of a state cost line.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCostTable {
+    pub amount: Spanned<ExprText>,
+    #[serde(default)]
+    pub cashable: Option<Spanned<f64>>,
+}
+
+impl<'de> Deserialize<'de> for RawCost {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CostVisitor;
+        impl<'de> Visitor<'de> for CostVisitor {
+            type Value = RawCost;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number, an expression string, or a table { amount = ..., cashable = 0.5 }")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(RawCost::Amount(ExprText::Number(v as f64)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(RawCost::Amount(ExprText::Number(v as f64)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(RawCost::Amount(ExprText::Number(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(RawCost::Amount(ExprText::Text(v.to_string())))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let table = RawCostTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawCost::Table(table))
+            }
+        }
+        deserializer.deserialize_any(CostVisitor)
+    }
+}
+
+/// `[[states]]`: a health and care state with its costs by payer and outcome flows.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawState {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub per: Option<Spanned<String>>,
+    #[serde(default)]
+    pub dead: bool,
+    #[serde(default)]
+    pub costs: BTreeMap<Spanned<String>, Spanned<RawCost>>,
+    #[serde(default)]
+    pub outcomes: BTreeMap<Spanned<String>, Spanned<ExprText>>,
+}
+
+/// `[[arms]]`: usual care or an intervention.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawArm {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub compare_to: Option<Spanned<String>>,
+    #[serde(default)]
+    pub parameters: BTreeMap<Spanned<String>, Spanned<RawParameter>>,
+    #[serde(default)]
+    pub start: Option<Spanned<BTreeMap<Spanned<String>, Spanned<ExprText>>>>,
+    #[serde(default)]
+    pub transitions: BTreeMap<Spanned<String>, Spanned<BTreeMap<Spanned<String>, Spanned<ExprText>>>>,
+    #[serde(default)]
+    pub costs: Vec<Spanned<RawArmCost>>,
+}
+
+/// An intervention cost of an arm: one-off, recurring, or programme-level.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawArmCost {
+    pub name: Spanned<String>,
+    pub kind: Spanned<String>,
+    pub payer: Spanned<String>,
+    pub amount: Spanned<ExprText>,
+    #[serde(default)]
+    pub per: Option<Spanned<String>>,
+    #[serde(default)]
+    pub states: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub from_year: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub to_year: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub capacity: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub source: Option<Spanned<String>>,
+}
+
+/// `[cohort]`: size, entry over several years and subgroups.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCohort {
+    pub size: Spanned<i64>,
+    #[serde(default)]
+    pub entry: Option<Spanned<Vec<f64>>>,
+    #[serde(default)]
+    pub subgroups: Vec<Spanned<RawSubgroup>>,
+}
+
+/// `[[cohort.subgroups]]`: a client group with its share of the cohort and parameter overrides.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSubgroup {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub label: Option<String>,
+    pub share: Spanned<f64>,
+    #[serde(default)]
+    pub parameters: BTreeMap<Spanned<String>, Spanned<RawParameter>>,
+}
