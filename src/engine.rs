@@ -13,9 +13,18 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 /// Iterations per parallel task. Fixed (not derived from the thread count) so partial sums combine identically.
 pub const CHUNK: usize = 256;
 
-/// Per-year values are kept for at most this many iterations (the first ones) to bound memory; percentiles come from
-/// them, means from all iterations.
-pub const YEARLY_SAMPLE_CAP: usize = 50_000;
+/// Memory allowed for per-year values of individual iterations. They are kept for the first iterations only (at least
+/// [`YEARLY_SAMPLE_MIN`]), which bounds memory at any number of iterations; percentiles come from them, means from all.
+pub const YEARLY_SAMPLE_BYTES: usize = 256 << 20;
+
+/// The fewest iterations whose per-year values are kept (when the run has that many).
+pub const YEARLY_SAMPLE_MIN: usize = 1000;
+
+/// How many iterations' per-year values a run of `model` keeps.
+pub fn yearly_sample_size(model: &Model) -> usize {
+    let per_iteration = model.arms.len() * model.settings.horizon_years * model.n_columns() * std::mem::size_of::<f64>();
+    model.settings.iterations.min((YEARLY_SAMPLE_BYTES / per_iteration.max(1)).max(YEARLY_SAMPLE_MIN))
+}
 
 /// The outcome of a PSA run.
 #[derive(Debug, Clone)]
@@ -25,7 +34,7 @@ pub struct Results {
     /// Mean discounted value per person in each calendar year over all iterations: `[arm, year, column]`.
     pub yearly_mean: Array3<f64>,
     /// Per-year values of the first [`Results::yearly_sample_size`] iterations: `[iteration, arm, year, column]`.
-    pub yearly_sample: Array4<f32>,
+    pub yearly_sample: Array4<f64>,
     /// Per iteration and arm: the first year (1-based) in which cumulative net savings against the arm's comparator
     /// reach zero; None where that does not happen within the horizon, and for comparator arms.
     pub payback_year: Array2<Option<u16>>,
@@ -75,7 +84,7 @@ fn splitmix64(mut z: u64) -> u64 {
 /// What one chunk hands back besides the rows it wrote in place.
 struct ChunkOutput {
     yearly_sum: Vec<f64>,
-    yearly_sample: Vec<f32>,
+    yearly_sample: Vec<f64>,
     failure: Option<(usize, String)>,
 }
 
@@ -86,7 +95,7 @@ pub fn run(model: &Model, progress: Option<&Progress>) -> Result<Results, RunErr
     let n_cols = model.n_columns();
     let years = model.settings.horizon_years;
     let n_draws = model.n_draws;
-    let sample_size = n.min(YEARLY_SAMPLE_CAP);
+    let sample_size = yearly_sample_size(model);
     let per_iteration_bins = n_arms * years * n_cols;
 
     let mut totals = vec![0.0f64; n * n_arms * n_cols];
@@ -105,7 +114,12 @@ pub fn run(model: &Model, progress: Option<&Progress>) -> Result<Results, RunErr
             |ws, (chunk, ((totals, payback), draws))| {
                 let first = chunk * CHUNK;
                 let count = totals.len() / (n_arms * n_cols);
-                let mut out = ChunkOutput { yearly_sum: vec![0.0; per_iteration_bins], yearly_sample: Vec::new(), failure: None };
+                let in_sample = sample_size.saturating_sub(first).min(count);
+                let mut out = ChunkOutput {
+                    yearly_sum: if in_sample < count { vec![0.0; per_iteration_bins] } else { Vec::new() },
+                    yearly_sample: Vec::with_capacity(in_sample * per_iteration_bins),
+                    failure: None,
+                };
                 for j in 0..count {
                     if progress.is_some_and(|p| p.cancel.load(Ordering::Relaxed)) {
                         out.failure = Some((first + j, "the run was cancelled".to_string()));
@@ -119,11 +133,13 @@ pub fn run(model: &Model, progress: Option<&Progress>) -> Result<Results, RunErr
                         out.failure = Some((i, format!("arm `{}`: {}", model.arms[f.arm].name, f.message)));
                         return out;
                     }
-                    for (sum, v) in out.yearly_sum.iter_mut().zip(&ws.bins) {
-                        *sum += v;
-                    }
+                    // Iterations in the sample are kept whole; later ones only add to the per-year sums.
                     if i < sample_size {
-                        out.yearly_sample.extend(ws.bins.iter().map(|&v| v as f32));
+                        out.yearly_sample.extend_from_slice(&ws.bins);
+                    } else {
+                        for (sum, v) in out.yearly_sum.iter_mut().zip(&ws.bins) {
+                            *sum += v;
+                        }
                     }
                     for arm in 0..n_arms {
                         let bins = ws.arm_bins(arm);
@@ -160,6 +176,11 @@ pub fn run(model: &Model, progress: Option<&Progress>) -> Result<Results, RunErr
                 first_failure = Some(f);
             }
             continue;
+        }
+        for iteration in out.yearly_sample.chunks_exact(per_iteration_bins) {
+            for (s, v) in yearly_sum.iter_mut().zip(iteration) {
+                *s += v;
+            }
         }
         for (s, v) in yearly_sum.iter_mut().zip(&out.yearly_sum) {
             *s += v;
@@ -223,6 +244,6 @@ pub fn memory_estimate(model: &Model) -> u64 {
     let arms = model.arms.len() as u64;
     let cols = model.n_columns() as u64;
     let per_iteration = arms * cols * 8 + arms * 4 + model.n_draws.max(1) as u64 * 8;
-    let yearly = n.min(YEARLY_SAMPLE_CAP as u64) * arms * model.settings.horizon_years as u64 * cols * 4;
+    let yearly = yearly_sample_size(model) as u64 * arms * model.settings.horizon_years as u64 * cols * 8;
     n * per_iteration + yearly
 }

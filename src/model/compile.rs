@@ -1108,6 +1108,10 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
                 self.compile_ast(&ast, offset, field)?
             }
         };
+        // A bare name needs no program of its own: the quantity reads the name's slot directly.
+        if let Some(slot) = program.as_slot() {
+            return Ok(slot);
+        }
         Ok(self.new_slot(what.to_string(), program))
     }
 
@@ -1132,15 +1136,14 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             }
             let what = if is_start { format!("start share of {}", to.get_ref()) } else { format!("P({} → {})", states[from], to.get_ref()) };
             let slot = self.quantity(value, &efield, &what)?;
-            let program = self.programs[slot].as_ref().expect("quantity compiles a program");
-            match program.as_constant() {
+            match self.programs[slot].as_ref().and_then(Program::as_constant) {
                 Some(p) if !(0.0..=1.0).contains(&p) => {
-                    return Err(self.compiler.err(value.span(), &efield, format!("a probability must be between 0 and 1, not {p}")));
+                    return Err(self.compiler.err(value.span(), &efield, format!("a probability must be between 0 and 1, not {}", pretty(p))));
                 }
                 Some(p) => constant_sum += p,
                 None => {
                     all_constant = false;
-                    self.check_probability_support(program, value.span(), &efield)?;
+                    self.check_probability_support(slot, value.span(), &efield)?;
                 }
             }
             if is_start && self.dynamic[slot] {
@@ -1152,31 +1155,23 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             return Err(self.compiler.err(span, field, "this row is empty: give at least one destination state"));
         }
         if constant_sum > 1.0 + 1e-9 {
-            return Err(self.compiler.err(span, field, format!("the probabilities in this row sum to {constant_sum}, above 1")));
+            return Err(self.compiler.err(span, field, format!("the probabilities in this row sum to {}, above 1", pretty(constant_sum))));
         }
         if all_constant && !remainder_seen && (constant_sum - 1.0).abs() > 1e-9 {
-            return Err(self.compiler.err(span, field, format!("the probabilities in this row sum to {constant_sum}, not 1: make one entry \"remainder\" or correct them")));
+            return Err(self.compiler.err(span, field, format!("the probabilities in this row sum to {}, not 1: make one entry \"remainder\" or correct them", pretty(constant_sum))));
         }
         Ok(Row { from, entries })
     }
 
     /// A transition probability that is just a sampled parameter must come from a distribution inside [0, 1].
-    fn check_probability_support(&self, program: &Program, span: Range<usize>, field: &str) -> Result<(), InputError> {
-        if let [slot] = program.reads() {
-            if *slot < self.n_draws && program.eval(&probe_slots(self.slot_names.len(), *slot, 0.5)) == 0.5 {
-                // The program is a bare read of a draw; check its distribution's support.
-                if let Some(support) = self.compiler_support(*slot) {
-                    if support.0 < 0.0 || support.1 > 1.0 {
-                        return Err(self.compiler.err(span, field, format!("`{}` is used as a probability but its distribution can take values outside [0, 1] ({} to {}); use a beta distribution (or Dirichlet for a whole row)", self.slot_names[*slot], support.0, support.1)));
-                    }
-                }
+    fn check_probability_support(&self, slot: usize, span: Range<usize>, field: &str) -> Result<(), InputError> {
+        if slot < self.n_draws {
+            let (low, high) = self.compiler.supports.borrow()[slot];
+            if low < 0.0 || high > 1.0 {
+                return Err(self.compiler.err(span, field, format!("`{}` is used as a probability but its distribution can take values outside [0, 1] ({low} to {high}); use a beta distribution (or a Dirichlet for a whole row)", self.slot_names[slot])));
             }
         }
         Ok(())
-    }
-
-    fn compiler_support(&self, slot: usize) -> Option<(f64, f64)> {
-        self.compiler.supports.borrow().get(slot).copied()
     }
 
     /// Orders the programs by dependency and splits them into per-iteration and per-boundary lists.
@@ -1206,36 +1201,42 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
         // Slots are created after their dependencies, so slot order is a dependency order.
         let mut static_programs = Vec::new();
         let mut dynamic_programs = Vec::new();
+        let mut constants = Vec::new();
         for (slot, program) in self.programs.into_iter().enumerate() {
             if let (Some(p), true) = (program, needed[slot]) {
-                if self.dynamic[slot] {
+                if let Some(value) = p.as_constant() {
+                    constants.push((slot, value));
+                } else if self.dynamic[slot] {
                     dynamic_programs.push((slot, p));
                 } else {
                     static_programs.push((slot, p));
                 }
             }
         }
+        let (dynamic_flows, static_flows): (Vec<Flow>, Vec<Flow>) = flows.into_iter().partition(|f| self.dynamic[f.slot]);
         let dynamic_transitions = rows.iter().flat_map(|r| &r.entries).any(|(_, src)| matches!(src, ProbSource::Slot(s) if self.dynamic[*s]));
         Ok(Context {
             arm,
             subgroup,
             n_slots: self.slot_names.len(),
+            constants,
             static_programs,
             dynamic_programs,
             dynamic_transitions,
             start,
             rows,
-            flows,
+            static_flows,
+            dynamic_flows,
             one_offs,
             slot_names: self.slot_names,
         })
     }
 }
 
-fn probe_slots(n: usize, slot: usize, value: f64) -> Vec<f64> {
-    let mut v = vec![0.0; n];
-    v[slot] = value;
-    v
+/// A number as people write it: 1.3, not 1.2999999999999998.
+fn pretty(x: f64) -> String {
+    let rounded = (x * 1e12).round() / 1e12;
+    format!("{rounded}")
 }
 
 fn draw_supports(draws: &[Draw], n_draws: usize) -> Vec<(f64, f64)> {

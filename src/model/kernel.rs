@@ -29,7 +29,9 @@ pub struct Workspace {
     start_probs: Vec<f64>,
     mass: Vec<f64>,
     next: Vec<f64>,
-    flow_values: Vec<f64>,
+    /// Per calendar year × state: occupancy weighted by accrual and cost (or outcome) discounting.
+    occupancy_cost: Vec<f64>,
+    occupancy_outcome: Vec<f64>,
     /// Per context: states with no row, whose occupants stay where they are.
     stay: Vec<Vec<usize>>,
     /// People in the served states at each calendar boundary, for capacity-limited programme costs.
@@ -57,16 +59,25 @@ impl Workspace {
         let calendar_cost_factor = (0..=cycles)
             .map(|c| model.settings.discount_costs.factor(c as f64 * dt, model.settings.discounting))
             .collect();
+        let mut slots: Vec<Vec<f64>> = model.contexts.iter().map(|c| vec![0.0; c.n_slots]).collect();
+        let mut programme_slots: Vec<Vec<f64>> = model.programme_contexts.iter().map(|c| vec![0.0; c.n_slots]).collect();
+        // Constants never change, so they are written once here rather than every iteration.
+        for (ctx, s) in model.contexts.iter().chain(&model.programme_contexts).zip(slots.iter_mut().chain(programme_slots.iter_mut())) {
+            for &(slot, value) in &ctx.constants {
+                s[slot] = value;
+            }
+        }
         Workspace {
             draws: vec![0.0; model.n_draws],
             bins: vec![0.0; model.arms.len() * model.settings.horizon_years * model.n_columns()],
-            slots: model.contexts.iter().map(|c| vec![0.0; c.n_slots]).collect(),
-            programme_slots: model.programme_contexts.iter().map(|c| vec![0.0; c.n_slots]).collect(),
+            slots,
+            programme_slots,
             probs,
             start_probs: vec![0.0; n_states],
             mass: vec![0.0; n_states],
             next: vec![0.0; n_states],
-            flow_values: Vec::with_capacity(64),
+            occupancy_cost: vec![0.0; model.settings.horizon_years * n_states],
+            occupancy_outcome: vec![0.0; model.settings.horizon_years * n_states],
             stay,
             active: vec![0.0; cycles + 1],
             calendar_cost_factor,
@@ -199,6 +210,12 @@ fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut
                 ws.bins[entry_bin + one.column] += entrants * scale * slots[one.slot] * wave.entry_cost_factor;
             }
 
+            // Discounted, accrual-weighted occupancy per calendar year, for flows whose values do not change with
+            // time: their contribution is occupancy · value once per year instead of once per boundary.
+            let n_states = ws.mass.len();
+            let first_year = wave.entry_year;
+            ws.occupancy_cost[first_year * n_states..].iter_mut().for_each(|o| *o = 0.0);
+            ws.occupancy_outcome[first_year * n_states..].iter_mut().for_each(|o| *o = 0.0);
             for k in 0..=wave.cycles {
                 if !ctx.dynamic_programs.is_empty() {
                     set_time(slots, n_draws, k, k as f64 * dt, (offset + k) as f64 * dt);
@@ -206,16 +223,18 @@ fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut
                         slots[*slot] = program.eval(slots);
                     }
                 }
-                // Value flows at this boundary, spread over the years its accrual weights fall in.
-                ws.flow_values.clear();
-                for f in &ctx.flows {
-                    ws.flow_values.push(ws.mass[f.state] * slots[f.slot] * f.factor * scale);
-                }
                 for &(year, w_cost, w_outcome) in &wave.boundary_weights[k] {
+                    let range = year * n_states..(year + 1) * n_states;
+                    for (o, m) in ws.occupancy_cost[range.clone()].iter_mut().zip(&ws.mass) {
+                        *o += w_cost * m;
+                    }
+                    for (o, m) in ws.occupancy_outcome[range].iter_mut().zip(&ws.mass) {
+                        *o += w_outcome * m;
+                    }
                     let bin = arm_offset + year * n_cols;
-                    for (f, v) in ctx.flows.iter().zip(&ws.flow_values) {
+                    for f in &ctx.dynamic_flows {
                         let w = if f.column < columns::COST_COLUMNS { w_cost } else { w_outcome };
-                        ws.bins[bin + f.column] += w * v;
+                        ws.bins[bin + f.column] += w * ws.mass[f.state] * slots[f.slot] * f.factor * scale;
                     }
                 }
                 if track_active {
@@ -230,6 +249,13 @@ fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut
                 }
                 step(ctx, &ws.stay[ci], &ws.probs[ci], &ws.mass, &mut ws.next, individual, rng);
                 std::mem::swap(&mut ws.mass, &mut ws.next);
+            }
+            for f in &ctx.static_flows {
+                let value = slots[f.slot] * f.factor * scale;
+                let occupancy = if f.column < columns::COST_COLUMNS { &ws.occupancy_cost } else { &ws.occupancy_outcome };
+                for year in first_year..model.settings.horizon_years {
+                    ws.bins[arm_offset + year * n_cols + f.column] += value * occupancy[year * n_states + f.state];
+                }
             }
         }
     }

@@ -217,6 +217,8 @@ pub struct Context {
     pub subgroup: usize,
     /// Length of this context's slot vector.
     pub n_slots: usize,
+    /// Slots whose value is a constant, written once when a workspace is made.
+    pub constants: Vec<(usize, f64)>,
     /// Programs evaluated once per iteration, in dependency order.
     pub static_programs: Vec<(usize, Program)>,
     /// Programs evaluated at every cycle boundary (they read time), in dependency order.
@@ -225,7 +227,10 @@ pub struct Context {
     pub dynamic_transitions: bool,
     pub start: Row,
     pub rows: Vec<Row>,
-    pub flows: Vec<Flow>,
+    /// Flows whose value is fixed within an iteration (accrued through yearly occupancy).
+    pub static_flows: Vec<Flow>,
+    /// Flows whose value changes with time (accrued boundary by boundary).
+    pub dynamic_flows: Vec<Flow>,
     pub one_offs: Vec<OneOff>,
     /// Human-readable name of each slot (for error messages).
     pub slot_names: Vec<String>,

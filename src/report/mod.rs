@@ -208,7 +208,7 @@ fn write_per_year(path: &Path, model: &Model, results: &Results) -> Result<(), R
             for (name, cols) in &measures {
                 let mean: f64 = cols.iter().map(|&c| results.yearly_mean[[a, year, c]]).sum();
                 for (i, v) in values.iter_mut().enumerate() {
-                    *v = cols.iter().map(|&c| results.yearly_sample[[i, a, year, c]] as f64).sum();
+                    *v = cols.iter().map(|&c| results.yearly_sample[[i, a, year, c]]).sum();
                 }
                 let sorted = crate::analysis::stats::Sorted::new(&values);
                 writeln!(w, "{},{},{},{},{},{},{}", arm.name, year + 1, name, mean, sorted.quantile(0.025), sorted.quantile(0.5), sorted.quantile(0.975)).map_err(err)?;

@@ -1,0 +1,138 @@
+//! The command-line program as a user runs it: outputs, reproducibility of files, and bad input.
+
+use assert_cmd::Command;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn carecast() -> Command {
+    Command::cargo_bin("carecast").expect("binary builds")
+}
+
+/// Runs `carecast run` into a fresh directory and returns the run directory it printed.
+fn run_into(out: &Path, args: &[&str]) -> PathBuf {
+    let output = carecast().args(["run", "scenarios/example.toml", "--quiet", "--out"]).arg(out).args(args).output().expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    PathBuf::from(String::from_utf8(output.stdout).expect("utf8").trim())
+}
+
+#[test]
+fn run_writes_summary_iterations_and_per_year_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let output = carecast().args(["run", "scenarios/example.toml", "--iterations", "300", "--out"]).arg(tmp.path()).output().unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    for expected in ["net savings", "benefit per £1 spent", "incremental cost", "accrual half-cycle", "ICER"] {
+        assert!(stdout.contains(expected), "terminal summary lacks {expected:?}:\n{stdout}");
+    }
+    let dir = PathBuf::from(stdout.lines().last().unwrap());
+    assert!(dir.starts_with(tmp.path().join("example")));
+    let summary: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["provenance"]["iterations"], 300);
+    assert_eq!(summary["settings"]["accrual"], "half-cycle");
+    assert_eq!(summary["provenance"]["scenario_sha256"].as_str().unwrap().len(), 64);
+    let iterations = fs::read_to_string(dir.join("iterations.csv")).unwrap();
+    assert_eq!(iterations.lines().count(), 1 + 300 * 2);
+    let per_year = fs::read_to_string(dir.join("per_year.csv")).unwrap();
+    assert!(per_year.starts_with("arm,year,measure,mean,p2_5,p50,p97_5"));
+}
+
+#[test]
+fn same_seed_gives_the_same_bytes_and_never_overwrites() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = run_into(tmp.path(), &["--iterations", "500", "--threads", "1"]);
+    let b = run_into(tmp.path(), &["--iterations", "500", "--threads", "2"]);
+    assert_ne!(a, b, "a second run must get its own directory");
+    for file in ["iterations.csv", "per_year.csv"] {
+        assert_eq!(fs::read(a.join(file)).unwrap(), fs::read(b.join(file)).unwrap(), "{file} differs");
+    }
+    let strip_timing = |p: &Path| {
+        let mut v: serde_json::Value = serde_json::from_str(&fs::read_to_string(p.join("summary.json")).unwrap()).unwrap();
+        v.as_object_mut().unwrap().remove("timing");
+        v
+    };
+    assert_eq!(strip_timing(&a), strip_timing(&b));
+    let c = run_into(tmp.path(), &["--iterations", "500", "--seed", "99"]);
+    assert_ne!(fs::read(a.join("iterations.csv")).unwrap(), fs::read(c.join("iterations.csv")).unwrap());
+}
+
+#[test]
+fn check_accepts_the_bundled_scenarios() {
+    for s in ["scenarios/example.toml", "scenarios/reference.toml"] {
+        carecast().args(["check", s]).assert().success();
+    }
+}
+
+/// Writes a broken copy of the example scenario, runs it, and returns stderr; asserts exit code 2 and no output.
+fn bad_input(edit: impl Fn(&str) -> String) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = edit(&fs::read_to_string("scenarios/example.toml").unwrap());
+    let path = tmp.path().join("broken.toml");
+    fs::write(&path, text).unwrap();
+    let out = tmp.path().join("out");
+    let output = carecast().args(["run"]).arg(&path).arg("--out").arg(&out).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(!out.exists(), "bad input must not create an output directory");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("broken.toml:"), "error must name the file: {stderr}");
+    stderr
+}
+
+#[test]
+fn malformed_toml_names_line_and_column() {
+    let e = bad_input(|t| t.replace("horizon_years = 10", "horizon_years = = 10"));
+    assert!(e.contains("broken.toml:25:17"), "{e}");
+}
+
+#[test]
+fn unknown_key_suggests_the_near_miss() {
+    let e = bad_input(|t| t.replace("horizon_years = 10", "horizon_yeers = 10"));
+    assert!(e.contains("unknown field `horizon_yeers`") && e.contains("did you mean `horizon_years`"), "{e}");
+    assert!(e.contains("settings"), "{e}");
+}
+
+#[test]
+fn unknown_name_in_an_expression_suggests_the_closest() {
+    let e = bad_input(|t| t.replace("\"min(1, p_die * 1.6)\"", "\"min(1, p_dye * 1.6)\""));
+    assert!(e.contains("p_dye") && e.contains("did you mean `p_die`"), "{e}");
+    assert!(e.contains("parameters.p_die_residential"), "{e}");
+    // Line 46 in the example; the column points into the string at the name.
+    assert!(e.contains("broken.toml:46:29"), "{e}");
+}
+
+#[test]
+fn probability_outside_zero_one() {
+    let e = bad_input(|t| t.replace("[start]\nhome_care = 1.0", "[start]\nhome_care = 1.5"));
+    assert!(e.contains("between 0 and 1") && e.contains("start.home_care"), "{e}");
+}
+
+#[test]
+fn transition_row_above_one() {
+    let e = bad_input(|t| t.replace("residential = { dead = \"p_die_residential\", residential = \"remainder\" }", "residential = { dead = 0.7, independent = 0.6, residential = \"remainder\" }"));
+    assert!(e.contains("sum to 1.3") && e.contains("transitions.residential"), "{e}");
+}
+
+#[test]
+fn negative_sd() {
+    let e = bad_input(|t| t.replace("mean = 0.10, sd = 0.02", "mean = 0.10, sd = -0.02"));
+    assert!(e.contains("parameters.p_home_to_independent") && e.contains("sd"), "{e}");
+}
+
+#[test]
+fn impossible_beta_moments() {
+    let e = bad_input(|t| t.replace("mean = 0.10, sd = 0.02", "mean = 0.10, sd = 0.4"));
+    assert!(e.contains("parameters.p_home_to_independent"), "{e}");
+}
+
+#[test]
+fn zero_iterations() {
+    let e = bad_input(|t| t.replace("iterations = 10000", "iterations = 0"));
+    assert!(e.contains("settings.iterations") && e.contains("from 1"), "{e}");
+}
+
+#[test]
+fn missing_file_is_exit_code_2() {
+    let output = carecast().args(["run", "no/such/file.toml"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read the scenario file"));
+}
