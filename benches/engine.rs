@@ -12,7 +12,10 @@ fn reference() -> Model {
 }
 
 fn run_on(model: &Model, threads: usize) {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("pool");
     pool.install(|| engine::run(model, None).expect("runs"));
 }
 
@@ -22,10 +25,15 @@ fn cohort(c: &mut Criterion) {
     let mut group = c.benchmark_group("cohort_10k_iterations");
     group.throughput(Throughput::Elements(10_000));
     for threads in [1, 2] {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
-        group.bench_with_input(BenchmarkId::from_parameter(format!("{threads}_threads")), &threads, |b, _| {
-            b.iter(|| pool.install(|| engine::run(&model, None).expect("runs")))
-        });
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        group.bench_with_input(
+            BenchmarkId::from_parameter(format!("{threads}_threads")),
+            &threads,
+            |b, _| b.iter(|| pool.install(|| engine::run(&model, None).expect("runs"))),
+        );
     }
     group.finish();
 }
@@ -39,9 +47,11 @@ fn individual(c: &mut Criterion) {
         model.settings.mode = Mode::Individual;
         model.cohort_size = people;
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("pool");
-        group.bench_with_input(BenchmarkId::from_parameter(format!("{people}_people_2_threads")), &people, |b, _| {
-            b.iter(|| pool.install(|| engine::run(&model, None).expect("runs")))
-        });
+        group.bench_with_input(
+            BenchmarkId::from_parameter(format!("{people}_people_2_threads")),
+            &people,
+            |b, _| b.iter(|| pool.install(|| engine::run(&model, None).expect("runs"))),
+        );
     }
     group.finish();
     let _ = run_on;

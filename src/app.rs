@@ -36,7 +36,10 @@ pub fn load(path: &Path, options: &RunOptions) -> Result<Loaded, InputError> {
     let mut loaded = load_scenario(path)?;
     if let Some(n) = options.iterations {
         if n == 0 || n > crate::model::MAX_ITERATIONS as u64 {
-            return Err(InputError::usage("--iterations", format!("must be from 1 to {}, not {n}", crate::model::MAX_ITERATIONS)));
+            return Err(InputError::usage(
+                "--iterations",
+                format!("must be from 1 to {}, not {n}", crate::model::MAX_ITERATIONS),
+            ));
         }
         loaded.model.settings.iterations = n as usize;
     }
@@ -71,7 +74,12 @@ pub fn run(path: &Path, options: &RunOptions, progress: Option<&Progress>) -> Re
     let base = options.out.clone().unwrap_or_else(|| PathBuf::from("output"));
     let run_dir = RunDir::create(&base, &model.meta.name, model.settings.seed)?;
 
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(options.threads.unwrap_or(0)).build().map_err(|e| RunError { message: format!("cannot start worker threads: {e}") })?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads.unwrap_or(0))
+        .build()
+        .map_err(|e| RunError {
+            message: format!("cannot start worker threads: {e}"),
+        })?;
     let threads = pool.current_num_threads();
     let sim_start = Instant::now();
     let results = match pool.install(|| engine::run(model, progress)) {
@@ -93,18 +101,34 @@ pub fn run(path: &Path, options: &RunOptions, progress: Option<&Progress>) -> Re
         mode: model.settings.mode,
         command: reproduce_command(&loaded, options),
     };
-    let mut timing = Timing { started_utc, wall_seconds: 0.0, simulation_seconds, threads };
+    let mut timing = Timing {
+        started_utc,
+        wall_seconds: 0.0,
+        simulation_seconds,
+        threads,
+    };
     timing.wall_seconds = started.elapsed().as_secs_f64();
     if let Err(e) = report::write_outputs(run_dir.path(), &loaded, &results, &analysis, &provenance, &timing) {
         run_dir.abandon();
         return Err(e.into());
     }
     let dir = run_dir.finish()?;
-    Ok(RunOutcome { loaded, results, analysis, dir, timing })
+    Ok(RunOutcome {
+        loaded,
+        results,
+        analysis,
+        dir,
+        timing,
+    })
 }
 
 /// The command line that reproduces a run exactly (the seed and iterations spelled out).
 fn reproduce_command(loaded: &Loaded, options: &RunOptions) -> String {
     let _ = options;
-    format!("carecast run {} --seed {} --iterations {}", loaded.path.display(), loaded.model.settings.seed, loaded.model.settings.iterations)
+    format!(
+        "carecast run {} --seed {} --iterations {}",
+        loaded.path.display(),
+        loaded.model.settings.seed,
+        loaded.model.settings.iterations
+    )
 }

@@ -2,7 +2,7 @@
 //! preallocated arrays, and every reduction done in a fixed order so results are bit-identical for any thread count.
 
 use crate::error::RunError;
-use crate::model::kernel::{sample_parameters, simulate_iteration, Workspace};
+use crate::model::kernel::{column_name, sample_parameters, simulate_iteration, Workspace};
 use crate::model::{columns, Model};
 use ndarray::{Array2, Array3, Array4};
 use rand::SeedableRng;
@@ -22,8 +22,12 @@ pub const YEARLY_SAMPLE_MIN: usize = 1000;
 
 /// How many iterations' per-year values a run of `model` keeps.
 pub fn yearly_sample_size(model: &Model) -> usize {
-    let per_iteration = model.arms.len() * model.settings.horizon_years * model.n_columns() * std::mem::size_of::<f64>();
-    model.settings.iterations.min((YEARLY_SAMPLE_BYTES / per_iteration.max(1)).max(YEARLY_SAMPLE_MIN))
+    let per_iteration =
+        model.arms.len() * model.settings.horizon_years * model.n_kernel_columns().max(1) * std::mem::size_of::<f32>();
+    model
+        .settings
+        .iterations
+        .min((YEARLY_SAMPLE_BYTES / per_iteration).max(YEARLY_SAMPLE_MIN))
 }
 
 /// The outcome of a PSA run.
@@ -33,8 +37,14 @@ pub struct Results {
     pub totals: Array3<f64>,
     /// Mean discounted value per person in each calendar year over all iterations: `[arm, year, column]`.
     pub yearly_mean: Array3<f64>,
-    /// Per-year values of the first [`Results::yearly_sample_size`] iterations: `[iteration, arm, year, column]`.
-    pub yearly_sample: Array4<f64>,
+    /// Per-year values of the first [`Results::yearly_sample_size`] iterations, in the model's kernel columns:
+    /// `[iteration, arm, year, kernel column]`; read them with [`Results::yearly_value`]. Single precision is ample for
+    /// percentiles (7 significant digits) and halves the memory; means are summed in double precision.
+    pub yearly_sample: Array4<f32>,
+    /// The full column of each kernel column (see [`crate::model::Model::kernel_columns`]).
+    pub kernel_columns: Vec<usize>,
+    /// Whether the cashable columns are copies of the care columns (no cost line has a cashable share below 1).
+    pub cashable_is_care: bool,
     /// Per iteration and arm: the first year (1-based) in which cumulative net savings against the arm's comparator
     /// reach zero; None where that does not happen within the horizon, and for comparator arms.
     pub payback_year: Array2<Option<u16>>,
@@ -58,6 +68,19 @@ impl Results {
         let row = self.totals.slice(ndarray::s![iteration, arm, ..]);
         (0..3).map(|p| row[p] + row[6 + p]).sum()
     }
+
+    /// The value of a full column in one year of a kept iteration (0 for columns the model never writes).
+    pub fn yearly_value(&self, iteration: usize, arm: usize, year: usize, column: usize) -> f64 {
+        let column = if self.cashable_is_care && (3..6).contains(&column) {
+            column - 3
+        } else {
+            column
+        };
+        match self.kernel_columns.iter().position(|&c| c == column) {
+            Some(k) => f64::from(self.yearly_sample[[iteration, arm, year, k]]),
+            None => 0.0,
+        }
+    }
 }
 
 /// Progress of a run, shared with whoever displays it.
@@ -71,7 +94,9 @@ pub struct Progress {
 
 /// The random stream of one iteration: a SplitMix64 mix of (seed, iteration) seeds a Xoshiro256++ generator.
 pub fn iteration_rng(seed: u64, iteration: u64) -> Xoshiro256PlusPlus {
-    Xoshiro256PlusPlus::seed_from_u64(splitmix64(seed ^ splitmix64(iteration.wrapping_add(0x9E37_79B9_7F4A_7C15))))
+    Xoshiro256PlusPlus::seed_from_u64(splitmix64(
+        seed ^ splitmix64(iteration.wrapping_add(0x9E37_79B9_7F4A_7C15)),
+    ))
 }
 
 fn splitmix64(mut z: u64) -> u64 {
@@ -84,7 +109,6 @@ fn splitmix64(mut z: u64) -> u64 {
 /// What one chunk hands back besides the rows it wrote in place.
 struct ChunkOutput {
     yearly_sum: Vec<f64>,
-    yearly_sample: Vec<f64>,
     failure: Option<(usize, String)>,
 }
 
@@ -93,33 +117,41 @@ pub fn run(model: &Model, progress: Option<&Progress>) -> Result<Results, RunErr
     let n = model.settings.iterations;
     let n_arms = model.arms.len();
     let n_cols = model.n_columns();
+    let kernel_columns = &model.kernel_columns;
+    let n_kernel = kernel_columns.len();
     let years = model.settings.horizon_years;
     let n_draws = model.n_draws;
     let sample_size = yearly_sample_size(model);
-    let per_iteration_bins = n_arms * years * n_cols;
+    let per_iteration_bins = n_arms * years * n_kernel;
+    // Which kernel columns are costs, for payback.
+    let kernel_cost: Vec<usize> = (0..n_kernel)
+        .filter(|&k| kernel_columns[k] < columns::COST_COLUMNS && !(3..6).contains(&kernel_columns[k]))
+        .collect();
 
     let mut totals = vec![0.0f64; n * n_arms * n_cols];
     let mut payback = vec![None::<u16>; n * n_arms];
     // At least one column per iteration so the chunks of all three arrays line up even with no sampled parameter.
     let draw_width = n_draws.max(1);
     let mut draws = vec![0.0f64; n * draw_width];
+    let mut yearly_sample = vec![0.0f32; sample_size * per_iteration_bins];
+    // Chunks past the kept sample get empty slices, so all four arrays split into the same number of chunks.
+    let n_chunks = n.div_ceil(CHUNK);
+    let sample_chunks = yearly_sample.par_chunks_mut((CHUNK * per_iteration_bins).max(1));
+    let missing = n_chunks - sample_chunks.len();
+    let sample_chunks = sample_chunks.chain((0..missing).into_par_iter().map(|_| <&mut [f32]>::default()));
 
     let outputs: Vec<ChunkOutput> = totals
         .par_chunks_mut(CHUNK * n_arms * n_cols)
         .zip(payback.par_chunks_mut(CHUNK * n_arms))
         .zip(draws.par_chunks_mut(CHUNK * draw_width))
+        .zip(sample_chunks)
         .enumerate()
         .map_init(
             || Workspace::new(model),
-            |ws, (chunk, ((totals, payback), draws))| {
+            |ws, (chunk, (((totals, payback), draws), sample))| {
                 let first = chunk * CHUNK;
                 let count = totals.len() / (n_arms * n_cols);
-                let in_sample = sample_size.saturating_sub(first).min(count);
-                let mut out = ChunkOutput {
-                    yearly_sum: if in_sample < count { vec![0.0; per_iteration_bins] } else { Vec::new() },
-                    yearly_sample: Vec::with_capacity(in_sample * per_iteration_bins),
-                    failure: None,
-                };
+                let mut out = ChunkOutput { yearly_sum: vec![0.0; per_iteration_bins], failure: None };
                 for j in 0..count {
                     if progress.is_some_and(|p| p.cancel.load(Ordering::Relaxed)) {
                         out.failure = Some((first + j, "the run was cancelled".to_string()));
@@ -133,21 +165,13 @@ pub fn run(model: &Model, progress: Option<&Progress>) -> Result<Results, RunErr
                         out.failure = Some((i, format!("arm `{}`: {}", model.arms[f.arm].name, f.message)));
                         return out;
                     }
-                    // Iterations in the sample are kept whole; later ones only add to the per-year sums.
-                    if i < sample_size {
-                        out.yearly_sample.extend_from_slice(&ws.bins);
-                    } else {
-                        for (sum, v) in out.yearly_sum.iter_mut().zip(&ws.bins) {
-                            *sum += v;
-                        }
-                    }
                     for arm in 0..n_arms {
                         let bins = ws.arm_bins(arm);
                         let row = &mut totals[(j * n_arms + arm) * n_cols..(j * n_arms + arm + 1) * n_cols];
-                        row.iter_mut().for_each(|t| *t = 0.0);
-                        for year in bins.chunks_exact(n_cols) {
-                            for (t, v) in row.iter_mut().zip(year) {
-                                *t += v;
+                        row.fill(0.0);
+                        for year in bins.chunks_exact(n_kernel.max(1)) {
+                            for (&full, v) in kernel_columns.iter().zip(year) {
+                                row[full] += v;
                             }
                         }
                         if !model.has_noncashable {
@@ -155,7 +179,23 @@ pub fn run(model: &Model, progress: Option<&Progress>) -> Result<Results, RunErr
                             let (care, rest) = row.split_at_mut(3);
                             rest[..3].copy_from_slice(care);
                         }
-                        payback[j * n_arms + arm] = model.arms[arm].comparator.and_then(|c| payback_year(ws.arm_bins(c), bins, n_cols));
+                        // A non-finite value anywhere in the arm's bins makes its total non-finite too.
+                        if let Some(c) = row.iter().position(|v| !v.is_finite()) {
+                            out.failure = Some((i, format!("arm `{}`: {} is {} (not a finite number): an expression divides by zero, takes the log of a non-positive number, or overflows for these parameter values", model.arms[arm].name, column_name(model, c), row[c])));
+                            return out;
+                        }
+                        payback[j * n_arms + arm] = model.arms[arm]
+                            .comparator
+                            .and_then(|c| payback_year(ws.arm_bins(c), bins, n_kernel, &kernel_cost));
+                    }
+                    for (sum, v) in out.yearly_sum.iter_mut().zip(&ws.bins) {
+                        *sum += v;
+                    }
+                    if i < sample_size {
+                        let kept = &mut sample[j * per_iteration_bins..(j + 1) * per_iteration_bins];
+                        for (k, v) in kept.iter_mut().zip(&ws.bins) {
+                            *k = *v as f32;
+                        }
                     }
                 }
                 if let Some(p) = progress {
@@ -168,7 +208,6 @@ pub fn run(model: &Model, progress: Option<&Progress>) -> Result<Results, RunErr
 
     // Combine in chunk order: the same additions in the same order whatever the number of threads.
     let mut yearly_sum = vec![0.0; per_iteration_bins];
-    let mut yearly_sample = Vec::with_capacity(sample_size * per_iteration_bins);
     let mut first_failure: Option<(usize, String)> = None;
     for out in outputs {
         if let Some(f) = out.failure {
@@ -177,43 +216,54 @@ pub fn run(model: &Model, progress: Option<&Progress>) -> Result<Results, RunErr
             }
             continue;
         }
-        for iteration in out.yearly_sample.chunks_exact(per_iteration_bins) {
-            for (s, v) in yearly_sum.iter_mut().zip(iteration) {
-                *s += v;
-            }
-        }
         for (s, v) in yearly_sum.iter_mut().zip(&out.yearly_sum) {
             *s += v;
         }
-        yearly_sample.extend_from_slice(&out.yearly_sample);
     }
     if let Some((iteration, message)) = first_failure {
         let values = parameter_values(model, &draws[iteration * draw_width..iteration * draw_width + n_draws]);
-        return Err(RunError { message: format!("iteration {iteration} failed: {message}.\nSampled parameter values in that iteration: {values}") });
+        return Err(RunError {
+            message: format!(
+                "iteration {iteration} failed: {message}.\nSampled parameter values in that iteration: {values}"
+            ),
+        });
     }
-    let mut yearly_mean = Array3::from_shape_vec((n_arms, years, n_cols), yearly_sum).expect("shape matches the bins");
-    yearly_mean.mapv_inplace(|s| s / n as f64);
-    if !model.has_noncashable {
-        for mut year in yearly_mean.rows_mut() {
-            for p in 0..3 {
-                year[columns::cashable(crate::model::Payer::ALL[p])] = year[p];
+    let mut yearly_mean = Array3::zeros((n_arms, years, n_cols));
+    for arm in 0..n_arms {
+        for year in 0..years {
+            for (k, &full) in kernel_columns.iter().enumerate() {
+                yearly_mean[[arm, year, full]] = yearly_sum[(arm * years + year) * n_kernel + k] / n as f64;
+            }
+            if !model.has_noncashable {
+                for p in 0..3 {
+                    yearly_mean[[arm, year, 3 + p]] = yearly_mean[[arm, year, p]];
+                }
             }
         }
     }
     Ok(Results {
         totals: Array3::from_shape_vec((n, n_arms, n_cols), totals).expect("shape matches"),
         yearly_mean,
-        yearly_sample: Array4::from_shape_vec((sample_size, n_arms, years, n_cols), yearly_sample).expect("shape matches"),
+        yearly_sample: Array4::from_shape_vec((sample_size, n_arms, years, n_kernel), yearly_sample)
+            .expect("shape matches"),
+        kernel_columns: kernel_columns.clone(),
+        cashable_is_care: !model.has_noncashable,
         payback_year: Array2::from_shape_vec((n, n_arms), payback).expect("shape matches"),
-        draws: Array2::from_shape_vec((n, draw_width), draws).expect("shape matches").slice_move(ndarray::s![.., ..n_draws]),
+        draws: Array2::from_shape_vec((n, draw_width), draws)
+            .expect("shape matches")
+            .slice_move(ndarray::s![.., ..n_draws]),
     })
 }
 
 /// The first year (1-based) in which cumulative net savings of `arm` against `comparator` reach zero.
-fn payback_year(comparator: &[f64], arm: &[f64], n_cols: usize) -> Option<u16> {
+fn payback_year(comparator: &[f64], arm: &[f64], n_cols: usize, cost_columns: &[usize]) -> Option<u16> {
     let mut cumulative = 0.0;
-    for (year, (c, a)) in comparator.chunks_exact(n_cols).zip(arm.chunks_exact(n_cols)).enumerate() {
-        let cost = |v: &[f64]| -> f64 { (0..3).map(|p| v[p] + v[6 + p]).sum() };
+    for (year, (c, a)) in comparator
+        .chunks_exact(n_cols.max(1))
+        .zip(arm.chunks_exact(n_cols.max(1)))
+        .enumerate()
+    {
+        let cost = |v: &[f64]| -> f64 { cost_columns.iter().map(|&k| v[k]).sum() };
         cumulative += cost(c) - cost(a);
         if cumulative >= 0.0 {
             return Some((year + 1) as u16);
@@ -227,8 +277,16 @@ pub fn parameter_values(model: &Model, draws: &[f64]) -> String {
     let mut parts = Vec::new();
     for p in &model.parameters {
         if let Some(slot) = p.draw_slot {
-            let scope = if p.scope == "base" { String::new() } else { format!(" [{}]", p.scope) };
-            parts.push(format!("{}{scope} = {}", p.name, draws.get(slot).copied().unwrap_or(f64::NAN)));
+            let scope = if p.scope == "base" {
+                String::new()
+            } else {
+                format!(" [{}]", p.scope)
+            };
+            parts.push(format!(
+                "{}{scope} = {}",
+                p.name,
+                draws.get(slot).copied().unwrap_or(f64::NAN)
+            ));
         }
     }
     if parts.is_empty() {
@@ -244,6 +302,10 @@ pub fn memory_estimate(model: &Model) -> u64 {
     let arms = model.arms.len() as u64;
     let cols = model.n_columns() as u64;
     let per_iteration = arms * cols * 8 + arms * 4 + model.n_draws.max(1) as u64 * 8;
-    let yearly = yearly_sample_size(model) as u64 * arms * model.settings.horizon_years as u64 * cols * 8;
+    let yearly = yearly_sample_size(model) as u64
+        * arms
+        * model.settings.horizon_years as u64
+        * model.n_kernel_columns() as u64
+        * 4;
     n * per_iteration + yearly
 }

@@ -34,7 +34,13 @@ impl InputError {
     }
 
     /// An error at a byte span of the file's text.
-    pub fn at(file: &Path, source: &str, span: std::ops::Range<usize>, field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn at(
+        file: &Path,
+        source: &str,
+        span: std::ops::Range<usize>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         let (line, column) = line_column(source, span.start);
         let snippet = render_snippet(source, span);
         InputError {
@@ -194,9 +200,18 @@ mod tests {
     fn display_names_file_line_column_and_field() {
         let src = "[settings]\niterations = 0\n";
         let span = src.find('0').unwrap()..src.find('0').unwrap() + 1;
-        let e = InputError::at(Path::new("s.toml"), src, span, "settings.iterations", "must be at least 1");
+        let e = InputError::at(
+            Path::new("s.toml"),
+            src,
+            span,
+            "settings.iterations",
+            "must be at least 1",
+        );
         let text = e.to_string();
-        assert!(text.starts_with("error: s.toml:2:14: field `settings.iterations`: must be at least 1"), "{text}");
+        assert!(
+            text.starts_with("error: s.toml:2:14: field `settings.iterations`: must be at least 1"),
+            "{text}"
+        );
         assert!(text.contains("2 | iterations = 0"), "{text}");
         assert!(text.contains("|              ^"), "{text}");
     }

@@ -258,13 +258,7 @@ struct FuncInfo {
     usage: &'static str,
 }
 
-const fn info(
-    name: &'static str,
-    func: Func,
-    min_args: usize,
-    max_args: usize,
-    usage: &'static str,
-) -> FuncInfo {
+const fn info(name: &'static str, func: Func, min_args: usize, max_args: usize, usage: &'static str) -> FuncInfo {
     FuncInfo {
         name,
         func,
@@ -287,27 +281,9 @@ const FUNCTIONS: &[FuncInfo] = &[
     info("round", Func::Round, 1, 1, "round(x)"),
     info("pow", Func::Pow, 2, 2, "pow(base, exponent)"),
     info("clamp", Func::Clamp, 3, 3, "clamp(x, lo, hi)"),
-    info(
-        "if",
-        Func::If,
-        3,
-        3,
-        "if(condition, value_if_true, value_if_false)",
-    ),
-    info(
-        "rate_to_prob",
-        Func::RateToProb,
-        2,
-        2,
-        "rate_to_prob(rate, years)",
-    ),
-    info(
-        "prob_to_rate",
-        Func::ProbToRate,
-        2,
-        2,
-        "prob_to_rate(prob, years)",
-    ),
+    info("if", Func::If, 3, 3, "if(condition, value_if_true, value_if_false)"),
+    info("rate_to_prob", Func::RateToProb, 2, 2, "rate_to_prob(rate, years)"),
+    info("prob_to_rate", Func::ProbToRate, 2, 2, "prob_to_rate(prob, years)"),
     info(
         "convert_prob",
         Func::ConvertProb,
@@ -403,11 +379,7 @@ fn unexpected_char(c: char, offset: usize) -> ExprError {
         '\'' | '"' => "; expressions contain no strings, refer to parameters by name",
         _ => "",
     };
-    ExprError::new(
-        format!("unexpected character {c:?}{hint}"),
-        offset,
-        c.len_utf8(),
-    )
+    ExprError::new(format!("unexpected character {c:?}{hint}"), offset, c.len_utf8())
 }
 
 impl<'a> Lexer<'a> {
@@ -430,9 +402,7 @@ impl<'a> Lexer<'a> {
                 len: 0,
             });
         };
-        if c.is_ascii_digit()
-            || (c == '.' && self.byte(start + 1).is_some_and(|b| b.is_ascii_digit()))
-        {
+        if c.is_ascii_digit() || (c == '.' && self.byte(start + 1).is_some_and(|b| b.is_ascii_digit())) {
             return self.number(start);
         }
         if c.is_ascii_alphabetic() || c == '_' {
@@ -461,11 +431,7 @@ impl<'a> Lexer<'a> {
             '+' => (Tok::Plus, 1),
             '-' => (Tok::Minus, 1),
             '*' if next == Some(b'*') => {
-                return Err(ExprError::new(
-                    "'**' is not an operator; use '^' for powers",
-                    start,
-                    2,
-                ))
+                return Err(ExprError::new("'**' is not an operator; use '^' for powers", start, 2))
             }
             '*' => (Tok::Star, 1),
             '/' => (Tok::Slash, 1),
@@ -488,13 +454,7 @@ impl<'a> Lexer<'a> {
             '!' if next == Some(b'=') => (Tok::Ne, 2),
             '!' => (Tok::Not, 1),
             '&' if next == Some(b'&') => (Tok::And, 2),
-            '&' => {
-                return Err(ExprError::new(
-                    "unexpected '&'; use '&&' or 'and'",
-                    start,
-                    1,
-                ))
-            }
+            '&' => return Err(ExprError::new("unexpected '&'; use '&&' or 'and'", start, 1)),
             '|' if next == Some(b'|') => (Tok::Or, 2),
             '|' => return Err(ExprError::new("unexpected '|'; use '||' or 'or'", start, 1)),
             other => return Err(unexpected_char(other, start)),
@@ -517,11 +477,7 @@ impl<'a> Lexer<'a> {
         };
         let invalid = |end: usize, why: &str| {
             let text = self.src.get(start..end).unwrap_or("");
-            ExprError::new(
-                format!("invalid number `{text}`: {why}"),
-                start,
-                end - start,
-            )
+            ExprError::new(format!("invalid number `{text}`: {why}"), start, end - start)
         };
         let mut i = digits(self, start);
         if self.byte(i) == Some(b'.') {
@@ -563,9 +519,7 @@ impl<'a> Lexer<'a> {
                 let glued = &self.src[start..end];
                 let name = &self.src[i..end];
                 return Err(ExprError::new(
-                    format!(
-                        "`{glued}` is not a number or a name; write `{text} * {name}` to multiply"
-                    ),
+                    format!("`{glued}` is not a number or a name; write `{text} * {name}` to multiply"),
                     start,
                     end - start,
                 ));
@@ -919,17 +873,12 @@ impl<'a> Parser<'a> {
         match (t.tok, self.prev) {
             (Tok::Eof, None) => ExprError::new("empty expression", 0, 0),
             (Tok::Eof, Some(p)) => ExprError::new(
-                format!(
-                    "unexpected end of input: {EXPECTED_OPERAND} after {}",
-                    self.describe(p)
-                ),
+                format!("unexpected end of input: {EXPECTED_OPERAND} after {}", self.describe(p)),
                 t.offset,
                 0,
             ),
             (_, prev) => {
-                let after = prev
-                    .map(|p| format!(" after {}", self.describe(p)))
-                    .unwrap_or_default();
+                let after = prev.map(|p| format!(" after {}", self.describe(p))).unwrap_or_default();
                 ExprError::new(
                     format!("{EXPECTED_OPERAND}{after}, found {}", self.describe(t)),
                     t.offset,
@@ -951,8 +900,7 @@ impl<'a> Parser<'a> {
     #[cold]
     fn unknown_function(name: &str, t: Token) -> ExprError {
         let message = if name == "log" {
-            "`log` is ambiguous: use `ln` for the natural logarithm or `log10` for base 10"
-                .to_string()
+            "`log` is ambiguous: use `ln` for the natural logarithm or `log10` for base 10".to_string()
         } else {
             match closest(name, function_names()) {
                 Some(s) => format!("unknown function `{name}`; did you mean `{s}`?"),
@@ -987,11 +935,7 @@ impl<'a> Parser<'a> {
     #[cold]
     fn wrong_arity(f: &FuncInfo, n: usize, t: Token) -> ExprError {
         let plural = |k: usize| if k == 1 { "" } else { "s" };
-        let least = if f.max_args == usize::MAX {
-            "at least "
-        } else {
-            ""
-        };
+        let least = if f.max_args == usize::MAX { "at least " } else { "" };
         let given = if n == 1 {
             "1 was given".to_string()
         } else {
@@ -1162,9 +1106,7 @@ fn unknown_name(name: &str, node: &Node, known: &[&str]) -> ExprError {
     let message = match closest(name, known.iter().copied()) {
         // The caller knows the name but its resolver refused it (say, a self-reference).
         _ if known.contains(&name) => format!("`{name}` cannot be used in this expression"),
-        _ if name == "log" => {
-            "unknown name `log`; for logarithms use `ln(x)` (natural) or `log10(x)`".to_string()
-        }
+        _ if name == "log" => "unknown name `log`; for logarithms use `ln(x)` (natural) or `log10(x)`".to_string(),
         Some(s) => format!("unknown name `{name}`; did you mean `{s}`?"),
         None if FUNCTIONS.iter().any(|f| f.name == name) => {
             format!("unknown name `{name}`; `{name}` is a function, call it like `{name}(x)`")
@@ -1252,11 +1194,7 @@ fn build_call(func: Func, irs: Vec<Ir>, node: &Node) -> Result<Ir, ExprError> {
     let three = |irs: Vec<Ir>| <[Ir; 3]>::try_from(irs).map_err(|_| arity_bug(node));
     match func {
         Func::Min | Func::Max => {
-            let op = if func == Func::Min {
-                Bin::Min
-            } else {
-                Bin::Max
-            };
+            let op = if func == Func::Min { Bin::Min } else { Bin::Max };
             // Fold the leading run of constants, keeping strict left-to-right semantics.
             let mut it = irs.into_iter();
             let mut acc = it.next().ok_or_else(|| arity_bug(node))?;
@@ -1804,9 +1742,7 @@ mod tests {
     use super::*;
 
     /// The test environment: slot i holds VALUES[i] and is named NAMES[i].
-    const NAMES: &[&str] = &[
-        "a", "b", "c", "x", "zero", "neg", "t", "p", "rr", "p_home", "half",
-    ];
+    const NAMES: &[&str] = &["a", "b", "c", "x", "zero", "neg", "t", "p", "rr", "p_home", "half"];
     const VALUES: &[f64] = &[2.0, 3.0, 4.0, -1.0, 0.0, -2.0, 10.0, 0.5, 0.8, 0.3, 0.5];
 
     fn slot_of(name: &str) -> Option<usize> {
@@ -2066,10 +2002,7 @@ mod tests {
             let got = prog.eval(VALUES);
             assert!(close(got, want), "{src:?}: got {got}, want {want}");
             let reference = walk(&parse(src).expect("parses").root, VALUES);
-            assert!(
-                close(reference, want),
-                "{src:?}: reference gave {reference}"
-            );
+            assert!(close(reference, want), "{src:?}: reference gave {reference}");
         }
     }
 
@@ -2169,10 +2102,7 @@ mod tests {
     #[test]
     fn names_in_order_with_offsets() {
         let ast = parse("p_admit * rr ^ (t / 5) + max(a, 2)").expect("parses");
-        assert_eq!(
-            ast.names(),
-            vec![("p_admit", 0), ("rr", 10), ("t", 16), ("a", 29)]
-        );
+        assert_eq!(ast.names(), vec![("p_admit", 0), ("rr", 10), ("t", 16), ("a", 29)]);
         let ast = parse("x + x*(x)").expect("parses");
         assert_eq!(ast.names(), vec![("x", 0), ("x", 4), ("x", 7)]);
         // Keywords, constants and function names are not names.
@@ -2201,12 +2131,7 @@ mod tests {
 
     #[test]
     fn unknown_names_and_functions() {
-        check_err(
-            "p_hom + 1",
-            0,
-            5,
-            &["unknown name `p_hom`; did you mean `p_home`?"],
-        );
+        check_err("p_hom + 1", 0, 5, &["unknown name `p_hom`; did you mean `p_home`?"]);
         check_err("2 * P_HOME", 4, 6, &["did you mean `p_home`?"]);
         let e = err("a + zzz");
         assert_eq!((e.offset, e.len), (4, 3));
@@ -2214,12 +2139,7 @@ mod tests {
         // A one-letter name is not "close" to every other one-letter name.
         assert!(!err("y").message.contains("did you mean"));
         check_err("exp + 1", 0, 3, &["`exp` is a function"]);
-        check_err(
-            "a + mx(a, b)",
-            4,
-            2,
-            &["unknown function `mx`; did you mean `max`?"],
-        );
+        check_err("a + mx(a, b)", 4, 2, &["unknown function `mx`; did you mean `max`?"]);
         check_err("sqr(a)", 0, 3, &["did you mean `sqrt`?"]);
         check_err("rate_to_probability(a, b)", 0, 19, &["unknown function"]);
         check_err("foo(1)", 0, 3, &["unknown function `foo`", "clamp"]);
@@ -2235,20 +2155,10 @@ mod tests {
 
     #[test]
     fn wrong_arity() {
-        check_err(
-            "exp(a, b)",
-            0,
-            3,
-            &["`exp` takes 1 argument, but 2 were given"],
-        );
+        check_err("exp(a, b)", 0, 3, &["`exp` takes 1 argument, but 2 were given"]);
         check_err("1 + min(a)", 4, 3, &["at least 2 arguments", "1 was given"]);
         check_err("max()", 0, 3, &["at least 2", "0 were given"]);
-        check_err(
-            "if(a, b)",
-            0,
-            2,
-            &["`if` takes 3 arguments", "value_if_false"],
-        );
+        check_err("if(a, b)", 0, 2, &["`if` takes 3 arguments", "value_if_false"]);
         check_err("clamp(a, b)", 0, 5, &["clamp(x, lo, hi)"]);
         check_err("convert_prob(p, 1)", 0, 12, &["3 arguments"]);
         check_err("pow(2)", 0, 3, &["2 arguments"]);
@@ -2258,24 +2168,14 @@ mod tests {
     fn syntax_errors() {
         check_err("", 0, 0, &["empty expression"]);
         check_err("   ", 0, 0, &["empty expression"]);
-        check_err(
-            "a < b < c",
-            6,
-            1,
-            &["cannot be chained", "'and'", "a < b and b < c"],
-        );
+        check_err("a < b < c", 6, 1, &["cannot be chained", "'and'", "a < b and b < c"]);
         check_err("a == b != c", 7, 2, &["cannot be chained"]);
         check_err("a + 1 >= b - 1 <= c", 15, 2, &["cannot be chained"]);
         check_err("(a + b", 0, 1, &["unclosed '('"]);
         check_err("a * ((b + c) * 2", 4, 1, &["unclosed '('"]);
         check_err("max(a, b", 3, 1, &["unclosed '('", "`max`"]);
         check_err("(a b)", 3, 1, &["expected an operator or ')'", "name `b`"]);
-        check_err(
-            "max(a b)",
-            6,
-            1,
-            &["expected ',' or ')' in the call to `max`"],
-        );
+        check_err("max(a b)", 6, 1, &["expected ',' or ')' in the call to `max`"]);
         check_err("a + b)", 5, 1, &["unmatched ')'"]);
         check_err(
             "a b",
@@ -2290,12 +2190,7 @@ mod tests {
             0,
             &["unexpected end of input: expected a number, name or '(' after '*'"],
         );
-        check_err(
-            "a * )",
-            4,
-            1,
-            &["expected a number, name or '(' after '*', found ')'"],
-        );
+        check_err("a * )", 4, 1, &["expected a number, name or '(' after '*', found ')'"]);
         check_err("()", 1, 1, &["after '(', found ')'"]);
         check_err("max(a,)", 6, 1, &["after ','"]);
         check_err("* a", 0, 1, &["expected a number, name or '(', found '*'"]);
@@ -2418,9 +2313,7 @@ mod tests {
             ("neg", "(a - c)"),
             ("(a - c)", "neg"),
         ];
-        let ops = [
-            "+", "-", "*", "/", "^", "<", "<=", ">", ">=", "==", "!=", "and", "or",
-        ];
+        let ops = ["+", "-", "*", "/", "^", "<", "<=", ">", ">=", "==", "!=", "and", "or"];
         let funcs = ["min", "max", "pow", "rate_to_prob", "prob_to_rate"];
         for &(l, r) in shapes {
             let srcs = ops
@@ -2567,8 +2460,7 @@ mod tests {
                 }
                 Err(e) => panic!("{src:?}: {e}"),
             };
-            let prog =
-                compile(&ast, &mut slot_of, NAMES).unwrap_or_else(|e| panic!("{src:?}: {e}"));
+            let prog = compile(&ast, &mut slot_of, NAMES).unwrap_or_else(|e| panic!("{src:?}: {e}"));
             for _ in 0..3 {
                 let slots: Vec<f64> = NAMES.iter().map(|_| pool[rng.below(pool.len())]).collect();
                 let want = walk(&ast.root, &slots);
@@ -2580,23 +2472,16 @@ mod tests {
             }
             checked += 1;
         }
-        assert!(
-            checked > 15_000,
-            "only {checked} checked, {rejected} rejected"
-        );
+        assert!(checked > 15_000, "only {checked} checked, {rejected} rejected");
     }
 
     #[test]
     fn random_strings_never_panic() {
         let mut rng = Rng(42);
-        let alphabet: Vec<char> = "ab1.e_+-*/^()<>=!&|, £×\u{0}ifandornot9xE"
-            .chars()
-            .collect();
+        let alphabet: Vec<char> = "ab1.e_+-*/^()<>=!&|, £×\u{0}ifandornot9xE".chars().collect();
         for _ in 0..20_000 {
             let len = rng.below(16);
-            let src: String = (0..len)
-                .map(|_| alphabet[rng.below(alphabet.len())])
-                .collect();
+            let src: String = (0..len).map(|_| alphabet[rng.below(alphabet.len())]).collect();
             if let Err(e) = build(&src) {
                 assert!(e.offset + e.len <= src.len(), "{src:?}: {e:?}");
                 assert!(src.is_char_boundary(e.offset), "{src:?}: {e:?}");

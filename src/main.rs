@@ -56,14 +56,33 @@ fn main() -> ExitCode {
 
 fn execute(cli: Cli) -> Result<(), Error> {
     match cli.command {
-        Command::Run { scenario, iterations, seed, out, threads, quiet } => {
+        Command::Run {
+            scenario,
+            iterations,
+            seed,
+            out,
+            threads,
+            quiet,
+        } => {
             let command = std::env::args().collect::<Vec<_>>().join(" ");
-            let options = RunOptions { iterations, seed, out, threads, command };
+            let options = RunOptions {
+                iterations,
+                seed,
+                out,
+                threads,
+                command,
+            };
             let outcome = app::run(&scenario, &options, None)?;
             if !quiet {
-                print!("{}", carecast::report::terminal::summary_table(&outcome.loaded.model, &outcome.analysis));
+                print!(
+                    "{}",
+                    carecast::report::terminal::summary_table(&outcome.loaded.model, &outcome.analysis)
+                );
                 println!();
-                println!("{} iterations in {:.2} s on {} threads", outcome.loaded.model.settings.iterations, outcome.timing.simulation_seconds, outcome.timing.threads);
+                println!(
+                    "{} iterations in {:.2} s on {} threads",
+                    outcome.loaded.model.settings.iterations, outcome.timing.simulation_seconds, outcome.timing.threads
+                );
             }
             println!("{}", outcome.dir.display());
             Ok(())

@@ -98,7 +98,7 @@ fn simpson_cycle_weights(n: usize) -> Vec<Vec<(usize, f64)>> {
     }
     let mut cycles = Vec::with_capacity(n);
     // Pairs of cycles by the 1/3 rule; when n is odd the last three cycles use the 3/8 rule instead.
-    let pairs_end = if n % 2 == 0 { n } else { n - 3 };
+    let pairs_end = if n.is_multiple_of(2) { n } else { n - 3 };
     let mut c = 0;
     while c < pairs_end {
         // ∫ over [0,1] and [1,2] of the quadratic through f0, f1, f2.
@@ -106,11 +106,26 @@ fn simpson_cycle_weights(n: usize) -> Vec<Vec<(usize, f64)>> {
         cycles.push(vec![(c, -1.0 / 12.0), (c + 1, 8.0 / 12.0), (c + 2, 5.0 / 12.0)]);
         c += 2;
     }
-    if n % 2 == 1 {
+    if !n.is_multiple_of(2) {
         // ∫ over each of three intervals of the cubic through f0..f3; together 3/8·(f0 + 3f1 + 3f2 + f3).
-        cycles.push(vec![(c, 9.0 / 24.0), (c + 1, 19.0 / 24.0), (c + 2, -5.0 / 24.0), (c + 3, 1.0 / 24.0)]);
-        cycles.push(vec![(c, -1.0 / 24.0), (c + 1, 13.0 / 24.0), (c + 2, 13.0 / 24.0), (c + 3, -1.0 / 24.0)]);
-        cycles.push(vec![(c, 1.0 / 24.0), (c + 1, -5.0 / 24.0), (c + 2, 19.0 / 24.0), (c + 3, 9.0 / 24.0)]);
+        cycles.push(vec![
+            (c, 9.0 / 24.0),
+            (c + 1, 19.0 / 24.0),
+            (c + 2, -5.0 / 24.0),
+            (c + 3, 1.0 / 24.0),
+        ]);
+        cycles.push(vec![
+            (c, -1.0 / 24.0),
+            (c + 1, 13.0 / 24.0),
+            (c + 2, 13.0 / 24.0),
+            (c + 3, -1.0 / 24.0),
+        ]);
+        cycles.push(vec![
+            (c, 1.0 / 24.0),
+            (c + 1, -5.0 / 24.0),
+            (c + 2, 19.0 / 24.0),
+            (c + 3, 9.0 / 24.0),
+        ]);
     }
     cycles
 }
@@ -155,15 +170,27 @@ pub struct RateStep {
 impl DiscountSchedule {
     /// One rate for all years.
     pub fn flat(rate: f64) -> Self {
-        DiscountSchedule { steps: vec![RateStep { from_year: 0.0, rate }] }
+        DiscountSchedule {
+            steps: vec![RateStep { from_year: 0.0, rate }],
+        }
     }
 
     /// HM Treasury Green Book declining long-term schedule: 3.5% for years 0–30, 3.0% to 75, 2.5% to 125,
     /// 2.0% to 200, 1.5% to 300, 1.0% beyond (evidence.md §8a, [S42]).
     pub fn treasury() -> Self {
-        let steps = [(0.0, 0.035), (30.0, 0.03), (75.0, 0.025), (125.0, 0.02), (200.0, 0.015), (300.0, 0.01)];
+        let steps = [
+            (0.0, 0.035),
+            (30.0, 0.03),
+            (75.0, 0.025),
+            (125.0, 0.02),
+            (200.0, 0.015),
+            (300.0, 0.01),
+        ];
         DiscountSchedule {
-            steps: steps.iter().map(|&(from_year, rate)| RateStep { from_year, rate }).collect(),
+            steps: steps
+                .iter()
+                .map(|&(from_year, rate)| RateStep { from_year, rate })
+                .collect(),
         }
     }
 

@@ -10,7 +10,12 @@ fn carecast() -> Command {
 
 /// Runs `carecast run` into a fresh directory and returns the run directory it printed.
 fn run_into(out: &Path, args: &[&str]) -> PathBuf {
-    let output = carecast().args(["run", "scenarios/example.toml", "--quiet", "--out"]).arg(out).args(args).output().expect("runs");
+    let output = carecast()
+        .args(["run", "scenarios/example.toml", "--quiet", "--out"])
+        .arg(out)
+        .args(args)
+        .output()
+        .expect("runs");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     PathBuf::from(String::from_utf8(output.stdout).expect("utf8").trim())
 }
@@ -18,15 +23,29 @@ fn run_into(out: &Path, args: &[&str]) -> PathBuf {
 #[test]
 fn run_writes_summary_iterations_and_per_year_files() {
     let tmp = tempfile::tempdir().unwrap();
-    let output = carecast().args(["run", "scenarios/example.toml", "--iterations", "300", "--out"]).arg(tmp.path()).output().unwrap();
+    let output = carecast()
+        .args(["run", "scenarios/example.toml", "--iterations", "300", "--out"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
     assert!(output.status.success());
     let stdout = String::from_utf8(output.stdout).unwrap();
-    for expected in ["net savings", "benefit per £1 spent", "incremental cost", "accrual half-cycle", "ICER"] {
-        assert!(stdout.contains(expected), "terminal summary lacks {expected:?}:\n{stdout}");
+    for expected in [
+        "net savings",
+        "benefit per £1 spent",
+        "incremental cost",
+        "accrual half-cycle",
+        "ICER",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "terminal summary lacks {expected:?}:\n{stdout}"
+        );
     }
     let dir = PathBuf::from(stdout.lines().last().unwrap());
     assert!(dir.starts_with(tmp.path().join("example")));
-    let summary: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["provenance"]["iterations"], 300);
     assert_eq!(summary["settings"]["accrual"], "half-cycle");
     assert_eq!(summary["provenance"]["scenario_sha256"].as_str().unwrap().len(), 64);
@@ -43,16 +62,24 @@ fn same_seed_gives_the_same_bytes_and_never_overwrites() {
     let b = run_into(tmp.path(), &["--iterations", "500", "--threads", "2"]);
     assert_ne!(a, b, "a second run must get its own directory");
     for file in ["iterations.csv", "per_year.csv"] {
-        assert_eq!(fs::read(a.join(file)).unwrap(), fs::read(b.join(file)).unwrap(), "{file} differs");
+        assert_eq!(
+            fs::read(a.join(file)).unwrap(),
+            fs::read(b.join(file)).unwrap(),
+            "{file} differs"
+        );
     }
     let strip_timing = |p: &Path| {
-        let mut v: serde_json::Value = serde_json::from_str(&fs::read_to_string(p.join("summary.json")).unwrap()).unwrap();
+        let mut v: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(p.join("summary.json")).unwrap()).unwrap();
         v.as_object_mut().unwrap().remove("timing");
         v
     };
     assert_eq!(strip_timing(&a), strip_timing(&b));
     let c = run_into(tmp.path(), &["--iterations", "500", "--seed", "99"]);
-    assert_ne!(fs::read(a.join("iterations.csv")).unwrap(), fs::read(c.join("iterations.csv")).unwrap());
+    assert_ne!(
+        fs::read(a.join("iterations.csv")).unwrap(),
+        fs::read(c.join("iterations.csv")).unwrap()
+    );
 }
 
 #[test]
@@ -69,8 +96,19 @@ fn bad_input(edit: impl Fn(&str) -> String) -> String {
     let path = tmp.path().join("broken.toml");
     fs::write(&path, text).unwrap();
     let out = tmp.path().join("out");
-    let output = carecast().args(["run"]).arg(&path).arg("--out").arg(&out).output().unwrap();
-    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = carecast()
+        .args(["run"])
+        .arg(&path)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(!out.exists(), "bad input must not create an output directory");
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -87,7 +125,10 @@ fn malformed_toml_names_line_and_column() {
 #[test]
 fn unknown_key_suggests_the_near_miss() {
     let e = bad_input(|t| t.replace("horizon_years = 10", "horizon_yeers = 10"));
-    assert!(e.contains("unknown field `horizon_yeers`") && e.contains("did you mean `horizon_years`"), "{e}");
+    assert!(
+        e.contains("unknown field `horizon_yeers`") && e.contains("did you mean `horizon_years`"),
+        "{e}"
+    );
     assert!(e.contains("settings"), "{e}");
 }
 
@@ -108,14 +149,22 @@ fn probability_outside_zero_one() {
 
 #[test]
 fn transition_row_above_one() {
-    let e = bad_input(|t| t.replace("residential = { dead = \"p_die_residential\", residential = \"remainder\" }", "residential = { dead = 0.7, independent = 0.6, residential = \"remainder\" }"));
+    let e = bad_input(|t| {
+        t.replace(
+            "residential = { dead = \"p_die_residential\", residential = \"remainder\" }",
+            "residential = { dead = 0.7, independent = 0.6, residential = \"remainder\" }",
+        )
+    });
     assert!(e.contains("sum to 1.3") && e.contains("transitions.residential"), "{e}");
 }
 
 #[test]
 fn negative_sd() {
     let e = bad_input(|t| t.replace("mean = 0.10, sd = 0.02", "mean = 0.10, sd = -0.02"));
-    assert!(e.contains("parameters.p_home_to_independent") && e.contains("sd"), "{e}");
+    assert!(
+        e.contains("parameters.p_home_to_independent") && e.contains("sd"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -56,7 +56,12 @@ fn two_state_totals_match_geometric_series_for_each_accrual_convention() {
     let odd: f64 = q * geometric(q * q, 0, 4);
     let even_interior: f64 = q * q * geometric(q * q, 0, 3);
     let simpson = 1000.0 / 3.0 * (1.0 + q.powi(n) + 4.0 * odd + 2.0 * even_interior);
-    for (accrual, expected) in [("start", start), ("end", end), ("half-cycle", trapezoid), ("simpson", simpson)] {
+    for (accrual, expected) in [
+        ("start", start),
+        ("end", end),
+        ("half-cycle", trapezoid),
+        ("simpson", simpson),
+    ] {
         let r = two_state("", accrual);
         let cost = r.totals[[0, 0, columns::care(Payer::Council)]];
         assert!(rel(cost, expected) < 1e-12, "{accrual}: {cost} vs {expected}");
@@ -68,7 +73,10 @@ fn two_state_totals_match_geometric_series_for_each_accrual_convention() {
 #[test]
 fn accrual_conventions_differ_as_expected() {
     // Guard against a convention silently falling back to another: the four totals are all different.
-    let totals: Vec<f64> = ["start", "end", "half-cycle", "simpson"].iter().map(|a| two_state("", a).totals[[0, 0, 0]]).collect();
+    let totals: Vec<f64> = ["start", "end", "half-cycle", "simpson"]
+        .iter()
+        .map(|a| two_state("", a).totals[[0, 0, 0]])
+        .collect();
     for i in 0..4 {
         for j in i + 1..4 {
             assert!((totals[i] - totals[j]).abs() > 1.0, "{totals:?}");
@@ -190,7 +198,15 @@ size = 1
     .replace("discount_rate_costs = 0.035", "discount_rate_costs = \"treasury\"");
     let r = run(&model(&text), 1);
     let df30 = 1.035f64.powi(-30);
-    let expected: f64 = (0..40).map(|k| if k <= 30 { 1.035f64.powi(-k) } else { df30 * 1.03f64.powi(-(k - 30)) }).sum();
+    let expected: f64 = (0..40)
+        .map(|k| {
+            if k <= 30 {
+                1.035f64.powi(-k)
+            } else {
+                df30 * 1.03f64.powi(-(k - 30))
+            }
+        })
+        .sum();
     assert!(rel(r.totals[[0, 0, columns::care(Payer::Person)]], expected) < 1e-12);
 }
 
@@ -261,7 +277,11 @@ size = 100
     .replace("discount_rate_costs = 0.035", "discount_rate_costs = 0")
     .replace("discount_rate_outcomes = 0.035", "discount_rate_outcomes = 0");
     let r = run(&model(&text), 1);
-    assert!(rel(r.totals[[0, 1, columns::spend(Payer::Council)]], 3400.0) < 1e-12, "{}", r.totals[[0, 1, columns::spend(Payer::Council)]]);
+    assert!(
+        rel(r.totals[[0, 1, columns::spend(Payer::Council)]], 3400.0) < 1e-12,
+        "{}",
+        r.totals[[0, 1, columns::spend(Payer::Council)]]
+    );
     assert!(rel(r.totals[[0, 1, columns::spend(Payer::Nhs)]], 1560.0) < 1e-12);
     assert_eq!(r.totals[[0, 0, columns::spend(Payer::Council)]], 0.0);
     // Care costs are the same in both arms: 3 years × £1,000.

@@ -7,7 +7,9 @@ use common::*;
 use std::path::Path;
 
 fn reference(iterations: usize) -> carecast::model::Model {
-    let mut m = load_scenario(Path::new("scenarios/reference.toml")).expect("reference loads").model;
+    let mut m = load_scenario(Path::new("scenarios/reference.toml"))
+        .expect("reference loads")
+        .model;
     m.settings.iterations = iterations;
     m
 }
@@ -22,10 +24,27 @@ fn results_are_bit_identical_for_1_2_and_8_threads() {
         let one = run(&model, 1);
         for threads in [2, 8] {
             let other = run(&model, threads);
-            let same = |a: &ndarray::ArrayD<f64>, b: &ndarray::ArrayD<f64>| a.iter().zip(b.iter()).all(|(x, y)| x.to_bits() == y.to_bits());
-            assert!(same(&one.totals.clone().into_dyn(), &other.totals.clone().into_dyn()), "{mode:?} totals differ with {threads} threads");
-            assert!(same(&one.yearly_mean.clone().into_dyn(), &other.yearly_mean.clone().into_dyn()), "{mode:?} per-year means differ with {threads} threads");
-            assert!(same(&one.yearly_sample.clone().into_dyn(), &other.yearly_sample.clone().into_dyn()));
+            let same = |a: &ndarray::ArrayD<f64>, b: &ndarray::ArrayD<f64>| {
+                a.iter().zip(b.iter()).all(|(x, y)| x.to_bits() == y.to_bits())
+            };
+            assert!(
+                same(&one.totals.clone().into_dyn(), &other.totals.clone().into_dyn()),
+                "{mode:?} totals differ with {threads} threads"
+            );
+            assert!(
+                same(
+                    &one.yearly_mean.clone().into_dyn(),
+                    &other.yearly_mean.clone().into_dyn()
+                ),
+                "{mode:?} per-year means differ with {threads} threads"
+            );
+            let sample_bits =
+                |r: &carecast::engine::Results| r.yearly_sample.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(
+                sample_bits(&one),
+                sample_bits(&other),
+                "{mode:?} per-year sample differs with {threads} threads"
+            );
             assert_eq!(one.payback_year, other.payback_year);
         }
     }
@@ -106,7 +125,10 @@ fn individual_mode_mean_equals_the_cohort_trace_within_monte_carlo_error() {
         let se = sd / 4000f64.sqrt();
         let target = expected.totals[[0, 0, column]];
         assert!(se > 0.0, "individual mode must vary between iterations");
-        assert!((mean - target).abs() < 5.0 * se, "column {column}: {mean} vs {target} (se {se})");
+        assert!(
+            (mean - target).abs() < 5.0 * se,
+            "column {column}: {mean} vs {target} (se {se})"
+        );
     }
 }
 
@@ -114,8 +136,13 @@ fn individual_mode_mean_equals_the_cohort_trace_within_monte_carlo_error() {
 fn individual_mode_with_one_person_and_with_a_million() {
     // One person: every per-person value is a whole life path, so the state costs are sums of whole-year values.
     let one = run(&fixed_model("individual", 1, 200), 1);
-    let qalys: Vec<f64> = (0..200).map(|i| one.totals[[i, 0, carecast::model::columns::outcome(0)]]).collect();
-    assert!(qalys.iter().any(|q| (q - qalys[0]).abs() > 1e-9), "a single person's paths must differ between iterations");
+    let qalys: Vec<f64> = (0..200)
+        .map(|i| one.totals[[i, 0, carecast::model::columns::outcome(0)]])
+        .collect();
+    assert!(
+        qalys.iter().any(|q| (q - qalys[0]).abs() > 1e-9),
+        "a single person's paths must differ between iterations"
+    );
     // A million people: the per-person mean is within a few standard errors of the trace in every iteration
     // (per-person SE for 10^6 people is ~0.1% of the value), so 1% is a wide margin.
     let big = run(&fixed_model("individual", 1_000_000, 4), 1);
@@ -129,10 +156,8 @@ fn individual_mode_with_one_person_and_with_a_million() {
 fn individual_mode_counts_are_whole_people() {
     // One person, no discounting, start-of-cycle accrual: QALYs are whole years at weight 1 or 0.5, so twice the
     // QALYs is a whole number in every iteration (a fractional "person" would break this).
-    let m = model(
-        &fixed_text("individual", 1, 50)
-            .replace("discount_rate_outcomes = 0.035", "discount_rate_outcomes = 0"),
-    );
+    let m =
+        model(&fixed_text("individual", 1, 50).replace("discount_rate_outcomes = 0.035", "discount_rate_outcomes = 0"));
     let r = run(&m, 1);
     for i in 0..50 {
         let twice = 2.0 * r.totals[[i, 0, carecast::model::columns::outcome(0)]];

@@ -5,7 +5,7 @@ pub mod stats;
 use crate::engine::Results;
 use crate::model::{columns, Model, Payer};
 use serde::Serialize;
-use stats::{Summary, Sorted};
+use stats::{Sorted, Summary};
 
 /// Mean results of one arm, per person.
 #[derive(Debug, Clone, Serialize)]
@@ -71,8 +71,12 @@ impl Icer {
     /// A short human reading: "£12,345 per QALY", "dominant (cheaper and better)", ...
     pub fn describe(&self, outcome: &str) -> String {
         match (self.quadrant, self.value) {
-            (Quadrant::MoreCostlyMoreEffective, Some(v)) => format!("{} per {outcome} gained", stats::money(v)),
-            (Quadrant::LessCostlyLessEffective, Some(v)) => format!("{} saved per {outcome} lost (SW quadrant)", stats::money(v)),
+            (Quadrant::MoreCostlyMoreEffective, Some(v)) => {
+                format!("{} per {outcome} gained", stats::money(v))
+            }
+            (Quadrant::LessCostlyLessEffective, Some(v)) => {
+                format!("{} saved per {outcome} lost (SW quadrant)", stats::money(v))
+            }
             (Quadrant::Dominant, _) => "dominant (no more costly, more effective)".to_string(),
             (Quadrant::Dominated, _) => "dominated (no less costly, less effective)".to_string(),
             _ => "none (no difference in outcome)".to_string(),
@@ -127,7 +131,11 @@ pub fn analyse(model: &Model, results: &Results) -> Analysis {
     let n = results.iterations();
     let n_outcomes = model.outcomes.len();
     let column = |arm: usize, col: usize| -> Vec<f64> { (0..n).map(|i| results.totals[[i, arm, col]]).collect() };
-    let sum_columns = |arm: usize, cols: &[usize]| -> Vec<f64> { (0..n).map(|i| cols.iter().map(|&c| results.totals[[i, arm, c]]).sum()).collect() };
+    let sum_columns = |arm: usize, cols: &[usize]| -> Vec<f64> {
+        (0..n)
+            .map(|i| cols.iter().map(|&c| results.totals[[i, arm, c]]).sum())
+            .collect()
+    };
     let spend_cols: Vec<usize> = Payer::ALL.iter().map(|&p| columns::spend(p)).collect();
     let care_cols: Vec<usize> = Payer::ALL.iter().map(|&p| columns::care(p)).collect();
     let all_cols: Vec<usize> = spend_cols.iter().chain(&care_cols).copied().collect();
@@ -143,7 +151,9 @@ pub fn analyse(model: &Model, results: &Results) -> Analysis {
             spend: Summary::of(&sum_columns(a, &spend_cols)),
             care: Summary::of(&sum_columns(a, &care_cols)),
             cost_by_payer: Payer::ALL.map(|p| stats::mean(&sum_columns(a, &[columns::care(p), columns::spend(p)]))),
-            outcomes: (0..n_outcomes).map(|o| Summary::of(&column(a, columns::outcome(o)))).collect(),
+            outcomes: (0..n_outcomes)
+                .map(|o| Summary::of(&column(a, columns::outcome(o))))
+                .collect(),
         })
         .collect();
 
@@ -159,15 +169,40 @@ pub fn analyse(model: &Model, results: &Results) -> Analysis {
             let cost_c = sum_columns(c, &all_cols);
             let delta_cost: Vec<f64> = cost_a.iter().zip(&cost_c).map(|(x, y)| x - y).collect();
             let net: Vec<f64> = delta_cost.iter().map(|d| -d).collect();
-            let spend: Vec<f64> = sum_columns(a, &spend_cols).iter().zip(sum_columns(c, &spend_cols)).map(|(x, y)| x - y).collect();
-            let savings: Vec<f64> = sum_columns(c, &care_cols).iter().zip(sum_columns(a, &care_cols)).map(|(x, y)| x - y).collect();
+            let spend: Vec<f64> = sum_columns(a, &spend_cols)
+                .iter()
+                .zip(sum_columns(c, &spend_cols))
+                .map(|(x, y)| x - y)
+                .collect();
+            let savings: Vec<f64> = sum_columns(c, &care_cols)
+                .iter()
+                .zip(sum_columns(a, &care_cols))
+                .map(|(x, y)| x - y)
+                .collect();
             let delta_outcomes: Vec<Vec<f64>> = (0..n_outcomes)
-                .map(|o| column(a, columns::outcome(o)).iter().zip(column(c, columns::outcome(o))).map(|(x, y)| x - y).collect())
+                .map(|o| {
+                    column(a, columns::outcome(o))
+                        .iter()
+                        .zip(column(c, columns::outcome(o)))
+                        .map(|(x, y)| x - y)
+                        .collect()
+                })
                 .collect();
             let mean_spend = stats::mean(&spend);
-            let ratios: Vec<f64> = savings.iter().zip(&spend).filter(|(_, s)| **s > 0.0).map(|(v, s)| v / s).collect();
+            let ratios: Vec<f64> = savings
+                .iter()
+                .zip(&spend)
+                .filter(|(_, s)| **s > 0.0)
+                .map(|(v, s)| v / s)
+                .collect();
             let icer = primary.map(|o| Icer::new(stats::mean(&delta_cost), stats::mean(&delta_outcomes[o])));
-            let inmb: Option<Vec<f64>> = primary.map(|o| delta_outcomes[o].iter().zip(&delta_cost).map(|(de, dc)| lambda * de - dc).collect());
+            let inmb: Option<Vec<f64>> = primary.map(|o| {
+                delta_outcomes[o]
+                    .iter()
+                    .zip(&delta_cost)
+                    .map(|(de, dc)| lambda * de - dc)
+                    .collect()
+            });
             Comparison {
                 arm: info_name(model, a),
                 comparator: info_name(model, c),
@@ -186,7 +221,12 @@ pub fn analyse(model: &Model, results: &Results) -> Analysis {
             }
         })
         .collect();
-    Analysis { arms, comparisons, primary_outcome: primary.map(|o| model.outcomes[o].clone()), threshold: lambda }
+    Analysis {
+        arms,
+        comparisons,
+        primary_outcome: primary.map(|o| model.outcomes[o].clone()),
+        threshold: lambda,
+    }
 }
 
 fn info_name(model: &Model, arm: usize) -> String {

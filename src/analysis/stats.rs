@@ -17,7 +17,13 @@ impl Summary {
     /// Summarises a sample (must be non-empty).
     pub fn of(values: &[f64]) -> Self {
         let sorted = Sorted::new(values);
-        Summary { mean: mean(values), se: standard_error(values), p2_5: sorted.quantile(0.025), p50: sorted.quantile(0.5), p97_5: sorted.quantile(0.975) }
+        Summary {
+            mean: mean(values),
+            se: standard_error(values),
+            p2_5: sorted.quantile(0.025),
+            p50: sorted.quantile(0.5),
+            p97_5: sorted.quantile(0.975),
+        }
     }
 }
 
@@ -99,7 +105,7 @@ fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

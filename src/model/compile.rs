@@ -25,18 +25,36 @@ pub struct Loaded {
 
 /// Reads and compiles a scenario file.
 pub fn load_scenario(path: &Path) -> Result<Loaded, InputError> {
-    let bytes = std::fs::read(path).map_err(|e| InputError::file(path, format!("cannot read the scenario file: {e}")))?;
-    let text = String::from_utf8(bytes.clone())
-        .map_err(|e| InputError::file(path, format!("the scenario file is not valid UTF-8 text (byte {})", e.utf8_error().valid_up_to())))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| InputError::file(path, format!("cannot read the scenario file: {e}")))?;
+    let text = String::from_utf8(bytes.clone()).map_err(|e| {
+        InputError::file(
+            path,
+            format!(
+                "the scenario file is not valid UTF-8 text (byte {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })?;
     let model = compile(path, &text)?;
     let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
-    Ok(Loaded { model, path: path.to_path_buf(), text, sha256 })
+    Ok(Loaded {
+        model,
+        path: path.to_path_buf(),
+        text,
+        sha256,
+    })
 }
 
 /// Parses and compiles scenario text; `path` is used only in error messages.
 pub fn compile(path: &Path, text: &str) -> Result<Model, InputError> {
     let raw: RawScenario = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
-    Compiler { path, src: text, supports: Default::default() }.compile(raw)
+    Compiler {
+        path,
+        src: text,
+        supports: Default::default(),
+    }
+    .compile(raw)
 }
 
 /// Turns a TOML/serde error into an InputError, adding the field path and a "did you mean" where it can.
@@ -88,7 +106,10 @@ fn field_at(src: &str, offset: usize) -> String {
     if trimmed.starts_with('[') {
         return trimmed.trim_matches(|c| c == '[' || c == ']').trim().to_string();
     }
-    let key = line.split_once('=').map(|(k, _)| k.trim().to_string()).filter(|k| !k.is_empty() && !k.starts_with('#'));
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim().to_string())
+        .filter(|k| !k.is_empty() && !k.starts_with('#'));
     match (header, key) {
         (Some(h), Some(k)) => format!("{h}.{k}"),
         (Some(h), None) => h,
@@ -113,6 +134,16 @@ struct Compiler<'a> {
 }
 
 type Bindings = BTreeMap<String, Def>;
+
+/// A name defined by one parameter entry, with its definition, report spec, source, unit and note.
+type Defined = (
+    String,
+    Def,
+    ParameterSpec,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 
 const RESERVED: [&str; 4] = ["remainder", "cycle", "t", "calendar_t"];
 
@@ -143,23 +174,53 @@ impl Compiler<'_> {
         let primary_outcome = match &raw.settings.primary_outcome {
             Some(name) => Some(outcomes.iter().position(|o| o == name.get_ref()).ok_or_else(|| {
                 let known: Vec<&str> = outcomes.iter().map(String::as_str).collect();
-                self.err(name.span(), "settings.primary_outcome", format!("no state has an outcome named `{}`{}", name.get_ref(), suggest(name.get_ref(), &known)))
+                self.err(
+                    name.span(),
+                    "settings.primary_outcome",
+                    format!(
+                        "no state has an outcome named `{}`{}",
+                        name.get_ref(),
+                        suggest(name.get_ref(), &known)
+                    ),
+                )
             })?),
-            None => outcomes.iter().position(|o| o == "qaly").or(if outcomes.is_empty() { None } else { Some(0) }),
+            None => outcomes
+                .iter()
+                .position(|o| o == "qaly")
+                .or(if outcomes.is_empty() { None } else { Some(0) }),
         };
-        let settings = Settings { primary_outcome, ..settings_partial };
+        let settings = Settings {
+            primary_outcome,
+            ..settings_partial
+        };
 
         // Parameters: the base scope first, then arm and subgroup overrides, each sampled into its own slots.
         let mut draws = Vec::new();
         let mut parameters = Vec::new();
-        let base = self.parameter_scope(&raw.parameters, "base", "parameters", None, &raw.sources, &mut draws, &mut parameters)?;
+        let base = self.parameter_scope(
+            &raw.parameters,
+            "base",
+            "parameters",
+            None,
+            &raw.sources,
+            &mut draws,
+            &mut parameters,
+        )?;
         let arms = self.arms(&raw.arms)?;
         let mut arm_overrides = Vec::new();
         for (i, arm) in raw.arms.get_ref().iter().enumerate() {
             let arm = arm.get_ref();
             let scope = format!("arm:{}", arm.name.get_ref());
             let field = format!("arms[{i}].parameters");
-            arm_overrides.push(self.parameter_scope(&arm.parameters, &scope, &field, Some(&base), &raw.sources, &mut draws, &mut parameters)?);
+            arm_overrides.push(self.parameter_scope(
+                &arm.parameters,
+                &scope,
+                &field,
+                Some(&base),
+                &raw.sources,
+                &mut draws,
+                &mut parameters,
+            )?);
         }
         let cohort = raw.cohort.get_ref();
         let subgroups = self.subgroups(cohort)?;
@@ -168,7 +229,15 @@ impl Compiler<'_> {
             let sg = sg.get_ref();
             let scope = format!("subgroup:{}", sg.name.get_ref());
             let field = format!("cohort.subgroups[{i}].parameters");
-            subgroup_overrides.push(self.parameter_scope(&sg.parameters, &scope, &field, Some(&base), &raw.sources, &mut draws, &mut parameters)?);
+            subgroup_overrides.push(self.parameter_scope(
+                &sg.parameters,
+                &scope,
+                &field,
+                Some(&base),
+                &raw.sources,
+                &mut draws,
+                &mut parameters,
+            )?);
         }
         if subgroup_overrides.is_empty() {
             subgroup_overrides.push(Bindings::new());
@@ -186,7 +255,9 @@ impl Compiler<'_> {
         let waves = self.waves(cohort, &settings)?;
 
         let has_noncashable = raw.states.iter().any(|s| {
-            s.get_ref().costs.values().any(|c| matches!(c.get_ref(), RawCost::Table(t) if t.cashable.as_ref().is_some_and(|v| *v.get_ref() < 1.0)))
+            s.get_ref().costs.values().any(
+                |c| matches!(c.get_ref(), RawCost::Table(t) if t.cashable.as_ref().is_some_and(|v| *v.get_ref() < 1.0)),
+            )
         });
 
         let mut contexts = Vec::new();
@@ -199,16 +270,36 @@ impl Compiler<'_> {
                 let mut bindings = base.clone();
                 bindings.extend(sg_bindings.clone());
                 bindings.extend(arm_overrides[a].clone());
-                contexts.push(self.context(a, g, raw_arm.get_ref(), &raw, &bindings, &state_names, &outcomes, n_draws, has_noncashable, &settings)?);
+                contexts.push(self.context(
+                    a,
+                    g,
+                    raw_arm.get_ref(),
+                    &raw,
+                    &bindings,
+                    &state_names,
+                    &outcomes,
+                    n_draws,
+                    has_noncashable,
+                    &settings,
+                )?);
             }
             let mut bindings = base.clone();
             bindings.extend(arm_overrides[a].clone());
-            let (ctx, costs, served) = self.programme_context(a, raw_arm.get_ref(), &bindings, &state_names, &states, n_draws, &settings)?;
+            let (ctx, costs, served) = self.programme_context(
+                a,
+                raw_arm.get_ref(),
+                &bindings,
+                &state_names,
+                &states,
+                n_draws,
+                &settings,
+            )?;
             programme_contexts.push(ctx);
             programme_costs.push(costs);
             served_states.push(served);
         }
 
+        let kernel_columns = compact_columns(&mut contexts, &mut programme_costs);
         Ok(Model {
             meta,
             settings,
@@ -226,6 +317,7 @@ impl Compiler<'_> {
             waves,
             cohort_size,
             has_noncashable,
+            kernel_columns,
         })
     }
 
@@ -244,21 +336,41 @@ impl Compiler<'_> {
             summary: raw.scenario.summary.clone(),
             currency: raw.scenario.currency.clone().unwrap_or_else(|| "GBP".to_string()),
             price_year: raw.scenario.price_year.as_ref().map(|y| *y.get_ref()),
-            sources: raw.sources.iter().map(|(k, v)| (k.clone(), v.get_ref().clone())).collect(),
+            sources: raw
+                .sources
+                .iter()
+                .map(|(k, v)| (k.clone(), v.get_ref().clone()))
+                .collect(),
         })
     }
 
     fn settings(&self, s: &RawSettings) -> Result<Settings, InputError> {
         let horizon = *s.horizon_years.get_ref();
         if !(1..=1000).contains(&horizon) {
-            return Err(self.err(s.horizon_years.span(), "settings.horizon_years", format!("must be a whole number of years from 1 to 1000, not {horizon}")));
+            return Err(self.err(
+                s.horizon_years.span(),
+                "settings.horizon_years",
+                format!("must be a whole number of years from 1 to 1000, not {horizon}"),
+            ));
         }
         let cycle = CycleLength::parse(s.cycle.get_ref()).ok_or_else(|| {
-            self.err(s.cycle.span(), "settings.cycle", format!("unknown cycle length `{}`: use one of year, quarter, month, week (a cycle must divide a year){}", s.cycle.get_ref(), suggest(s.cycle.get_ref(), &["year", "quarter", "month", "week"])))
+            self.err(
+                s.cycle.span(),
+                "settings.cycle",
+                format!(
+                    "unknown cycle length `{}`: use one of year, quarter, month, week (a cycle must divide a year){}",
+                    s.cycle.get_ref(),
+                    suggest(s.cycle.get_ref(), &["year", "quarter", "month", "week"])
+                ),
+            )
         })?;
         let iterations = *s.iterations.get_ref();
         if !(1..=MAX_ITERATIONS as i64).contains(&iterations) {
-            return Err(self.err(s.iterations.span(), "settings.iterations", format!("must be from 1 to {MAX_ITERATIONS}, not {iterations}")));
+            return Err(self.err(
+                s.iterations.span(),
+                "settings.iterations",
+                format!("must be from 1 to {MAX_ITERATIONS}, not {iterations}"),
+            ));
         }
         let seed = *s.seed.get_ref();
         if seed < 0 {
@@ -270,10 +382,25 @@ impl Compiler<'_> {
             other => return Err(self.err(s.mode.span(), "settings.mode", format!("unknown mode `{other}`: use `cohort` (expected-value Markov trace) or `individual` (exact stochastic finite cohort){}", suggest(other, &["cohort", "individual"])))),
         };
         let accrual = Accrual::parse(s.accrual.get_ref()).ok_or_else(|| {
-            self.err(s.accrual.span(), "settings.accrual", format!("unknown accrual convention `{}`: use start, end, half-cycle (trapezoid) or simpson{}", s.accrual.get_ref(), suggest(s.accrual.get_ref(), &["start", "end", "half-cycle", "simpson"])))
+            self.err(
+                s.accrual.span(),
+                "settings.accrual",
+                format!(
+                    "unknown accrual convention `{}`: use start, end, half-cycle (trapezoid) or simpson{}",
+                    s.accrual.get_ref(),
+                    suggest(s.accrual.get_ref(), &["start", "end", "half-cycle", "simpson"])
+                ),
+            )
         })?;
         let discounting = Discounting::parse(s.discounting.get_ref()).ok_or_else(|| {
-            self.err(s.discounting.span(), "settings.discounting", format!("unknown discounting `{}`: use discrete or continuous", s.discounting.get_ref()))
+            self.err(
+                s.discounting.span(),
+                "settings.discounting",
+                format!(
+                    "unknown discounting `{}`: use discrete or continuous",
+                    s.discounting.get_ref()
+                ),
+            )
         })?;
         let discount_costs = self.rate(&s.discount_rate_costs, "settings.discount_rate_costs")?;
         let discount_outcomes = self.rate(&s.discount_rate_outcomes, "settings.discount_rate_outcomes")?;
@@ -283,31 +410,59 @@ impl Compiler<'_> {
                 let values: Vec<f64> = match w.get_ref() {
                     RawWtp::List(v) => v.clone(),
                     RawWtp::Range { from, to, step } => {
-                        if !(step.is_finite() && *step > 0.0 && from.is_finite() && to.is_finite() && to >= from) || (to - from) / step > 100_000.0 {
-                            return Err(self.err(w.span(), "settings.wtp", "a range needs from ≤ to and a positive step giving at most 100,000 points"));
+                        if !(step.is_finite() && *step > 0.0 && from.is_finite() && to.is_finite() && to >= from)
+                            || (to - from) / step > 100_000.0
+                        {
+                            return Err(self.err(
+                                w.span(),
+                                "settings.wtp",
+                                "a range needs from ≤ to and a positive step giving at most 100,000 points",
+                            ));
                         }
                         let n = ((to - from) / step + 1e-9).floor() as usize;
                         (0..=n).map(|i| from + i as f64 * step).collect()
                     }
                 };
-                if values.is_empty() || values.iter().any(|v| !v.is_finite() || *v < 0.0) || values.windows(2).any(|p| p[1] <= p[0]) {
-                    return Err(self.err(w.span(), "settings.wtp", "willingness-to-pay values must be non-negative, finite and increasing"));
+                if values.is_empty()
+                    || values.iter().any(|v| !v.is_finite() || *v < 0.0)
+                    || values.windows(2).any(|p| p[1] <= p[0])
+                {
+                    return Err(self.err(
+                        w.span(),
+                        "settings.wtp",
+                        "willingness-to-pay values must be non-negative, finite and increasing",
+                    ));
                 }
                 values
             }
         };
         let threshold = match &s.threshold {
-            Some(t) if !(t.get_ref().is_finite() && *t.get_ref() >= 0.0) => return Err(self.err(t.span(), "settings.threshold", "must be a non-negative amount per unit of the primary outcome")),
+            Some(t) if !(t.get_ref().is_finite() && *t.get_ref() >= 0.0) => {
+                return Err(self.err(
+                    t.span(),
+                    "settings.threshold",
+                    "must be a non-negative amount per unit of the primary outcome",
+                ))
+            }
             Some(t) => *t.get_ref(),
             None => 30_000.0,
         };
         let population = match &s.population {
-            Some(p) if !(p.get_ref().is_finite() && *p.get_ref() > 0.0) => return Err(self.err(p.span(), "settings.population", "must be a positive number of people")),
+            Some(p) if !(p.get_ref().is_finite() && *p.get_ref() > 0.0) => {
+                return Err(self.err(p.span(), "settings.population", "must be a positive number of people"))
+            }
             p => p.as_ref().map(|p| *p.get_ref()),
         };
         let cycles = horizon as usize * cycle.per_year();
         if cycles > MAX_CYCLES {
-            return Err(self.err(s.horizon_years.span(), "settings.horizon_years", format!("{horizon} years of {}ly cycles make {cycles} cycles; at most {MAX_CYCLES} are supported", s.cycle.get_ref())));
+            return Err(self.err(
+                s.horizon_years.span(),
+                "settings.horizon_years",
+                format!(
+                    "{horizon} years of {}ly cycles make {cycles} cycles; at most {MAX_CYCLES} are supported",
+                    s.cycle.get_ref()
+                ),
+            ));
         }
         Ok(Settings {
             horizon_years: horizon as usize,
@@ -344,7 +499,13 @@ impl Compiler<'_> {
 
     fn states(&self, raw: &[Spanned<RawState>]) -> Result<Vec<StateInfo>, InputError> {
         if raw.is_empty() {
-            return Err(InputError::at(self.path, self.src, 0..0, "states", "the scenario has no [[states]]; a model needs at least two"));
+            return Err(InputError::at(
+                self.path,
+                self.src,
+                0..0,
+                "states",
+                "the scenario has no [[states]]; a model needs at least two",
+            ));
         }
         let mut out: Vec<StateInfo> = Vec::new();
         for (i, s) in raw.iter().enumerate() {
@@ -352,16 +513,28 @@ impl Compiler<'_> {
             let name = st.name.get_ref();
             self.check_identifier(name, st.name.span(), &format!("states[{i}].name"))?;
             if out.iter().any(|o| &o.name == name) {
-                return Err(self.err(st.name.span(), format!("states[{i}].name"), format!("the state `{name}` is defined twice")));
+                return Err(self.err(
+                    st.name.span(),
+                    format!("states[{i}].name"),
+                    format!("the state `{name}` is defined twice"),
+                ));
             }
             let has_values = !st.costs.is_empty() || !st.outcomes.is_empty();
             if has_values && st.per.is_none() {
                 return Err(self.err(s.span(), format!("states[{i}].per"), format!("state `{name}` has costs or outcomes but no `per`: say whether they are per year, quarter, month, week or cycle (units are never guessed)")));
             }
-            out.push(StateInfo { name: name.clone(), label: st.label.clone().unwrap_or_else(|| name.clone()), dead: st.dead });
+            out.push(StateInfo {
+                name: name.clone(),
+                label: st.label.clone().unwrap_or_else(|| name.clone()),
+                dead: st.dead,
+            });
         }
         if out.len() > MAX_STATES {
-            return Err(self.err(raw[MAX_STATES].span(), "states", format!("at most {MAX_STATES} states are supported")));
+            return Err(self.err(
+                raw[MAX_STATES].span(),
+                "states",
+                format!("at most {MAX_STATES} states are supported"),
+            ));
         }
         Ok(out)
     }
@@ -380,9 +553,14 @@ impl Compiler<'_> {
 
     fn check_identifier(&self, name: &str, span: Range<usize>, field: &str) -> Result<(), InputError> {
         let mut chars = name.chars();
-        let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !ok {
-            return Err(self.err(span, field, format!("`{name}` is not a valid name: use letters, digits and '_', starting with a letter")));
+            return Err(self.err(
+                span,
+                field,
+                format!("`{name}` is not a valid name: use letters, digits and '_', starting with a letter"),
+            ));
         }
         Ok(())
     }
@@ -399,46 +577,86 @@ impl Compiler<'_> {
             let name = arm.name.get_ref();
             self.check_identifier(name, arm.name.span(), &format!("arms[{i}].name"))?;
             if names[..i].contains(&name.as_str()) {
-                return Err(self.err(arm.name.span(), format!("arms[{i}].name"), format!("the arm `{name}` is defined twice")));
+                return Err(self.err(
+                    arm.name.span(),
+                    format!("arms[{i}].name"),
+                    format!("the arm `{name}` is defined twice"),
+                ));
             }
             let comparator = match (&arm.compare_to, i) {
                 (Some(c), _) => {
                     let j = names.iter().position(|n| n == c.get_ref()).ok_or_else(|| {
-                        self.err(c.span(), format!("arms[{i}].compare_to"), format!("no arm is named `{}`{}", c.get_ref(), suggest(c.get_ref(), &names)))
+                        self.err(
+                            c.span(),
+                            format!("arms[{i}].compare_to"),
+                            format!("no arm is named `{}`{}", c.get_ref(), suggest(c.get_ref(), &names)),
+                        )
                     })?;
                     if j == i {
-                        return Err(self.err(c.span(), format!("arms[{i}].compare_to"), "an arm cannot be compared with itself"));
+                        return Err(self.err(
+                            c.span(),
+                            format!("arms[{i}].compare_to"),
+                            "an arm cannot be compared with itself",
+                        ));
                     }
                     Some(j)
                 }
                 (None, 0) => None,
                 (None, _) => Some(0),
             };
-            out.push(ArmInfo { name: name.clone(), label: arm.label.clone().unwrap_or_else(|| name.clone()), comparator });
+            out.push(ArmInfo {
+                name: name.clone(),
+                label: arm.label.clone().unwrap_or_else(|| name.clone()),
+                comparator,
+            });
         }
         Ok(out)
     }
 
     fn subgroups(&self, cohort: &RawCohort) -> Result<Vec<SubgroupInfo>, InputError> {
         if cohort.subgroups.is_empty() {
-            return Ok(vec![SubgroupInfo { name: "all".into(), label: "Whole cohort".into(), share: 1.0 }]);
+            return Ok(vec![SubgroupInfo {
+                name: "all".into(),
+                label: "Whole cohort".into(),
+                share: 1.0,
+            }]);
         }
         let mut out: Vec<SubgroupInfo> = Vec::new();
         for (i, s) in cohort.subgroups.iter().enumerate() {
             let sg = s.get_ref();
-            self.check_identifier(sg.name.get_ref(), sg.name.span(), &format!("cohort.subgroups[{i}].name"))?;
+            self.check_identifier(
+                sg.name.get_ref(),
+                sg.name.span(),
+                &format!("cohort.subgroups[{i}].name"),
+            )?;
             let share = *sg.share.get_ref();
             if !(share.is_finite() && share > 0.0 && share <= 1.0) {
-                return Err(self.err(sg.share.span(), format!("cohort.subgroups[{i}].share"), format!("a subgroup's share of the cohort must be above 0 and at most 1, not {share}")));
+                return Err(self.err(
+                    sg.share.span(),
+                    format!("cohort.subgroups[{i}].share"),
+                    format!("a subgroup's share of the cohort must be above 0 and at most 1, not {share}"),
+                ));
             }
             if out.iter().any(|o| &o.name == sg.name.get_ref()) {
-                return Err(self.err(sg.name.span(), format!("cohort.subgroups[{i}].name"), "this subgroup is defined twice"));
+                return Err(self.err(
+                    sg.name.span(),
+                    format!("cohort.subgroups[{i}].name"),
+                    "this subgroup is defined twice",
+                ));
             }
-            out.push(SubgroupInfo { name: sg.name.get_ref().clone(), label: sg.label.clone().unwrap_or_else(|| sg.name.get_ref().clone()), share });
+            out.push(SubgroupInfo {
+                name: sg.name.get_ref().clone(),
+                label: sg.label.clone().unwrap_or_else(|| sg.name.get_ref().clone()),
+                share,
+            });
         }
         let total: f64 = out.iter().map(|s| s.share).sum();
         if (total - 1.0).abs() > 1e-9 {
-            return Err(self.err(cohort.subgroups[0].span(), "cohort.subgroups", format!("subgroup shares must sum to 1, but they sum to {total}")));
+            return Err(self.err(
+                cohort.subgroups[0].span(),
+                "cohort.subgroups",
+                format!("subgroup shares must sum to 1, but they sum to {total}"),
+            ));
         }
         Ok(out)
     }
@@ -446,7 +664,11 @@ impl Compiler<'_> {
     fn cohort_size(&self, cohort: &RawCohort) -> Result<u64, InputError> {
         let size = *cohort.size.get_ref();
         if !(1..=MAX_COHORT as i64).contains(&size) {
-            return Err(self.err(cohort.size.span(), "cohort.size", format!("the cohort must have from 1 to {MAX_COHORT} people, not {size}")));
+            return Err(self.err(
+                cohort.size.span(),
+                "cohort.size",
+                format!("the cohort must have from 1 to {MAX_COHORT} people, not {size}"),
+            ));
         }
         Ok(size as u64)
     }
@@ -456,7 +678,11 @@ impl Compiler<'_> {
             None => vec![1.0],
             Some(e) => {
                 let v = e.get_ref();
-                if v.is_empty() || v.len() > settings.horizon_years || v.iter().any(|x| !x.is_finite() || *x < 0.0) || (v.iter().sum::<f64>() - 1.0).abs() > 1e-9 {
+                if v.is_empty()
+                    || v.len() > settings.horizon_years
+                    || v.iter().any(|x| !x.is_finite() || *x < 0.0)
+                    || (v.iter().sum::<f64>() - 1.0).abs() > 1e-9
+                {
                     return Err(self.err(e.span(), "cohort.entry", format!("entry gives the share of the cohort entering in each programme year: non-negative shares summing to 1, at most one per year of the horizon ({} years)", settings.horizon_years)));
                 }
                 v.clone()
@@ -489,7 +715,24 @@ impl Compiler<'_> {
                 }
             }
             let entry_cost_factor = settings.discount_costs.factor(offset as f64 * dt, settings.discounting);
-            waves.push(Wave { entry_year, share, cycles, boundary_weights, entry_cost_factor });
+            let same_weights = boundary_weights.iter().flatten().all(|(_, wc, wo)| wc == wo);
+            let weights_flat: Vec<(usize, f64, f64)> = boundary_weights.iter().flatten().copied().collect();
+            let weights_start: Vec<usize> = std::iter::once(0)
+                .chain(boundary_weights.iter().scan(0, |n, list| {
+                    *n += list.len();
+                    Some(*n)
+                }))
+                .collect();
+            waves.push(Wave {
+                entry_year,
+                share,
+                cycles,
+                boundary_weights,
+                weights_flat,
+                weights_start,
+                same_weights,
+                entry_cost_factor,
+            });
         }
         Ok(waves)
     }
@@ -517,23 +760,51 @@ impl Compiler<'_> {
         for (name, value) in raw {
             let key = name.get_ref();
             let f = format!("{field}.{key}");
-            let defined: Vec<(String, Def, ParameterSpec, Option<String>, Option<String>, Option<String>)> = match value.get_ref() {
+            let defined: Vec<Defined> = match value.get_ref() {
                 RawParameter::Number(x) => {
                     if !x.is_finite() {
                         return Err(self.err(value.span(), f, "a parameter value must be a finite number"));
                     }
-                    vec![(key.clone(), Def::Fixed(*x), ParameterSpec::Fixed { value: *x }, None, None, None)]
+                    vec![(
+                        key.clone(),
+                        Def::Fixed(*x),
+                        ParameterSpec::Fixed { value: *x },
+                        None,
+                        None,
+                        None,
+                    )]
                 }
                 RawParameter::Expression(text) => {
                     let offset = self.string_content_offset(&value.span());
                     let ast = expr::parse(text).map_err(|e| self.expr_error(offset, &e, &f))?;
-                    vec![(key.clone(), Def::Expr { ast, offset, field: f.clone() }, ParameterSpec::Expression { expression: text.clone() }, None, None, None)]
+                    vec![(
+                        key.clone(),
+                        Def::Expr {
+                            ast,
+                            offset,
+                            field: f.clone(),
+                        },
+                        ParameterSpec::Expression {
+                            expression: text.clone(),
+                        },
+                        None,
+                        None,
+                        None,
+                    )]
                 }
                 RawParameter::Table(t) => {
                     if let Some(src) = &t.source {
                         if !sources.contains_key(src.get_ref()) {
                             let known: Vec<&str> = sources.keys().map(String::as_str).collect();
-                            return Err(self.err(src.span(), format!("{f}.source"), format!("no source is named `{}` in [sources]{}", src.get_ref(), suggest(src.get_ref(), &known))));
+                            return Err(self.err(
+                                src.span(),
+                                format!("{f}.source"),
+                                format!(
+                                    "no source is named `{}` in [sources]{}",
+                                    src.get_ref(),
+                                    suggest(src.get_ref(), &known)
+                                ),
+                            ));
                         }
                     }
                     let source = t.source.as_ref().map(|s| s.get_ref().clone());
@@ -558,7 +829,15 @@ impl Compiler<'_> {
                     return Err(self.err(name.span(), &f, format!("`{pname}` is defined twice in this scope")));
                 }
                 let draw_slot = if let Def::Draw(s) = def { Some(s) } else { None };
-                infos.push(ParameterInfo { name: pname.clone(), scope: scope.to_string(), spec, source, unit, note, draw_slot });
+                infos.push(ParameterInfo {
+                    name: pname.clone(),
+                    scope: scope.to_string(),
+                    spec,
+                    source,
+                    unit,
+                    note,
+                    draw_slot,
+                });
                 out.insert(pname, def);
             }
         }
@@ -584,35 +863,62 @@ impl Compiler<'_> {
         let dist = t.dist.as_ref().map(|d| d.get_ref().as_str());
         let fit = |r: Result<Distribution, FitError>, at: Range<usize>| r.map_err(|e| self.err(at, field, e.0));
         let need = |v: &Option<Spanned<f64>>, key: &str, form: &str| -> Result<f64, InputError> {
-            v.as_ref().map(|x| *x.get_ref()).ok_or_else(|| self.err(span.clone(), format!("{field}.{key}"), format!("{form} needs `{key}`")))
+            v.as_ref()
+                .map(|x| *x.get_ref())
+                .ok_or_else(|| self.err(span.clone(), format!("{field}.{key}"), format!("{form} needs `{key}`")))
         };
         let allow = |allowed: &[&str], form: &str| -> Result<(), InputError> {
             for (key, at) in &present {
                 if !allowed.contains(key) && !["dist", "source", "unit", "note"].contains(key) {
-                    return Err(self.err(at.clone(), format!("{field}.{key}"), format!("`{key}` is not used by {form}; it takes {}", allowed.join(", "))));
+                    return Err(self.err(
+                        at.clone(),
+                        format!("{field}.{key}"),
+                        format!("`{key}` is not used by {form}; it takes {}", allowed.join(", ")),
+                    ));
                 }
             }
             Ok(())
         };
         let has = |key: &str| present.iter().any(|(k, _)| *k == key);
         let ci = |form: &str| -> Result<(f64, f64, Range<usize>), InputError> {
-            let c = t.ci95.as_ref().ok_or_else(|| self.err(span.clone(), format!("{field}.ci95"), format!("{form} needs `ci95`")))?;
+            let c = t
+                .ci95
+                .as_ref()
+                .ok_or_else(|| self.err(span.clone(), format!("{field}.ci95"), format!("{form} needs `ci95`")))?;
             match c.get_ref().as_slice() {
                 [lo, hi] if lo < hi => Ok((*lo, *hi, c.span())),
-                [lo, hi] => Err(self.err(c.span(), format!("{field}.ci95"), format!("a 95% interval needs low < high, but it is [{lo}, {hi}]"))),
-                _ => Err(self.err(c.span(), format!("{field}.ci95"), "a 95% interval is written as two numbers, [low, high]")),
+                [lo, hi] => Err(self.err(
+                    c.span(),
+                    format!("{field}.ci95"),
+                    format!("a 95% interval needs low < high, but it is [{lo}, {hi}]"),
+                )),
+                _ => Err(self.err(
+                    c.span(),
+                    format!("{field}.ci95"),
+                    "a 95% interval is written as two numbers, [low, high]",
+                )),
             }
         };
-        let one = |d: Distribution, next_slot: &mut usize, draws: &mut Vec<Draw>| -> Vec<(String, Def, ParameterSpec)> {
-            if let Distribution::Fixed(v) = d {
-                return vec![(name.to_string(), Def::Fixed(v), ParameterSpec::Fixed { value: v })];
-            }
-            let slot = *next_slot;
-            *next_slot += 1;
-            draws.push(Draw::One { slot, sampler: d.sampler(), distribution: d });
-            let spec = ParameterSpec::Distribution { distribution: d.describe(), mean: d.mean(), low95: d.quantile(0.025), high95: d.quantile(0.975) };
-            vec![(name.to_string(), Def::Draw(slot), spec)]
-        };
+        let one =
+            |d: Distribution, next_slot: &mut usize, draws: &mut Vec<Draw>| -> Vec<(String, Def, ParameterSpec)> {
+                if let Distribution::Fixed(v) = d {
+                    return vec![(name.to_string(), Def::Fixed(v), ParameterSpec::Fixed { value: v })];
+                }
+                let slot = *next_slot;
+                *next_slot += 1;
+                draws.push(Draw::One {
+                    slot,
+                    sampler: d.sampler(),
+                    distribution: d,
+                });
+                let spec = ParameterSpec::Distribution {
+                    distribution: d.describe(),
+                    mean: d.mean(),
+                    low95: d.quantile(0.025),
+                    high95: d.quantile(0.975),
+                };
+                vec![(name.to_string(), Def::Draw(slot), spec)]
+            };
         let d = match dist {
             None if has("expr") => {
                 allow(&["expr"], "an expression parameter")?;
@@ -761,8 +1067,19 @@ impl Compiler<'_> {
 
         // Starting distribution: the arm's own, or the scenario's.
         let start_table = arm.start.as_ref().unwrap_or(&raw.start);
-        let start_field = if arm.start.is_some() { format!("{afield}.start") } else { "start".to_string() };
-        let start = b.row(usize::MAX, start_table.get_ref(), start_table.span(), &start_field, states, true)?;
+        let start_field = if arm.start.is_some() {
+            format!("{afield}.start")
+        } else {
+            "start".to_string()
+        };
+        let start = b.row(
+            usize::MAX,
+            start_table.get_ref(),
+            start_table.span(),
+            &start_field,
+            states,
+            true,
+        )?;
 
         // Transition rows: the arm's rows replace the scenario's rows for the same state.
         let mut rows = Vec::new();
@@ -783,7 +1100,11 @@ impl Compiler<'_> {
         }
         for (k, _) in raw.transitions.get_ref().iter().chain(arm.transitions.iter()) {
             if !states.contains(&k.get_ref().as_str()) {
-                return Err(self.err(k.span(), "transitions", format!("no state is named `{}`{}", k.get_ref(), suggest(k.get_ref(), states))));
+                return Err(self.err(
+                    k.span(),
+                    "transitions",
+                    format!("no state is named `{}`{}", k.get_ref(), suggest(k.get_ref(), states)),
+                ));
             }
         }
 
@@ -798,7 +1119,15 @@ impl Compiler<'_> {
             };
             for (payer_name, cost) in &st.costs {
                 let payer = Payer::parse(payer_name.get_ref()).ok_or_else(|| {
-                    self.err(payer_name.span(), format!("{sfield}.costs"), format!("unknown payer `{}`: costs are split by council, nhs and person{}", payer_name.get_ref(), suggest(payer_name.get_ref(), &["council", "nhs", "person"])))
+                    self.err(
+                        payer_name.span(),
+                        format!("{sfield}.costs"),
+                        format!(
+                            "unknown payer `{}`: costs are split by council, nhs and person{}",
+                            payer_name.get_ref(),
+                            suggest(payer_name.get_ref(), &["council", "nhs", "person"])
+                        ),
+                    )
                 })?;
                 let cfield = format!("{sfield}.costs.{}", payer.name());
                 let (amount, cashable) = match cost.get_ref() {
@@ -812,16 +1141,45 @@ impl Compiler<'_> {
                         (Spanned::new(t.amount.span(), t.amount.get_ref().clone()), share)
                     }
                 };
-                let slot = b.quantity(&amount, &cfield, &format!("{} cost in {}", payer.name(), st.name.get_ref()))?;
-                flows.push(Flow { state: si, column: columns::care(payer), slot, factor });
+                let slot = b.quantity(
+                    &amount,
+                    &cfield,
+                    &format!("{} cost in {}", payer.name(), st.name.get_ref()),
+                )?;
+                flows.push(Flow {
+                    state: si,
+                    column: columns::care(payer),
+                    is_cost: true,
+                    slot,
+                    factor,
+                });
                 if has_noncashable {
-                    flows.push(Flow { state: si, column: columns::cashable(payer), slot, factor: factor * cashable });
+                    flows.push(Flow {
+                        state: si,
+                        column: columns::cashable(payer),
+                        is_cost: true,
+                        slot,
+                        factor: factor * cashable,
+                    });
                 }
             }
             for (oname, value) in &st.outcomes {
-                let oi = outcomes.iter().position(|o| o == oname.get_ref()).expect("outcomes were collected from the states");
-                let slot = b.quantity(value, &format!("{sfield}.outcomes.{}", oname.get_ref()), &format!("{} in {}", oname.get_ref(), st.name.get_ref()))?;
-                flows.push(Flow { state: si, column: columns::outcome(oi), slot, factor });
+                let oi = outcomes
+                    .iter()
+                    .position(|o| o == oname.get_ref())
+                    .expect("outcomes were collected from the states");
+                let slot = b.quantity(
+                    value,
+                    &format!("{sfield}.outcomes.{}", oname.get_ref()),
+                    &format!("{} in {}", oname.get_ref(), st.name.get_ref()),
+                )?;
+                flows.push(Flow {
+                    state: si,
+                    column: columns::outcome(oi),
+                    is_cost: false,
+                    slot,
+                    factor,
+                });
             }
         }
 
@@ -833,20 +1191,51 @@ impl Compiler<'_> {
             let payer = self.payer(&cost.payer, &format!("{cfield}.payer"))?;
             match cost.kind.get_ref().as_str() {
                 "one_off" => {
-                    self.forbid(cost, &["per", "states", "from_year", "to_year", "capacity"], &cfield, "a one-off cost")?;
-                    let slot = b.quantity(&cost.amount, &format!("{cfield}.amount"), &format!("one-off cost {}", cost.name.get_ref()))?;
+                    self.forbid(
+                        cost,
+                        &["per", "states", "from_year", "to_year", "capacity"],
+                        &cfield,
+                        "a one-off cost",
+                    )?;
+                    let slot = b.quantity(
+                        &cost.amount,
+                        &format!("{cfield}.amount"),
+                        &format!("one-off cost {}", cost.name.get_ref()),
+                    )?;
                     if b.is_dynamic(slot) {
-                        return Err(self.err(cost.amount.span(), format!("{cfield}.amount"), "a one-off cost is paid at entry, so its amount cannot depend on time"));
+                        return Err(self.err(
+                            cost.amount.span(),
+                            format!("{cfield}.amount"),
+                            "a one-off cost is paid at entry, so its amount cannot depend on time",
+                        ));
                     }
-                    one_offs.push(OneOff { column: columns::spend(payer), slot });
+                    one_offs.push(OneOff {
+                        column: columns::spend(payer),
+                        slot,
+                    });
                 }
                 "recurring" => {
-                    self.forbid(cost, &["from_year", "to_year", "capacity"], &cfield, "a recurring cost (use an expression of t to limit it in time)")?;
+                    self.forbid(
+                        cost,
+                        &["from_year", "to_year", "capacity"],
+                        &cfield,
+                        "a recurring cost (use an expression of t to limit it in time)",
+                    )?;
                     let per = cost.per.as_ref().ok_or_else(|| self.err(c.span(), format!("{cfield}.per"), "a recurring cost needs `per` (year, quarter, month, week or cycle): units are never guessed"))?;
                     let factor = self.per_cycle_factor(per, settings, &format!("{cfield}.per"))?;
-                    let slot = b.quantity(&cost.amount, &format!("{cfield}.amount"), &format!("recurring cost {}", cost.name.get_ref()))?;
+                    let slot = b.quantity(
+                        &cost.amount,
+                        &format!("{cfield}.amount"),
+                        &format!("recurring cost {}", cost.name.get_ref()),
+                    )?;
                     for s in self.cost_states(cost, raw, states, &cfield)? {
-                        flows.push(Flow { state: s, column: columns::spend(payer), slot, factor });
+                        flows.push(Flow {
+                            state: s,
+                            column: columns::spend(payer),
+                            is_cost: true,
+                            slot,
+                            factor,
+                        });
                     }
                 }
                 "setup" | "annual" => {}
@@ -882,46 +1271,103 @@ impl Compiler<'_> {
             let cfield = format!("{afield}.costs[{ci}]");
             let kind = match cost.kind.get_ref().as_str() {
                 "setup" => {
-                    self.forbid(cost, &["per", "states", "from_year", "to_year", "capacity"], &cfield, "a set-up cost")?;
+                    self.forbid(
+                        cost,
+                        &["per", "states", "from_year", "to_year", "capacity"],
+                        &cfield,
+                        "a set-up cost",
+                    )?;
                     ProgrammeKind::Setup
                 }
                 "annual" => {
-                    self.forbid(cost, &["per"], &cfield, "an annual programme cost (its amount is per year)")?;
+                    self.forbid(
+                        cost,
+                        &["per"],
+                        &cfield,
+                        "an annual programme cost (its amount is per year)",
+                    )?;
                     let from_year = cost.from_year.as_ref().map_or(0.0, |v| *v.get_ref());
-                    let to_year = cost.to_year.as_ref().map_or(settings.horizon_years as f64, |v| *v.get_ref());
+                    let to_year = cost
+                        .to_year
+                        .as_ref()
+                        .map_or(settings.horizon_years as f64, |v| *v.get_ref());
                     if !(from_year >= 0.0 && to_year > from_year && to_year.is_finite()) {
                         return Err(self.err(c.span(), format!("{cfield}.from_year"), format!("an annual cost runs from from_year to to_year (0 ≤ from < to), not {from_year} to {to_year}")));
                     }
                     let capacity = match &cost.capacity {
-                        Some(cap) if !(cap.get_ref().is_finite() && *cap.get_ref() >= 1.0) => return Err(self.err(cap.span(), format!("{cfield}.capacity"), "capacity is the number of people one unit of this cost serves: at least 1")),
+                        Some(cap) if !(cap.get_ref().is_finite() && *cap.get_ref() >= 1.0) => {
+                            return Err(self.err(
+                                cap.span(),
+                                format!("{cfield}.capacity"),
+                                "capacity is the number of people one unit of this cost serves: at least 1",
+                            ))
+                        }
                         Some(cap) => {
                             let states = self.cost_states(cost, &RawScenarioStates(states), state_names, &cfield)?;
                             if !served.is_empty() && served != states {
-                                return Err(self.err(c.span(), format!("{cfield}.states"), "all capacity-limited costs of an arm must serve the same states"));
+                                return Err(self.err(
+                                    c.span(),
+                                    format!("{cfield}.states"),
+                                    "all capacity-limited costs of an arm must serve the same states",
+                                ));
                             }
                             served = states;
                             Some(*cap.get_ref())
                         }
                         None => None,
                     };
-                    ProgrammeKind::Annual { from_year, to_year, capacity }
+                    ProgrammeKind::Annual {
+                        from_year,
+                        to_year,
+                        capacity,
+                    }
                 }
                 _ => continue,
             };
             let payer = self.payer(&cost.payer, &format!("{cfield}.payer"))?;
-            let slot = b.quantity(&cost.amount, &format!("{cfield}.amount"), &format!("programme cost {}", cost.name.get_ref()))?;
+            let slot = b.quantity(
+                &cost.amount,
+                &format!("{cfield}.amount"),
+                &format!("programme cost {}", cost.name.get_ref()),
+            )?;
             if b.is_dynamic(slot) {
                 return Err(self.err(cost.amount.span(), format!("{cfield}.amount"), "a programme cost's amount cannot depend on time: use from_year and to_year, or split it into several costs"));
             }
-            costs.push(ProgrammeCost { name: cost.name.get_ref().clone(), column: columns::spend(payer), slot, kind });
+            costs.push(ProgrammeCost {
+                name: cost.name.get_ref().clone(),
+                column: columns::spend(payer),
+                slot,
+                kind,
+            });
         }
         let roots: Vec<usize> = costs.iter().map(|c| c.slot).collect();
-        let ctx = b.finish(arm_index, 0, Row { from: usize::MAX, entries: vec![] }, vec![], vec![], vec![], &roots)?;
+        let ctx = b.finish(
+            arm_index,
+            0,
+            Row {
+                from: usize::MAX,
+                entries: vec![],
+            },
+            vec![],
+            vec![],
+            vec![],
+            &roots,
+        )?;
         Ok((ctx, costs, served))
     }
 
     fn payer(&self, p: &Spanned<String>, field: &str) -> Result<Payer, InputError> {
-        Payer::parse(p.get_ref()).ok_or_else(|| self.err(p.span(), field, format!("unknown payer `{}`: use council, nhs or person{}", p.get_ref(), suggest(p.get_ref(), &["council", "nhs", "person"]))))
+        Payer::parse(p.get_ref()).ok_or_else(|| {
+            self.err(
+                p.span(),
+                field,
+                format!(
+                    "unknown payer `{}`: use council, nhs or person{}",
+                    p.get_ref(),
+                    suggest(p.get_ref(), &["council", "nhs", "person"])
+                ),
+            )
+        })
     }
 
     fn forbid(&self, cost: &RawArmCost, keys: &[&str], field: &str, what: &str) -> Result<(), InputError> {
@@ -934,20 +1380,38 @@ impl Compiler<'_> {
         ];
         for (key, span) in given {
             if let (true, Some(span)) = (keys.contains(&key), span) {
-                return Err(self.err(span, format!("{field}.{key}"), format!("`{key}` does not apply to {what}")));
+                return Err(self.err(
+                    span,
+                    format!("{field}.{key}"),
+                    format!("`{key}` does not apply to {what}"),
+                ));
             }
         }
         Ok(())
     }
 
     /// The states a recurring or capacity cost applies to: those listed, or every state not marked dead.
-    fn cost_states(&self, cost: &RawArmCost, raw: &dyn DeadStates, states: &[&str], field: &str) -> Result<Vec<usize>, InputError> {
+    fn cost_states(
+        &self,
+        cost: &RawArmCost,
+        raw: &dyn DeadStates,
+        states: &[&str],
+        field: &str,
+    ) -> Result<Vec<usize>, InputError> {
         match &cost.states {
             None => Ok((0..states.len()).filter(|&i| !raw.is_dead(i)).collect()),
             Some(list) => list
                 .get_ref()
                 .iter()
-                .map(|s| states.iter().position(|n| n == s.get_ref()).ok_or_else(|| self.err(s.span(), format!("{field}.states"), format!("no state is named `{}`{}", s.get_ref(), suggest(s.get_ref(), states)))))
+                .map(|s| {
+                    states.iter().position(|n| n == s.get_ref()).ok_or_else(|| {
+                        self.err(
+                            s.span(),
+                            format!("{field}.states"),
+                            format!("no state is named `{}`{}", s.get_ref(), suggest(s.get_ref(), states)),
+                        )
+                    })
+                })
                 .collect(),
         }
     }
@@ -960,7 +1424,14 @@ impl Compiler<'_> {
             "quarter" => Ok(4.0 * dt),
             "month" => Ok(12.0 * dt),
             "week" => Ok(52.0 * dt),
-            other => Err(self.err(per.span(), field, format!("unknown unit `{other}`: amounts are per year, quarter, month, week or cycle{}", suggest(other, &["year", "quarter", "month", "week", "cycle"])))),
+            other => Err(self.err(
+                per.span(),
+                field,
+                format!(
+                    "unknown unit `{other}`: amounts are per year, quarter, month, week or cycle{}",
+                    suggest(other, &["year", "quarter", "month", "week", "cycle"])
+                ),
+            )),
         }
     }
 }
@@ -994,7 +1465,10 @@ fn present_keys(t: &RawParameterTable) -> Vec<(&'static str, Range<usize>)> {
     macro_rules! key {
         ($($f:ident),*) => { $( if let Some(x) = &t.$f { v.push((stringify!($f), x.span())); } )* };
     }
-    key!(dist, value, expr, mean, sd, ci95, low, high, min, mode, max, lambda, alpha, beta, shape, scale, rate, meanlog, sdlog, names, source);
+    key!(
+        dist, value, expr, mean, sd, ci95, low, high, min, mode, max, lambda, alpha, beta, shape, scale, rate, meanlog,
+        sdlog, names, source
+    );
     v
 }
 
@@ -1044,7 +1518,17 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
         let programs = vec![None; slot_names.len()];
         let mut known: Vec<String> = bindings.keys().cloned().collect();
         known.extend(TIME_NAMES.iter().map(|s| s.to_string()));
-        ContextBuilder { compiler, bindings, n_draws, slot_names, programs, dynamic, named, in_progress: Vec::new(), known }
+        ContextBuilder {
+            compiler,
+            bindings,
+            n_draws,
+            slot_names,
+            programs,
+            dynamic,
+            named,
+            in_progress: Vec::new(),
+            known,
+        }
     }
 
     fn is_dynamic(&self, slot: usize) -> bool {
@@ -1064,14 +1548,20 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
         if let Some(&s) = self.named.get(name) {
             return Ok(Some(s));
         }
-        let Some(def) = self.bindings.get(name) else { return Ok(None) };
+        let Some(def) = self.bindings.get(name) else {
+            return Ok(None);
+        };
         if let Some(pos) = self.in_progress.iter().position(|n| n == name) {
             let cycle = self.in_progress[pos..].join(" → ");
             let (offset, field) = match def {
                 Def::Expr { offset, field, .. } => (*offset, field.clone()),
                 _ => (0, String::new()),
             };
-            return Err(self.compiler.err(offset..offset + 1, field, format!("parameters depend on each other in a cycle: {cycle} → {name}")));
+            return Err(self.compiler.err(
+                offset..offset + 1,
+                field,
+                format!("parameters depend on each other in a cycle: {cycle} → {name}"),
+            ));
         }
         let slot = match def.clone() {
             Def::Draw(s) => s,
@@ -1094,7 +1584,8 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
         }
         let named = &self.named;
         let known: Vec<&str> = self.known.iter().map(String::as_str).collect();
-        expr::compile(ast, &mut |n| named.get(n).copied(), &known).map_err(|e| self.compiler.expr_error(offset, &e, field))
+        expr::compile(ast, &mut |n| named.get(n).copied(), &known)
+            .map_err(|e| self.compiler.expr_error(offset, &e, field))
     }
 
     /// Compiles a number or expression into a new slot.
@@ -1116,7 +1607,15 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
     }
 
     /// Compiles a transition row (or the start distribution when `is_start`).
-    fn row(&mut self, from: usize, table: &BTreeMap<Spanned<String>, Spanned<ExprText>>, span: Range<usize>, field: &str, states: &[&str], is_start: bool) -> Result<Row, InputError> {
+    fn row(
+        &mut self,
+        from: usize,
+        table: &BTreeMap<Spanned<String>, Spanned<ExprText>>,
+        span: Range<usize>,
+        field: &str,
+        states: &[&str],
+        is_start: bool,
+    ) -> Result<Row, InputError> {
         let mut entries = Vec::new();
         let mut remainder_seen = false;
         let mut constant_sum = 0.0;
@@ -1124,21 +1623,37 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
         for (to, value) in table {
             let efield = format!("{field}.{}", to.get_ref());
             let ti = states.iter().position(|s| s == to.get_ref()).ok_or_else(|| {
-                self.compiler.err(to.span(), &efield, format!("no state is named `{}`{}", to.get_ref(), suggest(to.get_ref(), states)))
+                self.compiler.err(
+                    to.span(),
+                    &efield,
+                    format!("no state is named `{}`{}", to.get_ref(), suggest(to.get_ref(), states)),
+                )
             })?;
             if matches!(value.get_ref(), ExprText::Text(t) if t.trim() == "remainder") {
                 if remainder_seen {
-                    return Err(self.compiler.err(value.span(), &efield, "a row may have only one \"remainder\" entry (it is one minus the others)"));
+                    return Err(self.compiler.err(
+                        value.span(),
+                        &efield,
+                        "a row may have only one \"remainder\" entry (it is one minus the others)",
+                    ));
                 }
                 remainder_seen = true;
                 entries.push((ti, ProbSource::Remainder));
                 continue;
             }
-            let what = if is_start { format!("start share of {}", to.get_ref()) } else { format!("P({} → {})", states[from], to.get_ref()) };
+            let what = if is_start {
+                format!("start share of {}", to.get_ref())
+            } else {
+                format!("P({} → {})", states[from], to.get_ref())
+            };
             let slot = self.quantity(value, &efield, &what)?;
             match self.programs[slot].as_ref().and_then(Program::as_constant) {
                 Some(p) if !(0.0..=1.0).contains(&p) => {
-                    return Err(self.compiler.err(value.span(), &efield, format!("a probability must be between 0 and 1, not {}", pretty(p))));
+                    return Err(self.compiler.err(
+                        value.span(),
+                        &efield,
+                        format!("a probability must be between 0 and 1, not {}", pretty(p)),
+                    ));
                 }
                 Some(p) => constant_sum += p,
                 None => {
@@ -1147,18 +1662,35 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
                 }
             }
             if is_start && self.dynamic[slot] {
-                return Err(self.compiler.err(value.span(), &efield, "the starting distribution cannot depend on time"));
+                return Err(self.compiler.err(
+                    value.span(),
+                    &efield,
+                    "the starting distribution cannot depend on time",
+                ));
             }
             entries.push((ti, ProbSource::Slot(slot)));
         }
         if entries.is_empty() {
-            return Err(self.compiler.err(span, field, "this row is empty: give at least one destination state"));
+            return Err(self
+                .compiler
+                .err(span, field, "this row is empty: give at least one destination state"));
         }
         if constant_sum > 1.0 + 1e-9 {
-            return Err(self.compiler.err(span, field, format!("the probabilities in this row sum to {}, above 1", pretty(constant_sum))));
+            return Err(self.compiler.err(
+                span,
+                field,
+                format!("the probabilities in this row sum to {}, above 1", pretty(constant_sum)),
+            ));
         }
         if all_constant && !remainder_seen && (constant_sum - 1.0).abs() > 1e-9 {
-            return Err(self.compiler.err(span, field, format!("the probabilities in this row sum to {}, not 1: make one entry \"remainder\" or correct them", pretty(constant_sum))));
+            return Err(self.compiler.err(
+                span,
+                field,
+                format!(
+                    "the probabilities in this row sum to {}, not 1: make one entry \"remainder\" or correct them",
+                    pretty(constant_sum)
+                ),
+            ));
         }
         Ok(Row { from, entries })
     }
@@ -1174,8 +1706,18 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
     /// Orders the programs by dependency and splits them into per-iteration and per-boundary lists.
-    fn finish(mut self, arm: usize, subgroup: usize, start: Row, rows: Vec<Row>, flows: Vec<Flow>, one_offs: Vec<OneOff>, extra_roots: &[usize]) -> Result<Context, InputError> {
+    fn finish(
+        mut self,
+        arm: usize,
+        subgroup: usize,
+        start: Row,
+        rows: Vec<Row>,
+        flows: Vec<Flow>,
+        one_offs: Vec<OneOff>,
+        extra_roots: &[usize],
+    ) -> Result<Context, InputError> {
         // Compile every parameter, used or not, so that a mistake in an unused one is still reported.
         let names: Vec<String> = self.bindings.keys().cloned().collect();
         for name in names {
@@ -1183,10 +1725,15 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
         }
         // Keep only the programs that a model quantity needs, directly or through other parameters.
         let mut needed = vec![false; self.programs.len()];
-        let mut stack: Vec<usize> = start.entries.iter().chain(rows.iter().flat_map(|r| &r.entries)).filter_map(|(_, src)| match src {
-            ProbSource::Slot(s) => Some(*s),
-            ProbSource::Remainder => None,
-        }).collect();
+        let mut stack: Vec<usize> = start
+            .entries
+            .iter()
+            .chain(rows.iter().flat_map(|r| &r.entries))
+            .filter_map(|(_, src)| match src {
+                ProbSource::Slot(s) => Some(*s),
+                ProbSource::Remainder => None,
+            })
+            .collect();
         stack.extend(flows.iter().map(|f| f.slot));
         stack.extend(one_offs.iter().map(|o| o.slot));
         stack.extend_from_slice(extra_roots);
@@ -1213,8 +1760,12 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
                 }
             }
         }
-        let (dynamic_flows, static_flows): (Vec<Flow>, Vec<Flow>) = flows.into_iter().partition(|f| self.dynamic[f.slot]);
-        let dynamic_transitions = rows.iter().flat_map(|r| &r.entries).any(|(_, src)| matches!(src, ProbSource::Slot(s) if self.dynamic[*s]));
+        let (dynamic_flows, static_flows): (Vec<Flow>, Vec<Flow>) =
+            flows.into_iter().partition(|f| self.dynamic[f.slot]);
+        let dynamic_transitions = rows
+            .iter()
+            .flat_map(|r| &r.entries)
+            .any(|(_, src)| matches!(src, ProbSource::Slot(s) if self.dynamic[*s]));
         Ok(Context {
             arm,
             subgroup,
@@ -1231,6 +1782,36 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             slot_names: self.slot_names,
         })
     }
+}
+
+/// Renumbers every flow and cost into the columns actually used, returning the full column of each.
+fn compact_columns(contexts: &mut [Context], programme_costs: &mut [Vec<ProgrammeCost>]) -> Vec<usize> {
+    let mut used: Vec<usize> = contexts
+        .iter()
+        .flat_map(|c| {
+            c.static_flows
+                .iter()
+                .chain(&c.dynamic_flows)
+                .map(|f| f.column)
+                .chain(c.one_offs.iter().map(|o| o.column))
+        })
+        .chain(programme_costs.iter().flatten().map(|c| c.column))
+        .collect();
+    used.sort_unstable();
+    used.dedup();
+    let index = |full: usize| used.iter().position(|&u| u == full).expect("collected above");
+    for c in contexts.iter_mut() {
+        for f in c.static_flows.iter_mut().chain(c.dynamic_flows.iter_mut()) {
+            f.column = index(f.column);
+        }
+        for o in &mut c.one_offs {
+            o.column = index(o.column);
+        }
+    }
+    for cost in programme_costs.iter_mut().flatten() {
+        cost.column = index(cost.column);
+    }
+    used
 }
 
 /// A number as people write it: 1.3, not 1.2999999999999998.

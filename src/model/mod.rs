@@ -148,10 +148,25 @@ pub struct SubgroupInfo {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ParameterSpec {
-    Fixed { value: f64 },
-    Distribution { distribution: String, mean: f64, low95: f64, high95: f64 },
-    DirichletComponent { alpha: Vec<f64>, component: usize, mean: f64, low95: f64, high95: f64 },
-    Expression { expression: String },
+    Fixed {
+        value: f64,
+    },
+    Distribution {
+        distribution: String,
+        mean: f64,
+        low95: f64,
+        high95: f64,
+    },
+    DirichletComponent {
+        alpha: Vec<f64>,
+        component: usize,
+        mean: f64,
+        low95: f64,
+        high95: f64,
+    },
+    Expression {
+        expression: String,
+    },
 }
 
 /// A parameter as declared in one scope (the base model, an arm, or a subgroup).
@@ -172,8 +187,15 @@ pub struct ParameterInfo {
 /// One sampled quantity: a univariate draw into one slot, or a Dirichlet draw into consecutive slots.
 #[derive(Debug, Clone)]
 pub enum Draw {
-    One { slot: usize, sampler: Sampler, distribution: Distribution },
-    Dirichlet { first_slot: usize, dirichlet: Dirichlet },
+    One {
+        slot: usize,
+        sampler: Sampler,
+        distribution: Distribution,
+    },
+    Dirichlet {
+        first_slot: usize,
+        dirichlet: Dirichlet,
+    },
 }
 
 /// Where a transition probability comes from.
@@ -197,7 +219,10 @@ pub struct Row {
 #[derive(Debug, Clone, Copy)]
 pub struct Flow {
     pub state: usize,
+    /// The value column: a [`columns`] index when compiled, a kernel column once [`Model::kernel_columns`] is set.
     pub column: usize,
+    /// Whether this is a cost (discounted at the cost rate) or an outcome.
+    pub is_cost: bool,
     pub slot: usize,
     /// Unit conversion to "per cycle" times the cashable share where relevant.
     pub factor: f64,
@@ -253,7 +278,11 @@ pub enum ProgrammeKind {
     Setup,
     /// Per year from `from_year` to `to_year`, paid at the start of each cycle; with `capacity`, per block of that
     /// many people in the served states.
-    Annual { from_year: f64, to_year: f64, capacity: Option<f64> },
+    Annual {
+        from_year: f64,
+        to_year: f64,
+        capacity: Option<f64>,
+    },
 }
 
 /// Entry of people in one year of the programme.
@@ -267,6 +296,11 @@ pub struct Wave {
     /// For each boundary k (0..=cycles), the (calendar year, cost weight, outcome weight) entries it contributes to:
     /// accrual weight × discount factor at the boundary's calendar time.
     pub boundary_weights: Vec<Vec<(usize, f64, f64)>>,
+    /// The same entries flattened: boundary k's are `weights_flat[weights_start[k]..weights_start[k + 1]]`.
+    pub weights_flat: Vec<(usize, f64, f64)>,
+    pub weights_start: Vec<usize>,
+    /// Whether cost and outcome weights are equal everywhere (the same discounting), so one occupancy serves both.
+    pub same_weights: bool,
     /// Discount factor for costs at entry (one-off costs).
     pub entry_cost_factor: f64,
 }
@@ -295,6 +329,9 @@ pub struct Model {
     pub cohort_size: u64,
     /// Whether any cost line has a cashable share below 1 (otherwise cashable = all care costs).
     pub has_noncashable: bool,
+    /// The full column (see [`columns`]) of each column the kernel accumulates: only columns some flow or cost
+    /// writes, so per-year work scales with what the model uses, not with every payer × kind × outcome.
+    pub kernel_columns: Vec<usize>,
 }
 
 /// Index of the first time slot: slots `n_draws`, `+1`, `+2` hold cycle, t and calendar_t.
@@ -304,6 +341,11 @@ impl Model {
     /// Number of value columns per arm.
     pub fn n_columns(&self) -> usize {
         columns::COST_COLUMNS + self.outcomes.len()
+    }
+
+    /// Number of columns the kernel accumulates per arm and year.
+    pub fn n_kernel_columns(&self) -> usize {
+        self.kernel_columns.len()
     }
 
     /// The context of an arm and subgroup.

@@ -76,12 +76,21 @@ impl RunDir {
     /// Prepares a new, never-used run directory name under `base/<scenario name>/`.
     pub fn create(base: &Path, scenario: &str, seed: u64) -> Result<Self, RunError> {
         let parent = base.join(scenario);
-        fs::create_dir_all(&parent).map_err(|e| RunError { message: format!("cannot create the output directory {}: {e}", parent.display()) })?;
-        let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string().replace(':', "").replace('Z', "");
+        fs::create_dir_all(&parent).map_err(|e| RunError {
+            message: format!("cannot create the output directory {}: {e}", parent.display()),
+        })?;
+        let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+            .to_string()
+            .replace([':', 'Z'], "");
         let id = format!("{stamp}-seed{seed}");
         let temp = parent.join(format!(".incomplete-{id}-{}", std::process::id()));
-        fs::create_dir(&temp).map_err(|e| RunError { message: format!("cannot create the run directory {}: {e}", temp.display()) })?;
-        Ok(RunDir { temp, final_dir: parent.join(id) })
+        fs::create_dir(&temp).map_err(|e| RunError {
+            message: format!("cannot create the run directory {}: {e}", temp.display()),
+        })?;
+        Ok(RunDir {
+            temp,
+            final_dir: parent.join(id),
+        })
     }
 
     /// The directory to write into while the run is incomplete.
@@ -98,7 +107,9 @@ impl RunDir {
             }
             target = PathBuf::from(format!("{}-{n}", self.final_dir.display()));
         }
-        fs::rename(&self.temp, &target).map_err(|e| RunError { message: format!("cannot move the finished run into {}: {e}", target.display()) })?;
+        fs::rename(&self.temp, &target).map_err(|e| RunError {
+            message: format!("cannot move the finished run into {}: {e}", target.display()),
+        })?;
         Ok(target)
     }
 
@@ -109,11 +120,20 @@ impl RunDir {
 }
 
 fn io_error(path: &Path, e: impl std::fmt::Display) -> RunError {
-    RunError { message: format!("cannot write {}: {e}", path.display()) }
+    RunError {
+        message: format!("cannot write {}: {e}", path.display()),
+    }
 }
 
 /// Writes summary.json, iterations.csv and per_year.csv into `dir`.
-pub fn write_outputs(dir: &Path, loaded: &Loaded, results: &Results, analysis: &Analysis, provenance: &Provenance, timing: &Timing) -> Result<(), RunError> {
+pub fn write_outputs(
+    dir: &Path,
+    loaded: &Loaded,
+    results: &Results,
+    analysis: &Analysis,
+    provenance: &Provenance,
+    timing: &Timing,
+) -> Result<(), RunError> {
     let model = &loaded.model;
     let s = &model.settings;
     let summary = SummaryFile {
@@ -195,10 +215,25 @@ fn write_per_year(path: &Path, model: &Model, results: &Results) -> Result<(), R
     writeln!(w, "arm,year,measure,mean,p2_5,p50,p97_5").map_err(err)?;
     let k = results.yearly_sample_size();
     // Measures: total cost by payer (spend + care), spend and care in total, and each outcome.
-    let mut measures: Vec<(String, Vec<usize>)> = Payer::ALL.iter().map(|&p| (format!("cost_{}", p.name()), vec![columns::care(p), columns::spend(p)])).collect();
-    measures.push(("spend_total".into(), Payer::ALL.iter().map(|&p| columns::spend(p)).collect()));
-    measures.push(("care_total".into(), Payer::ALL.iter().map(|&p| columns::care(p)).collect()));
-    measures.push(("cost_total".into(), Payer::ALL.iter().flat_map(|&p| [columns::care(p), columns::spend(p)]).collect()));
+    let mut measures: Vec<(String, Vec<usize>)> = Payer::ALL
+        .iter()
+        .map(|&p| (format!("cost_{}", p.name()), vec![columns::care(p), columns::spend(p)]))
+        .collect();
+    measures.push((
+        "spend_total".into(),
+        Payer::ALL.iter().map(|&p| columns::spend(p)).collect(),
+    ));
+    measures.push((
+        "care_total".into(),
+        Payer::ALL.iter().map(|&p| columns::care(p)).collect(),
+    ));
+    measures.push((
+        "cost_total".into(),
+        Payer::ALL
+            .iter()
+            .flat_map(|&p| [columns::care(p), columns::spend(p)])
+            .collect(),
+    ));
     for (o, name) in model.outcomes.iter().enumerate() {
         measures.push((name.clone(), vec![columns::outcome(o)]));
     }
@@ -208,10 +243,21 @@ fn write_per_year(path: &Path, model: &Model, results: &Results) -> Result<(), R
             for (name, cols) in &measures {
                 let mean: f64 = cols.iter().map(|&c| results.yearly_mean[[a, year, c]]).sum();
                 for (i, v) in values.iter_mut().enumerate() {
-                    *v = cols.iter().map(|&c| results.yearly_sample[[i, a, year, c]]).sum();
+                    *v = cols.iter().map(|&c| results.yearly_value(i, a, year, c)).sum();
                 }
                 let sorted = crate::analysis::stats::Sorted::new(&values);
-                writeln!(w, "{},{},{},{},{},{},{}", arm.name, year + 1, name, mean, sorted.quantile(0.025), sorted.quantile(0.5), sorted.quantile(0.975)).map_err(err)?;
+                writeln!(
+                    w,
+                    "{},{},{},{},{},{},{}",
+                    arm.name,
+                    year + 1,
+                    name,
+                    mean,
+                    sorted.quantile(0.025),
+                    sorted.quantile(0.5),
+                    sorted.quantile(0.975)
+                )
+                .map_err(err)?;
             }
         }
     }

@@ -25,16 +25,37 @@ pub fn summary_table(model: &Model, analysis: &Analysis) -> String {
         settings.discount_outcomes.describe(),
         settings.discounting,
     );
-    let _ = writeln!(s, "Per person, discounted, {} {}", model.meta.currency, model.meta.price_year.map_or(String::new(), |y| format!("(price year {y})")));
+    let _ = writeln!(
+        s,
+        "Per person, discounted, {} {}",
+        model.meta.currency,
+        model
+            .meta
+            .price_year
+            .map_or(String::new(), |y| format!("(price year {y})"))
+    );
     let _ = writeln!(s);
     let outcome_names: Vec<&str> = model.outcomes.iter().map(String::as_str).collect();
-    let _ = write!(s, "{:<28} {:>12} {:>12} {:>12} {:>12} {:>12}", "arm", "total cost", "spend", "council", "NHS", "person");
+    let _ = write!(
+        s,
+        "{:<28} {:>12} {:>12} {:>12} {:>12} {:>12}",
+        "arm", "total cost", "spend", "council", "NHS", "person"
+    );
     for o in &outcome_names {
         let _ = write!(s, " {:>10}", o);
     }
     let _ = writeln!(s);
     for arm in &analysis.arms {
-        let _ = write!(s, "{:<28} {:>12} {:>12} {:>12} {:>12} {:>12}", truncate(&arm.label, 28), money(arm.cost.mean), money(arm.spend.mean), money(arm.cost_by_payer[0]), money(arm.cost_by_payer[1]), money(arm.cost_by_payer[2]));
+        let _ = write!(
+            s,
+            "{:<28} {:>12} {:>12} {:>12} {:>12} {:>12}",
+            truncate(&arm.label, 28),
+            money(arm.cost.mean),
+            money(arm.spend.mean),
+            money(arm.cost_by_payer[0]),
+            money(arm.cost_by_payer[1]),
+            money(arm.cost_by_payer[2])
+        );
         for o in &arm.outcomes {
             let _ = write!(s, " {:>10.4}", o.mean);
         }
@@ -43,14 +64,38 @@ pub fn summary_table(model: &Model, analysis: &Analysis) -> String {
     for c in &analysis.comparisons {
         let _ = writeln!(s);
         let _ = writeln!(s, "{} vs {}:", c.arm, c.comparator);
-        let _ = writeln!(s, "  incremental cost      {:>12}  (95% interval {} to {})", money(c.incremental_cost.mean), money(c.incremental_cost.p2_5), money(c.incremental_cost.p97_5));
+        let _ = writeln!(
+            s,
+            "  incremental cost      {:>12}  (95% interval {} to {})",
+            money(c.incremental_cost.mean),
+            money(c.incremental_cost.p2_5),
+            money(c.incremental_cost.p97_5)
+        );
         for (o, d) in outcome_names.iter().zip(&c.incremental_outcomes) {
-            let _ = writeln!(s, "  incremental {:<10} {:>12.4}  (95% interval {:.4} to {:.4})", o, d.mean, d.p2_5, d.p97_5);
+            let _ = writeln!(
+                s,
+                "  incremental {:<10} {:>12.4}  (95% interval {:.4} to {:.4})",
+                o, d.mean, d.p2_5, d.p97_5
+            );
         }
-        let _ = writeln!(s, "  net savings           {:>12}  (95% interval {} to {}; P(cost-saving) = {:.3})", money(c.net_savings.mean), money(c.net_savings.p2_5), money(c.net_savings.p97_5), c.prob_cost_saving);
+        let _ = writeln!(
+            s,
+            "  net savings           {:>12}  (95% interval {} to {}; P(cost-saving) = {:.3})",
+            money(c.net_savings.mean),
+            money(c.net_savings.p2_5),
+            money(c.net_savings.p97_5),
+            c.prob_cost_saving
+        );
         match (c.bcr, &c.bcr_distribution, c.prob_bcr_above_one) {
             (Some(b), Some(d), Some(p)) => {
-                let _ = writeln!(s, "  benefit per £1 spent  {:>12}  (per-iteration 95% interval £{:.2} to £{:.2}; P(> £1) = {:.3})", format!("£{b:.2}"), d.p2_5, d.p97_5, p);
+                let _ = writeln!(
+                    s,
+                    "  benefit per £1 spent  {:>12}  (per-iteration 95% interval £{:.2} to £{:.2}; P(> £1) = {:.3})",
+                    format!("£{b:.2}"),
+                    d.p2_5,
+                    d.p97_5,
+                    p
+                );
             }
             _ => {
                 let _ = writeln!(s, "  benefit per £1 spent  {:>12}  (no intervention spend)", "n/a");
@@ -60,7 +105,13 @@ pub fn summary_table(model: &Model, analysis: &Analysis) -> String {
             let _ = writeln!(s, "  ICER                  {}", icer.describe(name));
         }
         if let (Some(inmb), Some(p)) = (&c.inmb, c.prob_cost_effective) {
-            let _ = writeln!(s, "  INMB at {}/unit   {:>12}  (P(cost-effective) = {:.3})", money(analysis.threshold), money(inmb.mean), p);
+            let _ = writeln!(
+                s,
+                "  INMB at {}/unit   {:>12}  (P(cost-effective) = {:.3})",
+                money(analysis.threshold),
+                money(inmb.mean),
+                p
+            );
         }
     }
     s

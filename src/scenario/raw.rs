@@ -6,6 +6,12 @@ use serde_spanned::Spanned;
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// One transition row or starting distribution: destination state → probability.
+pub type RawRow = BTreeMap<Spanned<String>, Spanned<ExprText>>;
+
+/// Transition rows by origin state.
+pub type RawRows = BTreeMap<Spanned<String>, Spanned<RawRow>>;
+
 /// A whole scenario file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -17,8 +23,8 @@ pub struct RawScenario {
     #[serde(default)]
     pub parameters: BTreeMap<Spanned<String>, Spanned<RawParameter>>,
     pub states: Vec<Spanned<RawState>>,
-    pub start: Spanned<BTreeMap<Spanned<String>, Spanned<ExprText>>>,
-    pub transitions: Spanned<BTreeMap<Spanned<String>, Spanned<BTreeMap<Spanned<String>, Spanned<ExprText>>>>>,
+    pub start: Spanned<RawRow>,
+    pub transitions: Spanned<RawRows>,
     pub arms: Spanned<Vec<Spanned<RawArm>>>,
     pub cohort: Spanned<RawCohort>,
 }
@@ -160,7 +166,9 @@ impl<'de> Deserialize<'de> for RawParameter {
         impl<'de> Visitor<'de> for ParameterVisitor {
             type Value = RawParameter;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a number, an expression string, or a table such as { dist = \"beta\", mean = 0.3, sd = 0.05 }")
+                f.write_str(
+                    "a number, an expression string, or a table such as { dist = \"beta\", mean = 0.3, sd = 0.05 }",
+                )
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
                 Ok(RawParameter::Number(v as f64))
@@ -289,9 +297,9 @@ pub struct RawArm {
     #[serde(default)]
     pub parameters: BTreeMap<Spanned<String>, Spanned<RawParameter>>,
     #[serde(default)]
-    pub start: Option<Spanned<BTreeMap<Spanned<String>, Spanned<ExprText>>>>,
+    pub start: Option<Spanned<RawRow>>,
     #[serde(default)]
-    pub transitions: BTreeMap<Spanned<String>, Spanned<BTreeMap<Spanned<String>, Spanned<ExprText>>>>,
+    pub transitions: RawRows,
     #[serde(default)]
     pub costs: Vec<Spanned<RawArmCost>>,
 }

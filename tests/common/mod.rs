@@ -21,8 +21,12 @@ pub fn compile_error(text: &str) -> String {
 
 /// Runs the PSA on a pool of `threads` threads.
 pub fn run(model: &Model, threads: usize) -> Results {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
-    pool.install(|| engine::run(model, None)).unwrap_or_else(|e| panic!("run should succeed: {e}"))
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool");
+    pool.install(|| engine::run(model, None))
+        .unwrap_or_else(|e| panic!("run should succeed: {e}"))
 }
 
 /// Relative difference, for comparing with closed forms.
