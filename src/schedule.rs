@@ -211,16 +211,15 @@ impl DiscountSchedule {
         log_factor.exp()
     }
 
-    /// A short description for outputs ("3.5%", or the steps).
+    /// A short description for outputs ("3.5% a year", or the steps).
     pub fn describe(&self) -> String {
+        // Rounded so that 0.035 reads "3.5%", not "3.5000000000000004%".
+        let percent = |rate: f64| (rate * 100.0 * 1e9).round() / 1e9;
         if self.steps.len() == 1 {
-            format!("{}% a year", self.steps[0].rate * 100.0)
+            format!("{}% a year", percent(self.steps[0].rate))
         } else {
-            let parts: Vec<String> = self
-                .steps
-                .iter()
-                .map(|s| format!("{}% from year {}", s.rate * 100.0, s.from_year))
-                .collect();
+            let parts: Vec<String> =
+                self.steps.iter().map(|s| format!("{}% from year {}", percent(s.rate), s.from_year)).collect();
             parts.join(", ")
         }
     }
@@ -247,6 +246,12 @@ mod tests {
         assert!((d.factor(31.0, Discounting::Discrete) - df30 / 1.03).abs() < 1e-12);
         let df75 = df30 / 1.03f64.powi(45);
         assert!((d.factor(76.0, Discounting::Discrete) - df75 / 1.025).abs() < 1e-12);
+    }
+
+    #[test]
+    fn descriptions_read_as_people_write_rates() {
+        assert_eq!(DiscountSchedule::flat(0.035).describe(), "3.5% a year");
+        assert!(DiscountSchedule::treasury().describe().starts_with("3.5% from year 0, 3% from year 30"));
     }
 
     #[test]

@@ -246,18 +246,10 @@ fn write_per_year(path: &Path, model: &Model, results: &Results) -> Result<(), R
                     *v = cols.iter().map(|&c| results.yearly_value(i, a, year, c)).sum();
                 }
                 let sorted = crate::analysis::stats::Sorted::new(&values);
-                writeln!(
-                    w,
-                    "{},{},{},{},{},{},{}",
-                    arm.name,
-                    year + 1,
-                    name,
-                    mean,
-                    sorted.quantile(0.025),
-                    sorted.quantile(0.5),
-                    sorted.quantile(0.975)
-                )
-                .map_err(err)?;
+                // Percentiles come from single-precision values: print them at that precision.
+                let q = |p: f64| sorted.quantile(p) as f32;
+                writeln!(w, "{},{},{},{},{},{},{}", arm.name, year + 1, name, mean, q(0.025), q(0.5), q(0.975))
+                    .map_err(err)?;
             }
         }
     }

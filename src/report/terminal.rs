@@ -2,47 +2,46 @@
 
 use crate::analysis::stats::money;
 use crate::analysis::Analysis;
-use crate::model::Model;
+use crate::model::{Mode, Model};
+use crate::schedule::Discounting;
 use std::fmt::Write;
 
 /// Formats the headline table: mean costs and outcomes per arm, then each comparison.
 pub fn summary_table(model: &Model, analysis: &Analysis) -> String {
     let mut s = String::new();
     let settings = &model.settings;
+    let mode = match settings.mode {
+        Mode::Cohort => "cohort mode",
+        Mode::Individual => "individual mode",
+    };
+    let discounting = match settings.discounting {
+        Discounting::Discrete => "discrete",
+        Discounting::Continuous => "continuous",
+    };
+    let _ = writeln!(s, "{}", model.meta.title.as_deref().unwrap_or(&model.meta.name));
     let _ = writeln!(
         s,
-        "{} — {} iterations, {} mode, {} years of {}ly cycles, accrual {}, discounting costs {} / outcomes {} ({:?})",
-        model.meta.title.as_deref().unwrap_or(&model.meta.name),
+        "{} iterations, {mode}, {} years of {} cycles, accrual: {}, {discounting} discounting: costs {}, outcomes {}",
         settings.iterations,
-        match settings.mode {
-            crate::model::Mode::Cohort => "cohort",
-            crate::model::Mode::Individual => "individual",
-        },
         settings.horizon_years,
-        format!("{:?}", settings.cycle).to_lowercase(),
+        match settings.cycle {
+            crate::schedule::CycleLength::Year => "yearly",
+            crate::schedule::CycleLength::Quarter => "quarterly",
+            crate::schedule::CycleLength::Month => "monthly",
+            crate::schedule::CycleLength::Week => "weekly",
+        },
         settings.accrual.name(),
         settings.discount_costs.describe(),
         settings.discount_outcomes.describe(),
-        settings.discounting,
     );
-    let _ = writeln!(
-        s,
-        "Per person, discounted, {} {}",
-        model.meta.currency,
-        model
-            .meta
-            .price_year
-            .map_or(String::new(), |y| format!("(price year {y})"))
-    );
+    let price_year = model.meta.price_year.map_or(String::new(), |y| format!(", price year {y}"));
+    let _ = writeln!(s, "Mean per person, discounted ({}{price_year})", model.meta.currency);
     let _ = writeln!(s);
+
     let outcome_names: Vec<&str> = model.outcomes.iter().map(String::as_str).collect();
-    let _ = write!(
-        s,
-        "{:<28} {:>12} {:>12} {:>12} {:>12} {:>12}",
-        "arm", "total cost", "spend", "council", "NHS", "person"
-    );
+    let _ = write!(s, "{:<28} {:>12} {:>12} {:>12} {:>12} {:>12}", "arm", "total cost", "spend", "council", "NHS", "person");
     for o in &outcome_names {
-        let _ = write!(s, " {:>10}", o);
+        let _ = write!(s, " {o:>10}");
     }
     let _ = writeln!(s);
     for arm in &analysis.arms {
@@ -61,29 +60,25 @@ pub fn summary_table(model: &Model, analysis: &Analysis) -> String {
         }
         let _ = writeln!(s);
     }
+
     for c in &analysis.comparisons {
         let _ = writeln!(s);
         let _ = writeln!(s, "{} vs {}:", c.arm, c.comparator);
+        let interval = |lo: f64, hi: f64| format!("95% interval {} to {}", money(lo), money(hi));
         let _ = writeln!(
             s,
-            "  incremental cost      {:>12}  (95% interval {} to {})",
+            "  incremental cost      {:>12}  ({})",
             money(c.incremental_cost.mean),
-            money(c.incremental_cost.p2_5),
-            money(c.incremental_cost.p97_5)
+            interval(c.incremental_cost.p2_5, c.incremental_cost.p97_5)
         );
         for (o, d) in outcome_names.iter().zip(&c.incremental_outcomes) {
-            let _ = writeln!(
-                s,
-                "  incremental {:<10} {:>12.4}  (95% interval {:.4} to {:.4})",
-                o, d.mean, d.p2_5, d.p97_5
-            );
+            let _ = writeln!(s, "  incremental {o:<10} {:>12.4}  (95% interval {:.4} to {:.4})", d.mean, d.p2_5, d.p97_5);
         }
         let _ = writeln!(
             s,
-            "  net savings           {:>12}  (95% interval {} to {}; P(cost-saving) = {:.3})",
+            "  net savings           {:>12}  ({}; P(cost-saving) = {:.3})",
             money(c.net_savings.mean),
-            money(c.net_savings.p2_5),
-            money(c.net_savings.p97_5),
+            interval(c.net_savings.p2_5, c.net_savings.p97_5),
             c.prob_cost_saving
         );
         match (c.bcr, &c.bcr_distribution, c.prob_bcr_above_one) {
@@ -104,10 +99,10 @@ pub fn summary_table(model: &Model, analysis: &Analysis) -> String {
         if let (Some(icer), Some(name)) = (&c.icer, &analysis.primary_outcome) {
             let _ = writeln!(s, "  ICER                  {}", icer.describe(name));
         }
-        if let (Some(inmb), Some(p)) = (&c.inmb, c.prob_cost_effective) {
+        if let (Some(inmb), Some(p), Some(name)) = (&c.inmb, c.prob_cost_effective, &analysis.primary_outcome) {
             let _ = writeln!(
                 s,
-                "  INMB at {}/unit   {:>12}  (P(cost-effective) = {:.3})",
+                "  INMB at {} per {name}: {}  (P(cost-effective) = {:.3})",
                 money(analysis.threshold),
                 money(inmb.mean),
                 p
