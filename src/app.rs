@@ -1,10 +1,11 @@
 //! The commands behind the command-line program, as library functions: load, override, run, analyse and write.
 
-use crate::analysis::{analyse, Analysis};
+use crate::analysis::{analyse, Analysis, AnalysisOptions, PsaTable};
 use crate::engine::{self, Progress, Results};
 use crate::error::{Error, InputError, RunError};
 use crate::model::{load_scenario, Loaded};
 use crate::report::{self, Provenance, RunDir, Timing};
+use sha2::Digest;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -72,7 +73,7 @@ pub fn run(path: &Path, options: &RunOptions, progress: Option<&Progress>) -> Re
     let loaded = load(path, options)?;
     let model = &loaded.model;
     let base = options.out.clone().unwrap_or_else(|| PathBuf::from("output"));
-    let run_dir = RunDir::create(&base, &model.meta.name, model.settings.seed)?;
+    let run_dir = RunDir::create(&base, &model.meta.name, &format!("seed{}", model.settings.seed))?;
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.unwrap_or(0))
@@ -90,7 +91,13 @@ pub fn run(path: &Path, options: &RunOptions, progress: Option<&Progress>) -> Re
         }
     };
     let simulation_seconds = sim_start.elapsed().as_secs_f64();
-    let analysis = analyse(model, &results);
+    let analysis_options = AnalysisOptions {
+        wtp: model.settings.wtp.clone(),
+        threshold: model.settings.threshold,
+        population: model.settings.population,
+    };
+    let table = PsaTable::from_results(model, &results);
+    let analysis = analyse(&table, &analysis_options);
     let provenance = Provenance {
         program: "carecast".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -131,4 +138,49 @@ fn reproduce_command(loaded: &Loaded, options: &RunOptions) -> String {
         loaded.model.settings.seed,
         loaded.model.settings.iterations
     )
+}
+
+/// Options of `carecast analyse`.
+#[derive(Debug, Clone)]
+pub struct AnalyseOptions {
+    pub csv: crate::analysis::csv_input::CsvOptions,
+    pub analysis: AnalysisOptions,
+    /// Base output directory (default `output`).
+    pub out: Option<PathBuf>,
+}
+
+/// A finished `carecast analyse`.
+#[derive(Debug)]
+pub struct AnalyseOutcome {
+    pub table: PsaTable,
+    pub analysis: Analysis,
+    pub dir: PathBuf,
+}
+
+/// Analyses another model's PSA output read from CSV and writes the same tables as a run.
+pub fn analyse_file(path: &Path, options: &AnalyseOptions) -> Result<AnalyseOutcome, Error> {
+    let table = crate::analysis::csv_input::read_psa_csv(path, &options.csv)?;
+    let analysis = analyse(&table, &options.analysis);
+    let bytes = std::fs::read(path).map_err(|e| InputError::file(path, format!("cannot read the file: {e}")))?;
+    let sha256: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let stem: String = path
+        .file_stem()
+        .map(|s| {
+            s.to_string_lossy()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+                .collect()
+        })
+        .unwrap_or_else(|| "input".to_string());
+    let base = options.out.clone().unwrap_or_else(|| PathBuf::from("output"));
+    let run_dir = RunDir::create(&base, &format!("analyse-{stem}"), "analyse")?;
+    if let Err(e) = report::write_analyse_outputs(run_dir.path(), path, &sha256, &table, &analysis) {
+        run_dir.abandon();
+        return Err(e.into());
+    }
+    let dir = run_dir.finish()?;
+    Ok(AnalyseOutcome { table, analysis, dir })
 }

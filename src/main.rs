@@ -1,7 +1,7 @@
 //! The carecast command-line program: parses arguments, calls the library, maps errors to exit codes.
 
 use carecast::app::{self, RunOptions};
-use carecast::error::Error;
+use carecast::error::{Error, InputError};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +35,29 @@ enum Command {
         /// Print only the run directory.
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Analyse PSA output from another model (CSV: iteration, arm, cost, effect; optional costs by payer).
+    Analyse {
+        /// The PSA sample (CSV), one row per iteration and arm.
+        file: PathBuf,
+        /// The comparator arm [default: the first arm in the file].
+        #[arg(long)]
+        comparator: Option<String>,
+        /// The effect column [default: effect, else qaly].
+        #[arg(long)]
+        effect: Option<String>,
+        /// Willingness-to-pay grid as FROM:TO:STEP, in £ per unit of effect.
+        #[arg(long, default_value = "0:50000:1000")]
+        wtp: String,
+        /// λ for the headline INMB and probability cost-effective.
+        #[arg(long, default_value_t = 30000.0)]
+        threshold: f64,
+        /// People affected, for population EVPI.
+        #[arg(long)]
+        population: Option<f64>,
+        /// Base output directory [default: output].
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Check a scenario file without running it.
     Check {
@@ -87,6 +110,39 @@ fn execute(cli: Cli) -> Result<(), Error> {
             println!("{}", outcome.dir.display());
             Ok(())
         }
+        Command::Analyse {
+            file,
+            comparator,
+            effect,
+            wtp,
+            threshold,
+            population,
+            out,
+        } => {
+            let wtp = parse_grid(&wtp)?;
+            if !(threshold.is_finite() && threshold >= 0.0) {
+                return Err(InputError::usage("--threshold", "must be a non-negative amount").into());
+            }
+            if population.is_some_and(|p| !(p.is_finite() && p > 0.0)) {
+                return Err(InputError::usage("--population", "must be a positive number of people").into());
+            }
+            let options = app::AnalyseOptions {
+                csv: carecast::analysis::csv_input::CsvOptions { effect, comparator },
+                analysis: carecast::analysis::AnalysisOptions {
+                    wtp,
+                    threshold,
+                    population,
+                },
+                out,
+            };
+            let outcome = app::analyse_file(&file, &options)?;
+            print!(
+                "{}",
+                carecast::report::terminal::results_table(&outcome.table.outcomes, &outcome.analysis)
+            );
+            println!("{}", outcome.dir.display());
+            Ok(())
+        }
         Command::Check { scenario } => {
             let loaded = app::load(&scenario, &RunOptions::default())?;
             let m = &loaded.model;
@@ -104,4 +160,27 @@ fn execute(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
     }
+}
+
+/// Parses FROM:TO:STEP into an increasing grid.
+fn parse_grid(text: &str) -> Result<Vec<f64>, InputError> {
+    let bad = || {
+        InputError::usage(
+            "--wtp",
+            format!("expected FROM:TO:STEP with 0 ≤ FROM ≤ TO and STEP > 0 (e.g. 0:50000:1000), not `{text}`"),
+        )
+    };
+    let parts: Vec<f64> = text
+        .split(':')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad())?;
+    let [from, to, step] = parts[..] else { return Err(bad()) };
+    if !(from.is_finite() && to.is_finite() && step.is_finite() && from >= 0.0 && to >= from && step > 0.0)
+        || (to - from) / step > 100_000.0
+    {
+        return Err(bad());
+    }
+    let n = ((to - from) / step + 1e-9).floor() as usize;
+    Ok((0..=n).map(|i| from + i as f64 * step).collect())
 }

@@ -32,7 +32,7 @@ fn run_writes_summary_iterations_and_per_year_files() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     for expected in [
         "net savings",
-        "benefit per £1 spent",
+        "£ back per £1 spent",
         "incremental cost",
         "accrual: half-cycle",
         "ICER",
@@ -188,8 +188,16 @@ fn missing_file_is_exit_code_2() {
 
 #[test]
 fn transition_row_below_one_without_remainder() {
-    let e = bad_input(|t| t.replace("residential = { dead = \"p_die_residential\", residential = \"remainder\" }", "residential = { dead = 0.2, residential = 0.7 }"));
-    assert!(e.contains("sum to 0.9, not 1") && e.contains("remainder") && e.contains("transitions.residential"), "{e}");
+    let e = bad_input(|t| {
+        t.replace(
+            "residential = { dead = \"p_die_residential\", residential = \"remainder\" }",
+            "residential = { dead = 0.2, residential = 0.7 }",
+        )
+    });
+    assert!(
+        e.contains("sum to 0.9, not 1") && e.contains("remainder") && e.contains("transitions.residential"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -200,28 +208,50 @@ fn a_normal_distribution_cannot_be_a_transition_probability() {
             "p_home_to_residential = { dist = \"normal\", mean = 0.08, sd = 0.015, source = \"assumption\" }",
         )
     });
-    assert!(e.contains("p_home_to_residential") && e.contains("outside [0, 1]") && e.contains("beta"), "{e}");
+    assert!(
+        e.contains("p_home_to_residential") && e.contains("outside [0, 1]") && e.contains("beta"),
+        "{e}"
+    );
 }
 
 #[test]
 fn a_probability_that_leaves_zero_one_for_some_draws_fails_the_run_with_the_values() {
     // p_die × 20 exceeds 1 for most draws: a failed run (exit code 1) naming the iteration and parameter values.
     let tmp = tempfile::tempdir().unwrap();
-    let text = fs::read_to_string("scenarios/example.toml").unwrap().replace("\"min(1, p_die * 1.6)\"", "\"p_die * 20\"");
+    let text = fs::read_to_string("scenarios/example.toml")
+        .unwrap()
+        .replace("\"min(1, p_die * 1.6)\"", "\"p_die * 20\"");
     let path = tmp.path().join("risky.toml");
     fs::write(&path, text).unwrap();
     let out = tmp.path().join("out");
-    let output = carecast().args(["run"]).arg(&path).arg("--out").arg(&out).output().unwrap();
+    let output = carecast()
+        .args(["run"])
+        .arg(&path)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let e = String::from_utf8(output.stderr).unwrap();
-    assert!(e.contains("iteration 0 failed") && e.contains("not a probability") && e.contains("p_die = "), "{e}");
-    let leftovers: Vec<_> = fs::read_dir(out.join("example")).map(|d| d.collect()).unwrap_or_default();
-    assert!(leftovers.is_empty(), "a failed run leaves no run directory: {leftovers:?}");
+    assert!(
+        e.contains("iteration 0 failed") && e.contains("not a probability") && e.contains("p_die = "),
+        "{e}"
+    );
+    let leftovers: Vec<_> = fs::read_dir(out.join("example"))
+        .map(|d| d.collect())
+        .unwrap_or_default();
+    assert!(
+        leftovers.is_empty(),
+        "a failed run leaves no run directory: {leftovers:?}"
+    );
 }
 
 #[test]
 fn cli_overrides_are_validated() {
-    let output = carecast().args(["run", "scenarios/example.toml", "--iterations", "0"]).output().unwrap();
+    let output = carecast()
+        .args(["run", "scenarios/example.toml", "--iterations", "0"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--iterations"));
 }

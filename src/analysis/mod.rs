@@ -1,11 +1,21 @@
-//! Economic analysis of PSA results: summaries per arm and comparisons of each intervention with its comparator.
+//! Economic analysis of PSA results: arm summaries, comparisons of each intervention with its comparator (incremental
+//! costs and outcomes, ICER, INMB, net savings), return on investment by payer, acceptability and value of
+//! information, payback and cumulative net savings by year.
+//!
+//! Everything here works on a [`PsaTable`], which comes either from a carecast run or from a CSV of another model's
+//! PSA output (`carecast analyse`), so both get the same analyses.
 
+pub mod ce;
+pub mod csv_input;
 pub mod stats;
+pub mod table;
 
-use crate::engine::Results;
-use crate::model::{columns, Model, Payer};
+pub use table::{PayerCosts, PsaTable};
+
+use crate::model::Payer;
+use ce::Acceptability;
 use serde::Serialize;
-use stats::{Sorted, Summary};
+use stats::Summary;
 
 /// Mean results of one arm, per person.
 #[derive(Debug, Clone, Serialize)]
@@ -14,13 +24,13 @@ pub struct ArmSummary {
     pub label: String,
     /// Total discounted cost (spend + care, all payers).
     pub cost: Summary,
-    /// Intervention spend, all payers.
-    pub spend: Summary,
-    /// Downstream care costs, all payers.
-    pub care: Summary,
-    /// Mean total cost by payer (council, nhs, person).
-    pub cost_by_payer: [f64; 3],
-    /// Discounted outcomes in the model's outcome order.
+    /// Intervention spend, all payers (when the costs are split by payer).
+    pub spend: Option<Summary>,
+    /// Downstream care costs, all payers (when split by payer).
+    pub care: Option<Summary>,
+    /// Mean total cost by payer (council, nhs, person), when split by payer.
+    pub cost_by_payer: Option<[f64; 3]>,
+    /// Discounted outcomes in the table's outcome order.
     pub outcomes: Vec<Summary>,
 }
 
@@ -32,7 +42,7 @@ pub enum Quadrant {
     MoreCostlyMoreEffective,
     /// More effective and no more costly (SE): the intervention dominates.
     Dominant,
-    /// Less effective and more costly (NW): the intervention is dominated.
+    /// Less effective and no less costly (NW): the intervention is dominated.
     Dominated,
     /// Less effective and less costly (SW): the ICER is the saving per unit of outcome given up.
     LessCostlyLessEffective,
@@ -68,14 +78,15 @@ impl Icer {
         Icer { value, quadrant }
     }
 
-    /// A short human reading: "£12,345 per QALY", "dominant (cheaper and better)", ...
+    /// A short human reading: "£12,345 per QALY gained", "dominant (...)", ...
     pub fn describe(&self, outcome: &str) -> String {
         match (self.quadrant, self.value) {
-            (Quadrant::MoreCostlyMoreEffective, Some(v)) => {
-                format!("{} per {outcome} gained", stats::money(v))
-            }
+            (Quadrant::MoreCostlyMoreEffective, Some(v)) => format!("{} per {outcome} gained", stats::money(v)),
             (Quadrant::LessCostlyLessEffective, Some(v)) => {
-                format!("{} saved per {outcome} lost (SW quadrant)", stats::money(v))
+                format!(
+                    "{} saved per {outcome} lost (less costly, less effective)",
+                    stats::money(v)
+                )
             }
             (Quadrant::Dominant, _) => "dominant (no more costly, more effective)".to_string(),
             (Quadrant::Dominated, _) => "dominated (no less costly, less effective)".to_string(),
@@ -97,141 +108,514 @@ pub struct Comparison {
     pub net_savings: Summary,
     /// Share of iterations in which the arm costs no more than the comparator.
     pub prob_cost_saving: f64,
-    /// Intervention spend of the arm beyond the comparator's.
-    pub spend: Summary,
-    /// Downstream care costs of the comparator minus those of the arm.
-    pub savings: Summary,
-    /// Benefit–cost ratio, "£ back per £1 spent": mean savings / mean spend (None when mean spend is zero).
+    /// Net savings by payer (council, nhs, person), when costs are split by payer.
+    pub net_savings_by_payer: Option<Vec<PayerNetSavings>>,
+    /// Intervention spend of the arm beyond the comparator's (all payers), when split by payer.
+    pub spend: Option<Summary>,
+    /// Care costs of the comparator minus those of the arm (all payers), when split by payer.
+    pub savings: Option<Summary>,
+    /// Whole-system benefit–cost ratio, "£ back per £1 spent": mean savings / mean spend.
     pub bcr: Option<f64>,
     /// Per-iteration BCR distribution (iterations with positive spend).
     pub bcr_distribution: Option<Summary>,
-    /// Share of iterations with BCR > 1.
+    /// Share of iterations with BCR > 1 (among those with positive spend).
     pub prob_bcr_above_one: Option<f64>,
     /// ICER on the primary outcome.
     pub icer: Option<Icer>,
     /// INMB at the threshold λ on the primary outcome: λ·ΔE − ΔC.
     pub inmb: Option<Summary>,
-    /// Share of iterations with INMB > 0 at the threshold.
+    /// Share of iterations with INMB > 0 at the threshold, with its Monte Carlo standard error.
     pub prob_cost_effective: Option<f64>,
+    pub prob_cost_effective_se: Option<f64>,
 }
 
-/// Everything the terminal table and summary.json report.
+/// Net savings for one payer.
+#[derive(Debug, Clone, Serialize)]
+pub struct PayerNetSavings {
+    pub payer: String,
+    pub net_savings: Summary,
+    pub prob_cost_saving: f64,
+}
+
+/// Return on investment from one payer's (or everyone's) point of view: savings to `savings_payer` per £1 that
+/// `spend_payer` spends, on all savings or on cashable savings only.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoiRow {
+    pub arm: String,
+    pub comparator: String,
+    /// `council`, `nhs`, `person` or `total`: whose savings.
+    pub savings_payer: String,
+    /// `council`, `nhs`, `person` or `total`: whose spend.
+    pub spend_payer: String,
+    /// `all` savings, or `cashable` savings only.
+    pub basis: String,
+    pub mean_savings: f64,
+    pub mean_spend: f64,
+    /// Benefit–cost ratio, £ back per £1 spent: mean savings / mean spend.
+    pub bcr: f64,
+    /// Net return on investment: (mean savings − mean spend) / mean spend.
+    pub net_roi: f64,
+    /// The per-iteration ratio savings / spend, over iterations where this payer spends.
+    pub bcr_per_iteration: Summary,
+    /// Share of those iterations with a ratio above 1.
+    pub prob_bcr_above_one: f64,
+    /// Mean savings − mean spend with its distribution.
+    pub net_benefit: Summary,
+}
+
+/// When an intervention pays for itself: first year in which cumulative net savings reach zero.
+#[derive(Debug, Clone, Serialize)]
+pub struct Payback {
+    pub arm: String,
+    pub comparator: String,
+    /// Share of iterations paying back in each year (index 0 = year 1).
+    pub share_by_year: Vec<f64>,
+    /// Share of iterations with no payback within the horizon.
+    pub share_never: f64,
+    /// Median payback year over all iterations (None when at least half never pay back).
+    pub median_year: Option<u16>,
+    /// The payback year of the mean cumulative net savings (None if they never reach zero).
+    pub year_of_mean: Option<u16>,
+}
+
+/// Cumulative net savings per person by year: mean and percentiles (from the iterations whose per-year values were
+/// kept).
+#[derive(Debug, Clone, Serialize)]
+pub struct CumulativeNetSavings {
+    pub arm: String,
+    pub comparator: String,
+    pub mean: Vec<f64>,
+    pub p2_5: Vec<f64>,
+    pub p25: Vec<f64>,
+    pub p50: Vec<f64>,
+    pub p75: Vec<f64>,
+    pub p97_5: Vec<f64>,
+    /// How many iterations the percentiles come from.
+    pub iterations: usize,
+}
+
+/// Everything a run's report shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct Analysis {
+    pub iterations: usize,
     pub arms: Vec<ArmSummary>,
     pub comparisons: Vec<Comparison>,
     /// The primary outcome's name, if any.
     pub primary_outcome: Option<String>,
     /// The threshold λ used for INMB.
     pub threshold: f64,
+    /// CEAC, CEAF and EVPI over the willingness-to-pay grid (needs a primary outcome).
+    pub acceptability: Option<Acceptability>,
+    /// Population EVPI at each λ, when a population is given.
+    pub population_evpi: Option<Vec<f64>>,
+    pub roi: Vec<RoiRow>,
+    pub payback: Vec<Payback>,
+    pub cumulative_net_savings: Vec<CumulativeNetSavings>,
+    /// Warnings about precision (too few iterations for the reported figures).
+    pub warnings: Vec<String>,
 }
 
-/// Computes arm summaries and comparisons from PSA results.
-pub fn analyse(model: &Model, results: &Results) -> Analysis {
-    let n = results.iterations();
-    let n_outcomes = model.outcomes.len();
-    let column = |arm: usize, col: usize| -> Vec<f64> { (0..n).map(|i| results.totals[[i, arm, col]]).collect() };
-    let sum_columns = |arm: usize, cols: &[usize]| -> Vec<f64> {
-        (0..n)
-            .map(|i| cols.iter().map(|&c| results.totals[[i, arm, c]]).sum())
-            .collect()
-    };
-    let spend_cols: Vec<usize> = Payer::ALL.iter().map(|&p| columns::spend(p)).collect();
-    let care_cols: Vec<usize> = Payer::ALL.iter().map(|&p| columns::care(p)).collect();
-    let all_cols: Vec<usize> = spend_cols.iter().chain(&care_cols).copied().collect();
+/// Analysis settings: the willingness-to-pay grid, the threshold and the population for population EVPI.
+#[derive(Debug, Clone)]
+pub struct AnalysisOptions {
+    pub wtp: Vec<f64>,
+    pub threshold: f64,
+    pub population: Option<f64>,
+}
 
-    let arms: Vec<ArmSummary> = model
-        .arms
-        .iter()
-        .enumerate()
-        .map(|(a, info)| ArmSummary {
-            name: info.name.clone(),
-            label: info.label.clone(),
-            cost: Summary::of(&sum_columns(a, &all_cols)),
-            spend: Summary::of(&sum_columns(a, &spend_cols)),
-            care: Summary::of(&sum_columns(a, &care_cols)),
-            cost_by_payer: Payer::ALL.map(|p| stats::mean(&sum_columns(a, &[columns::care(p), columns::spend(p)]))),
-            outcomes: (0..n_outcomes)
-                .map(|o| Summary::of(&column(a, columns::outcome(o))))
-                .collect(),
-        })
+/// Runs every analysis on a PSA table.
+pub fn analyse(table: &PsaTable, options: &AnalysisOptions) -> Analysis {
+    let n = table.iterations();
+    let arms = (0..table.arms.len()).map(|a| arm_summary(table, a)).collect();
+    let comparisons: Vec<Comparison> = table
+        .comparisons()
+        .map(|(a, c)| comparison(table, a, c, options.threshold))
         .collect();
-
-    let primary = model.settings.primary_outcome;
-    let lambda = model.settings.threshold;
-    let comparisons = model
-        .arms
-        .iter()
-        .enumerate()
-        .filter_map(|(a, info)| info.comparator.map(|c| (a, c)))
-        .map(|(a, c)| {
-            let cost_a = sum_columns(a, &all_cols);
-            let cost_c = sum_columns(c, &all_cols);
-            let delta_cost: Vec<f64> = cost_a.iter().zip(&cost_c).map(|(x, y)| x - y).collect();
-            let net: Vec<f64> = delta_cost.iter().map(|d| -d).collect();
-            let spend: Vec<f64> = sum_columns(a, &spend_cols)
-                .iter()
-                .zip(sum_columns(c, &spend_cols))
-                .map(|(x, y)| x - y)
-                .collect();
-            let savings: Vec<f64> = sum_columns(c, &care_cols)
-                .iter()
-                .zip(sum_columns(a, &care_cols))
-                .map(|(x, y)| x - y)
-                .collect();
-            let delta_outcomes: Vec<Vec<f64>> = (0..n_outcomes)
-                .map(|o| {
-                    column(a, columns::outcome(o))
-                        .iter()
-                        .zip(column(c, columns::outcome(o)))
-                        .map(|(x, y)| x - y)
-                        .collect()
-                })
-                .collect();
-            let mean_spend = stats::mean(&spend);
-            let ratios: Vec<f64> = savings
-                .iter()
-                .zip(&spend)
-                .filter(|(_, s)| **s > 0.0)
-                .map(|(v, s)| v / s)
-                .collect();
-            let icer = primary.map(|o| Icer::new(stats::mean(&delta_cost), stats::mean(&delta_outcomes[o])));
-            let inmb: Option<Vec<f64>> = primary.map(|o| {
-                delta_outcomes[o]
-                    .iter()
-                    .zip(&delta_cost)
-                    .map(|(de, dc)| lambda * de - dc)
-                    .collect()
-            });
-            Comparison {
-                arm: info_name(model, a),
-                comparator: info_name(model, c),
-                incremental_cost: Summary::of(&delta_cost),
-                incremental_outcomes: delta_outcomes.iter().map(|d| Summary::of(d)).collect(),
-                prob_cost_saving: stats::share(&net, |x| x >= 0.0),
-                net_savings: Summary::of(&net),
-                bcr: (mean_spend > 0.0).then(|| stats::mean(&savings) / mean_spend),
-                bcr_distribution: (!ratios.is_empty()).then(|| Summary::of(&ratios)),
-                prob_bcr_above_one: (!ratios.is_empty()).then(|| stats::share(&ratios, |r| r > 1.0)),
-                spend: Summary::of(&spend),
-                savings: Summary::of(&savings),
-                icer,
-                prob_cost_effective: inmb.as_ref().map(|v| stats::share(v, |x| x > 0.0)),
-                inmb: inmb.as_ref().map(|v| Summary::of(v)),
+    let acceptability = table.primary.map(|o| {
+        let effect = table.outcomes_view(o);
+        ce::acceptability(table.cost.view(), effect, &options.wtp)
+    });
+    let population_evpi = options
+        .population
+        .zip(acceptability.as_ref())
+        .map(|(p, a)| a.evpi.iter().map(|e| e * p).collect());
+    let roi = table
+        .payers
+        .as_ref()
+        .map_or_else(Vec::new, |payers| roi_rows(table, payers));
+    let payback = table.payback.as_ref().map_or_else(Vec::new, |p| payback(table, p));
+    let cumulative_net_savings = table.yearly.as_ref().map_or_else(Vec::new, |y| cumulative(table, y));
+    let mut warnings = Vec::new();
+    for c in &comparisons {
+        if let Some(se) = c.prob_cost_effective_se {
+            if se > 0.01 {
+                warnings.push(format!(
+                    "{} vs {}: the probability cost-effective at the threshold has a Monte Carlo standard error of {:.3} (above 0.01); run more iterations for two-decimal precision",
+                    c.arm, c.comparator, se
+                ));
             }
-        })
-        .collect();
+        }
+    }
     Analysis {
+        iterations: n,
         arms,
         comparisons,
-        primary_outcome: primary.map(|o| model.outcomes[o].clone()),
-        threshold: lambda,
+        primary_outcome: table.primary.map(|o| table.outcomes[o].clone()),
+        threshold: options.threshold,
+        acceptability,
+        population_evpi,
+        roi,
+        payback,
+        cumulative_net_savings,
+        warnings,
     }
 }
 
-fn info_name(model: &Model, arm: usize) -> String {
-    model.arms[arm].name.clone()
+fn arm_summary(table: &PsaTable, a: usize) -> ArmSummary {
+    let cost: Vec<f64> = table.cost.column(a).to_vec();
+    let payers = table.payers.as_ref();
+    ArmSummary {
+        name: table.arms[a].clone(),
+        label: table.labels[a].clone(),
+        cost: Summary::of(&cost),
+        spend: payers.map(|p| Summary::of(&p.spend_total(a))),
+        care: payers.map(|p| Summary::of(&p.care_total(a))),
+        cost_by_payer: payers.map(|p| Payer::ALL.map(|payer| stats::mean(&p.cost_of(a, payer)))),
+        outcomes: (0..table.outcomes.len())
+            .map(|o| Summary::of(&table.outcomes_view(o).column(a).to_vec()))
+            .collect(),
+    }
 }
 
-#[allow(unused_imports)]
-use Sorted as _;
+fn difference(x: &[f64], y: &[f64]) -> Vec<f64> {
+    x.iter().zip(y).map(|(a, b)| a - b).collect()
+}
+
+fn comparison(table: &PsaTable, a: usize, c: usize, lambda: f64) -> Comparison {
+    let n = table.iterations();
+    let cost_a = table.cost.column(a).to_vec();
+    let cost_c = table.cost.column(c).to_vec();
+    let delta_cost = difference(&cost_a, &cost_c);
+    let net = difference(&cost_c, &cost_a);
+    let delta_outcomes: Vec<Vec<f64>> = (0..table.outcomes.len())
+        .map(|o| {
+            let e = table.outcomes_view(o);
+            difference(&e.column(a).to_vec(), &e.column(c).to_vec())
+        })
+        .collect();
+    let payers = table.payers.as_ref();
+    let spend = payers.map(|p| difference(&p.spend_total(a), &p.spend_total(c)));
+    let savings = payers.map(|p| difference(&p.care_total(c), &p.care_total(a)));
+    let (bcr, bcr_distribution, prob_bcr_above_one) = match (&spend, &savings) {
+        (Some(spend), Some(savings)) => {
+            let ratios: Vec<f64> = savings
+                .iter()
+                .zip(spend)
+                .filter(|(_, s)| **s > 0.0)
+                .map(|(v, s)| v / s)
+                .collect();
+            let mean_spend = stats::mean(spend);
+            (
+                (mean_spend > 0.0).then(|| stats::mean(savings) / mean_spend),
+                (!ratios.is_empty()).then(|| Summary::of(&ratios)),
+                (!ratios.is_empty()).then(|| stats::share(&ratios, |r| r > 1.0)),
+            )
+        }
+        _ => (None, None, None),
+    };
+    let net_savings_by_payer = payers.map(|p| {
+        Payer::ALL
+            .iter()
+            .map(|&payer| {
+                let v = difference(&p.cost_of(c, payer), &p.cost_of(a, payer));
+                PayerNetSavings {
+                    payer: payer.name().to_string(),
+                    prob_cost_saving: stats::share(&v, |x| x >= 0.0),
+                    net_savings: Summary::of(&v),
+                }
+            })
+            .collect()
+    });
+    let primary = table.primary;
+    let icer = primary.map(|o| Icer::new(stats::mean(&delta_cost), stats::mean(&delta_outcomes[o])));
+    let inmb: Option<Vec<f64>> = primary.map(|o| {
+        delta_outcomes[o]
+            .iter()
+            .zip(&delta_cost)
+            .map(|(de, dc)| lambda * de - dc)
+            .collect()
+    });
+    let prob_cost_effective = inmb.as_ref().map(|v| stats::share(v, |x| x > 0.0));
+    Comparison {
+        arm: table.arms[a].clone(),
+        comparator: table.arms[c].clone(),
+        incremental_cost: Summary::of(&delta_cost),
+        incremental_outcomes: delta_outcomes.iter().map(|d| Summary::of(d)).collect(),
+        prob_cost_saving: stats::share(&net, |x| x >= 0.0),
+        net_savings: Summary::of(&net),
+        net_savings_by_payer,
+        spend: spend.as_ref().map(|s| Summary::of(s)),
+        savings: savings.as_ref().map(|s| Summary::of(s)),
+        bcr,
+        bcr_distribution,
+        prob_bcr_above_one,
+        icer,
+        inmb: inmb.as_ref().map(|v| Summary::of(v)),
+        prob_cost_effective,
+        prob_cost_effective_se: prob_cost_effective.map(|p| (p * (1.0 - p) / n as f64).sqrt()),
+    }
+}
+
+/// Payer perspectives for ROI: each payer, then everyone.
+const PERSPECTIVES: [Option<Payer>; 4] = [Some(Payer::Council), Some(Payer::Nhs), Some(Payer::Person), None];
+
+fn perspective_name(p: Option<Payer>) -> &'static str {
+    p.map_or("total", Payer::name)
+}
+
+fn roi_rows(table: &PsaTable, payers: &PayerCosts) -> Vec<RoiRow> {
+    let mut rows = Vec::new();
+    for (a, c) in table.comparisons() {
+        for spend_payer in PERSPECTIVES {
+            let spend = difference(&payers.spend_by(a, spend_payer), &payers.spend_by(c, spend_payer));
+            let mean_spend = stats::mean(&spend);
+            if mean_spend <= 0.0 {
+                continue;
+            }
+            for savings_payer in PERSPECTIVES {
+                for basis in ["all", "cashable"] {
+                    let cashable = basis == "cashable";
+                    let savings = difference(
+                        &payers.care_by(c, savings_payer, cashable),
+                        &payers.care_by(a, savings_payer, cashable),
+                    );
+                    let ratios: Vec<f64> = savings
+                        .iter()
+                        .zip(&spend)
+                        .filter(|(_, s)| **s > 0.0)
+                        .map(|(v, s)| v / s)
+                        .collect();
+                    if ratios.is_empty() {
+                        continue;
+                    }
+                    let mean_savings = stats::mean(&savings);
+                    rows.push(RoiRow {
+                        arm: table.arms[a].clone(),
+                        comparator: table.arms[c].clone(),
+                        savings_payer: perspective_name(savings_payer).to_string(),
+                        spend_payer: perspective_name(spend_payer).to_string(),
+                        basis: basis.to_string(),
+                        mean_savings,
+                        mean_spend,
+                        bcr: mean_savings / mean_spend,
+                        net_roi: (mean_savings - mean_spend) / mean_spend,
+                        bcr_per_iteration: Summary::of(&ratios),
+                        prob_bcr_above_one: stats::share(&ratios, |r| r > 1.0),
+                        net_benefit: Summary::of(&difference(&savings, &spend)),
+                    });
+                }
+            }
+        }
+    }
+    rows
+}
+
+fn payback(table: &PsaTable, years: &table::PaybackYears) -> Vec<Payback> {
+    let n = table.iterations();
+    table
+        .comparisons()
+        .map(|(a, c)| {
+            let mut counts = vec![0usize; years.horizon];
+            let mut never = 0;
+            for i in 0..n {
+                match years.year[[i, a]] {
+                    Some(y) => counts[usize::from(y) - 1] += 1,
+                    None => never += 1,
+                }
+            }
+            // Median over all iterations, counting "never" as beyond the horizon.
+            let mut cumulative = 0;
+            let mut median_year = None;
+            for (y, count) in counts.iter().enumerate() {
+                cumulative += count;
+                if 2 * cumulative >= n {
+                    median_year = Some((y + 1) as u16);
+                    break;
+                }
+            }
+            let year_of_mean = table.yearly.as_ref().and_then(|y| {
+                let mean = y.mean_net_savings(a, c);
+                let mut total = 0.0;
+                mean.iter()
+                    .position(|v| {
+                        total += v;
+                        total >= 0.0
+                    })
+                    .map(|i| (i + 1) as u16)
+            });
+            Payback {
+                arm: table.arms[a].clone(),
+                comparator: table.arms[c].clone(),
+                share_by_year: counts.iter().map(|&k| k as f64 / n as f64).collect(),
+                share_never: never as f64 / n as f64,
+                median_year,
+                year_of_mean,
+            }
+        })
+        .collect()
+}
+
+fn cumulative(table: &PsaTable, yearly: &table::YearlyCosts) -> Vec<CumulativeNetSavings> {
+    table
+        .comparisons()
+        .map(|(a, c)| {
+            let years = yearly.years;
+            let k = yearly.sample_size();
+            let mut mean = Vec::with_capacity(years);
+            let mut running = 0.0;
+            for v in yearly.mean_net_savings(a, c) {
+                running += v;
+                mean.push(running);
+            }
+            // Cumulative net savings of each kept iteration, then percentiles year by year.
+            let mut paths = vec![0.0; k * years];
+            for i in 0..k {
+                let mut total = 0.0;
+                for y in 0..years {
+                    total += yearly.sample_cost(i, c, y) - yearly.sample_cost(i, a, y);
+                    paths[i * years + y] = total;
+                }
+            }
+            let mut bands: [Vec<f64>; 5] = Default::default();
+            for y in 0..years {
+                let column: Vec<f64> = (0..k).map(|i| paths[i * years + y]).collect();
+                let sorted = stats::Sorted::new(&column);
+                for (band, p) in bands.iter_mut().zip([0.025, 0.25, 0.5, 0.75, 0.975]) {
+                    band.push(sorted.quantile(p));
+                }
+            }
+            let [p2_5, p25, p50, p75, p97_5] = bands;
+            CumulativeNetSavings {
+                arm: table.arms[a].clone(),
+                comparator: table.arms[c].clone(),
+                mean,
+                p2_5,
+                p25,
+                p50,
+                p75,
+                p97_5,
+                iterations: k,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Array2, Array3};
+
+    /// Two arms, three iterations, costs split by payer: the council spends, the NHS saves.
+    fn table() -> PsaTable {
+        // spend [i, arm, payer]: arm 1 council spend 100, 200, 300.
+        let mut spend = Array3::zeros((3, 2, 3));
+        let mut care = Array3::zeros((3, 2, 3));
+        for (i, s) in [100.0, 200.0, 300.0].iter().enumerate() {
+            spend[[i, 1, 0]] = *s;
+            // NHS care: comparator 1,000; intervention 1,000 − saving (150, 150, 450).
+            care[[i, 0, 1]] = 1000.0;
+            care[[i, 1, 1]] = 1000.0 - [150.0, 150.0, 450.0][i];
+            // Council care: 500 in both arms.
+            care[[i, 0, 0]] = 500.0;
+            care[[i, 1, 0]] = 500.0;
+        }
+        // Half of the NHS saving is cashable.
+        let cashable = care.mapv(|v| v * 0.5);
+        let payers = PayerCosts { spend, care, cashable };
+        let mut cost = Array2::zeros((3, 2));
+        for i in 0..3 {
+            for a in 0..2 {
+                cost[[i, a]] = (0..3).map(|p| payers.spend[[i, a, p]] + payers.care[[i, a, p]]).sum();
+            }
+        }
+        let effect = Array3::from_shape_vec((3, 2, 1), vec![1.0, 1.1, 1.0, 1.0, 1.0, 0.9]).unwrap();
+        PsaTable {
+            arms: vec!["usual".into(), "new".into()],
+            labels: vec!["usual".into(), "new".into()],
+            comparators: vec![None, Some(0)],
+            outcomes: vec!["qaly".into()],
+            primary: Some(0),
+            cost,
+            outcome_values: effect,
+            payers: Some(payers),
+            payback: None,
+            yearly: None,
+        }
+    }
+
+    #[test]
+    fn bcr_and_net_savings_by_hand() {
+        let a = analyse(
+            &table(),
+            &AnalysisOptions {
+                wtp: vec![0.0, 1000.0],
+                threshold: 1000.0,
+                population: None,
+            },
+        );
+        let c = &a.comparisons[0];
+        // Spend 100, 200, 300 (mean 200); savings 150, 150, 450 (mean 250): BCR = 250/200 = 1.25.
+        assert_eq!(c.bcr, Some(1.25));
+        // Per iteration 1.5, 0.75, 1.5 → P(> 1) = 2/3; net savings 50, −50, 150 → mean 50, P(≥ 0) = 2/3.
+        assert!((c.prob_bcr_above_one.unwrap() - 2.0 / 3.0).abs() < 1e-12);
+        assert!((c.net_savings.mean - 50.0).abs() < 1e-12);
+        assert!((c.prob_cost_saving - 2.0 / 3.0).abs() < 1e-12);
+        // ΔE = 0.1, 0, −0.1 (mean 0); ΔC = −50, 50, −150 (mean −50): INMB at 1000 = 1000·ΔE − ΔC = 150, −50, 50.
+        let inmb = c.inmb.unwrap();
+        assert!((inmb.mean - 50.0).abs() < 1e-9);
+        assert!((c.prob_cost_effective.unwrap() - 2.0 / 3.0).abs() < 1e-12);
+        // Council net savings = −spend (care equal): −200 on average; NHS net savings = savings: 250.
+        let by_payer = c.net_savings_by_payer.as_ref().unwrap();
+        assert!((by_payer[0].net_savings.mean + 200.0).abs() < 1e-12);
+        assert!((by_payer[1].net_savings.mean - 250.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn cross_payer_and_cashable_roi_rows() {
+        let a = analyse(
+            &table(),
+            &AnalysisOptions {
+                wtp: vec![0.0],
+                threshold: 0.0,
+                population: None,
+            },
+        );
+        let row = |savings: &str, spend: &str, basis: &str| {
+            a.roi
+                .iter()
+                .find(|r| r.savings_payer == savings && r.spend_payer == spend && r.basis == basis)
+                .unwrap_or_else(|| panic!("no row {savings}/{spend}/{basis}"))
+        };
+        // The council spends, the NHS saves: NHS savings per £1 of council spend = 250/200.
+        assert!((row("nhs", "council", "all").bcr - 1.25).abs() < 1e-12);
+        // The council's own return: no council savings → BCR 0, net ROI −1.
+        assert_eq!(row("council", "council", "all").bcr, 0.0);
+        assert_eq!(row("council", "council", "all").net_roi, -1.0);
+        // Cashable only: half the NHS saving → 125/200.
+        assert!((row("nhs", "council", "cashable").bcr - 0.625).abs() < 1e-12);
+        assert!((row("total", "total", "all").bcr - 1.25).abs() < 1e-12);
+        // No NHS spend: no rows with NHS as the spender.
+        assert!(a.roi.iter().all(|r| r.spend_payer != "nhs"));
+    }
+
+    #[test]
+    fn icer_quadrants_are_never_a_bare_negative_ratio() {
+        assert_eq!(Icer::new(100.0, 0.01).quadrant, Quadrant::MoreCostlyMoreEffective);
+        assert_eq!(Icer::new(100.0, 0.01).value, Some(10_000.0));
+        assert_eq!(Icer::new(-100.0, 0.01).quadrant, Quadrant::Dominant);
+        assert_eq!(Icer::new(100.0, -0.01).quadrant, Quadrant::Dominated);
+        assert_eq!(Icer::new(-100.0, -0.01).quadrant, Quadrant::LessCostlyLessEffective);
+        assert!(Icer::new(-100.0, 0.01).describe("QALY").starts_with("dominant"));
+        assert_eq!(Icer::new(5.0, 0.0).value, None);
+    }
+}

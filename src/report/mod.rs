@@ -1,6 +1,7 @@
 //! Writing a run's outputs: the run directory (written whole, then renamed into place), CSV and JSON files, and the
 //! terminal summary.
 
+pub mod tables;
 pub mod terminal;
 
 use crate::analysis::Analysis;
@@ -73,8 +74,8 @@ pub struct RunDir {
 }
 
 impl RunDir {
-    /// Prepares a new, never-used run directory name under `base/<scenario name>/`.
-    pub fn create(base: &Path, scenario: &str, seed: u64) -> Result<Self, RunError> {
+    /// Prepares a new, never-used run directory name under `base/<scenario name>/`, ending in `tag` (e.g. `seed42`).
+    pub fn create(base: &Path, scenario: &str, tag: &str) -> Result<Self, RunError> {
         let parent = base.join(scenario);
         fs::create_dir_all(&parent).map_err(|e| RunError {
             message: format!("cannot create the output directory {}: {e}", parent.display()),
@@ -82,7 +83,7 @@ impl RunDir {
         let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
             .to_string()
             .replace([':', 'Z'], "");
-        let id = format!("{stamp}-seed{seed}");
+        let id = format!("{stamp}-{tag}");
         let temp = parent.join(format!(".incomplete-{id}-{}", std::process::id()));
         fs::create_dir(&temp).map_err(|e| RunError {
             message: format!("cannot create the run directory {}: {e}", temp.display()),
@@ -165,6 +166,8 @@ pub fn write_outputs(
     fs::write(&path, text + "\n").map_err(|e| io_error(&path, e))?;
     write_iterations(&dir.join("iterations.csv"), model, results)?;
     write_per_year(&dir.join("per_year.csv"), model, results)?;
+    let arms: Vec<String> = model.arms.iter().map(|a| a.name.clone()).collect();
+    tables::write_tables(dir, analysis, &arms)?;
     Ok(())
 }
 
@@ -248,10 +251,67 @@ fn write_per_year(path: &Path, model: &Model, results: &Results) -> Result<(), R
                 let sorted = crate::analysis::stats::Sorted::new(&values);
                 // Percentiles come from single-precision values: print them at that precision.
                 let q = |p: f64| sorted.quantile(p) as f32;
-                writeln!(w, "{},{},{},{},{},{},{}", arm.name, year + 1, name, mean, q(0.025), q(0.5), q(0.975))
-                    .map_err(err)?;
+                writeln!(
+                    w,
+                    "{},{},{},{},{},{},{}",
+                    arm.name,
+                    year + 1,
+                    name,
+                    mean,
+                    q(0.025),
+                    q(0.5),
+                    q(0.975)
+                )
+                .map_err(err)?;
             }
         }
     }
     w.flush().map_err(err)
+}
+
+/// summary.json of `carecast analyse`: where the sample came from, and the analyses.
+#[derive(Serialize)]
+struct AnalyseSummary<'a> {
+    provenance: AnalyseProvenance<'a>,
+    results: &'a Analysis,
+}
+
+#[derive(Serialize)]
+struct AnalyseProvenance<'a> {
+    program: &'static str,
+    version: &'static str,
+    input_file: String,
+    input_sha256: &'a str,
+    comparator: &'a str,
+    effect: &'a str,
+    wtp_points: usize,
+    threshold: f64,
+}
+
+/// Writes the outputs of `carecast analyse`: summary.json and the analysis tables.
+pub fn write_analyse_outputs(
+    dir: &Path,
+    input: &Path,
+    sha256: &str,
+    table: &crate::analysis::PsaTable,
+    analysis: &Analysis,
+) -> Result<(), RunError> {
+    let comparator = table.comparisons().next().map_or("", |(_, c)| table.arms[c].as_str());
+    let summary = AnalyseSummary {
+        provenance: AnalyseProvenance {
+            program: "carecast",
+            version: env!("CARGO_PKG_VERSION"),
+            input_file: input.display().to_string(),
+            input_sha256: sha256,
+            comparator,
+            effect: table.outcomes.first().map_or("", String::as_str),
+            wtp_points: analysis.acceptability.as_ref().map_or(0, |a| a.lambda.len()),
+            threshold: analysis.threshold,
+        },
+        results: analysis,
+    };
+    let path = dir.join("summary.json");
+    let text = serde_json::to_string_pretty(&summary).map_err(|e| io_error(&path, e))?;
+    fs::write(&path, text + "\n").map_err(|e| io_error(&path, e))?;
+    tables::write_tables(dir, analysis, &table.arms)
 }

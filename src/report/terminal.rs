@@ -6,8 +6,15 @@ use crate::model::{Mode, Model};
 use crate::schedule::Discounting;
 use std::fmt::Write;
 
-/// Formats the headline table: mean costs and outcomes per arm, then each comparison.
+/// Formats the headline table of a run: the settings, then [`results_table`].
 pub fn summary_table(model: &Model, analysis: &Analysis) -> String {
+    let mut s = run_header(model);
+    s.push_str(&results_table(&model.outcomes, analysis));
+    s
+}
+
+/// The lines that say what was run: title, iterations, mode, horizon, accrual and discounting.
+fn run_header(model: &Model) -> String {
     let mut s = String::new();
     let settings = &model.settings;
     let mode = match settings.mode {
@@ -34,26 +41,40 @@ pub fn summary_table(model: &Model, analysis: &Analysis) -> String {
         settings.discount_costs.describe(),
         settings.discount_outcomes.describe(),
     );
-    let price_year = model.meta.price_year.map_or(String::new(), |y| format!(", price year {y}"));
+    let price_year = model
+        .meta
+        .price_year
+        .map_or(String::new(), |y| format!(", price year {y}"));
     let _ = writeln!(s, "Mean per person, discounted ({}{price_year})", model.meta.currency);
     let _ = writeln!(s);
+    s
+}
 
-    let outcome_names: Vec<&str> = model.outcomes.iter().map(String::as_str).collect();
-    let _ = write!(s, "{:<28} {:>12} {:>12} {:>12} {:>12} {:>12}", "arm", "total cost", "spend", "council", "NHS", "person");
+/// Mean costs and outcomes per arm, then each comparison with its ROI and payback.
+pub fn results_table(outcomes: &[String], analysis: &Analysis) -> String {
+    let mut s = String::new();
+    let outcome_names: Vec<&str> = outcomes.iter().map(String::as_str).collect();
+    let _ = write!(
+        s,
+        "{:<28} {:>12} {:>12} {:>12} {:>12} {:>12}",
+        "arm", "total cost", "spend", "council", "NHS", "person"
+    );
     for o in &outcome_names {
         let _ = write!(s, " {o:>10}");
     }
     let _ = writeln!(s);
     for arm in &analysis.arms {
+        let optional = |v: Option<f64>| v.map_or("n/a".to_string(), money);
+        let by_payer = |p: usize| optional(arm.cost_by_payer.map(|c| c[p]));
         let _ = write!(
             s,
             "{:<28} {:>12} {:>12} {:>12} {:>12} {:>12}",
             truncate(&arm.label, 28),
             money(arm.cost.mean),
-            money(arm.spend.mean),
-            money(arm.cost_by_payer[0]),
-            money(arm.cost_by_payer[1]),
-            money(arm.cost_by_payer[2])
+            optional(arm.spend.map(|x| x.mean)),
+            by_payer(0),
+            by_payer(1),
+            by_payer(2)
         );
         for o in &arm.outcomes {
             let _ = write!(s, " {:>10.4}", o.mean);
@@ -72,7 +93,11 @@ pub fn summary_table(model: &Model, analysis: &Analysis) -> String {
             interval(c.incremental_cost.p2_5, c.incremental_cost.p97_5)
         );
         for (o, d) in outcome_names.iter().zip(&c.incremental_outcomes) {
-            let _ = writeln!(s, "  incremental {o:<10} {:>12.4}  (95% interval {:.4} to {:.4})", d.mean, d.p2_5, d.p97_5);
+            let _ = writeln!(
+                s,
+                "  incremental {o:<10} {:>12.4}  (95% interval {:.4} to {:.4})",
+                d.mean, d.p2_5, d.p97_5
+            );
         }
         let _ = writeln!(
             s,
@@ -81,35 +106,101 @@ pub fn summary_table(model: &Model, analysis: &Analysis) -> String {
             interval(c.net_savings.p2_5, c.net_savings.p97_5),
             c.prob_cost_saving
         );
-        match (c.bcr, &c.bcr_distribution, c.prob_bcr_above_one) {
-            (Some(b), Some(d), Some(p)) => {
-                let _ = writeln!(
-                    s,
-                    "  benefit per £1 spent  {:>12}  (per-iteration 95% interval £{:.2} to £{:.2}; P(> £1) = {:.3})",
-                    format!("£{b:.2}"),
-                    d.p2_5,
-                    d.p97_5,
-                    p
-                );
-            }
-            _ => {
-                let _ = writeln!(s, "  benefit per £1 spent  {:>12}  (no intervention spend)", "n/a");
-            }
-        }
         if let (Some(icer), Some(name)) = (&c.icer, &analysis.primary_outcome) {
             let _ = writeln!(s, "  ICER                  {}", icer.describe(name));
         }
         if let (Some(inmb), Some(p), Some(name)) = (&c.inmb, c.prob_cost_effective, &analysis.primary_outcome) {
             let _ = writeln!(
                 s,
-                "  INMB at {} per {name}: {}  (P(cost-effective) = {:.3})",
+                "  INMB at {} per {name}: {}  (P(cost-effective) = {:.3} ± {:.3})",
                 money(analysis.threshold),
                 money(inmb.mean),
-                p
+                p,
+                c.prob_cost_effective_se.unwrap_or(0.0)
+            );
+        }
+        roi_lines(&mut s, analysis, &c.arm);
+        if let Some(p) = analysis.payback.iter().find(|p| p.arm == c.arm) {
+            let median = p
+                .median_year
+                .map_or("not within the horizon".to_string(), |y| format!("year {y}"));
+            let _ = writeln!(
+                s,
+                "  payback               median {median}; {:.1}% of iterations never pay back within the horizon",
+                100.0 * p.share_never
             );
         }
     }
+    for w in &analysis.warnings {
+        let _ = writeln!(s, "\nwarning: {w}");
+    }
     s
+}
+
+/// "£ back per £1 spent" by payer: the whole system, each payer's own return, and the cross-payer returns.
+fn roi_lines(s: &mut String, analysis: &Analysis, arm: &str) {
+    let rows: Vec<_> = analysis
+        .roi
+        .iter()
+        .filter(|r| r.arm == arm && r.basis == "all")
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "  £ back per £1 spent (savings to / per £1 spent by):");
+    let name = |p: &str| match p {
+        "council" => "council",
+        "nhs" => "NHS",
+        "person" => "person",
+        _ => "all payers",
+    };
+    for r in rows
+        .iter()
+        .filter(|r| r.savings_payer == r.spend_payer || r.spend_payer == "total" || r.savings_payer == "total")
+    {
+        if r.spend_payer == "total" && r.savings_payer != "total" {
+            continue;
+        }
+        let cashable = analysis
+            .roi
+            .iter()
+            .find(|c| {
+                c.arm == arm
+                    && c.basis == "cashable"
+                    && c.savings_payer == r.savings_payer
+                    && c.spend_payer == r.spend_payer
+            })
+            .map_or(String::new(), |c| {
+                if (c.bcr - r.bcr).abs() > 1e-9 {
+                    format!("; cashable only £{:.2}", c.bcr)
+                } else {
+                    String::new()
+                }
+            });
+        let _ = writeln!(
+            s,
+            "    {:<12} / {:<12} £{:.2}  (per-iteration 95% interval £{:.2} to £{:.2}; P(> £1) = {:.3}{cashable})",
+            name(&r.savings_payer),
+            name(&r.spend_payer),
+            r.bcr,
+            r.bcr_per_iteration.p2_5,
+            r.bcr_per_iteration.p97_5,
+            r.prob_bcr_above_one
+        );
+    }
+    for r in rows
+        .iter()
+        .filter(|r| r.savings_payer != r.spend_payer && r.savings_payer != "total" && r.spend_payer != "total")
+    {
+        let _ = writeln!(
+            s,
+            "    {:<12} / {:<12} £{:.2}  (P(> £1) = {:.3})",
+            name(&r.savings_payer),
+            name(&r.spend_payer),
+            r.bcr,
+            r.prob_bcr_above_one
+        );
+    }
 }
 
 fn truncate(text: &str, width: usize) -> String {

@@ -1,0 +1,145 @@
+//! Cost-effectiveness under uncertainty: net monetary benefit, acceptability curves and frontier (CEAC, CEAF), and the
+//! expected value of perfect information (EVPI), over a willingness-to-pay grid.
+//!
+//! Definitions (DESIGN.md): NMB(λ) = λ·E − C per arm and iteration; CEAC(λ) = share of iterations in which an arm
+//! has the highest NMB; the frontier arm at λ is the one with the highest mean NMB and CEAF(λ) is its CEAC;
+//! EVPI(λ) = E[max over arms of NMB] − max over arms of E[NMB]. Ties go to the lowest-numbered arm (the comparator
+//! first), so an intervention identical to usual care is never counted as better.
+
+use ndarray::ArrayView2;
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// CEAC, frontier and EVPI over the willingness-to-pay grid.
+#[derive(Debug, Clone, Serialize)]
+pub struct Acceptability {
+    pub lambda: Vec<f64>,
+    /// `probability[l][a]`: share of iterations in which arm `a` has the highest NMB at `lambda[l]`.
+    pub probability: Vec<Vec<f64>>,
+    /// Mean NMB of each arm at each λ.
+    pub mean_nmb: Vec<Vec<f64>>,
+    /// The arm with the highest mean NMB at each λ (the acceptability frontier).
+    pub frontier: Vec<usize>,
+    /// CEAF: the CEAC of the frontier arm.
+    pub ceaf: Vec<f64>,
+    /// EVPI per person at each λ.
+    pub evpi: Vec<f64>,
+}
+
+/// Computes CEAC, CEAF and EVPI for `[iteration, arm]` costs and effects.
+///
+/// Each λ is computed by one thread, summing over iterations in index order, so results do not depend on threads.
+pub fn acceptability(cost: ArrayView2<f64>, effect: ArrayView2<f64>, lambda: &[f64]) -> Acceptability {
+    let (n, arms) = cost.dim();
+    let per_lambda: Vec<(Vec<f64>, Vec<f64>, f64)> = lambda
+        .par_iter()
+        .map(|&l| {
+            let mut wins = vec![0usize; arms];
+            let mut sum_nmb = vec![0.0; arms];
+            let mut sum_max = 0.0;
+            for i in 0..n {
+                let mut best = 0;
+                let mut best_nmb = f64::NEG_INFINITY;
+                for a in 0..arms {
+                    let nmb = l * effect[[i, a]] - cost[[i, a]];
+                    sum_nmb[a] += nmb;
+                    if nmb > best_nmb {
+                        best_nmb = nmb;
+                        best = a;
+                    }
+                }
+                wins[best] += 1;
+                sum_max += best_nmb;
+            }
+            let probability = wins.iter().map(|&w| w as f64 / n as f64).collect();
+            let mean_nmb: Vec<f64> = sum_nmb.iter().map(|s| s / n as f64).collect();
+            let best_mean = mean_nmb.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            // Clamp the rounding error of two nearly equal means: EVPI is never negative.
+            let evpi = (sum_max / n as f64 - best_mean).max(0.0);
+            (probability, mean_nmb, evpi)
+        })
+        .collect();
+    let mut out = Acceptability {
+        lambda: lambda.to_vec(),
+        probability: Vec::new(),
+        mean_nmb: Vec::new(),
+        frontier: Vec::new(),
+        ceaf: Vec::new(),
+        evpi: Vec::new(),
+    };
+    for (probability, mean_nmb, evpi) in per_lambda {
+        let frontier = argmax_first(&mean_nmb);
+        out.ceaf.push(probability[frontier]);
+        out.frontier.push(frontier);
+        out.probability.push(probability);
+        out.mean_nmb.push(mean_nmb);
+        out.evpi.push(evpi);
+    }
+    out
+}
+
+/// Index of the largest value, the first one on ties.
+fn argmax_first(values: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, v) in values.iter().enumerate() {
+        if *v > values[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn hand_made_sample_two_arms() {
+        // Four iterations, arm 0 = usual care, arm 1 = intervention. At λ = 10:
+        // NMB0 = 10·E0 − C0 = [0−0, 0−0, 0−0, 0−0] = 0 everywhere.
+        // NMB1 = 10·[1, 2, 0, 1] − [5, 30, 2, 5] = [5, −10, −2, 5].
+        // CEAC: arm 1 wins iterations 0 and 3 → 0.5; arm 0 wins 1 and 2 → 0.5.
+        // Mean NMB: arm 0 = 0, arm 1 = (5 − 10 − 2 + 5)/4 = −0.5 → frontier arm 0, CEAF = 0.5.
+        // EVPI = mean(max) − max(mean) = (5 + 0 + 0 + 5)/4 − 0 = 2.5.
+        let cost = array![[0.0, 5.0], [0.0, 30.0], [0.0, 2.0], [0.0, 5.0]];
+        let effect = array![[0.0, 1.0], [0.0, 2.0], [0.0, 0.0], [0.0, 1.0]];
+        let a = acceptability(cost.view(), effect.view(), &[0.0, 10.0, 100.0]);
+        assert_eq!(a.probability[1], vec![0.5, 0.5]);
+        assert_eq!(a.mean_nmb[1], vec![0.0, -0.5]);
+        assert_eq!(a.frontier[1], 0);
+        assert_eq!(a.ceaf[1], 0.5);
+        assert!((a.evpi[1] - 2.5).abs() < 1e-12);
+        // λ = 0: NMB = −C, usual care (cost 0) wins every iteration (ties on iteration... none), EVPI 0.
+        assert_eq!(a.probability[0], vec![1.0, 0.0]);
+        assert_eq!(a.evpi[0], 0.0);
+        // λ = 100: NMB1 = [95, 170, −2, 95] → arm 1 wins 3 of 4; mean NMB1 = 89.5; EVPI = (95+170+0+95)/4 − 89.5 = 0.5.
+        assert_eq!(a.probability[2], vec![0.25, 0.75]);
+        assert_eq!(a.frontier[2], 1);
+        assert!((a.evpi[2] - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn three_arms_ceac_sums_to_one_and_dominance_means_zero_evpi() {
+        // Arm 2 is cheaper and better than both others in every iteration: it wins everywhere and EVPI is 0.
+        let cost = array![[10.0, 12.0, 5.0], [11.0, 9.0, 4.0], [9.0, 20.0, 1.0]];
+        let effect = array![[1.0, 1.5, 2.0], [1.0, 1.1, 1.2], [0.5, 0.4, 0.9]];
+        let lambda: Vec<f64> = (0..20).map(|i| i as f64 * 5.0).collect();
+        let a = acceptability(cost.view(), effect.view(), &lambda);
+        for (l, probs) in a.probability.iter().enumerate() {
+            assert!((probs.iter().sum::<f64>() - 1.0).abs() < 1e-12, "λ index {l}");
+            assert_eq!(probs[2], 1.0);
+            assert_eq!(a.evpi[l], 0.0);
+            assert_eq!(a.frontier[l], 2);
+        }
+    }
+
+    #[test]
+    fn ties_go_to_the_comparator() {
+        let cost = array![[1.0, 1.0]];
+        let effect = array![[1.0, 1.0]];
+        let a = acceptability(cost.view(), effect.view(), &[5.0]);
+        assert_eq!(a.probability[0], vec![1.0, 0.0]);
+        assert_eq!(a.frontier[0], 0);
+    }
+}

@@ -1,0 +1,175 @@
+//! PSA results as the analyses see them: per iteration and arm, total cost, outcomes and (where known) costs split by
+//! payer and kind. Built from a carecast run, or read from a CSV of another model's PSA output.
+
+use crate::engine::Results;
+use crate::model::{columns, Model, Payer};
+use ndarray::{Array2, Array3, ArrayView2};
+
+/// Costs split by payer and kind: `[iteration, arm, payer]` with payers in [`Payer::ALL`] order.
+#[derive(Debug, Clone)]
+pub struct PayerCosts {
+    /// Intervention spend.
+    pub spend: Array3<f64>,
+    /// Downstream care costs.
+    pub care: Array3<f64>,
+    /// The cashable part of the care costs.
+    pub cashable: Array3<f64>,
+}
+
+impl PayerCosts {
+    /// Spend of an arm (all payers) per iteration.
+    pub fn spend_total(&self, arm: usize) -> Vec<f64> {
+        self.spend_by(arm, None)
+    }
+
+    /// Care costs of an arm (all payers) per iteration.
+    pub fn care_total(&self, arm: usize) -> Vec<f64> {
+        self.care_by(arm, None, false)
+    }
+
+    /// Spend of one payer (or all, with None) per iteration.
+    pub fn spend_by(&self, arm: usize, payer: Option<Payer>) -> Vec<f64> {
+        sum_payers(&self.spend, arm, payer)
+    }
+
+    /// Care costs (all, or only their cashable part) of one payer (or all) per iteration.
+    pub fn care_by(&self, arm: usize, payer: Option<Payer>, cashable: bool) -> Vec<f64> {
+        sum_payers(if cashable { &self.cashable } else { &self.care }, arm, payer)
+    }
+
+    /// Total cost (spend + care) borne by one payer, per iteration.
+    pub fn cost_of(&self, arm: usize, payer: Payer) -> Vec<f64> {
+        let p = payer.index();
+        (0..self.spend.shape()[0])
+            .map(|i| self.spend[[i, arm, p]] + self.care[[i, arm, p]])
+            .collect()
+    }
+}
+
+fn sum_payers(values: &Array3<f64>, arm: usize, payer: Option<Payer>) -> Vec<f64> {
+    (0..values.shape()[0])
+        .map(|i| match payer {
+            Some(p) => values[[i, arm, p.index()]],
+            None => (0..3).map(|p| values[[i, arm, p]]).sum(),
+        })
+        .collect()
+}
+
+/// Payback year per iteration and arm (None: no payback within the horizon, or a comparator arm).
+#[derive(Debug, Clone)]
+pub struct PaybackYears {
+    pub year: Array2<Option<u16>>,
+    pub horizon: usize,
+}
+
+/// Total cost per person by calendar year: means over all iterations, and the kept per-iteration sample.
+#[derive(Debug, Clone)]
+pub struct YearlyCosts {
+    pub years: usize,
+    /// `[arm, year]` mean total cost.
+    pub mean: Array2<f64>,
+    /// `[iteration, arm, year]` total cost of the kept iterations.
+    pub sample: Array3<f64>,
+}
+
+impl YearlyCosts {
+    /// Number of iterations whose per-year costs were kept.
+    pub fn sample_size(&self) -> usize {
+        self.sample.shape()[0]
+    }
+
+    /// Total cost of an arm in one year of a kept iteration.
+    pub fn sample_cost(&self, iteration: usize, arm: usize, year: usize) -> f64 {
+        self.sample[[iteration, arm, year]]
+    }
+
+    /// Mean net savings of `arm` against `comparator` in each year (not cumulated).
+    pub fn mean_net_savings(&self, arm: usize, comparator: usize) -> Vec<f64> {
+        (0..self.years)
+            .map(|y| self.mean[[comparator, y]] - self.mean[[arm, y]])
+            .collect()
+    }
+}
+
+/// A PSA sample ready for analysis.
+#[derive(Debug, Clone)]
+pub struct PsaTable {
+    pub arms: Vec<String>,
+    pub labels: Vec<String>,
+    /// The comparator of each arm (None for comparators).
+    pub comparators: Vec<Option<usize>>,
+    pub outcomes: Vec<String>,
+    /// Index of the primary outcome (the ICER's denominator), if any.
+    pub primary: Option<usize>,
+    /// Total cost, `[iteration, arm]`.
+    pub cost: Array2<f64>,
+    /// Outcomes, `[iteration, arm, outcome]`.
+    pub outcome_values: Array3<f64>,
+    pub payers: Option<PayerCosts>,
+    pub payback: Option<PaybackYears>,
+    pub yearly: Option<YearlyCosts>,
+}
+
+impl PsaTable {
+    /// Number of iterations.
+    pub fn iterations(&self) -> usize {
+        self.cost.nrows()
+    }
+
+    /// (arm, comparator) for every arm that has a comparator.
+    pub fn comparisons(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.comparators
+            .iter()
+            .enumerate()
+            .filter_map(|(a, c)| c.map(|c| (a, c)))
+    }
+
+    /// One outcome as `[iteration, arm]`.
+    pub fn outcomes_view(&self, outcome: usize) -> ArrayView2<'_, f64> {
+        self.outcome_values.index_axis(ndarray::Axis(2), outcome)
+    }
+
+    /// Builds the table from a carecast run.
+    pub fn from_results(model: &Model, results: &Results) -> Self {
+        let n = results.iterations();
+        let arms = model.arms.len();
+        let pick = |col: fn(Payer) -> usize| {
+            Array3::from_shape_fn((n, arms, 3), |(i, a, p)| results.totals[[i, a, col(Payer::ALL[p])]])
+        };
+        let payers = PayerCosts {
+            spend: pick(columns::spend),
+            care: pick(columns::care),
+            cashable: pick(columns::cashable),
+        };
+        let cost = Array2::from_shape_fn((n, arms), |(i, a)| results.total_cost(i, a));
+        let outcome_values = Array3::from_shape_fn((n, arms, model.outcomes.len()), |(i, a, o)| {
+            results.totals[[i, a, columns::outcome(o)]]
+        });
+        let years = model.settings.horizon_years;
+        let cost_columns: Vec<usize> = Payer::ALL
+            .iter()
+            .flat_map(|&p| [columns::care(p), columns::spend(p)])
+            .collect();
+        let mean = Array2::from_shape_fn((arms, years), |(a, y)| {
+            cost_columns.iter().map(|&c| results.yearly_mean[[a, y, c]]).sum()
+        });
+        let sample = Array3::from_shape_fn((results.yearly_sample_size(), arms, years), |(i, a, y)| {
+            cost_columns.iter().map(|&c| results.yearly_value(i, a, y, c)).sum()
+        });
+        PsaTable {
+            arms: model.arms.iter().map(|a| a.name.clone()).collect(),
+            labels: model.arms.iter().map(|a| a.label.clone()).collect(),
+            comparators: model.arms.iter().map(|a| a.comparator).collect(),
+            outcomes: model.outcomes.clone(),
+            primary: model.settings.primary_outcome,
+            cost,
+            outcome_values,
+            payers: Some(payers),
+            payback: Some(PaybackYears {
+                year: results.payback_year.clone(),
+                horizon: years,
+            }),
+            yearly: Some(YearlyCosts { years, mean, sample }),
+        }
+    }
+}
