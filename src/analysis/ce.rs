@@ -143,3 +143,96 @@ mod tests {
         assert_eq!(a.frontier[0], 0);
     }
 }
+
+/// One row of a fully incremental analysis across all arms (the efficiency frontier).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FrontierRow {
+    pub arm: usize,
+    pub mean_cost: f64,
+    pub mean_effect: f64,
+    /// `frontier`, `dominated` (another arm costs less and is more effective) or `extendedly_dominated` (a mix of
+    /// two other arms is cheaper per unit of effect).
+    pub status: String,
+    /// ICER against the previous arm on the frontier (None for the first frontier arm and dominated arms).
+    pub icer: Option<f64>,
+}
+
+/// Fully incremental cost-effectiveness analysis of mean costs and effects: arms sorted by cost, strongly and
+/// extendedly dominated arms removed, ICERs between successive arms on the frontier (the NICE and dampack convention).
+pub fn incremental_analysis(mean_cost: &[f64], mean_effect: &[f64]) -> Vec<FrontierRow> {
+    let mut order: Vec<usize> = (0..mean_cost.len()).collect();
+    // By cost, then by effect descending, so that of two equally costly arms the better one comes first.
+    order.sort_by(|&a, &b| {
+        mean_cost[a]
+            .total_cmp(&mean_cost[b])
+            .then(mean_effect[b].total_cmp(&mean_effect[a]))
+    });
+    let mut status: Vec<&str> = vec!["frontier"; mean_cost.len()];
+    // Strong dominance: an arm no more effective than a cheaper (or equally costly, earlier) arm.
+    let mut best_effect = f64::NEG_INFINITY;
+    for &a in &order {
+        if mean_effect[a] <= best_effect {
+            status[a] = "dominated";
+        } else {
+            best_effect = mean_effect[a];
+        }
+    }
+    // Extended dominance: repeat until the ICERs along the frontier increase.
+    loop {
+        let frontier: Vec<usize> = order.iter().copied().filter(|&a| status[a] == "frontier").collect();
+        let icers: Vec<f64> = frontier
+            .windows(2)
+            .map(|w| (mean_cost[w[1]] - mean_cost[w[0]]) / (mean_effect[w[1]] - mean_effect[w[0]]))
+            .collect();
+        match icers.windows(2).position(|w| w[1] < w[0]) {
+            Some(i) => status[frontier[i + 1]] = "extendedly_dominated",
+            None => break,
+        }
+    }
+    let mut rows = Vec::new();
+    let mut previous: Option<usize> = None;
+    for &a in &order {
+        let icer = if status[a] == "frontier" {
+            let icer = previous.map(|p| (mean_cost[a] - mean_cost[p]) / (mean_effect[a] - mean_effect[p]));
+            previous = Some(a);
+            icer
+        } else {
+            None
+        };
+        rows.push(FrontierRow {
+            arm: a,
+            mean_cost: mean_cost[a],
+            mean_effect: mean_effect[a],
+            status: status[a].to_string(),
+            icer,
+        });
+    }
+    rows
+}
+
+#[cfg(test)]
+mod frontier_tests {
+    use super::*;
+
+    #[test]
+    fn dominance_and_extended_dominance_by_hand() {
+        // Arms (cost, effect): A (0, 0), B (100, 1), C (150, 0.5), D (400, 2), E (1000, 4).
+        // C costs more than B and is less effective: dominated.
+        // Frontier A→B→D→E: ICERs 100, 300, 300 — increasing (not strictly decreasing), so all stay.
+        // Arm F (250, 1.2): ICER B→F = 750, F→D = 187.5 < 750 → F is extendedly dominated.
+        let cost = [0.0, 100.0, 150.0, 400.0, 1000.0, 250.0];
+        let effect = [0.0, 1.0, 0.5, 2.0, 4.0, 1.2];
+        let rows = incremental_analysis(&cost, &effect);
+        let status = |arm: usize| rows.iter().find(|r| r.arm == arm).unwrap().status.clone();
+        let icer = |arm: usize| rows.iter().find(|r| r.arm == arm).unwrap().icer;
+        assert_eq!(status(2), "dominated");
+        assert_eq!(status(5), "extendedly_dominated");
+        assert_eq!(icer(0), None);
+        assert_eq!(icer(1), Some(100.0));
+        assert_eq!(icer(3), Some(300.0));
+        assert_eq!(icer(4), Some(300.0));
+        // Rows come in order of cost.
+        let order: Vec<usize> = rows.iter().map(|r| r.arm).collect();
+        assert_eq!(order, vec![0, 1, 2, 5, 3, 4]);
+    }
+}

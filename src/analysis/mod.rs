@@ -206,6 +206,8 @@ pub struct Analysis {
     pub threshold: f64,
     /// CEAC, CEAF and EVPI over the willingness-to-pay grid (needs a primary outcome).
     pub acceptability: Option<Acceptability>,
+    /// Fully incremental analysis across all arms on the primary outcome (efficiency frontier, dominance).
+    pub incremental: Option<Vec<FrontierRowNamed>>,
     /// Population EVPI at each λ, when a population is given.
     pub population_evpi: Option<Vec<f64>>,
     pub roi: Vec<RoiRow>,
@@ -213,6 +215,14 @@ pub struct Analysis {
     pub cumulative_net_savings: Vec<CumulativeNetSavings>,
     /// Warnings about precision (too few iterations for the reported figures).
     pub warnings: Vec<String>,
+}
+
+/// A row of the fully incremental analysis, with the arm's name.
+#[derive(Debug, Clone, Serialize)]
+pub struct FrontierRowNamed {
+    pub arm: String,
+    #[serde(flatten)]
+    pub row: ce::FrontierRow,
 }
 
 /// Analysis settings: the willingness-to-pay grid, the threshold and the population for population EVPI.
@@ -234,6 +244,22 @@ pub fn analyse(table: &PsaTable, options: &AnalysisOptions) -> Analysis {
     let acceptability = table.primary.map(|o| {
         let effect = table.outcomes_view(o);
         ce::acceptability(table.cost.view(), effect, &options.wtp)
+    });
+    let incremental = table.primary.map(|o| {
+        let effect = table.outcomes_view(o);
+        let mean_cost: Vec<f64> = (0..table.arms.len())
+            .map(|a| stats::mean(&table.cost.column(a).to_vec()))
+            .collect();
+        let mean_effect: Vec<f64> = (0..table.arms.len())
+            .map(|a| stats::mean(&effect.column(a).to_vec()))
+            .collect();
+        ce::incremental_analysis(&mean_cost, &mean_effect)
+            .into_iter()
+            .map(|row| FrontierRowNamed {
+                arm: table.arms[row.arm].clone(),
+                row,
+            })
+            .collect()
     });
     let population_evpi = options
         .population
@@ -263,6 +289,7 @@ pub fn analyse(table: &PsaTable, options: &AnalysisOptions) -> Analysis {
         primary_outcome: table.primary.map(|o| table.outcomes[o].clone()),
         threshold: options.threshold,
         acceptability,
+        incremental,
         population_evpi,
         roi,
         payback,

@@ -167,7 +167,8 @@ pub fn write_outputs(
     write_iterations(&dir.join("iterations.csv"), model, results)?;
     write_per_year(&dir.join("per_year.csv"), model, results)?;
     let arms: Vec<String> = model.arms.iter().map(|a| a.name.clone()).collect();
-    tables::write_tables(dir, analysis, &arms)?;
+    let comparators: Vec<Option<usize>> = model.arms.iter().map(|a| a.comparator).collect();
+    tables::write_tables(dir, analysis, &arms, &comparators)?;
     Ok(())
 }
 
@@ -313,5 +314,5 @@ pub fn write_analyse_outputs(
     let path = dir.join("summary.json");
     let text = serde_json::to_string_pretty(&summary).map_err(|e| io_error(&path, e))?;
     fs::write(&path, text + "\n").map_err(|e| io_error(&path, e))?;
-    tables::write_tables(dir, analysis, &table.arms)
+    tables::write_tables(dir, analysis, &table.arms, &table.comparators)
 }

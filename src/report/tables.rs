@@ -18,24 +18,41 @@ fn fail(path: &Path) -> impl Fn(csv::Error) -> RunError + '_ {
 }
 
 /// Writes every analysis table that has content into `dir`.
-pub fn write_tables(dir: &Path, analysis: &Analysis, arms: &[String]) -> Result<(), RunError> {
+pub fn write_tables(
+    dir: &Path,
+    analysis: &Analysis,
+    arms: &[String],
+    comparators: &[Option<usize>],
+) -> Result<(), RunError> {
     if let Some(acc) = &analysis.acceptability {
         let path = dir.join("ceac.csv");
         let mut w = writer(&path)?;
         let n = analysis.iterations as f64;
-        w.write_record(["lambda", "arm", "probability", "se", "mean_nmb", "on_frontier"])
-            .map_err(fail(&path))?;
+        w.write_record([
+            "lambda",
+            "arm",
+            "probability",
+            "se",
+            "mean_nmb",
+            "inmb_vs_comparator",
+            "on_frontier",
+        ])
+        .map_err(fail(&path))?;
         for (l, lambda) in acc.lambda.iter().enumerate() {
             for (a, arm) in arms.iter().enumerate() {
                 let p = acc.probability[l][a];
                 let se = (p * (1.0 - p) / n).sqrt();
                 let on = acc.frontier[l] == a;
+                // INMB(λ) = mean NMB of the arm − mean NMB of its comparator.
+                let inmb =
+                    comparators[a].map_or(String::new(), |c| (acc.mean_nmb[l][a] - acc.mean_nmb[l][c]).to_string());
                 w.write_record([
                     lambda.to_string(),
                     arm.clone(),
                     p.to_string(),
                     se.to_string(),
                     acc.mean_nmb[l][a].to_string(),
+                    inmb,
                     on.to_string(),
                 ])
                 .map_err(fail(&path))?;

@@ -131,6 +131,22 @@ pub fn results_table(outcomes: &[String], analysis: &Analysis) -> String {
             );
         }
     }
+    if let (Some(rows), Some(name)) = (&analysis.incremental, &analysis.primary_outcome) {
+        if rows.len() > 2 {
+            let _ = writeln!(s, "\nFully incremental analysis (all arms, by cost):");
+            for r in rows {
+                let icer = r.row.icer.map_or(String::new(), |v| format!("ICER {} per {name}", money(v)));
+                let _ = writeln!(
+                    s,
+                    "  {:<24} {:>12} {:>10.4}  {:<22} {icer}",
+                    truncate(&r.arm, 24),
+                    money(r.row.mean_cost),
+                    r.row.mean_effect,
+                    r.row.status.replace('_', " ")
+                );
+            }
+        }
+    }
     for w in &analysis.warnings {
         let _ = writeln!(s, "\nwarning: {w}");
     }
