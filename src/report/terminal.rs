@@ -207,6 +207,8 @@ fn roi_lines(s: &mut String, analysis: &Analysis, arm: &str) {
     for r in rows
         .iter()
         .filter(|r| r.savings_payer != r.spend_payer && r.savings_payer != "total" && r.spend_payer != "total")
+        // Cross-payer returns ("the council spends, the NHS saves"), where that payer saves anything at all.
+        .filter(|r| r.mean_savings != 0.0)
     {
         let _ = writeln!(
             s,
