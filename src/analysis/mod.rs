@@ -516,9 +516,9 @@ fn cumulative(table: &PsaTable, yearly: &table::YearlyCosts) -> Vec<CumulativeNe
             let mut bands: [Vec<f64>; 5] = Default::default();
             for y in 0..years {
                 let column: Vec<f64> = (0..k).map(|i| paths[i * years + y]).collect();
-                let sorted = stats::Sorted::new(&column);
-                for (band, p) in bands.iter_mut().zip([0.025, 0.25, 0.5, 0.75, 0.975]) {
-                    band.push(sorted.quantile(p));
+                let qs = stats::quantiles(&column, [0.025, 0.25, 0.5, 0.75, 0.975]);
+                for (band, q) in bands.iter_mut().zip(qs) {
+                    band.push(q);
                 }
             }
             let [p2_5, p25, p50, p75, p97_5] = bands;

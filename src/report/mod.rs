@@ -191,25 +191,22 @@ fn write_iterations(path: &Path, model: &Model, results: &Results) -> Result<(),
     header.extend(column_headers(model));
     header.push("cost_total".to_string());
     w.write_record(&header).map_err(|e| io_error(path, e))?;
-    let mut record = Vec::with_capacity(header.len());
+    // ryu writes the shortest text that reads back to the same f64, without an allocation per field: a million
+    // iterations make tens of millions of fields.
+    let mut number = ryu::Buffer::new();
+    let mut integer = itoa::Buffer::new();
     for i in 0..results.iterations() {
         for (a, arm) in model.arms.iter().enumerate() {
-            record.clear();
-            record.push(i.to_string());
-            record.push(arm.name.clone());
-            for c in 0..model.n_columns() {
-                record.push(format_value(results.totals[[i, a, c]]));
+            w.write_field(integer.format(i)).map_err(|e| io_error(path, e))?;
+            w.write_field(&arm.name).map_err(|e| io_error(path, e))?;
+            for &v in results.totals.slice(ndarray::s![i, a, ..]).iter() {
+                w.write_field(number.format(v)).map_err(|e| io_error(path, e))?;
             }
-            record.push(format_value(results.total_cost(i, a)));
-            w.write_record(&record).map_err(|e| io_error(path, e))?;
+            w.write_field(number.format(results.total_cost(i, a))).map_err(|e| io_error(path, e))?;
+            w.write_record(None::<&[u8]>).map_err(|e| io_error(path, e))?;
         }
     }
     w.flush().map_err(|e| io_error(path, e))
-}
-
-/// Shortest text that reads back to the same f64 (Rust's `Display` for f64 round-trips).
-fn format_value(v: f64) -> String {
-    format!("{v}")
 }
 
 fn write_per_year(path: &Path, model: &Model, results: &Results) -> Result<(), RunError> {
@@ -241,29 +238,36 @@ fn write_per_year(path: &Path, model: &Model, results: &Results) -> Result<(), R
     for (o, name) in model.outcomes.iter().enumerate() {
         measures.push((name.clone(), vec![columns::outcome(o)]));
     }
+    // Kernel columns of each measure, looked up once (cashable columns are copies of care columns when no cost line
+    // has a cashable share below 1).
+    let kernel_of = |c: usize| -> Option<usize> {
+        let c = if results.cashable_is_care && (3..6).contains(&c) { c - 3 } else { c };
+        results.kernel_columns.iter().position(|&k| k == c)
+    };
+    // Gather each (arm, year)'s kernel values of all kept iterations into one contiguous block, then sum measures.
+    let n_kernel = results.kernel_columns.len();
+    let sample = results.yearly_sample.as_slice().unwrap_or(&[]);
+    let years = model.settings.horizon_years;
+    let mut block = vec![0.0f64; k * n_kernel];
     let mut values = vec![0.0; k];
     for (a, arm) in model.arms.iter().enumerate() {
-        for year in 0..model.settings.horizon_years {
+        for year in 0..years {
+            for (i, row) in block.chunks_exact_mut(n_kernel.max(1)).enumerate() {
+                let start = ((i * model.arms.len() + a) * years + year) * n_kernel;
+                for (b, v) in row.iter_mut().zip(&sample[start..start + n_kernel]) {
+                    *b = f64::from(*v);
+                }
+            }
             for (name, cols) in &measures {
                 let mean: f64 = cols.iter().map(|&c| results.yearly_mean[[a, year, c]]).sum();
-                for (i, v) in values.iter_mut().enumerate() {
-                    *v = cols.iter().map(|&c| results.yearly_value(i, a, year, c)).sum();
+                let kernel: Vec<usize> = cols.iter().filter_map(|&c| kernel_of(c)).collect();
+                for (v, row) in values.iter_mut().zip(block.chunks_exact(n_kernel.max(1))) {
+                    *v = kernel.iter().map(|&kc| row[kc]).sum();
                 }
-                let sorted = crate::analysis::stats::Sorted::new(&values);
                 // Percentiles come from single-precision values: print them at that precision.
-                let q = |p: f64| sorted.quantile(p) as f32;
-                writeln!(
-                    w,
-                    "{},{},{},{},{},{},{}",
-                    arm.name,
-                    year + 1,
-                    name,
-                    mean,
-                    q(0.025),
-                    q(0.5),
-                    q(0.975)
-                )
-                .map_err(err)?;
+                let [low, median, high] =
+                    crate::analysis::stats::quantiles(&values, [0.025, 0.5, 0.975]).map(|q| q as f32);
+                writeln!(w, "{},{},{},{},{},{},{}", arm.name, year + 1, name, mean, low, median, high).map_err(err)?;
             }
         }
     }
