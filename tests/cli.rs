@@ -53,6 +53,15 @@ fn run_writes_summary_iterations_and_per_year_files() {
     assert_eq!(iterations.lines().count(), 1 + 300 * 2);
     let per_year = fs::read_to_string(dir.join("per_year.csv")).unwrap();
     assert!(per_year.starts_with("arm,year,measure,mean,p2_5,p50,p97_5"));
+    for table in ["ceac.csv", "evpi.csv", "roi.csv", "by_year.csv"] {
+        assert!(fs::metadata(dir.join(table)).unwrap().len() > 100, "{table}");
+    }
+    for plot in ["roi_reablement", "ce_plane", "ceac", "evpi", "cumulative_reablement"] {
+        let png = fs::read(dir.join(format!("{plot}.png"))).unwrap();
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000, "{plot}.png");
+        let svg = fs::read_to_string(dir.join(format!("{plot}.svg"))).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("<text"), "{plot}.svg");
+    }
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Writing a run's outputs: the run directory (written whole, then renamed into place), CSV and JSON files, and the
 //! terminal summary.
 
+pub mod figures;
+pub mod plots;
 pub mod tables;
 pub mod terminal;
 
@@ -131,6 +133,7 @@ pub fn write_outputs(
     dir: &Path,
     loaded: &Loaded,
     results: &Results,
+    table: &crate::analysis::PsaTable,
     analysis: &Analysis,
     provenance: &Provenance,
     timing: &Timing,
@@ -169,6 +172,8 @@ pub fn write_outputs(
     let arms: Vec<String> = model.arms.iter().map(|a| a.name.clone()).collect();
     let comparators: Vec<Option<usize>> = model.arms.iter().map(|a| a.comparator).collect();
     tables::write_tables(dir, analysis, &arms, &comparators)?;
+    let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
+    figures::write_figures(dir, title, table, analysis)?;
     Ok(())
 }
 
@@ -318,5 +323,8 @@ pub fn write_analyse_outputs(
     let path = dir.join("summary.json");
     let text = serde_json::to_string_pretty(&summary).map_err(|e| io_error(&path, e))?;
     fs::write(&path, text + "\n").map_err(|e| io_error(&path, e))?;
-    tables::write_tables(dir, analysis, &table.arms, &table.comparators)
+    tables::write_tables(dir, analysis, &table.arms, &table.comparators)?;
+    let title = input.file_name().map_or("PSA sample".to_string(), |f| f.to_string_lossy().to_string());
+    figures::write_figures(dir, &title, table, analysis)?;
+    Ok(())
 }
