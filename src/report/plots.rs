@@ -963,16 +963,7 @@ impl Ranged for Ticked {
 
 /// Quantile with linear interpolation between order statistics (R's type 7) of sorted, finite values.
 fn quantile(sorted: &[f64], p: f64) -> f64 {
-    match sorted.len() {
-        0 => f64::NAN,
-        1 => sorted[0],
-        n => {
-            let h = (n - 1) as f64 * p.clamp(0.0, 1.0);
-            let i = h.floor() as usize;
-            let j = (i + 1).min(n - 1);
-            sorted[i] + (h - i as f64) * (sorted[j] - sorted[i])
-        }
-    }
+    crate::analysis::stats::quantile_sorted(sorted, p)
 }
 
 /// Lines as runs of points; a gap in the data starts a new run.
