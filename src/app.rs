@@ -115,7 +115,15 @@ pub fn run(path: &Path, options: &RunOptions, progress: Option<&Progress>) -> Re
         threads,
     };
     timing.wall_seconds = started.elapsed().as_secs_f64();
-    if let Err(e) = report::write_outputs(run_dir.path(), &loaded, &results, &table, &analysis, &provenance, &timing) {
+    if let Err(e) = report::write_outputs(
+        run_dir.path(),
+        &loaded,
+        &results,
+        &table,
+        &analysis,
+        &provenance,
+        &timing,
+    ) {
         run_dir.abandon();
         return Err(e.into());
     }

@@ -2,7 +2,9 @@
 //! preallocated arrays, and every reduction done in a fixed order so results are bit-identical for any thread count.
 
 use crate::error::RunError;
-use crate::model::kernel::{column_name, sample_parameters, simulate_iteration, Workspace};
+use crate::model::kernel::{
+    add_lanes, column_name, sample_parameters, simulate_iteration, simulate_lanes, Lanes, Workspace, LANES,
+};
 use crate::model::{columns, Model};
 use ndarray::{Array2, Array3, Array4};
 use rand::SeedableRng;
@@ -15,7 +17,7 @@ pub const CHUNK: usize = 256;
 
 /// Memory allowed for per-year values of individual iterations. They are kept for the first iterations only (at least
 /// [`YEARLY_SAMPLE_MIN`]), which bounds memory at any number of iterations; percentiles come from them, means from all.
-pub const YEARLY_SAMPLE_BYTES: usize = 256 << 20;
+pub const YEARLY_SAMPLE_BYTES: usize = 64 << 20;
 
 /// The fewest iterations whose per-year values are kept (when the run has that many).
 pub const YEARLY_SAMPLE_MIN: usize = 1000;
@@ -114,6 +116,11 @@ struct ChunkOutput {
 
 /// Runs the PSA for `model.settings.iterations` iterations on the current rayon pool.
 pub fn run(model: &Model, progress: Option<&Progress>) -> Result<Results, RunError> {
+    run_with(model, progress, true)
+}
+
+/// [`run`], with the lane path allowed or not (the tests compare the two).
+fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<Results, RunError> {
     let n = model.settings.iterations;
     let n_arms = model.arms.len();
     let n_cols = model.n_columns();
@@ -152,51 +159,82 @@ pub fn run(model: &Model, progress: Option<&Progress>) -> Result<Results, RunErr
                 let first = chunk * CHUNK;
                 let count = totals.len() / (n_arms * n_cols);
                 let mut out = ChunkOutput { yearly_sum: vec![0.0; per_iteration_bins], failure: None };
-                for j in 0..count {
+                let mut totals_lanes = vec![[0.0; LANES]; n_cols];
+                // Chunks past the kept sample have an empty slice of it.
+                let sample_len = sample.len();
+                let mut j = 0;
+                while j < count {
                     if progress.is_some_and(|p| p.cancel.load(Ordering::Relaxed)) {
                         out.failure = Some((first + j, "the run was cancelled".to_string()));
                         return out;
                     }
-                    let i = first + j;
-                    let mut rng = iteration_rng(model.settings.seed, i as u64);
-                    sample_parameters(model, &mut rng, &mut ws.draws);
-                    draws[j * draw_width..j * draw_width + n_draws].copy_from_slice(&ws.draws);
-                    if let Err(f) = simulate_iteration(model, ws, &rng) {
-                        out.failure = Some((i, format!("arm `{}`: {}", model.arms[f.arm].name, f.message)));
-                        return out;
-                    }
-                    for arm in 0..n_arms {
-                        let bins = ws.arm_bins(arm);
-                        let row = &mut totals[(j * n_arms + arm) * n_cols..(j * n_arms + arm + 1) * n_cols];
-                        row.fill(0.0);
-                        for year in bins.chunks_exact(n_kernel.max(1)) {
-                            for (&full, v) in kernel_columns.iter().zip(year) {
-                                row[full] += v;
+                    // Blocks of up to LANES iterations go through the lane path. A block it cannot finish (an invalid
+                    // probability or a non-finite value in some lane) is redone by the general path one iteration at
+                    // a time, which reports the failure; its numbers are the same.
+                    let block = if lanes && ws.has_lanes() { LANES.min(count - j) } else { 0 };
+                    if block > 0 {
+                        for l in j..j + block {
+                            let mut rng = iteration_rng(model.settings.seed, (first + l) as u64);
+                            sample_parameters(model, &mut rng, &mut draws[l * draw_width..l * draw_width + n_draws]);
+                        }
+                        if simulate_lanes(model, ws, &draws[j * draw_width..], draw_width, block) {
+                            let kept = sample_size.saturating_sub(first + j).min(block);
+                            let sample_at = (j * per_iteration_bins).min(sample_len);
+                            let rows = BlockRows {
+                                totals: &mut totals[j * n_arms * n_cols..(j + block) * n_arms * n_cols],
+                                payback: &mut payback[j * n_arms..(j + block) * n_arms],
+                                sample: &mut sample[sample_at..][..kept * per_iteration_bins],
+                                yearly_sum: &mut out.yearly_sum,
+                            };
+                            if finish_lanes(model, ws, block, &kernel_cost, &mut totals_lanes, rows) {
+                                j += block;
+                                continue;
                             }
                         }
-                        if !model.has_noncashable {
-                            // With no cashable share below 1, the cashable part of care costs is all of them.
-                            let (care, rest) = row.split_at_mut(3);
-                            rest[..3].copy_from_slice(care);
-                        }
-                        // A non-finite value anywhere in the arm's bins makes its total non-finite too.
-                        if let Some(c) = row.iter().position(|v| !v.is_finite()) {
-                            out.failure = Some((i, format!("arm `{}`: {} is {} (not a finite number): an expression divides by zero, takes the log of a non-positive number, or overflows for these parameter values", model.arms[arm].name, column_name(model, c), row[c])));
+                    }
+                    for j in j..j + block.max(1) {
+                        let i = first + j;
+                        let mut rng = iteration_rng(model.settings.seed, i as u64);
+                        sample_parameters(model, &mut rng, &mut ws.draws);
+                        draws[j * draw_width..j * draw_width + n_draws].copy_from_slice(&ws.draws);
+                        if let Err(f) = simulate_iteration(model, ws, &rng) {
+                            out.failure = Some((i, format!("arm `{}`: {}", model.arms[f.arm].name, f.message)));
                             return out;
                         }
-                        payback[j * n_arms + arm] = model.arms[arm]
-                            .comparator
-                            .and_then(|c| payback_year(ws.arm_bins(c), bins, n_kernel, &kernel_cost));
-                    }
-                    for (sum, v) in out.yearly_sum.iter_mut().zip(&ws.bins) {
-                        *sum += v;
-                    }
-                    if i < sample_size {
-                        let kept = &mut sample[j * per_iteration_bins..(j + 1) * per_iteration_bins];
-                        for (k, v) in kept.iter_mut().zip(&ws.bins) {
-                            *k = *v as f32;
+                        for arm in 0..n_arms {
+                            let bins = ws.arm_bins(arm);
+                            let row = &mut totals[(j * n_arms + arm) * n_cols..(j * n_arms + arm + 1) * n_cols];
+                            row.fill(0.0);
+                            for year in bins.chunks_exact(n_kernel.max(1)) {
+                                for (&full, v) in kernel_columns.iter().zip(year) {
+                                    row[full] += v;
+                                }
+                            }
+                            if !model.has_noncashable {
+                                // With no cashable share below 1, the cashable part of care costs is all of them.
+                                let (care, rest) = row.split_at_mut(3);
+                                rest[..3].copy_from_slice(care);
+                            }
+                            // A non-finite value anywhere in the arm's bins makes its total non-finite too.
+                            if let Some(c) = row.iter().position(|v| !v.is_finite()) {
+                                out.failure = Some((i, format!("arm `{}`: {} is {} (not a finite number): an expression divides by zero, takes the log of a non-positive number, or overflows for these parameter values", model.arms[arm].name, column_name(model, c), row[c])));
+                                return out;
+                            }
+                            payback[j * n_arms + arm] = model.arms[arm]
+                                .comparator
+                                .and_then(|c| payback_year(ws.arm_bins(c), bins, n_kernel, &kernel_cost));
+                        }
+                        for (sum, v) in out.yearly_sum.iter_mut().zip(&ws.bins) {
+                            *sum += v;
+                        }
+                        if i < sample_size {
+                            let kept = &mut sample[j * per_iteration_bins..(j + 1) * per_iteration_bins];
+                            for (k, v) in kept.iter_mut().zip(&ws.bins) {
+                                *k = *v as f32;
+                            }
                         }
                     }
+                    j += block.max(1);
                 }
                 if let Some(p) = progress {
                     p.done.fetch_add(count, Ordering::Relaxed);
@@ -272,6 +310,101 @@ fn payback_year(comparator: &[f64], arm: &[f64], n_cols: usize, cost_columns: &[
     None
 }
 
+/// Where a block of lane iterations writes its results: its rows of the run's arrays, and the chunk's yearly sums.
+struct BlockRows<'a> {
+    totals: &'a mut [f64],
+    payback: &'a mut [Option<u16>],
+    /// The rows of the f32 sample for the block's kept iterations (the first ones; maybe none).
+    sample: &'a mut [f32],
+    yearly_sum: &'a mut [f64],
+}
+
+/// Turns the lane bins of a block of `block` iterations into results, as the general path does per iteration: totals,
+/// payback years, yearly sums (adding iterations in order) and sample rows. Returns false, having written only
+/// totals, when some total is not finite: the caller then redoes the block on the general path, which reports it.
+fn finish_lanes(
+    model: &Model,
+    ws: &Workspace,
+    block: usize,
+    kernel_cost: &[usize],
+    totals_lanes: &mut [Lanes],
+    rows: BlockRows,
+) -> bool {
+    let (n_arms, n_cols, n_kernel) = (model.arms.len(), model.n_columns(), model.n_kernel_columns());
+    let mut finite = true;
+    for arm in 0..n_arms {
+        totals_lanes.fill([0.0; LANES]);
+        for year in ws.lane_arm_bins(arm).chunks_exact(n_kernel.max(1)) {
+            for (&full, v) in model.kernel_columns.iter().zip(year) {
+                add_lanes(&mut totals_lanes[full], v);
+            }
+        }
+        if !model.has_noncashable {
+            // With no cashable share below 1, the cashable part of care costs is all of them.
+            let (care, rest) = totals_lanes.split_at_mut(3);
+            rest[..3].copy_from_slice(care);
+        }
+        for l in 0..block {
+            let at = (l * n_arms + arm) * n_cols;
+            for (t, r) in rows.totals[at..at + n_cols].iter_mut().zip(totals_lanes.iter()) {
+                *t = r[l];
+                finite &= t.is_finite();
+            }
+        }
+    }
+    if !finite {
+        return false;
+    }
+    for arm in 0..n_arms {
+        let years = model.arms[arm]
+            .comparator
+            .map(|c| payback_lanes(ws.lane_arm_bins(c), ws.lane_arm_bins(arm), n_kernel, kernel_cost));
+        for l in 0..block {
+            rows.payback[l * n_arms + arm] = years.and_then(|y| y[l]);
+        }
+    }
+    let bins = ws.lane_bins();
+    for l in 0..block {
+        for (sum, v) in rows.yearly_sum.iter_mut().zip(bins) {
+            *sum += v[l];
+        }
+    }
+    for (l, row) in rows.sample.chunks_exact_mut(bins.len().max(1)).enumerate() {
+        for (k, v) in row.iter_mut().zip(bins) {
+            *k = v[l] as f32;
+        }
+    }
+    true
+}
+
+/// [`payback_year`] for every lane of a block: the same sums in the same order per lane.
+fn payback_lanes(comparator: &[Lanes], arm: &[Lanes], n_cols: usize, cost_columns: &[usize]) -> [Option<u16>; LANES] {
+    let mut cumulative = [0.0; LANES];
+    let mut found = [None; LANES];
+    let cost = |v: &[Lanes]| {
+        // -0.0 is where `Iterator::sum` starts for floats.
+        let mut sum = [-0.0; LANES];
+        for &k in cost_columns {
+            add_lanes(&mut sum, &v[k]);
+        }
+        sum
+    };
+    for (year, (c, a)) in comparator
+        .chunks_exact(n_cols.max(1))
+        .zip(arm.chunks_exact(n_cols.max(1)))
+        .enumerate()
+    {
+        let (c, a) = (cost(c), cost(a));
+        for l in 0..LANES {
+            cumulative[l] += c[l] - a[l];
+            if found[l].is_none() && cumulative[l] >= 0.0 {
+                found[l] = Some((year + 1) as u16);
+            }
+        }
+    }
+    found
+}
+
 /// "name = value" for every sampled parameter, for error messages.
 pub fn parameter_values(model: &Model, draws: &[f64]) -> String {
     let mut parts = Vec::new();
@@ -308,4 +441,75 @@ pub fn memory_estimate(model: &Model) -> u64 {
         * model.n_kernel_columns() as u64
         * 4;
     n * per_iteration + yearly
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::compile;
+    use std::path::Path;
+
+    /// The reference scenario with `iterations` and each (from, to) replacement applied (each must apply).
+    fn reference(iterations: usize, edits: &[(&str, &str)]) -> Model {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/reference.toml");
+        let mut text = std::fs::read_to_string(&path).expect("the reference scenario is readable");
+        for (from, to) in edits {
+            assert!(
+                text.contains(from),
+                "the reference scenario no longer contains {from:?}"
+            );
+            text = text.replacen(from, to, 1);
+        }
+        let mut model = compile(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+        model.settings.iterations = iterations;
+        model
+    }
+
+    fn bits<'a>(values: impl IntoIterator<Item = &'a f64>) -> Vec<u64> {
+        values.into_iter().map(|v| v.to_bits()).collect()
+    }
+
+    #[test]
+    fn the_lane_path_gives_the_general_paths_results_bit_for_bit() {
+        let quarterly = [("cycle = \"year\"", "cycle = \"quarter\"")];
+        let outcome_rate = [("discount_rate_outcomes = 0.035", "discount_rate_outcomes = 0.015")];
+        let simpson = [("accrual = \"half-cycle\"", "accrual = \"simpson\"")];
+        let cohort = "size = 1000\nentry = [0.5, 0.3, 0.2]\nsubgroups = [{ name = \"a\", share = 0.4, parameters = \
+                      { cost_nhs = 4000 } }, { name = \"b\", share = 0.6 }]";
+        let waves = [("size = 1000", cohort)];
+        let annual = "amount = 1500 }, { name = \"team\", kind = \"annual\", payer = \"nhs\", amount = 30000, \
+                      from_year = 0, to_year = 3 }, { name = \"set-up\", kind = \"setup\", payer = \"nhs\", \
+                      amount = 5000 }";
+        let programme = [("amount = 1500 }", annual)];
+        // 1,003 iterations end on a short block; the edits cover the cases the lane path handles differently.
+        let cases: [&[(&str, &str)]; 6] = [&[], &quarterly, &outcome_rate, &simpson, &waves, &programme];
+        for edits in cases {
+            let model = reference(1003, edits);
+            assert!(crate::model::kernel::lanes_supported(&model), "{edits:?}");
+            let lanes = run_with(&model, None, true).expect("runs");
+            let general = run_with(&model, None, false).expect("runs");
+            assert_eq!(bits(&lanes.totals), bits(&general.totals), "totals, {edits:?}");
+            assert_eq!(bits(&lanes.yearly_mean), bits(&general.yearly_mean), "means, {edits:?}");
+            let sample = |r: &Results| r.yearly_sample.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(sample(&lanes), sample(&general), "sample, {edits:?}");
+            assert_eq!(lanes.payback_year, general.payback_year, "payback, {edits:?}");
+            assert_eq!(bits(&lanes.draws), bits(&general.draws), "draws, {edits:?}");
+        }
+    }
+
+    #[test]
+    fn the_lane_path_reports_failures_as_the_general_path_does() {
+        // An invalid probability in some iterations, and a non-finite cost in others.
+        let probability = [("dead = \"p_die_residential\"", "dead = \"p_die_residential * 3.0\"")];
+        let non_finite = [
+            ("rr = 1\n", "rr = 1\nhome_nhs = \"ln(p_die_home - 0.065)\"\n"),
+            ("nhs = \"cost_nhs\"", "nhs = \"home_nhs\""),
+        ];
+        for edits in [&probability[..], &non_finite[..]] {
+            let model = reference(3000, edits);
+            let lanes = run_with(&model, None, true).expect_err("fails").message;
+            let general = run_with(&model, None, false).expect_err("fails").message;
+            assert_eq!(lanes, general);
+        }
+    }
 }

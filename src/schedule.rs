@@ -218,8 +218,11 @@ impl DiscountSchedule {
         if self.steps.len() == 1 {
             format!("{}% a year", percent(self.steps[0].rate))
         } else {
-            let parts: Vec<String> =
-                self.steps.iter().map(|s| format!("{}% from year {}", percent(s.rate), s.from_year)).collect();
+            let parts: Vec<String> = self
+                .steps
+                .iter()
+                .map(|s| format!("{}% from year {}", percent(s.rate), s.from_year))
+                .collect();
             parts.join(", ")
         }
     }
@@ -251,7 +254,9 @@ mod tests {
     #[test]
     fn descriptions_read_as_people_write_rates() {
         assert_eq!(DiscountSchedule::flat(0.035).describe(), "3.5% a year");
-        assert!(DiscountSchedule::treasury().describe().starts_with("3.5% from year 0, 3% from year 30"));
+        assert!(DiscountSchedule::treasury()
+            .describe()
+            .starts_with("3.5% from year 0, 3% from year 30"));
     }
 
     #[test]

@@ -17,7 +17,13 @@ impl Summary {
     /// Summarises a sample (must be non-empty).
     pub fn of(values: &[f64]) -> Self {
         let [p2_5, p50, p97_5] = quantiles(values, [0.025, 0.5, 0.975]);
-        Summary { mean: mean(values), se: standard_error(values), p2_5, p50, p97_5 }
+        Summary {
+            mean: mean(values),
+            se: standard_error(values),
+            p2_5,
+            p50,
+            p97_5,
+        }
     }
 }
 
@@ -34,7 +40,11 @@ pub fn quantiles<const K: usize>(values: &[f64], ps: [f64; K]) -> [f64; K] {
         let h = (n - 1) as f64 * p.clamp(0.0, 1.0);
         let lo = h.floor() as usize;
         let (_, &mut low, right) = work.select_nth_unstable_by(lo, f64::total_cmp);
-        let high = if lo + 1 < n { right.iter().copied().min_by(f64::total_cmp).unwrap_or(low) } else { low };
+        let high = if lo + 1 < n {
+            right.iter().copied().min_by(f64::total_cmp).unwrap_or(low)
+        } else {
+            low
+        };
         low + (h - lo as f64) * (high - low)
     })
 }

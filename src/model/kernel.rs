@@ -30,11 +30,44 @@ struct Edges {
     incoming_start: Vec<usize>,
 }
 
+impl Edges {
+    /// The edges of a context's rows, with zero probabilities until filled, then the self-loops.
+    fn new(ctx: &Context, n_states: usize) -> Self {
+        let mut e = Edges {
+            pairs: Vec::new(),
+            probs: Vec::new(),
+            incoming: Vec::new(),
+            incoming_start: vec![0],
+        };
+        for row in &ctx.rows {
+            for (to, _) in &row.entries {
+                e.pairs.push((row.from, *to));
+                e.probs.push(0.0);
+            }
+        }
+        for s in (0..n_states).filter(|s| !ctx.rows.iter().any(|r| r.from == *s)) {
+            e.pairs.push((s, s));
+            e.probs.push(1.0);
+        }
+        for to in 0..n_states {
+            e.incoming.extend(
+                e.pairs
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.1 == to)
+                    .map(|(i, p)| (p.0, i)),
+            );
+            e.incoming_start.push(e.incoming.len());
+        }
+        e
+    }
+}
+
 /// Scratch memory for simulating iterations of one model on one thread.
 pub struct Workspace {
     /// The sampled parameter values of the current iteration.
     pub draws: Vec<f64>,
-    /// Per-iteration output: discounted values per person, laid out [arm][year][kernel column].
+    /// Per-iteration output: discounted values per person, laid out `[arm][year][kernel column]`.
     pub bins: Vec<f64>,
     slots: Vec<Vec<f64>>,
     programme_slots: Vec<Vec<f64>>,
@@ -57,6 +90,8 @@ pub struct Workspace {
     cell_counts: Vec<Vec<u64>>,
     n_columns: usize,
     years: usize,
+    /// The lane path's buffers; None when the model needs the general path (see [`lanes_supported`]).
+    lanes: Option<Box<LaneWorkspace>>,
 }
 
 impl Workspace {
@@ -65,39 +100,7 @@ impl Workspace {
         let n_states = model.states.len();
         let cycles = model.settings.cycles();
         let dt = model.settings.cycle.years();
-        let edges = model
-            .contexts
-            .iter()
-            .map(|ctx| {
-                let mut e = Edges {
-                    pairs: Vec::new(),
-                    probs: Vec::new(),
-                    incoming: Vec::new(),
-                    incoming_start: vec![0],
-                };
-                for row in &ctx.rows {
-                    for (to, _) in &row.entries {
-                        e.pairs.push((row.from, *to));
-                        e.probs.push(0.0);
-                    }
-                }
-                for s in (0..n_states).filter(|s| !ctx.rows.iter().any(|r| r.from == *s)) {
-                    e.pairs.push((s, s));
-                    e.probs.push(1.0);
-                }
-                for to in 0..n_states {
-                    e.incoming.extend(
-                        e.pairs
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, p)| p.1 == to)
-                            .map(|(i, p)| (p.0, i)),
-                    );
-                    e.incoming_start.push(e.incoming.len());
-                }
-                e
-            })
-            .collect();
+        let edges = model.contexts.iter().map(|ctx| Edges::new(ctx, n_states)).collect();
         let calendar_cost_factor = (0..=cycles)
             .map(|c| {
                 model
@@ -139,7 +142,26 @@ impl Workspace {
             cell_counts: cell_counts(model),
             n_columns,
             years: model.settings.horizon_years,
+            lanes: lanes_supported(model).then(|| Box::new(LaneWorkspace::new(model))),
         }
+    }
+
+    /// Whether [`simulate_lanes`] can run this model.
+    pub fn has_lanes(&self) -> bool {
+        self.lanes.is_some()
+    }
+
+    /// The per-year values of one arm from the last [`simulate_lanes`]: `years × kernel columns`, one lane per
+    /// iteration.
+    pub fn lane_arm_bins(&self, arm: usize) -> &[Lanes] {
+        let size = self.years * self.n_columns;
+        let lanes = self.lanes.as_ref().expect("lane_arm_bins needs a model with lanes");
+        &lanes.bins[arm * size..(arm + 1) * size]
+    }
+
+    /// The per-year values of all arms from the last [`simulate_lanes`], laid out like [`Workspace::bins`].
+    pub fn lane_bins(&self) -> &[Lanes] {
+        &self.lanes.as_ref().expect("lane_bins needs a model with lanes").bins
     }
 
     /// The per-year values of one arm: `years × kernel columns`, row-major.
@@ -582,6 +604,567 @@ fn programme_costs(model: &Model, ws: &mut Workspace, arm: usize) {
                     let units = capacity.map_or(1.0, |cap| (ws.active[c] / cap - 1e-9).ceil().max(0.0));
                     let bin = arm_offset + (c / per_year) * n_cols + cost.column;
                     ws.bins[bin] += amount * dt * units * ws.calendar_cost_factor[c] * per_person;
+                }
+            }
+        }
+    }
+}
+
+/// Iterations the cohort fast path advances together, one per lane of every array it works on. A single iteration
+/// of a small model has too few states to fill vector registers; the same operation on 8 iterations does, so every
+/// elementwise loop over lanes compiles to vector instructions.
+pub const LANES: usize = 8;
+
+/// One value per lane (per iteration of a block).
+pub type Lanes = [f64; LANES];
+
+const ZERO: Lanes = [0.0; LANES];
+
+// Elementwise operations on whole lane arrays. Written over fixed-size arrays by value, they compile to vector
+// instructions; the same loops as zipped slice iterators were left scalar by the optimiser.
+
+/// acc += a · b, lane by lane (a multiply then an add, never fused, so results match the scalar path).
+#[inline(always)]
+fn add_product(acc: &mut Lanes, a: &Lanes, b: &Lanes) {
+    let (mut x, a, b) = (*acc, *a, *b);
+    for l in 0..LANES {
+        x[l] += a[l] * b[l];
+    }
+    *acc = x;
+}
+
+/// acc += w · a, lane by lane.
+#[inline(always)]
+fn add_scaled(acc: &mut Lanes, w: f64, a: &Lanes) {
+    let (mut x, a) = (*acc, *a);
+    for l in 0..LANES {
+        x[l] += w * a[l];
+    }
+    *acc = x;
+}
+
+/// w · a, lane by lane.
+#[inline(always)]
+fn scaled(w: f64, a: &Lanes) -> Lanes {
+    let mut x = *a;
+    for v in &mut x {
+        *v *= w;
+    }
+    x
+}
+
+/// acc += a, lane by lane.
+#[inline(always)]
+pub(crate) fn add_lanes(acc: &mut Lanes, a: &Lanes) {
+    let (mut x, a) = (*acc, *a);
+    for l in 0..LANES {
+        x[l] += a[l];
+    }
+    *acc = x;
+}
+
+/// Whether [`simulate_lanes`] handles `model`: a cohort trace with time-invariant values and transitions, no
+/// capacity-limited programme costs and at most 8 states (the sizes the trace is compiled for).
+pub fn lanes_supported(model: &Model) -> bool {
+    model.settings.mode == Mode::Cohort
+        && (1..=8).contains(&model.states.len())
+        && model
+            .contexts
+            .iter()
+            .all(|c| c.dynamic_programs.is_empty() && c.dynamic_flows.is_empty() && !c.dynamic_transitions)
+        && model
+            .programme_costs
+            .iter()
+            .flatten()
+            .all(|c| !matches!(c.kind, ProgrammeKind::Annual { capacity: Some(_), .. }))
+}
+
+/// The nonzero cells of a context's static value matrix (state × kernel column) for a set of flows: per year, bins
+/// get occupancy × value for these cells only, in state order, which adds the same terms in the same order as the
+/// dense product of the general path without the structural zeros.
+struct FlowCells {
+    /// (state, kernel column) of each cell, sorted.
+    cells: Vec<(usize, usize)>,
+    /// For each static flow, its cell, or None when the flow is not in this set.
+    of_flow: Vec<Option<usize>>,
+}
+
+impl FlowCells {
+    fn new(ctx: &Context, include: impl Fn(&super::Flow) -> bool) -> Self {
+        let mut cells: Vec<(usize, usize)> = ctx
+            .static_flows
+            .iter()
+            .filter(|f| include(f))
+            .map(|f| (f.state, f.column))
+            .collect();
+        cells.sort_unstable();
+        cells.dedup();
+        let of_flow = ctx
+            .static_flows
+            .iter()
+            .map(|f| include(f).then(|| cells.binary_search(&(f.state, f.column)).expect("collected above")))
+            .collect();
+        FlowCells { cells, of_flow }
+    }
+}
+
+/// Where the lane path reads a context's per-iteration values: indices into its `slots`, whose values are copied
+/// into lanes once per block after the programs have run.
+struct LaneSources {
+    /// The slots read.
+    slots: Vec<usize>,
+    /// Per entry of the starting row and of the rows (in edge order): its index in `slots`, None for the remainder.
+    start: Vec<Option<usize>>,
+    rows: Vec<Option<usize>>,
+    /// Per static flow and per one-off cost: its index in `slots`.
+    flows: Vec<usize>,
+    one_offs: Vec<usize>,
+}
+
+impl LaneSources {
+    fn new(ctx: &Context) -> Self {
+        let mut slots = Vec::new();
+        let mut index = |slot: usize| match slots.iter().position(|&s| s == slot) {
+            Some(i) => i,
+            None => {
+                slots.push(slot);
+                slots.len() - 1
+            }
+        };
+        let mut source = |src: &ProbSource| match src {
+            ProbSource::Slot(s) => Some(index(*s)),
+            ProbSource::Remainder => None,
+        };
+        let start = ctx.start.entries.iter().map(|(_, src)| source(src)).collect();
+        let rows = ctx
+            .rows
+            .iter()
+            .flat_map(|r| &r.entries)
+            .map(|(_, src)| source(src))
+            .collect();
+        let flows = ctx.static_flows.iter().map(|f| index(f.slot)).collect();
+        let one_offs = ctx.one_offs.iter().map(|o| index(o.slot)).collect();
+        LaneSources {
+            slots,
+            start,
+            rows,
+            flows,
+            one_offs,
+        }
+    }
+}
+
+/// Buffers of the lane path, every value one lane per iteration of the block.
+struct LaneWorkspace {
+    /// Per context: where its per-iteration values come from.
+    sources: Vec<LaneSources>,
+    /// Values of the current context's source slots.
+    slot_values: Vec<Lanes>,
+    /// Per context: cells of all static flows (waves with one discounting), and of cost and outcome flows apart.
+    cells: Vec<[FlowCells; 3]>,
+    /// Per wave, for each entry of its `weights_flat`: whether it is the first to reach its year, and so writes
+    /// that year's occupancy instead of adding to it (which saves clearing the occupancy: 0 + x is x); and whether
+    /// some year of the wave is reached by no entry, so the occupancy must be cleared after all.
+    first_touch: Vec<(Vec<bool>, bool)>,
+    /// Per-iteration inputs of the current context: starting shares, edge probabilities, static flow values,
+    /// one-off amounts.
+    start: Vec<Lanes>,
+    edges: Vec<Lanes>,
+    flows: Vec<Lanes>,
+    one_offs: Vec<Lanes>,
+    /// Values of the cells of the current flow set.
+    values: Vec<Lanes>,
+    /// Programme cost amounts of the current arm.
+    amounts: Vec<Lanes>,
+    occupancy_cost: Vec<Lanes>,
+    occupancy_outcome: Vec<Lanes>,
+    /// Per-year values, laid out `[arm][year][kernel column]` like [`Workspace::bins`].
+    bins: Vec<Lanes>,
+}
+
+impl LaneWorkspace {
+    fn new(model: &Model) -> Self {
+        let n_states = model.states.len();
+        let years = model.settings.horizon_years;
+        let most = |f: &dyn Fn(&Context) -> usize| model.contexts.iter().map(f).max().unwrap_or(0);
+        let sources: Vec<LaneSources> = model.contexts.iter().map(LaneSources::new).collect();
+        LaneWorkspace {
+            slot_values: vec![ZERO; sources.iter().map(|s| s.slots.len()).max().unwrap_or(0)],
+            sources,
+            cells: model
+                .contexts
+                .iter()
+                .map(|ctx| {
+                    [
+                        FlowCells::new(ctx, |_| true),
+                        FlowCells::new(ctx, |f| f.is_cost),
+                        FlowCells::new(ctx, |f| !f.is_cost),
+                    ]
+                })
+                .collect(),
+            first_touch: model
+                .waves
+                .iter()
+                .map(|wave| {
+                    let mut seen = vec![false; years];
+                    let first = wave
+                        .weights_flat
+                        .iter()
+                        .map(|&(y, _, _)| !std::mem::replace(&mut seen[y], true))
+                        .collect();
+                    (first, seen[wave.entry_year..].iter().any(|s| !s))
+                })
+                .collect(),
+            start: vec![ZERO; n_states],
+            edges: vec![ZERO; most(&|c| c.rows.iter().map(|r| r.entries.len()).sum::<usize>() + n_states)],
+            flows: vec![ZERO; most(&|c| c.static_flows.len())],
+            one_offs: vec![ZERO; most(&|c| c.one_offs.len())],
+            values: vec![ZERO; most(&|c| c.static_flows.len())],
+            amounts: vec![ZERO; model.programme_costs.iter().map(Vec::len).max().unwrap_or(0)],
+            occupancy_cost: vec![ZERO; years * n_states],
+            occupancy_outcome: vec![ZERO; years * n_states],
+            bins: vec![ZERO; model.arms.len() * years * model.n_kernel_columns()],
+        }
+    }
+}
+
+/// Simulates `n` iterations (1 to [`LANES`]) together on the cohort fast path, iteration l's sampled parameters
+/// being `draws[l * stride..]`; the per-year values go to the lane bins (see [`Workspace::lane_arm_bins`]).
+///
+/// Every lane does exactly the arithmetic [`simulate_iteration`] would, in the same order. Returns false (leaving
+/// the bins unspecified) when some lane has an invalid probability: the caller then runs that block through
+/// [`simulate_iteration`], which reports the failure.
+pub fn simulate_lanes(model: &Model, ws: &mut Workspace, draws: &[f64], stride: usize, n: usize) -> bool {
+    assert!((1..=LANES).contains(&n), "a block has 1 to {LANES} iterations");
+    let n_draws = model.n_draws;
+    let n_states = model.states.len();
+    let Workspace {
+        slots: all_slots,
+        edges: all_edges,
+        programme_slots,
+        calendar_cost_factor,
+        n_columns,
+        lanes,
+        ..
+    } = ws;
+    let n_cols = *n_columns;
+    let Some(lw) = lanes.as_deref_mut() else {
+        return false;
+    };
+    // In pieces of one arm-year: a single fill of the whole block became a `memset` call (a string store) that
+    // took ~4% of the time; fills this small are plain vector stores.
+    for year in lw.bins.chunks_exact_mut(n_cols.max(1)) {
+        year.fill(ZERO);
+    }
+    for (arm, programme_slots) in programme_slots.iter_mut().enumerate() {
+        for (g, sg) in model.subgroups.iter().enumerate() {
+            let ci = arm * model.subgroups.len() + g;
+            let ctx = &model.contexts[ci];
+            let slots = &mut all_slots[ci][..];
+            let edges = &mut all_edges[ci];
+            // Programs run per iteration; unused lanes of a short block repeat the last one.
+            let sources = &lw.sources[ci];
+            let values = &mut lw.slot_values[..sources.slots.len()];
+            for l in 0..n {
+                slots[..n_draws].copy_from_slice(&draws[l * stride..l * stride + n_draws]);
+                set_time(slots, n_draws, 0, 0.0, 0.0);
+                for (slot, program) in &ctx.static_programs {
+                    slots[*slot] = program.eval(slots);
+                }
+                for (v, &slot) in values.iter_mut().zip(&sources.slots) {
+                    v[l] = slots[slot];
+                }
+            }
+            for v in values.iter_mut() {
+                for l in n..LANES {
+                    v[l] = v[n - 1];
+                }
+            }
+            let values = &lw.slot_values[..];
+            if !row_probabilities_lanes(std::slice::from_ref(&ctx.start), &sources.start, values, &mut lw.start)
+                || !row_probabilities_lanes(&ctx.rows, &sources.rows, values, &mut lw.edges)
+            {
+                return false;
+            }
+            // The self-loops of states without a row.
+            lw.edges[sources.rows.len()..edges.pairs.len()].fill([1.0; LANES]);
+            for ((v, f), &i) in lw.flows.iter_mut().zip(&ctx.static_flows).zip(&sources.flows) {
+                // Cohort mode: the general path's scale is 1, and multiplying by it changes nothing.
+                *v = scaled(f.factor, &values[i]);
+            }
+            for (v, &i) in lw.one_offs.iter_mut().zip(&sources.one_offs) {
+                *v = values[i];
+            }
+
+            let pairs = &edges.pairs[..];
+            match n_states {
+                1 => waves_lanes::<1>(model, ctx, sg.share, lw, ci, pairs, arm, n_cols),
+                2 => waves_lanes::<2>(model, ctx, sg.share, lw, ci, pairs, arm, n_cols),
+                3 => waves_lanes::<3>(model, ctx, sg.share, lw, ci, pairs, arm, n_cols),
+                4 => waves_lanes::<4>(model, ctx, sg.share, lw, ci, pairs, arm, n_cols),
+                5 => waves_lanes::<5>(model, ctx, sg.share, lw, ci, pairs, arm, n_cols),
+                6 => waves_lanes::<6>(model, ctx, sg.share, lw, ci, pairs, arm, n_cols),
+                7 => waves_lanes::<7>(model, ctx, sg.share, lw, ci, pairs, arm, n_cols),
+                8 => waves_lanes::<8>(model, ctx, sg.share, lw, ci, pairs, arm, n_cols),
+                _ => unreachable!("lanes_supported allows 1 to 8 states"),
+            }
+        }
+        programme_costs_lanes(
+            model,
+            arm,
+            programme_slots,
+            lw,
+            draws,
+            stride,
+            n,
+            calendar_cost_factor,
+            n_cols,
+        );
+    }
+    true
+}
+
+/// The waves of one context on lanes, for a model of `S` states (known at compile time, so the trace's loops over
+/// states unroll): starting shares, one-off costs, the trace and the static flows of each wave.
+#[allow(clippy::too_many_arguments)]
+fn waves_lanes<const S: usize>(
+    model: &Model,
+    ctx: &Context,
+    share: f64,
+    lw: &mut LaneWorkspace,
+    ci: usize,
+    pairs: &[(usize, usize)],
+    arm: usize,
+    n_cols: usize,
+) {
+    let size = model.settings.horizon_years * n_cols;
+    let bins = &mut lw.bins[arm * size..(arm + 1) * size];
+    // The dense matrix, built as the general path builds it (edge by edge from zero).
+    let mut step = [[ZERO; S]; S];
+    for (&(from, to), p) in pairs.iter().zip(&lw.edges) {
+        add_lanes(&mut step[from][to], p);
+    }
+    for (wave, (first_touch, clear)) in model.waves.iter().zip(&lw.first_touch) {
+        let weight = share * wave.share;
+        let mut mass = [ZERO; S];
+        for ((to, _), p) in ctx.start.entries.iter().zip(&lw.start) {
+            add_scaled(&mut mass[*to], weight, p);
+        }
+        let entry_bin = wave.entry_year * n_cols;
+        for (one, v) in ctx.one_offs.iter().zip(&lw.one_offs) {
+            for (b, v) in bins[entry_bin + one.column].iter_mut().zip(v) {
+                *b += weight * v * wave.entry_cost_factor;
+            }
+        }
+        let first_year = wave.entry_year;
+        if *clear {
+            lw.occupancy_cost[first_year * S..].fill(ZERO);
+            lw.occupancy_outcome[first_year * S..].fill(ZERO);
+        }
+        let first_touch = if *clear { &[][..] } else { &first_touch[..] };
+        trace_lanes(
+            mass,
+            &step,
+            wave,
+            first_touch,
+            &mut lw.occupancy_cost,
+            &mut lw.occupancy_outcome,
+        );
+        // As in the general path: one pass over all flows when costs and outcomes share their discounting,
+        // else costs with the cost-weighted occupancy and outcomes with the outcome-weighted one.
+        let [all, cost, outcome] = &lw.cells[ci];
+        let separate = [(cost, &lw.occupancy_cost), (outcome, &lw.occupancy_outcome)];
+        let sets: &[_] = if wave.same_weights {
+            &[(all, &lw.occupancy_cost)]
+        } else {
+            &separate
+        };
+        for (cells, occupancy) in sets {
+            let values = &mut lw.values[..cells.cells.len()];
+            values.fill(ZERO);
+            for (cell, v) in cells.of_flow.iter().zip(&lw.flows) {
+                if let Some(c) = cell {
+                    add_lanes(&mut values[*c], v);
+                }
+            }
+            add_static_flows_lanes(occupancy, &cells.cells, values, bins, first_year, S, n_cols);
+        }
+    }
+}
+
+/// [`row_probabilities`] on lanes: the same checks and arithmetic, lane by lane, `sources` giving each entry's index
+/// in `values` (None for the remainder). Returns false when any lane fails a check.
+fn row_probabilities_lanes(
+    rows: &[super::Row],
+    sources: &[Option<usize>],
+    values: &[Lanes],
+    out: &mut [Lanes],
+) -> bool {
+    const TOLERANCE: f64 = 1e-9;
+    let mut ok = true;
+    let mut e = 0;
+    for row in rows {
+        let mut sum = ZERO;
+        let mut remainder = None;
+        for _ in &row.entries {
+            match sources[e] {
+                Some(i) => {
+                    let p = values[i];
+                    let mut q = ZERO;
+                    for l in 0..LANES {
+                        ok &= (-TOLERANCE..=1.0 + TOLERANCE).contains(&p[l]);
+                        q[l] = p[l].clamp(0.0, 1.0);
+                        sum[l] += q[l];
+                    }
+                    out[e] = q;
+                }
+                None => remainder = Some(e),
+            }
+            e += 1;
+        }
+        match remainder {
+            Some(r) => {
+                let mut q = ZERO;
+                for l in 0..LANES {
+                    ok &= sum[l] <= 1.0 + TOLERANCE;
+                    q[l] = (1.0 - sum[l]).max(0.0);
+                }
+                out[r] = q;
+            }
+            None => {
+                for s in sum {
+                    ok &= (s - 1.0).abs() <= 1e-6 || s.is_nan();
+                }
+            }
+        }
+    }
+    ok
+}
+
+/// [`trace_fixed`] on lanes, `step` being the S × S transition matrix: the same additions in the same order, on
+/// every lane at once.
+#[inline(always)]
+fn trace_lanes<const S: usize>(
+    mut mass: [Lanes; S],
+    step: &[[Lanes; S]; S],
+    wave: &super::Wave,
+    first_touch: &[bool],
+    occupancy_cost: &mut [Lanes],
+    occupancy_outcome: &mut [Lanes],
+) {
+    let (cost_rows, _) = occupancy_cost.as_chunks_mut::<S>();
+    let (outcome_rows, _) = occupancy_outcome.as_chunks_mut::<S>();
+    for k in 0..=wave.cycles {
+        let entries = wave.weights_start[k]..wave.weights_start[k + 1];
+        for (e, &(year, w_cost, w_outcome)) in entries.clone().zip(&wave.weights_flat[entries]) {
+            if first_touch.get(e) == Some(&true) {
+                for (o, m) in cost_rows[year].iter_mut().zip(&mass) {
+                    *o = scaled(w_cost, m);
+                }
+                if !wave.same_weights {
+                    for (o, m) in outcome_rows[year].iter_mut().zip(&mass) {
+                        *o = scaled(w_outcome, m);
+                    }
+                }
+                continue;
+            }
+            for (o, m) in cost_rows[year].iter_mut().zip(&mass) {
+                add_scaled(o, w_cost, m);
+            }
+            if !wave.same_weights {
+                for (o, m) in outcome_rows[year].iter_mut().zip(&mass) {
+                    add_scaled(o, w_outcome, m);
+                }
+            }
+        }
+        if k == wave.cycles {
+            break;
+        }
+        let mut next = [ZERO; S];
+        for (m, row) in mass.iter().zip(step) {
+            for (n, p) in next.iter_mut().zip(row) {
+                add_product(n, m, p);
+            }
+        }
+        mass = next;
+    }
+}
+
+/// [`add_static_flows`] on lanes, over the nonzero cells only.
+fn add_static_flows_lanes(
+    occupancy: &[Lanes],
+    cells: &[(usize, usize)],
+    values: &[Lanes],
+    bins: &mut [Lanes],
+    first_year: usize,
+    n_states: usize,
+    n_cols: usize,
+) {
+    // Cell by cell, each cell's value staying in registers over the years. Cells are sorted by state, so every
+    // bin still adds its states in order.
+    for (&(state, column), v) in cells.iter().zip(values) {
+        let v = *v;
+        let years = bins.len() / n_cols;
+        for year in first_year..years {
+            add_product(
+                &mut bins[year * n_cols + column],
+                &occupancy[year * n_states + state],
+                &v,
+            );
+        }
+    }
+}
+
+/// [`programme_costs`] on lanes (no capacity limits: [`lanes_supported`] excludes them).
+#[allow(clippy::too_many_arguments)]
+fn programme_costs_lanes(
+    model: &Model,
+    arm: usize,
+    slots: &mut [f64],
+    lw: &mut LaneWorkspace,
+    draws: &[f64],
+    stride: usize,
+    n: usize,
+    calendar_cost_factor: &[f64],
+    n_cols: usize,
+) {
+    let costs = &model.programme_costs[arm];
+    if costs.is_empty() {
+        return;
+    }
+    let ctx = &model.programme_contexts[arm];
+    let n_draws = model.n_draws;
+    for l in 0..n {
+        slots[..n_draws].copy_from_slice(&draws[l * stride..l * stride + n_draws]);
+        for (slot, program) in &ctx.static_programs {
+            slots[*slot] = program.eval(slots);
+        }
+        for (a, cost) in lw.amounts.iter_mut().zip(costs) {
+            a[l] = slots[cost.slot];
+        }
+    }
+    let years = model.settings.horizon_years;
+    let bins = &mut lw.bins[arm * years * n_cols..(arm + 1) * years * n_cols];
+    let per_year = model.settings.cycle.per_year();
+    let dt = model.settings.cycle.years();
+    let per_person = 1.0 / model.cohort_size as f64;
+    for (cost, amount) in costs.iter().zip(&lw.amounts) {
+        match cost.kind {
+            ProgrammeKind::Setup => {
+                for (b, a) in bins[cost.column].iter_mut().zip(amount) {
+                    *b += a * per_person;
+                }
+            }
+            ProgrammeKind::Annual { from_year, to_year, .. } => {
+                for c in 0..model.settings.cycles() {
+                    let t = c as f64 * dt;
+                    if t < from_year - 1e-12 || t >= to_year - 1e-12 {
+                        continue;
+                    }
+                    let units = 1.0;
+                    for (b, a) in bins[(c / per_year) * n_cols + cost.column].iter_mut().zip(amount) {
+                        *b += a * dt * units * calendar_cost_factor[c] * per_person;
+                    }
                 }
             }
         }

@@ -13,18 +13,34 @@ fn failed(e: plots::PlotError) -> RunError {
 
 /// A file-name-safe version of an arm name (arm names are identifiers in scenarios, but not in analysed CSVs).
 fn file_part(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Draws every plot the analysis supports into `dir`; returns the files written.
 pub fn write_figures(dir: &Path, title: &str, table: &PsaTable, analysis: &Analysis) -> Result<Vec<PathBuf>, RunError> {
     let mut files = Vec::new();
-    let outcome = analysis.primary_outcome.clone().unwrap_or_else(|| "outcome".to_string());
+    let outcome = analysis
+        .primary_outcome
+        .clone()
+        .unwrap_or_else(|| "outcome".to_string());
 
     // ROI: per comparison, "£ back to each payer (and to everyone) per £1 of intervention spend".
     if let Some(payers) = &table.payers {
         for (a, c) in table.comparisons() {
-            let spend: Vec<f64> = payers.spend_total(a).iter().zip(payers.spend_total(c)).map(|(x, y)| x - y).collect();
+            let spend: Vec<f64> = payers
+                .spend_total(a)
+                .iter()
+                .zip(payers.spend_total(c))
+                .map(|(x, y)| x - y)
+                .collect();
             let mut panels: Vec<(String, Vec<f64>)> = Vec::new();
             for payer in [Some(Payer::Council), Some(Payer::Nhs), Some(Payer::Person), None] {
                 let savings: Vec<f64> = payers
@@ -34,7 +50,12 @@ pub fn write_figures(dir: &Path, title: &str, table: &PsaTable, analysis: &Analy
                     .map(|(x, y)| x - y)
                     .collect();
                 // Iterations without spend have no ratio; the panel says so when none have spend.
-                let ratios: Vec<f64> = savings.iter().zip(&spend).filter(|(_, s)| **s > 0.0).map(|(v, s)| v / s).collect();
+                let ratios: Vec<f64> = savings
+                    .iter()
+                    .zip(&spend)
+                    .filter(|(_, s)| **s > 0.0)
+                    .map(|(v, s)| v / s)
+                    .collect();
                 let label = match payer {
                     Some(Payer::Council) => "Savings to the council",
                     Some(Payer::Nhs) => "Savings to the NHS",
@@ -43,9 +64,18 @@ pub fn write_figures(dir: &Path, title: &str, table: &PsaTable, analysis: &Analy
                 };
                 panels.push((label.to_string(), ratios));
             }
-            let samples: Vec<Sample> = panels.iter().map(|(label, v)| Sample { label: label.clone(), values: v }).collect();
+            let samples: Vec<Sample> = panels
+                .iter()
+                .map(|(label, v)| Sample {
+                    label: label.clone(),
+                    values: v,
+                })
+                .collect();
             let base = dir.join(format!("roi_{}", file_part(&table.arms[a])));
-            let plot_title = format!("{title}: £ back per £1 spent, {} vs {}", table.labels[a], table.labels[c]);
+            let plot_title = format!(
+                "{title}: £ back per £1 spent, {} vs {}",
+                table.labels[a], table.labels[c]
+            );
             files.extend(plots::roi_histograms(&base, &plot_title, &samples).map_err(failed)?);
         }
     }
@@ -56,25 +86,43 @@ pub fn write_figures(dir: &Path, title: &str, table: &PsaTable, analysis: &Analy
         let deltas: Vec<(String, Vec<f64>, Vec<f64>)> = table
             .comparisons()
             .map(|(a, c)| {
-                let de = (0..table.iterations()).map(|i| effect[[i, a]] - effect[[i, c]]).collect();
-                let dc = (0..table.iterations()).map(|i| table.cost[[i, a]] - table.cost[[i, c]]).collect();
+                let de = (0..table.iterations())
+                    .map(|i| effect[[i, a]] - effect[[i, c]])
+                    .collect();
+                let dc = (0..table.iterations())
+                    .map(|i| table.cost[[i, a]] - table.cost[[i, c]])
+                    .collect();
                 (format!("{} vs {}", table.labels[a], table.labels[c]), de, dc)
             })
             .collect();
-        let arms: Vec<(String, &[f64], &[f64])> =
-            deltas.iter().map(|(l, de, dc)| (l.clone(), de.as_slice(), dc.as_slice())).collect();
+        let arms: Vec<(String, &[f64], &[f64])> = deltas
+            .iter()
+            .map(|(l, de, dc)| (l.clone(), de.as_slice(), dc.as_slice()))
+            .collect();
         let lambdas = [analysis.threshold];
         files.extend(
-            plots::ce_plane(&dir.join("ce_plane"), &format!("{title}: cost-effectiveness plane"), &outcome, &arms, &lambdas)
-                .map_err(failed)?,
+            plots::ce_plane(
+                &dir.join("ce_plane"),
+                &format!("{title}: cost-effectiveness plane"),
+                &outcome,
+                &arms,
+                &lambdas,
+            )
+            .map_err(failed)?,
         );
     }
 
     // Acceptability and value of information.
     if let Some(acc) = &analysis.acceptability {
-        let curves: Vec<Vec<f64>> = (0..table.arms.len()).map(|a| acc.probability.iter().map(|p| p[a]).collect()).collect();
-        let arms: Vec<(String, &[f64])> =
-            table.labels.iter().zip(&curves).map(|(l, v)| (l.clone(), v.as_slice())).collect();
+        let curves: Vec<Vec<f64>> = (0..table.arms.len())
+            .map(|a| acc.probability.iter().map(|p| p[a]).collect())
+            .collect();
+        let arms: Vec<(String, &[f64])> = table
+            .labels
+            .iter()
+            .zip(&curves)
+            .map(|(l, v)| (l.clone(), v.as_slice()))
+            .collect();
         files.extend(
             plots::ceac(
                 &dir.join("ceac"),
@@ -102,11 +150,21 @@ pub fn write_figures(dir: &Path, title: &str, table: &PsaTable, analysis: &Analy
     // Cumulative net savings by year.
     for c in &analysis.cumulative_net_savings {
         let years: Vec<f64> = (1..=c.p50.len()).map(|y| y as f64).collect();
-        let label = |name: &str| table.arms.iter().position(|a| a == name).map_or(name.to_string(), |i| table.labels[i].clone());
+        let label = |name: &str| {
+            table
+                .arms
+                .iter()
+                .position(|a| a == name)
+                .map_or(name.to_string(), |i| table.labels[i].clone())
+        };
         files.extend(
             plots::fan_chart(
                 &dir.join(format!("cumulative_{}", file_part(&c.arm))),
-                &format!("{title}: cumulative net savings, {} vs {}", label(&c.arm), label(&c.comparator)),
+                &format!(
+                    "{title}: cumulative net savings, {} vs {}",
+                    label(&c.arm),
+                    label(&c.comparator)
+                ),
                 &years,
                 &c.p2_5,
                 &c.p25,

@@ -207,7 +207,8 @@ fn write_iterations(path: &Path, model: &Model, results: &Results) -> Result<(),
             for &v in results.totals.slice(ndarray::s![i, a, ..]).iter() {
                 w.write_field(number.format(v)).map_err(|e| io_error(path, e))?;
             }
-            w.write_field(number.format(results.total_cost(i, a))).map_err(|e| io_error(path, e))?;
+            w.write_field(number.format(results.total_cost(i, a)))
+                .map_err(|e| io_error(path, e))?;
             w.write_record(None::<&[u8]>).map_err(|e| io_error(path, e))?;
         }
     }
@@ -246,7 +247,11 @@ fn write_per_year(path: &Path, model: &Model, results: &Results) -> Result<(), R
     // Kernel columns of each measure, looked up once (cashable columns are copies of care columns when no cost line
     // has a cashable share below 1).
     let kernel_of = |c: usize| -> Option<usize> {
-        let c = if results.cashable_is_care && (3..6).contains(&c) { c - 3 } else { c };
+        let c = if results.cashable_is_care && (3..6).contains(&c) {
+            c - 3
+        } else {
+            c
+        };
         results.kernel_columns.iter().position(|&k| k == c)
     };
     // Gather each (arm, year)'s kernel values of all kept iterations into one contiguous block, then sum measures.
@@ -272,7 +277,18 @@ fn write_per_year(path: &Path, model: &Model, results: &Results) -> Result<(), R
                 // Percentiles come from single-precision values: print them at that precision.
                 let [low, median, high] =
                     crate::analysis::stats::quantiles(&values, [0.025, 0.5, 0.975]).map(|q| q as f32);
-                writeln!(w, "{},{},{},{},{},{},{}", arm.name, year + 1, name, mean, low, median, high).map_err(err)?;
+                writeln!(
+                    w,
+                    "{},{},{},{},{},{},{}",
+                    arm.name,
+                    year + 1,
+                    name,
+                    mean,
+                    low,
+                    median,
+                    high
+                )
+                .map_err(err)?;
             }
         }
     }
@@ -324,7 +340,9 @@ pub fn write_analyse_outputs(
     let text = serde_json::to_string_pretty(&summary).map_err(|e| io_error(&path, e))?;
     fs::write(&path, text + "\n").map_err(|e| io_error(&path, e))?;
     tables::write_tables(dir, analysis, &table.arms, &table.comparators)?;
-    let title = input.file_name().map_or("PSA sample".to_string(), |f| f.to_string_lossy().to_string());
+    let title = input
+        .file_name()
+        .map_or("PSA sample".to_string(), |f| f.to_string_lossy().to_string());
     figures::write_figures(dir, &title, table, analysis)?;
     Ok(())
 }

@@ -135,7 +135,10 @@ pub fn results_table(outcomes: &[String], analysis: &Analysis) -> String {
         if rows.len() > 2 {
             let _ = writeln!(s, "\nFully incremental analysis (all arms, by cost):");
             for r in rows {
-                let icer = r.row.icer.map_or(String::new(), |v| format!("ICER {} per {name}", money(v)));
+                let icer = r
+                    .row
+                    .icer
+                    .map_or(String::new(), |v| format!("ICER {} per {name}", money(v)));
                 let _ = writeln!(
                     s,
                     "  {:<24} {:>12} {:>10.4}  {:<22} {icer}",
