@@ -58,7 +58,10 @@ fn run_writes_summary_iterations_and_per_year_files() {
     }
     for plot in ["roi_reablement", "ce_plane", "ceac", "evpi", "cumulative_reablement"] {
         let png = fs::read(dir.join(format!("{plot}.png"))).unwrap();
-        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000, "{plot}.png");
+        assert!(
+            png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000,
+            "{plot}.png"
+        );
         let svg = fs::read_to_string(dir.join(format!("{plot}.svg"))).unwrap();
         assert!(svg.starts_with("<svg") && svg.contains("<text"), "{plot}.svg");
     }
