@@ -180,6 +180,14 @@ fn roi_lines(s: &mut String, analysis: &Analysis, arm: &str) {
         if r.spend_payer == "total" && r.savings_payer != "total" {
             continue;
         }
+        // "All savings per £1 of the council's spend" repeats the whole-system row when the council is the only
+        // spender.
+        let only_spender = rows.iter().any(|t| {
+            t.savings_payer == "total" && t.spend_payer == "total" && (t.mean_spend - r.mean_spend).abs() < 1e-9
+        });
+        if r.savings_payer == "total" && r.spend_payer != "total" && only_spender {
+            continue;
+        }
         let cashable = analysis
             .roi
             .iter()
