@@ -15,7 +15,7 @@ pub use table::{PayerCosts, PsaTable};
 use crate::model::Payer;
 use ce::Acceptability;
 use serde::Serialize;
-use stats::Summary;
+use stats::{difference, Summary};
 
 /// Mean results of one arm, per person.
 #[derive(Debug, Clone, Serialize)]
@@ -314,10 +314,6 @@ fn arm_summary(table: &PsaTable, a: usize) -> ArmSummary {
     }
 }
 
-fn difference(x: &[f64], y: &[f64]) -> Vec<f64> {
-    x.iter().zip(y).map(|(a, b)| a - b).collect()
-}
-
 fn comparison(table: &PsaTable, a: usize, c: usize, lambda: f64) -> Comparison {
     let n = table.iterations();
     let cost_a = table.cost.column(a).to_vec();
@@ -335,12 +331,7 @@ fn comparison(table: &PsaTable, a: usize, c: usize, lambda: f64) -> Comparison {
     let savings = payers.map(|p| difference(&p.care_total(c), &p.care_total(a)));
     let (bcr, bcr_distribution, prob_bcr_above_one) = match (&spend, &savings) {
         (Some(spend), Some(savings)) => {
-            let ratios: Vec<f64> = savings
-                .iter()
-                .zip(spend)
-                .filter(|(_, s)| **s > 0.0)
-                .map(|(v, s)| v / s)
-                .collect();
+            let ratios: Vec<f64> = stats::ratios_where_spent(savings, spend);
             let mean_spend = stats::mean(spend);
             (
                 (mean_spend > 0.0).then(|| stats::mean(savings) / mean_spend),
@@ -416,12 +407,7 @@ fn roi_rows(table: &PsaTable, payers: &PayerCosts) -> Vec<RoiRow> {
                         &payers.care_by(c, savings_payer, cashable),
                         &payers.care_by(a, savings_payer, cashable),
                     );
-                    let ratios: Vec<f64> = savings
-                        .iter()
-                        .zip(&spend)
-                        .filter(|(_, s)| **s > 0.0)
-                        .map(|(v, s)| v / s)
-                        .collect();
+                    let ratios: Vec<f64> = stats::ratios_where_spent(&savings, &spend);
                     if ratios.is_empty() {
                         continue;
                     }

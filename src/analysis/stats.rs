@@ -99,6 +99,21 @@ pub fn standard_error(values: &[f64]) -> f64 {
     (var / n as f64).sqrt()
 }
 
+/// Per-iteration savings per £1 spent, over the iterations with positive spend (a ratio is undefined otherwise).
+pub fn ratios_where_spent(savings: &[f64], spend: &[f64]) -> Vec<f64> {
+    savings
+        .iter()
+        .zip(spend)
+        .filter(|(_, s)| **s > 0.0)
+        .map(|(v, s)| v / s)
+        .collect()
+}
+
+/// Element-wise x − y.
+pub fn difference(x: &[f64], y: &[f64]) -> Vec<f64> {
+    x.iter().zip(y).map(|(a, b)| a - b).collect()
+}
+
 /// Share of values satisfying a condition.
 pub fn share(values: &[f64], condition: impl Fn(f64) -> bool) -> f64 {
     if values.is_empty() {

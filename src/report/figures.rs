@@ -35,27 +35,15 @@ pub fn write_figures(dir: &Path, title: &str, table: &PsaTable, analysis: &Analy
     // ROI: per comparison, "£ back to each payer (and to everyone) per £1 of intervention spend".
     if let Some(payers) = &table.payers {
         for (a, c) in table.comparisons() {
-            let spend: Vec<f64> = payers
-                .spend_total(a)
-                .iter()
-                .zip(payers.spend_total(c))
-                .map(|(x, y)| x - y)
-                .collect();
+            let spend = crate::analysis::stats::difference(&payers.spend_total(a), &payers.spend_total(c));
             let mut panels: Vec<(String, Vec<f64>)> = Vec::new();
             for payer in [Some(Payer::Council), Some(Payer::Nhs), Some(Payer::Person), None] {
-                let savings: Vec<f64> = payers
-                    .care_by(c, payer, false)
-                    .iter()
-                    .zip(payers.care_by(a, payer, false))
-                    .map(|(x, y)| x - y)
-                    .collect();
+                let savings = crate::analysis::stats::difference(
+                    &payers.care_by(c, payer, false),
+                    &payers.care_by(a, payer, false),
+                );
                 // Iterations without spend have no ratio; the panel says so when none have spend.
-                let ratios: Vec<f64> = savings
-                    .iter()
-                    .zip(&spend)
-                    .filter(|(_, s)| **s > 0.0)
-                    .map(|(v, s)| v / s)
-                    .collect();
+                let ratios: Vec<f64> = crate::analysis::stats::ratios_where_spent(&savings, &spend);
                 let label = match payer {
                     Some(Payer::Council) => "Savings to the council",
                     Some(Payer::Nhs) => "Savings to the NHS",
