@@ -83,11 +83,12 @@ pub fn run(path: &Path, options: &RunOptions, progress: Option<&Progress>) -> Re
         })?;
     let threads = pool.current_num_threads();
     let sim_start = Instant::now();
+    let interrupted = || progress.is_some_and(|p| p.cancel.load(std::sync::atomic::Ordering::Relaxed));
     let results = match pool.install(|| engine::run(model, progress)) {
         Ok(r) => r,
         Err(e) => {
             run_dir.abandon();
-            return Err(e.into());
+            return Err(if interrupted() { Error::Interrupted(e) } else { e.into() });
         }
     };
     let simulation_seconds = sim_start.elapsed().as_secs_f64();
@@ -126,6 +127,13 @@ pub fn run(path: &Path, options: &RunOptions, progress: Option<&Progress>) -> Re
     ) {
         run_dir.abandon();
         return Err(e.into());
+    }
+    // Interrupted while writing: the outputs are complete, but the user asked to stop, so none are published.
+    if interrupted() {
+        run_dir.abandon();
+        return Err(Error::Interrupted(RunError {
+            message: engine::INTERRUPTED.to_string(),
+        }));
     }
     let dir = run_dir.finish()?;
     Ok(RunOutcome {

@@ -85,6 +85,9 @@ impl Results {
     }
 }
 
+/// The message of a run stopped by [`Progress::cancel`] (Ctrl-C).
+pub const INTERRUPTED: &str = "the run was interrupted before it finished; nothing was written";
+
 /// Progress of a run, shared with whoever displays it.
 #[derive(Debug, Default)]
 pub struct Progress {
@@ -244,6 +247,11 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
         )
         .collect();
 
+    if progress.is_some_and(|p| p.cancel.load(Ordering::Relaxed)) {
+        return Err(RunError {
+            message: INTERRUPTED.to_string(),
+        });
+    }
     // Combine in chunk order: the same additions in the same order whatever the number of threads.
     let mut yearly_sum = vec![0.0; per_iteration_bins];
     let mut first_failure: Option<(usize, String)> = None;

@@ -148,6 +148,8 @@ pub enum Error {
     Input(InputError),
     /// A run that failed: exit code 1.
     Run(RunError),
+    /// A run stopped by the user (Ctrl-C): exit code 130, as shells report an interrupted command.
+    Interrupted(RunError),
 }
 
 impl Error {
@@ -156,6 +158,7 @@ impl Error {
         match self {
             Error::Input(_) => 2,
             Error::Run(_) => 1,
+            Error::Interrupted(_) => 130,
         }
     }
 }
@@ -164,7 +167,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Input(e) => e.fmt(f),
-            Error::Run(e) => e.fmt(f),
+            Error::Run(e) | Error::Interrupted(e) => e.fmt(f),
         }
     }
 }

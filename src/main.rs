@@ -95,7 +95,11 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 threads,
                 command,
             };
-            let outcome = app::run(&scenario, &options, None)?;
+            // Ctrl-C asks the run to stop; it then removes its incomplete directory instead of leaving half a run.
+            let progress = std::sync::Arc::new(carecast::engine::Progress::default());
+            let flag = std::sync::Arc::clone(&progress);
+            let _ = ctrlc::set_handler(move || flag.cancel.store(true, std::sync::atomic::Ordering::Relaxed));
+            let outcome = app::run(&scenario, &options, Some(&progress))?;
             if !quiet {
                 print!(
                     "{}",

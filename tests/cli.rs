@@ -267,3 +267,58 @@ fn cli_overrides_are_validated() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--iterations"));
 }
+
+#[test]
+fn ctrl_c_stops_a_run_and_leaves_no_run_directory() {
+    // Two million iterations take seconds; an interrupt after a moment must stop the run (exit code 130) and remove
+    // its incomplete directory, so no half-written run is ever left behind.
+    let tmp = tempfile::tempdir().unwrap();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("carecast"))
+        .args([
+            "run",
+            "scenarios/reference.toml",
+            "--iterations",
+            "2000000",
+            "--quiet",
+            "--out",
+        ])
+        .arg(tmp.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted"));
+    let left: Vec<_> = fs::read_dir(tmp.path().join("reference"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "nothing may be left behind: {left:?}");
+}
+
+#[test]
+fn a_killed_runs_leftovers_are_removed_by_the_next_run() {
+    // SIGKILL cannot be caught: the run leaves its hidden .incomplete directory (never a run directory), and the next
+    // run removes it because its process is gone.
+    let tmp = tempfile::tempdir().unwrap();
+    let stale = tmp
+        .path()
+        .join("example")
+        .join(".incomplete-2026-01-01T000000-seed1-4294967");
+    fs::create_dir_all(&stale).unwrap();
+    run_into(tmp.path(), &["--iterations", "100"]);
+    assert!(!stale.exists());
+}

@@ -86,6 +86,7 @@ impl RunDir {
             .to_string()
             .replace([':', 'Z'], "");
         let id = format!("{stamp}-{tag}");
+        remove_stale_incomplete(&parent);
         let temp = parent.join(format!(".incomplete-{id}-{}", std::process::id()));
         fs::create_dir(&temp).map_err(|e| RunError {
             message: format!("cannot create the run directory {}: {e}", temp.display()),
@@ -119,6 +120,27 @@ impl RunDir {
     /// Removes the incomplete directory (after a failure).
     pub fn abandon(self) {
         let _ = fs::remove_dir_all(&self.temp);
+    }
+}
+
+/// Removes hidden `.incomplete-*-<pid>` directories left by runs whose process no longer exists (killed with
+/// SIGKILL or by a power cut, so they could not clean up). Only where `/proc` tells which processes exist.
+fn remove_stale_incomplete(parent: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let Some(rest) = name.strip_prefix(".incomplete-") else {
+            continue;
+        };
+        let Some(pid) = rest.rsplit('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
     }
 }
 
