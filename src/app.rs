@@ -51,17 +51,29 @@ pub fn load(path: &Path, options: &RunOptions) -> Result<Loaded, InputError> {
     Ok(loaded)
 }
 
-/// Refuses runs whose result arrays would not fit in memory, saying how much they would need.
+/// Refuses runs whose result arrays would not fit in memory, saying how much they would need: at most 16 GiB, and
+/// at most three quarters of this machine's memory where the system says how much that is.
 fn check_memory(loaded: &Loaded) -> Result<(), InputError> {
     let bytes = engine::memory_estimate(&loaded.model);
-    const LIMIT: u64 = 16 << 30;
-    if bytes > LIMIT {
-        return Err(InputError::file(&loaded.path, format!(
-            "{} iterations of this model would need about {:.1} GiB for per-iteration results, more than the {} GiB carecast allows; use fewer iterations",
-            loaded.model.settings.iterations,
-            bytes as f64 / (1u64 << 30) as f64,
-            LIMIT >> 30
-        )));
+    let installed = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+        line.split_whitespace()
+            .nth(1)?
+            .parse::<u64>()
+            .ok()
+            .map(|kib| kib * 1024)
+    });
+    let limit = installed.map_or(16 << 30, |total| (total / 4 * 3).min(16 << 30));
+    if bytes > limit {
+        return Err(InputError::file(
+            &loaded.path,
+            format!(
+                "{} iterations of this model would need about {:.1} GiB for their results, more than the {:.1} GiB carecast allows on this machine; use fewer iterations",
+                loaded.model.settings.iterations,
+                bytes as f64 / (1u64 << 30) as f64,
+                limit as f64 / (1u64 << 30) as f64
+            ),
+        ));
     }
     Ok(())
 }

@@ -220,7 +220,10 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
                             }
                             // A non-finite value anywhere in the arm's bins makes its total non-finite too.
                             if let Some(c) = row.iter().position(|v| !v.is_finite()) {
-                                out.failure = Some((i, format!("arm `{}`: {} is {} (not a finite number): an expression divides by zero, takes the log of a non-positive number, or overflows for these parameter values", model.arms[arm].name, column_name(model, c), row[c])));
+                                let culprit = ws
+                                    .first_non_finite(model, arm)
+                                    .map_or(String::new(), |s| format!("; the first non-finite value is {s}"));
+                                out.failure = Some((i, format!("arm `{}`: {} is {} (not a finite number): an expression divides by zero, takes the log of a non-positive number, or overflows for these parameter values{culprit}", model.arms[arm].name, column_name(model, c), row[c])));
                                 return out;
                             }
                             payback[j * n_arms + arm] = model.arms[arm]

@@ -322,3 +322,182 @@ fn a_killed_runs_leftovers_are_removed_by_the_next_run() {
     run_into(tmp.path(), &["--iterations", "100"]);
     assert!(!stale.exists());
 }
+
+#[test]
+fn a_non_finite_value_names_the_arm_the_expression_and_the_parameter_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string("scenarios/example.toml")
+        .unwrap()
+        .replace(
+            "rr_reablement = 1 ",
+            "rr_reablement = 1\nbroken = \"ln(u_home_care - 0.7)\" ",
+        )
+        .replace(
+            "council = \"home_care_weekly\"",
+            "council = \"home_care_weekly * broken\"",
+        );
+    let path = tmp.path().join("nan.toml");
+    fs::write(&path, text).unwrap();
+    let output = carecast()
+        .args(["run"])
+        .arg(&path)
+        .arg("--out")
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let e = String::from_utf8(output.stderr).unwrap();
+    for part in [
+        "iteration 0 failed",
+        "arm `usual_care`",
+        "council care costs is NaN",
+        "broken = \"ln(u_home_care - 0.7)\"",
+        "u_home_care = ",
+    ] {
+        assert!(e.contains(part), "missing {part:?} in: {e}");
+    }
+}
+
+/// Loads a variant of the example and returns the error text (exit code 2 and file position checked).
+fn load_error(edit: impl Fn(&str) -> String) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("broken.toml");
+    fs::write(&path, edit(&fs::read_to_string("scenarios/example.toml").unwrap())).unwrap();
+    let output = carecast().args(["check"]).arg(&path).output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let e = String::from_utf8(output.stderr).unwrap();
+    assert!(e.contains("broken.toml:") && !e.contains("panicked"), "{e}");
+    e
+}
+
+#[test]
+fn more_bad_input_cases() {
+    // Wrong type: a string where a whole number belongs.
+    let e = load_error(|t| t.replace("horizon_years = 10", "horizon_years = \"ten\""));
+    assert!(e.contains("broken.toml:25:") && e.contains("horizon_years"), "{e}");
+    // Missing required key.
+    let e = load_error(|t| t.replace("seed = 20101", ""));
+    assert!(e.contains("missing field `seed`") && e.contains("settings"), "{e}");
+    // Expression syntax error points at the character.
+    let e = load_error(|t| t.replace("\"min(1, p_die * 1.6)\"", "\"min(1, p_die * )\""));
+    assert!(e.contains("broken.toml:46:37") && e.contains("after '*'"), "{e}");
+    // Two remainder entries in one row.
+    let e = load_error(|t| {
+        t.replace(
+            "residential = { dead = \"p_die_residential\", residential = \"remainder\" }",
+            "residential = { dead = \"remainder\", residential = \"remainder\" }",
+        )
+    });
+    assert!(e.contains("only one \"remainder\""), "{e}");
+    // Zero sd.
+    let e = load_error(|t| t.replace("mean = 0.10, sd = 0.02", "mean = 0.10, sd = 0"));
+    assert!(e.contains("parameters.p_home_to_independent"), "{e}");
+    // Impossible gamma moments (negative mean).
+    let e = load_error(|t| t.replace("mean = 96, sd = 15", "mean = -96, sd = 15"));
+    assert!(e.contains("parameters.home_care_weekly"), "{e}");
+    // A 95% interval with low ≥ high.
+    let e = load_error(|t| t.replace("ci95 = [0.08, 0.14]", "ci95 = [0.14, 0.08]"));
+    assert!(e.contains("low < high") && e.contains("parameters.p_die.ci95"), "{e}");
+    // Only one arm.
+    let e = load_error(|t| {
+        t.split("[[arms]]\nname = \"reablement\"").next().unwrap().to_string() + "[cohort]\nsize = 1000\n"
+    });
+    assert!(e.contains("at least two [[arms]]"), "{e}");
+    // An arm compared with an arm that does not exist.
+    let e = load_error(|t| {
+        t.replace(
+            "label = \"Reablement first\"",
+            "label = \"Reablement first\"\ncompare_to = \"usual\"",
+        )
+    });
+    assert!(
+        e.contains("no arm is named `usual`") && e.contains("did you mean `usual_care`"),
+        "{e}"
+    );
+    // Subgroup shares that do not sum to 1.
+    let e =
+        load_error(|t| t.to_string() + "subgroups = [{ name = \"a\", share = 0.5 }, { name = \"b\", share = 0.3 }]\n");
+    assert!(e.contains("sum to 1") && e.contains("cohort.subgroups"), "{e}");
+    // A cycle that does not divide a year.
+    let e = load_error(|t| t.replace("cycle = \"year\"", "cycle = \"fortnight\""));
+    assert!(e.contains("must divide a year") && e.contains("settings.cycle"), "{e}");
+    // Absurd sizes.
+    let e = load_error(|t| t.replace("horizon_years = 10", "horizon_years = 5000"));
+    assert!(e.contains("from 1 to 1000"), "{e}");
+    let e = load_error(|t| t.replace("size = 1000", "size = 0"));
+    assert!(e.contains("cohort.size"), "{e}");
+    let e = load_error(|t| t.replace("iterations = 10000", "iterations = 90000000"));
+    assert!(
+        e.contains("GiB"),
+        "over memory, the error says how much a run would need: {e}"
+    );
+}
+
+#[test]
+fn an_output_directory_that_cannot_be_written_is_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let blocker = tmp.path().join("not-a-directory");
+    fs::write(&blocker, "a file where the output directory should go").unwrap();
+    let output = carecast()
+        .args(["run", "scenarios/example.toml", "--out"])
+        .arg(&blocker)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot create the output directory"));
+}
+
+#[test]
+fn bundled_scenarios_give_byte_identical_outputs_on_1_2_and_8_threads() {
+    // Everything but the separate `timing` block of summary.json, and every CSV, must be the same bytes.
+    let tmp = tempfile::tempdir().unwrap();
+    for scenario in ["scenarios/example.toml", "scenarios/reference.toml"] {
+        let mut dirs = Vec::new();
+        for threads in ["1", "2", "8"] {
+            let output = carecast()
+                .args([
+                    "run",
+                    scenario,
+                    "--iterations",
+                    "3000",
+                    "--quiet",
+                    "--threads",
+                    threads,
+                    "--out",
+                ])
+                .arg(tmp.path())
+                .output()
+                .unwrap();
+            assert!(output.status.success());
+            dirs.push(PathBuf::from(String::from_utf8(output.stdout).unwrap().trim()));
+        }
+        let strip_timing = |p: &Path| {
+            let mut v: serde_json::Value =
+                serde_json::from_str(&fs::read_to_string(p.join("summary.json")).unwrap()).unwrap();
+            v.as_object_mut().unwrap().remove("timing");
+            serde_json::to_string(&v).unwrap()
+        };
+        for other in &dirs[1..] {
+            assert_eq!(strip_timing(&dirs[0]), strip_timing(other), "{scenario}");
+            for file in [
+                "iterations.csv",
+                "per_year.csv",
+                "roi.csv",
+                "ceac.csv",
+                "evpi.csv",
+                "by_year.csv",
+            ] {
+                assert_eq!(
+                    fs::read(dirs[0].join(file)).unwrap(),
+                    fs::read(other.join(file)).unwrap(),
+                    "{scenario} {file}"
+                );
+            }
+        }
+    }
+}

@@ -80,10 +80,12 @@ fn unknown_field_suggestion(message: &str) -> Option<String> {
 
 /// The closest of `candidates` to `name`, if reasonably close.
 pub(crate) fn closest(name: &str, candidates: &[&str]) -> Option<String> {
+    // A shortened name ("usual" for "usual_care") is a near miss too, however many letters are missing.
+    let prefix = |c: &str| name.len() >= 3 && (c.starts_with(name) || name.starts_with(c));
     candidates
         .iter()
         .map(|c| (strsim::damerau_levenshtein(name, c), *c))
-        .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(1) + 1)
+        .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(1) + 1 || prefix(c))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c.to_string())
 }
@@ -123,7 +125,12 @@ fn field_at(src: &str, offset: usize) -> String {
 enum Def {
     Fixed(f64),
     Draw(usize),
-    Expr { ast: Ast, offset: usize, field: String },
+    Expr {
+        ast: Ast,
+        offset: usize,
+        field: String,
+        text: String,
+    },
 }
 
 struct Compiler<'a> {
@@ -783,6 +790,7 @@ impl Compiler<'_> {
                             ast,
                             offset,
                             field: f.clone(),
+                            text: text.clone(),
                         },
                         ParameterSpec::Expression {
                             expression: text.clone(),
@@ -925,7 +933,7 @@ impl Compiler<'_> {
                 let e = t.expr.as_ref().expect("checked by has()");
                 let offset = self.string_content_offset(&e.span());
                 let ast = expr::parse(e.get_ref()).map_err(|err| self.expr_error(offset, &err, &format!("{field}.expr")))?;
-                return Ok(vec![(name.to_string(), Def::Expr { ast, offset, field: format!("{field}.expr") }, ParameterSpec::Expression { expression: e.get_ref().clone() })]);
+                return Ok(vec![(name.to_string(), Def::Expr { ast, offset, field: format!("{field}.expr"), text: e.get_ref().clone() }, ParameterSpec::Expression { expression: e.get_ref().clone() })]);
             }
             None if has("value") => {
                 allow(&["value"], "a fixed parameter")?;
@@ -1566,11 +1574,17 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
         let slot = match def.clone() {
             Def::Draw(s) => s,
             Def::Fixed(v) => self.new_slot(name.to_string(), Program::constant(v)),
-            Def::Expr { ast, offset, field } => {
+            Def::Expr {
+                ast,
+                offset,
+                field,
+                text,
+            } => {
                 self.in_progress.push(name.to_string());
                 let program = self.compile_ast(&ast, offset, &field)?;
                 self.in_progress.pop();
-                self.new_slot(name.to_string(), program)
+                // The name carries the expression and where it is written, for run-time error messages.
+                self.new_slot(format!("{name} = \"{text}\" ({field})"), program)
             }
         };
         self.named.insert(name.to_string(), slot);
@@ -1603,7 +1617,11 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
         if let Some(slot) = program.as_slot() {
             return Ok(slot);
         }
-        Ok(self.new_slot(what.to_string(), program))
+        let name = match value.get_ref() {
+            ExprText::Text(text) => format!("{what} = \"{text}\" ({field})"),
+            ExprText::Number(_) => what.to_string(),
+        };
+        Ok(self.new_slot(name, program))
     }
 
     /// Compiles a transition row (or the start distribution when `is_start`).

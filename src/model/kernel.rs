@@ -95,6 +95,26 @@ pub struct Workspace {
 }
 
 impl Workspace {
+    /// After an iteration on the general path: the first computed value of an arm that is not finite, as
+    /// "name = \"expression\" (field) = NaN (subgroup)", to say which expression failed.
+    pub fn first_non_finite(&self, model: &Model, arm: usize) -> Option<String> {
+        let groups = model.subgroups.len();
+        for (g, sg) in model.subgroups.iter().enumerate() {
+            let ctx = &model.contexts[arm * groups + g];
+            let slots = &self.slots[arm * groups + g];
+            let programs = ctx.static_programs.iter().chain(&ctx.dynamic_programs);
+            if let Some((slot, _)) = programs.into_iter().find(|(slot, _)| !slots[*slot].is_finite()) {
+                let group = if groups > 1 {
+                    format!(" in subgroup `{}`", sg.name)
+                } else {
+                    String::new()
+                };
+                return Some(format!("{} = {}{group}", ctx.slot_names[*slot], slots[*slot]));
+            }
+        }
+        None
+    }
+
     /// Allocates everything an iteration needs.
     pub fn new(model: &Model) -> Self {
         let n_states = model.states.len();
