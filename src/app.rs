@@ -85,7 +85,9 @@ pub fn run(path: &Path, options: &RunOptions, progress: Option<&Progress>) -> Re
     let loaded = load(path, options)?;
     let model = &loaded.model;
     let base = options.out.clone().unwrap_or_else(|| PathBuf::from("output"));
-    let run_dir = RunDir::create(&base, &model.meta.name, &format!("seed{}", model.settings.seed))?;
+    // An output directory that cannot be created is a usage error (exit code 2), like any other bad input.
+    let run_dir = RunDir::create(&base, &model.meta.name, &format!("seed{}", model.settings.seed))
+        .map_err(|e| InputError::usage("--out", e.message))?;
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.unwrap_or(0))
@@ -204,7 +206,8 @@ pub fn analyse_file(path: &Path, options: &AnalyseOptions) -> Result<AnalyseOutc
         })
         .unwrap_or_else(|| "input".to_string());
     let base = options.out.clone().unwrap_or_else(|| PathBuf::from("output"));
-    let run_dir = RunDir::create(&base, &format!("analyse-{stem}"), "analyse")?;
+    let run_dir = RunDir::create(&base, &format!("analyse-{stem}"), "analyse")
+        .map_err(|e| InputError::usage("--out", e.message))?;
     if let Err(e) = report::write_analyse_outputs(run_dir.path(), path, &sha256, &table, &analysis) {
         run_dir.abandon();
         return Err(e.into());

@@ -45,7 +45,11 @@ fn run_header(model: &Model) -> String {
         .meta
         .price_year
         .map_or(String::new(), |y| format!(", price year {y}"));
-    let _ = writeln!(s, "Mean per person, discounted ({}{price_year})", model.meta.currency);
+    let _ = writeln!(
+        s,
+        "Mean per person, discounted ({}{price_year}); ± is the Monte Carlo standard error of the mean",
+        model.meta.currency
+    );
     let _ = writeln!(s);
     s
 }
@@ -88,21 +92,23 @@ pub fn results_table(outcomes: &[String], analysis: &Analysis) -> String {
         let interval = |lo: f64, hi: f64| format!("95% interval {} to {}", money(lo), money(hi));
         let _ = writeln!(
             s,
-            "  incremental cost      {:>12}  ({})",
+            "  incremental cost      {:>12} ± {:<8} ({})",
             money(c.incremental_cost.mean),
+            money(c.incremental_cost.se),
             interval(c.incremental_cost.p2_5, c.incremental_cost.p97_5)
         );
         for (o, d) in outcome_names.iter().zip(&c.incremental_outcomes) {
             let _ = writeln!(
                 s,
-                "  incremental {o:<10} {:>12.4}  (95% interval {:.4} to {:.4})",
-                d.mean, d.p2_5, d.p97_5
+                "  incremental {o:<10} {:>12.4} ± {:<8.4} (95% interval {:.4} to {:.4})",
+                d.mean, d.se, d.p2_5, d.p97_5
             );
         }
         let _ = writeln!(
             s,
-            "  net savings           {:>12}  ({}; P(cost-saving) = {:.3})",
+            "  net savings           {:>12} ± {:<8} ({}; P(cost-saving) = {:.3})",
             money(c.net_savings.mean),
+            money(c.net_savings.se),
             interval(c.net_savings.p2_5, c.net_savings.p97_5),
             c.prob_cost_saving
         );
