@@ -448,8 +448,12 @@ fn an_output_directory_that_cannot_be_written_is_a_clear_error() {
         .arg(&blocker)
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot create the output directory"));
+    assert_eq!(output.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        e.contains("--out") && e.contains("cannot create the output directory"),
+        "{e}"
+    );
 }
 
 #[test]
