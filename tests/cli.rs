@@ -352,6 +352,7 @@ fn a_non_finite_value_names_the_arm_the_expression_and_the_parameter_values() {
         "arm `usual_care`",
         "council care costs is NaN",
         "broken = \"ln(u_home_care - 0.7)\"",
+        "reaching state `home_care`",
         "u_home_care = ",
     ] {
         assert!(e.contains(part), "missing {part:?} in: {e}");

@@ -109,7 +109,16 @@ impl Workspace {
                 } else {
                     String::new()
                 };
-                return Some(format!("{} = {}{group}", ctx.slot_names[*slot], slots[*slot]));
+                // The state whose costs or outcomes the value reaches, when a state value is what broke.
+                let state = ctx
+                    .static_flows
+                    .iter()
+                    .chain(&ctx.dynamic_flows)
+                    .find(|f| !slots[f.slot].is_finite())
+                    .map_or(String::new(), |f| {
+                        format!(", reaching state `{}`", model.states[f.state].name)
+                    });
+                return Some(format!("{} = {}{state}{group}", ctx.slot_names[*slot], slots[*slot]));
             }
         }
         None
