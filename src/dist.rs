@@ -262,7 +262,26 @@ impl Distribution {
         check_finite(what, &[("shape", shape), ("scale", scale)])?;
         check_positive(what, "shape", shape)?;
         check_positive(what, "scale", scale)?;
+        Self::check_shape_range(what, "shape", shape)?;
         Ok(Self::Gamma { shape, scale })
+    }
+
+    /// Shape parameters outside [1e-3, 1e10] describe a point mass or an almost-all-at-zero spike: their quantiles and
+    /// samples are numerically meaningless (and the incomplete gamma/beta series take ~shape steps), so they are refused.
+    fn check_shape_range(what: &str, name: &str, value: f64) -> Result<(), FitError> {
+        const LOW: f64 = 1e-3;
+        const HIGH: f64 = 1e10;
+        if value > HIGH {
+            return Err(FitError(format!(
+            "{what}: {name} = {value:e} is above {HIGH:e}, so the distribution is narrower than one part in 100,000 of its mean: that is a fixed value, not an uncertain one. Use a fixed parameter, or check that the mean and sd are in the same units."
+        )));
+        }
+        if value < LOW {
+            return Err(FitError(format!(
+            "{what}: {name} = {value:e} is below {LOW:e}: almost every draw would be indistinguishable from 0 or 1. Check the parameters (a mean and sd in different units, or an sd far larger than the mean)."
+        )));
+        }
+        Ok(())
     }
 
     /// Beta with `alpha > 0` and `beta > 0`.
@@ -271,6 +290,8 @@ impl Distribution {
         check_finite(what, &[("alpha", alpha), ("beta", beta)])?;
         check_positive(what, "alpha", alpha)?;
         check_positive(what, "beta", beta)?;
+        Self::check_shape_range(what, "alpha", alpha)?;
+        Self::check_shape_range(what, "beta", beta)?;
         Ok(Self::Beta { alpha, beta })
     }
 

@@ -427,6 +427,12 @@ fn more_bad_input_cases() {
     // A cycle that does not divide a year.
     let e = load_error(|t| t.replace("cycle = \"year\"", "cycle = \"fortnight\""));
     assert!(e.contains("must divide a year") && e.contains("settings.cycle"), "{e}");
+    // A distribution so narrow it is a fixed value (found by the fuzz test: its quantile never converged).
+    let e = load_error(|t| t.replace("mean = 96, sd = 15", "mean = 1e30, sd = 15"));
+    assert!(
+        e.contains("parameters.home_care_weekly") && e.contains("fixed value"),
+        "{e}"
+    );
     // Absurd sizes.
     let e = load_error(|t| t.replace("horizon_years = 10", "horizon_years = 5000"));
     assert!(e.contains("from 1 to 1000"), "{e}");

@@ -1,8 +1,10 @@
 //! No input makes carecast panic: mutated scenario files must load into a model or give an error, and a model that
 //! loads must run (a few iterations) to results or an error.
 //!
-//! CI runs 5,000 cases per scenario (about 3 seconds). For a longer search set PROPTEST_CASES:
-//! `PROPTEST_CASES=50000 cargo test --release --test fuzz` took 27 s on the 2-core development machine.
+//! CI runs 5,000 cases per scenario (about 3 seconds) from a fixed seed. For a longer search set PROPTEST_CASES:
+//! `PROPTEST_CASES=50000 cargo test --release --test fuzz` took 19 s on the 2-core development machine. Runs with
+//! random seeds (240,000 cases) found one hang, a gamma of shape 4e57 whose quantile never converged; such shapes are
+//! now refused at load time (regression test in tests/cli.rs).
 
 use carecast::model::compile;
 use proptest::prelude::*;
@@ -109,7 +111,12 @@ fn check(original: &str, edits: &[Edit]) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(5000), ..ProptestConfig::default() })]
+    // A fixed seed keeps CI reproducible; more cases (PROPTEST_CASES) search further along the same stream.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(5000),
+        rng_seed: proptest::test_runner::RngSeed::Fixed(20_261_122),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn mutated_example_scenarios_never_panic(edits in proptest::collection::vec(edit(), 1..6)) {
