@@ -11,14 +11,6 @@ fn reference() -> Model {
     load_scenario(&path).expect("the reference scenario loads").model
 }
 
-fn run_on(model: &Model, threads: usize) {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("pool");
-    pool.install(|| engine::run(model, None).expect("runs"));
-}
-
 fn cohort(c: &mut Criterion) {
     let mut model = reference();
     model.settings.iterations = 10_000;
@@ -54,7 +46,6 @@ fn individual(c: &mut Criterion) {
         );
     }
     group.finish();
-    let _ = run_on;
 }
 
 criterion_group!(benches, cohort, individual);

@@ -17,6 +17,12 @@ fn fail(path: &Path) -> impl Fn(csv::Error) -> RunError + '_ {
     }
 }
 
+fn flush(w: &mut csv::Writer<std::fs::File>, path: &Path) -> Result<(), RunError> {
+    w.flush().map_err(|e| RunError {
+        message: format!("cannot write {}: {e}", path.display()),
+    })
+}
+
 /// Writes every analysis table that has content into `dir`.
 pub fn write_tables(
     dir: &Path,
@@ -58,9 +64,7 @@ pub fn write_tables(
                 .map_err(fail(&path))?;
             }
         }
-        w.flush().map_err(|e| RunError {
-            message: format!("cannot write {}: {e}", path.display()),
-        })?;
+        flush(&mut w, &path)?;
 
         let path = dir.join("evpi.csv");
         let mut w = writer(&path)?;
@@ -80,9 +84,7 @@ pub fn write_tables(
             ])
             .map_err(fail(&path))?;
         }
-        w.flush().map_err(|e| RunError {
-            message: format!("cannot write {}: {e}", path.display()),
-        })?;
+        flush(&mut w, &path)?;
     }
 
     if !analysis.roi.is_empty() {
@@ -131,9 +133,7 @@ pub fn write_tables(
             ])
             .map_err(fail(&path))?;
         }
-        w.flush().map_err(|e| RunError {
-            message: format!("cannot write {}: {e}", path.display()),
-        })?;
+        flush(&mut w, &path)?;
     }
 
     if !analysis.cumulative_net_savings.is_empty() {
@@ -172,9 +172,7 @@ pub fn write_tables(
                 .map_err(fail(&path))?;
             }
         }
-        w.flush().map_err(|e| RunError {
-            message: format!("cannot write {}: {e}", path.display()),
-        })?;
+        flush(&mut w, &path)?;
     }
     Ok(())
 }
