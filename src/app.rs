@@ -215,3 +215,100 @@ pub fn analyse_file(path: &Path, options: &AnalyseOptions) -> Result<AnalyseOutc
     let dir = run_dir.finish()?;
     Ok(AnalyseOutcome { table, analysis, dir })
 }
+
+/// Options of `carecast reproduce`.
+#[derive(Debug, Clone, Default)]
+pub struct ReproduceOptions {
+    /// Iterations per scenario (default: each scenario's own).
+    pub iterations: Option<u64>,
+    pub seed: Option<u64>,
+    /// Where reproduction.csv and reproduction.md go (default `output/reproduction`).
+    pub out: Option<PathBuf>,
+    pub threads: Option<usize>,
+}
+
+/// A finished `carecast reproduce`.
+#[derive(Debug)]
+pub struct ReproduceOutcome {
+    pub rows: Vec<crate::reproduce::Reproduced>,
+    /// The directory holding reproduction.csv and reproduction.md.
+    pub dir: PathBuf,
+}
+
+/// The bundled scenarios that claim to reproduce published figures: `scenarios/*.toml` with `[[reproduce]]` targets.
+pub fn bundled_scenarios(dir: &Path) -> Result<Vec<PathBuf>, InputError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        InputError::usage(
+            "SCENARIO",
+            format!(
+                "no scenario files given and cannot read {}: {e}; run from the carecast directory or name the files",
+                dir.display()
+            ),
+        )
+    })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .filter(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("[[reproduce]]")))
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(InputError::usage(
+            "SCENARIO",
+            format!("no scenario in {} has [[reproduce]] targets", dir.display()),
+        ));
+    }
+    Ok(paths)
+}
+
+/// Runs the reproduction targets of the given scenario files and writes reproduction.csv and reproduction.md.
+pub fn reproduce(paths: &[PathBuf], options: &ReproduceOptions) -> Result<ReproduceOutcome, Error> {
+    let run_options = RunOptions {
+        iterations: options.iterations,
+        seed: options.seed,
+        ..RunOptions::default()
+    };
+    let loaded: Vec<Loaded> = paths
+        .iter()
+        .map(|p| load(p, &run_options))
+        .collect::<Result<_, _>>()?;
+    if let Some(l) = loaded.iter().find(|l| l.model.targets.is_empty()) {
+        return Err(InputError::file(&l.path, "this scenario has no [[reproduce]] targets").into());
+    }
+    let dir = options
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join("reproduction"));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| InputError::usage("--out", format!("cannot create {}: {e}", dir.display())))?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads.unwrap_or(0))
+        .build()
+        .map_err(|e| RunError {
+            message: format!("cannot start worker threads: {e}"),
+        })?;
+    let mut rows = Vec::new();
+    for l in &loaded {
+        rows.extend(pool.install(|| crate::reproduce::reproduce(l))?);
+    }
+    // Written whole and renamed, so a reader never sees half a table.
+    let write = |name: &str, fill: &dyn Fn(&Path) -> Result<(), RunError>| -> Result<(), RunError> {
+        let temp = dir.join(format!(".{name}.incomplete"));
+        fill(&temp)?;
+        std::fs::rename(&temp, dir.join(name)).map_err(|e| RunError {
+            message: format!("cannot write {}: {e}", dir.join(name).display()),
+        })
+    };
+    write("reproduction.csv", &|p| crate::reproduce::to_csv(&rows, p))?;
+    let markdown = format!(
+        "# Published figures reproduced by carecast {}\n\nEach row: a published figure, the value carecast computes from the bundled scenario's inputs (mean, with the 95% interval across the PSA; for a probability, its Monte Carlo interval), and whether it lies in the range the scenario accepts. The scenarios' comments say why each range is what it is.\n\n{}",
+        env!("CARGO_PKG_VERSION"),
+        crate::reproduce::to_markdown(&rows)
+    );
+    write("reproduction.md", &|p| {
+        std::fs::write(p, &markdown).map_err(|e| RunError {
+            message: format!("cannot write {}: {e}", p.display()),
+        })
+    })?;
+    Ok(ReproduceOutcome { rows, dir })
+}

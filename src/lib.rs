@@ -27,5 +27,6 @@ pub mod error;
 pub mod expr;
 pub mod model;
 pub mod report;
+pub mod reproduce;
 pub mod scenario;
 pub mod schedule;

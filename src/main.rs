@@ -59,6 +59,23 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Reproduce the published figures that the bundled scenarios claim to reproduce, and compare them.
+    Reproduce {
+        /// Scenario files [default: every scenarios/*.toml with [[reproduce]] targets].
+        scenarios: Vec<PathBuf>,
+        /// Iterations per scenario (overrides the files).
+        #[arg(long)]
+        iterations: Option<u64>,
+        /// Random seed (overrides the files).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Directory for reproduction.csv and reproduction.md [default: output/reproduction].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads [default: all cores, or RAYON_NUM_THREADS].
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Check a scenario file without running it.
     Check {
         /// The scenario file (TOML).
@@ -145,6 +162,45 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 carecast::report::terminal::results_table(&outcome.table.outcomes, &outcome.analysis)
             );
             println!("{}", outcome.dir.display());
+            Ok(())
+        }
+        Command::Reproduce {
+            scenarios,
+            iterations,
+            seed,
+            out,
+            threads,
+        } => {
+            let scenarios = if scenarios.is_empty() {
+                app::bundled_scenarios(std::path::Path::new("scenarios"))?
+            } else {
+                scenarios
+            };
+            let options = app::ReproduceOptions {
+                iterations,
+                seed,
+                out,
+                threads,
+            };
+            let outcome = app::reproduce(&scenarios, &options)?;
+            print!("{}", carecast::reproduce::to_markdown(&outcome.rows));
+            println!("{}", outcome.dir.display());
+            let outside = outcome
+                .rows
+                .iter()
+                .filter(|r| r.status == carecast::reproduce::Status::Outside)
+                .count();
+            if outside > 0 {
+                let claimed = outcome
+                    .rows
+                    .iter()
+                    .filter(|r| r.status != carecast::reproduce::Status::NotReproducible)
+                    .count();
+                return Err(carecast::error::RunError {
+                    message: format!("{outside} of {claimed} reproducible figures are outside their tolerance"),
+                }
+                .into());
+            }
             Ok(())
         }
         Command::Check { scenario } => {

@@ -13,6 +13,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+mod reproduce;
+
 /// A scenario read from disk and compiled, with what provenance needs.
 #[derive(Debug, Clone)]
 pub struct Loaded {
@@ -307,6 +309,12 @@ impl Compiler<'_> {
         }
 
         let kernel_columns = compact_columns(&mut contexts, &mut programme_costs);
+        let targets = raw
+            .reproduce
+            .iter()
+            .enumerate()
+            .map(|(i, t)| self.target(i, t.get_ref(), &raw, &states, &outcomes, &arms, &subgroups, &settings))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Model {
             meta,
             settings,
@@ -325,6 +333,7 @@ impl Compiler<'_> {
             cohort_size,
             has_noncashable,
             kernel_columns,
+            targets,
         })
     }
 

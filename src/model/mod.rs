@@ -2,8 +2,10 @@
 
 mod compile;
 pub mod kernel;
+mod target;
 
 pub use compile::{compile, load_scenario, Loaded, MAX_COHORT, MAX_CYCLES, MAX_ITERATIONS, MAX_STATES};
+pub use target::{Metric, Target};
 
 use crate::dist::{Dirichlet, Distribution, Sampler};
 use crate::expr::Program;
@@ -332,6 +334,8 @@ pub struct Model {
     /// The full column (see [`columns`]) of each column the kernel accumulates: only columns some flow or cost
     /// writes, so per-year work scales with what the model uses, not with every payer × kind × outcome.
     pub kernel_columns: Vec<usize>,
+    /// Published figures the scenario claims to reproduce.
+    pub targets: Vec<Target>,
 }
 
 /// Index of the first time slot: slots `n_draws`, `+1`, `+2` hold cycle, t and calendar_t.

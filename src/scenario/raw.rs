@@ -27,6 +27,47 @@ pub struct RawScenario {
     pub transitions: Spanned<RawRows>,
     pub arms: Spanned<Vec<Spanned<RawArm>>>,
     pub cohort: Spanned<RawCohort>,
+    #[serde(default)]
+    pub reproduce: Vec<Spanned<RawTarget>>,
+}
+
+/// `[[reproduce]]`: a published figure the scenario claims to reproduce, and how to compute it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTarget {
+    pub figure: Spanned<String>,
+    pub source: Spanned<String>,
+    pub published: Spanned<f64>,
+    #[serde(default)]
+    pub published_interval: Option<Spanned<Vec<f64>>>,
+    pub metric: Spanned<String>,
+    pub arm: Spanned<String>,
+    pub accept: Spanned<Vec<f64>>,
+    pub why: Spanned<String>,
+    #[serde(default)]
+    pub reproducible: Option<bool>,
+    #[serde(default)]
+    pub scale: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub subgroup: Option<Spanned<String>>,
+    #[serde(default)]
+    pub year: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub undiscounted: Option<bool>,
+    #[serde(default)]
+    pub payer: Option<Spanned<String>>,
+    #[serde(default)]
+    pub savings: Option<Spanned<String>>,
+    #[serde(default)]
+    pub spend: Option<Spanned<String>>,
+    #[serde(default)]
+    pub outcome: Option<Spanned<String>>,
+    #[serde(default)]
+    pub lambda: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub states: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub among: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// `[scenario]`: what the scenario is, and its currency and price year.

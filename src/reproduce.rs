@@ -1,0 +1,448 @@
+//! The reproduction suite: runs the scenarios' `[[reproduce]]` targets and compares each with its published figure.
+//!
+//! Most targets read the scenario's own run. Targets for one subgroup, without discounting, or of state occupancy
+//! read a run of a variant of the scenario, derived by editing its TOML (keep one subgroup; set the discount rates
+//! to 0; add an indicator outcome accrued at cycle ends), so that each reads exactly what it claims to.
+
+use crate::analysis::stats::{mean, quantiles};
+use crate::engine::{self, Results};
+use crate::error::{Error, InputError, RunError};
+use crate::model::{columns, compile, Loaded, Metric, Model, Payer, Target};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Whether a reproduced figure is within its stated tolerance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Within,
+    Outside,
+    /// The scenario says the figure cannot be reproduced from published inputs.
+    NotReproducible,
+}
+
+impl Status {
+    /// The words used in tables.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Status::Within => "yes",
+            Status::Outside => "NO",
+            Status::NotReproducible => "not reproducible from published inputs",
+        }
+    }
+}
+
+/// One target's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reproduced {
+    /// The scenario's name.
+    pub scenario: String,
+    pub target: Target,
+    /// The arm's name.
+    pub arm: String,
+    /// The full citation of the target's source.
+    pub citation: String,
+    /// The reproduced point estimate (a ratio of means for ratios).
+    pub value: f64,
+    /// The 95% interval across the PSA (for a probability, its Monte Carlo 95% interval); NaN where undefined.
+    pub low: f64,
+    pub high: f64,
+    pub iterations: usize,
+    pub status: Status,
+}
+
+/// Which run a target reads: the scenario as written, or a variant of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Variant {
+    subgroup: Option<usize>,
+    undiscounted: bool,
+    occupancy: bool,
+}
+
+impl Variant {
+    fn of(t: &Target) -> Self {
+        let occupancy = matches!(t.metric, Metric::StateShare { .. });
+        Variant {
+            subgroup: t.subgroup,
+            undiscounted: t.undiscounted || occupancy,
+            occupancy,
+        }
+    }
+}
+
+/// Runs every target of a loaded scenario (its iterations and seed as loaded) on the current rayon pool.
+pub fn reproduce(loaded: &Loaded) -> Result<Vec<Reproduced>, Error> {
+    let model = &loaded.model;
+    let mut by_variant: BTreeMap<Variant, Vec<usize>> = BTreeMap::new();
+    for (i, t) in model.targets.iter().enumerate() {
+        by_variant.entry(Variant::of(t)).or_default().push(i);
+    }
+    let mut out: Vec<Option<Reproduced>> = vec![None; model.targets.len()];
+    for (variant, indices) in by_variant {
+        let derived;
+        let run_model = if variant == (Variant { subgroup: None, undiscounted: false, occupancy: false }) {
+            model
+        } else {
+            derived = derive(loaded, variant, &indices)?;
+            &derived
+        };
+        let results = engine::run(run_model, None)?;
+        for i in indices {
+            let target = &model.targets[i];
+            let (value, low, high) = evaluate(run_model, &results, target, i);
+            let (value, low, high) = scaled(target.scale, value, low, high);
+            let status = if !target.reproducible {
+                Status::NotReproducible
+            } else if value >= target.accept[0] && value <= target.accept[1] {
+                Status::Within
+            } else {
+                Status::Outside
+            };
+            let citation = model
+                .meta
+                .sources
+                .iter()
+                .find(|(k, _)| *k == target.source)
+                .map_or_else(String::new, |(_, c)| c.clone());
+            out[i] = Some(Reproduced {
+                scenario: model.meta.name.clone(),
+                target: target.clone(),
+                arm: model.arms[target.arm].name.clone(),
+                citation,
+                value,
+                low,
+                high,
+                iterations: results.iterations(),
+                status,
+            });
+        }
+    }
+    Ok(out.into_iter().flatten().collect())
+}
+
+fn scaled(scale: f64, value: f64, low: f64, high: f64) -> (f64, f64, f64) {
+    let (a, b) = (low * scale, high * scale);
+    (value * scale, a.min(b), a.max(b))
+}
+
+/// The names of the indicator outcomes a `state_share` target adds: its states, and its denominator states.
+fn share_outcomes(target_index: usize) -> (String, String) {
+    (
+        format!("reproduce_share_{target_index}"),
+        format!("reproduce_among_{target_index}"),
+    )
+}
+
+/// Compiles the variant of the scenario a group of targets needs.
+fn derive(loaded: &Loaded, variant: Variant, targets: &[usize]) -> Result<Model, Error> {
+    let model = &loaded.model;
+    let mut doc: toml::Table = loaded
+        .text
+        .parse()
+        .map_err(|e| InputError::file(&loaded.path, format!("cannot re-read the scenario: {e}")))?;
+    let internal = |what: &str| RunError {
+        message: format!(
+            "{}: cannot derive the scenario variant for its reproduction targets ({what})",
+            loaded.path.display()
+        ),
+    };
+    if let Some(g) = variant.subgroup {
+        let cohort = doc.get_mut("cohort").and_then(toml::Value::as_table_mut).ok_or_else(|| internal("no [cohort]"))?;
+        let list = cohort
+            .get_mut("subgroups")
+            .and_then(toml::Value::as_array_mut)
+            .ok_or_else(|| internal("no subgroups"))?;
+        let mut keep = list.get(g).cloned().ok_or_else(|| internal("no such subgroup"))?;
+        keep.as_table_mut()
+            .ok_or_else(|| internal("a subgroup is not a table"))?
+            .insert("share".into(), toml::Value::Float(1.0));
+        *list = vec![keep];
+    }
+    if variant.undiscounted || variant.occupancy {
+        let settings = doc
+            .get_mut("settings")
+            .and_then(toml::Value::as_table_mut)
+            .ok_or_else(|| internal("no [settings]"))?;
+        settings.insert("discount_rate_costs".into(), toml::Value::Float(0.0));
+        settings.insert("discount_rate_outcomes".into(), toml::Value::Float(0.0));
+        if variant.occupancy {
+            settings.insert("accrual".into(), toml::Value::String("end".into()));
+        }
+    }
+    if variant.occupancy {
+        let cycles_per_year = model.settings.cycle.per_year() as f64;
+        let states = doc
+            .get_mut("states")
+            .and_then(toml::Value::as_array_mut)
+            .ok_or_else(|| internal("no [[states]]"))?;
+        for &i in targets {
+            let Metric::StateShare { states: counted, among } = &model.targets[i].metric else { continue };
+            let (share_name, among_name) = share_outcomes(i);
+            for (list, name) in [(counted, &share_name), (among, &among_name)] {
+                for &s in list {
+                    let state = states[s].as_table_mut().ok_or_else(|| internal("a state is not a table"))?;
+                    // An amount per `per` unit that adds up to 1 per year: the year's value is then the mean of the
+                    // occupancy at the cycle ends within it.
+                    let per = state.get("per").and_then(toml::Value::as_str).unwrap_or("year").to_string();
+                    let units_per_year = match per.as_str() {
+                        "year" => 1.0,
+                        "quarter" => 4.0,
+                        "month" => 12.0,
+                        "week" => 52.0,
+                        _ => cycles_per_year,
+                    };
+                    state.entry("per").or_insert_with(|| toml::Value::String("year".into()));
+                    let outcomes = state
+                        .entry("outcomes")
+                        .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+                        .as_table_mut()
+                        .ok_or_else(|| internal("outcomes is not a table"))?;
+                    outcomes.insert(name.clone(), toml::Value::Float(1.0 / units_per_year));
+                }
+            }
+        }
+    }
+    let text = toml::to_string(&doc).map_err(|e| internal(&e.to_string()))?;
+    let mut derived = compile(&loaded.path, &text).map_err(|e| internal(&e.message))?;
+    derived.settings.iterations = model.settings.iterations;
+    derived.settings.seed = model.settings.seed;
+    Ok(derived)
+}
+
+/// Per-iteration values of one arm: totals over the horizon, or one year's values.
+struct Values<'a> {
+    results: &'a Results,
+    year: Option<usize>,
+}
+
+impl Values<'_> {
+    fn iterations(&self) -> usize {
+        match self.year {
+            Some(_) => self.results.yearly_sample_size(),
+            None => self.results.iterations(),
+        }
+    }
+
+    fn column(&self, i: usize, arm: usize, column: usize) -> f64 {
+        match self.year {
+            Some(y) => self.results.yearly_value(i, arm, y, column),
+            None => self.results.totals[[i, arm, column]],
+        }
+    }
+
+    fn sum(&self, i: usize, arm: usize, cols: impl Fn(Payer) -> usize, payer: Option<Payer>) -> f64 {
+        match payer {
+            Some(p) => self.column(i, arm, cols(p)),
+            None => Payer::ALL.iter().map(|&p| self.column(i, arm, cols(p))).sum(),
+        }
+    }
+
+    fn care(&self, i: usize, arm: usize, payer: Option<Payer>) -> f64 {
+        self.sum(i, arm, columns::care, payer)
+    }
+
+    fn spend(&self, i: usize, arm: usize, payer: Option<Payer>) -> f64 {
+        self.sum(i, arm, columns::spend, payer)
+    }
+
+    fn total(&self, i: usize, arm: usize, payer: Option<Payer>) -> f64 {
+        self.care(i, arm, payer) + self.spend(i, arm, payer)
+    }
+}
+
+/// The point estimate and 95% interval of one target.
+fn evaluate(model: &Model, results: &Results, target: &Target, index: usize) -> (f64, f64, f64) {
+    let arm = target.arm;
+    let comparator = model.arms[arm].comparator.unwrap_or(0);
+    let v = Values {
+        results,
+        year: target.year,
+    };
+    let n = v.iterations();
+    let each = |f: &dyn Fn(usize) -> f64| (0..n).map(f).collect::<Vec<f64>>();
+    let difference = |d: Vec<f64>| {
+        let [low, high] = quantiles(&d, [0.025, 0.975]);
+        (mean(&d), low, high)
+    };
+    // A ratio of means, with the interval of the per-iteration ratio where its denominator is not zero.
+    let ratio = |num: Vec<f64>, den: Vec<f64>, minus: f64| {
+        let per: Vec<f64> = num.iter().zip(&den).filter(|(_, d)| **d != 0.0).map(|(a, d)| a / d - minus).collect();
+        let [low, high] = if per.is_empty() { [f64::NAN; 2] } else { quantiles(&per, [0.025, 0.975]) };
+        (mean(&num) / mean(&den) - minus, low, high)
+    };
+    let outcome = |i: usize, a: usize, o: usize| v.column(i, a, columns::outcome(o));
+    match &target.metric {
+        Metric::Bcr { savings, spend } => ratio(
+            each(&|i| v.care(i, comparator, *savings) - v.care(i, arm, *savings)),
+            each(&|i| v.spend(i, arm, *spend) - v.spend(i, comparator, *spend)),
+            0.0,
+        ),
+        Metric::NetSavings { payer } => difference(each(&|i| v.total(i, comparator, *payer) - v.total(i, arm, *payer))),
+        Metric::CareSavings { payer } => difference(each(&|i| v.care(i, comparator, *payer) - v.care(i, arm, *payer))),
+        Metric::IncrementalCost { payer } => {
+            difference(each(&|i| v.total(i, arm, *payer) - v.total(i, comparator, *payer)))
+        }
+        Metric::CareCostChange { payer } => ratio(
+            each(&|i| v.care(i, arm, *payer)),
+            each(&|i| v.care(i, comparator, *payer)),
+            1.0,
+        ),
+        Metric::OutcomeChange { outcome: o } => ratio(
+            each(&|i| outcome(i, arm, *o)),
+            each(&|i| outcome(i, comparator, *o)),
+            1.0,
+        ),
+        Metric::IncrementalOutcome { outcome: o } => {
+            difference(each(&|i| outcome(i, arm, *o) - outcome(i, comparator, *o)))
+        }
+        Metric::Icer => {
+            let o = model.settings.primary_outcome.unwrap_or(0);
+            let dc = each(&|i| v.total(i, arm, None) - v.total(i, comparator, None));
+            let de = each(&|i| outcome(i, arm, o) - outcome(i, comparator, o));
+            // The per-iteration ratio means something only when ΔE keeps one sign; otherwise no interval.
+            let one_sign = de.iter().all(|&d| d > 0.0) || de.iter().all(|&d| d < 0.0);
+            let (value, low, high) = ratio(dc, de, 0.0);
+            if one_sign {
+                (value, low, high)
+            } else {
+                (value, f64::NAN, f64::NAN)
+            }
+        }
+        Metric::ProbCostEffective { lambda } => {
+            let o = model.settings.primary_outcome.unwrap_or(0);
+            let hits = (0..n)
+                .filter(|&i| {
+                    let dc = v.total(i, arm, None) - v.total(i, comparator, None);
+                    let de = outcome(i, arm, o) - outcome(i, comparator, o);
+                    lambda * de - dc > 0.0
+                })
+                .count();
+            let p = hits as f64 / n as f64;
+            let half = 1.96 * (p * (1.0 - p) / n as f64).sqrt();
+            (p, (p - half).max(0.0), (p + half).min(1.0))
+        }
+        Metric::StateShare { among, .. } => {
+            let (share_name, among_name) = share_outcomes(index);
+            let find = |name: &str| model.outcomes.iter().position(|o| o == name);
+            let Some(share) = find(&share_name) else { return (f64::NAN, f64::NAN, f64::NAN) };
+            let num = each(&|i| outcome(i, arm, share));
+            match find(&among_name).filter(|_| !among.is_empty()) {
+                Some(den) => ratio(num, each(&|i| outcome(i, arm, den)), 0.0),
+                None => difference(num),
+            }
+        }
+    }
+}
+
+/// The results table as CSV.
+pub fn to_csv(rows: &[Reproduced], path: &Path) -> Result<(), RunError> {
+    let io = |e: &dyn std::fmt::Display| RunError {
+        message: format!("cannot write {}: {e}", path.display()),
+    };
+    let mut w = csv::Writer::from_path(path).map_err(|e| io(&e))?;
+    w.write_record([
+        "scenario",
+        "figure",
+        "source",
+        "citation",
+        "metric",
+        "arm",
+        "published",
+        "published_low",
+        "published_high",
+        "reproduced",
+        "reproduced_low",
+        "reproduced_high",
+        "accept_low",
+        "accept_high",
+        "within_tolerance",
+        "iterations",
+        "why",
+    ])
+    .map_err(|e| io(&e))?;
+    let num = |x: f64| if x.is_finite() { format!("{x}") } else { String::new() };
+    for r in rows {
+        let t = &r.target;
+        let (pl, ph) = t.published_interval.map_or((String::new(), String::new()), |[a, b]| (num(a), num(b)));
+        let status = match r.status {
+            Status::Within => "yes",
+            Status::Outside => "no",
+            Status::NotReproducible => "not_reproducible",
+        };
+        w.write_record([
+            r.scenario.as_str(),
+            &t.figure,
+            &t.source,
+            &r.citation,
+            t.metric.name(),
+            &r.arm,
+            &num(t.published),
+            &pl,
+            &ph,
+            &num(r.value),
+            &num(r.low),
+            &num(r.high),
+            &num(t.accept[0]),
+            &num(t.accept[1]),
+            status,
+            &r.iterations.to_string(),
+            &t.why,
+        ])
+        .map_err(|e| io(&e))?;
+    }
+    w.flush().map_err(|e| io(&e))
+}
+
+/// A number as a figure reads: money-like values with thousands separators, small ones with 2–3 decimals.
+pub fn figure(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    let a = x.abs();
+    if a >= 1000.0 {
+        let whole = format!("{:.0}", a);
+        let mut grouped = String::new();
+        for (k, c) in whole.chars().enumerate() {
+            if k > 0 && (whole.len() - k) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        format!("{}{grouped}", if x < 0.0 { "−" } else { "" })
+    } else if a >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.3}")
+    }
+    .replace('-', "−")
+}
+
+/// The results table as Markdown (also what the terminal shows).
+pub fn to_markdown(rows: &[Reproduced]) -> String {
+    let escape = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let mut md = String::from(
+        "| scenario | figure | source | published | reproduced (95% interval) | accepted range | within tolerance |\n|---|---|---|---|---|---|---|\n",
+    );
+    for r in rows {
+        let t = &r.target;
+        let published = match t.published_interval {
+            Some([a, b]) => format!("{} ({} to {})", figure(t.published), figure(a), figure(b)),
+            None => figure(t.published),
+        };
+        md.push_str(&format!(
+            "| {} | {} | {} | {} | {} ({} to {}) | {} to {} | {} |\n",
+            escape(&r.scenario),
+            escape(&t.figure),
+            escape(&t.source),
+            published,
+            figure(r.value),
+            figure(r.low),
+            figure(r.high),
+            figure(t.accept[0]),
+            figure(t.accept[1]),
+            r.status.describe()
+        ));
+    }
+    md
+}
