@@ -268,10 +268,7 @@ pub fn reproduce(paths: &[PathBuf], options: &ReproduceOptions) -> Result<Reprod
         seed: options.seed,
         ..RunOptions::default()
     };
-    let loaded: Vec<Loaded> = paths
-        .iter()
-        .map(|p| load(p, &run_options))
-        .collect::<Result<_, _>>()?;
+    let loaded: Vec<Loaded> = paths.iter().map(|p| load(p, &run_options)).collect::<Result<_, _>>()?;
     if let Some(l) = loaded.iter().find(|l| l.model.targets.is_empty()) {
         return Err(InputError::file(&l.path, "this scenario has no [[reproduce]] targets").into());
     }

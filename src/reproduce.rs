@@ -81,7 +81,12 @@ pub fn reproduce(loaded: &Loaded) -> Result<Vec<Reproduced>, Error> {
     let mut out: Vec<Option<Reproduced>> = vec![None; model.targets.len()];
     for (variant, indices) in by_variant {
         let derived;
-        let run_model = if variant == (Variant { subgroup: None, undiscounted: false, occupancy: false }) {
+        let run_model = if variant
+            == (Variant {
+                subgroup: None,
+                undiscounted: false,
+                occupancy: false,
+            }) {
             model
         } else {
             derived = derive(loaded, variant, &indices)?;
@@ -147,8 +152,13 @@ fn derive(loaded: &Loaded, variant: Variant, targets: &[usize]) -> Result<Model,
             loaded.path.display()
         ),
     };
+    // The targets were checked against the scenario as written; in a variant some would name what it lacks.
+    doc.remove("reproduce");
     if let Some(g) = variant.subgroup {
-        let cohort = doc.get_mut("cohort").and_then(toml::Value::as_table_mut).ok_or_else(|| internal("no [cohort]"))?;
+        let cohort = doc
+            .get_mut("cohort")
+            .and_then(toml::Value::as_table_mut)
+            .ok_or_else(|| internal("no [cohort]"))?;
         let list = cohort
             .get_mut("subgroups")
             .and_then(toml::Value::as_array_mut)
@@ -177,14 +187,22 @@ fn derive(loaded: &Loaded, variant: Variant, targets: &[usize]) -> Result<Model,
             .and_then(toml::Value::as_array_mut)
             .ok_or_else(|| internal("no [[states]]"))?;
         for &i in targets {
-            let Metric::StateShare { states: counted, among } = &model.targets[i].metric else { continue };
+            let Metric::StateShare { states: counted, among } = &model.targets[i].metric else {
+                continue;
+            };
             let (share_name, among_name) = share_outcomes(i);
             for (list, name) in [(counted, &share_name), (among, &among_name)] {
                 for &s in list {
-                    let state = states[s].as_table_mut().ok_or_else(|| internal("a state is not a table"))?;
+                    let state = states[s]
+                        .as_table_mut()
+                        .ok_or_else(|| internal("a state is not a table"))?;
                     // An amount per `per` unit that adds up to 1 per year: the year's value is then the mean of the
                     // occupancy at the cycle ends within it.
-                    let per = state.get("per").and_then(toml::Value::as_str).unwrap_or("year").to_string();
+                    let per = state
+                        .get("per")
+                        .and_then(toml::Value::as_str)
+                        .unwrap_or("year")
+                        .to_string();
                     let units_per_year = match per.as_str() {
                         "year" => 1.0,
                         "quarter" => 4.0,
@@ -210,6 +228,9 @@ fn derive(loaded: &Loaded, variant: Variant, targets: &[usize]) -> Result<Model,
     Ok(derived)
 }
 
+/// The iteration index that stands for the mean over all iterations.
+const MEAN: usize = usize::MAX;
+
 /// Per-iteration values of one arm: totals over the horizon, or one year's values.
 struct Values<'a> {
     results: &'a Results,
@@ -224,10 +245,14 @@ impl Values<'_> {
         }
     }
 
+    /// One iteration's value of a column, or with [`MEAN`] its mean over all iterations (in double precision: the
+    /// kept per-year values are single precision).
     fn column(&self, i: usize, arm: usize, column: usize) -> f64 {
-        match self.year {
-            Some(y) => self.results.yearly_value(i, arm, y, column),
-            None => self.results.totals[[i, arm, column]],
+        match (self.year, i) {
+            (Some(y), MEAN) => self.results.yearly_mean[[arm, y, column]],
+            (Some(y), _) => self.results.yearly_value(i, arm, y, column),
+            (None, MEAN) => mean(&self.results.totals.slice(ndarray::s![.., arm, column]).to_vec()),
+            (None, _) => self.results.totals[[i, arm, column]],
         }
     }
 
@@ -260,16 +285,26 @@ fn evaluate(model: &Model, results: &Results, target: &Target, index: usize) -> 
         year: target.year,
     };
     let n = v.iterations();
-    let each = |f: &dyn Fn(usize) -> f64| (0..n).map(f).collect::<Vec<f64>>();
-    let difference = |d: Vec<f64>| {
+    // Every quantity below is linear in the columns, so its mean is the same function of the columns' means.
+    let each = |f: &dyn Fn(usize) -> f64| ((0..n).map(f).collect::<Vec<f64>>(), f(MEAN));
+    let difference = |(d, point): (Vec<f64>, f64)| {
         let [low, high] = quantiles(&d, [0.025, 0.975]);
-        (mean(&d), low, high)
+        (point, low, high)
     };
     // A ratio of means, with the interval of the per-iteration ratio where its denominator is not zero.
-    let ratio = |num: Vec<f64>, den: Vec<f64>, minus: f64| {
-        let per: Vec<f64> = num.iter().zip(&den).filter(|(_, d)| **d != 0.0).map(|(a, d)| a / d - minus).collect();
-        let [low, high] = if per.is_empty() { [f64::NAN; 2] } else { quantiles(&per, [0.025, 0.975]) };
-        (mean(&num) / mean(&den) - minus, low, high)
+    let ratio = |(num, num_mean): (Vec<f64>, f64), (den, den_mean): (Vec<f64>, f64), minus: f64| {
+        let per: Vec<f64> = num
+            .iter()
+            .zip(&den)
+            .filter(|(_, d)| **d != 0.0)
+            .map(|(a, d)| a / d - minus)
+            .collect();
+        let [low, high] = if per.is_empty() {
+            [f64::NAN; 2]
+        } else {
+            quantiles(&per, [0.025, 0.975])
+        };
+        (num_mean / den_mean - minus, low, high)
     };
     let outcome = |i: usize, a: usize, o: usize| v.column(i, a, columns::outcome(o));
     match &target.metric {
@@ -301,7 +336,7 @@ fn evaluate(model: &Model, results: &Results, target: &Target, index: usize) -> 
             let dc = each(&|i| v.total(i, arm, None) - v.total(i, comparator, None));
             let de = each(&|i| outcome(i, arm, o) - outcome(i, comparator, o));
             // The per-iteration ratio means something only when ΔE keeps one sign; otherwise no interval.
-            let one_sign = de.iter().all(|&d| d > 0.0) || de.iter().all(|&d| d < 0.0);
+            let one_sign = de.0.iter().all(|&d| d > 0.0) || de.0.iter().all(|&d| d < 0.0);
             let (value, low, high) = ratio(dc, de, 0.0);
             if one_sign {
                 (value, low, high)
@@ -325,7 +360,9 @@ fn evaluate(model: &Model, results: &Results, target: &Target, index: usize) -> 
         Metric::StateShare { among, .. } => {
             let (share_name, among_name) = share_outcomes(index);
             let find = |name: &str| model.outcomes.iter().position(|o| o == name);
-            let Some(share) = find(&share_name) else { return (f64::NAN, f64::NAN, f64::NAN) };
+            let Some(share) = find(&share_name) else {
+                return (f64::NAN, f64::NAN, f64::NAN);
+            };
             let num = each(&|i| outcome(i, arm, share));
             match find(&among_name).filter(|_| !among.is_empty()) {
                 Some(den) => ratio(num, each(&|i| outcome(i, arm, den)), 0.0),
@@ -364,7 +401,9 @@ pub fn to_csv(rows: &[Reproduced], path: &Path) -> Result<(), RunError> {
     let num = |x: f64| if x.is_finite() { format!("{x}") } else { String::new() };
     for r in rows {
         let t = &r.target;
-        let (pl, ph) = t.published_interval.map_or((String::new(), String::new()), |[a, b]| (num(a), num(b)));
+        let (pl, ph) = t
+            .published_interval
+            .map_or((String::new(), String::new()), |[a, b]| (num(a), num(b)));
         let status = match r.status {
             Status::Within => "yes",
             Status::Outside => "no",

@@ -512,3 +512,84 @@ fn bundled_scenarios_give_byte_identical_outputs_on_1_2_and_8_threads() {
         }
     }
 }
+
+/// The teaching scenario with two targets: one whose range holds its value, and one whose range cannot.
+fn scenario_with_targets(dir: &Path, second_accept: &str) -> PathBuf {
+    let text = fs::read_to_string("scenarios/example.toml").unwrap()
+        + r#"
+[[reproduce]]
+figure = "Council savings per £1 of reablement spend"
+source = "assumption"
+published = 1.5
+metric = "bcr"
+arm = "reablement"
+savings = "council"
+spend = "council"
+accept = [0, 100]
+why = "a range no run can miss, for this test"
+
+[[reproduce]]
+figure = "Share independent after two years, among the living"
+source = "glendinning2010"
+published = 0.4
+metric = "state_share"
+arm = "reablement"
+states = ["independent"]
+among = ["independent", "home_care", "residential"]
+year = 2
+"# + second_accept;
+    let path = dir.join("with_targets.toml");
+    fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn reproduce_writes_its_table_and_fails_when_a_figure_is_outside_its_range() {
+    let tmp = tempfile::tempdir().unwrap();
+    let passing = scenario_with_targets(tmp.path(), "accept = [0, 1]\nwhy = \"any share\"\n");
+    let out = tmp.path().join("repro");
+    let output = carecast()
+        .args(["reproduce", "--iterations", "500", "--out"])
+        .arg(&out)
+        .arg(&passing)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("| Council savings per £1 of reablement spend |"),
+        "{stdout}"
+    );
+    let csv = fs::read_to_string(out.join("reproduction.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3, "a header and two rows:\n{csv}");
+    assert!(csv.lines().nth(1).unwrap().contains(",yes,500,"), "{csv}");
+    let md = fs::read_to_string(out.join("reproduction.md")).unwrap();
+    assert!(
+        md.contains("| within tolerance |") && md.contains("glendinning2010"),
+        "{md}"
+    );
+
+    let failing = scenario_with_targets(tmp.path(), "accept = [0.99, 1]\nwhy = \"too narrow on purpose\"\n");
+    let output = carecast()
+        .args(["reproduce", "--iterations", "500", "--out"])
+        .arg(&out)
+        .arg(&failing)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("1 of 2 reproducible figures are outside their tolerance"),
+        "{stderr}"
+    );
+    assert!(fs::read_to_string(out.join("reproduction.csv"))
+        .unwrap()
+        .contains(",no,500,"));
+
+    // A mistake in a target is bad input, like any other.
+    let broken = scenario_with_targets(tmp.path(), "accept = [1, 0]\nwhy = \"reversed\"\n");
+    let output = carecast().args(["reproduce"]).arg(&broken).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("field `reproduce[1].accept`"), "{stderr}");
+}

@@ -37,7 +37,10 @@ pub struct Target {
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     /// Care-cost savings of `savings` per £1 of extra spend by `spend` (None = all payers).
-    Bcr { savings: Option<Payer>, spend: Option<Payer> },
+    Bcr {
+        savings: Option<Payer>,
+        spend: Option<Payer>,
+    },
     /// The comparator's total cost minus the arm's.
     NetSavings { payer: Option<Payer> },
     /// The comparator's care costs minus the arm's.

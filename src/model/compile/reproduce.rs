@@ -38,7 +38,11 @@ impl Compiler<'_> {
             self.err(
                 t.arm.span(),
                 field("arm"),
-                format!("no arm is named `{}`{}", t.arm.get_ref(), suggest(t.arm.get_ref(), &arm_names)),
+                format!(
+                    "no arm is named `{}`{}",
+                    t.arm.get_ref(),
+                    suggest(t.arm.get_ref(), &arm_names)
+                ),
             )
         })?;
         if arms[arm].comparator.is_none() {
@@ -54,11 +58,19 @@ impl Compiler<'_> {
         let pair = |v: &Spanned<Vec<f64>>, key: &str| -> Result<[f64; 2], InputError> {
             match v.get_ref().as_slice() {
                 [a, b] if a.is_finite() && b.is_finite() && a <= b => Ok([*a, *b]),
-                _ => Err(self.err(v.span(), field(key), "must be two finite numbers [low, high] with low ≤ high")),
+                _ => Err(self.err(
+                    v.span(),
+                    field(key),
+                    "must be two finite numbers [low, high] with low ≤ high",
+                )),
             }
         };
         let accept = pair(&t.accept, "accept")?;
-        let published_interval = t.published_interval.as_ref().map(|v| pair(v, "published_interval")).transpose()?;
+        let published_interval = t
+            .published_interval
+            .as_ref()
+            .map(|v| pair(v, "published_interval"))
+            .transpose()?;
         for (value, key) in [(&t.published, "published")] {
             if !value.get_ref().is_finite() {
                 return Err(self.err(value.span(), field(key), "must be a finite number"));
@@ -141,7 +153,11 @@ impl Compiler<'_> {
                 self.err(
                     o.span(),
                     field("outcome"),
-                    format!("no state has an outcome named `{}`{}", o.get_ref(), suggest(o.get_ref(), &known)),
+                    format!(
+                        "no state has an outcome named `{}`{}",
+                        o.get_ref(),
+                        suggest(o.get_ref(), &known)
+                    ),
                 )
             })
         };
@@ -226,7 +242,11 @@ impl Compiler<'_> {
             "state_share" => {
                 allowed.extend(["states", "among"]);
                 let states_key = t.states.as_ref().ok_or_else(|| {
-                    self.err(t.metric.span(), field("metric"), "`state_share` needs `states` and `year`")
+                    self.err(
+                        t.metric.span(),
+                        field("metric"),
+                        "`state_share` needs `states` and `year`",
+                    )
                 })?;
                 if year.is_none() {
                     return Err(self.err(
@@ -235,7 +255,12 @@ impl Compiler<'_> {
                         "`state_share` needs `year`: the share at the end of which programme year",
                     ));
                 }
-                let among = t.among.as_ref().map(|a| state_list("among", a)).transpose()?.unwrap_or_default();
+                let among = t
+                    .among
+                    .as_ref()
+                    .map(|a| state_list("among", a))
+                    .transpose()?
+                    .unwrap_or_default();
                 Metric::StateShare {
                     states: state_list("states", states_key)?,
                     among,
@@ -265,7 +290,11 @@ impl Compiler<'_> {
         for (key, span) in extras {
             if let Some(span) = span {
                 if !allowed.contains(&key) {
-                    return Err(self.err(span, field(key), format!("`{key}` means nothing for the metric `{name}`")));
+                    return Err(self.err(
+                        span,
+                        field(key),
+                        format!("`{key}` means nothing for the metric `{name}`"),
+                    ));
                 }
             }
         }
