@@ -29,6 +29,16 @@ impl CycleLength {
         1.0 / self.per_year() as f64
     }
 
+    /// The scenario's spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            CycleLength::Year => "year",
+            CycleLength::Quarter => "quarter",
+            CycleLength::Month => "month",
+            CycleLength::Week => "week",
+        }
+    }
+
     /// Parses the scenario's spelling (`year`, `quarter`, `month`, `week`).
     pub fn parse(text: &str) -> Option<Self> {
         match text {
@@ -147,6 +157,14 @@ impl Discounting {
             "discrete" => Some(Discounting::Discrete),
             "continuous" => Some(Discounting::Continuous),
             _ => None,
+        }
+    }
+
+    /// The scenario's spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Discounting::Discrete => "discrete",
+            Discounting::Continuous => "continuous",
         }
     }
 }

@@ -153,6 +153,8 @@ pub struct RoiRow {
     pub mean_spend: f64,
     /// Benefit–cost ratio, £ back per £1 spent: mean savings / mean spend.
     pub bcr: f64,
+    /// Monte Carlo standard error of `bcr` (delta method).
+    pub bcr_se: f64,
     /// Net return on investment: (mean savings − mean spend) / mean spend.
     pub net_roi: f64,
     /// The per-iteration ratio savings / spend, over iterations where this payer spends.
@@ -200,6 +202,8 @@ pub struct Analysis {
     pub iterations: usize,
     pub arms: Vec<ArmSummary>,
     pub comparisons: Vec<Comparison>,
+    /// The outcomes' names, in the order of every outcome list above.
+    pub outcome_names: Vec<String>,
     /// The primary outcome's name, if any.
     pub primary_outcome: Option<String>,
     /// The threshold λ used for INMB.
@@ -286,6 +290,7 @@ pub fn analyse(table: &PsaTable, options: &AnalysisOptions) -> Analysis {
         iterations: n,
         arms,
         comparisons,
+        outcome_names: table.outcomes.clone(),
         primary_outcome: table.primary.map(|o| table.outcomes[o].clone()),
         threshold: options.threshold,
         acceptability,
@@ -421,6 +426,7 @@ fn roi_rows(table: &PsaTable, payers: &PayerCosts) -> Vec<RoiRow> {
                         mean_savings,
                         mean_spend,
                         bcr: mean_savings / mean_spend,
+                        bcr_se: stats::ratio_of_means_se(&savings, &spend),
                         net_roi: (mean_savings - mean_spend) / mean_spend,
                         bcr_per_iteration: Summary::of(&ratios),
                         prob_bcr_above_one: stats::share(&ratios, |r| r > 1.0),

@@ -92,6 +92,14 @@ pub fn ratios_where_spent(savings: &[f64], spend: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// Monte Carlo standard error of a ratio of means x̄ / ȳ, by the delta method: sd(xᵢ − R·yᵢ) / (√n·|ȳ|).
+pub fn ratio_of_means_se(x: &[f64], y: &[f64]) -> f64 {
+    let (mx, my) = (mean(x), mean(y));
+    let ratio = mx / my;
+    let linear: Vec<f64> = x.iter().zip(y).map(|(a, b)| a - ratio * b).collect();
+    standard_error(&linear) / my.abs()
+}
+
 /// Element-wise x − y.
 pub fn difference(x: &[f64], y: &[f64]) -> Vec<f64> {
     x.iter().zip(y).map(|(a, b)| a - b).collect()
@@ -174,5 +182,15 @@ mod tests {
         assert_eq!(money(-56.0), "−£56.00");
         assert_eq!(money(12_345_678.0), "£12.3m");
         assert_eq!(money(1_000_000.0), "£1,000,000");
+    }
+
+    #[test]
+    fn ratio_se_with_a_constant_denominator_is_the_numerators_se_scaled() {
+        // ȳ = 2 exactly, so R = x̄ / 2 and its standard error is se(x̄) / 2.
+        let x = [1.0, 3.0, 2.0, 6.0];
+        let y = [2.0; 4];
+        assert!((ratio_of_means_se(&x, &y) - standard_error(&x) / 2.0).abs() < 1e-15);
+        // Proportional x and y: the ratio is the same in every iteration, so it has no Monte Carlo error.
+        assert!(ratio_of_means_se(&[2.0, 4.0, 6.0], &[1.0, 2.0, 3.0]).abs() < 1e-15);
     }
 }

@@ -12,7 +12,7 @@ fn failed(e: plots::PlotError) -> RunError {
 }
 
 /// A file-name-safe version of an arm name (arm names are identifiers in scenarios, but not in analysed CSVs).
-fn file_part(name: &str) -> String {
+pub(crate) fn file_part(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {

@@ -2,6 +2,7 @@
 //! terminal summary.
 
 pub mod figures;
+pub mod html;
 pub mod plots;
 pub mod tables;
 pub mod terminal;
@@ -195,8 +196,29 @@ pub fn write_outputs(
     let comparators: Vec<Option<usize>> = model.arms.iter().map(|a| a.comparator).collect();
     tables::write_tables(dir, analysis, &arms, &comparators)?;
     let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
-    figures::write_figures(dir, title, table, analysis)?;
-    Ok(())
+    let figures = figures::write_figures(dir, title, table, analysis)?;
+    let report = html::ReportInput {
+        title: title.to_string(),
+        analysis,
+        arms: model.arms.iter().map(|a| (a.name.clone(), a.label.clone())).collect(),
+        loaded: Some(loaded),
+        provenance: vec![
+            (
+                "Program".into(),
+                format!("{} {}", provenance.program, provenance.version),
+            ),
+            ("Scenario file".into(), provenance.scenario_file.clone()),
+            ("Scenario SHA-256".into(), provenance.scenario_sha256.clone()),
+            ("Seed".into(), provenance.seed.to_string()),
+            ("Iterations".into(), provenance.iterations.to_string()),
+            ("Mode".into(), format!("{:?}", provenance.mode).to_lowercase()),
+            ("Run started (UTC)".into(), timing.started_utc.clone()),
+            ("Threads".into(), timing.threads.to_string()),
+            ("To reproduce".into(), provenance.command.clone()),
+        ],
+        figures: &figures,
+    };
+    html::write_report(dir, &report)
 }
 
 /// Names of the value columns as used in CSV headers.
@@ -365,6 +387,21 @@ pub fn write_analyse_outputs(
     let title = input
         .file_name()
         .map_or("PSA sample".to_string(), |f| f.to_string_lossy().to_string());
-    figures::write_figures(dir, &title, table, analysis)?;
-    Ok(())
+    let figures = figures::write_figures(dir, &title, table, analysis)?;
+    let report = html::ReportInput {
+        title: format!("PSA sample {title}"),
+        analysis,
+        arms: table.arms.iter().cloned().zip(table.labels.iter().cloned()).collect(),
+        loaded: None,
+        provenance: vec![
+            ("Program".into(), format!("carecast {}", env!("CARGO_PKG_VERSION"))),
+            ("Input file".into(), input.display().to_string()),
+            ("Input SHA-256".into(), sha256.to_string()),
+            ("Comparator".into(), comparator.to_string()),
+            ("Effect".into(), summary.provenance.effect.to_string()),
+            ("Threshold λ".into(), crate::analysis::stats::money(analysis.threshold)),
+        ],
+        figures: &figures,
+    };
+    html::write_report(dir, &report)
 }

@@ -326,6 +326,9 @@ fn measure(text: &str, px: f64) -> (i32, i32) {
 
 /// `text` cleaned and shortened with "…" until it fits in `max_w` pixels.
 fn fit(text: &str, px: f64, max_w: i32) -> String {
+    // Measured with the embedded Noto Sans, but an SVG is drawn with the viewer's sans-serif, which can be up to a
+    // sixth wider (DejaVu Sans): leave that much room so that SVG text is not clipped either.
+    let max_w = max_w * 6 / 7;
     let text = clean(text);
     let chars: Vec<char> = text.chars().collect();
     if chars.len() <= MAX_TEXT_CHARS && measure(&text, px).0 <= max_w {
@@ -1021,7 +1024,8 @@ fn legend_layout(entries: &[Entry], width: i32) -> Vec<(i32, i32, String)> {
     let (mut x, mut row) = (SIDE, 0);
     for e in entries {
         let label = fit(&e.label, LEGEND_PX, avail - SWATCH_W - 10);
-        let w = SWATCH_W + 10 + measure(&label, LEGEND_PX).0;
+        // Room for a wider fallback font in SVG viewers, as in `fit`.
+        let w = SWATCH_W + 10 + measure(&label, LEGEND_PX).0 * 7 / 6;
         if x > SIDE && x + w > SIDE + avail {
             x = SIDE;
             row += 1;
