@@ -394,6 +394,7 @@ pub fn to_csv(rows: &[Reproduced], path: &Path) -> Result<(), RunError> {
         "accept_low",
         "accept_high",
         "within_tolerance",
+        "published_figure_is_an_input",
         "iterations",
         "why",
     ])
@@ -425,6 +426,7 @@ pub fn to_csv(rows: &[Reproduced], path: &Path) -> Result<(), RunError> {
             &num(t.accept[0]),
             &num(t.accept[1]),
             status,
+            if t.input { "true" } else { "false" },
             &r.iterations.to_string(),
             &t.why,
         ])
@@ -480,7 +482,10 @@ pub fn to_markdown(rows: &[Reproduced]) -> String {
             figure(r.high),
             figure(t.accept[0]),
             figure(t.accept[1]),
-            r.status.describe()
+            match (r.status, t.input) {
+                (Status::Within, true) => "yes, but the figure is an input (a check that the model carries it through)",
+                (status, _) => status.describe(),
+            }
         ));
     }
     md

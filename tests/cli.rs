@@ -94,10 +94,22 @@ fn same_seed_gives_the_same_bytes_and_never_overwrites() {
     );
 }
 
+/// Every scenario file in `scenarios/`, sorted.
+fn bundled() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir("scenarios")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 9, "the bundled scenarios: {files:?}");
+    files
+}
+
 #[test]
 fn check_accepts_the_bundled_scenarios() {
-    for s in ["scenarios/example.toml", "scenarios/reference.toml"] {
-        carecast().args(["check", s]).assert().success();
+    for s in bundled() {
+        carecast().arg("check").arg(&s).assert().success();
     }
 }
 
@@ -467,7 +479,8 @@ fn an_output_directory_that_cannot_be_written_is_a_clear_error() {
 fn bundled_scenarios_give_byte_identical_outputs_on_1_2_and_8_threads() {
     // Everything but the separate `timing` block of summary.json, and every CSV, must be the same bytes.
     let tmp = tempfile::tempdir().unwrap();
-    for scenario in ["scenarios/example.toml", "scenarios/reference.toml"] {
+    for scenario in bundled() {
+        let scenario = scenario.to_str().unwrap();
         let mut dirs = Vec::new();
         for threads in ["1", "2", "8"] {
             let output = carecast()
@@ -495,17 +508,22 @@ fn bundled_scenarios_give_byte_identical_outputs_on_1_2_and_8_threads() {
         };
         for other in &dirs[1..] {
             assert_eq!(strip_timing(&dirs[0]), strip_timing(other), "{scenario}");
-            for file in [
-                "iterations.csv",
-                "per_year.csv",
-                "roi.csv",
-                "ceac.csv",
-                "evpi.csv",
-                "by_year.csv",
-            ] {
+            let csvs = |dir: &Path| {
+                let mut names: Vec<String> = fs::read_dir(dir)
+                    .unwrap()
+                    .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+                    .filter(|n| n.ends_with(".csv"))
+                    .collect();
+                names.sort();
+                names
+            };
+            let files = csvs(&dirs[0]);
+            assert!(files.len() >= 2, "{scenario}: {files:?}");
+            assert_eq!(files, csvs(other), "{scenario}");
+            for file in files {
                 assert_eq!(
-                    fs::read(dirs[0].join(file)).unwrap(),
-                    fs::read(other.join(file)).unwrap(),
+                    fs::read(dirs[0].join(&file)).unwrap(),
+                    fs::read(other.join(&file)).unwrap(),
                     "{scenario} {file}"
                 );
             }
@@ -562,7 +580,7 @@ fn reproduce_writes_its_table_and_fails_when_a_figure_is_outside_its_range() {
     );
     let csv = fs::read_to_string(out.join("reproduction.csv")).unwrap();
     assert_eq!(csv.lines().count(), 3, "a header and two rows:\n{csv}");
-    assert!(csv.lines().nth(1).unwrap().contains(",yes,500,"), "{csv}");
+    assert!(csv.lines().nth(1).unwrap().contains(",yes,false,500,"), "{csv}");
     let md = fs::read_to_string(out.join("reproduction.md")).unwrap();
     assert!(
         md.contains("| within tolerance |") && md.contains("glendinning2010"),
@@ -584,7 +602,7 @@ fn reproduce_writes_its_table_and_fails_when_a_figure_is_outside_its_range() {
     );
     assert!(fs::read_to_string(out.join("reproduction.csv"))
         .unwrap()
-        .contains(",no,500,"));
+        .contains(",no,false,500,"));
 
     // A mistake in a target is bad input, like any other.
     let broken = scenario_with_targets(tmp.path(), "accept = [1, 0]\nwhy = \"reversed\"\n");

@@ -22,6 +22,9 @@ pub struct Target {
     pub why: String,
     /// False where the figure cannot be reproduced from published inputs: shown, never passed or failed.
     pub reproducible: bool,
+    /// True where the published figure is itself an input of the scenario, so that matching it only shows the model
+    /// carries it through unchanged: reported as such, never as a reproduction.
+    pub input: bool,
     /// Multiplies the metric (e.g. 10 for "per ten placements").
     pub scale: f64,
     /// Computed for this subgroup alone.

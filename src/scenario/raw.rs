@@ -47,6 +47,8 @@ pub struct RawTarget {
     #[serde(default)]
     pub reproducible: Option<bool>,
     #[serde(default)]
+    pub input: Option<bool>,
+    #[serde(default)]
     pub scale: Option<Spanned<f64>>,
     #[serde(default)]
     pub subgroup: Option<Spanned<String>>,

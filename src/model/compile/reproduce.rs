@@ -308,6 +308,7 @@ impl Compiler<'_> {
             accept,
             why: t.why.get_ref().clone(),
             reproducible: t.reproducible.unwrap_or(true),
+            input: t.input.unwrap_or(false),
             scale,
             subgroup,
             year,
