@@ -435,13 +435,13 @@ pub fn to_csv(rows: &[Reproduced], path: &Path) -> Result<(), RunError> {
     w.flush().map_err(|e| io(&e))
 }
 
-/// A number as a figure reads: money-like values with thousands separators, small ones with 2–3 decimals.
+/// A number as a figure reads: from 100 up, whole numbers with thousands separators; below, 1–3 decimals.
 pub fn figure(x: f64) -> String {
     if !x.is_finite() {
         return "–".into();
     }
     let a = x.abs();
-    if a >= 1000.0 {
+    if a >= 100.0 {
         let whole = format!("{:.0}", a);
         let mut grouped = String::new();
         for (k, c) in whole.chars().enumerate() {

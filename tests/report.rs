@@ -1,7 +1,7 @@
 //! The HTML report: well-formed, its headline figures equal summary.json's, nothing loads from outside, and a
 //! scenario's own text is escaped.
 
-use carecast::analysis::stats::money;
+use carecast::analysis::stats::{money, per_pound};
 use carecast::app::{self, RunOptions};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -124,11 +124,11 @@ fn the_report_is_well_formed_self_contained_and_its_headline_matches_summary_jso
     ] {
         let text = card(&html, who);
         let r = roi(key);
-        let expected_ratio = format!("£{:.2} back per £1 spent", f(&r["bcr"]));
+        let expected_ratio = format!("{} back per £1 spent", per_pound(f(&r["bcr"])));
         let expected_interval = format!(
-            "95% interval £{:.2} to £{:.2}",
-            f(&r["bcr_per_iteration"]["p2_5"]),
-            f(&r["bcr_per_iteration"]["p97_5"])
+            "95% interval {} to {}",
+            per_pound(f(&r["bcr_per_iteration"]["p2_5"])),
+            per_pound(f(&r["bcr_per_iteration"]["p97_5"]))
         );
         let (net, p) = if key == "total" {
             (&comparison["net_savings"], f(&comparison["prob_cost_saving"]))

@@ -113,6 +113,15 @@ pub fn share(values: &[f64], condition: impl Fn(f64) -> bool) -> f64 {
     values.iter().filter(|&&v| condition(v)).count() as f64 / values.len() as f64
 }
 
+/// Pounds per £1, always in pence: "£1.20", "−£0.23".
+pub fn per_pound(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".to_string();
+    }
+    let sign = if x < 0.0 { "−" } else { "" };
+    format!("{sign}£{:.2}", x.abs())
+}
+
 /// Money for people: "£1,234", "−£56", "£1.2m".
 pub fn money(v: f64) -> String {
     if !v.is_finite() {
@@ -192,5 +201,12 @@ mod tests {
         assert!((ratio_of_means_se(&x, &y) - standard_error(&x) / 2.0).abs() < 1e-15);
         // Proportional x and y: the ratio is the same in every iteration, so it has no Monte Carlo error.
         assert!(ratio_of_means_se(&[2.0, 4.0, 6.0], &[1.0, 2.0, 3.0]).abs() < 1e-15);
+    }
+
+    #[test]
+    fn pounds_per_pound_put_the_sign_before_the_pound() {
+        assert_eq!(per_pound(1.2), "£1.20");
+        assert_eq!(per_pound(-0.234), "−£0.23");
+        assert_eq!(per_pound(f64::NAN), "–");
     }
 }

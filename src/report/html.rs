@@ -5,8 +5,8 @@
 //! labels, sources and descriptions come from the scenario file, which is untrusted input. The only unescaped
 //! content is the SVG carecast's own plotting code wrote (plotters escapes the text it draws).
 
-use crate::analysis::stats::money;
 use crate::analysis::stats::Summary;
+use crate::analysis::stats::{money, per_pound};
 use crate::analysis::{Analysis, Comparison, RoiRow};
 use crate::error::RunError;
 use crate::model::Loaded;
@@ -124,14 +124,6 @@ fn label_of(input: &ReportInput, name: &str) -> String {
         .iter()
         .find(|(n, _)| n == name)
         .map_or_else(|| name.to_string(), |(_, l)| l.clone())
-}
-
-fn pounds_per_pound(x: f64) -> String {
-    if x.is_finite() {
-        format!("£{:.2}", x)
-    } else {
-        "–".into()
-    }
 }
 
 fn percent(p: f64) -> String {
@@ -308,8 +300,8 @@ fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headline {
         };
         cards.push(Card {
             who: title,
-            figure: format!("{} back per £1 spent", pounds_per_pound(r.bcr)),
-            interval: format!("95% interval {}", interval(&r.bcr_per_iteration, pounds_per_pound)),
+            figure: format!("{} back per £1 spent", per_pound(r.bcr)),
+            interval: format!("95% interval {}", interval(&r.bcr_per_iteration, per_pound)),
             probability: if key == "total" {
                 format!("Probability it pays for itself: {}", percent(p_ahead))
             } else {
@@ -324,7 +316,7 @@ fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headline {
             sentence: format!(
                 "For every £1 spent on {arm}, {who} {} {} on care{over} compared with {comparator}. {}, {who} is {net_words} on average, and comes out ahead in {} of the simulations.",
                 if r.bcr >= 0.0 { "saves" } else { "pays an extra" },
-                pounds_per_pound(r.bcr.abs()),
+                per_pound(r.bcr.abs()),
                 if key == "total" { "Counting all of the spend" } else { "Counting what it spends itself" },
                 percent(p_ahead)
             ),
@@ -445,8 +437,8 @@ fn figures(input: &ReportInput, outcome: &str) -> Result<Vec<Figure>, String> {
                 .map(|r| {
                     vec![
                         r.savings_payer.clone(),
-                        pounds_per_pound(r.bcr),
-                        interval(&r.bcr_per_iteration, pounds_per_pound),
+                        per_pound(r.bcr),
+                        interval(&r.bcr_per_iteration, per_pound),
                         percent(r.prob_bcr_above_one),
                     ]
                 })
@@ -456,7 +448,7 @@ fn figures(input: &ReportInput, outcome: &str) -> Result<Vec<Figure>, String> {
                 title: format!("£ back per £1 spent: {} vs {}", label_of(input, &c.arm), label_of(input, &c.comparator)),
                 alt: format!(
                     "Histograms of the benefit–cost ratio across simulations, one panel per payer and one for the whole system, with a line at £1 (break-even). Whole system: {} back per £1 spent.",
-                    roi(input, c, "total").map_or("–".into(), |r| pounds_per_pound(r.bcr))
+                    roi(input, c, "total").map_or("–".into(), |r| per_pound(r.bcr))
                 ),
                 svg,
                 table: Table {
@@ -604,7 +596,7 @@ fn precision(input: &ReportInput) -> (Table, String) {
                 r.bcr,
                 r.bcr_se,
                 0.01,
-                pounds_per_pound,
+                per_pound,
             );
         }
         check(

@@ -1,6 +1,6 @@
 //! The short summary a run prints on the terminal.
 
-use crate::analysis::stats::money;
+use crate::analysis::stats::{money, per_pound};
 use crate::analysis::Analysis;
 use crate::model::{Mode, Model};
 use crate::schedule::Discounting;
@@ -205,19 +205,19 @@ fn roi_lines(s: &mut String, analysis: &Analysis, arm: &str) {
             })
             .map_or(String::new(), |c| {
                 if (c.bcr - r.bcr).abs() > 1e-9 {
-                    format!("; cashable only £{:.2}", c.bcr)
+                    format!("; cashable only {}", per_pound(c.bcr))
                 } else {
                     String::new()
                 }
             });
         let _ = writeln!(
             s,
-            "    {:<12} / {:<12} £{:.2}  (per-iteration 95% interval £{:.2} to £{:.2}; P(> £1) = {:.3}{cashable})",
+            "    {:<12} / {:<12} {}  (per-iteration 95% interval {} to {}; P(> £1) = {:.3}{cashable})",
             name(&r.savings_payer),
             name(&r.spend_payer),
-            r.bcr,
-            r.bcr_per_iteration.p2_5,
-            r.bcr_per_iteration.p97_5,
+            per_pound(r.bcr),
+            per_pound(r.bcr_per_iteration.p2_5),
+            per_pound(r.bcr_per_iteration.p97_5),
             r.prob_bcr_above_one
         );
     }
@@ -229,10 +229,10 @@ fn roi_lines(s: &mut String, analysis: &Analysis, arm: &str) {
     {
         let _ = writeln!(
             s,
-            "    {:<12} / {:<12} £{:.2}  (P(> £1) = {:.3})",
+            "    {:<12} / {:<12} {}  (P(> £1) = {:.3})",
             name(&r.savings_payer),
             name(&r.spend_payer),
-            r.bcr,
+            per_pound(r.bcr),
             r.prob_bcr_above_one
         );
     }
