@@ -154,7 +154,7 @@ fn the_report_is_well_formed_self_contained_and_its_headline_matches_summary_jso
     let payback = &results["payback"][0];
     let year = payback["median_year"].as_u64().expect("the teaching example pays back");
     assert!(
-        html.contains(&format!("Payback: in year {year} (median")),
+        html.contains(&format!("Payback: in year {year} (the median")),
         "payback year"
     );
 

@@ -42,6 +42,11 @@ pub fn write_figures(dir: &Path, title: &str, table: &PsaTable, analysis: &Analy
                     &payers.care_by(c, payer, false),
                     &payers.care_by(a, payer, false),
                 );
+                // A payer whose care costs are the same in both arms in every iteration (usually: none at all) would
+                // only show a spike at £0.
+                if payer.is_some() && savings.iter().all(|v| *v == 0.0) {
+                    continue;
+                }
                 // Iterations without spend have no ratio; the panel says so when none have spend.
                 let ratios: Vec<f64> = crate::analysis::stats::ratios_where_spent(&savings, &spend);
                 let label = match payer {

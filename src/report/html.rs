@@ -269,14 +269,20 @@ fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headline {
     let arm = label_of(input, &c.arm);
     let comparator = label_of(input, &c.comparator);
     let mut cards = Vec::new();
-    let payers: [(&str, &str); 4] = [
-        ("council", "the council"),
-        ("nhs", "the NHS"),
-        ("person", "people and their families"),
-        ("total", "the whole system"),
+    // (key, who, whether `who` is plural)
+    let payers: [(&str, &str, bool); 4] = [
+        ("council", "the council", false),
+        ("nhs", "the NHS", false),
+        ("person", "people and their families", true),
+        ("total", "the whole system", false),
     ];
-    for (key, who) in payers {
+    for (key, who, plural) in payers {
         let Some(r) = roi(input, c, key) else { continue };
+        let (is, saves, comes) = if plural {
+            ("are", "save", "come")
+        } else {
+            ("is", "saves", "comes")
+        };
         let (net, p_ahead) = if key == "total" {
             (c.net_savings, c.prob_cost_saving)
         } else {
@@ -289,6 +295,10 @@ fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headline {
                 None => continue,
             }
         };
+        // A payer with no costs in either arm has nothing to report.
+        if key != "total" && r.mean_savings == 0.0 && [net.mean, net.p2_5, net.p97_5].iter().all(|v| *v == 0.0) {
+            continue;
+        }
         let mut title = who.to_string();
         if let Some(first) = title.get_mut(0..1) {
             first.make_ascii_uppercase();
@@ -305,7 +315,7 @@ fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headline {
             probability: if key == "total" {
                 format!("Probability it pays for itself: {}", percent(p_ahead))
             } else {
-                format!("Probability {who} comes out ahead: {}", percent(p_ahead))
+                format!("Probability {who} {comes} out ahead: {}", percent(p_ahead))
             },
             net: format!(
                 "Net savings{}{over}: {} per person (95% interval {})",
@@ -314,10 +324,16 @@ fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headline {
                 interval(&net, money)
             ),
             sentence: format!(
-                "For every £1 spent on {arm}, {who} {} {} on care{over} compared with {comparator}. {}, {who} is {net_words} on average, and comes out ahead in {} of the simulations.",
-                if r.bcr >= 0.0 { "saves" } else { "pays an extra" },
+                "For every £1 spent on {arm}, {who} {} {} on care{over} compared with {comparator}. {}, {who} {is} {net_words} on average, and {comes} out ahead in {} of the simulations.",
+                if r.bcr >= 0.0 { saves } else if plural { "pay an extra" } else { "pays an extra" },
                 per_pound(r.bcr.abs()),
-                if key == "total" { "Counting all of the spend" } else { "Counting what it spends itself" },
+                if key == "total" {
+                    "Counting all of the spend"
+                } else if plural {
+                    "Counting what they spend themselves"
+                } else {
+                    "Counting what it spends itself"
+                },
                 percent(p_ahead)
             ),
         });
@@ -331,7 +347,7 @@ fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headline {
             let horizon = p.share_by_year.len();
             match p.median_year {
                 Some(y) => format!(
-                    "Payback: in year {y} (median over the simulations); it never pays back within {horizon} years in {} of them.",
+                    "Payback: in year {y} (the median over the simulations); {} of the simulations do not pay back within {horizon} years.",
                     percent(p.share_never)
                 ),
                 None => format!(
@@ -447,7 +463,7 @@ fn figures(input: &ReportInput, outcome: &str) -> Result<Vec<Figure>, String> {
                 id: stem,
                 title: format!("£ back per £1 spent: {} vs {}", label_of(input, &c.arm), label_of(input, &c.comparator)),
                 alt: format!(
-                    "Histograms of the benefit–cost ratio across simulations, one panel per payer and one for the whole system, with a line at £1 (break-even). Whole system: {} back per £1 spent.",
+                    "Histograms of the benefit–cost ratio across simulations, one panel for each payer with care costs and one for the whole system, with a line at £1 (break-even). Whole system: {} back per £1 spent.",
                     roi(input, c, "total").map_or("–".into(), |r| per_pound(r.bcr))
                 ),
                 svg,
