@@ -3,7 +3,7 @@
 use crate::analysis::{analyse, Analysis, AnalysisOptions, PsaTable};
 use crate::engine::{self, Progress, Results};
 use crate::error::{Error, InputError, RunError};
-use crate::model::{load_scenario, Loaded};
+use crate::model::{apply_overrides, compile_with, load_scenario, Loaded, Override};
 use crate::report::{self, Provenance, RunDir, Timing};
 use sha2::Digest;
 use std::path::{Path, PathBuf};
@@ -20,6 +20,8 @@ pub struct RunOptions {
     pub threads: Option<usize>,
     /// The command line, recorded in the provenance.
     pub command: String,
+    /// Parameter changes (`--set`), applied in order.
+    pub overrides: Vec<Override>,
 }
 
 /// A finished run.
@@ -35,6 +37,12 @@ pub struct RunOutcome {
 /// Loads and checks a scenario, applying command-line overrides.
 pub fn load(path: &Path, options: &RunOptions) -> Result<Loaded, InputError> {
     let mut loaded = load_scenario(path)?;
+    if !options.overrides.is_empty() {
+        let names: Vec<String> = options.overrides.iter().map(|o| o.name.clone()).collect();
+        let mut model = compile_with(path, &loaded.text, &names)?;
+        apply_overrides(&mut model, path, &loaded.text, &options.overrides)?;
+        loaded.model = model;
+    }
     if let Some(n) = options.iterations {
         if n == 0 || n > crate::model::MAX_ITERATIONS as u64 {
             return Err(InputError::usage(
@@ -122,6 +130,7 @@ pub fn run(path: &Path, options: &RunOptions, progress: Option<&Progress>) -> Re
         iterations: model.settings.iterations,
         mode: model.settings.mode,
         command: reproduce_command(&loaded, options),
+        overrides: options.overrides.iter().map(Override::describe).collect(),
     };
     let mut timing = Timing {
         started_utc,
@@ -161,13 +170,16 @@ pub fn run(path: &Path, options: &RunOptions, progress: Option<&Progress>) -> Re
 
 /// The command line that reproduces a run exactly (the seed and iterations spelled out).
 fn reproduce_command(loaded: &Loaded, options: &RunOptions) -> String {
-    let _ = options;
-    format!(
+    let mut command = format!(
         "carecast run {} --seed {} --iterations {}",
         loaded.path.display(),
         loaded.model.settings.seed,
         loaded.model.settings.iterations
-    )
+    );
+    for o in &options.overrides {
+        command.push_str(&format!(" --set {}", o.describe()));
+    }
+    command
 }
 
 /// Options of `carecast analyse`.
@@ -308,4 +320,90 @@ pub fn reproduce(paths: &[PathBuf], options: &ReproduceOptions) -> Result<Reprod
         })
     })?;
     Ok(ReproduceOutcome { rows, dir })
+}
+
+/// Options of `carecast sweep`.
+#[derive(Debug, Clone, Default)]
+pub struct SweepOptions {
+    /// The grid (`--vary`); empty: each scenario's own `[sweep]`.
+    pub vary: Vec<crate::model::SweepAxis>,
+    pub iterations: Option<u64>,
+    pub seed: Option<u64>,
+    pub shard: Option<crate::sweep::Shard>,
+    /// Base output directory (default `output`).
+    pub out: Option<PathBuf>,
+    pub threads: Option<usize>,
+}
+
+/// How many points a sweep will compute (for a progress bar): the grid's size times the scenarios, for this shard.
+pub fn sweep_points(paths: &[PathBuf], options: &SweepOptions) -> Result<usize, Error> {
+    let axes = if options.vary.is_empty() {
+        match paths.first() {
+            Some(p) => load_scenario(p)?.model.sweep,
+            None => Vec::new(),
+        }
+    } else {
+        options.vary.clone()
+    };
+    let points: usize = axes.iter().map(|a| a.values.len()).product();
+    let mine = match options.shard {
+        Some(s) => (0..points).filter(|p| p % s.count == s.index - 1).count(),
+        None => points,
+    };
+    Ok(mine * paths.len())
+}
+
+/// Runs a sweep of one or more scenarios over one grid and writes its table and plots.
+pub fn sweep(paths: &[PathBuf], options: &SweepOptions, progress: Option<&Progress>) -> Result<crate::sweep::SweepOutcome, Error> {
+    if paths.is_empty() {
+        return Err(InputError::usage("SCENARIO", "name at least one scenario file").into());
+    }
+    let run_options = RunOptions {
+        iterations: options.iterations,
+        seed: options.seed,
+        ..RunOptions::default()
+    };
+    let loaded: Vec<Loaded> = paths.iter().map(|p| load(p, &run_options)).collect::<Result<_, _>>()?;
+    let axes = if options.vary.is_empty() {
+        let first = &loaded[0];
+        if first.model.sweep.is_empty() {
+            return Err(InputError::file(
+                &first.path,
+                "nothing to vary: give --vary NAME=FROM:TO:STEPS, or a [sweep] table in the scenario",
+            )
+            .into());
+        }
+        if let Some(other) = loaded.iter().find(|l| l.model.sweep != first.model.sweep) {
+            return Err(InputError::file(
+                &other.path,
+                format!(
+                    "its [sweep] differs from that of {}: one sweep has one grid; give --vary, or sweep them separately",
+                    first.path.display()
+                ),
+            )
+            .into());
+        }
+        first.model.sweep.clone()
+    } else {
+        options.vary.clone()
+    };
+    let names: Vec<&str> = loaded.iter().map(|l| l.model.meta.name.as_str()).collect();
+    if let Some((i, n)) = names.iter().enumerate().find(|(i, n)| names[..*i].contains(n)) {
+        return Err(InputError::file(
+            &loaded[i].path,
+            format!("two scenarios are named `{n}`; a sweep's table tells them apart by name"),
+        )
+        .into());
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads.unwrap_or(0))
+        .build()
+        .map_err(|e| RunError {
+            message: format!("cannot start worker threads: {e}"),
+        })?;
+    let base = options.out.clone().unwrap_or_else(|| PathBuf::from("output"));
+    pool.install(|| {
+        let models = crate::sweep::prepare(&loaded, &axes)?;
+        crate::sweep::run(&loaded, &models, &axes, options.shard, &base, progress)
+    })
 }

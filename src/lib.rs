@@ -30,3 +30,4 @@ pub mod report;
 pub mod reproduce;
 pub mod scenario;
 pub mod schedule;
+pub mod sweep;

@@ -3,8 +3,13 @@
 use carecast::app::{self, RunOptions};
 use carecast::error::{Error, InputError};
 use clap::{Parser, Subcommand};
+use carecast::engine::Progress;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Monte Carlo cost-effectiveness and return on investment of adult social care interventions.
 #[derive(Parser)]
@@ -32,6 +37,10 @@ enum Command {
         /// Worker threads [default: all cores, or RAYON_NUM_THREADS].
         #[arg(long)]
         threads: Option<usize>,
+        /// Change a parameter: NAME=VALUE (a fixed value, everywhere NAME is defined) or NAME.FIELD=VALUE (one field
+        /// of its distribution, e.g. effect.mean=0.8); repeatable.
+        #[arg(long = "set", value_name = "NAME[.FIELD]=VALUE")]
+        set: Vec<String>,
         /// Print only the run directory.
         #[arg(long, short)]
         quiet: bool,
@@ -76,6 +85,43 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Rerun scenarios over a grid of parameter values and tabulate the results (sweep.csv).
+    Sweep {
+        /// Scenario files (swept over the same grid).
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// A parameter to vary: NAME=FROM:TO:STEPS or NAME.FIELD=FROM:TO:STEPS (STEPS values, ends included);
+        /// repeat for a grid [default: the scenario's [sweep] table].
+        #[arg(long, value_name = "NAME[.FIELD]=FROM:TO:STEPS")]
+        vary: Vec<String>,
+        /// Iterations per point (overrides the files).
+        #[arg(long)]
+        iterations: Option<u64>,
+        /// Random seed (overrides the files).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Run only the K-th of N deterministic slices of the points (for several machines; see `merge`).
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// Base output directory [default: output].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads [default: all cores, or RAYON_NUM_THREADS].
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Print only the output directory.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Combine the shard directories of one sweep into the table and plots of an unsharded run.
+    Merge {
+        /// The shard directories (all N of them).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Base output directory [default: output].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Check a scenario file without running it.
     Check {
         /// The scenario file (TOML).
@@ -102,21 +148,31 @@ fn execute(cli: Cli) -> Result<(), Error> {
             seed,
             out,
             threads,
+            set,
             quiet,
         } => {
             let command = std::env::args().collect::<Vec<_>>().join(" ");
+            let overrides = set
+                .iter()
+                .map(|s| carecast::model::Override::parse(s).map_err(|m| InputError::usage("--set", m)))
+                .collect::<Result<Vec<_>, _>>()?;
             let options = RunOptions {
                 iterations,
                 seed,
                 out,
                 threads,
                 command,
+                overrides,
             };
             // Ctrl-C asks the run to stop; it then removes its incomplete directory instead of leaving half a run.
-            let progress = std::sync::Arc::new(carecast::engine::Progress::default());
-            let flag = std::sync::Arc::clone(&progress);
-            let _ = ctrlc::set_handler(move || flag.cancel.store(true, std::sync::atomic::Ordering::Relaxed));
-            let outcome = app::run(&scenario, &options, Some(&progress))?;
+            let progress = Arc::new(Progress::default());
+            let flag = Arc::clone(&progress);
+            let _ = ctrlc::set_handler(move || flag.cancel.store(true, Ordering::Relaxed));
+            // The bar's total is known only once the scenario is read: read it first (errors surface here too).
+            let total = app::load(&scenario, &options)?.model.settings.iterations as u64;
+            let outcome = with_progress(!quiet, total, "iterations", &progress, || {
+                app::run(&scenario, &options, Some(&progress))
+            })?;
             if !quiet {
                 print!(
                     "{}",
@@ -203,6 +259,59 @@ fn execute(cli: Cli) -> Result<(), Error> {
             }
             Ok(())
         }
+        Command::Sweep {
+            scenarios,
+            vary,
+            iterations,
+            seed,
+            shard,
+            out,
+            threads,
+            quiet,
+        } => {
+            let vary = vary
+                .iter()
+                .map(|v| carecast::model::SweepAxis::parse(v).map_err(|m| InputError::usage("--vary", m)))
+                .collect::<Result<Vec<_>, _>>()?;
+            let shard = shard
+                .map(|s| carecast::sweep::Shard::parse(&s).map_err(|m| InputError::usage("--shard", m)))
+                .transpose()?;
+            let options = app::SweepOptions {
+                vary,
+                iterations,
+                seed,
+                shard,
+                out,
+                threads,
+            };
+            let progress = Arc::new(Progress::default());
+            let flag = Arc::clone(&progress);
+            let _ = ctrlc::set_handler(move || flag.cancel.store(true, Ordering::Relaxed));
+            let total = app::sweep_points(&scenarios, &options)? as u64;
+            let outcome = with_progress(!quiet, total, "points", &progress, || {
+                app::sweep(&scenarios, &options, Some(&progress))
+            })?;
+            if !quiet {
+                println!(
+                    "{} points of {} × {} scenario(s){}",
+                    outcome.points,
+                    outcome.manifest.grid.points(),
+                    outcome.manifest.scenarios.len(),
+                    outcome
+                        .manifest
+                        .shard
+                        .map_or(String::new(), |s| format!(" (shard {}/{})", s.index, s.count))
+                );
+            }
+            println!("{}", outcome.dir.display());
+            Ok(())
+        }
+        Command::Merge { dirs, out } => {
+            let base = out.unwrap_or_else(|| PathBuf::from("output"));
+            let outcome = carecast::sweep::merge(&dirs, &base)?;
+            println!("{}", outcome.dir.display());
+            Ok(())
+        }
         Command::Check { scenario } => {
             let loaded = app::load(&scenario, &RunOptions::default())?;
             let m = &loaded.model;
@@ -243,4 +352,49 @@ fn parse_grid(text: &str) -> Result<Vec<f64>, InputError> {
     }
     let n = ((to - from) / step + 1e-9).floor() as usize;
     Ok((0..=n).map(|i| from + i as f64 * step).collect())
+}
+
+/// Runs `work`, showing a progress bar (count, rate, time left) on stderr once it has taken a second, if stderr is a
+/// terminal and `show` is true. `progress.done` counts finished units of `total`.
+fn with_progress<T>(show: bool, total: u64, unit: &'static str, progress: &Arc<Progress>, work: impl FnOnce() -> T) -> T {
+    if !show || !std::io::stderr().is_terminal() {
+        return work();
+    }
+    let finished = Arc::new(AtomicBool::new(false));
+    let drawer = {
+        let finished = Arc::clone(&finished);
+        let progress = Arc::clone(progress);
+        std::thread::spawn(move || {
+            // Quick work shows nothing: the bar appears only after a second.
+            for _ in 0..10 {
+                if finished.load(Ordering::Relaxed) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let bar = indicatif::ProgressBar::new(total);
+            let style = indicatif::ProgressStyle::with_template(&format!(
+                "{{bar:40}} {{human_pos}}/{{human_len}} {unit} · {{msg}} · {{eta}} left"
+            ))
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            bar.set_style(style);
+            let started = std::time::Instant::now() - Duration::from_secs(1);
+            while !finished.load(Ordering::Relaxed) {
+                let done = progress.done.load(Ordering::Relaxed) as u64;
+                bar.set_position(done);
+                if done < total {
+                    let rate = done as f64 / started.elapsed().as_secs_f64();
+                    bar.set_message(format!("{} {unit}/s", indicatif::HumanCount(rate as u64)));
+                } else {
+                    bar.set_message("analysing and writing the outputs");
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            bar.finish_and_clear();
+        })
+    };
+    let out = work();
+    finished.store(true, Ordering::Relaxed);
+    let _ = drawer.join();
+    out
 }

@@ -7,6 +7,7 @@
 
 pub mod ce;
 pub mod csv_input;
+pub mod evppi;
 pub mod stats;
 pub mod table;
 

@@ -50,13 +50,177 @@ pub fn load_scenario(path: &Path) -> Result<Loaded, InputError> {
 
 /// Parses and compiles scenario text; `path` is used only in error messages.
 pub fn compile(path: &Path, text: &str) -> Result<Model, InputError> {
+    compile_with(path, text, &[])
+}
+
+/// [`compile`], keeping the parameters named in `overridable` changeable by [`apply_overrides`]: each of their
+/// definitions becomes a draw slot (a fixed value draws no random number), so that changing one is a matter of
+/// replacing its distribution, not of compiling the scenario again.
+pub fn compile_with(path: &Path, text: &str, overridable: &[String]) -> Result<Model, InputError> {
     let raw: RawScenario = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
     Compiler {
         path,
         src: text,
         supports: Default::default(),
+        overridable_names: overridable,
+        overridable: Default::default(),
+        probability_slots: Default::default(),
     }
     .compile(raw)
+}
+
+/// Changes parameters of a model compiled with [`compile_with`] (which must have named them): a name alone sets
+/// every definition of it (base, arms, subgroups) to a fixed value; `name.field` changes that field of each
+/// definition written as a distribution table, refitted as the file's own would be. `path` and `text` are the
+/// scenario's, for errors that point at the definition being changed.
+pub fn apply_overrides(model: &mut Model, path: &Path, text: &str, overrides: &[Override]) -> Result<(), InputError> {
+    let compiler = Compiler {
+        path,
+        src: text,
+        supports: Default::default(),
+        overridable_names: &[],
+        overridable: Default::default(),
+        probability_slots: Default::default(),
+    };
+    for o in overrides {
+        let what = format!("--set {}", o.describe());
+        let matching: Vec<usize> = (0..model.overridable.len())
+            .filter(|&i| model.overridable[i].name == o.name)
+            .collect();
+        if matching.is_empty() {
+            let known: Vec<&str> = model.parameters.iter().map(|p| p.name.as_str()).collect();
+            return Err(InputError::usage(
+                what,
+                format!("no parameter is named `{}`{}", o.name, suggest(&o.name, &known)),
+            ));
+        }
+        let mut changed = 0;
+        for i in matching {
+            let entry = model.overridable[i].clone();
+            let distribution = match (&o.field, &entry.table) {
+                (None, _) => Distribution::fixed(o.value).map_err(|e| InputError::usage(&what, e.0))?,
+                (Some(_), None) if entry.expression => {
+                    return Err(InputError::usage(
+                        &what,
+                        format!(
+                            "`{}` is an expression in {}; only its value can be set (--set {}=VALUE)",
+                            o.name, entry.scope, o.name
+                        ),
+                    ))
+                }
+                (Some(_), None) => continue,
+                (Some(field), Some(table)) => {
+                    let mut t = (**table).clone();
+                    set_field(&mut t, field, o.value, entry.span.clone()).map_err(|m| {
+                        InputError::usage(&what, format!("`{}` ({}): {m}", o.name, entry.scope))
+                    })?;
+                    let mut draws = Vec::new();
+                    let mut slot = 0;
+                    let fitted = compiler
+                        .parameter_table(&o.name, &t, entry.span.clone(), &format!("{}.{field}", o.name), &mut slot, &mut draws)
+                        .map_err(|e| InputError::usage(&what, format!("`{}` ({}): {}", o.name, entry.scope, e.message)))?;
+                    match (fitted.first(), draws.first()) {
+                        (Some((_, Def::Fixed(v), _)), _) => Distribution::Fixed(*v),
+                        (_, Some(Draw::One { distribution, .. })) => *distribution,
+                        _ => {
+                            return Err(InputError::usage(
+                                &what,
+                                format!("`{}` is a Dirichlet component: change the whole Dirichlet in the file", o.name),
+                            ))
+                        }
+                    }
+                }
+            };
+            let Draw::One { slot, .. } = model.draws[entry.draw] else {
+                return Err(InputError::usage(
+                    &what,
+                    format!("`{}` is a Dirichlet component: change the whole Dirichlet in the file", o.name),
+                ));
+            };
+            if model.probability_slots.contains(&slot) {
+                let (low, high) = distribution.support();
+                if low < 0.0 || high > 1.0 {
+                    return Err(InputError::usage(
+                        &what,
+                        format!("`{}` is used as a probability, but this makes it {} ({low} to {high}), which can leave [0, 1]", o.name, distribution.describe()),
+                    ));
+                }
+            }
+            model.draws[entry.draw] = Draw::One {
+                slot,
+                sampler: distribution.sampler(),
+                distribution,
+            };
+            model.parameters[entry.info].spec = match distribution {
+                Distribution::Fixed(value) => ParameterSpec::Fixed { value },
+                d => ParameterSpec::Distribution {
+                    distribution: d.describe(),
+                    mean: d.mean(),
+                    low95: d.quantile(0.025),
+                    high95: d.quantile(0.975),
+                },
+            };
+            changed += 1;
+        }
+        if changed == 0 {
+            return Err(InputError::usage(
+                what,
+                format!(
+                    "`{}` is a number or an expression in the scenario, not a distribution: set its value with --set {}=VALUE",
+                    o.name, o.name
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Sets one numeric field of a parameter table, for an override.
+fn set_field(t: &mut RawParameterTable, field: &str, value: f64, span: Range<usize>) -> Result<(), String> {
+    let v = Some(Spanned::new(span, value));
+    match field {
+        "value" => t.value = v,
+        "mean" => t.mean = v,
+        "sd" => t.sd = v,
+        "low" => t.low = v,
+        "high" => t.high = v,
+        "min" => t.min = v,
+        "mode" => t.mode = v,
+        "max" => t.max = v,
+        "lambda" => t.lambda = v,
+        "beta" => t.beta = v,
+        "shape" => t.shape = v,
+        "scale" => t.scale = v,
+        "rate" => t.rate = v,
+        "meanlog" => t.meanlog = v,
+        "sdlog" => t.sdlog = v,
+        "alpha" => match &t.alpha {
+            Some(a) if matches!(a.get_ref(), RawAlpha::Many(_)) => {
+                return Err("a Dirichlet's alpha is a list: change it in the file".into())
+            }
+            _ => t.alpha = Some(Spanned::new(0..0, RawAlpha::One(value))),
+        },
+        "ci95_low" | "ci95_high" => {
+            let [mut lo, mut hi] = match t.ci95.as_ref().map(|c| c.get_ref().as_slice()) {
+                Some([lo, hi]) => [*lo, *hi],
+                _ => return Err(format!("`{field}` changes one end of `ci95`, which this parameter does not have")),
+            };
+            if field == "ci95_low" {
+                lo = value;
+            } else {
+                hi = value;
+            }
+            t.ci95 = Some(Spanned::new(0..0, vec![lo, hi]));
+        }
+        other => {
+            let fields = "value, mean, sd, low, high, min, mode, max, lambda, alpha, beta, shape, scale, rate, meanlog, sdlog, ci95_low, ci95_high";
+            return Err(format!(
+                "`{other}` is not a field that can be changed{}; the fields are {fields}",
+                suggest(other, &fields.split(", ").collect::<Vec<_>>())
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Turns a TOML/serde error into an InputError, adding the field path and a "did you mean" where it can.
@@ -140,6 +304,11 @@ struct Compiler<'a> {
     src: &'a str,
     /// Support (lowest, highest value) of each draw slot, filled once the parameters are read.
     supports: std::cell::RefCell<Vec<(f64, f64)>>,
+    /// Parameters to keep changeable after compiling (see [`compile_with`]).
+    overridable_names: &'a [String],
+    overridable: std::cell::RefCell<Vec<Overridable>>,
+    /// Draw slots used directly as transition probabilities.
+    probability_slots: std::cell::RefCell<Vec<usize>>,
 }
 
 type Bindings = BTreeMap<String, Def>;
@@ -308,6 +477,7 @@ impl Compiler<'_> {
             served_states.push(served);
         }
 
+        let sweep = self.sweep(&raw, &parameters)?;
         let kernel_columns = compact_columns(&mut contexts, &mut programme_costs);
         let targets = raw
             .reproduce
@@ -334,7 +504,36 @@ impl Compiler<'_> {
             has_noncashable,
             kernel_columns,
             targets,
+            overridable: self.overridable.take(),
+            probability_slots: self.probability_slots.take(),
+            sweep,
         })
+    }
+
+    /// `[sweep]`: each entry parsed like `--vary`, naming a parameter the file defines.
+    fn sweep(&self, raw: &RawScenario, parameters: &[ParameterInfo]) -> Result<Vec<SweepAxis>, InputError> {
+        let Some(sweep) = &raw.sweep else { return Ok(Vec::new()) };
+        let known: Vec<&str> = parameters.iter().map(|p| p.name.as_str()).collect();
+        let mut axes: Vec<SweepAxis> = Vec::new();
+        for (i, v) in sweep.vary.iter().enumerate() {
+            let field = format!("sweep.vary[{i}]");
+            let axis = SweepAxis::parse(v.get_ref()).map_err(|m| self.err(v.span(), &field, m))?;
+            if !known.contains(&axis.name.as_str()) {
+                return Err(self.err(
+                    v.span(),
+                    &field,
+                    format!("no parameter is named `{}`{}", axis.name, suggest(&axis.name, &known)),
+                ));
+            }
+            if axes.iter().any(|a| a.label() == axis.label()) {
+                return Err(self.err(v.span(), &field, format!("`{}` is varied twice", axis.label())));
+            }
+            axes.push(axis);
+        }
+        if axes.is_empty() {
+            return Err(self.err(0..0, "sweep.vary", "a [sweep] table needs at least one entry in `vary`"));
+        }
+        Ok(axes)
     }
 
     fn meta(&self, raw: &RawScenario) -> Result<Meta, InputError> {
@@ -844,6 +1043,51 @@ impl Compiler<'_> {
                 }
                 if out.contains_key(&pname) {
                     return Err(self.err(name.span(), &f, format!("`{pname}` is defined twice in this scope")));
+                }
+                // A parameter that overrides may change becomes a draw slot even where it is a number or an
+                // expression, so that no expression folds it into a constant.
+                let mut def = def;
+                let was_expression = matches!(def, Def::Expr { .. });
+                if self.overridable_names.contains(&pname) {
+                    let draw = match def {
+                        Def::Fixed(v) => {
+                            let d = Distribution::Fixed(v);
+                            draws.push(Draw::One {
+                                slot: next_slot,
+                                sampler: d.sampler(),
+                                distribution: d,
+                            });
+                            def = Def::Draw(next_slot);
+                            next_slot += 1;
+                            draws.len() - 1
+                        }
+                        // An expression can only be replaced by a value; until then it is 0 (every override sets it).
+                        Def::Expr { .. } => {
+                            let d = Distribution::Fixed(0.0);
+                            draws.push(Draw::One {
+                                slot: next_slot,
+                                sampler: d.sampler(),
+                                distribution: d,
+                            });
+                            def = Def::Draw(next_slot);
+                            next_slot += 1;
+                            draws.len() - 1
+                        }
+                        Def::Draw(_) => draws.len() - 1,
+                    };
+                    let table = match value.get_ref() {
+                        RawParameter::Table(t) if t.expr.is_none() => Some(t.clone()),
+                        _ => None,
+                    };
+                    self.overridable.borrow_mut().push(Overridable {
+                        name: pname.clone(),
+                        scope: scope.to_string(),
+                        draw,
+                        info: infos.len(),
+                        expression: was_expression,
+                        table,
+                        span: value.span(),
+                    });
                 }
                 let draw_slot = if let Def::Draw(s) = def { Some(s) } else { None };
                 infos.push(ParameterInfo {
@@ -1725,6 +1969,7 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
     /// A transition probability that is just a sampled parameter must come from a distribution inside [0, 1].
     fn check_probability_support(&self, slot: usize, span: Range<usize>, field: &str) -> Result<(), InputError> {
         if slot < self.n_draws {
+            self.compiler.probability_slots.borrow_mut().push(slot);
             let (low, high) = self.compiler.supports.borrow()[slot];
             if low < 0.0 || high > 1.0 {
                 return Err(self.compiler.err(span, field, format!("`{}` is used as a probability but its distribution can take values outside [0, 1] ({low} to {high}); use a beta distribution (or a Dirichlet for a whole row)", self.slot_names[slot])));

@@ -28,6 +28,8 @@ pub struct Provenance {
     pub mode: crate::model::Mode,
     /// The command that reproduces this run.
     pub command: String,
+    /// Parameter changes made on the command line (`--set`), as written there.
+    pub overrides: Vec<String>,
 }
 
 /// Facts about this particular execution that legitimately differ between identical runs.
@@ -212,6 +214,10 @@ pub fn write_outputs(
             ("Seed".into(), provenance.seed.to_string()),
             ("Iterations".into(), provenance.iterations.to_string()),
             ("Mode".into(), format!("{:?}", provenance.mode).to_lowercase()),
+            (
+                "Parameter changes (--set)".into(),
+                if provenance.overrides.is_empty() { "none".into() } else { provenance.overrides.join(", ") },
+            ),
             ("Run started (UTC)".into(), timing.started_utc.clone()),
             ("Threads".into(), timing.threads.to_string()),
             ("To reproduce".into(), provenance.command.clone()),

@@ -29,6 +29,16 @@ pub struct RawScenario {
     pub cohort: Spanned<RawCohort>,
     #[serde(default)]
     pub reproduce: Vec<Spanned<RawTarget>>,
+    #[serde(default)]
+    pub sweep: Option<RawSweep>,
+}
+
+/// `[sweep]`: the parameters `carecast sweep` varies when no `--vary` is given.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSweep {
+    /// `NAME[.FIELD]=FROM:TO:STEPS`, as on the command line.
+    pub vary: Vec<Spanned<String>>,
 }
 
 /// `[[reproduce]]`: a published figure the scenario claims to reproduce, and how to compute it.
@@ -144,7 +154,7 @@ pub enum RawParameter {
 }
 
 /// The table form of a parameter. Which keys are allowed depends on `dist`; that is checked after parsing.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawParameterTable {
     #[serde(default)]
@@ -196,7 +206,7 @@ pub struct RawParameterTable {
 }
 
 /// `alpha`: one number for beta, a list for Dirichlet.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum RawAlpha {
     One(f64),

@@ -1,0 +1,466 @@
+//! Sweeps: the PSA rerun over a grid of parameter values, one table row per grid point and comparison, written as
+//! each point finishes; deterministic slices of the grid (shards) for several machines, and their merge.
+//!
+//! Each scenario is read and compiled once, with the varied parameters kept changeable
+//! ([`crate::model::compile_with`]); a point only replaces their distributions in a copy of the compiled model
+//! ([`crate::model::apply_overrides`]) and reruns the simulation with the scenario's seed. A point's rows depend on
+//! nothing but the scenario, the seed and the point, so a shard's rows are the unsharded run's, bit for bit.
+
+use crate::analysis::{analyse, AnalysisOptions, PsaTable};
+use crate::engine::{self, Progress};
+use crate::error::{Error, InputError, RunError};
+use crate::model::{apply_overrides, compile_with, Loaded, Model, SweepAxis};
+use serde::{Deserialize, Serialize};
+use std::fs;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// The K-th of N deterministic slices of a sweep's points (1-based): points p with p mod N = K − 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    /// Parses `K/N`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let bad = || format!("expected K/N with 1 ≤ K ≤ N (e.g. 3/10), not `{text}`");
+        let (k, n) = text.split_once('/').ok_or_else(bad)?;
+        let (index, count): (usize, usize) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        if index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+
+    fn includes(&self, point: usize) -> bool {
+        point % self.count == self.index - 1
+    }
+}
+
+/// The grid: every combination of the axes' values, the first axis varying slowest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Grid {
+    pub axes: Vec<GridAxis>,
+}
+
+/// One axis of the grid as recorded in a sweep's manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GridAxis {
+    /// `name` or `name.field`.
+    pub parameter: String,
+    pub values: Vec<f64>,
+}
+
+impl Grid {
+    fn new(axes: &[SweepAxis]) -> Self {
+        Grid {
+            axes: axes
+                .iter()
+                .map(|a| GridAxis {
+                    parameter: a.label(),
+                    values: a.values.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Number of points.
+    pub fn points(&self) -> usize {
+        self.axes.iter().map(|a| a.values.len()).product()
+    }
+
+    /// The values of every axis at a point.
+    pub fn at(&self, point: usize) -> Vec<f64> {
+        let mut rest = point;
+        let mut values = vec![0.0; self.axes.len()];
+        for (k, axis) in self.axes.iter().enumerate().rev() {
+            values[k] = axis.values[rest % axis.values.len()];
+            rest /= axis.values.len();
+        }
+        values
+    }
+}
+
+/// What a sweep directory holds besides its table: enough to check that shards belong together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub program: String,
+    pub version: String,
+    pub scenarios: Vec<ScenarioEntry>,
+    pub grid: Grid,
+    pub shard: Option<Shard>,
+}
+
+/// A swept scenario as recorded in the manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioEntry {
+    pub name: String,
+    pub file: String,
+    pub sha256: String,
+    pub seed: u64,
+    pub iterations: usize,
+    /// λ for the INMB and probability cost-effective columns.
+    pub threshold: f64,
+    pub primary_outcome: Option<String>,
+}
+
+/// A finished sweep.
+#[derive(Debug)]
+pub struct SweepOutcome {
+    pub dir: PathBuf,
+    pub manifest: Manifest,
+    /// Points this run computed.
+    pub points: usize,
+}
+
+/// The columns of sweep.csv after the varied parameters' values.
+const RESULT_COLUMNS: [&str; 20] = [
+    "arm",
+    "comparator",
+    "bcr",
+    "bcr_p2_5",
+    "bcr_p50",
+    "bcr_p97_5",
+    "prob_bcr_above_one",
+    "net_savings",
+    "net_savings_p2_5",
+    "net_savings_p50",
+    "net_savings_p97_5",
+    "icer",
+    "icer_quadrant",
+    "lambda",
+    "inmb",
+    "inmb_p2_5",
+    "inmb_p50",
+    "inmb_p97_5",
+    "prob_cost_effective",
+    "iterations",
+];
+
+/// Compiles each scenario once, with the axes' parameters changeable, and checks every axis against it.
+pub fn prepare(loaded: &[Loaded], axes: &[SweepAxis]) -> Result<Vec<Model>, Error> {
+    let names: Vec<String> = axes.iter().map(|a| a.name.clone()).collect();
+    loaded
+        .iter()
+        .map(|l| {
+            let mut model = compile_with(&l.path, &l.text, &names)?;
+            model.settings.iterations = l.model.settings.iterations;
+            model.settings.seed = l.model.settings.seed;
+            // Every value of every axis is checked before the first point runs, so a bad value fails at once.
+            for axis in axes {
+                if !model.overridable.iter().any(|o| o.name == axis.name) {
+                    let known: Vec<&str> = model.parameters.iter().map(|p| p.name.as_str()).collect();
+                    return Err(InputError::usage(
+                        format!("--vary {}", axis.label()),
+                        format!(
+                            "{} has no parameter named `{}`{}",
+                            l.path.display(),
+                            axis.name,
+                            crate::model::suggest_name(&axis.name, &known)
+                        ),
+                    )
+                    .into());
+                }
+                for &v in &axis.values {
+                    let mut probe = model.clone();
+                    apply_overrides(&mut probe, &l.path, &l.text, &[axis.at(v)]).map_err(|e| {
+                        InputError::usage(
+                            format!("--vary {}", axis.label()),
+                            format!("{}: at {}: {}", l.path.display(), v, e.message),
+                        )
+                    })?;
+                }
+            }
+            Ok(model)
+        })
+        .collect()
+}
+
+/// Runs the sweep (or one shard of it) and writes `sweep.csv` and `sweep.json` into a new directory under `base`.
+pub fn run(
+    loaded: &[Loaded],
+    models: &[Model],
+    axes: &[SweepAxis],
+    shard: Option<Shard>,
+    base: &Path,
+    progress: Option<&Progress>,
+) -> Result<SweepOutcome, Error> {
+    let grid = Grid::new(axes);
+    let manifest = Manifest {
+        program: "carecast".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        scenarios: loaded
+            .iter()
+            .zip(models)
+            .map(|(l, m)| ScenarioEntry {
+                name: m.meta.name.clone(),
+                file: l.path.display().to_string(),
+                sha256: l.sha256.clone(),
+                seed: m.settings.seed,
+                iterations: m.settings.iterations,
+                threshold: m.settings.threshold,
+                primary_outcome: m.settings.primary_outcome.map(|o| m.outcomes[o].clone()),
+            })
+            .collect(),
+        grid,
+        shard,
+    };
+    let tag = shard.map_or_else(|| "sweep".to_string(), |s| format!("shard-{}-of-{}", s.index, s.count));
+    let dir = crate::report::RunDir::create(base, "sweep", &tag).map_err(|e| InputError::usage("--out", e.message))?;
+    let result = write_sweep(dir.path(), loaded, models, &manifest, progress);
+    match result {
+        Ok(points) => {
+            let dir = dir.finish()?;
+            Ok(SweepOutcome { dir, manifest, points })
+        }
+        Err(e) => {
+            dir.abandon();
+            Err(e)
+        }
+    }
+}
+
+fn io(path: &Path, e: impl std::fmt::Display) -> RunError {
+    RunError {
+        message: format!("cannot write {}: {e}", path.display()),
+    }
+}
+
+fn header(grid: &Grid) -> Vec<String> {
+    let mut h = vec!["scenario".to_string(), "point".to_string()];
+    h.extend(grid.axes.iter().map(|a| a.parameter.clone()));
+    h.extend(RESULT_COLUMNS.iter().map(|c| c.to_string()));
+    h
+}
+
+fn write_sweep(
+    dir: &Path,
+    loaded: &[Loaded],
+    models: &[Model],
+    manifest: &Manifest,
+    progress: Option<&Progress>,
+) -> Result<usize, Error> {
+    let path = dir.join("sweep.json");
+    let json = serde_json::to_string_pretty(manifest).map_err(|e| io(&path, e))?;
+    fs::write(&path, json + "\n").map_err(|e| io(&path, e))?;
+    let path = dir.join("sweep.csv");
+    let file = fs::File::create(&path).map_err(|e| io(&path, e))?;
+    let mut w = csv::Writer::from_writer(BufWriter::new(file));
+    w.write_record(header(&manifest.grid)).map_err(|e| io(&path, e))?;
+    let axes: Vec<SweepAxis> = manifest
+        .grid
+        .axes
+        .iter()
+        .map(|a| {
+            let (name, field) = crate::model::Override::target(&a.parameter).expect("labels come from parsed axes");
+            SweepAxis {
+                name,
+                field,
+                values: a.values.clone(),
+            }
+        })
+        .collect();
+    let mut done = 0;
+    for (l, model) in loaded.iter().zip(models) {
+        for point in 0..manifest.grid.points() {
+            if manifest.shard.is_some_and(|s| !s.includes(point)) {
+                continue;
+            }
+            if progress.is_some_and(|p| p.cancel.load(std::sync::atomic::Ordering::Relaxed)) {
+                return Err(Error::Interrupted(RunError {
+                    message: "the sweep was interrupted; nothing was written".into(),
+                }));
+            }
+            let values = manifest.grid.at(point);
+            let overrides: Vec<_> = axes.iter().zip(&values).map(|(a, &v)| a.at(v)).collect();
+            let mut m = model.clone();
+            apply_overrides(&mut m, &l.path, &l.text, &overrides)?;
+            let results = engine::run(&m, None).map_err(|e| RunError {
+                message: format!("{} at {}: {}", l.path.display(), describe(&overrides), e.message),
+            })?;
+            let table = PsaTable::from_results(&m, &results);
+            // Only λ itself: the sweep reports INMB and P(cost-effective) at the scenario's threshold.
+            let options = AnalysisOptions {
+                wtp: vec![m.settings.threshold],
+                threshold: m.settings.threshold,
+                population: None,
+            };
+            let analysis = analyse(&table, &options);
+            for c in &analysis.comparisons {
+                let mut record = vec![m.meta.name.clone(), point.to_string()];
+                record.extend(values.iter().map(|v| number(*v)));
+                record.extend(result_cells(c, m.settings.threshold, results.iterations()));
+                w.write_record(&record).map_err(|e| io(&path, e))?;
+            }
+            done += 1;
+            if let Some(p) = progress {
+                p.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+    }
+    w.flush().map_err(|e| io(&path, e))?;
+    Ok(done)
+}
+
+fn describe(overrides: &[crate::model::Override]) -> String {
+    overrides.iter().map(|o| o.describe()).collect::<Vec<_>>().join(", ")
+}
+
+/// A number as the shortest text that reads back to the same value; empty for "none".
+fn number(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        String::new()
+    }
+}
+
+fn result_cells(c: &crate::analysis::Comparison, lambda: f64, iterations: usize) -> Vec<String> {
+    let opt = |x: Option<f64>| x.map_or(String::new(), number);
+    let bcr = c.bcr_distribution;
+    let inmb = c.inmb;
+    vec![
+        c.arm.clone(),
+        c.comparator.clone(),
+        opt(c.bcr),
+        opt(bcr.map(|s| s.p2_5)),
+        opt(bcr.map(|s| s.p50)),
+        opt(bcr.map(|s| s.p97_5)),
+        opt(c.prob_bcr_above_one),
+        number(c.net_savings.mean),
+        number(c.net_savings.p2_5),
+        number(c.net_savings.p50),
+        number(c.net_savings.p97_5),
+        opt(c.icer.and_then(|i| i.value)),
+        c.icer
+            .map_or(String::new(), |i| serde_json::to_value(i.quadrant).map_or(String::new(), |v| v.as_str().unwrap_or("").to_string())),
+        number(lambda),
+        opt(inmb.map(|s| s.mean)),
+        opt(inmb.map(|s| s.p2_5)),
+        opt(inmb.map(|s| s.p50)),
+        opt(inmb.map(|s| s.p97_5)),
+        opt(c.prob_cost_effective),
+        iterations.to_string(),
+    ]
+}
+
+/// Reads a sweep directory's manifest.
+pub fn read_manifest(dir: &Path) -> Result<Manifest, InputError> {
+    let path = dir.join("sweep.json");
+    let text = fs::read_to_string(&path)
+        .map_err(|e| InputError::file(&path, format!("not a carecast sweep directory (cannot read sweep.json: {e})")))?;
+    serde_json::from_str(&text).map_err(|e| InputError::file(&path, format!("not a carecast sweep manifest: {e}")))
+}
+
+/// Combines the shards of one sweep into the table an unsharded run writes, in a new directory under `base`.
+pub fn merge(dirs: &[PathBuf], base: &Path) -> Result<SweepOutcome, Error> {
+    if dirs.is_empty() {
+        return Err(InputError::usage("DIR", "name the shard directories to merge").into());
+    }
+    let manifests: Vec<Manifest> = dirs.iter().map(|d| read_manifest(d)).collect::<Result<_, _>>()?;
+    let first = &manifests[0];
+    let count = first
+        .shard
+        .map(|s| s.count)
+        .ok_or_else(|| InputError::file(&dirs[0], "this sweep was not sharded: there is nothing to merge"))?;
+    let mut seen = vec![None::<&Path>; count];
+    for (m, d) in manifests.iter().zip(dirs) {
+        let same = Manifest { shard: first.shard, ..m.clone() };
+        if same != *first {
+            return Err(InputError::file(
+                d,
+                format!(
+                    "this shard is of a different sweep from {} (scenario files, their contents, seeds, iterations, the grid or the program version differ)",
+                    dirs[0].display()
+                ),
+            )
+            .into());
+        }
+        let s = m.shard.filter(|s| s.count == count).ok_or_else(|| {
+            InputError::file(d, format!("this is not one of the {count} shards of {}", dirs[0].display()))
+        })?;
+        if let Some(other) = seen[s.index - 1] {
+            return Err(InputError::file(
+                d,
+                format!("shard {}/{count} is given twice (also {})", s.index, other.display()),
+            )
+            .into());
+        }
+        seen[s.index - 1] = Some(d);
+    }
+    if let Some(missing) = seen.iter().position(Option::is_none) {
+        return Err(InputError::usage("DIR", format!("shard {}/{count} is missing", missing + 1)).into());
+    }
+    // Rows keyed by (scenario position, point), each shard's rows kept in their order within a point.
+    let expected_header = header(&first.grid);
+    let mut rows: Vec<(usize, usize, csv::StringRecord)> = Vec::new();
+    for d in dirs {
+        let path = d.join("sweep.csv");
+        let mut reader = csv::Reader::from_path(&path)
+            .map_err(|e| InputError::file(&path, format!("cannot read the shard's table: {e}")))?;
+        let h: Vec<String> = reader
+            .headers()
+            .map_err(|e| InputError::file(&path, e.to_string()))?
+            .iter()
+            .map(String::from)
+            .collect();
+        if h != expected_header {
+            return Err(InputError::file(&path, "its columns are not those of this sweep").into());
+        }
+        for record in reader.records() {
+            let record = record.map_err(|e| InputError::file(&path, e.to_string()))?;
+            let scenario = first
+                .scenarios
+                .iter()
+                .position(|s| s.name == record[0])
+                .ok_or_else(|| InputError::file(&path, format!("a row names scenario `{}`, not in the sweep", &record[0])))?;
+            let point: usize = record[1]
+                .parse()
+                .map_err(|_| InputError::file(&path, format!("a row's point `{}` is not a number", &record[1])))?;
+            rows.push((scenario, point, record));
+        }
+    }
+    rows.sort_by_key(|(s, p, _)| (*s, *p));
+    let expected_points = first.grid.points() * first.scenarios.len();
+    let mut distinct: Vec<(usize, usize)> = rows.iter().map(|(s, p, _)| (*s, *p)).collect();
+    distinct.dedup();
+    if distinct.len() != expected_points {
+        return Err(InputError::usage(
+            "DIR",
+            format!(
+                "the shards hold {} of the sweep's {expected_points} points: a shard is incomplete",
+                distinct.len()
+            ),
+        )
+        .into());
+    }
+    let manifest = Manifest {
+        shard: None,
+        ..first.clone()
+    };
+    let dir = crate::report::RunDir::create(base, "sweep", "merged").map_err(|e| InputError::usage("--out", e.message))?;
+    let write = || -> Result<(), RunError> {
+        let path = dir.path().join("sweep.json");
+        let json = serde_json::to_string_pretty(&manifest).map_err(|e| io(&path, e))?;
+        fs::write(&path, json + "\n").map_err(|e| io(&path, e))?;
+        let path = dir.path().join("sweep.csv");
+        let file = fs::File::create(&path).map_err(|e| io(&path, e))?;
+        let mut w = csv::Writer::from_writer(BufWriter::new(file));
+        w.write_record(&expected_header).map_err(|e| io(&path, e))?;
+        for (_, _, r) in &rows {
+            w.write_record(r).map_err(|e| io(&path, e))?;
+        }
+        w.flush().map_err(|e| io(&path, e))?;
+        let mut inner = w.into_inner().map_err(|e| io(&path, e))?;
+        inner.flush().map_err(|e| io(&path, e))
+    };
+    if let Err(e) = write() {
+        dir.abandon();
+        return Err(e.into());
+    }
+    let points = distinct.len();
+    let dir = dir.finish()?;
+    Ok(SweepOutcome { dir, manifest, points })
+}
