@@ -354,7 +354,11 @@ pub fn sweep_points(paths: &[PathBuf], options: &SweepOptions) -> Result<usize, 
 }
 
 /// Runs a sweep of one or more scenarios over one grid and writes its table and plots.
-pub fn sweep(paths: &[PathBuf], options: &SweepOptions, progress: Option<&Progress>) -> Result<crate::sweep::SweepOutcome, Error> {
+pub fn sweep(
+    paths: &[PathBuf],
+    options: &SweepOptions,
+    progress: Option<&Progress>,
+) -> Result<crate::sweep::SweepOutcome, Error> {
     if paths.is_empty() {
         return Err(InputError::usage("SCENARIO", "name at least one scenario file").into());
     }

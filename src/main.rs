@@ -1,9 +1,9 @@
 //! The carecast command-line program: parses arguments, calls the library, maps errors to exit codes.
 
 use carecast::app::{self, RunOptions};
+use carecast::engine::Progress;
 use carecast::error::{Error, InputError};
 use clap::{Parser, Subcommand};
-use carecast::engine::Progress;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -356,7 +356,13 @@ fn parse_grid(text: &str) -> Result<Vec<f64>, InputError> {
 
 /// Runs `work`, showing a progress bar (count, rate, time left) on stderr once it has taken a second, if stderr is a
 /// terminal and `show` is true. `progress.done` counts finished units of `total`.
-fn with_progress<T>(show: bool, total: u64, unit: &'static str, progress: &Arc<Progress>, work: impl FnOnce() -> T) -> T {
+fn with_progress<T>(
+    show: bool,
+    total: u64,
+    unit: &'static str,
+    progress: &Arc<Progress>,
+    work: impl FnOnce() -> T,
+) -> T {
     if !show || !std::io::stderr().is_terminal() {
         return work();
     }

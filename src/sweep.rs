@@ -27,7 +27,10 @@ impl Shard {
     pub fn parse(text: &str) -> Result<Self, String> {
         let bad = || format!("expected K/N with 1 ≤ K ≤ N (e.g. 3/10), not `{text}`");
         let (k, n) = text.split_once('/').ok_or_else(bad)?;
-        let (index, count): (usize, usize) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        let (index, count): (usize, usize) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
         if index == 0 || index > count {
             return Err(bad());
         }
@@ -334,8 +337,9 @@ fn result_cells(c: &crate::analysis::Comparison, lambda: f64, iterations: usize)
         number(c.net_savings.p50),
         number(c.net_savings.p97_5),
         opt(c.icer.and_then(|i| i.value)),
-        c.icer
-            .map_or(String::new(), |i| serde_json::to_value(i.quadrant).map_or(String::new(), |v| v.as_str().unwrap_or("").to_string())),
+        c.icer.map_or(String::new(), |i| {
+            serde_json::to_value(i.quadrant).map_or(String::new(), |v| v.as_str().unwrap_or("").to_string())
+        }),
         number(lambda),
         opt(inmb.map(|s| s.mean)),
         opt(inmb.map(|s| s.p2_5)),
@@ -349,8 +353,12 @@ fn result_cells(c: &crate::analysis::Comparison, lambda: f64, iterations: usize)
 /// Reads a sweep directory's manifest.
 pub fn read_manifest(dir: &Path) -> Result<Manifest, InputError> {
     let path = dir.join("sweep.json");
-    let text = fs::read_to_string(&path)
-        .map_err(|e| InputError::file(&path, format!("not a carecast sweep directory (cannot read sweep.json: {e})")))?;
+    let text = fs::read_to_string(&path).map_err(|e| {
+        InputError::file(
+            &path,
+            format!("not a carecast sweep directory (cannot read sweep.json: {e})"),
+        )
+    })?;
     serde_json::from_str(&text).map_err(|e| InputError::file(&path, format!("not a carecast sweep manifest: {e}")))
 }
 
@@ -367,7 +375,10 @@ pub fn merge(dirs: &[PathBuf], base: &Path) -> Result<SweepOutcome, Error> {
         .ok_or_else(|| InputError::file(&dirs[0], "this sweep was not sharded: there is nothing to merge"))?;
     let mut seen = vec![None::<&Path>; count];
     for (m, d) in manifests.iter().zip(dirs) {
-        let same = Manifest { shard: first.shard, ..m.clone() };
+        let same = Manifest {
+            shard: first.shard,
+            ..m.clone()
+        };
         if same != *first {
             return Err(InputError::file(
                 d,
@@ -379,7 +390,10 @@ pub fn merge(dirs: &[PathBuf], base: &Path) -> Result<SweepOutcome, Error> {
             .into());
         }
         let s = m.shard.filter(|s| s.count == count).ok_or_else(|| {
-            InputError::file(d, format!("this is not one of the {count} shards of {}", dirs[0].display()))
+            InputError::file(
+                d,
+                format!("this is not one of the {count} shards of {}", dirs[0].display()),
+            )
         })?;
         if let Some(other) = seen[s.index - 1] {
             return Err(InputError::file(
@@ -415,7 +429,12 @@ pub fn merge(dirs: &[PathBuf], base: &Path) -> Result<SweepOutcome, Error> {
                 .scenarios
                 .iter()
                 .position(|s| s.name == record[0])
-                .ok_or_else(|| InputError::file(&path, format!("a row names scenario `{}`, not in the sweep", &record[0])))?;
+                .ok_or_else(|| {
+                    InputError::file(
+                        &path,
+                        format!("a row names scenario `{}`, not in the sweep", &record[0]),
+                    )
+                })?;
             let point: usize = record[1]
                 .parse()
                 .map_err(|_| InputError::file(&path, format!("a row's point `{}` is not a number", &record[1])))?;
@@ -440,7 +459,8 @@ pub fn merge(dirs: &[PathBuf], base: &Path) -> Result<SweepOutcome, Error> {
         shard: None,
         ..first.clone()
     };
-    let dir = crate::report::RunDir::create(base, "sweep", "merged").map_err(|e| InputError::usage("--out", e.message))?;
+    let dir =
+        crate::report::RunDir::create(base, "sweep", "merged").map_err(|e| InputError::usage("--out", e.message))?;
     let write = || -> Result<(), RunError> {
         let path = dir.path().join("sweep.json");
         let json = serde_json::to_string_pretty(&manifest).map_err(|e| io(&path, e))?;

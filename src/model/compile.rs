@@ -111,21 +111,32 @@ pub fn apply_overrides(model: &mut Model, path: &Path, text: &str, overrides: &[
                 (Some(_), None) => continue,
                 (Some(field), Some(table)) => {
                     let mut t = (**table).clone();
-                    set_field(&mut t, field, o.value, entry.span.clone()).map_err(|m| {
-                        InputError::usage(&what, format!("`{}` ({}): {m}", o.name, entry.scope))
-                    })?;
+                    set_field(&mut t, field, o.value, entry.span.clone())
+                        .map_err(|m| InputError::usage(&what, format!("`{}` ({}): {m}", o.name, entry.scope)))?;
                     let mut draws = Vec::new();
                     let mut slot = 0;
                     let fitted = compiler
-                        .parameter_table(&o.name, &t, entry.span.clone(), &format!("{}.{field}", o.name), &mut slot, &mut draws)
-                        .map_err(|e| InputError::usage(&what, format!("`{}` ({}): {}", o.name, entry.scope, e.message)))?;
+                        .parameter_table(
+                            &o.name,
+                            &t,
+                            entry.span.clone(),
+                            &format!("{}.{field}", o.name),
+                            &mut slot,
+                            &mut draws,
+                        )
+                        .map_err(|e| {
+                            InputError::usage(&what, format!("`{}` ({}): {}", o.name, entry.scope, e.message))
+                        })?;
                     match (fitted.first(), draws.first()) {
                         (Some((_, Def::Fixed(v), _)), _) => Distribution::Fixed(*v),
                         (_, Some(Draw::One { distribution, .. })) => *distribution,
                         _ => {
                             return Err(InputError::usage(
                                 &what,
-                                format!("`{}` is a Dirichlet component: change the whole Dirichlet in the file", o.name),
+                                format!(
+                                    "`{}` is a Dirichlet component: change the whole Dirichlet in the file",
+                                    o.name
+                                ),
                             ))
                         }
                     }
@@ -134,7 +145,10 @@ pub fn apply_overrides(model: &mut Model, path: &Path, text: &str, overrides: &[
             let Draw::One { slot, .. } = model.draws[entry.draw] else {
                 return Err(InputError::usage(
                     &what,
-                    format!("`{}` is a Dirichlet component: change the whole Dirichlet in the file", o.name),
+                    format!(
+                        "`{}` is a Dirichlet component: change the whole Dirichlet in the file",
+                        o.name
+                    ),
                 ));
             };
             if model.probability_slots.contains(&slot) {
@@ -203,7 +217,11 @@ fn set_field(t: &mut RawParameterTable, field: &str, value: f64, span: Range<usi
         "ci95_low" | "ci95_high" => {
             let [mut lo, mut hi] = match t.ci95.as_ref().map(|c| c.get_ref().as_slice()) {
                 Some([lo, hi]) => [*lo, *hi],
-                _ => return Err(format!("`{field}` changes one end of `ci95`, which this parameter does not have")),
+                _ => {
+                    return Err(format!(
+                        "`{field}` changes one end of `ci95`, which this parameter does not have"
+                    ))
+                }
             };
             if field == "ci95_low" {
                 lo = value;

@@ -4,7 +4,9 @@ mod compile;
 pub mod kernel;
 mod target;
 
-pub use compile::{apply_overrides, compile, compile_with, load_scenario, Loaded, MAX_COHORT, MAX_CYCLES, MAX_ITERATIONS, MAX_STATES};
+pub use compile::{
+    apply_overrides, compile, compile_with, load_scenario, Loaded, MAX_COHORT, MAX_CYCLES, MAX_ITERATIONS, MAX_STATES,
+};
 pub use target::{Metric, Target};
 
 /// " did you mean `x`?" for the closest of `known` to `name`, or nothing.
@@ -361,22 +363,32 @@ impl SweepAxis {
     /// Parses `NAME[.FIELD]=FROM:TO:STEPS`: STEPS evenly spaced values from FROM to TO inclusive (STEPS ≥ 2, or 1
     /// for FROM alone).
     pub fn parse(text: &str) -> Result<Self, String> {
-        let expected = || format!("expected NAME=FROM:TO:STEPS or NAME.FIELD=FROM:TO:STEPS (e.g. effect.mean=0.5:1:6), not `{text}`");
+        let expected = || {
+            format!("expected NAME=FROM:TO:STEPS or NAME.FIELD=FROM:TO:STEPS (e.g. effect.mean=0.5:1:6), not `{text}`")
+        };
         let (target, range) = text.split_once('=').ok_or_else(expected)?;
         let parts: Vec<&str> = range.split(':').map(str::trim).collect();
-        let [from, to, steps] = parts[..] else { return Err(expected()) };
+        let [from, to, steps] = parts[..] else {
+            return Err(expected());
+        };
         let number = |s: &str| s.parse::<f64>().ok().filter(|v| v.is_finite());
-        let (Some(from), Some(to)) = (number(from), number(to)) else { return Err(expected()) };
+        let (Some(from), Some(to)) = (number(from), number(to)) else {
+            return Err(expected());
+        };
         let steps: usize = steps
             .parse()
             .ok()
             .filter(|n| (1..=1_000_000).contains(n))
-            .ok_or_else(|| format!("STEPS must be a whole number of values from 1 to 1,000,000, not `{steps}` (in `{text}`)"))?;
+            .ok_or_else(|| {
+                format!("STEPS must be a whole number of values from 1 to 1,000,000, not `{steps}` (in `{text}`)")
+            })?;
         let (name, field) = Override::target(target)?;
         let values = if steps == 1 {
             vec![from]
         } else {
-            (0..steps).map(|i| from + (to - from) * i as f64 / (steps - 1) as f64).collect()
+            (0..steps)
+                .map(|i| from + (to - from) * i as f64 / (steps - 1) as f64)
+                .collect()
         };
         Ok(SweepAxis { name, field, values })
     }

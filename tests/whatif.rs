@@ -1,0 +1,347 @@
+//! What-if analysis: parameter overrides, sweeps, shards and their merge.
+
+mod common;
+
+use assert_cmd::Command;
+use carecast::app::{self, RunOptions};
+use carecast::model::{compile, Override};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn carecast() -> Command {
+    Command::cargo_bin("carecast").expect("binary builds")
+}
+
+/// Runs the example scenario with overrides through the library, at 500 iterations.
+fn totals_with(overrides: &[&str]) -> ndarray::Array3<f64> {
+    let options = RunOptions {
+        iterations: Some(500),
+        overrides: overrides.iter().map(|o| Override::parse(o).unwrap()).collect(),
+        ..RunOptions::default()
+    };
+    let loaded = app::load(Path::new("scenarios/example.toml"), &options).unwrap_or_else(|e| panic!("{e}"));
+    common::run(&loaded.model, 2).totals
+}
+
+/// Runs the example scenario with its text edited, at 500 iterations.
+fn totals_of_edited(from: &str, to: &str) -> ndarray::Array3<f64> {
+    let text = fs::read_to_string("scenarios/example.toml").unwrap();
+    assert!(text.contains(from), "the example has `{from}`");
+    let mut model = compile(Path::new("edited.toml"), &text.replacen(from, to, 1)).unwrap_or_else(|e| panic!("{e}"));
+    model.settings.iterations = 500;
+    common::run(&model, 2).totals
+}
+
+#[test]
+fn an_override_gives_the_same_bits_as_editing_the_file() {
+    // A distribution replaced by a fixed value: the value draws no random number, so every other draw is unchanged.
+    assert_eq!(
+        totals_with(&["home_care_weekly=120"]),
+        totals_of_edited(
+            "home_care_weekly = { dist = \"gamma\", mean = 96, sd = 15, source = \"forder2013\", unit = \"£/week\" }",
+            "home_care_weekly = 120"
+        )
+    );
+    // One field of a distribution, refitted as the file's own would be.
+    assert_eq!(
+        totals_with(&["home_care_weekly.mean=120"]),
+        totals_of_edited("mean = 96, sd = 15", "mean = 120, sd = 15")
+    );
+    // A parameter defined in the base model and overridden by an arm: a field override changes the arm's
+    // distribution (the base's plain number has no fields), a value override changes both.
+    assert_eq!(
+        totals_with(&["rr_reablement.ci95_low=0.5"]),
+        totals_of_edited(
+            "ci95 = [0.6, 1.0], source = \"assumption\" } }",
+            "ci95 = [0.5, 1.0], source = \"assumption\" } }"
+        )
+    );
+    assert_eq!(totals_with(&["rr_reablement=0.7"]), totals_of_edited_both_rr());
+}
+
+/// The example with rr_reablement fixed at 0.7 in the base model and in the reablement arm.
+fn totals_of_edited_both_rr() -> ndarray::Array3<f64> {
+    let text = fs::read_to_string("scenarios/example.toml")
+        .unwrap()
+        .replacen("rr_reablement = 1 ", "rr_reablement = 0.7 ", 1)
+        .replacen(
+            "parameters = { rr_reablement = { dist = \"lognormal\", ci95 = [0.6, 1.0], source = \"assumption\" } }",
+            "parameters = { rr_reablement = 0.7 }",
+            1,
+        );
+    let mut model = compile(Path::new("edited.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
+    model.settings.iterations = 500;
+    common::run(&model, 2).totals
+}
+
+#[test]
+fn overrides_are_checked_like_the_file() {
+    let cases = [
+        (
+            "home_care_weekley=3",
+            "no parameter is named `home_care_weekley`; did you mean `home_care_weekly`?",
+        ),
+        ("p_die=1.5", "`p_die` is used as a probability"),
+        (
+            "p_die.mean=0.1",
+            "`mean` is not used by a beta distribution given by its 95% interval; it takes ci95",
+        ),
+        ("home_care_weekly.sd=-1", "sd"),
+        (
+            "home_care_weekly.meen=3",
+            "`meen` is not a field that can be changed; did you mean `mean`?",
+        ),
+        (
+            "p_die_residential.mean=1",
+            "is an expression in base; only its value can be set",
+        ),
+        (
+            "u_home_care.mean=0.999",
+            "no beta distribution has mean 0.999 and sd 0.04",
+        ),
+        ("home_care_weekly", "expected NAME=VALUE"),
+        ("home_care_weekly=abc", "not a finite number"),
+    ];
+    for (set, expected) in cases {
+        let output = carecast()
+            .args([
+                "run",
+                "scenarios/example.toml",
+                "--iterations",
+                "10",
+                "--set",
+                set,
+                "--out",
+            ])
+            .arg(tempfile::tempdir().unwrap().path())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "--set {set}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(
+            stderr.contains(expected),
+            "--set {set}: expected `{expected}` in {stderr}"
+        );
+        assert!(stderr.contains("--set"), "the error names the option: {stderr}");
+    }
+}
+
+#[test]
+fn overrides_are_recorded_in_the_provenance() {
+    let tmp = tempfile::tempdir().unwrap();
+    let output = carecast()
+        .args([
+            "run",
+            "scenarios/example.toml",
+            "--iterations",
+            "100",
+            "--quiet",
+            "--set",
+            "home_care_weekly=120",
+        ])
+        .args(["--set", "rr_reablement.ci95_low=0.5", "--out"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let dir = PathBuf::from(String::from_utf8(output.stdout).unwrap().trim());
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    let provenance = &summary["provenance"];
+    assert_eq!(
+        provenance["overrides"],
+        serde_json::json!(["home_care_weekly=120", "rr_reablement.ci95_low=0.5"])
+    );
+    assert!(provenance["command"]
+        .as_str()
+        .unwrap()
+        .ends_with("--set home_care_weekly=120 --set rr_reablement.ci95_low=0.5"));
+    // The parameter table shows the values used.
+    let p = summary["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "home_care_weekly")
+        .unwrap();
+    assert_eq!(p["spec"], serde_json::json!({ "kind": "fixed", "value": 120.0 }));
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("home_care_weekly=120, rr_reablement.ci95_low=0.5"));
+}
+
+/// Runs `carecast sweep` and returns the directory it wrote.
+fn sweep(out: &Path, args: &[&str]) -> PathBuf {
+    let output = carecast()
+        .arg("sweep")
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.stderr.is_empty(), "no progress bar when not on a terminal");
+    PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
+}
+
+const GRID: [&str; 6] = [
+    "scenarios/example.toml",
+    "--vary",
+    "home_care_weekly.mean=80:120:3",
+    "--vary",
+    "rr_reablement=0.6:1:2",
+    "--iterations",
+];
+
+#[test]
+fn a_sweep_point_is_the_run_with_those_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut args = GRID.to_vec();
+    args.push("400");
+    let dir = sweep(tmp.path(), &args);
+    let mut reader = csv::Reader::from_path(dir.join("sweep.csv")).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        &header[..6],
+        [
+            "scenario",
+            "point",
+            "home_care_weekly.mean",
+            "rr_reablement",
+            "arm",
+            "comparator"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 6, "3 × 2 points, one comparison each");
+    // The first axis varies slowest.
+    let values: Vec<(f64, f64)> = rows
+        .iter()
+        .map(|r| (r[2].parse().unwrap(), r[3].parse().unwrap()))
+        .collect();
+    assert_eq!(
+        values,
+        [
+            (80.0, 0.6),
+            (80.0, 1.0),
+            (100.0, 0.6),
+            (100.0, 1.0),
+            (120.0, 0.6),
+            (120.0, 1.0)
+        ]
+    );
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    // Point 3 (100, 1.0) against `carecast run --set` with the same values: the same numbers.
+    let options = RunOptions {
+        iterations: Some(400),
+        overrides: vec![
+            Override::parse("home_care_weekly.mean=100").unwrap(),
+            Override::parse("rr_reablement=1").unwrap(),
+        ],
+        out: Some(tmp.path().join("runs")),
+        ..RunOptions::default()
+    };
+    let run = app::run(Path::new("scenarios/example.toml"), &options, None).unwrap_or_else(|e| panic!("{e}"));
+    let c = &run.analysis.comparisons[0];
+    let row = &rows[3];
+    let read = |name: &str| row[column(name)].parse::<f64>().unwrap();
+    assert_eq!(read("net_savings"), c.net_savings.mean);
+    assert_eq!(read("net_savings_p2_5"), c.net_savings.p2_5);
+    assert_eq!(read("bcr"), c.bcr.unwrap());
+    assert_eq!(read("inmb"), c.inmb.unwrap().mean);
+    assert_eq!(read("prob_cost_effective"), c.prob_cost_effective.unwrap());
+    assert_eq!(read("lambda"), 30000.0);
+}
+
+#[test]
+fn shards_merge_into_the_unsharded_sweep_bit_for_bit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut args = GRID.to_vec();
+    args.push("300");
+    let whole = sweep(&tmp.path().join("whole"), &args);
+    let shards: Vec<PathBuf> = (1..=4)
+        .map(|k| {
+            let mut a = args.clone();
+            let shard = format!("{k}/4");
+            a.extend(["--shard", shard.as_str()]);
+            sweep(&tmp.path().join("shards"), &a)
+        })
+        .collect();
+    // Shard 4 of 4 of six points holds point 3 alone; every point is in exactly one shard.
+    let rows = |d: &Path| fs::read_to_string(d.join("sweep.csv")).unwrap().lines().count() - 1;
+    assert_eq!(shards.iter().map(|d| rows(d)).collect::<Vec<_>>(), [2, 2, 1, 1]);
+
+    let merge = |dirs: &[PathBuf]| {
+        carecast()
+            .arg("merge")
+            .args(dirs)
+            .arg("--out")
+            .arg(tmp.path().join("merged"))
+            .output()
+            .unwrap()
+    };
+    let mut reversed = shards.clone();
+    reversed.reverse();
+    let output = merge(&reversed);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let merged = PathBuf::from(String::from_utf8(output.stdout).unwrap().trim());
+    assert_eq!(
+        fs::read(merged.join("sweep.csv")).unwrap(),
+        fs::read(whole.join("sweep.csv")).unwrap()
+    );
+    assert_eq!(
+        fs::read(merged.join("sweep.json")).unwrap(),
+        fs::read(whole.join("sweep.json")).unwrap()
+    );
+
+    // A missing shard, a shard given twice, and a shard of another sweep are errors, not partial tables.
+    let check = |dirs: &[PathBuf], expected: &str| {
+        let output = merge(dirs);
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains(expected), "expected `{expected}` in {stderr}");
+    };
+    check(&shards[..3], "shard 4/4 is missing");
+    check(
+        &[
+            shards[0].clone(),
+            shards[0].clone(),
+            shards[2].clone(),
+            shards[3].clone(),
+        ],
+        "is given twice",
+    );
+    let mut other_args = args.clone();
+    other_args[4] = "rr_reablement=0.6:1:3";
+    other_args.extend(["--shard", "2/4"]);
+    let other = sweep(&tmp.path().join("other"), &other_args);
+    check(
+        &[shards[0].clone(), other, shards[2].clone(), shards[3].clone()],
+        "different sweep",
+    );
+    check(&[whole], "was not sharded");
+}
+
+#[test]
+fn a_scenarios_own_sweep_table_is_used_and_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text =
+        fs::read_to_string("scenarios/example.toml").unwrap() + "\n[sweep]\nvary = [\"home_care_weekly=80:120:5\"]\n";
+    let path = tmp.path().join("with_sweep.toml");
+    fs::write(&path, &text).unwrap();
+    let dir = sweep(tmp.path(), &[path.to_str().unwrap(), "--iterations", "100"]);
+    assert_eq!(fs::read_to_string(dir.join("sweep.csv")).unwrap().lines().count(), 6);
+
+    let bad = text.replace("home_care_weekly=80:120:5", "home_care_weekli=80:120:5");
+    fs::write(&path, bad).unwrap();
+    let output = carecast().args(["check"]).arg(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("field `sweep.vary[0]`") && stderr.contains("did you mean `home_care_weekly`?"),
+        "{stderr}"
+    );
+    let bad = text.replace("home_care_weekly=80:120:5", "home_care_weekly=80:120");
+    fs::write(&path, bad).unwrap();
+    let stderr = String::from_utf8(carecast().args(["check"]).arg(&path).output().unwrap().stderr).unwrap();
+    assert!(stderr.contains("expected NAME=FROM:TO:STEPS"), "{stderr}");
+}
