@@ -216,7 +216,11 @@ pub fn write_outputs(
             ("Mode".into(), format!("{:?}", provenance.mode).to_lowercase()),
             (
                 "Parameter changes (--set)".into(),
-                if provenance.overrides.is_empty() { "none".into() } else { provenance.overrides.join(", ") },
+                if provenance.overrides.is_empty() {
+                    "none".into()
+                } else {
+                    provenance.overrides.join(", ")
+                },
             ),
             ("Run started (UTC)".into(), timing.started_utc.clone()),
             ("Threads".into(), timing.threads.to_string()),
