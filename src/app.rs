@@ -411,3 +411,139 @@ pub fn sweep(
         crate::sweep::run(&loaded, &models, &axes, options.shard, &base, progress)
     })
 }
+
+/// Options of `carecast tornado`.
+#[derive(Debug, Clone)]
+pub struct TornadoOptions {
+    pub measure: crate::sensitivity::Measure,
+    /// Low and high values for named parameters (default: their 2.5th and 97.5th percentiles).
+    pub bounds: Vec<(String, f64, f64)>,
+    pub out: Option<PathBuf>,
+}
+
+/// A finished one-way analysis.
+#[derive(Debug)]
+pub struct TornadoOutcome {
+    pub bars: Vec<crate::sensitivity::TornadoBar>,
+    pub dir: PathBuf,
+}
+
+/// One-way (tornado) analysis on the deterministic model; writes tornado.csv and a plot per comparison.
+pub fn tornado(path: &Path, options: &TornadoOptions) -> Result<TornadoOutcome, Error> {
+    let loaded = load_scenario(path)?;
+    let extra: Vec<String> = options.bounds.iter().map(|(n, _, _)| n.clone()).collect();
+    for (name, low, high) in &options.bounds {
+        if !loaded.model.parameters.iter().any(|p| &p.name == name) {
+            let known: Vec<&str> = loaded.model.parameters.iter().map(|p| p.name.as_str()).collect();
+            return Err(InputError::usage(
+                "--bounds",
+                format!(
+                    "no parameter is named `{name}`{}",
+                    crate::model::suggest_name(name, &known)
+                ),
+            )
+            .into());
+        }
+        if !(low.is_finite() && high.is_finite() && low < high) {
+            return Err(InputError::usage("--bounds", format!("`{name}` needs LOW < HIGH, not {low}:{high}")).into());
+        }
+    }
+    let det = crate::sensitivity::Deterministic::new(&loaded, &extra)?;
+    let bars = crate::sensitivity::tornado(&det, options.measure, &options.bounds)?;
+    let base = options.out.clone().unwrap_or_else(|| PathBuf::from("output"));
+    let dir =
+        RunDir::create(&base, &loaded.model.meta.name, "tornado").map_err(|e| InputError::usage("--out", e.message))?;
+    let written = crate::sensitivity::write_tornado_csv(&dir.path().join("tornado.csv"), options.measure, &bars)
+        .and_then(|()| report::figures::write_tornado_figures(dir.path(), &loaded.model, options.measure, &bars));
+    if let Err(e) = written {
+        dir.abandon();
+        return Err(e.into());
+    }
+    Ok(TornadoOutcome {
+        bars,
+        dir: dir.finish()?,
+    })
+}
+
+/// Options of `carecast threshold`.
+#[derive(Debug, Clone)]
+pub struct ThresholdOptions {
+    pub parameter: String,
+    pub measure: crate::sensitivity::Measure,
+    pub range: Option<(f64, f64)>,
+    pub out: Option<PathBuf>,
+}
+
+/// A finished threshold analysis.
+#[derive(Debug)]
+pub struct ThresholdOutcome {
+    pub thresholds: Vec<crate::sensitivity::Threshold>,
+    pub dir: PathBuf,
+}
+
+/// Threshold analysis of one parameter on the deterministic model; writes threshold.csv.
+pub fn threshold(path: &Path, options: &ThresholdOptions) -> Result<ThresholdOutcome, Error> {
+    let loaded = load_scenario(path)?;
+    let det = crate::sensitivity::Deterministic::new(&loaded, std::slice::from_ref(&options.parameter))?;
+    let thresholds = crate::sensitivity::threshold(&det, &options.parameter, options.measure, options.range)?;
+    let base = options.out.clone().unwrap_or_else(|| PathBuf::from("output"));
+    let dir = RunDir::create(&base, &loaded.model.meta.name, "threshold")
+        .map_err(|e| InputError::usage("--out", e.message))?;
+    let path = dir.path().join("threshold.csv");
+    let written = (|| -> Result<(), RunError> {
+        let io = |e: &dyn std::fmt::Display| RunError {
+            message: format!("cannot write {}: {e}", path.display()),
+        };
+        let mut w = csv::Writer::from_path(&path).map_err(|e| io(&e))?;
+        w.write_record([
+            "arm",
+            "comparator",
+            "parameter",
+            "measure",
+            "break_even",
+            "range_low",
+            "range_high",
+            "base_value",
+            "base_measure",
+            "crossing",
+            "share_of_distribution_below",
+        ])
+        .map_err(|e| io(&e))?;
+        for t in &thresholds {
+            let rows: Vec<(String, String)> = if t.crossings.is_empty() {
+                vec![(String::new(), String::new())]
+            } else {
+                t.crossings
+                    .iter()
+                    .zip(&t.share_below)
+                    .map(|(c, s)| (c.to_string(), s.map_or(String::new(), |s| s.to_string())))
+                    .collect()
+            };
+            for (crossing, share) in rows {
+                w.write_record([
+                    t.arm.clone(),
+                    t.comparator.clone(),
+                    t.parameter.clone(),
+                    t.measure.name().to_string(),
+                    t.break_even.to_string(),
+                    t.range[0].to_string(),
+                    t.range[1].to_string(),
+                    t.base_value.to_string(),
+                    t.base_measure.to_string(),
+                    crossing,
+                    share,
+                ])
+                .map_err(|e| io(&e))?;
+            }
+        }
+        w.flush().map_err(|e| io(&e))
+    })();
+    if let Err(e) = written {
+        dir.abandon();
+        return Err(e.into());
+    }
+    Ok(ThresholdOutcome {
+        thresholds,
+        dir: dir.finish()?,
+    })
+}

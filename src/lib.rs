@@ -30,4 +30,5 @@ pub mod report;
 pub mod reproduce;
 pub mod scenario;
 pub mod schedule;
+pub mod sensitivity;
 pub mod sweep;

@@ -122,6 +122,40 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// One-way sensitivity analysis on the model at its means: each sampled parameter to its 2.5th and 97.5th
+    /// percentiles (or given bounds), ranked by how far it moves the decision measure.
+    Tornado {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// The decision measure: net_savings, bcr or inmb.
+        #[arg(long, default_value = "net_savings")]
+        measure: String,
+        /// Low and high values for a parameter instead of its percentiles (also for parameters the file fixes).
+        #[arg(long, value_name = "NAME=LOW:HIGH")]
+        bounds: Vec<String>,
+        /// Base output directory [default: output].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Threshold analysis: the value of one parameter at which the decision changes (BCR = 1, or INMB or net
+    /// savings = 0), on the model at its means.
+    Threshold {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// The parameter to move: its sampled definitions (in any arm or subgroup) move together; a parameter the file
+        /// fixes moves everywhere it is defined.
+        #[arg(long)]
+        parameter: String,
+        /// The decision measure: bcr, inmb or net_savings.
+        #[arg(long, default_value = "bcr")]
+        measure: String,
+        /// The range to search [default: the parameter's 0.1st to 99.9th percentiles].
+        #[arg(long, value_name = "LOW:HIGH")]
+        range: Option<String>,
+        /// Base output directory [default: output].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Check a scenario file without running it.
     Check {
         /// The scenario file (TOML).
@@ -312,6 +346,52 @@ fn execute(cli: Cli) -> Result<(), Error> {
             println!("{}", outcome.dir.display());
             Ok(())
         }
+        Command::Tornado {
+            scenario,
+            measure,
+            bounds,
+            out,
+        } => {
+            let measure =
+                carecast::sensitivity::Measure::parse(&measure).map_err(|m| InputError::usage("--measure", m))?;
+            let bounds = bounds
+                .iter()
+                .map(|b| {
+                    let (name, range) = b
+                        .split_once('=')
+                        .ok_or_else(|| InputError::usage("--bounds", format!("expected NAME=LOW:HIGH, not `{b}`")))?;
+                    let (low, high) = parse_range(range).map_err(|m| InputError::usage("--bounds", m))?;
+                    Ok((name.trim().to_string(), low, high))
+                })
+                .collect::<Result<Vec<_>, InputError>>()?;
+            let outcome = app::tornado(&scenario, &app::TornadoOptions { measure, bounds, out })?;
+            print!("{}", carecast::report::terminal::tornado_table(measure, &outcome.bars));
+            println!("{}", outcome.dir.display());
+            Ok(())
+        }
+        Command::Threshold {
+            scenario,
+            parameter,
+            measure,
+            range,
+            out,
+        } => {
+            let measure =
+                carecast::sensitivity::Measure::parse(&measure).map_err(|m| InputError::usage("--measure", m))?;
+            let range = range
+                .map(|r| parse_range(&r).map_err(|m| InputError::usage("--range", m)))
+                .transpose()?;
+            let options = app::ThresholdOptions {
+                parameter,
+                measure,
+                range,
+                out,
+            };
+            let outcome = app::threshold(&scenario, &options)?;
+            print!("{}", carecast::report::terminal::threshold_text(&outcome.thresholds));
+            println!("{}", outcome.dir.display());
+            Ok(())
+        }
         Command::Check { scenario } => {
             let loaded = app::load(&scenario, &RunOptions::default())?;
             let m = &loaded.model;
@@ -329,6 +409,20 @@ fn execute(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
     }
+}
+
+/// Parses LOW:HIGH with LOW < HIGH.
+fn parse_range(text: &str) -> Result<(f64, f64), String> {
+    let bad = || format!("expected LOW:HIGH with LOW < HIGH, not `{text}`");
+    let (low, high) = text.split_once(':').ok_or_else(bad)?;
+    let (low, high): (f64, f64) = (
+        low.trim().parse().map_err(|_| bad())?,
+        high.trim().parse().map_err(|_| bad())?,
+    );
+    if !(low.is_finite() && high.is_finite() && low < high) {
+        return Err(bad());
+    }
+    Ok((low, high))
 }
 
 /// Parses FROM:TO:STEP into an increasing grid.

@@ -245,3 +245,95 @@ fn truncate(text: &str, width: usize) -> String {
         text.chars().take(width - 1).collect::<String>() + "…"
     }
 }
+
+/// The tornado as text: per comparison, the ten parameters that move the measure most.
+pub fn tornado_table(measure: crate::sensitivity::Measure, bars: &[crate::sensitivity::TornadoBar]) -> String {
+    let mut s = String::new();
+    let show = |v: f64| match measure {
+        crate::sensitivity::Measure::Bcr => per_pound(v),
+        _ => money(v),
+    };
+    let mut arms: Vec<&str> = bars.iter().map(|b| b.arm.as_str()).collect();
+    arms.dedup();
+    for arm in arms {
+        let mine: Vec<&crate::sensitivity::TornadoBar> = bars.iter().filter(|b| b.arm == arm).collect();
+        let Some(first) = mine.first() else { continue };
+        let _ = writeln!(
+            s,
+            "{} vs {}: {} at the parameters' means {}; each parameter from low to high, the rest at their means",
+            first.arm,
+            first.comparator,
+            measure.name(),
+            show(first.base)
+        );
+        let _ = writeln!(
+            s,
+            "  {:<34} {:>12} {:>12} {:>12} {:>12}",
+            "parameter", "low", "high", "at low", "at high"
+        );
+        for b in mine.iter().take(10) {
+            let name = if b.scope == "base" {
+                b.parameter.clone()
+            } else {
+                format!("{} ({})", b.parameter, b.scope)
+            };
+            let _ = writeln!(
+                s,
+                "  {:<34} {:>12} {:>12} {:>12} {:>12}",
+                name,
+                crate::reproduce::figure(b.low),
+                crate::reproduce::figure(b.high),
+                show(b.at_low),
+                show(b.at_high)
+            );
+        }
+        if mine.len() > 10 {
+            let _ = writeln!(s, "  ... {} more in tornado.csv", mine.len() - 10);
+        }
+    }
+    s
+}
+
+/// Threshold results in words.
+pub fn threshold_text(thresholds: &[crate::sensitivity::Threshold]) -> String {
+    let mut s = String::new();
+    for t in thresholds {
+        let show = |v: f64| match t.measure {
+            crate::sensitivity::Measure::Bcr => per_pound(v),
+            _ => money(v),
+        };
+        let _ = writeln!(
+            s,
+            "{} vs {}: {} is {} at {} = {} (the base case)",
+            t.arm,
+            t.comparator,
+            t.measure.name(),
+            show(t.base_measure),
+            t.parameter,
+            crate::reproduce::figure(t.base_value)
+        );
+        if t.crossings.is_empty() {
+            let _ = writeln!(
+                s,
+                "  it does not reach {} for {} between {} and {}",
+                show(t.break_even),
+                t.parameter,
+                crate::reproduce::figure(t.range[0]),
+                crate::reproduce::figure(t.range[1])
+            );
+        }
+        for (c, share) in t.crossings.iter().zip(&t.share_below) {
+            let where_ = share.map_or(String::new(), |p| {
+                format!("; {:.1}% of its PSA distribution lies below that value", 100.0 * p)
+            });
+            let _ = writeln!(
+                s,
+                "  it equals {} at {} = {}{where_}",
+                show(t.break_even),
+                t.parameter,
+                crate::reproduce::figure(*c)
+            );
+        }
+    }
+    s
+}

@@ -1,0 +1,466 @@
+//! Deterministic sensitivity analysis on the model at its parameters' means: one-way (tornado) analysis and
+//! threshold analysis.
+//!
+//! The deterministic model replaces every sampled distribution by its mean (a Dirichlet by its component means) and
+//! runs one cohort-mode iteration, so it is the usual "base case". One-way analysis moves one parameter at a time to
+//! its low and high values; threshold analysis finds where a decision measure crosses its break-even value.
+
+use crate::dist::Distribution;
+use crate::engine;
+use crate::error::{Error, InputError, RunError};
+use crate::model::{columns, compile_with, Draw, Loaded, Mode, Model, Payer};
+use serde::Serialize;
+
+/// The decision measure a deterministic analysis reports, for an intervention arm against its comparator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// Comparator's total cost − the arm's (all payers), per person.
+    NetSavings,
+    /// Care-cost savings (all payers) per £1 of extra intervention spend.
+    Bcr,
+    /// λ·ΔE − ΔC on the primary outcome, per person.
+    Inmb,
+}
+
+impl Measure {
+    /// Parses `net_savings`, `bcr` or `inmb`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "net_savings" => Ok(Measure::NetSavings),
+            "bcr" => Ok(Measure::Bcr),
+            "inmb" => Ok(Measure::Inmb),
+            other => Err(format!("`{other}` is not a measure: use net_savings, bcr or inmb")),
+        }
+    }
+
+    /// The name used in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Measure::NetSavings => "net_savings",
+            Measure::Bcr => "bcr",
+            Measure::Inmb => "inmb",
+        }
+    }
+
+    /// The value at which the decision changes: £1 back per £1 for the BCR, zero otherwise.
+    pub fn break_even(self) -> f64 {
+        match self {
+            Measure::Bcr => 1.0,
+            _ => 0.0,
+        }
+    }
+}
+
+/// A sampled parameter in one scope, with its distribution.
+#[derive(Debug, Clone, Serialize)]
+pub struct Input {
+    pub name: String,
+    /// `base`, `arm:<name>` or `subgroup:<name>`.
+    pub scope: String,
+    #[serde(skip)]
+    draw: usize,
+    #[serde(skip)]
+    pub distribution: Distribution,
+}
+
+/// The scenario at its parameters' means, ready for one-way and threshold analysis.
+pub struct Deterministic {
+    model: Model,
+    /// The sampled parameters (Dirichlet components aside: one cannot move alone).
+    pub inputs: Vec<Input>,
+}
+
+impl Deterministic {
+    /// Compiles the scenario with `extra` parameters kept changeable (given as numbers or expressions in the file)
+    /// and sets every sampled parameter to its mean.
+    pub fn new(loaded: &Loaded, extra: &[String]) -> Result<Self, Error> {
+        let mut model = compile_with(&loaded.path, &loaded.text, extra)?;
+        model.settings.iterations = 1;
+        model.settings.mode = Mode::Cohort;
+        let mut inputs = Vec::new();
+        let mut draws = Vec::new();
+        for (i, draw) in model.draws.iter().enumerate() {
+            match draw {
+                Draw::One { slot, distribution, .. } => {
+                    if !matches!(distribution, Distribution::Fixed(_)) {
+                        if let Some(info) = model.parameters.iter().find(|p| p.draw_slot == Some(*slot)) {
+                            inputs.push(Input {
+                                name: info.name.clone(),
+                                scope: info.scope.clone(),
+                                draw: i,
+                                distribution: *distribution,
+                            });
+                        }
+                    }
+                    draws.push(fixed(*slot, distribution.mean()));
+                }
+                Draw::Dirichlet { first_slot, dirichlet } => {
+                    draws.extend(
+                        dirichlet
+                            .means()
+                            .iter()
+                            .enumerate()
+                            .map(|(k, m)| fixed(first_slot + k, *m)),
+                    );
+                }
+            }
+        }
+        // The Dirichlet components now have one draw each: re-point the inputs at their new positions.
+        let mut position = 0;
+        let mut new_index = Vec::new();
+        for draw in &model.draws {
+            new_index.push(position);
+            position += match draw {
+                Draw::One { .. } => 1,
+                Draw::Dirichlet { dirichlet, .. } => dirichlet.len(),
+            };
+        }
+        for input in &mut inputs {
+            input.draw = new_index[input.draw];
+        }
+        for o in &mut model.overridable {
+            o.draw = new_index[o.draw];
+        }
+        model.draws = draws;
+        Ok(Deterministic { model, inputs })
+    }
+
+    /// The measure for every intervention arm, with the given draws set to the given values.
+    pub fn evaluate(&self, set: &[(usize, f64)], measure: Measure) -> Result<Vec<f64>, Error> {
+        let mut model = self.model.clone();
+        for &(draw, value) in set {
+            let Draw::One { slot, .. } = model.draws[draw] else {
+                continue;
+            };
+            model.draws[draw] = fixed(slot, value);
+        }
+        measures(&model, measure)
+    }
+
+    /// The draws a threshold analysis of `name` moves: its sampled definitions (an arm's uncertain effect, not the
+    /// comparator's fixed value of the same name); where none is sampled, every definition the file fixes.
+    pub fn draws_of(&self, name: &str) -> Vec<usize> {
+        let sampled: Vec<usize> = self.inputs.iter().filter(|i| i.name == name).map(|i| i.draw).collect();
+        if !sampled.is_empty() {
+            return sampled;
+        }
+        self.model
+            .overridable
+            .iter()
+            .filter(|o| o.name == name)
+            .map(|o| o.draw)
+            .collect()
+    }
+
+    /// (arm, comparator) names of every comparison.
+    pub fn comparisons(&self) -> Vec<(String, String)> {
+        self.model
+            .arms
+            .iter()
+            .filter_map(|a| a.comparator.map(|c| (a.name.clone(), self.model.arms[c].name.clone())))
+            .collect()
+    }
+
+    /// The threshold λ the INMB uses.
+    pub fn threshold(&self) -> f64 {
+        self.model.settings.threshold
+    }
+}
+
+fn fixed(slot: usize, value: f64) -> Draw {
+    let d = Distribution::Fixed(value);
+    Draw::One {
+        slot,
+        sampler: d.sampler(),
+        distribution: d,
+    }
+}
+
+/// Runs a one-iteration model and computes the measure for each comparison.
+fn measures(model: &Model, measure: Measure) -> Result<Vec<f64>, Error> {
+    let results = engine::run(model, None)?;
+    let row = |a: usize, col: usize| results.totals[[0, a, col]];
+    let sum = |a: usize, f: fn(Payer) -> usize| Payer::ALL.iter().map(|&p| row(a, f(p))).sum::<f64>();
+    let total = |a: usize| sum(a, columns::care) + sum(a, columns::spend);
+    let mut out = Vec::new();
+    for (a, arm) in model.arms.iter().enumerate() {
+        let Some(c) = arm.comparator else { continue };
+        out.push(match measure {
+            Measure::NetSavings => total(c) - total(a),
+            Measure::Bcr => {
+                (sum(c, columns::care) - sum(a, columns::care)) / (sum(a, columns::spend) - sum(c, columns::spend))
+            }
+            Measure::Inmb => {
+                let o = model.settings.primary_outcome.ok_or_else(|| {
+                    Error::from(InputError::usage(
+                        "--measure",
+                        "the INMB needs an outcome, and this scenario has none",
+                    ))
+                })?;
+                let de = row(a, columns::outcome(o)) - row(c, columns::outcome(o));
+                model.settings.threshold * de - (total(a) - total(c))
+            }
+        });
+    }
+    Ok(out)
+}
+
+/// One bar of a tornado: a parameter moved to its low and high values, the rest at their means.
+#[derive(Debug, Clone, Serialize)]
+pub struct TornadoBar {
+    pub arm: String,
+    pub comparator: String,
+    pub parameter: String,
+    pub scope: String,
+    pub low: f64,
+    pub high: f64,
+    pub base: f64,
+    pub at_low: f64,
+    pub at_high: f64,
+}
+
+impl TornadoBar {
+    /// How far the measure moves between the low and high values.
+    pub fn swing(&self) -> f64 {
+        (self.at_high - self.at_low).abs()
+    }
+}
+
+/// One-way sensitivity analysis: every sampled parameter to its 2.5th and 97.5th percentiles (or given bounds),
+/// bars sorted by swing, largest first, per comparison.
+pub fn tornado(det: &Deterministic, measure: Measure, bounds: &[(String, f64, f64)]) -> Result<Vec<TornadoBar>, Error> {
+    let base = det.evaluate(&[], measure)?;
+    let comparisons = det.comparisons();
+    let mut bars = Vec::new();
+    let mut inputs: Vec<(String, String, usize, f64, f64)> = det
+        .inputs
+        .iter()
+        .map(|i| {
+            let (low, high) = bounds.iter().find(|(n, _, _)| *n == i.name).map_or(
+                (i.distribution.quantile(0.025), i.distribution.quantile(0.975)),
+                |(_, l, h)| (*l, *h),
+            );
+            (i.name.clone(), i.scope.clone(), i.draw, low, high)
+        })
+        .collect();
+    // Bounds for parameters the file fixes: kept changeable when the analysis was set up.
+    for (name, low, high) in bounds {
+        if det.inputs.iter().any(|i| i.name == *name) {
+            continue;
+        }
+        for o in det.model.overridable.iter().filter(|o| o.name == *name) {
+            inputs.push((name.clone(), o.scope.clone(), o.draw, *low, *high));
+        }
+    }
+    for (name, scope, draw, low, high) in inputs {
+        let at_low = det.evaluate(&[(draw, low)], measure)?;
+        let at_high = det.evaluate(&[(draw, high)], measure)?;
+        for (k, (arm, comparator)) in comparisons.iter().enumerate() {
+            bars.push(TornadoBar {
+                arm: arm.clone(),
+                comparator: comparator.clone(),
+                parameter: name.clone(),
+                scope: scope.clone(),
+                low,
+                high,
+                base: base[k],
+                at_low: at_low[k],
+                at_high: at_high[k],
+            });
+        }
+    }
+    // Largest swing first within each comparison; ties by name, so the order never depends on anything else.
+    bars.sort_by(|a, b| {
+        (a.arm.as_str(), b.swing(), a.parameter.as_str(), a.scope.as_str())
+            .partial_cmp(&(b.arm.as_str(), a.swing(), b.parameter.as_str(), b.scope.as_str()))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    Ok(bars)
+}
+
+/// Where a measure crosses its break-even value as one parameter changes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Threshold {
+    pub arm: String,
+    pub comparator: String,
+    pub parameter: String,
+    pub measure: Measure,
+    pub break_even: f64,
+    /// The range searched.
+    pub range: [f64; 2],
+    /// The measure at the parameter's base value.
+    pub base_value: f64,
+    pub base_measure: f64,
+    /// Every crossing found in the range (usually one).
+    pub crossings: Vec<f64>,
+    /// For each crossing, the share of the parameter's PSA distribution below it (None for a fixed parameter).
+    pub share_below: Vec<Option<f64>>,
+}
+
+/// Threshold analysis of `name` (its sampled definitions move together; see [`Deterministic::draws_of`]) over `range`,
+/// or over its distribution's
+/// 0.1st to 99.9th percentiles: the measure on a grid of 201 values brackets each crossing, and bisection refines it
+/// to 1e-12 of the range.
+pub fn threshold(
+    det: &Deterministic,
+    name: &str,
+    measure: Measure,
+    range: Option<(f64, f64)>,
+) -> Result<Vec<Threshold>, Error> {
+    let draws = det.draws_of(name);
+    if draws.is_empty() {
+        let known: Vec<&str> = det.model.parameters.iter().map(|p| p.name.as_str()).collect();
+        return Err(InputError::usage(
+            "--parameter",
+            format!(
+                "no parameter is named `{name}`{}",
+                crate::model::suggest_name(name, &known)
+            ),
+        )
+        .into());
+    }
+    let sampled = det.inputs.iter().find(|i| i.name == name).map(|i| i.distribution);
+    let (low, high) = match (range, sampled) {
+        (Some(r), _) => r,
+        (None, Some(d)) => (d.quantile(0.001), d.quantile(0.999)),
+        (None, None) => {
+            return Err(InputError::usage(
+                "--range",
+                format!("`{name}` is not sampled, so there is no distribution to search: give --range LOW:HIGH"),
+            )
+            .into())
+        }
+    };
+    if !(low.is_finite() && high.is_finite() && low < high) {
+        return Err(InputError::usage("--range", format!("needs LOW < HIGH, not {low}:{high}")).into());
+    }
+    let at = |v: f64| -> Result<Vec<f64>, Error> {
+        let set: Vec<(usize, f64)> = draws.iter().map(|&d| (d, v)).collect();
+        det.evaluate(&set, measure)
+    };
+    let base_value = sampled.map_or_else(|| det.base_of(&draws), |d| d.mean());
+    let base = at(base_value)?;
+    let grid: Vec<f64> = (0..=200).map(|i| low + (high - low) * i as f64 / 200.0).collect();
+    let values: Vec<Vec<f64>> = grid.iter().map(|&v| at(v)).collect::<Result<_, _>>()?;
+    let target = measure.break_even();
+    let mut out = Vec::new();
+    for (k, (arm, comparator)) in det.comparisons().into_iter().enumerate() {
+        let f = |v: &Vec<f64>| v[k] - target;
+        let mut crossings = Vec::new();
+        for i in 0..grid.len() - 1 {
+            let (a, b) = (f(&values[i]), f(&values[i + 1]));
+            if a == 0.0 {
+                crossings.push(grid[i]);
+                continue;
+            }
+            if !(a.is_finite() && b.is_finite()) || a.signum() == b.signum() {
+                continue;
+            }
+            let (mut lo, mut hi, mut f_lo) = (grid[i], grid[i + 1], a);
+            while hi - lo > 1e-12 * (high - low) {
+                let mid = 0.5 * (lo + hi);
+                let f_mid = at(mid)?[k] - target;
+                if f_mid == 0.0 {
+                    lo = mid;
+                    hi = mid;
+                } else if f_mid.signum() == f_lo.signum() {
+                    lo = mid;
+                    f_lo = f_mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            crossings.push(0.5 * (lo + hi));
+        }
+        if values.last().is_some_and(|v| f(v) == 0.0) {
+            crossings.push(high);
+        }
+        let share_below = crossings.iter().map(|&c| sampled.map(|d| share_below(&d, c))).collect();
+        out.push(Threshold {
+            arm,
+            comparator,
+            parameter: name.to_string(),
+            measure,
+            break_even: target,
+            range: [low, high],
+            base_value,
+            base_measure: base[k],
+            crossings,
+            share_below,
+        });
+    }
+    Ok(out)
+}
+
+impl Deterministic {
+    /// The base value of a parameter the file fixes (its first changeable definition).
+    fn base_of(&self, draws: &[usize]) -> f64 {
+        draws
+            .first()
+            .and_then(|&d| match self.model.draws[d] {
+                Draw::One { distribution, .. } => Some(distribution.mean()),
+                Draw::Dirichlet { .. } => None,
+            })
+            .unwrap_or(f64::NAN)
+    }
+}
+
+/// The share of a distribution below `x`, by bisection on its quantile function (to 1e-9).
+fn share_below(d: &Distribution, x: f64) -> f64 {
+    let (mut lo, mut hi) = (0.0f64, 1.0f64);
+    if x <= d.quantile(1e-12) {
+        return 0.0;
+    }
+    if x >= d.quantile(1.0 - 1e-12) {
+        return 1.0;
+    }
+    while hi - lo > 1e-9 {
+        let mid = 0.5 * (lo + hi);
+        if d.quantile(mid) < x {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// Writes tornado.csv.
+pub fn write_tornado_csv(path: &std::path::Path, measure: Measure, bars: &[TornadoBar]) -> Result<(), RunError> {
+    let io = |e: &dyn std::fmt::Display| RunError {
+        message: format!("cannot write {}: {e}", path.display()),
+    };
+    let mut w = csv::Writer::from_path(path).map_err(|e| io(&e))?;
+    w.write_record([
+        "arm",
+        "comparator",
+        "measure",
+        "parameter",
+        "scope",
+        "low",
+        "high",
+        "base",
+        "at_low",
+        "at_high",
+        "swing",
+    ])
+    .map_err(|e| io(&e))?;
+    for b in bars {
+        w.write_record([
+            b.arm.clone(),
+            b.comparator.clone(),
+            measure.name().to_string(),
+            b.parameter.clone(),
+            b.scope.clone(),
+            b.low.to_string(),
+            b.high.to_string(),
+            b.base.to_string(),
+            b.at_low.to_string(),
+            b.at_high.to_string(),
+            b.swing().to_string(),
+        ])
+        .map_err(|e| io(&e))?;
+    }
+    w.flush().map_err(|e| io(&e))
+}

@@ -1,0 +1,141 @@
+//! One-way (tornado) and threshold analysis against values worked by hand.
+
+use carecast::model::{compile, Loaded};
+use carecast::sensitivity::{threshold, tornado, Deterministic, Measure};
+use std::path::{Path, PathBuf};
+
+/// Two years, annual cycles, start-of-cycle accrual, no discounting. Usual care: half the living die each year;
+/// the intervention: a fifth, for a one-off £30, with council costs c·f a year (f only in the intervention arm).
+///
+/// By hand, with c and f fixed: usual care costs 1.5c (council) + 75 (NHS); the intervention 1.8·c·f + 90 + 30.
+/// Net savings = 1.5c − 1.8cf − 45; BCR = (1.5c − 1.8cf − 15) / 30; INMB at λ = 100 per QALY (ΔE = 0.3) =
+/// 30 − (1.8cf + 45 − 1.5c). At the means (c = 100, f = 0.6): −3, 0.9 and 27.
+const MODEL: &str = r#"
+[scenario]
+name = "by_hand"
+
+[settings]
+horizon_years = 2
+cycle = "year"
+iterations = 1000
+seed = 1
+mode = "cohort"
+accrual = "start"
+discounting = "discrete"
+discount_rate_costs = 0
+discount_rate_outcomes = 0
+threshold = 100
+
+[parameters]
+c = { dist = "uniform", low = 90, high = 110 }
+f = 1
+p_die = 0.5
+nhs = 50
+
+[[states]]
+name = "alive"
+per = "year"
+costs = { council = "c * f", nhs = "nhs" }
+outcomes = { qaly = 1 }
+
+[[states]]
+name = "dead"
+dead = true
+
+[start]
+alive = 1
+
+[transitions]
+alive = { dead = "p_die", alive = "remainder" }
+
+[[arms]]
+name = "usual"
+
+[[arms]]
+name = "new"
+parameters = { f = { dist = "uniform", low = 0.4, high = 0.8 }, p_die = 0.2 }
+costs = [{ name = "one-off", kind = "one_off", payer = "council", amount = 30 }]
+
+[cohort]
+size = 100
+"#;
+
+fn deterministic(extra: &[&str]) -> Deterministic {
+    let model = compile(Path::new("by_hand.toml"), MODEL).unwrap_or_else(|e| panic!("{e}"));
+    let loaded = Loaded {
+        model,
+        path: PathBuf::from("by_hand.toml"),
+        text: MODEL.to_string(),
+        sha256: String::new(),
+    };
+    let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+    Deterministic::new(&loaded, &extra).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9 * b.abs().max(1.0)
+}
+
+#[test]
+fn the_base_case_is_the_model_at_its_means() {
+    let d = deterministic(&[]);
+    assert!(close(d.evaluate(&[], Measure::NetSavings).unwrap()[0], -3.0));
+    assert!(close(d.evaluate(&[], Measure::Bcr).unwrap()[0], 0.9));
+    assert!(close(d.evaluate(&[], Measure::Inmb).unwrap()[0], 27.0));
+}
+
+#[test]
+fn tornado_bars_match_the_hand_worked_values_and_are_ranked_by_swing() {
+    let d = deterministic(&[]);
+    let bars = tornado(&d, Measure::NetSavings, &[]).unwrap();
+    assert_eq!(bars.len(), 2, "two sampled parameters: c (base) and f (arm new)");
+    // f: U(0.4, 0.8) has 2.5th and 97.5th percentiles 0.41 and 0.79; net savings = 105 − 180f.
+    let f = &bars[0];
+    assert_eq!((f.parameter.as_str(), f.scope.as_str()), ("f", "arm:new"));
+    assert!(close(f.low, 0.41) && close(f.high, 0.79));
+    assert!(close(f.at_low, 105.0 - 180.0 * 0.41) && close(f.at_high, 105.0 - 180.0 * 0.79));
+    assert!(close(f.base, -3.0));
+    // c: U(90, 110) gives 90.5 and 109.5; net savings = 0.42c − 45.
+    let c = &bars[1];
+    assert_eq!(c.parameter, "c");
+    assert!(close(c.at_low, 0.42 * 90.5 - 45.0) && close(c.at_high, 0.42 * 109.5 - 45.0));
+    assert!(f.swing() > c.swing());
+
+    // Given bounds replace the percentiles, also for a parameter the file fixes.
+    let d = deterministic(&["nhs"]);
+    let bars = tornado(&d, Measure::NetSavings, &[("nhs".into(), 0.0, 100.0)]).unwrap();
+    let nhs = bars.iter().find(|b| b.parameter == "nhs").unwrap();
+    // NHS costs are 1.5·nhs in usual care and 1.8·nhs with the intervention: net savings change by −0.3·Δnhs.
+    assert!(close(nhs.at_low, -3.0 + 0.3 * 50.0) && close(nhs.at_high, -3.0 - 0.3 * 50.0));
+}
+
+#[test]
+fn thresholds_match_the_hand_worked_values() {
+    let d = deterministic(&[]);
+    // BCR = 1 and net savings = 0 both at f = 105/180; INMB = 0 at f = 0.75. Shares of U(0.4, 0.8) below them.
+    for (measure, root) in [
+        (Measure::Bcr, 105.0 / 180.0),
+        (Measure::NetSavings, 105.0 / 180.0),
+        (Measure::Inmb, 0.75),
+    ] {
+        let t = &threshold(&d, "f", measure, None).unwrap()[0];
+        assert_eq!(t.crossings.len(), 1, "{measure:?}");
+        assert!(
+            (t.crossings[0] - root).abs() < 1e-9,
+            "{measure:?}: {} vs {root}",
+            t.crossings[0]
+        );
+        let share = t.share_below[0].unwrap();
+        assert!((share - (root - 0.4) / 0.4).abs() < 1e-6, "{measure:?}: share {share}");
+        assert!(close(t.base_value, 0.6));
+    }
+    // Out of range: no crossing, said as such.
+    let t = &threshold(&d, "f", Measure::Bcr, Some((0.7, 0.8))).unwrap()[0];
+    assert!(t.crossings.is_empty());
+    // A parameter the file fixes needs a range, and then has no distribution to place the crossing in.
+    assert!(threshold(&d, "nhs", Measure::NetSavings, None).is_err());
+    let d = deterministic(&["nhs"]);
+    let t = &threshold(&d, "nhs", Measure::NetSavings, Some((-100.0, 100.0))).unwrap()[0];
+    // Net savings = −3 − 0.3·(nhs − 50) = 0 at nhs = 40.
+    assert!((t.crossings[0] - 40.0).abs() < 1e-9 && t.share_below[0].is_none());
+}
