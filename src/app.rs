@@ -538,6 +538,8 @@ pub fn threshold(path: &Path, options: &ThresholdOptions) -> Result<ThresholdOut
         }
         w.flush().map_err(|e| io(&e))
     })();
+    let written = written
+        .and_then(|()| report::figures::write_threshold_figures(dir.path(), &loaded.model, &thresholds).map(|_| ()));
     if let Err(e) = written {
         dir.abandon();
         return Err(e.into());
@@ -546,4 +548,188 @@ pub fn threshold(path: &Path, options: &ThresholdOptions) -> Result<ThresholdOut
         thresholds,
         dir: dir.finish()?,
     })
+}
+
+/// Options of `carecast evppi`.
+#[derive(Debug, Clone, Default)]
+pub struct EvppiOptions {
+    pub iterations: Option<u64>,
+    pub seed: Option<u64>,
+    /// Willingness to pay for the net benefit [default: the scenario's threshold].
+    pub lambda: Option<f64>,
+    /// Named groups of parameters, valued together.
+    pub groups: Vec<(String, Vec<String>)>,
+    pub out: Option<PathBuf>,
+    pub threads: Option<usize>,
+}
+
+/// EVPPI of one sampled parameter (in one scope) or of a named group.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EvppiRow {
+    /// The parameter (with its scope where it is not the base model's) or the group's name.
+    pub label: String,
+    /// `parameter` or `group`.
+    pub kind: &'static str,
+    /// The group's members (the parameter itself for a single one).
+    pub members: Vec<String>,
+    pub estimate: crate::analysis::evppi::Evppi,
+}
+
+/// A finished EVPPI analysis.
+#[derive(Debug)]
+pub struct EvppiOutcome {
+    pub rows: Vec<EvppiRow>,
+    pub lambda: f64,
+    pub population: Option<f64>,
+    pub dir: PathBuf,
+}
+
+/// Runs the scenario's PSA and estimates the EVPPI of every sampled parameter and of each named group, by
+/// regression of the net monetary benefit on the sampled values (see [`crate::analysis::evppi`]).
+pub fn evppi(path: &Path, options: &EvppiOptions) -> Result<EvppiOutcome, Error> {
+    let run_options = RunOptions {
+        iterations: options.iterations,
+        seed: options.seed,
+        ..RunOptions::default()
+    };
+    let loaded = load(path, &run_options)?;
+    let model = &loaded.model;
+    let primary = model.settings.primary_outcome.ok_or_else(|| {
+        InputError::file(
+            path,
+            "EVPPI values the net monetary benefit, which needs an outcome; no state has one",
+        )
+    })?;
+    let lambda = options.lambda.unwrap_or(model.settings.threshold);
+    if !(lambda.is_finite() && lambda >= 0.0) {
+        return Err(InputError::usage("--lambda", "must be a non-negative amount").into());
+    }
+    // The sampled parameters, one column each (a Dirichlet's components too, each its own column).
+    let sampled: Vec<(String, String, usize)> = model
+        .parameters
+        .iter()
+        .filter_map(|p| {
+            let slot = p.draw_slot?;
+            let fixed = matches!(p.spec, crate::model::ParameterSpec::Fixed { .. });
+            (!fixed).then(|| {
+                let label = if p.scope == "base" {
+                    p.name.clone()
+                } else {
+                    format!("{} ({})", p.name, p.scope)
+                };
+                (label, p.name.clone(), slot)
+            })
+        })
+        .collect();
+    for (group, members) in &options.groups {
+        for m in members {
+            if !sampled.iter().any(|(_, name, _)| name == m) {
+                let known: Vec<&str> = sampled.iter().map(|(_, n, _)| n.as_str()).collect();
+                return Err(InputError::usage(
+                    "--group",
+                    format!(
+                        "group `{group}`: `{m}` is not a sampled parameter of this scenario{}",
+                        crate::model::suggest_name(m, &known)
+                    ),
+                )
+                .into());
+            }
+        }
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads.unwrap_or(0))
+        .build()
+        .map_err(|e| RunError {
+            message: format!("cannot start worker threads: {e}"),
+        })?;
+    let results = pool.install(|| engine::run(model, None))?;
+    let n = results.iterations();
+    let outcome_column = crate::model::columns::outcome(primary);
+    let nmb = ndarray::Array2::from_shape_fn((n, model.arms.len()), |(i, a)| {
+        lambda * results.totals[[i, a, outcome_column]] - results.total_cost(i, a)
+    });
+    let columns =
+        |slots: &[usize]| ndarray::Array2::from_shape_fn((n, slots.len()), |(i, k)| results.draws[[i, slots[k]]]);
+    let mut rows: Vec<EvppiRow> = pool.install(|| {
+        use rayon::prelude::*;
+        sampled
+            .par_iter()
+            .map(|(label, name, slot)| EvppiRow {
+                label: label.clone(),
+                kind: "parameter",
+                members: vec![name.clone()],
+                estimate: crate::analysis::evppi::evppi(columns(&[*slot]).view(), nmb.view()),
+            })
+            .collect()
+    });
+    for (group, members) in &options.groups {
+        let slots: Vec<usize> = sampled
+            .iter()
+            .filter(|(_, name, _)| members.contains(name))
+            .map(|(_, _, s)| *s)
+            .collect();
+        rows.push(EvppiRow {
+            label: group.clone(),
+            kind: "group",
+            members: members.clone(),
+            estimate: pool.install(|| crate::analysis::evppi::evppi(columns(&slots).view(), nmb.view())),
+        });
+    }
+    let base = options.out.clone().unwrap_or_else(|| PathBuf::from("output"));
+    let dir = RunDir::create(&base, &model.meta.name, "evppi").map_err(|e| InputError::usage("--out", e.message))?;
+    let written = write_evppi(dir.path(), model, lambda, &rows);
+    if let Err(e) = written {
+        dir.abandon();
+        return Err(e.into());
+    }
+    Ok(EvppiOutcome {
+        rows,
+        lambda,
+        population: model.settings.population,
+        dir: dir.finish()?,
+    })
+}
+
+fn write_evppi(dir: &Path, model: &crate::model::Model, lambda: f64, rows: &[EvppiRow]) -> Result<(), RunError> {
+    let path = dir.join("evppi.csv");
+    let io = |e: &dyn std::fmt::Display| RunError {
+        message: format!("cannot write {}: {e}", path.display()),
+    };
+    let mut w = csv::Writer::from_path(&path).map_err(|e| io(&e))?;
+    w.write_record([
+        "parameter_or_group",
+        "kind",
+        "members",
+        "lambda",
+        "evppi_per_person",
+        "se",
+        "evpi_per_person",
+        "evppi_population",
+        "iterations",
+        "method",
+        "notes",
+    ])
+    .map_err(|e| io(&e))?;
+    let number = |x: f64| if x.is_finite() { x.to_string() } else { String::new() };
+    for r in rows {
+        let e = &r.estimate;
+        w.write_record([
+            r.label.clone(),
+            r.kind.to_string(),
+            r.members.join(" "),
+            number(lambda),
+            number(e.value),
+            number(e.se),
+            number(e.evpi),
+            model.settings.population.map_or(String::new(), |p| number(p * e.value)),
+            e.iterations.to_string(),
+            e.method.clone(),
+            e.notes.join("; "),
+        ])
+        .map_err(|e| io(&e))?;
+    }
+    w.flush().map_err(|e| io(&e))?;
+    let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
+    report::figures::write_evppi_figure(dir, title, lambda, rows)?;
+    Ok(())
 }

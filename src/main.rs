@@ -156,6 +156,30 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Expected value of partial perfect information of every sampled parameter and of named groups, by
+    /// regression of the net monetary benefit on the PSA sample (Strong, Oakley and Brennan 2014).
+    Evppi {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// A group of parameters valued together: NAME=PARAM,PARAM,...; repeatable.
+        #[arg(long, value_name = "NAME=P1,P2,...")]
+        group: Vec<String>,
+        /// Willingness to pay per unit of the primary outcome [default: the scenario's threshold].
+        #[arg(long)]
+        lambda: Option<f64>,
+        /// Number of Monte Carlo iterations (overrides the file).
+        #[arg(long)]
+        iterations: Option<u64>,
+        /// Random seed (overrides the file).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Base output directory [default: output].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads [default: all cores, or RAYON_NUM_THREADS].
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Check a scenario file without running it.
     Check {
         /// The scenario file (TOML).
@@ -389,6 +413,48 @@ fn execute(cli: Cli) -> Result<(), Error> {
             };
             let outcome = app::threshold(&scenario, &options)?;
             print!("{}", carecast::report::terminal::threshold_text(&outcome.thresholds));
+            println!("{}", outcome.dir.display());
+            Ok(())
+        }
+        Command::Evppi {
+            scenario,
+            group,
+            lambda,
+            iterations,
+            seed,
+            out,
+            threads,
+        } => {
+            let groups = group
+                .iter()
+                .map(|g| {
+                    let (name, members) = g
+                        .split_once('=')
+                        .ok_or_else(|| InputError::usage("--group", format!("expected NAME=P1,P2,..., not `{g}`")))?;
+                    let members: Vec<String> = members
+                        .split(',')
+                        .map(|m| m.trim().to_string())
+                        .filter(|m| !m.is_empty())
+                        .collect();
+                    if name.trim().is_empty() || members.is_empty() {
+                        return Err(InputError::usage(
+                            "--group",
+                            format!("expected NAME=P1,P2,..., not `{g}`"),
+                        ));
+                    }
+                    Ok((name.trim().to_string(), members))
+                })
+                .collect::<Result<Vec<_>, InputError>>()?;
+            let options = app::EvppiOptions {
+                iterations,
+                seed,
+                lambda,
+                groups,
+                out,
+                threads,
+            };
+            let outcome = app::evppi(&scenario, &options)?;
+            print!("{}", carecast::report::terminal::evppi_table(&outcome));
             println!("{}", outcome.dir.display());
             Ok(())
         }

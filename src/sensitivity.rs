@@ -296,6 +296,8 @@ pub struct Threshold {
     pub crossings: Vec<f64>,
     /// For each crossing, the share of the parameter's PSA distribution below it (None for a fixed parameter).
     pub share_below: Vec<Option<f64>>,
+    /// The measure on the scan's 201 values of the parameter: (value, measure).
+    pub curve: Vec<(f64, f64)>,
 }
 
 /// Threshold analysis of `name` (its sampled definitions move together; see [`Deterministic::draws_of`]) over `range`,
@@ -388,6 +390,7 @@ pub fn threshold(
             base_measure: base[k],
             crossings,
             share_below,
+            curve: grid.iter().zip(&values).map(|(g, v)| (*g, v[k])).collect(),
         });
     }
     Ok(out)

@@ -212,7 +212,13 @@ pub fn run(
     };
     let tag = shard.map_or_else(|| "sweep".to_string(), |s| format!("shard-{}-of-{}", s.index, s.count));
     let dir = crate::report::RunDir::create(base, "sweep", &tag).map_err(|e| InputError::usage("--out", e.message))?;
-    let result = write_sweep(dir.path(), loaded, models, &manifest, progress);
+    let result = write_sweep(dir.path(), loaded, models, &manifest, progress).and_then(|points| {
+        // A shard's plots would show a slice of the grid: they come with the merge.
+        if shard.is_none() {
+            write_plots(dir.path(), &manifest)?;
+        }
+        Ok(points)
+    });
     match result {
         Ok(points) => {
             let dir = dir.finish()?;
@@ -474,7 +480,9 @@ pub fn merge(dirs: &[PathBuf], base: &Path) -> Result<SweepOutcome, Error> {
         }
         w.flush().map_err(|e| io(&path, e))?;
         let mut inner = w.into_inner().map_err(|e| io(&path, e))?;
-        inner.flush().map_err(|e| io(&path, e))
+        inner.flush().map_err(|e| io(&path, e))?;
+        drop(inner);
+        write_plots(dir.path(), &manifest).map(|_| ())
     };
     if let Err(e) = write() {
         dir.abandon();
@@ -483,4 +491,181 @@ pub fn merge(dirs: &[PathBuf], base: &Path) -> Result<SweepOutcome, Error> {
     let points = distinct.len();
     let dir = dir.finish()?;
     Ok(SweepOutcome { dir, manifest, points })
+}
+
+/// A measure plotted from a sweep: its column, axis label, format, band columns and reference line.
+struct Plotted {
+    column: &'static str,
+    label: &'static str,
+    format: ValueFormat,
+    band: Option<(&'static str, &'static str)>,
+    reference: Option<(f64, &'static str)>,
+}
+
+const PLOTTED: [Plotted; 4] = [
+    Plotted {
+        column: "bcr",
+        label: "£ back per £1 spent (whole system)",
+        format: ValueFormat::PerPound,
+        band: Some(("bcr_p2_5", "bcr_p97_5")),
+        reference: Some((1.0, "break-even: £1 back per £1 spent")),
+    },
+    Plotted {
+        column: "net_savings",
+        label: "Net savings per person",
+        format: ValueFormat::Money,
+        band: Some(("net_savings_p2_5", "net_savings_p97_5")),
+        reference: Some((0.0, "break-even")),
+    },
+    Plotted {
+        column: "inmb",
+        label: "Incremental net monetary benefit per person at λ",
+        format: ValueFormat::Money,
+        band: Some(("inmb_p2_5", "inmb_p97_5")),
+        reference: Some((0.0, "INMB = 0")),
+    },
+    Plotted {
+        column: "prob_cost_effective",
+        label: "Probability cost-effective at λ",
+        format: ValueFormat::Probability,
+        band: None,
+        reference: None,
+    },
+];
+
+/// One comparison's values against the varied parameter.
+struct Line {
+    x: Vec<f64>,
+    y: Vec<f64>,
+    low: Vec<f64>,
+    high: Vec<f64>,
+}
+
+use crate::report::plots::ValueFormat;
+
+/// Plots a sweep's table: for one varied parameter, each measure against it (a line per comparison, with its 95%
+/// band); for two, a heat map of each measure's mean per comparison; for more, none (the table has everything).
+pub fn write_plots(dir: &Path, manifest: &Manifest) -> Result<Vec<PathBuf>, RunError> {
+    let path = dir.join("sweep.csv");
+    let failed = |e: &dyn std::fmt::Display| RunError {
+        message: format!("cannot plot {}: {e}", path.display()),
+    };
+    let mut reader = csv::Reader::from_path(&path).map_err(|e| failed(&e))?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| failed(&e))?
+        .iter()
+        .map(String::from)
+        .collect();
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let records: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().map_err(|e| failed(&e))?;
+    let value = |r: &csv::StringRecord, c: Option<usize>| c.and_then(|c| r[c].parse::<f64>().ok()).unwrap_or(f64::NAN);
+    let axes = &manifest.grid.axes;
+    let mut files = Vec::new();
+    if axes.is_empty() || axes.len() > 2 {
+        return Ok(files);
+    }
+    let plot_error = |e: crate::report::plots::PlotError| RunError { message: e.to_string() };
+    for scenario in &manifest.scenarios {
+        let rows: Vec<&csv::StringRecord> = records.iter().filter(|r| &r[0] == scenario.name.as_str()).collect();
+        let mut arms: Vec<String> = Vec::new();
+        for r in &rows {
+            let a = r[2 + axes.len()].to_string();
+            if !arms.contains(&a) {
+                arms.push(a);
+            }
+        }
+        let lambda = crate::analysis::stats::money(scenario.threshold);
+        for Plotted {
+            column: measure,
+            label,
+            format,
+            band,
+            reference,
+        } in PLOTTED
+        {
+            let label = label.replace("λ", &format!("λ = {lambda}"));
+            if axes.len() == 1 {
+                let lines: Vec<Line> = arms
+                    .iter()
+                    .map(|arm| {
+                        let mine: Vec<&&csv::StringRecord> =
+                            rows.iter().filter(|r| &r[2 + axes.len()] == arm.as_str()).collect();
+                        let take = |c: Option<usize>| mine.iter().map(|r| value(r, c)).collect::<Vec<f64>>();
+                        Line {
+                            x: take(Some(2)),
+                            y: take(col(measure)),
+                            low: take(band.and_then(|b| col(b.0))),
+                            high: take(band.and_then(|b| col(b.1))),
+                        }
+                    })
+                    .collect();
+                let series: Vec<crate::report::plots::Series> = arms
+                    .iter()
+                    .zip(&lines)
+                    .map(|(arm, line)| crate::report::plots::Series {
+                        label: format!("{arm} vs its comparator"),
+                        x: &line.x,
+                        y: &line.y,
+                        band: band.map(|_| (line.low.as_slice(), line.high.as_slice())),
+                    })
+                    .collect();
+                let note = if band.is_some() {
+                    format!(
+                        "Lines: means; bands: 2.5th–97.5th percentiles over {} iterations per point.",
+                        scenario.iterations
+                    )
+                } else {
+                    format!("{} iterations per point.", scenario.iterations)
+                };
+                files.extend(
+                    crate::report::plots::sweep_lines(
+                        &dir.join(format!("sweep_{}_{measure}", scenario.name)),
+                        &format!("{}: {label} as {} varies", scenario.name, axes[0].parameter),
+                        &axes[0].parameter,
+                        &label,
+                        format,
+                        &series,
+                        reference,
+                        &[],
+                        &note,
+                    )
+                    .map_err(plot_error)?,
+                );
+            } else {
+                for arm in &arms {
+                    let (xs, ys) = (&axes[1].values, &axes[0].values);
+                    // z[iy][ix]: the first axis varies slowest, so it is y; the second is x.
+                    let mut z = vec![vec![f64::NAN; xs.len()]; ys.len()];
+                    for r in rows.iter().filter(|r| &r[2 + axes.len()] == arm.as_str()) {
+                        let point: usize = r[1].parse().unwrap_or(usize::MAX);
+                        if point < xs.len() * ys.len() {
+                            z[point / xs.len()][point % xs.len()] = value(r, col(measure));
+                        }
+                    }
+                    files.extend(
+                        crate::report::plots::heat_map(
+                            &dir.join(format!(
+                                "sweep_{}_{}_{measure}",
+                                scenario.name,
+                                crate::report::figures::file_part(arm)
+                            )),
+                            &format!("{}: {label}, {arm} vs its comparator", scenario.name),
+                            &axes[1].parameter,
+                            &axes[0].parameter,
+                            xs,
+                            ys,
+                            &z,
+                            &label,
+                            format,
+                            reference.map(|(v, _)| v),
+                            &format!("Means over {} iterations per point.", scenario.iterations),
+                        )
+                        .map_err(plot_error)?,
+                    );
+                }
+            }
+        }
+    }
+    Ok(files)
 }

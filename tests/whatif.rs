@@ -345,3 +345,153 @@ fn a_scenarios_own_sweep_table_is_used_and_checked() {
     let stderr = String::from_utf8(carecast().args(["check"]).arg(&path).output().unwrap().stderr).unwrap();
     assert!(stderr.contains("expected NAME=FROM:TO:STEPS"), "{stderr}");
 }
+
+/// Runs a carecast command that prints its output directory last; returns that directory.
+fn output_dir(args: &[&str], out: &Path) -> PathBuf {
+    let output = carecast().args(args).arg("--out").arg(out).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    PathBuf::from(stdout.lines().last().unwrap().trim())
+}
+
+fn has_plot(dir: &Path, stem: &str) {
+    for ext in ["png", "svg"] {
+        let path = dir.join(format!("{stem}.{ext}"));
+        let bytes = fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(bytes.len() > 5000, "{} is a real plot", path.display());
+    }
+}
+
+#[test]
+fn the_analysis_commands_write_their_tables_and_plots() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = output_dir(&["tornado", "scenarios/example.toml", "--measure", "bcr"], tmp.path());
+    let csv = fs::read_to_string(dir.join("tornado.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 12, "a header and the 12 sampled parameters");
+    has_plot(&dir, "tornado_reablement");
+
+    let dir = output_dir(
+        &[
+            "threshold",
+            "scenarios/example.toml",
+            "--parameter",
+            "reablement_episode",
+            "--range",
+            "0:40000",
+        ],
+        tmp.path(),
+    );
+    let csv = fs::read_to_string(dir.join("threshold.csv")).unwrap();
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("reablement,usual_care,reablement_episode,bcr,1,"),
+        "{csv}"
+    );
+    has_plot(&dir, "threshold_reablement");
+
+    let dir = output_dir(
+        &[
+            "evppi",
+            "scenarios/popp.toml",
+            "--iterations",
+            "2000",
+            "--group",
+            "baseline=bed_days_base,cost_bed_day",
+        ],
+        tmp.path(),
+    );
+    let csv = fs::read_to_string(dir.join("evppi.csv")).unwrap();
+    assert!(
+        csv.contains("baseline,group,bed_days_base cost_bed_day,") && csv.contains("Strong, Oakley & Brennan (2014)"),
+        "{csv}"
+    );
+    has_plot(&dir, "evppi");
+
+    let one = sweep(
+        tmp.path(),
+        &[
+            "scenarios/example.toml",
+            "--vary",
+            "home_care_weekly=80:120:3",
+            "--iterations",
+            "200",
+        ],
+    );
+    for measure in ["bcr", "net_savings", "inmb", "prob_cost_effective"] {
+        has_plot(&one, &format!("sweep_example_{measure}"));
+    }
+    let two = sweep(
+        tmp.path(),
+        &[GRID[0], GRID[1], GRID[2], GRID[3], GRID[4], GRID[5], "200"],
+    );
+    has_plot(&two, "sweep_example_reablement_net_savings");
+}
+
+#[test]
+fn bad_options_of_the_analysis_commands_are_usage_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["tornado", "scenarios/example.toml", "--measure", "roi"],
+            "`roi` is not a measure",
+        ),
+        (
+            &[
+                "tornado",
+                "scenarios/example.toml",
+                "--bounds",
+                "home_care_weekly=100:50",
+            ],
+            "LOW < HIGH",
+        ),
+        (
+            &[
+                "tornado",
+                "scenarios/example.toml",
+                "--bounds",
+                "home_care_weekli=50:100",
+            ],
+            "did you mean `home_care_weekly`?",
+        ),
+        (
+            &["threshold", "scenarios/example.toml", "--parameter", "rr_reablment"],
+            "did you mean `rr_reablement`?",
+        ),
+        (
+            &[
+                "threshold",
+                "scenarios/example.toml",
+                "--parameter",
+                "p_die_residential",
+            ],
+            "give --range",
+        ),
+        (
+            &["evppi", "scenarios/popp.toml", "--group", "g=bed_days"],
+            "not a sampled parameter",
+        ),
+        (
+            &[
+                "sweep",
+                "scenarios/example.toml",
+                "--vary",
+                "home_care_weekly=1:2:3",
+                "--shard",
+                "5/4",
+            ],
+            "expected K/N",
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = carecast().args(args).arg("--out").arg(tmp.path()).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains(expected), "{args:?}: expected `{expected}` in {stderr}");
+    }
+}

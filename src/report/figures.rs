@@ -171,13 +171,146 @@ pub fn write_figures(dir: &Path, title: &str, table: &PsaTable, analysis: &Analy
     Ok(files)
 }
 
-/// Tornado plots, one per comparison (plotting comes with the plot functions; the CSV holds the same numbers).
+/// Tornado plots, one per comparison.
 pub fn write_tornado_figures(
     dir: &Path,
     model: &crate::model::Model,
     measure: crate::sensitivity::Measure,
     bars: &[crate::sensitivity::TornadoBar],
 ) -> Result<Vec<PathBuf>, RunError> {
-    let _ = (dir, model, measure, bars);
-    Ok(Vec::new())
+    let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
+    let (label, format) = measure_label(measure, model.settings.threshold);
+    let mut files = Vec::new();
+    let mut arms: Vec<&str> = bars.iter().map(|b| b.arm.as_str()).collect();
+    arms.dedup();
+    for arm in arms {
+        let mine: Vec<&crate::sensitivity::TornadoBar> = bars.iter().filter(|b| b.arm == arm).collect();
+        let Some(first) = mine.first() else { continue };
+        let plotted: Vec<plots::TornadoBar> = mine
+            .iter()
+            .map(|b| plots::TornadoBar {
+                label: if b.scope == "base" {
+                    b.parameter.clone()
+                } else {
+                    format!("{} ({})", b.parameter, b.scope)
+                },
+                low_value: b.low,
+                high_value: b.high,
+                at_low: b.at_low,
+                at_high: b.at_high,
+            })
+            .collect();
+        files.extend(
+            plots::tornado(
+                &dir.join(format!("tornado_{}", file_part(arm))),
+                &format!("{title}: one-way sensitivity, {} vs {}", first.arm, first.comparator),
+                &label,
+                format,
+                first.base,
+                &plotted,
+                "Each parameter at its 2.5th and 97.5th percentiles (or the given bounds), the others at their means.",
+            )
+            .map_err(failed)?,
+        );
+    }
+    Ok(files)
+}
+
+/// A measure's axis label and number format.
+fn measure_label(measure: crate::sensitivity::Measure, lambda: f64) -> (String, plots::ValueFormat) {
+    match measure {
+        crate::sensitivity::Measure::Bcr => ("£ back per £1 spent".into(), plots::ValueFormat::PerPound),
+        crate::sensitivity::Measure::NetSavings => ("Net savings per person".into(), plots::ValueFormat::Money),
+        crate::sensitivity::Measure::Inmb => (
+            format!("INMB per person at λ = {}", crate::analysis::stats::money(lambda)),
+            plots::ValueFormat::Money,
+        ),
+    }
+}
+
+/// The measure against the parameter for each comparison, with the break-even line and the crossings marked.
+pub fn write_threshold_figures(
+    dir: &Path,
+    model: &crate::model::Model,
+    thresholds: &[crate::sensitivity::Threshold],
+) -> Result<Vec<PathBuf>, RunError> {
+    let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
+    let mut files = Vec::new();
+    for t in thresholds {
+        let (label, format) = measure_label(t.measure, model.settings.threshold);
+        let x: Vec<f64> = t.curve.iter().map(|p| p.0).collect();
+        let y: Vec<f64> = t.curve.iter().map(|p| p.1).collect();
+        let series = [plots::Series {
+            label: format!("{} vs {}", t.arm, t.comparator),
+            x: &x,
+            y: &y,
+            band: None,
+        }];
+        let mut markers: Vec<(f64, String)> = t
+            .crossings
+            .iter()
+            .map(|c| (*c, format!("threshold {}", crate::reproduce::figure(*c))))
+            .collect();
+        markers.push((
+            t.base_value,
+            format!("base case {}", crate::reproduce::figure(t.base_value)),
+        ));
+        let reference = if t.measure == crate::sensitivity::Measure::Bcr {
+            "break-even: £1 back per £1"
+        } else {
+            "break-even"
+        };
+        files.extend(
+            plots::sweep_lines(
+                &dir.join(format!("threshold_{}", file_part(&t.arm))),
+                &format!("{title}: {label} as {} varies", t.parameter),
+                &t.parameter,
+                &label,
+                format,
+                &series,
+                Some((t.break_even, reference)),
+                &markers,
+                "On the model at its means (the other parameters fixed at their means).",
+            )
+            .map_err(failed)?,
+        );
+    }
+    Ok(files)
+}
+
+/// The EVPPI bar chart, parameters and groups ranked largest first.
+pub fn write_evppi_figure(
+    dir: &Path,
+    title: &str,
+    lambda: f64,
+    rows: &[crate::app::EvppiRow],
+) -> Result<Vec<PathBuf>, RunError> {
+    let mut bars: Vec<(String, f64, f64)> = rows
+        .iter()
+        .map(|r| {
+            let label = if r.kind == "group" {
+                format!("{} (group)", r.label)
+            } else {
+                r.label.clone()
+            };
+            (label, r.estimate.value, r.estimate.se)
+        })
+        .collect();
+    bars.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let evpi = rows.first().map(|r| r.estimate.evpi);
+    // The single parameters' method (a group's differs only in the smoother; evppi.csv has each estimate's own).
+    let method = rows
+        .iter()
+        .find(|r| r.kind == "parameter")
+        .or(rows.first())
+        .map_or("", |r| r.estimate.method.as_str());
+    plots::evppi_bars(
+        &dir.join("evppi"),
+        &format!("{title}: expected value of partial perfect information"),
+        &format!("λ = {} per unit of outcome", crate::analysis::stats::money(lambda)),
+        method,
+        &bars,
+        evpi,
+    )
+    .map_err(failed)
 }

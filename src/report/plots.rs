@@ -25,6 +25,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+mod whatif;
+pub use whatif::{heat_map, sweep_lines, tornado, Series, TornadoBar, ValueFormat};
+
 /// A figure could not be drawn or written.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot draw {path}: {message}")]
@@ -2243,6 +2246,366 @@ impl Figure for FanFigure {
     }
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// EVPPI by parameter: ranked horizontal bars.
+
+/// Most bars on the EVPPI chart; the others are counted in a note.
+pub const MAX_EVPPI_BARS: usize = 30;
+
+/// EVPPI per person of parameters or groups as horizontal bars, largest first, with 95% intervals (±1.96 SE).
+///
+/// `bars` holds (label, EVPPI per person, its standard error); `wtp_label` says at which willingness to pay
+/// ("£20,000 per QALY") and goes in the subtitle; `method` (from [`crate::analysis::evppi::Evppi::method`]) is
+/// printed in the notes, because EVPPI estimators disagree; `evpi`, if given, is drawn as the reference line that
+/// no bar can exceed.
+pub fn evppi_bars(
+    base: &Path,
+    title: &str,
+    wtp_label: &str,
+    method: &str,
+    bars: &[(String, f64, f64)],
+    evpi: Option<f64>,
+) -> Result<Vec<PathBuf>, PlotError> {
+    let fig = EvppiFigure::new(title, wtp_label, method, bars, evpi);
+    render(base, (WIDTH, fig.height()), &fig)
+}
+
+struct EvppiBar {
+    label: String,
+    value: f64,
+    /// Half-width of the 95% interval (1.96 SE), when the SE is usable.
+    half: Option<f64>,
+}
+
+impl EvppiBar {
+    /// The bar's right end: its whisker's, or the bar's own.
+    fn end(&self) -> f64 {
+        self.value + self.half.unwrap_or(0.0)
+    }
+
+    /// "£1.23k ± £45", or the value alone.
+    fn caption(&self) -> String {
+        match self.half {
+            Some(h) => format!("{} ± {}", money_label(self.value), money_label(h)),
+            None => money_label(self.value),
+        }
+    }
+}
+
+struct EvppiFigure {
+    title: String,
+    subtitle: String,
+    method: String,
+    /// Ranked, largest first, at most MAX_EVPPI_BARS.
+    bars: Vec<EvppiBar>,
+    /// Bars with a finite estimate, before the cut to MAX_EVPPI_BARS.
+    finite: usize,
+    /// Bars without a finite estimate (left out).
+    bad: usize,
+    evpi: Option<f64>,
+}
+
+impl EvppiFigure {
+    fn new(title: &str, wtp_label: &str, method: &str, bars: &[(String, f64, f64)], evpi: Option<f64>) -> EvppiFigure {
+        let mut ranked: Vec<EvppiBar> = bars
+            .iter()
+            .filter(|b| usable(b.1))
+            .map(|(label, value, se)| EvppiBar {
+                label: clean(label),
+                value: *value,
+                half: Some(1.96 * se).filter(|h| usable(*h) && *h > 0.0),
+            })
+            .collect();
+        let bad = bars.len() - ranked.len();
+        // Stable: equal values keep the caller's order.
+        ranked.sort_by(|a, b| b.value.total_cmp(&a.value));
+        let finite = ranked.len();
+        ranked.truncate(MAX_EVPPI_BARS);
+        let evpi = evpi.filter(|e| usable(*e));
+        let wtp = clean(wtp_label);
+        let mut subtitle = "Expected value of partial perfect information per person".to_string();
+        if !wtp.is_empty() {
+            subtitle.push_str(&format!(" at {wtp}"));
+        }
+        if let Some(e) = evpi {
+            subtitle.push_str(&format!("; EVPI {}", money_label(e)));
+        }
+        EvppiFigure {
+            title: title.to_string(),
+            subtitle,
+            method: method.to_string(),
+            bars: ranked,
+            finite,
+            bad,
+            evpi,
+        }
+    }
+
+    /// Taller for many bars, so each keeps about 30 pixels.
+    fn height(&self) -> u32 {
+        (HEIGHT + 30 * self.bars.len().saturating_sub(14) as u32).min(HEIGHT_TWO_ROWS + 300)
+    }
+
+    /// The bars' chart: categories down the left, money along the bottom.
+    fn chart<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        const X_AREA: i32 = 66;
+        const TOP: i32 = 30;
+        const RIGHT: i32 = 30;
+        let (aw, _) = area.dim_in_pixel();
+        let aw = aw as i32;
+        // Room for the longest label (with the SVG viewer's wider fallback font), at most two fifths of the width.
+        let widest = self
+            .bars
+            .iter()
+            .map(|b| measure(&b.label, TICK_PX).0)
+            .max()
+            .unwrap_or(0);
+        let y_area = (widest * 7 / 6 + 32).clamp(120, aw * 2 / 5);
+        let plot_w = f64::from((aw - y_area - RIGHT).max(100));
+        // The axis reaches far enough right that every caption fits beside its bar: end/hi·w + gap + width ≤ w.
+        let lo = self.bars.iter().map(|b| b.value).fold(0.0, f64::min);
+        // EVPI a little inside the right edge, so its line does not sit on the frame.
+        let mut hi = self
+            .bars
+            .iter()
+            .map(EvppiBar::end)
+            .chain(self.evpi.map(|e| e * 1.04))
+            .fold(0.0, f64::max);
+        for b in &self.bars {
+            let room = plot_w - f64::from(measure(&b.caption(), TICK_PX).0 * 7 / 6 + 14);
+            if b.end() > 0.0 {
+                hi = hi.max(b.end() * plot_w / room.max(plot_w / 4.0));
+            }
+        }
+        let x = Axis::new(lo, hi, 6, Fmt::Money).fit(plot_w as i32, 60, |s| measure(s, TICK_PX).0);
+        let rows = self.bars.len() as f64;
+        let y = Ticked {
+            inner: (0.0..rows).into(),
+            ticks: Vec::new(),
+        };
+        let mut c = ChartBuilder::on(area)
+            .margin_top(TOP)
+            .margin_right(RIGHT)
+            .x_label_area_size(X_AREA)
+            .y_label_area_size(y_area)
+            .build_cartesian_2d(x.coord(), y)
+            .map_err(err)?;
+        let blank = |_: &f64| String::new();
+        c.configure_mesh()
+            .x_label_formatter(&blank)
+            .y_label_formatter(&blank)
+            .bold_line_style(GRID.stroke_width(1))
+            .light_line_style(TRANSPARENT)
+            .axis_style(AXIS.stroke_width(1))
+            .set_all_tick_mark_size(5)
+            .draw()
+            .map_err(err)?;
+        let (ax, ay) = area.get_base_pixel();
+        let (px, py) = c.plotting_area().get_pixel_range();
+        for t in &x.ticks {
+            let (tx, _) = c.backend_coord(&(*t, 0.0));
+            let label = x.label(*t);
+            text(
+                area,
+                &label,
+                TICK_PX,
+                INK,
+                (tx - ax, py.end - ay + 10),
+                (HPos::Center, VPos::Top),
+            )?;
+        }
+        let x_desc = fit("EVPPI (£ per person)", LABEL_PX, aw - 20);
+        let mid_x = (px.start + px.end) / 2 - ax;
+        text(
+            area,
+            &x_desc,
+            LABEL_PX,
+            INK,
+            (mid_x, py.end - ay + 36),
+            (HPos::Center, VPos::Top),
+        )?;
+        // Row j (0 = largest) is centred at rows − j − ½, so the ranking reads from the top.
+        for (j, b) in self.bars.iter().enumerate() {
+            let yc = rows - j as f64 - 0.5;
+            let (_, ty) = c.backend_coord(&(x.lo, yc));
+            let label = fit(&b.label, TICK_PX, y_area - 20);
+            let label = if label.is_empty() {
+                "(unnamed)".to_string()
+            } else {
+                label
+            };
+            text(
+                area,
+                &label,
+                TICK_PX,
+                INK,
+                (px.start - ax - 12, ty - ay),
+                (HPos::Right, VPos::Center),
+            )?;
+            // At most 64% of a row, leaving at least 6 pixels between bars.
+            let half_h = 0.32f64
+                .min(0.5 - 3.0 * rows / f64::from((py.end - py.start).max(1)))
+                .max(0.1);
+            c.draw_series(std::iter::once(Rectangle::new(
+                [(0.0, yc - half_h), (b.value, yc + half_h)],
+                OI_BLUE.mix(0.8).filled(),
+            )))
+            .map_err(err)?;
+            if let Some(h) = b.half {
+                // EVPPI is never negative, so the interval is cut at zero (and loses its cap there).
+                let (w0, w1) = ((b.value - h).max(x.lo.max(0.0)), b.value + h);
+                let cap = half_h * 0.5;
+                c.draw_series(std::iter::once(PathElement::new(
+                    vec![(w0, yc), (w1, yc)],
+                    INK.stroke_width(2),
+                )))
+                .map_err(err)?;
+                let mut ends = vec![w1];
+                if w0 > 0.0 || b.value - h >= 0.0 {
+                    ends.push(w0);
+                }
+                for e in ends {
+                    c.draw_series(std::iter::once(PathElement::new(
+                        vec![(e, yc - cap), (e, yc + cap)],
+                        INK.stroke_width(2),
+                    )))
+                    .map_err(err)?;
+                }
+            }
+            let (ex, ey) = c.backend_coord(&(b.end().max(0.0), yc));
+            let caption = b.caption();
+            text(
+                area,
+                &caption,
+                TICK_PX,
+                INK,
+                (ex - ax + 8, ey - ay),
+                (HPos::Left, VPos::Center),
+            )?;
+        }
+        if let Some(e) = self.evpi.filter(|e| x.contains(*e)) {
+            vline_categories(&mut c, rows, e, OI_VERMILLION.stroke_width(2))?;
+            let (ex, ey) = c.backend_coord(&(e, rows));
+            let label = format!("EVPI {}", money_label(e));
+            // Beside the line's top, on whichever side has room.
+            let (anchor, dx) = if px.end - ex > measure(&label, NOTE_PX).0 + 16 {
+                (HPos::Left, 6)
+            } else {
+                (HPos::Right, -6)
+            };
+            let at = (ex - ax + dx, ey - ay - 4);
+            boxed_text(area, &label, NOTE_PX, OI_VERMILLION, at, (anchor, VPos::Bottom))?;
+        }
+        Ok(())
+    }
+}
+
+/// A dashed vertical line across all the categories of a bar chart.
+fn vline_categories<DB: DrawingBackend>(
+    c: &mut ChartContext<DB, Cartesian2d<Ticked, Ticked>>,
+    rows: f64,
+    x: f64,
+    st: ShapeStyle,
+) -> Result<(), String> {
+    c.draw_series(std::iter::once(DashedPathElement::new(
+        vec![(x, 0.0), (x, rows)],
+        9,
+        6,
+        st,
+    )))
+    .map_err(err)?;
+    Ok(())
+}
+
+/// `text` broken into at most `max_lines` lines that fit `max_w` pixels; the last is cut with "…" if need be.
+fn wrap(text: &str, px: f64, max_w: i32, max_lines: usize) -> Vec<String> {
+    // Words are cleaned one by one, so a long text is not cut at the length `clean` allows a single line.
+    let raw: String = text.chars().take(4 * MAX_TEXT_CHARS).collect();
+    let words: Vec<String> = raw.split_whitespace().map(clean).filter(|w| !w.is_empty()).collect();
+    let limit = max_w * 6 / 7;
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut k = 0;
+    while k < words.len() {
+        if lines.len() + 1 == max_lines.max(1) {
+            // The last line takes the rest, shortened to fit.
+            let rest = words[k..].join(" ");
+            let rest = if line.is_empty() {
+                rest
+            } else {
+                format!("{line} {rest}")
+            };
+            lines.push(fit(&rest, px, max_w));
+            return lines;
+        }
+        let candidate = if line.is_empty() {
+            words[k].clone()
+        } else {
+            format!("{line} {}", words[k])
+        };
+        if line.is_empty() || measure(&candidate, px).0 <= limit {
+            line = candidate;
+            k += 1;
+        } else {
+            lines.push(fit(&std::mem::take(&mut line), px, max_w));
+        }
+    }
+    if !line.is_empty() {
+        lines.push(fit(&line, px, max_w));
+    }
+    lines
+}
+
+impl Figure for EvppiFigure {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let width = root.dim_in_pixel().0 as i32;
+        let mut legend = vec![
+            Entry {
+                swatch: Swatch::Fill(OI_BLUE.mix(0.8)),
+                label: "EVPPI per person".into(),
+            },
+            Entry {
+                swatch: Swatch::Line(INK, 2),
+                label: "95% interval (estimate ± 1.96 standard errors)".into(),
+            },
+        ];
+        if self.evpi.is_some() {
+            legend.push(Entry {
+                swatch: Swatch::Dashed(OI_VERMILLION, 2),
+                label: "EVPI: the value of learning every parameter".into(),
+            });
+        }
+        let mut notes = Vec::new();
+        if self.finite > self.bars.len() {
+            notes.push(format!(
+                "Showing the {} largest of {}.",
+                self.bars.len(),
+                plural(self.finite, "estimate")
+            ));
+        }
+        if self.bad > 0 {
+            notes.push(format!(
+                "{} without a finite estimate left out.",
+                plural(self.bad, "parameter")
+            ));
+        }
+        if !self.method.trim().is_empty() {
+            notes.extend(wrap(&format!("Method: {}", self.method), NOTE_PX, width - 2 * SIDE, 4));
+        }
+        let frame = Frame {
+            title: &self.title,
+            subtitle: &self.subtitle,
+            legend: &legend,
+            notes: &notes,
+        };
+        let body = frame.draw(root)?;
+        if self.bars.is_empty() {
+            return message_box(&body, "no EVPPI estimates to show");
+        }
+        self.chart(&body)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2839,5 +3202,91 @@ mod tests {
             with_suffix(Path::new("out/roi.council"), "png"),
             PathBuf::from("out/roi.council.png")
         );
+    }
+
+    #[test]
+    fn evppi_bars_rank_with_intervals_evpi_and_method() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let method = "Strong, Oakley & Brennan (2014) regression: incremental net benefit of each option against the \
+                      first on the parameter, by a penalised cubic regression spline (23 B-splines, knots at \
+                      quantiles, penalty on the integrated squared second derivative); smoothing by REML \
+                      (Fellner–Schall); standard error from 200 draws of the coefficients (sandwich covariance, as a \
+                      wild bootstrap) plus the Monte Carlo error of the mean over iterations";
+        let bars = vec![
+            ("Reablement effect on home care hours".to_string(), 63.2, 4.0),
+            ("Home care cost per hour".to_string(), 238.6, 5.0),
+            ("Costs and effects together".to_string(), 292.0, 4.9),
+            ("Discount rate".to_string(), 0.0, 0.0),
+            ("Staff time".to_string(), 12.5, 9.0),
+        ];
+        let base = dir.path().join("evppi");
+        let paths = evppi_bars(
+            &base,
+            "Value of information",
+            "£20,000 per QALY",
+            method,
+            &bars,
+            Some(351.0),
+        )
+        .expect("renders");
+        let svg = check_outputs(
+            &paths,
+            &base,
+            10_000,
+            &[
+                "Value of information",
+                "at £20,000 per QALY; EVPI £351",
+                "EVPPI (£ per person)",
+                "EVPI £351",
+                "£292 ± £9.60",
+                "Method: Strong, Oakley &amp; Brennan (2014)",
+                "95% interval (estimate ± 1.96 standard errors)",
+            ],
+        );
+        // Ranked largest first: the captions appear in order down the chart.
+        let at = |s: &str| svg.find(s).unwrap_or_else(|| panic!("{s} missing"));
+        assert!(at("Costs and effects together") < at("Home care cost per hour"));
+        assert!(at("Home care cost per hour") < at("Reablement effect"));
+        assert!(at("Staff time") < at("Discount rate"));
+        let fig = EvppiFigure::new("V", "£20,000 per QALY", method, &bars, Some(351.0));
+        assert_eq!(fig.bars[0].label, "Costs and effects together");
+        assert_eq!(fig.bars[4].half, None, "a zero SE draws no whisker");
+        let buf = raster(&fig, (WIDTH, fig.height()));
+        assert!(ink(&buf, WIDTH, (450, 185, 850, 230)) > 0.9, "the largest bar is drawn");
+        // The method wraps over several note lines rather than being cut short.
+        let notes = wrap(&format!("Method: {method}"), NOTE_PX, WIDTH as i32 - 2 * SIDE, 4);
+        assert!(
+            notes.len() >= 2 && notes.len() <= 4 && !notes.concat().contains('…'),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn evppi_bars_edge_cases_draw() {
+        // Non-finite values and SEs, no EVPI, a label longer than the margin, more bars than fit.
+        let odd = vec![
+            ("NaN".to_string(), f64::NAN, 1.0),
+            ("Infinite SE".to_string(), 5.0, f64::INFINITY),
+            ("x".repeat(400), 2.0, 0.5),
+            (String::new(), 1.0, 0.2),
+        ];
+        let svg = draw_both(&EvppiFigure::new("Odd", "", "", &odd, Some(f64::NAN)));
+        assert!(svg.contains("1 parameter without a finite estimate left out"));
+        assert!(!svg.contains("EVPI £") && svg.contains("(unnamed)"));
+        let many: Vec<(String, f64, f64)> = (0..45).map(|i| (format!("Parameter {i}"), f64::from(i), 0.3)).collect();
+        let fig = EvppiFigure::new("Many", "£30,000 per QALY", "m", &many, Some(60.0));
+        assert_eq!(fig.bars.len(), MAX_EVPPI_BARS);
+        assert_eq!(fig.bars[0].label, "Parameter 44");
+        assert!(draw_both(&fig).contains("Showing the 30 largest of 45 estimates."));
+        assert!(fig.height() > HEIGHT);
+        assert!(draw_both(&EvppiFigure::new("None", "", "m", &[], None)).contains("no EVPPI estimates to show"));
+        // All zero: the axis still has a range.
+        draw_both(&EvppiFigure::new(
+            "Zero",
+            "",
+            "m",
+            &[("a".into(), 0.0, 0.0), ("b".into(), 0.0, 0.0)],
+            Some(0.0),
+        ));
     }
 }

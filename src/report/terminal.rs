@@ -324,7 +324,14 @@ pub fn threshold_text(thresholds: &[crate::sensitivity::Threshold]) -> String {
         }
         for (c, share) in t.crossings.iter().zip(&t.share_below) {
             let where_ = share.map_or(String::new(), |p| {
-                format!("; {:.1}% of its PSA distribution lies below that value", 100.0 * p)
+                let percent = if p > 0.999 {
+                    "more than 99.9%".to_string()
+                } else if p < 0.001 {
+                    "less than 0.1%".to_string()
+                } else {
+                    format!("{:.1}%", 100.0 * p)
+                };
+                format!("; {percent} of its PSA distribution lies below that value")
             });
             let _ = writeln!(
                 s,
@@ -334,6 +341,47 @@ pub fn threshold_text(thresholds: &[crate::sensitivity::Threshold]) -> String {
                 crate::reproduce::figure(*c)
             );
         }
+    }
+    s
+}
+
+/// EVPPI per parameter and group, largest first, with the method.
+pub fn evppi_table(outcome: &crate::app::EvppiOutcome) -> String {
+    let mut s = String::new();
+    let mut rows: Vec<&crate::app::EvppiRow> = outcome.rows.iter().collect();
+    rows.sort_by(|a, b| {
+        b.estimate
+            .value
+            .total_cmp(&a.estimate.value)
+            .then(a.label.cmp(&b.label))
+    });
+    let evpi = rows.first().map_or(f64::NAN, |r| r.estimate.evpi);
+    let _ = writeln!(
+        s,
+        "EVPPI per person at λ = {} (EVPI {})",
+        money(outcome.lambda),
+        money(evpi)
+    );
+    let _ = writeln!(s, "  {:<40} {:>12} {:>12}", "parameter or group", "EVPPI", "± SE");
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "  {:<40} {:>12} {:>12}",
+            if r.kind == "group" {
+                format!("{} (group)", r.label)
+            } else {
+                r.label.clone()
+            },
+            money(r.estimate.value),
+            money(r.estimate.se)
+        );
+    }
+    // Each estimator once: published estimators disagree, so the method is part of the result.
+    let mut methods: Vec<&str> = outcome.rows.iter().map(|r| r.estimate.method.as_str()).collect();
+    methods.sort_unstable();
+    methods.dedup();
+    for m in methods {
+        let _ = writeln!(s, "  method: {m}");
     }
     s
 }
