@@ -34,6 +34,32 @@ pub struct RunOutcome {
     pub timing: Timing,
 }
 
+/// A rayon pool of `threads` workers (rayon's default where None: RAYON_NUM_THREADS or all cores).
+fn worker_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, RunError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|e| RunError {
+            message: format!("cannot start worker threads: {e}"),
+        })
+}
+
+/// Writes an analysis's files into a new directory `<out or output>/<scenario>/<time>-<tag>`, whole or not at all.
+fn write_run_dir(
+    out: &Option<PathBuf>,
+    scenario: &str,
+    tag: &str,
+    write: impl FnOnce(&Path) -> Result<(), RunError>,
+) -> Result<PathBuf, Error> {
+    let base = out.clone().unwrap_or_else(|| PathBuf::from("output"));
+    let dir = RunDir::create(&base, scenario, tag).map_err(|e| InputError::usage("--out", e.message))?;
+    if let Err(e) = write(dir.path()) {
+        dir.abandon();
+        return Err(e.into());
+    }
+    Ok(dir.finish()?)
+}
+
 /// Loads and checks a scenario, applying command-line overrides.
 pub fn load(path: &Path, options: &RunOptions) -> Result<Loaded, InputError> {
     let mut loaded = load_scenario(path)?;
@@ -97,12 +123,7 @@ pub fn run(path: &Path, options: &RunOptions, progress: Option<&Progress>) -> Re
     let run_dir = RunDir::create(&base, &model.meta.name, &format!("seed{}", model.settings.seed))
         .map_err(|e| InputError::usage("--out", e.message))?;
 
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads.unwrap_or(0))
-        .build()
-        .map_err(|e| RunError {
-            message: format!("cannot start worker threads: {e}"),
-        })?;
+    let pool = worker_pool(options.threads)?;
     let threads = pool.current_num_threads();
     let sim_start = Instant::now();
     let interrupted = || progress.is_some_and(|p| p.cancel.load(std::sync::atomic::Ordering::Relaxed));
@@ -290,12 +311,7 @@ pub fn reproduce(paths: &[PathBuf], options: &ReproduceOptions) -> Result<Reprod
         .unwrap_or_else(|| PathBuf::from("output").join("reproduction"));
     std::fs::create_dir_all(&dir)
         .map_err(|e| InputError::usage("--out", format!("cannot create {}: {e}", dir.display())))?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads.unwrap_or(0))
-        .build()
-        .map_err(|e| RunError {
-            message: format!("cannot start worker threads: {e}"),
-        })?;
+    let pool = worker_pool(options.threads)?;
     let mut rows = Vec::new();
     for l in &loaded {
         rows.extend(pool.install(|| crate::reproduce::reproduce(l))?);
@@ -399,12 +415,7 @@ pub fn sweep(
         )
         .into());
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads.unwrap_or(0))
-        .build()
-        .map_err(|e| RunError {
-            message: format!("cannot start worker threads: {e}"),
-        })?;
+    let pool = worker_pool(options.threads)?;
     let base = options.out.clone().unwrap_or_else(|| PathBuf::from("output"));
     pool.install(|| {
         let models = crate::sweep::prepare(&loaded, &axes)?;
@@ -450,19 +461,11 @@ pub fn tornado(path: &Path, options: &TornadoOptions) -> Result<TornadoOutcome, 
     }
     let det = crate::sensitivity::Deterministic::new(&loaded, &extra)?;
     let bars = crate::sensitivity::tornado(&det, options.measure, &options.bounds)?;
-    let base = options.out.clone().unwrap_or_else(|| PathBuf::from("output"));
-    let dir =
-        RunDir::create(&base, &loaded.model.meta.name, "tornado").map_err(|e| InputError::usage("--out", e.message))?;
-    let written = crate::sensitivity::write_tornado_csv(&dir.path().join("tornado.csv"), options.measure, &bars)
-        .and_then(|()| report::figures::write_tornado_figures(dir.path(), &loaded.model, options.measure, &bars));
-    if let Err(e) = written {
-        dir.abandon();
-        return Err(e.into());
-    }
-    Ok(TornadoOutcome {
-        bars,
-        dir: dir.finish()?,
-    })
+    let dir = write_run_dir(&options.out, &loaded.model.meta.name, "tornado", |dir| {
+        crate::sensitivity::write_tornado_csv(&dir.join("tornado.csv"), options.measure, &bars)?;
+        report::figures::write_tornado_figures(dir, &loaded.model, options.measure, &bars).map(|_| ())
+    })?;
+    Ok(TornadoOutcome { bars, dir })
 }
 
 /// Options of `carecast threshold`.
@@ -486,68 +489,11 @@ pub fn threshold(path: &Path, options: &ThresholdOptions) -> Result<ThresholdOut
     let loaded = load_scenario(path)?;
     let det = crate::sensitivity::Deterministic::new(&loaded, std::slice::from_ref(&options.parameter))?;
     let thresholds = crate::sensitivity::threshold(&det, &options.parameter, options.measure, options.range)?;
-    let base = options.out.clone().unwrap_or_else(|| PathBuf::from("output"));
-    let dir = RunDir::create(&base, &loaded.model.meta.name, "threshold")
-        .map_err(|e| InputError::usage("--out", e.message))?;
-    let path = dir.path().join("threshold.csv");
-    let written = (|| -> Result<(), RunError> {
-        let io = |e: &dyn std::fmt::Display| RunError {
-            message: format!("cannot write {}: {e}", path.display()),
-        };
-        let mut w = csv::Writer::from_path(&path).map_err(|e| io(&e))?;
-        w.write_record([
-            "arm",
-            "comparator",
-            "parameter",
-            "measure",
-            "break_even",
-            "range_low",
-            "range_high",
-            "base_value",
-            "base_measure",
-            "crossing",
-            "share_of_distribution_below",
-        ])
-        .map_err(|e| io(&e))?;
-        for t in &thresholds {
-            let rows: Vec<(String, String)> = if t.crossings.is_empty() {
-                vec![(String::new(), String::new())]
-            } else {
-                t.crossings
-                    .iter()
-                    .zip(&t.share_below)
-                    .map(|(c, s)| (c.to_string(), s.map_or(String::new(), |s| s.to_string())))
-                    .collect()
-            };
-            for (crossing, share) in rows {
-                w.write_record([
-                    t.arm.clone(),
-                    t.comparator.clone(),
-                    t.parameter.clone(),
-                    t.measure.name().to_string(),
-                    t.break_even.to_string(),
-                    t.range[0].to_string(),
-                    t.range[1].to_string(),
-                    t.base_value.to_string(),
-                    t.base_measure.to_string(),
-                    crossing,
-                    share,
-                ])
-                .map_err(|e| io(&e))?;
-            }
-        }
-        w.flush().map_err(|e| io(&e))
-    })();
-    let written = written
-        .and_then(|()| report::figures::write_threshold_figures(dir.path(), &loaded.model, &thresholds).map(|_| ()));
-    if let Err(e) = written {
-        dir.abandon();
-        return Err(e.into());
-    }
-    Ok(ThresholdOutcome {
-        thresholds,
-        dir: dir.finish()?,
-    })
+    let dir = write_run_dir(&options.out, &loaded.model.meta.name, "threshold", |dir| {
+        crate::sensitivity::write_threshold_csv(&dir.join("threshold.csv"), &thresholds)?;
+        report::figures::write_threshold_figures(dir, &loaded.model, &thresholds).map(|_| ())
+    })?;
+    Ok(ThresholdOutcome { thresholds, dir })
 }
 
 /// Options of `carecast evppi`.
@@ -636,12 +582,7 @@ pub fn evppi(path: &Path, options: &EvppiOptions) -> Result<EvppiOutcome, Error>
             }
         }
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads.unwrap_or(0))
-        .build()
-        .map_err(|e| RunError {
-            message: format!("cannot start worker threads: {e}"),
-        })?;
+    let pool = worker_pool(options.threads)?;
     let results = pool.install(|| engine::run(model, None))?;
     let n = results.iterations();
     let outcome_column = crate::model::columns::outcome(primary);
@@ -675,18 +616,14 @@ pub fn evppi(path: &Path, options: &EvppiOptions) -> Result<EvppiOutcome, Error>
             estimate: pool.install(|| crate::analysis::evppi::evppi(columns(&slots).view(), nmb.view())),
         });
     }
-    let base = options.out.clone().unwrap_or_else(|| PathBuf::from("output"));
-    let dir = RunDir::create(&base, &model.meta.name, "evppi").map_err(|e| InputError::usage("--out", e.message))?;
-    let written = write_evppi(dir.path(), model, lambda, &rows);
-    if let Err(e) = written {
-        dir.abandon();
-        return Err(e.into());
-    }
+    let dir = write_run_dir(&options.out, &model.meta.name, "evppi", |dir| {
+        write_evppi(dir, model, lambda, &rows)
+    })?;
     Ok(EvppiOutcome {
         rows,
         lambda,
         population: model.settings.population,
-        dir: dir.finish()?,
+        dir,
     })
 }
 

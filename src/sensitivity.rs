@@ -467,3 +467,56 @@ pub fn write_tornado_csv(path: &std::path::Path, measure: Measure, bars: &[Torna
     }
     w.flush().map_err(|e| io(&e))
 }
+
+/// Writes threshold.csv: a row per crossing (or one empty row where there is none), per comparison.
+pub fn write_threshold_csv(path: &std::path::Path, thresholds: &[Threshold]) -> Result<(), RunError> {
+    let mut w = csv::Writer::from_path(path).map_err(|e| io(path, &e))?;
+    w.write_record([
+        "arm",
+        "comparator",
+        "parameter",
+        "measure",
+        "break_even",
+        "range_low",
+        "range_high",
+        "base_value",
+        "base_measure",
+        "crossing",
+        "share_of_distribution_below",
+    ])
+    .map_err(|e| io(path, &e))?;
+    for t in thresholds {
+        let rows: Vec<(String, String)> = if t.crossings.is_empty() {
+            vec![(String::new(), String::new())]
+        } else {
+            t.crossings
+                .iter()
+                .zip(&t.share_below)
+                .map(|(c, s)| (c.to_string(), s.map_or(String::new(), |s| s.to_string())))
+                .collect()
+        };
+        for (crossing, share) in rows {
+            w.write_record([
+                t.arm.clone(),
+                t.comparator.clone(),
+                t.parameter.clone(),
+                t.measure.name().to_string(),
+                t.break_even.to_string(),
+                t.range[0].to_string(),
+                t.range[1].to_string(),
+                t.base_value.to_string(),
+                t.base_measure.to_string(),
+                crossing,
+                share,
+            ])
+            .map_err(|e| io(path, &e))?;
+        }
+    }
+    w.flush().map_err(|e| io(path, &e))
+}
+
+fn io(path: &std::path::Path, e: &dyn std::fmt::Display) -> RunError {
+    RunError {
+        message: format!("cannot write {}: {e}", path.display()),
+    }
+}
