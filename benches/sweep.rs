@@ -12,13 +12,21 @@ fn sweep_100_points(c: &mut Criterion) {
     assert_eq!(loaded.model.settings.iterations, 10_000);
     let axes = vec![SweepAxis::parse("home_care_weekly.mean=80:120:100").expect("axis")];
     let out = tempfile::tempdir().expect("temporary directory");
-    let models = carecast::sweep::prepare(std::slice::from_ref(&loaded), &axes).expect("prepares");
+    let models = carecast::sweep::prepare(std::slice::from_ref(&loaded), &axes, &[]).expect("prepares");
     let mut group = c.benchmark_group("sweep");
     group.sample_size(10);
     group.bench_function("reablement_100_points_10k_iterations", |b| {
         b.iter(|| {
-            let outcome = carecast::sweep::run(std::slice::from_ref(&loaded), &models, &axes, None, out.path(), None)
-                .expect("sweeps");
+            let outcome = carecast::sweep::run(
+                std::slice::from_ref(&loaded),
+                &models,
+                &axes,
+                &[],
+                None,
+                out.path(),
+                None,
+            )
+            .expect("sweeps");
             std::fs::remove_dir_all(outcome.dir).expect("clean up");
         })
     });

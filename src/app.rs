@@ -346,6 +346,8 @@ pub struct SweepOptions {
     pub iterations: Option<u64>,
     pub seed: Option<u64>,
     pub shard: Option<crate::sweep::Shard>,
+    /// `--set` changes that hold at every point.
+    pub overrides: Vec<Override>,
     /// Base output directory (default `output`).
     pub out: Option<PathBuf>,
     pub threads: Option<usize>,
@@ -418,8 +420,16 @@ pub fn sweep(
     let pool = worker_pool(options.threads)?;
     let base = options.out.clone().unwrap_or_else(|| PathBuf::from("output"));
     pool.install(|| {
-        let models = crate::sweep::prepare(&loaded, &axes)?;
-        crate::sweep::run(&loaded, &models, &axes, options.shard, &base, progress)
+        let models = crate::sweep::prepare(&loaded, &axes, &options.overrides)?;
+        crate::sweep::run(
+            &loaded,
+            &models,
+            &axes,
+            &options.overrides,
+            options.shard,
+            &base,
+            progress,
+        )
     })
 }
 
@@ -505,6 +515,8 @@ pub struct EvppiOptions {
     pub lambda: Option<f64>,
     /// Named groups of parameters, valued together.
     pub groups: Vec<(String, Vec<String>)>,
+    /// `--set` changes to the scenario.
+    pub overrides: Vec<Override>,
     pub out: Option<PathBuf>,
     pub threads: Option<usize>,
 }
@@ -536,6 +548,7 @@ pub fn evppi(path: &Path, options: &EvppiOptions) -> Result<EvppiOutcome, Error>
     let run_options = RunOptions {
         iterations: options.iterations,
         seed: options.seed,
+        overrides: options.overrides.clone(),
         ..RunOptions::default()
     };
     let loaded = load(path, &run_options)?;

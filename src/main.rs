@@ -103,6 +103,9 @@ enum Command {
         /// Run only the K-th of N deterministic slices of the points (for several machines; see `merge`).
         #[arg(long, value_name = "K/N")]
         shard: Option<String>,
+        /// Change a parameter at every point, as for `run`: NAME=VALUE or NAME.FIELD=VALUE; repeatable.
+        #[arg(long = "set", value_name = "NAME[.FIELD]=VALUE")]
+        set: Vec<String>,
         /// Base output directory [default: output].
         #[arg(long)]
         out: Option<PathBuf>,
@@ -167,6 +170,9 @@ enum Command {
         /// Willingness to pay per unit of the primary outcome [default: the scenario's threshold].
         #[arg(long)]
         lambda: Option<f64>,
+        /// Change a parameter, as for `run`: NAME=VALUE or NAME.FIELD=VALUE; repeatable.
+        #[arg(long = "set", value_name = "NAME[.FIELD]=VALUE")]
+        set: Vec<String>,
         /// Number of Monte Carlo iterations (overrides the file).
         #[arg(long)]
         iterations: Option<u64>,
@@ -210,10 +216,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
             quiet,
         } => {
             let command = std::env::args().collect::<Vec<_>>().join(" ");
-            let overrides = set
-                .iter()
-                .map(|s| carecast::model::Override::parse(s).map_err(|m| InputError::usage("--set", m)))
-                .collect::<Result<Vec<_>, _>>()?;
+            let overrides = parse_overrides(&set)?;
             let options = RunOptions {
                 iterations,
                 seed,
@@ -323,10 +326,12 @@ fn execute(cli: Cli) -> Result<(), Error> {
             iterations,
             seed,
             shard,
+            set,
             out,
             threads,
             quiet,
         } => {
+            let overrides = parse_overrides(&set)?;
             let vary = vary
                 .iter()
                 .map(|v| carecast::model::SweepAxis::parse(v).map_err(|m| InputError::usage("--vary", m)))
@@ -339,6 +344,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 iterations,
                 seed,
                 shard,
+                overrides,
                 out,
                 threads,
             };
@@ -420,6 +426,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
             scenario,
             group,
             lambda,
+            set,
             iterations,
             seed,
             out,
@@ -450,6 +457,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 seed,
                 lambda,
                 groups,
+                overrides: parse_overrides(&set)?,
                 out,
                 threads,
             };
@@ -475,6 +483,13 @@ fn execute(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
     }
+}
+
+/// Parses `--set` values.
+fn parse_overrides(set: &[String]) -> Result<Vec<carecast::model::Override>, InputError> {
+    set.iter()
+        .map(|s| carecast::model::Override::parse(s).map_err(|m| InputError::usage("--set", m)))
+        .collect()
 }
 
 /// Parses LOW:HIGH with LOW < HIGH.

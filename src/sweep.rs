@@ -9,7 +9,7 @@
 use crate::analysis::{analyse, AnalysisOptions, PsaTable};
 use crate::engine::{self, Progress};
 use crate::error::{Error, InputError, RunError};
-use crate::model::{apply_overrides, compile_with, Loaded, Model, SweepAxis};
+use crate::model::{apply_overrides, compile_with, Loaded, Model, Override, SweepAxis};
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::io::{BufWriter, Write};
@@ -93,6 +93,9 @@ pub struct Manifest {
     pub version: String,
     pub scenarios: Vec<ScenarioEntry>,
     pub grid: Grid,
+    /// `--set` changes that hold at every point, as written.
+    #[serde(default)]
+    pub overrides: Vec<String>,
     pub shard: Option<Shard>,
 }
 
@@ -143,14 +146,18 @@ const RESULT_COLUMNS: [&str; 20] = [
 ];
 
 /// Compiles each scenario once, with the axes' parameters changeable, and checks every axis against it.
-pub fn prepare(loaded: &[Loaded], axes: &[SweepAxis]) -> Result<Vec<Model>, Error> {
-    let names: Vec<String> = axes.iter().map(|a| a.name.clone()).collect();
+///
+/// `fixed` are `--set` changes that hold at every point.
+pub fn prepare(loaded: &[Loaded], axes: &[SweepAxis], fixed: &[Override]) -> Result<Vec<Model>, Error> {
+    let mut names: Vec<String> = axes.iter().map(|a| a.name.clone()).collect();
+    names.extend(fixed.iter().map(|o| o.name.clone()));
     loaded
         .iter()
         .map(|l| {
             let mut model = compile_with(&l.path, &l.text, &names)?;
             model.settings.iterations = l.model.settings.iterations;
             model.settings.seed = l.model.settings.seed;
+            apply_overrides(&mut model, &l.path, &l.text, fixed)?;
             // Every value of every axis is checked before the first point runs, so a bad value fails at once.
             for axis in axes {
                 if !model.overridable.iter().any(|o| o.name == axis.name) {
@@ -186,6 +193,7 @@ pub fn run(
     loaded: &[Loaded],
     models: &[Model],
     axes: &[SweepAxis],
+    fixed: &[Override],
     shard: Option<Shard>,
     base: &Path,
     progress: Option<&Progress>,
@@ -208,6 +216,7 @@ pub fn run(
             })
             .collect(),
         grid,
+        overrides: fixed.iter().map(Override::describe).collect(),
         shard,
     };
     let tag = shard.map_or_else(|| "sweep".to_string(), |s| format!("shard-{}-of-{}", s.index, s.count));

@@ -495,3 +495,40 @@ fn bad_options_of_the_analysis_commands_are_usage_errors() {
         assert!(stderr.contains(expected), "{args:?}: expected `{expected}` in {stderr}");
     }
 }
+
+#[test]
+fn a_sweep_with_set_is_the_run_with_the_same_changes_at_each_point() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = sweep(
+        tmp.path(),
+        &[
+            "scenarios/example.toml",
+            "--vary",
+            "home_care_weekly.mean=100:120:2",
+            "--set",
+            "rr_reablement=0.7",
+            "--iterations",
+            "300",
+        ],
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(manifest["overrides"], serde_json::json!(["rr_reablement=0.7"]));
+    let mut reader = csv::Reader::from_path(dir.join("sweep.csv")).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let row = reader.records().next().unwrap().unwrap();
+    let net = row[header.iter().position(|h| h == "net_savings").unwrap()]
+        .parse::<f64>()
+        .unwrap();
+    let options = RunOptions {
+        iterations: Some(300),
+        overrides: vec![
+            Override::parse("home_care_weekly.mean=100").unwrap(),
+            Override::parse("rr_reablement=0.7").unwrap(),
+        ],
+        out: Some(tmp.path().join("runs")),
+        ..RunOptions::default()
+    };
+    let run = app::run(Path::new("scenarios/example.toml"), &options, None).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(net, run.analysis.comparisons[0].net_savings.mean);
+}
