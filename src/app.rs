@@ -338,6 +338,9 @@ pub fn reproduce(paths: &[PathBuf], options: &ReproduceOptions) -> Result<Reprod
     Ok(ReproduceOutcome { rows, dir })
 }
 
+/// The most points (grid points × scenarios) one sweep may have.
+pub const MAX_SWEEP_POINTS: usize = 100_000_000;
+
 /// Options of `carecast sweep`.
 #[derive(Debug, Clone, Default)]
 pub struct SweepOptions {
@@ -409,6 +412,16 @@ pub fn sweep(
     } else {
         options.vary.clone()
     };
+    let points = axes
+        .iter()
+        .try_fold(loaded.len(), |acc, a| acc.checked_mul(a.values.len()));
+    if points.is_none_or(|p| p > MAX_SWEEP_POINTS) {
+        return Err(InputError::usage(
+            "--vary",
+            format!("the grid has more than {MAX_SWEEP_POINTS} points; sweep fewer values, or split it with --shard"),
+        )
+        .into());
+    }
     let names: Vec<&str> = loaded.iter().map(|l| l.model.meta.name.as_str()).collect();
     if let Some((i, n)) = names.iter().enumerate().find(|(i, n)| names[..*i].contains(n)) {
         return Err(InputError::file(

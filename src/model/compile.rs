@@ -154,9 +154,13 @@ pub fn apply_overrides(model: &mut Model, path: &Path, text: &str, overrides: &[
             if model.probability_slots.contains(&slot) {
                 let (low, high) = distribution.support();
                 if low < 0.0 || high > 1.0 {
+                    let what_it_becomes = match distribution {
+                        Distribution::Fixed(v) => format!("sets it to {v}, outside [0, 1]"),
+                        d => format!("makes it {} ({low} to {high}), which can leave [0, 1]", d.describe()),
+                    };
                     return Err(InputError::usage(
                         &what,
-                        format!("`{}` is used as a probability, but this makes it {} ({low} to {high}), which can leave [0, 1]", o.name, distribution.describe()),
+                        format!("`{}` is used as a probability, but this {what_it_becomes}", o.name),
                     ));
                 }
             }
