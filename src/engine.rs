@@ -113,7 +113,10 @@ fn splitmix64(mut z: u64) -> u64 {
 
 /// What one chunk hands back besides the rows it wrote in place.
 struct ChunkOutput {
-    yearly_sum: Vec<f64>,
+    /// Per-year sums of the chunk's iterations, kept as eight partial sums per bin: iteration j of the chunk adds to
+    /// partial sum j mod 8. Both paths add in that order, so a block of eight lanes adds all its lanes at once (one
+    /// vector addition instead of eight dependent scalar ones) and the sums do not depend on the path.
+    yearly_sum: Vec<Lanes>,
     failure: Option<(usize, String)>,
 }
 
@@ -161,7 +164,7 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
             |ws, (chunk, (((totals, payback), draws), sample))| {
                 let first = chunk * CHUNK;
                 let count = totals.len() / (n_arms * n_cols);
-                let mut out = ChunkOutput { yearly_sum: vec![0.0; per_iteration_bins], failure: None };
+                let mut out = ChunkOutput { yearly_sum: vec![[0.0; LANES]; per_iteration_bins], failure: None };
                 let mut totals_lanes = vec![[0.0; LANES]; n_cols];
                 // Chunks past the kept sample have an empty slice of it.
                 let sample_len = sample.len();
@@ -231,7 +234,7 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
                                 .and_then(|c| payback_year(ws.arm_bins(c), bins, n_kernel, &kernel_cost));
                         }
                         for (sum, v) in out.yearly_sum.iter_mut().zip(&ws.bins) {
-                            *sum += v;
+                            sum[j % LANES] += v;
                         }
                         if i < sample_size {
                             let kept = &mut sample[j * per_iteration_bins..(j + 1) * per_iteration_bins];
@@ -265,8 +268,10 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
             }
             continue;
         }
-        for (s, v) in yearly_sum.iter_mut().zip(&out.yearly_sum) {
-            *s += v;
+        for (s, partial) in yearly_sum.iter_mut().zip(&out.yearly_sum) {
+            for v in partial {
+                *s += v;
+            }
         }
     }
     if let Some((iteration, message)) = first_failure {
@@ -327,7 +332,7 @@ struct BlockRows<'a> {
     payback: &'a mut [Option<u16>],
     /// The rows of the f32 sample for the block's kept iterations (the first ones; maybe none).
     sample: &'a mut [f32],
-    yearly_sum: &'a mut [f64],
+    yearly_sum: &'a mut [Lanes],
 }
 
 /// Turns the lane bins of a block of `block` iterations into results, as the general path does per iteration: totals,
@@ -375,14 +380,24 @@ fn finish_lanes(
         }
     }
     let bins = ws.lane_bins();
-    for l in 0..block {
+    // Lane l of a block is iteration j + l of the chunk with j a multiple of 8: it adds to partial sum l (see
+    // `ChunkOutput`). Only a chunk's last block can be short.
+    if block == LANES {
         for (sum, v) in rows.yearly_sum.iter_mut().zip(bins) {
-            *sum += v[l];
+            add_lanes(sum, v);
+        }
+    } else {
+        for (sum, v) in rows.yearly_sum.iter_mut().zip(bins) {
+            for l in 0..block {
+                sum[l] += v[l];
+            }
         }
     }
-    for (l, row) in rows.sample.chunks_exact_mut(bins.len().max(1)).enumerate() {
-        for (k, v) in row.iter_mut().zip(bins) {
-            *k = v[l] as f32;
+    let width = bins.len().max(1);
+    let kept = rows.sample.len() / width;
+    for (k, v) in bins.iter().enumerate() {
+        for (l, x) in v[..kept].iter().enumerate() {
+            rows.sample[l * width + k] = *x as f32;
         }
     }
     true
