@@ -193,6 +193,28 @@ enum Command {
     },
 }
 
+/// Writes to standard output; if the reader has gone (`carecast ... | head`), stops quietly instead of panicking.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
+}
+
+/// `print!` through [`emit`].
+macro_rules! out {
+    ($($t:tt)*) => { emit(&format!($($t)*)) };
+}
+
+/// `println!` through [`emit`].
+macro_rules! outln {
+    () => { emit("\n") };
+    ($($t:tt)*) => { emit(&format!("{}\n", format!($($t)*))) };
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match execute(cli) {
@@ -235,17 +257,19 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 app::run(&scenario, &options, Some(&progress))
             })?;
             if !quiet {
-                print!(
+                out!(
                     "{}",
                     carecast::report::terminal::summary_table(&outcome.loaded.model, &outcome.analysis)
                 );
-                println!();
-                println!(
+                outln!();
+                outln!(
                     "{} iterations in {:.2} s on {} threads",
-                    outcome.loaded.model.settings.iterations, outcome.timing.simulation_seconds, outcome.timing.threads
+                    outcome.loaded.model.settings.iterations,
+                    outcome.timing.simulation_seconds,
+                    outcome.timing.threads
                 );
             }
-            println!("{}", outcome.dir.display());
+            outln!("{}", outcome.dir.display());
             Ok(())
         }
         Command::Analyse {
@@ -274,11 +298,11 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 out,
             };
             let outcome = app::analyse_file(&file, &options)?;
-            print!(
+            out!(
                 "{}",
                 carecast::report::terminal::results_table(&outcome.table.outcomes, &outcome.analysis)
             );
-            println!("{}", outcome.dir.display());
+            outln!("{}", outcome.dir.display());
             Ok(())
         }
         Command::Reproduce {
@@ -300,8 +324,8 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 threads,
             };
             let outcome = app::reproduce(&scenarios, &options)?;
-            print!("{}", carecast::reproduce::to_markdown(&outcome.rows));
-            println!("{}", outcome.dir.display());
+            out!("{}", carecast::reproduce::to_markdown(&outcome.rows));
+            outln!("{}", outcome.dir.display());
             let outside = outcome
                 .rows
                 .iter()
@@ -356,7 +380,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 app::sweep(&scenarios, &options, Some(&progress))
             })?;
             if !quiet {
-                println!(
+                outln!(
                     "{} points of {} × {} scenario(s){}",
                     outcome.points,
                     outcome.manifest.grid.points(),
@@ -367,13 +391,13 @@ fn execute(cli: Cli) -> Result<(), Error> {
                         .map_or(String::new(), |s| format!(" (shard {}/{})", s.index, s.count))
                 );
             }
-            println!("{}", outcome.dir.display());
+            outln!("{}", outcome.dir.display());
             Ok(())
         }
         Command::Merge { dirs, out } => {
             let base = out.unwrap_or_else(|| PathBuf::from("output"));
             let outcome = carecast::sweep::merge(&dirs, &base)?;
-            println!("{}", outcome.dir.display());
+            outln!("{}", outcome.dir.display());
             Ok(())
         }
         Command::Tornado {
@@ -395,8 +419,8 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 })
                 .collect::<Result<Vec<_>, InputError>>()?;
             let outcome = app::tornado(&scenario, &app::TornadoOptions { measure, bounds, out })?;
-            print!("{}", carecast::report::terminal::tornado_table(measure, &outcome.bars));
-            println!("{}", outcome.dir.display());
+            out!("{}", carecast::report::terminal::tornado_table(measure, &outcome.bars));
+            outln!("{}", outcome.dir.display());
             Ok(())
         }
         Command::Threshold {
@@ -418,8 +442,8 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 out,
             };
             let outcome = app::threshold(&scenario, &options)?;
-            print!("{}", carecast::report::terminal::threshold_text(&outcome.thresholds));
-            println!("{}", outcome.dir.display());
+            out!("{}", carecast::report::terminal::threshold_text(&outcome.thresholds));
+            outln!("{}", outcome.dir.display());
             Ok(())
         }
         Command::Evppi {
@@ -462,14 +486,14 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 threads,
             };
             let outcome = app::evppi(&scenario, &options)?;
-            print!("{}", carecast::report::terminal::evppi_table(&outcome));
-            println!("{}", outcome.dir.display());
+            out!("{}", carecast::report::terminal::evppi_table(&outcome));
+            outln!("{}", outcome.dir.display());
             Ok(())
         }
         Command::Check { scenario } => {
             let loaded = app::load(&scenario, &RunOptions::default())?;
             let m = &loaded.model;
-            println!(
+            outln!(
                 "{}: ok — {} states, {} arms, {} parameters ({} sampled), {} outcomes, {} years of {} cycles",
                 scenario.display(),
                 m.states.len(),

@@ -611,3 +611,20 @@ fn reproduce_writes_its_table_and_fails_when_a_figure_is_outside_its_range() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("field `reproduce[1].accept`"), "{stderr}");
 }
+
+#[test]
+fn a_reader_that_stops_early_does_not_make_carecast_panic() {
+    // `carecast ... | head -1`: the pipe closes before carecast writes; it must stop quietly, not panic.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("carecast"))
+        .args(["tornado", "scenarios/example.toml", "--out"])
+        .arg(tempfile::tempdir().unwrap().path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}
