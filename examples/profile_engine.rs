@@ -1,0 +1,43 @@
+//! Times repeated PSA runs of a scenario, for profiling (`perf record`) and for the fastest and mean run times, which
+//! criterion's means hide on a noisy machine:
+//!
+//! `RAYON_NUM_THREADS=1 REPS=100 cargo run --release --example profile_engine -- 10000 [cohort|individual] [people]`
+//! (the scenario is `scenarios/reference.toml`, or the file in SCEN).
+
+use carecast::engine;
+use carecast::model::{load_scenario, Mode};
+use std::path::Path;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let n: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(10_000);
+    let mode = args.get(2).map_or("cohort", String::as_str);
+    let people: u64 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(1000);
+    let path = std::env::var("SCEN").unwrap_or_else(|_| "scenarios/reference.toml".into());
+    let mut model = load_scenario(Path::new(&path)).unwrap_or_else(|e| panic!("{e}")).model;
+    model.settings.iterations = n;
+    if mode == "individual" {
+        model.settings.mode = Mode::Individual;
+        model.cohort_size = people;
+    }
+    let reps: usize = std::env::var("REPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10)
+        .max(1);
+    let (mut best, mut total) = (f64::INFINITY, 0.0);
+    for _ in 0..reps {
+        let started = std::time::Instant::now();
+        let results = engine::run(&model, None).unwrap_or_else(|e| panic!("{e}"));
+        let seconds = started.elapsed().as_secs_f64();
+        best = best.min(seconds);
+        total += seconds;
+        std::hint::black_box(results);
+    }
+    println!(
+        "{n} iterations, {reps} runs: fastest {:.2} ms ({:.0} ns per iteration), mean {:.2} ms",
+        best * 1e3,
+        best * 1e9 / n as f64,
+        total / reps as f64 * 1e3
+    );
+}
