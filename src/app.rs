@@ -320,9 +320,7 @@ pub fn reproduce(paths: &[PathBuf], options: &ReproduceOptions) -> Result<Reprod
     let write = |name: &str, fill: &dyn Fn(&Path) -> Result<(), RunError>| -> Result<(), RunError> {
         let temp = dir.join(format!(".{name}.incomplete"));
         fill(&temp)?;
-        std::fs::rename(&temp, dir.join(name)).map_err(|e| RunError {
-            message: format!("cannot write {}: {e}", dir.join(name).display()),
-        })
+        std::fs::rename(&temp, dir.join(name)).map_err(|e| RunError::cannot_write(&dir.join(name), e))
     };
     write("reproduction.csv", &|p| crate::reproduce::to_csv(&rows, p))?;
     let markdown = format!(
@@ -331,9 +329,7 @@ pub fn reproduce(paths: &[PathBuf], options: &ReproduceOptions) -> Result<Reprod
         crate::reproduce::to_markdown(&rows)
     );
     write("reproduction.md", &|p| {
-        std::fs::write(p, &markdown).map_err(|e| RunError {
-            message: format!("cannot write {}: {e}", p.display()),
-        })
+        std::fs::write(p, &markdown).map_err(|e| RunError::cannot_write(p, e))
     })?;
     Ok(ReproduceOutcome { rows, dir })
 }
@@ -467,16 +463,8 @@ pub fn tornado(path: &Path, options: &TornadoOptions) -> Result<TornadoOutcome, 
     let loaded = load_scenario(path)?;
     let extra: Vec<String> = options.bounds.iter().map(|(n, _, _)| n.clone()).collect();
     for (name, low, high) in &options.bounds {
-        if !loaded.model.parameters.iter().any(|p| &p.name == name) {
-            let known: Vec<&str> = loaded.model.parameters.iter().map(|p| p.name.as_str()).collect();
-            return Err(InputError::usage(
-                "--bounds",
-                format!(
-                    "no parameter is named `{name}`{}",
-                    crate::model::suggest_name(name, &known)
-                ),
-            )
-            .into());
+        if !loaded.model.has_parameter(name) {
+            return Err(InputError::usage("--bounds", loaded.model.unknown_parameter(name)).into());
         }
         if !(low.is_finite() && high.is_finite() && low < high) {
             return Err(InputError::usage("--bounds", format!("`{name}` needs LOW < HIGH, not {low}:{high}")).into());
@@ -655,10 +643,7 @@ pub fn evppi(path: &Path, options: &EvppiOptions) -> Result<EvppiOutcome, Error>
 
 fn write_evppi(dir: &Path, model: &crate::model::Model, lambda: f64, rows: &[EvppiRow]) -> Result<(), RunError> {
     let path = dir.join("evppi.csv");
-    let io = |e: &dyn std::fmt::Display| RunError {
-        message: format!("cannot write {}: {e}", path.display()),
-    };
-    let mut w = csv::Writer::from_path(&path).map_err(|e| io(&e))?;
+    let mut w = csv::Writer::from_path(&path).map_err(|e| RunError::cannot_write(&path, e))?;
     w.write_record([
         "parameter_or_group",
         "kind",
@@ -672,7 +657,7 @@ fn write_evppi(dir: &Path, model: &crate::model::Model, lambda: f64, rows: &[Evp
         "method",
         "notes",
     ])
-    .map_err(|e| io(&e))?;
+    .map_err(|e| RunError::cannot_write(&path, e))?;
     let number = |x: f64| if x.is_finite() { x.to_string() } else { String::new() };
     for r in rows {
         let e = &r.estimate;
@@ -689,9 +674,9 @@ fn write_evppi(dir: &Path, model: &crate::model::Model, lambda: f64, rows: &[Evp
             e.method.clone(),
             e.notes.join("; "),
         ])
-        .map_err(|e| io(&e))?;
+        .map_err(|e| RunError::cannot_write(&path, e))?;
     }
-    w.flush().map_err(|e| io(&e))?;
+    w.flush().map_err(|e| RunError::cannot_write(&path, e))?;
     let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
     report::figures::write_evppi_figure(dir, title, lambda, rows)?;
     Ok(())

@@ -133,6 +133,15 @@ pub struct RunError {
     pub message: String,
 }
 
+impl RunError {
+    /// "cannot write PATH: why".
+    pub fn cannot_write(path: &std::path::Path, why: impl fmt::Display) -> Self {
+        RunError {
+            message: format!("cannot write {}: {why}", path.display()),
+        }
+    }
+}
+
 impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "error: {}", self.message)

@@ -374,10 +374,7 @@ fn evaluate(model: &Model, results: &Results, target: &Target, index: usize) -> 
 
 /// The results table as CSV.
 pub fn to_csv(rows: &[Reproduced], path: &Path) -> Result<(), RunError> {
-    let io = |e: &dyn std::fmt::Display| RunError {
-        message: format!("cannot write {}: {e}", path.display()),
-    };
-    let mut w = csv::Writer::from_path(path).map_err(|e| io(&e))?;
+    let mut w = csv::Writer::from_path(path).map_err(|e| RunError::cannot_write(path, e))?;
     w.write_record([
         "scenario",
         "figure",
@@ -398,7 +395,7 @@ pub fn to_csv(rows: &[Reproduced], path: &Path) -> Result<(), RunError> {
         "iterations",
         "why",
     ])
-    .map_err(|e| io(&e))?;
+    .map_err(|e| RunError::cannot_write(path, e))?;
     let num = |x: f64| if x.is_finite() { format!("{x}") } else { String::new() };
     for r in rows {
         let t = &r.target;
@@ -430,9 +427,9 @@ pub fn to_csv(rows: &[Reproduced], path: &Path) -> Result<(), RunError> {
             &r.iterations.to_string(),
             &t.why,
         ])
-        .map_err(|e| io(&e))?;
+        .map_err(|e| RunError::cannot_write(path, e))?;
     }
-    w.flush().map_err(|e| io(&e))
+    w.flush().map_err(|e| RunError::cannot_write(path, e))
 }
 
 /// A number as a figure reads: from 100 up, whole numbers with thousands separators; below, 1–3 decimals.

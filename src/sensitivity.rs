@@ -312,15 +312,7 @@ pub fn threshold(
 ) -> Result<Vec<Threshold>, Error> {
     let draws = det.draws_of(name);
     if draws.is_empty() {
-        let known: Vec<&str> = det.model.parameters.iter().map(|p| p.name.as_str()).collect();
-        return Err(InputError::usage(
-            "--parameter",
-            format!(
-                "no parameter is named `{name}`{}",
-                crate::model::suggest_name(name, &known)
-            ),
-        )
-        .into());
+        return Err(InputError::usage("--parameter", det.model.unknown_parameter(name)).into());
     }
     let sampled = det.inputs.iter().find(|i| i.name == name).map(|i| i.distribution);
     let (low, high) = match (range, sampled) {
@@ -431,10 +423,7 @@ fn share_below(d: &Distribution, x: f64) -> f64 {
 
 /// Writes tornado.csv.
 pub fn write_tornado_csv(path: &std::path::Path, measure: Measure, bars: &[TornadoBar]) -> Result<(), RunError> {
-    let io = |e: &dyn std::fmt::Display| RunError {
-        message: format!("cannot write {}: {e}", path.display()),
-    };
-    let mut w = csv::Writer::from_path(path).map_err(|e| io(&e))?;
+    let mut w = csv::Writer::from_path(path).map_err(|e| RunError::cannot_write(path, e))?;
     w.write_record([
         "arm",
         "comparator",
@@ -448,7 +437,7 @@ pub fn write_tornado_csv(path: &std::path::Path, measure: Measure, bars: &[Torna
         "at_high",
         "swing",
     ])
-    .map_err(|e| io(&e))?;
+    .map_err(|e| RunError::cannot_write(path, e))?;
     for b in bars {
         w.write_record([
             b.arm.clone(),
@@ -463,14 +452,14 @@ pub fn write_tornado_csv(path: &std::path::Path, measure: Measure, bars: &[Torna
             b.at_high.to_string(),
             b.swing().to_string(),
         ])
-        .map_err(|e| io(&e))?;
+        .map_err(|e| RunError::cannot_write(path, e))?;
     }
-    w.flush().map_err(|e| io(&e))
+    w.flush().map_err(|e| RunError::cannot_write(path, e))
 }
 
 /// Writes threshold.csv: a row per crossing (or one empty row where there is none), per comparison.
 pub fn write_threshold_csv(path: &std::path::Path, thresholds: &[Threshold]) -> Result<(), RunError> {
-    let mut w = csv::Writer::from_path(path).map_err(|e| io(path, &e))?;
+    let mut w = csv::Writer::from_path(path).map_err(|e| RunError::cannot_write(path, e))?;
     w.write_record([
         "arm",
         "comparator",
@@ -484,7 +473,7 @@ pub fn write_threshold_csv(path: &std::path::Path, thresholds: &[Threshold]) -> 
         "crossing",
         "share_of_distribution_below",
     ])
-    .map_err(|e| io(path, &e))?;
+    .map_err(|e| RunError::cannot_write(path, e))?;
     for t in thresholds {
         let rows: Vec<(String, String)> = if t.crossings.is_empty() {
             vec![(String::new(), String::new())]
@@ -509,14 +498,8 @@ pub fn write_threshold_csv(path: &std::path::Path, thresholds: &[Threshold]) -> 
                 crossing,
                 share,
             ])
-            .map_err(|e| io(path, &e))?;
+            .map_err(|e| RunError::cannot_write(path, e))?;
         }
     }
-    w.flush().map_err(|e| io(path, &e))
-}
-
-fn io(path: &std::path::Path, e: &dyn std::fmt::Display) -> RunError {
-    RunError {
-        message: format!("cannot write {}: {e}", path.display()),
-    }
+    w.flush().map_err(|e| RunError::cannot_write(path, e))
 }

@@ -161,15 +161,9 @@ pub fn prepare(loaded: &[Loaded], axes: &[SweepAxis], fixed: &[Override]) -> Res
             // Every value of every axis is checked before the first point runs, so a bad value fails at once.
             for axis in axes {
                 if !model.overridable.iter().any(|o| o.name == axis.name) {
-                    let known: Vec<&str> = model.parameters.iter().map(|p| p.name.as_str()).collect();
                     return Err(InputError::usage(
                         format!("--vary {}", axis.label()),
-                        format!(
-                            "{} has no parameter named `{}`{}",
-                            l.path.display(),
-                            axis.name,
-                            crate::model::suggest_name(&axis.name, &known)
-                        ),
+                        format!("{}: {}", l.path.display(), model.unknown_parameter(&axis.name)),
                     )
                     .into());
                 }
@@ -221,7 +215,7 @@ pub fn run(
     };
     let tag = shard.map_or_else(|| "sweep".to_string(), |s| format!("shard-{}-of-{}", s.index, s.count));
     let dir = crate::report::RunDir::create(base, "sweep", &tag).map_err(|e| InputError::usage("--out", e.message))?;
-    let result = write_sweep(dir.path(), loaded, models, &manifest, progress).and_then(|points| {
+    let result = write_sweep(dir.path(), loaded, models, axes, &manifest, progress).and_then(|points| {
         // A shard's plots would show a slice of the grid: they come with the merge.
         if shard.is_none() {
             write_plots(dir.path(), &manifest)?;
@@ -240,12 +234,6 @@ pub fn run(
     }
 }
 
-fn io(path: &Path, e: impl std::fmt::Display) -> RunError {
-    RunError {
-        message: format!("cannot write {}: {e}", path.display()),
-    }
-}
-
 fn header(grid: &Grid) -> Vec<String> {
     let mut h = vec!["scenario".to_string(), "point".to_string()];
     h.extend(grid.axes.iter().map(|a| a.parameter.clone()));
@@ -257,29 +245,18 @@ fn write_sweep(
     dir: &Path,
     loaded: &[Loaded],
     models: &[Model],
+    axes: &[SweepAxis],
     manifest: &Manifest,
     progress: Option<&Progress>,
 ) -> Result<usize, Error> {
     let path = dir.join("sweep.json");
-    let json = serde_json::to_string_pretty(manifest).map_err(|e| io(&path, e))?;
-    fs::write(&path, json + "\n").map_err(|e| io(&path, e))?;
+    let json = serde_json::to_string_pretty(manifest).map_err(|e| RunError::cannot_write(&path, e))?;
+    fs::write(&path, json + "\n").map_err(|e| RunError::cannot_write(&path, e))?;
     let path = dir.join("sweep.csv");
-    let file = fs::File::create(&path).map_err(|e| io(&path, e))?;
+    let file = fs::File::create(&path).map_err(|e| RunError::cannot_write(&path, e))?;
     let mut w = csv::Writer::from_writer(BufWriter::new(file));
-    w.write_record(header(&manifest.grid)).map_err(|e| io(&path, e))?;
-    let axes: Vec<SweepAxis> = manifest
-        .grid
-        .axes
-        .iter()
-        .map(|a| {
-            let (name, field) = crate::model::Override::target(&a.parameter).expect("labels come from parsed axes");
-            SweepAxis {
-                name,
-                field,
-                values: a.values.clone(),
-            }
-        })
-        .collect();
+    w.write_record(header(&manifest.grid))
+        .map_err(|e| RunError::cannot_write(&path, e))?;
     let mut done = 0;
     for (l, model) in loaded.iter().zip(models) {
         for point in 0..manifest.grid.points() {
@@ -310,7 +287,7 @@ fn write_sweep(
                 let mut record = vec![m.meta.name.clone(), point.to_string()];
                 record.extend(values.iter().map(|v| number(*v)));
                 record.extend(result_cells(c, m.settings.threshold, results.iterations()));
-                w.write_record(&record).map_err(|e| io(&path, e))?;
+                w.write_record(&record).map_err(|e| RunError::cannot_write(&path, e))?;
             }
             done += 1;
             if let Some(p) = progress {
@@ -318,7 +295,7 @@ fn write_sweep(
             }
         }
     }
-    w.flush().map_err(|e| io(&path, e))?;
+    w.flush().map_err(|e| RunError::cannot_write(&path, e))?;
     Ok(done)
 }
 
@@ -478,18 +455,19 @@ pub fn merge(dirs: &[PathBuf], base: &Path) -> Result<SweepOutcome, Error> {
         crate::report::RunDir::create(base, "sweep", "merged").map_err(|e| InputError::usage("--out", e.message))?;
     let write = || -> Result<(), RunError> {
         let path = dir.path().join("sweep.json");
-        let json = serde_json::to_string_pretty(&manifest).map_err(|e| io(&path, e))?;
-        fs::write(&path, json + "\n").map_err(|e| io(&path, e))?;
+        let json = serde_json::to_string_pretty(&manifest).map_err(|e| RunError::cannot_write(&path, e))?;
+        fs::write(&path, json + "\n").map_err(|e| RunError::cannot_write(&path, e))?;
         let path = dir.path().join("sweep.csv");
-        let file = fs::File::create(&path).map_err(|e| io(&path, e))?;
+        let file = fs::File::create(&path).map_err(|e| RunError::cannot_write(&path, e))?;
         let mut w = csv::Writer::from_writer(BufWriter::new(file));
-        w.write_record(&expected_header).map_err(|e| io(&path, e))?;
+        w.write_record(&expected_header)
+            .map_err(|e| RunError::cannot_write(&path, e))?;
         for (_, _, r) in &rows {
-            w.write_record(r).map_err(|e| io(&path, e))?;
+            w.write_record(r).map_err(|e| RunError::cannot_write(&path, e))?;
         }
-        w.flush().map_err(|e| io(&path, e))?;
-        let mut inner = w.into_inner().map_err(|e| io(&path, e))?;
-        inner.flush().map_err(|e| io(&path, e))?;
+        w.flush().map_err(|e| RunError::cannot_write(&path, e))?;
+        let mut inner = w.into_inner().map_err(|e| RunError::cannot_write(&path, e))?;
+        inner.flush().map_err(|e| RunError::cannot_write(&path, e))?;
         drop(inner);
         write_plots(dir.path(), &manifest).map(|_| ())
     };

@@ -88,11 +88,7 @@ pub fn apply_overrides(model: &mut Model, path: &Path, text: &str, overrides: &[
             .filter(|&i| model.overridable[i].name == o.name)
             .collect();
         if matching.is_empty() {
-            let known: Vec<&str> = model.parameters.iter().map(|p| p.name.as_str()).collect();
-            return Err(InputError::usage(
-                what,
-                format!("no parameter is named `{}`{}", o.name, suggest(&o.name, &known)),
-            ));
+            return Err(InputError::usage(what, model.unknown_parameter(&o.name)));
         }
         let mut changed = 0;
         for i in matching {

@@ -490,6 +490,17 @@ impl Model {
         self.kernel_columns.len()
     }
 
+    /// Whether some scope of the model defines a parameter of this name.
+    pub fn has_parameter(&self, name: &str) -> bool {
+        self.parameters.iter().any(|p| p.name == name)
+    }
+
+    /// "no parameter is named `x`; did you mean `y`?", for a name the model does not define.
+    pub fn unknown_parameter(&self, name: &str) -> String {
+        let known: Vec<&str> = self.parameters.iter().map(|p| p.name.as_str()).collect();
+        format!("no parameter is named `{name}`{}", compile::suggest(name, &known))
+    }
+
     /// The context of an arm and subgroup.
     pub fn context(&self, arm: usize, subgroup: usize) -> &Context {
         &self.contexts[arm * self.subgroups.len() + subgroup]

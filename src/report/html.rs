@@ -94,17 +94,11 @@ struct Inputs {
     sources: Vec<(String, String)>,
 }
 
-fn failed(path: &Path, e: impl std::fmt::Display) -> RunError {
-    RunError {
-        message: format!("cannot write {}: {e}", path.display()),
-    }
-}
-
 /// Renders the report to `dir/report.html`.
 pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(), RunError> {
     let path = dir.join("report.html");
-    let html = render(input).map_err(|e| failed(&path, e))?;
-    std::fs::write(&path, html).map_err(|e| failed(&path, e))
+    let html = render(input).map_err(|e| RunError::cannot_write(&path, e))?;
+    std::fs::write(&path, html).map_err(|e| RunError::cannot_write(&path, e))
 }
 
 /// Renders the report as a string.

@@ -147,12 +147,6 @@ fn remove_stale_incomplete(parent: &Path) {
     }
 }
 
-fn io_error(path: &Path, e: impl std::fmt::Display) -> RunError {
-    RunError {
-        message: format!("cannot write {}: {e}", path.display()),
-    }
-}
-
 /// Writes summary.json, iterations.csv and per_year.csv into `dir`.
 pub fn write_outputs(
     dir: &Path,
@@ -190,8 +184,8 @@ pub fn write_outputs(
         timing,
     };
     let path = dir.join("summary.json");
-    let text = serde_json::to_string_pretty(&summary).map_err(|e| io_error(&path, e))?;
-    fs::write(&path, text + "\n").map_err(|e| io_error(&path, e))?;
+    let text = serde_json::to_string_pretty(&summary).map_err(|e| RunError::cannot_write(&path, e))?;
+    fs::write(&path, text + "\n").map_err(|e| RunError::cannot_write(&path, e))?;
     write_iterations(&dir.join("iterations.csv"), model, results)?;
     write_per_year(&dir.join("per_year.csv"), model, results)?;
     let arms: Vec<String> = model.arms.iter().map(|a| a.name.clone()).collect();
@@ -244,35 +238,38 @@ pub fn column_headers(model: &Model) -> Vec<String> {
 }
 
 fn write_iterations(path: &Path, model: &Model, results: &Results) -> Result<(), RunError> {
-    let file = fs::File::create(path).map_err(|e| io_error(path, e))?;
+    let file = fs::File::create(path).map_err(|e| RunError::cannot_write(path, e))?;
     let mut w = csv::Writer::from_writer(BufWriter::new(file));
     let mut header = vec!["iteration".to_string(), "arm".to_string()];
     header.extend(column_headers(model));
     header.push("cost_total".to_string());
-    w.write_record(&header).map_err(|e| io_error(path, e))?;
+    w.write_record(&header).map_err(|e| RunError::cannot_write(path, e))?;
     // ryu writes the shortest text that reads back to the same f64, without an allocation per field: a million
     // iterations make tens of millions of fields.
     let mut number = ryu::Buffer::new();
     let mut integer = itoa::Buffer::new();
     for i in 0..results.iterations() {
         for (a, arm) in model.arms.iter().enumerate() {
-            w.write_field(integer.format(i)).map_err(|e| io_error(path, e))?;
-            w.write_field(&arm.name).map_err(|e| io_error(path, e))?;
+            w.write_field(integer.format(i))
+                .map_err(|e| RunError::cannot_write(path, e))?;
+            w.write_field(&arm.name).map_err(|e| RunError::cannot_write(path, e))?;
             for &v in results.totals.slice(ndarray::s![i, a, ..]).iter() {
-                w.write_field(number.format(v)).map_err(|e| io_error(path, e))?;
+                w.write_field(number.format(v))
+                    .map_err(|e| RunError::cannot_write(path, e))?;
             }
             w.write_field(number.format(results.total_cost(i, a)))
-                .map_err(|e| io_error(path, e))?;
-            w.write_record(None::<&[u8]>).map_err(|e| io_error(path, e))?;
+                .map_err(|e| RunError::cannot_write(path, e))?;
+            w.write_record(None::<&[u8]>)
+                .map_err(|e| RunError::cannot_write(path, e))?;
         }
     }
-    w.flush().map_err(|e| io_error(path, e))
+    w.flush().map_err(|e| RunError::cannot_write(path, e))
 }
 
 fn write_per_year(path: &Path, model: &Model, results: &Results) -> Result<(), RunError> {
-    let file = fs::File::create(path).map_err(|e| io_error(path, e))?;
+    let file = fs::File::create(path).map_err(|e| RunError::cannot_write(path, e))?;
     let mut w = BufWriter::new(file);
-    let err = |e: std::io::Error| io_error(path, e);
+    let err = |e: std::io::Error| RunError::cannot_write(path, e);
     writeln!(w, "arm,year,measure,mean,p2_5,p50,p97_5").map_err(err)?;
     let k = results.yearly_sample_size();
     // Measures: total cost by payer (spend + care), spend and care in total, and each outcome.
@@ -391,8 +388,8 @@ pub fn write_analyse_outputs(
         results: analysis,
     };
     let path = dir.join("summary.json");
-    let text = serde_json::to_string_pretty(&summary).map_err(|e| io_error(&path, e))?;
-    fs::write(&path, text + "\n").map_err(|e| io_error(&path, e))?;
+    let text = serde_json::to_string_pretty(&summary).map_err(|e| RunError::cannot_write(&path, e))?;
+    fs::write(&path, text + "\n").map_err(|e| RunError::cannot_write(&path, e))?;
     tables::write_tables(dir, analysis, &table.arms, &table.comparators)?;
     let title = input
         .file_name()

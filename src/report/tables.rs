@@ -6,21 +6,15 @@ use crate::error::RunError;
 use std::path::Path;
 
 fn writer(path: &Path) -> Result<csv::Writer<std::fs::File>, RunError> {
-    csv::Writer::from_path(path).map_err(|e| RunError {
-        message: format!("cannot write {}: {e}", path.display()),
-    })
+    csv::Writer::from_path(path).map_err(|e| RunError::cannot_write(path, e))
 }
 
 fn fail(path: &Path) -> impl Fn(csv::Error) -> RunError + '_ {
-    move |e| RunError {
-        message: format!("cannot write {}: {e}", path.display()),
-    }
+    move |e| RunError::cannot_write(path, e)
 }
 
 fn flush(w: &mut csv::Writer<std::fs::File>, path: &Path) -> Result<(), RunError> {
-    w.flush().map_err(|e| RunError {
-        message: format!("cannot write {}: {e}", path.display()),
-    })
+    w.flush().map_err(|e| RunError::cannot_write(path, e))
 }
 
 /// Writes every analysis table that has content into `dir`.
