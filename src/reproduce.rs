@@ -4,7 +4,7 @@
 //! read a run of a variant of the scenario, derived by editing its TOML (keep one subgroup; set the discount rates
 //! to 0; add an indicator outcome accrued at cycle ends), so that each reads exactly what it claims to.
 
-use crate::analysis::stats::{mean, quantiles};
+use crate::analysis::stats::{figure, mean, quantiles};
 use crate::engine::{self, Results};
 use crate::error::{Error, InputError, RunError};
 use crate::model::{columns, compile, Loaded, Metric, Model, Payer, Target};
@@ -430,30 +430,6 @@ pub fn to_csv(rows: &[Reproduced], path: &Path) -> Result<(), RunError> {
         .map_err(|e| RunError::cannot_write(path, e))?;
     }
     w.flush().map_err(|e| RunError::cannot_write(path, e))
-}
-
-/// A number as a figure reads: from 100 up, whole numbers with thousands separators; below, 1–3 decimals.
-pub fn figure(x: f64) -> String {
-    if !x.is_finite() {
-        return "–".into();
-    }
-    let a = x.abs();
-    if a >= 100.0 {
-        let whole = format!("{:.0}", a);
-        let mut grouped = String::new();
-        for (k, c) in whole.chars().enumerate() {
-            if k > 0 && (whole.len() - k) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        format!("{}{grouped}", if x < 0.0 { "−" } else { "" })
-    } else if a >= 10.0 {
-        format!("{x:.1}")
-    } else {
-        format!("{x:.3}")
-    }
-    .replace('-', "−")
 }
 
 /// The results table as Markdown (also what the terminal shows).

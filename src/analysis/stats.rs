@@ -138,6 +138,30 @@ pub fn money(v: f64) -> String {
     }
 }
 
+/// A number as a figure reads: from 100 up, whole numbers with thousands separators; below, 1–3 decimals; "–" for
+/// none. Minus signs are typographic (−).
+pub fn figure(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    let a = x.abs();
+    let digits = if a >= 100.0 {
+        thousands(a.round() as u64)
+    } else if a >= 10.0 {
+        format!("{a:.1}")
+    } else {
+        format!("{a:.3}")
+    };
+    format!(
+        "{}{digits}",
+        if x < 0.0 && digits.chars().any(|c| c != '0' && c != '.') {
+            "−"
+        } else {
+            ""
+        }
+    )
+}
+
 fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
@@ -208,5 +232,15 @@ mod tests {
         assert_eq!(per_pound(1.2), "£1.20");
         assert_eq!(per_pound(-0.234), "−£0.23");
         assert_eq!(per_pound(f64::NAN), "–");
+    }
+
+    #[test]
+    fn figures_read_as_published_numbers_do() {
+        assert_eq!(figure(517_400.0), "517,400");
+        assert_eq!(figure(-469.4), "−469");
+        assert_eq!(figure(15.14), "15.1");
+        assert_eq!(figure(-0.0828), "−0.083");
+        assert_eq!(figure(-0.0001), "0.000");
+        assert_eq!(figure(f64::NAN), "–");
     }
 }

@@ -249,11 +249,11 @@ pub fn write_threshold_figures(
         let mut markers: Vec<(f64, String)> = t
             .crossings
             .iter()
-            .map(|c| (*c, format!("threshold {}", crate::reproduce::figure(*c))))
+            .map(|c| (*c, format!("threshold {}", crate::analysis::stats::figure(*c))))
             .collect();
         markers.push((
             t.base_value,
-            format!("base case {}", crate::reproduce::figure(t.base_value)),
+            format!("base case {}", crate::analysis::stats::figure(t.base_value)),
         ));
         let reference = if t.measure == crate::sensitivity::Measure::Bcr {
             "break-even: £1 back per £1"

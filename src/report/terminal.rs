@@ -281,8 +281,8 @@ pub fn tornado_table(measure: crate::sensitivity::Measure, bars: &[crate::sensit
                 s,
                 "  {:<34} {:>12} {:>12} {:>12} {:>12}",
                 name,
-                crate::reproduce::figure(b.low),
-                crate::reproduce::figure(b.high),
+                crate::analysis::stats::figure(b.low),
+                crate::analysis::stats::figure(b.high),
                 show(b.at_low),
                 show(b.at_high)
             );
@@ -310,7 +310,7 @@ pub fn threshold_text(thresholds: &[crate::sensitivity::Threshold]) -> String {
             t.measure.name(),
             show(t.base_measure),
             t.parameter,
-            crate::reproduce::figure(t.base_value)
+            crate::analysis::stats::figure(t.base_value)
         );
         if t.crossings.is_empty() {
             let _ = writeln!(
@@ -318,8 +318,8 @@ pub fn threshold_text(thresholds: &[crate::sensitivity::Threshold]) -> String {
                 "  it does not reach {} for {} between {} and {}",
                 show(t.break_even),
                 t.parameter,
-                crate::reproduce::figure(t.range[0]),
-                crate::reproduce::figure(t.range[1])
+                crate::analysis::stats::figure(t.range[0]),
+                crate::analysis::stats::figure(t.range[1])
             );
         }
         for (c, share) in t.crossings.iter().zip(&t.share_below) {
@@ -338,7 +338,7 @@ pub fn threshold_text(thresholds: &[crate::sensitivity::Threshold]) -> String {
                 "  it equals {} at {} = {}{where_}",
                 show(t.break_even),
                 t.parameter,
-                crate::reproduce::figure(*c)
+                crate::analysis::stats::figure(*c)
             );
         }
     }
