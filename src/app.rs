@@ -352,24 +352,6 @@ pub struct SweepOptions {
     pub threads: Option<usize>,
 }
 
-/// How many points a sweep will compute (for a progress bar): the grid's size times the scenarios, for this shard.
-pub fn sweep_points(paths: &[PathBuf], options: &SweepOptions) -> Result<usize, Error> {
-    let axes = if options.vary.is_empty() {
-        match paths.first() {
-            Some(p) => load_scenario(p)?.model.sweep,
-            None => Vec::new(),
-        }
-    } else {
-        options.vary.clone()
-    };
-    let points: usize = axes.iter().map(|a| a.values.len()).product();
-    let mine = match options.shard {
-        Some(s) => (0..points).filter(|p| p % s.count == s.index - 1).count(),
-        None => points,
-    };
-    Ok(mine * paths.len())
-}
-
 /// Runs a sweep of one or more scenarios over one grid and writes its table and plots.
 pub fn sweep(
     paths: &[PathBuf],

@@ -91,8 +91,10 @@ pub const INTERRUPTED: &str = "the run was interrupted before it finished; nothi
 /// Progress of a run, shared with whoever displays it.
 #[derive(Debug, Default)]
 pub struct Progress {
-    /// Iterations completed so far.
+    /// Units of work (iterations of a run, points of a sweep) completed so far.
     pub done: AtomicUsize,
+    /// Units of work in all, set when the work starts (0 until then).
+    pub total: AtomicUsize,
     /// Set to ask the run to stop early.
     pub cancel: AtomicBool,
 }
@@ -128,6 +130,9 @@ pub fn run(model: &Model, progress: Option<&Progress>) -> Result<Results, RunErr
 /// [`run`], with the lane path allowed or not (the tests compare the two).
 fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<Results, RunError> {
     let n = model.settings.iterations;
+    if let Some(p) = progress {
+        p.total.store(n, Ordering::Relaxed);
+    }
     let n_arms = model.arms.len();
     let n_cols = model.n_columns();
     let kernel_columns = &model.kernel_columns;

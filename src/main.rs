@@ -251,9 +251,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
             let progress = Arc::new(Progress::default());
             let flag = Arc::clone(&progress);
             let _ = ctrlc::set_handler(move || flag.cancel.store(true, Ordering::Relaxed));
-            // The bar's total is known only once the scenario is read: read it first (errors surface here too).
-            let total = app::load(&scenario, &options)?.model.settings.iterations as u64;
-            let outcome = with_progress(!quiet, total, "iterations", &progress, || {
+            let outcome = with_progress(!quiet, "iterations", &progress, || {
                 app::run(&scenario, &options, Some(&progress))
             })?;
             if !quiet {
@@ -375,8 +373,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
             let progress = Arc::new(Progress::default());
             let flag = Arc::clone(&progress);
             let _ = ctrlc::set_handler(move || flag.cancel.store(true, Ordering::Relaxed));
-            let total = app::sweep_points(&scenarios, &options)? as u64;
-            let outcome = with_progress(!quiet, total, "points", &progress, || {
+            let outcome = with_progress(!quiet, "points", &progress, || {
                 app::sweep(&scenarios, &options, Some(&progress))
             })?;
             if !quiet {
@@ -554,14 +551,8 @@ fn parse_grid(text: &str) -> Result<Vec<f64>, InputError> {
 }
 
 /// Runs `work`, showing a progress bar (count, rate, time left) on stderr once it has taken a second, if stderr is a
-/// terminal and `show` is true. `progress.done` counts finished units of `total`.
-fn with_progress<T>(
-    show: bool,
-    total: u64,
-    unit: &'static str,
-    progress: &Arc<Progress>,
-    work: impl FnOnce() -> T,
-) -> T {
+/// terminal and `show` is true. `progress.done` counts finished units of `progress.total`.
+fn with_progress<T>(show: bool, unit: &'static str, progress: &Arc<Progress>, work: impl FnOnce() -> T) -> T {
     if !show || !std::io::stderr().is_terminal() {
         return work();
     }
@@ -570,22 +561,33 @@ fn with_progress<T>(
         let finished = Arc::clone(&finished);
         let progress = Arc::clone(progress);
         std::thread::spawn(move || {
-            // Quick work shows nothing: the bar appears only after a second.
-            for _ in 0..10 {
+            // Quick work shows nothing: the bar appears only after a second, and once the work has set its total
+            // (after reading its input).
+            let mut waited = 0;
+            while waited < 10 || progress.total.load(Ordering::Relaxed) == 0 {
                 if finished.load(Ordering::Relaxed) {
                     return;
                 }
                 std::thread::sleep(Duration::from_millis(100));
+                waited += 1;
             }
-            let bar = indicatif::ProgressBar::new(total);
             let style = indicatif::ProgressStyle::with_template(&format!(
                 "{{bar:40}} {{human_pos}}/{{human_len}} {unit} · {{msg}} · {{eta}} left"
             ))
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-            bar.set_style(style);
+            // Built whole before its first frame is drawn.
+            let bar = indicatif::ProgressBar::with_draw_target(
+                Some(progress.total.load(Ordering::Relaxed) as u64),
+                indicatif::ProgressDrawTarget::hidden(),
+            )
+            .with_style(style)
+            .with_message("starting");
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
             let started = std::time::Instant::now() - Duration::from_secs(1);
             while !finished.load(Ordering::Relaxed) {
+                let total = progress.total.load(Ordering::Relaxed) as u64;
                 let done = progress.done.load(Ordering::Relaxed) as u64;
+                bar.set_length(total);
                 bar.set_position(done);
                 if done < total {
                     let rate = done as f64 / started.elapsed().as_secs_f64();

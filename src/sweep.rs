@@ -257,6 +257,12 @@ fn write_sweep(
     let mut w = csv::Writer::from_writer(BufWriter::new(file));
     w.write_record(header(&manifest.grid))
         .map_err(|e| RunError::cannot_write(&path, e))?;
+    let mine = (0..manifest.grid.points())
+        .filter(|&p| manifest.shard.is_none_or(|s| s.includes(p)))
+        .count();
+    if let Some(p) = progress {
+        p.total.store(mine * loaded.len(), std::sync::atomic::Ordering::Relaxed);
+    }
     let mut done = 0;
     for (l, model) in loaded.iter().zip(models) {
         for point in 0..manifest.grid.points() {
