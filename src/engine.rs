@@ -6,10 +6,11 @@ use crate::model::kernel::{
     add_lanes, column_name, sample_parameters, simulate_iteration, simulate_lanes, Lanes, Workspace, LANES,
 };
 use crate::model::{columns, Model};
-use ndarray::{Array2, Array3, Array4};
+use ndarray::{Array2, Array3};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Iterations per parallel task. Fixed (not derived from the thread count) so partial sums combine identically.
@@ -39,10 +40,16 @@ pub struct Results {
     pub totals: Array3<f64>,
     /// Mean discounted value per person in each calendar year over all iterations: `[arm, year, column]`.
     pub yearly_mean: Array3<f64>,
-    /// Per-year values of the first [`Results::yearly_sample_size`] iterations, in the model's kernel columns:
-    /// `[iteration, arm, year, kernel column]`; read them with [`Results::yearly_value`]. Single precision is ample for
+    /// Per-year values of the first [`Results::yearly_sample_size`] iterations, in the model's kernel columns; read
+    /// them with [`Results::yearly_value`] or [`Results::yearly_kernel_value`]. Single precision is ample for
     /// percentiles (7 significant digits) and halves the memory; means are summed in double precision.
-    pub yearly_sample: Array4<f32>,
+    ///
+    /// Laid out by [`CHUNK`] of iterations, then by bin (`[arm, year, kernel column]`), then by iteration within the
+    /// chunk (see [`Results::yearly_kernel_value`]): each parallel chunk owns one contiguous piece, and a block of
+    /// lane iterations writes each bin's values side by side instead of scattering them a row apart.
+    pub yearly_sample: Vec<f32>,
+    /// How many iterations' per-year values `yearly_sample` holds.
+    pub yearly_sample_iterations: usize,
     /// The full column of each kernel column (see [`crate::model::Model::kernel_columns`]).
     pub kernel_columns: Vec<usize>,
     /// Whether the cashable columns are copies of the care columns (no cost line has a cashable share below 1).
@@ -62,7 +69,20 @@ impl Results {
 
     /// Number of iterations whose per-year values were kept.
     pub fn yearly_sample_size(&self) -> usize {
-        self.yearly_sample.shape()[0]
+        self.yearly_sample_iterations
+    }
+
+    /// Kept iteration `iteration`'s value of kernel column `k` in `year` of `arm`.
+    pub fn yearly_kernel_value(&self, iteration: usize, arm: usize, year: usize, k: usize) -> f32 {
+        let (arms, years, n_kernel) = (
+            self.totals.shape()[1],
+            self.yearly_mean.shape()[1],
+            self.kernel_columns.len(),
+        );
+        let chunk_start = iteration / CHUNK * CHUNK;
+        let kept_in_chunk = CHUNK.min(self.yearly_sample_iterations - chunk_start);
+        let bin = (arm * years + year) * n_kernel + k;
+        self.yearly_sample[chunk_start * arms * years * n_kernel + bin * kept_in_chunk + iteration - chunk_start]
     }
 
     /// Total cost (spend and care, all payers) of an arm in one iteration.
@@ -79,7 +99,7 @@ impl Results {
             column
         };
         match self.kernel_columns.iter().position(|&c| c == column) {
-            Some(k) => f64::from(self.yearly_sample[[iteration, arm, year, k]]),
+            Some(k) => f64::from(self.yearly_kernel_value(iteration, arm, year, k)),
             None => 0.0,
         }
     }
@@ -146,33 +166,48 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
         .filter(|&k| kernel_columns[k] < columns::COST_COLUMNS && !(3..6).contains(&kernel_columns[k]))
         .collect();
 
-    let mut totals = vec![0.0f64; n * n_arms * n_cols];
-    let mut payback = vec![None::<u16>; n * n_arms];
+    // The result arrays are allocated without zeroing: each chunk zeroes its own pieces (see `zeroed`).
+    let totals_len = n * n_arms * n_cols;
+    let mut totals = Vec::<f64>::with_capacity(totals_len);
+    let payback_len = n * n_arms;
+    let mut payback = Vec::<Option<u16>>::with_capacity(payback_len);
     // At least one column per iteration so the chunks of all three arrays line up even with no sampled parameter.
     let draw_width = n_draws.max(1);
-    let mut draws = vec![0.0f64; n * draw_width];
-    let mut yearly_sample = vec![0.0f32; sample_size * per_iteration_bins];
+    let draws_len = n * draw_width;
+    let mut draws = Vec::<f64>::with_capacity(draws_len);
+    let sample_len = sample_size * per_iteration_bins;
+    let mut yearly_sample = Vec::<f32>::with_capacity(sample_len);
     // Chunks past the kept sample get empty slices, so all four arrays split into the same number of chunks.
     let n_chunks = n.div_ceil(CHUNK);
-    let sample_chunks = yearly_sample.par_chunks_mut((CHUNK * per_iteration_bins).max(1));
+    let sample_chunks =
+        yearly_sample.spare_capacity_mut()[..sample_len].par_chunks_mut((CHUNK * per_iteration_bins).max(1));
     let missing = n_chunks - sample_chunks.len();
-    let sample_chunks = sample_chunks.chain((0..missing).into_par_iter().map(|_| <&mut [f32]>::default()));
+    let sample_chunks = sample_chunks.chain(
+        (0..missing)
+            .into_par_iter()
+            .map(|_| <&mut [MaybeUninit<f32>]>::default()),
+    );
 
-    let outputs: Vec<ChunkOutput> = totals
+    let outputs: Vec<ChunkOutput> = totals.spare_capacity_mut()[..totals_len]
         .par_chunks_mut(CHUNK * n_arms * n_cols)
-        .zip(payback.par_chunks_mut(CHUNK * n_arms))
-        .zip(draws.par_chunks_mut(CHUNK * draw_width))
+        .zip(payback.spare_capacity_mut()[..payback_len].par_chunks_mut(CHUNK * n_arms))
+        .zip(draws.spare_capacity_mut()[..draws_len].par_chunks_mut(CHUNK * draw_width))
         .zip(sample_chunks)
         .enumerate()
         .map_init(
             || Workspace::new(model),
             |ws, (chunk, (((totals, payback), draws), sample))| {
+                // Every chunk zeroes all its pieces first, whatever happens next: `set_len` below relies on it.
+                let (totals, payback, draws, sample) = (zeroed(totals), zeroed(payback), zeroed(draws), zeroed(sample));
                 let first = chunk * CHUNK;
                 let count = totals.len() / (n_arms * n_cols);
-                let mut out = ChunkOutput { yearly_sum: vec![[0.0; LANES]; per_iteration_bins], failure: None };
+                let mut out = ChunkOutput {
+                    yearly_sum: vec![[0.0; LANES]; per_iteration_bins],
+                    failure: None,
+                };
+                // The chunk's piece of the sample holds its kept iterations (maybe none) bin by bin.
+                let kept_in_chunk = sample.len() / per_iteration_bins.max(1);
                 let mut totals_lanes = vec![[0.0; LANES]; n_cols];
-                // Chunks past the kept sample have an empty slice of it.
-                let sample_len = sample.len();
                 let mut j = 0;
                 while j < count {
                     if progress.is_some_and(|p| p.cancel.load(Ordering::Relaxed)) {
@@ -189,12 +224,11 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
                             sample_parameters(model, &mut rng, &mut draws[l * draw_width..l * draw_width + n_draws]);
                         }
                         if simulate_lanes(model, ws, &draws[j * draw_width..], draw_width, block) {
-                            let kept = sample_size.saturating_sub(first + j).min(block);
-                            let sample_at = (j * per_iteration_bins).min(sample_len);
                             let rows = BlockRows {
                                 totals: &mut totals[j * n_arms * n_cols..(j + block) * n_arms * n_cols],
                                 payback: &mut payback[j * n_arms..(j + block) * n_arms],
-                                sample: &mut sample[sample_at..][..kept * per_iteration_bins],
+                                sample: &mut *sample,
+                                sample_at: j,
                                 yearly_sum: &mut out.yearly_sum,
                             };
                             if finish_lanes(model, ws, block, &kernel_cost, &mut totals_lanes, rows) {
@@ -242,9 +276,9 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
                             sum[j % LANES] += v;
                         }
                         if i < sample_size {
-                            let kept = &mut sample[j * per_iteration_bins..(j + 1) * per_iteration_bins];
-                            for (k, v) in kept.iter_mut().zip(&ws.bins) {
-                                *k = *v as f32;
+                            // The chunk's piece holds its kept iterations bin by bin (see `Results::yearly_sample`).
+                            for (k, v) in ws.bins.iter().enumerate() {
+                                sample[k * kept_in_chunk + j] = *v as f32;
                             }
                         }
                     }
@@ -257,6 +291,14 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
             },
         )
         .collect();
+    // SAFETY: the chunks covered the first `len` elements of each array, and each chunk initialised its pieces with
+    // `zeroed` before doing anything else (a panic in a chunk would have propagated out of `collect`).
+    unsafe {
+        totals.set_len(totals_len);
+        payback.set_len(payback_len);
+        draws.set_len(draws_len);
+        yearly_sample.set_len(sample_len);
+    }
 
     if progress.is_some_and(|p| p.cancel.load(Ordering::Relaxed)) {
         return Err(RunError {
@@ -303,8 +345,8 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
     Ok(Results {
         totals: Array3::from_shape_vec((n, n_arms, n_cols), totals).expect("shape matches"),
         yearly_mean,
-        yearly_sample: Array4::from_shape_vec((sample_size, n_arms, years, n_kernel), yearly_sample)
-            .expect("shape matches"),
+        yearly_sample,
+        yearly_sample_iterations: sample_size,
         kernel_columns: kernel_columns.clone(),
         cashable_is_care: !model.has_noncashable,
         payback_year: Array2::from_shape_vec((n, n_arms), payback).expect("shape matches"),
@@ -312,6 +354,17 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
             .expect("shape matches")
             .slice_move(ndarray::s![.., ..n_draws]),
     })
+}
+
+/// Initialises a chunk's piece of a result array allocated without zeroing, and returns it. Zeroing each piece here,
+/// in parallel and just before the piece is written (so it is in cache when written), replaces zeroing whole arrays up
+/// front on one thread, which took 8% of a run on one thread and more on two.
+fn zeroed<T: Copy + Default>(piece: &mut [MaybeUninit<T>]) -> &mut [T] {
+    for x in piece.iter_mut() {
+        x.write(T::default());
+    }
+    // SAFETY: every element was initialised just above, and MaybeUninit<T> has the layout of T.
+    unsafe { &mut *(piece as *mut [MaybeUninit<T>] as *mut [T]) }
 }
 
 /// The first year (1-based) in which cumulative net savings of `arm` against `comparator` reach zero.
@@ -335,8 +388,10 @@ fn payback_year(comparator: &[f64], arm: &[f64], n_cols: usize, cost_columns: &[
 struct BlockRows<'a> {
     totals: &'a mut [f64],
     payback: &'a mut [Option<u16>],
-    /// The rows of the f32 sample for the block's kept iterations (the first ones; maybe none).
+    /// The chunk's piece of the f32 sample (empty past the kept iterations), and the block's first iteration in the
+    /// chunk.
     sample: &'a mut [f32],
+    sample_at: usize,
     yearly_sum: &'a mut [Lanes],
 }
 
@@ -398,11 +453,21 @@ fn finish_lanes(
             }
         }
     }
-    let width = bins.len().max(1);
-    let kept = rows.sample.len() / width;
-    for (k, v) in bins.iter().enumerate() {
-        for (l, x) in v[..kept].iter().enumerate() {
-            rows.sample[l * width + k] = *x as f32;
+    // The chunk's piece of the sample holds its kept iterations bin by bin, so each bin's lanes go side by side.
+    let kept_in_chunk = rows.sample.len() / bins.len().max(1);
+    let kept = kept_in_chunk.saturating_sub(rows.sample_at).min(block);
+    if kept == LANES {
+        for (k, v) in bins.iter().enumerate() {
+            let at = k * kept_in_chunk + rows.sample_at;
+            let out: &mut [f32; LANES] = (&mut rows.sample[at..at + LANES]).try_into().expect("LANES values");
+            *out = v.map(|x| x as f32);
+        }
+    } else if kept > 0 {
+        for (k, v) in bins.iter().enumerate() {
+            let at = k * kept_in_chunk + rows.sample_at;
+            for (s, x) in rows.sample[at..at + kept].iter_mut().zip(v) {
+                *s = *x as f32;
+            }
         }
     }
     true

@@ -863,6 +863,10 @@ impl LaneWorkspace {
 /// Every lane does exactly the arithmetic [`simulate_iteration`] would, in the same order. Returns false (leaving
 /// the bins unspecified) when some lane has an invalid probability: the caller then runs that block through
 /// [`simulate_iteration`], which reports the failure.
+///
+/// Compiled twice, once for x86-64 with AVX2 (chosen at run time where the CPU has it) and once for any CPU: the
+/// results are the same bit for bit, since AVX2 only widens the vectors and Rust never fuses a multiply and an add.
+#[multiversion::multiversion(targets("x86_64+avx2"))]
 pub fn simulate_lanes(model: &Model, ws: &mut Workspace, draws: &[f64], stride: usize, n: usize) -> bool {
     assert!((1..=LANES).contains(&n), "a block has 1 to {LANES} iterations");
     let n_draws = model.n_draws;
@@ -956,6 +960,7 @@ pub fn simulate_lanes(model: &Model, ws: &mut Workspace, draws: &[f64], stride: 
 /// The waves of one context on lanes, for a model of `S` states (known at compile time, so the trace's loops over
 /// states unroll): starting shares, one-off costs, the trace and the static flows of each wave.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn waves_lanes<const S: usize>(
     model: &Model,
     ctx: &Context,
@@ -1023,6 +1028,7 @@ fn waves_lanes<const S: usize>(
 
 /// [`row_probabilities`] on lanes: the same checks and arithmetic, lane by lane, `sources` giving each entry's index
 /// in `values` (None for the remainder). Returns false when any lane fails a check.
+#[inline(always)]
 fn row_probabilities_lanes(
     rows: &[super::Row],
     sources: &[Option<usize>],
@@ -1120,6 +1126,7 @@ fn trace_lanes<const S: usize>(
 }
 
 /// [`add_static_flows`] on lanes, over the nonzero cells only.
+#[inline(always)]
 fn add_static_flows_lanes(
     occupancy: &[Lanes],
     cells: &[(usize, usize)],
@@ -1146,6 +1153,7 @@ fn add_static_flows_lanes(
 
 /// [`programme_costs`] on lanes (no capacity limits: [`lanes_supported`] excludes them).
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn programme_costs_lanes(
     model: &Model,
     arm: usize,

@@ -307,16 +307,14 @@ fn write_per_year(path: &Path, model: &Model, results: &Results) -> Result<(), R
     };
     // Gather each (arm, year)'s kernel values of all kept iterations into one contiguous block, then sum measures.
     let n_kernel = results.kernel_columns.len();
-    let sample = results.yearly_sample.as_slice().unwrap_or(&[]);
     let years = model.settings.horizon_years;
     let mut block = vec![0.0f64; k * n_kernel];
     let mut values = vec![0.0; k];
     for (a, arm) in model.arms.iter().enumerate() {
         for year in 0..years {
             for (i, row) in block.chunks_exact_mut(n_kernel.max(1)).enumerate() {
-                let start = ((i * model.arms.len() + a) * years + year) * n_kernel;
-                for (b, v) in row.iter_mut().zip(&sample[start..start + n_kernel]) {
-                    *b = f64::from(*v);
+                for (kc, b) in row.iter_mut().enumerate() {
+                    *b = f64::from(results.yearly_kernel_value(i, a, year, kc));
                 }
             }
             for (name, cols) in &measures {
