@@ -398,6 +398,9 @@ struct BlockRows<'a> {
 /// Turns the lane bins of a block of `block` iterations into results, as the general path does per iteration: totals,
 /// payback years, yearly sums (adding iterations in order) and sample rows. Returns false, having written only
 /// totals, when some total is not finite: the caller then redoes the block on the general path, which reports it.
+///
+/// Compiled for AVX2 too, like [`crate::model::kernel::simulate_lanes`], with the same results.
+#[multiversion::multiversion(targets("x86_64+avx2"))]
 fn finish_lanes(
     model: &Model,
     ws: &Workspace,
@@ -474,6 +477,7 @@ fn finish_lanes(
 }
 
 /// [`payback_year`] for every lane of a block: the same sums in the same order per lane.
+#[inline(always)]
 fn payback_lanes(comparator: &[Lanes], arm: &[Lanes], n_cols: usize, cost_columns: &[usize]) -> [Option<u16>; LANES] {
     let mut cumulative = [0.0; LANES];
     let mut found = [None; LANES];
