@@ -598,6 +598,40 @@ mod tests {
     }
 
     #[test]
+    fn kept_per_year_values_read_back_as_each_iteration_computed_them() {
+        // 600 iterations: two full chunks and a short third one, each laid out bin by bin in its own piece.
+        check_kept_values(&reference(600, &[]), &[0, 7, 255, 256, 300, 511, 512, 599]);
+        // More iterations than the sample keeps, so the sample ends part of the way through a chunk.
+        let kept = yearly_sample_size(&reference(usize::MAX, &[]));
+        assert_ne!(kept % CHUNK, 0, "the sample should end inside a chunk");
+        let model = reference(kept + 300, &[]);
+        check_kept_values(&model, &[kept / CHUNK * CHUNK, kept - 2, kept - 1]);
+    }
+
+    /// Checks that the run's kept per-year values of `iterations` equal those the general path computes for them.
+    fn check_kept_values(model: &Model, iterations: &[usize]) {
+        let results = run(model, None).expect("runs");
+        assert_eq!(results.yearly_sample_size(), yearly_sample_size(model));
+        let years = model.settings.horizon_years;
+        let mut ws = Workspace::new(model);
+        for &i in iterations {
+            let mut rng = iteration_rng(model.settings.seed, i as u64);
+            sample_parameters(model, &mut rng, &mut ws.draws);
+            simulate_iteration(model, &mut ws, &rng).expect("simulates");
+            for arm in 0..model.arms.len() {
+                let bins = ws.arm_bins(arm);
+                for year in 0..years {
+                    for (k, &column) in model.kernel_columns.iter().enumerate() {
+                        let expected = bins[year * model.n_kernel_columns() + k] as f32;
+                        assert_eq!(results.yearly_kernel_value(i, arm, year, k), expected, "iteration {i}");
+                        assert_eq!(results.yearly_value(i, arm, year, column), f64::from(expected));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn the_lane_path_reports_failures_as_the_general_path_does() {
         // An invalid probability in some iterations, and a non-finite cost in others.
         let probability = [("dead = \"p_die_residential\"", "dead = \"p_die_residential * 3.0\"")];
