@@ -1210,20 +1210,21 @@ impl Sampler {
     /// One draw; a fixed value consumes no randomness.
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        match self.kind {
-            Kind::Fixed(v) => v,
-            Kind::Uniform { low, width } => low + width * unit(rng),
-            Kind::Normal { mean, sd } => {
+        // By reference: matching by value copied the beta's constants (64 bytes) out on every draw.
+        match &self.kind {
+            &Kind::Fixed(v) => v,
+            &Kind::Uniform { low, width } => low + width * unit(rng),
+            &Kind::Normal { mean, sd } => {
                 let z: f64 = StandardNormal.sample(rng);
                 mean + sd * z
             }
-            Kind::LogNormal { meanlog, sdlog } => {
+            &Kind::LogNormal { meanlog, sdlog } => {
                 let z: f64 = StandardNormal.sample(rng);
                 (meanlog + sdlog * z).exp()
             }
             Kind::Gamma { g, scale } => scale * g.sample(rng),
             Kind::Beta(b) => b.sample(rng),
-            Kind::Triangular {
+            &Kind::Triangular {
                 min,
                 max,
                 split,
@@ -1237,7 +1238,7 @@ impl Sampler {
                     max - ((1.0 - u) * right).sqrt()
                 }
             }
-            Kind::Pert { beta, min, range } => min + range * beta.sample(rng),
+            &Kind::Pert { ref beta, min, range } => min + range * beta.sample(rng),
         }
     }
 }
