@@ -247,10 +247,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 command,
                 overrides,
             };
-            // Ctrl-C asks the run to stop; it then removes its incomplete directory instead of leaving half a run.
-            let progress = Arc::new(Progress::default());
-            let flag = Arc::clone(&progress);
-            let _ = ctrlc::set_handler(move || flag.cancel.store(true, Ordering::Relaxed));
+            let progress = cancellable_progress();
             let outcome = with_progress(!quiet, "iterations", &progress, || {
                 app::run(&scenario, &options, Some(&progress))
             })?;
@@ -370,9 +367,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 out,
                 threads,
             };
-            let progress = Arc::new(Progress::default());
-            let flag = Arc::clone(&progress);
-            let _ = ctrlc::set_handler(move || flag.cancel.store(true, Ordering::Relaxed));
+            let progress = cancellable_progress();
             let outcome = with_progress(!quiet, "points", &progress, || {
                 app::sweep(&scenarios, &options, Some(&progress))
             })?;
@@ -548,6 +543,16 @@ fn parse_grid(text: &str) -> Result<Vec<f64>, InputError> {
     }
     let n = ((to - from) / step + 1e-9).floor() as usize;
     Ok((0..=n).map(|i| from + i as f64 * step).collect())
+}
+
+/// Progress shared with the work, cancelled by Ctrl-C: the run or sweep then stops and writes nothing (a run removes
+/// the directory it had started) instead of leaving half of its output.
+fn cancellable_progress() -> Arc<Progress> {
+    let progress = Arc::new(Progress::default());
+    let flag = Arc::clone(&progress);
+    // Setting the handler fails only when one is already set, which a single command per process never does.
+    let _ = ctrlc::set_handler(move || flag.cancel.store(true, Ordering::Relaxed));
+    progress
 }
 
 /// Runs `work`, showing a progress bar (count, rate, time left) on stderr once it has taken a second, if stderr is a
