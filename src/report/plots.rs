@@ -1129,6 +1129,35 @@ impl Frame<'_> {
 
 type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<Ticked, Ticked>>;
 
+/// A chart on `area` with the house frame and grid lines at the ticks but no tick labels (callers draw those
+/// themselves, measured, so they never collide). `margins` are top, right, x-label area and y-label area in pixels.
+fn gridded_chart<'a, DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    x: Ticked,
+    y: Ticked,
+    margins: [i32; 4],
+) -> Result<Chart<'a, DB>, String> {
+    let [top, right, x_area, y_area] = margins;
+    let mut c = ChartBuilder::on(area)
+        .margin_top(top)
+        .margin_right(right)
+        .x_label_area_size(x_area)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(x, y)
+        .map_err(err)?;
+    let blank = |_: &f64| String::new();
+    c.configure_mesh()
+        .x_label_formatter(&blank)
+        .y_label_formatter(&blank)
+        .bold_line_style(GRID.stroke_width(1))
+        .light_line_style(TRANSPARENT)
+        .axis_style(AXIS.stroke_width(1))
+        .set_all_tick_mark_size(5)
+        .draw()
+        .map_err(err)?;
+    Ok(c)
+}
+
 /// A chart on `area` with our ticks, formats, grid and axis descriptions.
 ///
 /// Tick labels and axis descriptions are drawn here rather than by plotters, so they get the same text
@@ -1157,23 +1186,7 @@ fn chart<'a, DB: DrawingBackend>(
     // Room for the widest tick label, the gap to the axis and the rotated description beside them.
     let y_area = (widest + 54).max(74).max(y_area_min);
     let x = x.fit(aw - y_area - RIGHT, 60, |s| measure(s, TICK_PX).0);
-    let mut c = ChartBuilder::on(area)
-        .margin_top(TOP)
-        .margin_right(RIGHT)
-        .x_label_area_size(X_AREA)
-        .y_label_area_size(y_area)
-        .build_cartesian_2d(x.coord(), y.coord())
-        .map_err(err)?;
-    let blank = |_: &f64| String::new();
-    c.configure_mesh()
-        .x_label_formatter(&blank)
-        .y_label_formatter(&blank)
-        .bold_line_style(GRID.stroke_width(1))
-        .light_line_style(TRANSPARENT)
-        .axis_style(AXIS.stroke_width(1))
-        .set_all_tick_mark_size(5)
-        .draw()
-        .map_err(err)?;
+    let c = gridded_chart(area, x.coord(), y.coord(), [TOP, RIGHT, X_AREA, y_area])?;
     // Positions from the chart are absolute; `area` draws relative to its own corner.
     let (ax, ay) = area.get_base_pixel();
     let (px, py) = c.plotting_area().get_pixel_range();
@@ -2383,23 +2396,7 @@ impl EvppiFigure {
             inner: (0.0..rows).into(),
             ticks: Vec::new(),
         };
-        let mut c = ChartBuilder::on(area)
-            .margin_top(TOP)
-            .margin_right(RIGHT)
-            .x_label_area_size(X_AREA)
-            .y_label_area_size(y_area)
-            .build_cartesian_2d(x.coord(), y)
-            .map_err(err)?;
-        let blank = |_: &f64| String::new();
-        c.configure_mesh()
-            .x_label_formatter(&blank)
-            .y_label_formatter(&blank)
-            .bold_line_style(GRID.stroke_width(1))
-            .light_line_style(TRANSPARENT)
-            .axis_style(AXIS.stroke_width(1))
-            .set_all_tick_mark_size(5)
-            .draw()
-            .map_err(err)?;
+        let mut c = gridded_chart(area, x.coord(), y, [TOP, RIGHT, X_AREA, y_area])?;
         let (ax, ay) = area.get_base_pixel();
         let (px, py) = c.plotting_area().get_pixel_range();
         for t in &x.ticks {
