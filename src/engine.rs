@@ -581,8 +581,18 @@ mod tests {
                       from_year = 0, to_year = 3 }, { name = \"set-up\", kind = \"setup\", payer = \"nhs\", \
                       amount = 5000 }";
         let programme = [("amount = 1500 }", annual)];
+        // Derived parameters: plain arithmetic (evaluated on lanes) and functions and conditionals (lane by lane).
+        let derived = [
+            (
+                "rr = 1\n",
+                "rr = 1\nhome_nhs = \"(cost_nhs - 100) / (2 * u_care) + 1 / rr - 3\"\n\
+                 res_nhs = \"if(u_care > 0.55, max(cost_nhs, 2600), sqrt(cost_nhs) * 50)\"\n",
+            ),
+            ("nhs = \"cost_nhs\"", "nhs = \"home_nhs\""),
+            ("nhs = \"cost_nhs\"", "nhs = \"res_nhs\""),
+        ];
         // 1,003 iterations end on a short block; the edits cover the cases the lane path handles differently.
-        let cases: [&[(&str, &str)]; 6] = [&[], &quarterly, &outcome_rate, &simpson, &waves, &programme];
+        let cases: [&[(&str, &str)]; 7] = [&[], &quarterly, &outcome_rate, &simpson, &waves, &programme, &derived];
         for edits in cases {
             let model = reference(1003, edits);
             assert!(crate::model::kernel::lanes_supported(&model), "{edits:?}");

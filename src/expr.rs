@@ -1331,6 +1331,33 @@ impl Instr {
         }
     }
 
+    /// Whether this is one of the plain arithmetic instructions [`Program::eval_lanes`] runs.
+    fn is_arithmetic(&self) -> bool {
+        matches!(
+            self,
+            Instr::Const(_)
+                | Instr::Slot(_)
+                | Instr::Add
+                | Instr::AddConst(_)
+                | Instr::AddSlot(_)
+                | Instr::Mul
+                | Instr::MulConst(_)
+                | Instr::MulSlot(_)
+                | Instr::Sub
+                | Instr::SubSwapped
+                | Instr::SubConst(_)
+                | Instr::SubSlot(_)
+                | Instr::ConstSub(_)
+                | Instr::SlotSub(_)
+                | Instr::Div
+                | Instr::DivSwapped
+                | Instr::DivConst(_)
+                | Instr::DivSlot(_)
+                | Instr::ConstDiv(_)
+                | Instr::SlotDiv(_)
+        )
+    }
+
     /// The slot this instruction reads, if any.
     fn slot(&self) -> Option<usize> {
         match *self {
@@ -1543,7 +1570,13 @@ pub struct Program {
     reads: Vec<usize>,
     /// Most values on the stack at once, including the top; at most `MAX_STACK`.
     depth: usize,
+    /// Whether [`Program::eval_lanes`] can run it: only + − × ÷ on constants and slots, at most
+    /// [`LANE_STACK`] values deep.
+    lane_arithmetic: bool,
 }
+
+/// The deepest stack [`Program::eval_lanes`] handles (`p * rr`, `a + b * c` and the like need 1 to 3).
+const LANE_STACK: usize = 4;
 
 /// Compiles an AST, resolving names to slots via `resolve` and suggesting the closest of `known` for unknown names.
 pub fn compile(
@@ -1575,7 +1608,13 @@ impl Program {
         let mut reads: Vec<usize> = code.iter().filter_map(Instr::slot).collect();
         reads.sort_unstable();
         reads.dedup();
-        Program { code, reads, depth }
+        let lane_arithmetic = depth <= LANE_STACK && code.iter().all(Instr::is_arithmetic);
+        Program {
+            code,
+            reads,
+            depth,
+            lane_arithmetic,
+        }
     }
 
     /// A program that always yields `value`.
@@ -1715,6 +1754,66 @@ impl Program {
         top
     }
 
+    /// Evaluates the program for `L` sets of slot values at once (slot i of set l is `slots[i][l]`), doing exactly
+    /// the arithmetic [`Program::eval`] does on each set, so every lane's result is the same bits. Returns None for
+    /// programs that are not plain arithmetic (functions, comparisons, conditionals): evaluate those set by set.
+    ///
+    /// Why a second interpreter: the cohort fast path runs 8 iterations together, and evaluating their derived
+    /// parameters (`p * rr`) one iteration at a time cost 6% of its instructions; here each instruction is dispatched
+    /// once for all 8 and its arithmetic compiles to vector instructions.
+    pub fn eval_lanes<const L: usize>(&self, slots: &[[f64; L]]) -> Option<[f64; L]> {
+        if !self.lane_arithmetic {
+            return None;
+        }
+        let zip =
+            |a: [f64; L], b: [f64; L], f: fn(f64, f64) -> f64| -> [f64; L] { std::array::from_fn(|l| f(a[l], b[l])) };
+        // As in `run`: the top of the stack apart, the values beneath it in `rest`.
+        let mut top = [0.0; L];
+        let mut rest = [[0.0; L]; LANE_STACK];
+        let mut sp = 0_usize;
+        let mask = LANE_STACK - 1;
+        for &instr in &self.code {
+            top = match instr {
+                Instr::Const(c) => {
+                    rest[sp & mask] = top;
+                    sp += 1;
+                    [c; L]
+                }
+                Instr::Slot(i) => {
+                    rest[sp & mask] = top;
+                    sp += 1;
+                    slots[i]
+                }
+                Instr::Add | Instr::Mul | Instr::Sub | Instr::SubSwapped | Instr::Div | Instr::DivSwapped => {
+                    sp -= 1;
+                    let below = rest[sp & mask];
+                    match instr {
+                        Instr::Add => zip(top, below, |t, b| t + b),
+                        Instr::Mul => zip(top, below, |t, b| t * b),
+                        Instr::Sub => zip(top, below, |t, b| b - t),
+                        Instr::SubSwapped => zip(top, below, |t, b| t - b),
+                        Instr::Div => zip(top, below, |t, b| b / t),
+                        _ => zip(top, below, |t, b| t / b),
+                    }
+                }
+                Instr::AddConst(c) => zip(top, [c; L], |t, c| t + c),
+                Instr::AddSlot(i) => zip(top, slots[i], |t, v| t + v),
+                Instr::MulConst(c) => zip(top, [c; L], |t, c| t * c),
+                Instr::MulSlot(i) => zip(top, slots[i], |t, v| t * v),
+                Instr::SubConst(c) => zip(top, [c; L], |t, c| t - c),
+                Instr::SubSlot(i) => zip(top, slots[i], |t, v| t - v),
+                Instr::ConstSub(c) => zip(top, [c; L], |t, c| c - t),
+                Instr::SlotSub(i) => zip(top, slots[i], |t, v| v - t),
+                Instr::DivConst(c) => zip(top, [c; L], |t, c| t / c),
+                Instr::DivSlot(i) => zip(top, slots[i], |t, v| t / v),
+                Instr::ConstDiv(c) => zip(top, [c; L], |t, c| c / t),
+                Instr::SlotDiv(i) => zip(top, slots[i], |t, v| v / t),
+                _ => unreachable!("lane_arithmetic admits only the instructions above"),
+            };
+        }
+        Some(top)
+    }
+
     /// Distinct slot indices this program reads (sorted).
     pub fn reads(&self) -> &[usize] {
         &self.reads
@@ -1755,6 +1854,102 @@ mod tests {
 
     fn program(src: &str) -> Program {
         build(src).unwrap_or_else(|e| panic!("{src:?} failed: {e}\n{}", e.snippet(src)))
+    }
+
+    #[test]
+    fn lane_evaluation_does_each_lanes_arithmetic_exactly() {
+        // Between them these use every instruction `eval_lanes` runs, in every operand form.
+        let arithmetic = [
+            "a",
+            "2.5",
+            "a + b",
+            "a + 2",
+            "2 + a",
+            "(a * b) + (c * x)",
+            "a * b",
+            "a * 3",
+            "(a + b) * (c + x)",
+            "a - b",
+            "b - a",
+            "a - 2",
+            "2 - a",
+            "(a * b) - (c * x)",
+            "(a * b) - c",
+            "c - (a * b)",
+            "a / b",
+            "a / 2",
+            "2 / a",
+            "(a + b) / (c + x)",
+            "(a + b) / c",
+            "c / (a + b)",
+            "(a - b) / zero",
+            "p * rr",
+            "a - b - c - x",
+            "2 - (a * b)",
+            "a - (b * c)",
+            "2 / (a + b)",
+            "a / b / c / x",
+            "(a + b) - ((a - c) / (b - x))",
+            "(a + b) / ((a - c) * (b - x))",
+        ];
+        let mut seen = std::collections::HashSet::new();
+        // Lane l's slots: VALUES scaled and shifted per lane, so the lanes differ.
+        let lanes: Vec<[f64; 8]> = VALUES
+            .iter()
+            .map(|&v| std::array::from_fn(|l| v * (1.0 + 0.37 * l as f64) - l as f64 * 0.25))
+            .collect();
+        for src in arithmetic {
+            let p = program(src);
+            seen.extend(p.code.iter().map(std::mem::discriminant));
+            let got = p
+                .eval_lanes(&lanes)
+                .unwrap_or_else(|| panic!("{src:?} is plain arithmetic"));
+            for l in 0..8 {
+                let slots: Vec<f64> = lanes.iter().map(|v| v[l]).collect();
+                assert_eq!(got[l].to_bits(), p.eval(&slots).to_bits(), "{src:?}, lane {l}");
+            }
+        }
+        let all = [
+            Instr::Const(0.0),
+            Instr::Slot(0),
+            Instr::Add,
+            Instr::AddConst(0.0),
+            Instr::AddSlot(0),
+            Instr::Mul,
+            Instr::MulConst(0.0),
+            Instr::MulSlot(0),
+            Instr::Sub,
+            Instr::SubSwapped,
+            Instr::SubConst(0.0),
+            Instr::SubSlot(0),
+            Instr::ConstSub(0.0),
+            Instr::SlotSub(0),
+            Instr::Div,
+            Instr::DivSwapped,
+            Instr::DivConst(0.0),
+            Instr::DivSlot(0),
+            Instr::ConstDiv(0.0),
+            Instr::SlotDiv(0),
+        ];
+        for instr in all {
+            assert!(instr.is_arithmetic());
+            assert!(
+                seen.contains(&std::mem::discriminant(&instr)),
+                "no expression used {instr:?}"
+            );
+        }
+        // Anything else is left to `eval`, lane by lane.
+        for src in [
+            "exp(a)",
+            "if(a > b, a, b)",
+            "min(a, b) + c",
+            "a < b",
+            "a and b",
+            "a ^ 2",
+            "-a + b",
+        ] {
+            assert!(program(src).eval_lanes(&lanes).is_none(), "{src:?}");
+        }
     }
 
     fn err(src: &str) -> ExprError {

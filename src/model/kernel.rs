@@ -789,6 +789,8 @@ struct LaneWorkspace {
     sources: Vec<LaneSources>,
     /// Values of the current context's source slots.
     slot_values: Vec<Lanes>,
+    /// Per context: all its slots, one lane per iteration of the block (constants written once, at creation).
+    lane_slots: Vec<Vec<Lanes>>,
     /// Per context: cells of all static flows (waves with one discounting), and of cost and outcome flows apart.
     cells: Vec<[FlowCells; 3]>,
     /// Per wave, for each entry of its `weights_flat`: whether it is the first to reach its year, and so writes
@@ -819,6 +821,17 @@ impl LaneWorkspace {
         let sources: Vec<LaneSources> = model.contexts.iter().map(LaneSources::new).collect();
         LaneWorkspace {
             slot_values: vec![ZERO; sources.iter().map(|s| s.slots.len()).max().unwrap_or(0)],
+            lane_slots: model
+                .contexts
+                .iter()
+                .map(|ctx| {
+                    let mut slots = vec![ZERO; ctx.n_slots];
+                    for &(slot, value) in &ctx.constants {
+                        slots[slot] = [value; LANES];
+                    }
+                    slots
+                })
+                .collect(),
             sources,
             cells: model
                 .contexts
@@ -895,23 +908,29 @@ pub fn simulate_lanes(model: &Model, ws: &mut Workspace, draws: &[f64], stride: 
             let ctx = &model.contexts[ci];
             let slots = &mut all_slots[ci][..];
             let edges = &mut all_edges[ci];
-            // Programs run per iteration; unused lanes of a short block repeat the last one.
-            let sources = &lw.sources[ci];
-            let values = &mut lw.slot_values[..sources.slots.len()];
-            for l in 0..n {
-                slots[..n_draws].copy_from_slice(&draws[l * stride..l * stride + n_draws]);
-                set_time(slots, n_draws, 0, 0.0, 0.0);
-                for (slot, program) in &ctx.static_programs {
-                    slots[*slot] = program.eval(slots);
-                }
-                for (v, &slot) in values.iter_mut().zip(&sources.slots) {
-                    v[l] = slots[slot];
+            // The context's slots on lanes: its constants (written once), this block's draws (unused lanes of a short
+            // block repeat the last iteration), time 0 as `set_time` writes it, then the static programs in order.
+            let lane_slots = &mut lw.lane_slots[ci];
+            for (s, v) in lane_slots[..n_draws].iter_mut().enumerate() {
+                for (l, x) in v.iter_mut().enumerate() {
+                    *x = draws[l.min(n - 1) * stride + s];
                 }
             }
-            for v in values.iter_mut() {
-                for l in n..LANES {
-                    v[l] = v[n - 1];
-                }
+            lane_slots[n_draws..n_draws + 3].fill(ZERO);
+            for (slot, program) in &ctx.static_programs {
+                lane_slots[*slot] = program.eval_lanes(lane_slots).unwrap_or_else(|| {
+                    // Functions, comparisons and conditionals: lane by lane through the scalar slots.
+                    std::array::from_fn(|l| {
+                        for &r in program.reads() {
+                            slots[r] = lane_slots[r][l];
+                        }
+                        program.eval(slots)
+                    })
+                });
+            }
+            let sources = &lw.sources[ci];
+            for (v, &slot) in lw.slot_values.iter_mut().zip(&sources.slots) {
+                *v = lane_slots[slot];
             }
             let values = &lw.slot_values[..];
             if !row_probabilities_lanes(std::slice::from_ref(&ctx.start), &sources.start, values, &mut lw.start)
