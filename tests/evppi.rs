@@ -240,18 +240,7 @@ fn normal_parameter_matches_the_closed_form() {
         b,
         800.0,
     );
-    let e = evppi(phi.view(), nmb.view());
-    check_bounds(&e);
-    eprintln!(
-        "normal φ: regression {:.2} ± {:.2}, closed form {truth:.2}, EVPI {:.2}",
-        e.value, e.se, e.evpi
-    );
-    assert!(
-        (e.value - truth).abs() <= 3.0 * e.se,
-        "{} ± {} vs {truth}",
-        e.value,
-        e.se
-    );
+    let e = fit_and_compare("normal φ", &phi, &nmb, truth);
     // A straight line is the right fit, and REML stays near it (2 degrees of freedom; a little more by chance).
     assert!(e.edf[0] < 6.0, "edf {}", e.edf[0]);
 }
@@ -269,18 +258,24 @@ fn skewed_parameter_matches_the_closed_form() {
         - (a + b * mean_phi).max(0.0);
     let lognormal = LogNormal::new(0.0, sigma).expect("lognormal");
     let (phi, nmb) = linear_inb(10_000, 5, |r| lognormal.sample(r), a, b, 600.0);
+    fit_and_compare("lognormal φ", &phi, &nmb, truth);
+}
+
+/// The regression EVPPI of `phi` on `nmb`, which must be within 3 of its standard errors of the closed form `truth`.
+fn fit_and_compare(label: &str, phi: &Array2<f64>, nmb: &Array2<f64>, truth: f64) -> Evppi {
     let e = evppi(phi.view(), nmb.view());
     check_bounds(&e);
     eprintln!(
-        "lognormal φ: regression {:.2} ± {:.2}, closed form {truth:.2}, EVPI {:.2}",
+        "{label}: regression {:.2} ± {:.2}, closed form {truth:.2}, EVPI {:.2}",
         e.value, e.se, e.evpi
     );
     assert!(
         (e.value - truth).abs() <= 3.0 * e.se,
-        "{} ± {} vs {truth}",
+        "{label}: {} ± {} vs {truth}",
         e.value,
         e.se
     );
+    e
 }
 
 #[test]
