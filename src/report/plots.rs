@@ -387,6 +387,24 @@ fn text<DB: DrawingBackend>(
     draw_string(area, s, &style(px, colour), at, anchor, false)
 }
 
+/// Draws the description of a chart's x axis centred under its plotting area, below the tick labels, shortened to
+/// fit the width of `area`.
+fn x_description<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, c: &Chart<DB>, desc: &str) -> Result<(), String> {
+    // Positions from the chart are absolute; `area` draws relative to its own corner.
+    let (ax, ay) = area.get_base_pixel();
+    let (px, py) = c.plotting_area().get_pixel_range();
+    let desc = fit(desc, LABEL_PX, area.dim_in_pixel().0 as i32 - 20);
+    let mid_x = (px.start + px.end) / 2 - ax;
+    text(
+        area,
+        &desc,
+        LABEL_PX,
+        INK,
+        (mid_x, py.end - ay + 36),
+        (HPos::Center, VPos::Top),
+    )
+}
+
 /// Draws text reading bottom to top, centred on `at` (y axis descriptions).
 fn vertical_text<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -1212,16 +1230,7 @@ fn chart<'a, DB: DrawingBackend>(
             (HPos::Right, VPos::Center),
         )?;
     }
-    let mid_x = (px.start + px.end) / 2 - ax;
-    let x_desc = fit(x_desc, LABEL_PX, aw - 20);
-    text(
-        area,
-        &x_desc,
-        LABEL_PX,
-        INK,
-        (mid_x, py.end - ay + 36),
-        (HPos::Center, VPos::Top),
-    )?;
+    x_description(area, &c, x_desc)?;
     let mid_y = (py.start + py.end) / 2 - ay;
     let y_desc = fit(y_desc, LABEL_PX, py.end - py.start);
     vertical_text(area, &y_desc, LABEL_PX, INK, (6 + measure("M", LABEL_PX).1 / 2, mid_y))?;
@@ -2411,16 +2420,7 @@ impl EvppiFigure {
                 (HPos::Center, VPos::Top),
             )?;
         }
-        let x_desc = fit("EVPPI (£ per person)", LABEL_PX, aw - 20);
-        let mid_x = (px.start + px.end) / 2 - ax;
-        text(
-            area,
-            &x_desc,
-            LABEL_PX,
-            INK,
-            (mid_x, py.end - ay + 36),
-            (HPos::Center, VPos::Top),
-        )?;
+        x_description(area, &c, "EVPPI (£ per person)")?;
         // Row j (0 = largest) is centred at rows − j − ½, so the ranking reads from the top.
         for (j, b) in self.bars.iter().enumerate() {
             let yc = rows - j as f64 - 0.5;
