@@ -48,8 +48,8 @@ pub struct Results {
     /// chunk (see [`Results::yearly_kernel_value`]): each parallel chunk owns one contiguous piece, and a block of
     /// lane iterations writes each bin's values side by side instead of scattering them a row apart.
     pub yearly_sample: Vec<f32>,
-    /// How many iterations' per-year values `yearly_sample` holds.
-    pub yearly_sample_iterations: usize,
+    /// How many iterations' per-year values `yearly_sample` holds (read it with [`Results::yearly_sample_size`]).
+    yearly_sample_iterations: usize,
     /// The full column of each kernel column (see [`crate::model::Model::kernel_columns`]).
     pub kernel_columns: Vec<usize>,
     /// Whether the cashable columns are copies of the care columns (no cost line has a cashable share below 1).
