@@ -1,9 +1,11 @@
 //! The parallel PSA loop: one random stream per iteration, rayon over fixed chunks of iterations, results in
 //! preallocated arrays, and every reduction done in a fixed order so results are bit-identical for any thread count.
 
+use crate::dist::LaneRng;
 use crate::error::RunError;
 use crate::model::kernel::{
-    add_lanes, column_name, sample_parameters, simulate_iteration, simulate_lanes, Lanes, Workspace, LANES,
+    add_lanes, column_name, sample_parameters, sample_parameters_lanes, simulate_iteration, simulate_lanes, Lanes,
+    Workspace, LANES,
 };
 use crate::model::{columns, Model};
 use ndarray::{Array2, Array3};
@@ -121,9 +123,17 @@ pub struct Progress {
 
 /// The random stream of one iteration: a SplitMix64 mix of (seed, iteration) seeds a Xoshiro256++ generator.
 pub fn iteration_rng(seed: u64, iteration: u64) -> Xoshiro256PlusPlus {
-    Xoshiro256PlusPlus::seed_from_u64(splitmix64(
-        seed ^ splitmix64(iteration.wrapping_add(0x9E37_79B9_7F4A_7C15)),
-    ))
+    Xoshiro256PlusPlus::seed_from_u64(iteration_seed(seed, iteration))
+}
+
+/// The streams of iterations `first..first + LANES`, each the one [`iteration_rng`] gives.
+fn lane_rng(seed: u64, first: usize) -> LaneRng {
+    LaneRng::seed_from_u64s(std::array::from_fn(|l| iteration_seed(seed, (first + l) as u64)))
+}
+
+/// What an iteration's generator is seeded with.
+fn iteration_seed(seed: u64, iteration: u64) -> u64 {
+    splitmix64(seed ^ splitmix64(iteration.wrapping_add(0x9E37_79B9_7F4A_7C15)))
 }
 
 fn splitmix64(mut z: u64) -> u64 {
@@ -218,23 +228,27 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
                     // probability or a non-finite value in some lane) is redone by the general path one iteration at
                     // a time, which reports the failure; its numbers are the same.
                     let block = if lanes && ws.has_lanes() { LANES.min(count - j) } else { 0 };
-                    if block > 0 {
+                    // A full block draws its parameters on lanes too; the draws are the same as one by one.
+                    if block == LANES {
+                        let mut rng = lane_rng(model.settings.seed, first + j);
+                        sample_parameters_lanes(model, &mut rng, &mut draws[j * draw_width..], draw_width);
+                    } else {
                         for l in j..j + block {
                             let mut rng = iteration_rng(model.settings.seed, (first + l) as u64);
                             sample_parameters(model, &mut rng, &mut draws[l * draw_width..l * draw_width + n_draws]);
                         }
-                        if simulate_lanes(model, ws, &draws[j * draw_width..], draw_width, block) {
-                            let rows = BlockRows {
-                                totals: &mut totals[j * n_arms * n_cols..(j + block) * n_arms * n_cols],
-                                payback: &mut payback[j * n_arms..(j + block) * n_arms],
-                                sample: &mut *sample,
-                                sample_at: j,
-                                yearly_sum: &mut out.yearly_sum,
-                            };
-                            if finish_lanes(model, ws, block, &kernel_cost, &mut totals_lanes, rows) {
-                                j += block;
-                                continue;
-                            }
+                    }
+                    if block > 0 && simulate_lanes(model, ws, &draws[j * draw_width..], draw_width, block) {
+                        let rows = BlockRows {
+                            totals: &mut totals[j * n_arms * n_cols..(j + block) * n_arms * n_cols],
+                            payback: &mut payback[j * n_arms..(j + block) * n_arms],
+                            sample: &mut *sample,
+                            sample_at: j,
+                            yearly_sum: &mut out.yearly_sum,
+                        };
+                        if finish_lanes(model, ws, block, &kernel_cost, &mut totals_lanes, rows) {
+                            j += block;
+                            continue;
                         }
                     }
                     for j in j..j + block.max(1) {
