@@ -605,8 +605,43 @@ mod tests {
             ("nhs = \"cost_nhs\"", "nhs = \"home_nhs\""),
             ("nhs = \"cost_nhs\"", "nhs = \"res_nhs\""),
         ];
+        // Every kind of distribution, so that the lane sampler's draws (vectorised or lane by lane) meet the scalar
+        // sampler's: a Dirichlet row, a beta with a shape below 1, uniform, triangular, PERT, normal and gamma.
+        let families = [
+            (
+                "rr = 1\n",
+                "rr = 1\nres = { dist = \"dirichlet\", alpha = [30, 8, 2], names = [\"p_stay\", \"p_die_res\", \"p_x\"] }\n\
+                 p_rare = { dist = \"beta\", alpha = 0.6, beta = 40 }\n\
+                 extra = { dist = \"uniform\", low = 0, high = 200 }\n\
+                 tri = { dist = \"triangular\", min = 100, mode = 300, max = 900 }\n\
+                 pert = { dist = \"pert\", min = 50, mode = 80, max = 200 }\n\
+                 shift = { dist = \"normal\", mean = 0, sd = 30 }\n\
+                 g1 = { dist = \"gamma\", shape = 1.2, scale = 100 }\n",
+            ),
+            (
+                "residential = { dead = \"p_die_residential\", residential = \"remainder\" }",
+                "residential = { dead = \"p_die_res + p_x\", residential = \"p_stay\" }",
+            ),
+            (
+                "home_care = { residential = \"p_home_to_residential * rr\"",
+                "home_care = { residential = \"p_home_to_residential * rr + p_rare\"",
+            ),
+            (
+                "nhs = \"cost_nhs\"",
+                "nhs = \"cost_nhs + extra + tri + pert + shift + g1\"",
+            ),
+        ];
         // 1,003 iterations end on a short block; the edits cover the cases the lane path handles differently.
-        let cases: [&[(&str, &str)]; 7] = [&[], &quarterly, &outcome_rate, &simpson, &waves, &programme, &derived];
+        let cases: [&[(&str, &str)]; 8] = [
+            &[],
+            &quarterly,
+            &outcome_rate,
+            &simpson,
+            &waves,
+            &programme,
+            &derived,
+            &families,
+        ];
         for edits in cases {
             let model = reference(1003, edits);
             assert!(crate::model::kernel::lanes_supported(&model), "{edits:?}");
