@@ -6,7 +6,7 @@
 //!
 //! Inputs come from simulations and user scenario files, so nothing here trusts them: non-finite values are
 //! skipped (and counted in a caption), degenerate ranges are padded, and free text (titles, labels) is cleaned of
-//! control characters and truncated with "…" to the space it has.
+//! control characters and truncated with "…" to the space it has (a title first takes a second line).
 
 use plotters::backend::{BitMapBackend, DrawingBackend, SVGBackend};
 use plotters::chart::{ChartBuilder, ChartContext};
@@ -58,6 +58,8 @@ const HEIGHT: u32 = 800;
 const HEIGHT_TWO_ROWS: u32 = 1000;
 const FONT: &str = "sans-serif";
 const TITLE_PX: f64 = 30.0;
+/// Distance between the baselines of a two-line title.
+const TITLE_LINE: i32 = 38;
 const SUBTITLE_PX: f64 = 19.0;
 const PANEL_PX: f64 = 22.0;
 const LABEL_PX: f64 = 20.0;
@@ -1118,9 +1120,19 @@ impl Frame<'_> {
         root.fill(&WHITE).map_err(err)?;
         let (w, h) = root.dim_in_pixel();
         let (w, h) = (w as i32, h as i32);
-        let title = fit(self.title, TITLE_PX, w - 2 * SIDE);
-        text(root, &title, TITLE_PX, INK, (SIDE, 14), (HPos::Left, VPos::Top))?;
-        let mut top = 58;
+        // A long title (a scenario's title and two arms' labels) takes a second line rather than losing its end.
+        let title = wrap(self.title, TITLE_PX, w - 2 * SIDE, 2);
+        for (i, line) in title.iter().enumerate() {
+            text(
+                root,
+                line,
+                TITLE_PX,
+                INK,
+                (SIDE, 14 + TITLE_LINE * i as i32),
+                (HPos::Left, VPos::Top),
+            )?;
+        }
+        let mut top = 58 + TITLE_LINE * (title.len().max(1) as i32 - 1);
         if !self.subtitle.is_empty() {
             let sub = fit(self.subtitle, SUBTITLE_PX, w - 2 * SIDE);
             text(root, &sub, SUBTITLE_PX, MUTED, (SIDE, top), (HPos::Left, VPos::Top))?;
@@ -3044,6 +3056,29 @@ mod tests {
             [&holes, &holes, &holes, &holes, &[]],
         ));
         assert!(svg.contains("skipped"));
+    }
+
+    #[test]
+    fn a_title_too_long_for_one_line_takes_two_and_keeps_its_end() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let title =
+            "Home care reablement (teaching example): £ back per £1 spent, Reablement first vs Conventional home care";
+        assert!(
+            fit(title, TITLE_PX, WIDTH as i32 - 2 * SIDE).ends_with('…'),
+            "the title must not fit on one line"
+        );
+        let v = [1.0, 2.0];
+        let paths = roi_histograms(
+            &dir.path().join("t"),
+            title,
+            &[Sample {
+                label: "Savings to the council".into(),
+                values: &v,
+            }],
+        )
+        .expect("ok");
+        let svg = check_svg(&paths[1], &["Home care reablement", "Conventional home care"]);
+        assert!(!svg.contains('…'), "nothing is cut");
     }
 
     #[test]
