@@ -3,7 +3,7 @@ use rand::Rng;
 use statrs::distribution::ContinuousCDF;
 
 mod lanes;
-pub mod ziggurat;
+mod ziggurat;
 mod ziggurat_tables;
 
 pub use lanes::{LaneRng, LANES};
