@@ -194,7 +194,7 @@ impl DiscountSchedule {
     }
 
     /// HM Treasury Green Book declining long-term schedule: 3.5% for years 0–30, 3.0% to 75, 2.5% to 125,
-    /// 2.0% to 200, 1.5% to 300, 1.0% beyond (evidence.md §8a, [S42]).
+    /// 2.0% to 200, 1.5% to 300, 1.0% beyond (evidence.md §8a, source S42).
     pub fn treasury() -> Self {
         let steps = [
             (0.0, 0.035),

@@ -3,7 +3,7 @@
 //!
 //! Definitions (DESIGN.md): NMB(λ) = λ·E − C per arm and iteration; CEAC(λ) = share of iterations in which an arm
 //! has the highest NMB; the frontier arm at λ is the one with the highest mean NMB and CEAF(λ) is its CEAC;
-//! EVPI(λ) = E[max over arms of NMB] − max over arms of E[NMB]. Ties go to the lowest-numbered arm (the comparator
+//! EVPI(λ) = E\[max over arms of NMB\] − max over arms of E\[NMB\]. Ties go to the lowest-numbered arm (the comparator
 //! first), so an intervention identical to usual care is never counted as better.
 
 use ndarray::ArrayView2;

@@ -930,7 +930,7 @@ impl Figure for HeatFigure {
     }
 }
 
-/// A heat map of a measure over a two-parameter grid: z[iy][ix] at (x[ix], y[iy]); non-finite cells drawn as
+/// A heat map of a measure over a two-parameter grid: `z[iy][ix]` at (`x[ix]`, `y[iy]`); non-finite cells drawn as
 /// "no value" (hatched) and said so in the key below the colour bar and in a note. With `centre` (e.g. break-even
 /// 1.0 for the BCR, 0 for net savings), a diverging vermillion–grey–blue scale symmetric about it (vermillion
 /// below, blue above); without, viridis. A colour bar with ticks in `format`. Each cell's value is written in it
