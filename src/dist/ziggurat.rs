@@ -247,6 +247,29 @@ mod tests {
     }
 
     #[test]
+    fn the_tail_method_draws_the_normal_beyond_r() {
+        // Only about 1 draw in 4,000 reaches the tail, too few in the test above to see its shape: draw from it
+        // directly and compare P(|Z| > r + t | |Z| > r) = sf(r + t) / sf(r) with the normal's.
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(13);
+        let n = 200_000;
+        let tail: Vec<f64> = (0..n)
+            .map(|i| {
+                let sign = if i % 2 == 0 { 1.0 } else { -1.0 };
+                let x = finish_outer(0, sign, &mut rng).expect("the tail always returns a draw");
+                assert!(x.abs() > TAIL_START && x.signum() == sign, "{x}");
+                x.abs()
+            })
+            .collect();
+        let normal = Normal::standard();
+        for t in [0.05, 0.2, 0.5, 1.0] {
+            let want = normal.sf(TAIL_START + t) / normal.sf(TAIL_START);
+            let got = tail.iter().filter(|&&x| x > TAIL_START + t).count() as f64 / n as f64;
+            let se = (want * (1.0 - want) / n as f64).sqrt();
+            assert!((got - want).abs() < 5.0 * se, "beyond r + {t}: got {got}, want {want}");
+        }
+    }
+
+    #[test]
     fn continuing_from_a_first_draw_is_the_same_draw() {
         let mut a = Xoshiro256PlusPlus::seed_from_u64(3);
         let mut b = a.clone();
