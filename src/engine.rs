@@ -18,6 +18,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 /// Iterations per parallel task. Fixed (not derived from the thread count) so partial sums combine identically.
 pub const CHUNK: usize = 256;
 
+// Blocks of lane iterations never straddle chunks, so the sample's blocks (see `Results::yearly_sample`) do not either.
+const _: () = assert!(CHUNK.is_multiple_of(LANES));
+
 /// Memory allowed for per-year values of individual iterations. They are kept for the first iterations only (at least
 /// [`YEARLY_SAMPLE_MIN`]), which bounds memory at any number of iterations; percentiles come from them, means from all.
 pub const YEARLY_SAMPLE_BYTES: usize = 64 << 20;
@@ -46,9 +49,9 @@ pub struct Results {
     /// them with [`Results::yearly_value`] or [`Results::yearly_kernel_value`]. Single precision is ample for
     /// percentiles (7 significant digits) and halves the memory; means are summed in double precision.
     ///
-    /// Laid out by [`CHUNK`] of iterations, then by bin (`[arm, year, kernel column]`), then by iteration within the
-    /// chunk (see [`Results::yearly_kernel_value`]): each parallel chunk owns one contiguous piece, and a block of
-    /// lane iterations writes each bin's values side by side instead of scattering them a row apart.
+    /// Laid out by block of [`LANES`] iterations, then by bin (`[arm, year, kernel column]`), then by iteration within
+    /// the block (see [`Results::yearly_kernel_value`]): a block of lane iterations writes its values as one
+    /// contiguous run, in the order its lanes hold them. A last block only partly kept is padded with zeros.
     pub yearly_sample: Vec<f32>,
     /// How many iterations' per-year values `yearly_sample` holds (read it with [`Results::yearly_sample_size`]).
     yearly_sample_iterations: usize,
@@ -81,10 +84,8 @@ impl Results {
             self.yearly_mean.shape()[1],
             self.kernel_columns.len(),
         );
-        let chunk_start = iteration / CHUNK * CHUNK;
-        let kept_in_chunk = CHUNK.min(self.yearly_sample_iterations - chunk_start);
         let bin = (arm * years + year) * n_kernel + k;
-        self.yearly_sample[chunk_start * arms * years * n_kernel + bin * kept_in_chunk + iteration - chunk_start]
+        self.yearly_sample[sample_index(iteration, bin, arms * years * n_kernel)]
     }
 
     /// Total cost (spend and care, all payers) of an arm in one iteration.
@@ -105,6 +106,13 @@ impl Results {
             None => 0.0,
         }
     }
+}
+
+/// Where kept iteration `iteration`'s value of `bin` lies in the sample (see [`Results::yearly_sample`]), with
+/// `bins` values per iteration. Also right for an iteration counted from the start of a chunk, within the chunk's
+/// piece, since chunks start at whole blocks.
+fn sample_index(iteration: usize, bin: usize, bins: usize) -> usize {
+    ((iteration / LANES) * bins + bin) * LANES + iteration % LANES
 }
 
 /// The message of a run stopped by [`Progress::cancel`] (Ctrl-C).
@@ -185,7 +193,8 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
     let draw_width = n_draws.max(1);
     let draws_len = n * draw_width;
     let mut draws = Vec::<f64>::with_capacity(draws_len);
-    let sample_len = sample_size * per_iteration_bins;
+    // Whole blocks, so that every block's values are one contiguous run.
+    let sample_len = sample_size.next_multiple_of(LANES) * per_iteration_bins;
     let mut yearly_sample = Vec::<f32>::with_capacity(sample_len);
     // Chunks past the kept sample get empty slices, so all four arrays split into the same number of chunks.
     let n_chunks = n.div_ceil(CHUNK);
@@ -207,17 +216,24 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
         .map_init(
             || Workspace::new(model),
             |ws, (chunk, (((totals, payback), draws), sample))| {
-                // Every chunk zeroes all its pieces first, whatever happens next: `set_len` below relies on it.
-                let (totals, payback, draws, sample) = (zeroed(totals), zeroed(payback), zeroed(draws), zeroed(sample));
+                // Every chunk zeroes these pieces first, whatever happens next: `set_len` below relies on it.
+                let (totals, payback, draws) = (zeroed(totals), zeroed(payback), zeroed(draws));
                 let first = chunk * CHUNK;
                 let count = totals.len() / (n_arms * n_cols);
                 let mut out = ChunkOutput {
                     yearly_sum: vec![[0.0; LANES]; per_iteration_bins],
                     failure: None,
                 };
-                // The chunk's piece of the sample holds its kept iterations (maybe none) bin by bin.
-                let kept_in_chunk = sample.len() / per_iteration_bins.max(1);
-                let mut totals_lanes = vec![[0.0; LANES]; n_cols];
+                // How many of the chunk's iterations have their per-year values kept (maybe none).
+                let kept_in_chunk = sample_size.saturating_sub(first).min(CHUNK);
+                // The sample piece is not zeroed: every kept value is written once below, which saves a pass over
+                // the largest array. Only the padding of a last block partly kept is zeroed, here.
+                if !kept_in_chunk.is_multiple_of(LANES) {
+                    for x in &mut sample[kept_in_chunk / LANES * LANES * per_iteration_bins..] {
+                        x.write(0.0);
+                    }
+                }
+                let mut totals_lanes = vec![[0.0; LANES]; n_cols + n_kernel];
                 let mut j = 0;
                 while j < count {
                     if progress.is_some_and(|p| p.cancel.load(Ordering::Relaxed)) {
@@ -231,12 +247,14 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
                     // A full block draws its parameters on lanes too; the draws are the same as one by one.
                     if block == LANES {
                         let mut rng = lane_rng(model.settings.seed, first + j);
-                        sample_parameters_lanes(model, &mut rng, &mut draws[j * draw_width..], draw_width);
-                    } else {
+                        let lanes = ws.lane_draws_mut();
+                        sample_parameters_lanes(model, &mut rng, &mut draws[j * draw_width..], draw_width, lanes);
+                    } else if block > 0 {
                         for l in j..j + block {
                             let mut rng = iteration_rng(model.settings.seed, (first + l) as u64);
                             sample_parameters(model, &mut rng, &mut draws[l * draw_width..l * draw_width + n_draws]);
                         }
+                        ws.set_lane_draws(&draws[j * draw_width..], draw_width, block);
                     }
                     if block > 0 && simulate_lanes(model, ws, &draws[j * draw_width..], draw_width, block) {
                         let rows = BlockRows {
@@ -244,6 +262,7 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
                             payback: &mut payback[j * n_arms..(j + block) * n_arms],
                             sample: &mut *sample,
                             sample_at: j,
+                            kept_in_chunk,
                             yearly_sum: &mut out.yearly_sum,
                         };
                         if finish_lanes(model, ws, block, &kernel_cost, &mut totals_lanes, rows) {
@@ -290,9 +309,8 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
                             sum[j % LANES] += v;
                         }
                         if i < sample_size {
-                            // The chunk's piece holds its kept iterations bin by bin (see `Results::yearly_sample`).
                             for (k, v) in ws.bins.iter().enumerate() {
-                                sample[k * kept_in_chunk + j] = *v as f32;
+                                sample[sample_index(j, k, per_iteration_bins)].write(*v as f32);
                             }
                         }
                     }
@@ -311,7 +329,6 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
         totals.set_len(totals_len);
         payback.set_len(payback_len);
         draws.set_len(draws_len);
-        yearly_sample.set_len(sample_len);
     }
 
     if progress.is_some_and(|p| p.cancel.load(Ordering::Relaxed)) {
@@ -343,6 +360,9 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
             ),
         });
     }
+    // SAFETY: no chunk failed or was cancelled (both return above), so every chunk ran all its iterations and wrote
+    // each kept iteration's values (both paths write every kept lane), and zeroed the padding of a last partial block.
+    unsafe { yearly_sample.set_len(sample_len) };
     let mut yearly_mean = Array3::zeros((n_arms, years, n_cols));
     for arm in 0..n_arms {
         for year in 0..years {
@@ -402,10 +422,11 @@ fn payback_year(comparator: &[f64], arm: &[f64], n_cols: usize, cost_columns: &[
 struct BlockRows<'a> {
     totals: &'a mut [f64],
     payback: &'a mut [Option<u16>],
-    /// The chunk's piece of the f32 sample (empty past the kept iterations), and the block's first iteration in the
-    /// chunk.
-    sample: &'a mut [f32],
+    /// The chunk's piece of the f32 sample (empty past the kept iterations), the block's first iteration in the
+    /// chunk, and how many of the chunk's iterations are kept.
+    sample: &'a mut [MaybeUninit<f32>],
     sample_at: usize,
+    kept_in_chunk: usize,
     yearly_sum: &'a mut [Lanes],
 }
 
@@ -425,12 +446,15 @@ fn finish_lanes(
 ) -> bool {
     let (n_arms, n_cols, n_kernel) = (model.arms.len(), model.n_columns(), model.n_kernel_columns());
     let mut finite = true;
+    // The buffer holds the full columns' totals, then the kernel columns'.
+    let (totals_lanes, kernel_totals) = totals_lanes.split_at_mut(n_cols);
     for arm in 0..n_arms {
         totals_lanes.fill([0.0; LANES]);
-        for year in ws.lane_arm_bins(arm).chunks_exact(n_kernel.max(1)) {
-            for (&full, v) in model.kernel_columns.iter().zip(year) {
-                add_lanes(&mut totals_lanes[full], v);
-            }
+        // Each full column has at most one kernel column, so summing by kernel column adds each full column's
+        // years in the same order as the general path.
+        sum_years(ws.lane_arm_bins(arm), kernel_totals);
+        for (k, &full) in model.kernel_columns.iter().enumerate() {
+            totals_lanes[full] = kernel_totals[k];
         }
         if !model.has_noncashable {
             // With no cashable share below 1, the cashable part of care costs is all of them.
@@ -453,7 +477,10 @@ fn finish_lanes(
             .comparator
             .map(|c| payback_lanes(ws.lane_arm_bins(c), ws.lane_arm_bins(arm), n_kernel, kernel_cost));
         for l in 0..block {
-            rows.payback[l * n_arms + arm] = years.and_then(|y| y[l]);
+            rows.payback[l * n_arms + arm] = match years {
+                Some(y) => y[l],
+                None => None,
+            };
         }
     }
     let bins = ws.lane_bins();
@@ -470,31 +497,70 @@ fn finish_lanes(
             }
         }
     }
-    // The chunk's piece of the sample holds its kept iterations bin by bin, so each bin's lanes go side by side.
-    let kept_in_chunk = rows.sample.len() / bins.len().max(1);
-    let kept = kept_in_chunk.saturating_sub(rows.sample_at).min(block);
-    if kept == LANES {
-        for (k, v) in bins.iter().enumerate() {
-            let at = k * kept_in_chunk + rows.sample_at;
-            let out: &mut [f32; LANES] = (&mut rows.sample[at..at + LANES]).try_into().expect("LANES values");
-            *out = v.map(|x| x as f32);
-        }
-    } else if kept > 0 {
-        for (k, v) in bins.iter().enumerate() {
-            let at = k * kept_in_chunk + rows.sample_at;
-            for (s, x) in rows.sample[at..at + kept].iter_mut().zip(v) {
-                *s = *x as f32;
+    // The block's kept values are one contiguous run of the sample, laid out as the lanes hold them.
+    let kept = rows.kept_in_chunk.saturating_sub(rows.sample_at).min(block);
+    if kept > 0 {
+        let at = rows.sample_at * bins.len();
+        let (out, _) = rows.sample[at..at + bins.len() * LANES].as_chunks_mut::<LANES>();
+        if kept == LANES {
+            for (o, v) in out.iter_mut().zip(bins) {
+                *o = v.map(|x| MaybeUninit::new(x as f32));
+            }
+        } else {
+            for (o, v) in out.iter_mut().zip(bins) {
+                for (s, x) in o[..kept].iter_mut().zip(v) {
+                    s.write(*x as f32);
+                }
             }
         }
     }
     true
 }
 
+/// Sums the years of one arm's lane bins (`years × kernel columns`) into `totals`, one per kernel column, adding
+/// the years in order. For up to 8 kernel columns the sums stay in registers over the years.
+#[inline(always)]
+fn sum_years(bins: &[Lanes], totals: &mut [Lanes]) {
+    /// The sums for exactly `K` kernel columns (known at compile time, so the loop over columns unrolls).
+    #[inline(always)]
+    fn fixed<const K: usize>(bins: &[Lanes], totals: &mut [Lanes]) {
+        let mut sums = [[0.0; LANES]; K];
+        let (years, _) = bins.as_chunks::<K>();
+        for year in years {
+            for (s, v) in sums.iter_mut().zip(year) {
+                add_lanes(s, v);
+            }
+        }
+        totals.copy_from_slice(&sums);
+    }
+    match totals.len() {
+        0 => {}
+        1 => fixed::<1>(bins, totals),
+        2 => fixed::<2>(bins, totals),
+        3 => fixed::<3>(bins, totals),
+        4 => fixed::<4>(bins, totals),
+        5 => fixed::<5>(bins, totals),
+        6 => fixed::<6>(bins, totals),
+        7 => fixed::<7>(bins, totals),
+        8 => fixed::<8>(bins, totals),
+        n => {
+            totals.fill([0.0; LANES]);
+            for year in bins.chunks_exact(n) {
+                for (s, v) in totals.iter_mut().zip(year) {
+                    add_lanes(s, v);
+                }
+            }
+        }
+    }
+}
+
 /// [`payback_year`] for every lane of a block: the same sums in the same order per lane.
 #[inline(always)]
 fn payback_lanes(comparator: &[Lanes], arm: &[Lanes], n_cols: usize, cost_columns: &[usize]) -> [Option<u16>; LANES] {
     let mut cumulative = [0.0; LANES];
-    let mut found = [None; LANES];
+    // The payback year of each lane so far, 0 for none: kept as floats so that the search runs in the same vector
+    // registers as the sums (years are small integers, exact in a float).
+    let mut found = [0.0; LANES];
     let cost = |v: &[Lanes]| {
         // -0.0 is where `Iterator::sum` starts for floats.
         let mut sum = [-0.0; LANES];
@@ -509,14 +575,14 @@ fn payback_lanes(comparator: &[Lanes], arm: &[Lanes], n_cols: usize, cost_column
         .enumerate()
     {
         let (c, a) = (cost(c), cost(a));
+        let year = (year + 1) as f64;
         for l in 0..LANES {
             cumulative[l] += c[l] - a[l];
-            if found[l].is_none() && cumulative[l] >= 0.0 {
-                found[l] = Some((year + 1) as u16);
-            }
+            let first = found[l] == 0.0 && cumulative[l] >= 0.0;
+            found[l] = if first { year } else { found[l] };
         }
     }
-    found
+    found.map(|y| (y > 0.0).then_some(y as u16))
 }
 
 /// "name = value" for every sampled parameter, for error messages.

@@ -189,6 +189,26 @@ impl Workspace {
         &lanes.bins[arm * size..(arm + 1) * size]
     }
 
+    /// Where [`sample_parameters_lanes`] writes the block's draws for [`simulate_lanes`]: one lane per iteration.
+    pub fn lane_draws_mut(&mut self) -> &mut [Lanes] {
+        &mut self
+            .lanes
+            .as_mut()
+            .expect("lane_draws_mut needs a model with lanes")
+            .draws
+    }
+
+    /// Sets the block's draws for [`simulate_lanes`] from `n` (1 to [`LANES`]) rows of `draws`, row l starting at
+    /// `l * stride`; lanes past `n` repeat the last row, so that they compute something finite.
+    pub fn set_lane_draws(&mut self, draws: &[f64], stride: usize, n: usize) {
+        assert!((1..=LANES).contains(&n), "a block has 1 to {LANES} iterations");
+        for (s, v) in self.lane_draws_mut().iter_mut().enumerate() {
+            for (l, x) in v.iter_mut().enumerate() {
+                *x = draws[l.min(n - 1) * stride + s];
+            }
+        }
+    }
+
     /// The per-year values of all arms from the last [`simulate_lanes`], laid out like [`Workspace::bins`].
     pub fn lane_bins(&self) -> &[Lanes] {
         &self.lanes.as_ref().expect("lane_bins needs a model with lanes").bins
@@ -238,22 +258,34 @@ pub fn sample_parameters<R: Rng + ?Sized>(model: &Model, rng: &mut R, draws: &mu
 }
 
 /// [`sample_parameters`] for [`LANES`] iterations at once, lane l's values going to `draws[l * stride..]`: the
-/// same values, bit for bit, as each iteration's own generator gives.
+/// same values, bit for bit, as each iteration's own generator gives. The same values go to `lanes` as the
+/// simulation reads them, one lane per iteration (see [`Workspace::lane_draws_mut`]).
 ///
 /// Compiled for AVX2 too, like [`simulate_lanes`], with the same results.
 #[multiversion::multiversion(targets("x86_64+avx2"))]
-pub fn sample_parameters_lanes(model: &Model, rng: &mut LaneRng, draws: &mut [f64], stride: usize) {
+pub fn sample_parameters_lanes(
+    model: &Model,
+    rng: &mut LaneRng,
+    draws: &mut [f64],
+    stride: usize,
+    lanes: &mut [Lanes],
+) {
     for d in &model.draws {
         match d {
             Draw::One { slot, sampler, .. } => {
-                for (l, v) in sampler.sample_lanes(rng).into_iter().enumerate() {
+                let values = sampler.sample_lanes(rng);
+                for (l, v) in values.into_iter().enumerate() {
                     draws[l * stride + slot] = v;
                 }
+                lanes[*slot] = values;
             }
             Draw::Dirichlet { first_slot, dirichlet } => {
                 for l in 0..LANES {
                     let at = l * stride + first_slot;
                     dirichlet.sample_into(&mut rng.lane(l), &mut draws[at..at + dirichlet.len()]);
+                    for (lane, v) in lanes[*first_slot..].iter_mut().zip(&draws[at..at + dirichlet.len()]) {
+                        lane[l] = *v;
+                    }
                 }
             }
         }
@@ -806,6 +838,8 @@ impl LaneSources {
 
 /// Buffers of the lane path, every value one lane per iteration of the block.
 struct LaneWorkspace {
+    /// The block's sampled parameters.
+    draws: Vec<Lanes>,
     /// Per context: where its per-iteration values come from.
     sources: Vec<LaneSources>,
     /// Values of the current context's source slots.
@@ -841,6 +875,7 @@ impl LaneWorkspace {
         let most = |f: &dyn Fn(&Context) -> usize| model.contexts.iter().map(f).max().unwrap_or(0);
         let sources: Vec<LaneSources> = model.contexts.iter().map(LaneSources::new).collect();
         LaneWorkspace {
+            draws: vec![ZERO; model.n_draws],
             slot_values: vec![ZERO; sources.iter().map(|s| s.slots.len()).max().unwrap_or(0)],
             lane_slots: model
                 .contexts
@@ -892,7 +927,8 @@ impl LaneWorkspace {
 }
 
 /// Simulates `n` iterations (1 to [`LANES`]) together on the cohort fast path, iteration l's sampled parameters
-/// being `draws[l * stride..]`; the per-year values go to the lane bins (see [`Workspace::lane_arm_bins`]).
+/// being `draws[l * stride..]` and, as lanes, the workspace's lane draws (set by [`sample_parameters_lanes`] or
+/// [`Workspace::set_lane_draws`]); the per-year values go to the lane bins (see [`Workspace::lane_arm_bins`]).
 ///
 /// Every lane does exactly the arithmetic [`simulate_iteration`] would, in the same order. Returns false (leaving
 /// the bins unspecified) when some lane has an invalid probability: the caller then runs that block through
@@ -918,11 +954,13 @@ pub fn simulate_lanes(model: &Model, ws: &mut Workspace, draws: &[f64], stride: 
     let Some(lw) = lanes.as_deref_mut() else {
         return false;
     };
-    // In pieces of one arm-year: a single fill of the whole block became a `memset` call (a string store) that
-    // took ~4% of the time; fills this small are plain vector stores.
-    for year in lw.bins.chunks_exact_mut(n_cols.max(1)) {
-        year.fill(ZERO);
+    // In pieces of four lanes: a single fill of the whole block became a `memset` call (a string store) that
+    // took ~4% of the time; fills this small are plain vector stores, and four at a time keep the loop short.
+    let (pieces, rest) = lw.bins.as_chunks_mut::<4>();
+    for piece in pieces {
+        *piece = [ZERO; 4];
     }
+    rest.fill(ZERO);
     for (arm, programme_slots) in programme_slots.iter_mut().enumerate() {
         for (g, sg) in model.subgroups.iter().enumerate() {
             let ci = arm * model.subgroups.len() + g;
@@ -932,11 +970,7 @@ pub fn simulate_lanes(model: &Model, ws: &mut Workspace, draws: &[f64], stride: 
             // The context's slots on lanes: its constants (written once), this block's draws (unused lanes of a short
             // block repeat the last iteration), time 0 as `set_time` writes it, then the static programs in order.
             let lane_slots = &mut lw.lane_slots[ci];
-            for (s, v) in lane_slots[..n_draws].iter_mut().enumerate() {
-                for (l, x) in v.iter_mut().enumerate() {
-                    *x = draws[l.min(n - 1) * stride + s];
-                }
-            }
+            lane_slots[..n_draws].copy_from_slice(&lw.draws);
             lane_slots[n_draws..n_draws + 3].fill(ZERO);
             for (slot, program) in &ctx.static_programs {
                 lane_slots[*slot] = program.eval_lanes(lane_slots).unwrap_or_else(|| {
@@ -1061,7 +1095,7 @@ fn waves_lanes<const S: usize>(
                     add_lanes(&mut values[*c], v);
                 }
             }
-            add_static_flows_lanes(occupancy, &cells.cells, values, bins, first_year, S, n_cols);
+            add_static_flows_lanes::<S>(occupancy, &cells.cells, values, bins, first_year, n_cols);
         }
     }
 }
@@ -1167,26 +1201,24 @@ fn trace_lanes<const S: usize>(
 
 /// [`add_static_flows`] on lanes, over the nonzero cells only.
 #[inline(always)]
-fn add_static_flows_lanes(
+fn add_static_flows_lanes<const S: usize>(
     occupancy: &[Lanes],
     cells: &[(usize, usize)],
     values: &[Lanes],
     bins: &mut [Lanes],
     first_year: usize,
-    n_states: usize,
     n_cols: usize,
 ) {
+    let (occupancy, _) = occupancy.as_chunks::<S>();
+    let (bins, occupancy) = (&mut bins[first_year * n_cols..], &occupancy[first_year..]);
     // Cell by cell, each cell's value staying in registers over the years. Cells are sorted by state, so every
     // bin still adds its states in order.
     for (&(state, column), v) in cells.iter().zip(values) {
         let v = *v;
-        let years = bins.len() / n_cols;
-        for year in first_year..years {
-            add_product(
-                &mut bins[year * n_cols + column],
-                &occupancy[year * n_states + state],
-                &v,
-            );
+        // Checked once here, so that the loop over years indexes without checks (a third of its instructions).
+        assert!(state < S && column < n_cols, "a cell inside the value matrix");
+        for (bin, occupancy) in bins.chunks_exact_mut(n_cols).zip(occupancy) {
+            add_product(&mut bin[column], &occupancy[state], &v);
         }
     }
 }
