@@ -649,6 +649,26 @@ mod tests {
         values.into_iter().map(|v| v.to_bits()).collect()
     }
 
+    /// Edits that leave states out of the lane trace: with no outcome in `independent`, it has no flow but leads to
+    /// states with flows, so it stays; with no cost or outcome in `residential` either, that state leads only to
+    /// `dead` and is left out with it. A quarter of people start there, so the trace loses mass from the start.
+    const UNTRACED: [(&str, &str); 3] = [
+        ("outcomes = { qaly = \"u_independent\" }", ""),
+        (
+            "costs = { council = \"cost_residential\", nhs = \"cost_nhs\" }\noutcomes = { qaly = \"u_care\" }",
+            "",
+        ),
+        ("independent = 1\n", "independent = 0.75\nresidential = 0.25\n"),
+    ];
+
+    #[test]
+    fn the_lane_trace_leaves_out_the_states_no_value_depends_on() {
+        let traced = |edits: &[(&str, &str)]| Workspace::new(&reference(8, edits)).traced_state_counts();
+        // Per context (one per arm): `dead` is left out of the reference model's four states.
+        assert_eq!(traced(&[]), [3, 3]);
+        assert_eq!(traced(&UNTRACED), [2, 2]);
+    }
+
     #[test]
     fn the_lane_path_gives_the_general_paths_results_bit_for_bit() {
         let quarterly = [("cycle = \"year\"", "cycle = \"quarter\"")];
@@ -698,7 +718,7 @@ mod tests {
             ),
         ];
         // 1,003 iterations end on a short block; the edits cover the cases the lane path handles differently.
-        let cases: [&[(&str, &str)]; 8] = [
+        let cases: [&[(&str, &str)]; 9] = [
             &[],
             &quarterly,
             &outcome_rate,
@@ -707,6 +727,7 @@ mod tests {
             &programme,
             &derived,
             &families,
+            &UNTRACED,
         ];
         for edits in cases {
             let model = reference(1003, edits);

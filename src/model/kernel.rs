@@ -189,6 +189,13 @@ impl Workspace {
         &lanes.bins[arm * size..(arm + 1) * size]
     }
 
+    /// How many states the lane trace of each context follows (see `TracedStates`).
+    #[cfg(test)]
+    pub(crate) fn traced_state_counts(&self) -> Vec<usize> {
+        let lanes = self.lanes.as_ref().expect("a model with lanes");
+        lanes.traced.iter().map(|t| t.n).collect()
+    }
+
     /// Where [`sample_parameters_lanes`] writes the block's draws for [`simulate_lanes`]: one lane per iteration.
     pub fn lane_draws_mut(&mut self) -> &mut [Lanes] {
         &mut self
@@ -772,21 +779,74 @@ struct FlowCells {
 }
 
 impl FlowCells {
-    fn new(ctx: &Context, include: impl Fn(&super::Flow) -> bool) -> Self {
-        let mut cells: Vec<(usize, usize)> = ctx
-            .static_flows
-            .iter()
-            .filter(|f| include(f))
-            .map(|f| (f.state, f.column))
-            .collect();
+    /// The cells of the flows `include` picks, their states numbered as `traced` numbers them.
+    fn new(ctx: &Context, traced: &TracedStates, include: impl Fn(&super::Flow) -> bool) -> Self {
+        let cell = |f: &super::Flow| (traced.index[f.state].expect("a state with a flow is traced"), f.column);
+        let mut cells: Vec<(usize, usize)> = ctx.static_flows.iter().filter(|f| include(f)).map(cell).collect();
         cells.sort_unstable();
         cells.dedup();
         let of_flow = ctx
             .static_flows
             .iter()
-            .map(|f| include(f).then(|| cells.binary_search(&(f.state, f.column)).expect("collected above")))
+            .map(|f| include(f).then(|| cells.binary_search(&cell(f)).expect("collected above")))
             .collect();
         FlowCells { cells, of_flow }
+    }
+}
+
+/// The states a context's lane trace follows: those some flow reads the occupancy of, and those from which mass can
+/// reach them. The others, typically a "dead" state with no costs or outcomes, only take mass in and never pass it
+/// on, so leaving them out changes no value: in the dense product each adds only +0 (its finite mass times a zero
+/// probability) to the states kept, and nothing reads its own occupancy. A model's trace often shrinks from S to
+/// S - 1 states, and its dense step from S² to (S - 1)² products.
+struct TracedStates {
+    /// How many states are traced (at least 1).
+    n: usize,
+    /// Each state's index among the traced states (kept in their order), None for states left out.
+    index: Vec<Option<usize>>,
+    /// The edges between traced states, as (edge index, from, to) in traced indices, in edge order.
+    edges: Vec<(usize, usize, usize)>,
+    /// The starting entries into traced states, as (entry index, traced state), in entry order.
+    start: Vec<(usize, usize)>,
+}
+
+impl TracedStates {
+    fn new(ctx: &Context, edges: &Edges, n_states: usize) -> Self {
+        let mut traced: Vec<bool> = (0..n_states)
+            .map(|s| ctx.static_flows.iter().any(|f| f.state == s))
+            .collect();
+        // Add states from which mass reaches a traced state, until none is left to add.
+        let mut grew = true;
+        while grew {
+            grew = false;
+            for &(from, to) in &edges.pairs {
+                if traced[to] && !traced[from] {
+                    traced[from] = true;
+                    grew = true;
+                }
+            }
+        }
+        if !traced.contains(&true) {
+            // No flow reads any occupancy: trace one state, so that the trace has a size.
+            traced[0] = true;
+        }
+        let mut n = 0;
+        let index: Vec<Option<usize>> = traced
+            .iter()
+            .map(|&t| {
+                t.then(|| {
+                    n += 1;
+                    n - 1
+                })
+            })
+            .collect();
+        let edges = (edges.pairs.iter().enumerate())
+            .filter_map(|(e, &(from, to))| Some((e, index[from]?, index[to]?)))
+            .collect();
+        let start = (ctx.start.entries.iter().enumerate())
+            .filter_map(|(e, (to, _))| Some((e, index[*to]?)))
+            .collect();
+        TracedStates { n, index, edges, start }
     }
 }
 
@@ -844,6 +904,8 @@ struct LaneWorkspace {
     sources: Vec<LaneSources>,
     /// Values of the current context's source slots.
     slot_values: Vec<Lanes>,
+    /// Per context: the states its trace follows.
+    traced: Vec<TracedStates>,
     /// Per context: all its slots, one lane per iteration of the block (constants written once, at creation).
     lane_slots: Vec<Vec<Lanes>>,
     /// Per context: cells of all static flows (waves with one discounting), and of cost and outcome flows apart.
@@ -874,6 +936,9 @@ impl LaneWorkspace {
         let years = model.settings.horizon_years;
         let most = |f: &dyn Fn(&Context) -> usize| model.contexts.iter().map(f).max().unwrap_or(0);
         let sources: Vec<LaneSources> = model.contexts.iter().map(LaneSources::new).collect();
+        let traced: Vec<TracedStates> = (model.contexts.iter())
+            .map(|ctx| TracedStates::new(ctx, &Edges::new(ctx, n_states), n_states))
+            .collect();
         LaneWorkspace {
             draws: vec![ZERO; model.n_draws],
             slot_values: vec![ZERO; sources.iter().map(|s| s.slots.len()).max().unwrap_or(0)],
@@ -889,17 +954,16 @@ impl LaneWorkspace {
                 })
                 .collect(),
             sources,
-            cells: model
-                .contexts
-                .iter()
-                .map(|ctx| {
+            cells: (model.contexts.iter().zip(&traced))
+                .map(|(ctx, traced)| {
                     [
-                        FlowCells::new(ctx, |_| true),
-                        FlowCells::new(ctx, |f| f.is_cost),
-                        FlowCells::new(ctx, |f| !f.is_cost),
+                        FlowCells::new(ctx, traced, |_| true),
+                        FlowCells::new(ctx, traced, |f| f.is_cost),
+                        FlowCells::new(ctx, traced, |f| !f.is_cost),
                     ]
                 })
                 .collect(),
+            traced,
             first_touch: model
                 .waves
                 .iter()
@@ -940,7 +1004,6 @@ impl LaneWorkspace {
 pub fn simulate_lanes(model: &Model, ws: &mut Workspace, draws: &[f64], stride: usize, n: usize) -> bool {
     assert!((1..=LANES).contains(&n), "a block has 1 to {LANES} iterations");
     let n_draws = model.n_draws;
-    let n_states = model.states.len();
     let Workspace {
         slots: all_slots,
         edges: all_edges,
@@ -1003,16 +1066,15 @@ pub fn simulate_lanes(model: &Model, ws: &mut Workspace, draws: &[f64], stride: 
                 *v = values[i];
             }
 
-            let pairs = &edges.pairs[..];
-            match n_states {
-                1 => waves_lanes::<1>(model, ctx, sg.share, lw, ci, pairs, arm, n_cols),
-                2 => waves_lanes::<2>(model, ctx, sg.share, lw, ci, pairs, arm, n_cols),
-                3 => waves_lanes::<3>(model, ctx, sg.share, lw, ci, pairs, arm, n_cols),
-                4 => waves_lanes::<4>(model, ctx, sg.share, lw, ci, pairs, arm, n_cols),
-                5 => waves_lanes::<5>(model, ctx, sg.share, lw, ci, pairs, arm, n_cols),
-                6 => waves_lanes::<6>(model, ctx, sg.share, lw, ci, pairs, arm, n_cols),
-                7 => waves_lanes::<7>(model, ctx, sg.share, lw, ci, pairs, arm, n_cols),
-                8 => waves_lanes::<8>(model, ctx, sg.share, lw, ci, pairs, arm, n_cols),
+            match lw.traced[ci].n {
+                1 => waves_lanes::<1>(model, ctx, sg.share, lw, ci, arm, n_cols),
+                2 => waves_lanes::<2>(model, ctx, sg.share, lw, ci, arm, n_cols),
+                3 => waves_lanes::<3>(model, ctx, sg.share, lw, ci, arm, n_cols),
+                4 => waves_lanes::<4>(model, ctx, sg.share, lw, ci, arm, n_cols),
+                5 => waves_lanes::<5>(model, ctx, sg.share, lw, ci, arm, n_cols),
+                6 => waves_lanes::<6>(model, ctx, sg.share, lw, ci, arm, n_cols),
+                7 => waves_lanes::<7>(model, ctx, sg.share, lw, ci, arm, n_cols),
+                8 => waves_lanes::<8>(model, ctx, sg.share, lw, ci, arm, n_cols),
                 _ => unreachable!("lanes_supported allows 1 to 8 states"),
             }
         }
@@ -1041,22 +1103,22 @@ fn waves_lanes<const S: usize>(
     share: f64,
     lw: &mut LaneWorkspace,
     ci: usize,
-    pairs: &[(usize, usize)],
     arm: usize,
     n_cols: usize,
 ) {
     let size = model.settings.horizon_years * n_cols;
     let bins = &mut lw.bins[arm * size..(arm + 1) * size];
-    // The dense matrix, built as the general path builds it (edge by edge from zero).
+    let traced = &lw.traced[ci];
+    // The dense matrix of the traced states, built as the general path builds it (edge by edge from zero).
     let mut step = [[ZERO; S]; S];
-    for (&(from, to), p) in pairs.iter().zip(&lw.edges) {
-        add_lanes(&mut step[from][to], p);
+    for &(e, from, to) in &traced.edges {
+        add_lanes(&mut step[from][to], &lw.edges[e]);
     }
     for (wave, (first_touch, clear)) in model.waves.iter().zip(&lw.first_touch) {
         let weight = share * wave.share;
         let mut mass = [ZERO; S];
-        for ((to, _), p) in ctx.start.entries.iter().zip(&lw.start) {
-            add_scaled(&mut mass[*to], weight, p);
+        for &(e, to) in &traced.start {
+            add_scaled(&mut mass[to], weight, &lw.start[e]);
         }
         let entry_bin = wave.entry_year * n_cols;
         for (one, v) in ctx.one_offs.iter().zip(&lw.one_offs) {
