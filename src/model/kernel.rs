@@ -896,6 +896,30 @@ impl LaneSources {
     }
 }
 
+/// A wave's accrual entries as the lane trace reads them: one list, so that each entry is one load of a few words.
+struct LaneAccrual {
+    /// Per entry of the wave's `weights_flat`: the calendar year, the cost and outcome weights, and whether the
+    /// entry is the first to reach its year, and so writes that year's occupancy instead of adding to it (which
+    /// saves clearing the occupancy: 0 + x is x). No entry is first when `clear` is set.
+    entries: Vec<(usize, f64, f64, bool)>,
+    /// Whether some year of the wave is reached by no entry, so the occupancy must be cleared after all.
+    clear: bool,
+}
+
+impl LaneAccrual {
+    fn new(wave: &super::Wave, years: usize) -> Self {
+        let mut seen = vec![false; years];
+        let first: Vec<bool> = (wave.weights_flat.iter())
+            .map(|&(y, _, _)| !std::mem::replace(&mut seen[y], true))
+            .collect();
+        let clear = seen[wave.entry_year..].iter().any(|s| !s);
+        let entries = (wave.weights_flat.iter().zip(first))
+            .map(|(&(y, w_cost, w_outcome), first)| (y, w_cost, w_outcome, first && !clear))
+            .collect();
+        LaneAccrual { entries, clear }
+    }
+}
+
 /// Buffers of the lane path, every value one lane per iteration of the block.
 struct LaneWorkspace {
     /// The block's sampled parameters.
@@ -910,10 +934,8 @@ struct LaneWorkspace {
     lane_slots: Vec<Vec<Lanes>>,
     /// Per context: cells of all static flows (waves with one discounting), and of cost and outcome flows apart.
     cells: Vec<[FlowCells; 3]>,
-    /// Per wave, for each entry of its `weights_flat`: whether it is the first to reach its year, and so writes
-    /// that year's occupancy instead of adding to it (which saves clearing the occupancy: 0 + x is x); and whether
-    /// some year of the wave is reached by no entry, so the occupancy must be cleared after all.
-    first_touch: Vec<(Vec<bool>, bool)>,
+    /// Per wave: its accrual entries as the lane trace reads them.
+    accruals: Vec<LaneAccrual>,
     /// Per-iteration inputs of the current context: starting shares, edge probabilities, static flow values,
     /// one-off amounts.
     start: Vec<Lanes>,
@@ -964,19 +986,7 @@ impl LaneWorkspace {
                 })
                 .collect(),
             traced,
-            first_touch: model
-                .waves
-                .iter()
-                .map(|wave| {
-                    let mut seen = vec![false; years];
-                    let first = wave
-                        .weights_flat
-                        .iter()
-                        .map(|&(y, _, _)| !std::mem::replace(&mut seen[y], true))
-                        .collect();
-                    (first, seen[wave.entry_year..].iter().any(|s| !s))
-                })
-                .collect(),
+            accruals: model.waves.iter().map(|wave| LaneAccrual::new(wave, years)).collect(),
             start: vec![ZERO; n_states],
             edges: vec![ZERO; most(&|c| c.rows.iter().map(|r| r.entries.len()).sum::<usize>() + n_states)],
             flows: vec![ZERO; most(&|c| c.static_flows.len())],
@@ -1114,7 +1124,7 @@ fn waves_lanes<const S: usize>(
     for &(e, from, to) in &traced.edges {
         add_lanes(&mut step[from][to], &lw.edges[e]);
     }
-    for (wave, (first_touch, clear)) in model.waves.iter().zip(&lw.first_touch) {
+    for (wave, accrual) in model.waves.iter().zip(&lw.accruals) {
         let weight = share * wave.share;
         let mut mass = [ZERO; S];
         for &(e, to) in &traced.start {
@@ -1127,19 +1137,17 @@ fn waves_lanes<const S: usize>(
             }
         }
         let first_year = wave.entry_year;
-        if *clear {
+        if accrual.clear {
             lw.occupancy_cost[first_year * S..].fill(ZERO);
             lw.occupancy_outcome[first_year * S..].fill(ZERO);
         }
-        let first_touch = if *clear { &[][..] } else { &first_touch[..] };
-        trace_lanes(
-            mass,
-            &step,
-            wave,
-            first_touch,
-            &mut lw.occupancy_cost,
-            &mut lw.occupancy_outcome,
-        );
+        let occupancy = (&mut lw.occupancy_cost[..], &mut lw.occupancy_outcome[..]);
+        // Two copies of the trace, so that the one for a single discounting has no test for it per entry.
+        if wave.same_weights {
+            trace_lanes::<S, true>(mass, &step, wave, &accrual.entries, occupancy);
+        } else {
+            trace_lanes::<S, false>(mass, &step, wave, &accrual.entries, occupancy);
+        }
         // As in the general path: one pass over all flows when costs and outcomes share their discounting,
         // else costs with the cost-weighted occupancy and outcomes with the outcome-weighted one.
         let [all, cost, outcome] = &lw.cells[ci];
@@ -1212,39 +1220,38 @@ fn row_probabilities_lanes(
     ok
 }
 
-/// [`trace_fixed`] on lanes, `step` being the S × S transition matrix: the same additions in the same order, on
-/// every lane at once.
+/// [`trace_fixed`] on lanes, `step` being the S × S transition matrix and `entries` the wave's accrual entries
+/// (see [`LaneAccrual`]): the same additions in the same order, on every lane at once. `SAME` is the wave's
+/// `same_weights`: then only the cost-weighted occupancy is written.
 #[inline(always)]
-fn trace_lanes<const S: usize>(
+fn trace_lanes<const S: usize, const SAME: bool>(
     mut mass: [Lanes; S],
     step: &[[Lanes; S]; S],
     wave: &super::Wave,
-    first_touch: &[bool],
-    occupancy_cost: &mut [Lanes],
-    occupancy_outcome: &mut [Lanes],
+    entries: &[(usize, f64, f64, bool)],
+    (occupancy_cost, occupancy_outcome): (&mut [Lanes], &mut [Lanes]),
 ) {
     let (cost_rows, _) = occupancy_cost.as_chunks_mut::<S>();
     let (outcome_rows, _) = occupancy_outcome.as_chunks_mut::<S>();
     for k in 0..=wave.cycles {
-        let entries = wave.weights_start[k]..wave.weights_start[k + 1];
-        for (e, &(year, w_cost, w_outcome)) in entries.clone().zip(&wave.weights_flat[entries]) {
-            if first_touch.get(e) == Some(&true) {
+        for &(year, w_cost, w_outcome, first) in &entries[wave.weights_start[k]..wave.weights_start[k + 1]] {
+            if first {
                 for (o, m) in cost_rows[year].iter_mut().zip(&mass) {
                     *o = scaled(w_cost, m);
                 }
-                if !wave.same_weights {
+                if !SAME {
                     for (o, m) in outcome_rows[year].iter_mut().zip(&mass) {
                         *o = scaled(w_outcome, m);
                     }
                 }
-                continue;
-            }
-            for (o, m) in cost_rows[year].iter_mut().zip(&mass) {
-                add_scaled(o, w_cost, m);
-            }
-            if !wave.same_weights {
-                for (o, m) in outcome_rows[year].iter_mut().zip(&mass) {
-                    add_scaled(o, w_outcome, m);
+            } else {
+                for (o, m) in cost_rows[year].iter_mut().zip(&mass) {
+                    add_scaled(o, w_cost, m);
+                }
+                if !SAME {
+                    for (o, m) in outcome_rows[year].iter_mut().zip(&mass) {
+                        add_scaled(o, w_outcome, m);
+                    }
                 }
             }
         }
