@@ -494,8 +494,20 @@ fn finish_lanes(
         }
     }
     let bins = ws.lane_bins();
+    // The block's kept values are one contiguous run of the sample, laid out as the lanes hold them.
+    let kept = rows.kept_in_chunk.saturating_sub(rows.sample_at).min(block);
     // Lane l of a block is iteration j + l of the chunk with j a multiple of 8: it adds to partial sum l (see
     // `ChunkOutput`). Only a chunk's last block can be short.
+    if kept == LANES {
+        // The common case in one pass over the bins: per-year sums and the sample.
+        let at = rows.sample_at * bins.len();
+        let (out, _) = rows.sample[at..at + bins.len() * LANES].as_chunks_mut::<LANES>();
+        for ((sum, o), v) in rows.yearly_sum.iter_mut().zip(out).zip(bins) {
+            add_lanes(sum, v);
+            *o = v.map(|x| MaybeUninit::new(x as f32));
+        }
+        return true;
+    }
     if block == LANES {
         for (sum, v) in rows.yearly_sum.iter_mut().zip(bins) {
             add_lanes(sum, v);
@@ -507,20 +519,12 @@ fn finish_lanes(
             }
         }
     }
-    // The block's kept values are one contiguous run of the sample, laid out as the lanes hold them.
-    let kept = rows.kept_in_chunk.saturating_sub(rows.sample_at).min(block);
     if kept > 0 {
         let at = rows.sample_at * bins.len();
         let (out, _) = rows.sample[at..at + bins.len() * LANES].as_chunks_mut::<LANES>();
-        if kept == LANES {
-            for (o, v) in out.iter_mut().zip(bins) {
-                *o = v.map(|x| MaybeUninit::new(x as f32));
-            }
-        } else {
-            for (o, v) in out.iter_mut().zip(bins) {
-                for (s, x) in o[..kept].iter_mut().zip(v) {
-                    s.write(*x as f32);
-                }
+        for (o, v) in out.iter_mut().zip(bins) {
+            for (s, x) in o[..kept].iter_mut().zip(v) {
+                s.write(*x as f32);
             }
         }
     }

@@ -1278,8 +1278,11 @@ fn add_static_flows_lanes<const S: usize>(
     first_year: usize,
     n_cols: usize,
 ) {
+    // The occupancy buffer is sized for the model's states, so it has more rows than years when states are left
+    // out of the trace: take as many as the bins have.
+    let years = bins.len() / n_cols;
     let (occupancy, _) = occupancy.as_chunks::<S>();
-    let (bins, occupancy) = (&mut bins[first_year * n_cols..], &occupancy[first_year..]);
+    let (bins, occupancy) = (&mut bins[first_year * n_cols..], &occupancy[first_year..years]);
     // Cell by cell, each cell's value staying in registers over the years. Cells are sorted by state, so every
     // bin still adds its states in order.
     for (&(state, column), v) in cells.iter().zip(values) {
