@@ -19,10 +19,9 @@ fn reference() -> Model {
     load_scenario(&path).expect("the reference scenario loads").model
 }
 
-fn cohort(c: &mut Criterion) {
-    let mut model = reference();
-    model.settings.iterations = 10_000;
-    let mut group = c.benchmark_group("cohort_10k_iterations");
+/// Times `work` for 10,000 iterations on pools of 1 and 2 threads, as the benchmark group `name`.
+fn on_1_and_2_threads<T: Send>(c: &mut Criterion, name: &str, work: impl Fn() -> T + Sync) {
+    let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Elements(10_000));
     for threads in [1, 2] {
         let pool = rayon::ThreadPoolBuilder::new()
@@ -32,10 +31,16 @@ fn cohort(c: &mut Criterion) {
         group.bench_with_input(
             BenchmarkId::from_parameter(format!("{threads}_threads")),
             &threads,
-            |b, _| b.iter(|| pool.install(|| engine::run(&model, None).expect("runs"))),
+            |b, _| b.iter(|| pool.install(&work)),
         );
     }
     group.finish();
+}
+
+fn cohort(c: &mut Criterion) {
+    let mut model = reference();
+    model.settings.iterations = 10_000;
+    on_1_and_2_threads(c, "cohort_10k_iterations", || engine::run(&model, None).expect("runs"));
 }
 
 fn individual(c: &mut Criterion) {
@@ -164,32 +169,15 @@ impl KernelInputs {
 
 fn hand_written_kernel(c: &mut Criterion) {
     let inputs = KernelInputs::new();
-    let mut group = c.benchmark_group("hand_written_kernel_10k_iterations");
-    group.throughput(Throughput::Elements(10_000));
-    for threads in [1, 2] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("pool");
-        group.bench_with_input(
-            BenchmarkId::from_parameter(format!("{threads}_threads")),
-            &threads,
-            |b, _| {
-                b.iter(|| {
-                    let mut totals = vec![[0.0; 6]; 10_000];
-                    pool.install(|| {
-                        totals.par_chunks_mut(256).enumerate().for_each(|(chunk, rows)| {
-                            for (k, row) in rows.iter_mut().enumerate() {
-                                *row = inputs.iteration((chunk * 256 + k) as u64);
-                            }
-                        })
-                    });
-                    totals
-                })
-            },
-        );
-    }
-    group.finish();
+    on_1_and_2_threads(c, "hand_written_kernel_10k_iterations", || {
+        let mut totals = vec![[0.0; 6]; 10_000];
+        totals.par_chunks_mut(256).enumerate().for_each(|(chunk, rows)| {
+            for (k, row) in rows.iter_mut().enumerate() {
+                *row = inputs.iteration((chunk * 256 + k) as u64);
+            }
+        });
+        totals
+    });
 }
 
 criterion_group!(benches, cohort, hand_written_kernel, individual);
