@@ -2,7 +2,9 @@
 //! criterion's means hide on a noisy machine:
 //!
 //! `RAYON_NUM_THREADS=1 REPS=100 cargo run --release --example profile_engine -- 10000 [cohort|individual] [people]`
-//! (the scenario is `scenarios/reference.toml`, or the file in SCEN).
+//! (the scenario is `scenarios/reference.toml`, or the file in SCEN). With EACH=1 it also prints every run's wall and
+//! CPU time in ms to stderr: to compare two builds, alternate them run by run and compare the paired times, since the
+//! machine's speed drifts too much for two separate series to be compared.
 
 use carecast::engine;
 use carecast::model::{load_scenario, Mode};
