@@ -130,7 +130,7 @@ impl Workspace {
         let n_states = model.states.len();
         let cycles = model.settings.cycles();
         let dt = model.settings.cycle.years();
-        let edges = model.contexts.iter().map(|ctx| Edges::new(ctx, n_states)).collect();
+        let edges: Vec<Edges> = model.contexts.iter().map(|ctx| Edges::new(ctx, n_states)).collect();
         let calendar_cost_factor = (0..=cycles)
             .map(|c| {
                 model
@@ -154,6 +154,7 @@ impl Workspace {
             }
         }
         let n_columns = model.n_kernel_columns();
+        let lanes = lanes_supported(model).then(|| Box::new(LaneWorkspace::new(model, &edges)));
         Workspace {
             draws: vec![0.0; model.n_draws],
             bins: vec![0.0; model.arms.len() * model.settings.horizon_years * n_columns],
@@ -172,7 +173,7 @@ impl Workspace {
             cell_counts: cell_counts(model),
             n_columns,
             years: model.settings.horizon_years,
-            lanes: lanes_supported(model).then(|| Box::new(LaneWorkspace::new(model))),
+            lanes,
         }
     }
 
@@ -953,13 +954,14 @@ struct LaneWorkspace {
 }
 
 impl LaneWorkspace {
-    fn new(model: &Model) -> Self {
+    /// The lane buffers of `model`, whose contexts have the edges `edges`.
+    fn new(model: &Model, edges: &[Edges]) -> Self {
         let n_states = model.states.len();
         let years = model.settings.horizon_years;
         let most = |f: &dyn Fn(&Context) -> usize| model.contexts.iter().map(f).max().unwrap_or(0);
         let sources: Vec<LaneSources> = model.contexts.iter().map(LaneSources::new).collect();
-        let traced: Vec<TracedStates> = (model.contexts.iter())
-            .map(|ctx| TracedStates::new(ctx, &Edges::new(ctx, n_states), n_states))
+        let traced: Vec<TracedStates> = (model.contexts.iter().zip(edges))
+            .map(|(ctx, edges)| TracedStates::new(ctx, edges, n_states))
             .collect();
         LaneWorkspace {
             draws: vec![ZERO; model.n_draws],
