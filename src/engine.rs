@@ -4,8 +4,8 @@
 use crate::dist::LaneRng;
 use crate::error::RunError;
 use crate::model::kernel::{
-    add_lanes, column_name, sample_parameters, sample_parameters_lanes, simulate_iteration, simulate_lanes, Lanes,
-    Workspace, LANES,
+    add_lanes, column_name, live_bins, sample_parameters, sample_parameters_lanes, simulate_iteration, simulate_lanes,
+    Lanes, Workspace, LANES,
 };
 use crate::model::{columns, Model};
 use ndarray::{Array2, Array3};
@@ -31,12 +31,16 @@ pub const YEARLY_SAMPLE_MIN: usize = 1000;
 
 /// How many iterations' per-year values a run of `model` keeps.
 pub fn yearly_sample_size(model: &Model) -> usize {
-    let per_iteration =
-        model.arms.len() * model.settings.horizon_years * model.n_kernel_columns().max(1) * std::mem::size_of::<f32>();
+    let per_iteration = n_live_bins(model).max(1) * std::mem::size_of::<f32>();
     model
         .settings
         .iterations
         .min((YEARLY_SAMPLE_BYTES / per_iteration).max(YEARLY_SAMPLE_MIN))
+}
+
+/// How many of an iteration's per-year bins the kept sample holds: those some flow or cost can write.
+fn n_live_bins(model: &Model) -> usize {
+    live_bins(model).iter().filter(|&&l| l).count()
 }
 
 /// The outcome of a PSA run.
@@ -50,12 +54,17 @@ pub struct Results {
     /// them with [`Results::yearly_value`] or [`Results::yearly_kernel_value`]. Single precision is ample for
     /// percentiles (7 significant digits) and halves the memory; means are summed in double precision.
     ///
-    /// Laid out by block of [`LANES`] iterations, then by bin (`[arm, year, kernel column]`), then by iteration within
-    /// the block (see [`Results::yearly_kernel_value`]): a block of lane iterations writes its values as one
-    /// contiguous run, in the order its lanes hold them. A last block only partly kept is padded with zeros.
+    /// Only the live bins are kept: those some flow or cost can write (see [`live_bins`]); the others are zero in
+    /// every iteration. Laid out by block of [`LANES`] iterations, then by live bin (in `[arm, year, kernel column]`
+    /// order), then by iteration within the block: a block of lane iterations writes its values as one contiguous
+    /// run, in the order its lanes hold them. A last block only partly kept is padded with zeros.
     pub yearly_sample: Vec<f32>,
     /// How many iterations' per-year values `yearly_sample` holds (read it with [`Results::yearly_sample_size`]).
     yearly_sample_iterations: usize,
+    /// Each bin's position among the live bins of an iteration in `yearly_sample`; None for a structural zero.
+    sample_position: Vec<Option<usize>>,
+    /// How many live bins an iteration has in `yearly_sample`.
+    live_bins: usize,
     /// The full column of each kernel column (see [`crate::model::Model::kernel_columns`]).
     pub kernel_columns: Vec<usize>,
     /// Whether the cashable columns are copies of the care columns (no cost line has a cashable share below 1).
@@ -86,7 +95,11 @@ impl Results {
             self.kernel_columns.len(),
         );
         let bin = (arm * years + year) * n_kernel + k;
-        self.yearly_sample[sample_index(iteration, bin, arms * years * n_kernel)]
+        debug_assert!(bin < arms * years * n_kernel);
+        match self.sample_position[bin] {
+            Some(p) => self.yearly_sample[sample_index(iteration, p, self.live_bins)],
+            None => 0.0,
+        }
     }
 
     /// Total cost (spend and care, all payers) of an arm in one iteration.
@@ -109,9 +122,9 @@ impl Results {
     }
 }
 
-/// Where kept iteration `iteration`'s value of `bin` lies in the sample (see [`Results::yearly_sample`]), with
-/// `bins` values per iteration. Also right for an iteration counted from the start of a chunk, within the chunk's
-/// piece, since chunks start at whole blocks.
+/// Where kept iteration `iteration`'s value of live bin `bin` lies in the sample (see [`Results::yearly_sample`]),
+/// with `bins` live bins per iteration. Also right for an iteration counted from the start of a chunk, within the
+/// chunk's piece, since chunks start at whole blocks.
 fn sample_index(iteration: usize, bin: usize, bins: usize) -> usize {
     ((iteration / LANES) * bins + bin) * LANES + iteration % LANES
 }
@@ -180,6 +193,12 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
     let n_draws = model.n_draws;
     let sample_size = yearly_sample_size(model);
     let per_iteration_bins = n_arms * years * n_kernel;
+    // The sample keeps only the bins some flow or cost can write: a quarter of the reference model's are structural
+    // zeros, and the sample's stores are most of a run's memory traffic.
+    let live: Vec<usize> = (live_bins(model).into_iter().enumerate())
+        .filter_map(|(b, l)| l.then_some(b))
+        .collect();
+    let n_live = live.len();
     // Which kernel columns are costs, for payback.
     let kernel_cost: Vec<usize> = (0..n_kernel)
         .filter(|&k| kernel_columns[k] < columns::COST_COLUMNS && !(3..6).contains(&kernel_columns[k]))
@@ -195,12 +214,11 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
     let draws_len = n * draw_width;
     let mut draws = Vec::<f64>::with_capacity(draws_len);
     // Whole blocks, so that every block's values are one contiguous run.
-    let sample_len = sample_size.next_multiple_of(LANES) * per_iteration_bins;
+    let sample_len = sample_size.next_multiple_of(LANES) * n_live;
     let mut yearly_sample = Vec::<f32>::with_capacity(sample_len);
     // Chunks past the kept sample get empty slices, so all four arrays split into the same number of chunks.
     let n_chunks = n.div_ceil(CHUNK);
-    let sample_chunks =
-        yearly_sample.spare_capacity_mut()[..sample_len].par_chunks_mut((CHUNK * per_iteration_bins).max(1));
+    let sample_chunks = yearly_sample.spare_capacity_mut()[..sample_len].par_chunks_mut((CHUNK * n_live).max(1));
     let missing = n_chunks - sample_chunks.len();
     let sample_chunks = sample_chunks.chain(
         (0..missing)
@@ -239,7 +257,7 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
                 // The sample piece is not zeroed: every kept value is written once below, which saves a pass over
                 // the largest array. Only the padding of a last block partly kept is zeroed, here.
                 if !kept_in_chunk.is_multiple_of(LANES) {
-                    for x in &mut sample[kept_in_chunk / LANES * LANES * per_iteration_bins..] {
+                    for x in &mut sample[kept_in_chunk / LANES * LANES * n_live..] {
                         x.write(0.0);
                     }
                 }
@@ -273,6 +291,7 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
                             sample: &mut *sample,
                             sample_at: j,
                             kept_in_chunk,
+                            live: &live,
                             yearly_sum: &mut out.yearly_sum,
                         };
                         if finish_lanes(model, ws, block, &kernel_cost, &mut totals_lanes, rows) {
@@ -319,8 +338,8 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
                             sum[j % LANES] += v;
                         }
                         if i < sample_size {
-                            for (k, v) in ws.bins.iter().enumerate() {
-                                sample[sample_index(j, k, per_iteration_bins)].write(*v as f32);
+                            for (p, &b) in live.iter().enumerate() {
+                                sample[sample_index(j, p, n_live)].write(ws.bins[b] as f32);
                             }
                         }
                     }
@@ -391,6 +410,14 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
         yearly_mean,
         yearly_sample,
         yearly_sample_iterations: sample_size,
+        sample_position: {
+            let mut position = vec![None; per_iteration_bins];
+            for (p, &b) in live.iter().enumerate() {
+                position[b] = Some(p);
+            }
+            position
+        },
+        live_bins: n_live,
         kernel_columns: kernel_columns.clone(),
         cashable_is_care: !model.has_noncashable,
         payback_year: Array2::from_shape_vec((n, n_arms), payback).expect("shape matches"),
@@ -437,6 +464,8 @@ struct BlockRows<'a> {
     sample: &'a mut [MaybeUninit<f32>],
     sample_at: usize,
     kept_in_chunk: usize,
+    /// The live bins, which the sample keeps (see [`Results::yearly_sample`]).
+    live: &'a [usize],
     yearly_sum: &'a mut [Lanes],
 }
 
@@ -498,12 +527,15 @@ fn finish_lanes(
     let kept = rows.kept_in_chunk.saturating_sub(rows.sample_at).min(block);
     // Lane l of a block is iteration j + l of the chunk with j a multiple of 8: it adds to partial sum l (see
     // `ChunkOutput`). Only a chunk's last block can be short.
+    let n_live = rows.live.len();
     if kept == LANES {
-        // The common case in one pass over the bins: per-year sums and the sample.
-        let at = rows.sample_at * bins.len();
-        let (out, _) = rows.sample[at..at + bins.len() * LANES].as_chunks_mut::<LANES>();
-        for ((sum, o), v) in rows.yearly_sum.iter_mut().zip(out).zip(bins) {
-            add_lanes(sum, v);
+        // The common case in one pass over the live bins: per-year sums and the sample. A structural zero adds +0 to
+        // a sum that starts at +0, so leaving it out changes no sum.
+        let at = rows.sample_at * n_live;
+        let (out, _) = rows.sample[at..at + n_live * LANES].as_chunks_mut::<LANES>();
+        for (o, &b) in out.iter_mut().zip(rows.live) {
+            let v = &bins[b];
+            add_lanes(&mut rows.yearly_sum[b], v);
             *o = v.map(|x| MaybeUninit::new(x as f32));
         }
         return true;
@@ -520,10 +552,10 @@ fn finish_lanes(
         }
     }
     if kept > 0 {
-        let at = rows.sample_at * bins.len();
-        let (out, _) = rows.sample[at..at + bins.len() * LANES].as_chunks_mut::<LANES>();
-        for (o, v) in out.iter_mut().zip(bins) {
-            for (s, x) in o[..kept].iter_mut().zip(v) {
+        let at = rows.sample_at * n_live;
+        let (out, _) = rows.sample[at..at + n_live * LANES].as_chunks_mut::<LANES>();
+        for (o, &b) in out.iter_mut().zip(rows.live) {
+            for (s, x) in o[..kept].iter_mut().zip(&bins[b]) {
                 s.write(*x as f32);
             }
         }
@@ -629,11 +661,7 @@ pub fn memory_estimate(model: &Model) -> u64 {
     let arms = model.arms.len() as u64;
     let cols = model.n_columns() as u64;
     let per_iteration = arms * cols * 8 + arms * 4 + model.n_draws.max(1) as u64 * 8;
-    let yearly = yearly_sample_size(model) as u64
-        * arms
-        * model.settings.horizon_years as u64
-        * model.n_kernel_columns() as u64
-        * 4;
+    let yearly = yearly_sample_size(model) as u64 * n_live_bins(model) as u64 * 4;
     n * per_iteration + yearly
 }
 
@@ -681,6 +709,71 @@ mod tests {
         // Per context (one per arm): `dead` is left out of the reference model's four states.
         assert_eq!(traced(&[]), [3, 3]);
         assert_eq!(traced(&UNTRACED), [2, 2]);
+    }
+
+    /// The bins `live_bins` calls structural zeros, checked to be exactly +0 in every one of `iterations` iterations
+    /// of the general path; returns how many there are.
+    fn check_structural_zeros(model: &Model, iterations: u64) -> usize {
+        let live = live_bins(model);
+        let mut ws = Workspace::new(model);
+        for i in 0..iterations {
+            let mut rng = iteration_rng(model.settings.seed, i);
+            sample_parameters(model, &mut rng, &mut ws.draws);
+            simulate_iteration(model, &mut ws, &rng).expect("simulates");
+            for (b, (&v, &l)) in ws.bins.iter().zip(&live).enumerate() {
+                assert!(l || v.to_bits() == 0, "{}: bin {b} is {v}, not +0", model.meta.name);
+            }
+        }
+        live.iter().filter(|&&l| !l).count()
+    }
+
+    #[test]
+    fn structural_zeros_stay_zero_and_the_sample_leaves_them_out() {
+        // The reference model: 2 arms × 20 years × 4 kernel columns. Its only spend is the intervention's one-off
+        // package in year 0, so usual care's 20 years and the intervention's later 19 of spend are zeros: 39.
+        let model = reference(600, &[]);
+        assert_eq!(model.n_kernel_columns(), 4);
+        assert_eq!(check_structural_zeros(&model, 64), 39);
+        let results = run(&model, None).expect("runs");
+        assert_eq!(results.yearly_sample.len(), 600 * (160 - 39));
+        // Entry over three years moves the one-off spend into years 0 to 2, so 17 of the intervention's years of
+        // council spend are zeros, not 19. Programme costs (NHS spend: annual for years 0 to 2, set-up in year 0) add
+        // a kernel column whose zeros are usual care's 20 years and the intervention's years 3 to 19. A time-varying
+        // care cost (accrued cycle by cycle, not through occupancy) adds none.
+        let edits = [
+            ("size = 1000", "size = 1000\nentry = [0.5, 0.3, 0.2]"),
+            (
+                "amount = 1500 }",
+                "amount = 1500 }, { name = \"team\", kind = \"annual\", payer = \"nhs\", amount = 30000, \
+                 from_year = 0, to_year = 3 }, { name = \"set-up\", kind = \"setup\", payer = \"nhs\", amount = 5000 }",
+            ),
+            (
+                "costs = { council = \"cost_home_care\", nhs = \"cost_nhs\" }",
+                "costs = { council = \"cost_home_care * (1 + 0.01 * t)\", nhs = \"cost_nhs\" }",
+            ),
+        ];
+        let model = reference(64, &edits);
+        assert_eq!(model.n_kernel_columns(), 5);
+        assert_eq!(check_structural_zeros(&model, 64), (20 + 17) + (20 + 17));
+        // An annual person-paid fee from year 2 to year 4 is paid in the cycles starting at 2 and 3: of its column,
+        // usual care's 20 years and 18 of the intervention's are zeros.
+        let person = [(
+            "amount = 1500 }",
+            "amount = 1500 }, { name = \"fee\", kind = \"annual\", payer = \"person\", amount = 100, from_year = 2, \
+             to_year = 4 }",
+        )];
+        assert_eq!(check_structural_zeros(&reference(64, &person), 64), 39 + 20 + 18);
+        // Every bundled scenario.
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        for entry in std::fs::read_dir(dir).expect("scenarios/ is readable") {
+            let path = entry.expect("a directory entry").path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let model = crate::model::load_scenario(&path)
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .model;
+                check_structural_zeros(&model, 16);
+            }
+        }
     }
 
     #[test]

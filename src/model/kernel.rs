@@ -663,6 +663,62 @@ fn row_probabilities(
     Ok(())
 }
 
+/// The cycles in which an annual programme cost running from `from_year` to `to_year` is paid: those starting in
+/// that span (a cycle starting within 10⁻¹² years of `to_year` is outside it, against rounding in the cycle times).
+fn annual_cycles(model: &Model, from_year: f64, to_year: f64) -> impl Iterator<Item = usize> {
+    let dt = model.settings.cycle.years();
+    (0..model.settings.cycles()).filter(move |&c| {
+        let t = c as f64 * dt;
+        t >= from_year - 1e-12 && t < to_year - 1e-12
+    })
+}
+
+/// Which of an iteration's bins (`[arm, year, kernel column]`, as [`Workspace::arm_bins`] holds them) any flow,
+/// one-off cost or programme cost of the model can write. The others are structural zeros: they stay exactly +0 in
+/// every iteration (adding a finite value times a zero occupancy adds ±0, and +0 + −0 is +0), so the engine need not
+/// keep them; usual care's intervention spend is one.
+pub fn live_bins(model: &Model) -> Vec<bool> {
+    let (years, n_cols, per_year) = (
+        model.settings.horizon_years,
+        model.n_kernel_columns(),
+        model.settings.cycle.per_year(),
+    );
+    let mut live = vec![false; model.arms.len() * years * n_cols];
+    let mut mark = |arm: usize, year: usize, column: usize| live[(arm * years + year) * n_cols + column] = true;
+    for ctx in &model.contexts {
+        let flow_columns: Vec<usize> = ctx
+            .static_flows
+            .iter()
+            .chain(&ctx.dynamic_flows)
+            .map(|f| f.column)
+            .collect();
+        for wave in &model.waves {
+            for one in &ctx.one_offs {
+                mark(ctx.arm, wave.entry_year, one.column);
+            }
+            // The years the wave's occupancy accrues to; every other year's occupancy stays zero.
+            for &(year, _, _) in wave.boundary_weights.iter().flatten() {
+                for &column in &flow_columns {
+                    mark(ctx.arm, year, column);
+                }
+            }
+        }
+    }
+    for (arm, costs) in model.programme_costs.iter().enumerate() {
+        for cost in costs {
+            match cost.kind {
+                ProgrammeKind::Setup => mark(arm, 0, cost.column),
+                ProgrammeKind::Annual { from_year, to_year, .. } => {
+                    for c in annual_cycles(model, from_year, to_year) {
+                        mark(arm, c / per_year, cost.column);
+                    }
+                }
+            }
+        }
+    }
+    live
+}
+
 /// Adds the arm's programme-level costs (set-up and annual), per person of the cohort.
 fn programme_costs(model: &Model, ws: &mut Workspace, arm: usize) {
     let arm_offset = arm * model.settings.horizon_years * ws.n_columns;
@@ -689,11 +745,7 @@ fn programme_costs(model: &Model, ws: &mut Workspace, arm: usize) {
                 to_year,
                 capacity,
             } => {
-                for c in 0..model.settings.cycles() {
-                    let t = c as f64 * dt;
-                    if t < from_year - 1e-12 || t >= to_year - 1e-12 {
-                        continue;
-                    }
+                for c in annual_cycles(model, from_year, to_year) {
                     let units = capacity.map_or(1.0, |cap| (ws.active[c] / cap - 1e-9).ceil().max(0.0));
                     let bin = arm_offset + (c / per_year) * n_cols + cost.column;
                     ws.bins[bin] += amount * dt * units * ws.calendar_cost_factor[c] * per_person;
@@ -1339,11 +1391,7 @@ fn programme_costs_lanes(
                 }
             }
             ProgrammeKind::Annual { from_year, to_year, .. } => {
-                for c in 0..model.settings.cycles() {
-                    let t = c as f64 * dt;
-                    if t < from_year - 1e-12 || t >= to_year - 1e-12 {
-                        continue;
-                    }
+                for c in annual_cycles(model, from_year, to_year) {
                     let units = 1.0;
                     for (b, a) in bins[(c / per_year) * n_cols + cost.column].iter_mut().zip(amount) {
                         *b += a * dt * units * calendar_cost_factor[c] * per_person;
