@@ -167,8 +167,8 @@ fn splitmix64(mut z: u64) -> u64 {
 
 /// What one chunk hands back besides the rows it wrote in place.
 struct ChunkOutput {
-    /// Per-year sums of the chunk's iterations, kept as eight partial sums per bin: iteration j of the chunk adds to
-    /// partial sum j mod 8. Both paths add in that order, so a block of eight lanes adds all its lanes at once (one
+    /// Per-year sums of the chunk's iterations, one per live bin (a structural zero would add +0 to a sum starting at
+    /// +0, so the others' sums are +0), kept as eight partial sums: iteration j of the chunk adds to partial sum j mod 8. Both paths add in that order, so a block of eight lanes adds all its lanes at once (one
     /// vector addition instead of eight dependent scalar ones) and the sums do not depend on the path.
     yearly_sum: Vec<Lanes>,
     failure: Option<(usize, String)>,
@@ -249,7 +249,7 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
                 let first = chunk * CHUNK;
                 let count = totals.len() / (n_arms * n_cols);
                 let mut out = ChunkOutput {
-                    yearly_sum: vec![[0.0; LANES]; per_iteration_bins],
+                    yearly_sum: vec![[0.0; LANES]; n_live],
                     failure: None,
                 };
                 // How many of the chunk's iterations have their per-year values kept (maybe none).
@@ -334,8 +334,8 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
                                 .comparator
                                 .and_then(|c| payback_year(ws.arm_bins(c), bins, n_kernel, &kernel_cost));
                         }
-                        for (sum, v) in out.yearly_sum.iter_mut().zip(&ws.bins) {
-                            sum[j % LANES] += v;
+                        for (sum, &b) in out.yearly_sum.iter_mut().zip(&live) {
+                            sum[j % LANES] += ws.bins[b];
                         }
                         if i < sample_size {
                             for (p, &b) in live.iter().enumerate() {
@@ -375,9 +375,9 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
             }
             continue;
         }
-        for (s, partial) in yearly_sum.iter_mut().zip(&out.yearly_sum) {
+        for (&b, partial) in live.iter().zip(&out.yearly_sum) {
             for v in partial {
-                *s += v;
+                yearly_sum[b] += v;
             }
         }
     }
@@ -466,6 +466,7 @@ struct BlockRows<'a> {
     kept_in_chunk: usize,
     /// The live bins, which the sample keeps (see [`Results::yearly_sample`]).
     live: &'a [usize],
+    /// The chunk's per-year sums, by live bin (see `ChunkOutput`).
     yearly_sum: &'a mut [Lanes],
 }
 
@@ -500,11 +501,17 @@ fn finish_lanes(
             let (care, rest) = totals_lanes.split_at_mut(3);
             rest[..3].copy_from_slice(care);
         }
+        // Checked on whole lanes, where it is a few vector comparisons: the lanes past a short block repeat its last
+        // iteration, so they add nothing to the check.
+        for r in totals_lanes.iter() {
+            for x in r {
+                finite &= x.is_finite();
+            }
+        }
         for l in 0..block {
             let at = (l * n_arms + arm) * n_cols;
             for (t, r) in rows.totals[at..at + n_cols].iter_mut().zip(totals_lanes.iter()) {
                 *t = r[l];
-                finite &= t.is_finite();
             }
         }
     }
@@ -529,25 +536,24 @@ fn finish_lanes(
     // `ChunkOutput`). Only a chunk's last block can be short.
     let n_live = rows.live.len();
     if kept == LANES {
-        // The common case in one pass over the live bins: per-year sums and the sample. A structural zero adds +0 to
-        // a sum that starts at +0, so leaving it out changes no sum.
+        // The common case in one pass over the live bins: per-year sums and the sample.
         let at = rows.sample_at * n_live;
         let (out, _) = rows.sample[at..at + n_live * LANES].as_chunks_mut::<LANES>();
-        for (o, &b) in out.iter_mut().zip(rows.live) {
+        for ((o, sum), &b) in out.iter_mut().zip(rows.yearly_sum.iter_mut()).zip(rows.live) {
             let v = &bins[b];
-            add_lanes(&mut rows.yearly_sum[b], v);
+            add_lanes(sum, v);
             *o = v.map(|x| MaybeUninit::new(x as f32));
         }
         return true;
     }
     if block == LANES {
-        for (sum, v) in rows.yearly_sum.iter_mut().zip(bins) {
-            add_lanes(sum, v);
+        for (sum, &b) in rows.yearly_sum.iter_mut().zip(rows.live) {
+            add_lanes(sum, &bins[b]);
         }
     } else {
-        for (sum, v) in rows.yearly_sum.iter_mut().zip(bins) {
+        for (sum, &b) in rows.yearly_sum.iter_mut().zip(rows.live) {
             for l in 0..block {
-                sum[l] += v[l];
+                sum[l] += bins[b][l];
             }
         }
     }
