@@ -89,14 +89,8 @@ impl Results {
 
     /// Kept iteration `iteration`'s value of kernel column `k` in `year` of `arm`.
     pub fn yearly_kernel_value(&self, iteration: usize, arm: usize, year: usize, k: usize) -> f32 {
-        let (arms, years, n_kernel) = (
-            self.totals.shape()[1],
-            self.yearly_mean.shape()[1],
-            self.kernel_columns.len(),
-        );
-        let bin = (arm * years + year) * n_kernel + k;
-        debug_assert!(bin < arms * years * n_kernel);
-        match self.sample_position[bin] {
+        let (years, n_kernel) = (self.yearly_mean.shape()[1], self.kernel_columns.len());
+        match self.sample_position[(arm * years + year) * n_kernel + k] {
             Some(p) => self.yearly_sample[sample_index(iteration, p, self.live_bins)],
             None => 0.0,
         }
@@ -168,8 +162,9 @@ fn splitmix64(mut z: u64) -> u64 {
 /// What one chunk hands back besides the rows it wrote in place.
 struct ChunkOutput {
     /// Per-year sums of the chunk's iterations, one per live bin (a structural zero would add +0 to a sum starting at
-    /// +0, so the others' sums are +0), kept as eight partial sums: iteration j of the chunk adds to partial sum j mod 8. Both paths add in that order, so a block of eight lanes adds all its lanes at once (one
-    /// vector addition instead of eight dependent scalar ones) and the sums do not depend on the path.
+    /// +0, so the others' sums are +0), kept as eight partial sums: iteration j of the chunk adds to partial sum
+    /// j mod 8. Both paths add in that order, so a block of eight lanes adds all its lanes at once (one vector addition
+    /// instead of eight dependent scalar ones) and the sums do not depend on the path.
     yearly_sum: Vec<Lanes>,
     failure: Option<(usize, String)>,
 }
