@@ -583,7 +583,7 @@ pub fn evppi(path: &Path, options: &EvppiOptions) -> Result<EvppiOutcome, Error>
     let n = results.iterations();
     let outcome_column = crate::model::columns::outcome(primary);
     let nmb = ndarray::Array2::from_shape_fn((n, model.arms.len()), |(i, a)| {
-        lambda * results.totals[[i, a, outcome_column]] - results.total_cost(i, a)
+        lambda * results.total(i, a, outcome_column) - results.total_cost(i, a)
     });
     let columns =
         |slots: &[usize]| ndarray::Array2::from_shape_fn((n, slots.len()), |(i, k)| results.draws[[i, slots[k]]]);

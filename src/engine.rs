@@ -46,8 +46,14 @@ fn n_live_bins(model: &Model) -> usize {
 /// The outcome of a PSA run.
 #[derive(Debug, Clone)]
 pub struct Results {
-    /// Discounted totals per person over the horizon: `[iteration, arm, column]` (see [`crate::model::columns`]).
-    pub totals: Array3<f64>,
+    /// Discounted totals per person over the horizon in the model's kernel columns: `[iteration, arm, kernel column]`.
+    /// Read a full column's total (see [`crate::model::columns`]) with [`Results::total`]: the other full columns are
+    /// zeros or copies, so keeping only these cuts a run's writes and memory by the rest.
+    pub kernel_totals: Array3<f64>,
+    /// Number of full columns (cost columns and outcomes).
+    n_columns: usize,
+    /// The kernel column holding each full column's values; None for a column the model never writes (always zero).
+    kernel_column_of: Vec<Option<usize>>,
     /// Mean discounted value per person in each calendar year over all iterations: `[arm, year, column]`.
     pub yearly_mean: Array3<f64>,
     /// Per-year values of the first [`Results::yearly_sample_size`] iterations, in the model's kernel columns; read
@@ -79,7 +85,17 @@ pub struct Results {
 impl Results {
     /// Number of iterations.
     pub fn iterations(&self) -> usize {
-        self.totals.shape()[0]
+        self.kernel_totals.shape()[0]
+    }
+
+    /// Number of full columns (see [`crate::model::columns`]).
+    pub fn n_columns(&self) -> usize {
+        self.n_columns
+    }
+
+    /// Discounted total per person of a full column (see [`crate::model::columns`]) in one iteration and arm.
+    pub fn total(&self, iteration: usize, arm: usize, column: usize) -> f64 {
+        self.kernel_column_of[column].map_or(0.0, |k| self.kernel_totals[[iteration, arm, k]])
     }
 
     /// Number of iterations whose per-year values were kept.
@@ -98,21 +114,14 @@ impl Results {
 
     /// Total cost (spend and care, all payers) of an arm in one iteration.
     pub fn total_cost(&self, iteration: usize, arm: usize) -> f64 {
-        let row = self.totals.slice(ndarray::s![iteration, arm, ..]);
-        (0..3).map(|p| row[p] + row[6 + p]).sum()
+        (0..3)
+            .map(|p| self.total(iteration, arm, p) + self.total(iteration, arm, 6 + p))
+            .sum()
     }
 
     /// The value of a full column in one year of a kept iteration (0 for columns the model never writes).
     pub fn yearly_value(&self, iteration: usize, arm: usize, year: usize, column: usize) -> f64 {
-        let column = if self.cashable_is_care && (3..6).contains(&column) {
-            column - 3
-        } else {
-            column
-        };
-        match self.kernel_columns.iter().position(|&c| c == column) {
-            Some(k) => f64::from(self.yearly_kernel_value(iteration, arm, year, k)),
-            None => 0.0,
-        }
+        self.kernel_column_of[column].map_or(0.0, |k| f64::from(self.yearly_kernel_value(iteration, arm, year, k)))
     }
 }
 
@@ -200,7 +209,9 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
         .collect();
 
     // The result arrays are allocated without zeroing: each chunk zeroes its own pieces (see `zeroed`).
-    let totals_len = n * n_arms * n_cols;
+    // At least one column per iteration, as for the draws below.
+    let total_width = n_kernel.max(1);
+    let totals_len = n * n_arms * total_width;
     let mut totals = Vec::<f64>::with_capacity(totals_len);
     let payback_len = n * n_arms;
     let mut payback = Vec::<Option<u16>>::with_capacity(payback_len);
@@ -228,7 +239,7 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
     let workspaces: Vec<Mutex<Option<Workspace>>> =
         (0..rayon::current_num_threads()).map(|_| Mutex::new(None)).collect();
     let outputs: Vec<ChunkOutput> = totals.spare_capacity_mut()[..totals_len]
-        .par_chunks_mut(CHUNK * n_arms * n_cols)
+        .par_chunks_mut(CHUNK * n_arms * total_width)
         .zip(payback.spare_capacity_mut()[..payback_len].par_chunks_mut(CHUNK * n_arms))
         .zip(draws.spare_capacity_mut()[..draws_len].par_chunks_mut(CHUNK * draw_width))
         .zip(sample_chunks)
@@ -242,7 +253,7 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
                 // Every chunk zeroes these pieces first, whatever happens next: `set_len` below relies on it.
                 let (totals, payback, draws) = (zeroed(totals), zeroed(payback), zeroed(draws));
                 let first = chunk * CHUNK;
-                let count = totals.len() / (n_arms * n_cols);
+                let count = totals.len() / (n_arms * total_width);
                 let mut out = ChunkOutput {
                     yearly_sum: vec![[0.0; LANES]; n_live],
                     failure: None,
@@ -256,7 +267,7 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
                         x.write(0.0);
                     }
                 }
-                let mut totals_lanes = vec![[0.0; LANES]; n_cols + n_kernel];
+                let mut totals_lanes = vec![[0.0; LANES]; n_kernel];
                 let mut j = 0;
                 while j < count {
                     if progress.is_some_and(|p| p.cancel.load(Ordering::Relaxed)) {
@@ -281,7 +292,7 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
                     }
                     if block > 0 && simulate_lanes(model, ws, &draws[j * draw_width..], draw_width, block) {
                         let rows = BlockRows {
-                            totals: &mut totals[j * n_arms * n_cols..(j + block) * n_arms * n_cols],
+                            totals: &mut totals[j * n_arms * total_width..(j + block) * n_arms * total_width],
                             payback: &mut payback[j * n_arms..(j + block) * n_arms],
                             sample: &mut *sample,
                             sample_at: j,
@@ -305,24 +316,19 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
                         }
                         for arm in 0..n_arms {
                             let bins = ws.arm_bins(arm);
-                            let row = &mut totals[(j * n_arms + arm) * n_cols..(j * n_arms + arm + 1) * n_cols];
+                            let row = &mut totals[(j * n_arms + arm) * total_width..(j * n_arms + arm + 1) * total_width];
                             row.fill(0.0);
-                            for year in bins.chunks_exact(n_kernel.max(1)) {
-                                for (&full, v) in kernel_columns.iter().zip(year) {
-                                    row[full] += v;
+                            for year in bins.chunks_exact(total_width) {
+                                for (t, v) in row.iter_mut().zip(year) {
+                                    *t += v;
                                 }
                             }
-                            if !model.has_noncashable {
-                                // With no cashable share below 1, the cashable part of care costs is all of them.
-                                let (care, rest) = row.split_at_mut(3);
-                                rest[..3].copy_from_slice(care);
-                            }
                             // A non-finite value anywhere in the arm's bins makes its total non-finite too.
-                            if let Some(c) = row.iter().position(|v| !v.is_finite()) {
+                            if let Some(k) = row.iter().position(|v| !v.is_finite()) {
                                 let culprit = ws
                                     .first_non_finite(model, arm)
                                     .map_or(String::new(), |s| format!("; the first non-finite value is {s}"));
-                                out.failure = Some((i, format!("arm `{}`: {} is {} (not a finite number): an expression divides by zero, takes the log of a non-positive number, or overflows for these parameter values{culprit}", model.arms[arm].name, column_name(model, c), row[c])));
+                                out.failure = Some((i, format!("arm `{}`: {} is {} (not a finite number): an expression divides by zero, takes the log of a non-positive number, or overflows for these parameter values{culprit}", model.arms[arm].name, column_name(model, kernel_columns[k]), row[k])));
                                 return out;
                             }
                             payback[j * n_arms + arm] = model.arms[arm]
@@ -401,7 +407,21 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
         }
     }
     Ok(Results {
-        totals: Array3::from_shape_vec((n, n_arms, n_cols), totals).expect("shape matches"),
+        kernel_totals: Array3::from_shape_vec((n, n_arms, total_width), totals)
+            .expect("shape matches")
+            .slice_move(ndarray::s![.., .., ..n_kernel]),
+        n_columns: n_cols,
+        kernel_column_of: (0..n_cols)
+            .map(|column| {
+                // With no cashable share below 1, the cashable part of care costs is all of them.
+                let column = if !model.has_noncashable && (3..6).contains(&column) {
+                    column - 3
+                } else {
+                    column
+                };
+                kernel_columns.iter().position(|&c| c == column)
+            })
+            .collect(),
         yearly_mean,
         yearly_sample,
         yearly_sample_iterations: sample_size,
@@ -479,23 +499,12 @@ fn finish_lanes(
     totals_lanes: &mut [Lanes],
     rows: BlockRows,
 ) -> bool {
-    let (n_arms, n_cols, n_kernel) = (model.arms.len(), model.n_columns(), model.n_kernel_columns());
+    let (n_arms, n_kernel) = (model.arms.len(), model.n_kernel_columns());
+    let width = n_kernel.max(1);
     let mut finite = true;
-    // The buffer holds the full columns' totals, then the kernel columns'.
-    let (totals_lanes, kernel_totals) = totals_lanes.split_at_mut(n_cols);
     for arm in 0..n_arms {
-        totals_lanes.fill([0.0; LANES]);
-        // Each full column has at most one kernel column, so summing by kernel column adds each full column's
-        // years in the same order as the general path.
-        sum_years(ws.lane_arm_bins(arm), kernel_totals);
-        for (k, &full) in model.kernel_columns.iter().enumerate() {
-            totals_lanes[full] = kernel_totals[k];
-        }
-        if !model.has_noncashable {
-            // With no cashable share below 1, the cashable part of care costs is all of them.
-            let (care, rest) = totals_lanes.split_at_mut(3);
-            rest[..3].copy_from_slice(care);
-        }
+        // Summing the years in order, as the general path does.
+        sum_years(ws.lane_arm_bins(arm), totals_lanes);
         // Checked on whole lanes, where it is a few vector comparisons: the lanes past a short block repeat its last
         // iteration, so they add nothing to the check.
         for r in totals_lanes.iter() {
@@ -504,8 +513,8 @@ fn finish_lanes(
             }
         }
         for l in 0..block {
-            let at = (l * n_arms + arm) * n_cols;
-            for (t, r) in rows.totals[at..at + n_cols].iter_mut().zip(totals_lanes.iter()) {
+            let at = (l * n_arms + arm) * width;
+            for (t, r) in rows.totals[at..at + n_kernel].iter_mut().zip(totals_lanes.iter()) {
                 *t = r[l];
             }
         }
@@ -660,8 +669,7 @@ pub fn parameter_values(model: &Model, draws: &[f64]) -> String {
 pub fn memory_estimate(model: &Model) -> u64 {
     let n = model.settings.iterations as u64;
     let arms = model.arms.len() as u64;
-    let cols = model.n_columns() as u64;
-    let per_iteration = arms * cols * 8 + arms * 4 + model.n_draws.max(1) as u64 * 8;
+    let per_iteration = arms * model.n_kernel_columns().max(1) as u64 * 8 + arms * 4 + model.n_draws.max(1) as u64 * 8;
     let yearly = yearly_sample_size(model) as u64 * n_live_bins(model) as u64 * 4;
     n * per_iteration + yearly
 }
@@ -842,7 +850,11 @@ mod tests {
             assert!(crate::model::kernel::lanes_supported(&model), "{edits:?}");
             let lanes = run_with(&model, None, true).expect("runs");
             let general = run_with(&model, None, false).expect("runs");
-            assert_eq!(bits(&lanes.totals), bits(&general.totals), "totals, {edits:?}");
+            assert_eq!(
+                bits(&lanes.kernel_totals),
+                bits(&general.kernel_totals),
+                "totals, {edits:?}"
+            );
             assert_eq!(bits(&lanes.yearly_mean), bits(&general.yearly_mean), "means, {edits:?}");
             let sample = |r: &Results| r.yearly_sample.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
             assert_eq!(sample(&lanes), sample(&general), "sample, {edits:?}");

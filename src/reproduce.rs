@@ -251,8 +251,12 @@ impl Values<'_> {
         match (self.year, i) {
             (Some(y), MEAN) => self.results.yearly_mean[[arm, y, column]],
             (Some(y), _) => self.results.yearly_value(i, arm, y, column),
-            (None, MEAN) => mean(&self.results.totals.slice(ndarray::s![.., arm, column]).to_vec()),
-            (None, _) => self.results.totals[[i, arm, column]],
+            (None, MEAN) => mean(
+                &(0..self.results.iterations())
+                    .map(|i| self.results.total(i, arm, column))
+                    .collect::<Vec<_>>(),
+            ),
+            (None, _) => self.results.total(i, arm, column),
         }
     }
 

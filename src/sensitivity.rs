@@ -180,7 +180,7 @@ fn fixed(slot: usize, value: f64) -> Draw {
 /// Runs a one-iteration model and computes the measure for each comparison.
 fn measures(model: &Model, measure: Measure) -> Result<Vec<f64>, Error> {
     let results = engine::run(model, None)?;
-    let row = |a: usize, col: usize| results.totals[[0, a, col]];
+    let row = |a: usize, col: usize| results.total(0, a, col);
     let sum = |a: usize, f: fn(Payer) -> usize| Payer::ALL.iter().map(|&p| row(a, f(p))).sum::<f64>();
     let total = |a: usize| sum(a, columns::care) + sum(a, columns::spend);
     let mut out = Vec::new();

@@ -63,9 +63,9 @@ fn two_state_totals_match_geometric_series_for_each_accrual_convention() {
         ("simpson", simpson),
     ] {
         let r = two_state("", accrual);
-        let cost = r.totals[[0, 0, columns::care(Payer::Council)]];
+        let cost = r.total(0, 0, columns::care(Payer::Council));
         assert!(rel(cost, expected) < 1e-12, "{accrual}: {cost} vs {expected}");
-        let qaly = r.totals[[0, 0, columns::outcome(0)]];
+        let qaly = r.total(0, 0, columns::outcome(0));
         assert!(rel(qaly, expected * 0.8 / 1000.0) < 1e-12, "{accrual} qaly: {qaly}");
     }
 }
@@ -75,7 +75,7 @@ fn accrual_conventions_differ_as_expected() {
     // Guard against a convention silently falling back to another: the four totals are all different.
     let totals: Vec<f64> = ["start", "end", "half-cycle", "simpson"]
         .iter()
-        .map(|a| two_state("", a).totals[[0, 0, 0]])
+        .map(|a| two_state("", a).total(0, 0, 0))
         .collect();
     for i in 0..4 {
         for j in i + 1..4 {
@@ -119,7 +119,7 @@ size = 1
 "#,
     )
     .replace("discounting = \"discrete\"", replacement);
-    run(&model(&text), 1).totals[[0, 0, 0]]
+    run(&model(&text), 1).total(0, 0, 0)
 }
 
 #[test]
@@ -166,9 +166,9 @@ size = 100
     let nhs = 500.0 * sum_a + 400.0 * 12.0 * sick_time;
     let council = 250.0 * 12.0 * sick_time;
     let qaly = 0.9 * sum_a + 0.5 * sick_time;
-    assert!(rel(r.totals[[0, 0, columns::care(Payer::Nhs)]], nhs) < 1e-12);
-    assert!(rel(r.totals[[0, 0, columns::care(Payer::Council)]], council) < 1e-12);
-    assert!(rel(r.totals[[0, 0, columns::outcome(0)]], qaly) < 1e-12);
+    assert!(rel(r.total(0, 0, columns::care(Payer::Nhs)), nhs) < 1e-12);
+    assert!(rel(r.total(0, 0, columns::care(Payer::Council)), council) < 1e-12);
+    assert!(rel(r.total(0, 0, columns::outcome(0)), qaly) < 1e-12);
 }
 
 #[test]
@@ -207,7 +207,7 @@ size = 1
             }
         })
         .sum();
-    assert!(rel(r.totals[[0, 0, columns::care(Payer::Person)]], expected) < 1e-12);
+    assert!(rel(r.total(0, 0, columns::care(Payer::Person)), expected) < 1e-12);
 }
 
 #[test]
@@ -236,7 +236,7 @@ size = 1
     .replace("cycle = \"year\"", "cycle = \"quarter\"");
     let r = run(&model(&text), 1);
     let expected: f64 = (0..8).map(|k| 100.0 * 1.035f64.powf(-k as f64 / 4.0)).sum();
-    assert!(rel(r.totals[[0, 0, 0]], expected) < 1e-12);
+    assert!(rel(r.total(0, 0, 0), expected) < 1e-12);
     let year1: f64 = (0..4).map(|k| 100.0 * 1.035f64.powf(-k as f64 / 4.0)).sum();
     assert!(rel(r.yearly_mean[[0, 0, 0]], year1) < 1e-12);
     assert!(rel(r.yearly_mean[[0, 0, 0]] + r.yearly_mean[[0, 1, 0]], expected) < 1e-12);
@@ -278,14 +278,14 @@ size = 100
     .replace("discount_rate_outcomes = 0.035", "discount_rate_outcomes = 0");
     let r = run(&model(&text), 1);
     assert!(
-        rel(r.totals[[0, 1, columns::spend(Payer::Council)]], 3400.0) < 1e-12,
+        rel(r.total(0, 1, columns::spend(Payer::Council)), 3400.0) < 1e-12,
         "{}",
-        r.totals[[0, 1, columns::spend(Payer::Council)]]
+        r.total(0, 1, columns::spend(Payer::Council))
     );
-    assert!(rel(r.totals[[0, 1, columns::spend(Payer::Nhs)]], 1560.0) < 1e-12);
-    assert_eq!(r.totals[[0, 0, columns::spend(Payer::Council)]], 0.0);
+    assert!(rel(r.total(0, 1, columns::spend(Payer::Nhs)), 1560.0) < 1e-12);
+    assert_eq!(r.total(0, 0, columns::spend(Payer::Council)), 0.0);
     // Care costs are the same in both arms: 3 years × £1,000.
-    assert!(rel(r.totals[[0, 1, columns::care(Payer::Council)]], 3000.0) < 1e-12);
+    assert!(rel(r.total(0, 1, columns::care(Payer::Council)), 3000.0) < 1e-12);
     // Payback never happens: the intervention saves nothing.
     assert_eq!(r.payback_year[[0, 1]], None);
 }
@@ -324,7 +324,7 @@ subgroups = [
     .replace("horizon_years = 10", "horizon_years = 3")
     .replace("discount_rate_costs = 0.035", "discount_rate_costs = 0");
     let r = run(&model(&text), 1);
-    assert!(rel(r.totals[[0, 0, 0]], 3500.0) < 1e-12, "{}", r.totals[[0, 0, 0]]);
+    assert!(rel(r.total(0, 0, 0), 3500.0) < 1e-12, "{}", r.total(0, 0, 0));
     // Year 1: only the first wave (0.5 × 1,400 = 700); years 2 and 3: everyone (1,400).
     assert!(rel(r.yearly_mean[[0, 0, 0]], 700.0) < 1e-12);
     assert!(rel(r.yearly_mean[[0, 1, 0]], 1400.0) < 1e-12);
@@ -363,5 +363,5 @@ size = 1
     let r = run(&model(&text), 1);
     assert_eq!(r.payback_year[[0, 1]], Some(4));
     assert_eq!(r.payback_year[[0, 0]], None);
-    assert!(rel(r.totals[[0, 1, 0]], 4200.0) < 1e-12);
+    assert!(rel(r.total(0, 1, 0), 4200.0) < 1e-12);
 }

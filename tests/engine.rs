@@ -28,7 +28,10 @@ fn results_are_bit_identical_for_1_2_and_8_threads() {
                 a.iter().zip(b.iter()).all(|(x, y)| x.to_bits() == y.to_bits())
             };
             assert!(
-                same(&one.totals.clone().into_dyn(), &other.totals.clone().into_dyn()),
+                same(
+                    &one.kernel_totals.clone().into_dyn(),
+                    &other.kernel_totals.clone().into_dyn()
+                ),
                 "{mode:?} totals differ with {threads} threads"
             );
             assert!(
@@ -56,9 +59,9 @@ fn different_seeds_give_different_results_and_the_same_seed_the_same() {
     let mut model = reference(500);
     model.settings.seed = 2;
     let b = run(&model, 2);
-    assert_ne!(a.totals, b.totals);
+    assert_ne!(a.kernel_totals, b.kernel_totals);
     let again = run(&reference(500), 2);
-    assert_eq!(a.totals, again.totals);
+    assert_eq!(a.kernel_totals, again.kernel_totals);
 }
 
 #[test]
@@ -119,11 +122,11 @@ fn individual_mode_mean_equals_the_cohort_trace_within_monte_carlo_error() {
     // Each individual-mode iteration is an independent cohort of 100; its mean per person is unbiased for the trace.
     // Tolerance: 5 standard errors of the mean over 4,000 iterations (false alarm rate below 1 in 10^6 per check).
     for column in [0, 1, carecast::model::columns::outcome(0)] {
-        let values: Vec<f64> = (0..4000).map(|i| sim.totals[[i, 0, column]]).collect();
+        let values: Vec<f64> = (0..4000).map(|i| sim.total(i, 0, column)).collect();
         let mean = values.iter().sum::<f64>() / 4000.0;
         let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 3999.0).sqrt();
         let se = sd / 4000f64.sqrt();
-        let target = expected.totals[[0, 0, column]];
+        let target = expected.total(0, 0, column);
         assert!(se > 0.0, "individual mode must vary between iterations");
         assert!(
             (mean - target).abs() < 5.0 * se,
@@ -137,7 +140,7 @@ fn individual_mode_with_one_person_and_with_a_million() {
     // One person: every per-person value is a whole life path, so the state costs are sums of whole-year values.
     let one = run(&fixed_model("individual", 1, 200), 1);
     let qalys: Vec<f64> = (0..200)
-        .map(|i| one.totals[[i, 0, carecast::model::columns::outcome(0)]])
+        .map(|i| one.total(i, 0, carecast::model::columns::outcome(0)))
         .collect();
     assert!(
         qalys.iter().any(|q| (q - qalys[0]).abs() > 1e-9),
@@ -148,7 +151,7 @@ fn individual_mode_with_one_person_and_with_a_million() {
     let big = run(&fixed_model("individual", 1_000_000, 4), 1);
     let cohort = run(&fixed_model("cohort", 1_000_000, 1), 1);
     for i in 0..4 {
-        assert!(rel(big.totals[[i, 0, 0]], cohort.totals[[0, 0, 0]]) < 0.01);
+        assert!(rel(big.total(i, 0, 0), cohort.total(0, 0, 0)) < 0.01);
     }
 }
 
@@ -160,7 +163,7 @@ fn individual_mode_counts_are_whole_people() {
         model(&fixed_text("individual", 1, 50).replace("discount_rate_outcomes = 0.035", "discount_rate_outcomes = 0"));
     let r = run(&m, 1);
     for i in 0..50 {
-        let twice = 2.0 * r.totals[[i, 0, carecast::model::columns::outcome(0)]];
+        let twice = 2.0 * r.total(i, 0, carecast::model::columns::outcome(0));
         assert!((twice - twice.round()).abs() < 1e-9, "iteration {i}: {twice}");
     }
 }

@@ -84,7 +84,7 @@ fn mean_nmb(path: &Path, value: f64, iterations: u64) -> Vec<f64> {
     (0..2)
         .map(|a| {
             (0..results.iterations())
-                .map(|i| 20000.0 * results.totals[[i, a, qaly]] - results.total_cost(i, a))
+                .map(|i| 20000.0 * results.total(i, a, qaly) - results.total_cost(i, a))
                 .sum::<f64>()
                 / results.iterations() as f64
         })

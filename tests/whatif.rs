@@ -20,7 +20,7 @@ fn totals_with(overrides: &[&str]) -> ndarray::Array3<f64> {
         ..RunOptions::default()
     };
     let loaded = app::load(Path::new("scenarios/example.toml"), &options).unwrap_or_else(|e| panic!("{e}"));
-    common::run(&loaded.model, 2).totals
+    common::run(&loaded.model, 2).kernel_totals
 }
 
 /// Runs the example scenario with its text edited, at 500 iterations.
@@ -29,7 +29,7 @@ fn totals_of_edited(from: &str, to: &str) -> ndarray::Array3<f64> {
     assert!(text.contains(from), "the example has `{from}`");
     let mut model = compile(Path::new("edited.toml"), &text.replacen(from, to, 1)).unwrap_or_else(|e| panic!("{e}"));
     model.settings.iterations = 500;
-    common::run(&model, 2).totals
+    common::run(&model, 2).kernel_totals
 }
 
 #[test]
@@ -71,7 +71,7 @@ fn totals_of_edited_both_rr() -> ndarray::Array3<f64> {
         );
     let mut model = compile(Path::new("edited.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
     model.settings.iterations = 500;
-    common::run(&model, 2).totals
+    common::run(&model, 2).kernel_totals
 }
 
 #[test]

@@ -134,7 +134,7 @@ impl PsaTable {
         let n = results.iterations();
         let arms = model.arms.len();
         let pick = |col: fn(Payer) -> usize| {
-            Array3::from_shape_fn((n, arms, 3), |(i, a, p)| results.totals[[i, a, col(Payer::ALL[p])]])
+            Array3::from_shape_fn((n, arms, 3), |(i, a, p)| results.total(i, a, col(Payer::ALL[p])))
         };
         let payers = PayerCosts {
             spend: pick(columns::spend),
@@ -143,7 +143,7 @@ impl PsaTable {
         };
         let cost = Array2::from_shape_fn((n, arms), |(i, a)| results.total_cost(i, a));
         let outcome_values = Array3::from_shape_fn((n, arms, model.outcomes.len()), |(i, a, o)| {
-            results.totals[[i, a, columns::outcome(o)]]
+            results.total(i, a, columns::outcome(o))
         });
         let years = model.settings.horizon_years;
         let cost_columns: Vec<usize> = Payer::ALL

@@ -253,8 +253,8 @@ fn write_iterations(path: &Path, model: &Model, results: &Results) -> Result<(),
             w.write_field(integer.format(i))
                 .map_err(|e| RunError::cannot_write(path, e))?;
             w.write_field(&arm.name).map_err(|e| RunError::cannot_write(path, e))?;
-            for &v in results.totals.slice(ndarray::s![i, a, ..]).iter() {
-                w.write_field(number.format(v))
+            for c in 0..results.n_columns() {
+                w.write_field(number.format(results.total(i, a, c)))
                     .map_err(|e| RunError::cannot_write(path, e))?;
             }
             w.write_field(number.format(results.total_cost(i, a)))
