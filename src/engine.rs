@@ -874,6 +874,55 @@ mod tests {
         check_kept_values(&model, &[kept / CHUNK * CHUNK, kept - 2, kept - 1]);
     }
 
+    #[test]
+    fn full_column_totals_are_read_from_the_kernel_columns() {
+        use crate::model::Payer;
+        let model = reference(40, &[]);
+        let r = run(&model, None).expect("runs");
+        let council = columns::care(Payer::Council);
+        let mut ws = Workspace::new(&model);
+        for i in [0, 17, 39] {
+            let mut rng = iteration_rng(model.settings.seed, i as u64);
+            sample_parameters(&model, &mut rng, &mut ws.draws);
+            simulate_iteration(&model, &mut ws, &rng).expect("simulates");
+            for arm in 0..2 {
+                // The council care column's years, summed in order.
+                let k = model
+                    .kernel_columns
+                    .iter()
+                    .position(|&c| c == council)
+                    .expect("a council column");
+                let years = ws.arm_bins(arm).chunks_exact(model.n_kernel_columns());
+                let summed = years.fold(0.0, |sum, year| sum + year[k]);
+                assert_eq!(r.total(i, arm, council).to_bits(), summed.to_bits());
+                for p in Payer::ALL {
+                    // No cost line has a cashable share below 1, so all care costs are cashable.
+                    assert_eq!(r.total(i, arm, columns::cashable(p)), r.total(i, arm, columns::care(p)));
+                    if p != Payer::Council {
+                        assert_eq!(r.total(i, arm, columns::spend(p)), 0.0);
+                    }
+                }
+                // Nothing is paid by the person in the reference model.
+                assert_eq!(r.total(i, arm, columns::care(Payer::Person)), 0.0);
+            }
+            // The prevention package (£1,500, paid at entry, undiscounted) is the only spend.
+            assert_eq!(r.total(i, 0, columns::spend(Payer::Council)), 0.0);
+            assert_eq!(r.total(i, 1, columns::spend(Payer::Council)), 1500.0);
+            let care = r.total(i, 1, council) + r.total(i, 1, columns::care(Payer::Nhs));
+            assert!((r.total_cost(i, 1) - care - 1500.0).abs() < 1e-9 * care);
+        }
+        // Half of home care's council cost cashable: the cashable column is its own, between half the care cost and all.
+        let half = [(
+            "costs = { council = \"cost_home_care\", nhs = \"cost_nhs\" }",
+            "costs = { council = { amount = \"cost_home_care\", cashable = 0.5 }, nhs = \"cost_nhs\" }",
+        )];
+        let r = run(&reference(40, &half), None).expect("runs");
+        for i in 0..40 {
+            let (care, cashable) = (r.total(i, 0, council), r.total(i, 0, columns::cashable(Payer::Council)));
+            assert!(0.5 * care < cashable && cashable < care, "{cashable} of {care}");
+        }
+    }
+
     /// Checks that the run's kept per-year values of `iterations` equal those the general path computes for them.
     fn check_kept_values(model: &Model, iterations: &[usize]) {
         let results = run(model, None).expect("runs");
