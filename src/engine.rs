@@ -73,8 +73,6 @@ pub struct Results {
     live_bins: usize,
     /// The full column of each kernel column (see [`crate::model::Model::kernel_columns`]).
     pub kernel_columns: Vec<usize>,
-    /// Whether the cashable columns are copies of the care columns (no cost line has a cashable share below 1).
-    pub cashable_is_care: bool,
     /// Per iteration and arm: the first year (1-based) in which cumulative net savings against the arm's comparator
     /// reach zero; None where that does not happen within the horizon, and for comparator arms.
     pub payback_year: Array2<Option<u16>>,
@@ -91,6 +89,12 @@ impl Results {
     /// Number of full columns (see [`crate::model::columns`]).
     pub fn n_columns(&self) -> usize {
         self.n_columns
+    }
+
+    /// The kernel column holding a full column's values (see [`crate::model::columns`]); None for a column the model
+    /// never writes, which is always zero.
+    pub fn kernel_column(&self, column: usize) -> Option<usize> {
+        self.kernel_column_of[column]
     }
 
     /// Discounted total per person of a full column (see [`crate::model::columns`]) in one iteration and arm.
@@ -434,7 +438,6 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
         },
         live_bins: n_live,
         kernel_columns: kernel_columns.clone(),
-        cashable_is_care: !model.has_noncashable,
         payback_year: Array2::from_shape_vec((n, n_arms), payback).expect("shape matches"),
         draws: Array2::from_shape_vec((n, draw_width), draws)
             .expect("shape matches")

@@ -295,16 +295,8 @@ fn write_per_year(path: &Path, model: &Model, results: &Results) -> Result<(), R
     for (o, name) in model.outcomes.iter().enumerate() {
         measures.push((name.clone(), vec![columns::outcome(o)]));
     }
-    // Kernel columns of each measure, looked up once (cashable columns are copies of care columns when no cost line
-    // has a cashable share below 1).
-    let kernel_of = |c: usize| -> Option<usize> {
-        let c = if results.cashable_is_care && (3..6).contains(&c) {
-            c - 3
-        } else {
-            c
-        };
-        results.kernel_columns.iter().position(|&k| k == c)
-    };
+    // Kernel columns of each measure, looked up once.
+    let kernel_of = |c: usize| results.kernel_column(c);
     // Gather each (arm, year)'s kernel values of all kept iterations into one contiguous block, then sum measures.
     let n_kernel = results.kernel_columns.len();
     let years = model.settings.horizon_years;
