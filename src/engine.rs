@@ -50,8 +50,6 @@ pub struct Results {
     /// Read a full column's total (see [`crate::model::columns`]) with [`Results::total`]: the other full columns are
     /// zeros or copies, so keeping only these cuts a run's writes and memory by the rest.
     pub kernel_totals: Array3<f64>,
-    /// Number of full columns (cost columns and outcomes).
-    n_columns: usize,
     /// The kernel column holding each full column's values; None for a column the model never writes (always zero).
     kernel_column_of: Vec<Option<usize>>,
     /// Mean discounted value per person in each calendar year over all iterations: `[arm, year, column]`.
@@ -88,7 +86,7 @@ impl Results {
 
     /// Number of full columns (see [`crate::model::columns`]).
     pub fn n_columns(&self) -> usize {
-        self.n_columns
+        self.kernel_column_of.len()
     }
 
     /// The kernel column holding a full column's values (see [`crate::model::columns`]); None for a column the model
@@ -414,7 +412,6 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
         kernel_totals: Array3::from_shape_vec((n, n_arms, total_width), totals)
             .expect("shape matches")
             .slice_move(ndarray::s![.., .., ..n_kernel]),
-        n_columns: n_cols,
         kernel_column_of: (0..n_cols)
             .map(|column| {
                 // With no cashable share below 1, the cashable part of care costs is all of them.
