@@ -57,3 +57,8 @@ discount_rate_outcomes = 0.035
 "#
     )
 }
+
+/// The carecast binary this test run built, as a command to add arguments to.
+pub fn carecast() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("carecast").expect("binary builds")
+}
