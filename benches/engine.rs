@@ -5,8 +5,8 @@
 //! speed changes by half from one spell to the next, so the kernel, benched next to the engine, is the yardstick
 //! that moves with it: compare the two groups' times from the same run.
 
-use carecast::engine;
-use carecast::model::{load_scenario, Mode, Model};
+use carecast::model::{load_scenario, Mode, Model, RunSettings};
+use carecast::simulate;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
@@ -38,9 +38,14 @@ fn on_1_and_2_threads<T: Send>(c: &mut Criterion, name: &str, work: impl Fn() ->
 }
 
 fn cohort(c: &mut Criterion) {
-    let mut model = reference();
-    model.settings.iterations = 10_000;
-    on_1_and_2_threads(c, "cohort_10k_iterations", || engine::run(&model, None).expect("runs"));
+    let model = reference();
+    let run = RunSettings {
+        iterations: 10_000,
+        ..model.run_defaults
+    };
+    on_1_and_2_threads(c, "cohort_10k_iterations", || {
+        simulate::run(&model, &run, None).expect("runs")
+    });
 }
 
 fn individual(c: &mut Criterion) {
@@ -48,14 +53,17 @@ fn individual(c: &mut Criterion) {
     group.sample_size(20);
     for people in [1_000u64, 1_000_000] {
         let mut model = reference();
-        model.settings.iterations = 1_000;
+        let run = RunSettings {
+            iterations: 1_000,
+            ..model.run_defaults
+        };
         model.settings.mode = Mode::Individual;
         model.cohort_size = people;
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("pool");
         group.bench_with_input(
             BenchmarkId::from_parameter(format!("{people}_people_2_threads")),
             &people,
-            |b, _| b.iter(|| pool.install(|| engine::run(&model, None).expect("runs"))),
+            |b, _| b.iter(|| pool.install(|| simulate::run(&model, &run, None).expect("runs"))),
         );
     }
     group.finish();

@@ -9,7 +9,7 @@ use std::path::Path;
 fn sweep_100_points(c: &mut Criterion) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/reablement.toml");
     let loaded = load_scenario(&path).expect("the reablement scenario loads");
-    assert_eq!(loaded.model.settings.iterations, 10_000);
+    assert_eq!(loaded.run.iterations, 10_000);
     let axes = vec![SweepAxis::parse("home_care_weekly.mean=80:120:100").expect("axis")];
     let out = tempfile::tempdir().expect("temporary directory");
     let models = carecast::sweep::prepare(std::slice::from_ref(&loaded), &axes, &[]).expect("prepares");

@@ -6,8 +6,8 @@
 //! CPU time in ms to stderr: to compare two builds, alternate them run by run and compare the paired times, since the
 //! machine's speed drifts too much for two separate series to be compared.
 
-use carecast::engine;
 use carecast::model::{load_scenario, Mode};
+use carecast::simulate;
 use std::path::Path;
 
 fn main() {
@@ -17,7 +17,7 @@ fn main() {
     let people: u64 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(1000);
     let path = std::env::var("SCEN").unwrap_or_else(|_| "scenarios/reference.toml".into());
     let mut model = load_scenario(Path::new(&path)).unwrap_or_else(|e| panic!("{e}")).model;
-    model.settings.iterations = n;
+    model.run_defaults.iterations = n;
     if mode == "individual" {
         model.settings.mode = Mode::Individual;
         model.cohort_size = people;
@@ -33,7 +33,7 @@ fn main() {
     for _ in 0..reps {
         let cpu_before = cpu_ns();
         let started = std::time::Instant::now();
-        let results = engine::run(&model, None).unwrap_or_else(|e| panic!("{e}"));
+        let results = simulate::run(&model, &model.run_defaults, None).unwrap_or_else(|e| panic!("{e}"));
         let seconds = started.elapsed().as_secs_f64();
         best = best.min(seconds);
         if each {

@@ -1,10 +1,10 @@
 //! The commands behind the command-line program, as library functions: load, override, run, analyse and write.
 
 use crate::analysis::{analyse, Analysis, AnalysisOptions, PsaTable};
-use crate::engine::{self, Progress, Results};
 use crate::error::{Error, InputError, RunError};
 use crate::model::{apply_overrides, compile_with, load_scenario, Loaded, Override};
-use crate::report::{self, Provenance, RunDir, Timing};
+use crate::output::{self, Provenance, RunDir, Timing};
+use crate::simulate::{self, Progress, Results};
 use sha2::Digest;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -76,10 +76,10 @@ pub fn load(path: &Path, options: &RunOptions) -> Result<Loaded, InputError> {
                 format!("must be from 1 to {}, not {n}", crate::model::MAX_ITERATIONS),
             ));
         }
-        loaded.model.settings.iterations = n as usize;
+        loaded.run.iterations = n as usize;
     }
     if let Some(seed) = options.seed {
-        loaded.model.settings.seed = seed;
+        loaded.run.seed = seed;
     }
     check_memory(&loaded)?;
     Ok(loaded)
@@ -88,7 +88,7 @@ pub fn load(path: &Path, options: &RunOptions) -> Result<Loaded, InputError> {
 /// Refuses runs whose result arrays would not fit in memory, saying how much they would need: at most 16 GiB, and
 /// at most three quarters of this machine's memory where the system says how much that is.
 fn check_memory(loaded: &Loaded) -> Result<(), InputError> {
-    let bytes = engine::memory_estimate(&loaded.model);
+    let bytes = simulate::memory_estimate(&loaded.model, &loaded.run);
     let installed = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
         let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
         line.split_whitespace()
@@ -103,7 +103,7 @@ fn check_memory(loaded: &Loaded) -> Result<(), InputError> {
             &loaded.path,
             format!(
                 "{} iterations of this model would need about {:.1} GiB for their results, more than the {:.1} GiB carecast allows on this machine; use fewer iterations",
-                loaded.model.settings.iterations,
+                loaded.run.iterations,
                 bytes as f64 / (1u64 << 30) as f64,
                 limit as f64 / (1u64 << 30) as f64
             ),
@@ -120,14 +120,14 @@ pub fn run(path: &Path, options: &RunOptions, progress: Option<&Progress>) -> Re
     let model = &loaded.model;
     let base = options.out.clone().unwrap_or_else(|| PathBuf::from("output"));
     // An output directory that cannot be created is a usage error (exit code 2), like any other bad input.
-    let run_dir = RunDir::create(&base, &model.meta.name, &format!("seed{}", model.settings.seed))
+    let run_dir = RunDir::create(&base, &model.meta.name, &format!("seed{}", loaded.run.seed))
         .map_err(|e| InputError::usage("--out", e.message))?;
 
     let pool = worker_pool(options.threads)?;
     let threads = pool.current_num_threads();
     let sim_start = Instant::now();
     let interrupted = || progress.is_some_and(|p| p.cancel.load(std::sync::atomic::Ordering::Relaxed));
-    let results = match pool.install(|| engine::run(model, progress)) {
+    let results = match pool.install(|| simulate::run(model, &loaded.run, progress)) {
         Ok(r) => r,
         Err(e) => {
             run_dir.abandon();
@@ -147,8 +147,8 @@ pub fn run(path: &Path, options: &RunOptions, progress: Option<&Progress>) -> Re
         version: env!("CARGO_PKG_VERSION").into(),
         scenario_file: loaded.path.display().to_string(),
         scenario_sha256: loaded.sha256.clone(),
-        seed: model.settings.seed,
-        iterations: model.settings.iterations,
+        seed: loaded.run.seed,
+        iterations: loaded.run.iterations,
         mode: model.settings.mode,
         command: reproduce_command(&loaded, options),
         overrides: options.overrides.iter().map(Override::describe).collect(),
@@ -160,7 +160,7 @@ pub fn run(path: &Path, options: &RunOptions, progress: Option<&Progress>) -> Re
         threads,
     };
     timing.wall_seconds = started.elapsed().as_secs_f64();
-    if let Err(e) = report::write_outputs(
+    if let Err(e) = output::write_outputs(
         run_dir.path(),
         &loaded,
         &results,
@@ -176,7 +176,7 @@ pub fn run(path: &Path, options: &RunOptions, progress: Option<&Progress>) -> Re
     if interrupted() {
         run_dir.abandon();
         return Err(Error::Interrupted(RunError {
-            message: engine::INTERRUPTED.to_string(),
+            message: simulate::INTERRUPTED.to_string(),
         }));
     }
     let dir = run_dir.finish()?;
@@ -194,8 +194,8 @@ fn reproduce_command(loaded: &Loaded, options: &RunOptions) -> String {
     let mut command = format!(
         "carecast run {} --seed {} --iterations {}",
         loaded.path.display(),
-        loaded.model.settings.seed,
-        loaded.model.settings.iterations
+        loaded.run.seed,
+        loaded.run.iterations
     );
     for o in &options.overrides {
         command.push_str(&format!(" --set {}", o.describe()));
@@ -241,7 +241,7 @@ pub fn analyse_file(path: &Path, options: &AnalyseOptions) -> Result<AnalyseOutc
     let base = options.out.clone().unwrap_or_else(|| PathBuf::from("output"));
     let run_dir = RunDir::create(&base, &format!("analyse-{stem}"), "analyse")
         .map_err(|e| InputError::usage("--out", e.message))?;
-    if let Err(e) = report::write_analyse_outputs(run_dir.path(), path, &sha256, &table, &analysis) {
+    if let Err(e) = output::write_analyse_outputs(run_dir.path(), path, &sha256, &table, &analysis) {
         run_dir.abandon();
         return Err(e.into());
     }
@@ -263,7 +263,7 @@ pub struct ReproduceOptions {
 /// A finished `carecast reproduce`.
 #[derive(Debug)]
 pub struct ReproduceOutcome {
-    pub rows: Vec<crate::reproduce::Reproduced>,
+    pub rows: Vec<crate::analysis::reproduce::Reproduced>,
     /// The directory holding reproduction.csv and reproduction.md.
     pub dir: PathBuf,
 }
@@ -314,7 +314,7 @@ pub fn reproduce(paths: &[PathBuf], options: &ReproduceOptions) -> Result<Reprod
     let pool = worker_pool(options.threads)?;
     let mut rows = Vec::new();
     for l in &loaded {
-        rows.extend(pool.install(|| crate::reproduce::reproduce(l))?);
+        rows.extend(pool.install(|| crate::analysis::reproduce::reproduce(l))?);
     }
     // Written whole and renamed, so a reader never sees half a table.
     let write = |name: &str, fill: &dyn Fn(&Path) -> Result<(), RunError>| -> Result<(), RunError> {
@@ -322,11 +322,11 @@ pub fn reproduce(paths: &[PathBuf], options: &ReproduceOptions) -> Result<Reprod
         fill(&temp)?;
         std::fs::rename(&temp, dir.join(name)).map_err(|e| RunError::cannot_write(&dir.join(name), e))
     };
-    write("reproduction.csv", &|p| crate::reproduce::to_csv(&rows, p))?;
+    write("reproduction.csv", &|p| crate::analysis::reproduce::to_csv(&rows, p))?;
     let markdown = format!(
         "# Published figures reproduced by carecast {}\n\nEach row: a published figure, the value carecast computes from the bundled scenario's inputs (mean, with the 95% interval across the PSA; for a probability, its Monte Carlo interval), and whether it lies in the range the scenario accepts. The scenarios' comments say why each range is what it is.\n\n{}",
         env!("CARGO_PKG_VERSION"),
-        crate::reproduce::to_markdown(&rows)
+        crate::analysis::reproduce::to_markdown(&rows)
     );
     write("reproduction.md", &|p| {
         std::fs::write(p, &markdown).map_err(|e| RunError::cannot_write(p, e))
@@ -427,7 +427,7 @@ pub fn sweep(
 /// Options of `carecast tornado`.
 #[derive(Debug, Clone)]
 pub struct TornadoOptions {
-    pub measure: crate::sensitivity::Measure,
+    pub measure: crate::analysis::sensitivity::Measure,
     /// Low and high values for named parameters (default: their 2.5th and 97.5th percentiles).
     pub bounds: Vec<(String, f64, f64)>,
     pub out: Option<PathBuf>,
@@ -436,7 +436,7 @@ pub struct TornadoOptions {
 /// A finished one-way analysis.
 #[derive(Debug)]
 pub struct TornadoOutcome {
-    pub bars: Vec<crate::sensitivity::TornadoBar>,
+    pub bars: Vec<crate::analysis::sensitivity::TornadoBar>,
     pub dir: PathBuf,
 }
 
@@ -452,11 +452,11 @@ pub fn tornado(path: &Path, options: &TornadoOptions) -> Result<TornadoOutcome, 
             return Err(InputError::usage("--bounds", format!("`{name}` needs LOW < HIGH, not {low}:{high}")).into());
         }
     }
-    let det = crate::sensitivity::Deterministic::new(&loaded, &extra)?;
-    let bars = crate::sensitivity::tornado(&det, options.measure, &options.bounds)?;
+    let det = crate::analysis::sensitivity::Deterministic::new(&loaded, &extra)?;
+    let bars = crate::analysis::sensitivity::tornado(&det, options.measure, &options.bounds)?;
     let dir = write_run_dir(&options.out, &loaded.model.meta.name, "tornado", |dir| {
-        crate::sensitivity::write_tornado_csv(&dir.join("tornado.csv"), options.measure, &bars)?;
-        report::figures::write_tornado_figures(dir, &loaded.model, options.measure, &bars).map(|_| ())
+        crate::analysis::sensitivity::write_tornado_csv(&dir.join("tornado.csv"), options.measure, &bars)?;
+        output::figures::write_tornado_figures(dir, &loaded.model, options.measure, &bars).map(|_| ())
     })?;
     Ok(TornadoOutcome { bars, dir })
 }
@@ -465,7 +465,7 @@ pub fn tornado(path: &Path, options: &TornadoOptions) -> Result<TornadoOutcome, 
 #[derive(Debug, Clone)]
 pub struct ThresholdOptions {
     pub parameter: String,
-    pub measure: crate::sensitivity::Measure,
+    pub measure: crate::analysis::sensitivity::Measure,
     pub range: Option<(f64, f64)>,
     pub out: Option<PathBuf>,
 }
@@ -473,18 +473,18 @@ pub struct ThresholdOptions {
 /// A finished threshold analysis.
 #[derive(Debug)]
 pub struct ThresholdOutcome {
-    pub thresholds: Vec<crate::sensitivity::Threshold>,
+    pub thresholds: Vec<crate::analysis::sensitivity::Threshold>,
     pub dir: PathBuf,
 }
 
 /// Threshold analysis of one parameter on the deterministic model; writes threshold.csv.
 pub fn threshold(path: &Path, options: &ThresholdOptions) -> Result<ThresholdOutcome, Error> {
     let loaded = load_scenario(path)?;
-    let det = crate::sensitivity::Deterministic::new(&loaded, std::slice::from_ref(&options.parameter))?;
-    let thresholds = crate::sensitivity::threshold(&det, &options.parameter, options.measure, options.range)?;
+    let det = crate::analysis::sensitivity::Deterministic::new(&loaded, std::slice::from_ref(&options.parameter))?;
+    let thresholds = crate::analysis::sensitivity::threshold(&det, &options.parameter, options.measure, options.range)?;
     let dir = write_run_dir(&options.out, &loaded.model.meta.name, "threshold", |dir| {
-        crate::sensitivity::write_threshold_csv(&dir.join("threshold.csv"), &thresholds)?;
-        report::figures::write_threshold_figures(dir, &loaded.model, &thresholds).map(|_| ())
+        crate::analysis::sensitivity::write_threshold_csv(&dir.join("threshold.csv"), &thresholds)?;
+        output::figures::write_threshold_figures(dir, &loaded.model, &thresholds).map(|_| ())
     })?;
     Ok(ThresholdOutcome { thresholds, dir })
 }
@@ -579,7 +579,7 @@ pub fn evppi(path: &Path, options: &EvppiOptions) -> Result<EvppiOutcome, Error>
         }
     }
     let pool = worker_pool(options.threads)?;
-    let results = pool.install(|| engine::run(model, None))?;
+    let results = pool.install(|| simulate::run(model, &loaded.run, None))?;
     let n = results.iterations();
     let outcome_column = crate::model::columns::outcome(primary);
     let nmb = ndarray::Array2::from_shape_fn((n, model.arms.len()), |(i, a)| {
@@ -660,6 +660,6 @@ fn write_evppi(dir: &Path, model: &crate::model::Model, lambda: f64, rows: &[Evp
     }
     w.flush().map_err(|e| RunError::cannot_write(&path, e))?;
     let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
-    report::figures::write_evppi_figure(dir, title, lambda, rows)?;
+    output::figures::write_evppi_figure(dir, title, lambda, rows)?;
     Ok(())
 }

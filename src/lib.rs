@@ -1,17 +1,17 @@
 //! carecast: Monte Carlo cost-effectiveness and return-on-investment simulation of adult social care interventions.
 //!
-//! Data flow: scenario file → [`model::load_scenario`] (parse, check, compile) → [`engine::run`] (parallel PSA)
+//! Data flow: scenario file → [`model::load_scenario`] (parse, check, compile) → [`simulate::run`] (parallel PSA)
 //! → [`analysis`] (ROI, ICER, CEAC, ...) → [`report`] (files and terminal tables).
 //!
 //! Running a bundled scenario from code:
 //!
 //! ```
 //! use carecast::analysis::{analyse, AnalysisOptions, PsaTable};
-//! use carecast::{engine, model::load_scenario};
+//! use carecast::{model::load_scenario, simulate};
 //!
-//! let mut model = load_scenario(std::path::Path::new("scenarios/reference.toml")).unwrap().model;
-//! model.settings.iterations = 200;
-//! let results = engine::run(&model, None).unwrap();
+//! let model = load_scenario(std::path::Path::new("scenarios/reference.toml")).unwrap().model;
+//! let run = carecast::model::RunSettings { iterations: 200, ..model.run_defaults };
+//! let results = simulate::run(&model, &run, None).unwrap();
 //! let options = AnalysisOptions { wtp: vec![0.0, 20_000.0, 30_000.0], threshold: 30_000.0, population: None };
 //! let analysis = analyse(&PsaTable::from_results(&model, &results), &options);
 //! let comparison = &analysis.comparisons[0];
@@ -22,13 +22,10 @@
 pub mod analysis;
 pub mod app;
 pub mod dist;
-pub mod engine;
 pub mod error;
 pub mod expr;
 pub mod model;
-pub mod report;
-pub mod reproduce;
+pub mod output;
 pub mod scenario;
-pub mod schedule;
-pub mod sensitivity;
+pub mod simulate;
 pub mod sweep;

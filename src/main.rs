@@ -1,8 +1,8 @@
 //! The carecast command-line program: parses arguments, calls the library, maps errors to exit codes.
 
 use carecast::app::{self, RunOptions};
-use carecast::engine::Progress;
 use carecast::error::{Error, InputError};
+use carecast::simulate::Progress;
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -254,12 +254,12 @@ fn execute(cli: Cli) -> Result<(), Error> {
             if !quiet {
                 out!(
                     "{}",
-                    carecast::report::terminal::summary_table(&outcome.loaded.model, &outcome.analysis)
+                    carecast::output::terminal::summary_table(&outcome.loaded.model, &outcome.analysis)
                 );
                 outln!();
                 outln!(
                     "{} iterations in {:.2} s on {} threads",
-                    outcome.loaded.model.settings.iterations,
+                    outcome.loaded.run.iterations,
                     outcome.timing.simulation_seconds,
                     outcome.timing.threads
                 );
@@ -295,7 +295,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
             let outcome = app::analyse_file(&file, &options)?;
             out!(
                 "{}",
-                carecast::report::terminal::results_table(&outcome.table.outcomes, &outcome.analysis)
+                carecast::output::terminal::results_table(&outcome.table.outcomes, &outcome.analysis)
             );
             outln!("{}", outcome.dir.display());
             Ok(())
@@ -319,18 +319,18 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 threads,
             };
             let outcome = app::reproduce(&scenarios, &options)?;
-            out!("{}", carecast::reproduce::to_markdown(&outcome.rows));
+            out!("{}", carecast::analysis::reproduce::to_markdown(&outcome.rows));
             outln!("{}", outcome.dir.display());
             let outside = outcome
                 .rows
                 .iter()
-                .filter(|r| r.status == carecast::reproduce::Status::Outside)
+                .filter(|r| r.status == carecast::analysis::reproduce::Status::Outside)
                 .count();
             if outside > 0 {
                 let claimed = outcome
                     .rows
                     .iter()
-                    .filter(|r| r.status != carecast::reproduce::Status::NotReproducible)
+                    .filter(|r| r.status != carecast::analysis::reproduce::Status::NotReproducible)
                     .count();
                 return Err(carecast::error::RunError {
                     message: format!("{outside} of {claimed} reproducible figures are outside their tolerance"),
@@ -398,8 +398,8 @@ fn execute(cli: Cli) -> Result<(), Error> {
             bounds,
             out,
         } => {
-            let measure =
-                carecast::sensitivity::Measure::parse(&measure).map_err(|m| InputError::usage("--measure", m))?;
+            let measure = carecast::analysis::sensitivity::Measure::parse(&measure)
+                .map_err(|m| InputError::usage("--measure", m))?;
             let bounds = bounds
                 .iter()
                 .map(|b| {
@@ -411,7 +411,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 })
                 .collect::<Result<Vec<_>, InputError>>()?;
             let outcome = app::tornado(&scenario, &app::TornadoOptions { measure, bounds, out })?;
-            out!("{}", carecast::report::terminal::tornado_table(measure, &outcome.bars));
+            out!("{}", carecast::output::terminal::tornado_table(measure, &outcome.bars));
             outln!("{}", outcome.dir.display());
             Ok(())
         }
@@ -422,8 +422,8 @@ fn execute(cli: Cli) -> Result<(), Error> {
             range,
             out,
         } => {
-            let measure =
-                carecast::sensitivity::Measure::parse(&measure).map_err(|m| InputError::usage("--measure", m))?;
+            let measure = carecast::analysis::sensitivity::Measure::parse(&measure)
+                .map_err(|m| InputError::usage("--measure", m))?;
             let range = range
                 .map(|r| parse_range(&r).map_err(|m| InputError::usage("--range", m)))
                 .transpose()?;
@@ -434,7 +434,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 out,
             };
             let outcome = app::threshold(&scenario, &options)?;
-            out!("{}", carecast::report::terminal::threshold_text(&outcome.thresholds));
+            out!("{}", carecast::output::terminal::threshold_text(&outcome.thresholds));
             outln!("{}", outcome.dir.display());
             Ok(())
         }
@@ -478,7 +478,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 threads,
             };
             let outcome = app::evppi(&scenario, &options)?;
-            out!("{}", carecast::report::terminal::evppi_table(&outcome));
+            out!("{}", carecast::output::terminal::evppi_table(&outcome));
             outln!("{}", outcome.dir.display());
             Ok(())
         }

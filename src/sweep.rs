@@ -7,9 +7,9 @@
 //! nothing but the scenario, the seed and the point, so a shard's rows are the unsharded run's, bit for bit.
 
 use crate::analysis::{analyse, AnalysisOptions, PsaTable};
-use crate::engine::{self, Progress};
 use crate::error::{Error, InputError, RunError};
 use crate::model::{apply_overrides, compile_with, Loaded, Model, Override, SweepAxis};
+use crate::simulate::{self, Progress};
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::io::{BufWriter, Write};
@@ -155,8 +155,6 @@ pub fn prepare(loaded: &[Loaded], axes: &[SweepAxis], fixed: &[Override]) -> Res
         .iter()
         .map(|l| {
             let mut model = compile_with(&l.path, &l.text, &names)?;
-            model.settings.iterations = l.model.settings.iterations;
-            model.settings.seed = l.model.settings.seed;
             apply_overrides(&mut model, &l.path, &l.text, fixed)?;
             // Every value of every axis is checked before the first point runs, so a bad value fails at once.
             for axis in axes {
@@ -203,8 +201,8 @@ pub fn run(
                 name: m.meta.name.clone(),
                 file: l.path.display().to_string(),
                 sha256: l.sha256.clone(),
-                seed: m.settings.seed,
-                iterations: m.settings.iterations,
+                seed: l.run.seed,
+                iterations: l.run.iterations,
                 threshold: m.settings.threshold,
                 primary_outcome: m.settings.primary_outcome.map(|o| m.outcomes[o].clone()),
             })
@@ -214,7 +212,7 @@ pub fn run(
         shard,
     };
     let tag = shard.map_or_else(|| "sweep".to_string(), |s| format!("shard-{}-of-{}", s.index, s.count));
-    let dir = crate::report::RunDir::create(base, "sweep", &tag).map_err(|e| InputError::usage("--out", e.message))?;
+    let dir = crate::output::RunDir::create(base, "sweep", &tag).map_err(|e| InputError::usage("--out", e.message))?;
     let result = write_sweep(dir.path(), loaded, models, axes, &manifest, progress).and_then(|points| {
         // A shard's plots would show a slice of the grid: they come with the merge.
         if shard.is_none() {
@@ -278,7 +276,7 @@ fn write_sweep(
             let overrides: Vec<_> = axes.iter().zip(&values).map(|(a, &v)| a.at(v)).collect();
             let mut m = model.clone();
             apply_overrides(&mut m, &l.path, &l.text, &overrides)?;
-            let results = engine::run(&m, None).map_err(|e| RunError {
+            let results = simulate::run(&m, &l.run, None).map_err(|e| RunError {
                 message: format!("{} at {}: {}", l.path.display(), describe(&overrides), e.message),
             })?;
             let table = PsaTable::from_results(&m, &results);
@@ -458,7 +456,7 @@ pub fn merge(dirs: &[PathBuf], base: &Path) -> Result<SweepOutcome, Error> {
         ..first.clone()
     };
     let dir =
-        crate::report::RunDir::create(base, "sweep", "merged").map_err(|e| InputError::usage("--out", e.message))?;
+        crate::output::RunDir::create(base, "sweep", "merged").map_err(|e| InputError::usage("--out", e.message))?;
     let write = || -> Result<(), RunError> {
         let path = dir.path().join("sweep.json");
         let json = serde_json::to_string_pretty(&manifest).map_err(|e| RunError::cannot_write(&path, e))?;
@@ -534,7 +532,7 @@ struct Line {
     high: Vec<f64>,
 }
 
-use crate::report::plots::ValueFormat;
+use crate::output::plots::ValueFormat;
 
 /// Plots a sweep's table: for one varied parameter, each measure against it (a line per comparison, with its 95%
 /// band); for two, a heat map of each measure's mean per comparison; for more, none (the table has everything).
@@ -558,7 +556,7 @@ pub fn write_plots(dir: &Path, manifest: &Manifest) -> Result<Vec<PathBuf>, RunE
     if axes.is_empty() || axes.len() > 2 {
         return Ok(files);
     }
-    let plot_error = |e: crate::report::plots::PlotError| RunError { message: e.to_string() };
+    let plot_error = |e: crate::output::plots::PlotError| RunError { message: e.to_string() };
     for scenario in &manifest.scenarios {
         let rows: Vec<&csv::StringRecord> = records.iter().filter(|r| &r[0] == scenario.name.as_str()).collect();
         let mut arms: Vec<String> = Vec::new();
@@ -593,10 +591,10 @@ pub fn write_plots(dir: &Path, manifest: &Manifest) -> Result<Vec<PathBuf>, RunE
                         }
                     })
                     .collect();
-                let series: Vec<crate::report::plots::Series> = arms
+                let series: Vec<crate::output::plots::Series> = arms
                     .iter()
                     .zip(&lines)
-                    .map(|(arm, line)| crate::report::plots::Series {
+                    .map(|(arm, line)| crate::output::plots::Series {
                         label: format!("{arm} vs its comparator"),
                         x: &line.x,
                         y: &line.y,
@@ -612,7 +610,7 @@ pub fn write_plots(dir: &Path, manifest: &Manifest) -> Result<Vec<PathBuf>, RunE
                     format!("{} iterations per point.", scenario.iterations)
                 };
                 files.extend(
-                    crate::report::plots::sweep_lines(
+                    crate::output::plots::sweep_lines(
                         &dir.join(format!("sweep_{}_{measure}", scenario.name)),
                         &format!("{}: {label} as {} varies", scenario.name, axes[0].parameter),
                         &axes[0].parameter,
@@ -637,11 +635,11 @@ pub fn write_plots(dir: &Path, manifest: &Manifest) -> Result<Vec<PathBuf>, RunE
                         }
                     }
                     files.extend(
-                        crate::report::plots::heat_map(
+                        crate::output::plots::heat_map(
                             &dir.join(format!(
                                 "sweep_{}_{}_{measure}",
                                 scenario.name,
-                                crate::report::figures::file_part(arm)
+                                crate::output::figures::file_part(arm)
                             )),
                             &format!("{}: {label}, {arm} vs its comparator", scenario.name),
                             &axes[1].parameter,

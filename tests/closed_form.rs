@@ -6,7 +6,7 @@ use carecast::model::{columns, Payer};
 use common::*;
 
 /// Two states: alive (cost 1,000 a year to the council, utility 0.8) and dead; 10% die each year.
-fn two_state(settings_override: &str, accrual: &str) -> carecast::engine::Results {
+fn two_state(settings_override: &str, accrual: &str) -> carecast::simulate::Results {
     let text = scenario(
         settings_override,
         r#"

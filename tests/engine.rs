@@ -10,7 +10,7 @@ fn reference(iterations: usize) -> carecast::model::Model {
     let mut m = load_scenario(Path::new("scenarios/reference.toml"))
         .expect("reference loads")
         .model;
-    m.settings.iterations = iterations;
+    m.run_defaults.iterations = iterations;
     m
 }
 
@@ -42,7 +42,7 @@ fn results_are_bit_identical_for_1_2_and_8_threads() {
                 "{mode:?} per-year means differ with {threads} threads"
             );
             let sample_bits =
-                |r: &carecast::engine::Results| r.yearly_sample.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                |r: &carecast::simulate::Results| r.yearly_sample.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
             assert_eq!(
                 sample_bits(&one),
                 sample_bits(&other),
@@ -57,7 +57,7 @@ fn results_are_bit_identical_for_1_2_and_8_threads() {
 fn different_seeds_give_different_results_and_the_same_seed_the_same() {
     let a = run(&reference(500), 2);
     let mut model = reference(500);
-    model.settings.seed = 2;
+    model.run_defaults.seed = 2;
     let b = run(&model, 2);
     assert_ne!(a.kernel_totals, b.kernel_totals);
     let again = run(&reference(500), 2);

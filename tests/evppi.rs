@@ -8,7 +8,7 @@
 //! what the issue asks to rule out. Closed forms have no error of their own, so the check is 3 SE of the regression.
 
 use carecast::analysis::evppi::{evppi, Evppi, MIN_ITERATIONS};
-use carecast::engine::iteration_rng;
+use carecast::simulate::iteration_rng;
 use ndarray::Array2;
 use rand_distr::{Beta, Distribution, Gamma, LogNormal, Normal};
 use rand_xoshiro::Xoshiro256PlusPlus;

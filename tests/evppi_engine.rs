@@ -79,7 +79,7 @@ fn mean_nmb(path: &Path, value: f64, iterations: u64) -> Vec<f64> {
         ..RunOptions::default()
     };
     let loaded = app::load(path, &options).unwrap_or_else(|e| panic!("{e}"));
-    let results = carecast::engine::run(&loaded.model, None).unwrap_or_else(|e| panic!("{e}"));
+    let results = carecast::simulate::run(&loaded.model, &loaded.run, None).unwrap_or_else(|e| panic!("{e}"));
     let qaly = columns::outcome(0);
     (0..2)
         .map(|a| {

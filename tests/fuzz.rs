@@ -103,9 +103,9 @@ fn check(original: &str, edits: &[Edit]) {
     let text = edits.iter().fold(original.to_string(), |t, e| apply(&t, e));
     if let Ok(mut model) = compile(Path::new("fuzz.toml"), &text) {
         // A model that loads must also run; a few iterations suffice to reach every code path of the kernel.
-        model.settings.iterations = 3;
+        model.run_defaults.iterations = 3;
         if model.settings.cycles() <= 5_000 && model.cohort_size <= 10_000_000 {
-            let _ = carecast::engine::run(&model, None);
+            let _ = carecast::simulate::run(&model, &model.run_defaults, None);
         }
     }
 }

@@ -2,8 +2,8 @@
 
 mod common;
 
+use carecast::analysis::reproduce::{reproduce, Reproduced, Status};
 use carecast::model::{compile, Loaded};
-use carecast::reproduce::{reproduce, Reproduced, Status};
 use std::path::{Path, PathBuf};
 
 /// Two years, annual cycles, costs accrued at the start of each cycle, discounting at 10% (so that discounted and
@@ -83,6 +83,7 @@ fn run_targets(targets: &[String]) -> Vec<Reproduced> {
     let text = format!("{MODEL}{}", targets.concat());
     let model = compile(Path::new("by_hand.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
     let loaded = Loaded {
+        run: model.run_defaults,
         model,
         path: PathBuf::from("by_hand.toml"),
         text,

@@ -7,8 +7,8 @@
 //! reproduced from published inputs are checked too: their value must stay where the scenario's comments say it is,
 //! so that those comments cannot go stale.
 
+use carecast::analysis::reproduce::{reproduce, Reproduced, Status};
 use carecast::app::{self, RunOptions};
-use carecast::reproduce::{reproduce, Reproduced, Status};
 use std::path::Path;
 
 /// What a target must show.

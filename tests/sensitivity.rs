@@ -1,7 +1,7 @@
 //! One-way (tornado) and threshold analysis against values worked by hand.
 
+use carecast::analysis::sensitivity::{threshold, tornado, Deterministic, Measure};
 use carecast::model::{compile, Loaded};
-use carecast::sensitivity::{threshold, tornado, Deterministic, Measure};
 use std::path::{Path, PathBuf};
 
 /// Two years, annual cycles, start-of-cycle accrual, no discounting. Usual care: half the living die each year;
@@ -63,6 +63,7 @@ size = 100
 fn deterministic(extra: &[&str]) -> Deterministic {
     let model = compile(Path::new("by_hand.toml"), MODEL).unwrap_or_else(|e| panic!("{e}"));
     let loaded = Loaded {
+        run: model.run_defaults,
         model,
         path: PathBuf::from("by_hand.toml"),
         text: MODEL.to_string(),

@@ -20,7 +20,7 @@ fn totals_with(overrides: &[&str]) -> ndarray::Array3<f64> {
         ..RunOptions::default()
     };
     let loaded = app::load(Path::new("scenarios/example.toml"), &options).unwrap_or_else(|e| panic!("{e}"));
-    common::run(&loaded.model, 2).kernel_totals
+    common::run_with(&loaded.model, &loaded.run, 2).kernel_totals
 }
 
 /// Runs the example scenario with its text edited, at 500 iterations.
@@ -28,7 +28,7 @@ fn totals_of_edited(from: &str, to: &str) -> ndarray::Array3<f64> {
     let text = fs::read_to_string("scenarios/example.toml").unwrap();
     assert!(text.contains(from), "the example has `{from}`");
     let mut model = compile(Path::new("edited.toml"), &text.replacen(from, to, 1)).unwrap_or_else(|e| panic!("{e}"));
-    model.settings.iterations = 500;
+    model.run_defaults.iterations = 500;
     common::run(&model, 2).kernel_totals
 }
 
@@ -70,7 +70,7 @@ fn totals_of_edited_both_rr() -> ndarray::Array3<f64> {
             1,
         );
     let mut model = compile(Path::new("edited.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
-    model.settings.iterations = 500;
+    model.run_defaults.iterations = 500;
     common::run(&model, 2).kernel_totals
 }
 

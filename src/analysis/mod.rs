@@ -8,6 +8,8 @@
 pub mod ce;
 pub mod csv_input;
 pub mod evppi;
+pub mod reproduce;
+pub mod sensitivity;
 pub mod stats;
 pub mod table;
 

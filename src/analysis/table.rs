@@ -1,8 +1,8 @@
 //! PSA results as the analyses see them: per iteration and arm, total cost, outcomes and (where known) costs split by
 //! payer and kind. Built from a carecast run, or read from a CSV of another model's PSA output.
 
-use crate::engine::Results;
 use crate::model::{columns, Model, Payer};
+use crate::simulate::Results;
 use ndarray::{Array2, Array3, ArrayView2};
 
 /// Costs split by payer and kind: `[iteration, arm, payer]` with payers in [`Payer::ALL`] order.

@@ -1,7 +1,7 @@
 //! The compiled model: everything the simulation needs, as index arrays and compiled programs (no strings on the hot path).
 
 mod compile;
-pub mod kernel;
+pub mod schedule;
 mod target;
 
 pub use compile::{
@@ -16,7 +16,7 @@ pub fn suggest_name(name: &str, known: &[&str]) -> String {
 
 use crate::dist::{Dirichlet, Distribution, Sampler};
 use crate::expr::Program;
-use crate::schedule::{Accrual, CycleLength, DiscountSchedule, Discounting};
+use crate::model::schedule::{Accrual, CycleLength, DiscountSchedule, Discounting};
 use serde::Serialize;
 
 /// Who pays a cost.
@@ -92,8 +92,6 @@ pub enum Mode {
 pub struct Settings {
     pub horizon_years: usize,
     pub cycle: CycleLength,
-    pub iterations: usize,
-    pub seed: u64,
     pub mode: Mode,
     pub accrual: Accrual,
     pub discounting: Discounting,
@@ -114,6 +112,15 @@ impl Settings {
     pub fn cycles(&self) -> usize {
         self.horizon_years * self.cycle.per_year()
     }
+}
+
+/// How many PSA iterations to run and from which seed: settings of a run, not of the model. The engine takes them
+/// as an argument, so sweeps, reproduction checks and deterministic analyses choose their own without changing the
+/// model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RunSettings {
+    pub iterations: usize,
+    pub seed: u64,
 }
 
 /// Descriptive metadata of a scenario.
@@ -319,6 +326,9 @@ pub struct Wave {
 pub struct Model {
     pub meta: Meta,
     pub settings: Settings,
+    /// The iterations and seed the scenario file gives: what a run uses unless told otherwise. Nothing in the model
+    /// depends on them.
+    pub run_defaults: RunSettings,
     pub states: Vec<StateInfo>,
     pub outcomes: Vec<String>,
     pub arms: Vec<ArmInfo>,

@@ -2,8 +2,8 @@
 
 #![allow(dead_code)]
 
-use carecast::engine::{self, Results};
-use carecast::model::{compile, Model};
+use carecast::model::{compile, Model, RunSettings};
+use carecast::simulate::{self, Results};
 use std::path::Path;
 
 /// Compiles scenario text, panicking with the error message if it does not compile.
@@ -19,13 +19,18 @@ pub fn compile_error(text: &str) -> String {
     }
 }
 
-/// Runs the PSA on a pool of `threads` threads.
+/// Runs the PSA with the scenario file's iterations and seed on a pool of `threads` threads.
 pub fn run(model: &Model, threads: usize) -> Results {
+    run_with(model, &model.run_defaults, threads)
+}
+
+/// Runs the PSA with the given iterations and seed on a pool of `threads` threads.
+pub fn run_with(model: &Model, settings: &RunSettings, threads: usize) -> Results {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .expect("thread pool");
-    pool.install(|| engine::run(model, None))
+    pool.install(|| simulate::run(model, settings, None))
         .unwrap_or_else(|e| panic!("run should succeed: {e}"))
 }
 

@@ -6,9 +6,9 @@
 //! its low and high values; threshold analysis finds where a decision measure crosses its break-even value.
 
 use crate::dist::Distribution;
-use crate::engine;
 use crate::error::{Error, InputError, RunError};
-use crate::model::{columns, compile_with, Draw, Loaded, Mode, Model, Payer};
+use crate::model::{columns, compile_with, Draw, Loaded, Mode, Model, Payer, RunSettings};
+use crate::simulate;
 use serde::Serialize;
 
 /// The decision measure a deterministic analysis reports, for an intervention arm against its comparator.
@@ -67,6 +67,8 @@ pub struct Input {
 /// The scenario at its parameters' means, ready for one-way and threshold analysis.
 pub struct Deterministic {
     model: Model,
+    /// One iteration: every draw is fixed at its mean.
+    run: RunSettings,
     /// The sampled parameters (Dirichlet components aside: one cannot move alone).
     pub inputs: Vec<Input>,
 }
@@ -76,8 +78,11 @@ impl Deterministic {
     /// and sets every sampled parameter to its mean.
     pub fn new(loaded: &Loaded, extra: &[String]) -> Result<Self, Error> {
         let mut model = compile_with(&loaded.path, &loaded.text, extra)?;
-        model.settings.iterations = 1;
         model.settings.mode = Mode::Cohort;
+        let run = RunSettings {
+            iterations: 1,
+            seed: model.run_defaults.seed,
+        };
         let mut inputs = Vec::new();
         let mut draws = Vec::new();
         for (i, draw) in model.draws.iter().enumerate() {
@@ -123,7 +128,7 @@ impl Deterministic {
             o.draw = new_index[o.draw];
         }
         model.draws = draws;
-        Ok(Deterministic { model, inputs })
+        Ok(Deterministic { model, run, inputs })
     }
 
     /// The measure for every intervention arm, with the given draws set to the given values.
@@ -135,7 +140,7 @@ impl Deterministic {
             };
             model.draws[draw] = fixed(slot, value);
         }
-        measures(&model, measure)
+        measures(&model, &self.run, measure)
     }
 
     /// The draws a threshold analysis of `name` moves: its sampled definitions (an arm's uncertain effect, not the
@@ -178,8 +183,8 @@ fn fixed(slot: usize, value: f64) -> Draw {
 }
 
 /// Runs a one-iteration model and computes the measure for each comparison.
-fn measures(model: &Model, measure: Measure) -> Result<Vec<f64>, Error> {
-    let results = engine::run(model, None)?;
+fn measures(model: &Model, run: &RunSettings, measure: Measure) -> Result<Vec<f64>, Error> {
+    let results = simulate::run(model, run, None)?;
     let row = |a: usize, col: usize| results.total(0, a, col);
     let sum = |a: usize, f: fn(Payer) -> usize| Payer::ALL.iter().map(|&p| row(a, f(p))).sum::<f64>();
     let total = |a: usize| sum(a, columns::care) + sum(a, columns::spend);

@@ -3,11 +3,11 @@
 
 use crate::dist::LaneRng;
 use crate::error::RunError;
-use crate::model::kernel::{
+use crate::model::{columns, Model, RunSettings};
+use crate::simulate::kernel::{
     add_lanes, column_name, live_bins, sample_parameters, sample_parameters_lanes, simulate_iteration, simulate_lanes,
     Lanes, Workspace, LANES,
 };
-use crate::model::{columns, Model};
 use ndarray::{Array2, Array3};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -29,13 +29,10 @@ pub const YEARLY_SAMPLE_BYTES: usize = 64 << 20;
 /// The fewest iterations whose per-year values are kept (when the run has that many).
 pub const YEARLY_SAMPLE_MIN: usize = 1000;
 
-/// How many iterations' per-year values a run of `model` keeps.
-pub fn yearly_sample_size(model: &Model) -> usize {
+/// How many iterations' per-year values a run of `model` for `iterations` iterations keeps.
+pub fn yearly_sample_size(model: &Model, iterations: usize) -> usize {
     let per_iteration = n_live_bins(model).max(1) * std::mem::size_of::<f32>();
-    model
-        .settings
-        .iterations
-        .min((YEARLY_SAMPLE_BYTES / per_iteration).max(YEARLY_SAMPLE_MIN))
+    iterations.min((YEARLY_SAMPLE_BYTES / per_iteration).max(YEARLY_SAMPLE_MIN))
 }
 
 /// How many of an iteration's per-year bins the kept sample holds: those some flow or cost can write.
@@ -180,14 +177,15 @@ struct ChunkOutput {
     failure: Option<(usize, String)>,
 }
 
-/// Runs the PSA for `model.settings.iterations` iterations on the current rayon pool.
-pub fn run(model: &Model, progress: Option<&Progress>) -> Result<Results, RunError> {
-    run_with(model, progress, true)
+/// Runs the PSA of `model` for `run.iterations` iterations from `run.seed` on the current rayon pool.
+pub fn run(model: &Model, run: &RunSettings, progress: Option<&Progress>) -> Result<Results, RunError> {
+    run_with(model, run, progress, true)
 }
 
 /// [`run`], with the lane path allowed or not (the tests compare the two).
-fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<Results, RunError> {
-    let n = model.settings.iterations;
+fn run_with(model: &Model, run: &RunSettings, progress: Option<&Progress>, lanes: bool) -> Result<Results, RunError> {
+    let n = run.iterations;
+    let seed = run.seed;
     if let Some(p) = progress {
         p.total.store(n, Ordering::Relaxed);
     }
@@ -197,7 +195,7 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
     let n_kernel = kernel_columns.len();
     let years = model.settings.horizon_years;
     let n_draws = model.n_draws;
-    let sample_size = yearly_sample_size(model);
+    let sample_size = yearly_sample_size(model, n);
     let per_iteration_bins = n_arms * years * n_kernel;
     // The sample keeps only the bins some flow or cost can write: a quarter of the reference model's are structural
     // zeros, and the sample's stores are most of a run's memory traffic.
@@ -282,12 +280,12 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
                     let block = if lanes && ws.has_lanes() { LANES.min(count - j) } else { 0 };
                     // A full block draws its parameters on lanes too; the draws are the same as one by one.
                     if block == LANES {
-                        let mut rng = lane_rng(model.settings.seed, first + j);
+                        let mut rng = lane_rng(seed, first + j);
                         let lanes = ws.lane_draws_mut();
                         sample_parameters_lanes(model, &mut rng, &mut draws[j * draw_width..], draw_width, lanes);
                     } else if block > 0 {
                         for l in j..j + block {
-                            let mut rng = iteration_rng(model.settings.seed, (first + l) as u64);
+                            let mut rng = iteration_rng(seed, (first + l) as u64);
                             sample_parameters(model, &mut rng, &mut draws[l * draw_width..l * draw_width + n_draws]);
                         }
                         ws.set_lane_draws(&draws[j * draw_width..], draw_width, block);
@@ -309,7 +307,7 @@ fn run_with(model: &Model, progress: Option<&Progress>, lanes: bool) -> Result<R
                     }
                     for j in j..j + block.max(1) {
                         let i = first + j;
-                        let mut rng = iteration_rng(model.settings.seed, i as u64);
+                        let mut rng = iteration_rng(seed, i as u64);
                         sample_parameters(model, &mut rng, &mut ws.draws);
                         draws[j * draw_width..j * draw_width + n_draws].copy_from_slice(&ws.draws);
                         if let Err(f) = simulate_iteration(model, ws, &rng) {
@@ -489,7 +487,7 @@ struct BlockRows<'a> {
 /// payback years, yearly sums (adding iterations in order) and sample rows. Returns false, having written only
 /// totals, when some total is not finite: the caller then redoes the block on the general path, which reports it.
 ///
-/// Compiled for AVX2 too, like [`crate::model::kernel::simulate_lanes`], with the same results.
+/// Compiled for AVX2 too, like [`crate::simulate::kernel::simulate_lanes`], with the same results.
 #[multiversion::multiversion(targets("x86_64+avx2"))]
 fn finish_lanes(
     model: &Model,
@@ -666,11 +664,11 @@ pub fn parameter_values(model: &Model, draws: &[f64]) -> String {
 }
 
 /// Approximate bytes the result arrays of a run need.
-pub fn memory_estimate(model: &Model) -> u64 {
-    let n = model.settings.iterations as u64;
+pub fn memory_estimate(model: &Model, run: &RunSettings) -> u64 {
+    let n = run.iterations as u64;
     let arms = model.arms.len() as u64;
     let per_iteration = arms * model.n_kernel_columns().max(1) as u64 * 8 + arms * 4 + model.n_draws.max(1) as u64 * 8;
-    let yearly = yearly_sample_size(model) as u64 * n_live_bins(model) as u64 * 4;
+    let yearly = yearly_sample_size(model, run.iterations) as u64 * n_live_bins(model) as u64 * 4;
     n * per_iteration + yearly
 }
 
@@ -681,7 +679,7 @@ mod tests {
     use std::path::Path;
 
     /// The reference scenario with `iterations` and each (from, to) replacement applied (each must apply).
-    fn reference(iterations: usize, edits: &[(&str, &str)]) -> Model {
+    fn reference(iterations: usize, edits: &[(&str, &str)]) -> (Model, RunSettings) {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/reference.toml");
         let mut text = std::fs::read_to_string(&path).expect("the reference scenario is readable");
         for (from, to) in edits {
@@ -691,9 +689,12 @@ mod tests {
             );
             text = text.replacen(from, to, 1);
         }
-        let mut model = compile(&path, &text).unwrap_or_else(|e| panic!("{e}"));
-        model.settings.iterations = iterations;
-        model
+        let model = compile(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+        let settings = RunSettings {
+            iterations,
+            ..model.run_defaults
+        };
+        (model, settings)
     }
 
     fn bits<'a>(values: impl IntoIterator<Item = &'a f64>) -> Vec<u64> {
@@ -714,7 +715,7 @@ mod tests {
 
     #[test]
     fn the_lane_trace_leaves_out_the_states_no_value_depends_on() {
-        let traced = |edits: &[(&str, &str)]| Workspace::new(&reference(8, edits)).traced_state_counts();
+        let traced = |edits: &[(&str, &str)]| Workspace::new(&reference(8, edits).0).traced_state_counts();
         // Per context (one per arm): `dead` is left out of the reference model's four states.
         assert_eq!(traced(&[]), [3, 3]);
         assert_eq!(traced(&UNTRACED), [2, 2]);
@@ -726,7 +727,7 @@ mod tests {
         let live = live_bins(model);
         let mut ws = Workspace::new(model);
         for i in 0..iterations {
-            let mut rng = iteration_rng(model.settings.seed, i);
+            let mut rng = iteration_rng(model.run_defaults.seed, i);
             sample_parameters(model, &mut rng, &mut ws.draws);
             simulate_iteration(model, &mut ws, &rng).expect("simulates");
             for (b, (&v, &l)) in ws.bins.iter().zip(&live).enumerate() {
@@ -740,10 +741,10 @@ mod tests {
     fn structural_zeros_stay_zero_and_the_sample_leaves_them_out() {
         // The reference model: 2 arms × 20 years × 4 kernel columns. Its only spend is the intervention's one-off
         // package in year 0, so usual care's 20 years and the intervention's later 19 of spend are zeros: 39.
-        let model = reference(600, &[]);
+        let (model, settings) = reference(600, &[]);
         assert_eq!(model.n_kernel_columns(), 4);
         assert_eq!(check_structural_zeros(&model, 64), 39);
-        let results = run(&model, None).expect("runs");
+        let results = run(&model, &settings, None).expect("runs");
         assert_eq!(results.yearly_sample.len(), 600 * (160 - 39));
         // Entry over three years moves the one-off spend into years 0 to 2, so 17 of the intervention's years of
         // council spend are zeros, not 19. Programme costs (NHS spend: annual for years 0 to 2, set-up in year 0) add
@@ -761,7 +762,7 @@ mod tests {
                 "costs = { council = \"cost_home_care * (1 + 0.01 * t)\", nhs = \"cost_nhs\" }",
             ),
         ];
-        let model = reference(64, &edits);
+        let (model, _) = reference(64, &edits);
         assert_eq!(model.n_kernel_columns(), 5);
         assert_eq!(check_structural_zeros(&model, 64), (20 + 17) + (20 + 17));
         // An annual person-paid fee from year 2 to year 4 is paid in the cycles starting at 2 and 3: of its column,
@@ -771,7 +772,7 @@ mod tests {
             "amount = 1500 }, { name = \"fee\", kind = \"annual\", payer = \"person\", amount = 100, from_year = 2, \
              to_year = 4 }",
         )];
-        assert_eq!(check_structural_zeros(&reference(64, &person), 64), 39 + 20 + 18);
+        assert_eq!(check_structural_zeros(&reference(64, &person).0, 64), 39 + 20 + 18);
         // Every bundled scenario.
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
         for entry in std::fs::read_dir(dir).expect("scenarios/ is readable") {
@@ -846,10 +847,10 @@ mod tests {
             &UNTRACED,
         ];
         for edits in cases {
-            let model = reference(1003, edits);
-            assert!(crate::model::kernel::lanes_supported(&model), "{edits:?}");
-            let lanes = run_with(&model, None, true).expect("runs");
-            let general = run_with(&model, None, false).expect("runs");
+            let (model, settings) = reference(1003, edits);
+            assert!(crate::simulate::kernel::lanes_supported(&model), "{edits:?}");
+            let lanes = run_with(&model, &settings, None, true).expect("runs");
+            let general = run_with(&model, &settings, None, false).expect("runs");
             assert_eq!(
                 bits(&lanes.kernel_totals),
                 bits(&general.kernel_totals),
@@ -866,23 +867,24 @@ mod tests {
     #[test]
     fn kept_per_year_values_read_back_as_each_iteration_computed_them() {
         // 600 iterations: two full chunks and a short third one, each laid out bin by bin in its own piece.
-        check_kept_values(&reference(600, &[]), &[0, 7, 255, 256, 300, 511, 512, 599]);
+        let (model, settings) = reference(600, &[]);
+        check_kept_values(&model, &settings, &[0, 7, 255, 256, 300, 511, 512, 599]);
         // More iterations than the sample keeps, so the sample ends part of the way through a chunk.
-        let kept = yearly_sample_size(&reference(usize::MAX, &[]));
+        let kept = yearly_sample_size(&model, usize::MAX);
         assert_ne!(kept % CHUNK, 0, "the sample should end inside a chunk");
-        let model = reference(kept + 300, &[]);
-        check_kept_values(&model, &[kept / CHUNK * CHUNK, kept - 2, kept - 1]);
+        let (model, settings) = reference(kept + 300, &[]);
+        check_kept_values(&model, &settings, &[kept / CHUNK * CHUNK, kept - 2, kept - 1]);
     }
 
     #[test]
     fn full_column_totals_are_read_from_the_kernel_columns() {
         use crate::model::Payer;
-        let model = reference(40, &[]);
-        let r = run(&model, None).expect("runs");
+        let (model, settings) = reference(40, &[]);
+        let r = run(&model, &settings, None).expect("runs");
         let council = columns::care(Payer::Council);
         let mut ws = Workspace::new(&model);
         for i in [0, 17, 39] {
-            let mut rng = iteration_rng(model.settings.seed, i as u64);
+            let mut rng = iteration_rng(settings.seed, i as u64);
             sample_parameters(&model, &mut rng, &mut ws.draws);
             simulate_iteration(&model, &mut ws, &rng).expect("simulates");
             for arm in 0..2 {
@@ -916,7 +918,8 @@ mod tests {
             "costs = { council = \"cost_home_care\", nhs = \"cost_nhs\" }",
             "costs = { council = { amount = \"cost_home_care\", cashable = 0.5 }, nhs = \"cost_nhs\" }",
         )];
-        let r = run(&reference(40, &half), None).expect("runs");
+        let (model, settings) = reference(40, &half);
+        let r = run(&model, &settings, None).expect("runs");
         for i in 0..40 {
             let (care, cashable) = (r.total(i, 0, council), r.total(i, 0, columns::cashable(Payer::Council)));
             assert!(0.5 * care < cashable && cashable < care, "{cashable} of {care}");
@@ -924,13 +927,16 @@ mod tests {
     }
 
     /// Checks that the run's kept per-year values of `iterations` equal those the general path computes for them.
-    fn check_kept_values(model: &Model, iterations: &[usize]) {
-        let results = run(model, None).expect("runs");
-        assert_eq!(results.yearly_sample_size(), yearly_sample_size(model));
+    fn check_kept_values(model: &Model, settings: &RunSettings, iterations: &[usize]) {
+        let results = run(model, settings, None).expect("runs");
+        assert_eq!(
+            results.yearly_sample_size(),
+            yearly_sample_size(model, settings.iterations)
+        );
         let years = model.settings.horizon_years;
         let mut ws = Workspace::new(model);
         for &i in iterations {
-            let mut rng = iteration_rng(model.settings.seed, i as u64);
+            let mut rng = iteration_rng(settings.seed, i as u64);
             sample_parameters(model, &mut rng, &mut ws.draws);
             simulate_iteration(model, &mut ws, &rng).expect("simulates");
             for arm in 0..model.arms.len() {
@@ -955,9 +961,9 @@ mod tests {
             ("nhs = \"cost_nhs\"", "nhs = \"home_nhs\""),
         ];
         for edits in [&probability[..], &non_finite[..]] {
-            let model = reference(3000, edits);
-            let lanes = run_with(&model, None, true).expect_err("fails").message;
-            let general = run_with(&model, None, false).expect_err("fails").message;
+            let (model, settings) = reference(3000, edits);
+            let lanes = run_with(&model, &settings, None, true).expect_err("fails").message;
+            let general = run_with(&model, &settings, None, false).expect_err("fails").message;
             assert_eq!(lanes, general);
         }
     }

@@ -212,7 +212,7 @@ pub fn evppi(phi: ArrayView2<f64>, nmb: ArrayView2<f64>) -> Evppi {
         Some(sandwich) => (0..REGRESSION_DRAWS)
             .into_par_iter()
             .map(|s| {
-                let mut rng = crate::engine::iteration_rng(SEED, s as u64);
+                let mut rng = crate::simulate::iteration_rng(SEED, s as u64);
                 let drawn = sandwich.draw(&fits, &mut rng);
                 let refs: Vec<&[f64]> = drawn.iter().map(|g| &g[..]).collect();
                 design.estimate(&means, &refs, false).0

@@ -5,9 +5,9 @@
 //! to 0; add an indicator outcome accrued at cycle ends), so that each reads exactly what it claims to.
 
 use crate::analysis::stats::{figure, mean, quantiles};
-use crate::engine::{self, Results};
 use crate::error::{Error, InputError, RunError};
 use crate::model::{columns, compile, Loaded, Metric, Model, Payer, Target};
+use crate::simulate::{self, Results};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -92,7 +92,7 @@ pub fn reproduce(loaded: &Loaded) -> Result<Vec<Reproduced>, Error> {
             derived = derive(loaded, variant, &indices)?;
             &derived
         };
-        let results = engine::run(run_model, None)?;
+        let results = simulate::run(run_model, &loaded.run, None)?;
         for i in indices {
             let target = &model.targets[i];
             let (value, low, high) = evaluate(run_model, &results, target, i);
@@ -222,10 +222,7 @@ fn derive(loaded: &Loaded, variant: Variant, targets: &[usize]) -> Result<Model,
         }
     }
     let text = toml::to_string(&doc).map_err(|e| internal(&e.to_string()))?;
-    let mut derived = compile(&loaded.path, &text).map_err(|e| internal(&e.message))?;
-    derived.settings.iterations = model.settings.iterations;
-    derived.settings.seed = model.settings.seed;
-    Ok(derived)
+    compile(&loaded.path, &text).map_err(|e| internal(&e.message).into())
 }
 
 /// The iteration index that stands for the mean over all iterations.

@@ -2,19 +2,19 @@
 
 use crate::analysis::stats::{money, per_pound};
 use crate::analysis::Analysis;
+use crate::model::schedule::Discounting;
 use crate::model::{Mode, Model};
-use crate::schedule::Discounting;
 use std::fmt::Write;
 
 /// Formats the headline table of a run: the settings, then [`results_table`].
 pub fn summary_table(model: &Model, analysis: &Analysis) -> String {
-    let mut s = run_header(model);
+    let mut s = run_header(model, analysis.iterations);
     s.push_str(&results_table(&model.outcomes, analysis));
     s
 }
 
 /// The lines that say what was run: title, iterations, mode, horizon, accrual and discounting.
-fn run_header(model: &Model) -> String {
+fn run_header(model: &Model, iterations: usize) -> String {
     let mut s = String::new();
     let settings = &model.settings;
     let mode = match settings.mode {
@@ -29,13 +29,13 @@ fn run_header(model: &Model) -> String {
     let _ = writeln!(
         s,
         "{} iterations, {mode}, {} years of {} cycles, accrual: {}, {discounting} discounting: costs {}, outcomes {}",
-        settings.iterations,
+        iterations,
         settings.horizon_years,
         match settings.cycle {
-            crate::schedule::CycleLength::Year => "yearly",
-            crate::schedule::CycleLength::Quarter => "quarterly",
-            crate::schedule::CycleLength::Month => "monthly",
-            crate::schedule::CycleLength::Week => "weekly",
+            crate::model::schedule::CycleLength::Year => "yearly",
+            crate::model::schedule::CycleLength::Quarter => "quarterly",
+            crate::model::schedule::CycleLength::Month => "monthly",
+            crate::model::schedule::CycleLength::Week => "weekly",
         },
         settings.accrual.name(),
         settings.discount_costs.describe(),
@@ -247,16 +247,19 @@ fn truncate(text: &str, width: usize) -> String {
 }
 
 /// The tornado as text: per comparison, the ten parameters that move the measure most.
-pub fn tornado_table(measure: crate::sensitivity::Measure, bars: &[crate::sensitivity::TornadoBar]) -> String {
+pub fn tornado_table(
+    measure: crate::analysis::sensitivity::Measure,
+    bars: &[crate::analysis::sensitivity::TornadoBar],
+) -> String {
     let mut s = String::new();
     let show = |v: f64| match measure {
-        crate::sensitivity::Measure::Bcr => per_pound(v),
+        crate::analysis::sensitivity::Measure::Bcr => per_pound(v),
         _ => money(v),
     };
     let mut arms: Vec<&str> = bars.iter().map(|b| b.arm.as_str()).collect();
     arms.dedup();
     for arm in arms {
-        let mine: Vec<&crate::sensitivity::TornadoBar> = bars.iter().filter(|b| b.arm == arm).collect();
+        let mine: Vec<&crate::analysis::sensitivity::TornadoBar> = bars.iter().filter(|b| b.arm == arm).collect();
         let Some(first) = mine.first() else { continue };
         let _ = writeln!(
             s,
@@ -295,11 +298,11 @@ pub fn tornado_table(measure: crate::sensitivity::Measure, bars: &[crate::sensit
 }
 
 /// Threshold results in words.
-pub fn threshold_text(thresholds: &[crate::sensitivity::Threshold]) -> String {
+pub fn threshold_text(thresholds: &[crate::analysis::sensitivity::Threshold]) -> String {
     let mut s = String::new();
     for t in thresholds {
         let show = |v: f64| match t.measure {
-            crate::sensitivity::Measure::Bcr => per_pound(v),
+            crate::analysis::sensitivity::Measure::Bcr => per_pound(v),
             _ => money(v),
         };
         let _ = writeln!(

@@ -175,8 +175,8 @@ pub fn write_figures(dir: &Path, title: &str, table: &PsaTable, analysis: &Analy
 pub fn write_tornado_figures(
     dir: &Path,
     model: &crate::model::Model,
-    measure: crate::sensitivity::Measure,
-    bars: &[crate::sensitivity::TornadoBar],
+    measure: crate::analysis::sensitivity::Measure,
+    bars: &[crate::analysis::sensitivity::TornadoBar],
 ) -> Result<Vec<PathBuf>, RunError> {
     let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
     let (label, format) = measure_label(measure, model.settings.threshold);
@@ -184,7 +184,7 @@ pub fn write_tornado_figures(
     let mut arms: Vec<&str> = bars.iter().map(|b| b.arm.as_str()).collect();
     arms.dedup();
     for arm in arms {
-        let mine: Vec<&crate::sensitivity::TornadoBar> = bars.iter().filter(|b| b.arm == arm).collect();
+        let mine: Vec<&crate::analysis::sensitivity::TornadoBar> = bars.iter().filter(|b| b.arm == arm).collect();
         let Some(first) = mine.first() else { continue };
         let plotted: Vec<plots::TornadoBar> = mine
             .iter()
@@ -217,11 +217,13 @@ pub fn write_tornado_figures(
 }
 
 /// A measure's axis label and number format.
-fn measure_label(measure: crate::sensitivity::Measure, lambda: f64) -> (String, plots::ValueFormat) {
+fn measure_label(measure: crate::analysis::sensitivity::Measure, lambda: f64) -> (String, plots::ValueFormat) {
     match measure {
-        crate::sensitivity::Measure::Bcr => ("£ back per £1 spent".into(), plots::ValueFormat::PerPound),
-        crate::sensitivity::Measure::NetSavings => ("Net savings per person".into(), plots::ValueFormat::Money),
-        crate::sensitivity::Measure::Inmb => (
+        crate::analysis::sensitivity::Measure::Bcr => ("£ back per £1 spent".into(), plots::ValueFormat::PerPound),
+        crate::analysis::sensitivity::Measure::NetSavings => {
+            ("Net savings per person".into(), plots::ValueFormat::Money)
+        }
+        crate::analysis::sensitivity::Measure::Inmb => (
             format!("INMB per person at λ = {}", crate::analysis::stats::money(lambda)),
             plots::ValueFormat::Money,
         ),
@@ -232,7 +234,7 @@ fn measure_label(measure: crate::sensitivity::Measure, lambda: f64) -> (String, 
 pub fn write_threshold_figures(
     dir: &Path,
     model: &crate::model::Model,
-    thresholds: &[crate::sensitivity::Threshold],
+    thresholds: &[crate::analysis::sensitivity::Threshold],
 ) -> Result<Vec<PathBuf>, RunError> {
     let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
     let mut files = Vec::new();
@@ -255,7 +257,7 @@ pub fn write_threshold_figures(
             t.base_value,
             format!("base case {}", crate::analysis::stats::figure(t.base_value)),
         ));
-        let reference = if t.measure == crate::sensitivity::Measure::Bcr {
+        let reference = if t.measure == crate::analysis::sensitivity::Measure::Bcr {
             "break-even: £1 back per £1"
         } else {
             "break-even"

@@ -4,8 +4,8 @@
 //! it allocates nothing and looks nothing up by name. Values go into per-year "bins" of the kernel columns only
 //! (see [`Model::kernel_columns`]).
 
-use super::{columns, Context, Draw, Mode, Model, ProbSource, ProgrammeKind};
 use crate::dist::LaneRng;
+use crate::model::{columns, Context, Draw, Mode, Model, ProbSource, ProgrammeKind};
 use rand::Rng;
 use rand_distr::{Binomial, Distribution as _};
 
@@ -314,7 +314,7 @@ pub fn simulate_iteration<R: Rng + Clone>(model: &Model, ws: &mut Workspace, rng
 
 /// A readable name of a value column (a full column, see [`columns`]).
 pub fn column_name(model: &Model, column: usize) -> String {
-    use super::Payer;
+    use crate::model::Payer;
     if column >= columns::COST_COLUMNS {
         return format!("outcome `{}`", model.outcomes[column - columns::COST_COLUMNS]);
     }
@@ -497,7 +497,7 @@ fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut
 fn trace_fixed<const S: usize>(
     start: &[f64],
     edges: &Edges,
-    wave: &super::Wave,
+    wave: &crate::model::Wave,
     occupancy_cost: &mut [f64],
     occupancy_outcome: &mut [f64],
 ) -> bool {
@@ -602,7 +602,7 @@ fn multinomial<R: Rng>(rng: &mut R, n: u64, entries: &[(usize, ProbSource)], pro
 fn row_probabilities(
     model: &Model,
     ctx: &Context,
-    rows: &[super::Row],
+    rows: &[crate::model::Row],
     slots: &[f64],
     out: &mut [f64],
     arm: usize,
@@ -833,8 +833,8 @@ struct FlowCells {
 
 impl FlowCells {
     /// The cells of the flows `include` picks, their states numbered as `traced` numbers them.
-    fn new(ctx: &Context, traced: &TracedStates, include: impl Fn(&super::Flow) -> bool) -> Self {
-        let cell = |f: &super::Flow| (traced.index[f.state].expect("a state with a flow is traced"), f.column);
+    fn new(ctx: &Context, traced: &TracedStates, include: impl Fn(&crate::model::Flow) -> bool) -> Self {
+        let cell = |f: &crate::model::Flow| (traced.index[f.state].expect("a state with a flow is traced"), f.column);
         let mut cells: Vec<(usize, usize)> = ctx.static_flows.iter().filter(|f| include(f)).map(cell).collect();
         cells.sort_unstable();
         cells.dedup();
@@ -960,7 +960,7 @@ struct LaneAccrual {
 }
 
 impl LaneAccrual {
-    fn new(wave: &super::Wave, years: usize) -> Self {
+    fn new(wave: &crate::model::Wave, years: usize) -> Self {
         let mut seen = vec![false; years];
         let first: Vec<bool> = (wave.weights_flat.iter())
             .map(|&(y, _, _)| !std::mem::replace(&mut seen[y], true))
@@ -1228,7 +1228,7 @@ fn waves_lanes<const S: usize>(
 /// in `values` (None for the remainder). Returns false when any lane fails a check.
 #[inline(always)]
 fn row_probabilities_lanes(
-    rows: &[super::Row],
+    rows: &[crate::model::Row],
     sources: &[Option<usize>],
     values: &[Lanes],
     out: &mut [Lanes],
@@ -1281,7 +1281,7 @@ fn row_probabilities_lanes(
 fn trace_lanes<const S: usize, const SAME: bool>(
     mut mass: [Lanes; S],
     step: &[[Lanes; S]; S],
-    wave: &super::Wave,
+    wave: &crate::model::Wave,
     entries: &[(usize, f64, f64, bool)],
     (occupancy_cost, occupancy_outcome): (&mut [Lanes], &mut [Lanes]),
 ) {

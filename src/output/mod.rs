@@ -8,9 +8,9 @@ pub mod tables;
 pub mod terminal;
 
 use crate::analysis::Analysis;
-use crate::engine::Results;
 use crate::error::RunError;
 use crate::model::{columns, Loaded, Model, Payer};
+use crate::simulate::Results;
 use serde::Serialize;
 use std::fs;
 use std::io::{BufWriter, Write};
@@ -45,10 +45,10 @@ pub struct Timing {
 #[derive(Debug, Serialize)]
 struct SettingsEcho<'a> {
     horizon_years: usize,
-    cycle: crate::schedule::CycleLength,
+    cycle: crate::model::schedule::CycleLength,
     cycles: usize,
     accrual: &'static str,
-    discounting: crate::schedule::Discounting,
+    discounting: crate::model::schedule::Discounting,
     discount_costs: String,
     discount_outcomes: String,
     cohort_size: u64,

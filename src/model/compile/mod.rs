@@ -5,8 +5,8 @@ use super::*;
 use crate::dist::{Dirichlet, Distribution, FitError};
 use crate::error::InputError;
 use crate::expr::{self, Ast, Program};
+use crate::model::schedule::{Accrual, CycleLength, DiscountSchedule, Discounting, RateStep};
 use crate::scenario::raw::*;
-use crate::schedule::{Accrual, CycleLength, DiscountSchedule, Discounting, RateStep};
 use serde_spanned::Spanned;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -19,6 +19,8 @@ mod reproduce;
 #[derive(Debug, Clone)]
 pub struct Loaded {
     pub model: Model,
+    /// The run's iterations and seed: the file's, unless changed on the command line.
+    pub run: RunSettings,
     pub path: PathBuf,
     pub text: String,
     /// SHA-256 of the file's bytes, lower-case hex.
@@ -41,6 +43,7 @@ pub fn load_scenario(path: &Path) -> Result<Loaded, InputError> {
     let model = compile(path, &text)?;
     let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
     Ok(Loaded {
+        run: model.run_defaults,
         model,
         path: path.to_path_buf(),
         text,
@@ -363,7 +366,7 @@ impl Compiler<'_> {
 
     fn compile(&self, raw: RawScenario) -> Result<Model, InputError> {
         let meta = self.meta(&raw)?;
-        let settings_partial = self.settings(&raw.settings)?;
+        let (settings_partial, run_defaults) = self.settings(&raw.settings)?;
         let states = self.states(&raw.states)?;
         let state_names: Vec<&str> = states.iter().map(|s| s.name.as_str()).collect();
         let outcomes = self.outcomes(&raw.states);
@@ -506,6 +509,7 @@ impl Compiler<'_> {
         Ok(Model {
             meta,
             settings,
+            run_defaults,
             states,
             outcomes,
             arms,
@@ -577,7 +581,7 @@ impl Compiler<'_> {
         })
     }
 
-    fn settings(&self, s: &RawSettings) -> Result<Settings, InputError> {
+    fn settings(&self, s: &RawSettings) -> Result<(Settings, RunSettings), InputError> {
         let horizon = *s.horizon_years.get_ref();
         if !(1..=1000).contains(&horizon) {
             return Err(self.err(
@@ -697,11 +701,13 @@ impl Compiler<'_> {
                 ),
             ));
         }
-        Ok(Settings {
-            horizon_years: horizon as usize,
-            cycle,
+        let run = RunSettings {
             iterations: iterations as usize,
             seed: seed as u64,
+        };
+        let settings = Settings {
+            horizon_years: horizon as usize,
+            cycle,
             mode,
             accrual,
             discounting,
@@ -711,7 +717,8 @@ impl Compiler<'_> {
             threshold,
             primary_outcome: None,
             population,
-        })
+        };
+        Ok((settings, run))
     }
 
     fn rate(&self, r: &Spanned<RawRate>, field: &str) -> Result<DiscountSchedule, InputError> {
