@@ -5,7 +5,7 @@
 //! speed changes by half from one spell to the next, so the kernel, benched next to the engine, is the yardstick
 //! that moves with it: compare the two groups' times from the same run.
 
-use carecast::model::{load_scenario, Mode, Model, RunSettings};
+use carecast::model::{load, Mode, Model, RunSettings};
 use carecast::simulate;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand::{RngExt, SeedableRng};
@@ -16,7 +16,7 @@ use std::path::Path;
 
 fn reference() -> Model {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/reference.toml");
-    load_scenario(&path).expect("the reference scenario loads").model
+    load(&path).expect("the reference scenario loads").model
 }
 
 /// Times `work` for 10,000 iterations on pools of 1 and 2 threads, as the benchmark group `name`.

@@ -2,13 +2,14 @@
 //! with the scenario read and compiled once and the table streamed to disk.
 
 use carecast::app;
-use carecast::model::{load_scenario, SweepAxis};
+use carecast::model::load;
+use carecast::scenario::SweepAxis;
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::path::Path;
 
 fn sweep_100_points(c: &mut Criterion) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/reablement.toml");
-    let loaded = load_scenario(&path).expect("the reablement scenario loads");
+    let loaded = load(&path).expect("the reablement scenario loads");
     assert_eq!(loaded.run.iterations, 10_000);
     let axes = vec![SweepAxis::parse("home_care_weekly.mean=80:120:100").expect("axis")];
     let out = tempfile::tempdir().expect("temporary directory");

@@ -6,7 +6,7 @@
 //! CPU time in ms to stderr: to compare two builds, alternate them run by run and compare the paired times, since the
 //! machine's speed drifts too much for two separate series to be compared.
 
-use carecast::model::{load_scenario, Mode};
+use carecast::model::{load, Mode};
 use carecast::simulate;
 use std::path::Path;
 
@@ -16,7 +16,7 @@ fn main() {
     let mode = args.get(2).map_or("cohort", String::as_str);
     let people: u64 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(1000);
     let path = std::env::var("SCEN").unwrap_or_else(|_| "scenarios/reference.toml".into());
-    let mut model = load_scenario(Path::new(&path)).unwrap_or_else(|e| panic!("{e}")).model;
+    let mut model = load(Path::new(&path)).unwrap_or_else(|e| panic!("{e}")).model;
     model.run_defaults.iterations = n;
     if mode == "individual" {
         model.settings.mode = Mode::Individual;

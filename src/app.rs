@@ -2,8 +2,9 @@
 
 use crate::analysis::{analyse, Analysis, AnalysisOptions, PsaTable};
 use crate::error::{Error, InputError, RunError};
-use crate::model::{apply_overrides, compile_with, load_scenario, Loaded, Override};
+use crate::model::{apply_overrides, compile_with, Loaded};
 use crate::output::{self, Provenance, RunDir, Timing};
+use crate::scenario::Override;
 use crate::simulate::{self, Progress, Results};
 use sha2::Digest;
 use std::path::{Path, PathBuf};
@@ -62,11 +63,11 @@ fn write_run_dir(
 
 /// Loads and checks a scenario, applying command-line overrides.
 pub fn load(path: &Path, options: &RunOptions) -> Result<Loaded, InputError> {
-    let mut loaded = load_scenario(path)?;
+    let mut loaded = crate::model::load(path)?;
     if !options.overrides.is_empty() {
         let names: Vec<String> = options.overrides.iter().map(|o| o.name.clone()).collect();
-        let mut model = compile_with(path, &loaded.text, &names)?;
-        apply_overrides(&mut model, path, &loaded.text, &options.overrides)?;
+        let mut model = compile_with(&loaded.scenario, &names)?;
+        apply_overrides(&mut model, &loaded.scenario, &options.overrides)?;
         loaded.model = model;
     }
     if let Some(n) = options.iterations {
@@ -100,7 +101,7 @@ fn check_memory(loaded: &Loaded) -> Result<(), InputError> {
     let limit = installed.map_or(16 << 30, |total| (total / 4 * 3).min(16 << 30));
     if bytes > limit {
         return Err(InputError::file(
-            &loaded.path,
+            &loaded.scenario.path,
             format!(
                 "{} iterations of this model would need about {:.1} GiB for their results, more than the {:.1} GiB carecast allows on this machine; use fewer iterations",
                 loaded.run.iterations,
@@ -145,8 +146,8 @@ pub fn run(path: &Path, options: &RunOptions, progress: Option<&Progress>) -> Re
     let provenance = Provenance {
         program: "carecast".into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        scenario_file: loaded.path.display().to_string(),
-        scenario_sha256: loaded.sha256.clone(),
+        scenario_file: loaded.scenario.path.display().to_string(),
+        scenario_sha256: loaded.scenario.sha256.clone(),
         seed: loaded.run.seed,
         iterations: loaded.run.iterations,
         mode: model.settings.mode,
@@ -193,7 +194,7 @@ pub fn run(path: &Path, options: &RunOptions, progress: Option<&Progress>) -> Re
 fn reproduce_command(loaded: &Loaded, options: &RunOptions) -> String {
     let mut command = format!(
         "carecast run {} --seed {} --iterations {}",
-        loaded.path.display(),
+        loaded.scenario.path.display(),
         loaded.run.seed,
         loaded.run.iterations
     );
@@ -303,7 +304,7 @@ pub fn reproduce(paths: &[PathBuf], options: &ReproduceOptions) -> Result<Reprod
     };
     let loaded: Vec<Loaded> = paths.iter().map(|p| load(p, &run_options)).collect::<Result<_, _>>()?;
     if let Some(l) = loaded.iter().find(|l| l.model.targets.is_empty()) {
-        return Err(InputError::file(&l.path, "this scenario has no [[reproduce]] targets").into());
+        return Err(InputError::file(&l.scenario.path, "this scenario has no [[reproduce]] targets").into());
     }
     let dir = options
         .out
@@ -341,7 +342,7 @@ pub const MAX_SWEEP_POINTS: usize = 100_000_000;
 #[derive(Debug, Clone, Default)]
 pub struct SweepOptions {
     /// The grid (`--vary`); empty: each scenario's own `[sweep]`.
-    pub vary: Vec<crate::model::SweepAxis>,
+    pub vary: Vec<crate::scenario::SweepAxis>,
     pub iterations: Option<u64>,
     pub seed: Option<u64>,
     pub shard: Option<crate::sweep::Shard>,
@@ -371,17 +372,17 @@ pub fn sweep(
         let first = &loaded[0];
         if first.model.sweep.is_empty() {
             return Err(InputError::file(
-                &first.path,
+                &first.scenario.path,
                 "nothing to vary: give --vary NAME=FROM:TO:STEPS, or a [sweep] table in the scenario",
             )
             .into());
         }
         if let Some(other) = loaded.iter().find(|l| l.model.sweep != first.model.sweep) {
             return Err(InputError::file(
-                &other.path,
+                &other.scenario.path,
                 format!(
                     "its [sweep] differs from that of {}: one sweep has one grid; give --vary, or sweep them separately",
-                    first.path.display()
+                    first.scenario.path.display()
                 ),
             )
             .into());
@@ -403,7 +404,7 @@ pub fn sweep(
     let names: Vec<&str> = loaded.iter().map(|l| l.model.meta.name.as_str()).collect();
     if let Some((i, n)) = names.iter().enumerate().find(|(i, n)| names[..*i].contains(n)) {
         return Err(InputError::file(
-            &loaded[i].path,
+            &loaded[i].scenario.path,
             format!("two scenarios are named `{n}`; a sweep's table tells them apart by name"),
         )
         .into());
@@ -442,7 +443,7 @@ pub struct TornadoOutcome {
 
 /// One-way (tornado) analysis on the deterministic model; writes tornado.csv and a plot per comparison.
 pub fn tornado(path: &Path, options: &TornadoOptions) -> Result<TornadoOutcome, Error> {
-    let loaded = load_scenario(path)?;
+    let loaded = crate::model::load(path)?;
     let extra: Vec<String> = options.bounds.iter().map(|(n, _, _)| n.clone()).collect();
     for (name, low, high) in &options.bounds {
         if !loaded.model.has_parameter(name) {
@@ -479,7 +480,7 @@ pub struct ThresholdOutcome {
 
 /// Threshold analysis of one parameter on the deterministic model; writes threshold.csv.
 pub fn threshold(path: &Path, options: &ThresholdOptions) -> Result<ThresholdOutcome, Error> {
-    let loaded = load_scenario(path)?;
+    let loaded = crate::model::load(path)?;
     let det = crate::analysis::sensitivity::Deterministic::new(&loaded, std::slice::from_ref(&options.parameter))?;
     let thresholds = crate::analysis::sensitivity::threshold(&det, &options.parameter, options.measure, options.range)?;
     let dir = write_run_dir(&options.out, &loaded.model.meta.name, "threshold", |dir| {
@@ -571,7 +572,7 @@ pub fn evppi(path: &Path, options: &EvppiOptions) -> Result<EvppiOutcome, Error>
                     "--group",
                     format!(
                         "group `{group}`: `{m}` is not a sampled parameter of this scenario{}",
-                        crate::model::suggest_name(m, &known)
+                        crate::error::suggest(m, &known)
                     ),
                 )
                 .into());

@@ -126,6 +126,23 @@ fn render_snippet(source: &str, span: std::ops::Range<usize>) -> Option<String> 
     ))
 }
 
+/// The closest of `candidates` to `name`, if reasonably close.
+pub fn closest(name: &str, candidates: &[&str]) -> Option<String> {
+    // A shortened name ("usual" for "usual_care") is a near miss too, however many letters are missing.
+    let prefix = |c: &str| name.len() >= 3 && (c.starts_with(name) || name.starts_with(c));
+    candidates
+        .iter()
+        .map(|c| (strsim::damerau_levenshtein(name, c), *c))
+        .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(1) + 1 || prefix(c))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c.to_string())
+}
+
+/// " did you mean `x`?" when a close name exists, or nothing.
+pub fn suggest(name: &str, known: &[&str]) -> String {
+    closest(name, known).map_or(String::new(), |c| format!("; did you mean `{c}`?"))
+}
+
 /// A run that started but could not finish (a non-finite result, an output directory that cannot be written...).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunError {

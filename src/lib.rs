@@ -1,15 +1,15 @@
 //! carecast: Monte Carlo cost-effectiveness and return-on-investment simulation of adult social care interventions.
 //!
-//! Data flow: scenario file → [`model::load_scenario`] (parse, check, compile) → [`simulate::run`] (parallel PSA)
+//! Data flow: scenario file → [`model::load`] (parse, check, compile) → [`simulate::run`] (parallel PSA)
 //! → [`analysis`] (ROI, ICER, CEAC, ...) → [`report`] (files and terminal tables).
 //!
 //! Running a bundled scenario from code:
 //!
 //! ```
 //! use carecast::analysis::{analyse, AnalysisOptions, PsaTable};
-//! use carecast::{model::load_scenario, simulate};
+//! use carecast::{model::load, simulate};
 //!
-//! let model = load_scenario(std::path::Path::new("scenarios/reference.toml")).unwrap().model;
+//! let model = load(std::path::Path::new("scenarios/reference.toml")).unwrap().model;
 //! let run = carecast::model::RunSettings { iterations: 200, ..model.run_defaults };
 //! let results = simulate::run(&model, &run, None).unwrap();
 //! let options = AnalysisOptions { wtp: vec![0.0, 20_000.0, 30_000.0], threshold: 30_000.0, population: None };

@@ -353,7 +353,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
             let overrides = parse_overrides(&set)?;
             let vary = vary
                 .iter()
-                .map(|v| carecast::model::SweepAxis::parse(v).map_err(|m| InputError::usage("--vary", m)))
+                .map(|v| carecast::scenario::SweepAxis::parse(v).map_err(|m| InputError::usage("--vary", m)))
                 .collect::<Result<Vec<_>, _>>()?;
             let shard = shard
                 .map(|s| carecast::sweep::Shard::parse(&s).map_err(|m| InputError::usage("--shard", m)))
@@ -502,9 +502,9 @@ fn execute(cli: Cli) -> Result<(), Error> {
 }
 
 /// Parses `--set` values.
-fn parse_overrides(set: &[String]) -> Result<Vec<carecast::model::Override>, InputError> {
+fn parse_overrides(set: &[String]) -> Result<Vec<carecast::scenario::Override>, InputError> {
     set.iter()
-        .map(|s| carecast::model::Override::parse(s).map_err(|m| InputError::usage("--set", m)))
+        .map(|s| carecast::scenario::Override::parse(s).map_err(|m| InputError::usage("--set", m)))
         .collect()
 }
 

@@ -8,7 +8,8 @@
 
 use crate::analysis::{analyse, AnalysisOptions, PsaTable};
 use crate::error::{Error, InputError, RunError};
-use crate::model::{apply_overrides, compile_with, Loaded, Model, Override, SweepAxis};
+use crate::model::{apply_overrides, compile_with, Loaded, Model};
+use crate::scenario::{Override, SweepAxis};
 use crate::simulate::{self, Progress};
 use serde::{Deserialize, Serialize};
 use std::fs;
@@ -154,23 +155,23 @@ pub fn prepare(loaded: &[Loaded], axes: &[SweepAxis], fixed: &[Override]) -> Res
     loaded
         .iter()
         .map(|l| {
-            let mut model = compile_with(&l.path, &l.text, &names)?;
-            apply_overrides(&mut model, &l.path, &l.text, fixed)?;
+            let mut model = compile_with(&l.scenario, &names)?;
+            apply_overrides(&mut model, &l.scenario, fixed)?;
             // Every value of every axis is checked before the first point runs, so a bad value fails at once.
             for axis in axes {
                 if !model.overridable.iter().any(|o| o.name == axis.name) {
                     return Err(InputError::usage(
                         format!("--vary {}", axis.label()),
-                        format!("{}: {}", l.path.display(), model.unknown_parameter(&axis.name)),
+                        format!("{}: {}", l.scenario.path.display(), model.unknown_parameter(&axis.name)),
                     )
                     .into());
                 }
                 for &v in &axis.values {
                     let mut probe = model.clone();
-                    apply_overrides(&mut probe, &l.path, &l.text, &[axis.at(v)]).map_err(|e| {
+                    apply_overrides(&mut probe, &l.scenario, &[axis.at(v)]).map_err(|e| {
                         InputError::usage(
                             format!("--vary {}", axis.label()),
-                            format!("{}: at {}: {}", l.path.display(), v, e.message),
+                            format!("{}: at {}: {}", l.scenario.path.display(), v, e.message),
                         )
                     })?;
                 }
@@ -199,8 +200,8 @@ pub fn run(
             .zip(models)
             .map(|(l, m)| ScenarioEntry {
                 name: m.meta.name.clone(),
-                file: l.path.display().to_string(),
-                sha256: l.sha256.clone(),
+                file: l.scenario.path.display().to_string(),
+                sha256: l.scenario.sha256.clone(),
                 seed: l.run.seed,
                 iterations: l.run.iterations,
                 threshold: m.settings.threshold,
@@ -275,9 +276,14 @@ fn write_sweep(
             let values = manifest.grid.at(point);
             let overrides: Vec<_> = axes.iter().zip(&values).map(|(a, &v)| a.at(v)).collect();
             let mut m = model.clone();
-            apply_overrides(&mut m, &l.path, &l.text, &overrides)?;
+            apply_overrides(&mut m, &l.scenario, &overrides)?;
             let results = simulate::run(&m, &l.run, None).map_err(|e| RunError {
-                message: format!("{} at {}: {}", l.path.display(), describe(&overrides), e.message),
+                message: format!(
+                    "{} at {}: {}",
+                    l.scenario.path.display(),
+                    describe(&overrides),
+                    e.message
+                ),
             })?;
             let table = PsaTable::from_results(&m, &results);
             // Only λ itself: the sweep reports INMB and P(cost-effective) at the scenario's threshold.
@@ -303,7 +309,7 @@ fn write_sweep(
     Ok(done)
 }
 
-fn describe(overrides: &[crate::model::Override]) -> String {
+fn describe(overrides: &[crate::scenario::Override]) -> String {
     overrides.iter().map(|o| o.describe()).collect::<Vec<_>>().join(", ")
 }
 

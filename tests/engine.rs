@@ -2,12 +2,12 @@
 //! with the cohort trace within Monte Carlo error.
 
 mod common;
-use carecast::model::{load_scenario, Mode};
+use carecast::model::{load, Mode};
 use common::*;
 use std::path::Path;
 
 fn reference(iterations: usize) -> carecast::model::Model {
-    let mut m = load_scenario(Path::new("scenarios/reference.toml"))
+    let mut m = load(Path::new("scenarios/reference.toml"))
         .expect("reference loads")
         .model;
     m.run_defaults.iterations = iterations;

@@ -3,7 +3,8 @@
 //! `--set`, the same mechanism users have), the inner loop runs the model's PSA over everything else.
 
 use carecast::app::{self, EvppiOptions, RunOptions};
-use carecast::model::{columns, Override};
+use carecast::model::columns;
+use carecast::scenario::Override;
 use std::path::Path;
 
 const SCENARIO: &str = r#"

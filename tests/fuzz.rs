@@ -6,7 +6,7 @@
 //! random seeds (240,000 cases) found one hang, a gamma of shape 4e57 whose quantile never converged; such shapes are
 //! now refused at load time (regression test in tests/cli.rs).
 
-use carecast::model::compile;
+use carecast::model::compile_text;
 use proptest::prelude::*;
 use std::path::Path;
 
@@ -101,7 +101,7 @@ fn apply(text: &str, edit: &Edit) -> String {
 
 fn check(original: &str, edits: &[Edit]) {
     let text = edits.iter().fold(original.to_string(), |t, e| apply(&t, e));
-    if let Ok(mut model) = compile(Path::new("fuzz.toml"), &text) {
+    if let Ok(mut model) = compile_text(Path::new("fuzz.toml"), &text) {
         // A model that loads must also run; a few iterations suffice to reach every code path of the kernel.
         model.run_defaults.iterations = 3;
         if model.settings.cycles() <= 5_000 && model.cohort_size <= 10_000_000 {

@@ -4,7 +4,8 @@ mod common;
 
 use carecast::analysis::reproduce::{reproduce, Reproduced, Status};
 use carecast::model::{compile, Loaded};
-use std::path::{Path, PathBuf};
+use carecast::scenario::Scenario;
+use std::path::Path;
 
 /// Two years, annual cycles, costs accrued at the start of each cycle, discounting at 10% (so that discounted and
 /// undiscounted values differ visibly). Usual care: half the living die each year; the intervention: a fifth, and its
@@ -81,13 +82,12 @@ fn target(metric: &str, extra: &str, by_hand: f64) -> String {
 
 fn run_targets(targets: &[String]) -> Vec<Reproduced> {
     let text = format!("{MODEL}{}", targets.concat());
-    let model = compile(Path::new("by_hand.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
+    let scenario = Scenario::parse(Path::new("by_hand.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
+    let model = compile(&scenario).unwrap_or_else(|e| panic!("{e}"));
     let loaded = Loaded {
         run: model.run_defaults,
         model,
-        path: PathBuf::from("by_hand.toml"),
-        text,
-        sha256: String::new(),
+        scenario,
     };
     reproduce(&loaded).unwrap_or_else(|e| panic!("{e}"))
 }

@@ -2,7 +2,8 @@
 
 use carecast::analysis::sensitivity::{threshold, tornado, Deterministic, Measure};
 use carecast::model::{compile, Loaded};
-use std::path::{Path, PathBuf};
+use carecast::scenario::Scenario;
+use std::path::Path;
 
 /// Two years, annual cycles, start-of-cycle accrual, no discounting. Usual care: half the living die each year;
 /// the intervention: a fifth, for a one-off £30, with council costs c·f a year (f only in the intervention arm).
@@ -61,13 +62,12 @@ size = 100
 "#;
 
 fn deterministic(extra: &[&str]) -> Deterministic {
-    let model = compile(Path::new("by_hand.toml"), MODEL).unwrap_or_else(|e| panic!("{e}"));
+    let scenario = Scenario::parse(Path::new("by_hand.toml"), MODEL).unwrap_or_else(|e| panic!("{e}"));
+    let model = compile(&scenario).unwrap_or_else(|e| panic!("{e}"));
     let loaded = Loaded {
         run: model.run_defaults,
         model,
-        path: PathBuf::from("by_hand.toml"),
-        text: MODEL.to_string(),
-        sha256: String::new(),
+        scenario,
     };
     let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
     Deterministic::new(&loaded, &extra).unwrap_or_else(|e| panic!("{e}"))

@@ -4,7 +4,8 @@ mod common;
 
 use assert_cmd::Command;
 use carecast::app::{self, RunOptions};
-use carecast::model::{compile, Override};
+use carecast::model::compile_text;
+use carecast::scenario::Override;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -27,7 +28,8 @@ fn totals_with(overrides: &[&str]) -> ndarray::Array3<f64> {
 fn totals_of_edited(from: &str, to: &str) -> ndarray::Array3<f64> {
     let text = fs::read_to_string("scenarios/example.toml").unwrap();
     assert!(text.contains(from), "the example has `{from}`");
-    let mut model = compile(Path::new("edited.toml"), &text.replacen(from, to, 1)).unwrap_or_else(|e| panic!("{e}"));
+    let mut model =
+        compile_text(Path::new("edited.toml"), &text.replacen(from, to, 1)).unwrap_or_else(|e| panic!("{e}"));
     model.run_defaults.iterations = 500;
     common::run(&model, 2).kernel_totals
 }
@@ -69,7 +71,7 @@ fn totals_of_edited_both_rr() -> ndarray::Array3<f64> {
             "parameters = { rr_reablement = 0.7 }",
             1,
         );
-    let mut model = compile(Path::new("edited.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
+    let mut model = compile_text(Path::new("edited.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
     model.run_defaults.iterations = 500;
     common::run(&model, 2).kernel_totals
 }

@@ -1,12 +1,13 @@
 //! The reproduction suite: runs the scenarios' `[[reproduce]]` targets and compares each with its published figure.
 //!
 //! Most targets read the scenario's own run. Targets for one subgroup, without discounting, or of state occupancy
-//! read a run of a variant of the scenario, derived by editing its TOML (keep one subgroup; set the discount rates
-//! to 0; add an indicator outcome accrued at cycle ends), so that each reads exactly what it claims to.
+//! read a run of a variant of the scenario, derived from its parsed tables ([`crate::scenario::variant`]: keep one
+//! subgroup; set the discount rates to 0; add an indicator outcome accrued at cycle ends), so that each reads exactly
+//! what it claims to.
 
 use crate::analysis::stats::{figure, mean, quantiles};
-use crate::error::{Error, InputError, RunError};
-use crate::model::{columns, compile, Loaded, Metric, Model, Payer, Target};
+use crate::error::{Error, RunError};
+use crate::model::{columns, compile_raw, Loaded, Metric, Model, Payer, Target};
 use crate::simulate::{self, Results};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -142,50 +143,25 @@ fn share_outcomes(target_index: usize) -> (String, String) {
 /// Compiles the variant of the scenario a group of targets needs.
 fn derive(loaded: &Loaded, variant: Variant, targets: &[usize]) -> Result<Model, Error> {
     let model = &loaded.model;
-    let mut doc: toml::Table = loaded
-        .text
-        .parse()
-        .map_err(|e| InputError::file(&loaded.path, format!("cannot re-read the scenario: {e}")))?;
     let internal = |what: &str| RunError {
         message: format!(
             "{}: cannot derive the scenario variant for its reproduction targets ({what})",
-            loaded.path.display()
+            loaded.scenario.path.display()
         ),
     };
-    // The targets were checked against the scenario as written; in a variant some would name what it lacks.
-    doc.remove("reproduce");
+    let mut raw = loaded.scenario.raw.clone();
+    raw.without_targets();
     if let Some(g) = variant.subgroup {
-        let cohort = doc
-            .get_mut("cohort")
-            .and_then(toml::Value::as_table_mut)
-            .ok_or_else(|| internal("no [cohort]"))?;
-        let list = cohort
-            .get_mut("subgroups")
-            .and_then(toml::Value::as_array_mut)
-            .ok_or_else(|| internal("no subgroups"))?;
-        let mut keep = list.get(g).cloned().ok_or_else(|| internal("no such subgroup"))?;
-        keep.as_table_mut()
-            .ok_or_else(|| internal("a subgroup is not a table"))?
-            .insert("share".into(), toml::Value::Float(1.0));
-        *list = vec![keep];
+        raw.only_subgroup(g).map_err(|e| internal(&e))?;
     }
     if variant.undiscounted || variant.occupancy {
-        let settings = doc
-            .get_mut("settings")
-            .and_then(toml::Value::as_table_mut)
-            .ok_or_else(|| internal("no [settings]"))?;
-        settings.insert("discount_rate_costs".into(), toml::Value::Float(0.0));
-        settings.insert("discount_rate_outcomes".into(), toml::Value::Float(0.0));
+        raw.undiscounted();
         if variant.occupancy {
-            settings.insert("accrual".into(), toml::Value::String("end".into()));
+            raw.accrued_at_cycle_ends();
         }
     }
     if variant.occupancy {
-        let cycles_per_year = model.settings.cycle.per_year() as f64;
-        let states = doc
-            .get_mut("states")
-            .and_then(toml::Value::as_array_mut)
-            .ok_or_else(|| internal("no [[states]]"))?;
+        let cycles_per_year = model.settings.cycle.per_year();
         for &i in targets {
             let Metric::StateShare { states: counted, among } = &model.targets[i].metric else {
                 continue;
@@ -193,36 +169,13 @@ fn derive(loaded: &Loaded, variant: Variant, targets: &[usize]) -> Result<Model,
             let (share_name, among_name) = share_outcomes(i);
             for (list, name) in [(counted, &share_name), (among, &among_name)] {
                 for &s in list {
-                    let state = states[s]
-                        .as_table_mut()
-                        .ok_or_else(|| internal("a state is not a table"))?;
-                    // An amount per `per` unit that adds up to 1 per year: the year's value is then the mean of the
-                    // occupancy at the cycle ends within it.
-                    let per = state
-                        .get("per")
-                        .and_then(toml::Value::as_str)
-                        .unwrap_or("year")
-                        .to_string();
-                    let units_per_year = match per.as_str() {
-                        "year" => 1.0,
-                        "quarter" => 4.0,
-                        "month" => 12.0,
-                        "week" => 52.0,
-                        _ => cycles_per_year,
-                    };
-                    state.entry("per").or_insert_with(|| toml::Value::String("year".into()));
-                    let outcomes = state
-                        .entry("outcomes")
-                        .or_insert_with(|| toml::Value::Table(toml::Table::new()))
-                        .as_table_mut()
-                        .ok_or_else(|| internal("outcomes is not a table"))?;
-                    outcomes.insert(name.clone(), toml::Value::Float(1.0 / units_per_year));
+                    raw.add_occupancy_outcome(s, name, cycles_per_year)
+                        .map_err(|e| internal(&e))?;
                 }
             }
         }
     }
-    let text = toml::to_string(&doc).map_err(|e| internal(&e.to_string()))?;
-    compile(&loaded.path, &text).map_err(|e| internal(&e.message).into())
+    compile_raw(&loaded.scenario, &raw, &[]).map_err(|e| internal(&e.message).into())
 }
 
 /// The iteration index that stands for the mean over all iterations.

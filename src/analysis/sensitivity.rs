@@ -77,7 +77,7 @@ impl Deterministic {
     /// Compiles the scenario with `extra` parameters kept changeable (given as numbers or expressions in the file)
     /// and sets every sampled parameter to its mean.
     pub fn new(loaded: &Loaded, extra: &[String]) -> Result<Self, Error> {
-        let mut model = compile_with(&loaded.path, &loaded.text, extra)?;
+        let mut model = compile_with(&loaded.scenario, extra)?;
         model.settings.mode = Mode::Cohort;
         let run = RunSettings {
             iterations: 1,

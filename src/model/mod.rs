@@ -5,18 +5,15 @@ pub mod schedule;
 mod target;
 
 pub use compile::{
-    apply_overrides, compile, compile_with, load_scenario, Loaded, MAX_COHORT, MAX_CYCLES, MAX_ITERATIONS, MAX_STATES,
+    apply_overrides, compile, compile_raw, compile_text, compile_with, load, Loaded, MAX_COHORT, MAX_CYCLES,
+    MAX_ITERATIONS, MAX_STATES,
 };
 pub use target::{Metric, Target};
-
-/// " did you mean `x`?" for the closest of `known` to `name`, or nothing.
-pub fn suggest_name(name: &str, known: &[&str]) -> String {
-    compile::suggest(name, known)
-}
 
 use crate::dist::{Dirichlet, Distribution, Sampler};
 use crate::expr::Program;
 use crate::model::schedule::{Accrual, CycleLength, DiscountSchedule, Discounting};
+use crate::scenario::SweepAxis;
 use serde::Serialize;
 
 /// Who pays a cost.
@@ -361,66 +358,6 @@ pub struct Model {
     pub sweep: Vec<SweepAxis>,
 }
 
-/// One varied parameter of a sweep: `name` or `name.field` over `values`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SweepAxis {
-    pub name: String,
-    pub field: Option<String>,
-    pub values: Vec<f64>,
-}
-
-impl SweepAxis {
-    /// Parses `NAME[.FIELD]=FROM:TO:STEPS`: STEPS evenly spaced values from FROM to TO inclusive (STEPS ≥ 2, or 1
-    /// for FROM alone).
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let expected = || {
-            format!("expected NAME=FROM:TO:STEPS or NAME.FIELD=FROM:TO:STEPS (e.g. effect.mean=0.5:1:6), not `{text}`")
-        };
-        let (target, range) = text.split_once('=').ok_or_else(expected)?;
-        let parts: Vec<&str> = range.split(':').map(str::trim).collect();
-        let [from, to, steps] = parts[..] else {
-            return Err(expected());
-        };
-        let number = |s: &str| s.parse::<f64>().ok().filter(|v| v.is_finite());
-        let (Some(from), Some(to)) = (number(from), number(to)) else {
-            return Err(expected());
-        };
-        let steps: usize = steps
-            .parse()
-            .ok()
-            .filter(|n| (1..=1_000_000).contains(n))
-            .ok_or_else(|| {
-                format!("STEPS must be a whole number of values from 1 to 1,000,000, not `{steps}` (in `{text}`)")
-            })?;
-        let (name, field) = Override::target(target)?;
-        let values = if steps == 1 {
-            vec![from]
-        } else {
-            (0..steps)
-                .map(|i| from + (to - from) * i as f64 / (steps - 1) as f64)
-                .collect()
-        };
-        Ok(SweepAxis { name, field, values })
-    }
-
-    /// `name` or `name.field`.
-    pub fn label(&self) -> String {
-        match &self.field {
-            Some(f) => format!("{}.{f}", self.name),
-            None => self.name.clone(),
-        }
-    }
-
-    /// The override that sets this axis to `value`.
-    pub fn at(&self, value: f64) -> Override {
-        Override {
-            name: self.name.clone(),
-            field: self.field.clone(),
-            value,
-        }
-    }
-}
-
 /// One scope's definition of a parameter that overrides (`--set`, sweeps) can change in the compiled model: it was
 /// compiled as a draw slot even where the file gives a plain number or an expression.
 #[derive(Debug, Clone)]
@@ -438,52 +375,6 @@ pub struct Overridable {
     pub table: Option<Box<crate::scenario::raw::RawParameterTable>>,
     /// Where the definition is in the file.
     pub span: std::ops::Range<usize>,
-}
-
-/// A change to a parameter: `name=value` (a fixed value) or `name.field=value` (one field of its distribution).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Override {
-    pub name: String,
-    pub field: Option<String>,
-    pub value: f64,
-}
-
-impl Override {
-    /// Parses `name=value` or `name.field=value`.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let (target, value) = text
-            .split_once('=')
-            .ok_or_else(|| format!("expected NAME=VALUE or NAME.FIELD=VALUE, not `{text}`"))?;
-        let value: f64 = value
-            .trim()
-            .parse()
-            .ok()
-            .filter(|v: &f64| v.is_finite())
-            .ok_or_else(|| format!("`{}` is not a finite number (in `{text}`)", value.trim()))?;
-        let (name, field) = Self::target(target)?;
-        Ok(Override { name, field, value })
-    }
-
-    /// Splits `name` or `name.field` into its parts.
-    pub fn target(text: &str) -> Result<(String, Option<String>), String> {
-        let text = text.trim();
-        let (name, field) = match text.split_once('.') {
-            Some((n, f)) => (n, Some(f.to_string())),
-            None => (text, None),
-        };
-        if name.is_empty() || field.as_deref().is_some_and(str::is_empty) {
-            return Err(format!("expected NAME or NAME.FIELD, not `{text}`"));
-        }
-        Ok((name.to_string(), field))
-    }
-
-    /// As written on the command line.
-    pub fn describe(&self) -> String {
-        match &self.field {
-            Some(f) => format!("{}.{f}={}", self.name, self.value),
-            None => format!("{}={}", self.name, self.value),
-        }
-    }
 }
 
 /// Index of the first time slot: slots `n_draws`, `+1`, `+2` hold cycle, t and calendar_t.
@@ -508,7 +399,7 @@ impl Model {
     /// "no parameter is named `x`; did you mean `y`?", for a name the model does not define.
     pub fn unknown_parameter(&self, name: &str) -> String {
         let known: Vec<&str> = self.parameters.iter().map(|p| p.name.as_str()).collect();
-        format!("no parameter is named `{name}`{}", compile::suggest(name, &known))
+        format!("no parameter is named `{name}`{}", crate::error::suggest(name, &known))
     }
 
     /// The context of an arm and subgroup.

@@ -672,7 +672,7 @@ fn inputs(loaded: &Loaded) -> Inputs {
         ("Cohort size".into(), m.cohort_size.to_string()),
         ("Threshold λ".into(), money(s.threshold)),
     ];
-    let raw: Option<toml::Table> = loaded.text.parse().ok();
+    let raw: Option<toml::Table> = loaded.scenario.text.parse().ok();
     let get = |path: &[&str]| -> Option<toml::Value> {
         let mut v = toml::Value::Table(raw.clone()?);
         for p in path {

@@ -1,4 +1,65 @@
-//! The scenario file format (TOML). `raw` holds the serde structs exactly as written; compilation into a checked
-//! model happens in [`crate::model`].
+//! The scenario file format (TOML): the only code that reads it. [`raw`] holds the serde structs exactly as written,
+//! with byte spans for errors; [`Scenario`] is a file read and parsed into them; [`overrides`] are the changes the
+//! command line makes to its parameters; [`variant`] derives the variants the reproduction checks run. Checking and
+//! compiling into a model happen in [`crate::model`].
 
+pub mod overrides;
 pub mod raw;
+mod toml_error;
+pub mod variant;
+
+pub use overrides::{Override, SweepAxis};
+
+use crate::error::InputError;
+use raw::RawScenario;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// A scenario file as written: its text, the SHA-256 of its bytes, and its parsed tables.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Where it came from, as given (used in messages and provenance).
+    pub path: PathBuf,
+    pub text: String,
+    /// SHA-256 of the file's bytes, lower-case hex.
+    pub sha256: String,
+    pub raw: RawScenario,
+}
+
+impl Scenario {
+    /// Reads and parses a scenario file.
+    pub fn read(path: &Path) -> Result<Self, InputError> {
+        let bytes =
+            std::fs::read(path).map_err(|e| InputError::file(path, format!("cannot read the scenario file: {e}")))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            InputError::file(
+                path,
+                format!(
+                    "the scenario file is not valid UTF-8 text (byte {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            )
+        })?;
+        Self::parse(path, &text)
+    }
+
+    /// Parses scenario text without touching the file system; `path` names it in messages and provenance.
+    pub fn parse(path: &Path, text: &str) -> Result<Self, InputError> {
+        let raw: RawScenario = toml::from_str(text).map_err(|e| toml_error::toml_error(path, text, &e))?;
+        Ok(Scenario {
+            path: path.to_path_buf(),
+            text: text.to_string(),
+            sha256: Sha256::digest(text.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+            raw,
+        })
+    }
+}
+
+/// Whether scenario text declares published figures to reproduce (`[[reproduce]]` tables), without parsing it: how
+/// `carecast reproduce` picks the bundled scenarios it checks.
+pub fn declares_targets(text: &str) -> bool {
+    text.contains("[[reproduce]]")
+}

@@ -13,7 +13,7 @@ pub type RawRow = BTreeMap<Spanned<String>, Spanned<ExprText>>;
 pub type RawRows = BTreeMap<Spanned<String>, Spanned<RawRow>>;
 
 /// A whole scenario file.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
     pub scenario: RawMeta,
@@ -34,7 +34,7 @@ pub struct RawScenario {
 }
 
 /// `[sweep]`: the parameters `carecast sweep` varies when no `--vary` is given.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSweep {
     /// `NAME[.FIELD]=FROM:TO:STEPS`, as on the command line.
@@ -42,7 +42,7 @@ pub struct RawSweep {
 }
 
 /// `[[reproduce]]`: a published figure the scenario claims to reproduce, and how to compute it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTarget {
     pub figure: Spanned<String>,
@@ -83,7 +83,7 @@ pub struct RawTarget {
 }
 
 /// `[scenario]`: what the scenario is, and its currency and price year.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawMeta {
     pub name: Spanned<String>,
@@ -98,7 +98,7 @@ pub struct RawMeta {
 }
 
 /// `[settings]`: horizon, cycle, PSA size, accrual and discounting.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSettings {
     pub horizon_years: Spanned<i64>,
@@ -121,7 +121,7 @@ pub struct RawSettings {
 }
 
 /// A discount rate: a flat annual rate, a named schedule, or a list of (from year, rate) steps.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum RawRate {
     Flat(f64),
@@ -130,7 +130,7 @@ pub enum RawRate {
 }
 
 /// One step of a declining discount schedule: `rate` applies to years after `from_year`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRateStep {
     pub from_year: f64,
@@ -138,7 +138,7 @@ pub struct RawRateStep {
 }
 
 /// The willingness-to-pay grid: an explicit list or an evenly spaced range.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum RawWtp {
     List(Vec<f64>),
@@ -146,7 +146,7 @@ pub enum RawWtp {
 }
 
 /// A parameter: a fixed number, an expression, or a table describing a distribution or a cited expression.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum RawParameter {
     Number(f64),
     Expression(String),
@@ -277,14 +277,14 @@ impl<'de> Deserialize<'de> for ExprText {
 }
 
 /// A cost line of a state: an amount, or a table that also gives the cashable share.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum RawCost {
     Amount(ExprText),
     Table(RawCostTable),
 }
 
 /// The table form of a state cost line.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCostTable {
     pub amount: Spanned<ExprText>,
@@ -322,7 +322,7 @@ impl<'de> Deserialize<'de> for RawCost {
 }
 
 /// `[[states]]`: a health and care state with its costs by payer and outcome flows.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawState {
     pub name: Spanned<String>,
@@ -339,7 +339,7 @@ pub struct RawState {
 }
 
 /// `[[arms]]`: usual care or an intervention.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawArm {
     pub name: Spanned<String>,
@@ -358,7 +358,7 @@ pub struct RawArm {
 }
 
 /// An intervention cost of an arm: one-off, recurring, or programme-level.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawArmCost {
     pub name: Spanned<String>,
@@ -380,7 +380,7 @@ pub struct RawArmCost {
 }
 
 /// `[cohort]`: size, entry over several years and subgroups.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCohort {
     pub size: Spanned<i64>,
@@ -391,7 +391,7 @@ pub struct RawCohort {
 }
 
 /// `[[cohort.subgroups]]`: a client group with its share of the cohort and parameter overrides.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSubgroup {
     pub name: Spanned<String>,

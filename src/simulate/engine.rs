@@ -675,7 +675,7 @@ pub fn memory_estimate(model: &Model, run: &RunSettings) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::compile;
+    use crate::model::compile_text;
     use std::path::Path;
 
     /// The reference scenario with `iterations` and each (from, to) replacement applied (each must apply).
@@ -689,7 +689,7 @@ mod tests {
             );
             text = text.replacen(from, to, 1);
         }
-        let model = compile(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+        let model = compile_text(&path, &text).unwrap_or_else(|e| panic!("{e}"));
         let settings = RunSettings {
             iterations,
             ..model.run_defaults
@@ -778,9 +778,7 @@ mod tests {
         for entry in std::fs::read_dir(dir).expect("scenarios/ is readable") {
             let path = entry.expect("a directory entry").path();
             if path.extension().is_some_and(|e| e == "toml") {
-                let model = crate::model::load_scenario(&path)
-                    .unwrap_or_else(|e| panic!("{e}"))
-                    .model;
+                let model = crate::model::load(&path).unwrap_or_else(|e| panic!("{e}")).model;
                 check_structural_zeros(&model, 16);
             }
         }

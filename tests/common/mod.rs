@@ -2,18 +2,18 @@
 
 #![allow(dead_code)]
 
-use carecast::model::{compile, Model, RunSettings};
+use carecast::model::{compile_text, Model, RunSettings};
 use carecast::simulate::{self, Results};
 use std::path::Path;
 
 /// Compiles scenario text, panicking with the error message if it does not compile.
 pub fn model(text: &str) -> Model {
-    compile(Path::new("test.toml"), text).unwrap_or_else(|e| panic!("scenario should compile:\n{e}"))
+    compile_text(Path::new("test.toml"), text).unwrap_or_else(|e| panic!("scenario should compile:\n{e}"))
 }
 
 /// The compile error of scenario text, as the user would see it.
 pub fn compile_error(text: &str) -> String {
-    match compile(Path::new("test.toml"), text) {
+    match compile_text(Path::new("test.toml"), text) {
         Ok(_) => panic!("scenario should not compile"),
         Err(e) => e.to_string(),
     }

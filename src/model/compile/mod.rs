@@ -3,67 +3,62 @@
 
 use super::*;
 use crate::dist::{Dirichlet, Distribution, FitError};
+use crate::error::suggest;
 use crate::error::InputError;
 use crate::expr::{self, Ast, Program};
 use crate::model::schedule::{Accrual, CycleLength, DiscountSchedule, Discounting, RateStep};
+use crate::scenario::overrides::set_field;
 use crate::scenario::raw::*;
+use crate::scenario::{Override, Scenario, SweepAxis};
 use serde_spanned::Spanned;
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 mod reproduce;
 
-/// A scenario read from disk and compiled, with what provenance needs.
+/// A scenario read and compiled, with the settings of the run to make of it.
 #[derive(Debug, Clone)]
 pub struct Loaded {
+    pub scenario: Scenario,
     pub model: Model,
     /// The run's iterations and seed: the file's, unless changed on the command line.
     pub run: RunSettings,
-    pub path: PathBuf,
-    pub text: String,
-    /// SHA-256 of the file's bytes, lower-case hex.
-    pub sha256: String,
 }
 
 /// Reads and compiles a scenario file.
-pub fn load_scenario(path: &Path) -> Result<Loaded, InputError> {
-    let bytes =
-        std::fs::read(path).map_err(|e| InputError::file(path, format!("cannot read the scenario file: {e}")))?;
-    let text = String::from_utf8(bytes.clone()).map_err(|e| {
-        InputError::file(
-            path,
-            format!(
-                "the scenario file is not valid UTF-8 text (byte {})",
-                e.utf8_error().valid_up_to()
-            ),
-        )
-    })?;
-    let model = compile(path, &text)?;
-    let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+pub fn load(path: &Path) -> Result<Loaded, InputError> {
+    let scenario = Scenario::read(path)?;
+    let model = compile(&scenario)?;
     Ok(Loaded {
         run: model.run_defaults,
         model,
-        path: path.to_path_buf(),
-        text,
-        sha256,
+        scenario,
     })
 }
 
-/// Parses and compiles scenario text; `path` is used only in error messages.
-pub fn compile(path: &Path, text: &str) -> Result<Model, InputError> {
-    compile_with(path, text, &[])
+/// Checks a parsed scenario and compiles it into a model.
+pub fn compile(scenario: &Scenario) -> Result<Model, InputError> {
+    compile_with(scenario, &[])
+}
+
+/// Parses and compiles scenario text (no file system); `path` names it in messages.
+pub fn compile_text(path: &Path, text: &str) -> Result<Model, InputError> {
+    compile(&Scenario::parse(path, text)?)
 }
 
 /// [`compile`], keeping the parameters named in `overridable` changeable by [`apply_overrides`]: each of their
 /// definitions becomes a draw slot (a fixed value draws no random number), so that changing one is a matter of
 /// replacing its distribution, not of compiling the scenario again.
-pub fn compile_with(path: &Path, text: &str, overridable: &[String]) -> Result<Model, InputError> {
-    let raw: RawScenario = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+pub fn compile_with(scenario: &Scenario, overridable: &[String]) -> Result<Model, InputError> {
+    compile_raw(scenario, &scenario.raw, overridable)
+}
+
+/// [`compile_with`] on tables derived from the scenario's (a variant), with the scenario's text for messages.
+pub fn compile_raw(scenario: &Scenario, raw: &RawScenario, overridable: &[String]) -> Result<Model, InputError> {
     Compiler {
-        path,
-        src: text,
+        path: &scenario.path,
+        src: &scenario.text,
         supports: Default::default(),
         overridable_names: overridable,
         overridable: Default::default(),
@@ -74,12 +69,12 @@ pub fn compile_with(path: &Path, text: &str, overridable: &[String]) -> Result<M
 
 /// Changes parameters of a model compiled with [`compile_with`] (which must have named them): a name alone sets
 /// every definition of it (base, arms, subgroups) to a fixed value; `name.field` changes that field of each
-/// definition written as a distribution table, refitted as the file's own would be. `path` and `text` are the
-/// scenario's, for errors that point at the definition being changed.
-pub fn apply_overrides(model: &mut Model, path: &Path, text: &str, overrides: &[Override]) -> Result<(), InputError> {
+/// definition written as a distribution table, refitted as the file's own would be. Errors point at the definition
+/// being changed in the scenario's text.
+pub fn apply_overrides(model: &mut Model, scenario: &Scenario, overrides: &[Override]) -> Result<(), InputError> {
     let compiler = Compiler {
-        path,
-        src: text,
+        path: &scenario.path,
+        src: &scenario.text,
         supports: Default::default(),
         overridable_names: &[],
         overridable: Default::default(),
@@ -192,121 +187,6 @@ pub fn apply_overrides(model: &mut Model, path: &Path, text: &str, overrides: &[
     Ok(())
 }
 
-/// Sets one numeric field of a parameter table, for an override.
-fn set_field(t: &mut RawParameterTable, field: &str, value: f64, span: Range<usize>) -> Result<(), String> {
-    let v = Some(Spanned::new(span, value));
-    match field {
-        "value" => t.value = v,
-        "mean" => t.mean = v,
-        "sd" => t.sd = v,
-        "low" => t.low = v,
-        "high" => t.high = v,
-        "min" => t.min = v,
-        "mode" => t.mode = v,
-        "max" => t.max = v,
-        "lambda" => t.lambda = v,
-        "beta" => t.beta = v,
-        "shape" => t.shape = v,
-        "scale" => t.scale = v,
-        "rate" => t.rate = v,
-        "meanlog" => t.meanlog = v,
-        "sdlog" => t.sdlog = v,
-        "alpha" => match &t.alpha {
-            Some(a) if matches!(a.get_ref(), RawAlpha::Many(_)) => {
-                return Err("a Dirichlet's alpha is a list: change it in the file".into())
-            }
-            _ => t.alpha = Some(Spanned::new(0..0, RawAlpha::One(value))),
-        },
-        "ci95_low" | "ci95_high" => {
-            let [mut lo, mut hi] = match t.ci95.as_ref().map(|c| c.get_ref().as_slice()) {
-                Some([lo, hi]) => [*lo, *hi],
-                _ => {
-                    return Err(format!(
-                        "`{field}` changes one end of `ci95`, which this parameter does not have"
-                    ))
-                }
-            };
-            if field == "ci95_low" {
-                lo = value;
-            } else {
-                hi = value;
-            }
-            t.ci95 = Some(Spanned::new(0..0, vec![lo, hi]));
-        }
-        other => {
-            let fields = "value, mean, sd, low, high, min, mode, max, lambda, alpha, beta, shape, scale, rate, meanlog, sdlog, ci95_low, ci95_high";
-            return Err(format!(
-                "`{other}` is not a field that can be changed{}; the fields are {fields}",
-                suggest(other, &fields.split(", ").collect::<Vec<_>>())
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Turns a TOML/serde error into an InputError, adding the field path and a "did you mean" where it can.
-fn toml_error(path: &Path, src: &str, e: &toml::de::Error) -> InputError {
-    let span = e.span().unwrap_or(0..0);
-    let mut message = e.message().trim().to_string();
-    if let Some(suggestion) = unknown_field_suggestion(&message) {
-        message.push_str(&format!("; did you mean `{suggestion}`?"));
-    }
-    if message.starts_with("missing field") {
-        message.push_str(" (see docs/scenario-format.md for the keys each table needs)");
-    }
-    InputError::at(path, src, span.clone(), field_at(src, span.start), message)
-}
-
-/// For serde's "unknown field `x`, expected one of `a`, `b`", the closest expected name.
-fn unknown_field_suggestion(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `")?;
-    let (unknown, expected) = rest.split_once('`')?;
-    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    closest(unknown, &candidates)
-}
-
-/// The closest of `candidates` to `name`, if reasonably close.
-pub(crate) fn closest(name: &str, candidates: &[&str]) -> Option<String> {
-    // A shortened name ("usual" for "usual_care") is a near miss too, however many letters are missing.
-    let prefix = |c: &str| name.len() >= 3 && (c.starts_with(name) || name.starts_with(c));
-    candidates
-        .iter()
-        .map(|c| (strsim::damerau_levenshtein(name, c), *c))
-        .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(1) + 1 || prefix(c))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c.to_string())
-}
-
-/// The dotted key path at a byte offset, from the nearest table header above and the key on that line.
-fn field_at(src: &str, offset: usize) -> String {
-    let mut offset = offset.min(src.len());
-    while offset > 0 && !src.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let line_start = src[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let line = src[line_start..].lines().next().unwrap_or("");
-    let header = src[..line_start]
-        .lines()
-        .rev()
-        .map(str::trim)
-        .find(|l| l.starts_with('['))
-        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
-    let trimmed = line.trim();
-    if trimmed.starts_with('[') {
-        return trimmed.trim_matches(|c| c == '[' || c == ']').trim().to_string();
-    }
-    let key = line
-        .split_once('=')
-        .map(|(k, _)| k.trim().to_string())
-        .filter(|k| !k.is_empty() && !k.starts_with('#'));
-    match (header, key) {
-        (Some(h), Some(k)) => format!("{h}.{k}"),
-        (Some(h), None) => h,
-        (None, Some(k)) => k,
-        (None, None) => String::new(),
-    }
-}
-
 /// A name's meaning within one context.
 #[derive(Debug, Clone)]
 enum Def {
@@ -364,7 +244,7 @@ impl Compiler<'_> {
         span.start + quotes
     }
 
-    fn compile(&self, raw: RawScenario) -> Result<Model, InputError> {
+    fn compile(&self, raw: &RawScenario) -> Result<Model, InputError> {
         let meta = self.meta(&raw)?;
         let (settings_partial, run_defaults) = self.settings(&raw.settings)?;
         let states = self.states(&raw.states)?;
@@ -1739,11 +1619,6 @@ impl DeadStates for RawScenarioStates<'_> {
     fn is_dead(&self, i: usize) -> bool {
         self.0.get(i).is_some_and(|s| s.dead)
     }
-}
-
-/// " did you mean `x`?" when a close name exists, or nothing.
-pub(crate) fn suggest(name: &str, known: &[&str]) -> String {
-    closest(name, known).map_or(String::new(), |c| format!("; did you mean `{c}`?"))
 }
 
 fn present_keys(t: &RawParameterTable) -> Vec<(&'static str, Range<usize>)> {
