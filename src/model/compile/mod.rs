@@ -245,7 +245,7 @@ impl Compiler<'_> {
     }
 
     fn compile(&self, raw: &RawScenario) -> Result<Model, InputError> {
-        let meta = self.meta(&raw)?;
+        let meta = self.meta(raw)?;
         let (settings_partial, run_defaults) = self.settings(&raw.settings)?;
         let states = self.states(&raw.states)?;
         let state_names: Vec<&str> = states.iter().map(|s| s.name.as_str()).collect();
@@ -353,7 +353,7 @@ impl Compiler<'_> {
                     a,
                     g,
                     raw_arm.get_ref(),
-                    &raw,
+                    raw,
                     &bindings,
                     &state_names,
                     &outcomes,
@@ -378,13 +378,13 @@ impl Compiler<'_> {
             served_states.push(served);
         }
 
-        let sweep = self.sweep(&raw, &parameters)?;
+        let sweep = self.sweep(raw, &parameters)?;
         let kernel_columns = compact_columns(&mut contexts, &mut programme_costs);
         let targets = raw
             .reproduce
             .iter()
             .enumerate()
-            .map(|(i, t)| self.target(i, t.get_ref(), &raw, &states, &outcomes, &arms, &subgroups, &settings))
+            .map(|(i, t)| self.target(i, t.get_ref(), raw, &states, &outcomes, &arms, &subgroups, &settings))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Model {
             meta,
