@@ -20,7 +20,8 @@
 //! ```
 
 pub mod analysis;
-pub mod app;
+pub mod cli;
+pub mod commands;
 pub mod dist;
 pub mod error;
 pub mod expr;
@@ -28,4 +29,3 @@ pub mod model;
 pub mod output;
 pub mod scenario;
 pub mod simulate;
-pub mod sweep;

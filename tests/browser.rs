@@ -5,7 +5,9 @@
 //! Needs Chromium (Debian's `chromium` package; `.ci/run` installs it). Without it the test says so and passes,
 //! unless CARECAST_REQUIRE_BROWSER is set, as it is in CI, where a missing browser fails the test.
 
-use carecast::app::{self, RunOptions};
+mod common;
+
+use common::{bundled_path, changes, context};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -57,12 +59,12 @@ fn the_report_renders_in_headless_chromium_without_console_errors() {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let options = RunOptions {
-        iterations: Some(2000),
-        out: Some(tmp.path().to_path_buf()),
-        ..RunOptions::default()
-    };
-    let outcome = app::run(Path::new("scenarios/example.toml"), &options, None).unwrap_or_else(|e| panic!("{e}"));
+    let outcome = carecast::commands::run(
+        &context(tmp.path()),
+        &bundled_path("example"),
+        &changes(Some(2000), &[]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let report = outcome.dir.join("report.html");
     let html = fs::read_to_string(&report).unwrap();
 

@@ -2,29 +2,29 @@
 //! model: the outer loop fixes the parameter of interest at each of K stratified values of its distribution (with
 //! `--set`, the same mechanism users have), the inner loop runs the model's PSA over everything else.
 
-use carecast::app::{self, EvppiOptions, RunOptions};
+mod common;
+
 use carecast::model::columns;
-use carecast::scenario::Override;
+use common::{changes, context};
 use std::path::Path;
 
-const SCENARIO: &str = r#"
-[scenario]
-name = "nested"
+fn scenario() -> String {
+    common::scenario_text(
+        "nested",
+        &[
+            ("horizon_years", "5"),
+            ("iterations", "10000"),
+            ("seed", "11"),
+            ("accrual", "\"half-cycle\""),
+            ("threshold", "20000"),
+        ],
+        BODY,
+    )
+}
 
+const BODY: &str = r#"
 [sources]
 a = "assumption for this test"
-
-[settings]
-horizon_years = 5
-cycle = "year"
-iterations = 10000
-seed = 11
-mode = "cohort"
-accrual = "half-cycle"
-discounting = "discrete"
-discount_rate_costs = 0.035
-discount_rate_outcomes = 0.035
-threshold = 20000
 
 [parameters]
 p_sick = { dist = "beta", mean = 0.2, sd = 0.03, source = "a" }
@@ -70,16 +70,8 @@ size = 100
 
 /// Mean net monetary benefit per arm at λ = 20,000, with `rr` fixed at `value`, over `iterations`.
 fn mean_nmb(path: &Path, value: f64, iterations: u64) -> Vec<f64> {
-    let options = RunOptions {
-        iterations: Some(iterations),
-        overrides: vec![Override {
-            name: "rr".into(),
-            field: None,
-            value,
-        }],
-        ..RunOptions::default()
-    };
-    let loaded = app::load(path, &options).unwrap_or_else(|e| panic!("{e}"));
+    let set = format!("rr={value}");
+    let loaded = carecast::commands::load(path, &changes(Some(iterations), &[&set])).unwrap_or_else(|e| panic!("{e}"));
     let results = carecast::simulate::run(&loaded.model, &loaded.run, None).unwrap_or_else(|e| panic!("{e}"));
     let qaly = columns::outcome(0);
     (0..2)
@@ -96,7 +88,7 @@ fn mean_nmb(path: &Path, value: f64, iterations: u64) -> Vec<f64> {
 fn regression_evppi_agrees_with_a_nested_monte_carlo_estimate() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("nested.toml");
-    std::fs::write(&path, SCENARIO).unwrap();
+    std::fs::write(&path, scenario()).unwrap();
 
     // Nested: K = 200 outer values at the (k + ½)/K quantiles of rr's lognormal (ci95 0.4–1.3: μ and σ below),
     // N = 4,000 inner iterations each. The inner maximum is biased upwards by about E|noise| of the incremental
@@ -119,12 +111,9 @@ fn regression_evppi_agrees_with_a_nested_monte_carlo_estimate() {
     let nested = mean_of_max - max_of_mean;
 
     // Regression on a 50,000-iteration PSA of the scenario (its standard error is then about 1% of the value).
-    let options = EvppiOptions {
-        iterations: Some(50_000),
-        out: Some(tmp.path().join("out")),
-        ..EvppiOptions::default()
-    };
-    let outcome = app::evppi(&path, &options).unwrap_or_else(|e| panic!("{e}"));
+    let ctx = context(&tmp.path().join("out"));
+    let outcome = carecast::commands::evppi(&ctx, &path, &changes(Some(50_000), &[]), None, &[])
+        .unwrap_or_else(|e| panic!("{e}"));
     let rr = outcome.rows.iter().find(|r| r.label == "rr").unwrap();
     let e = &rr.estimate;
     assert!(

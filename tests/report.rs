@@ -1,19 +1,17 @@
 //! The HTML report: well-formed, its headline figures equal summary.json's, nothing loads from outside, and a
 //! scenario's own text is escaped.
 
-use carecast::analysis::stats::{money, per_pound};
-use carecast::app::{self, RunOptions};
+mod common;
+
+use carecast::output::format::{money, per_pound};
+use common::{changes, context};
 use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Runs a scenario file into a temporary directory and returns (report.html, summary.json as JSON).
 fn run_report(scenario: &Path, out: &Path) -> (String, serde_json::Value, PathBuf) {
-    let options = RunOptions {
-        iterations: Some(1000),
-        out: Some(out.to_path_buf()),
-        ..RunOptions::default()
-    };
-    let outcome = app::run(scenario, &options, None).unwrap_or_else(|e| panic!("{e}"));
+    let outcome =
+        carecast::commands::run(&context(out), scenario, &changes(Some(1000), &[])).unwrap_or_else(|e| panic!("{e}"));
     let html = fs::read_to_string(outcome.dir.join("report.html")).expect("report.html is written");
     let summary = fs::read_to_string(outcome.dir.join("summary.json")).unwrap();
     (html, serde_json::from_str(&summary).unwrap(), outcome.dir)
@@ -213,19 +211,18 @@ fn a_scenarios_own_text_is_escaped_everywhere_it_appears() {
 fn analyse_writes_a_report_too() {
     let tmp = tempfile::tempdir().unwrap();
     let (_, _, dir) = run_report(Path::new("scenarios/example.toml"), tmp.path());
-    let options = app::AnalyseOptions {
-        csv: carecast::analysis::csv_input::CsvOptions {
-            effect: Some("qaly".into()),
-            comparator: None,
-        },
-        analysis: carecast::analysis::AnalysisOptions {
-            wtp: vec![0.0, 10000.0, 20000.0, 30000.0],
-            threshold: 20000.0,
-            population: None,
-        },
-        out: Some(tmp.path().join("analysed")),
+    let csv = carecast::analysis::csv_input::CsvOptions {
+        effect: Some("qaly".into()),
+        comparator: None,
     };
-    let outcome = app::analyse_file(&dir.join("iterations.csv"), &options).unwrap_or_else(|e| panic!("{e}"));
+    let options = carecast::analysis::AnalysisOptions {
+        wtp: vec![0.0, 10000.0, 20000.0, 30000.0],
+        threshold: 20000.0,
+        population: None,
+    };
+    let ctx = context(&tmp.path().join("analysed"));
+    let outcome = carecast::commands::analyse_file(&ctx, &dir.join("iterations.csv"), &csv, &options)
+        .unwrap_or_else(|e| panic!("{e}"));
     let html = fs::read_to_string(outcome.dir.join("report.html")).unwrap();
     well_formed(&html).unwrap_or_else(|e| panic!("{e}"));
     assert!(html.contains("The whole system") && html.contains("iterations.csv"));

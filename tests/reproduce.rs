@@ -2,10 +2,8 @@
 
 mod common;
 
-use carecast::analysis::reproduce::{reproduce, Reproduced, Status};
-use carecast::model::{compile, Loaded};
-use carecast::scenario::Scenario;
-use std::path::Path;
+use carecast::analysis::reproduce::{Reproduced, Status};
+use carecast::commands::reproduce_scenario;
 
 /// Two years, annual cycles, costs accrued at the start of each cycle, discounting at 10% (so that discounted and
 /// undiscounted values differ visibly). Usual care: half the living die each year; the intervention: a fifth, and its
@@ -14,24 +12,24 @@ use std::path::Path;
 /// By hand, undiscounted, subgroup `x` (costs as the base): the living share at the start of years 1 and 2 is 1 and
 /// 0.5 in usual care, 1 and 0.8 with the intervention. Council care: 100 + 50 = 150 against 60 + 48 = 108; NHS
 /// (£50 a year in both arms): 75 against 90; QALYs (1 a year): 1.5 against 1.8.
-const MODEL: &str = r#"
-[scenario]
-name = "by_hand"
+fn model_text() -> String {
+    common::scenario_text(
+        "by_hand",
+        &[
+            ("horizon_years", "2"),
+            ("iterations", "4"),
+            ("seed", "1"),
+            ("discount_rate_costs", "0.1"),
+            ("discount_rate_outcomes", "0.1"),
+            ("threshold", "20000"),
+        ],
+        BODY,
+    )
+}
 
+const BODY: &str = r#"
 [sources]
 hand = "Worked by hand"
-
-[settings]
-horizon_years = 2
-cycle = "year"
-iterations = 4
-seed = 1
-mode = "cohort"
-accrual = "start"
-discounting = "discrete"
-discount_rate_costs = 0.1
-discount_rate_outcomes = 0.1
-threshold = 20000
 
 [parameters]
 c = 100
@@ -81,21 +79,15 @@ fn target(metric: &str, extra: &str, by_hand: f64) -> String {
 }
 
 fn run_targets(targets: &[String]) -> Vec<Reproduced> {
-    let text = format!("{MODEL}{}", targets.concat());
-    let scenario = Scenario::parse(Path::new("by_hand.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
-    let model = compile(&scenario).unwrap_or_else(|e| panic!("{e}"));
-    let loaded = Loaded {
-        run: model.run_defaults,
-        model,
-        scenario,
-    };
-    reproduce(&loaded).unwrap_or_else(|e| panic!("{e}"))
+    let text = format!("{}{}", model_text(), targets.concat());
+    let loaded = common::loaded("by_hand.toml", &text);
+    reproduce_scenario(&loaded).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
 fn every_metric_matches_its_value_worked_by_hand() {
     let d = 1.0 / 1.1; // discount factor of year 2's costs (accrued at t = 1)
-                       // Subgroup x alone, undiscounted: the figures in the comment on MODEL.
+                       // Subgroup x alone, undiscounted: the figures in the comment on model_text.
     let x = "subgroup = \"x\"; undiscounted = true";
     let x_year2 = "subgroup = \"x\"; undiscounted = true; year = 2";
     // The whole cohort, discounted: a quarter x and three quarters y (council costs doubled).
@@ -220,7 +212,7 @@ fn mistakes_in_targets_are_errors_that_point_at_them() {
         ),
     ];
     for (text, expected) in cases {
-        let error = common::compile_error(&format!("{MODEL}{text}"));
+        let error = common::compile_error(&format!("{}{text}", model_text()));
         assert!(error.contains(expected), "expected `{expected}` in:\n{error}");
         assert!(
             error.contains("test.toml:"),
@@ -229,12 +221,14 @@ fn mistakes_in_targets_are_errors_that_point_at_them() {
         assert!(error.contains("field `reproduce[0]."), "names the field:\n{error}");
     }
     let comparator = format!(
-        "{MODEL}{}",
+        "{}{}",
+        model_text(),
         target("bcr", "", 1.0).replace("arm = \"new\"", "arm = \"usual\"")
     );
     assert!(common::compile_error(&comparator).contains("`usual` is the comparator"));
     let bad_source = format!(
-        "{MODEL}{}",
+        "{}{}",
+        model_text(),
         target("bcr", "", 1.0).replace("source = \"hand\"", "source = \"hnd\"")
     );
     assert!(common::compile_error(&bad_source).contains("did you mean `hand`?"));

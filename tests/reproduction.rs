@@ -7,8 +7,11 @@
 //! reproduced from published inputs are checked too: their value must stay where the scenario's comments say it is,
 //! so that those comments cannot go stale.
 
-use carecast::analysis::reproduce::{reproduce, Reproduced, Status};
-use carecast::app::{self, RunOptions};
+mod common;
+
+use carecast::analysis::reproduce::{Reproduced, Status};
+use carecast::commands::reproduce_scenario;
+use common::changes;
 use std::path::Path;
 
 /// What a target must show.
@@ -33,12 +36,8 @@ fn row(figure: &'static str, accept: [f64; 2], expect: Expect) -> Row {
 }
 
 fn run(file: &str) -> Vec<Reproduced> {
-    let options = RunOptions {
-        iterations: Some(2000),
-        ..RunOptions::default()
-    };
-    let loaded = app::load(Path::new(file), &options).unwrap_or_else(|e| panic!("{e}"));
-    reproduce(&loaded).unwrap_or_else(|e| panic!("{e}"))
+    let loaded = carecast::commands::load(Path::new(file), &changes(Some(2000), &[])).unwrap_or_else(|e| panic!("{e}"));
+    reproduce_scenario(&loaded).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn check(file: &str, rows: &[Row]) {
@@ -308,7 +307,7 @@ fn every_bundled_scenario_with_targets_is_tested_here() {
         "telecare-council",
         "telecare-wsd",
     ];
-    let bundled = app::bundled_scenarios(Path::new("scenarios")).unwrap();
+    let bundled = carecast::commands::bundled_scenarios(Path::new("scenarios")).unwrap();
     let names: Vec<String> = bundled
         .iter()
         .map(|p| p.file_stem().unwrap().to_string_lossy().to_string())

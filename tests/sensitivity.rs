@@ -1,9 +1,9 @@
 //! One-way (tornado) and threshold analysis against values worked by hand.
 
+mod common;
+
 use carecast::analysis::sensitivity::{threshold, tornado, Deterministic, Measure};
-use carecast::model::{compile, Loaded};
-use carecast::scenario::Scenario;
-use std::path::Path;
+use carecast::model::compile_with;
 
 /// Two years, annual cycles, start-of-cycle accrual, no discounting. Usual care: half the living die each year;
 /// the intervention: a fifth, for a one-off £30, with council costs c·f a year (f only in the intervention arm).
@@ -11,22 +11,22 @@ use std::path::Path;
 /// By hand, with c and f fixed: usual care costs 1.5c (council) + 75 (NHS); the intervention 1.8·c·f + 90 + 30.
 /// Net savings = 1.5c − 1.8cf − 45; BCR = (1.5c − 1.8cf − 15) / 30; INMB at λ = 100 per QALY (ΔE = 0.3) =
 /// 30 − (1.8cf + 45 − 1.5c). At the means (c = 100, f = 0.6): −3, 0.9 and 27.
-const MODEL: &str = r#"
-[scenario]
-name = "by_hand"
+fn model_text() -> String {
+    common::scenario_text(
+        "by_hand",
+        &[
+            ("horizon_years", "2"),
+            ("iterations", "1000"),
+            ("seed", "1"),
+            ("discount_rate_costs", "0"),
+            ("discount_rate_outcomes", "0"),
+            ("threshold", "100"),
+        ],
+        BODY,
+    )
+}
 
-[settings]
-horizon_years = 2
-cycle = "year"
-iterations = 1000
-seed = 1
-mode = "cohort"
-accrual = "start"
-discounting = "discrete"
-discount_rate_costs = 0
-discount_rate_outcomes = 0
-threshold = 100
-
+const BODY: &str = r#"
 [parameters]
 c = { dist = "uniform", low = 90, high = 110 }
 f = 1
@@ -62,15 +62,9 @@ size = 100
 "#;
 
 fn deterministic(extra: &[&str]) -> Deterministic {
-    let scenario = Scenario::parse(Path::new("by_hand.toml"), MODEL).unwrap_or_else(|e| panic!("{e}"));
-    let model = compile(&scenario).unwrap_or_else(|e| panic!("{e}"));
-    let loaded = Loaded {
-        run: model.run_defaults,
-        model,
-        scenario,
-    };
+    let loaded = common::loaded("by_hand.toml", &model_text());
     let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
-    Deterministic::new(&loaded, &extra).unwrap_or_else(|e| panic!("{e}"))
+    Deterministic::new(compile_with(&loaded.scenario, &extra).unwrap_or_else(|e| panic!("{e}")))
 }
 
 fn close(a: f64, b: f64) -> bool {

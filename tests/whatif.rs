@@ -2,25 +2,14 @@
 
 mod common;
 
-use assert_cmd::Command;
-use carecast::app::{self, RunOptions};
 use carecast::model::compile_text;
-use carecast::scenario::Override;
+use common::{bundled, bundled_path, carecast, changes, context};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-fn carecast() -> Command {
-    Command::cargo_bin("carecast").expect("binary builds")
-}
-
 /// Runs the example scenario with overrides through the library, at 500 iterations.
 fn totals_with(overrides: &[&str]) -> ndarray::Array3<f64> {
-    let options = RunOptions {
-        iterations: Some(500),
-        overrides: overrides.iter().map(|o| Override::parse(o).unwrap()).collect(),
-        ..RunOptions::default()
-    };
-    let loaded = app::load(Path::new("scenarios/example.toml"), &options).unwrap_or_else(|e| panic!("{e}"));
+    let loaded = bundled("example", Some(500), overrides);
     common::run_with(&loaded.model, &loaded.run, 2).kernel_totals
 }
 
@@ -233,16 +222,9 @@ fn a_sweep_point_is_the_run_with_those_values() {
     );
     let column = |name: &str| header.iter().position(|h| h == name).unwrap();
     // Point 3 (100, 1.0) against `carecast run --set` with the same values: the same numbers.
-    let options = RunOptions {
-        iterations: Some(400),
-        overrides: vec![
-            Override::parse("home_care_weekly.mean=100").unwrap(),
-            Override::parse("rr_reablement=1").unwrap(),
-        ],
-        out: Some(tmp.path().join("runs")),
-        ..RunOptions::default()
-    };
-    let run = app::run(Path::new("scenarios/example.toml"), &options, None).unwrap_or_else(|e| panic!("{e}"));
+    let ctx = context(&tmp.path().join("runs"));
+    let set = changes(Some(400), &["home_care_weekly.mean=100", "rr_reablement=1"]);
+    let run = carecast::commands::run(&ctx, &bundled_path("example"), &set).unwrap_or_else(|e| panic!("{e}"));
     let c = &run.analysis.comparisons[0];
     let row = &rows[3];
     let read = |name: &str| row[column(name)].parse::<f64>().unwrap();
@@ -522,15 +504,8 @@ fn a_sweep_with_set_is_the_run_with_the_same_changes_at_each_point() {
     let net = row[header.iter().position(|h| h == "net_savings").unwrap()]
         .parse::<f64>()
         .unwrap();
-    let options = RunOptions {
-        iterations: Some(300),
-        overrides: vec![
-            Override::parse("home_care_weekly.mean=100").unwrap(),
-            Override::parse("rr_reablement=0.7").unwrap(),
-        ],
-        out: Some(tmp.path().join("runs")),
-        ..RunOptions::default()
-    };
-    let run = app::run(Path::new("scenarios/example.toml"), &options, None).unwrap_or_else(|e| panic!("{e}"));
+    let ctx = context(&tmp.path().join("runs"));
+    let set = changes(Some(300), &["home_care_weekly.mean=100", "rr_reablement=0.7"]);
+    let run = carecast::commands::run(&ctx, &bundled_path("example"), &set).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(net, run.analysis.comparisons[0].net_savings.mean);
 }

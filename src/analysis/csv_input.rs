@@ -21,10 +21,9 @@ pub struct CsvOptions {
     pub comparator: Option<String>,
 }
 
-/// Reads a PSA sample from CSV into a table; every problem names the file, line and column.
-pub fn read_psa_csv(path: &Path, options: &CsvOptions) -> Result<PsaTable, InputError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| InputError::file(path, format!("cannot read the file: {e}")))?;
+/// Parses a PSA sample in CSV into a table; every problem names the file (`path`, which is not read), line and
+/// column.
+pub fn parse_psa_csv(path: &Path, text: &str, options: &CsvOptions) -> Result<PsaTable, InputError> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());

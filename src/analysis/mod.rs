@@ -8,10 +8,13 @@
 pub mod ce;
 pub mod csv_input;
 pub mod evppi;
+pub mod per_year;
+pub mod plot_data;
 pub mod reproduce;
 pub mod sensitivity;
 pub mod stats;
 pub mod table;
+pub mod voi;
 
 pub use table::{PayerCosts, PsaTable};
 
@@ -79,22 +82,6 @@ impl Icer {
         };
         let value = (delta_outcome != 0.0).then(|| delta_cost / delta_outcome);
         Icer { value, quadrant }
-    }
-
-    /// A short human reading: "£12,345 per QALY gained", "dominant (...)", ...
-    pub fn describe(&self, outcome: &str) -> String {
-        match (self.quadrant, self.value) {
-            (Quadrant::MoreCostlyMoreEffective, Some(v)) => format!("{} per {outcome} gained", stats::money(v)),
-            (Quadrant::LessCostlyLessEffective, Some(v)) => {
-                format!(
-                    "{} saved per {outcome} lost (less costly, less effective)",
-                    stats::money(v)
-                )
-            }
-            (Quadrant::Dominant, _) => "dominant (no more costly, more effective)".to_string(),
-            (Quadrant::Dominated, _) => "dominated (no less costly, less effective)".to_string(),
-            _ => "none (no difference in outcome)".to_string(),
-        }
     }
 }
 
@@ -238,6 +225,36 @@ pub struct AnalysisOptions {
     pub wtp: Vec<f64>,
     pub threshold: f64,
     pub population: Option<f64>,
+}
+
+/// Everything computed from a carecast run: its PSA table, the analyses, the per-year table and the plotted values.
+#[derive(Debug, Clone)]
+pub struct RunAnalysis {
+    pub table: PsaTable,
+    pub analysis: Analysis,
+    pub per_year: per_year::PerYear,
+    pub plot_data: plot_data::PlotData,
+}
+
+/// The analysis options a model's settings give: its willingness-to-pay grid, threshold and population.
+pub fn options_of(model: &crate::model::Model) -> AnalysisOptions {
+    AnalysisOptions {
+        wtp: model.settings.wtp.clone(),
+        threshold: model.settings.threshold,
+        population: model.settings.population,
+    }
+}
+
+/// Analyses a run of `model` with the model's own analysis settings.
+pub fn analyse_run(model: &crate::model::Model, results: &crate::simulate::Results) -> RunAnalysis {
+    let table = PsaTable::from_results(model, results);
+    let analysis = analyse(&table, &options_of(model));
+    RunAnalysis {
+        per_year: per_year::per_year(model, results),
+        plot_data: plot_data::plot_data(&table),
+        table,
+        analysis,
+    }
 }
 
 /// Runs every analysis on a PSA table.
@@ -637,7 +654,6 @@ mod tests {
         assert_eq!(Icer::new(-100.0, 0.01).quadrant, Quadrant::Dominant);
         assert_eq!(Icer::new(100.0, -0.01).quadrant, Quadrant::Dominated);
         assert_eq!(Icer::new(-100.0, -0.01).quadrant, Quadrant::LessCostlyLessEffective);
-        assert!(Icer::new(-100.0, 0.01).describe("QALY").starts_with("dominant"));
         assert_eq!(Icer::new(5.0, 0.0).value, None);
     }
 }

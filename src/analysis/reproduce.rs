@@ -1,17 +1,15 @@
-//! The reproduction suite: runs the scenarios' `[[reproduce]]` targets and compares each with its published figure.
+//! The reproduction checks: each of a scenario's `[[reproduce]]` targets computed from a run and compared with its
+//! published figure.
 //!
 //! Most targets read the scenario's own run. Targets for one subgroup, without discounting, or of state occupancy
-//! read a run of a variant of the scenario, derived from its parsed tables ([`crate::scenario::variant`]: keep one
-//! subgroup; set the discount rates to 0; add an indicator outcome accrued at cycle ends), so that each reads exactly
-//! what it claims to.
+//! read a run of a variant of the scenario (keep one subgroup; set the discount rates to 0; add an indicator outcome
+//! accrued at cycle ends), so that each reads exactly what it claims to: [`targets_by_variant`] says which.
 
-use crate::analysis::stats::{figure, mean, quantiles};
-use crate::error::{Error, RunError};
-use crate::model::{columns, compile_raw, Loaded, Metric, Model, Payer, Target};
-use crate::simulate::{self, Results};
+use crate::analysis::stats::{mean, quantiles};
+use crate::model::{columns, Metric, Model, Payer, Target};
+use crate::simulate::Results;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// Whether a reproduced figure is within its stated tolerance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -21,17 +19,6 @@ pub enum Status {
     Outside,
     /// The scenario says the figure cannot be reproduced from published inputs.
     NotReproducible,
-}
-
-impl Status {
-    /// The words used in tables.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Status::Within => "yes",
-            Status::Outside => "NO",
-            Status::NotReproducible => "not reproducible from published inputs",
-        }
-    }
 }
 
 /// One target's result.
@@ -55,14 +42,25 @@ pub struct Reproduced {
 
 /// Which run a target reads: the scenario as written, or a variant of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Variant {
-    subgroup: Option<usize>,
-    undiscounted: bool,
-    occupancy: bool,
+pub struct Variant {
+    /// Only this subgroup, with all of the cohort.
+    pub subgroup: Option<usize>,
+    /// No discounting.
+    pub undiscounted: bool,
+    /// Values accrued at cycle ends, with indicator outcomes counting the people in the target's states.
+    pub occupancy: bool,
 }
 
 impl Variant {
-    fn of(t: &Target) -> Self {
+    /// The scenario as written.
+    pub const AS_WRITTEN: Variant = Variant {
+        subgroup: None,
+        undiscounted: false,
+        occupancy: false,
+    };
+
+    /// The run a target reads.
+    pub fn of(t: &Target) -> Self {
         let occupancy = matches!(t.metric, Metric::StateShare { .. });
         Variant {
             subgroup: t.subgroup,
@@ -72,59 +70,45 @@ impl Variant {
     }
 }
 
-/// Runs every target of a loaded scenario (its iterations and seed as loaded) on the current rayon pool.
-pub fn reproduce(loaded: &Loaded) -> Result<Vec<Reproduced>, Error> {
-    let model = &loaded.model;
+/// The targets of a model grouped by the run each reads, variants in a fixed order.
+pub fn targets_by_variant(model: &Model) -> BTreeMap<Variant, Vec<usize>> {
     let mut by_variant: BTreeMap<Variant, Vec<usize>> = BTreeMap::new();
     for (i, t) in model.targets.iter().enumerate() {
         by_variant.entry(Variant::of(t)).or_default().push(i);
     }
-    let mut out: Vec<Option<Reproduced>> = vec![None; model.targets.len()];
-    for (variant, indices) in by_variant {
-        let derived;
-        let run_model = if variant
-            == (Variant {
-                subgroup: None,
-                undiscounted: false,
-                occupancy: false,
-            }) {
-            model
-        } else {
-            derived = derive(loaded, variant, &indices)?;
-            &derived
-        };
-        let results = simulate::run(run_model, &loaded.run, None)?;
-        for i in indices {
-            let target = &model.targets[i];
-            let (value, low, high) = evaluate(run_model, &results, target, i);
-            let (value, low, high) = scaled(target.scale, value, low, high);
-            let status = if !target.reproducible {
-                Status::NotReproducible
-            } else if value >= target.accept[0] && value <= target.accept[1] {
-                Status::Within
-            } else {
-                Status::Outside
-            };
-            let citation = model
-                .meta
-                .sources
-                .iter()
-                .find(|(k, _)| *k == target.source)
-                .map_or_else(String::new, |(_, c)| c.clone());
-            out[i] = Some(Reproduced {
-                scenario: model.meta.name.clone(),
-                target: target.clone(),
-                arm: model.arms[target.arm].name.clone(),
-                citation,
-                value,
-                low,
-                high,
-                iterations: results.iterations(),
-                status,
-            });
-        }
+    by_variant
+}
+
+/// Target `index` of `model`, evaluated on `results`, a run of `run_model` (the model itself, or the variant of it
+/// the target reads), and compared with its published figure.
+pub fn reproduced(model: &Model, index: usize, run_model: &Model, results: &Results) -> Reproduced {
+    let target = &model.targets[index];
+    let (value, low, high) = evaluate(run_model, results, target, index);
+    let (value, low, high) = scaled(target.scale, value, low, high);
+    let status = if !target.reproducible {
+        Status::NotReproducible
+    } else if value >= target.accept[0] && value <= target.accept[1] {
+        Status::Within
+    } else {
+        Status::Outside
+    };
+    let citation = model
+        .meta
+        .sources
+        .iter()
+        .find(|(k, _)| *k == target.source)
+        .map_or_else(String::new, |(_, c)| c.clone());
+    Reproduced {
+        scenario: model.meta.name.clone(),
+        target: target.clone(),
+        arm: model.arms[target.arm].name.clone(),
+        citation,
+        value,
+        low,
+        high,
+        iterations: results.iterations(),
+        status,
     }
-    Ok(out.into_iter().flatten().collect())
 }
 
 fn scaled(scale: f64, value: f64, low: f64, high: f64) -> (f64, f64, f64) {
@@ -133,49 +117,11 @@ fn scaled(scale: f64, value: f64, low: f64, high: f64) -> (f64, f64, f64) {
 }
 
 /// The names of the indicator outcomes a `state_share` target adds: its states, and its denominator states.
-fn share_outcomes(target_index: usize) -> (String, String) {
+pub fn share_outcomes(target_index: usize) -> (String, String) {
     (
         format!("reproduce_share_{target_index}"),
         format!("reproduce_among_{target_index}"),
     )
-}
-
-/// Compiles the variant of the scenario a group of targets needs.
-fn derive(loaded: &Loaded, variant: Variant, targets: &[usize]) -> Result<Model, Error> {
-    let model = &loaded.model;
-    let internal = |what: &str| RunError {
-        message: format!(
-            "{}: cannot derive the scenario variant for its reproduction targets ({what})",
-            loaded.scenario.path.display()
-        ),
-    };
-    let mut raw = loaded.scenario.raw.clone();
-    raw.without_targets();
-    if let Some(g) = variant.subgroup {
-        raw.only_subgroup(g).map_err(|e| internal(&e))?;
-    }
-    if variant.undiscounted || variant.occupancy {
-        raw.undiscounted();
-        if variant.occupancy {
-            raw.accrued_at_cycle_ends();
-        }
-    }
-    if variant.occupancy {
-        let cycles_per_year = model.settings.cycle.per_year();
-        for &i in targets {
-            let Metric::StateShare { states: counted, among } = &model.targets[i].metric else {
-                continue;
-            };
-            let (share_name, among_name) = share_outcomes(i);
-            for (list, name) in [(counted, &share_name), (among, &among_name)] {
-                for &s in list {
-                    raw.add_occupancy_outcome(s, name, cycles_per_year)
-                        .map_err(|e| internal(&e))?;
-                }
-            }
-        }
-    }
-    compile_raw(&loaded.scenario, &raw, &[]).map_err(|e| internal(&e.message).into())
 }
 
 /// The iteration index that stands for the mean over all iterations.
@@ -324,96 +270,4 @@ fn evaluate(model: &Model, results: &Results, target: &Target, index: usize) -> 
             }
         }
     }
-}
-
-/// The results table as CSV.
-pub fn to_csv(rows: &[Reproduced], path: &Path) -> Result<(), RunError> {
-    let mut w = csv::Writer::from_path(path).map_err(|e| RunError::cannot_write(path, e))?;
-    w.write_record([
-        "scenario",
-        "figure",
-        "source",
-        "citation",
-        "metric",
-        "arm",
-        "published",
-        "published_low",
-        "published_high",
-        "reproduced",
-        "reproduced_low",
-        "reproduced_high",
-        "accept_low",
-        "accept_high",
-        "within_tolerance",
-        "published_figure_is_an_input",
-        "iterations",
-        "why",
-    ])
-    .map_err(|e| RunError::cannot_write(path, e))?;
-    let num = |x: f64| if x.is_finite() { format!("{x}") } else { String::new() };
-    for r in rows {
-        let t = &r.target;
-        let (pl, ph) = t
-            .published_interval
-            .map_or((String::new(), String::new()), |[a, b]| (num(a), num(b)));
-        let status = match r.status {
-            Status::Within => "yes",
-            Status::Outside => "no",
-            Status::NotReproducible => "not_reproducible",
-        };
-        w.write_record([
-            r.scenario.as_str(),
-            &t.figure,
-            &t.source,
-            &r.citation,
-            t.metric.name(),
-            &r.arm,
-            &num(t.published),
-            &pl,
-            &ph,
-            &num(r.value),
-            &num(r.low),
-            &num(r.high),
-            &num(t.accept[0]),
-            &num(t.accept[1]),
-            status,
-            if t.input { "true" } else { "false" },
-            &r.iterations.to_string(),
-            &t.why,
-        ])
-        .map_err(|e| RunError::cannot_write(path, e))?;
-    }
-    w.flush().map_err(|e| RunError::cannot_write(path, e))
-}
-
-/// The results table as Markdown (also what the terminal shows).
-pub fn to_markdown(rows: &[Reproduced]) -> String {
-    let escape = |s: &str| s.replace('|', "\\|").replace('\n', " ");
-    let mut md = String::from(
-        "| scenario | figure | source | published | reproduced (95% interval) | accepted range | within tolerance |\n|---|---|---|---|---|---|---|\n",
-    );
-    for r in rows {
-        let t = &r.target;
-        let published = match t.published_interval {
-            Some([a, b]) => format!("{} ({} to {})", figure(t.published), figure(a), figure(b)),
-            None => figure(t.published),
-        };
-        md.push_str(&format!(
-            "| {} | {} | {} | {} | {} ({} to {}) | {} to {} | {} |\n",
-            escape(&r.scenario),
-            escape(&t.figure),
-            escape(&t.source),
-            published,
-            figure(r.value),
-            figure(r.low),
-            figure(r.high),
-            figure(t.accept[0]),
-            figure(t.accept[1]),
-            match (r.status, t.input) {
-                (Status::Within, true) => "yes, but the figure is an input (a check that the model carries it through)",
-                (status, _) => status.describe(),
-            }
-        ));
-    }
-    md
 }

@@ -6,10 +6,20 @@
 //! its low and high values; threshold analysis finds where a decision measure crosses its break-even value.
 
 use crate::dist::Distribution;
-use crate::error::{Error, InputError, RunError};
-use crate::model::{columns, compile_with, Draw, Loaded, Mode, Model, Payer, RunSettings};
+use crate::error::{InputError, RunError};
+use crate::model::{columns, Draw, Mode, Model, Payer, RunSettings};
 use crate::simulate;
 use serde::Serialize;
+
+/// Why a deterministic analysis failed: bad input (a parameter, range or measure the model cannot take) or a failed
+/// simulation of the model at the chosen values.
+#[derive(Debug, thiserror::Error)]
+pub enum SensitivityError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Simulation(#[from] RunError),
+}
 
 /// The decision measure a deterministic analysis reports, for an intervention arm against its comparator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -74,10 +84,10 @@ pub struct Deterministic {
 }
 
 impl Deterministic {
-    /// Compiles the scenario with `extra` parameters kept changeable (given as numbers or expressions in the file)
-    /// and sets every sampled parameter to its mean.
-    pub fn new(loaded: &Loaded, extra: &[String]) -> Result<Self, Error> {
-        let mut model = compile_with(&loaded.scenario, extra)?;
+    /// The model at its parameters' means: every sampled parameter set to its mean, run as one cohort-mode
+    /// iteration. Parameters the file fixes can be moved only if `model` was compiled with them kept changeable
+    /// ([`crate::model::compile_with`]).
+    pub fn new(mut model: Model) -> Self {
         model.settings.mode = Mode::Cohort;
         let run = RunSettings {
             iterations: 1,
@@ -128,11 +138,11 @@ impl Deterministic {
             o.draw = new_index[o.draw];
         }
         model.draws = draws;
-        Ok(Deterministic { model, run, inputs })
+        Deterministic { model, run, inputs }
     }
 
     /// The measure for every intervention arm, with the given draws set to the given values.
-    pub fn evaluate(&self, set: &[(usize, f64)], measure: Measure) -> Result<Vec<f64>, Error> {
+    pub fn evaluate(&self, set: &[(usize, f64)], measure: Measure) -> Result<Vec<f64>, SensitivityError> {
         let mut model = self.model.clone();
         for &(draw, value) in set {
             let Draw::One { slot, .. } = model.draws[draw] else {
@@ -183,7 +193,7 @@ fn fixed(slot: usize, value: f64) -> Draw {
 }
 
 /// Runs a one-iteration model and computes the measure for each comparison.
-fn measures(model: &Model, run: &RunSettings, measure: Measure) -> Result<Vec<f64>, Error> {
+fn measures(model: &Model, run: &RunSettings, measure: Measure) -> Result<Vec<f64>, SensitivityError> {
     let results = simulate::run(model, run, None)?;
     let row = |a: usize, col: usize| results.total(0, a, col);
     let sum = |a: usize, f: fn(Payer) -> usize| Payer::ALL.iter().map(|&p| row(a, f(p))).sum::<f64>();
@@ -198,7 +208,7 @@ fn measures(model: &Model, run: &RunSettings, measure: Measure) -> Result<Vec<f6
             }
             Measure::Inmb => {
                 let o = model.settings.primary_outcome.ok_or_else(|| {
-                    Error::from(InputError::usage(
+                    SensitivityError::from(InputError::usage(
                         "--measure",
                         "the INMB needs an outcome, and this scenario has none",
                     ))
@@ -234,7 +244,11 @@ impl TornadoBar {
 
 /// One-way sensitivity analysis: every sampled parameter to its 2.5th and 97.5th percentiles (or given bounds),
 /// bars sorted by swing, largest first, per comparison.
-pub fn tornado(det: &Deterministic, measure: Measure, bounds: &[(String, f64, f64)]) -> Result<Vec<TornadoBar>, Error> {
+pub fn tornado(
+    det: &Deterministic,
+    measure: Measure,
+    bounds: &[(String, f64, f64)],
+) -> Result<Vec<TornadoBar>, SensitivityError> {
     let base = det.evaluate(&[], measure)?;
     let comparisons = det.comparisons();
     let mut bars = Vec::new();
@@ -314,7 +328,7 @@ pub fn threshold(
     name: &str,
     measure: Measure,
     range: Option<(f64, f64)>,
-) -> Result<Vec<Threshold>, Error> {
+) -> Result<Vec<Threshold>, SensitivityError> {
     let draws = det.draws_of(name);
     if draws.is_empty() {
         return Err(InputError::usage("--parameter", det.model.unknown_parameter(name)).into());
@@ -334,7 +348,7 @@ pub fn threshold(
     if !(low.is_finite() && high.is_finite() && low < high) {
         return Err(InputError::usage("--range", format!("needs LOW < HIGH, not {low}:{high}")).into());
     }
-    let at = |v: f64| -> Result<Vec<f64>, Error> {
+    let at = |v: f64| -> Result<Vec<f64>, SensitivityError> {
         let set: Vec<(usize, f64)> = draws.iter().map(|&d| (d, v)).collect();
         det.evaluate(&set, measure)
     };
@@ -424,87 +438,4 @@ fn share_below(d: &Distribution, x: f64) -> f64 {
         }
     }
     0.5 * (lo + hi)
-}
-
-/// Writes tornado.csv.
-pub fn write_tornado_csv(path: &std::path::Path, measure: Measure, bars: &[TornadoBar]) -> Result<(), RunError> {
-    let mut w = csv::Writer::from_path(path).map_err(|e| RunError::cannot_write(path, e))?;
-    w.write_record([
-        "arm",
-        "comparator",
-        "measure",
-        "parameter",
-        "scope",
-        "low",
-        "high",
-        "base",
-        "at_low",
-        "at_high",
-        "swing",
-    ])
-    .map_err(|e| RunError::cannot_write(path, e))?;
-    for b in bars {
-        w.write_record([
-            b.arm.clone(),
-            b.comparator.clone(),
-            measure.name().to_string(),
-            b.parameter.clone(),
-            b.scope.clone(),
-            b.low.to_string(),
-            b.high.to_string(),
-            b.base.to_string(),
-            b.at_low.to_string(),
-            b.at_high.to_string(),
-            b.swing().to_string(),
-        ])
-        .map_err(|e| RunError::cannot_write(path, e))?;
-    }
-    w.flush().map_err(|e| RunError::cannot_write(path, e))
-}
-
-/// Writes threshold.csv: a row per crossing (or one empty row where there is none), per comparison.
-pub fn write_threshold_csv(path: &std::path::Path, thresholds: &[Threshold]) -> Result<(), RunError> {
-    let mut w = csv::Writer::from_path(path).map_err(|e| RunError::cannot_write(path, e))?;
-    w.write_record([
-        "arm",
-        "comparator",
-        "parameter",
-        "measure",
-        "break_even",
-        "range_low",
-        "range_high",
-        "base_value",
-        "base_measure",
-        "crossing",
-        "share_of_distribution_below",
-    ])
-    .map_err(|e| RunError::cannot_write(path, e))?;
-    for t in thresholds {
-        let rows: Vec<(String, String)> = if t.crossings.is_empty() {
-            vec![(String::new(), String::new())]
-        } else {
-            t.crossings
-                .iter()
-                .zip(&t.share_below)
-                .map(|(c, s)| (c.to_string(), s.map_or(String::new(), |s| s.to_string())))
-                .collect()
-        };
-        for (crossing, share) in rows {
-            w.write_record([
-                t.arm.clone(),
-                t.comparator.clone(),
-                t.parameter.clone(),
-                t.measure.name().to_string(),
-                t.break_even.to_string(),
-                t.range[0].to_string(),
-                t.range[1].to_string(),
-                t.base_value.to_string(),
-                t.base_measure.to_string(),
-                crossing,
-                share,
-            ])
-            .map_err(|e| RunError::cannot_write(path, e))?;
-        }
-    }
-    w.flush().map_err(|e| RunError::cannot_write(path, e))
 }

@@ -113,67 +113,6 @@ pub fn share(values: &[f64], condition: impl Fn(f64) -> bool) -> f64 {
     values.iter().filter(|&&v| condition(v)).count() as f64 / values.len() as f64
 }
 
-/// Pounds per £1, always in pence: "£1.20", "−£0.23".
-pub fn per_pound(x: f64) -> String {
-    if !x.is_finite() {
-        return "–".to_string();
-    }
-    let sign = if x < 0.0 { "−" } else { "" };
-    format!("{sign}£{:.2}", x.abs())
-}
-
-/// Money for people: "£1,234", "−£56", "£1.2m".
-pub fn money(v: f64) -> String {
-    if !v.is_finite() {
-        return v.to_string();
-    }
-    let sign = if v < 0.0 { "−" } else { "" };
-    let a = v.abs();
-    if a >= 10_000_000.0 {
-        format!("{sign}£{:.1}m", a / 1e6)
-    } else if a >= 100.0 {
-        format!("{sign}£{}", thousands(a.round() as u64))
-    } else {
-        format!("{sign}£{a:.2}")
-    }
-}
-
-/// A number as a figure reads: from 100 up, whole numbers with thousands separators; below, 1–3 decimals; "–" for
-/// none. Minus signs are typographic (−).
-pub fn figure(x: f64) -> String {
-    if !x.is_finite() {
-        return "–".into();
-    }
-    let a = x.abs();
-    let digits = if a >= 100.0 {
-        thousands(a.round() as u64)
-    } else if a >= 10.0 {
-        format!("{a:.1}")
-    } else {
-        format!("{a:.3}")
-    };
-    format!(
-        "{}{digits}",
-        if x < 0.0 && digits.chars().any(|c| c != '0' && c != '.') {
-            "−"
-        } else {
-            ""
-        }
-    )
-}
-
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,14 +149,6 @@ mod tests {
     }
 
     #[test]
-    fn money_is_readable() {
-        assert_eq!(money(1234.4), "£1,234");
-        assert_eq!(money(-56.0), "−£56.00");
-        assert_eq!(money(12_345_678.0), "£12.3m");
-        assert_eq!(money(1_000_000.0), "£1,000,000");
-    }
-
-    #[test]
     fn ratio_se_with_a_constant_denominator_is_the_numerators_se_scaled() {
         // ȳ = 2 exactly, so R = x̄ / 2 and its standard error is se(x̄) / 2.
         let x = [1.0, 3.0, 2.0, 6.0];
@@ -225,22 +156,5 @@ mod tests {
         assert!((ratio_of_means_se(&x, &y) - standard_error(&x) / 2.0).abs() < 1e-15);
         // Proportional x and y: the ratio is the same in every iteration, so it has no Monte Carlo error.
         assert!(ratio_of_means_se(&[2.0, 4.0, 6.0], &[1.0, 2.0, 3.0]).abs() < 1e-15);
-    }
-
-    #[test]
-    fn pounds_per_pound_put_the_sign_before_the_pound() {
-        assert_eq!(per_pound(1.2), "£1.20");
-        assert_eq!(per_pound(-0.234), "−£0.23");
-        assert_eq!(per_pound(f64::NAN), "–");
-    }
-
-    #[test]
-    fn figures_read_as_published_numbers_do() {
-        assert_eq!(figure(517_400.0), "517,400");
-        assert_eq!(figure(-469.4), "−469");
-        assert_eq!(figure(15.14), "15.1");
-        assert_eq!(figure(-0.0828), "−0.083");
-        assert_eq!(figure(-0.0001), "0.000");
-        assert_eq!(figure(f64::NAN), "–");
     }
 }

@@ -1,6 +1,7 @@
 //! The compiled model: everything the simulation needs, as index arrays and compiled programs (no strings on the hot path).
 
 mod compile;
+pub mod grid;
 pub mod schedule;
 mod target;
 
@@ -8,12 +9,16 @@ pub use compile::{
     apply_overrides, compile, compile_raw, compile_text, compile_with, load, Loaded, MAX_COHORT, MAX_CYCLES,
     MAX_ITERATIONS, MAX_STATES,
 };
+pub use grid::{Grid, GridAxis, Shard};
 pub use target::{Metric, Target};
 
 use crate::dist::{Dirichlet, Distribution, Sampler};
 use crate::expr::Program;
 use crate::model::schedule::{Accrual, CycleLength, DiscountSchedule, Discounting};
 use crate::scenario::SweepAxis;
+
+/// The scenario's inputs as its file writes them, which reports show beside the compiled values.
+pub use crate::scenario::echo::AsWritten;
 use serde::Serialize;
 
 /// Who pays a cost.

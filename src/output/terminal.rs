@@ -1,6 +1,8 @@
 //! The short summary a run prints on the terminal.
 
-use crate::analysis::stats::{money, per_pound};
+use super::format::{describe_icer, figure, money, per_pound};
+use crate::analysis::sensitivity::{Measure, Threshold, TornadoBar};
+use crate::analysis::voi::EvppiRow;
 use crate::analysis::Analysis;
 use crate::model::schedule::Discounting;
 use crate::model::{Mode, Model};
@@ -113,7 +115,7 @@ pub fn results_table(outcomes: &[String], analysis: &Analysis) -> String {
             c.prob_cost_saving
         );
         if let (Some(icer), Some(name)) = (&c.icer, &analysis.primary_outcome) {
-            let _ = writeln!(s, "  ICER                  {}", icer.describe(name));
+            let _ = writeln!(s, "  ICER                  {}", describe_icer(icer, name));
         }
         if let (Some(inmb), Some(p), Some(name)) = (&c.inmb, c.prob_cost_effective, &analysis.primary_outcome) {
             let _ = writeln!(
@@ -247,19 +249,16 @@ fn truncate(text: &str, width: usize) -> String {
 }
 
 /// The tornado as text: per comparison, the ten parameters that move the measure most.
-pub fn tornado_table(
-    measure: crate::analysis::sensitivity::Measure,
-    bars: &[crate::analysis::sensitivity::TornadoBar],
-) -> String {
+pub fn tornado_table(measure: Measure, bars: &[TornadoBar]) -> String {
     let mut s = String::new();
     let show = |v: f64| match measure {
-        crate::analysis::sensitivity::Measure::Bcr => per_pound(v),
+        Measure::Bcr => per_pound(v),
         _ => money(v),
     };
     let mut arms: Vec<&str> = bars.iter().map(|b| b.arm.as_str()).collect();
     arms.dedup();
     for arm in arms {
-        let mine: Vec<&crate::analysis::sensitivity::TornadoBar> = bars.iter().filter(|b| b.arm == arm).collect();
+        let mine: Vec<&TornadoBar> = bars.iter().filter(|b| b.arm == arm).collect();
         let Some(first) = mine.first() else { continue };
         let _ = writeln!(
             s,
@@ -284,8 +283,8 @@ pub fn tornado_table(
                 s,
                 "  {:<34} {:>12} {:>12} {:>12} {:>12}",
                 name,
-                crate::analysis::stats::figure(b.low),
-                crate::analysis::stats::figure(b.high),
+                figure(b.low),
+                figure(b.high),
                 show(b.at_low),
                 show(b.at_high)
             );
@@ -298,11 +297,11 @@ pub fn tornado_table(
 }
 
 /// Threshold results in words.
-pub fn threshold_text(thresholds: &[crate::analysis::sensitivity::Threshold]) -> String {
+pub fn threshold_text(thresholds: &[Threshold]) -> String {
     let mut s = String::new();
     for t in thresholds {
         let show = |v: f64| match t.measure {
-            crate::analysis::sensitivity::Measure::Bcr => per_pound(v),
+            Measure::Bcr => per_pound(v),
             _ => money(v),
         };
         let _ = writeln!(
@@ -313,7 +312,7 @@ pub fn threshold_text(thresholds: &[crate::analysis::sensitivity::Threshold]) ->
             t.measure.name(),
             show(t.base_measure),
             t.parameter,
-            crate::analysis::stats::figure(t.base_value)
+            figure(t.base_value)
         );
         if t.crossings.is_empty() {
             let _ = writeln!(
@@ -321,8 +320,8 @@ pub fn threshold_text(thresholds: &[crate::analysis::sensitivity::Threshold]) ->
                 "  it does not reach {} for {} between {} and {}",
                 show(t.break_even),
                 t.parameter,
-                crate::analysis::stats::figure(t.range[0]),
-                crate::analysis::stats::figure(t.range[1])
+                figure(t.range[0]),
+                figure(t.range[1])
             );
         }
         for (c, share) in t.crossings.iter().zip(&t.share_below) {
@@ -341,7 +340,7 @@ pub fn threshold_text(thresholds: &[crate::analysis::sensitivity::Threshold]) ->
                 "  it equals {} at {} = {}{where_}",
                 show(t.break_even),
                 t.parameter,
-                crate::analysis::stats::figure(*c)
+                figure(*c)
             );
         }
     }
@@ -349,9 +348,10 @@ pub fn threshold_text(thresholds: &[crate::analysis::sensitivity::Threshold]) ->
 }
 
 /// EVPPI per parameter and group, largest first, with the method.
-pub fn evppi_table(outcome: &crate::app::EvppiOutcome) -> String {
+pub fn evppi_table(rows: &[EvppiRow], lambda: f64) -> String {
     let mut s = String::new();
-    let mut rows: Vec<&crate::app::EvppiRow> = outcome.rows.iter().collect();
+    let all = rows;
+    let mut rows: Vec<&EvppiRow> = rows.iter().collect();
     rows.sort_by(|a, b| {
         b.estimate
             .value
@@ -359,12 +359,7 @@ pub fn evppi_table(outcome: &crate::app::EvppiOutcome) -> String {
             .then(a.label.cmp(&b.label))
     });
     let evpi = rows.first().map_or(f64::NAN, |r| r.estimate.evpi);
-    let _ = writeln!(
-        s,
-        "EVPPI per person at λ = {} (EVPI {})",
-        money(outcome.lambda),
-        money(evpi)
-    );
+    let _ = writeln!(s, "EVPPI per person at λ = {} (EVPI {})", money(lambda), money(evpi));
     let _ = writeln!(s, "  {:<40} {:>12} {:>12}", "parameter or group", "EVPPI", "± SE");
     for r in rows {
         let _ = writeln!(
@@ -380,11 +375,44 @@ pub fn evppi_table(outcome: &crate::app::EvppiOutcome) -> String {
         );
     }
     // Each estimator once: published estimators disagree, so the method is part of the result.
-    let mut methods: Vec<&str> = outcome.rows.iter().map(|r| r.estimate.method.as_str()).collect();
+    let mut methods: Vec<&str> = all.iter().map(|r| r.estimate.method.as_str()).collect();
     methods.sort_unstable();
     methods.dedup();
     for m in methods {
         let _ = writeln!(s, "  method: {m}");
     }
     s
+}
+
+/// "10000 iterations in 0.03 s on 2 threads".
+pub fn run_time(iterations: usize, seconds: f64, threads: usize) -> String {
+    format!("{iterations} iterations in {seconds:.2} s on {threads} threads\n")
+}
+
+/// "15 points of 15 × 1 scenario(s)", with the shard where there is one.
+pub fn sweep_line(manifest: &crate::output::sweep::Manifest, points: usize) -> String {
+    format!(
+        "{} points of {} × {} scenario(s){}\n",
+        points,
+        manifest.grid.points(),
+        manifest.scenarios.len(),
+        manifest
+            .shard
+            .map_or(String::new(), |s| format!(" (shard {}/{})", s.index, s.count))
+    )
+}
+
+/// What `carecast check` says of a scenario that loads: its size.
+pub fn check_line(path: &std::path::Path, m: &Model) -> String {
+    format!(
+        "{}: ok — {} states, {} arms, {} parameters ({} sampled), {} outcomes, {} years of {} cycles\n",
+        path.display(),
+        m.states.len(),
+        m.arms.len(),
+        m.parameters.len(),
+        m.parameters.iter().filter(|p| p.draw_slot.is_some()).count(),
+        m.outcomes.len(),
+        m.settings.horizon_years,
+        m.settings.cycles()
+    )
 }

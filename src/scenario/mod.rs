@@ -3,6 +3,7 @@
 //! command line makes to its parameters; [`variant`] derives the variants the reproduction checks run. Checking and
 //! compiling into a model happen in [`crate::model`].
 
+pub mod echo;
 pub mod overrides;
 pub mod raw;
 mod toml_error;

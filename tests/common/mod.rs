@@ -1,10 +1,53 @@
-//! Helpers shared by the integration tests: compile scenario text, run it on a chosen number of threads.
+//! Fixtures shared by every integration test: scenario text from a skeleton, compiling and loading it, running the
+//! PSA on a chosen number of threads, running commands through the library, and the carecast binary itself.
 
 #![allow(dead_code)]
 
-use carecast::model::{compile_text, Model, RunSettings};
+use carecast::commands::{Context, ScenarioChanges};
+use carecast::model::{compile, compile_text, Loaded, Model, RunSettings};
+use carecast::scenario::{Override, Scenario};
 use carecast::simulate::{self, Results};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// The settings every skeleton scenario starts from; [`scenario_text`] replaces any of them by key.
+const DEFAULT_SETTINGS: [(&str, &str); 9] = [
+    ("horizon_years", "10"),
+    ("cycle", "\"year\""),
+    ("iterations", "1"),
+    ("seed", "7"),
+    ("mode", "\"cohort\""),
+    ("accrual", "\"start\""),
+    ("discounting", "\"discrete\""),
+    ("discount_rate_costs", "0.035"),
+    ("discount_rate_outcomes", "0.035"),
+];
+
+/// A scenario named `name` with the default settings, each replaced or added by `settings` (key, TOML value), and
+/// `body`: the parameters, states, start, transitions, arms, cohort and any other tables.
+pub fn scenario_text(name: &str, settings: &[(&str, &str)], body: &str) -> String {
+    let mut lines: Vec<String> = DEFAULT_SETTINGS
+        .iter()
+        .map(|(k, v)| {
+            let v = settings.iter().find(|(key, _)| key == k).map_or(*v, |(_, v)| *v);
+            format!("{k} = {v}")
+        })
+        .collect();
+    lines.extend(
+        settings
+            .iter()
+            .filter(|(k, _)| !DEFAULT_SETTINGS.iter().any(|(d, _)| d == k))
+            .map(|(k, v)| format!("{k} = {v}")),
+    );
+    format!(
+        "\n[scenario]\nname = \"{name}\"\n\n[settings]\n{}\n\n{body}\n",
+        lines.join("\n")
+    )
+}
+
+/// A scenario named `test` with the default settings plus the lines `settings`, and `body`.
+pub fn scenario(settings: &str, body: &str) -> String {
+    format!("{}\n{settings}\n\n{body}\n", scenario_text("test", &[], "").trim_end())
+}
 
 /// Compiles scenario text, panicking with the error message if it does not compile.
 pub fn model(text: &str) -> Model {
@@ -17,6 +60,44 @@ pub fn compile_error(text: &str) -> String {
         Ok(_) => panic!("scenario should not compile"),
         Err(e) => e.to_string(),
     }
+}
+
+/// Scenario text parsed and compiled as if read from `name`, with the file's iterations and seed.
+pub fn loaded(name: &str, text: &str) -> Loaded {
+    let scenario = Scenario::parse(Path::new(name), text).unwrap_or_else(|e| panic!("{e}"));
+    let model = compile(&scenario).unwrap_or_else(|e| panic!("{e}"));
+    Loaded {
+        run: model.run_defaults,
+        model,
+        scenario,
+    }
+}
+
+/// A bundled scenario (`scenarios/<name>.toml`) loaded as a command would, with these iterations and `--set` values.
+pub fn bundled(name: &str, iterations: Option<u64>, set: &[&str]) -> Loaded {
+    carecast::commands::load(&bundled_path(name), &changes(iterations, set)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The path of a bundled scenario.
+pub fn bundled_path(name: &str) -> PathBuf {
+    PathBuf::from(format!("scenarios/{name}.toml"))
+}
+
+/// The changes a command makes: iterations instead of the file's, and `--set` values.
+pub fn changes(iterations: Option<u64>, set: &[&str]) -> ScenarioChanges {
+    ScenarioChanges {
+        iterations,
+        seed: None,
+        overrides: set
+            .iter()
+            .map(|s| Override::parse(s).unwrap_or_else(|e| panic!("{e}")))
+            .collect(),
+    }
+}
+
+/// A command context on 2 threads writing under `out`.
+pub fn context(out: &Path) -> Context {
+    Context::new(Some(2), Some(out.to_path_buf())).expect("a thread pool")
 }
 
 /// Runs the PSA with the scenario file's iterations and seed on a pool of `threads` threads.
@@ -39,31 +120,12 @@ pub fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs().max(1e-300)
 }
 
-/// A scenario skeleton with the given settings overrides, parameters, states, transitions and arms sections.
-pub fn scenario(settings: &str, body: &str) -> String {
-    format!(
-        r#"
-[scenario]
-name = "test"
-
-[settings]
-horizon_years = 10
-cycle = "year"
-iterations = 1
-seed = 7
-mode = "cohort"
-accrual = "start"
-discounting = "discrete"
-discount_rate_costs = 0.035
-discount_rate_outcomes = 0.035
-{settings}
-
-{body}
-"#
-    )
-}
-
 /// The carecast binary this test run built, as a command to add arguments to.
 pub fn carecast() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("carecast").expect("binary builds")
+}
+
+/// A fresh temporary directory, removed when dropped.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a temporary directory")
 }

@@ -1,0 +1,96 @@
+//! Per-year statistics of a run: for each arm, calendar year and measure (cost by payer, spend, care, total cost,
+//! each outcome), the mean over all iterations and percentiles over the iterations whose per-year values were kept.
+
+use crate::model::{columns, Model, Payer};
+use crate::simulate::Results;
+
+/// One arm's value of one measure in one calendar year, discounted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PerYearRow {
+    /// Index of the arm.
+    pub arm: usize,
+    /// 1-based calendar year.
+    pub year: usize,
+    pub measure: String,
+    /// Mean over all iterations, summed in double precision.
+    pub mean: f64,
+    /// Percentiles over the kept iterations, whose per-year values are single precision: they are only as precise
+    /// as that.
+    pub p2_5: f32,
+    pub p50: f32,
+    pub p97_5: f32,
+}
+
+/// The per-year table of a run, and how many iterations its percentiles come from.
+#[derive(Debug, Clone)]
+pub struct PerYear {
+    pub rows: Vec<PerYearRow>,
+    pub sample_size: usize,
+}
+
+/// The measures of the per-year table: total cost by payer (spend + care), spend and care in total, total cost, and
+/// each outcome, each with the full columns it sums.
+fn measures(model: &Model) -> Vec<(String, Vec<usize>)> {
+    let mut measures: Vec<(String, Vec<usize>)> = Payer::ALL
+        .iter()
+        .map(|&p| (format!("cost_{}", p.name()), vec![columns::care(p), columns::spend(p)]))
+        .collect();
+    measures.push((
+        "spend_total".into(),
+        Payer::ALL.iter().map(|&p| columns::spend(p)).collect(),
+    ));
+    measures.push((
+        "care_total".into(),
+        Payer::ALL.iter().map(|&p| columns::care(p)).collect(),
+    ));
+    measures.push((
+        "cost_total".into(),
+        Payer::ALL
+            .iter()
+            .flat_map(|&p| [columns::care(p), columns::spend(p)])
+            .collect(),
+    ));
+    for (o, name) in model.outcomes.iter().enumerate() {
+        measures.push((name.clone(), vec![columns::outcome(o)]));
+    }
+    measures
+}
+
+/// Computes the per-year table, arm by arm and year by year.
+pub fn per_year(model: &Model, results: &Results) -> PerYear {
+    let k = results.yearly_sample_size();
+    let measures = measures(model);
+    // Gather each (arm, year)'s kernel values of all kept iterations into one contiguous block, then sum measures.
+    let n_kernel = results.kernel_columns.len();
+    let years = model.settings.horizon_years;
+    let mut block = vec![0.0f64; k * n_kernel];
+    let mut values = vec![0.0; k];
+    let mut rows = Vec::with_capacity(model.arms.len() * years * measures.len());
+    for arm in 0..model.arms.len() {
+        for year in 0..years {
+            for (i, row) in block.chunks_exact_mut(n_kernel.max(1)).enumerate() {
+                for (kc, b) in row.iter_mut().enumerate() {
+                    *b = f64::from(results.yearly_kernel_value(i, arm, year, kc));
+                }
+            }
+            for (name, cols) in &measures {
+                let mean: f64 = cols.iter().map(|&c| results.yearly_mean[[arm, year, c]]).sum();
+                let kernel: Vec<usize> = cols.iter().filter_map(|&c| results.kernel_column(c)).collect();
+                for (v, row) in values.iter_mut().zip(block.chunks_exact(n_kernel.max(1))) {
+                    *v = kernel.iter().map(|&kc| row[kc]).sum();
+                }
+                let [p2_5, p50, p97_5] = super::stats::quantiles(&values, [0.025, 0.5, 0.975]).map(|q| q as f32);
+                rows.push(PerYearRow {
+                    arm,
+                    year: year + 1,
+                    measure: name.clone(),
+                    mean,
+                    p2_5,
+                    p50,
+                    p97_5,
+                });
+            }
+        }
+    }
+    PerYear { rows, sample_size: k }
+}

@@ -1,0 +1,78 @@
+//! The per-iteration values the plots show: £ back per £1 spent by whose savings, and the incremental cost and
+//! outcome of each comparison on the cost-effectiveness plane.
+
+use super::stats::{difference, ratios_where_spent};
+use super::PsaTable;
+use crate::model::Payer;
+
+/// The per-iteration return of one comparison: for each payer whose care costs differ between the arms (in that
+/// order: council, NHS, person), then for the whole system (`None`), savings per £1 of all intervention spend.
+#[derive(Debug, Clone)]
+pub struct RoiSamples {
+    pub arm: usize,
+    pub comparator: usize,
+    /// Whose savings, and the ratios over the iterations with spend (a ratio is undefined without).
+    pub panels: Vec<(Option<Payer>, Vec<f64>)>,
+}
+
+/// ΔE (primary outcome) and ΔC (total cost) of one comparison, per iteration.
+#[derive(Debug, Clone)]
+pub struct PlaneSamples {
+    pub arm: usize,
+    pub comparator: usize,
+    pub delta_effect: Vec<f64>,
+    pub delta_cost: Vec<f64>,
+}
+
+/// Everything the plots of a run draw beyond the analysis's summaries.
+#[derive(Debug, Clone, Default)]
+pub struct PlotData {
+    /// One per comparison, when costs are split by payer.
+    pub roi: Vec<RoiSamples>,
+    /// One per comparison, when there is a primary outcome.
+    pub plane: Option<Vec<PlaneSamples>>,
+}
+
+/// The plotted values of a PSA table.
+pub fn plot_data(table: &PsaTable) -> PlotData {
+    let roi = table.payers.as_ref().map_or_else(Vec::new, |payers| {
+        table
+            .comparisons()
+            .map(|(a, c)| {
+                let spend = difference(&payers.spend_total(a), &payers.spend_total(c));
+                let mut panels = Vec::new();
+                for payer in [Some(Payer::Council), Some(Payer::Nhs), Some(Payer::Person), None] {
+                    let savings = difference(&payers.care_by(c, payer, false), &payers.care_by(a, payer, false));
+                    // A payer whose care costs are the same in both arms in every iteration (usually: none at all)
+                    // would only show a spike at £0.
+                    if payer.is_some() && savings.iter().all(|v| *v == 0.0) {
+                        continue;
+                    }
+                    panels.push((payer, ratios_where_spent(&savings, &spend)));
+                }
+                RoiSamples {
+                    arm: a,
+                    comparator: c,
+                    panels,
+                }
+            })
+            .collect()
+    });
+    let plane = table.primary.map(|o| {
+        let effect = table.outcomes_view(o);
+        table
+            .comparisons()
+            .map(|(a, c)| PlaneSamples {
+                arm: a,
+                comparator: c,
+                delta_effect: (0..table.iterations())
+                    .map(|i| effect[[i, a]] - effect[[i, c]])
+                    .collect(),
+                delta_cost: (0..table.iterations())
+                    .map(|i| table.cost[[i, a]] - table.cost[[i, c]])
+                    .collect(),
+            })
+            .collect()
+    });
+    PlotData { roi, plane }
+}

@@ -1,0 +1,309 @@
+//! The command line's arguments (clap), with the groups several commands share, and their validation into the
+//! typed options the commands take: every usage error is found here, with the option it concerns.
+
+use crate::analysis::sensitivity::Measure;
+use crate::commands::ScenarioChanges;
+use crate::error::InputError;
+use crate::model::Shard;
+use crate::scenario::{Override, SweepAxis};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Monte Carlo cost-effectiveness and return on investment of adult social care interventions.
+#[derive(Parser)]
+#[command(name = "carecast", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How many iterations to run and from which seed, instead of the scenario file's.
+#[derive(Args, Clone, Default)]
+pub struct RunSize {
+    /// Number of Monte Carlo iterations (overrides the file; per scenario and per point where there are several).
+    #[arg(long)]
+    pub iterations: Option<u64>,
+    /// Random seed (overrides the file).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// Parameter changes.
+#[derive(Args, Clone, Default)]
+pub struct SetArgs {
+    /// Change a parameter: NAME=VALUE (a fixed value, everywhere NAME is defined) or NAME.FIELD=VALUE (one field
+    /// of its distribution, e.g. effect.mean=0.8); repeatable.
+    #[arg(long = "set", value_name = "NAME[.FIELD]=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// Where outputs go.
+#[derive(Args, Clone, Default)]
+pub struct OutArg {
+    /// Base output directory [default: output].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// How many worker threads.
+#[derive(Args, Clone, Default)]
+pub struct ThreadsArg {
+    /// Worker threads [default: all cores, or RAYON_NUM_THREADS].
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// The commands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run a scenario's probabilistic sensitivity analysis and write output/<scenario>/<run-id>/.
+    Run {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        #[command(flatten)]
+        size: RunSize,
+        #[command(flatten)]
+        out: OutArg,
+        #[command(flatten)]
+        threads: ThreadsArg,
+        #[command(flatten)]
+        set: SetArgs,
+        /// Print only the run directory.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Analyse PSA output from another model (CSV: iteration, arm, cost, effect; optional costs by payer).
+    Analyse {
+        /// The PSA sample (CSV), one row per iteration and arm.
+        file: PathBuf,
+        /// The comparator arm [default: the first arm in the file].
+        #[arg(long)]
+        comparator: Option<String>,
+        /// The effect column [default: effect, else qaly].
+        #[arg(long)]
+        effect: Option<String>,
+        /// Willingness-to-pay grid as FROM:TO:STEP, in £ per unit of effect.
+        #[arg(long, default_value = "0:50000:1000")]
+        wtp: String,
+        /// λ for the headline INMB and probability cost-effective.
+        #[arg(long, default_value_t = 30000.0)]
+        threshold: f64,
+        /// People affected, for population EVPI.
+        #[arg(long)]
+        population: Option<f64>,
+        #[command(flatten)]
+        out: OutArg,
+    },
+    /// Reproduce the published figures that the bundled scenarios claim to reproduce, and compare them.
+    Reproduce {
+        /// Scenario files [default: every scenarios/*.toml with [[reproduce]] targets].
+        scenarios: Vec<PathBuf>,
+        #[command(flatten)]
+        size: RunSize,
+        /// Directory for reproduction.csv and reproduction.md [default: output/reproduction].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        threads: ThreadsArg,
+    },
+    /// Rerun scenarios over a grid of parameter values and tabulate the results (sweep.csv).
+    Sweep {
+        /// Scenario files (swept over the same grid).
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// A parameter to vary: NAME=FROM:TO:STEPS or NAME.FIELD=FROM:TO:STEPS (STEPS values, ends included);
+        /// repeat for a grid [default: the scenario's [sweep] table].
+        #[arg(long, value_name = "NAME[.FIELD]=FROM:TO:STEPS")]
+        vary: Vec<String>,
+        #[command(flatten)]
+        size: RunSize,
+        /// Run only the K-th of N deterministic slices of the points (for several machines; see `merge`).
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        #[command(flatten)]
+        set: SetArgs,
+        #[command(flatten)]
+        out: OutArg,
+        #[command(flatten)]
+        threads: ThreadsArg,
+        /// Print only the output directory.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Combine the shard directories of one sweep into the table and plots of an unsharded run.
+    Merge {
+        /// The shard directories (all N of them).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        #[command(flatten)]
+        out: OutArg,
+    },
+    /// One-way sensitivity analysis on the model at its means: each sampled parameter to its 2.5th and 97.5th
+    /// percentiles (or given bounds), ranked by how far it moves the decision measure.
+    Tornado {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// The decision measure: net_savings, bcr or inmb.
+        #[arg(long, default_value = "net_savings")]
+        measure: String,
+        /// Low and high values for a parameter instead of its percentiles (also for parameters the file fixes).
+        #[arg(long, value_name = "NAME=LOW:HIGH")]
+        bounds: Vec<String>,
+        #[command(flatten)]
+        out: OutArg,
+    },
+    /// Threshold analysis: the value of one parameter at which the decision changes (BCR = 1, or INMB or net
+    /// savings = 0), on the model at its means.
+    Threshold {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// The parameter to move: its sampled definitions (in any arm or subgroup) move together; a parameter the file
+        /// fixes moves everywhere it is defined.
+        #[arg(long)]
+        parameter: String,
+        /// The decision measure: bcr, inmb or net_savings.
+        #[arg(long, default_value = "bcr")]
+        measure: String,
+        /// The range to search [default: the parameter's 0.1st to 99.9th percentiles].
+        #[arg(long, value_name = "LOW:HIGH")]
+        range: Option<String>,
+        #[command(flatten)]
+        out: OutArg,
+    },
+    /// Expected value of partial perfect information of every sampled parameter and of named groups, by
+    /// regression of the net monetary benefit on the PSA sample (Strong, Oakley and Brennan 2014).
+    Evppi {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// A group of parameters valued together: NAME=PARAM,PARAM,...; repeatable.
+        #[arg(long, value_name = "NAME=P1,P2,...")]
+        group: Vec<String>,
+        /// Willingness to pay per unit of the primary outcome [default: the scenario's threshold].
+        #[arg(long)]
+        lambda: Option<f64>,
+        #[command(flatten)]
+        set: SetArgs,
+        #[command(flatten)]
+        size: RunSize,
+        #[command(flatten)]
+        out: OutArg,
+        #[command(flatten)]
+        threads: ThreadsArg,
+    },
+    /// Check a scenario file without running it.
+    Check {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+    },
+}
+
+impl RunSize {
+    /// These, and the parameter changes `set`, as the changes a command makes to a scenario.
+    pub fn with(&self, set: &SetArgs) -> Result<ScenarioChanges, InputError> {
+        Ok(ScenarioChanges {
+            iterations: self.iterations,
+            seed: self.seed,
+            overrides: set.overrides()?,
+        })
+    }
+}
+
+impl SetArgs {
+    /// The parsed `--set` values.
+    pub fn overrides(&self) -> Result<Vec<Override>, InputError> {
+        self.set
+            .iter()
+            .map(|s| Override::parse(s).map_err(|m| InputError::usage("--set", m)))
+            .collect()
+    }
+}
+
+/// Parses `--vary` values.
+pub fn parse_axes(vary: &[String]) -> Result<Vec<SweepAxis>, InputError> {
+    vary.iter()
+        .map(|v| SweepAxis::parse(v).map_err(|m| InputError::usage("--vary", m)))
+        .collect()
+}
+
+/// Parses `--shard K/N`.
+pub fn parse_shard(shard: Option<&str>) -> Result<Option<Shard>, InputError> {
+    shard
+        .map(|s| Shard::parse(s).map_err(|m| InputError::usage("--shard", m)))
+        .transpose()
+}
+
+/// Parses `--measure`.
+pub fn parse_measure(measure: &str) -> Result<Measure, InputError> {
+    Measure::parse(measure).map_err(|m| InputError::usage("--measure", m))
+}
+
+/// Parses `--bounds NAME=LOW:HIGH` values.
+pub fn parse_bounds(bounds: &[String]) -> Result<Vec<(String, f64, f64)>, InputError> {
+    bounds
+        .iter()
+        .map(|b| {
+            let (name, range) = b
+                .split_once('=')
+                .ok_or_else(|| InputError::usage("--bounds", format!("expected NAME=LOW:HIGH, not `{b}`")))?;
+            let (low, high) = parse_range(range).map_err(|m| InputError::usage("--bounds", m))?;
+            Ok((name.trim().to_string(), low, high))
+        })
+        .collect()
+}
+
+/// Parses `--group NAME=P1,P2,...` values.
+pub fn parse_groups(groups: &[String]) -> Result<Vec<(String, Vec<String>)>, InputError> {
+    groups
+        .iter()
+        .map(|g| {
+            let bad = || InputError::usage("--group", format!("expected NAME=P1,P2,..., not `{g}`"));
+            let (name, members) = g.split_once('=').ok_or_else(bad)?;
+            let members: Vec<String> = members
+                .split(',')
+                .map(|m| m.trim().to_string())
+                .filter(|m| !m.is_empty())
+                .collect();
+            if name.trim().is_empty() || members.is_empty() {
+                return Err(bad());
+            }
+            Ok((name.trim().to_string(), members))
+        })
+        .collect()
+}
+
+/// Parses LOW:HIGH with LOW < HIGH.
+pub fn parse_range(text: &str) -> Result<(f64, f64), String> {
+    let bad = || format!("expected LOW:HIGH with LOW < HIGH, not `{text}`");
+    let (low, high) = text.split_once(':').ok_or_else(bad)?;
+    let (low, high): (f64, f64) = (
+        low.trim().parse().map_err(|_| bad())?,
+        high.trim().parse().map_err(|_| bad())?,
+    );
+    if !(low.is_finite() && high.is_finite() && low < high) {
+        return Err(bad());
+    }
+    Ok((low, high))
+}
+
+/// Parses `--wtp FROM:TO:STEP` into an increasing grid.
+pub fn parse_wtp(text: &str) -> Result<Vec<f64>, InputError> {
+    let bad = || {
+        InputError::usage(
+            "--wtp",
+            format!("expected FROM:TO:STEP with 0 ≤ FROM ≤ TO and STEP > 0 (e.g. 0:50000:1000), not `{text}`"),
+        )
+    };
+    let parts: Vec<f64> = text
+        .split(':')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad())?;
+    let [from, to, step] = parts[..] else { return Err(bad()) };
+    if !(from.is_finite() && to.is_finite() && step.is_finite() && from >= 0.0 && to >= from && step > 0.0)
+        || (to - from) / step > 100_000.0
+    {
+        return Err(bad());
+    }
+    let n = ((to - from) / step + 1e-9).floor() as usize;
+    Ok((0..=n).map(|i| from + i as f64 * step).collect())
+}

@@ -1,0 +1,73 @@
+//! The progress bar a long run or sweep shows on a terminal, and Ctrl-C, which asks the work to stop.
+
+use crate::simulate::Progress;
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Progress shared with the work, cancelled by Ctrl-C: the run or sweep then stops and writes nothing (a run removes
+/// the directory it had started) instead of leaving half of its output.
+pub fn cancellable_progress() -> Arc<Progress> {
+    let progress = Arc::new(Progress::default());
+    let flag = Arc::clone(&progress);
+    // Setting the handler fails only when one is already set, which a single command per process never does.
+    let _ = ctrlc::set_handler(move || flag.cancel.store(true, Ordering::Relaxed));
+    progress
+}
+
+/// Runs `work`, showing a progress bar (count, rate, time left) on stderr once it has taken a second, if stderr is a
+/// terminal and `show` is true. `progress.done` counts finished units of `progress.total`.
+pub fn with_progress<T>(show: bool, unit: &'static str, progress: &Arc<Progress>, work: impl FnOnce() -> T) -> T {
+    if !show || !std::io::stderr().is_terminal() {
+        return work();
+    }
+    let finished = Arc::new(AtomicBool::new(false));
+    let drawer = {
+        let finished = Arc::clone(&finished);
+        let progress = Arc::clone(progress);
+        std::thread::spawn(move || {
+            // Quick work shows nothing: the bar appears only after a second, and once the work has set its total
+            // (after reading its input).
+            let mut waited = 0;
+            while waited < 10 || progress.total.load(Ordering::Relaxed) == 0 {
+                if finished.load(Ordering::Relaxed) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+                waited += 1;
+            }
+            let style = indicatif::ProgressStyle::with_template(&format!(
+                "{{bar:40}} {{human_pos}}/{{human_len}} {unit} · {{msg}} · {{eta}} left"
+            ))
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            // Built whole before its first frame is drawn.
+            let bar = indicatif::ProgressBar::with_draw_target(
+                Some(progress.total.load(Ordering::Relaxed) as u64),
+                indicatif::ProgressDrawTarget::hidden(),
+            )
+            .with_style(style)
+            .with_message("starting");
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            let started = std::time::Instant::now() - Duration::from_secs(1);
+            while !finished.load(Ordering::Relaxed) {
+                let total = progress.total.load(Ordering::Relaxed) as u64;
+                let done = progress.done.load(Ordering::Relaxed) as u64;
+                bar.set_length(total);
+                bar.set_position(done);
+                if done < total {
+                    let rate = done as f64 / started.elapsed().as_secs_f64();
+                    bar.set_message(format!("{} {unit}/s", indicatif::HumanCount(rate as u64)));
+                } else {
+                    bar.set_message("analysing and writing the outputs");
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            bar.finish_and_clear();
+        })
+    };
+    let out = work();
+    finished.store(true, Ordering::Relaxed);
+    let _ = drawer.join();
+    out
+}

@@ -1,0 +1,107 @@
+//! What every command runs in: one thread pool, the progress counters the terminal shows (and Ctrl-C sets), and
+//! the base directory its outputs go under. The only place that builds thread pools and run directories.
+
+use super::error::{Error, RUN_INTERRUPTED};
+use crate::error::InputError;
+use crate::model::{Model, RunSettings};
+use crate::output::RunDir;
+use crate::simulate::{self, Progress, Results};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// A command's thread pool, progress and output directory.
+pub struct Context {
+    pool: rayon::ThreadPool,
+    out: Option<PathBuf>,
+    progress: Option<Arc<Progress>>,
+}
+
+impl Context {
+    /// A pool of `threads` workers (rayon's default where None: RAYON_NUM_THREADS or all cores), with outputs under
+    /// `out` (default `output`).
+    pub fn new(threads: Option<usize>, out: Option<PathBuf>) -> Result<Self, Error> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.unwrap_or(0))
+            .build()?;
+        Ok(Context {
+            pool,
+            out,
+            progress: None,
+        })
+    }
+
+    /// Reports progress to, and takes cancellation (Ctrl-C) from, `progress`.
+    pub fn with_progress(mut self, progress: Arc<Progress>) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// The number of worker threads.
+    pub fn threads(&self) -> usize {
+        self.pool.current_num_threads()
+    }
+
+    /// Runs `work` on the pool.
+    pub fn install<R: Send>(&self, work: impl FnOnce() -> R + Send) -> R {
+        self.pool.install(work)
+    }
+
+    /// The progress counters, if anyone is watching.
+    pub fn progress(&self) -> Option<&Progress> {
+        self.progress.as_deref()
+    }
+
+    /// Whether the user has asked to stop.
+    pub fn interrupted(&self) -> bool {
+        self.progress.as_ref().is_some_and(|p| p.cancel.load(Ordering::Relaxed))
+    }
+
+    /// The directory given with `--out`, or `default`.
+    pub fn out_or(&self, default: &Path) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| default.to_path_buf())
+    }
+
+    /// A new run directory `<out>/<scenario>/<time>-<tag>`. One that cannot be created is a usage error (exit code
+    /// 2), like any other bad input.
+    pub fn run_dir(&self, scenario: &str, tag: &str) -> Result<RunDir, Error> {
+        RunDir::create(&self.out_or(Path::new("output")), scenario, tag)
+            .map_err(|e| InputError::usage("--out", e.to_string()).into())
+    }
+
+    /// Runs the PSA on the pool, reporting progress; a run stopped by the user is [`Error::Interrupted`].
+    pub fn simulate(&self, model: &Model, run: &RunSettings) -> Result<Results, Error> {
+        self.install(|| simulate::run(model, run, self.progress()))
+            .map_err(|e| {
+                if self.interrupted() {
+                    Error::Interrupted(RUN_INTERRUPTED)
+                } else {
+                    e.into()
+                }
+            })
+    }
+
+    /// Fills `dir` with `write` and renames it into place; removes it instead if writing fails or the user asked to
+    /// stop meanwhile (the outputs may be complete, but none are published).
+    pub fn publish(&self, dir: RunDir, write: impl FnOnce(&Path) -> Result<(), Error>) -> Result<PathBuf, Error> {
+        self.publish_or_say(dir, RUN_INTERRUPTED, write)
+    }
+
+    /// [`Context::publish`], saying `interrupted` if the user stopped it.
+    pub fn publish_or_say(
+        &self,
+        dir: RunDir,
+        interrupted: &'static str,
+        write: impl FnOnce(&Path) -> Result<(), Error>,
+    ) -> Result<PathBuf, Error> {
+        if let Err(e) = write(dir.path()) {
+            dir.abandon();
+            return Err(e);
+        }
+        if self.interrupted() {
+            dir.abandon();
+            return Err(Error::Interrupted(interrupted));
+        }
+        Ok(dir.finish()?)
+    }
+}

@@ -1,0 +1,69 @@
+//! `carecast evppi`: the expected value of partial perfect information of every sampled parameter and of named
+//! groups, from a PSA of the scenario.
+
+use super::{load, Context, Error, ScenarioChanges};
+use crate::analysis::voi::{evppi_rows, sampled_parameters, EvppiRow};
+use crate::error::{suggest, InputError};
+use crate::output::evppi::write_evppi;
+use std::path::{Path, PathBuf};
+
+/// A finished EVPPI analysis.
+#[derive(Debug)]
+pub struct EvppiOutcome {
+    pub rows: Vec<EvppiRow>,
+    pub lambda: f64,
+    pub population: Option<f64>,
+    pub dir: PathBuf,
+}
+
+/// Runs the scenario's PSA and estimates the EVPPI at `lambda` (default: the scenario's threshold) of every sampled
+/// parameter and of each named group, by regression of the net monetary benefit on the sampled values (see
+/// [`crate::analysis::evppi`]).
+pub fn evppi(
+    ctx: &Context,
+    path: &Path,
+    changes: &ScenarioChanges,
+    lambda: Option<f64>,
+    groups: &[(String, Vec<String>)],
+) -> Result<EvppiOutcome, Error> {
+    let loaded = load(path, changes)?;
+    let model = &loaded.model;
+    let primary = model.settings.primary_outcome.ok_or_else(|| {
+        InputError::file(
+            path,
+            "EVPPI values the net monetary benefit, which needs an outcome; no state has one",
+        )
+    })?;
+    let lambda = lambda.unwrap_or(model.settings.threshold);
+    if !(lambda.is_finite() && lambda >= 0.0) {
+        return Err(InputError::usage("--lambda", "must be a non-negative amount").into());
+    }
+    let sampled = sampled_parameters(model);
+    for (group, members) in groups {
+        for m in members {
+            if !sampled.iter().any(|p| p.name == *m) {
+                let known: Vec<&str> = sampled.iter().map(|p| p.name.as_str()).collect();
+                return Err(InputError::usage(
+                    "--group",
+                    format!(
+                        "group `{group}`: `{m}` is not a sampled parameter of this scenario{}",
+                        suggest(m, &known)
+                    ),
+                )
+                .into());
+            }
+        }
+    }
+    let results = ctx.simulate(model, &loaded.run)?;
+    let rows = ctx.install(|| evppi_rows(model, &results, primary, lambda, groups));
+    let population = model.settings.population;
+    let dir = ctx.run_dir(&model.meta.name, "evppi")?;
+    let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
+    let dir = ctx.publish(dir, |dir| Ok(write_evppi(dir, title, lambda, population, &rows)?))?;
+    Ok(EvppiOutcome {
+        rows,
+        lambda,
+        population,
+        dir,
+    })
+}

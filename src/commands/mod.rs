@@ -1,0 +1,30 @@
+//! The commands behind the command line, one file each. A command loads its inputs, runs the simulation and the
+//! analyses on its [`Context`]'s thread pool, and hands the results to [`crate::output`] to write; it computes
+//! nothing itself. Each returns its results too, so that a program can call it and print what it likes.
+
+mod analyse;
+mod context;
+mod error;
+mod evppi;
+mod load;
+mod merge;
+mod reproduce;
+mod run;
+mod sensitivity;
+mod sweep;
+
+pub use analyse::{analyse_file, AnalyseOutcome};
+pub use context::Context;
+pub use error::{Error, RUN_INTERRUPTED, SWEEP_INTERRUPTED};
+pub use evppi::{evppi, EvppiOutcome};
+pub use load::{load, ScenarioChanges};
+pub use merge::merge;
+pub use reproduce::{bundled_scenarios, reproduce, reproduce_scenario, ReproduceOutcome};
+pub use run::{run, RunOutcome};
+pub use sensitivity::{threshold_analysis, tornado_analysis, ThresholdOutcome, TornadoOutcome};
+pub use sweep::{sweep, SweepOptions, SweepOutcome, MAX_SWEEP_POINTS};
+
+/// `carecast check`: loads and checks a scenario as a run would, without running it.
+pub fn check(path: &std::path::Path) -> Result<crate::model::Loaded, Error> {
+    Ok(load(path, &ScenarioChanges::default())?)
+}

@@ -1,0 +1,75 @@
+//! `carecast run`: a scenario's PSA, its analyses, and its run directory.
+
+use super::{load, Context, Error, ScenarioChanges};
+use crate::analysis::{self, Analysis};
+use crate::model::{AsWritten, Loaded};
+use crate::output::{self, Provenance, RunReport, Timing};
+use crate::scenario::Override;
+use crate::simulate::Results;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// A finished run.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub loaded: Loaded,
+    pub results: Results,
+    pub analysis: Analysis,
+    /// The run directory.
+    pub dir: PathBuf,
+    pub timing: Timing,
+}
+
+/// Runs a scenario end to end and writes its run directory.
+pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<RunOutcome, Error> {
+    let started = Instant::now();
+    let started_utc = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let loaded = load(scenario, changes)?;
+    let model = &loaded.model;
+    let dir = ctx.run_dir(&model.meta.name, &format!("seed{}", loaded.run.seed))?;
+    let simulation = Instant::now();
+    let results = match ctx.simulate(model, &loaded.run) {
+        Ok(results) => results,
+        Err(e) => {
+            dir.abandon();
+            return Err(e);
+        }
+    };
+    let simulation_seconds = simulation.elapsed().as_secs_f64();
+    let analysed = analysis::analyse_run(model, &results);
+    let provenance = Provenance::of_run(
+        &loaded.scenario.path,
+        &loaded.scenario.sha256,
+        model.settings.mode,
+        loaded.run.seed,
+        loaded.run.iterations,
+        changes.overrides.iter().map(Override::describe).collect(),
+    );
+    let timing = Timing {
+        started_utc,
+        wall_seconds: started.elapsed().as_secs_f64(),
+        simulation_seconds,
+        threads: ctx.threads(),
+    };
+    let as_written = AsWritten::of(&loaded.scenario.text);
+    let dir = ctx.publish(dir, |dir| {
+        let report = RunReport {
+            model,
+            as_written: &as_written,
+            provenance: &provenance,
+            timing: &timing,
+            table: &analysed.table,
+            analysis: &analysed.analysis,
+            per_year: &analysed.per_year,
+            plot_data: &analysed.plot_data,
+        };
+        Ok(output::write_run(dir, &report)?)
+    })?;
+    Ok(RunOutcome {
+        loaded,
+        results,
+        analysis: analysed.analysis,
+        dir,
+        timing,
+    })
+}

@@ -1,0 +1,158 @@
+//! Where outputs go on disk: run directories written whole or not at all, and the one place that turns a failed
+//! write into an error naming the file.
+
+use std::fs;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Something carecast could not write. Each names the path, and keeps the system's reason as its source.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// A file could not be created or written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The directory that holds a scenario's runs could not be created.
+    #[error("cannot create the output directory {}: {source}", path.display())]
+    CreateParent { path: PathBuf, source: std::io::Error },
+    /// A run's temporary directory could not be created.
+    #[error("cannot create the run directory {}: {source}", path.display())]
+    CreateRunDir { path: PathBuf, source: std::io::Error },
+    /// A finished run could not be renamed into place.
+    #[error("cannot move the finished run into {}: {source}", path.display())]
+    Publish { path: PathBuf, source: std::io::Error },
+    /// A plot could not be drawn.
+    #[error(transparent)]
+    Plot(#[from] super::plots::PlotError),
+}
+
+impl OutputError {
+    /// A failed write of `path`, for any error type.
+    pub fn write(path: &Path, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        OutputError::Write {
+            path: path.to_path_buf(),
+            source: source.into(),
+        }
+    }
+}
+
+/// Writes a whole file from a string.
+pub fn write_text(path: &Path, text: &str) -> Result<(), OutputError> {
+    fs::write(path, text).map_err(|e| OutputError::write(path, e))
+}
+
+/// Writes a CSV file: `fill` writes the records (the header included), and every error names `path`.
+pub fn write_csv(
+    path: &Path,
+    fill: impl FnOnce(&mut csv::Writer<BufWriter<fs::File>>) -> Result<(), csv::Error>,
+) -> Result<(), OutputError> {
+    let file = fs::File::create(path).map_err(|e| OutputError::write(path, e))?;
+    let mut w = csv::Writer::from_writer(BufWriter::new(file));
+    fill(&mut w).map_err(|e| OutputError::write(path, e))?;
+    let mut inner = w.into_inner().map_err(|e| OutputError::write(path, e.to_string()))?;
+    inner.flush().map_err(|e| OutputError::write(path, e))
+}
+
+/// Writes a text file line by line through a buffer: `fill` writes, and every error names `path`.
+pub fn write_lines(
+    path: &Path,
+    fill: impl FnOnce(&mut BufWriter<fs::File>) -> std::io::Result<()>,
+) -> Result<(), OutputError> {
+    let file = fs::File::create(path).map_err(|e| OutputError::write(path, e))?;
+    let mut w = BufWriter::new(file);
+    fill(&mut w).map_err(|e| OutputError::write(path, e))?;
+    w.flush().map_err(|e| OutputError::write(path, e))
+}
+
+/// Writes a file whole under a hidden temporary name and renames it into place, so that a reader never sees half of
+/// it.
+pub fn write_atomically(path: &Path, fill: impl FnOnce(&Path) -> Result<(), OutputError>) -> Result<(), OutputError> {
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().to_string());
+    let temp = path.with_file_name(format!(".{name}.incomplete"));
+    fill(&temp)?;
+    fs::rename(&temp, path).map_err(|e| OutputError::write(path, e))
+}
+
+/// A new run directory `base/<scenario>/<run-id>`, written into a hidden temporary directory and renamed into place
+/// when complete.
+pub struct RunDir {
+    temp: PathBuf,
+    final_dir: PathBuf,
+}
+
+impl RunDir {
+    /// Prepares a new, never-used run directory name under `base/<scenario name>/`, ending in `tag` (e.g. `seed42`).
+    pub fn create(base: &Path, scenario: &str, tag: &str) -> Result<Self, OutputError> {
+        let parent = base.join(scenario);
+        fs::create_dir_all(&parent).map_err(|source| OutputError::CreateParent {
+            path: parent.clone(),
+            source,
+        })?;
+        let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+            .to_string()
+            .replace([':', 'Z'], "");
+        let id = format!("{stamp}-{tag}");
+        remove_stale_incomplete(&parent);
+        let temp = parent.join(format!(".incomplete-{id}-{}", std::process::id()));
+        fs::create_dir(&temp).map_err(|source| OutputError::CreateRunDir {
+            path: temp.clone(),
+            source,
+        })?;
+        Ok(RunDir {
+            temp,
+            final_dir: parent.join(id),
+        })
+    }
+
+    /// The directory to write into while the run is incomplete.
+    pub fn path(&self) -> &Path {
+        &self.temp
+    }
+
+    /// Renames the finished directory into place, adding -2, -3... if the name is taken: a run never overwrites another.
+    pub fn finish(self) -> Result<PathBuf, OutputError> {
+        let mut target = self.final_dir.clone();
+        for n in 2.. {
+            if !target.exists() {
+                break;
+            }
+            target = PathBuf::from(format!("{}-{n}", self.final_dir.display()));
+        }
+        fs::rename(&self.temp, &target).map_err(|source| OutputError::Publish {
+            path: target.clone(),
+            source,
+        })?;
+        Ok(target)
+    }
+
+    /// Removes the incomplete directory (after a failure).
+    pub fn abandon(self) {
+        let _ = fs::remove_dir_all(&self.temp);
+    }
+}
+
+/// Removes hidden `.incomplete-*-<pid>` directories left by runs whose process no longer exists (killed with
+/// SIGKILL or by a power cut, so they could not clean up). Only where `/proc` tells which processes exist.
+fn remove_stale_incomplete(parent: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let Some(rest) = name.strip_prefix(".incomplete-") else {
+            continue;
+        };
+        let Some(pid) = rest.rsplit('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! How numbers read in every output: money, pounds per £1, published-style figures, shares and plain numbers, with
+//! typographic minus signs. One formatter per kind, used by the terminal, the tables' captions and the report.
+
+use crate::analysis::{Icer, Quadrant};
+
+/// Pounds per £1, always in pence: "£1.20", "−£0.23".
+pub fn per_pound(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".to_string();
+    }
+    let sign = if x < 0.0 { "−" } else { "" };
+    format!("{sign}£{:.2}", x.abs())
+}
+
+/// Money for people: "£1,234", "−£56", "£1.2m".
+pub fn money(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let sign = if v < 0.0 { "−" } else { "" };
+    let a = v.abs();
+    if a >= 10_000_000.0 {
+        format!("{sign}£{:.1}m", a / 1e6)
+    } else if a >= 100.0 {
+        format!("{sign}£{}", thousands(a.round() as u64))
+    } else {
+        format!("{sign}£{a:.2}")
+    }
+}
+
+/// A number as a figure reads: from 100 up, whole numbers with thousands separators; below, 1–3 decimals; "–" for
+/// none. Minus signs are typographic (−).
+pub fn figure(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    let a = x.abs();
+    let digits = if a >= 100.0 {
+        thousands(a.round() as u64)
+    } else if a >= 10.0 {
+        format!("{a:.1}")
+    } else {
+        format!("{a:.3}")
+    };
+    format!(
+        "{}{digits}",
+        if x < 0.0 && digits.chars().any(|c| c != '0' && c != '.') {
+            "−"
+        } else {
+            ""
+        }
+    )
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A share as a whole percentage ("83%"); "–" for none.
+pub fn percent(p: f64) -> String {
+    if p.is_finite() {
+        format!("{:.0}%", 100.0 * p)
+    } else {
+        "–".into()
+    }
+}
+
+/// A number with as many decimals as its size needs ("1234", "12.35", "0.1235"); "–" for none.
+pub fn number(x: f64) -> String {
+    if !x.is_finite() {
+        "–".into()
+    } else if x.abs() >= 100.0 {
+        format!("{x:.0}")
+    } else if x.abs() >= 1.0 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
+/// A short human reading of an ICER: "£12,345 per QALY gained", "dominant (...)", ...
+pub fn describe_icer(icer: &Icer, outcome: &str) -> String {
+    match (icer.quadrant, icer.value) {
+        (Quadrant::MoreCostlyMoreEffective, Some(v)) => format!("{} per {outcome} gained", money(v)),
+        (Quadrant::LessCostlyLessEffective, Some(v)) => {
+            format!("{} saved per {outcome} lost (less costly, less effective)", money(v))
+        }
+        (Quadrant::Dominant, _) => "dominant (no more costly, more effective)".to_string(),
+        (Quadrant::Dominated, _) => "dominated (no less costly, less effective)".to_string(),
+        _ => "none (no difference in outcome)".to_string(),
+    }
+}
+
+/// A file-name-safe version of a name from user text: ASCII letters, digits, `-` and `_` kept, anything else `_`.
+pub fn file_part(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_readable() {
+        assert_eq!(money(1234.4), "£1,234");
+        assert_eq!(money(-56.0), "−£56.00");
+        assert_eq!(money(12_345_678.0), "£12.3m");
+        assert_eq!(money(1_000_000.0), "£1,000,000");
+    }
+
+    #[test]
+    fn pounds_per_pound_put_the_sign_before_the_pound() {
+        assert_eq!(per_pound(1.2), "£1.20");
+        assert_eq!(per_pound(-0.234), "−£0.23");
+        assert_eq!(per_pound(f64::NAN), "–");
+    }
+
+    #[test]
+    fn figures_read_as_published_numbers_do() {
+        assert_eq!(figure(517_400.0), "517,400");
+        assert_eq!(figure(-469.4), "−469");
+        assert_eq!(figure(15.14), "15.1");
+        assert_eq!(figure(-0.0828), "−0.083");
+        assert_eq!(figure(-0.0001), "0.000");
+        assert_eq!(figure(f64::NAN), "–");
+    }
+
+    #[test]
+    fn icers_read_with_their_quadrant() {
+        assert_eq!(describe_icer(&Icer::new(500.0, 0.1), "QALY"), "£5,000 per QALY gained");
+        assert!(describe_icer(&Icer::new(-100.0, 0.01), "QALY").starts_with("dominant"));
+        assert!(describe_icer(&Icer::new(100.0, -0.01), "QALY").starts_with("dominated"));
+        assert_eq!(
+            describe_icer(&Icer::new(-300.0, -0.1), "QALY"),
+            "£3,000 saved per QALY lost (less costly, less effective)"
+        );
+        assert!(describe_icer(&Icer::new(1.0, 0.0), "QALY").starts_with("none"));
+    }
+
+    #[test]
+    fn file_parts_keep_letters_digits_dashes_and_underscores() {
+        assert_eq!(file_part("drug A/b-c_d"), "drug_A_b-c_d");
+        assert_eq!(file_part("£é"), "__");
+    }
+}

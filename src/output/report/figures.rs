@@ -1,0 +1,163 @@
+//! The report's figures: each plot the run drew, inlined as SVG, with its alternative text and data table.
+
+use super::headline::{primary_delta, roi};
+use super::{interval, label_of, Figure, ReportInput, Table};
+use crate::output::format::{file_part, money, number, per_pound, percent};
+use minijinja::Value;
+
+fn svg_of(input: &ReportInput, stem: &str) -> Result<Option<Value>, String> {
+    let Some(path) = input
+        .figures
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "svg") && p.file_stem().is_some_and(|s| s == stem))
+    else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    // The plot's own size is kept as its aspect ratio; the page's CSS scales it to the column width.
+    Ok(Some(Value::from_safe_string(text)))
+}
+
+pub(super) fn figures(input: &ReportInput, outcome: &str) -> Result<Vec<Figure>, String> {
+    let a = input.analysis;
+    let mut out = Vec::new();
+    for c in &a.comparisons {
+        let stem = format!("roi_{}", file_part(&c.arm));
+        if let Some(svg) = svg_of(input, &stem)? {
+            let rows = input
+                .analysis
+                .roi
+                .iter()
+                .filter(|r| r.arm == c.arm && r.spend_payer == "total" && r.basis == "all")
+                .map(|r| {
+                    vec![
+                        r.savings_payer.clone(),
+                        per_pound(r.bcr),
+                        interval(&r.bcr_per_iteration, per_pound),
+                        percent(r.prob_bcr_above_one),
+                    ]
+                })
+                .collect();
+            out.push(Figure {
+                id: stem,
+                title: format!("£ back per £1 spent: {} vs {}", label_of(input, &c.arm), label_of(input, &c.comparator)),
+                alt: format!(
+                    "Histograms of the benefit–cost ratio across simulations, one panel for each payer with care costs and one for the whole system, with a line at £1 (break-even). Whole system: {} back per £1 spent.",
+                    roi(input, c, "total").map_or("–".into(), |r| per_pound(r.bcr))
+                ),
+                svg,
+                table: Table {
+                    caption: "Savings per £1 of intervention spend, by whose savings".into(),
+                    headers: ["Savings to", "Mean ratio", "95% interval", "P(ratio > 1)"].map(String::from).to_vec(),
+                    rows,
+                },
+            });
+        }
+    }
+    if let Some(svg) = svg_of(input, "ce_plane")? {
+        out.push(Figure {
+            id: "ce_plane".into(),
+            title: "Cost-effectiveness plane".into(),
+            alt: format!(
+                "Scatter of incremental cost against incremental {outcome} for each simulation, with the threshold line at {} per {outcome}.",
+                money(a.threshold)
+            ),
+            svg,
+            table: Table {
+                caption: "Mean incremental cost and outcome".into(),
+                headers: ["Comparison", "Incremental cost", &format!("Incremental {outcome}")].map(String::from).to_vec(),
+                rows: a
+                    .comparisons
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            format!("{} vs {}", label_of(input, &c.arm), label_of(input, &c.comparator)),
+                            money(c.incremental_cost.mean),
+                            primary_delta(a, c).map_or("–".into(), |d| number(d.mean)),
+                        ]
+                    })
+                    .collect(),
+            },
+        });
+    }
+    if let Some(acc) = &a.acceptability {
+        let mut headers = vec!["λ (£ per unit)".to_string()];
+        headers.extend(input.arms.iter().map(|(_, l)| format!("P({l} best)")));
+        headers.extend(["Frontier arm".to_string(), "EVPI per person".to_string()]);
+        let rows: Vec<Vec<String>> = (0..acc.lambda.len())
+            .map(|l| {
+                let mut row = vec![money(acc.lambda[l])];
+                row.extend(acc.probability[l].iter().map(|p| format!("{p:.3}")));
+                row.push(
+                    input
+                        .arms
+                        .get(acc.frontier[l])
+                        .map_or("–".into(), |(_, label)| label.clone()),
+                );
+                row.push(money(acc.evpi[l]));
+                row
+            })
+            .collect();
+        if let Some(svg) = svg_of(input, "ceac")? {
+            out.push(Figure {
+                id: "ceac".into(),
+                title: "Cost-effectiveness acceptability curves and frontier".into(),
+                alt: format!(
+                    "Probability that each option has the highest net monetary benefit, for willingness to pay from {} to {} per {outcome}.",
+                    money(acc.lambda.first().copied().unwrap_or(0.0)),
+                    money(acc.lambda.last().copied().unwrap_or(0.0))
+                ),
+                svg,
+                table: Table {
+                    caption: "Acceptability and value of information by willingness to pay".into(),
+                    headers: headers.clone(),
+                    rows: rows.clone(),
+                },
+            });
+        }
+        if let Some(svg) = svg_of(input, "evpi")? {
+            let max = acc.evpi.iter().copied().fold(0.0, f64::max);
+            out.push(Figure {
+                id: "evpi".into(),
+                title: "Expected value of perfect information".into(),
+                alt: format!(
+                    "EVPI per person by willingness to pay; its highest value is {}.",
+                    money(max)
+                ),
+                svg,
+                table: Table {
+                    caption: "EVPI per person by willingness to pay".into(),
+                    headers: vec!["λ (£ per unit)".into(), "EVPI per person".into()],
+                    rows: (0..acc.lambda.len())
+                        .map(|l| vec![money(acc.lambda[l]), money(acc.evpi[l])])
+                        .collect(),
+                },
+            });
+        }
+    }
+    for c in &a.cumulative_net_savings {
+        let stem = format!("cumulative_{}", file_part(&c.arm));
+        if let Some(svg) = svg_of(input, &stem)? {
+            let last = c.p50.len().saturating_sub(1);
+            out.push(Figure {
+                id: stem,
+                title: format!(
+                    "Cumulative net savings: {} vs {}",
+                    label_of(input, &c.arm),
+                    label_of(input, &c.comparator)
+                ),
+                alt: format!(
+                    "Fan chart of cumulative net savings per person by year: median, 50% and 95% bands. By year {}, the median is {}.",
+                    last + 1,
+                    c.p50.get(last).map_or("–".into(), |v| money(*v))
+                ),
+                svg,
+                table: Table {
+                    caption: "See the per-year table below".into(),
+                    ..Table::default()
+                },
+            });
+        }
+    }
+    Ok(out)
+}

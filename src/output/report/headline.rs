@@ -1,0 +1,236 @@
+//! The report's headline cards (£ back per £1 by payer, in words), its cost-effectiveness table and the Monte Carlo
+//! precision of its headline figures.
+
+use super::{interval, label_of, Card, Headline, ReportInput, Table};
+use crate::analysis::stats::Summary;
+use crate::analysis::{Analysis, Comparison, RoiRow};
+use crate::output::format::{describe_icer, money, number, per_pound, percent};
+
+pub(super) fn roi<'a>(input: &'a ReportInput, c: &Comparison, savings: &str) -> Option<&'a RoiRow> {
+    input.analysis.roi.iter().find(|r| {
+        r.arm == c.arm
+            && r.comparator == c.comparator
+            && r.savings_payer == savings
+            && r.spend_payer == "total"
+            && r.basis == "all"
+    })
+}
+
+pub(super) fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headline {
+    let arm = label_of(input, &c.arm);
+    let comparator = label_of(input, &c.comparator);
+    let mut cards = Vec::new();
+    // (key, who, whether `who` is plural)
+    let payers: [(&str, &str, bool); 4] = [
+        ("council", "the council", false),
+        ("nhs", "the NHS", false),
+        ("person", "people and their families", true),
+        ("total", "the whole system", false),
+    ];
+    for (key, who, plural) in payers {
+        let Some(r) = roi(input, c, key) else { continue };
+        let (is, saves, comes) = if plural {
+            ("are", "save", "come")
+        } else {
+            ("is", "saves", "comes")
+        };
+        let (net, p_ahead) = if key == "total" {
+            (c.net_savings, c.prob_cost_saving)
+        } else {
+            match c
+                .net_savings_by_payer
+                .as_ref()
+                .and_then(|v| v.iter().find(|p| p.payer == key))
+            {
+                Some(p) => (p.net_savings, p.prob_cost_saving),
+                None => continue,
+            }
+        };
+        // A payer with no costs in either arm has nothing to report.
+        if key != "total" && r.mean_savings == 0.0 && [net.mean, net.p2_5, net.p97_5].iter().all(|v| *v == 0.0) {
+            continue;
+        }
+        let mut title = who.to_string();
+        if let Some(first) = title.get_mut(0..1) {
+            first.make_ascii_uppercase();
+        }
+        let net_words = if net.mean >= 0.0 {
+            format!("{} per person better off", money(net.mean))
+        } else {
+            format!("{} per person worse off", money(-net.mean))
+        };
+        cards.push(Card {
+            who: title,
+            figure: format!("{} back per £1 spent", per_pound(r.bcr)),
+            interval: format!("95% interval {}", interval(&r.bcr_per_iteration, per_pound)),
+            probability: if key == "total" {
+                format!("Probability it pays for itself: {}", percent(p_ahead))
+            } else {
+                format!("Probability {who} {comes} out ahead: {}", percent(p_ahead))
+            },
+            net: format!(
+                "Net savings{}{over}: {} per person (95% interval {})",
+                if key == "total" { "" } else { " to this payer" },
+                money(net.mean),
+                interval(&net, money)
+            ),
+            sentence: format!(
+                "For every £1 spent on {arm}, {who} {} {} on care{over} compared with {comparator}. {}, {who} {is} {net_words} on average, and {comes} out ahead in {} of the simulations.",
+                if r.bcr >= 0.0 { saves } else if plural { "pay an extra" } else { "pays an extra" },
+                per_pound(r.bcr.abs()),
+                if key == "total" {
+                    "Counting all of the spend"
+                } else if plural {
+                    "Counting what they spend themselves"
+                } else {
+                    "Counting what it spends itself"
+                },
+                percent(p_ahead)
+            ),
+        });
+    }
+    let payback = input
+        .analysis
+        .payback
+        .iter()
+        .find(|p| p.arm == c.arm && p.comparator == c.comparator)
+        .map_or_else(String::new, |p| {
+            let horizon = p.share_by_year.len();
+            match p.median_year {
+                Some(y) => format!(
+                    "Payback: in year {y} (the median over the simulations); {} of the simulations do not pay back within {horizon} years.",
+                    percent(p.share_never)
+                ),
+                None => format!(
+                    "Payback: in most simulations ({}) it does not pay for itself within {horizon} years.",
+                    percent(p.share_never)
+                ),
+            }
+        });
+    let spend_note = c.spend.map_or_else(String::new, |s| {
+        format!(
+            "Extra intervention spend: {} per person (95% interval {}). \"£ back per £1 spent\" divides each payer's care-cost savings by all of it.",
+            money(s.mean),
+            interval(&s, money)
+        )
+    });
+    Headline {
+        arm,
+        comparator,
+        cards,
+        payback,
+        spend_note,
+    }
+}
+
+pub(super) fn ce_table(input: &ReportInput, outcome: &str) -> Table {
+    let a = input.analysis;
+    Table {
+        caption: format!(
+            "Incremental results per person, against each arm's comparator (λ = {} per {outcome})",
+            money(a.threshold)
+        ),
+        headers: [
+            "Intervention",
+            "Comparator",
+            "Incremental cost (95% interval)",
+            &format!("Incremental {outcome} (95% interval)"),
+            "ICER",
+            "INMB at λ (95% interval)",
+            "Probability cost-effective at λ",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: a
+            .comparisons
+            .iter()
+            .map(|c| {
+                let de = primary_delta(a, c);
+                vec![
+                    label_of(input, &c.arm),
+                    label_of(input, &c.comparator),
+                    format!(
+                        "{} ({})",
+                        money(c.incremental_cost.mean),
+                        interval(&c.incremental_cost, money)
+                    ),
+                    de.map_or("–".into(), |d| {
+                        format!("{} ({})", number(d.mean), interval(&d, number))
+                    }),
+                    c.icer.map_or("–".into(), |i| describe_icer(&i, outcome)),
+                    c.inmb
+                        .map_or("–".into(), |s| format!("{} ({})", money(s.mean), interval(&s, money))),
+                    match (c.prob_cost_effective, c.prob_cost_effective_se) {
+                        (Some(p), Some(se)) => format!("{:.3} (Monte Carlo SE {:.3})", p, se),
+                        _ => "–".into(),
+                    },
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// ΔE on the primary outcome of a comparison.
+pub(super) fn primary_delta(a: &Analysis, c: &Comparison) -> Option<Summary> {
+    let name = a.primary_outcome.as_ref()?;
+    let index = a.outcome_names.iter().position(|o| o == name)?;
+    c.incremental_outcomes.get(index).copied()
+}
+
+/// Standard errors of the headline figures, and whether the iterations were enough.
+pub(super) fn precision(input: &ReportInput) -> (Table, String) {
+    let a = input.analysis;
+    let mut rows = Vec::new();
+    let mut enough = true;
+    // Enough: the 95% Monte Carlo error of each headline mean is within 1% of its size, or within a penny per £1
+    // (ratios) or 0.01 (probabilities).
+    let mut check = |figure: String, mean: f64, se: f64, absolute: f64, show: fn(f64) -> String| {
+        let ok = 1.96 * se <= (0.01 * mean.abs()).max(absolute);
+        enough &= ok;
+        rows.push(vec![
+            figure,
+            show(mean),
+            show(se),
+            if ok { "yes".into() } else { "no".into() },
+        ]);
+    };
+    for c in &a.comparisons {
+        let name = format!("{} vs {}", label_of(input, &c.arm), label_of(input, &c.comparator));
+        if let Some(r) = roi(input, c, "total") {
+            check(
+                format!("{name}: £ back per £1 (whole system)"),
+                r.bcr,
+                r.bcr_se,
+                0.01,
+                per_pound,
+            );
+        }
+        check(
+            format!("{name}: net savings per person"),
+            c.net_savings.mean,
+            c.net_savings.se,
+            1.0,
+            money,
+        );
+        if let (Some(p), Some(se)) = (c.prob_cost_effective, c.prob_cost_effective_se) {
+            check(format!("{name}: probability cost-effective"), p, se, 0.01, |x| {
+                format!("{x:.3}")
+            });
+        }
+    }
+    let verdict = if enough {
+        format!("{} iterations were enough: every headline figure above is known to within 1% (or a penny per £1, or 0.01 for probabilities) at 95% confidence.", a.iterations)
+    } else {
+        format!("{} iterations were not enough for every headline figure to be known to within 1% (or a penny per £1, or 0.01 for probabilities) at 95% confidence: run more iterations before quoting the figures marked \"no\".", a.iterations)
+    };
+    (
+        Table {
+            caption: "Monte Carlo standard errors of the headline figures".into(),
+            headers: ["Figure", "Estimate", "Monte Carlo standard error", "Precise enough?"]
+                .map(String::from)
+                .to_vec(),
+            rows,
+        },
+        verdict,
+    )
+}

@@ -1,0 +1,198 @@
+//! The inputs section of the report: settings, parameters with their sources, states, transitions, arms and
+//! subgroups, as the scenario states them.
+
+use super::{ScenarioFacts, Table};
+use crate::output::format::{money, number, percent};
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub(super) struct Inputs {
+    settings: Vec<(String, String)>,
+    parameters: Table,
+    states: Table,
+    transitions: Table,
+    arms: Table,
+    subgroups: Option<Table>,
+    sources: Vec<(String, String)>,
+}
+
+/// The inputs as the scenario states them: settings, parameters with sources, states, transitions, arms.
+pub(super) fn inputs(facts: &ScenarioFacts) -> Inputs {
+    let m = facts.model;
+    let s = &m.settings;
+    let citation = |key: &Option<String>| -> String {
+        key.as_ref().map_or("–".into(), |k| {
+            m.meta
+                .sources
+                .iter()
+                .find(|(s, _)| s == k)
+                .map_or(k.clone(), |(_, c)| c.clone())
+        })
+    };
+    let mut settings = vec![
+        ("Horizon".to_string(), format!("{} years", s.horizon_years)),
+        (
+            "Cycle length".into(),
+            format!("{} ({} cycles)", s.cycle.name(), s.cycles()),
+        ),
+        ("Accrual convention".into(), s.accrual.name().to_string()),
+        (
+            "Discounting".into(),
+            format!(
+                "{}; costs {}; outcomes {}",
+                s.discounting.name(),
+                s.discount_costs.describe(),
+                s.discount_outcomes.describe()
+            ),
+        ),
+        ("Mode".into(), format!("{:?}", s.mode).to_lowercase()),
+        ("Cohort size".into(), m.cohort_size.to_string()),
+        ("Threshold λ".into(), money(s.threshold)),
+    ];
+    let written = facts.as_written;
+    if let Some(entry) = &written.entry {
+        settings.push(("Entry of people by programme year (ramp-up)".into(), entry.clone()));
+    }
+    let parameters = Table {
+        caption: "Parameters: every input, with its distribution, mean and 95% interval, and its source".into(),
+        headers: [
+            "Parameter",
+            "Where",
+            "Distribution",
+            "Mean",
+            "95% interval",
+            "Unit",
+            "Source",
+            "Note",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: m
+            .parameters
+            .iter()
+            .filter(|p| !p.name.starts_with("reproduce_"))
+            .map(|p| {
+                let (dist, mean, ci) = match &p.spec {
+                    crate::model::ParameterSpec::Fixed { value } => {
+                        ("fixed".to_string(), number(*value), "–".to_string())
+                    }
+                    crate::model::ParameterSpec::Distribution {
+                        distribution,
+                        mean,
+                        low95,
+                        high95,
+                    } => (
+                        distribution.clone(),
+                        number(*mean),
+                        format!("{} to {}", number(*low95), number(*high95)),
+                    ),
+                    crate::model::ParameterSpec::DirichletComponent {
+                        alpha,
+                        component,
+                        mean,
+                        low95,
+                        high95,
+                    } => (
+                        format!("Dirichlet component {} of {:?}", component + 1, alpha),
+                        number(*mean),
+                        format!("{} to {}", number(*low95), number(*high95)),
+                    ),
+                    crate::model::ParameterSpec::Expression { expression } => {
+                        (format!("= {expression}"), "–".into(), "–".into())
+                    }
+                };
+                vec![
+                    p.name.clone(),
+                    p.scope.replace("arm:", "arm ").replace("subgroup:", "subgroup "),
+                    dist,
+                    mean,
+                    ci,
+                    p.unit.clone().unwrap_or_default(),
+                    citation(&p.source),
+                    p.note.clone().unwrap_or_default(),
+                ]
+            })
+            .collect(),
+    };
+    let state_rows = written
+        .states
+        .iter()
+        .map(|st| {
+            vec![
+                st.name.clone(),
+                st.label.clone(),
+                if st.dead {
+                    "dead (absorbing)".into()
+                } else {
+                    st.per.clone()
+                },
+                st.costs.clone(),
+                st.outcomes.clone(),
+            ]
+        })
+        .collect();
+    let transition_rows = written
+        .transitions
+        .iter()
+        .map(|t| vec![t.scope.clone(), t.from.clone(), t.to.clone(), t.probability.clone()])
+        .collect();
+    let arm_rows = written
+        .arms
+        .iter()
+        .map(|arm| {
+            let info = m.arms.iter().find(|a| a.name == arm.name);
+            let label = info.map_or(String::new(), |a| a.label.clone());
+            let comparator = info
+                .and_then(|a| a.comparator)
+                .map_or("– (comparator)".to_string(), |c| m.arms[c].label.clone());
+            vec![
+                arm.name.clone(),
+                label,
+                comparator,
+                arm.overrides.clone(),
+                arm.costs.clone(),
+            ]
+        })
+        .collect();
+    let subgroups = (m.subgroups.len() > 1).then(|| Table {
+        caption: "Subgroups".into(),
+        headers: ["Subgroup", "Label", "Share of the cohort", "Overrides"]
+            .map(String::from)
+            .to_vec(),
+        rows: m
+            .subgroups
+            .iter()
+            .map(|g| {
+                let overrides = m
+                    .parameters
+                    .iter()
+                    .filter(|p| p.scope == format!("subgroup:{}", g.name))
+                    .map(|p| p.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                vec![g.name.clone(), g.label.clone(), percent(g.share), overrides]
+            })
+            .collect(),
+    });
+    Inputs {
+        settings,
+        parameters,
+        states: Table {
+            caption: "States: costs by payer and outcomes, per the stated unit".into(),
+            headers: ["State", "Label", "Per", "Costs by payer", "Outcomes"].map(String::from).to_vec(),
+            rows: state_rows,
+        },
+        transitions: Table {
+            caption: "Starting shares and transition probabilities per cycle (\"remainder\" is one minus the rest of the row)".into(),
+            headers: ["Applies to", "From", "To", "Probability"].map(String::from).to_vec(),
+            rows: transition_rows,
+        },
+        arms: Table {
+            caption: "Arms, their comparators, parameter overrides and intervention spend".into(),
+            headers: ["Arm", "Label", "Compared with", "Parameters overridden", "Intervention spend"].map(String::from).to_vec(),
+            rows: arm_rows,
+        },
+        subgroups,
+        sources: m.meta.sources.clone(),
+    }
+}

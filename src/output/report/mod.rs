@@ -1,0 +1,235 @@
+//! The self-contained HTML report (`report.html`): headline figures in words, cost-effectiveness results with their
+//! plots and data, the inputs with their sources, provenance and Monte Carlo precision.
+//!
+//! Everything is computed here and handed to a minijinja template, which HTML-escapes every value it prints: names,
+//! labels, sources and descriptions come from the scenario file, which is untrusted input. The only unescaped
+//! content is the SVG carecast's own plotting code wrote (plotters escapes the text it draws).
+
+mod figures;
+mod headline;
+mod inputs;
+
+use crate::analysis::stats::Summary;
+use crate::analysis::Analysis;
+use crate::model::{AsWritten, Model};
+use crate::output::files::{write_text, OutputError};
+use crate::output::format::{money, number};
+use minijinja::{Environment, Value};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+const TEMPLATE: &str = include_str!("report.html");
+
+/// What a report needs to know beyond the analysis: the scenario (absent for `carecast analyse`) and the provenance.
+pub struct ReportInput<'a> {
+    pub title: String,
+    pub analysis: &'a Analysis,
+    /// Arm names and labels, in table order.
+    pub arms: Vec<(String, String)>,
+    /// The scenario behind the run (absent for `carecast analyse`).
+    pub scenario: Option<ScenarioFacts<'a>>,
+    /// Label–value rows: version, file, hash, seed, iterations, date, command...
+    pub provenance: Vec<(String, String)>,
+    /// The SVG files the run wrote.
+    pub figures: &'a [PathBuf],
+}
+
+/// The scenario a report describes: its compiled model and its inputs as the file writes them.
+#[derive(Clone, Copy)]
+pub struct ScenarioFacts<'a> {
+    pub model: &'a Model,
+    pub as_written: &'a AsWritten,
+}
+
+/// A table for the template: headers and rows of cells, all plain text.
+#[derive(Serialize, Default)]
+pub(super) struct Table {
+    caption: String,
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+/// One headline figure with its plain-English reading.
+#[derive(Serialize)]
+pub(super) struct Card {
+    who: String,
+    figure: String,
+    interval: String,
+    probability: String,
+    net: String,
+    sentence: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct Headline {
+    arm: String,
+    comparator: String,
+    cards: Vec<Card>,
+    payback: String,
+    spend_note: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct Figure {
+    id: String,
+    title: String,
+    alt: String,
+    svg: Value,
+    table: Table,
+}
+
+#[derive(Serialize)]
+struct Context {
+    title: String,
+    summary: Option<String>,
+    subtitle: String,
+    headlines: Vec<Headline>,
+    ce_table: Option<Table>,
+    frontier_table: Option<Table>,
+    figures: Vec<Figure>,
+    per_year: Vec<Table>,
+    inputs: Option<inputs::Inputs>,
+    provenance: Vec<(String, String)>,
+    precision: Table,
+    precision_verdict: String,
+    warnings: Vec<String>,
+}
+
+/// Renders the report to `dir/report.html`.
+pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(), OutputError> {
+    let path = dir.join("report.html");
+    let html = render(input).map_err(|e| OutputError::write(&path, e))?;
+    write_text(&path, &html)
+}
+
+/// Renders the report as a string.
+pub fn render(input: &ReportInput) -> Result<String, String> {
+    let mut env = Environment::new();
+    // The name ends in .html, so minijinja escapes every printed value unless it is marked safe.
+    env.add_template("report.html", TEMPLATE).map_err(|e| e.to_string())?;
+    let context = context(input)?;
+    env.get_template("report.html")
+        .and_then(|t| t.render(Value::from_serialize(&context)))
+        .map_err(|e| e.to_string())
+}
+
+pub(super) fn label_of(input: &ReportInput, name: &str) -> String {
+    input
+        .arms
+        .iter()
+        .find(|(n, _)| n == name)
+        .map_or_else(|| name.to_string(), |(_, l)| l.clone())
+}
+
+pub(super) fn interval(s: &Summary, f: fn(f64) -> String) -> String {
+    format!("{} to {}", f(s.p2_5), f(s.p97_5))
+}
+
+fn context(input: &ReportInput) -> Result<Context, String> {
+    let a = input.analysis;
+    let years = input.scenario.map(|s| s.model.settings.horizon_years);
+    let over = years.map_or(String::new(), |y| format!(" over {y} years"));
+    let headlines = a
+        .comparisons
+        .iter()
+        .map(|c| headline::headline(input, c, &over))
+        .collect();
+    let outcome = a.primary_outcome.clone().unwrap_or_else(|| "outcome".into());
+    let ce_table = a.primary_outcome.as_ref().map(|_| headline::ce_table(input, &outcome));
+    let frontier_table = a
+        .incremental
+        .as_ref()
+        .filter(|_| input.arms.len() > 2)
+        .map(|rows| Table {
+            caption: format!("Fully incremental analysis on {outcome} (arms by increasing cost)"),
+            headers: [
+                "Arm",
+                "Mean cost",
+                &format!("Mean {outcome}"),
+                "Status",
+                "ICER vs previous on frontier",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        label_of(input, &r.arm),
+                        money(r.row.mean_cost),
+                        number(r.row.mean_effect),
+                        r.row.status.replace('_', " "),
+                        r.row.icer.map_or("–".into(), money),
+                    ]
+                })
+                .collect(),
+        });
+    let figures = figures::figures(input, &outcome)?;
+    let per_year = a
+        .cumulative_net_savings
+        .iter()
+        .map(|c| Table {
+            caption: format!(
+                "Cumulative net savings per person by year, {} vs {} (from {} iterations)",
+                label_of(input, &c.arm),
+                label_of(input, &c.comparator),
+                c.iterations
+            ),
+            headers: ["Year", "Mean", "2.5%", "25%", "Median", "75%", "97.5%"]
+                .map(String::from)
+                .to_vec(),
+            rows: (0..c.mean.len())
+                .map(|y| {
+                    vec![
+                        (y + 1).to_string(),
+                        money(c.mean[y]),
+                        money(c.p2_5[y]),
+                        money(c.p25[y]),
+                        money(c.p50[y]),
+                        money(c.p75[y]),
+                        money(c.p97_5[y]),
+                    ]
+                })
+                .collect(),
+        })
+        .collect();
+    let (precision, precision_verdict) = headline::precision(input);
+    let scenario = input.scenario;
+    Ok(Context {
+        title: input.title.clone(),
+        summary: scenario.and_then(|s| s.model.meta.summary.clone()),
+        subtitle: subtitle(input),
+        headlines,
+        ce_table,
+        frontier_table,
+        figures,
+        per_year,
+        inputs: scenario.as_ref().map(inputs::inputs),
+        provenance: input.provenance.clone(),
+        precision,
+        precision_verdict,
+        warnings: a.warnings.clone(),
+    })
+}
+
+fn subtitle(input: &ReportInput) -> String {
+    match input.scenario {
+        Some(scenario) => {
+            let m = scenario.model;
+            let s = &m.settings;
+            format!(
+                "{} iterations · {} years in {} cycles · accrual: {} · discounting: {} (costs {}, outcomes {}) · prices: {}{}",
+                input.analysis.iterations,
+                s.horizon_years,
+                s.cycle.name(),
+                s.accrual.name(),
+                s.discounting.name(),
+                s.discount_costs.describe(),
+                s.discount_outcomes.describe(),
+                m.meta.currency,
+                m.meta.price_year.map_or(String::new(), |y| format!(" {y}")),
+            )
+        }
+        None => format!("{} iterations of an external PSA sample", input.analysis.iterations),
+    }
+}

@@ -1,0 +1,129 @@
+//! Every file of a run directory (`carecast run`) and of an analysis directory (`carecast analyse`), from the
+//! analysed results.
+
+use super::files::OutputError;
+use super::format::money;
+use super::report::{self, ReportInput, ScenarioFacts};
+use super::summary::{self, AnalyseProvenance, Provenance, Timing};
+use super::{figures, samples, tables};
+use crate::analysis::per_year::PerYear;
+use crate::analysis::plot_data::PlotData;
+use crate::analysis::{Analysis, PsaTable};
+use crate::model::{AsWritten, Model};
+use std::path::Path;
+
+/// What a run directory shows: the model and its inputs as written, where the run came from, and its analyses.
+pub struct RunReport<'a> {
+    pub model: &'a Model,
+    pub as_written: &'a AsWritten,
+    pub provenance: &'a Provenance,
+    pub timing: &'a Timing,
+    pub table: &'a PsaTable,
+    pub analysis: &'a Analysis,
+    pub per_year: &'a PerYear,
+    pub plot_data: &'a PlotData,
+}
+
+/// Writes summary.json, iterations.csv, per_year.csv, the analysis tables, the plots and report.html into `dir`.
+pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
+    let model = run.model;
+    let provenance = run.provenance;
+    summary::write_run_summary(
+        &dir.join("summary.json"),
+        model,
+        provenance,
+        run.timing,
+        run.analysis,
+        run.per_year.sample_size,
+    )?;
+    samples::write_iterations(&dir.join("iterations.csv"), run.table)?;
+    samples::write_per_year(&dir.join("per_year.csv"), &run.table.arms, run.per_year)?;
+    tables::write_tables(dir, run.analysis, &run.table.arms, &run.table.comparators)?;
+    let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
+    let figures = figures::write_figures(dir, title, run.table, run.analysis, run.plot_data)?;
+    let input = ReportInput {
+        title: title.to_string(),
+        analysis: run.analysis,
+        arms: model.arms.iter().map(|a| (a.name.clone(), a.label.clone())).collect(),
+        scenario: Some(ScenarioFacts {
+            model,
+            as_written: run.as_written,
+        }),
+        provenance: vec![
+            (
+                "Program".into(),
+                format!("{} {}", provenance.program, provenance.version),
+            ),
+            ("Scenario file".into(), provenance.scenario_file.clone()),
+            ("Scenario SHA-256".into(), provenance.scenario_sha256.clone()),
+            ("Seed".into(), provenance.seed.to_string()),
+            ("Iterations".into(), provenance.iterations.to_string()),
+            ("Mode".into(), format!("{:?}", provenance.mode).to_lowercase()),
+            (
+                "Parameter changes (--set)".into(),
+                if provenance.overrides.is_empty() {
+                    "none".into()
+                } else {
+                    provenance.overrides.join(", ")
+                },
+            ),
+            ("Run started (UTC)".into(), run.timing.started_utc.clone()),
+            ("Threads".into(), run.timing.threads.to_string()),
+            ("To reproduce".into(), provenance.command.clone()),
+        ],
+        figures: &figures,
+    };
+    report::write_report(dir, &input)
+}
+
+/// What `carecast analyse` shows: the sample it read, and its analyses.
+pub struct AnalyseReport<'a> {
+    pub input: &'a Path,
+    pub sha256: &'a str,
+    pub table: &'a PsaTable,
+    pub analysis: &'a Analysis,
+    pub plot_data: &'a PlotData,
+}
+
+/// Writes the outputs of `carecast analyse`: summary.json, the analysis tables, the plots and report.html.
+pub fn write_analyse(dir: &Path, report: &AnalyseReport) -> Result<(), OutputError> {
+    let (table, analysis) = (report.table, report.analysis);
+    let comparator = table.comparisons().next().map_or("", |(_, c)| table.arms[c].as_str());
+    let effect = table.outcomes.first().map_or("", String::as_str);
+    summary::write_analyse_summary(
+        &dir.join("summary.json"),
+        AnalyseProvenance {
+            program: "carecast",
+            version: env!("CARGO_PKG_VERSION"),
+            input_file: report.input.display().to_string(),
+            input_sha256: report.sha256,
+            comparator,
+            effect,
+            wtp_points: analysis.acceptability.as_ref().map_or(0, |a| a.lambda.len()),
+            threshold: analysis.threshold,
+        },
+        analysis,
+    )?;
+    tables::write_tables(dir, analysis, &table.arms, &table.comparators)?;
+    let title = report
+        .input
+        .file_name()
+        .map_or("PSA sample".to_string(), |f| f.to_string_lossy().to_string());
+    let figures = figures::write_figures(dir, &title, table, analysis, report.plot_data)?;
+    let input = ReportInput {
+        title: format!("PSA sample {title}"),
+        analysis,
+        arms: table.arms.iter().cloned().zip(table.labels.iter().cloned()).collect(),
+        scenario: None,
+        provenance: vec![
+            ("Program".into(), format!("carecast {}", env!("CARGO_PKG_VERSION"))),
+            ("Input file".into(), report.input.display().to_string()),
+            ("Input SHA-256".into(), report.sha256.to_string()),
+            ("Comparator".into(), comparator.to_string()),
+            ("Effect".into(), effect.to_string()),
+            ("Threshold λ".into(), money(analysis.threshold)),
+        ],
+        figures: &figures,
+    };
+    report::write_report(dir, &input)
+}

@@ -1,0 +1,70 @@
+//! The per-iteration and per-year tables of a run: iterations.csv (one row per iteration and arm) and per_year.csv
+//! (per arm, year and measure: mean and percentiles).
+
+use super::files::{write_csv, write_lines, OutputError};
+use crate::analysis::per_year::PerYear;
+use crate::analysis::PsaTable;
+use crate::model::Payer;
+use std::io::Write;
+use std::path::Path;
+
+/// The header of iterations.csv: iteration, arm, care costs, their cashable part and spend by payer, each outcome,
+/// total cost.
+pub fn iterations_header(outcomes: &[String]) -> Vec<String> {
+    let mut h = vec!["iteration".to_string(), "arm".to_string()];
+    for kind in ["care", "cashable_care", "spend"] {
+        for p in Payer::ALL {
+            h.push(format!("{kind}_{}", p.name()));
+        }
+    }
+    h.extend(outcomes.iter().cloned());
+    h.push("cost_total".to_string());
+    h
+}
+
+/// Writes iterations.csv from a run's PSA table (which has costs by payer).
+pub fn write_iterations(path: &Path, table: &PsaTable) -> Result<(), OutputError> {
+    let Some(payers) = &table.payers else {
+        return Err(OutputError::write(path, "the PSA table has no costs by payer"));
+    };
+    write_csv(path, |w| {
+        w.write_record(iterations_header(&table.outcomes))?;
+        // ryu writes the shortest text that reads back to the same f64, without an allocation per field: a million
+        // iterations make tens of millions of fields.
+        let mut number = ryu::Buffer::new();
+        let mut integer = itoa::Buffer::new();
+        for i in 0..table.iterations() {
+            for (a, arm) in table.arms.iter().enumerate() {
+                w.write_field(integer.format(i))?;
+                w.write_field(arm)?;
+                for values in [&payers.care, &payers.cashable, &payers.spend] {
+                    for p in 0..Payer::ALL.len() {
+                        w.write_field(number.format(values[[i, a, p]]))?;
+                    }
+                }
+                for o in 0..table.outcomes.len() {
+                    w.write_field(number.format(table.outcome_values[[i, a, o]]))?;
+                }
+                w.write_field(number.format(table.cost[[i, a]]))?;
+                w.write_record(None::<&[u8]>)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Writes per_year.csv; `arms` names the arms in model order.
+pub fn write_per_year(path: &Path, arms: &[String], per_year: &PerYear) -> Result<(), OutputError> {
+    write_lines(path, |w| {
+        writeln!(w, "arm,year,measure,mean,p2_5,p50,p97_5")?;
+        for r in &per_year.rows {
+            // Percentiles come from single-precision values: they print at that precision.
+            writeln!(
+                w,
+                "{},{},{},{},{},{},{}",
+                arms[r.arm], r.year, r.measure, r.mean, r.p2_5, r.p50, r.p97_5
+            )?;
+        }
+        Ok(())
+    })
+}

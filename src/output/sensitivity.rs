@@ -1,0 +1,188 @@
+//! The outputs of the deterministic analyses: tornado.csv and a tornado plot per comparison; threshold.csv and the
+//! measure plotted against the parameter.
+
+use super::files::{write_csv, OutputError};
+use super::format::{figure, file_part, money};
+use super::plots;
+use crate::analysis::sensitivity::{Measure, Threshold, TornadoBar};
+use crate::model::Model;
+use std::path::{Path, PathBuf};
+
+/// Writes tornado.csv.
+pub fn write_tornado_csv(path: &Path, measure: Measure, bars: &[TornadoBar]) -> Result<(), OutputError> {
+    write_csv(path, |w| {
+        w.write_record([
+            "arm",
+            "comparator",
+            "measure",
+            "parameter",
+            "scope",
+            "low",
+            "high",
+            "base",
+            "at_low",
+            "at_high",
+            "swing",
+        ])?;
+        for b in bars {
+            w.write_record([
+                b.arm.clone(),
+                b.comparator.clone(),
+                measure.name().to_string(),
+                b.parameter.clone(),
+                b.scope.clone(),
+                b.low.to_string(),
+                b.high.to_string(),
+                b.base.to_string(),
+                b.at_low.to_string(),
+                b.at_high.to_string(),
+                b.swing().to_string(),
+            ])?;
+        }
+        Ok(())
+    })
+}
+
+/// Writes threshold.csv: a row per crossing (or one empty row where there is none), per comparison.
+pub fn write_threshold_csv(path: &Path, thresholds: &[Threshold]) -> Result<(), OutputError> {
+    write_csv(path, |w| {
+        w.write_record([
+            "arm",
+            "comparator",
+            "parameter",
+            "measure",
+            "break_even",
+            "range_low",
+            "range_high",
+            "base_value",
+            "base_measure",
+            "crossing",
+            "share_of_distribution_below",
+        ])?;
+        for t in thresholds {
+            let rows: Vec<(String, String)> = if t.crossings.is_empty() {
+                vec![(String::new(), String::new())]
+            } else {
+                t.crossings
+                    .iter()
+                    .zip(&t.share_below)
+                    .map(|(c, s)| (c.to_string(), s.map_or(String::new(), |s| s.to_string())))
+                    .collect()
+            };
+            for (crossing, share) in rows {
+                w.write_record([
+                    t.arm.clone(),
+                    t.comparator.clone(),
+                    t.parameter.clone(),
+                    t.measure.name().to_string(),
+                    t.break_even.to_string(),
+                    t.range[0].to_string(),
+                    t.range[1].to_string(),
+                    t.base_value.to_string(),
+                    t.base_measure.to_string(),
+                    crossing,
+                    share,
+                ])?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Tornado plots, one per comparison.
+pub fn write_tornado_figures(
+    dir: &Path,
+    model: &Model,
+    measure: Measure,
+    bars: &[TornadoBar],
+) -> Result<Vec<PathBuf>, OutputError> {
+    let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
+    let (label, format) = measure_label(measure, model.settings.threshold);
+    let mut files = Vec::new();
+    let mut arms: Vec<&str> = bars.iter().map(|b| b.arm.as_str()).collect();
+    arms.dedup();
+    for arm in arms {
+        let mine: Vec<&TornadoBar> = bars.iter().filter(|b| b.arm == arm).collect();
+        let Some(first) = mine.first() else { continue };
+        let plotted: Vec<plots::TornadoBar> = mine
+            .iter()
+            .map(|b| plots::TornadoBar {
+                label: if b.scope == "base" {
+                    b.parameter.clone()
+                } else {
+                    format!("{} ({})", b.parameter, b.scope)
+                },
+                low_value: b.low,
+                high_value: b.high,
+                at_low: b.at_low,
+                at_high: b.at_high,
+            })
+            .collect();
+        files.extend(plots::tornado(
+            &dir.join(format!("tornado_{}", file_part(arm))),
+            &format!("{title}: one-way sensitivity, {} vs {}", first.arm, first.comparator),
+            &label,
+            format,
+            first.base,
+            &plotted,
+            "Each parameter at its 2.5th and 97.5th percentiles (or the given bounds), the others at their means.",
+        )?);
+    }
+    Ok(files)
+}
+
+/// A measure's axis label and number format.
+fn measure_label(measure: Measure, lambda: f64) -> (String, plots::ValueFormat) {
+    match measure {
+        Measure::Bcr => ("£ back per £1 spent".into(), plots::ValueFormat::PerPound),
+        Measure::NetSavings => ("Net savings per person".into(), plots::ValueFormat::Money),
+        Measure::Inmb => (
+            format!("INMB per person at λ = {}", money(lambda)),
+            plots::ValueFormat::Money,
+        ),
+    }
+}
+
+/// The measure against the parameter for each comparison, with the break-even line and the crossings marked.
+pub fn write_threshold_figures(
+    dir: &Path,
+    model: &Model,
+    thresholds: &[Threshold],
+) -> Result<Vec<PathBuf>, OutputError> {
+    let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
+    let mut files = Vec::new();
+    for t in thresholds {
+        let (label, format) = measure_label(t.measure, model.settings.threshold);
+        let x: Vec<f64> = t.curve.iter().map(|p| p.0).collect();
+        let y: Vec<f64> = t.curve.iter().map(|p| p.1).collect();
+        let series = [plots::Series {
+            label: format!("{} vs {}", t.arm, t.comparator),
+            x: &x,
+            y: &y,
+            band: None,
+        }];
+        let mut markers: Vec<(f64, String)> = t
+            .crossings
+            .iter()
+            .map(|c| (*c, format!("threshold {}", figure(*c))))
+            .collect();
+        markers.push((t.base_value, format!("base case {}", figure(t.base_value))));
+        let reference = if t.measure == Measure::Bcr {
+            "break-even: £1 back per £1"
+        } else {
+            "break-even"
+        };
+        files.extend(plots::sweep_lines(
+            &dir.join(format!("threshold_{}", file_part(&t.arm))),
+            &format!("{title}: {label} as {} varies", t.parameter),
+            &t.parameter,
+            &label,
+            format,
+            &series,
+            Some((t.break_even, reference)),
+            &markers,
+            "On the model at its means (the other parameters fixed at their means).",
+        )?);
+    }
+    Ok(files)
+}

@@ -1,0 +1,167 @@
+//! summary.json: where a run came from (provenance), every setting spelled out, the model's states, arms, subgroups
+//! and parameters, and all results; and the smaller summary of `carecast analyse`.
+
+use super::files::{write_text, OutputError};
+use crate::analysis::Analysis;
+use crate::model::{Mode, Model};
+use serde::Serialize;
+use std::path::Path;
+
+/// Where a run came from and how it ran; written into summary.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct Provenance {
+    pub program: String,
+    pub version: String,
+    pub scenario_file: String,
+    pub scenario_sha256: String,
+    pub seed: u64,
+    pub iterations: usize,
+    pub mode: Mode,
+    /// The command that reproduces this run.
+    pub command: String,
+    /// Parameter changes made on the command line (`--set`), as written there.
+    pub overrides: Vec<String>,
+}
+
+impl Provenance {
+    /// The provenance of a run of the scenario file `file` (with its SHA-256) for `iterations` from `seed`, with the
+    /// parameter changes `overrides` as written on the command line.
+    pub fn of_run(file: &Path, sha256: &str, mode: Mode, seed: u64, iterations: usize, overrides: Vec<String>) -> Self {
+        let mut command = format!(
+            "carecast run {} --seed {seed} --iterations {iterations}",
+            file.display()
+        );
+        for o in &overrides {
+            command.push_str(&format!(" --set {o}"));
+        }
+        Provenance {
+            program: "carecast".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            scenario_file: file.display().to_string(),
+            scenario_sha256: sha256.to_string(),
+            seed,
+            iterations,
+            mode,
+            command,
+            overrides,
+        }
+    }
+}
+
+/// Facts about this particular execution that legitimately differ between identical runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Timing {
+    pub started_utc: String,
+    pub wall_seconds: f64,
+    pub simulation_seconds: f64,
+    pub threads: usize,
+}
+
+/// The settings as they appear in summary.json (every convention spelled out, none silent).
+#[derive(Debug, Serialize)]
+struct SettingsEcho<'a> {
+    horizon_years: usize,
+    cycle: crate::model::schedule::CycleLength,
+    cycles: usize,
+    accrual: &'static str,
+    discounting: crate::model::schedule::Discounting,
+    discount_costs: String,
+    discount_outcomes: String,
+    cohort_size: u64,
+    threshold: f64,
+    wtp_points: usize,
+    primary_outcome: Option<&'a str>,
+    per_year_percentiles_from_iterations: usize,
+}
+
+#[derive(Serialize)]
+struct SummaryFile<'a> {
+    provenance: &'a Provenance,
+    scenario: &'a crate::model::Meta,
+    settings: SettingsEcho<'a>,
+    states: &'a [crate::model::StateInfo],
+    arms: &'a [crate::model::ArmInfo],
+    subgroups: &'a [crate::model::SubgroupInfo],
+    parameters: &'a [crate::model::ParameterInfo],
+    results: &'a Analysis,
+    /// Kept apart so that everything above is byte-identical for the same scenario and seed.
+    timing: &'a Timing,
+}
+
+/// Writes a run's summary.json; `per_year_sample` is how many iterations the per-year percentiles come from.
+pub fn write_run_summary(
+    path: &Path,
+    model: &Model,
+    provenance: &Provenance,
+    timing: &Timing,
+    analysis: &Analysis,
+    per_year_sample: usize,
+) -> Result<(), OutputError> {
+    let s = &model.settings;
+    let summary = SummaryFile {
+        provenance,
+        scenario: &model.meta,
+        settings: SettingsEcho {
+            horizon_years: s.horizon_years,
+            cycle: s.cycle,
+            cycles: s.cycles(),
+            accrual: s.accrual.name(),
+            discounting: s.discounting,
+            discount_costs: s.discount_costs.describe(),
+            discount_outcomes: s.discount_outcomes.describe(),
+            cohort_size: model.cohort_size,
+            threshold: s.threshold,
+            wtp_points: s.wtp.len(),
+            primary_outcome: s.primary_outcome.map(|o| model.outcomes[o].as_str()),
+            per_year_percentiles_from_iterations: per_year_sample,
+        },
+        states: &model.states,
+        arms: &model.arms,
+        subgroups: &model.subgroups,
+        parameters: &model.parameters,
+        results: analysis,
+        timing,
+    };
+    write_json(path, &summary)
+}
+
+/// summary.json of `carecast analyse`: where the sample came from, and the analyses.
+#[derive(Serialize)]
+struct AnalyseSummary<'a> {
+    provenance: AnalyseProvenance<'a>,
+    results: &'a Analysis,
+}
+
+/// Where an analysed PSA sample came from.
+#[derive(Serialize)]
+pub struct AnalyseProvenance<'a> {
+    pub program: &'static str,
+    pub version: &'static str,
+    pub input_file: String,
+    pub input_sha256: &'a str,
+    pub comparator: &'a str,
+    pub effect: &'a str,
+    pub wtp_points: usize,
+    pub threshold: f64,
+}
+
+/// Writes the summary.json of `carecast analyse`.
+pub fn write_analyse_summary(
+    path: &Path,
+    provenance: AnalyseProvenance,
+    analysis: &Analysis,
+) -> Result<(), OutputError> {
+    write_json(
+        path,
+        &AnalyseSummary {
+            provenance,
+            results: analysis,
+        },
+    )
+}
+
+/// Pretty JSON with a final newline.
+fn write_json(path: &Path, value: &impl Serialize) -> Result<(), OutputError> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| OutputError::write(path, e))?;
+    write_text(path, &(text + "\n"))
+}
