@@ -26,6 +26,19 @@ pub struct Acceptability {
     pub evpi: Vec<f64>,
 }
 
+impl Acceptability {
+    /// The Monte Carlo standard error of `probability[l][a]` from `iterations` iterations: √(p(1 − p)/n).
+    pub fn probability_se(&self, l: usize, a: usize, iterations: usize) -> f64 {
+        let p = self.probability[l][a];
+        (p * (1.0 - p) / iterations as f64).sqrt()
+    }
+
+    /// INMB(λ) of arm `a` against `comparator`: the difference of their mean NMBs at `lambda[l]`.
+    pub fn inmb(&self, l: usize, a: usize, comparator: usize) -> f64 {
+        self.mean_nmb[l][a] - self.mean_nmb[l][comparator]
+    }
+}
+
 /// Computes CEAC, CEAF and EVPI for `[iteration, arm]` costs and effects.
 ///
 /// Each λ is computed by one thread, summing over iterations in index order, so results do not depend on threads.

@@ -21,6 +21,25 @@ pub struct CsvOptions {
     pub comparator: Option<String>,
 }
 
+/// The columns the table is read from.
+struct Columns {
+    headers: csv::StringRecord,
+    iteration: usize,
+    arm: usize,
+    cost: usize,
+    effect: usize,
+    /// Spend, care and cashable care costs by payer, where the file has all three payers' columns of a kind.
+    spend: Option<Vec<usize>>,
+    care: Option<Vec<usize>>,
+    cashable: Option<Vec<usize>>,
+}
+
+/// One arm's values in one iteration: total cost, effect, and spend, care and cashable care by payer.
+type RowValues = (f64, f64, [f64; 9]);
+
+/// Values by (iteration, arm index), and the arms' names in order of first appearance.
+type Rows = (BTreeMap<(u64, usize), RowValues>, Vec<String>);
+
 /// Parses a PSA sample in CSV into a table; every problem names the file (`path`, which is not read), line and
 /// column.
 pub fn parse_psa_csv(path: &Path, text: &str, options: &CsvOptions) -> Result<PsaTable, InputError> {
@@ -31,6 +50,27 @@ pub fn parse_psa_csv(path: &Path, text: &str, options: &CsvOptions) -> Result<Ps
         .headers()
         .map_err(|e| InputError::file(path, format!("cannot read the header row: {e}")))?
         .clone();
+    let columns = columns(path, headers, options)?;
+    let (rows, arms) = read_rows(path, &mut reader, &columns)?;
+    let iterations = complete_iterations(path, &rows, &arms)?;
+    let comparator = match &options.comparator {
+        Some(name) => arms.iter().position(|a| a == name).ok_or_else(|| {
+            InputError::usage(
+                "--comparator",
+                format!(
+                    "no arm `{name}` in {}; the arms are {}",
+                    path.display(),
+                    arms.join(", ")
+                ),
+            )
+        })?,
+        None => 0,
+    };
+    Ok(table(&columns, &rows, arms, &iterations, comparator))
+}
+
+/// Finds the columns in the header row.
+fn columns(path: &Path, headers: csv::StringRecord, options: &CsvOptions) -> Result<Columns, InputError> {
     let find = |name: &str| headers.iter().position(|h| h == name);
     let at_header = |message: String| InputError {
         line: 1,
@@ -47,28 +87,36 @@ pub fn parse_psa_csv(path: &Path, text: &str, options: &CsvOptions) -> Result<Ps
             ))
         })
     };
-    let iteration_col = need(&["iteration"])?;
-    let arm_col = need(&["arm"])?;
-    let cost_col = need(&["cost", "cost_total"])?;
-    let effect_name = options.effect.clone();
-    let effect_col = match &effect_name {
+    let iteration = need(&["iteration"])?;
+    let arm = need(&["arm"])?;
+    let cost = need(&["cost", "cost_total"])?;
+    let effect = match &options.effect {
         Some(name) => need(&[name.as_str()])?,
         None => need(&["effect", "qaly"])?,
     };
-    let effect_label = headers.get(effect_col).unwrap_or("effect").to_string();
     let payer_cols = |kind: &str| -> Option<Vec<usize>> {
         Payer::ALL
             .iter()
             .map(|p| find(&format!("{kind}_{}", p.name())))
             .collect()
     };
-    let spend_cols = payer_cols("spend");
-    let care_cols = payer_cols("care");
-    let cashable_cols = payer_cols("cashable_care");
+    Ok(Columns {
+        spend: payer_cols("spend"),
+        care: payer_cols("care"),
+        cashable: payer_cols("cashable_care"),
+        headers,
+        iteration,
+        arm,
+        cost,
+        effect,
+    })
+}
 
-    // rows[(iteration, arm index)] = values
+/// Reads every row: its iteration, arm and values, refusing a second row for the same iteration and arm.
+fn read_rows(path: &Path, reader: &mut csv::Reader<&[u8]>, columns: &Columns) -> Result<Rows, InputError> {
+    let headers = &columns.headers;
     let mut arms: Vec<String> = Vec::new();
-    let mut rows: BTreeMap<(u64, usize), (f64, f64, [f64; 9])> = BTreeMap::new();
+    let mut rows: BTreeMap<(u64, usize), RowValues> = BTreeMap::new();
     for (index, record) in reader.records().enumerate() {
         let line = index + 2;
         let record = record.map_err(|e| InputError {
@@ -90,16 +138,16 @@ pub fn parse_psa_csv(path: &Path, text: &str, options: &CsvOptions) -> Result<Ps
                 })
         };
         let iteration = record
-            .get(iteration_col)
+            .get(columns.iteration)
             .unwrap_or("")
             .parse::<u64>()
             .map_err(|_| InputError {
                 line,
-                column: iteration_col + 1,
+                column: columns.iteration + 1,
                 field: "iteration".into(),
                 ..InputError::file(path, "the iteration must be a whole number")
             })?;
-        let arm_name = record.get(arm_col).unwrap_or("").to_string();
+        let arm_name = record.get(columns.arm).unwrap_or("").to_string();
         let arm = match arms.iter().position(|a| *a == arm_name) {
             Some(a) => a,
             None => {
@@ -108,20 +156,18 @@ pub fn parse_psa_csv(path: &Path, text: &str, options: &CsvOptions) -> Result<Ps
             }
         };
         let mut split = [0.0; 9];
-        for (k, cols) in [&spend_cols, &care_cols, &cashable_cols].iter().enumerate() {
+        for (k, cols) in [&columns.spend, &columns.care, &columns.cashable].iter().enumerate() {
             if let Some(cols) = cols {
                 for (p, &c) in cols.iter().enumerate() {
                     split[k * 3 + p] = number(c)?;
                 }
             }
         }
-        if rows
-            .insert((iteration, arm), (number(cost_col)?, number(effect_col)?, split))
-            .is_some()
-        {
+        let values = (number(columns.cost)?, number(columns.effect)?, split);
+        if rows.insert((iteration, arm), values).is_some() {
             return Err(InputError {
                 line,
-                column: arm_col + 1,
+                column: columns.arm + 1,
                 field: "arm".into(),
                 ..InputError::file(
                     path,
@@ -130,17 +176,23 @@ pub fn parse_psa_csv(path: &Path, text: &str, options: &CsvOptions) -> Result<Ps
             });
         }
     }
+    Ok((rows, arms))
+}
+
+/// The iterations, in order, after checking that there are two arms or more and that every iteration has them all.
+fn complete_iterations(
+    path: &Path,
+    rows: &BTreeMap<(u64, usize), RowValues>,
+    arms: &[String],
+) -> Result<Vec<u64>, InputError> {
     if arms.len() < 2 {
         return Err(InputError::file(
             path,
             "the file needs at least two arms (the comparator and an intervention)",
         ));
     }
-    let iterations: Vec<u64> = {
-        let mut v: Vec<u64> = rows.keys().map(|(i, _)| *i).collect();
-        v.dedup();
-        v
-    };
+    let mut iterations: Vec<u64> = rows.keys().map(|(i, _)| *i).collect();
+    iterations.dedup();
     for &i in &iterations {
         if let Some(missing) = (0..arms.len()).find(|a| !rows.contains_key(&(i, *a))) {
             return Err(InputError::file(
@@ -152,29 +204,31 @@ pub fn parse_psa_csv(path: &Path, text: &str, options: &CsvOptions) -> Result<Ps
             ));
         }
     }
-    let comparator = match &options.comparator {
-        Some(name) => arms.iter().position(|a| a == name).ok_or_else(|| {
-            InputError::usage(
-                "--comparator",
-                format!(
-                    "no arm `{name}` in {}; the arms are {}",
-                    path.display(),
-                    arms.join(", ")
-                ),
-            )
-        })?,
-        None => 0,
-    };
+    Ok(iterations)
+}
+
+/// The table of the rows read, every arm compared with `comparator`.
+fn table(
+    columns: &Columns,
+    rows: &BTreeMap<(u64, usize), RowValues>,
+    arms: Vec<String>,
+    iterations: &[u64],
+    comparator: usize,
+) -> PsaTable {
     let n = iterations.len();
     let k = arms.len();
     let value = |i: usize, a: usize| &rows[&(iterations[i], a)];
     let cost = Array2::from_shape_fn((n, k), |(i, a)| value(i, a).0);
     let outcome_values = Array3::from_shape_fn((n, k, 1), |(i, a, _)| value(i, a).1);
-    let payers = match (spend_cols, care_cols) {
+    let payers = match (&columns.spend, &columns.care) {
         (Some(_), Some(_)) => {
             let part = |offset: usize| Array3::from_shape_fn((n, k, 3), |(i, a, p)| value(i, a).2[offset + p]);
             let care = part(3);
-            let cashable = if cashable_cols.is_some() { part(6) } else { care.clone() };
+            let cashable = if columns.cashable.is_some() {
+                part(6)
+            } else {
+                care.clone()
+            };
             Some(PayerCosts {
                 spend: part(0),
                 care,
@@ -183,16 +237,16 @@ pub fn parse_psa_csv(path: &Path, text: &str, options: &CsvOptions) -> Result<Ps
         }
         _ => None,
     };
-    Ok(PsaTable {
+    PsaTable {
         labels: arms.clone(),
         comparators: (0..k).map(|a| (a != comparator).then_some(comparator)).collect(),
         arms,
-        outcomes: vec![effect_label],
+        outcomes: vec![columns.headers.get(columns.effect).unwrap_or("effect").to_string()],
         primary: Some(0),
         cost,
         outcome_values,
         payers,
         payback: None,
         yearly: None,
-    })
+    }
 }

@@ -170,6 +170,20 @@ pub struct Payback {
     pub year_of_mean: Option<u16>,
 }
 
+impl Payback {
+    /// The share of iterations that have paid back by the end of each year (index 0 = year 1), summed in year order.
+    pub fn share_paid_back_by_year(&self) -> Vec<f64> {
+        let mut paid = 0.0;
+        self.share_by_year
+            .iter()
+            .map(|s| {
+                paid += s;
+                paid
+            })
+            .collect()
+    }
+}
+
 /// Cumulative net savings per person by year: mean and percentiles (from the iterations whose per-year values were
 /// kept).
 #[derive(Debug, Clone, Serialize)]

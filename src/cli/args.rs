@@ -57,144 +57,180 @@ pub struct ThreadsArg {
 #[derive(Subcommand)]
 pub enum Command {
     /// Run a scenario's probabilistic sensitivity analysis and write output/<scenario>/<run-id>/.
-    Run {
-        /// The scenario file (TOML).
-        scenario: PathBuf,
-        #[command(flatten)]
-        size: RunSize,
-        #[command(flatten)]
-        out: OutArg,
-        #[command(flatten)]
-        threads: ThreadsArg,
-        #[command(flatten)]
-        set: SetArgs,
-        /// Print only the run directory.
-        #[arg(long, short)]
-        quiet: bool,
-    },
+    Run(RunArgs),
     /// Analyse PSA output from another model (CSV: iteration, arm, cost, effect; optional costs by payer).
-    Analyse {
-        /// The PSA sample (CSV), one row per iteration and arm.
-        file: PathBuf,
-        /// The comparator arm [default: the first arm in the file].
-        #[arg(long)]
-        comparator: Option<String>,
-        /// The effect column [default: effect, else qaly].
-        #[arg(long)]
-        effect: Option<String>,
-        /// Willingness-to-pay grid as FROM:TO:STEP, in £ per unit of effect.
-        #[arg(long, default_value = "0:50000:1000")]
-        wtp: String,
-        /// λ for the headline INMB and probability cost-effective.
-        #[arg(long, default_value_t = 30000.0)]
-        threshold: f64,
-        /// People affected, for population EVPI.
-        #[arg(long)]
-        population: Option<f64>,
-        #[command(flatten)]
-        out: OutArg,
-    },
+    Analyse(AnalyseArgs),
     /// Reproduce the published figures that the bundled scenarios claim to reproduce, and compare them.
-    Reproduce {
-        /// Scenario files [default: every scenarios/*.toml with [[reproduce]] targets].
-        scenarios: Vec<PathBuf>,
-        #[command(flatten)]
-        size: RunSize,
-        /// Directory for reproduction.csv and reproduction.md [default: output/reproduction].
-        #[arg(long)]
-        out: Option<PathBuf>,
-        #[command(flatten)]
-        threads: ThreadsArg,
-    },
+    Reproduce(ReproduceArgs),
     /// Rerun scenarios over a grid of parameter values and tabulate the results (sweep.csv).
-    Sweep {
-        /// Scenario files (swept over the same grid).
-        #[arg(required = true)]
-        scenarios: Vec<PathBuf>,
-        /// A parameter to vary: NAME=FROM:TO:STEPS or NAME.FIELD=FROM:TO:STEPS (STEPS values, ends included);
-        /// repeat for a grid [default: the scenario's [sweep] table].
-        #[arg(long, value_name = "NAME[.FIELD]=FROM:TO:STEPS")]
-        vary: Vec<String>,
-        #[command(flatten)]
-        size: RunSize,
-        /// Run only the K-th of N deterministic slices of the points (for several machines; see `merge`).
-        #[arg(long, value_name = "K/N")]
-        shard: Option<String>,
-        #[command(flatten)]
-        set: SetArgs,
-        #[command(flatten)]
-        out: OutArg,
-        #[command(flatten)]
-        threads: ThreadsArg,
-        /// Print only the output directory.
-        #[arg(long, short)]
-        quiet: bool,
-    },
+    Sweep(SweepArgs),
     /// Combine the shard directories of one sweep into the table and plots of an unsharded run.
-    Merge {
-        /// The shard directories (all N of them).
-        #[arg(required = true)]
-        dirs: Vec<PathBuf>,
-        #[command(flatten)]
-        out: OutArg,
-    },
+    Merge(MergeArgs),
     /// One-way sensitivity analysis on the model at its means: each sampled parameter to its 2.5th and 97.5th
     /// percentiles (or given bounds), ranked by how far it moves the decision measure.
-    Tornado {
-        /// The scenario file (TOML).
-        scenario: PathBuf,
-        /// The decision measure: net_savings, bcr or inmb.
-        #[arg(long, default_value = "net_savings")]
-        measure: String,
-        /// Low and high values for a parameter instead of its percentiles (also for parameters the file fixes).
-        #[arg(long, value_name = "NAME=LOW:HIGH")]
-        bounds: Vec<String>,
-        #[command(flatten)]
-        out: OutArg,
-    },
+    Tornado(TornadoArgs),
     /// Threshold analysis: the value of one parameter at which the decision changes (BCR = 1, or INMB or net
     /// savings = 0), on the model at its means.
-    Threshold {
-        /// The scenario file (TOML).
-        scenario: PathBuf,
-        /// The parameter to move: its sampled definitions (in any arm or subgroup) move together; a parameter the file
-        /// fixes moves everywhere it is defined.
-        #[arg(long)]
-        parameter: String,
-        /// The decision measure: bcr, inmb or net_savings.
-        #[arg(long, default_value = "bcr")]
-        measure: String,
-        /// The range to search [default: the parameter's 0.1st to 99.9th percentiles].
-        #[arg(long, value_name = "LOW:HIGH")]
-        range: Option<String>,
-        #[command(flatten)]
-        out: OutArg,
-    },
+    Threshold(ThresholdArgs),
     /// Expected value of partial perfect information of every sampled parameter and of named groups, by
     /// regression of the net monetary benefit on the PSA sample (Strong, Oakley and Brennan 2014).
-    Evppi {
-        /// The scenario file (TOML).
-        scenario: PathBuf,
-        /// A group of parameters valued together: NAME=PARAM,PARAM,...; repeatable.
-        #[arg(long, value_name = "NAME=P1,P2,...")]
-        group: Vec<String>,
-        /// Willingness to pay per unit of the primary outcome [default: the scenario's threshold].
-        #[arg(long)]
-        lambda: Option<f64>,
-        #[command(flatten)]
-        set: SetArgs,
-        #[command(flatten)]
-        size: RunSize,
-        #[command(flatten)]
-        out: OutArg,
-        #[command(flatten)]
-        threads: ThreadsArg,
-    },
+    Evppi(EvppiArgs),
     /// Check a scenario file without running it.
-    Check {
-        /// The scenario file (TOML).
-        scenario: PathBuf,
-    },
+    Check(CheckArgs),
+}
+
+/// The arguments of `carecast run`.
+#[derive(Args)]
+pub struct RunArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    #[command(flatten)]
+    pub size: RunSize,
+    #[command(flatten)]
+    pub out: OutArg,
+    #[command(flatten)]
+    pub threads: ThreadsArg,
+    #[command(flatten)]
+    pub set: SetArgs,
+    /// Print only the run directory.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The arguments of `carecast analyse`.
+#[derive(Args)]
+pub struct AnalyseArgs {
+    /// The PSA sample (CSV), one row per iteration and arm.
+    pub file: PathBuf,
+    /// The comparator arm [default: the first arm in the file].
+    #[arg(long)]
+    pub comparator: Option<String>,
+    /// The effect column [default: effect, else qaly].
+    #[arg(long)]
+    pub effect: Option<String>,
+    /// Willingness-to-pay grid as FROM:TO:STEP, in £ per unit of effect.
+    #[arg(long, default_value = "0:50000:1000")]
+    pub wtp: String,
+    /// λ for the headline INMB and probability cost-effective.
+    #[arg(long, default_value_t = 30000.0)]
+    pub threshold: f64,
+    /// People affected, for population EVPI.
+    #[arg(long)]
+    pub population: Option<f64>,
+    #[command(flatten)]
+    pub out: OutArg,
+}
+
+/// The arguments of `carecast reproduce`.
+#[derive(Args)]
+pub struct ReproduceArgs {
+    /// Scenario files [default: every scenarios/*.toml with [[reproduce]] targets].
+    pub scenarios: Vec<PathBuf>,
+    #[command(flatten)]
+    pub size: RunSize,
+    /// Directory for reproduction.csv and reproduction.md [default: output/reproduction].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub threads: ThreadsArg,
+}
+
+/// The arguments of `carecast sweep`.
+#[derive(Args)]
+pub struct SweepArgs {
+    /// Scenario files (swept over the same grid).
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+    /// A parameter to vary: NAME=FROM:TO:STEPS or NAME.FIELD=FROM:TO:STEPS (STEPS values, ends included);
+    /// repeat for a grid [default: the scenario's [sweep] table].
+    #[arg(long, value_name = "NAME[.FIELD]=FROM:TO:STEPS")]
+    pub vary: Vec<String>,
+    #[command(flatten)]
+    pub size: RunSize,
+    /// Run only the K-th of N deterministic slices of the points (for several machines; see `merge`).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    #[command(flatten)]
+    pub set: SetArgs,
+    #[command(flatten)]
+    pub out: OutArg,
+    #[command(flatten)]
+    pub threads: ThreadsArg,
+    /// Print only the output directory.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The arguments of `carecast merge`.
+#[derive(Args)]
+pub struct MergeArgs {
+    /// The shard directories (all N of them).
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub out: OutArg,
+}
+
+/// The arguments of `carecast tornado`.
+#[derive(Args)]
+pub struct TornadoArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// The decision measure: net_savings, bcr or inmb.
+    #[arg(long, default_value = "net_savings")]
+    pub measure: String,
+    /// Low and high values for a parameter instead of its percentiles (also for parameters the file fixes).
+    #[arg(long, value_name = "NAME=LOW:HIGH")]
+    pub bounds: Vec<String>,
+    #[command(flatten)]
+    pub out: OutArg,
+}
+
+/// The arguments of `carecast threshold`.
+#[derive(Args)]
+pub struct ThresholdArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// The parameter to move: its sampled definitions (in any arm or subgroup) move together; a parameter the file
+    /// fixes moves everywhere it is defined.
+    #[arg(long)]
+    pub parameter: String,
+    /// The decision measure: bcr, inmb or net_savings.
+    #[arg(long, default_value = "bcr")]
+    pub measure: String,
+    /// The range to search [default: the parameter's 0.1st to 99.9th percentiles].
+    #[arg(long, value_name = "LOW:HIGH")]
+    pub range: Option<String>,
+    #[command(flatten)]
+    pub out: OutArg,
+}
+
+/// The arguments of `carecast evppi`.
+#[derive(Args)]
+pub struct EvppiArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// A group of parameters valued together: NAME=PARAM,PARAM,...; repeatable.
+    #[arg(long, value_name = "NAME=P1,P2,...")]
+    pub group: Vec<String>,
+    /// Willingness to pay per unit of the primary outcome [default: the scenario's threshold].
+    #[arg(long)]
+    pub lambda: Option<f64>,
+    #[command(flatten)]
+    pub set: SetArgs,
+    #[command(flatten)]
+    pub size: RunSize,
+    #[command(flatten)]
+    pub out: OutArg,
+    #[command(flatten)]
+    pub threads: ThreadsArg,
+}
+
+/// The arguments of `carecast check`.
+#[derive(Args)]
+pub struct CheckArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
 }
 
 impl RunSize {

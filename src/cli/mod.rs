@@ -11,7 +11,7 @@ use crate::commands::{self, Context, Error, SweepOptions};
 use crate::error::InputError;
 use crate::output::reproduction::markdown_table;
 use crate::output::terminal;
-use args::{Cli, Command};
+use args::{AnalyseArgs, Cli, Command, EvppiArgs, ReproduceArgs, RunArgs, SweepArgs, ThresholdArgs, TornadoArgs};
 use std::path::Path;
 
 /// Writes to standard output; if the reader has gone (`carecast ... | head`), stops quietly instead of panicking.
@@ -28,149 +28,126 @@ fn emit(text: &str) {
 /// Runs the command the arguments name and prints what it found; the error says which exit code to give.
 pub fn execute(cli: Cli) -> Result<(), Error> {
     match cli.command {
-        Command::Run {
-            scenario,
-            size,
-            out,
-            threads,
-            set,
-            quiet,
-        } => {
-            let changes = size.with(&set)?;
-            let progress = progress::cancellable_progress();
-            let ctx = Context::new(threads.threads, out.out)?.with_progress(progress.clone());
-            let outcome = progress::with_progress(!quiet, "iterations", &progress, || {
-                commands::run(&ctx, &scenario, &changes)
-            })?;
-            if !quiet {
-                emit(&terminal::summary_table(&outcome.loaded.model, &outcome.analysis));
-                emit("\n");
-                emit(&terminal::run_time(
-                    outcome.loaded.run.iterations,
-                    outcome.timing.simulation_seconds,
-                    outcome.timing.threads,
-                ));
-            }
+        Command::Run(args) => run(args),
+        Command::Analyse(args) => analyse(args),
+        Command::Reproduce(args) => reproduce(args),
+        Command::Sweep(args) => sweep(args),
+        Command::Merge(args) => {
+            let outcome = commands::merge(&Context::new(None, args.out.out)?, &args.dirs)?;
             emit(&format!("{}\n", outcome.dir.display()));
+            Ok(())
         }
-        Command::Analyse {
-            file,
-            comparator,
-            effect,
-            wtp,
-            threshold,
-            population,
-            out,
-        } => {
-            let options = analysis_options(&wtp, threshold, population)?;
-            let ctx = Context::new(None, out.out)?;
-            let csv = CsvOptions { effect, comparator };
-            let outcome = commands::analyse_file(&ctx, &file, &csv, &options)?;
-            emit(&terminal::results_table(&outcome.table.outcomes, &outcome.analysis));
-            emit(&format!("{}\n", outcome.dir.display()));
-        }
-        Command::Reproduce {
-            scenarios,
-            size,
-            out,
-            threads,
-        } => {
-            let scenarios = if scenarios.is_empty() {
-                commands::bundled_scenarios(Path::new("scenarios"))?
-            } else {
-                scenarios
-            };
-            let changes = size.with(&Default::default())?;
-            let ctx = Context::new(threads.threads, out)?;
-            let outcome = commands::reproduce(&ctx, &scenarios, &changes)?;
-            emit(&markdown_table(&outcome.rows));
-            emit(&format!("{}\n", outcome.dir.display()));
-            let (outside, claimed) = outcome.outside_of_claimed();
-            if outside > 0 {
-                return Err(Error::FiguresOutside { outside, claimed });
-            }
-        }
-        Command::Sweep {
-            scenarios,
-            vary,
-            size,
-            shard,
-            set,
-            out,
-            threads,
-            quiet,
-        } => {
-            let changes = size.with(&set)?;
-            let options = SweepOptions {
-                vary: args::parse_axes(&vary)?,
-                shard: args::parse_shard(shard.as_deref())?,
-                changes,
-            };
-            let progress = progress::cancellable_progress();
-            let ctx = Context::new(threads.threads, out.out)?.with_progress(progress.clone());
-            let outcome = progress::with_progress(!quiet, "points", &progress, || {
-                commands::sweep(&ctx, &scenarios, &options)
-            })?;
-            if !quiet {
-                emit(&terminal::sweep_line(&outcome.manifest, outcome.points));
-            }
-            emit(&format!("{}\n", outcome.dir.display()));
-        }
-        Command::Merge { dirs, out } => {
-            let ctx = Context::new(None, out.out)?;
-            let outcome = commands::merge(&ctx, &dirs)?;
-            emit(&format!("{}\n", outcome.dir.display()));
-        }
-        Command::Tornado {
-            scenario,
-            measure,
-            bounds,
-            out,
-        } => {
-            let measure = args::parse_measure(&measure)?;
-            let bounds = args::parse_bounds(&bounds)?;
-            let ctx = Context::new(None, out.out)?;
-            let outcome = commands::tornado_analysis(&ctx, &scenario, measure, &bounds)?;
-            emit(&terminal::tornado_table(measure, &outcome.bars));
-            emit(&format!("{}\n", outcome.dir.display()));
-        }
-        Command::Threshold {
-            scenario,
-            parameter,
-            measure,
-            range,
-            out,
-        } => {
-            let measure = args::parse_measure(&measure)?;
-            let range = range
-                .map(|r| args::parse_range(&r).map_err(|m| InputError::usage("--range", m)))
-                .transpose()?;
-            let ctx = Context::new(None, out.out)?;
-            let outcome = commands::threshold_analysis(&ctx, &scenario, &parameter, measure, range)?;
-            emit(&terminal::threshold_text(&outcome.thresholds));
-            emit(&format!("{}\n", outcome.dir.display()));
-        }
-        Command::Evppi {
-            scenario,
-            group,
-            lambda,
-            set,
-            size,
-            out,
-            threads,
-        } => {
-            let groups = args::parse_groups(&group)?;
-            let changes = size.with(&set)?;
-            let ctx = Context::new(threads.threads, out.out)?;
-            let outcome = commands::evppi(&ctx, &scenario, &changes, lambda, &groups)?;
-            emit(&terminal::evppi_table(&outcome.rows, outcome.lambda));
-            emit(&format!("{}\n", outcome.dir.display()));
-        }
-        Command::Check { scenario } => {
-            let loaded = commands::check(&scenario)?;
-            emit(&terminal::check_line(&scenario, &loaded.model));
+        Command::Tornado(args) => tornado(args),
+        Command::Threshold(args) => threshold(args),
+        Command::Evppi(args) => evppi(args),
+        Command::Check(args) => {
+            let loaded = commands::check(&args.scenario)?;
+            emit(&terminal::check_line(&args.scenario, &loaded.model));
+            Ok(())
         }
     }
+}
+
+fn run(args: RunArgs) -> Result<(), Error> {
+    let changes = args.size.with(&args.set)?;
+    let progress = progress::cancellable_progress();
+    let ctx = Context::new(args.threads.threads, args.out.out)?.with_progress(progress.clone());
+    let outcome = progress::with_progress(!args.quiet, "iterations", &progress, || {
+        commands::run(&ctx, &args.scenario, &changes)
+    })?;
+    if !args.quiet {
+        emit(&terminal::summary_table(&outcome.loaded.model, &outcome.analysis));
+        emit("\n");
+        emit(&terminal::run_time(
+            outcome.loaded.run.iterations,
+            outcome.timing.simulation_seconds,
+            outcome.timing.threads,
+        ));
+    }
+    emit(&format!("{}\n", outcome.dir.display()));
+    Ok(())
+}
+
+fn analyse(args: AnalyseArgs) -> Result<(), Error> {
+    let options = analysis_options(&args.wtp, args.threshold, args.population)?;
+    let ctx = Context::new(None, args.out.out)?;
+    let csv = CsvOptions {
+        effect: args.effect,
+        comparator: args.comparator,
+    };
+    let outcome = commands::analyse_file(&ctx, &args.file, &csv, &options)?;
+    emit(&terminal::results_table(&outcome.table.outcomes, &outcome.analysis));
+    emit(&format!("{}\n", outcome.dir.display()));
+    Ok(())
+}
+
+fn reproduce(args: ReproduceArgs) -> Result<(), Error> {
+    let scenarios = if args.scenarios.is_empty() {
+        commands::bundled_scenarios(Path::new("scenarios"))?
+    } else {
+        args.scenarios
+    };
+    let changes = args.size.with(&Default::default())?;
+    let ctx = Context::new(args.threads.threads, args.out)?;
+    let outcome = commands::reproduce(&ctx, &scenarios, &changes)?;
+    emit(&markdown_table(&outcome.rows));
+    emit(&format!("{}\n", outcome.dir.display()));
+    let (outside, claimed) = outcome.outside_of_claimed();
+    if outside > 0 {
+        return Err(Error::FiguresOutside { outside, claimed });
+    }
+    Ok(())
+}
+
+fn sweep(args: SweepArgs) -> Result<(), Error> {
+    let changes = args.size.with(&args.set)?;
+    let options = SweepOptions {
+        vary: args::parse_axes(&args.vary)?,
+        shard: args::parse_shard(args.shard.as_deref())?,
+        changes,
+    };
+    let progress = progress::cancellable_progress();
+    let ctx = Context::new(args.threads.threads, args.out.out)?.with_progress(progress.clone());
+    let outcome = progress::with_progress(!args.quiet, "points", &progress, || {
+        commands::sweep(&ctx, &args.scenarios, &options)
+    })?;
+    if !args.quiet {
+        emit(&terminal::sweep_line(&outcome.manifest, outcome.points));
+    }
+    emit(&format!("{}\n", outcome.dir.display()));
+    Ok(())
+}
+
+fn tornado(args: TornadoArgs) -> Result<(), Error> {
+    let measure = args::parse_measure(&args.measure)?;
+    let bounds = args::parse_bounds(&args.bounds)?;
+    let ctx = Context::new(None, args.out.out)?;
+    let outcome = commands::tornado_analysis(&ctx, &args.scenario, measure, &bounds)?;
+    emit(&terminal::tornado_table(measure, &outcome.bars));
+    emit(&format!("{}\n", outcome.dir.display()));
+    Ok(())
+}
+
+fn threshold(args: ThresholdArgs) -> Result<(), Error> {
+    let measure = args::parse_measure(&args.measure)?;
+    let range = args
+        .range
+        .map(|r| args::parse_range(&r).map_err(|m| InputError::usage("--range", m)))
+        .transpose()?;
+    let ctx = Context::new(None, args.out.out)?;
+    let outcome = commands::threshold_analysis(&ctx, &args.scenario, &args.parameter, measure, range)?;
+    emit(&terminal::threshold_text(&outcome.thresholds));
+    emit(&format!("{}\n", outcome.dir.display()));
+    Ok(())
+}
+
+fn evppi(args: EvppiArgs) -> Result<(), Error> {
+    let groups = args::parse_groups(&args.group)?;
+    let changes = args.size.with(&args.set)?;
+    let ctx = Context::new(args.threads.threads, args.out.out)?;
+    let outcome = commands::evppi(&ctx, &args.scenario, &changes, args.lambda, &groups)?;
+    emit(&terminal::evppi_table(&outcome.rows, outcome.lambda));
+    emit(&format!("{}\n", outcome.dir.display()));
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 use super::files::OutputError;
 use super::format::file_part;
 use super::plots::{self, Sample};
+use crate::analysis::ce::Acceptability;
 use crate::analysis::plot_data::PlotData;
 use crate::analysis::{Analysis, PsaTable};
 use crate::model::Payer;
@@ -69,8 +70,24 @@ pub fn write_figures(
         )?);
     }
 
-    // Acceptability and value of information.
     if let Some(acc) = &analysis.acceptability {
+        files.extend(acceptability_figures(dir, title, &outcome, table, analysis, acc)?);
+    }
+    files.extend(cumulative_figures(dir, title, table, analysis)?);
+    Ok(files)
+}
+
+/// The acceptability curves and the EVPI curve.
+fn acceptability_figures(
+    dir: &Path,
+    title: &str,
+    outcome: &str,
+    table: &PsaTable,
+    analysis: &Analysis,
+    acc: &Acceptability,
+) -> Result<Vec<PathBuf>, OutputError> {
+    let mut files = Vec::new();
+    {
         let curves: Vec<Vec<f64>> = (0..table.arms.len())
             .map(|a| acc.probability.iter().map(|p| p[a]).collect())
             .collect();
@@ -83,7 +100,7 @@ pub fn write_figures(
         files.extend(plots::ceac(
             &dir.join("ceac"),
             &format!("{title}: cost-effectiveness acceptability"),
-            &outcome,
+            outcome,
             &acc.lambda,
             &arms,
             &acc.frontier,
@@ -91,14 +108,23 @@ pub fn write_figures(
         files.extend(plots::evpi(
             &dir.join("evpi"),
             &format!("{title}: expected value of perfect information"),
-            &outcome,
+            outcome,
             &acc.lambda,
             &acc.evpi,
             analysis.population_evpi.as_deref(),
         )?);
     }
+    Ok(files)
+}
 
-    // Cumulative net savings by year.
+/// The fan charts of cumulative net savings by year, one per comparison.
+fn cumulative_figures(
+    dir: &Path,
+    title: &str,
+    table: &PsaTable,
+    analysis: &Analysis,
+) -> Result<Vec<PathBuf>, OutputError> {
+    let mut files = Vec::new();
     for c in &analysis.cumulative_net_savings {
         let years: Vec<f64> = (1..=c.p50.len()).map(|y| y as f64).collect();
         let label = |name: &str| {

@@ -24,6 +24,9 @@ pub enum OutputError {
     /// A finished run could not be renamed into place.
     #[error("cannot move the finished run into {}: {source}", path.display())]
     Publish { path: PathBuf, source: std::io::Error },
+    /// A table could not be read back to plot it.
+    #[error("cannot plot {}: {why}", path.display())]
+    PlotInput { path: PathBuf, why: String },
     /// A plot could not be drawn.
     #[error(transparent)]
     Plot(#[from] super::plots::PlotError),

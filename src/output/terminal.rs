@@ -3,7 +3,7 @@
 use super::format::{describe_icer, figure, money, per_pound};
 use crate::analysis::sensitivity::{Measure, Threshold, TornadoBar};
 use crate::analysis::voi::EvppiRow;
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, Comparison};
 use crate::model::schedule::Discounting;
 use crate::model::{Mode, Model};
 use std::fmt::Write;
@@ -89,55 +89,7 @@ pub fn results_table(outcomes: &[String], analysis: &Analysis) -> String {
     }
 
     for c in &analysis.comparisons {
-        let _ = writeln!(s);
-        let _ = writeln!(s, "{} vs {}:", c.arm, c.comparator);
-        let interval = |lo: f64, hi: f64| format!("95% interval {} to {}", money(lo), money(hi));
-        let _ = writeln!(
-            s,
-            "  incremental cost      {:>12} ± {:<8} ({})",
-            money(c.incremental_cost.mean),
-            money(c.incremental_cost.se),
-            interval(c.incremental_cost.p2_5, c.incremental_cost.p97_5)
-        );
-        for (o, d) in outcome_names.iter().zip(&c.incremental_outcomes) {
-            let _ = writeln!(
-                s,
-                "  incremental {o:<10} {:>12.4} ± {:<8.4} (95% interval {:.4} to {:.4})",
-                d.mean, d.se, d.p2_5, d.p97_5
-            );
-        }
-        let _ = writeln!(
-            s,
-            "  net savings           {:>12} ± {:<8} ({}; P(cost-saving) = {:.3})",
-            money(c.net_savings.mean),
-            money(c.net_savings.se),
-            interval(c.net_savings.p2_5, c.net_savings.p97_5),
-            c.prob_cost_saving
-        );
-        if let (Some(icer), Some(name)) = (&c.icer, &analysis.primary_outcome) {
-            let _ = writeln!(s, "  ICER                  {}", describe_icer(icer, name));
-        }
-        if let (Some(inmb), Some(p), Some(name)) = (&c.inmb, c.prob_cost_effective, &analysis.primary_outcome) {
-            let _ = writeln!(
-                s,
-                "  INMB at {} per {name}: {}  (P(cost-effective) = {:.3} ± {:.3})",
-                money(analysis.threshold),
-                money(inmb.mean),
-                p,
-                c.prob_cost_effective_se.unwrap_or(0.0)
-            );
-        }
-        roi_lines(&mut s, analysis, &c.arm);
-        if let Some(p) = analysis.payback.iter().find(|p| p.arm == c.arm) {
-            let median = p
-                .median_year
-                .map_or("not within the horizon".to_string(), |y| format!("year {y}"));
-            let _ = writeln!(
-                s,
-                "  payback               median {median}; {:.1}% of iterations never pay back within the horizon",
-                100.0 * p.share_never
-            );
-        }
+        comparison_lines(&mut s, analysis, c, &outcome_names);
     }
     if let (Some(rows), Some(name)) = (&analysis.incremental, &analysis.primary_outcome) {
         if rows.len() > 2 {
@@ -162,6 +114,59 @@ pub fn results_table(outcomes: &[String], analysis: &Analysis) -> String {
         let _ = writeln!(s, "\nwarning: {w}");
     }
     s
+}
+
+/// One comparison: incremental cost and outcomes, net savings, ICER, INMB, ROI and payback.
+fn comparison_lines(s: &mut String, analysis: &Analysis, c: &Comparison, outcome_names: &[&str]) {
+    let _ = writeln!(s);
+    let _ = writeln!(s, "{} vs {}:", c.arm, c.comparator);
+    let interval = |lo: f64, hi: f64| format!("95% interval {} to {}", money(lo), money(hi));
+    let _ = writeln!(
+        s,
+        "  incremental cost      {:>12} ± {:<8} ({})",
+        money(c.incremental_cost.mean),
+        money(c.incremental_cost.se),
+        interval(c.incremental_cost.p2_5, c.incremental_cost.p97_5)
+    );
+    for (o, d) in outcome_names.iter().zip(&c.incremental_outcomes) {
+        let _ = writeln!(
+            s,
+            "  incremental {o:<10} {:>12.4} ± {:<8.4} (95% interval {:.4} to {:.4})",
+            d.mean, d.se, d.p2_5, d.p97_5
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  net savings           {:>12} ± {:<8} ({}; P(cost-saving) = {:.3})",
+        money(c.net_savings.mean),
+        money(c.net_savings.se),
+        interval(c.net_savings.p2_5, c.net_savings.p97_5),
+        c.prob_cost_saving
+    );
+    if let (Some(icer), Some(name)) = (&c.icer, &analysis.primary_outcome) {
+        let _ = writeln!(s, "  ICER                  {}", describe_icer(icer, name));
+    }
+    if let (Some(inmb), Some(p), Some(name)) = (&c.inmb, c.prob_cost_effective, &analysis.primary_outcome) {
+        let _ = writeln!(
+            s,
+            "  INMB at {} per {name}: {}  (P(cost-effective) = {:.3} ± {:.3})",
+            money(analysis.threshold),
+            money(inmb.mean),
+            p,
+            c.prob_cost_effective_se.unwrap_or(0.0)
+        );
+    }
+    roi_lines(s, analysis, &c.arm);
+    if let Some(p) = analysis.payback.iter().find(|p| p.arm == c.arm) {
+        let median = p
+            .median_year
+            .map_or("not within the horizon".to_string(), |y| format!("year {y}"));
+        let _ = writeln!(
+            s,
+            "  payback               median {median}; {:.1}% of iterations never pay back within the horizon",
+            100.0 * p.share_never
+        );
+    }
 }
 
 /// "£ back per £1 spent" by payer: the whole system, each payer's own return, and the cross-payer returns.

@@ -17,8 +17,16 @@ fn svg_of(input: &ReportInput, stem: &str) -> Result<Option<Value>, String> {
     // The plot's own size is kept as its aspect ratio; the page's CSS scales it to the column width.
     Ok(Some(Value::from_safe_string(text)))
 }
-
 pub(super) fn figures(input: &ReportInput, outcome: &str) -> Result<Vec<Figure>, String> {
+    let mut out = roi_figures(input)?;
+    out.extend(plane_figure(input, outcome)?);
+    out.extend(acceptability_figures(input, outcome)?);
+    out.extend(cumulative_figures(input)?);
+    Ok(out)
+}
+
+/// The ROI histograms, one per comparison, with the ratios by whose savings.
+fn roi_figures(input: &ReportInput) -> Result<Vec<Figure>, String> {
     let a = input.analysis;
     let mut out = Vec::new();
     for c in &a.comparisons {
@@ -54,8 +62,15 @@ pub(super) fn figures(input: &ReportInput, outcome: &str) -> Result<Vec<Figure>,
             });
         }
     }
+    Ok(out)
+}
+
+/// The cost-effectiveness plane, with the mean increments.
+fn plane_figure(input: &ReportInput, outcome: &str) -> Result<Option<Figure>, String> {
+    let a = input.analysis;
+    let mut out = None;
     if let Some(svg) = svg_of(input, "ce_plane")? {
-        out.push(Figure {
+        out = Some(Figure {
             id: "ce_plane".into(),
             title: "Cost-effectiveness plane".into(),
             alt: format!(
@@ -80,6 +95,13 @@ pub(super) fn figures(input: &ReportInput, outcome: &str) -> Result<Vec<Figure>,
             },
         });
     }
+    Ok(out)
+}
+
+/// The acceptability curves and the EVPI curve, with their values by willingness to pay.
+fn acceptability_figures(input: &ReportInput, outcome: &str) -> Result<Vec<Figure>, String> {
+    let a = input.analysis;
+    let mut out = Vec::new();
     if let Some(acc) = &a.acceptability {
         let mut headers = vec!["λ (£ per unit)".to_string()];
         headers.extend(input.arms.iter().map(|(_, l)| format!("P({l} best)")));
@@ -135,6 +157,13 @@ pub(super) fn figures(input: &ReportInput, outcome: &str) -> Result<Vec<Figure>,
             });
         }
     }
+    Ok(out)
+}
+
+/// The fan charts of cumulative net savings, one per comparison.
+fn cumulative_figures(input: &ReportInput) -> Result<Vec<Figure>, String> {
+    let a = input.analysis;
+    let mut out = Vec::new();
     for c in &a.cumulative_net_savings {
         let stem = format!("cumulative_{}", file_part(&c.arm));
         if let Some(svg) = svg_of(input, &stem)? {

@@ -89,7 +89,18 @@ pub(super) fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headl
             ),
         });
     }
-    let payback = input
+    Headline {
+        arm,
+        comparator,
+        cards,
+        payback: payback_sentence(input, c),
+        spend_note: spend_note(c),
+    }
+}
+
+/// "Payback: in year 2 (the median over the simulations); ..."
+fn payback_sentence(input: &ReportInput, c: &Comparison) -> String {
+    input
         .analysis
         .payback
         .iter()
@@ -106,21 +117,18 @@ pub(super) fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headl
                     percent(p.share_never)
                 ),
             }
-        });
-    let spend_note = c.spend.map_or_else(String::new, |s| {
+        })
+}
+
+/// What the extra intervention spend is, and what "£ back per £1 spent" divides by.
+fn spend_note(c: &Comparison) -> String {
+    c.spend.map_or_else(String::new, |s| {
         format!(
             "Extra intervention spend: {} per person (95% interval {}). \"£ back per £1 spent\" divides each payer's care-cost savings by all of it.",
             money(s.mean),
             interval(&s, money)
         )
-    });
-    Headline {
-        arm,
-        comparator,
-        cards,
-        payback,
-        spend_note,
-    }
+    })
 }
 
 pub(super) fn ce_table(input: &ReportInput, outcome: &str) -> Table {

@@ -2,6 +2,7 @@
 //! subgroups, as the scenario states them.
 
 use super::{ScenarioFacts, Table};
+use crate::model::Model;
 use crate::output::format::{money, number, percent};
 use serde::Serialize;
 
@@ -19,101 +20,8 @@ pub(super) struct Inputs {
 /// The inputs as the scenario states them: settings, parameters with sources, states, transitions, arms.
 pub(super) fn inputs(facts: &ScenarioFacts) -> Inputs {
     let m = facts.model;
-    let s = &m.settings;
-    let citation = |key: &Option<String>| -> String {
-        key.as_ref().map_or("–".into(), |k| {
-            m.meta
-                .sources
-                .iter()
-                .find(|(s, _)| s == k)
-                .map_or(k.clone(), |(_, c)| c.clone())
-        })
-    };
-    let mut settings = vec![
-        ("Horizon".to_string(), format!("{} years", s.horizon_years)),
-        (
-            "Cycle length".into(),
-            format!("{} ({} cycles)", s.cycle.name(), s.cycles()),
-        ),
-        ("Accrual convention".into(), s.accrual.name().to_string()),
-        (
-            "Discounting".into(),
-            format!(
-                "{}; costs {}; outcomes {}",
-                s.discounting.name(),
-                s.discount_costs.describe(),
-                s.discount_outcomes.describe()
-            ),
-        ),
-        ("Mode".into(), format!("{:?}", s.mode).to_lowercase()),
-        ("Cohort size".into(), m.cohort_size.to_string()),
-        ("Threshold λ".into(), money(s.threshold)),
-    ];
     let written = facts.as_written;
-    if let Some(entry) = &written.entry {
-        settings.push(("Entry of people by programme year (ramp-up)".into(), entry.clone()));
-    }
-    let parameters = Table {
-        caption: "Parameters: every input, with its distribution, mean and 95% interval, and its source".into(),
-        headers: [
-            "Parameter",
-            "Where",
-            "Distribution",
-            "Mean",
-            "95% interval",
-            "Unit",
-            "Source",
-            "Note",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows: m
-            .parameters
-            .iter()
-            .filter(|p| !p.name.starts_with("reproduce_"))
-            .map(|p| {
-                let (dist, mean, ci) = match &p.spec {
-                    crate::model::ParameterSpec::Fixed { value } => {
-                        ("fixed".to_string(), number(*value), "–".to_string())
-                    }
-                    crate::model::ParameterSpec::Distribution {
-                        distribution,
-                        mean,
-                        low95,
-                        high95,
-                    } => (
-                        distribution.clone(),
-                        number(*mean),
-                        format!("{} to {}", number(*low95), number(*high95)),
-                    ),
-                    crate::model::ParameterSpec::DirichletComponent {
-                        alpha,
-                        component,
-                        mean,
-                        low95,
-                        high95,
-                    } => (
-                        format!("Dirichlet component {} of {:?}", component + 1, alpha),
-                        number(*mean),
-                        format!("{} to {}", number(*low95), number(*high95)),
-                    ),
-                    crate::model::ParameterSpec::Expression { expression } => {
-                        (format!("= {expression}"), "–".into(), "–".into())
-                    }
-                };
-                vec![
-                    p.name.clone(),
-                    p.scope.replace("arm:", "arm ").replace("subgroup:", "subgroup "),
-                    dist,
-                    mean,
-                    ci,
-                    p.unit.clone().unwrap_or_default(),
-                    citation(&p.source),
-                    p.note.clone().unwrap_or_default(),
-                ]
-            })
-            .collect(),
-    };
+    let parameters = parameters(m);
     let state_rows = written
         .states
         .iter()
@@ -175,7 +83,7 @@ pub(super) fn inputs(facts: &ScenarioFacts) -> Inputs {
             .collect(),
     });
     Inputs {
-        settings,
+        settings: settings(facts),
         parameters,
         states: Table {
             caption: "States: costs by payer and outcomes, per the stated unit".into(),
@@ -194,5 +102,110 @@ pub(super) fn inputs(facts: &ScenarioFacts) -> Inputs {
         },
         subgroups,
         sources: m.meta.sources.clone(),
+    }
+}
+
+/// The settings, every convention spelled out.
+fn settings(facts: &ScenarioFacts) -> Vec<(String, String)> {
+    let m = facts.model;
+    let s = &m.settings;
+    let mut settings = vec![
+        ("Horizon".to_string(), format!("{} years", s.horizon_years)),
+        (
+            "Cycle length".into(),
+            format!("{} ({} cycles)", s.cycle.name(), s.cycles()),
+        ),
+        ("Accrual convention".into(), s.accrual.name().to_string()),
+        (
+            "Discounting".into(),
+            format!(
+                "{}; costs {}; outcomes {}",
+                s.discounting.name(),
+                s.discount_costs.describe(),
+                s.discount_outcomes.describe()
+            ),
+        ),
+        ("Mode".into(), format!("{:?}", s.mode).to_lowercase()),
+        ("Cohort size".into(), m.cohort_size.to_string()),
+        ("Threshold λ".into(), money(s.threshold)),
+    ];
+    let written = facts.as_written;
+    if let Some(entry) = &written.entry {
+        settings.push(("Entry of people by programme year (ramp-up)".into(), entry.clone()));
+    }
+    settings
+}
+
+/// Every parameter with its distribution, mean, 95% interval, unit, source and note.
+fn parameters(m: &Model) -> Table {
+    let citation = |key: &Option<String>| -> String {
+        key.as_ref().map_or("–".into(), |k| {
+            m.meta
+                .sources
+                .iter()
+                .find(|(s, _)| s == k)
+                .map_or(k.clone(), |(_, c)| c.clone())
+        })
+    };
+    Table {
+        caption: "Parameters: every input, with its distribution, mean and 95% interval, and its source".into(),
+        headers: [
+            "Parameter",
+            "Where",
+            "Distribution",
+            "Mean",
+            "95% interval",
+            "Unit",
+            "Source",
+            "Note",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: m
+            .parameters
+            .iter()
+            .filter(|p| !p.name.starts_with("reproduce_"))
+            .map(|p| {
+                let (dist, mean, ci) = match &p.spec {
+                    crate::model::ParameterSpec::Fixed { value } => {
+                        ("fixed".to_string(), number(*value), "–".to_string())
+                    }
+                    crate::model::ParameterSpec::Distribution {
+                        distribution,
+                        mean,
+                        low95,
+                        high95,
+                    } => (
+                        distribution.clone(),
+                        number(*mean),
+                        format!("{} to {}", number(*low95), number(*high95)),
+                    ),
+                    crate::model::ParameterSpec::DirichletComponent {
+                        alpha,
+                        component,
+                        mean,
+                        low95,
+                        high95,
+                    } => (
+                        format!("Dirichlet component {} of {:?}", component + 1, alpha),
+                        number(*mean),
+                        format!("{} to {}", number(*low95), number(*high95)),
+                    ),
+                    crate::model::ParameterSpec::Expression { expression } => {
+                        (format!("= {expression}"), "–".into(), "–".into())
+                    }
+                };
+                vec![
+                    p.name.clone(),
+                    p.scope.replace("arm:", "arm ").replace("subgroup:", "subgroup "),
+                    dist,
+                    mean,
+                    ci,
+                    p.unit.clone().unwrap_or_default(),
+                    citation(&p.source),
+                    p.note.clone().unwrap_or_default(),
+                ]
+            })
+            .collect(),
     }
 }
