@@ -22,7 +22,7 @@ fn check_interval_positive(what: &str, low: f64) -> Result<(), FitError> {
         fail(format!(
             "{what}: the lower limit is {}, but this distribution only takes positive values, so the lower \
              limit must be greater than 0. For an interval that includes zero or negative values, use \
-             normal_from_interval.",
+             a normal distribution.",
             num(low)
         ))
     }
@@ -151,12 +151,12 @@ impl Distribution {
             _ => {
                 let why = if guess.exp() > GAMMA_FIT_MAX_SHAPE {
                     format!(
-                        "The interval is so narrow for its level that a gamma would need a shape above {};                          normal_from_interval describes it just as well.",
+                        "The interval is so narrow for its level that a gamma would need a shape above {}; a normal distribution with the same ci95 describes it just as well.",
                         num(GAMMA_FIT_MAX_SHAPE)
                     )
                 } else if guess.exp() < 1.0 {
                     format!(
-                        "The interval is so wide that a gamma would need a shape below {}, with almost all                          its mass next to 0; check that both limits are in the same units, or use                          lognormal_from_interval.",
+                        "The interval is so wide that a gamma would need a shape below {}, with almost all its mass next to 0; check that both limits are in the same units, or use a lognormal distribution.",
                         num(GAMMA_FIT_MIN_SHAPE)
                     )
                 } else {
@@ -229,8 +229,8 @@ impl Distribution {
             _ => {
                 let why = if c0 > BETA_FIT_MAX_CONC {
                     format!(
-                        "The interval is so narrow that α + β would have to exceed {}; normal_from_interval \
-                         describes it just as well.",
+                        "The interval is so narrow that α + β would have to exceed {}; a normal distribution \
+                         with the same ci95 describes it just as well.",
                         num(BETA_FIT_MAX_CONC)
                     )
                 } else {

@@ -96,13 +96,26 @@ fn error_messages_give_the_numbers_and_a_way_out() {
     let e = Distribution::gamma_from_interval(1.0, 1.000_001)
         .unwrap_err()
         .to_string();
-    assert!(e.contains("normal_from_interval"), "{e}");
+    assert!(e.contains("a normal distribution with the same ci95"), "{e}");
     let e = Distribution::gamma_from_interval(1.0, 1e300).unwrap_err().to_string();
-    assert!(e.contains("same units"), "{e}");
+    assert!(
+        e.contains("same units") && e.contains("or use a lognormal distribution."),
+        "{e}"
+    );
+    // Messages read as sentences in the user's terms: no run of spaces from a lost line continuation, no Rust names.
+    for e in [
+        Distribution::gamma_from_interval(1.0, 1.000_001),
+        Distribution::gamma_from_interval(1.0, 1e300),
+        Distribution::beta_from_interval(0.6, 0.600_000_1),
+        Distribution::lognormal_from_interval(-1.0, 1.0),
+    ] {
+        let e = e.unwrap_err().to_string();
+        assert!(!e.contains("  ") && !e.contains("_from_"), "{e}");
+    }
     let e = Distribution::beta_from_interval(0.6, 0.600_000_1)
         .unwrap_err()
         .to_string();
-    assert!(e.contains("normal_from_interval"), "{e}");
+    assert!(e.contains("a normal distribution with the same ci95"), "{e}");
     let e = Distribution::beta_from_interval(53.0, 68.0).unwrap_err().to_string();
     assert!(e.contains("percentages"), "{e}");
 }
