@@ -2,7 +2,7 @@
 //! seed, refusing a run that would not fit in memory.
 
 use crate::error::InputError;
-use crate::model::{apply_overrides, compile_with, Loaded, MAX_ITERATIONS};
+use crate::model::{compile_with_overrides, Loaded, MAX_ITERATIONS};
 use crate::scenario::Override;
 use crate::simulate;
 use std::path::Path;
@@ -22,10 +22,7 @@ pub struct ScenarioChanges {
 pub fn load(path: &Path, changes: &ScenarioChanges) -> Result<Loaded, InputError> {
     let mut loaded = crate::model::load(path)?;
     if !changes.overrides.is_empty() {
-        let names: Vec<String> = changes.overrides.iter().map(|o| o.name.clone()).collect();
-        let mut model = compile_with(&loaded.scenario, &names)?;
-        apply_overrides(&mut model, &loaded.scenario, &changes.overrides)?;
-        loaded.model = model;
+        loaded.model = compile_with_overrides(&loaded.scenario, &changes.overrides)?;
     }
     if let Some(n) = changes.iterations {
         if n == 0 || n > MAX_ITERATIONS as u64 {

@@ -385,6 +385,18 @@ pub struct Overridable {
 /// Index of the first time slot: slots `n_draws`, `+1`, `+2` hold cycle, t and calendar_t.
 pub const TIME_NAMES: [&str; 3] = ["cycle", "t", "calendar_t"];
 
+/// Compiles a scenario with parameter changes (`--set`) applied: the parameters named are kept changeable and each
+/// change is checked as the file's own value would be.
+pub fn compile_with_overrides(
+    scenario: &crate::scenario::Scenario,
+    overrides: &[crate::scenario::Override],
+) -> Result<Model, crate::error::InputError> {
+    let names: Vec<String> = overrides.iter().map(|o| o.name.clone()).collect();
+    let mut model = compile_with(scenario, &names)?;
+    apply_overrides(&mut model, scenario, overrides)?;
+    Ok(model)
+}
+
 impl Model {
     /// Number of value columns per arm.
     pub fn n_columns(&self) -> usize {
