@@ -1,6 +1,33 @@
 //! Simulation: the parallel PSA engine, the per-iteration kernel, and the results they produce.
 
+mod chunk;
 mod engine;
+mod finish_lanes;
 pub mod kernel;
+mod memory;
+mod payback;
+mod results;
+mod streams;
+#[cfg(test)]
+mod tests;
 
-pub use engine::*;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
+
+pub use engine::{parameter_values, run, CHUNK};
+pub use memory::{memory_estimate, yearly_sample_size, YEARLY_SAMPLE_BYTES, YEARLY_SAMPLE_MIN};
+pub use results::Results;
+pub use streams::iteration_rng;
+
+/// The message of a run stopped by [`Progress::cancel`] (Ctrl-C).
+pub const INTERRUPTED: &str = "the run was interrupted before it finished; nothing was written";
+
+/// Progress of a run, shared with whoever displays it.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Units of work (iterations of a run, points of a sweep) completed so far.
+    pub done: AtomicUsize,
+    /// Units of work in all, set when the work starts (0 until then).
+    pub total: AtomicUsize,
+    /// Set to ask the run to stop early.
+    pub cancel: AtomicBool,
+}

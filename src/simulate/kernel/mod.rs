@@ -1,0 +1,48 @@
+//! One PSA iteration: evaluate the model's programs for the sampled parameters and run every arm over the horizon.
+//!
+//! This is the hot path. Everything it needs is laid out as index arrays when the workspace is built; per iteration
+//! it allocates nothing and looks nothing up by name. Values go into per-year "bins" of the kernel columns only
+//! (see [`Model::kernel_columns`]).
+
+mod general;
+mod lane_ops;
+mod lane_workspace;
+mod lanes;
+mod live_bins;
+mod programme;
+mod sampling;
+mod workspace;
+
+use crate::model::{columns, Model};
+
+pub use crate::dist::LANES;
+pub use general::simulate_iteration;
+pub(crate) use lane_ops::add_lanes;
+pub use lane_ops::Lanes;
+pub use lanes::{lanes_supported, simulate_lanes};
+pub use live_bins::live_bins;
+pub use sampling::{sample_parameters, sample_parameters_lanes};
+pub use workspace::Workspace;
+
+/// Why an iteration could not be completed (an invalid probability or a non-finite value).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IterationFailure {
+    /// The arm being simulated.
+    pub arm: usize,
+    /// What went wrong, naming the quantity.
+    pub message: String,
+}
+
+/// A readable name of a value column (a full column, see [`columns`]).
+pub fn column_name(model: &Model, column: usize) -> String {
+    use crate::model::Payer;
+    if column >= columns::COST_COLUMNS {
+        return format!("outcome `{}`", model.outcomes[column - columns::COST_COLUMNS]);
+    }
+    let payer = Payer::ALL[column % 3].name();
+    match column / 3 {
+        0 => format!("{payer} care costs"),
+        1 => format!("{payer} cashable care costs"),
+        _ => format!("{payer} intervention spend"),
+    }
+}

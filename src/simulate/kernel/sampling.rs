@@ -1,0 +1,56 @@
+//! Parameter sampling: one draw of every uncertain parameter per iteration, one iteration at a time or eight at once
+//! on lanes with the same values.
+
+#[cfg(doc)]
+use super::{simulate_lanes, Workspace};
+use super::{Lanes, LANES};
+use crate::dist::LaneRng;
+use crate::model::{Draw, Model};
+use rand::Rng;
+
+/// Fills `draws` with one sample of every uncertain parameter, in a fixed order.
+pub fn sample_parameters<R: Rng + ?Sized>(model: &Model, rng: &mut R, draws: &mut [f64]) {
+    for d in &model.draws {
+        match d {
+            Draw::One { slot, sampler, .. } => draws[*slot] = sampler.sample(rng),
+            Draw::Dirichlet { first_slot, dirichlet } => {
+                dirichlet.sample_into(rng, &mut draws[*first_slot..*first_slot + dirichlet.len()])
+            }
+        }
+    }
+}
+
+/// [`sample_parameters`] for [`LANES`] iterations at once, lane l's values going to `draws[l * stride..]`: the
+/// same values, bit for bit, as each iteration's own generator gives. The same values go to `lanes` as the
+/// simulation reads them, one lane per iteration (see [`Workspace::lane_draws_mut`]).
+///
+/// Compiled for AVX2 too, like [`simulate_lanes`], with the same results.
+#[multiversion::multiversion(targets("x86_64+avx2"))]
+pub fn sample_parameters_lanes(
+    model: &Model,
+    rng: &mut LaneRng,
+    draws: &mut [f64],
+    stride: usize,
+    lanes: &mut [Lanes],
+) {
+    for d in &model.draws {
+        match d {
+            Draw::One { slot, sampler, .. } => {
+                let values = sampler.sample_lanes(rng);
+                for (l, v) in values.into_iter().enumerate() {
+                    draws[l * stride + slot] = v;
+                }
+                lanes[*slot] = values;
+            }
+            Draw::Dirichlet { first_slot, dirichlet } => {
+                for l in 0..LANES {
+                    let at = l * stride + first_slot;
+                    dirichlet.sample_into(&mut rng.lane(l), &mut draws[at..at + dirichlet.len()]);
+                    for (lane, v) in lanes[*first_slot..].iter_mut().zip(&draws[at..at + dirichlet.len()]) {
+                        lane[l] = *v;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! The outcome of a PSA run: per-iteration totals, per-year means and the kept per-year sample, payback years and the
+//! sampled parameters, with the accessors that read full columns out of the kernel columns the engine keeps.
+
+use crate::simulate::engine::{ResultArrays, RunPlan};
+use crate::simulate::kernel::LANES;
+use ndarray::{Array2, Array3};
+
+/// The outcome of a PSA run.
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// Discounted totals per person over the horizon in the model's kernel columns: `[iteration, arm, kernel column]`.
+    /// Read a full column's total (see [`crate::model::columns`]) with [`Results::total`]: the other full columns are
+    /// zeros or copies, so keeping only these cuts a run's writes and memory by the rest.
+    pub kernel_totals: Array3<f64>,
+    /// The kernel column holding each full column's values; None for a column the model never writes (always zero).
+    kernel_column_of: Vec<Option<usize>>,
+    /// Mean discounted value per person in each calendar year over all iterations: `[arm, year, column]`.
+    pub yearly_mean: Array3<f64>,
+    /// Per-year values of the first [`Results::yearly_sample_size`] iterations, in the model's kernel columns; read
+    /// them with [`Results::yearly_value`] or [`Results::yearly_kernel_value`]. Single precision is ample for
+    /// percentiles (7 significant digits) and halves the memory; means are summed in double precision.
+    ///
+    /// Only the live bins are kept: those some flow or cost can write (see
+    /// [`live_bins`](crate::simulate::kernel::live_bins)); the others are zero in every iteration. Laid out by block
+    /// of [`LANES`] iterations, then by live bin (in `[arm, year, kernel column]` order), then by iteration within the
+    /// block: a block of lane iterations writes its values as one contiguous run, in the order its lanes hold them. A
+    /// last block only partly kept is padded with zeros.
+    pub yearly_sample: Vec<f32>,
+    /// How many iterations' per-year values `yearly_sample` holds (read it with [`Results::yearly_sample_size`]).
+    yearly_sample_iterations: usize,
+    /// Each bin's position among the live bins of an iteration in `yearly_sample`; None for a structural zero.
+    sample_position: Vec<Option<usize>>,
+    /// How many live bins an iteration has in `yearly_sample`.
+    live_bins: usize,
+    /// The full column of each kernel column (see [`crate::model::Model::kernel_columns`]).
+    pub kernel_columns: Vec<usize>,
+    /// Per iteration and arm: the first year (1-based) in which cumulative net savings against the arm's comparator
+    /// reach zero; None where that does not happen within the horizon, and for comparator arms.
+    pub payback_year: Array2<Option<u16>>,
+    /// The sampled parameter values: `[iteration, draw slot]`.
+    pub draws: Array2<f64>,
+}
+
+impl Results {
+    /// Number of iterations.
+    pub fn iterations(&self) -> usize {
+        self.kernel_totals.shape()[0]
+    }
+
+    /// Number of full columns (see [`crate::model::columns`]).
+    pub fn n_columns(&self) -> usize {
+        self.kernel_column_of.len()
+    }
+
+    /// The kernel column holding a full column's values (see [`crate::model::columns`]); None for a column the model
+    /// never writes, which is always zero.
+    pub fn kernel_column(&self, column: usize) -> Option<usize> {
+        self.kernel_column_of[column]
+    }
+
+    /// Discounted total per person of a full column (see [`crate::model::columns`]) in one iteration and arm.
+    pub fn total(&self, iteration: usize, arm: usize, column: usize) -> f64 {
+        self.kernel_column_of[column].map_or(0.0, |k| self.kernel_totals[[iteration, arm, k]])
+    }
+
+    /// Number of iterations whose per-year values were kept.
+    pub fn yearly_sample_size(&self) -> usize {
+        self.yearly_sample_iterations
+    }
+
+    /// Kept iteration `iteration`'s value of kernel column `k` in `year` of `arm`.
+    pub fn yearly_kernel_value(&self, iteration: usize, arm: usize, year: usize, k: usize) -> f32 {
+        let (years, n_kernel) = (self.yearly_mean.shape()[1], self.kernel_columns.len());
+        match self.sample_position[(arm * years + year) * n_kernel + k] {
+            Some(p) => self.yearly_sample[sample_index(iteration, p, self.live_bins)],
+            None => 0.0,
+        }
+    }
+
+    /// Total cost (spend and care, all payers) of an arm in one iteration.
+    pub fn total_cost(&self, iteration: usize, arm: usize) -> f64 {
+        (0..3)
+            .map(|p| self.total(iteration, arm, p) + self.total(iteration, arm, 6 + p))
+            .sum()
+    }
+
+    /// The value of a full column in one year of a kept iteration (0 for columns the model never writes).
+    pub fn yearly_value(&self, iteration: usize, arm: usize, year: usize, column: usize) -> f64 {
+        self.kernel_column_of[column].map_or(0.0, |k| f64::from(self.yearly_kernel_value(iteration, arm, year, k)))
+    }
+
+    /// The results of a finished run from its filled arrays (every element written) and its per-year sums over all
+    /// iterations, by bin of an iteration (`[arm, year, kernel column]`).
+    pub(super) fn assemble(plan: &RunPlan, arrays: ResultArrays, yearly_sum: &[f64]) -> Results {
+        let model = plan.model;
+        let (n, n_arms, n_kernel) = (plan.n, plan.n_arms, plan.n_kernel);
+        let (total_width, n_draws, live) = (plan.total_width, plan.n_draws, &plan.live);
+        let n_cols = model.n_columns();
+        let kernel_columns = &model.kernel_columns;
+        let years = model.settings.horizon_years;
+        let mut yearly_mean = Array3::zeros((n_arms, years, n_cols));
+        for arm in 0..n_arms {
+            for year in 0..years {
+                for (k, &full) in kernel_columns.iter().enumerate() {
+                    yearly_mean[[arm, year, full]] = yearly_sum[(arm * years + year) * n_kernel + k] / n as f64;
+                }
+                if !model.has_noncashable {
+                    for p in 0..3 {
+                        yearly_mean[[arm, year, 3 + p]] = yearly_mean[[arm, year, p]];
+                    }
+                }
+            }
+        }
+        Results {
+            kernel_totals: Array3::from_shape_vec((n, n_arms, total_width), arrays.totals)
+                .expect("shape matches")
+                .slice_move(ndarray::s![.., .., ..n_kernel]),
+            kernel_column_of: (0..n_cols)
+                .map(|column| {
+                    // With no cashable share below 1, the cashable part of care costs is all of them.
+                    let column = if !model.has_noncashable && (3..6).contains(&column) {
+                        column - 3
+                    } else {
+                        column
+                    };
+                    kernel_columns.iter().position(|&c| c == column)
+                })
+                .collect(),
+            yearly_mean,
+            yearly_sample: arrays.yearly_sample,
+            yearly_sample_iterations: plan.sample_size,
+            sample_position: {
+                let mut position = vec![None; plan.per_iteration_bins];
+                for (p, &b) in live.iter().enumerate() {
+                    position[b] = Some(p);
+                }
+                position
+            },
+            live_bins: plan.n_live,
+            kernel_columns: kernel_columns.clone(),
+            payback_year: Array2::from_shape_vec((n, n_arms), arrays.payback).expect("shape matches"),
+            draws: Array2::from_shape_vec((n, plan.draw_width), arrays.draws)
+                .expect("shape matches")
+                .slice_move(ndarray::s![.., ..n_draws]),
+        }
+    }
+}
+
+/// Where kept iteration `iteration`'s value of live bin `bin` lies in the sample (see [`Results::yearly_sample`]),
+/// with `bins` live bins per iteration. Also right for an iteration counted from the start of a chunk, within the
+/// chunk's piece, since chunks start at whole blocks.
+pub(super) fn sample_index(iteration: usize, bin: usize, bins: usize) -> usize {
+    ((iteration / LANES) * bins + bin) * LANES + iteration % LANES
+}

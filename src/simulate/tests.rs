@@ -1,0 +1,296 @@
+//! Tests of the engine: the lane path against the general path, structural zeros, the kept per-year values, totals
+//! read from kernel columns, and failure reports.
+
+use crate::model::{columns, compile_text, Model, RunSettings};
+use crate::simulate::engine::run_with;
+use crate::simulate::kernel::{live_bins, sample_parameters, simulate_iteration, Workspace};
+use crate::simulate::{iteration_rng, run, yearly_sample_size, Results, CHUNK};
+use std::path::Path;
+
+/// The reference scenario with `iterations` and each (from, to) replacement applied (each must apply).
+fn reference(iterations: usize, edits: &[(&str, &str)]) -> (Model, RunSettings) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/reference.toml");
+    let mut text = std::fs::read_to_string(&path).expect("the reference scenario is readable");
+    for (from, to) in edits {
+        assert!(
+            text.contains(from),
+            "the reference scenario no longer contains {from:?}"
+        );
+        text = text.replacen(from, to, 1);
+    }
+    let model = compile_text(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+    let settings = RunSettings {
+        iterations,
+        ..model.run_defaults
+    };
+    (model, settings)
+}
+
+fn bits<'a>(values: impl IntoIterator<Item = &'a f64>) -> Vec<u64> {
+    values.into_iter().map(|v| v.to_bits()).collect()
+}
+
+/// Edits that leave states out of the lane trace: with no outcome in `independent`, it has no flow but leads to
+/// states with flows, so it stays; with no cost or outcome in `residential` either, that state leads only to
+/// `dead` and is left out with it. A quarter of people start there, so the trace loses mass from the start.
+const UNTRACED: [(&str, &str); 3] = [
+    ("outcomes = { qaly = \"u_independent\" }", ""),
+    (
+        "costs = { council = \"cost_residential\", nhs = \"cost_nhs\" }\noutcomes = { qaly = \"u_care\" }",
+        "",
+    ),
+    ("independent = 1\n", "independent = 0.75\nresidential = 0.25\n"),
+];
+
+#[test]
+fn the_lane_trace_leaves_out_the_states_no_value_depends_on() {
+    let traced = |edits: &[(&str, &str)]| Workspace::new(&reference(8, edits).0).traced_state_counts();
+    // Per context (one per arm): `dead` is left out of the reference model's four states.
+    assert_eq!(traced(&[]), [3, 3]);
+    assert_eq!(traced(&UNTRACED), [2, 2]);
+}
+
+/// The bins `live_bins` calls structural zeros, checked to be exactly +0 in every one of `iterations` iterations
+/// of the general path; returns how many there are.
+fn check_structural_zeros(model: &Model, iterations: u64) -> usize {
+    let live = live_bins(model);
+    let mut ws = Workspace::new(model);
+    for i in 0..iterations {
+        let mut rng = iteration_rng(model.run_defaults.seed, i);
+        sample_parameters(model, &mut rng, &mut ws.draws);
+        simulate_iteration(model, &mut ws, &rng).expect("simulates");
+        for (b, (&v, &l)) in ws.bins.iter().zip(&live).enumerate() {
+            assert!(l || v.to_bits() == 0, "{}: bin {b} is {v}, not +0", model.meta.name);
+        }
+    }
+    live.iter().filter(|&&l| !l).count()
+}
+
+#[test]
+fn structural_zeros_stay_zero_and_the_sample_leaves_them_out() {
+    // The reference model: 2 arms × 20 years × 4 kernel columns. Its only spend is the intervention's one-off
+    // package in year 0, so usual care's 20 years and the intervention's later 19 of spend are zeros: 39.
+    let (model, settings) = reference(600, &[]);
+    assert_eq!(model.n_kernel_columns(), 4);
+    assert_eq!(check_structural_zeros(&model, 64), 39);
+    let results = run(&model, &settings, None).expect("runs");
+    assert_eq!(results.yearly_sample.len(), 600 * (160 - 39));
+    // Entry over three years moves the one-off spend into years 0 to 2, so 17 of the intervention's years of
+    // council spend are zeros, not 19. Programme costs (NHS spend: annual for years 0 to 2, set-up in year 0) add
+    // a kernel column whose zeros are usual care's 20 years and the intervention's years 3 to 19. A time-varying
+    // care cost (accrued cycle by cycle, not through occupancy) adds none.
+    let edits = [
+        ("size = 1000", "size = 1000\nentry = [0.5, 0.3, 0.2]"),
+        (
+            "amount = 1500 }",
+            "amount = 1500 }, { name = \"team\", kind = \"annual\", payer = \"nhs\", amount = 30000, \
+             from_year = 0, to_year = 3 }, { name = \"set-up\", kind = \"setup\", payer = \"nhs\", amount = 5000 }",
+        ),
+        (
+            "costs = { council = \"cost_home_care\", nhs = \"cost_nhs\" }",
+            "costs = { council = \"cost_home_care * (1 + 0.01 * t)\", nhs = \"cost_nhs\" }",
+        ),
+    ];
+    let (model, _) = reference(64, &edits);
+    assert_eq!(model.n_kernel_columns(), 5);
+    assert_eq!(check_structural_zeros(&model, 64), (20 + 17) + (20 + 17));
+    // An annual person-paid fee from year 2 to year 4 is paid in the cycles starting at 2 and 3: of its column,
+    // usual care's 20 years and 18 of the intervention's are zeros.
+    let person = [(
+        "amount = 1500 }",
+        "amount = 1500 }, { name = \"fee\", kind = \"annual\", payer = \"person\", amount = 100, from_year = 2, \
+         to_year = 4 }",
+    )];
+    assert_eq!(check_structural_zeros(&reference(64, &person).0, 64), 39 + 20 + 18);
+    // Every bundled scenario.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    for entry in std::fs::read_dir(dir).expect("scenarios/ is readable") {
+        let path = entry.expect("a directory entry").path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let model = crate::model::load(&path).unwrap_or_else(|e| panic!("{e}")).model;
+            check_structural_zeros(&model, 16);
+        }
+    }
+}
+
+#[test]
+fn the_lane_path_gives_the_general_paths_results_bit_for_bit() {
+    let quarterly = [("cycle = \"year\"", "cycle = \"quarter\"")];
+    let outcome_rate = [("discount_rate_outcomes = 0.035", "discount_rate_outcomes = 0.015")];
+    let simpson = [("accrual = \"half-cycle\"", "accrual = \"simpson\"")];
+    let cohort = "size = 1000\nentry = [0.5, 0.3, 0.2]\nsubgroups = [{ name = \"a\", share = 0.4, parameters = \
+                  { cost_nhs = 4000 } }, { name = \"b\", share = 0.6 }]";
+    let waves = [("size = 1000", cohort)];
+    let annual = "amount = 1500 }, { name = \"team\", kind = \"annual\", payer = \"nhs\", amount = 30000, \
+                  from_year = 0, to_year = 3 }, { name = \"set-up\", kind = \"setup\", payer = \"nhs\", \
+                  amount = 5000 }";
+    let programme = [("amount = 1500 }", annual)];
+    // Derived parameters: plain arithmetic (evaluated on lanes) and functions and conditionals (lane by lane).
+    let derived = [
+        (
+            "rr = 1\n",
+            "rr = 1\nhome_nhs = \"(cost_nhs - 100) / (2 * u_care) + 1 / rr - 3\"\n\
+             res_nhs = \"if(u_care > 0.55, max(cost_nhs, 2600), sqrt(cost_nhs) * 50)\"\n",
+        ),
+        ("nhs = \"cost_nhs\"", "nhs = \"home_nhs\""),
+        ("nhs = \"cost_nhs\"", "nhs = \"res_nhs\""),
+    ];
+    // Every kind of distribution, so that the lane sampler's draws (vectorised or lane by lane) meet the scalar
+    // sampler's: a Dirichlet row, a beta with a shape below 1, uniform, triangular, PERT, normal and gamma.
+    let families = [
+        (
+            "rr = 1\n",
+            "rr = 1\nres = { dist = \"dirichlet\", alpha = [30, 8, 2], names = [\"p_stay\", \"p_die_res\", \"p_x\"] }\n\
+             p_rare = { dist = \"beta\", alpha = 0.6, beta = 40 }\n\
+             extra = { dist = \"uniform\", low = 0, high = 200 }\n\
+             tri = { dist = \"triangular\", min = 100, mode = 300, max = 900 }\n\
+             pert = { dist = \"pert\", min = 50, mode = 80, max = 200 }\n\
+             shift = { dist = \"normal\", mean = 0, sd = 30 }\n\
+             g1 = { dist = \"gamma\", shape = 1.2, scale = 100 }\n",
+        ),
+        (
+            "residential = { dead = \"p_die_residential\", residential = \"remainder\" }",
+            "residential = { dead = \"p_die_res + p_x\", residential = \"p_stay\" }",
+        ),
+        (
+            "home_care = { residential = \"p_home_to_residential * rr\"",
+            "home_care = { residential = \"p_home_to_residential * rr + p_rare\"",
+        ),
+        (
+            "nhs = \"cost_nhs\"",
+            "nhs = \"cost_nhs + extra + tri + pert + shift + g1\"",
+        ),
+    ];
+    // 1,003 iterations end on a short block; the edits cover the cases the lane path handles differently.
+    let cases: [&[(&str, &str)]; 9] = [
+        &[],
+        &quarterly,
+        &outcome_rate,
+        &simpson,
+        &waves,
+        &programme,
+        &derived,
+        &families,
+        &UNTRACED,
+    ];
+    for edits in cases {
+        let (model, settings) = reference(1003, edits);
+        assert!(crate::simulate::kernel::lanes_supported(&model), "{edits:?}");
+        let lanes = run_with(&model, &settings, None, true).expect("runs");
+        let general = run_with(&model, &settings, None, false).expect("runs");
+        assert_eq!(
+            bits(&lanes.kernel_totals),
+            bits(&general.kernel_totals),
+            "totals, {edits:?}"
+        );
+        assert_eq!(bits(&lanes.yearly_mean), bits(&general.yearly_mean), "means, {edits:?}");
+        let sample = |r: &Results| r.yearly_sample.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(sample(&lanes), sample(&general), "sample, {edits:?}");
+        assert_eq!(lanes.payback_year, general.payback_year, "payback, {edits:?}");
+        assert_eq!(bits(&lanes.draws), bits(&general.draws), "draws, {edits:?}");
+    }
+}
+
+#[test]
+fn kept_per_year_values_read_back_as_each_iteration_computed_them() {
+    // 600 iterations: two full chunks and a short third one, each laid out bin by bin in its own piece.
+    let (model, settings) = reference(600, &[]);
+    check_kept_values(&model, &settings, &[0, 7, 255, 256, 300, 511, 512, 599]);
+    // More iterations than the sample keeps, so the sample ends part of the way through a chunk.
+    let kept = yearly_sample_size(&model, usize::MAX);
+    assert_ne!(kept % CHUNK, 0, "the sample should end inside a chunk");
+    let (model, settings) = reference(kept + 300, &[]);
+    check_kept_values(&model, &settings, &[kept / CHUNK * CHUNK, kept - 2, kept - 1]);
+}
+
+#[test]
+fn full_column_totals_are_read_from_the_kernel_columns() {
+    use crate::model::Payer;
+    let (model, settings) = reference(40, &[]);
+    let r = run(&model, &settings, None).expect("runs");
+    let council = columns::care(Payer::Council);
+    let mut ws = Workspace::new(&model);
+    for i in [0, 17, 39] {
+        let mut rng = iteration_rng(settings.seed, i as u64);
+        sample_parameters(&model, &mut rng, &mut ws.draws);
+        simulate_iteration(&model, &mut ws, &rng).expect("simulates");
+        for arm in 0..2 {
+            // The council care column's years, summed in order.
+            let k = model
+                .kernel_columns
+                .iter()
+                .position(|&c| c == council)
+                .expect("a council column");
+            let years = ws.arm_bins(arm).chunks_exact(model.n_kernel_columns());
+            let summed = years.fold(0.0, |sum, year| sum + year[k]);
+            assert_eq!(r.total(i, arm, council).to_bits(), summed.to_bits());
+            for p in Payer::ALL {
+                // No cost line has a cashable share below 1, so all care costs are cashable.
+                assert_eq!(r.total(i, arm, columns::cashable(p)), r.total(i, arm, columns::care(p)));
+                if p != Payer::Council {
+                    assert_eq!(r.total(i, arm, columns::spend(p)), 0.0);
+                }
+            }
+            // Nothing is paid by the person in the reference model.
+            assert_eq!(r.total(i, arm, columns::care(Payer::Person)), 0.0);
+        }
+        // The prevention package (£1,500, paid at entry, undiscounted) is the only spend.
+        assert_eq!(r.total(i, 0, columns::spend(Payer::Council)), 0.0);
+        assert_eq!(r.total(i, 1, columns::spend(Payer::Council)), 1500.0);
+        let care = r.total(i, 1, council) + r.total(i, 1, columns::care(Payer::Nhs));
+        assert!((r.total_cost(i, 1) - care - 1500.0).abs() < 1e-9 * care);
+    }
+    // Half of home care's council cost cashable: the cashable column is its own, between half the care cost and all.
+    let half = [(
+        "costs = { council = \"cost_home_care\", nhs = \"cost_nhs\" }",
+        "costs = { council = { amount = \"cost_home_care\", cashable = 0.5 }, nhs = \"cost_nhs\" }",
+    )];
+    let (model, settings) = reference(40, &half);
+    let r = run(&model, &settings, None).expect("runs");
+    for i in 0..40 {
+        let (care, cashable) = (r.total(i, 0, council), r.total(i, 0, columns::cashable(Payer::Council)));
+        assert!(0.5 * care < cashable && cashable < care, "{cashable} of {care}");
+    }
+}
+
+/// Checks that the run's kept per-year values of `iterations` equal those the general path computes for them.
+fn check_kept_values(model: &Model, settings: &RunSettings, iterations: &[usize]) {
+    let results = run(model, settings, None).expect("runs");
+    assert_eq!(
+        results.yearly_sample_size(),
+        yearly_sample_size(model, settings.iterations)
+    );
+    let years = model.settings.horizon_years;
+    let mut ws = Workspace::new(model);
+    for &i in iterations {
+        let mut rng = iteration_rng(settings.seed, i as u64);
+        sample_parameters(model, &mut rng, &mut ws.draws);
+        simulate_iteration(model, &mut ws, &rng).expect("simulates");
+        for arm in 0..model.arms.len() {
+            let bins = ws.arm_bins(arm);
+            for year in 0..years {
+                for (k, &column) in model.kernel_columns.iter().enumerate() {
+                    let expected = bins[year * model.n_kernel_columns() + k] as f32;
+                    assert_eq!(results.yearly_kernel_value(i, arm, year, k), expected, "iteration {i}");
+                    assert_eq!(results.yearly_value(i, arm, year, column), f64::from(expected));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_lane_path_reports_failures_as_the_general_path_does() {
+    // An invalid probability in some iterations, and a non-finite cost in others.
+    let probability = [("dead = \"p_die_residential\"", "dead = \"p_die_residential * 3.0\"")];
+    let non_finite = [
+        ("rr = 1\n", "rr = 1\nhome_nhs = \"ln(p_die_home - 0.065)\"\n"),
+        ("nhs = \"cost_nhs\"", "nhs = \"home_nhs\""),
+    ];
+    for edits in [&probability[..], &non_finite[..]] {
+        let (model, settings) = reference(3000, edits);
+        let lanes = run_with(&model, &settings, None, true).expect_err("fails").message;
+        let general = run_with(&model, &settings, None, false).expect_err("fails").message;
+        assert_eq!(lanes, general);
+    }
+}
