@@ -1,4 +1,6 @@
-//! Errors that carecast reports to its users: bad input (exit code 2) and failed runs (exit code 1).
+//! Bad input, located in the user's file where possible (line, column, field, the offending line with a caret), and
+//! the "did you mean" suggestions every input error shares. Each other concern has its own error type; a command's
+//! error ([`crate::commands::Error`]) gathers them and decides the exit code.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -141,75 +143,6 @@ pub fn closest(name: &str, candidates: &[&str]) -> Option<String> {
 /// " did you mean `x`?" when a close name exists, or nothing.
 pub fn suggest(name: &str, known: &[&str]) -> String {
     closest(name, known).map_or(String::new(), |c| format!("; did you mean `{c}`?"))
-}
-
-/// A run that started but could not finish (a non-finite result, an output directory that cannot be written...).
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunError {
-    /// What went wrong, in full sentences.
-    pub message: String,
-}
-
-impl RunError {
-    /// "cannot write PATH: why".
-    pub fn cannot_write(path: &std::path::Path, why: impl fmt::Display) -> Self {
-        RunError {
-            message: format!("cannot write {}: {why}", path.display()),
-        }
-    }
-}
-
-impl fmt::Display for RunError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "error: {}", self.message)
-    }
-}
-
-impl std::error::Error for RunError {}
-
-/// Any error carecast reports; the variant decides the exit code.
-#[derive(Debug)]
-pub enum Error {
-    /// Bad input or usage: exit code 2.
-    Input(InputError),
-    /// A run that failed: exit code 1.
-    Run(RunError),
-    /// A run stopped by the user (Ctrl-C): exit code 130, as shells report an interrupted command.
-    Interrupted(RunError),
-}
-
-impl Error {
-    /// The process exit code for this error: 2 for bad input, 1 for a failed run.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::Input(_) => 2,
-            Error::Run(_) => 1,
-            Error::Interrupted(_) => 130,
-        }
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Input(e) => e.fmt(f),
-            Error::Run(e) | Error::Interrupted(e) => e.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl From<InputError> for Error {
-    fn from(e: InputError) -> Self {
-        Error::Input(e)
-    }
-}
-
-impl From<RunError> for Error {
-    fn from(e: RunError) -> Self {
-        Error::Run(e)
-    }
 }
 
 #[cfg(test)]

@@ -6,9 +6,10 @@
 //! its low and high values; threshold analysis finds where a decision measure crosses its break-even value.
 
 use crate::dist::Distribution;
-use crate::error::{InputError, RunError};
+use crate::error::InputError;
 use crate::model::{columns, Draw, Mode, Model, Payer, RunSettings};
 use crate::simulate;
+use crate::simulate::SimulationError;
 use serde::Serialize;
 
 /// Why a deterministic analysis failed: bad input (a parameter, range or measure the model cannot take) or a failed
@@ -18,7 +19,7 @@ pub enum SensitivityError {
     #[error(transparent)]
     Input(#[from] InputError),
     #[error(transparent)]
-    Simulation(#[from] RunError),
+    Simulation(#[from] SimulationError),
 }
 
 /// The decision measure a deterministic analysis reports, for an intervention arm against its comparator.

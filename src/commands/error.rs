@@ -1,8 +1,9 @@
 //! The error of a command: any concern's error, with the exit code it gives the process.
 
 use crate::analysis::sensitivity::SensitivityError;
-use crate::error::{InputError, RunError};
+use crate::error::InputError;
 use crate::output::OutputError;
+use crate::simulate::SimulationError;
 use std::path::PathBuf;
 
 /// Why a command failed. Bad input is exit code 2, a failed run or an unwritable output 1, an interruption 130.
@@ -12,8 +13,8 @@ pub enum Error {
     #[error(transparent)]
     Input(#[from] InputError),
     /// The simulation failed (a probability outside [0, 1], a value that is not a finite number).
-    #[error(transparent)]
-    Simulation(#[from] RunError),
+    #[error("error: {0}")]
+    Simulation(#[from] SimulationError),
     /// An output could not be written.
     #[error("error: {0}")]
     Output(#[from] OutputError),
@@ -24,13 +25,13 @@ pub enum Error {
     #[error("error: cannot start worker threads: {0}")]
     Threads(#[from] rayon::ThreadPoolBuildError),
     /// One point of a sweep failed.
-    #[error("error: {} at {point}: {}", scenario.display(), source.message)]
+    #[error("error: {} at {point}: {source}", scenario.display())]
     SweepPoint {
         scenario: PathBuf,
         /// The point's parameter values, as `--set` would write them.
         point: String,
         #[source]
-        source: RunError,
+        source: SimulationError,
     },
     /// A scenario variant that a reproduction target reads could not be made: carecast's fault, not the file's.
     #[error(

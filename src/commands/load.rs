@@ -40,19 +40,11 @@ pub fn load(path: &Path, changes: &ScenarioChanges) -> Result<Loaded, InputError
     Ok(loaded)
 }
 
-/// Refuses runs whose result arrays would not fit in memory, saying how much they would need: at most 16 GiB, and
-/// at most three quarters of this machine's memory where the system says how much that is.
+/// Refuses runs whose result arrays would not fit in memory ([`simulate::memory_limit`]), saying how much they would
+/// need.
 fn check_memory(loaded: &Loaded) -> Result<(), InputError> {
     let bytes = simulate::memory_estimate(&loaded.model, &loaded.run);
-    let installed = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
-        let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
-        line.split_whitespace()
-            .nth(1)?
-            .parse::<u64>()
-            .ok()
-            .map(|kib| kib * 1024)
-    });
-    let limit = installed.map_or(16 << 30, |total| (total / 4 * 3).min(16 << 30));
+    let limit = simulate::memory_limit();
     if bytes > limit {
         return Err(InputError::file(
             &loaded.scenario.path,

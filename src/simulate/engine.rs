@@ -1,11 +1,10 @@
 //! The parallel PSA loop: one random stream per iteration, rayon over fixed chunks of iterations, results in
 //! preallocated arrays, and every reduction done in a fixed order so results are bit-identical for any thread count.
 
-use crate::error::RunError;
 use crate::model::{columns, Model, RunSettings};
 use crate::simulate::chunk::{Chunk, ChunkOutput};
 use crate::simulate::kernel::{live_bins, Workspace, LANES};
-use crate::simulate::{yearly_sample_size, Progress, Results, INTERRUPTED};
+use crate::simulate::{yearly_sample_size, Progress, Results, SimulationError};
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
 use std::sync::atomic::Ordering;
@@ -18,7 +17,7 @@ pub const CHUNK: usize = 256;
 const _: () = assert!(CHUNK.is_multiple_of(LANES));
 
 /// Runs the PSA of `model` for `run.iterations` iterations from `run.seed` on the current rayon pool.
-pub fn run(model: &Model, run: &RunSettings, progress: Option<&Progress>) -> Result<Results, RunError> {
+pub fn run(model: &Model, run: &RunSettings, progress: Option<&Progress>) -> Result<Results, SimulationError> {
     run_with(model, run, progress, true)
 }
 
@@ -28,7 +27,7 @@ pub(super) fn run_with(
     run: &RunSettings,
     progress: Option<&Progress>,
     lanes: bool,
-) -> Result<Results, RunError> {
+) -> Result<Results, SimulationError> {
     if let Some(p) = progress {
         p.total.store(run.iterations, Ordering::Relaxed);
     }
@@ -45,19 +44,17 @@ pub(super) fn run_with(
     }
 
     if progress.is_some_and(|p| p.cancel.load(Ordering::Relaxed)) {
-        return Err(RunError {
-            message: INTERRUPTED.to_string(),
-        });
+        return Err(SimulationError::Interrupted);
     }
     let yearly_sum = match combine(&plan, outputs) {
         Ok(yearly_sum) => yearly_sum,
         Err((iteration, message)) => {
             let (width, n_draws) = (plan.draw_width, plan.n_draws);
             let values = parameter_values(model, &arrays.draws[iteration * width..iteration * width + n_draws]);
-            return Err(RunError {
-                message: format!(
-                    "iteration {iteration} failed: {message}.\nSampled parameter values in that iteration: {values}"
-                ),
+            return Err(SimulationError::IterationFailed {
+                iteration,
+                what: message,
+                values,
             });
         }
     };

@@ -29,3 +29,17 @@ pub fn memory_estimate(model: &Model, run: &RunSettings) -> u64 {
     let yearly = yearly_sample_size(model, run.iterations) as u64 * n_live_bins(model) as u64 * 4;
     n * per_iteration + yearly
 }
+
+/// The most memory a run's results may take on this machine: three quarters of its memory where the system says how
+/// much that is, and never more than 16 GiB.
+pub fn memory_limit() -> u64 {
+    let installed = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+        line.split_whitespace()
+            .nth(1)?
+            .parse::<u64>()
+            .ok()
+            .map(|kib| kib * 1024)
+    });
+    installed.map_or(16 << 30, |total| (total / 4 * 3).min(16 << 30))
+}

@@ -14,12 +14,29 @@ mod tests;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 
 pub use engine::{parameter_values, run, CHUNK};
-pub use memory::{memory_estimate, yearly_sample_size, YEARLY_SAMPLE_BYTES, YEARLY_SAMPLE_MIN};
+pub use memory::{memory_estimate, memory_limit, yearly_sample_size, YEARLY_SAMPLE_BYTES, YEARLY_SAMPLE_MIN};
 pub use results::Results;
 pub use streams::iteration_rng;
 
 /// The message of a run stopped by [`Progress::cancel`] (Ctrl-C).
 pub const INTERRUPTED: &str = "the run was interrupted before it finished; nothing was written";
+
+/// Why a run did not finish.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SimulationError {
+    /// An iteration could not be completed: a probability outside [0, 1] or a value that is not a finite number.
+    #[error("iteration {iteration} failed: {what}.\nSampled parameter values in that iteration: {values}")]
+    IterationFailed {
+        iteration: usize,
+        /// The arm, and what went wrong there, naming the quantity.
+        what: String,
+        /// Every sampled parameter's value in that iteration, "name = value, ...".
+        values: String,
+    },
+    /// The run was stopped through [`Progress::cancel`].
+    #[error("{INTERRUPTED}")]
+    Interrupted,
+}
 
 /// Progress of a run, shared with whoever displays it.
 #[derive(Debug, Default)]

@@ -289,8 +289,8 @@ fn the_lane_path_reports_failures_as_the_general_path_does() {
     ];
     for edits in [&probability[..], &non_finite[..]] {
         let (model, settings) = reference(3000, edits);
-        let lanes = run_with(&model, &settings, None, true).expect_err("fails").message;
-        let general = run_with(&model, &settings, None, false).expect_err("fails").message;
+        let lanes = run_with(&model, &settings, None, true).expect_err("fails");
+        let general = run_with(&model, &settings, None, false).expect_err("fails");
         assert_eq!(lanes, general);
     }
 }
