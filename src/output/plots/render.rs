@@ -1,0 +1,72 @@
+//! Rendering: one layout, two backends. The `Figure` trait, the figure sizes, and `render`, which draws a figure
+//! as a PNG and an SVG beside each other.
+
+use super::font::{ensure_font, GlyphByGlyph};
+use plotters::backend::{BitMapBackend, DrawingBackend, SVGBackend};
+use plotters::coord::Shift;
+use plotters::drawing::{DrawingArea, DrawingAreaErrorKind, IntoDrawingArea};
+use std::path::{Path, PathBuf};
+
+/// A figure could not be drawn or written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot draw {path}: {message}")]
+pub struct PlotError {
+    /// The file that was being drawn (the PNG or the SVG).
+    pub path: PathBuf,
+    /// What went wrong, in words.
+    pub message: String,
+}
+
+// Figure sizes in pixels.
+pub(super) const WIDTH: u32 = 1200;
+pub(super) const HEIGHT: u32 = 800;
+/// Two rows of ROI panels need more height to keep each panel readable.
+pub(super) const HEIGHT_TWO_ROWS: u32 = 1000;
+
+/// A figure whose data are already laid out; `draw` is called once per backend.
+pub(super) trait Figure {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+}
+
+/// A drawing error, in words.
+pub(super) fn err<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> String {
+    e.to_string()
+}
+
+/// `base` with `.ext` appended.
+pub(super) fn with_suffix(base: &Path, ext: &str) -> PathBuf {
+    // Appends rather than `with_extension`, which would eat a dot in the base name ("roi.council").
+    let mut s = base.as_os_str().to_owned();
+    s.push(".");
+    s.push(ext);
+    PathBuf::from(s)
+}
+
+/// Draws `fig` at `size` as `base`.png and `base`.svg and returns both paths.
+pub(super) fn render<F: Figure>(base: &Path, size: (u32, u32), fig: &F) -> Result<Vec<PathBuf>, PlotError> {
+    let png = with_suffix(base, "png");
+    let svg = with_suffix(base, "svg");
+    let fail = |path: &Path, message: String| PlotError {
+        path: path.to_path_buf(),
+        message,
+    };
+    ensure_font().map_err(|m| fail(&png, m))?;
+    if let Some(parent) = base.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| fail(&png, format!("cannot create {}: {e}", parent.display())))?;
+    }
+    {
+        let _glyphs = GlyphByGlyph::on();
+        let root = BitMapBackend::new(&png, size).into_drawing_area();
+        fig.draw(&root).map_err(|m| fail(&png, m))?;
+        root.present().map_err(|e| fail(&png, err(e)))?;
+    }
+    // The SVG is built in memory and written in one go, so a failure never leaves half a file behind.
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
+        fig.draw(&root).map_err(|m| fail(&svg, m))?;
+        root.present().map_err(|e| fail(&svg, err(e)))?;
+    }
+    std::fs::write(&svg, text).map_err(|e| fail(&svg, e.to_string()))?;
+    Ok(vec![png, svg])
+}

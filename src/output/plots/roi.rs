@@ -1,0 +1,258 @@
+//! ROI histograms: the benefit–cost ratio, one panel per payer, with median, 95% interval and break-even at £1.
+
+use super::axis::{padded, sane, Axis};
+use super::colours::{INK, MUTED, OI_BLUE, OI_SKY, OI_VERMILLION};
+use super::data::{quantile, usable};
+use super::frame::{chart, message_box, vline, Frame};
+use super::labels::{percent_label, plural, ratio_label, Fmt};
+use super::legend::{Entry, Swatch};
+use super::render::{err, render, Figure, PlotError, HEIGHT, HEIGHT_TWO_ROWS, WIDTH};
+use super::text::{clean, fit, text, LEGEND_PX, PANEL_PX};
+use plotters::backend::DrawingBackend;
+use plotters::coord::Shift;
+use plotters::drawing::DrawingArea;
+use plotters::element::Rectangle;
+use plotters::style::text_anchor::{HPos, VPos};
+use plotters::style::Color;
+use std::path::{Path, PathBuf};
+
+/// A named sample of values (one per PSA iteration).
+pub struct Sample<'a> {
+    /// What the values are, e.g. the payer ("Council").
+    pub label: String,
+    /// One value per iteration; non-finite values are skipped and counted.
+    pub values: &'a [f64],
+}
+
+/// Histograms of the benefit–cost ratio, one panel per payer, with median, 95% interval and break-even at £1.
+pub fn roi_histograms(base: &Path, title: &str, panels: &[Sample]) -> Result<Vec<PathBuf>, PlotError> {
+    let fig = RoiFigure::new(title, panels);
+    let height = if fig.grid().0 > 1 { HEIGHT_TWO_ROWS } else { HEIGHT };
+    render(base, (WIDTH, height), &fig)
+}
+
+/// One payer's benefit–cost ratios, summarised and binned.
+pub(super) struct RoiPanel {
+    label: String,
+    total: usize,
+    pub(super) bad: usize,
+    pub(super) stats: Option<RoiStats>,
+}
+
+pub(super) struct RoiStats {
+    pub(super) median: f64,
+    lo95: f64,
+    hi95: f64,
+    /// Share of iterations returning at least £1 per £1.
+    at_least_one: f64,
+    pub(super) x: Axis,
+    y: Axis,
+    /// (left edge, right edge, % of iterations).
+    pub(super) bins: Vec<(f64, f64, f64)>,
+    pub(super) clipped: bool,
+}
+
+impl RoiPanel {
+    pub(super) fn new(sample: &Sample) -> RoiPanel {
+        let mut v: Vec<f64> = sample.values.iter().copied().filter(|x| usable(*x)).collect();
+        let total = sample.values.len();
+        let bad = total - v.len();
+        let label = clean(&sample.label);
+        if v.is_empty() {
+            return RoiPanel {
+                label,
+                total,
+                bad,
+                stats: None,
+            };
+        }
+        v.sort_unstable_by(f64::total_cmp);
+        let n = v.len();
+        // Statistics use every finite iteration; only the drawing range is clipped.
+        let (median, lo95, hi95) = (quantile(&v, 0.5), quantile(&v, 0.025), quantile(&v, 0.975));
+        let at_least_one = v.iter().filter(|x| **x >= 1.0).count() as f64 / n as f64;
+        let (clip_lo, clip_hi) = sane(quantile(&v, 0.005), quantile(&v, 0.995));
+        let clipped = v[0] < clip_lo || v[n - 1] > clip_hi;
+        let nb = ((2.0 * (n as f64).cbrt()).ceil() as usize).clamp(5, 60);
+        let width = (clip_hi - clip_lo) / nb as f64;
+        let mut counts = vec![0usize; nb];
+        for x in v.iter().filter(|x| **x >= clip_lo && **x <= clip_hi) {
+            counts[(((x - clip_lo) / width) as usize).min(nb - 1)] += 1;
+        }
+        let bins: Vec<(f64, f64, f64)> = counts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                (
+                    clip_lo + i as f64 * width,
+                    clip_lo + (i + 1) as f64 * width,
+                    100.0 * *c as f64 / n as f64,
+                )
+            })
+            .collect();
+        // Show break-even when it is near the data; far away it would squash the histogram.
+        let span = clip_hi - clip_lo;
+        let (mut lo, mut hi) = (clip_lo, clip_hi);
+        if (clip_lo - span..=clip_hi + span).contains(&1.0) {
+            lo = lo.min(1.0);
+            hi = hi.max(1.0);
+        }
+        let (lo, hi) = padded(lo, hi, 0.04);
+        let top = bins.iter().map(|b| b.2).fold(0.0, f64::max);
+        let x = Axis::new(lo, hi, 6, Fmt::Ratio);
+        let y = Axis::new(0.0, (top * 1.1).max(1e-9), 5, Fmt::Percent);
+        RoiPanel {
+            label,
+            total,
+            bad,
+            stats: Some(RoiStats {
+                median,
+                lo95,
+                hi95,
+                at_least_one,
+                x,
+                y,
+                bins,
+                clipped,
+            }),
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let area = area.margin(6, 10, 4, 14);
+        let (w, _) = area.dim_in_pixel();
+        let w = w as i32;
+        let (head, plot) = area.split_vertically(84);
+        let label = if self.label.is_empty() {
+            "(unnamed payer)".to_string()
+        } else {
+            fit(&self.label, PANEL_PX, w)
+        };
+        text(&head, &label, PANEL_PX, INK, (0, 4), (HPos::Left, VPos::Top))?;
+        let Some(s) = &self.stats else {
+            let msg = if self.total == 0 {
+                "no spend by this payer"
+            } else {
+                "no finite values to plot"
+            };
+            return message_box(&plot.margin(8, 8, 8, 8), msg);
+        };
+        let line1 = format!(
+            "median {}, 95% interval {} to {}",
+            ratio_label(s.median),
+            ratio_label(s.lo95),
+            ratio_label(s.hi95)
+        );
+        let mut line2 = format!("£1 or more back in {} of iterations", percent_label(s.at_least_one));
+        if !s.x.contains(1.0) {
+            line2.push_str(" (break-even off the chart)");
+        }
+        text(
+            &head,
+            &fit(&line1, LEGEND_PX, w),
+            LEGEND_PX,
+            INK,
+            (0, 34),
+            (HPos::Left, VPos::Top),
+        )?;
+        text(
+            &head,
+            &fit(&line2, LEGEND_PX, w),
+            LEGEND_PX,
+            MUTED,
+            (0, 58),
+            (HPos::Left, VPos::Top),
+        )?;
+        let mut c = chart(&plot, &s.x, &s.y, "£ back per £1 spent", "% of iterations", 0)?;
+        let visible = |x: f64| s.x.contains(x);
+        c.draw_series(
+            s.bins
+                .iter()
+                .filter(|b| b.2 > 0.0 && visible(b.0) && visible(b.1))
+                .map(|b| Rectangle::new([(b.0, 0.0), (b.1, b.2)], OI_SKY.mix(0.75).filled())),
+        )
+        .map_err(err)?;
+        if visible(1.0) {
+            vline(&mut c, &s.y, 1.0, OI_VERMILLION.stroke_width(3), false)?;
+        }
+        for q in [s.lo95, s.hi95] {
+            if visible(q) {
+                vline(&mut c, &s.y, q, OI_BLUE.stroke_width(2), true)?;
+            }
+        }
+        if visible(s.median) {
+            vline(&mut c, &s.y, s.median, OI_BLUE.stroke_width(3), false)?;
+        }
+        Ok(())
+    }
+}
+
+pub(super) struct RoiFigure {
+    title: String,
+    panels: Vec<RoiPanel>,
+}
+
+impl RoiFigure {
+    pub(super) fn new(title: &str, samples: &[Sample]) -> RoiFigure {
+        RoiFigure {
+            title: title.to_string(),
+            panels: samples.iter().map(RoiPanel::new).collect(),
+        }
+    }
+
+    /// Rows and columns: up to three side by side, four as 2×2, then rows of three.
+    fn grid(&self) -> (usize, usize) {
+        let n = self.panels.len().max(1);
+        let cols = match n {
+            1..=3 => n,
+            4 => 2,
+            _ => 3,
+        };
+        (n.div_ceil(cols), cols)
+    }
+}
+
+impl Figure for RoiFigure {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let legend = [
+            Entry {
+                swatch: Swatch::Line(OI_BLUE, 3),
+                label: "median".into(),
+            },
+            Entry {
+                swatch: Swatch::Dashed(OI_BLUE, 2),
+                label: "95% interval (2.5th–97.5th percentile)".into(),
+            },
+            Entry {
+                swatch: Swatch::Line(OI_VERMILLION, 3),
+                label: "break-even: £1 back per £1 spent".into(),
+            },
+        ];
+        let mut notes = Vec::new();
+        if self.panels.iter().any(|p| p.stats.as_ref().is_some_and(|s| s.clipped)) {
+            notes.push(
+                "x axis clipped to the central 99% of iterations; medians and intervals use all iterations."
+                    .to_string(),
+            );
+        }
+        let bad: usize = self.panels.iter().map(|p| p.bad).sum();
+        if bad > 0 {
+            notes.push(format!("{} skipped.", plural(bad, "non-finite value")));
+        }
+        let frame = Frame {
+            title: &self.title,
+            subtitle: "",
+            legend: &legend,
+            notes: &notes,
+        };
+        let body = frame.draw(root)?;
+        if self.panels.is_empty() {
+            return message_box(&body, "no payer perspectives to show");
+        }
+        let (rows, cols) = self.grid();
+        for (panel, cell) in self.panels.iter().zip(body.split_evenly((rows, cols))) {
+            panel.draw(&cell)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,85 @@
+//! Tests of the cost-effectiveness plane.
+
+use super::super::ce_plane::{ce_plane, CeFigure};
+use super::super::render::{HEIGHT, WIDTH};
+use super::{ce_arms, check_outputs, draw_both, ink, raster, Lcg};
+
+#[test]
+fn ce_plane_renders_and_thins_a_million_iterations() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut r = Lcg(2);
+    let [a, b] = ce_arms(&mut r, 1_000_000);
+    let arms = [
+        ("Reablement".to_string(), &a.0[..], &a.1[..]),
+        ("Telecare".to_string(), &b.0[..], &b.1[..]),
+    ];
+    let base = dir.path().join("ce");
+    let paths = ce_plane(&base, "CE plane", "qaly", &arms, &[20_000.0, 30_000.0]).expect("renders");
+    let svg = check_outputs(
+        &paths,
+        &base,
+        10_000,
+        &[
+            "CE plane",
+            "Incremental QALY",
+            "Incremental cost (£)",
+            "£20k per QALY",
+            "£30k per QALY",
+            "showing 20,000 of 1,000,000 iterations per arm (every 50th)",
+            "more costly, more effective",
+        ],
+    );
+    assert_eq!(
+        svg.matches("<circle").count(),
+        2 * 20_000 + 2 * 3 + 2 * (5 + 3),
+        "thinned points, means, legend"
+    );
+    let fig = CeFigure::new("CE", "qaly", &arms, &[30_000.0]);
+    assert!(fig.arms.iter().all(|a| a.points.len() == 20_000));
+    // Means come from every iteration, not the thinned subset.
+    let mean_a: f64 = a.0.iter().sum::<f64>() / a.0.len() as f64;
+    assert_eq!(fig.arms[0].mean.map(|m| m.0), Some(mean_a));
+    let buf = raster(&fig, (WIDTH, HEIGHT));
+    assert!(ink(&buf, WIDTH, (300, 200, 900, 600)) > 0.3, "the clouds are drawn");
+}
+
+#[test]
+fn ce_plane_edge_cases_draw() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let e = [0.01, 0.01, 0.01];
+    let c = [500.0, 500.0, 500.0];
+    let nan_e = [f64::NAN, 0.02, 0.01];
+    let nan_c = [1.0, f64::INFINITY, -200.0];
+    let arms = [
+        ("All equal".to_string(), &e[..], &c[..]),
+        ("NaNs".to_string(), &nan_e[..], &nan_c[..]),
+        ("One".to_string(), &[0.0][..], &[0.0][..]),
+        ("Empty".to_string(), &[][..], &[][..]),
+        ("Mismatched".to_string(), &[0.1, 0.2][..], &[100.0][..]),
+    ];
+    let base = dir.path().join("ce_edge");
+    let paths = ce_plane(&base, "Edge", "ascot", &arms, &[f64::NAN, 0.0, -5.0, 1e300]).expect("renders");
+    let svg = check_outputs(&paths, &base, 10_000, &["Incremental ASCOT", "no finite iterations"]);
+    assert!(
+        svg.contains("3 iterations with non-finite or missing values skipped"),
+        "counts skipped"
+    );
+    let all_zero = [("Zero".to_string(), &[0.0, 0.0][..], &[0.0, 0.0][..])];
+    draw_both(&CeFigure::new("Zero", "qaly", &all_zero, &[]));
+    draw_both(&CeFigure::new("None", "qaly", &[], &[20_000.0]));
+}
+
+#[test]
+fn wtp_lines_are_clipped_to_the_plot() {
+    let arms = [("A".to_string(), &[-0.01, 0.05][..], &[-500.0, 2000.0][..])];
+    let fig = CeFigure::new("t", "qaly", &arms, &[]);
+    let ((x0, y0), (x1, y1)) = fig.wtp_segment(30_000.0).expect("visible");
+    for (x, y) in [(x0, y0), (x1, y1)] {
+        assert!(fig.x.contains(x) && y >= fig.y.lo - 1e-9 && y <= fig.y.hi + 1e-9);
+        assert!((y - 30_000.0 * x).abs() < 1e-6);
+    }
+    assert!(
+        fig.wtp_segment(1e12).is_some(),
+        "a near-vertical line still crosses the origin"
+    );
+}
