@@ -36,17 +36,26 @@ impl Compiler<'_> {
             None if table.has("expr") => return table.expression(name),
             None if table.has("value") => {
                 table.allow(&["value"], "a fixed parameter")?;
-                table.fit(Distribution::fixed(table.need(&t.value, "value", "a fixed parameter")?), table.span.clone())?
+                table.fit(
+                    Distribution::fixed(table.need(&t.value, "value", "a fixed parameter")?),
+                    table.span.clone(),
+                )?
             }
-            None => return Err(self.err(table.span, format!("{field}.dist"), "a parameter table needs `dist` (fixed, uniform, normal, lognormal, gamma, beta, triangular, pert, dirichlet), or `value`, or `expr`")),
+            None => return Err(table.no_distribution()),
             Some("fixed") => {
                 table.allow(&["value"], "dist = \"fixed\"")?;
-                table.fit(Distribution::fixed(table.need(&t.value, "value", "dist = \"fixed\"")?), table.span.clone())?
+                table.fit(
+                    Distribution::fixed(table.need(&t.value, "value", "dist = \"fixed\"")?),
+                    table.span.clone(),
+                )?
             }
             Some("uniform") => {
                 table.allow(&["low", "high"], "a uniform distribution")?;
                 let form = "a uniform distribution";
-                table.fit(Distribution::uniform(table.need(&t.low, "low", form)?, table.need(&t.high, "high", form)?), table.span.clone())?
+                table.fit(
+                    Distribution::uniform(table.need(&t.low, "low", form)?, table.need(&t.high, "high", form)?),
+                    table.span.clone(),
+                )?
             }
             Some("normal") => table.normal()?,
             Some("lognormal") => table.lognormal()?,
@@ -55,20 +64,31 @@ impl Compiler<'_> {
             Some("triangular") => {
                 table.allow(&["min", "mode", "max"], "a triangular distribution")?;
                 let form = "a triangular distribution";
-                table.fit(Distribution::triangular(table.need(&t.min, "min", form)?, table.need(&t.mode, "mode", form)?, table.need(&t.max, "max", form)?), table.span.clone())?
+                table.fit(
+                    Distribution::triangular(
+                        table.need(&t.min, "min", form)?,
+                        table.need(&t.mode, "mode", form)?,
+                        table.need(&t.max, "max", form)?,
+                    ),
+                    table.span.clone(),
+                )?
             }
             Some("pert") => {
                 table.allow(&["min", "mode", "max", "lambda"], "a PERT distribution")?;
                 let form = "a PERT distribution";
                 let lambda = t.lambda.as_ref().map_or(4.0, |l| *l.get_ref());
-                table.fit(Distribution::pert(table.need(&t.min, "min", form)?, table.need(&t.mode, "mode", form)?, table.need(&t.max, "max", form)?, lambda), table.span.clone())?
+                table.fit(
+                    Distribution::pert(
+                        table.need(&t.min, "min", form)?,
+                        table.need(&t.mode, "mode", form)?,
+                        table.need(&t.max, "max", form)?,
+                        lambda,
+                    ),
+                    table.span.clone(),
+                )?
             }
             Some("dirichlet") => return table.dirichlet(next_slot, draws),
-            Some(other) => {
-                let at = t.dist.as_ref().map_or(table.span.clone(), |d| d.span());
-                let known = ["fixed", "uniform", "normal", "lognormal", "gamma", "beta", "triangular", "pert", "dirichlet"];
-                return Err(self.err(at, format!("{field}.dist"), format!("unknown distribution `{other}`: use one of {}{}", known.join(", "), suggest(other, &known))));
-            }
+            Some(other) => return Err(table.unknown_distribution(other)),
         };
         Ok(one(name, d, next_slot, draws))
     }
@@ -175,6 +195,36 @@ impl Table<'_, '_> {
                 "a 95% interval is written as two numbers, [low, high]",
             )),
         }
+    }
+
+    /// A table with neither `dist`, `value` nor `expr`.
+    fn no_distribution(&self) -> InputError {
+        self.compiler.err(self.span.clone(), format!("{}.dist", self.field), "a parameter table needs `dist` (fixed, uniform, normal, lognormal, gamma, beta, triangular, pert, dirichlet), or `value`, or `expr`")
+    }
+
+    /// A `dist` that names no distribution.
+    fn unknown_distribution(&self, other: &str) -> InputError {
+        let at = self.t.dist.as_ref().map_or(self.span.clone(), |d| d.span());
+        let known = [
+            "fixed",
+            "uniform",
+            "normal",
+            "lognormal",
+            "gamma",
+            "beta",
+            "triangular",
+            "pert",
+            "dirichlet",
+        ];
+        self.compiler.err(
+            at,
+            format!("{}.dist", self.field),
+            format!(
+                "unknown distribution `{other}`: use one of {}{}",
+                known.join(", "),
+                suggest(other, &known)
+            ),
+        )
     }
 
     /// `{ expr = "..." }`: an expression with a source, unit or note.
