@@ -1,0 +1,313 @@
+//! `[[arms]]`: the arms and their comparators, and their costs: one-off and recurring costs paid per person, and
+//! set-up and annual costs paid by the programme.
+
+use super::builder::ContextBuilder;
+use super::contexts::Structure;
+use super::parameters::Bindings;
+use super::states::{CompiledStates, DeadStates};
+use super::Compiler;
+use crate::error::{suggest, InputError};
+use crate::model::{columns, ArmInfo, Context, Flow, OneOff, Payer, ProgrammeCost, ProgrammeKind, Row};
+use crate::scenario::raw::{RawArm, RawArmCost};
+use serde_spanned::Spanned;
+use std::ops::Range;
+
+impl Compiler<'_> {
+    pub(super) fn arms(&self, raw: &Spanned<Vec<Spanned<RawArm>>>) -> Result<Vec<ArmInfo>, InputError> {
+        let list = raw.get_ref();
+        if list.len() < 2 {
+            return Err(self.err(raw.span(), "arms", "a scenario needs at least two [[arms]]: the comparator (usual care) first, then one or more interventions"));
+        }
+        let names: Vec<&str> = list.iter().map(|a| a.get_ref().name.get_ref().as_str()).collect();
+        let mut out = Vec::new();
+        for (i, a) in list.iter().enumerate() {
+            let arm = a.get_ref();
+            let name = arm.name.get_ref();
+            self.check_identifier(name, arm.name.span(), &format!("arms[{i}].name"))?;
+            if names[..i].contains(&name.as_str()) {
+                return Err(self.err(
+                    arm.name.span(),
+                    format!("arms[{i}].name"),
+                    format!("the arm `{name}` is defined twice"),
+                ));
+            }
+            let comparator = match (&arm.compare_to, i) {
+                (Some(c), _) => {
+                    let j = names.iter().position(|n| n == c.get_ref()).ok_or_else(|| {
+                        self.err(
+                            c.span(),
+                            format!("arms[{i}].compare_to"),
+                            format!("no arm is named `{}`{}", c.get_ref(), suggest(c.get_ref(), &names)),
+                        )
+                    })?;
+                    if j == i {
+                        return Err(self.err(
+                            c.span(),
+                            format!("arms[{i}].compare_to"),
+                            "an arm cannot be compared with itself",
+                        ));
+                    }
+                    Some(j)
+                }
+                (None, 0) => None,
+                (None, _) => Some(0),
+            };
+            out.push(ArmInfo {
+                name: name.clone(),
+                label: arm.label.clone().unwrap_or_else(|| name.clone()),
+                comparator,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Intervention costs of the arm that are paid per person: one-off costs, and recurring costs added to `flows`.
+    pub(super) fn person_costs(
+        &self,
+        b: &mut ContextBuilder,
+        s: &Structure,
+        arm: &RawArm,
+        afield: &str,
+        flows: &mut Vec<Flow>,
+    ) -> Result<Vec<OneOff>, InputError> {
+        let mut one_offs = Vec::new();
+        for (ci, c) in arm.costs.iter().enumerate() {
+            let cost = c.get_ref();
+            let cfield = format!("{afield}.costs[{ci}]");
+            let payer = self.payer(&cost.payer, &format!("{cfield}.payer"))?;
+            match cost.kind.get_ref().as_str() {
+                "one_off" => {
+                    self.forbid(
+                        cost,
+                        &["per", "states", "from_year", "to_year", "capacity"],
+                        &cfield,
+                        "a one-off cost",
+                    )?;
+                    let slot = b.quantity(
+                        &cost.amount,
+                        &format!("{cfield}.amount"),
+                        &format!("one-off cost {}", cost.name.get_ref()),
+                    )?;
+                    if b.is_dynamic(slot) {
+                        return Err(self.err(
+                            cost.amount.span(),
+                            format!("{cfield}.amount"),
+                            "a one-off cost is paid at entry, so its amount cannot depend on time",
+                        ));
+                    }
+                    one_offs.push(OneOff {
+                        column: columns::spend(payer),
+                        slot,
+                    });
+                }
+                "recurring" => {
+                    self.forbid(
+                        cost,
+                        &["from_year", "to_year", "capacity"],
+                        &cfield,
+                        "a recurring cost (use an expression of t to limit it in time)",
+                    )?;
+                    let per = cost.per.as_ref().ok_or_else(|| self.err(c.span(), format!("{cfield}.per"), "a recurring cost needs `per` (year, quarter, month, week or cycle): units are never guessed"))?;
+                    let factor = self.per_cycle_factor(per, s.settings, &format!("{cfield}.per"))?;
+                    let slot = b.quantity(
+                        &cost.amount,
+                        &format!("{cfield}.amount"),
+                        &format!("recurring cost {}", cost.name.get_ref()),
+                    )?;
+                    for state in self.cost_states(cost, s.raw, &s.state_names, &cfield)? {
+                        flows.push(Flow {
+                            state,
+                            column: columns::spend(payer),
+                            is_cost: true,
+                            slot,
+                            factor,
+                        });
+                    }
+                }
+                "setup" | "annual" => {}
+                other => {
+                    let kinds = ["one_off", "recurring", "setup", "annual"];
+                    return Err(self.err(cost.kind.span(), format!("{cfield}.kind"), format!("unknown cost kind `{other}`: use one_off or recurring (per person), setup or annual (programme-level){}", suggest(other, &kinds))));
+                }
+            }
+        }
+        Ok(one_offs)
+    }
+
+    /// The context that evaluates an arm's programme-level costs (arm overrides, no subgroup overrides).
+    pub(super) fn programme_context(
+        &self,
+        s: &Structure,
+        arm_index: usize,
+        arm: &RawArm,
+        bindings: &Bindings,
+    ) -> Result<(Context, Vec<ProgrammeCost>, Vec<usize>), InputError> {
+        let mut b = ContextBuilder::new(self, bindings, s.n_draws);
+        let afield = format!("arms[{arm_index}]");
+        let mut costs = Vec::new();
+        let mut served: Vec<usize> = Vec::new();
+        for (ci, c) in arm.costs.iter().enumerate() {
+            let cost = c.get_ref();
+            let cfield = format!("{afield}.costs[{ci}]");
+            let kind = match cost.kind.get_ref().as_str() {
+                "setup" => {
+                    self.forbid(
+                        cost,
+                        &["per", "states", "from_year", "to_year", "capacity"],
+                        &cfield,
+                        "a set-up cost",
+                    )?;
+                    ProgrammeKind::Setup
+                }
+                "annual" => self.annual_kind(s, c, &cfield, &mut served)?,
+                _ => continue,
+            };
+            let payer = self.payer(&cost.payer, &format!("{cfield}.payer"))?;
+            let slot = b.quantity(
+                &cost.amount,
+                &format!("{cfield}.amount"),
+                &format!("programme cost {}", cost.name.get_ref()),
+            )?;
+            if b.is_dynamic(slot) {
+                return Err(self.err(cost.amount.span(), format!("{cfield}.amount"), "a programme cost's amount cannot depend on time: use from_year and to_year, or split it into several costs"));
+            }
+            costs.push(ProgrammeCost {
+                name: cost.name.get_ref().clone(),
+                column: columns::spend(payer),
+                slot,
+                kind,
+            });
+        }
+        let roots: Vec<usize> = costs.iter().map(|c| c.slot).collect();
+        let ctx = b.finish(
+            arm_index,
+            0,
+            Row {
+                from: usize::MAX,
+                entries: vec![],
+            },
+            vec![],
+            vec![],
+            vec![],
+            &roots,
+        )?;
+        Ok((ctx, costs, served))
+    }
+
+    /// An annual programme cost: the years it runs, and its capacity (whose served states become the arm's).
+    fn annual_kind(
+        &self,
+        s: &Structure,
+        c: &Spanned<RawArmCost>,
+        cfield: &str,
+        served: &mut Vec<usize>,
+    ) -> Result<ProgrammeKind, InputError> {
+        let cost = c.get_ref();
+        self.forbid(
+            cost,
+            &["per"],
+            cfield,
+            "an annual programme cost (its amount is per year)",
+        )?;
+        let from_year = cost.from_year.as_ref().map_or(0.0, |v| *v.get_ref());
+        let to_year = cost
+            .to_year
+            .as_ref()
+            .map_or(s.settings.horizon_years as f64, |v| *v.get_ref());
+        if !(from_year >= 0.0 && to_year > from_year && to_year.is_finite()) {
+            return Err(self.err(
+                c.span(),
+                format!("{cfield}.from_year"),
+                format!("an annual cost runs from from_year to to_year (0 ≤ from < to), not {from_year} to {to_year}"),
+            ));
+        }
+        let capacity = match &cost.capacity {
+            Some(cap) if !(cap.get_ref().is_finite() && *cap.get_ref() >= 1.0) => {
+                return Err(self.err(
+                    cap.span(),
+                    format!("{cfield}.capacity"),
+                    "capacity is the number of people one unit of this cost serves: at least 1",
+                ))
+            }
+            Some(cap) => {
+                let states = self.cost_states(cost, &CompiledStates(s.states), &s.state_names, cfield)?;
+                if !served.is_empty() && *served != states {
+                    return Err(self.err(
+                        c.span(),
+                        format!("{cfield}.states"),
+                        "all capacity-limited costs of an arm must serve the same states",
+                    ));
+                }
+                *served = states;
+                Some(*cap.get_ref())
+            }
+            None => None,
+        };
+        Ok(ProgrammeKind::Annual {
+            from_year,
+            to_year,
+            capacity,
+        })
+    }
+
+    fn payer(&self, p: &Spanned<String>, field: &str) -> Result<Payer, InputError> {
+        Payer::parse(p.get_ref()).ok_or_else(|| {
+            self.err(
+                p.span(),
+                field,
+                format!(
+                    "unknown payer `{}`: use council, nhs or person{}",
+                    p.get_ref(),
+                    suggest(p.get_ref(), &["council", "nhs", "person"])
+                ),
+            )
+        })
+    }
+
+    /// Rejects any of `keys` the cost gives: they do not apply to its kind.
+    fn forbid(&self, cost: &RawArmCost, keys: &[&str], field: &str, what: &str) -> Result<(), InputError> {
+        let given: [(&str, Option<Range<usize>>); 5] = [
+            ("per", cost.per.as_ref().map(|v| v.span())),
+            ("states", cost.states.as_ref().map(|v| v.span())),
+            ("from_year", cost.from_year.as_ref().map(|v| v.span())),
+            ("to_year", cost.to_year.as_ref().map(|v| v.span())),
+            ("capacity", cost.capacity.as_ref().map(|v| v.span())),
+        ];
+        for (key, span) in given {
+            if let (true, Some(span)) = (keys.contains(&key), span) {
+                return Err(self.err(
+                    span,
+                    format!("{field}.{key}"),
+                    format!("`{key}` does not apply to {what}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The states a recurring or capacity cost applies to: those listed, or every state not marked dead.
+    fn cost_states(
+        &self,
+        cost: &RawArmCost,
+        raw: &dyn DeadStates,
+        states: &[&str],
+        field: &str,
+    ) -> Result<Vec<usize>, InputError> {
+        match &cost.states {
+            None => Ok((0..states.len()).filter(|&i| !raw.is_dead(i)).collect()),
+            Some(list) => list
+                .get_ref()
+                .iter()
+                .map(|s| {
+                    states.iter().position(|n| n == s.get_ref()).ok_or_else(|| {
+                        self.err(
+                            s.span(),
+                            format!("{field}.states"),
+                            format!("no state is named `{}`{}", s.get_ref(), suggest(s.get_ref(), states)),
+                        )
+                    })
+                })
+                .collect(),
+        }
+    }
+}

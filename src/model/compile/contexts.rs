@@ -1,0 +1,235 @@
+//! Contexts: one per arm and subgroup (its start, transition rows, value flows and per-person costs), and one per
+//! arm for its programme costs; then the compaction of value columns to those some flow or cost writes.
+
+use super::builder::ContextBuilder;
+use super::parameters::{Bindings, Scopes};
+use super::Compiler;
+use crate::error::{suggest, InputError};
+use crate::model::{columns, Context, Flow, Payer, ProgrammeCost, Settings, StateInfo};
+use crate::scenario::raw::{ExprText, RawArm, RawCost, RawScenario, RawState};
+use serde_spanned::Spanned;
+
+/// What every context is compiled against: the scenario's tables and the model structure read from them.
+pub(super) struct Structure<'s> {
+    pub(super) raw: &'s RawScenario,
+    pub(super) states: &'s [StateInfo],
+    pub(super) state_names: Vec<&'s str>,
+    pub(super) outcomes: &'s [String],
+    /// Number of draw slots (the first slots of every context).
+    pub(super) n_draws: usize,
+    /// Whether any cost line has a cashable share below 1 (then cashable flows are kept apart).
+    pub(super) has_noncashable: bool,
+    pub(super) settings: &'s Settings,
+}
+
+/// The contexts of every arm, as [`crate::model::Model`] holds them.
+pub(super) struct ArmContexts {
+    /// In arm-major order: index = arm × subgroups + subgroup.
+    pub(super) contexts: Vec<Context>,
+    pub(super) programme_contexts: Vec<Context>,
+    pub(super) programme_costs: Vec<Vec<ProgrammeCost>>,
+    pub(super) served_states: Vec<Vec<usize>>,
+}
+
+impl Compiler<'_> {
+    /// Every arm's contexts: one per subgroup, then its programme context.
+    pub(super) fn contexts(&self, s: &Structure, scopes: &Scopes) -> Result<ArmContexts, InputError> {
+        let mut out = ArmContexts {
+            contexts: Vec::new(),
+            programme_contexts: Vec::new(),
+            programme_costs: Vec::new(),
+            served_states: Vec::new(),
+        };
+        for (a, raw_arm) in s.raw.arms.get_ref().iter().enumerate() {
+            for g in 0..scopes.subgroups.len() {
+                let bindings = scopes.bindings(a, Some(g));
+                out.contexts.push(self.context(s, a, g, raw_arm.get_ref(), &bindings)?);
+            }
+            let bindings = scopes.bindings(a, None);
+            let (ctx, costs, served) = self.programme_context(s, a, raw_arm.get_ref(), &bindings)?;
+            out.programme_contexts.push(ctx);
+            out.programme_costs.push(costs);
+            out.served_states.push(served);
+        }
+        Ok(out)
+    }
+
+    /// Compiles one arm × subgroup context.
+    fn context(
+        &self,
+        s: &Structure,
+        arm_index: usize,
+        subgroup: usize,
+        arm: &RawArm,
+        bindings: &Bindings,
+    ) -> Result<Context, InputError> {
+        let mut b = ContextBuilder::new(self, bindings, s.n_draws);
+        let afield = format!("arms[{arm_index}]");
+        let start = b.start_row(arm, s.raw, &afield, &s.state_names)?;
+        let rows = b.transition_rows(arm, s.raw, &afield, &s.state_names)?;
+        let mut flows = self.state_flows(&mut b, s)?;
+        let one_offs = self.person_costs(&mut b, s, arm, &afield, &mut flows)?;
+        let ctx = b.finish(arm_index, subgroup, start, rows, flows, one_offs, &[])?;
+        Ok(ctx)
+    }
+
+    /// State values: care costs (with their cashable part) and outcomes, converted to per-cycle amounts.
+    fn state_flows(&self, b: &mut ContextBuilder, s: &Structure) -> Result<Vec<Flow>, InputError> {
+        let mut flows = Vec::new();
+        for (si, state) in s.raw.states.iter().enumerate() {
+            let st = state.get_ref();
+            let sfield = format!("states[{si}]");
+            let factor = match &st.per {
+                Some(per) => self.per_cycle_factor(per, s.settings, &format!("{sfield}.per"))?,
+                None => 1.0,
+            };
+            for (payer_name, cost) in &st.costs {
+                let (payer, amount, cashable) = self.cost_line(payer_name, cost, &sfield)?;
+                let slot = b.quantity(
+                    &amount,
+                    &format!("{sfield}.costs.{}", payer.name()),
+                    &format!("{} cost in {}", payer.name(), st.name.get_ref()),
+                )?;
+                flows.push(Flow {
+                    state: si,
+                    column: columns::care(payer),
+                    is_cost: true,
+                    slot,
+                    factor,
+                });
+                if s.has_noncashable {
+                    flows.push(Flow {
+                        state: si,
+                        column: columns::cashable(payer),
+                        is_cost: true,
+                        slot,
+                        factor: factor * cashable,
+                    });
+                }
+            }
+            self.outcome_flows(b, s, si, st, factor, &mut flows)?;
+        }
+        Ok(flows)
+    }
+
+    /// One cost line of a state: its payer, its amount and its cashable share (1 unless the table gives one).
+    fn cost_line(
+        &self,
+        payer_name: &Spanned<String>,
+        cost: &Spanned<RawCost>,
+        sfield: &str,
+    ) -> Result<(Payer, Spanned<ExprText>, f64), InputError> {
+        let payer = Payer::parse(payer_name.get_ref()).ok_or_else(|| {
+            self.err(
+                payer_name.span(),
+                format!("{sfield}.costs"),
+                format!(
+                    "unknown payer `{}`: costs are split by council, nhs and person{}",
+                    payer_name.get_ref(),
+                    suggest(payer_name.get_ref(), &["council", "nhs", "person"])
+                ),
+            )
+        })?;
+        let cfield = format!("{sfield}.costs.{}", payer.name());
+        let (amount, cashable) = match cost.get_ref() {
+            RawCost::Amount(e) => (Spanned::new(cost.span(), e.clone()), 1.0),
+            RawCost::Table(t) => {
+                let share = t.cashable.as_ref().map_or(1.0, |c| *c.get_ref());
+                if !(0.0..=1.0).contains(&share) {
+                    let at = t.cashable.as_ref().map_or(cost.span(), |c| c.span());
+                    return Err(self.err(at, format!("{cfield}.cashable"), format!("the cashable share is the fraction of a saving that is released as cash, from 0 to 1, not {share}")));
+                }
+                (Spanned::new(t.amount.span(), t.amount.get_ref().clone()), share)
+            }
+        };
+        Ok((payer, amount, cashable))
+    }
+
+    /// The outcome values of state `si`, each into its outcome column.
+    fn outcome_flows(
+        &self,
+        b: &mut ContextBuilder,
+        s: &Structure,
+        si: usize,
+        st: &RawState,
+        factor: f64,
+        flows: &mut Vec<Flow>,
+    ) -> Result<(), InputError> {
+        let sfield = format!("states[{si}]");
+        for (oname, value) in &st.outcomes {
+            let oi = s
+                .outcomes
+                .iter()
+                .position(|o| o == oname.get_ref())
+                .expect("outcomes were collected from the states");
+            let slot = b.quantity(
+                value,
+                &format!("{sfield}.outcomes.{}", oname.get_ref()),
+                &format!("{} in {}", oname.get_ref(), st.name.get_ref()),
+            )?;
+            flows.push(Flow {
+                state: si,
+                column: columns::outcome(oi),
+                is_cost: false,
+                slot,
+                factor,
+            });
+        }
+        Ok(())
+    }
+
+    /// What an amount per `per` (year, quarter, month, week or cycle) is per cycle.
+    pub(super) fn per_cycle_factor(
+        &self,
+        per: &Spanned<String>,
+        settings: &Settings,
+        field: &str,
+    ) -> Result<f64, InputError> {
+        let dt = settings.cycle.years();
+        match per.get_ref().as_str() {
+            "cycle" => Ok(1.0),
+            "year" => Ok(dt),
+            "quarter" => Ok(4.0 * dt),
+            "month" => Ok(12.0 * dt),
+            "week" => Ok(52.0 * dt),
+            other => Err(self.err(
+                per.span(),
+                field,
+                format!(
+                    "unknown unit `{other}`: amounts are per year, quarter, month, week or cycle{}",
+                    suggest(other, &["year", "quarter", "month", "week", "cycle"])
+                ),
+            )),
+        }
+    }
+}
+
+/// Renumbers every flow and cost into the columns actually used, returning the full column of each.
+pub(super) fn compact_columns(contexts: &mut [Context], programme_costs: &mut [Vec<ProgrammeCost>]) -> Vec<usize> {
+    let mut used: Vec<usize> = contexts
+        .iter()
+        .flat_map(|c| {
+            c.static_flows
+                .iter()
+                .chain(&c.dynamic_flows)
+                .map(|f| f.column)
+                .chain(c.one_offs.iter().map(|o| o.column))
+        })
+        .chain(programme_costs.iter().flatten().map(|c| c.column))
+        .collect();
+    used.sort_unstable();
+    used.dedup();
+    let index = |full: usize| used.iter().position(|&u| u == full).expect("collected above");
+    for c in contexts.iter_mut() {
+        for f in c.static_flows.iter_mut().chain(c.dynamic_flows.iter_mut()) {
+            f.column = index(f.column);
+        }
+        for o in &mut c.one_offs {
+            o.column = index(o.column);
+        }
+    }
+    for cost in programme_costs.iter_mut().flatten() {
+        cost.column = index(cost.column);
+    }
+    used
+}

@@ -1,0 +1,427 @@
+//! Parameter tables: the distribution a `{ dist = ... }` table describes, fitted from the keys it gives (its natural
+//! parameters, its mean and sd, or a 95% interval), a Dirichlet over several names, or a cited expression.
+
+use super::parameters::Def;
+use super::Compiler;
+use crate::dist::{Dirichlet, Distribution, FitError};
+use crate::error::{suggest, InputError};
+use crate::expr;
+use crate::model::{Draw, ParameterSpec};
+use crate::scenario::raw::{RawAlpha, RawParameterTable};
+use serde_spanned::Spanned;
+use std::ops::Range;
+
+/// A name a parameter table defines, with its definition and report spec.
+pub(super) type Entry = (String, Def, ParameterSpec);
+
+impl Compiler<'_> {
+    /// Builds the distribution described by a parameter table.
+    pub(super) fn parameter_table(
+        &self,
+        name: &str,
+        t: &RawParameterTable,
+        span: Range<usize>,
+        field: &str,
+        next_slot: &mut usize,
+        draws: &mut Vec<Draw>,
+    ) -> Result<Vec<Entry>, InputError> {
+        let table = Table {
+            compiler: self,
+            t,
+            span,
+            field,
+            present: present_keys(t),
+        };
+        let d = match t.dist.as_ref().map(|d| d.get_ref().as_str()) {
+            None if table.has("expr") => return table.expression(name),
+            None if table.has("value") => {
+                table.allow(&["value"], "a fixed parameter")?;
+                table.fit(
+                    Distribution::fixed(table.need(&t.value, "value", "a fixed parameter")?),
+                    table.span.clone(),
+                )?
+            }
+            None => return Err(table.no_distribution()),
+            Some("fixed") => {
+                table.allow(&["value"], "dist = \"fixed\"")?;
+                table.fit(
+                    Distribution::fixed(table.need(&t.value, "value", "dist = \"fixed\"")?),
+                    table.span.clone(),
+                )?
+            }
+            Some("uniform") => {
+                table.allow(&["low", "high"], "a uniform distribution")?;
+                let form = "a uniform distribution";
+                table.fit(
+                    Distribution::uniform(table.need(&t.low, "low", form)?, table.need(&t.high, "high", form)?),
+                    table.span.clone(),
+                )?
+            }
+            Some("normal") => table.normal()?,
+            Some("lognormal") => table.lognormal()?,
+            Some("gamma") => table.gamma()?,
+            Some("beta") => table.beta()?,
+            Some("triangular") => {
+                table.allow(&["min", "mode", "max"], "a triangular distribution")?;
+                let form = "a triangular distribution";
+                table.fit(
+                    Distribution::triangular(
+                        table.need(&t.min, "min", form)?,
+                        table.need(&t.mode, "mode", form)?,
+                        table.need(&t.max, "max", form)?,
+                    ),
+                    table.span.clone(),
+                )?
+            }
+            Some("pert") => {
+                table.allow(&["min", "mode", "max", "lambda"], "a PERT distribution")?;
+                let form = "a PERT distribution";
+                let lambda = t.lambda.as_ref().map_or(4.0, |l| *l.get_ref());
+                table.fit(
+                    Distribution::pert(
+                        table.need(&t.min, "min", form)?,
+                        table.need(&t.mode, "mode", form)?,
+                        table.need(&t.max, "max", form)?,
+                        lambda,
+                    ),
+                    table.span.clone(),
+                )?
+            }
+            Some("dirichlet") => return table.dirichlet(next_slot, draws),
+            Some(other) => return Err(table.unknown_distribution(other)),
+        };
+        Ok(one(name, d, next_slot, draws))
+    }
+}
+
+/// The name of a univariate distribution: fixed as a constant, otherwise sampled into the next draw slot.
+fn one(name: &str, d: Distribution, next_slot: &mut usize, draws: &mut Vec<Draw>) -> Vec<Entry> {
+    if let Distribution::Fixed(v) = d {
+        return vec![(name.to_string(), Def::Fixed(v), ParameterSpec::Fixed { value: v })];
+    }
+    let slot = *next_slot;
+    *next_slot += 1;
+    draws.push(Draw::One {
+        slot,
+        sampler: d.sampler(),
+        distribution: d,
+    });
+    let spec = ParameterSpec::Distribution {
+        distribution: d.describe(),
+        mean: d.mean(),
+        low95: d.quantile(0.025),
+        high95: d.quantile(0.975),
+    };
+    vec![(name.to_string(), Def::Draw(slot), spec)]
+}
+
+/// The keys a parameter table gives, with where each is written.
+fn present_keys(t: &RawParameterTable) -> Vec<(&'static str, Range<usize>)> {
+    let mut v: Vec<(&'static str, Range<usize>)> = Vec::new();
+    macro_rules! key {
+        ($($f:ident),*) => { $( if let Some(x) = &t.$f { v.push((stringify!($f), x.span())); } )* };
+    }
+    key!(
+        dist, value, expr, mean, sd, ci95, low, high, min, mode, max, lambda, alpha, beta, shape, scale, rate, meanlog,
+        sdlog, names, source
+    );
+    v
+}
+
+/// One parameter table being read: the keys it gives, where it is, and its field path for messages.
+struct Table<'t, 'a> {
+    compiler: &'t Compiler<'a>,
+    t: &'t RawParameterTable,
+    span: Range<usize>,
+    field: &'t str,
+    present: Vec<(&'static str, Range<usize>)>,
+}
+
+impl Table<'_, '_> {
+    /// A fitted distribution, or the fit's message at `at`.
+    fn fit(&self, r: Result<Distribution, FitError>, at: Range<usize>) -> Result<Distribution, InputError> {
+        r.map_err(|e| self.compiler.err(at, self.field, e.0))
+    }
+
+    /// The value of a key the form needs.
+    fn need(&self, v: &Option<Spanned<f64>>, key: &str, form: &str) -> Result<f64, InputError> {
+        v.as_ref().map(|x| *x.get_ref()).ok_or_else(|| {
+            self.compiler.err(
+                self.span.clone(),
+                format!("{}.{key}", self.field),
+                format!("{form} needs `{key}`"),
+            )
+        })
+    }
+
+    /// Rejects any key the form does not use (besides dist, source, unit and note).
+    fn allow(&self, allowed: &[&str], form: &str) -> Result<(), InputError> {
+        for (key, at) in &self.present {
+            if !allowed.contains(key) && !["dist", "source", "unit", "note"].contains(key) {
+                return Err(self.compiler.err(
+                    at.clone(),
+                    format!("{}.{key}", self.field),
+                    format!("`{key}` is not used by {form}; it takes {}", allowed.join(", ")),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.present.iter().any(|(k, _)| *k == key)
+    }
+
+    /// The 95% interval `ci95` as (low, high, where it is written).
+    fn ci(&self, form: &str) -> Result<(f64, f64, Range<usize>), InputError> {
+        let field = self.field;
+        let c = self.t.ci95.as_ref().ok_or_else(|| {
+            self.compiler.err(
+                self.span.clone(),
+                format!("{field}.ci95"),
+                format!("{form} needs `ci95`"),
+            )
+        })?;
+        match c.get_ref().as_slice() {
+            [lo, hi] if lo < hi => Ok((*lo, *hi, c.span())),
+            [lo, hi] => Err(self.compiler.err(
+                c.span(),
+                format!("{field}.ci95"),
+                format!("a 95% interval needs low < high, but it is [{lo}, {hi}]"),
+            )),
+            _ => Err(self.compiler.err(
+                c.span(),
+                format!("{field}.ci95"),
+                "a 95% interval is written as two numbers, [low, high]",
+            )),
+        }
+    }
+
+    /// A table with neither `dist`, `value` nor `expr`.
+    fn no_distribution(&self) -> InputError {
+        self.compiler.err(self.span.clone(), format!("{}.dist", self.field), "a parameter table needs `dist` (fixed, uniform, normal, lognormal, gamma, beta, triangular, pert, dirichlet), or `value`, or `expr`")
+    }
+
+    /// A `dist` that names no distribution.
+    fn unknown_distribution(&self, other: &str) -> InputError {
+        let at = self.t.dist.as_ref().map_or(self.span.clone(), |d| d.span());
+        let known = [
+            "fixed",
+            "uniform",
+            "normal",
+            "lognormal",
+            "gamma",
+            "beta",
+            "triangular",
+            "pert",
+            "dirichlet",
+        ];
+        self.compiler.err(
+            at,
+            format!("{}.dist", self.field),
+            format!(
+                "unknown distribution `{other}`: use one of {}{}",
+                known.join(", "),
+                suggest(other, &known)
+            ),
+        )
+    }
+
+    /// `{ expr = "..." }`: an expression with a source, unit or note.
+    fn expression(&self, name: &str) -> Result<Vec<Entry>, InputError> {
+        let field = self.field;
+        self.allow(&["expr"], "an expression parameter")?;
+        let e = self.t.expr.as_ref().expect("checked by has()");
+        let offset = self.compiler.string_content_offset(&e.span());
+        let ast =
+            expr::parse(e.get_ref()).map_err(|err| self.compiler.expr_error(offset, &err, &format!("{field}.expr")))?;
+        Ok(vec![(
+            name.to_string(),
+            Def::Expr {
+                ast,
+                offset,
+                field: format!("{field}.expr"),
+                text: e.get_ref().clone(),
+            },
+            ParameterSpec::Expression {
+                expression: e.get_ref().clone(),
+            },
+        )])
+    }
+
+    fn normal(&self) -> Result<Distribution, InputError> {
+        let t = self.t;
+        if self.has("ci95") {
+            self.allow(&["ci95"], "a normal distribution given by its 95% interval")?;
+            let (lo, hi, at) = self.ci("a normal distribution")?;
+            return self.fit(Distribution::normal_from_interval(lo, hi), at);
+        }
+        self.allow(&["mean", "sd"], "a normal distribution")?;
+        let form = "a normal distribution";
+        self.fit(
+            Distribution::normal(self.need(&t.mean, "mean", form)?, self.need(&t.sd, "sd", form)?),
+            self.span.clone(),
+        )
+    }
+
+    fn lognormal(&self) -> Result<Distribution, InputError> {
+        let t = self.t;
+        let form = "a lognormal distribution";
+        if self.has("ci95") {
+            self.allow(&["ci95"], "a lognormal distribution given by its 95% interval")?;
+            let (lo, hi, at) = self.ci(form)?;
+            return self.fit(Distribution::lognormal_from_interval(lo, hi), at);
+        }
+        if self.has("mean") || self.has("sd") {
+            self.allow(&["mean", "sd"], "a lognormal distribution given by its mean and sd")?;
+            return self.fit(
+                Distribution::lognormal_from_moments(self.need(&t.mean, "mean", form)?, self.need(&t.sd, "sd", form)?),
+                self.span.clone(),
+            );
+        }
+        self.allow(
+            &["meanlog", "sdlog"],
+            "a lognormal distribution (meanlog and sdlog, or mean and sd, or ci95)",
+        )?;
+        self.fit(
+            Distribution::lognormal(
+                self.need(&t.meanlog, "meanlog", form)?,
+                self.need(&t.sdlog, "sdlog", form)?,
+            ),
+            self.span.clone(),
+        )
+    }
+
+    fn gamma(&self) -> Result<Distribution, InputError> {
+        let t = self.t;
+        let form = "a gamma distribution";
+        if self.has("ci95") {
+            self.allow(&["ci95"], "a gamma distribution given by its 95% interval")?;
+            let (lo, hi, at) = self.ci(form)?;
+            return self.fit(Distribution::gamma_from_interval(lo, hi), at);
+        }
+        if self.has("mean") || self.has("sd") {
+            self.allow(&["mean", "sd"], "a gamma distribution given by its mean and sd")?;
+            return self.fit(
+                Distribution::gamma_from_moments(self.need(&t.mean, "mean", form)?, self.need(&t.sd, "sd", form)?),
+                self.span.clone(),
+            );
+        }
+        if self.has("rate") {
+            self.allow(&["shape", "rate"], "a gamma distribution given by shape and rate")?;
+            let rate = self.need(&t.rate, "rate", form)?;
+            if !(rate.is_finite() && rate > 0.0) {
+                return Err(self.compiler.err(
+                    self.span.clone(),
+                    format!("{}.rate", self.field),
+                    "a gamma rate must be positive",
+                ));
+            }
+            return self.fit(
+                Distribution::gamma(self.need(&t.shape, "shape", form)?, 1.0 / rate),
+                self.span.clone(),
+            );
+        }
+        self.allow(
+            &["shape", "scale"],
+            "a gamma distribution (shape and scale, shape and rate, mean and sd, or ci95)",
+        )?;
+        self.fit(
+            Distribution::gamma(self.need(&t.shape, "shape", form)?, self.need(&t.scale, "scale", form)?),
+            self.span.clone(),
+        )
+    }
+
+    fn beta(&self) -> Result<Distribution, InputError> {
+        let t = self.t;
+        let field = self.field;
+        let form = "a beta distribution";
+        if self.has("ci95") {
+            self.allow(&["ci95"], "a beta distribution given by its 95% interval")?;
+            let (lo, hi, at) = self.ci(form)?;
+            return self.fit(Distribution::beta_from_interval(lo, hi), at);
+        }
+        if self.has("mean") || self.has("sd") {
+            self.allow(&["mean", "sd"], "a beta distribution given by its mean and sd")?;
+            return self.fit(
+                Distribution::beta_from_moments(self.need(&t.mean, "mean", form)?, self.need(&t.sd, "sd", form)?),
+                self.span.clone(),
+            );
+        }
+        self.allow(
+            &["alpha", "beta"],
+            "a beta distribution (alpha and beta, mean and sd, or ci95)",
+        )?;
+        let alpha = match t.alpha.as_ref().map(|a| a.get_ref()) {
+            Some(RawAlpha::One(a)) => *a,
+            Some(RawAlpha::Many(_)) => {
+                return Err(self.compiler.err(
+                    self.span.clone(),
+                    format!("{field}.alpha"),
+                    "a beta distribution's alpha is one number (a list of alphas is a Dirichlet)",
+                ))
+            }
+            None => {
+                return Err(self.compiler.err(
+                    self.span.clone(),
+                    format!("{field}.alpha"),
+                    "a beta distribution needs `alpha` and `beta` (or `mean` and `sd`, or `ci95`)",
+                ))
+            }
+        };
+        self.fit(
+            Distribution::beta(alpha, self.need(&t.beta, "beta", form)?),
+            self.span.clone(),
+        )
+    }
+
+    /// `{ dist = "dirichlet", alpha = [...], names = [...] }`: one name per component, in consecutive draw slots.
+    fn dirichlet(&self, next_slot: &mut usize, draws: &mut Vec<Draw>) -> Result<Vec<Entry>, InputError> {
+        let (t, span, field) = (self.t, &self.span, self.field);
+        self.allow(&["alpha", "names"], "a Dirichlet distribution")?;
+        let alpha = match t.alpha.as_ref().map(|a| a.get_ref()) {
+            Some(RawAlpha::Many(a)) => a.clone(),
+            _ => return Err(self.compiler.err(span.clone(), format!("{field}.alpha"), "a Dirichlet needs `alpha`, a list of counts (one per category), and `names`, one parameter name per category")),
+        };
+        let names = t.names.as_ref().ok_or_else(|| {
+            self.compiler.err(
+                span.clone(),
+                format!("{field}.names"),
+                "a Dirichlet needs `names`: one parameter name per category, in the order of `alpha`",
+            )
+        })?;
+        if names.get_ref().len() != alpha.len() {
+            return Err(self.compiler.err(
+                names.span(),
+                format!("{field}.names"),
+                format!(
+                    "`names` has {} entries but `alpha` has {}",
+                    names.get_ref().len(),
+                    alpha.len()
+                ),
+            ));
+        }
+        let dirichlet =
+            Dirichlet::new(alpha).map_err(|e| self.compiler.err(span.clone(), format!("{field}.alpha"), e.0))?;
+        let first_slot = *next_slot;
+        *next_slot += dirichlet.len();
+        let out = names
+            .get_ref()
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let m = dirichlet.marginal(i);
+                let spec = ParameterSpec::DirichletComponent {
+                    alpha: dirichlet.alpha().to_vec(),
+                    component: i,
+                    mean: m.mean(),
+                    low95: m.quantile(0.025),
+                    high95: m.quantile(0.975),
+                };
+                (n.clone(), Def::Draw(first_slot + i), spec)
+            })
+            .collect();
+        draws.push(Draw::Dirichlet { first_slot, dirichlet });
+        Ok(out)
+    }
+}

@@ -1,0 +1,10 @@
+//! The largest models carecast supports: iterations, cycles, states and cohort size.
+
+/// Largest supported number of iterations.
+pub const MAX_ITERATIONS: usize = 100_000_000;
+/// Largest supported number of cycles in a horizon.
+pub const MAX_CYCLES: usize = 100_000;
+/// Largest supported number of states.
+pub const MAX_STATES: usize = 256;
+/// Largest supported cohort (counts stay exact in f64 below 2^53).
+pub const MAX_COHORT: u64 = 1_000_000_000_000;

@@ -1,0 +1,94 @@
+//! `[[states]]`: the states of the model, and the outcomes their values name.
+
+use super::limits::MAX_STATES;
+use super::Compiler;
+use crate::error::InputError;
+use crate::model::StateInfo;
+use crate::scenario::raw::{RawCost, RawScenario, RawState};
+use serde_spanned::Spanned;
+
+impl Compiler<'_> {
+    pub(super) fn states(&self, raw: &[Spanned<RawState>]) -> Result<Vec<StateInfo>, InputError> {
+        if raw.is_empty() {
+            return Err(InputError::at(
+                self.path,
+                self.src,
+                0..0,
+                "states",
+                "the scenario has no [[states]]; a model needs at least two",
+            ));
+        }
+        let mut out: Vec<StateInfo> = Vec::new();
+        for (i, s) in raw.iter().enumerate() {
+            let st = s.get_ref();
+            let name = st.name.get_ref();
+            self.check_identifier(name, st.name.span(), &format!("states[{i}].name"))?;
+            if out.iter().any(|o| &o.name == name) {
+                return Err(self.err(
+                    st.name.span(),
+                    format!("states[{i}].name"),
+                    format!("the state `{name}` is defined twice"),
+                ));
+            }
+            let has_values = !st.costs.is_empty() || !st.outcomes.is_empty();
+            if has_values && st.per.is_none() {
+                return Err(self.err(s.span(), format!("states[{i}].per"), format!("state `{name}` has costs or outcomes but no `per`: say whether they are per year, quarter, month, week or cycle (units are never guessed)")));
+            }
+            out.push(StateInfo {
+                name: name.clone(),
+                label: st.label.clone().unwrap_or_else(|| name.clone()),
+                dead: st.dead,
+            });
+        }
+        if out.len() > MAX_STATES {
+            return Err(self.err(
+                raw[MAX_STATES].span(),
+                "states",
+                format!("at most {MAX_STATES} states are supported"),
+            ));
+        }
+        Ok(out)
+    }
+
+    /// The outcome names the states give values for, in order of first appearance.
+    pub(super) fn outcomes(&self, raw: &[Spanned<RawState>]) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for s in raw {
+            for k in s.get_ref().outcomes.keys() {
+                if !names.contains(k.get_ref()) {
+                    names.push(k.get_ref().clone());
+                }
+            }
+        }
+        names
+    }
+}
+
+/// Whether any state cost line has a cashable share below 1 (otherwise cashable = all care costs).
+pub(super) fn has_noncashable(raw: &RawScenario) -> bool {
+    raw.states.iter().any(|s| {
+        s.get_ref().costs.values().any(
+            |c| matches!(c.get_ref(), RawCost::Table(t) if t.cashable.as_ref().is_some_and(|v| *v.get_ref() < 1.0)),
+        )
+    })
+}
+
+/// Which states are marked dead; lets cost_states work from either the raw file or compiled states.
+pub(super) trait DeadStates {
+    fn is_dead(&self, i: usize) -> bool;
+}
+
+impl DeadStates for RawScenario {
+    fn is_dead(&self, i: usize) -> bool {
+        self.states.get(i).is_some_and(|s| s.get_ref().dead)
+    }
+}
+
+/// Compiled states, read as [`DeadStates`].
+pub(super) struct CompiledStates<'a>(pub(super) &'a [StateInfo]);
+
+impl DeadStates for CompiledStates<'_> {
+    fn is_dead(&self, i: usize) -> bool {
+        self.0.get(i).is_some_and(|s| s.dead)
+    }
+}
