@@ -2,7 +2,6 @@
 //! `carecast analyse` agreeing with the definitions and with a run's own analysis.
 
 mod common;
-use assert_cmd::Command;
 use carecast::analysis::{analyse, AnalysisOptions, PsaTable};
 use common::*;
 use std::fs;
@@ -79,10 +78,6 @@ fn roi_net_savings_and_payback_by_hand() {
     assert_eq!(acc.probability[1], vec![0.0, 1.0]);
     assert_eq!(acc.evpi, vec![0.0, 0.0]);
     assert_eq!(a.population_evpi, Some(vec![0.0, 0.0]));
-}
-
-fn carecast() -> Command {
-    Command::cargo_bin("carecast").expect("binary")
 }
 
 #[test]

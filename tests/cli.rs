@@ -1,12 +1,10 @@
 //! The command-line program as a user runs it: outputs, reproducibility of files, and bad input.
 
-use assert_cmd::Command;
+mod common;
+
+use common::carecast;
 use std::fs;
 use std::path::{Path, PathBuf};
-
-fn carecast() -> Command {
-    Command::cargo_bin("carecast").expect("binary builds")
-}
 
 /// Runs `carecast run` into a fresh directory and returns the run directory it printed.
 fn run_into(out: &Path, args: &[&str]) -> PathBuf {

@@ -1,6 +1,10 @@
 //! The command line's arguments (clap), with the groups several commands share, and their validation into the
 //! typed options the commands take: every usage error is found here, with the option it concerns.
 
+// The doc comments below are also the command line's `--help` text, written for a terminal: brackets and angle
+// brackets there are not links or HTML.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+
 use crate::analysis::sensitivity::Measure;
 use crate::commands::ScenarioChanges;
 use crate::error::InputError;

@@ -20,8 +20,9 @@ pub fn simulate_iteration<R: Rng + Clone>(model: &Model, ws: &mut Workspace, rng
     Ok(())
 }
 
-/// Simulates one arm over the horizon into its bins. Kept whole: the general path's hot loop, whose locals (the
-/// workspace's slices, taken apart below) the optimiser keeps in registers across the waves and cycles.
+/// Simulates one arm over the horizon into its bins.
+// Over 100 lines on purpose: the general path's hot loop, whose locals (the workspace's slices, taken apart below)
+// the optimiser keeps in registers across the waves and cycles.
 fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut R) -> Result<(), IterationFailure> {
     let settings = &model.settings;
     let dt = settings.cycle.years();
