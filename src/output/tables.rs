@@ -156,7 +156,7 @@ fn write_by_year(path: &Path, analysis: &Analysis) -> Result<(), OutputError> {
                 .iter()
                 .find(|p| p.arm == c.arm)
                 .map_or_else(|| vec![0.0; c.mean.len()], |p| p.share_paid_back_by_year());
-            for y in 0..c.mean.len() {
+            for (y, paid) in paid.iter().enumerate().take(c.mean.len()) {
                 w.write_record([
                     c.arm.clone(),
                     c.comparator.clone(),
@@ -167,7 +167,7 @@ fn write_by_year(path: &Path, analysis: &Analysis) -> Result<(), OutputError> {
                     c.p50[y].to_string(),
                     c.p75[y].to_string(),
                     c.p97_5[y].to_string(),
-                    paid[y].to_string(),
+                    paid.to_string(),
                 ])?;
             }
         }
