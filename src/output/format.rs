@@ -53,10 +53,15 @@ pub fn figure(x: f64) -> String {
 }
 
 fn thousands(n: u64) -> String {
-    let s = n.to_string();
+    group_thousands(&n.to_string())
+}
+
+/// A run of digits with a comma before each group of three from the right: "1234567" → "1,234,567".
+pub(crate) fn group_thousands(digits: &str) -> String {
     let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
+    let n = digits.chars().count();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (n - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -96,6 +101,101 @@ pub fn describe_icer(icer: &Icer, outcome: &str) -> String {
         (Quadrant::Dominant, _) => "dominant (no more costly, more effective)".to_string(),
         (Quadrant::Dominated, _) => "dominated (no less costly, less effective)".to_string(),
         _ => "none (no difference in outcome)".to_string(),
+    }
+}
+
+// Compact money, for plots, where space is short: three significant figures with k, m and bn ("£1.23k"), and axis
+// ticks whose decimals follow the tick step. Prose and tables use `money` above.
+
+/// Money as people read it: "£1.23k", "−£450", "£0.80", "£1.5m" (three significant figures).
+pub fn money_label(v: f64) -> String {
+    if !v.is_finite() {
+        return "n/a".to_string();
+    }
+    let a = v.abs();
+    let sign = if v < 0.0 && a >= 0.005 { "−" } else { "" };
+    let (div, suffix) = unit(a);
+    let scaled = a / div;
+    let body = if div == 1.0 {
+        if a < 10.0 {
+            format!("{a:.2}")
+        } else {
+            format!("{a:.0}")
+        }
+    } else {
+        let d = if scaled < 10.0 {
+            2
+        } else if scaled < 100.0 {
+            1
+        } else {
+            0
+        };
+        trim_zeros(&format!("{scaled:.d$}"))
+    };
+    format!("{sign}£{body}{suffix}")
+}
+
+/// The unit a compact label uses for an amount: none, thousands, millions or billions.
+fn unit(a: f64) -> (f64, &'static str) {
+    if a >= 1e9 {
+        (1e9, "bn")
+    } else if a >= 1e6 {
+        (1e6, "m")
+    } else if a >= 1e3 {
+        (1e3, "k")
+    } else {
+        (1.0, "")
+    }
+}
+
+/// A decimal number without trailing zeros (and without a trailing point).
+pub(crate) fn trim_zeros(s: &str) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+/// Fewest decimals that show multiples of `step` exactly (2.5 needs 1, 0.25 needs 2).
+pub(crate) fn decimals_for(step: f64) -> usize {
+    for d in 0..8 {
+        let scaled = step * 10f64.powi(d as i32);
+        if (scaled - scaled.round()).abs() < 1e-6 * scaled.max(1.0) {
+            return d;
+        }
+    }
+    8
+}
+
+/// A money tick; the decimals come from the tick step so neighbouring ticks never read the same.
+pub fn money_tick(v: f64, step: f64) -> String {
+    let a = v.abs();
+    if a < step * 1e-6 {
+        return "£0".to_string();
+    }
+    let sign = if v < 0.0 { "−" } else { "" };
+    let (div, suffix) = unit(a);
+    let body = if div == 1.0 {
+        // Under £1,000: whole pounds, or pence whenever the step needs them ("£0.80", "£1.00").
+        if decimals_for(step) == 0 {
+            format!("{a:.0}")
+        } else {
+            format!("{:.*}", decimals_for(step).max(2), a)
+        }
+    } else {
+        trim_zeros(&format!("{:.*}", decimals_for(step / div).min(4), a / div))
+    };
+    format!("{sign}£{body}{suffix}")
+}
+
+/// Money with an explicit sign: "+£1.2k", "−£300".
+pub fn signed_money_label(v: f64) -> String {
+    let s = money_label(v);
+    if v > 0.0 && v.abs() >= 0.005 {
+        format!("+{s}")
+    } else {
+        s
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::data::usable;
 use super::text::clean;
+use crate::output::format::{decimals_for, group_thousands, money_label, money_tick, trim_zeros};
 
 /// Outcome name as people read it: "qaly" becomes "QALY", "bed_days" becomes "bed days"; other text is kept.
 pub fn display_outcome(name: &str) -> String {
@@ -23,77 +24,6 @@ pub fn display_outcome(name: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// Money as people read it: "£1.23k", "−£450", "£0.80", "£1.5m" (three significant figures).
-pub fn money_label(v: f64) -> String {
-    if !v.is_finite() {
-        return "n/a".to_string();
-    }
-    let a = v.abs();
-    let sign = if v < 0.0 && a >= 0.005 { "−" } else { "" };
-    let (div, suffix) = unit(a);
-    let scaled = a / div;
-    let body = if div == 1.0 {
-        if a < 10.0 {
-            format!("{a:.2}")
-        } else {
-            format!("{a:.0}")
-        }
-    } else {
-        let d = if scaled < 10.0 {
-            2
-        } else if scaled < 100.0 {
-            1
-        } else {
-            0
-        };
-        trim_zeros(&format!("{scaled:.d$}"))
-    };
-    format!("{sign}£{body}{suffix}")
-}
-
-fn unit(a: f64) -> (f64, &'static str) {
-    if a >= 1e9 {
-        (1e9, "bn")
-    } else if a >= 1e6 {
-        (1e6, "m")
-    } else if a >= 1e3 {
-        (1e3, "k")
-    } else {
-        (1.0, "")
-    }
-}
-
-fn trim_zeros(s: &str) -> String {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s.to_string()
-    }
-}
-
-/// Fewest decimals that show multiples of `step` exactly (2.5 needs 1, 0.25 needs 2).
-pub(super) fn decimals_for(step: f64) -> usize {
-    for d in 0..8 {
-        let scaled = step * 10f64.powi(d as i32);
-        if (scaled - scaled.round()).abs() < 1e-6 * scaled.max(1.0) {
-            return d;
-        }
-    }
-    8
-}
-
-fn group_thousands(digits: &str) -> String {
-    let mut out = String::new();
-    let n = digits.len();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (n - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// An iteration count with thousands separators: "1,000,000".
@@ -185,27 +115,6 @@ impl Fmt {
     }
 }
 
-/// A money tick; the decimals come from the tick step so neighbouring ticks never read the same.
-pub(super) fn money_tick(v: f64, step: f64) -> String {
-    let a = v.abs();
-    if a < step * 1e-6 {
-        return "£0".to_string();
-    }
-    let sign = if v < 0.0 { "−" } else { "" };
-    let (div, suffix) = unit(a);
-    let body = if div == 1.0 {
-        // Under £1,000: whole pounds, or pence whenever the step needs them ("£0.80", "£1.00").
-        if decimals_for(step) == 0 {
-            format!("{a:.0}")
-        } else {
-            format!("{:.*}", decimals_for(step).max(2), a)
-        }
-    } else {
-        trim_zeros(&format!("{:.*}", decimals_for(step / div).min(4), a / div))
-    };
-    format!("{sign}£{body}{suffix}")
-}
-
 /// "50th", "2nd", "every 3rd".
 pub(super) fn ordinal(k: usize) -> String {
     let suffix = match (k % 10, k % 100) {
@@ -216,16 +125,6 @@ pub(super) fn ordinal(k: usize) -> String {
         _ => "th",
     };
     format!("{}{suffix}", count_label(k))
-}
-
-/// Money with an explicit sign: "+£1.2k", "−£300".
-pub(super) fn signed_money(v: f64) -> String {
-    let s = money_label(v);
-    if v > 0.0 && v.abs() >= 0.005 {
-        format!("+{s}")
-    } else {
-        s
-    }
 }
 
 /// How values on an axis or in cells read.

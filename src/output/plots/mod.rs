@@ -40,7 +40,7 @@ pub use evpi::evpi;
 pub use evppi::{evppi_bars, MAX_EVPPI_BARS};
 pub use fan::fan_chart;
 pub use heat_map::heat_map;
-pub use labels::{display_outcome, money_label, ValueFormat};
+pub use labels::{display_outcome, ValueFormat};
 pub use render::PlotError;
 pub use roi::{roi_histograms, Sample};
 pub use sweep_lines::{sweep_lines, Series};

@@ -1,8 +1,9 @@
 //! Tests of the axes: round ticks, degenerate ranges, fitting to the room there is.
 
 use super::super::axis::Axis;
-use super::super::labels::{money_tick, Fmt};
+use super::super::labels::Fmt;
 use super::super::text::{measure, TICK_PX};
+use crate::output::format::money_tick;
 
 #[test]
 fn axes_have_round_ticks_and_survive_degenerate_ranges() {

@@ -1,9 +1,9 @@
 //! Tests of the labels: money, numbers, percentages and outcome names as people write them.
 
 use super::super::labels::{
-    count_label, display_outcome, money_label, money_tick, number_label, ordinal, percent_label, ratio_label,
-    signed_money, signed_number, Fmt,
+    count_label, display_outcome, number_label, ordinal, percent_label, ratio_label, signed_number, Fmt,
 };
+use crate::output::format::{money_label, money_tick, signed_money_label as signed_money};
 
 #[test]
 fn money_and_number_labels_read_like_people_write_them() {
