@@ -1,12 +1,14 @@
 //! Reading another model's PSA output from CSV, so `carecast analyse` gives it the same analyses as a carecast run.
 //!
-//! One row per iteration and arm. Required columns: `iteration`, `arm`, a total cost (`cost` or `cost_total`) and
-//! the effect (`effect`, or the column named by `--effect`). Optional: costs by payer and kind as carecast writes
+//! One row per iteration and arm. Required columns: `iteration`, `arm`, a total cost (`cost_total` or `cost`, not
+//! both) and the effect: the column named by `--effect`, else `effect`, else the one column that has no other role
+//! (several such columns are refused as ambiguous). Optional: costs by payer and kind as carecast writes
 //! them (`spend_council`, `spend_nhs`, `spend_person`, `care_council`, `care_nhs`, `care_person`, and optionally
 //! `cashable_care_*`), which enable return-on-investment analysis. A carecast `iterations.csv` reads back as is.
 
 use super::table::{PayerCosts, PsaTable};
 use crate::error::InputError;
+use crate::model::columns::is_reserved_column;
 use crate::model::Payer;
 use ndarray::{Array2, Array3};
 use std::collections::BTreeMap;
@@ -89,10 +91,21 @@ fn columns(path: &Path, headers: csv::StringRecord, options: &CsvOptions) -> Res
     };
     let iteration = need(&["iteration"])?;
     let arm = need(&["arm"])?;
-    let cost = need(&["cost", "cost_total"])?;
+    if find("cost").is_some() && find("cost_total").is_some() {
+        return Err(at_header(
+            "the header has both `cost` and `cost_total`, so which is the total cost is ambiguous; keep one".into(),
+        ));
+    }
+    let cost = need(&["cost_total", "cost"])?;
     let effect = match &options.effect {
+        Some(name) if is_reserved_column(name) => {
+            return Err(InputError::usage(
+                "--effect",
+                format!("`{name}` is a column with its own role (cost, iteration, arm, or a cost by payer), not an effect"),
+            ))
+        }
         Some(name) => need(&[name.as_str()])?,
-        None => need(&["effect", "qaly"])?,
+        None => effect_column(&headers, &at_header)?,
     };
     let payer_cols = |kind: &str| -> Option<Vec<usize>> {
         Payer::ALL
@@ -110,6 +123,39 @@ fn columns(path: &Path, headers: csv::StringRecord, options: &CsvOptions) -> Res
         cost,
         effect,
     })
+}
+
+/// A text cell as it was before carecast's writers guarded it against spreadsheet formula injection: a leading `'`
+/// before `=`, `+`, `-`, `@`, a tab or a carriage return is theirs (see `crate::output::files::text_cell`).
+fn unneutralised(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => cell,
+    }
+}
+
+/// The effect column when `--effect` does not name one: `effect` if there is one, else the only column with no other
+/// role. With several candidates the choice is the user's: guessing could analyse the wrong outcome.
+fn effect_column(headers: &csv::StringRecord, at_header: &dyn Fn(String) -> InputError) -> Result<usize, InputError> {
+    if let Some(i) = headers.iter().position(|h| h == "effect") {
+        return Ok(i);
+    }
+    let candidates: Vec<(usize, &str)> = headers
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| !is_reserved_column(h))
+        .collect();
+    match candidates[..] {
+        [(i, _)] => Ok(i),
+        [] => Err(at_header(format!(
+            "no effect column: every column has another role; the header has: {}",
+            headers.iter().collect::<Vec<_>>().join(", ")
+        ))),
+        _ => Err(at_header(format!(
+            "several columns could be the effect ({}); say which with --effect NAME",
+            candidates.iter().map(|(_, h)| format!("`{h}`")).collect::<Vec<_>>().join(", ")
+        ))),
+    }
 }
 
 /// Reads every row: its iteration, arm and values, refusing a second row for the same iteration and arm.
@@ -147,7 +193,7 @@ fn read_rows(path: &Path, reader: &mut csv::Reader<&[u8]>, columns: &Columns) ->
                 field: "iteration".into(),
                 ..InputError::file(path, "the iteration must be a whole number")
             })?;
-        let arm_name = record.get(columns.arm).unwrap_or("").to_string();
+        let arm_name = unneutralised(record.get(columns.arm).unwrap_or("")).to_string();
         let arm = match arms.iter().position(|a| *a == arm_name) {
             Some(a) => a,
             None => {

@@ -77,6 +77,7 @@ fn analyse(args: AnalyseArgs) -> Result<(), Error> {
     };
     let outcome = commands::analyse_file(&ctx, &args.file, &csv, &options)?;
     emit(&terminal::results_table(&outcome.table.outcomes, &outcome.analysis));
+    emit(&terminal::file_name_notes(&outcome.table.arms));
     emit(&format!("{}\n", outcome.dir.display()));
     Ok(())
 }

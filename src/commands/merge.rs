@@ -2,7 +2,7 @@
 
 use super::{Context, Error, SweepOutcome};
 use crate::error::InputError;
-use crate::output::sweep::{read_manifest, read_shard_rows, write_merged, Manifest, ShardRow};
+use crate::output::sweep::{read_manifest, read_shard, write_merged, Manifest, ShardRow};
 use std::path::{Path, PathBuf};
 
 /// Combines the shard directories `dirs` (all of one sweep's shards, each once) into a new directory.
@@ -15,8 +15,8 @@ pub fn merge(ctx: &Context, dirs: &[PathBuf]) -> Result<SweepOutcome, Error> {
     check_shards(dirs, &manifests)?;
     // Rows keyed by (scenario position, point), each shard's rows kept in their order within a point.
     let mut rows: Vec<ShardRow> = Vec::new();
-    for d in dirs {
-        rows.extend(read_shard_rows(d, first)?);
+    for (d, m) in dirs.iter().zip(&manifests) {
+        rows.extend(read_shard(d, m)?);
     }
     rows.sort_by_key(|r| (r.scenario, r.point));
     let expected_points = first.grid.points() * first.scenarios.len();
@@ -34,7 +34,7 @@ pub fn merge(ctx: &Context, dirs: &[PathBuf]) -> Result<SweepOutcome, Error> {
     }
     let manifest = Manifest {
         shard: None,
-        ..first.clone()
+        ..first.identity()
     };
     let dir = ctx.run_dir("sweep", "merged")?;
     let dir = ctx.publish(dir, |dir| Ok(write_merged(dir, &manifest, &rows)?))?;
@@ -56,9 +56,9 @@ fn check_shards(dirs: &[PathBuf], manifests: &[Manifest]) -> Result<(), InputErr
     for (m, d) in manifests.iter().zip(dirs) {
         let same = Manifest {
             shard: first.shard,
-            ..m.clone()
+            ..m.identity()
         };
-        if same != *first {
+        if same != first.identity() {
             return Err(InputError::file(
                 d,
                 format!(

@@ -84,25 +84,30 @@ pub fn sweep(ctx: &Context, paths: &[PathBuf], options: &SweepOptions) -> Result
                 iterations: l.run.iterations,
                 threshold: m.settings.threshold,
                 primary_outcome: m.settings.primary_outcome.map(|o| m.outcomes[o].clone()),
+                comparisons: m.arms.iter().filter(|a| a.comparator.is_some()).count(),
             })
             .collect(),
         grid: Grid::new(&axes),
         overrides: fixed.iter().map(Override::describe).collect(),
         shard: options.shard,
+        contents: None,
     };
     let tag = options
         .shard
         .map_or_else(|| "sweep".to_string(), |s| format!("shard-{}-of-{}", s.index, s.count));
     let dir = ctx.run_dir("sweep", &tag)?;
-    let mut points = 0;
+    let mut finished = None;
     let dir = ctx.publish_or_say(dir, SWEEP_INTERRUPTED, |dir| {
-        points = ctx.install(|| run_points(ctx, dir, &loaded, &models, &axes, &manifest))?;
+        let manifest = ctx.install(|| run_points(ctx, dir, &loaded, &models, &axes, &manifest))?;
         // A shard's plots would show a slice of the grid: they come with the merge.
         if options.shard.is_none() {
             write_plots(dir, &manifest)?;
         }
+        finished = Some(manifest);
         Ok(())
     })?;
+    let manifest = finished.expect("a published sweep has its manifest");
+    let points = manifest.contents.as_ref().map_or(0, |c| c.points);
     Ok(SweepOutcome { dir, manifest, points })
 }
 
@@ -164,8 +169,8 @@ fn prepare(loaded: &[Loaded], axes: &[SweepAxis], fixed: &[Override]) -> Result<
         .collect()
 }
 
-/// Runs this shard's points of every scenario in order, writing each point's rows as it finishes; returns how many
-/// points ran.
+/// Runs this shard's points of every scenario in order, writing each point's rows as it finishes; returns the
+/// manifest with what the table holds.
 fn run_points(
     ctx: &Context,
     dir: &Path,
@@ -173,7 +178,7 @@ fn run_points(
     models: &[Model],
     axes: &[SweepAxis],
     manifest: &Manifest,
-) -> Result<usize, Error> {
+) -> Result<Manifest, Error> {
     let mut table = SweepTable::create(dir, manifest)?;
     let grid = &manifest.grid;
     let mine = (0..grid.points())
@@ -219,6 +224,7 @@ fn run_points(
             }
         }
     }
-    table.finish()?;
-    Ok(done)
+    let manifest = table.finish()?;
+    debug_assert_eq!(manifest.contents.as_ref().map(|c| c.points), Some(done));
+    Ok(manifest)
 }

@@ -7,7 +7,7 @@ mod target;
 
 pub use compile::{
     apply_overrides, compile, compile_raw, compile_text, compile_with, load, Loaded, MAX_COHORT, MAX_CYCLES,
-    MAX_ITERATIONS, MAX_STATES,
+    MAX_ITERATIONS, MAX_NAME_LENGTH, MAX_STATES,
 };
 pub use grid::{Grid, GridAxis, Shard};
 pub use target::{Metric, Target};
@@ -76,6 +76,18 @@ pub mod columns {
     /// Column of outcome number `i`.
     pub fn outcome(i: usize) -> usize {
         COST_COLUMNS + i
+    }
+
+    /// Whether a name is one a PSA sample's CSV (a run's iterations.csv, or another model's output read by
+    /// `carecast analyse`) gives a fixed role: the iteration, the arm, the total cost, the effect, or a cost by kind
+    /// and payer. An outcome may not be named so, or the table would read back with the roles mixed up.
+    pub fn is_reserved_column(name: &str) -> bool {
+        ["iteration", "arm", "cost", "cost_total", "effect"].contains(&name)
+            || Payer::ALL.iter().any(|p| {
+                ["care", "cashable_care", "spend"]
+                    .iter()
+                    .any(|kind| name == format!("{kind}_{}", p.name()))
+            })
     }
 }
 

@@ -1,6 +1,6 @@
 //! The outputs of `carecast evppi`: evppi.csv and the ranked EVPPI bar chart.
 
-use super::files::{write_csv, OutputError};
+use super::files::{text_cell, write_csv, OutputError};
 use super::format::money;
 use super::plots;
 use crate::analysis::voi::EvppiRow;
@@ -34,17 +34,17 @@ pub fn write_evppi(
         for r in rows {
             let e = &r.estimate;
             w.write_record([
-                r.label.clone(),
+                text_cell(&r.label),
                 r.kind.to_string(),
-                r.members.join(" "),
+                text_cell(&r.members.join(" ")),
                 number(lambda),
                 number(e.value),
                 number(e.se),
                 number(e.evpi),
                 population.map_or(String::new(), |p| number(p * e.value)),
                 e.iterations.to_string(),
-                e.method.clone(),
-                e.notes.join("; "),
+                text_cell(&e.method),
+                text_cell(&e.notes.join("; ")),
             ])?;
         }
         Ok(())

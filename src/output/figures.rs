@@ -2,7 +2,7 @@
 //! acceptability curves, EVPI and cumulative net savings. The drawing itself is in [`super::plots`].
 
 use super::files::OutputError;
-use super::format::file_part;
+use super::format::FileNames;
 use super::plots::{self, Sample};
 use crate::analysis::ce::Acceptability;
 use crate::analysis::plot_data::PlotData;
@@ -19,6 +19,7 @@ pub fn write_figures(
     data: &PlotData,
 ) -> Result<Vec<PathBuf>, OutputError> {
     let mut files = Vec::new();
+    let names = FileNames::new(&table.arms);
     let outcome = analysis
         .primary_outcome
         .clone()
@@ -40,7 +41,7 @@ pub fn write_figures(
                 values,
             })
             .collect();
-        let base = dir.join(format!("roi_{}", file_part(&table.arms[roi.arm])));
+        let base = dir.join(format!("roi_{}", names.of(&table.arms[roi.arm])));
         let plot_title = format!(
             "{title}: £ back per £1 spent, {} vs {}",
             table.labels[roi.arm], table.labels[roi.comparator]
@@ -135,7 +136,7 @@ fn cumulative_figures(
                 .map_or(name.to_string(), |i| table.labels[i].clone())
         };
         files.extend(plots::fan_chart(
-            &dir.join(format!("cumulative_{}", file_part(&c.arm))),
+            &dir.join(format!("cumulative_{}", FileNames::new(&table.arms).of(&c.arm))),
             &format!(
                 "{title}: cumulative net savings, {} vs {}",
                 label(&c.arm),

@@ -42,6 +42,18 @@ impl OutputError {
     }
 }
 
+/// A text cell for a CSV file that a spreadsheet may open: text starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return would be taken for a formula, so it gets a leading `'` (as the OWASP guidance on CSV injection
+/// advises). Numbers, such as `-0.5`, stay as they are. `carecast analyse` removes the `'` when it reads a file back.
+pub fn text_cell(text: &str) -> String {
+    let formula_like = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if formula_like && !text.trim().parse::<f64>().is_ok_and(f64::is_finite) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
 /// Writes a whole file from a string.
 pub fn write_text(path: &Path, text: &str) -> Result<(), OutputError> {
     fs::write(path, text).map_err(|e| OutputError::write(path, e))
@@ -57,17 +69,6 @@ pub fn write_csv(
     fill(&mut w).map_err(|e| OutputError::write(path, e))?;
     let mut inner = w.into_inner().map_err(|e| OutputError::write(path, e.to_string()))?;
     inner.flush().map_err(|e| OutputError::write(path, e))
-}
-
-/// Writes a text file line by line through a buffer: `fill` writes, and every error names `path`.
-pub fn write_lines(
-    path: &Path,
-    fill: impl FnOnce(&mut BufWriter<fs::File>) -> std::io::Result<()>,
-) -> Result<(), OutputError> {
-    let file = fs::File::create(path).map_err(|e| OutputError::write(path, e))?;
-    let mut w = BufWriter::new(file);
-    fill(&mut w).map_err(|e| OutputError::write(path, e))?;
-    w.flush().map_err(|e| OutputError::write(path, e))
 }
 
 /// Writes a file whole under a hidden temporary name and renames it into place, so that a reader never sees half of
@@ -157,5 +158,22 @@ fn remove_stale_incomplete(parent: &Path) {
         if !Path::new(&format!("/proc/{pid}")).exists() {
             let _ = fs::remove_dir_all(entry.path());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_that_a_spreadsheet_would_run_is_quoted_and_numbers_are_not() {
+        for formula in ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\r=x", "=HYPERLINK(\"x\")"] {
+            assert_eq!(text_cell(formula), format!("'{formula}"));
+        }
+        for plain in ["usual_care", "drug A", "-0.5", "+3", "1e-9", "", "a=b", "'already"] {
+            assert_eq!(text_cell(plain), plain);
+        }
+        // -inf and NaN are not finite numbers, so they are quoted like any other text.
+        assert_eq!(text_cell("-inf"), "'-inf");
     }
 }

@@ -199,9 +199,15 @@ pub fn signed_money_label(v: f64) -> String {
     }
 }
 
-/// A file-name-safe version of a name from user text: ASCII letters, digits, `-` and `_` kept, anything else `_`.
+/// Longest part of a file name made from user text, in characters: with a prefix such as `cumulative_` and an
+/// extension it stays well inside the 255 bytes file systems allow.
+pub const MAX_FILE_PART: usize = 64;
+
+/// A file-name-safe version of a name from user text: ASCII letters, digits, `-` and `_` kept, anything else `_`,
+/// at most [`MAX_FILE_PART`] characters.
 pub fn file_part(name: &str) -> String {
     name.chars()
+        .take(MAX_FILE_PART)
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
                 c
@@ -210,6 +216,54 @@ pub fn file_part(name: &str) -> String {
             }
         })
         .collect()
+}
+
+/// File-name parts for a list of names (arms, say), each unique: where two names make the same [`file_part`]
+/// ("drug A" and "drug_A"), the later ones get `-2`, `-3`... so that no file is written over another or shown
+/// under the wrong title.
+#[derive(Debug, Clone)]
+pub struct FileNames {
+    names: Vec<String>,
+    parts: Vec<String>,
+}
+
+impl FileNames {
+    /// Unique parts for `names`, in their order.
+    pub fn new(names: &[String]) -> Self {
+        let mut parts: Vec<String> = Vec::with_capacity(names.len());
+        for name in names {
+            let base = file_part(name);
+            let mut part = base.clone();
+            let mut n = 2;
+            while parts.contains(&part) {
+                part = format!("{base}-{n}");
+                n += 1;
+            }
+            parts.push(part);
+        }
+        FileNames {
+            names: names.to_vec(),
+            parts,
+        }
+    }
+
+    /// The part for `name` (its [`file_part`] if it is not in the list).
+    pub fn of(&self, name: &str) -> String {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map_or_else(|| file_part(name), |i| self.parts[i].clone())
+    }
+
+    /// The names whose part is not their plain [`file_part`], with the part they got: what a user should be told.
+    pub fn renamed(&self) -> Vec<(&str, &str)> {
+        self.names
+            .iter()
+            .zip(&self.parts)
+            .filter(|(n, p)| file_part(n) != **p)
+            .map(|(n, p)| (n.as_str(), p.as_str()))
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -251,6 +305,23 @@ mod tests {
             "£3,000 saved per QALY lost (less costly, less effective)"
         );
         assert!(describe_icer(&Icer::new(1.0, 0.0), "QALY").starts_with("none"));
+    }
+
+    #[test]
+    fn names_that_would_share_a_file_name_get_distinct_ones() {
+        let names: Vec<String> = ["drug A", "drug_A", "drug/A", "other"].map(String::from).to_vec();
+        let files = FileNames::new(&names);
+        assert_eq!(files.of("drug A"), "drug_A");
+        assert_eq!(files.of("drug_A"), "drug_A-2");
+        assert_eq!(files.of("drug/A"), "drug_A-3");
+        assert_eq!(files.of("other"), "other");
+        assert_eq!(files.renamed(), [("drug_A", "drug_A-2"), ("drug/A", "drug_A-3")]);
+        // A name that is itself a suffixed one does not take another's part.
+        let tricky: Vec<String> = ["a-2", "a", "a"].map(String::from).to_vec();
+        let files = FileNames::new(&tricky);
+        assert_eq!(files.parts, ["a-2", "a", "a-3"]);
+        // Long names are cut to a length every file system takes.
+        assert_eq!(file_part(&"x".repeat(300)).len(), MAX_FILE_PART);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The outputs of `carecast reproduce`: reproduction.csv and reproduction.md, each written whole and renamed into
 //! place, and the Markdown table the terminal shows.
 
-use super::files::{write_atomically, write_csv, write_text, OutputError};
+use super::files::{text_cell, write_atomically, write_csv, write_text, OutputError};
 use super::format::figure;
 use crate::analysis::reproduce::{Reproduced, Status};
 use std::path::Path;
@@ -61,12 +61,12 @@ fn write_csv_table(rows: &[Reproduced], path: &Path) -> Result<(), OutputError> 
                 Status::NotReproducible => "not_reproducible",
             };
             w.write_record([
-                r.scenario.as_str(),
-                &t.figure,
-                &t.source,
-                &r.citation,
+                text_cell(&r.scenario).as_str(),
+                text_cell(&t.figure).as_str(),
+                text_cell(&t.source).as_str(),
+                text_cell(&r.citation).as_str(),
                 t.metric.name(),
-                &r.arm,
+                text_cell(&r.arm).as_str(),
                 &num(t.published),
                 &pl,
                 &ph,
@@ -78,7 +78,7 @@ fn write_csv_table(rows: &[Reproduced], path: &Path) -> Result<(), OutputError> 
                 status,
                 if t.input { "true" } else { "false" },
                 &r.iterations.to_string(),
-                &t.why,
+                text_cell(&t.why).as_str(),
             ])?;
         }
         Ok(())

@@ -1,11 +1,10 @@
 //! The per-iteration and per-year tables of a run: iterations.csv (one row per iteration and arm) and per_year.csv
 //! (per arm, year and measure: mean and percentiles).
 
-use super::files::{write_csv, write_lines, OutputError};
+use super::files::{text_cell, write_csv, OutputError};
 use crate::analysis::per_year::PerYear;
 use crate::analysis::PsaTable;
 use crate::model::Payer;
-use std::io::Write;
 use std::path::Path;
 
 /// The header of iterations.csv: iteration, arm, care costs, their cashable part and spend by payer, each outcome,
@@ -17,7 +16,7 @@ pub fn iterations_header(outcomes: &[String]) -> Vec<String> {
             h.push(format!("{kind}_{}", p.name()));
         }
     }
-    h.extend(outcomes.iter().cloned());
+    h.extend(outcomes.iter().map(|o| text_cell(o)));
     h.push("cost_total".to_string());
     h
 }
@@ -36,7 +35,7 @@ pub fn write_iterations(path: &Path, table: &PsaTable) -> Result<(), OutputError
         for i in 0..table.iterations() {
             for (a, arm) in table.arms.iter().enumerate() {
                 w.write_field(integer.format(i))?;
-                w.write_field(arm)?;
+                w.write_field(text_cell(arm))?;
                 for values in [&payers.care, &payers.cashable, &payers.spend] {
                     for p in 0..Payer::ALL.len() {
                         w.write_field(number.format(values[[i, a, p]]))?;
@@ -55,15 +54,19 @@ pub fn write_iterations(path: &Path, table: &PsaTable) -> Result<(), OutputError
 
 /// Writes per_year.csv; `arms` names the arms in model order.
 pub fn write_per_year(path: &Path, arms: &[String], per_year: &PerYear) -> Result<(), OutputError> {
-    write_lines(path, |w| {
-        writeln!(w, "arm,year,measure,mean,p2_5,p50,p97_5")?;
+    write_csv(path, |w| {
+        w.write_record(["arm", "year", "measure", "mean", "p2_5", "p50", "p97_5"])?;
         for r in &per_year.rows {
             // Percentiles come from single-precision values: they print at that precision.
-            writeln!(
-                w,
-                "{},{},{},{},{},{},{}",
-                arms[r.arm], r.year, r.measure, r.mean, r.p2_5, r.p50, r.p97_5
-            )?;
+            w.write_record([
+                text_cell(&arms[r.arm]),
+                r.year.to_string(),
+                text_cell(&r.measure),
+                r.mean.to_string(),
+                r.p2_5.to_string(),
+                r.p50.to_string(),
+                r.p97_5.to_string(),
+            ])?;
         }
         Ok(())
     })

@@ -1,12 +1,17 @@
 //! The outputs of the deterministic analyses: tornado.csv and a tornado plot per comparison; threshold.csv and the
 //! measure plotted against the parameter.
 
-use super::files::{write_csv, OutputError};
-use super::format::{figure, file_part, money};
+use super::files::{text_cell, write_csv, OutputError};
+use super::format::{figure, money, FileNames};
 use super::plots;
 use crate::analysis::sensitivity::{Measure, Threshold, TornadoBar};
 use crate::model::Model;
 use std::path::{Path, PathBuf};
+
+/// The model's arm names, in order.
+fn arm_names(model: &Model) -> Vec<String> {
+    model.arms.iter().map(|a| a.name.clone()).collect()
+}
 
 /// Writes tornado.csv.
 pub fn write_tornado_csv(path: &Path, measure: Measure, bars: &[TornadoBar]) -> Result<(), OutputError> {
@@ -26,11 +31,11 @@ pub fn write_tornado_csv(path: &Path, measure: Measure, bars: &[TornadoBar]) -> 
         ])?;
         for b in bars {
             w.write_record([
-                b.arm.clone(),
-                b.comparator.clone(),
+                text_cell(&b.arm),
+                text_cell(&b.comparator),
                 measure.name().to_string(),
-                b.parameter.clone(),
-                b.scope.clone(),
+                text_cell(&b.parameter),
+                text_cell(&b.scope),
                 b.low.to_string(),
                 b.high.to_string(),
                 b.base.to_string(),
@@ -71,9 +76,9 @@ pub fn write_threshold_csv(path: &Path, thresholds: &[Threshold]) -> Result<(), 
             };
             for (crossing, share) in rows {
                 w.write_record([
-                    t.arm.clone(),
-                    t.comparator.clone(),
-                    t.parameter.clone(),
+                    text_cell(&t.arm),
+                    text_cell(&t.comparator),
+                    text_cell(&t.parameter),
                     t.measure.name().to_string(),
                     t.break_even.to_string(),
                     t.range[0].to_string(),
@@ -119,7 +124,7 @@ pub fn write_tornado_figures(
             })
             .collect();
         files.extend(plots::tornado(
-            &dir.join(format!("tornado_{}", file_part(arm))),
+            &dir.join(format!("tornado_{}", FileNames::new(&arm_names(model)).of(arm))),
             &format!("{title}: one-way sensitivity, {} vs {}", first.arm, first.comparator),
             &label,
             format,
@@ -173,7 +178,7 @@ pub fn write_threshold_figures(
             "break-even"
         };
         files.extend(plots::sweep_lines(
-            &dir.join(format!("threshold_{}", file_part(&t.arm))),
+            &dir.join(format!("threshold_{}", FileNames::new(&arm_names(model)).of(&t.arm))),
             &format!("{title}: {label} as {} varies", t.parameter),
             &t.parameter,
             &label,

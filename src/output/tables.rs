@@ -1,7 +1,7 @@
 //! CSV tables of the analyses: acceptability (CEAC/CEAF), EVPI, return on investment, payback and cumulative net
 //! savings by year.
 
-use super::files::{write_csv, OutputError};
+use super::files::{text_cell, write_csv, OutputError};
 use crate::analysis::ce::Acceptability;
 use crate::analysis::Analysis;
 use std::path::Path;
@@ -53,7 +53,7 @@ fn write_ceac(
                 let inmb = comparators[a].map_or(String::new(), |c| acc.inmb(l, a, c).to_string());
                 w.write_record([
                     lambda.to_string(),
-                    arm.clone(),
+                    text_cell(arm),
                     p.to_string(),
                     se.to_string(),
                     acc.mean_nmb[l][a].to_string(),
@@ -79,7 +79,7 @@ fn write_evpi(path: &Path, analysis: &Analysis, acc: &Acceptability, arms: &[Str
                 lambda.to_string(),
                 acc.evpi[l].to_string(),
                 population,
-                arms[acc.frontier[l]].clone(),
+                text_cell(&arms[acc.frontier[l]]),
                 acc.ceaf[l].to_string(),
             ])?;
         }
@@ -112,8 +112,8 @@ fn write_roi(path: &Path, analysis: &Analysis) -> Result<(), OutputError> {
         for r in &analysis.roi {
             let b = &r.bcr_per_iteration;
             w.write_record([
-                r.arm.clone(),
-                r.comparator.clone(),
+                text_cell(&r.arm),
+                text_cell(&r.comparator),
                 r.savings_payer.clone(),
                 r.spend_payer.clone(),
                 r.basis.clone(),
@@ -158,8 +158,8 @@ fn write_by_year(path: &Path, analysis: &Analysis) -> Result<(), OutputError> {
                 .map_or_else(|| vec![0.0; c.mean.len()], |p| p.share_paid_back_by_year());
             for (y, paid) in paid.iter().enumerate().take(c.mean.len()) {
                 w.write_record([
-                    c.arm.clone(),
-                    c.comparator.clone(),
+                    text_cell(&c.arm),
+                    text_cell(&c.comparator),
                     (y + 1).to_string(),
                     c.mean[y].to_string(),
                     c.p2_5[y].to_string(),

@@ -421,3 +421,18 @@ pub fn check_line(path: &std::path::Path, m: &Model) -> String {
         m.settings.cycles()
     )
 }
+
+/// Notes for arms whose plots got a different file name from the one their name makes, because another arm's name
+/// makes the same ("drug A" and "drug_A"): which files are whose.
+pub fn file_name_notes(arms: &[String]) -> String {
+    let files = super::format::FileNames::new(arms);
+    files
+        .renamed()
+        .iter()
+        .map(|(name, part)| {
+            format!(
+                "note: arm `{name}` has the same file name as an arm before it, so its plots are named `{part}` (roi_{part}.svg, ...)\n"
+            )
+        })
+        .collect()
+}

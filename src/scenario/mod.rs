@@ -4,6 +4,7 @@
 //! compiling into a model happen in [`crate::model`].
 
 pub mod echo;
+mod finite;
 pub mod overrides;
 pub mod raw;
 mod toml_error;
@@ -46,6 +47,7 @@ impl Scenario {
 
     /// Parses scenario text without touching the file system; `path` names it in messages and provenance.
     pub fn parse(path: &Path, text: &str) -> Result<Self, InputError> {
+        finite::check_finite(path, text)?;
         let raw: RawScenario = toml::from_str(text).map_err(|e| toml_error::toml_error(path, text, &e))?;
         Ok(Scenario {
             path: path.to_path_buf(),

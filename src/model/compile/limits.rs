@@ -8,3 +8,7 @@ pub const MAX_CYCLES: usize = 100_000;
 pub const MAX_STATES: usize = 256;
 /// Largest supported cohort (counts stay exact in f64 below 2^53).
 pub const MAX_COHORT: u64 = 1_000_000_000_000;
+
+/// Longest name of a scenario, state, arm, subgroup or parameter: names make file names (`roi_<arm>.svg`, the output
+/// directory), which file systems limit to 255 bytes.
+pub const MAX_NAME_LENGTH: usize = 64;

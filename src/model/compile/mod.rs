@@ -29,7 +29,7 @@ mod transitions;
 #[cfg(test)]
 mod tests;
 
-pub use limits::{MAX_COHORT, MAX_CYCLES, MAX_ITERATIONS, MAX_STATES};
+pub use limits::{MAX_COHORT, MAX_CYCLES, MAX_ITERATIONS, MAX_NAME_LENGTH, MAX_STATES};
 pub use overrides::apply_overrides;
 
 use contexts::{compact_columns, Structure};
@@ -136,6 +136,16 @@ impl Compiler<'_> {
                 span,
                 field,
                 format!("`{name}` is not a valid name: use letters, digits and '_', starting with a letter"),
+            ));
+        }
+        if name.len() > MAX_NAME_LENGTH {
+            return Err(self.err(
+                span,
+                field,
+                format!(
+                    "`{name}` is {} characters long; names are used in file names, so at most {MAX_NAME_LENGTH}",
+                    name.len()
+                ),
             ));
         }
         Ok(())

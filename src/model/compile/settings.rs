@@ -1,7 +1,7 @@
 //! `[scenario]` and `[settings]`: the scenario's metadata, horizon and cycle, run defaults, accrual, discount rates,
 //! the willingness-to-pay grid and the primary outcome.
 
-use super::limits::{MAX_CYCLES, MAX_ITERATIONS};
+use super::limits::{MAX_CYCLES, MAX_ITERATIONS, MAX_NAME_LENGTH};
 use super::Compiler;
 use crate::error::{suggest, InputError};
 use crate::model::schedule::{Accrual, CycleLength, DiscountSchedule, Discounting, RateStep};
@@ -17,6 +17,16 @@ impl Compiler<'_> {
                 raw.scenario.name.span(),
                 "scenario.name",
                 "the scenario name names the output directory, so it must be non-empty and use only letters, digits, '-' and '_'",
+            ));
+        }
+        if name.len() > MAX_NAME_LENGTH {
+            return Err(self.err(
+                raw.scenario.name.span(),
+                "scenario.name",
+                format!(
+                    "the scenario name names the output directory, so it may be at most {MAX_NAME_LENGTH} characters, not {}",
+                    name.len()
+                ),
             ));
         }
         Ok(Meta {

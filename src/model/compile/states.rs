@@ -3,7 +3,7 @@
 use super::limits::MAX_STATES;
 use super::Compiler;
 use crate::error::InputError;
-use crate::model::StateInfo;
+use crate::model::{columns, StateInfo};
 use crate::scenario::raw::{RawCost, RawScenario, RawState};
 use serde_spanned::Spanned;
 
@@ -33,6 +33,16 @@ impl Compiler<'_> {
             let has_values = !st.costs.is_empty() || !st.outcomes.is_empty();
             if has_values && st.per.is_none() {
                 return Err(self.err(s.span(), format!("states[{i}].per"), format!("state `{name}` has costs or outcomes but no `per`: say whether they are per year, quarter, month, week or cycle (units are never guessed)")));
+            }
+            if let Some(reserved) = st.outcomes.keys().find(|k| columns::is_reserved_column(k.get_ref())) {
+                return Err(self.err(
+                    reserved.span(),
+                    format!("states[{i}].outcomes.{}", reserved.get_ref()),
+                    format!(
+                        "`{}` names a column with a fixed role in the per-iteration table (iteration, arm, cost, cost_total, effect, and care_, cashable_care_ and spend_ by payer); give the outcome another name",
+                        reserved.get_ref()
+                    ),
+                ));
             }
             out.push(StateInfo {
                 name: name.clone(),

@@ -45,22 +45,7 @@ impl ContextBuilder<'_, '_> {
         states: &[&str],
     ) -> Result<Vec<Row>, InputError> {
         let compiler = self.compiler;
-        let mut rows = Vec::new();
-        for (i, from) in states.iter().enumerate() {
-            let arm_row = arm.transitions.iter().find(|(k, _)| k.get_ref() == from);
-            let base_row = raw.transitions.get_ref().iter().find(|(k, _)| k.get_ref() == from);
-            let (row, field) = match (arm_row, base_row) {
-                (Some((_, r)), _) => (r, format!("{afield}.transitions.{from}")),
-                (None, Some((_, r))) => (r, format!("transitions.{from}")),
-                (None, None) => {
-                    if raw.is_dead(i) {
-                        continue;
-                    }
-                    return Err(compiler.err(raw.transitions.span(), "transitions", format!("state `{from}` has no transition row: give one (use `{from} = \"remainder\"` for staying), or mark the state `dead = true` if nobody leaves it")));
-                }
-            };
-            rows.push(self.row(i, row.get_ref(), row.span(), &field, states, false)?);
-        }
+        // A misspelt origin is reported as such, before it shows up as a state without a row.
         for (k, _) in raw.transitions.get_ref().iter().chain(arm.transitions.iter()) {
             if !states.contains(&k.get_ref().as_str()) {
                 return Err(compiler.err(
@@ -69,6 +54,36 @@ impl ContextBuilder<'_, '_> {
                     format!("no state is named `{}`{}", k.get_ref(), suggest(k.get_ref(), states)),
                 ));
             }
+        }
+        let mut rows = Vec::new();
+        for (i, from) in states.iter().enumerate() {
+            let arm_row = arm.transitions.iter().find(|(k, _)| k.get_ref() == from);
+            let base_row = raw.transitions.get_ref().iter().find(|(k, _)| k.get_ref() == from);
+            if raw.is_dead(i) {
+                // Dead means absorbing: a row out of it would move people the state says never leave.
+                if let Some((key, _)) = arm_row.or(base_row) {
+                    let field = match arm_row {
+                        Some(_) => format!("{afield}.transitions.{from}"),
+                        None => format!("transitions.{from}"),
+                    };
+                    return Err(compiler.err(
+                        key.span(),
+                        field,
+                        format!(
+                            "state `{from}` is marked `dead = true`, so nobody leaves it, but it has a transition row; remove the row, or remove `dead = true` if people do leave it"
+                        ),
+                    ));
+                }
+                continue;
+            }
+            let (row, field) = match (arm_row, base_row) {
+                (Some((_, r)), _) => (r, format!("{afield}.transitions.{from}")),
+                (None, Some((_, r))) => (r, format!("transitions.{from}")),
+                (None, None) => {
+                    return Err(compiler.err(raw.transitions.span(), "transitions", format!("state `{from}` has no transition row: give one (use `{from} = \"remainder\"` for staying), or mark the state `dead = true` if nobody leaves it")));
+                }
+            };
+            rows.push(self.row(i, row.get_ref(), row.span(), &field, states, false)?);
         }
         Ok(rows)
     }

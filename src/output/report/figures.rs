@@ -2,7 +2,7 @@
 
 use super::headline::{primary_delta, roi};
 use super::{interval, label_of, Figure, ReportInput, Table};
-use crate::output::format::{file_part, money, number, per_pound, percent};
+use crate::output::format::{FileNames, money, number, per_pound, percent};
 use minijinja::Value;
 
 fn svg_of(input: &ReportInput, stem: &str) -> Result<Option<Value>, String> {
@@ -25,12 +25,17 @@ pub(super) fn figures(input: &ReportInput, outcome: &str) -> Result<Vec<Figure>,
     Ok(out)
 }
 
+/// The arms' names, in table order.
+fn arm_names(input: &ReportInput) -> Vec<String> {
+    input.arms.iter().map(|(name, _)| name.clone()).collect()
+}
+
 /// The ROI histograms, one per comparison, with the ratios by whose savings.
 fn roi_figures(input: &ReportInput) -> Result<Vec<Figure>, String> {
     let a = input.analysis;
     let mut out = Vec::new();
     for c in &a.comparisons {
-        let stem = format!("roi_{}", file_part(&c.arm));
+        let stem = format!("roi_{}", FileNames::new(&arm_names(input)).of(&c.arm));
         if let Some(svg) = svg_of(input, &stem)? {
             let rows = input
                 .analysis
@@ -165,7 +170,7 @@ fn cumulative_figures(input: &ReportInput) -> Result<Vec<Figure>, String> {
     let a = input.analysis;
     let mut out = Vec::new();
     for c in &a.cumulative_net_savings {
-        let stem = format!("cumulative_{}", file_part(&c.arm));
+        let stem = format!("cumulative_{}", FileNames::new(&arm_names(input)).of(&c.arm));
         if let Some(svg) = svg_of(input, &stem)? {
             let last = c.p50.len().saturating_sub(1);
             out.push(Figure {
