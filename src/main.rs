@@ -2,6 +2,7 @@
 //! 1 a failed run, 2 bad input or usage, 130 interrupted).
 
 use clap::Parser;
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -9,7 +10,8 @@ fn main() -> ExitCode {
     match carecast::cli::execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{e}");
+            // A full or closed stderr must not turn an error into a panic: the exit code still says what happened.
+            let _ = writeln!(std::io::stderr(), "{e}");
             ExitCode::from(e.exit_code())
         }
     }

@@ -51,7 +51,9 @@ pub fn parse_psa_csv(path: &Path, text: &str, options: &CsvOptions) -> Result<Ps
     let headers = reader
         .headers()
         .map_err(|e| InputError::file(path, format!("cannot read the header row: {e}")))?
-        .clone();
+        .iter()
+        .map(unneutralised)
+        .collect();
     let columns = columns(path, headers, options)?;
     let (rows, arms) = read_rows(path, &mut reader, &columns)?;
     let iterations = complete_iterations(path, &rows, &arms)?;

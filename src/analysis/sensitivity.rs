@@ -222,6 +222,16 @@ fn measures(model: &Model, run: &RunSettings, measure: Measure) -> Result<Vec<f6
     Ok(out)
 }
 
+/// A failed run of the model at a value the user chose (`--bounds`, `--range`), as the usage error it is.
+fn at_chosen_value(option: &str, name: &str, value: f64, e: SensitivityError) -> SensitivityError {
+    match e {
+        SensitivityError::Simulation(e) => {
+            InputError::usage(option, format!("the model cannot be run with `{name}` = {value}: {e}")).into()
+        }
+        e => e,
+    }
+}
+
 /// One bar of a tornado: a parameter moved to its low and high values, the rest at their means.
 #[derive(Debug, Clone, Serialize)]
 pub struct TornadoBar {
@@ -253,15 +263,17 @@ pub fn tornado(
     let base = det.evaluate(&[], measure)?;
     let comparisons = det.comparisons();
     let mut bars = Vec::new();
-    let mut inputs: Vec<(String, String, usize, f64, f64)> = det
+    // (name, scope, draw, low, high, whether the user gave the bounds)
+    let mut inputs: Vec<(String, String, usize, f64, f64, bool)> = det
         .inputs
         .iter()
         .map(|i| {
-            let (low, high) = bounds.iter().find(|(n, _, _)| *n == i.name).map_or(
+            let given = bounds.iter().find(|(n, _, _)| *n == i.name);
+            let (low, high) = given.map_or(
                 (i.distribution.quantile(0.025), i.distribution.quantile(0.975)),
                 |(_, l, h)| (*l, *h),
             );
-            (i.name.clone(), i.scope.clone(), i.draw, low, high)
+            (i.name.clone(), i.scope.clone(), i.draw, low, high, given.is_some())
         })
         .collect();
     // Bounds for parameters the file fixes: kept changeable when the analysis was set up.
@@ -270,12 +282,19 @@ pub fn tornado(
             continue;
         }
         for o in det.model.overridable.iter().filter(|o| o.name == *name) {
-            inputs.push((name.clone(), o.scope.clone(), o.draw, *low, *high));
+            inputs.push((name.clone(), o.scope.clone(), o.draw, *low, *high, true));
         }
     }
-    for (name, scope, draw, low, high) in inputs {
-        let at_low = det.evaluate(&[(draw, low)], measure)?;
-        let at_high = det.evaluate(&[(draw, high)], measure)?;
+    for (name, scope, draw, low, high, given) in inputs {
+        let at = |v: f64| {
+            let result = det.evaluate(&[(draw, v)], measure);
+            if given {
+                result.map_err(|e| at_chosen_value("--bounds", &name, v, e))
+            } else {
+                result
+            }
+        };
+        let (at_low, at_high) = (at(low)?, at(high)?);
         for (k, (arm, comparator)) in comparisons.iter().enumerate() {
             bars.push(TornadoBar {
                 arm: arm.clone(),
@@ -356,7 +375,13 @@ pub fn threshold(
     let base_value = sampled.map_or_else(|| det.base_of(&draws), |d| d.mean());
     let base = at(base_value)?;
     let grid: Vec<f64> = (0..=200).map(|i| low + (high - low) * i as f64 / 200.0).collect();
-    let values: Vec<Vec<f64>> = grid.iter().map(|&v| at(v)).collect::<Result<_, _>>()?;
+    let values: Vec<Vec<f64>> = grid
+        .iter()
+        .map(|&v| {
+            // Values in a range the user chose that the model cannot take are a usage error, not a failed run.
+            at(v).map_err(|e| if range.is_some() { at_chosen_value("--range", name, v, e) } else { e })
+        })
+        .collect::<Result<_, _>>()?;
     let target = measure.break_even();
     let mut out = Vec::new();
     for (k, (arm, comparator)) in det.comparisons().into_iter().enumerate() {

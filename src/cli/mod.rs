@@ -11,6 +11,8 @@ use crate::commands::{self, Context, Error, SweepOptions};
 use crate::error::InputError;
 use crate::output::reproduction::markdown_table;
 use crate::output::terminal;
+use crate::simulate::Progress;
+use std::sync::Arc;
 use args::{AnalyseArgs, Cli, Command, EvppiArgs, ReproduceArgs, RunArgs, SweepArgs, ThresholdArgs, TornadoArgs};
 use std::path::Path;
 
@@ -27,19 +29,26 @@ fn emit(text: &str) {
 
 /// Runs the command the arguments name and prints what it found; the error says which exit code to give.
 pub fn execute(cli: Cli) -> Result<(), Error> {
+    // Every command answers Ctrl-C: it stops, and leaves nothing half-written behind.
+    let interrupted = match cli.command {
+        Command::Sweep(_) => commands::SWEEP_INTERRUPTED,
+        _ => commands::RUN_INTERRUPTED,
+    };
+    let progress = progress::cancellable_progress(interrupted);
     match cli.command {
-        Command::Run(args) => run(args),
-        Command::Analyse(args) => analyse(args),
-        Command::Reproduce(args) => reproduce(args),
-        Command::Sweep(args) => sweep(args),
+        Command::Run(args) => run(args, progress),
+        Command::Analyse(args) => analyse(args, progress),
+        Command::Reproduce(args) => reproduce(args, progress),
+        Command::Sweep(args) => sweep(args, progress),
         Command::Merge(args) => {
-            let outcome = commands::merge(&Context::new(None, args.out.out)?, &args.dirs)?;
+            let ctx = Context::new(None, args.out.out)?.with_progress(progress);
+            let outcome = commands::merge(&ctx, &args.dirs)?;
             emit(&format!("{}\n", outcome.dir.display()));
             Ok(())
         }
-        Command::Tornado(args) => tornado(args),
-        Command::Threshold(args) => threshold(args),
-        Command::Evppi(args) => evppi(args),
+        Command::Tornado(args) => tornado(args, progress),
+        Command::Threshold(args) => threshold(args, progress),
+        Command::Evppi(args) => evppi(args, progress),
         Command::Check(args) => {
             let loaded = commands::check(&args.scenario)?;
             emit(&terminal::check_line(&args.scenario, &loaded.model));
@@ -48,9 +57,8 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
     }
 }
 
-fn run(args: RunArgs) -> Result<(), Error> {
+fn run(args: RunArgs, progress: Arc<Progress>) -> Result<(), Error> {
     let changes = args.size.with(&args.set)?;
-    let progress = progress::cancellable_progress();
     let ctx = Context::new(args.threads.threads, args.out.out)?.with_progress(progress.clone());
     let outcome = progress::with_progress(!args.quiet, "iterations", &progress, || {
         commands::run(&ctx, &args.scenario, &changes)
@@ -68,9 +76,9 @@ fn run(args: RunArgs) -> Result<(), Error> {
     Ok(())
 }
 
-fn analyse(args: AnalyseArgs) -> Result<(), Error> {
+fn analyse(args: AnalyseArgs, progress: Arc<Progress>) -> Result<(), Error> {
     let options = analysis_options(&args.wtp, args.threshold, args.population)?;
-    let ctx = Context::new(None, args.out.out)?;
+    let ctx = Context::new(None, args.out.out)?.with_progress(progress);
     let csv = CsvOptions {
         effect: args.effect,
         comparator: args.comparator,
@@ -82,14 +90,14 @@ fn analyse(args: AnalyseArgs) -> Result<(), Error> {
     Ok(())
 }
 
-fn reproduce(args: ReproduceArgs) -> Result<(), Error> {
+fn reproduce(args: ReproduceArgs, progress: Arc<Progress>) -> Result<(), Error> {
     let scenarios = if args.scenarios.is_empty() {
         commands::bundled_scenarios(Path::new("scenarios"))?
     } else {
         args.scenarios
     };
     let changes = args.size.with(&Default::default())?;
-    let ctx = Context::new(args.threads.threads, args.out)?;
+    let ctx = Context::new(args.threads.threads, args.out)?.with_progress(progress);
     let outcome = commands::reproduce(&ctx, &scenarios, &changes)?;
     emit(&markdown_table(&outcome.rows));
     emit(&format!("{}\n", outcome.dir.display()));
@@ -100,14 +108,13 @@ fn reproduce(args: ReproduceArgs) -> Result<(), Error> {
     Ok(())
 }
 
-fn sweep(args: SweepArgs) -> Result<(), Error> {
+fn sweep(args: SweepArgs, progress: Arc<Progress>) -> Result<(), Error> {
     let changes = args.size.with(&args.set)?;
     let options = SweepOptions {
         vary: args::parse_axes(&args.vary)?,
         shard: args::parse_shard(args.shard.as_deref())?,
         changes,
     };
-    let progress = progress::cancellable_progress();
     let ctx = Context::new(args.threads.threads, args.out.out)?.with_progress(progress.clone());
     let outcome = progress::with_progress(!args.quiet, "points", &progress, || {
         commands::sweep(&ctx, &args.scenarios, &options)
@@ -119,33 +126,33 @@ fn sweep(args: SweepArgs) -> Result<(), Error> {
     Ok(())
 }
 
-fn tornado(args: TornadoArgs) -> Result<(), Error> {
+fn tornado(args: TornadoArgs, progress: Arc<Progress>) -> Result<(), Error> {
     let measure = args::parse_measure(&args.measure)?;
     let bounds = args::parse_bounds(&args.bounds)?;
-    let ctx = Context::new(None, args.out.out)?;
+    let ctx = Context::new(None, args.out.out)?.with_progress(progress);
     let outcome = commands::tornado_analysis(&ctx, &args.scenario, measure, &bounds)?;
     emit(&terminal::tornado_table(measure, &outcome.bars));
     emit(&format!("{}\n", outcome.dir.display()));
     Ok(())
 }
 
-fn threshold(args: ThresholdArgs) -> Result<(), Error> {
+fn threshold(args: ThresholdArgs, progress: Arc<Progress>) -> Result<(), Error> {
     let measure = args::parse_measure(&args.measure)?;
     let range = args
         .range
         .map(|r| args::parse_range(&r).map_err(|m| InputError::usage("--range", m)))
         .transpose()?;
-    let ctx = Context::new(None, args.out.out)?;
+    let ctx = Context::new(None, args.out.out)?.with_progress(progress);
     let outcome = commands::threshold_analysis(&ctx, &args.scenario, &args.parameter, measure, range)?;
     emit(&terminal::threshold_text(&outcome.thresholds));
     emit(&format!("{}\n", outcome.dir.display()));
     Ok(())
 }
 
-fn evppi(args: EvppiArgs) -> Result<(), Error> {
+fn evppi(args: EvppiArgs, progress: Arc<Progress>) -> Result<(), Error> {
     let groups = args::parse_groups(&args.group)?;
     let changes = args.size.with(&args.set)?;
-    let ctx = Context::new(args.threads.threads, args.out.out)?;
+    let ctx = Context::new(args.threads.threads, args.out.out)?.with_progress(progress);
     let outcome = commands::evppi(&ctx, &args.scenario, &changes, args.lambda, &groups)?;
     emit(&terminal::evppi_table(&outcome.rows, outcome.lambda));
     emit(&format!("{}\n", outcome.dir.display()));

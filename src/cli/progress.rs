@@ -1,18 +1,29 @@
 //! The progress bar a long run or sweep shows on a terminal, and Ctrl-C, which asks the work to stop.
 
 use crate::simulate::Progress;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Progress shared with the work, cancelled by Ctrl-C: the run or sweep then stops and writes nothing (a run removes
-/// the directory it had started) instead of leaving half of its output.
-pub fn cancellable_progress() -> Arc<Progress> {
+/// How long the work has, after Ctrl-C, to stop by itself before the process removes what it was writing and exits.
+const STOP_WITHIN: Duration = Duration::from_millis(900);
+
+/// Progress shared with the work, cancelled by Ctrl-C: the work then stops and writes nothing (a run removes the
+/// directory it had started) instead of leaving half of its output. Work that does not stop within [`STOP_WITHIN`]
+/// (a phase that does not look at the flag, such as writing a large table) is ended here: its incomplete run
+/// directories are removed and the process exits with 130, saying `interrupted`.
+pub fn cancellable_progress(interrupted: &'static str) -> Arc<Progress> {
     let progress = Arc::new(Progress::default());
     let flag = Arc::clone(&progress);
     // Setting the handler fails only when one is already set, which a single command per process never does.
-    let _ = ctrlc::set_handler(move || flag.cancel.store(true, Ordering::Relaxed));
+    let _ = ctrlc::set_handler(move || {
+        flag.cancel.store(true, Ordering::Relaxed);
+        std::thread::sleep(STOP_WITHIN);
+        crate::output::files::abandon_open_outputs();
+        let _ = writeln!(std::io::stderr(), "error: {interrupted}");
+        std::process::exit(130);
+    });
     progress
 }
 

@@ -10,6 +10,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+/// The most worker threads a command may ask for: four per core, and at least 64. More only slow a run down, and
+/// thousands take so long to start that the command seems to hang.
+pub fn max_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (4 * cores).max(64)
+}
+
 /// A command's thread pool, progress and output directory.
 pub struct Context {
     pool: rayon::ThreadPool,
@@ -21,6 +28,14 @@ impl Context {
     /// A pool of `threads` workers (rayon's default where None: RAYON_NUM_THREADS or all cores), with outputs under
     /// `out` (default `output`).
     pub fn new(threads: Option<usize>, out: Option<PathBuf>) -> Result<Self, Error> {
+        let most = max_threads();
+        if let Some(n) = threads.filter(|&n| n > most) {
+            return Err(InputError::usage(
+                "--threads",
+                format!("{n} threads are far more than this machine's cores; use at most {most}"),
+            )
+            .into());
+        }
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.unwrap_or(0))
             .build()?;

@@ -12,7 +12,7 @@ use crate::error::InputError;
 use crate::model::{apply_overrides, compile_with, Grid, Loaded, Model, Shard};
 use crate::output::sweep::{write_plots, Manifest, ScenarioEntry, SweepTable};
 use crate::scenario::{Override, SweepAxis};
-use crate::simulate;
+use crate::simulate::{self, Progress, SimulationError};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
@@ -197,10 +197,15 @@ fn run_points(
             let overrides: Vec<_> = axes.iter().zip(&values).map(|(a, &v)| a.at(v)).collect();
             let mut m = model.clone();
             apply_overrides(&mut m, &l.scenario, &overrides)?;
-            let results = simulate::run(&m, &l.run, None).map_err(|source| Error::SweepPoint {
-                scenario: l.scenario.path.clone(),
-                point: overrides.iter().map(Override::describe).collect::<Vec<_>>().join(", "),
-                source,
+            // The point's own counters, so that Ctrl-C stops a long point too.
+            let part = ctx.progress().map(Progress::part);
+            let results = simulate::run(&m, &l.run, part.as_ref()).map_err(|source| match source {
+                SimulationError::Interrupted => Error::Interrupted(SWEEP_INTERRUPTED),
+                source => Error::SweepPoint {
+                    scenario: l.scenario.path.clone(),
+                    point: overrides.iter().map(Override::describe).collect::<Vec<_>>().join(", "),
+                    source,
+                },
             })?;
             let table_of_point = PsaTable::from_results(&m, &results);
             // Only λ itself: the sweep reports INMB and P(cost-effective) at the scenario's threshold.

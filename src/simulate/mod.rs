@@ -12,6 +12,7 @@ mod streams;
 mod tests;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::Arc;
 
 pub use engine::{parameter_values, run, CHUNK};
 pub use memory::{memory_estimate, memory_limit, yearly_sample_size, YEARLY_SAMPLE_BYTES, YEARLY_SAMPLE_MIN};
@@ -46,5 +47,15 @@ pub struct Progress {
     /// Units of work in all, set when the work starts (0 until then).
     pub total: AtomicUsize,
     /// Set to ask the run to stop early.
-    pub cancel: AtomicBool,
+    pub cancel: Arc<AtomicBool>,
+}
+
+impl Progress {
+    /// Counters of their own for a part of the work (one point of a sweep), stopped by the same cancellation.
+    pub fn part(&self) -> Progress {
+        Progress {
+            cancel: Arc::clone(&self.cancel),
+            ..Progress::default()
+        }
+    }
 }

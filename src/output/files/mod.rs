@@ -78,88 +78,25 @@ pub fn write_atomically(path: &Path, fill: impl FnOnce(&Path) -> Result<(), Outp
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().to_string());
     let temp = path.with_file_name(format!(".{name}.incomplete"));
-    fill(&temp)?;
-    fs::rename(&temp, path).map_err(|e| OutputError::write(path, e))
+    run_dir::register(&temp);
+    let filled = fill(&temp);
+    run_dir::unregister(&temp);
+    if let Err(e) = filled {
+        let _ = fs::remove_file(&temp);
+        return Err(e);
+    }
+    fs::File::open(&temp)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| OutputError::write(path, e))?;
+    fs::rename(&temp, path).map_err(|e| OutputError::write(path, e))?;
+    if let Some(dir) = path.parent() {
+        run_dir::sync_dir(dir);
+    }
+    Ok(())
 }
 
-/// A new run directory `base/<scenario>/<run-id>`, written into a hidden temporary directory and renamed into place
-/// when complete.
-pub struct RunDir {
-    temp: PathBuf,
-    final_dir: PathBuf,
-}
-
-impl RunDir {
-    /// Prepares a new, never-used run directory name under `base/<scenario name>/`, ending in `tag` (e.g. `seed42`).
-    pub fn create(base: &Path, scenario: &str, tag: &str) -> Result<Self, OutputError> {
-        let parent = base.join(scenario);
-        fs::create_dir_all(&parent).map_err(|source| OutputError::CreateParent {
-            path: parent.clone(),
-            source,
-        })?;
-        let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
-            .to_string()
-            .replace([':', 'Z'], "");
-        let id = format!("{stamp}-{tag}");
-        remove_stale_incomplete(&parent);
-        let temp = parent.join(format!(".incomplete-{id}-{}", std::process::id()));
-        fs::create_dir(&temp).map_err(|source| OutputError::CreateRunDir {
-            path: temp.clone(),
-            source,
-        })?;
-        Ok(RunDir {
-            temp,
-            final_dir: parent.join(id),
-        })
-    }
-
-    /// The directory to write into while the run is incomplete.
-    pub fn path(&self) -> &Path {
-        &self.temp
-    }
-
-    /// Renames the finished directory into place, adding -2, -3... if the name is taken: a run never overwrites another.
-    pub fn finish(self) -> Result<PathBuf, OutputError> {
-        let mut target = self.final_dir.clone();
-        for n in 2.. {
-            if !target.exists() {
-                break;
-            }
-            target = PathBuf::from(format!("{}-{n}", self.final_dir.display()));
-        }
-        fs::rename(&self.temp, &target).map_err(|source| OutputError::Publish {
-            path: target.clone(),
-            source,
-        })?;
-        Ok(target)
-    }
-
-    /// Removes the incomplete directory (after a failure).
-    pub fn abandon(self) {
-        let _ = fs::remove_dir_all(&self.temp);
-    }
-}
-
-/// Removes hidden `.incomplete-*-<pid>` directories left by runs whose process no longer exists (killed with
-/// SIGKILL or by a power cut, so they could not clean up). Only where `/proc` tells which processes exist.
-fn remove_stale_incomplete(parent: &Path) {
-    if !Path::new("/proc/self").exists() {
-        return;
-    }
-    let Ok(entries) = fs::read_dir(parent) else { return };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().to_string();
-        let Some(rest) = name.strip_prefix(".incomplete-") else {
-            continue;
-        };
-        let Some(pid) = rest.rsplit('-').next().and_then(|p| p.parse::<u32>().ok()) else {
-            continue;
-        };
-        if !Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = fs::remove_dir_all(entry.path());
-        }
-    }
-}
+mod run_dir;
+pub use run_dir::{abandon_open_outputs, RunDir};
 
 #[cfg(test)]
 mod tests {
