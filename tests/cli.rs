@@ -311,23 +311,27 @@ fn ctrl_c_stops_a_run_and_leaves_no_run_directory() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted"));
-    let left: Vec<_> = fs::read_dir(tmp.path().join("reference"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name())
-        .collect();
+    // Not even the scenario's folder, which the run had created for itself.
+    let left: Vec<_> = fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.file_name()).collect();
     assert!(left.is_empty(), "nothing may be left behind: {left:?}");
 }
 
 #[test]
 fn a_killed_runs_leftovers_are_removed_by_the_next_run() {
-    // SIGKILL cannot be caught: the run leaves its hidden .incomplete directory (never a run directory), and the next
-    // run removes it because its process is gone.
+    // SIGKILL cannot be caught: the run leaves its hidden .incomplete directory (never a run directory), named with
+    // this machine, its boot and the process; the next run removes it because that process is gone.
     let tmp = tempfile::tempdir().unwrap();
+    let read = |p: &str| fs::read_to_string(p).unwrap().trim().to_string();
+    let host: String = read("/proc/sys/kernel/hostname")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .take(32)
+        .collect();
+    let boot: String = read("/proc/sys/kernel/random/boot_id").replace('-', "").chars().take(12).collect();
     let stale = tmp
         .path()
         .join("example")
-        .join(".incomplete-2026-01-01T000000-seed1-4294967");
+        .join(format!(".incomplete-2026-01-01T000000-seed1.{host}.{boot}.4294967"));
     fs::create_dir_all(&stale).unwrap();
     run_into(tmp.path(), &["--iterations", "100"]);
     assert!(!stale.exists());

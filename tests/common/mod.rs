@@ -129,3 +129,15 @@ pub fn carecast() -> assert_cmd::Command {
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("a temporary directory")
 }
+
+/// This machine's identity as carecast writes it into incomplete run directories' names: `<host>.<boot>`.
+pub fn host_identity() -> String {
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default().trim().to_string();
+    let host: String = read("/proc/sys/kernel/hostname")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .take(32)
+        .collect();
+    let boot: String = read("/proc/sys/kernel/random/boot_id").replace('-', "").chars().take(12).collect();
+    format!("{host}.{boot}")
+}
