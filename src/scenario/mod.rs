@@ -5,6 +5,7 @@
 
 pub mod echo;
 pub mod overrides;
+pub(crate) mod positions;
 pub mod raw;
 mod toml_error;
 pub mod variant;
