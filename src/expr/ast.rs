@@ -69,6 +69,8 @@ pub(super) fn too_deep(offset: usize, len: usize) -> ExprError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ast {
     pub(super) root: Node,
+    /// The text it was parsed from, for messages that quote part of it.
+    pub(super) source: String,
 }
 
 impl Ast {

@@ -101,6 +101,24 @@ fn unknown_name(name: &str, node: &Node, known: &[&str]) -> ExprError {
     ExprError::new(message, node.offset, node.len)
 }
 
+/// A part of the expression that reads no name and is not a finite number: so in every iteration.
+#[cold]
+fn not_finite(value: f64, node: &Node, source: &str) -> ExprError {
+    let text = source.get(node.offset..node.offset + node.len).unwrap_or("this part");
+    let value = if value.is_nan() {
+        "not a number (NaN)"
+    } else if value > 0.0 {
+        "∞"
+    } else {
+        "-∞"
+    };
+    ExprError::new(
+        format!("`{text}` is {value} whatever the parameters; every step of an expression must give a finite number"),
+        node.offset,
+        node.len,
+    )
+}
+
 fn arity_bug(node: &Node) -> ExprError {
     ExprError::new(
         "internal error: a call with the wrong number of arguments survived parsing",
@@ -116,11 +134,13 @@ fn arity_bug(node: &Node) -> ExprError {
 pub(super) struct Lowering<'r, 'k> {
     pub(super) resolve: &'r mut Resolver<'r>,
     pub(super) known: &'k [&'k str],
+    /// The expression's text, to quote a part that folds to a value that is not a finite number.
+    pub(super) source: &'k str,
 }
 
 impl Lowering<'_, '_> {
     pub(super) fn lower(&mut self, node: &Node) -> Result<Ir, ExprError> {
-        match &node.kind {
+        let ir = match &node.kind {
             Kind::Num(v) => Ok(at(IrKind::Const(*v), node)),
             Kind::Name(name) => self.name(name, node),
             Kind::Neg(x) => self.unary(Un::Neg, x, node),
@@ -129,6 +149,11 @@ impl Lowering<'_, '_> {
             Kind::Or(l, r) => self.logic(false, l, r, node),
             Kind::Binary(op, l, r) => self.binary(*op, l, r, node),
             Kind::Call(func, args) => self.call(*func, args, node),
+        }?;
+        // Checked at every node, children first, so the error points at the smallest part that is not finite.
+        match ir.constant() {
+            Some(v) if !v.is_finite() => Err(not_finite(v, node, self.source)),
+            _ => Ok(ir),
         }
     }
 

@@ -48,12 +48,20 @@ pub const MAX_NESTING: usize = 128;
 const _: () = assert!(MAX_STACK.is_power_of_two());
 
 /// Compiles an AST, resolving names to slots via `resolve` and suggesting the closest of `known` for unknown names.
+///
+/// A part of the expression that reads no name is computed once here, and refused if it is not a finite number
+/// (`1/0`, `ln(0)`, `sqrt(-1)`): it would be so in every iteration, whatever the parameters.
 pub fn compile(
     ast: &Ast,
     resolve: &mut dyn FnMut(&str) -> Option<usize>,
     known: &[&str],
 ) -> Result<Program, ExprError> {
-    let ir = Lowering { resolve, known }.lower(&ast.root)?;
+    let ir = Lowering {
+        resolve,
+        known,
+        source: &ast.source,
+    }
+    .lower(&ast.root)?;
     let mut cg = Codegen {
         code: Vec::new(),
         depth: 0,

@@ -360,7 +360,10 @@ pub fn parse(src: &str) -> Result<Ast, ExprError> {
     };
     let root = p.expr(0)?;
     match p.cur.tok {
-        Tok::Eof => Ok(Ast { root }),
+        Tok::Eof => Ok(Ast {
+            root,
+            source: src.to_string(),
+        }),
         Tok::RParen => Err(ExprError::new(
             "unmatched ')': there is no '(' for it to close",
             p.cur.offset,

@@ -6,6 +6,7 @@
 pub mod echo;
 mod finite;
 pub mod overrides;
+pub(crate) mod positions;
 pub mod raw;
 mod toml_error;
 pub mod variant;

@@ -1,6 +1,6 @@
 //! Compilation: constant folding, slot reads, instruction shapes and stack depth limits.
 
-use super::{check_err, close, err, program, VALUES};
+use super::{build, check_err, close, err, program, VALUES};
 use crate::expr::instr::Instr;
 use crate::expr::ops::Bin;
 use crate::expr::{MAX_NESTING, MAX_STACK};
@@ -39,8 +39,10 @@ fn folds_constants() {
         ]
     );
     assert_eq!(prog.eval(VALUES), -1.0);
-    // A NaN constant is still a constant.
-    assert!(program("ln(-1)").as_constant().is_some_and(f64::is_nan));
+    // A constant that is not a finite number is refused (see `non_finite_constants_are_refused`).
+    assert!(err("ln(-1)")
+        .message
+        .contains("is not a number (NaN) whatever the parameters"));
 
     // Constant operands fold even beside a variable...
     let prog = program("2 * 3 + x");
@@ -70,6 +72,51 @@ fn folds_constants() {
     // ...but names in them are still checked.
     check_err("if(1, a, nosuch)", 9, 6, &["unknown name `nosuch`"]);
     check_err("0 and nosuch", 6, 6, &["unknown name"]);
+}
+
+#[test]
+fn non_finite_constants_are_refused() {
+    // (expression, offset and length of the part refused, its value as the message gives it)
+    let cases: &[(&str, usize, usize, &str)] = &[
+        ("1/0", 0, 3, "`1/0` is ∞ whatever the parameters"),
+        ("-1/0", 0, 4, "`-1/0` is -∞"),
+        ("0/0", 0, 3, "`0/0` is not a number (NaN)"),
+        ("ln(0)", 0, 5, "`ln(0)` is -∞"),
+        ("log10(0)", 0, 8, "`log10(0)` is -∞"),
+        ("exp(1000)", 0, 9, "`exp(1000)` is ∞"),
+        ("sqrt(-1)", 0, 8, "`sqrt(-1)` is not a number (NaN)"),
+        ("pow(0, -1)", 0, 10, "`pow(0, -1)` is ∞"),
+        // -ln(1 - 1) / 1
+        ("prob_to_rate(1, 1)", 0, 18, "is ∞"),
+        // Overflow of a product of two finite numbers.
+        ("1e308 * 10", 0, 10, "`1e308 * 10` is ∞"),
+        // Inside a larger expression with names: the smallest part that is not finite.
+        ("a * (2 + 1/0)", 9, 3, "`1/0` is ∞"),
+        ("max(t, 2 * exp(1000))", 11, 9, "`exp(1000)` is ∞"),
+        // Even in a branch the condition would not take.
+        ("if(a > 1, 2, ln(0))", 13, 5, "`ln(0)` is -∞"),
+        ("if(1, 2, ln(0))", 9, 5, "`ln(0)` is -∞"),
+    ];
+    for &(src, offset, len, message) in cases {
+        check_err(
+            src,
+            offset,
+            len,
+            &[message, "every step of an expression must give a finite number"],
+        );
+    }
+    // Finite folds are kept: e^-1000 underflows to 0, and the rest are ordinary numbers.
+    for (src, want) in [
+        ("exp(-1000)", 0.0),
+        ("min(2, 3)", 2.0),
+        ("sqrt(0)", 0.0),
+        ("1e308 * 1", 1e308),
+        ("0 * exp(700)", 0.0),
+    ] {
+        assert_eq!(program(src).as_constant(), Some(want), "{src:?}");
+    }
+    // A part that reads a name is left to run time, where it may or may not be finite.
+    assert_eq!(program("1 / zero").eval(VALUES), f64::INFINITY);
 }
 
 #[test]
@@ -163,4 +210,35 @@ fn nesting_limits() {
     assert_eq!(program(&sum).eval(VALUES), 2.0 * MAX_NESTING as f64);
     let sum = format!("a{}", " + a".repeat(MAX_NESTING));
     assert!(err(&sum).message.contains("nested too deeply"));
+}
+
+#[test]
+fn the_deepest_expressions_accepted_compile_on_a_small_stack() {
+    // Every recursion over an expression (parsing, listing its names, lowering, stack need, code generation,
+    // dropping the tree) is as deep as the tree, which MAX_NESTING bounds: the deepest expression of each shape that
+    // is accepted compiles on a thread with a quarter of a test thread's usual 2 MiB of stack, and one level more is
+    // refused.
+    let shapes: [fn(usize) -> String; 7] = [
+        |k| format!("{}a{}", "(".repeat(k), ")".repeat(k)),
+        |k| format!("{}a", "-".repeat(k)),
+        |k| format!("a{}", "^a".repeat(k)),
+        |k| format!("{}a{}", "abs(".repeat(k), ")".repeat(k)),
+        |k| format!("{}a{}", "if(a, b, ".repeat(k), ")".repeat(k)),
+        |k| format!("{}a{}", "(a - c) * (".repeat(k), ")".repeat(k)),
+        |k| format!("a{}", " + a".repeat(k)),
+    ];
+    let small = std::thread::Builder::new().stack_size(512 * 1024);
+    let checked = small.spawn(move || {
+        for shape in shapes {
+            let deepest = (1..=2 * MAX_NESTING)
+                .rev()
+                .find(|&k| build(&shape(k)).is_ok())
+                .expect("a shallow one compiles");
+            // A repetition counts one to three levels: a group counts two, itself and the expression inside it.
+            assert!(deepest >= MAX_NESTING / 3 - 1, "{}: only {deepest} deep", shape(1));
+            let e = err(&shape(deepest + 1));
+            assert!(e.message.contains("nested too deeply"), "{}: {}", shape(1), e.message);
+        }
+    });
+    checked.expect("a thread starts").join().expect("no overflow");
 }

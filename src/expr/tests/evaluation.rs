@@ -77,9 +77,9 @@ fn evaluates_hand_computed_values() {
         ("if(x < 0, 7, ln(x))", 7.0),
         ("x > 0 and ln(x) > 0", 0.0),
         ("zero and ln(x)", 0.0),
-        ("0 and ln(-1)", 0.0),
+        ("0 and ln(x)", 0.0),
         ("a or ln(x)", 1.0),
-        ("1 or ln(-1)", 1.0),
+        ("1 or ln(x)", 1.0),
         ("if(a, b, c)", 3.0),
         ("if(zero, b, c)", 4.0),
         ("if(a > b, 10, 20)", 20.0),
@@ -152,12 +152,12 @@ fn evaluates_hand_computed_values() {
 #[test]
 fn nan_propagates_through_min_max_and_clamp() {
     for src in [
-        "min(1, 0 / 0)",
-        "max(0 / 0, a)",
+        "min(1, ln(x))",
+        "max(ln(x), a)",
         "min(a, ln(x))",
         "clamp(ln(x), 0, 1)",
         "clamp(a, c, b)",
-        "convert_prob(2, 1, 1)",
+        "convert_prob(a, 1, 1)",
         "ln(x)",
     ] {
         assert!(program(src).eval(VALUES).is_nan(), "{src:?} should be NaN");

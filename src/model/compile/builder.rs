@@ -9,6 +9,7 @@ use crate::model::{Context, Flow, OneOff, ProbSource, Row, TIME_NAMES};
 use crate::scenario::raw::ExprText;
 use serde_spanned::Spanned;
 use std::collections::HashMap;
+use std::ops::Range;
 
 /// Assigns slots and compiles the expressions of one context, tracking dependencies and time-dependence.
 pub(super) struct ContextBuilder<'c, 'a> {
@@ -23,9 +24,19 @@ pub(super) struct ContextBuilder<'c, 'a> {
     pub(super) dynamic: Vec<bool>,
     /// Slot of each bound name that has been compiled.
     named: HashMap<String, usize>,
-    /// Names being compiled (cycle detection).
-    in_progress: Vec<String>,
-    known: Vec<String>,
+    /// Every name an expression may read (for suggestions when it reads another).
+    known: Vec<&'c str>,
+}
+
+/// A definition waiting to be compiled until the names it reads have slots (see [`ContextBuilder::resolve_name`]).
+struct Pending<'c> {
+    name: &'c str,
+    ast: &'c Ast,
+    span: &'c Range<usize>,
+    field: &'c str,
+    text: &'c str,
+    /// The names its expression reads, in order of appearance, that are still to visit.
+    reads: std::vec::IntoIter<(&'c str, usize)>,
 }
 
 impl<'c, 'a> ContextBuilder<'c, 'a> {
@@ -45,8 +56,8 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             named.insert(t.to_string(), n_draws + i);
         }
         let programs = vec![None; slot_names.len()];
-        let mut known: Vec<String> = bindings.keys().cloned().collect();
-        known.extend(TIME_NAMES.iter().map(|s| s.to_string()));
+        let mut known: Vec<&'c str> = bindings.keys().map(String::as_str).collect();
+        known.extend(TIME_NAMES.iter().copied());
         ContextBuilder {
             compiler,
             bindings,
@@ -55,7 +66,6 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             programs,
             dynamic,
             named,
-            in_progress: Vec::new(),
             known,
         }
     }
@@ -73,54 +83,118 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
     }
 
     /// The slot of a bound name, compiling it (and what it needs) on first use.
+    ///
+    /// A depth-first walk over the names each definition reads, on a stack of its own rather than the thread's: the
+    /// file decides how deep it goes (`p0 = "p1 + 1"`, `p1 = "p2 + 1"`, ... is as deep as it is long). A definition
+    /// is compiled once every name it reads has a slot, so slots are created in dependency order.
     fn resolve_name(&mut self, name: &str) -> Result<Option<usize>, InputError> {
         if let Some(&s) = self.named.get(name) {
             return Ok(Some(s));
         }
-        let Some(def) = self.bindings.get(name) else {
+        let bindings: &'c Bindings = self.bindings;
+        let Some((root, def)) = bindings.get_key_value(name) else {
             return Ok(None);
         };
-        if let Some(pos) = self.in_progress.iter().position(|n| n == name) {
-            let cycle = self.in_progress[pos..].join(" → ");
-            let (offset, field) = match def {
-                Def::Expr { offset, field, .. } => (*offset, field.clone()),
-                _ => (0, String::new()),
-            };
-            return Err(self.compiler.err(
-                offset..offset + 1,
-                field,
-                format!("parameters depend on each other in a cycle: {cycle} → {name}"),
-            ));
-        }
-        let slot = match def.clone() {
-            Def::Draw(s) => s,
-            Def::Fixed(v) => self.new_slot(name.to_string(), Program::constant(v)),
-            Def::Expr {
-                ast,
-                offset,
-                field,
-                text,
-            } => {
-                self.in_progress.push(name.to_string());
-                let program = self.compile_ast(&ast, offset, &field)?;
-                self.in_progress.pop();
+        // The definitions being compiled, each waiting for the names it reads, and where each is on that path.
+        let mut path: Vec<Pending<'c>> = Vec::new();
+        let mut on_path: HashMap<&'c str, usize> = HashMap::new();
+        self.begin(root, def, &mut path, &mut on_path);
+        while let Some(top) = path.last_mut() {
+            if let Some((read, _)) = top.reads.next() {
+                if self.named.contains_key(read) {
+                    continue;
+                }
+                // A name nothing defines is reported when the expression reading it is compiled.
+                let Some((read, def)) = bindings.get_key_value(read) else {
+                    continue;
+                };
+                if let Some(&at) = on_path.get(read.as_str()) {
+                    return Err(self.cycle_error(&path[at..]));
+                }
+                self.begin(read, def, &mut path, &mut on_path);
+            } else if let Some(done) = path.pop() {
+                on_path.remove(done.name);
+                let program = self.compile_resolved(done.ast, done.span, done.text, done.field)?;
                 // The name carries the expression and where it is written, for run-time error messages.
-                self.new_slot(format!("{name} = \"{text}\" ({field})"), program)
+                let slot = self.new_slot(format!("{} = \"{}\" ({})", done.name, done.text, done.field), program);
+                self.named.insert(done.name.to_string(), slot);
             }
-        };
-        self.named.insert(name.to_string(), slot);
-        Ok(Some(slot))
+        }
+        Ok(self.named.get(name).copied())
     }
 
-    fn compile_ast(&mut self, ast: &Ast, offset: usize, field: &str) -> Result<Program, InputError> {
-        // Resolve every name first (compiling dependencies), so the resolver passed to expr::compile is a plain lookup.
+    /// Starts compiling a bound name that has no slot yet: a fixed value gets its slot now, an expression waits on
+    /// `path` for the names it reads.
+    fn begin(
+        &mut self,
+        name: &'c str,
+        def: &'c Def,
+        path: &mut Vec<Pending<'c>>,
+        on_path: &mut HashMap<&'c str, usize>,
+    ) {
+        match def {
+            Def::Fixed(v) => {
+                let slot = self.new_slot(name.to_string(), Program::constant(*v));
+                self.named.insert(name.to_string(), slot);
+            }
+            // Draws have their slots from the start (see `new`).
+            Def::Draw(s) => {
+                self.named.insert(name.to_string(), *s);
+            }
+            Def::Expr { ast, span, field, text } => {
+                on_path.insert(name, path.len());
+                path.push(Pending {
+                    name,
+                    ast,
+                    span,
+                    field,
+                    text,
+                    reads: ast.names().into_iter(),
+                });
+            }
+        }
+    }
+
+    /// The error for definitions that read each other in a circle, `cycle[0]` reading `cycle[1]` and so on, the last
+    /// reading the first; it points at the first one's expression. A long circle is named by its ends.
+    fn cycle_error(&self, cycle: &[Pending<'c>]) -> InputError {
+        const SHOWN_AT_START: usize = 5;
+        const SHOWN_AT_END: usize = 2;
+        let names: Vec<&str> = cycle
+            .iter()
+            .map(|p| p.name)
+            .chain(cycle.first().map(|p| p.name))
+            .collect();
+        let message = if cycle.len() <= SHOWN_AT_START + SHOWN_AT_END + 1 {
+            format!("parameters depend on each other in a cycle: {}", names.join(" → "))
+        } else {
+            format!(
+                "parameters depend on each other in a cycle of {} parameters: {} → … → {}",
+                cycle.len(),
+                names[..SHOWN_AT_START].join(" → "),
+                names[names.len() - SHOWN_AT_END - 1..].join(" → ")
+            )
+        };
+        let Some(first) = cycle.first() else {
+            return self.compiler.err(0..1, "", message);
+        };
+        let at = self.compiler.in_string(first.span, first.text, 0..0);
+        self.compiler.err(at, first.field, message)
+    }
+
+    /// Compiles an expression whose names all have slots already (or are defined nowhere, which it reports).
+    fn compile_resolved(&self, ast: &Ast, span: &Range<usize>, text: &str, field: &str) -> Result<Program, InputError> {
+        let named = &self.named;
+        expr::compile(ast, &mut |n| named.get(n).copied(), &self.known)
+            .map_err(|e| self.compiler.expr_error(span, text, &e, field))
+    }
+
+    /// Compiles an expression written in `span` as `text`, compiling the definitions it reads first.
+    fn compile_ast(&mut self, ast: &Ast, span: &Range<usize>, text: &str, field: &str) -> Result<Program, InputError> {
         for (name, _) in ast.names() {
             self.resolve_name(name)?;
         }
-        let named = &self.named;
-        let known: Vec<&str> = self.known.iter().map(String::as_str).collect();
-        expr::compile(ast, &mut |n| named.get(n).copied(), &known)
-            .map_err(|e| self.compiler.expr_error(offset, &e, field))
+        self.compile_resolved(ast, span, text, field)
     }
 
     /// Compiles a number or expression into a new slot.
@@ -129,9 +203,9 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             ExprText::Number(x) if x.is_finite() => Program::constant(*x),
             ExprText::Number(_) => return Err(self.compiler.err(value.span(), field, "must be a finite number")),
             ExprText::Text(text) => {
-                let offset = self.compiler.string_content_offset(&value.span());
-                let ast = expr::parse(text).map_err(|e| self.compiler.expr_error(offset, &e, field))?;
-                self.compile_ast(&ast, offset, field)?
+                let span = value.span();
+                let ast = expr::parse(text).map_err(|e| self.compiler.expr_error(&span, text, &e, field))?;
+                self.compile_ast(&ast, &span, text, field)?
             }
         };
         // A bare name needs no program of its own: the quantity reads the name's slot directly.

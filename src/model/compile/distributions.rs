@@ -232,14 +232,15 @@ impl Table<'_, '_> {
         let field = self.field;
         self.allow(&["expr"], "an expression parameter")?;
         let e = self.t.expr.as_ref().expect("checked by has()");
-        let offset = self.compiler.string_content_offset(&e.span());
-        let ast =
-            expr::parse(e.get_ref()).map_err(|err| self.compiler.expr_error(offset, &err, &format!("{field}.expr")))?;
+        let ast = expr::parse(e.get_ref()).map_err(|err| {
+            self.compiler
+                .expr_error(&e.span(), e.get_ref(), &err, &format!("{field}.expr"))
+        })?;
         Ok(vec![(
             name.to_string(),
             Def::Expr {
                 ast,
-                offset,
+                span: e.span(),
                 field: format!("{field}.expr"),
                 text: e.get_ref().clone(),
             },

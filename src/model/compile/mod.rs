@@ -8,6 +8,7 @@
 use crate::error::InputError;
 use crate::expr;
 use crate::model::{Model, Overridable, RunSettings, Settings};
+use crate::scenario::positions;
 use crate::scenario::raw::RawScenario;
 use crate::scenario::Scenario;
 use std::ops::Range;
@@ -109,22 +110,18 @@ impl Compiler<'_> {
         InputError::at(self.path, self.src, span, field, message)
     }
 
-    /// Byte offset of the first character inside a string value's quotes (0 quotes for bare values).
-    fn string_content_offset(&self, span: &Range<usize>) -> usize {
-        let text = self.src.get(span.clone()).unwrap_or("");
-        let quotes = if text.starts_with("\"\"\"") || text.starts_with("'''") {
-            3
-        } else if text.starts_with('"') || text.starts_with('\'') {
-            1
-        } else {
-            0
-        };
-        span.start + quotes
+    /// Where `part` of a string value is written in the file: `token` is the string as written (quotes included) and
+    /// `value` its text. Never empty, so that there is a character to point at; when the text cannot be mapped (a
+    /// value that was not read from this file), the token's start.
+    fn in_string(&self, token: &Range<usize>, value: &str, part: Range<usize>) -> Range<usize> {
+        let range = positions::value_range(self.src, token.clone(), value, part).unwrap_or(token.start..token.start);
+        range.start..range.end.max(range.start + 1)
     }
 
-    fn expr_error(&self, offset: usize, e: &expr::ExprError, field: &str) -> InputError {
-        let start = offset + e.offset;
-        self.err(start..start + e.len.max(1), field, e.message.clone())
+    /// An expression's error, placed where it is written: `token` and `text` are the string holding the expression.
+    fn expr_error(&self, token: &Range<usize>, text: &str, e: &expr::ExprError, field: &str) -> InputError {
+        let at = self.in_string(token, text, e.offset..e.offset + e.len);
+        self.err(at, field, e.message.clone())
     }
 
     fn check_identifier(&self, name: &str, span: Range<usize>, field: &str) -> Result<(), InputError> {

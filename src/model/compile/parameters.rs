@@ -18,7 +18,8 @@ pub(super) enum Def {
     Draw(usize),
     Expr {
         ast: Ast,
-        offset: usize,
+        /// The string holding the expression, as written (quotes included).
+        span: Range<usize>,
         field: String,
         text: String,
     },
@@ -220,13 +221,12 @@ impl Compiler<'_> {
                 )]
             }
             RawParameter::Expression(text) => {
-                let offset = self.string_content_offset(&value.span());
-                let ast = expr::parse(text).map_err(|e| self.expr_error(offset, &e, f))?;
+                let ast = expr::parse(text).map_err(|e| self.expr_error(&value.span(), text, &e, f))?;
                 vec![(
                     key.to_string(),
                     Def::Expr {
                         ast,
-                        offset,
+                        span: value.span(),
                         field: f.to_string(),
                         text: text.clone(),
                     },
