@@ -312,7 +312,11 @@ fn ctrl_c_stops_a_run_and_leaves_no_run_directory() {
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted"));
     // Not even the scenario's folder, which the run had created for itself.
-    let left: Vec<_> = fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    let left: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
     assert!(left.is_empty(), "nothing may be left behind: {left:?}");
 }
 
@@ -327,7 +331,11 @@ fn a_killed_runs_leftovers_are_removed_by_the_next_run() {
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .take(32)
         .collect();
-    let boot: String = read("/proc/sys/kernel/random/boot_id").replace('-', "").chars().take(12).collect();
+    let boot: String = read("/proc/sys/kernel/random/boot_id")
+        .replace('-', "")
+        .chars()
+        .take(12)
+        .collect();
     let stale = tmp
         .path()
         .join("example")

@@ -16,7 +16,13 @@ fn stderr(o: &Output) -> String {
 /// The directory a command printed last.
 fn printed_dir(o: &Output) -> PathBuf {
     assert!(o.status.success(), "{}", stderr(o));
-    PathBuf::from(String::from_utf8_lossy(&o.stdout).lines().last().expect("a line").trim())
+    PathBuf::from(
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .last()
+            .expect("a line")
+            .trim(),
+    )
 }
 
 const GRID: [&str; 4] = ["--vary", "reablement_episode.mean=1000:3000:5", "--iterations", "200"];
@@ -26,7 +32,14 @@ fn shards(root: &Path) -> Vec<PathBuf> {
     (1..=3)
         .map(|k| {
             let o = carecast()
-                .args(["sweep", "scenarios/example.toml", "--quiet", "--shard", &format!("{k}/3"), "--out"])
+                .args([
+                    "sweep",
+                    "scenarios/example.toml",
+                    "--quiet",
+                    "--shard",
+                    &format!("{k}/3"),
+                    "--out",
+                ])
                 .arg(root.join(format!("task-{k}")))
                 .args(GRID)
                 .output()
@@ -37,7 +50,13 @@ fn shards(root: &Path) -> Vec<PathBuf> {
 }
 
 fn merge(dirs: &[PathBuf], out: &Path) -> Output {
-    carecast().arg("merge").args(dirs).arg("--out").arg(out).output().expect("runs")
+    carecast()
+        .arg("merge")
+        .args(dirs)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("runs")
 }
 
 /// Applies `damage` to shard 1's table (points 0 and 3 of the five) and checks that merge refuses it with exit
@@ -51,7 +70,10 @@ fn refused(damage: impl Fn(&str) -> String, expected: &str) {
     let o = merge(&dirs, &tmp.path().join("merged"));
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let e = stderr(&o);
-    assert!(e.contains("sweep.csv") && e.contains(expected), "expected `{expected}` in:\n{e}");
+    assert!(
+        e.contains("sweep.csv") && e.contains(expected),
+        "expected `{expected}` in:\n{e}"
+    );
     assert!(!tmp.path().join("merged").join("sweep").exists(), "nothing merged");
 }
 
@@ -74,7 +96,8 @@ fn sound_shards_merge_into_the_unsharded_sweep_byte_for_byte() {
             "{file}"
         );
     }
-    let manifest: serde_json::Value = serde_json::from_str(&fs::read_to_string(dirs[0].join("sweep.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dirs[0].join("sweep.json")).unwrap()).unwrap();
     // Shard 1 of 3 holds points 0 and 3: two points, one comparison each.
     assert_eq!(manifest["contents"]["points"], 2);
     assert_eq!(manifest["contents"]["table"]["rows"], 2);
@@ -124,7 +147,10 @@ fn another_shards_row_pasted_in_is_refused() {
 #[test]
 fn a_renumbered_point_is_refused() {
     // Point 0's row relabelled as point 3 (which the shard holds), its values left as point 0's.
-    refused(|t| t.replacen("example,0,1000,", "example,3,1000,", 1), "not the grid's");
+    refused(
+        |t| t.replacen("example,0,1000,", "example,3,1000,", 1),
+        "not the grid's",
+    );
 }
 
 #[test]
@@ -190,7 +216,10 @@ fn arms_whose_names_make_the_same_file_name_get_their_own_files() {
     assert!(svg("roi_drug_A-2").contains("drug_A vs usual"));
     let report = fs::read_to_string(dir.join("report.html")).unwrap();
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("arm `drug_A`") && stdout.contains("`drug_A-2`"), "{stdout}");
+    assert!(
+        stdout.contains("arm `drug_A`") && stdout.contains("`drug_A-2`"),
+        "{stdout}"
+    );
     // The report shows each arm's own histogram under its title: the two figures' SVGs differ.
     let first = report.find("id=\"fig-roi_drug_A\"").expect("drug A's figure");
     let second = report.find("id=\"fig-roi_drug_A-2\"").expect("drug_A's figure");
@@ -225,7 +254,10 @@ fn an_outcome_named_like_a_reserved_column_is_refused() {
     ];
     for name in reserved {
         let e = common::compile_error(&common::scenario("", &body(name)));
-        assert!(e.contains(&format!("`{name}` names a column with a fixed role")), "{name}: {e}");
+        assert!(
+            e.contains(&format!("`{name}` names a column with a fixed role")),
+            "{name}: {e}"
+        );
     }
     // An ordinary name compiles.
     common::model(&common::scenario("", &body("bed_days")));
@@ -239,7 +271,11 @@ fn several_possible_effect_columns_are_refused_until_one_is_chosen() {
     }
     let (o, _tmp) = analyse(&csv, &[]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("several columns could be the effect (`qaly`, `bed_days`)"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("several columns could be the effect (`qaly`, `bed_days`)"),
+        "{}",
+        stderr(&o)
+    );
     let (o, _tmp) = analyse(&csv, &["--effect", "bed_days"]);
     assert!(o.status.success(), "{}", stderr(&o));
     // A file with both `cost` and `cost_total` has no single total cost.
@@ -253,12 +289,10 @@ fn a_runs_iterations_csv_reads_back_to_the_runs_tables_with_two_outcomes() {
     // The reference scenario with a second outcome, declared after `qaly`: analysing the run's own table with the
     // primary outcome named gives the run's acceptability and ROI tables, byte for byte.
     let tmp = tempdir();
-    let text = fs::read_to_string("scenarios/reference.toml")
-        .unwrap()
-        .replace(
-            "outcomes = { qaly = \"u_independent\" }",
-            "outcomes = { qaly = \"u_independent\", years_independent = 1 }",
-        );
+    let text = fs::read_to_string("scenarios/reference.toml").unwrap().replace(
+        "outcomes = { qaly = \"u_independent\" }",
+        "outcomes = { qaly = \"u_independent\", years_independent = 1 }",
+    );
     let scenario = tmp.path().join("two.toml");
     fs::write(&scenario, text).unwrap();
     let run = carecast()
@@ -271,7 +305,15 @@ fn a_runs_iterations_csv_reads_back_to_the_runs_tables_with_two_outcomes() {
     let o = carecast()
         .arg("analyse")
         .arg(run.join("iterations.csv"))
-        .args(["--effect", "qaly", "--wtp", "0:50000:1000", "--threshold", "30000", "--out"])
+        .args([
+            "--effect",
+            "qaly",
+            "--wtp",
+            "0:50000:1000",
+            "--threshold",
+            "30000",
+            "--out",
+        ])
         .arg(tmp.path().join("analysed"))
         .output()
         .unwrap();
@@ -293,10 +335,16 @@ fn text_a_spreadsheet_would_run_is_quoted_and_reads_back() {
     let roi_free = fs::read_to_string(dir.join("ceac.csv")).unwrap();
     for line in roi_free.lines().skip(1) {
         let arm = line.split(',').nth(1).unwrap();
-        assert!(arm.starts_with('\'') || arm.starts_with("\"'"), "unguarded cell `{arm}` in `{line}`");
+        assert!(
+            arm.starts_with('\'') || arm.starts_with("\"'"),
+            "unguarded cell `{arm}` in `{line}`"
+        );
     }
     // Numbers are untouched: negative INMBs stay numbers.
-    assert!(roi_free.lines().skip(1).any(|l| l.split(',').any(|c| c.starts_with('-') && c.parse::<f64>().is_ok())));
+    assert!(roi_free
+        .lines()
+        .skip(1)
+        .any(|l| l.split(',').any(|c| c.starts_with('-') && c.parse::<f64>().is_ok())));
     // Read back, the names are what the file said.
     let summary: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
@@ -326,7 +374,12 @@ fn text_a_spreadsheet_would_run_is_quoted_and_reads_back() {
     let run = printed_dir(&run);
     let per_year = fs::read_to_string(run.join("per_year.csv")).unwrap();
     assert!(per_year.contains(",'=qaly,") && !per_year.contains(",=qaly,"));
-    let header = fs::read_to_string(run.join("iterations.csv")).unwrap().lines().next().unwrap().to_string();
+    let header = fs::read_to_string(run.join("iterations.csv"))
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
     assert!(header.contains(",'=qaly,"), "{header}");
     let o = carecast()
         .arg("analyse")
@@ -352,12 +405,19 @@ fn impossible_inputs_are_refused_at_load() {
     let cases = [
         // A dead state with a way out.
         (
-            example.replacen("[transitions]\n", "[transitions]\ndead = { home_care = 0.1, dead = \"remainder\" }\n", 1),
+            example.replacen(
+                "[transitions]\n",
+                "[transitions]\ndead = { home_care = 0.1, dead = \"remainder\" }\n",
+                1,
+            ),
             "is marked `dead = true`, so nobody leaves it",
         ),
         // Numbers that are not numbers.
         (
-            example.replace("discount_rate_costs = 0.035", "discount_rate_costs = [{ from_year = nan, rate = 0.03 }]"),
+            example.replace(
+                "discount_rate_costs = 0.035",
+                "discount_rate_costs = [{ from_year = nan, rate = 0.03 }]",
+            ),
             "`nan` is not a finite number",
         ),
         (
@@ -377,8 +437,16 @@ fn impossible_inputs_are_refused_at_load() {
     for (text, expected) in cases {
         let o = check(&text);
         assert_eq!(o.status.code(), Some(2), "{expected}: {}", stderr(&o));
-        assert!(stderr(&o).contains(expected), "expected `{expected}` in:\n{}", stderr(&o));
-        assert!(stderr(&o).contains("s.toml:"), "names the file, line and column:\n{}", stderr(&o));
+        assert!(
+            stderr(&o).contains(expected),
+            "expected `{expected}` in:\n{}",
+            stderr(&o)
+        );
+        assert!(
+            stderr(&o).contains("s.toml:"),
+            "names the file, line and column:\n{}",
+            stderr(&o)
+        );
     }
 }
 
@@ -389,7 +457,16 @@ fn concurrent_runs_started_together_all_publish() {
     let children: Vec<_> = (0..8)
         .map(|_| {
             std::process::Command::new(assert_cmd::cargo::cargo_bin("carecast"))
-                .args(["run", "scenarios/example.toml", "--iterations", "200", "--quiet", "--threads", "1", "--out"])
+                .args([
+                    "run",
+                    "scenarios/example.toml",
+                    "--iterations",
+                    "200",
+                    "--quiet",
+                    "--threads",
+                    "1",
+                    "--out",
+                ])
                 .arg(tmp.path())
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
@@ -420,12 +497,22 @@ fn clean_up_removes_only_what_is_proven_dead() {
     let lock = fs::File::create(locked.join(".lock")).unwrap();
     lock.lock().unwrap();
     let o = carecast()
-        .args(["run", "scenarios/example.toml", "--iterations", "100", "--quiet", "--out"])
+        .args([
+            "run",
+            "scenarios/example.toml",
+            "--iterations",
+            "100",
+            "--quiet",
+            "--out",
+        ])
         .arg(tmp.path())
         .output()
         .unwrap();
     printed_dir(&o);
-    assert!(foreign.exists(), "another machine's incomplete run is never judged by this machine's processes");
+    assert!(
+        foreign.exists(),
+        "another machine's incomplete run is never judged by this machine's processes"
+    );
     assert!(locked.exists(), "a locked run is alive");
 }
 
@@ -439,9 +526,18 @@ fn a_failed_run_leaves_nothing_behind() {
     let path = tmp.path().join("fails.toml");
     fs::write(&path, text).unwrap();
     let out = tmp.path().join("out");
-    let o = carecast().arg("run").arg(&path).arg("--out").arg(&out).output().unwrap();
+    let o = carecast()
+        .arg("run")
+        .arg(&path)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(!out.exists(), "the output folder the run created for itself is gone too");
+    assert!(
+        !out.exists(),
+        "the output folder the run created for itself is gone too"
+    );
 }
 
 #[test]
@@ -476,7 +572,11 @@ fn ctrl_c_stops_a_long_sweep_point_and_leaves_nothing() {
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
     assert!(stderr(&o).contains("sweep was interrupted"));
-    let left: Vec<_> = fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    let left: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
     assert!(left.is_empty(), "nothing may be left behind: {left:?}");
 }
 
@@ -505,19 +605,41 @@ fn absurd_options_are_usage_errors_before_any_work() {
     assert!(stderr(&o).contains("--threads"));
     // A probability moved outside [0, 1] by the user's own bounds or range.
     let o = carecast()
-        .args(["tornado", "scenarios/reablement.toml", "--bounds", "p_need_home_care=0.5:1.5", "--out"])
+        .args([
+            "tornado",
+            "scenarios/reablement.toml",
+            "--bounds",
+            "p_need_home_care=0.5:1.5",
+            "--out",
+        ])
         .arg(tmp.path())
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("--bounds") && stderr(&o).contains("p_need_home_care` = 1.5"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--bounds") && stderr(&o).contains("p_need_home_care` = 1.5"),
+        "{}",
+        stderr(&o)
+    );
     let o = carecast()
-        .args(["threshold", "scenarios/reablement.toml", "--parameter", "p_need_home_care", "--range", "0:3", "--out"])
+        .args([
+            "threshold",
+            "scenarios/reablement.toml",
+            "--parameter",
+            "p_need_home_care",
+            "--range",
+            "0:3",
+            "--out",
+        ])
         .arg(tmp.path())
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--range"));
-    let left: Vec<_> = fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    let left: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
     assert!(left.is_empty(), "no output for refused work: {left:?}");
 }

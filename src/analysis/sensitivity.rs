@@ -379,7 +379,13 @@ pub fn threshold(
         .iter()
         .map(|&v| {
             // Values in a range the user chose that the model cannot take are a usage error, not a failed run.
-            at(v).map_err(|e| if range.is_some() { at_chosen_value("--range", name, v, e) } else { e })
+            at(v).map_err(|e| {
+                if range.is_some() {
+                    at_chosen_value("--range", name, v, e)
+                } else {
+                    e
+                }
+            })
         })
         .collect::<Result<_, _>>()?;
     let target = measure.break_even();

@@ -12,9 +12,9 @@ use crate::error::InputError;
 use crate::output::reproduction::markdown_table;
 use crate::output::terminal;
 use crate::simulate::Progress;
-use std::sync::Arc;
 use args::{AnalyseArgs, Cli, Command, EvppiArgs, ReproduceArgs, RunArgs, SweepArgs, ThresholdArgs, TornadoArgs};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Writes to standard output; if the reader has gone (`carecast ... | head`), stops quietly instead of panicking.
 fn emit(text: &str) {

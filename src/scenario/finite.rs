@@ -67,12 +67,20 @@ mod tests {
     fn nan_and_infinities_are_refused_where_they_are_written() {
         let e = check("[settings]\ndiscount_rate_costs = [{ from_year = nan, rate = 0.03 }]\n").unwrap_err();
         assert!(
-            e.starts_with("error: s.toml:2:38: field `settings.discount_rate_costs[0].from_year`: `nan` is not a finite number"),
+            e.starts_with(
+                "error: s.toml:2:38: field `settings.discount_rate_costs[0].from_year`: `nan` is not a finite number"
+            ),
             "{e}"
         );
         for written in ["inf", "+inf", "-inf", "+nan", "-nan"] {
-            let e = check(&format!("[parameters]\nx = {{ dist = \"normal\", mean = {written}, sd = 1 }}\n")).unwrap_err();
-            assert!(e.contains("field `parameters.x.mean`") && e.contains(&format!("`{written}`")), "{e}");
+            let e = check(&format!(
+                "[parameters]\nx = {{ dist = \"normal\", mean = {written}, sd = 1 }}\n"
+            ))
+            .unwrap_err();
+            assert!(
+                e.contains("field `parameters.x.mean`") && e.contains(&format!("`{written}`")),
+                "{e}"
+            );
         }
         let e = check("[[arms]]\nname = \"a\"\n[[arms]]\nname = \"b\"\ncosts = [{ amount = -inf }]\n").unwrap_err();
         assert!(e.contains("field `arms[1].costs[0].amount`") && e.contains("5:"), "{e}");

@@ -138,6 +138,10 @@ pub fn host_identity() -> String {
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .take(32)
         .collect();
-    let boot: String = read("/proc/sys/kernel/random/boot_id").replace('-', "").chars().take(12).collect();
+    let boot: String = read("/proc/sys/kernel/random/boot_id")
+        .replace('-', "")
+        .chars()
+        .take(12)
+        .collect();
     format!("{host}.{boot}")
 }

@@ -31,6 +31,13 @@ impl Compiler<'_> {
                 ));
             }
             let has_values = !st.costs.is_empty() || !st.outcomes.is_empty();
+            if has_values && st.dead {
+                return Err(self.err(
+                    st.name.span(),
+                    format!("states[{i}]"),
+                    format!("state `{name}` is marked `dead = true`, where nothing accrues, but has costs or outcomes; remove them, or remove `dead = true`"),
+                ));
+            }
             if has_values && st.per.is_none() {
                 return Err(self.err(s.span(), format!("states[{i}].per"), format!("state `{name}` has costs or outcomes but no `per`: say whether they are per year, quarter, month, week or cycle (units are never guessed)")));
             }

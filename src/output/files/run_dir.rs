@@ -55,7 +55,9 @@ impl RunDir {
             path: temp.clone(),
             source,
         })?;
-        let lock = fs::File::create(temp.join(".lock")).ok().filter(|f| f.try_lock().is_ok());
+        let lock = fs::File::create(temp.join(".lock"))
+            .ok()
+            .filter(|f| f.try_lock().is_ok());
         register(&temp);
         Ok(RunDir {
             temp,
@@ -116,7 +118,9 @@ pub fn abandon_open_outputs() {
     let open: Vec<PathBuf> = OPEN.lock().map(|o| o.clone()).unwrap_or_default();
     for path in open {
         if path.is_dir() {
-            let name = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().to_string());
+            let name = path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().to_string());
             let trash = path.with_file_name(format!("{name}.removing"));
             let doomed = if fs::rename(&path, &trash).is_ok() { trash } else { path };
             let _ = fs::remove_dir_all(&doomed);
@@ -195,7 +199,14 @@ impl Identity {
         };
         Identity {
             host: clean(read("/proc/sys/kernel/hostname"), "host"),
-            boot: clean(read("/proc/sys/kernel/random/boot_id").replace('-', "").chars().take(12).collect(), "boot"),
+            boot: clean(
+                read("/proc/sys/kernel/random/boot_id")
+                    .replace('-', "")
+                    .chars()
+                    .take(12)
+                    .collect(),
+                "boot",
+            ),
             pid,
         }
     }
@@ -299,10 +310,7 @@ mod tests {
         assert!(is_dead(Some(&gone), &here, false, Duration::ZERO));
         // A lock file that a live carecast would hold, found free: its process is not that run.
         assert!(is_dead(
-            Some(&Identity {
-                pid: 1,
-                ..here.clone()
-            }),
+            Some(&Identity { pid: 1, ..here.clone() }),
             &here,
             true,
             Duration::ZERO

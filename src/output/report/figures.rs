@@ -2,7 +2,7 @@
 
 use super::headline::{primary_delta, roi};
 use super::{interval, label_of, Figure, ReportInput, Table};
-use crate::output::format::{FileNames, money, number, per_pound, percent};
+use crate::output::format::{money, number, per_pound, percent, FileNames};
 use minijinja::Value;
 
 fn svg_of(input: &ReportInput, stem: &str) -> Result<Option<Value>, String> {

@@ -258,4 +258,3 @@ fn result_cells(c: &Comparison, lambda: f64, iterations: usize) -> Vec<String> {
         iterations.to_string(),
     ]
 }
-

@@ -214,7 +214,11 @@ fn heat_maps(
             }
         }
         files.extend(plots::heat_map(
-            &dir.join(format!("sweep_{}_{}_{measure}", scenario.name, FileNames::new(&mine.arms).of(arm))),
+            &dir.join(format!(
+                "sweep_{}_{}_{measure}",
+                scenario.name,
+                FileNames::new(&mine.arms).of(arm)
+            )),
             &format!("{}: {label}, {arm} vs its comparator", scenario.name),
             &axes[1].parameter,
             &axes[0].parameter,

@@ -94,7 +94,10 @@ fn parse_rows(path: &Path, bytes: &[u8], manifest: &Manifest) -> Result<Vec<Shar
             .parse()
             .map_err(|_| at(line, format!("a row's point `{}` is not a number", &record[1])))?;
         if point >= grid.points() {
-            return Err(at(line, format!("point {point} is not in the grid, which has {} points", grid.points())));
+            return Err(at(
+                line,
+                format!("point {point} is not in the grid, which has {} points", grid.points()),
+            ));
         }
         if let Some(shard) = manifest.shard.filter(|s| !s.includes(point)) {
             return Err(at(
