@@ -460,11 +460,7 @@ fn more_bad_input_cases() {
     assert!(e.contains("from 1 to 1000"), "{e}");
     let e = load_error(|t| t.replace("size = 1000", "size = 0"));
     assert!(e.contains("cohort.size"), "{e}");
-    let e = load_error(|t| t.replace("iterations = 10000", "iterations = 100000000"));
-    assert!(
-        e.contains("GiB"),
-        "over memory, the error says how much a run would need: {e}"
-    );
+    // Too many iterations for memory: tests/memory.rs, under an address-space limit that makes it so on any machine.
 }
 
 #[test]

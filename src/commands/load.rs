@@ -40,21 +40,35 @@ pub fn load(path: &Path, changes: &ScenarioChanges) -> Result<Loaded, InputError
     Ok(loaded)
 }
 
-/// Refuses runs whose result arrays would not fit in memory ([`simulate::memory_limit`]), saying how much they would
-/// need.
+/// Refuses a run whose peak memory ([`simulate::memory_estimate`]) would be more than the run may use here
+/// ([`simulate::memory_limit`]), saying how much it would need, which limit it is over, and the most iterations that
+/// fit.
 fn check_memory(loaded: &Loaded) -> Result<(), InputError> {
-    let bytes = simulate::memory_estimate(&loaded.model, &loaded.run);
+    let need = simulate::memory_estimate(&loaded.model, &loaded.run);
     let limit = simulate::memory_limit();
-    if bytes > limit {
-        return Err(InputError::file(
-            &loaded.scenario.path,
-            format!(
-                "{} iterations of this model would need about {:.1} GiB for their results, more than the {:.1} GiB carecast allows on this machine; use fewer iterations",
-                loaded.run.iterations,
-                bytes as f64 / (1u64 << 30) as f64,
-                limit as f64 / (1u64 << 30) as f64
-            ),
-        ));
+    if need <= limit.bytes {
+        return Ok(());
     }
-    Ok(())
+    let fits = simulate::largest_iterations_within(&loaded.model, limit.bytes, loaded.run.iterations);
+    let advice = if fits == 0 {
+        match limit.source {
+            // The threads' reserve alone may be over the limit.
+            simulate::LimitSource::AddressSpace { .. } => {
+                "not even one iteration fits: raise the limit, or use fewer threads (RAYON_NUM_THREADS)".to_string()
+            }
+            _ => "not even one iteration fits: raise the limit".to_string(),
+        }
+    } else {
+        format!("at most {fits} iterations fit: use --iterations {fits}")
+    };
+    Err(InputError::file(
+        &loaded.scenario.path,
+        format!(
+            "{} iterations of this model would need about {} of memory, more than the {} carecast can use here ({}); {advice}",
+            loaded.run.iterations,
+            simulate::Bytes(need),
+            simulate::Bytes(limit.bytes),
+            limit.source,
+        ),
+    ))
 }

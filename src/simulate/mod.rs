@@ -15,7 +15,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::Arc;
 
 pub use engine::{parameter_values, run, CHUNK};
-pub use memory::{memory_estimate, memory_limit, yearly_sample_size, YEARLY_SAMPLE_BYTES, YEARLY_SAMPLE_MIN};
+pub use memory::{
+    largest_iterations_within, memory_estimate, memory_limit, yearly_sample_size, Bytes, LimitSource, MemoryLimit,
+    YEARLY_SAMPLE_BYTES, YEARLY_SAMPLE_MIN,
+};
 pub use results::Results;
 pub use streams::iteration_rng;
 
