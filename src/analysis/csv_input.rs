@@ -99,17 +99,18 @@ fn columns(path: &Path, headers: csv::StringRecord, options: &CsvOptions) -> Res
         ));
     }
     let cost = need(&["cost_total", "cost"])?;
-    let effect =
-        match &options.effect {
-            Some(name) if is_reserved_column(name) => return Err(InputError::usage(
+    let effect = match &options.effect {
+        Some(name) if is_reserved_column(name) => {
+            return Err(InputError::usage(
                 "--effect",
                 format!(
                     "`{name}` is a column with its own role (cost, iteration, arm, or a cost by payer), not an effect"
                 ),
-            )),
-            Some(name) => need(&[name.as_str()])?,
-            None => effect_column(&headers, &at_header)?,
-        };
+            ))
+        }
+        Some(name) => need(&[name.as_str()])?,
+        None => effect_column(&headers, &at_header)?,
+    };
     let payer_cols = |kind: &str| -> Option<Vec<usize>> {
         Payer::ALL
             .iter()

@@ -29,7 +29,7 @@ pub fn analyse_file(
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| InputError::file(path, "cannot read the file: stream did not contain valid UTF-8"))?;
     let table = parse_psa_csv(path, text, csv)?;
-    let analysis = analyse(&table, options);
+    let analysis = ctx.install(|| analyse(&table, options));
     let plot_data = plot_data(&table);
     let sha256: String = sha2::Sha256::digest(&bytes)
         .iter()

@@ -36,7 +36,7 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
         }
     };
     let simulation_seconds = simulation.elapsed().as_secs_f64();
-    let analysed = analysis::analyse_run(model, &results);
+    let analysed = ctx.install(|| analysis::analyse_run(model, &results));
     let provenance = Provenance::of_run(
         &loaded.scenario.path,
         &loaded.scenario.sha256,

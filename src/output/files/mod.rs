@@ -78,7 +78,7 @@ pub fn write_atomically(path: &Path, fill: impl FnOnce(&Path) -> Result<(), Outp
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().to_string());
     let temp = path.with_file_name(format!(".{name}.incomplete"));
-    run_dir::register(&temp);
+    run_dir::register(&temp, &[]);
     let filled = fill(&temp);
     run_dir::unregister(&temp);
     if let Err(e) = filled {

@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime};
 pub const FOREIGN_AGE_DAYS: u64 = 30;
 
 /// The incomplete run directories of this process, so that an interrupted process can remove them on its way out.
-static OPEN: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+static OPEN: Mutex<Vec<(PathBuf, Vec<PathBuf>)>> = Mutex::new(Vec::new());
 
 /// A new run directory `base/<scenario>/<run-id>`, written into a hidden temporary directory and renamed into place
 /// when complete.
@@ -58,7 +58,7 @@ impl RunDir {
         let lock = fs::File::create(temp.join(".lock"))
             .ok()
             .filter(|f| f.try_lock().is_ok());
-        register(&temp);
+        register(&temp, &created);
         Ok(RunDir {
             temp,
             final_dir: parent.join(id),
@@ -115,8 +115,8 @@ impl RunDir {
 /// about to exit before its work could stop (Ctrl-C during a phase that cannot be interrupted). A directory is
 /// renamed first so that no file written after this lands in a directory that looks alive.
 pub fn abandon_open_outputs() {
-    let open: Vec<PathBuf> = OPEN.lock().map(|o| o.clone()).unwrap_or_default();
-    for path in open {
+    let open: Vec<(PathBuf, Vec<PathBuf>)> = OPEN.lock().map(|o| o.clone()).unwrap_or_default();
+    for (path, created) in open {
         if path.is_dir() {
             let name = path
                 .file_name()
@@ -127,20 +127,23 @@ pub fn abandon_open_outputs() {
         } else {
             let _ = fs::remove_file(&path);
         }
+        for dir in &created {
+            let _ = fs::remove_dir(dir);
+        }
     }
 }
 
-/// Notes an incomplete output of this process (see [`abandon_open_outputs`]).
-pub(super) fn register(dir: &Path) {
+/// Notes an incomplete output of this process, and the folders it created for it (see [`abandon_open_outputs`]).
+pub(super) fn register(path: &Path, created: &[PathBuf]) {
     if let Ok(mut open) = OPEN.lock() {
-        open.push(dir.to_path_buf());
+        open.push((path.to_path_buf(), created.to_vec()));
     }
 }
 
 /// Forgets an output that is complete or removed.
 pub(super) fn unregister(dir: &Path) {
     if let Ok(mut open) = OPEN.lock() {
-        open.retain(|d| d != dir);
+        open.retain(|(d, _)| d != dir);
     }
 }
 
