@@ -1,6 +1,6 @@
 //! A sweep's files: sweep.json (the manifest that tells which shards belong together, and records what the table
 //! holds), sweep.csv (one row per grid point and comparison, written as each point finishes), reading shards back
-//! for a merge and checking them ([`shards`]), and the sweep plots ([`plots`]).
+//! for a merge and checking them (`shards.rs`), and the sweep plots (`plots.rs`).
 
 mod plots;
 mod shards;
