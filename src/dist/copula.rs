@@ -137,6 +137,8 @@ pub struct CorrelationFactor {
     n: usize,
     /// Row i holds L_i0 … L_ii, rows one after the other.
     lower: Vec<f64>,
+    /// The correlation matrix as validated (entries written twice averaged), row by row.
+    matrix: Vec<f64>,
 }
 
 impl CorrelationFactor {
@@ -190,6 +192,7 @@ impl CorrelationFactor {
 
     /// The Cholesky–Banachiewicz factorisation, row by row, refusing at the first pivot that is not positive.
     fn factorise(n: usize, r: impl Fn(usize, usize) -> f64) -> Result<Self, MatrixError> {
+        let matrix: Vec<f64> = (0..n * n).map(|k| r(k / n, k % n)).collect();
         let mut lower = Vec::with_capacity(n * (n + 1) / 2);
         let mut determinant = 1.0;
         for i in 0..n {
@@ -209,7 +212,7 @@ impl CorrelationFactor {
                 }
             }
         }
-        Ok(Self { n, lower })
+        Ok(Self { n, lower, matrix })
     }
 
     /// Number of parameters.
@@ -222,16 +225,10 @@ impl CorrelationFactor {
         self.n == 0
     }
 
-    /// The correlation matrix L·Lᵀ the factor stands for (as validated, with repeated entries averaged).
+    /// The correlation matrix the factor stands for, as validated (an entry written twice is their mean; a
+    /// covariance's entries divided by both standard deviations).
     pub fn correlation(&self) -> Vec<Vec<f64>> {
-        let row = |i: usize| &self.lower[i * (i + 1) / 2..i * (i + 1) / 2 + i + 1];
-        (0..self.n)
-            .map(|i| {
-                (0..self.n)
-                    .map(|j| row(i).iter().zip(row(j)).map(|(a, b)| a * b).sum())
-                    .collect()
-            })
-            .collect()
+        self.matrix.chunks(self.n.max(1)).map(<[f64]>::to_vec).collect()
     }
 
     /// Draws n independent standard normals from `rng`, in order, and leaves their correlated combination in

@@ -18,6 +18,7 @@ mod arms;
 mod builder;
 mod cohort;
 mod contexts;
+mod correlations;
 mod distributions;
 mod limits;
 mod overrides;
@@ -89,6 +90,8 @@ struct Compiler<'a> {
     overridable: std::cell::RefCell<Vec<Overridable>>,
     /// Draw slots used directly as transition probabilities.
     probability_slots: std::cell::RefCell<Vec<usize>>,
+    /// Fits that kept a point estimate but missed its published interval, as messages with their place.
+    fit_messages: std::cell::RefCell<Vec<String>>,
 }
 
 impl<'a> Compiler<'a> {
@@ -101,6 +104,7 @@ impl<'a> Compiler<'a> {
             overridable_names,
             overridable: Default::default(),
             probability_slots: Default::default(),
+            fit_messages: Default::default(),
         }
     }
 }
@@ -181,6 +185,8 @@ impl Compiler<'_> {
             arms: arm_overrides,
             subgroups: subgroup_overrides,
         };
+        self.correlations(raw, &mut draws, &parameters)?;
+        let correlations = correlations::describe(&draws, &parameters);
         let n_draws = slot_count(&draws);
 
         *self.supports.borrow_mut() = draw_supports(&draws, n_draws);
@@ -225,6 +231,8 @@ impl Compiler<'_> {
             overridable: self.overridable.take(),
             probability_slots: self.probability_slots.take(),
             sweep,
+            correlations,
+            warnings: self.fit_messages.take(),
         })
     }
 }

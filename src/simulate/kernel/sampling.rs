@@ -5,7 +5,7 @@
 use super::{simulate_lanes, Workspace};
 use super::{Lanes, LANES};
 use crate::dist::LaneRng;
-use crate::model::{Draw, Model};
+use crate::model::{Draw, Joint, Model};
 use rand::Rng;
 
 /// Fills `draws` with one sample of every uncertain parameter, in a fixed order.
@@ -16,6 +16,21 @@ pub fn sample_parameters<R: Rng + ?Sized>(model: &Model, rng: &mut R, draws: &mu
             Draw::Dirichlet { first_slot, dirichlet } => {
                 dirichlet.sample_into(rng, &mut draws[*first_slot..*first_slot + dirichlet.len()])
             }
+            // Written by its group's joint draw, later in the list.
+            Draw::Member { .. } => {}
+            Draw::Joint(joint) => sample_joint(model, joint, rng, draws),
+        }
+    }
+}
+
+/// One draw of a group of correlated parameters: correlated standard normals in the members' slots, then each
+/// taken to its member's distribution.
+#[inline(never)]
+fn sample_joint<R: Rng + ?Sized>(model: &Model, joint: &Joint, rng: &mut R, draws: &mut [f64]) {
+    joint.factor.correlated_normals(rng, draws, &joint.slots);
+    for &m in &joint.members {
+        if let Draw::Member { slot, marginal, .. } = &model.draws[m] {
+            draws[*slot] = marginal.at_normal_score(draws[*slot]);
         }
     }
 }
@@ -48,6 +63,17 @@ pub fn sample_parameters_lanes(
                     dirichlet.sample_into(&mut rng.lane(l), &mut draws[at..at + dirichlet.len()]);
                     for (lane, v) in lanes[*first_slot..].iter_mut().zip(&draws[at..at + dirichlet.len()]) {
                         lane[l] = *v;
+                    }
+                }
+            }
+            Draw::Member { .. } => {}
+            // Lane by lane through the scalar code: each lane's stream gives what its iteration's would.
+            Draw::Joint(joint) => {
+                for l in 0..LANES {
+                    let lane_draws = &mut draws[l * stride..];
+                    sample_joint(model, joint, &mut rng.lane(l), lane_draws);
+                    for &s in &joint.slots {
+                        lanes[s][l] = lane_draws[s];
                     }
                 }
             }
