@@ -115,10 +115,18 @@ impl MatrixError {
             ),
             Self::NotPositiveDefinite { k, determinant } => {
                 let block: Vec<String> = (0..=k).map(name).collect();
+                // The pair to look at first: the new parameter and the one it is most strongly tied to.
+                let strongest = (0..k).max_by(|&a, &b| {
+                    let r = |j: usize| (at(k, j) / (at(k, k) * at(j, j)).sqrt()).abs();
+                    r(a).total_cmp(&r(b))
+                });
+                let pair = strongest.map_or_else(String::new, |j| {
+                    format!(" (the strongest is the {what} of {} and {}, {})", name(j), name(k), num(at(j, k)))
+                });
                 format!(
                     "the {what}s of {} are not positive definite (the determinant of their block of the matrix is \
                      {}): no {} quantities can have these correlations together. Adding {} to the parameters \
-                     before it is what fails: lower the largest correlations, or check their signs",
+                     before it is what fails: lower its largest correlations{pair}, or check their signs",
                     block.join(", "),
                     num(determinant),
                     k + 1,

@@ -161,8 +161,22 @@ fn the_lane_path_gives_the_general_paths_results_bit_for_bit() {
             "nhs = \"cost_nhs + extra + tri + pert + shift + g1\"",
         ),
     ];
+    // Correlated parameters (drawn lane by lane through the scalar code) and a multivariate normal.
+    let correlated = [
+        (
+            "rr = 1\n",
+            "rr = 1\ncoef = { dist = \"mvnormal\", names = [\"b0\", \"b1\"], mean = [100, 0], \
+             cov = [[400, -3], [-3, 0.09]] }\n",
+        ),
+        ("nhs = \"cost_nhs\"", "nhs = \"cost_nhs + b0 * exp(b1)\""),
+        (
+            "[[states]]",
+            "[[correlations]]\nparameters = [\"cost_home_care\", \"u_care\", \"p_die_home\"]\n\
+             matrix = [[1, -0.4, 0.3], [-0.4, 1, -0.5], [0.3, -0.5, 1]]\n\n[[states]]",
+        ),
+    ];
     // 1,003 iterations end on a short block; the edits cover the cases the lane path handles differently.
-    let cases: [&[(&str, &str)]; 9] = [
+    let cases: [&[(&str, &str)]; 10] = [
         &[],
         &quarterly,
         &outcome_rate,
@@ -172,6 +186,7 @@ fn the_lane_path_gives_the_general_paths_results_bit_for_bit() {
         &derived,
         &families,
         &UNTRACED,
+        &correlated,
     ];
     for edits in cases {
         let (model, settings) = reference(1003, edits);
