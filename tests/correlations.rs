@@ -61,7 +61,12 @@ fn draws_of(model: &Model, threads: usize, names: &[&str]) -> Vec<Vec<f64>> {
     names
         .iter()
         .map(|n| {
-            let slot = model.parameters.iter().find(|p| p.name == *n).and_then(|p| p.draw_slot).expect("sampled");
+            let slot = model
+                .parameters
+                .iter()
+                .find(|p| p.name == *n)
+                .and_then(|p| p.draw_slot)
+                .expect("sampled");
             results.draws.column(slot).to_vec()
         })
         .collect()
@@ -130,7 +135,10 @@ fn correlated_parameters_keep_their_marginals_and_have_the_copulas_rank_correlat
     let lognormal = LogNormal::new(0.0, 0.3).unwrap();
     assert!(ks(&d[0], |x| beta.cdf(x)) < critical, "p_die is not Beta(12.6, 50.4)");
     assert!(ks(&d[1], |x| gamma.cdf(x)) < critical, "cost is not Gamma(2, 500)");
-    assert!(ks(&d[2], |x| lognormal.cdf(x)) < critical, "weight is not LogNormal(0, 0.3)");
+    assert!(
+        ks(&d[2], |x| lognormal.cdf(x)) < critical,
+        "weight is not LogNormal(0, 0.3)"
+    );
     // And their means, within 4 standard errors: 0.2 (sd 0.05), 1000 (sd √2·500), e^0.045 (sd of the lognormal).
     let n = ITERATIONS as f64;
     let mean = |x: &[f64]| x.iter().sum::<f64>() / n;
@@ -143,8 +151,14 @@ fn correlated_parameters_keep_their_marginals_and_have_the_copulas_rank_correlat
     for (i, j, rho) in [(0, 1, 0.6), (0, 2, -0.3), (1, 2, 0.2)] {
         let (s, se) = spearman_with_error(&d[i], &d[j]);
         let expected = 6.0 / PI * (rho / 2.0f64).asin();
-        assert!(se < 0.004, "the Monte Carlo error {se} is too large to tell the copula's value from ρ");
-        assert!((s - expected).abs() < 4.0 * se, "pair ({i}, {j}): Spearman {s}, expected {expected} ± {se}");
+        assert!(
+            se < 0.004,
+            "the Monte Carlo error {se} is too large to tell the copula's value from ρ"
+        );
+        assert!(
+            (s - expected).abs() < 4.0 * se,
+            "pair ({i}, {j}): Spearman {s}, expected {expected} ± {se}"
+        );
     }
 }
 
@@ -173,7 +187,13 @@ fn correlated_draws_are_bit_identical_for_1_and_8_threads_and_leave_earlier_draw
     let first = r#"a_first = { dist = "beta", mean = 0.3, sd = 0.1 }"#;
     let with = model(&correlated(first, BLOCK).replace("\"cost * weight\"", "\"cost * weight * a_first\""));
     let without = model(&correlated(first, "").replace("\"cost * weight\"", "\"cost * weight * a_first\""));
-    let slot = |m: &Model| m.parameters.iter().find(|p| p.name == "a_first").and_then(|p| p.draw_slot).unwrap();
+    let slot = |m: &Model| {
+        m.parameters
+            .iter()
+            .find(|p| p.name == "a_first")
+            .and_then(|p| p.draw_slot)
+            .unwrap()
+    };
     let (a, b) = (run(&with, 1), run(&without, 1));
     assert_eq!(slot(&with), 0);
     assert_eq!(
@@ -224,13 +244,15 @@ fn position(text: &str, needle: &str) -> String {
 
 #[test]
 fn bad_correlation_blocks_are_refused_naming_file_line_column_field_and_pair() {
-    let block = |parameters: &str, matrix: &str| {
-        format!("[[correlations]]\nparameters = {parameters}\nmatrix = {matrix}\n")
-    };
+    let block =
+        |parameters: &str, matrix: &str| format!("[[correlations]]\nparameters = {parameters}\nmatrix = {matrix}\n");
     let cases = [
         // Each pair is possible, the three together are not: the message names the parameters and the pair.
         (
-            block(r#"["p_die", "cost", "weight"]"#, "[[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]]"),
+            block(
+                r#"["p_die", "cost", "weight"]"#,
+                "[[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]]",
+            ),
             "1]]",
             "correlations[0].matrix[2][2]",
             "not positive definite",
@@ -293,10 +315,30 @@ fn bad_multivariate_normals_are_refused_naming_the_entry() {
         format!(r#"coef = {{ dist = "mvnormal", names = ["b0", "b1"], mean = {mean}, cov = {cov} }}"#)
     };
     let cases = [
-        (mv("[1, 2]", "[[0.04, 0.5], [0.5, 0.09]]"), "0.5]", "parameters.coef.cov[0][1]", "larger in size than the product"),
-        (mv("[1, 2]", "[[0.04, 0], [0, -0.09]]"), "-0.09", "parameters.coef.cov[1][1]", "the variance of `b1`"),
-        (mv("[1]", "[[0.04, 0], [0, 0.09]]"), "[1]", "parameters.coef.mean", "`mean` has 1 entries but `names` has 2"),
-        (mv("0.5", "[[0.04, 0], [0, 0.09]]"), "{ dist = \"mvnormal\"", "parameters.coef.mean", "a list of means"),
+        (
+            mv("[1, 2]", "[[0.04, 0.5], [0.5, 0.09]]"),
+            "0.5]",
+            "parameters.coef.cov[0][1]",
+            "larger in size than the product",
+        ),
+        (
+            mv("[1, 2]", "[[0.04, 0], [0, -0.09]]"),
+            "-0.09",
+            "parameters.coef.cov[1][1]",
+            "the variance of `b1`",
+        ),
+        (
+            mv("[1]", "[[0.04, 0], [0, 0.09]]"),
+            "[1]",
+            "parameters.coef.mean",
+            "`mean` has 1 entries but `names` has 2",
+        ),
+        (
+            mv("0.5", "[[0.04, 0], [0, 0.09]]"),
+            "{ dist = \"mvnormal\"",
+            "parameters.coef.mean",
+            "a list of means",
+        ),
     ];
     for (parameter, at, field, message) in cases {
         let text = correlated(&parameter, "");
@@ -316,25 +358,47 @@ fn a_point_estimate_with_its_interval_keeps_the_point_and_check_shows_the_fit() 
     let text = correlated(p, "").replace("\"cost * weight\"", "\"cost * weight * (1 + p_event)\"");
     let m = model(&text);
     let info = m.parameters.iter().find(|p| p.name == "p_event").unwrap();
-    let ParameterSpec::Distribution { mean, low95, high95, .. } = &info.spec else { panic!("a distribution") };
+    let ParameterSpec::Distribution {
+        mean, low95, high95, ..
+    } = &info.spec
+    else {
+        panic!("a distribution")
+    };
     assert!((mean - 0.2).abs() <= 1e-15, "mean {mean}");
-    assert!((low95 - 0.0559).abs() < 0.0005 && (high95 - 0.406).abs() < 0.001, "{low95} {high95}");
+    assert!(
+        (low95 - 0.0559).abs() < 0.0005 && (high95 - 0.406).abs() < 0.001,
+        "{low95} {high95}"
+    );
     let (code, stdout, _) = check(&text);
     assert_eq!(code, Some(0));
-    assert!(stdout.contains("base p_event: Beta(") && stdout.contains("mean 0.2000; 95% 0.0559 to 0.4060"), "{stdout}");
-    let warning = format!("warning: c.toml:{}: field `parameters.p_event.ci95`: ", position(&text, "[0.05, 0.35]"));
+    assert!(
+        stdout.contains("base p_event: Beta(") && stdout.contains("mean 0.2000; 95% 0.0559 to 0.4060"),
+        "{stdout}"
+    );
+    let warning = format!(
+        "warning: c.toml:{}: field `parameters.p_event.ci95`: ",
+        position(&text, "[0.05, 0.35]")
+    );
     assert!(stdout.contains(&warning), "{stdout}");
     // A median and interval symmetric on the log scale is matched exactly, with no warning: RR 0.8 (0.64 to 1.0).
     let rr = r#"rr = { dist = "lognormal", median = 0.8, ci95 = [0.64, 1.0] }"#;
     let text = correlated(rr, "").replace("\"cost * weight\"", "\"cost * weight * rr\"");
     let (code, stdout, _) = check(&text);
     assert_eq!(code, Some(0));
-    assert!(stdout.contains("base rr: LogNormal(meanlog = -0.2231") && stdout.contains("95% 0.6400 to 1.00"), "{stdout}");
+    assert!(
+        stdout.contains("base rr: LogNormal(meanlog = -0.2231") && stdout.contains("95% 0.6400 to 1.00"),
+        "{stdout}"
+    );
     assert!(!stdout.contains("warning"), "{stdout}");
     // The check shows the correlations too.
     let (_, stdout, _) = check(&correlated("", BLOCK));
-    assert!(stdout.contains("correlated (Gaussian copula, each keeping its distribution; scope base): p_die, cost, weight"));
-    assert!(stdout.contains("p_die ~ cost: 0.6\n") && stdout.contains("cost ~ weight: 0.2\n"), "{stdout}");
+    assert!(
+        stdout.contains("correlated (Gaussian copula, each keeping its distribution; scope base): p_die, cost, weight")
+    );
+    assert!(
+        stdout.contains("p_die ~ cost: 0.6\n") && stdout.contains("cost ~ weight: 0.2\n"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -342,9 +406,48 @@ fn a_median_alone_or_beside_a_mean_is_refused() {
     let alone = correlated(r#"x = { dist = "gamma", median = 3, sd = 1 }"#, "");
     let (code, _, stderr) = check(&alone);
     assert_eq!(code, Some(2));
-    assert!(stderr.contains(&format!("c.toml:{}: field `parameters.x.median`", position(&alone, "3, sd"))), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "c.toml:{}: field `parameters.x.median`",
+            position(&alone, "3, sd")
+        )),
+        "{stderr}"
+    );
     let both = correlated(r#"x = { dist = "gamma", mean = 3, median = 2.8, ci95 = [2, 4] }"#, "");
     let (code, _, stderr) = check(&both);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("not both"), "{stderr}");
+}
+
+#[test]
+fn set_on_a_correlated_parameter_changes_its_distribution_and_keeps_its_correlations() {
+    use carecast::dist::Distribution;
+    use carecast::model::Draw;
+    let dir = tempdir();
+    let path = dir.path().join("c.toml");
+    fs::write(&path, correlated("", BLOCK)).unwrap();
+    let loaded = carecast::commands::load(&path, &changes(Some(10), &["cost.scale=1000"])).unwrap();
+    let slot = loaded
+        .model
+        .parameters
+        .iter()
+        .find(|p| p.name == "cost")
+        .and_then(|p| p.draw_slot)
+        .unwrap();
+    let member = loaded.model.draws.iter().find_map(|d| match d {
+        Draw::Member {
+            slot: s, distribution, ..
+        } if *s == slot => Some(*distribution),
+        _ => None,
+    });
+    assert_eq!(member, Some(Distribution::gamma(2.0, 1000.0).unwrap()));
+    // A multivariate normal's component is changed in the file, not on the command line.
+    let mv = r#"coef = { dist = "mvnormal", names = ["b0", "b1"], mean = [1, 0], cov = [[1, 0], [0, 1]] }"#;
+    fs::write(
+        &path,
+        correlated(mv, "").replace("\"cost * weight\"", "\"cost * weight * b0 * b1\""),
+    )
+    .unwrap();
+    let e = carecast::commands::load(&path, &changes(Some(10), &["b0.mean=2"])).unwrap_err();
+    assert!(e.to_string().contains("multivariate normal"), "{e}");
 }

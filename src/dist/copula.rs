@@ -58,7 +58,11 @@ impl MatrixError {
     /// The message, naming the parameters (`names`, one per row) rather than row numbers; `matrix` is as written
     /// and `covariance` says whether it is a covariance matrix (of a multivariate normal) or a correlation matrix.
     pub fn message(&self, names: &[String], matrix: &[Vec<f64>], covariance: bool) -> String {
-        let name = |i: usize| names.get(i).map_or_else(|| format!("row {}", i + 1), |n| format!("`{n}`"));
+        let name = |i: usize| {
+            names
+                .get(i)
+                .map_or_else(|| format!("row {}", i + 1), |n| format!("`{n}`"))
+        };
         let at = |i: usize, j: usize| matrix.get(i).and_then(|r| r.get(j)).copied().unwrap_or(f64::NAN);
         let what = if covariance { "covariance" } else { "correlation" };
         match *self {
@@ -121,7 +125,12 @@ impl MatrixError {
                     r(a).total_cmp(&r(b))
                 });
                 let pair = strongest.map_or_else(String::new, |j| {
-                    format!(" (the strongest is the {what} of {} and {}, {})", name(j), name(k), num(at(j, k)))
+                    format!(
+                        " (the strongest is the {what} of {} and {}, {})",
+                        name(j),
+                        name(k),
+                        num(at(j, k))
+                    )
                 });
                 format!(
                     "the {what}s of {} are not positive definite (the determinant of their block of the matrix is \
@@ -154,12 +163,14 @@ impl CorrelationFactor {
     /// definite (its Cholesky factorisation succeeds), and factorises it.
     pub fn from_correlation(matrix: &[Vec<f64>], n: usize) -> Result<Self, MatrixError> {
         check_shape(matrix, n)?;
+        // Indexed by (row, column): the checks read entries on both sides of the diagonal.
+        let at = |i: usize, j: usize| matrix[i][j];
         for i in 0..n {
-            if (matrix[i][i] - 1.0).abs() > ROUNDING {
+            if (at(i, i) - 1.0).abs() > ROUNDING {
                 return Err(MatrixError::Diagonal { i });
             }
             for j in i + 1..n {
-                let r = 0.5 * (matrix[i][j] + matrix[j][i]);
+                let r = 0.5 * (at(i, j) + at(j, i));
                 if r.abs() > 1.0 + ROUNDING {
                     return Err(MatrixError::OutOfRange { i, j });
                 }
@@ -168,21 +179,29 @@ impl CorrelationFactor {
                 }
             }
         }
-        Self::factorise(n, |i, j| if i == j { 1.0 } else { 0.5 * (matrix[i][j] + matrix[j][i]) })
+        Self::factorise(n, |i, j| {
+            if i == j {
+                1.0
+            } else {
+                0.5 * (at(i, j) + at(j, i))
+            }
+        })
     }
 
     /// The standard deviations and the correlation factor of a covariance matrix (checked as in
     /// [`Self::from_correlation`], with positive variances on the diagonal).
     pub fn from_covariance(matrix: &[Vec<f64>], n: usize) -> Result<(Vec<f64>, Self), MatrixError> {
         check_shape(matrix, n)?;
+        // Indexed by (row, column): the checks read entries on both sides of the diagonal.
+        let at = |i: usize, j: usize| matrix[i][j];
         let mut sd = Vec::with_capacity(n);
         for i in 0..n {
-            if matrix[i][i] <= 0.0 {
+            if at(i, i) <= 0.0 {
                 return Err(MatrixError::Diagonal { i });
             }
-            sd.push(matrix[i][i].sqrt());
+            sd.push(at(i, i).sqrt());
         }
-        let correlation = |i: usize, j: usize| 0.5 * (matrix[i][j] + matrix[j][i]) / (sd[i] * sd[j]);
+        let correlation = |i: usize, j: usize| 0.5 * (at(i, j) + at(j, i)) / (sd[i] * sd[j]);
         for i in 0..n {
             for j in i + 1..n {
                 let r = correlation(i, j);

@@ -4,9 +4,9 @@
 //! Where Halley's method does not settle (shapes at the edge of what the constructors accept), that search answers.
 //!
 //! Each works in the tail it is given, so an upper-tail probability of 1e-12 is never rounded through 1 − 1e-12.
+use super::special::{beta_lower_quantile, beta_reg, gamma_unit_quantile_tail};
 #[cfg(doc)]
 use super::Distribution;
-use super::special::{beta_lower_quantile, beta_reg, gamma_unit_quantile_tail};
 
 /// Halley steps tried before falling back to the bracketing search; from these starting points 2–4 suffice.
 const MAX_STEPS: usize = 16;

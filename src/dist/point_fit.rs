@@ -97,7 +97,14 @@ impl PointFit {
 
 /// Checks the point and interval: finite, low < high, and the point strictly inside.
 fn check_point(what: &str, point: Point, low: f64, high: f64) -> Result<(), FitError> {
-    check_finite(what, &[(point.name(), point.value()), ("the lower limit", low), ("the upper limit", high)])?;
+    check_finite(
+        what,
+        &[
+            (point.name(), point.value()),
+            ("the lower limit", low),
+            ("the upper limit", high),
+        ],
+    )?;
     check_ordered(what, "the lower limit", low, "the upper limit", high)?;
     let v = point.value();
     if v <= low || v >= high {
@@ -142,7 +149,10 @@ fn best_spread(objective: impl FnMut(f64) -> f64, t0: f64, min_t: f64, max_t: f6
     let mut objective = objective;
     let mut centre = t0.clamp(min_t, max_t);
     for _ in 0..8 {
-        let (lo, hi) = ((centre - SCAN_HALF_WIDTH).max(min_t), (centre + SCAN_HALF_WIDTH).min(max_t));
+        let (lo, hi) = (
+            (centre - SCAN_HALF_WIDTH).max(min_t),
+            (centre + SCAN_HALF_WIDTH).min(max_t),
+        );
         let (t, _) = minimise(&mut objective, lo, hi, SCAN_POINTS, SEARCH_TOL)?;
         let at_edge = (t - lo < 0.5 && lo > min_t) || (hi - t < 0.5 && hi < max_t);
         if !at_edge {
@@ -268,7 +278,9 @@ fn positive_interval(what: &str, low: f64) -> Result<(), FitError> {
 }
 
 fn not_converged(what: &str) -> FitError {
-    FitError(format!("{what}: the search for the spread did not converge; please report these figures"))
+    FitError(format!(
+        "{what}: the search for the spread did not converge; please report these figures"
+    ))
 }
 
 /// Logit of the mean of the beta with concentration `c` whose median is `median`.

@@ -108,7 +108,13 @@ fn brent<F: FnMut(f64) -> f64>(f: &mut F, a: f64, b: f64, fa: f64, fb: f64, tol:
 /// dip is not led astray), then golden-section search between the best value's neighbours until the bracket is
 /// narrower than `tol`. `f` may return infinity or NaN where it is undefined. Returns (x, f(x)), or None when `f` is
 /// nowhere finite.
-pub(super) fn minimise<F: FnMut(f64) -> f64>(mut f: F, lo: f64, hi: f64, points: usize, tol: f64) -> Option<(f64, f64)> {
+pub(super) fn minimise<F: FnMut(f64) -> f64>(
+    mut f: F,
+    lo: f64,
+    hi: f64,
+    points: usize,
+    tol: f64,
+) -> Option<(f64, f64)> {
     let finite = |v: f64| if v.is_nan() { f64::INFINITY } else { v };
     let points = points.max(3);
     let at = |i: usize| lo + (hi - lo) * i as f64 / (points - 1) as f64;
@@ -142,5 +148,9 @@ pub(super) fn minimise<F: FnMut(f64) -> f64>(mut f: F, lo: f64, hi: f64, points:
         }
     }
     let (x, v) = if fc < fd { (c, fc) } else { (d, fd) };
-    Some(if v <= best_value { (x, v) } else { (at(best), best_value) })
+    Some(if v <= best_value {
+        (x, v)
+    } else {
+        (at(best), best_value)
+    })
 }

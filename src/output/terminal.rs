@@ -433,12 +433,27 @@ pub fn check_details(m: &Model) -> String {
         .parameters
         .iter()
         .filter_map(|p| match &p.spec {
-            ParameterSpec::Distribution { distribution, mean, low95, high95 } => {
-                Some((p, distribution.clone(), *mean, *low95, *high95))
-            }
-            ParameterSpec::DirichletComponent { alpha, component, mean, low95, high95 } => {
+            ParameterSpec::Distribution {
+                distribution,
+                mean,
+                low95,
+                high95,
+            } => Some((p, distribution.clone(), *mean, *low95, *high95)),
+            ParameterSpec::DirichletComponent {
+                alpha,
+                component,
+                mean,
+                low95,
+                high95,
+            } => {
                 let alpha: Vec<String> = alpha.iter().map(|a| super::format::number(*a)).collect();
-                Some((p, format!("Dirichlet(α = [{}]) component {}", alpha.join(", "), component + 1), *mean, *low95, *high95))
+                Some((
+                    p,
+                    format!("Dirichlet(α = [{}]) component {}", alpha.join(", "), component + 1),
+                    *mean,
+                    *low95,
+                    *high95,
+                ))
             }
             _ => None,
         })
@@ -448,11 +463,28 @@ pub fn check_details(m: &Model) -> String {
     }
     let n = super::format::number;
     for (p, d, mean, low, high) in fitted {
-        let _ = writeln!(out, "  {} {}: {d}; mean {}; 95% {} to {}", p.scope, p.name, n(mean), n(low), n(high));
+        let _ = writeln!(
+            out,
+            "  {} {}: {d}; mean {}; 95% {} to {}",
+            p.scope,
+            p.name,
+            n(mean),
+            n(low),
+            n(high)
+        );
     }
     for c in &m.correlations {
-        let how = if c.kind == "mvnormal" { "multivariate normal" } else { "Gaussian copula, each keeping its distribution" };
-        let _ = writeln!(out, "correlated ({how}; scope {}): {}", c.scope, c.parameters.join(", "));
+        let how = if c.kind == "mvnormal" {
+            "multivariate normal"
+        } else {
+            "Gaussian copula, each keeping its distribution"
+        };
+        let _ = writeln!(
+            out,
+            "correlated ({how}; scope {}): {}",
+            c.scope,
+            c.parameters.join(", ")
+        );
         for (i, row) in c.matrix.iter().enumerate() {
             for (j, r) in row.iter().enumerate().skip(i + 1) {
                 let _ = writeln!(out, "  {} ~ {}: {r}", c.parameters[i], c.parameters[j]);

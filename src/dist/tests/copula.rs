@@ -14,7 +14,14 @@ fn scores() -> impl Iterator<Item = f64> {
 fn a_marginal_reached_from_a_normal_score_has_that_scores_tail_probability() {
     // The defining property, checked with the CDF in the tail the score lies in, so that an upper-tail
     // probability of 6e-16 (z = 8) is checked to its own relative precision, not as 1 − 6e-16.
-    let gammas = [(4.0, 250.0), (30.0, 1.0), (0.4, 1.0), (0.01, 5.0), (1.0, 2.0), (2.5e6, 1e-3)];
+    let gammas = [
+        (4.0, 250.0),
+        (30.0, 1.0),
+        (0.4, 1.0),
+        (0.01, 5.0),
+        (1.0, 2.0),
+        (2.5e6, 1e-3),
+    ];
     for (shape, scale) in gammas {
         let m = Distribution::gamma(shape, scale).unwrap().marginal();
         for z in scores() {
@@ -22,7 +29,10 @@ fn a_marginal_reached_from_a_normal_score_has_that_scores_tail_probability() {
             let (p, q) = normal_tails(z);
             if x == 0.0 {
                 // Correct only where the true quantile is below the smallest normal double.
-                assert!(checked_gamma_lr(shape, f64::MIN_POSITIVE).unwrap() >= p, "Gamma({shape}) at z = {z}: 0");
+                assert!(
+                    checked_gamma_lr(shape, f64::MIN_POSITIVE).unwrap() >= p,
+                    "Gamma({shape}) at z = {z}: 0"
+                );
                 continue;
             }
             let (got, want) = if z > 0.0 {
@@ -36,10 +46,23 @@ fn a_marginal_reached_from_a_normal_score_has_that_scores_tail_probability() {
             let ln_density = (shape - 1.0) * x.ln() - x - statrs::function::gamma::ln_gamma(shape);
             let kappa = (x.ln() + ln_density - want.ln()).exp();
             let tol = 1e-9 + 1e-11 * kappa;
-            assert_rel(got, want, tol, &format!("Gamma({shape}, {scale}) at z = {z}: tail probability"));
+            assert_rel(
+                got,
+                want,
+                tol,
+                &format!("Gamma({shape}, {scale}) at z = {z}: tail probability"),
+            );
         }
     }
-    let betas = [(153.27, 48.40), (2.0, 8.0), (0.5, 3.0), (5000.0, 20000.0), (0.01, 5.0), (3.0, 0.02), (1.0, 1.0)];
+    let betas = [
+        (153.27, 48.40),
+        (2.0, 8.0),
+        (0.5, 3.0),
+        (5000.0, 20000.0),
+        (0.01, 5.0),
+        (3.0, 0.02),
+        (1.0, 1.0),
+    ];
     for (a, b) in betas {
         let m = Distribution::beta(a, b).unwrap().marginal();
         for z in scores() {
@@ -91,8 +114,14 @@ fn a_marginal_reached_from_a_normal_score_matches_the_quantile_function() {
         }
     }
     // Normal and lognormal values are exact: mean + sd·z and exp(meanlog + sdlog·z).
-    assert_eq!(Distribution::normal(10.0, 3.0).unwrap().marginal().at_normal_score(1.5), 14.5);
-    let l = Distribution::lognormal(-0.2, 0.3).unwrap().marginal().at_normal_score(-2.0);
+    assert_eq!(
+        Distribution::normal(10.0, 3.0).unwrap().marginal().at_normal_score(1.5),
+        14.5
+    );
+    let l = Distribution::lognormal(-0.2, 0.3)
+        .unwrap()
+        .marginal()
+        .at_normal_score(-2.0);
     assert_eq!(l, (-0.8f64).exp());
     assert_eq!(Distribution::fixed(7.0).unwrap().marginal().at_normal_score(3.0), 7.0);
 }
@@ -187,9 +216,21 @@ fn invalid_matrices_are_refused_naming_the_entry() {
         Some((0, 1)),
         &["`a` and `b` are perfectly correlated"],
     );
-    check(with(&[(1, 1, 0.9)]), MatrixError::Diagonal { i: 1 }, Some((1, 1)), &["`b`", "0.9"]);
+    check(
+        with(&[(1, 1, 0.9)]),
+        MatrixError::Diagonal { i: 1 },
+        Some((1, 1)),
+        &["`b`", "0.9"],
+    );
     // Each pair is possible on its own, the three together are not: det = 1 − 3·0.81 − 2·0.729 = −2.888.
-    let m = with(&[(0, 1, 0.9), (1, 0, 0.9), (0, 2, -0.9), (2, 0, -0.9), (1, 2, 0.9), (2, 1, 0.9)]);
+    let m = with(&[
+        (0, 1, 0.9),
+        (1, 0, 0.9),
+        (0, 2, -0.9),
+        (2, 0, -0.9),
+        (1, 2, 0.9),
+        (2, 1, 0.9),
+    ]);
     let e = CorrelationFactor::from_correlation(&m, 3).unwrap_err();
     let MatrixError::NotPositiveDefinite { k: 2, determinant } = e else {
         panic!("{e:?}")
@@ -222,7 +263,9 @@ fn a_covariance_matrix_gives_standard_deviations_and_correlations() {
     let m = vec![vec![4.0, 7.0], vec![7.0, 9.0]];
     let e = CorrelationFactor::from_covariance(&m, 2).unwrap_err();
     assert_eq!(e, MatrixError::OutOfRange { i: 0, j: 1 });
-    assert!(e.message(&names, &m, true).contains("product of their standard deviations (6)"));
+    assert!(e
+        .message(&names, &m, true)
+        .contains("product of their standard deviations (6)"));
     let m = vec![vec![0.0, 0.0], vec![0.0, 9.0]];
     let e = CorrelationFactor::from_covariance(&m, 2).unwrap_err();
     assert_eq!(e, MatrixError::Diagonal { i: 0 });

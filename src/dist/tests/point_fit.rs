@@ -23,7 +23,10 @@ fn the_issues_example_keeps_its_mean_and_says_the_interval_is_missed() {
     let c = alpha + beta;
     let best = beta_logit_miss(0.2, c, 0.05, 0.35);
     for step in [0.99, 1.01] {
-        assert!(beta_logit_miss(0.2, c * step, 0.05, 0.35) > best, "concentration × {step}");
+        assert!(
+            beta_logit_miss(0.2, c * step, 0.05, 0.35) > best,
+            "concentration × {step}"
+        );
     }
     // No beta with mean 0.2 has a symmetric interval as wide as 0.05–0.35: the upper limit comes out near 0.41,
     // more than 5% of the width (0.015) away, so there is a warning, which gives both intervals.
@@ -31,7 +34,10 @@ fn the_issues_example_keeps_its_mean_and_says_the_interval_is_missed() {
     assert_close(fit.high, 0.406, 0.001, "fitted upper limit");
     assert!(fit.miss(0.05, 0.35) > 0.15);
     let warning = fit.warning(Point::Mean(0.2), 0.05, 0.35).expect("a warning");
-    assert!(warning.contains("0.055881 to 0.405977") && warning.contains("0.05 to 0.35"), "{warning}");
+    assert!(
+        warning.contains("0.055881 to 0.405977") && warning.contains("0.05 to 0.35"),
+        "{warning}"
+    );
 }
 
 #[test]
@@ -103,7 +109,11 @@ fn a_point_and_interval_a_family_member_has_give_that_member_back() {
 #[test]
 fn a_point_outside_its_interval_or_the_familys_range_is_refused() {
     let e = Distribution::beta_from_point(Point::Mean(0.4), 0.05, 0.35).unwrap_err();
-    assert!(e.0.contains("mean 0.4 does not lie inside its 95% interval 0.05 to 0.35"), "{}", e.0);
+    assert!(
+        e.0.contains("mean 0.4 does not lie inside its 95% interval 0.05 to 0.35"),
+        "{}",
+        e.0
+    );
     let e = Distribution::lognormal_from_point(Point::Median(0.75), 0.75, 1.07).unwrap_err();
     assert!(e.0.contains("median 0.75 does not lie inside"), "{}", e.0);
     let e = Distribution::beta_from_point(Point::Mean(20.0), 5.0, 35.0).unwrap_err();

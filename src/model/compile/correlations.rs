@@ -33,7 +33,11 @@ pub(super) fn describe(draws: &[Draw], parameters: &[ParameterInfo]) -> Vec<Corr
             CorrelationInfo {
                 kind: j.kind,
                 scope: of(j.slots[0]).map_or_else(|| "base".into(), |p| p.scope.clone()),
-                parameters: j.slots.iter().map(|&s| of(s).map_or_else(String::new, |p| p.name.clone())).collect(),
+                parameters: j
+                    .slots
+                    .iter()
+                    .map(|&s| of(s).map_or_else(String::new, |p| p.name.clone()))
+                    .collect(),
                 matrix: j.factor.correlation(),
                 source: j.source.clone(),
             }
@@ -116,7 +120,12 @@ impl Compiler<'_> {
     ) -> Result<String, InputError> {
         let Some(scope) = scope else { return Ok("base".into()) };
         let mut known = vec!["base".to_string()];
-        known.extend(raw.arms.get_ref().iter().map(|a| format!("arm:{}", a.get_ref().name.get_ref())));
+        known.extend(
+            raw.arms
+                .get_ref()
+                .iter()
+                .map(|a| format!("arm:{}", a.get_ref().name.get_ref())),
+        );
         known.extend(
             raw.cohort
                 .get_ref()
@@ -160,8 +169,16 @@ impl Compiler<'_> {
             return refuse(format!("`{n}` is named twice in this block"));
         }
         let Some(info) = parameters.iter().find(|p| p.name == *n && p.scope == scope) else {
-            let in_scope: Vec<&str> = parameters.iter().filter(|p| p.scope == scope).map(|p| p.name.as_str()).collect();
-            let elsewhere: Vec<&str> = parameters.iter().filter(|p| p.name == *n).map(|p| p.scope.as_str()).collect();
+            let in_scope: Vec<&str> = parameters
+                .iter()
+                .filter(|p| p.scope == scope)
+                .map(|p| p.name.as_str())
+                .collect();
+            let elsewhere: Vec<&str> = parameters
+                .iter()
+                .filter(|p| p.name == *n)
+                .map(|p| p.scope.as_str())
+                .collect();
             return refuse(if elsewhere.is_empty() {
                 format!("no parameter is named `{n}`{}", suggest(n, &in_scope))
             } else {
@@ -187,7 +204,10 @@ impl Compiler<'_> {
                 ))
             }
         };
-        match draws.iter().position(|d| matches!(d, Draw::One { slot: s, .. } if *s == slot)) {
+        match draws
+            .iter()
+            .position(|d| matches!(d, Draw::One { slot: s, .. } if *s == slot))
+        {
             Some(member) => Ok((member, slot)),
             None => refuse(format!(
                 "`{n}` is already drawn with other parameters (in an earlier correlation block or a multivariate \

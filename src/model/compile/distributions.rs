@@ -306,7 +306,10 @@ impl Table<'_, '_> {
                 Point::Mean(*m.get_ref())
             }
             (None, Some(m)) => {
-                self.allow(&["median", "ci95"], &format!("{form} given by its median and 95% interval"))?;
+                self.allow(
+                    &["median", "ci95"],
+                    &format!("{form} given by its median and 95% interval"),
+                )?;
                 Point::Median(*m.get_ref())
             }
             (Some(_), Some(m)) => {
@@ -539,7 +542,9 @@ impl Table<'_, '_> {
         let means = match t.mean.as_ref().map(|m| (m.span(), m.get_ref())) {
             Some((at, RawMean::Many(v))) if v.len() == n => {
                 if v.iter().any(|x| !x.is_finite()) {
-                    return Err(self.compiler.err(at, format!("{field}.mean"), "every mean must be a finite number"));
+                    return Err(self
+                        .compiler
+                        .err(at, format!("{field}.mean"), "every mean must be a finite number"));
                 }
                 v.clone()
             }
@@ -581,9 +586,8 @@ impl Table<'_, '_> {
         let mut slots = Vec::with_capacity(n);
         let mut out = Vec::with_capacity(n);
         for (i, name) in names.get_ref().iter().enumerate() {
-            let d = Distribution::normal(means[i], sds[i]).map_err(|e| {
-                self.compiler.err(span.clone(), format!("{field}.mean"), e.0)
-            })?;
+            let d = Distribution::normal(means[i], sds[i])
+                .map_err(|e| self.compiler.err(span.clone(), format!("{field}.mean"), e.0))?;
             let slot = *next_slot;
             *next_slot += 1;
             members.push(draws.len());
