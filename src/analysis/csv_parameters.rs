@@ -166,18 +166,34 @@ mod tests {
     #[test]
     fn mismatched_iterations_and_bad_cells_are_refused_with_their_place() {
         let t = parse("iteration,a\n0,1\n1,2\n5,3\n").unwrap();
-        let e = t.aligned(Path::new("p.csv"), Path::new("psa.csv"), &[0, 1, 2]).unwrap_err();
+        let e = t
+            .aligned(Path::new("p.csv"), Path::new("psa.csv"), &[0, 1, 2])
+            .unwrap_err();
         assert!(e.message.contains("iteration 2 of psa.csv has no row"), "{e}");
-        let e = t.aligned(Path::new("p.csv"), Path::new("psa.csv"), &[0, 1]).unwrap_err();
-        assert!(e.message.contains("iteration 5 is not an iteration of psa.csv") && e.line == 4, "{e}");
+        let e = t
+            .aligned(Path::new("p.csv"), Path::new("psa.csv"), &[0, 1])
+            .unwrap_err();
+        assert!(
+            e.message.contains("iteration 5 is not an iteration of psa.csv") && e.line == 4,
+            "{e}"
+        );
         let e = parse("iteration,a\n0,1\n0,2\n").unwrap_err();
         assert!(e.message.contains("second row") && e.line == 3, "{e}");
         let e = parse("iteration,a\n0,nan\n").unwrap_err();
         assert_eq!((e.line, e.column, e.field.as_str()), (2, 2, "a"));
         let e = parse("iteration,a\n1.5,1\n").unwrap_err();
         assert!(e.message.contains("whole number"), "{e}");
-        assert!(parse("a,b\n1,2\n").unwrap_err().message.contains("no `iteration` column"));
-        assert!(parse("iteration\n0\n").unwrap_err().message.contains("no parameter columns"));
-        assert!(parse("iteration,a,a\n0,1,2\n").unwrap_err().message.contains("two columns are named `a`"));
+        assert!(parse("a,b\n1,2\n")
+            .unwrap_err()
+            .message
+            .contains("no `iteration` column"));
+        assert!(parse("iteration\n0\n")
+            .unwrap_err()
+            .message
+            .contains("no parameter columns"));
+        assert!(parse("iteration,a,a\n0,1,2\n")
+            .unwrap_err()
+            .message
+            .contains("two columns are named `a`"));
     }
 }

@@ -52,7 +52,11 @@ pub fn two_way(
     };
     let (x_draws, y_draws) = (axis_draws("--x", x.0)?, axis_draws("--y", y.0)?);
     if x.0 == y.0 {
-        return Err(InputError::usage("--y", format!("`{}` is already the x parameter: give two different ones", y.0)).into());
+        return Err(InputError::usage(
+            "--y",
+            format!("`{}` is already the x parameter: give two different ones", y.0),
+        )
+        .into());
     }
     let base = det.evaluate(&[], measure)?;
     let points: Vec<(f64, f64)> = y.1.iter().flat_map(|&vy| x.1.iter().map(move |&vx| (vx, vy))).collect();
@@ -68,7 +72,10 @@ pub fn two_way(
                 // Values the user chose that the model cannot take are a usage error, not a failed run.
                 SensitivityError::Simulation(e) => InputError::usage(
                     "--x",
-                    format!("the model cannot be run with `{}` = {vx} and `{}` = {vy}: {e}", x.0, y.0),
+                    format!(
+                        "the model cannot be run with `{}` = {vx} and `{}` = {vy}: {e}",
+                        x.0, y.0
+                    ),
                 )
                 .into(),
                 e => e,
@@ -91,7 +98,10 @@ pub fn two_way(
             break_even: measure.break_even(),
             x: axis(x),
             y: axis(y),
-            values: values.chunks(x.1.len().max(1)).map(|row| row.iter().map(|v| v[k]).collect()).collect(),
+            values: values
+                .chunks(x.1.len().max(1))
+                .map(|row| row.iter().map(|v| v[k]).collect())
+                .collect(),
             base: base[k],
         })
         .collect())

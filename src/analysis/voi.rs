@@ -95,7 +95,12 @@ pub fn evppi_rows(
     let outcome_column = columns::outcome(primary);
     let better = model.outcome_info[primary].better;
     let nmb = Array2::from_shape_fn((n, model.arms.len()), |(i, a)| {
-        net_benefit(lambda, better, results.total(i, a, outcome_column), results.total_cost(i, a))
+        net_benefit(
+            lambda,
+            better,
+            results.total(i, a, outcome_column),
+            results.total_cost(i, a),
+        )
     });
     evppi_of(results.draws.view(), &sampled_parameters(model), nmb.view(), groups)
 }

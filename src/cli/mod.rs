@@ -94,7 +94,11 @@ fn analyse(args: AnalyseArgs, progress: Arc<Progress>) -> Result<(), Error> {
     let parameters = match args.parameters {
         Some(path) => Some(commands::ParameterInput { path, groups }),
         None if !groups.is_empty() => {
-            return Err(InputError::usage("--group", "groups are valued from a parameter sample: give --parameters").into())
+            return Err(InputError::usage(
+                "--group",
+                "groups are valued from a parameter sample: give --parameters",
+            )
+            .into())
         }
         None => None,
     };

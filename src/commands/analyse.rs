@@ -90,7 +90,10 @@ pub fn analyse_file(
             let title = path
                 .file_name()
                 .map_or("PSA sample".to_string(), |f| f.to_string_lossy().to_string());
-            let per = table.outcomes.first().map_or_else(|| "unit of outcome".into(), per_unit);
+            let per = table
+                .outcomes
+                .first()
+                .map_or_else(|| "unit of outcome".into(), per_unit);
             write_evppi(dir, &title, options.threshold, &per, options.population, rows)?;
         }
         Ok(())

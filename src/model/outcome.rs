@@ -75,7 +75,11 @@ impl OutcomeInfo {
 /// A name as people read it: `_` becomes a space and the usual acronyms are capitalised ("qaly" → "QALY",
 /// "qalys" → "QALYs", "bed_days" → "bed days"); other words are kept as written.
 pub fn readable_name(name: &str) -> String {
-    let cleaned: String = name.chars().filter(|c| !c.is_control()).collect::<String>().replace('_', " ");
+    let cleaned: String = name
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .replace('_', " ");
     let acronyms = ["qaly", "qalys", "ascot", "daly", "dalys", "ly", "lys", "lyg"];
     cleaned
         .split(' ')

@@ -349,8 +349,14 @@ mod tests {
             describe_icer(&Icer::new(-300.0, -0.1), &qaly),
             "£3,000 saved per QALY lost (less costly, less effective)"
         );
-        assert_eq!(describe_icer(&Icer::new(1.0, 0.0), &qaly), "none (no difference in QALY)");
-        assert_eq!((per_unit(&qaly), gain_name(&qaly)), ("QALY".into(), "incremental QALY".into()));
+        assert_eq!(
+            describe_icer(&Icer::new(1.0, 0.0), &qaly),
+            "none (no difference in QALY)"
+        );
+        assert_eq!(
+            (per_unit(&qaly), gain_name(&qaly)),
+            ("QALY".into(), "incremental QALY".into())
+        );
     }
 
     #[test]
@@ -362,7 +368,10 @@ mod tests {
             better: Better::Lower,
         };
         // ΔE is the reduction: £620 more for 10 fewer bed days is £62 per bed day avoided.
-        assert_eq!(describe_icer(&Icer::new(620.0, 10.0), &bed_days), "£62.00 per bed day avoided");
+        assert_eq!(
+            describe_icer(&Icer::new(620.0, 10.0), &bed_days),
+            "£62.00 per bed day avoided"
+        );
         assert_eq!(
             describe_icer(&Icer::new(-620.0, -10.0), &bed_days),
             "£62.00 saved per extra bed day (less costly, more emergency bed days)"

@@ -105,10 +105,9 @@ pub fn results_table(analysis: &Analysis) -> String {
                 primary.label
             );
             for r in rows {
-                let icer = r
-                    .row
-                    .icer
-                    .map_or(String::new(), |v| format!("ICER {} per {}", money(v), per_unit(primary)));
+                let icer = r.row.icer.map_or(String::new(), |v| {
+                    format!("ICER {} per {}", money(v), per_unit(primary))
+                });
                 let _ = writeln!(
                     s,
                     "  {:<24} {:>12} {:>10.4}  {:<22} {icer}",
@@ -427,7 +426,16 @@ pub fn twoway_text(grids: &[crate::analysis::twoway::TwoWay]) -> String {
         let lowest = points.iter().min_by(|a, b| a.0.total_cmp(&b.0));
         let highest = points.iter().max_by(|a, b| a.0.total_cmp(&b.0));
         if let (Some(lo), Some(hi)) = (lowest, highest) {
-            let at = |p: &(f64, f64, f64)| format!("{} at {} = {}, {} = {}", show(p.0), g.x.parameter, figure(p.1), g.y.parameter, figure(p.2));
+            let at = |p: &(f64, f64, f64)| {
+                format!(
+                    "{} at {} = {}, {} = {}",
+                    show(p.0),
+                    g.x.parameter,
+                    figure(p.1),
+                    g.y.parameter,
+                    figure(p.2)
+                )
+            };
             let _ = writeln!(s, "  lowest {}; highest {}", at(lo), at(hi));
         }
         let total = g.values.iter().map(Vec::len).sum::<usize>();

@@ -220,10 +220,18 @@ pub(super) fn contour(z: &[Vec<f64>], centre: f64) -> Vec<ContourEdge> {
             let right = values.get(col + 1).copied().and_then(at_or_above);
             let up = z.get(row + 1).and_then(|r| r.get(col)).copied().and_then(at_or_above);
             if right.is_some_and(|r| r != side) {
-                edges.push(ContourEdge { row, col, vertical: true });
+                edges.push(ContourEdge {
+                    row,
+                    col,
+                    vertical: true,
+                });
             }
             if up.is_some_and(|u| u != side) {
-                edges.push(ContourEdge { row, col, vertical: false });
+                edges.push(ContourEdge {
+                    row,
+                    col,
+                    vertical: false,
+                });
             }
         }
     }

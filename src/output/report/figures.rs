@@ -91,7 +91,9 @@ fn plane_figure(input: &ReportInput, outcome: &OutcomeInfo) -> Result<Option<Fig
             svg,
             table: Table {
                 caption: "Mean incremental cost and outcome".into(),
-                headers: ["Comparison", "Incremental cost", &capitalised(&gain_name(outcome))].map(String::from).to_vec(),
+                headers: ["Comparison", "Incremental cost", &capitalised(&gain_name(outcome))]
+                    .map(String::from)
+                    .to_vec(),
                 rows: a
                     .comparisons
                     .iter()

@@ -157,7 +157,11 @@ fn settings(facts: &ScenarioFacts) -> Vec<(String, String)> {
     if let Some(o) = s.primary_outcome.and_then(|o| m.outcome_info.get(o)) {
         settings.push((
             "Primary outcome (the ICER's denominator)".into(),
-            format!("{} (λ and the ICER are per {})", o.label, crate::output::format::per_unit(o)),
+            format!(
+                "{} (λ and the ICER are per {})",
+                o.label,
+                crate::output::format::per_unit(o)
+            ),
         ));
     }
     let written = facts.as_written;

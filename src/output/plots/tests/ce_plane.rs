@@ -72,7 +72,11 @@ fn ce_plane_edge_cases_draw() {
             axis: "Incremental ASCOT",
             gain: "ASCOT",
             per: "ASCOT",
-        }, &arms, &[f64::NAN, 0.0, -5.0, 1e300]).expect("renders");
+        },
+        &arms,
+        &[f64::NAN, 0.0, -5.0, 1e300],
+    )
+    .expect("renders");
     let svg = check_outputs(&paths, &base, 10_000, &["Incremental ASCOT", "no finite iterations"]);
     assert!(
         svg.contains("3 iterations with non-finite or missing values skipped"),
