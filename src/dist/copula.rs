@@ -179,13 +179,7 @@ impl CorrelationFactor {
                 }
             }
         }
-        Self::factorise(n, |i, j| {
-            if i == j {
-                1.0
-            } else {
-                0.5 * (at(i, j) + at(j, i))
-            }
-        })
+        Self::factorise(n, |i, j| if i == j { 1.0 } else { 0.5 * (at(i, j) + at(j, i)) })
     }
 
     /// The standard deviations and the correlation factor of a covariance matrix (checked as in

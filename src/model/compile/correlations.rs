@@ -100,13 +100,13 @@ impl Compiler<'_> {
                     };
                 }
             }
-            draws.push(Draw::Joint(Joint {
+            draws.push(Draw::Joint(Box::new(Joint {
                 members,
                 slots,
                 factor,
                 kind: "correlations",
                 source: c.source.as_ref().map(|s| s.get_ref().clone()),
-            }));
+            })));
         }
         Ok(())
     }

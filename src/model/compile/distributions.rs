@@ -599,13 +599,13 @@ impl Table<'_, '_> {
             });
             out.push((name.clone(), Def::Draw(slot), spec_of(d)));
         }
-        draws.push(Draw::Joint(Joint {
+        draws.push(Draw::Joint(Box::new(Joint {
             members,
             slots,
             factor,
             kind: "mvnormal",
             source: t.source.as_ref().map(|s| s.get_ref().clone()),
-        }));
+        })));
         Ok(out)
     }
 }

@@ -21,6 +21,7 @@ mod contexts;
 mod correlations;
 mod distributions;
 mod limits;
+mod outcomes;
 mod overrides;
 mod parameters;
 mod reproduce;
@@ -162,6 +163,7 @@ impl Compiler<'_> {
             primary_outcome: self.primary_outcome(&raw.settings, &outcomes)?,
             ..settings_partial
         };
+        let outcome_info = self.outcome_info(&raw.outcomes, &outcomes)?;
 
         // Parameters: the base scope first, then arm and subgroup overrides, each sampled into its own slots.
         let mut draws = Vec::new();
@@ -214,6 +216,7 @@ impl Compiler<'_> {
             run_defaults,
             states,
             outcomes,
+            outcome_info,
             arms,
             subgroups,
             parameters,
