@@ -451,3 +451,41 @@ fn set_on_a_correlated_parameter_changes_its_distribution_and_keeps_its_correlat
     let e = carecast::commands::load(&path, &changes(Some(10), &["b0.mean=2"])).unwrap_err();
     assert!(e.to_string().contains("multivariate normal"), "{e}");
 }
+
+#[test]
+fn a_block_correlates_the_definitions_of_its_scope() {
+    // The arm overrides both parameters; a block with the arm's scope correlates the arm's definitions.
+    let arm = "[[arms]]\nname = \"b\"\nparameters = { p_die = { dist = \"beta\", mean = 0.1, sd = 0.02 }, \
+               cost = { dist = \"gamma\", shape = 4, scale = 250 } }";
+    let block =
+        "[[correlations]]\nparameters = [\"p_die\", \"cost\"]\nmatrix = [[1, -0.7], [-0.7, 1]]\nscope = \"arm:b\"\n";
+    let text = correlated("", block).replace("[[arms]]\nname = \"b\"", arm);
+    let m = model(&text);
+    assert_eq!(m.correlations.len(), 1);
+    assert_eq!(m.correlations[0].scope, "arm:b");
+    let results = run(&m, 2);
+    let column = |scope: &str, name: &str| {
+        let slot = m
+            .parameters
+            .iter()
+            .find(|p| p.scope == scope && p.name == name)
+            .and_then(|p| p.draw_slot)
+            .unwrap();
+        results.draws.column(slot).to_vec()
+    };
+    // The arm's pair has the copula's −0.6829, the base pair is independent.
+    let n = ITERATIONS as f64;
+    let expected = 6.0 / PI * (-0.35f64).asin();
+    assert!((spearman(&column("arm:b", "p_die"), &column("arm:b", "cost")) - expected).abs() < 4.0 / n.sqrt());
+    assert!(spearman(&column("base", "p_die"), &column("base", "cost")).abs() < 4.0 / n.sqrt());
+    // A scope the file does not have is refused, listing those it has.
+    let text = correlated("", &block.replace("arm:b", "arm:c"));
+    let (code, _, stderr) = check(&text);
+    assert_eq!(code, Some(2));
+    let at = position(&text, "\"arm:c\"");
+    assert!(
+        stderr.contains(&format!("c.toml:{at}: field `correlations[0].scope`")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("the scopes are base, arm:a, arm:b"), "{stderr}");
+}
