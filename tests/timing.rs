@@ -66,7 +66,10 @@ fn example(cycle: &str, p_admit: &str) -> (f64, f64, f64) {
 }
 
 fn assert_near(actual: f64, by_hand: f64, what: &str) {
-    assert!(rel(actual, by_hand) < 1e-12, "{what}: {actual} against {by_hand} worked by hand");
+    assert!(
+        rel(actual, by_hand) < 1e-12,
+        "{what}: {actual} against {by_hand} worked by hand"
+    );
 }
 
 #[test]
@@ -160,7 +163,12 @@ fn two_years_of_a_value_under_each_accrual_convention() {
         // and 125·25/3 with boundary 8's 2/3.
         (
             "\"simpson\"",
-            [500.0 * 5.0 / 3.0, 500.0 * 7.0 / 3.0, 125.0 * 23.0 / 3.0, 125.0 * 25.0 / 3.0],
+            [
+                500.0 * 5.0 / 3.0,
+                500.0 * 7.0 / 3.0,
+                125.0 * 23.0 / 3.0,
+                125.0 * 25.0 / 3.0,
+            ],
         ),
     ];
     for (accrual, by_hand) in cases {
@@ -224,6 +232,11 @@ size = 1
     // In the episode at boundaries 0..5: 0.95^k (start accrual), nobody from boundary 6 on. £600 in week 1, £300
     // after; 0.01 QALYs a week.
     let weeks: f64 = (0..6).map(|k| 0.95f64.powi(k)).sum();
-    assert!(rel(r.total(0, 0, columns::care(Payer::Council)), 600.0 + 300.0 * (weeks - 1.0)) < 1e-12);
+    assert!(
+        rel(
+            r.total(0, 0, columns::care(Payer::Council)),
+            600.0 + 300.0 * (weeks - 1.0)
+        ) < 1e-12
+    );
     assert!(rel(r.total(0, 0, columns::outcome(0)), 0.01 * weeks) < 1e-12);
 }

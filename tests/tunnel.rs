@@ -143,12 +143,23 @@ fn assert_same_general_path(compact: &Model, by_hand: &Model, iterations: u64, c
     }
 }
 
+/// A `[settings]` key and its value as written.
+type Setting<'a> = (&'a str, &'a str);
+
 #[test]
 fn a_tunnel_gives_exactly_the_results_of_its_states_written_out_by_hand() {
-    let cases: [(&str, &[(&str, &str)], &str); 5] = [
+    let cases: [(&str, &[Setting], &str); 5] = [
         ("yearly, start accrual", &[], "1"),
-        ("half-cycle, quarterly", &[("accrual", "\"half-cycle\""), ("cycle", "\"quarter\"")], "1"),
-        ("simpson, values changing with time", &[("accrual", "\"simpson\"")], "(1 + 0.01 * t)"),
+        (
+            "half-cycle, quarterly",
+            &[("accrual", "\"half-cycle\""), ("cycle", "\"quarter\"")],
+            "1",
+        ),
+        (
+            "simpson, values changing with time",
+            &[("accrual", "\"simpson\"")],
+            "(1 + 0.01 * t)",
+        ),
         ("individual mode", &[("mode", "\"individual\"")], "1"),
         (
             "individual mode, values changing with time",
@@ -157,7 +168,10 @@ fn a_tunnel_gives_exactly_the_results_of_its_states_written_out_by_hand() {
         ),
     ];
     for (case, settings, time) in cases {
-        let settings: Vec<(&str, &str)> = [("iterations", "203")].into_iter().chain(settings.iter().copied()).collect();
+        let settings: Vec<(&str, &str)> = [("iterations", "203")]
+            .into_iter()
+            .chain(settings.iter().copied())
+            .collect();
         let (a, b) = (model(&compact(&settings, time)), model(&by_hand(&settings, time)));
         assert_eq!(a.states.len(), 5, "{case}");
         // Five states, constant values and rows: the lane path runs these (not the general path).
@@ -168,11 +182,7 @@ fn a_tunnel_gives_exactly_the_results_of_its_states_written_out_by_hand() {
             iterations: 203,
             seed: 7,
         };
-        assert_same_results(
-            &common::run_with(&a, &run, 2),
-            &common::run_with(&b, &run, 2),
-            case,
-        );
+        assert_same_results(&common::run_with(&a, &run, 2), &common::run_with(&b, &run, 2), case);
         assert_same_general_path(&a, &b, 24, case);
     }
 }
@@ -220,7 +230,11 @@ size = 1
     let by_hand = 1000.0 * a * (9.0 * pi + (1.0 - pi) * (1.0 - r.powi(9)) / (1.0 - r));
     let results = common::run(&m, 1);
     let council = carecast::model::columns::care(carecast::model::Payer::Council);
-    assert!(rel(results.total(0, 0, council), by_hand) < 1e-12, "{} against {by_hand}", results.total(0, 0, council));
+    assert!(
+        rel(results.total(0, 0, council), by_hand) < 1e-12,
+        "{} against {by_hand}",
+        results.total(0, 0, council)
+    );
     assert!((by_hand - 1367.345).abs() < 1e-3, "{by_hand}");
 }
 
@@ -287,10 +301,16 @@ fn a_share_of_people_in_a_tunnel_state_counts_every_step() {
     assert!(matches!(&loaded.model.targets[0].metric, Metric::StateShare { states, .. } if states == &[0]));
     let reproduced: Vec<Reproduced> = reproduce_scenario(&loaded).unwrap_or_else(|e| panic!("{e}"));
     let values: Vec<f64> = reproduced.iter().map(|r| r.value).collect();
-    assert!(rel(values[0], 0.75) < 1e-12 && rel(values[1], 0.375) < 1e-12, "{values:?}");
+    assert!(
+        rel(values[0], 0.75) < 1e-12 && rel(values[1], 0.375) < 1e-12,
+        "{values:?}"
+    );
     // A step is not a state a target can name.
     let e = common::compile_error(&text.replace("states = [\"reablement\"]", "states = [\"reablement[2]\"]"));
-    assert!(e.contains("no state is named `reablement[2]`; did you mean `reablement`?"), "{e}");
+    assert!(
+        e.contains("no state is named `reablement[2]`; did you mean `reablement`?"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -301,7 +321,10 @@ fn a_run_that_fails_in_a_step_names_the_step() {
         &[("iterations", "50")],
         &EPISODE
             .replace("\"time_in_state / 4\"", "\"0.3 * time_in_state * p\"")
-            .replace("[[states]]\nname = \"reablement\"", "[parameters]\np = { dist = \"uniform\", low = 1, high = 1.5 }\n[[states]]\nname = \"reablement\""),
+            .replace(
+                "[[states]]\nname = \"reablement\"",
+                "[parameters]\np = { dist = \"uniform\", low = 1, high = 1.5 }\n[[states]]\nname = \"reablement\"",
+            ),
     );
     let m = model(&text);
     let e = carecast::simulate::run(&m, &m.run_defaults, None).expect_err("a probability above 1");
@@ -319,7 +342,10 @@ fn check_and_the_summary_say_how_a_tunnel_was_followed() {
     std::fs::write(&path, scenario_text("episode", &[("iterations", "20")], EPISODE)).expect("writes");
     let out = common::carecast().args(["check"]).arg(&path).output().expect("runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("ok — 2 states (4 with each cycle of a tunnel counted), 2 arms"), "{stdout}");
+    assert!(
+        stdout.contains("ok — 2 states (4 with each cycle of a tunnel counted), 2 arms"),
+        "{stdout}"
+    );
     let runs = tmp.path().join("runs");
     let out = common::carecast()
         .args(["run", "--quiet", "--out"])
@@ -328,7 +354,11 @@ fn check_and_the_summary_say_how_a_tunnel_was_followed() {
         .output()
         .expect("runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let dir = std::fs::read_dir(runs.join("episode")).expect("a run").next().expect("one run").expect("an entry");
+    let dir = std::fs::read_dir(runs.join("episode"))
+        .expect("a run")
+        .next()
+        .expect("one run")
+        .expect("an entry");
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).expect("summary.json"))
             .expect("json");
@@ -339,4 +369,49 @@ fn check_and_the_summary_say_how_a_tunnel_was_followed() {
     assert_eq!(states[2]["tunnel"]["time_in_state"], 3);
     assert_eq!(states[2]["tunnel"]["rest_of_stay"], true);
     assert!(states[3].get("tunnel").is_none(), "no tunnel, no key: {}", states[3]);
+}
+
+/// `carecast check` and `carecast run` on the bundled example with its tunnel written wrongly: exit code 2, no
+/// output folder, and an error naming the file, line, column and field.
+#[test]
+fn bad_tunnels_are_refused_with_their_place_and_exit_code_2() {
+    let example = std::fs::read_to_string(common::bundled_path("example")).expect("the example is readable");
+    let tunnel = "tunnel = { cycles = 2 }";
+    let cases = [
+        (tunnel, "tunnel = { cycles = 1 }", "84:21: field `states[2].tunnel.cycles`: a tunnel follows the first cycles of a stay one by one: from 2 to 256 cycles (the last holds the rest of the stay), not 1"),
+        (tunnel, "tunnel = { cycles = 2.5 }", "84:21: field `states.tunnel`: a tunnel follows whole cycles of a stay: give a whole number of cycles, not 2.5"),
+        (tunnel, "tunnel = 2", "84:10: field `states.tunnel`: give the tunnel's length with its unit, `tunnel = { cycles = 2 }`: units are never guessed"),
+        (tunnel, "tunnel = { years = 2 }", "84:12: field `states.tunnel`: unknown field `years`, expected `cycles`"),
+        ("dead = true", "dead = true\ntunnel = { cycles = 3 }", "91:10: field `states[3].tunnel`: state `dead` is marked `dead = true`"),
+        (
+            "outcomes = { qaly = \"u_independent\" }",
+            "outcomes = { qaly = \"u_independent * time_in_state\" }",
+            "69:38: field `states[0].outcomes.qaly`: `time_in_state` has a value only in the costs, outcomes and transition row of a state with a tunnel",
+        ),
+        (
+            "residential = { dead = \"p_die_residential\"",
+            "residential = { dead = \"0.6 * time_in_state\"",
+            "100:24: field `transitions.residential.dead`: a probability must be between 0 and 1, not 1.2 (where time_in_state = 2)",
+        ),
+    ];
+    let tmp = common::tempdir();
+    let path = tmp.path().join("broken.toml");
+    for (from, to, error) in cases {
+        assert_eq!(example.matches(from).count(), 1, "{from}");
+        std::fs::write(&path, example.replace(from, to)).expect("writes");
+        let out = tmp.path().join("out");
+        for command in [
+            &["check"][..],
+            &["run", "--quiet", "--out", out.to_str().expect("a UTF-8 path")],
+        ] {
+            let output = common::carecast().args(command).arg(&path).output().expect("runs");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{command:?}, {to}: {stderr}");
+            assert!(
+                stderr.contains(&format!("broken.toml:{error}")),
+                "{command:?}, {to}: {stderr}"
+            );
+            assert!(!out.exists(), "{command:?}, {to}: bad input creates no output folder");
+        }
+    }
 }

@@ -128,7 +128,10 @@ fn state(st: &toml::Value) -> StateAsWritten {
         name: field("name").trim_matches('"').to_string(),
         label: field("label").trim_matches('"').to_string(),
         dead: st.get("dead").and_then(toml::Value::as_bool) == Some(true),
-        per: per_and_tunnel(field("per").trim_matches('"'), st.get("tunnel").and_then(|t| t.get("cycles"))),
+        per: per_and_tunnel(
+            field("per").trim_matches('"'),
+            st.get("tunnel").and_then(|t| t.get("cycles")),
+        ),
         costs: field("costs"),
         outcomes: field("outcomes"),
     }

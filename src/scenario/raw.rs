@@ -345,7 +345,35 @@ pub struct RawState {
 /// unit to be guessed.
 #[derive(Debug, Clone)]
 pub struct RawTunnel {
-    pub cycles: Spanned<i64>,
+    pub cycles: Spanned<CycleCount>,
+}
+
+/// A whole number of cycles, refused with a message that says so when written as a fraction.
+#[derive(Debug, Clone, Copy)]
+pub struct CycleCount(pub i64);
+
+impl<'de> Deserialize<'de> for CycleCount {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CountVisitor;
+        impl<'de> Visitor<'de> for CountVisitor {
+            type Value = CycleCount;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a whole number of cycles")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(CycleCount(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(CycleCount(v.min(i64::MAX as u64) as i64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Err(E::custom(format!(
+                    "a tunnel follows whole cycles of a stay: give a whole number of cycles, not {v}"
+                )))
+            }
+        }
+        deserializer.deserialize_any(CountVisitor)
+    }
 }
 
 impl<'de> Deserialize<'de> for RawTunnel {
@@ -353,7 +381,7 @@ impl<'de> Deserialize<'de> for RawTunnel {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Table {
-            cycles: Spanned<i64>,
+            cycles: Spanned<CycleCount>,
         }
         struct TunnelVisitor;
         impl<'de> Visitor<'de> for TunnelVisitor {

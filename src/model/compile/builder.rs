@@ -106,7 +106,9 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
         } else {
             return Ok(());
         };
-        let at = self.compiler.in_string(span, text, offset..offset + TIME_IN_STATE.len());
+        let at = self
+            .compiler
+            .in_string(span, text, offset..offset + TIME_IN_STATE.len());
         Err(self.compiler.err(at, field, message))
     }
 
@@ -260,7 +262,8 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
                 let span = value.span();
                 let ast = expr::parse(text).map_err(|e| self.compiler.expr_error(&span, text, &e, field))?;
                 let step = self.time_in_state.filter(|_| reads_time_in_state(&ast));
-                self.compile_ast(&ast, &span, text, field).map_err(|e| in_step(e, step))?
+                self.compile_ast(&ast, &span, text, field)
+                    .map_err(|e| in_step(e, step))?
             }
         };
         // A bare name needs no program of its own: the quantity reads the name's slot directly.

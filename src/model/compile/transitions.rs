@@ -165,33 +165,36 @@ impl ContextBuilder<'_, '_> {
                 .compiler
                 .err(span, field, "this row is empty: give at least one destination state"));
         }
-        if constant_sum > 1.0 + 1e-9 {
-            return Err(in_step(
-                self.compiler.err(
-                    span,
-                    field,
-                    format!("the probabilities in this row sum to {}, above 1", pretty(constant_sum)),
-                ),
-                step,
-            ));
-        }
-        if all_constant && !remainder_seen && (constant_sum - 1.0).abs() > 1e-9 {
-            return Err(in_step(
-                self.compiler.err(
-                    span,
-                    field,
-                    format!(
-                        "the probabilities in this row sum to {}, not 1: make one entry \"remainder\" or correct them",
-                        pretty(constant_sum)
-                    ),
-                ),
-                step,
-            ));
-        }
+        // Only the constant entries can be summed now: the others are checked as each iteration draws them.
+        let exact = all_constant && !remainder_seen;
+        self.check_row_sum(constant_sum, exact, span, field)
+            .map_err(|e| in_step(e, step))?;
         Ok(Row {
             from: from.unwrap_or(usize::MAX),
             entries,
         })
+    }
+
+    /// A row's constant entries may not sum above 1, and must sum to 1 when they are all there is (`exact`).
+    fn check_row_sum(&self, constant_sum: f64, exact: bool, span: Range<usize>, field: &str) -> Result<(), InputError> {
+        if constant_sum > 1.0 + 1e-9 {
+            return Err(self.compiler.err(
+                span,
+                field,
+                format!("the probabilities in this row sum to {}, above 1", pretty(constant_sum)),
+            ));
+        }
+        if exact && (constant_sum - 1.0).abs() > 1e-9 {
+            return Err(self.compiler.err(
+                span,
+                field,
+                format!(
+                    "the probabilities in this row sum to {}, not 1: make one entry \"remainder\" or correct them",
+                    pretty(constant_sum)
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// A transition probability that is just a sampled parameter must come from a distribution inside [0, 1].

@@ -139,7 +139,7 @@ impl Compiler<'_> {
             ));
         }
         let cycles = &tunnel.get_ref().cycles;
-        let n = *cycles.get_ref();
+        let n = cycles.get_ref().0;
         let most = MAX_STATES as i64;
         if !(2..=most).contains(&n) {
             return Err(self.err(

@@ -130,12 +130,22 @@ fn each_step_has_the_states_values_for_its_time_in_state() {
     }
     // The arm's visits are paid in the first cycle of a stay only (`states = ["care[1]"]`).
     let new = &m.contexts[1];
-    let visits: Vec<usize> = new.static_flows.iter().filter(|f| f.column == spend).map(|f| f.state).collect();
+    let visits: Vec<usize> = new
+        .static_flows
+        .iter()
+        .filter(|f| f.column == spend)
+        .map(|f| f.state)
+        .collect();
     assert_eq!(visits, [1]);
     // Naming the tunnel state names every step of it.
     let every_step = r#"costs = [{ name = "visits", kind = "recurring", payer = "council", amount = 50, per = "year", states = ["care"] }]"#;
     let m = compiled(&with_line(&scenario(LAYOUT), ARM_COSTS, every_step));
-    let visits: Vec<usize> = m.contexts[1].static_flows.iter().filter(|f| f.column == spend).map(|f| f.state).collect();
+    let visits: Vec<usize> = m.contexts[1]
+        .static_flows
+        .iter()
+        .filter(|f| f.column == spend)
+        .map(|f| f.state)
+        .collect();
     assert_eq!(visits, [1, 2, 3]);
 }
 
@@ -171,7 +181,11 @@ fn a_tunnel_gives_its_length_with_its_unit() {
     );
     assert_eq!((e.line, e.column), (TUNNEL, 10));
     let e = error(&with_line(&scenario(LAYOUT), TUNNEL, "tunnel = { years = 3 }"));
-    assert!(e.message.contains("unknown field `years`, expected `cycles`"), "{}", e.message);
+    assert!(
+        e.message.contains("unknown field `years`, expected `cycles`"),
+        "{}",
+        e.message
+    );
     assert_eq!(e.line, TUNNEL);
 }
 
