@@ -2,6 +2,7 @@
 
 mod compile;
 pub mod grid;
+mod outcome;
 pub mod schedule;
 mod target;
 
@@ -10,6 +11,7 @@ pub use compile::{
     MAX_ITERATIONS, MAX_NAME_LENGTH, MAX_STATES,
 };
 pub use grid::{Grid, GridAxis, Shard};
+pub use outcome::{readable_name, Better, OutcomeInfo};
 pub use target::{Metric, Target};
 
 use crate::dist::{Dirichlet, Distribution, Sampler};
@@ -367,6 +369,8 @@ pub struct Model {
     pub run_defaults: RunSettings,
     pub states: Vec<StateInfo>,
     pub outcomes: Vec<String>,
+    /// Each outcome's label, unit and direction (the `[outcomes]` table, or the defaults), in `outcomes` order.
+    pub outcome_info: Vec<OutcomeInfo>,
     pub arms: Vec<ArmInfo>,
     pub subgroups: Vec<SubgroupInfo>,
     pub parameters: Vec<ParameterInfo>,

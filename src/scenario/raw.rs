@@ -20,6 +20,9 @@ pub struct RawScenario {
     #[serde(default)]
     pub sources: BTreeMap<String, Spanned<String>>,
     pub settings: RawSettings,
+    /// `[outcomes]`: how people read each outcome and which way is better, by outcome name.
+    #[serde(default)]
+    pub outcomes: BTreeMap<Spanned<String>, Spanned<RawOutcome>>,
     #[serde(default)]
     pub parameters: BTreeMap<Spanned<String>, Spanned<RawParameter>>,
     pub states: Vec<Spanned<RawState>>,
@@ -31,6 +34,19 @@ pub struct RawScenario {
     pub reproduce: Vec<Spanned<RawTarget>>,
     #[serde(default)]
     pub sweep: Option<RawSweep>,
+}
+
+/// One entry of `[outcomes]`: an outcome's label, its unit and which way is better.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutcome {
+    #[serde(default)]
+    pub label: Option<Spanned<String>>,
+    #[serde(default)]
+    pub unit: Option<Spanned<String>>,
+    /// `higher` (the default) or `lower`.
+    #[serde(default)]
+    pub better: Option<Spanned<String>>,
 }
 
 /// `[sweep]`: the parameters `carecast sweep` varies when no `--vary` is given.

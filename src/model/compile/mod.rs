@@ -20,6 +20,7 @@ mod cohort;
 mod contexts;
 mod distributions;
 mod limits;
+mod outcomes;
 mod overrides;
 mod parameters;
 mod reproduce;
@@ -159,6 +160,7 @@ impl Compiler<'_> {
             primary_outcome: self.primary_outcome(&raw.settings, &outcomes)?,
             ..settings_partial
         };
+        let outcome_info = self.outcome_info(&raw.outcomes, &outcomes)?;
 
         // Parameters: the base scope first, then arm and subgroup overrides, each sampled into its own slots.
         let mut draws = Vec::new();
@@ -209,6 +211,7 @@ impl Compiler<'_> {
             run_defaults,
             states: states.model,
             outcomes,
+            outcome_info,
             arms,
             subgroups,
             parameters,
