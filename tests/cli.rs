@@ -382,7 +382,6 @@ fn a_non_finite_value_names_the_arm_the_expression_and_the_parameter_values() {
     }
 }
 
-/// Loads a variant of the example and returns the error text (exit code 2 and file position checked).
 /// The 1-based line of the bundled example that starts with `prefix`, so that tests of reported positions do not
 /// break when lines are added above it.
 fn example_line_of(prefix: &str) -> usize {
@@ -393,6 +392,7 @@ fn example_line_of(prefix: &str) -> usize {
         .expect("line in the example")
 }
 
+/// Loads a variant of the example and returns the error text (exit code 2 and file position checked).
 fn load_error(edit: impl Fn(&str) -> String) -> String {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("broken.toml");

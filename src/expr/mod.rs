@@ -56,8 +56,20 @@ pub fn compile(
     resolve: &mut dyn FnMut(&str) -> Option<usize>,
     known: &[&str],
 ) -> Result<Program, ExprError> {
+    compile_with_constants(ast, &[], resolve, known)
+}
+
+/// [`compile`], reading each name in `constants` as its number (before `resolve` is asked), so that the parts of
+/// the expression it feeds are folded and checked as if the number were written in its place.
+pub fn compile_with_constants(
+    ast: &Ast,
+    constants: &[(&str, f64)],
+    resolve: &mut dyn FnMut(&str) -> Option<usize>,
+    known: &[&str],
+) -> Result<Program, ExprError> {
     let ir = Lowering {
         resolve,
+        constants,
         known,
         source: &ast.source,
     }

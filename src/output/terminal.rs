@@ -511,10 +511,23 @@ pub fn sweep_line(manifest: &crate::output::sweep::Manifest, points: usize) -> S
 
 /// What `carecast check` says of a scenario that loads: its size.
 pub fn check_line(path: &std::path::Path, m: &Model) -> String {
+    // States as the file declares them; a tunnel's steps are states of the model, said apart.
+    let declared = m
+        .states
+        .iter()
+        .filter(|s| s.tunnel.as_ref().is_none_or(|t| t.time_in_state == 1))
+        .count();
+    let states = if declared == m.states.len() {
+        format!("{declared} states")
+    } else {
+        format!(
+            "{declared} states ({} with each cycle of a tunnel counted)",
+            m.states.len()
+        )
+    };
     format!(
-        "{}: ok — {} states, {} arms, {} parameters ({} sampled), {} outcomes, {} years of {} cycles\n",
+        "{}: ok — {states}, {} arms, {} parameters ({} sampled), {} outcomes, {} years of {} cycles\n",
         path.display(),
-        m.states.len(),
         m.arms.len(),
         m.parameters.len(),
         m.parameters.iter().filter(|p| p.draw_slot.is_some()).count(),

@@ -113,6 +113,21 @@ fn structural_zeros_stay_zero_and_the_sample_leaves_them_out() {
     }
 }
 
+/// Edits that add correlated parameters (drawn lane by lane through the scalar code) and a multivariate normal.
+const CORRELATED: [(&str, &str); 3] = [
+    (
+        "rr = 1\n",
+        "rr = 1\ncoef = { dist = \"mvnormal\", names = [\"b0\", \"b1\"], mean = [100, 0], \
+         cov = [[400, -3], [-3, 0.09]] }\n",
+    ),
+    ("nhs = \"cost_nhs\"", "nhs = \"cost_nhs + b0 * exp(b1)\""),
+    (
+        "[[states]]",
+        "[[correlations]]\nparameters = [\"cost_home_care\", \"u_care\", \"p_die_home\"]\n\
+         matrix = [[1, -0.4, 0.3], [-0.4, 1, -0.5], [0.3, -0.5, 1]]\n\n[[states]]",
+    ),
+];
+
 #[test]
 fn the_lane_path_gives_the_general_paths_results_bit_for_bit() {
     let quarterly = [("cycle = \"year\"", "cycle = \"quarter\"")];
@@ -161,22 +176,19 @@ fn the_lane_path_gives_the_general_paths_results_bit_for_bit() {
             "nhs = \"cost_nhs + extra + tri + pert + shift + g1\"",
         ),
     ];
-    // Correlated parameters (drawn lane by lane through the scalar code) and a multivariate normal.
-    let correlated = [
+    // A tunnel of 3 cycles (6 model states) with a costlier first year and more deaths in the first two.
+    let tunnel = [
         (
-            "rr = 1\n",
-            "rr = 1\ncoef = { dist = \"mvnormal\", names = [\"b0\", \"b1\"], mean = [100, 0], \
-             cov = [[400, -3], [-3, 0.09]] }\n",
+            "per = \"year\"\ncosts = { council = \"cost_residential\"",
+            "per = \"year\"\ntunnel = { cycles = 3 }\ncosts = { council = \"cost_residential * if(time_in_state == 1, 1.4, 1)\"",
         ),
-        ("nhs = \"cost_nhs\"", "nhs = \"cost_nhs + b0 * exp(b1)\""),
         (
-            "[[states]]",
-            "[[correlations]]\nparameters = [\"cost_home_care\", \"u_care\", \"p_die_home\"]\n\
-             matrix = [[1, -0.4, 0.3], [-0.4, 1, -0.5], [0.3, -0.5, 1]]\n\n[[states]]",
+            "residential = { dead = \"p_die_residential\"",
+            "residential = { dead = \"p_die_residential * if(time_in_state <= 2, 1.5, 1)\"",
         ),
     ];
     // 1,003 iterations end on a short block; the edits cover the cases the lane path handles differently.
-    let cases: [&[(&str, &str)]; 10] = [
+    let cases: [&[(&str, &str)]; 11] = [
         &[],
         &quarterly,
         &outcome_rate,
@@ -186,7 +198,8 @@ fn the_lane_path_gives_the_general_paths_results_bit_for_bit() {
         &derived,
         &families,
         &UNTRACED,
-        &correlated,
+        &CORRELATED,
+        &tunnel,
     ];
     for edits in cases {
         let (model, settings) = reference(1003, edits);

@@ -2,6 +2,7 @@
 //! dependencies and time-dependence, then orders and splits the programs a context needs.
 
 use super::parameters::{Bindings, Def};
+use super::tunnel::{in_step, reads_time_in_state, TIME_IN_STATE};
 use super::Compiler;
 use crate::error::InputError;
 use crate::expr::{self, Ast, Program};
@@ -26,6 +27,9 @@ pub(super) struct ContextBuilder<'c, 'a> {
     named: HashMap<String, usize>,
     /// Every name an expression may read (for suggestions when it reads another).
     known: Vec<&'c str>,
+    /// The tunnel step whose expressions are being compiled: `time_in_state` reads as this number (None: outside a
+    /// tunnel state, where it may not be read).
+    time_in_state: Option<u32>,
 }
 
 /// A definition waiting to be compiled until the names it reads have slots (see [`ContextBuilder::resolve_name`]).
@@ -58,6 +62,7 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
         let programs = vec![None; slot_names.len()];
         let mut known: Vec<&'c str> = bindings.keys().map(String::as_str).collect();
         known.extend(TIME_NAMES.iter().copied());
+        known.push(TIME_IN_STATE);
         ContextBuilder {
             compiler,
             bindings,
@@ -67,7 +72,44 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             dynamic,
             named,
             known,
+            time_in_state: None,
         }
+    }
+
+    /// Compiles what follows for a step of a tunnel state, where `time_in_state` is `k` (None: outside tunnels).
+    pub(super) fn set_time_in_state(&mut self, k: Option<u32>) {
+        self.time_in_state = k;
+    }
+
+    /// The tunnel step being compiled (see [`ContextBuilder::set_time_in_state`]).
+    pub(super) fn time_in_state(&self) -> Option<u32> {
+        self.time_in_state
+    }
+
+    /// Refuses `time_in_state` where it has no value: in a parameter's definition (`in_parameter`), or in an
+    /// expression compiled outside a tunnel step.
+    fn check_time_in_state(
+        &self,
+        ast: &Ast,
+        span: &Range<usize>,
+        text: &str,
+        field: &str,
+        in_parameter: bool,
+    ) -> Result<(), InputError> {
+        let Some((_, offset)) = ast.names().into_iter().find(|&(n, _)| n == TIME_IN_STATE) else {
+            return Ok(());
+        };
+        let message = if in_parameter {
+            format!("`{TIME_IN_STATE}` cannot be read by a parameter, which has one value in an iteration whichever state people are in: write the expression where it is used, in a tunnel state's costs, outcomes or transition row")
+        } else if self.time_in_state.is_none() {
+            format!("`{TIME_IN_STATE}` has a value only in the costs, outcomes and transition row of a state with a tunnel (`tunnel = {{ cycles = N }}` in its [[states]] entry)")
+        } else {
+            return Ok(());
+        };
+        let at = self
+            .compiler
+            .in_string(span, text, offset..offset + TIME_IN_STATE.len());
+        Err(self.compiler.err(at, field, message))
     }
 
     pub(super) fn is_dynamic(&self, slot: usize) -> bool {
@@ -114,7 +156,8 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
                 self.begin(read, def, &mut path, &mut on_path);
             } else if let Some(done) = path.pop() {
                 on_path.remove(done.name);
-                let program = self.compile_resolved(done.ast, done.span, done.text, done.field)?;
+                self.check_time_in_state(done.ast, done.span, done.text, done.field, true)?;
+                let program = self.compile_resolved(done.ast, done.span, done.text, done.field, &[])?;
                 // The name carries the expression and where it is written, for run-time error messages.
                 let slot = self.new_slot(format!("{} = \"{}\" ({})", done.name, done.text, done.field), program);
                 self.named.insert(done.name.to_string(), slot);
@@ -182,19 +225,32 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
         self.compiler.err(at, first.field, message)
     }
 
-    /// Compiles an expression whose names all have slots already (or are defined nowhere, which it reports).
-    fn compile_resolved(&self, ast: &Ast, span: &Range<usize>, text: &str, field: &str) -> Result<Program, InputError> {
+    /// Compiles an expression whose names all have slots already (or are defined nowhere, which it reports), reading
+    /// each name in `constants` as its number.
+    fn compile_resolved(
+        &self,
+        ast: &Ast,
+        span: &Range<usize>,
+        text: &str,
+        field: &str,
+        constants: &[(&str, f64)],
+    ) -> Result<Program, InputError> {
         let named = &self.named;
-        expr::compile(ast, &mut |n| named.get(n).copied(), &self.known)
+        expr::compile_with_constants(ast, constants, &mut |n| named.get(n).copied(), &self.known)
             .map_err(|e| self.compiler.expr_error(span, text, &e, field))
     }
 
-    /// Compiles an expression written in `span` as `text`, compiling the definitions it reads first.
+    /// Compiles an expression written in `span` as `text`, compiling the definitions it reads first; in a tunnel
+    /// step, `time_in_state` is read as the step's number, so what it feeds is folded as a written number would be.
     fn compile_ast(&mut self, ast: &Ast, span: &Range<usize>, text: &str, field: &str) -> Result<Program, InputError> {
+        self.check_time_in_state(ast, span, text, field, false)?;
         for (name, _) in ast.names() {
-            self.resolve_name(name)?;
+            if name != TIME_IN_STATE {
+                self.resolve_name(name)?;
+            }
         }
-        self.compile_resolved(ast, span, text, field)
+        let step = self.time_in_state.map(|k| (TIME_IN_STATE, f64::from(k)));
+        self.compile_resolved(ast, span, text, field, step.as_slice())
     }
 
     /// Compiles a number or expression into a new slot.
@@ -205,7 +261,9 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             ExprText::Text(text) => {
                 let span = value.span();
                 let ast = expr::parse(text).map_err(|e| self.compiler.expr_error(&span, text, &e, field))?;
-                self.compile_ast(&ast, &span, text, field)?
+                let step = self.time_in_state.filter(|_| reads_time_in_state(&ast));
+                self.compile_ast(&ast, &span, text, field)
+                    .map_err(|e| in_step(e, step))?
             }
         };
         // A bare name needs no program of its own: the quantity reads the name's slot directly.

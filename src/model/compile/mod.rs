@@ -28,6 +28,7 @@ mod reproduce;
 mod settings;
 mod states;
 mod transitions;
+mod tunnel;
 
 #[cfg(test)]
 mod tests;
@@ -198,7 +199,6 @@ impl Compiler<'_> {
         let structure = Structure {
             raw,
             states: &states,
-            state_names: states.iter().map(|s| s.name.as_str()).collect(),
             outcomes: &outcomes,
             n_draws,
             has_noncashable: states::has_noncashable(raw),
@@ -209,12 +209,13 @@ impl Compiler<'_> {
 
         let sweep = self.sweep(raw, &parameters)?;
         let kernel_columns = compact_columns(&mut compiled.contexts, &mut compiled.programme_costs);
-        let targets = self.targets(raw, &states, &outcomes, &arms, &subgroups, &settings)?;
+        // Targets name states as declared: a share of people in a tunnel state counts every step of it.
+        let targets = self.targets(raw, &states.declared, &outcomes, &arms, &subgroups, &settings)?;
         Ok(Model {
             meta,
             settings,
             run_defaults,
-            states,
+            states: states.model,
             outcomes,
             outcome_info,
             arms,

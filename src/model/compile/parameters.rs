@@ -38,7 +38,7 @@ type Defined = (
     Option<String>,
 );
 
-const RESERVED: [&str; 4] = ["remainder", "cycle", "t", "calendar_t"];
+const RESERVED: [&str; 5] = ["remainder", "cycle", "t", "calendar_t", "time_in_state"];
 
 /// Every scope's bindings: the base model's, and each arm's and subgroup's overrides.
 pub(super) struct Scopes {
@@ -274,7 +274,7 @@ impl Compiler<'_> {
     ) -> Result<(), InputError> {
         self.check_identifier(pname, span.clone(), f)?;
         if RESERVED.contains(&pname) {
-            return Err(self.err(span, f, format!("`{pname}` is a reserved name (the time variables are cycle, t and calendar_t); choose another name")));
+            return Err(self.err(span, f, format!("`{pname}` is a reserved name (the time variables are cycle, t, calendar_t and time_in_state); choose another name")));
         }
         if let Some(base) = base {
             if !base.contains_key(pname) {
