@@ -31,6 +31,85 @@ pub struct RawScenario {
     pub reproduce: Vec<Spanned<RawTarget>>,
     #[serde(default)]
     pub sweep: Option<RawSweep>,
+    #[serde(default)]
+    pub tables: BTreeMap<Spanned<String>, Spanned<RawTable>>,
+    #[serde(default)]
+    pub accrual: Option<Spanned<RawAccrual>>,
+}
+
+/// `[tables.NAME]`: a lookup table by whole-number keys (age, cycle, time in state) and sex, read from a CSV file
+/// beside the scenario, written inline, or built in (the ONS national life tables).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTable {
+    /// The keys, in the order a lookup gives them: `"age"`, or a list such as `["age", "sex"]`.
+    #[serde(default)]
+    pub by: Option<Spanned<RawTableKeys>>,
+    /// A CSV file, relative to the scenario file.
+    #[serde(default)]
+    pub file: Option<Spanned<String>>,
+    /// A table carecast carries, by name.
+    #[serde(default)]
+    pub builtin: Option<Spanned<String>>,
+    /// The rows written inline: `[{ age = 65, value = 0.01 }, ...]`.
+    #[serde(default)]
+    pub rows: Option<Spanned<Vec<Spanned<BTreeMap<Spanned<String>, Spanned<RawTableCell>>>>>>,
+    /// The column holding the values (default `value`).
+    #[serde(default)]
+    pub value: Option<Spanned<String>>,
+    /// What a lookup past the largest key gives: `"last"` (the last row's value), `"error"`, or a number.
+    pub beyond: Spanned<RawBeyond>,
+    #[serde(default)]
+    pub source: Option<Spanned<String>>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A table's keys: one name, or a list.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawTableKeys {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// A cell of an inline table row: a number (a whole-number key or the value) or text (`male`, `female`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawTableCell {
+    Number(f64),
+    Text(String),
+}
+
+/// A table's rule past its largest key: a number, or `"last"` or `"error"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawBeyond {
+    Number(f64),
+    Rule(String),
+}
+
+/// `[accrual]`: accrual conventions of single outcomes and cost groups that differ from `settings.accrual`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccrual {
+    /// Care costs (the states' costs, and their cashable part).
+    #[serde(default)]
+    pub care_costs: Option<Spanned<String>>,
+    /// Recurring intervention costs of the arms.
+    #[serde(default)]
+    pub intervention_costs: Option<Spanned<String>>,
+    /// By outcome name.
+    #[serde(default)]
+    pub outcomes: BTreeMap<Spanned<String>, Spanned<String>>,
+}
+
+/// `[cohort] age`: one starting age, or shares by whole age (`{ 65 = 0.4, 75 = 0.6 }`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawAge {
+    One(f64),
+    Shares(BTreeMap<Spanned<String>, Spanned<f64>>),
 }
 
 /// `[sweep]`: the parameters `carecast sweep` varies when no `--vary` is given.
@@ -118,6 +197,9 @@ pub struct RawSettings {
     pub primary_outcome: Option<Spanned<String>>,
     #[serde(default)]
     pub population: Option<Spanned<f64>>,
+    /// When each value is discounted: `boundary` (each boundary at its own time) or `cycle-start`.
+    #[serde(default)]
+    pub discount_timing: Option<Spanned<String>>,
 }
 
 /// A discount rate: a flat annual rate, a named schedule, or a list of (from year, rate) steps.
@@ -388,6 +470,12 @@ pub struct RawCohort {
     pub entry: Option<Spanned<Vec<f64>>>,
     #[serde(default)]
     pub subgroups: Vec<Spanned<RawSubgroup>>,
+    /// Starting age in years: one, or shares by whole age.
+    #[serde(default)]
+    pub age: Option<Spanned<RawAge>>,
+    /// The share of the cohort that is male (the rest female).
+    #[serde(default)]
+    pub male: Option<Spanned<f64>>,
 }
 
 /// `[[cohort.subgroups]]`: a client group with its share of the cohort and parameter overrides.

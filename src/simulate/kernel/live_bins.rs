@@ -23,6 +23,7 @@ pub fn live_bins(model: &Model) -> Vec<bool> {
             .static_flows
             .iter()
             .chain(&ctx.dynamic_flows)
+            .chain(&ctx.own_accrual_flows)
             .map(|f| f.column)
             .collect();
         for wave in &model.waves {
@@ -30,7 +31,8 @@ pub fn live_bins(model: &Model) -> Vec<bool> {
                 mark(ctx.arm, wave.entry_year, one.column);
             }
             // The years the wave's occupancy accrues to; every other year's occupancy stays zero.
-            for &(year, _, _) in wave.boundary_weights.iter().flatten() {
+            let own_years = wave.weight_sets.iter().flat_map(|set| set.entries.iter().map(|e| e.0));
+            for year in wave.boundary_weights.iter().flatten().map(|e| e.0).chain(own_years) {
                 for &column in &flow_columns {
                     mark(ctx.arm, year, column);
                 }
