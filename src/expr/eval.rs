@@ -277,8 +277,9 @@ impl Program {
         let mut stack = [[0.0; L]; LANE_OPS_STACK];
         let mut sp = 0_usize;
         let each = |a: [f64; L], f: &dyn Fn(f64) -> f64| -> [f64; L] { std::array::from_fn(|l| f(a[l])) };
-        let both =
-            |a: [f64; L], b: [f64; L], f: &dyn Fn(f64, f64) -> f64| -> [f64; L] { std::array::from_fn(|l| f(a[l], b[l])) };
+        let both = |a: [f64; L], b: [f64; L], f: &dyn Fn(f64, f64) -> f64| -> [f64; L] {
+            std::array::from_fn(|l| f(a[l], b[l]))
+        };
         for &instr in &self.code {
             // Operations on the top value (and the one beneath it, for a binary operation on the stack).
             let binary = |op: Bin| move |a: f64, b: f64| op.apply(a, b);

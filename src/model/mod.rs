@@ -401,6 +401,9 @@ impl TimeSeries {
     /// The values at boundary `k` of wave `wave`, one per slot of [`TimeSeries::slots`].
     pub fn at(&self, wave: usize, k: usize) -> &[f64] {
         let n = self.slots.len();
+        if n == 0 {
+            return &[];
+        }
         &self.values[wave][k * n..(k + 1) * n]
     }
 }

@@ -105,11 +105,41 @@ pub struct RawAccrual {
 }
 
 /// `[cohort] age`: one starting age, or shares by whole age (`{ 65 = 0.4, 75 = 0.6 }`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum RawAge {
     One(f64),
     Shares(BTreeMap<Spanned<String>, Spanned<f64>>),
+}
+
+// By hand rather than `#[serde(untagged)]`: an untagged enum buffers its input, which loses the places of the shares'
+// keys and values that errors point at.
+impl<'de> Deserialize<'de> for RawAge {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AgeVisitor;
+        impl<'de> serde::de::Visitor<'de> for AgeVisitor {
+            type Value = RawAge;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a starting age in years, or shares by whole age such as { 65 = 0.4, 75 = 0.6 }")
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RawAge, E> {
+                Ok(RawAge::One(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawAge, E> {
+                Ok(RawAge::One(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawAge, E> {
+                Ok(RawAge::One(v as f64))
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<RawAge, M::Error> {
+                let mut shares = BTreeMap::new();
+                while let Some((age, share)) = map.next_entry::<Spanned<String>, Spanned<f64>>()? {
+                    shares.insert(age, share);
+                }
+                Ok(RawAge::Shares(shares))
+            }
+        }
+        deserializer.deserialize_any(AgeVisitor)
+    }
 }
 
 /// `[sweep]`: the parameters `carecast sweep` varies when no `--vary` is given.

@@ -278,7 +278,13 @@ impl Reading<'_> {
             file: b.file.to_string(),
             citation: b.citation.to_string(),
         };
-        Ok((keys, "qx".to_string(), origin, rows, Some((PathBuf::from(b.file), b.text.to_string()))))
+        Ok((
+            keys,
+            "qx".to_string(),
+            origin,
+            rows,
+            Some((PathBuf::from(b.file), b.text.to_string())),
+        ))
     }
 
     /// Rows written inline: each a table with a cell for every key and for the value column.
@@ -391,7 +397,9 @@ fn read_csv(path: &Path, text: &str, keys: &[String], value_column: &str) -> Res
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let at = e.position().map_or(header_at.clone(), |p| place(line_span(text, p.byte() as usize + bom), "row"));
+            let at = e.position().map_or(header_at.clone(), |p| {
+                place(line_span(text, p.byte() as usize + bom), "row")
+            });
             source.err(&at, format!("cannot read this row: {e}"))
         })?;
         let start = record.position().map_or(0, |p| p.byte() as usize) + bom;
@@ -480,7 +488,10 @@ fn grid(
             KeyKind::Whole { count, .. } => count,
         })
         .collect();
-    let size = counts.iter().try_fold(1usize, |a, &c| a.checked_mul(c)).unwrap_or(usize::MAX);
+    let size = counts
+        .iter()
+        .try_fold(1usize, |a, &c| a.checked_mul(c))
+        .unwrap_or(usize::MAX);
     if size > MAX_TABLE_ROWS {
         return Err(whole_table(format!(
             "the keys' ranges make {size} combinations: a table has at most {MAX_TABLE_ROWS} rows"

@@ -326,9 +326,18 @@ fn calls_of_the_callers_functions_compile_to_the_slots_it_gives() {
     let ast = parse_with("qx(a + 1, 2) * rr + cost_by_year(7)", &tables).expect("parses");
     let mut calls = Vec::new();
     let program = compile_with(&ast, &mut slot_of, NAMES, &mut |name, args, at| {
-        calls.push((name.to_string(), args.len(), at, args.iter().map(|a| a.as_constant()).collect::<Vec<_>>()));
+        calls.push((
+            name.to_string(),
+            args.len(),
+            at,
+            args.iter().map(|a| a.as_constant()).collect::<Vec<_>>(),
+        ));
         // The first call reads slot 0 (a), the second is a constant.
-        Ok(if name == "qx" { UserValue::Slot(0) } else { UserValue::Constant(10.0) })
+        Ok(if name == "qx" {
+            UserValue::Slot(0)
+        } else {
+            UserValue::Constant(10.0)
+        })
     })
     .expect("compiles");
     assert_eq!(calls.len(), 2);

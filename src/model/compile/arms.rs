@@ -176,7 +176,11 @@ impl Compiler<'_> {
                 return Err(self.err(cost.amount.span(), format!("{cfield}.amount"), "a programme cost's amount cannot depend on time: use from_year and to_year, or split it into several costs"));
             }
             if b.person_slot("sex").is_some_and(|sex| b.depends_on(slot, sex)) {
-                return Err(self.err(cost.amount.span(), format!("{cfield}.amount"), "a programme cost is paid for the whole programme, so its amount cannot depend on a person's sex"));
+                return Err(self.err(
+                    cost.amount.span(),
+                    format!("{cfield}.amount"),
+                    "a programme cost is paid for the whole programme, so its amount cannot depend on a person's sex",
+                ));
             }
             costs.push(ProgrammeCost {
                 name: cost.name.get_ref().clone(),

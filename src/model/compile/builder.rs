@@ -308,7 +308,12 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
     /// A table lookup: the table's index and its key arguments, which must be known before sampling (an argument
     /// may read the slot of a lookup not yet made, which is not sampled).
     fn lookup(&self, name: &str, args: Vec<Program>, at: Range<usize>, field: &str) -> Result<Lookup, String> {
-        let table = self.compiler.tables.iter().position(|t| t.name == name).ok_or_else(|| format!("no table `{name}`"))?;
+        let table = self
+            .compiler
+            .tables
+            .iter()
+            .position(|t| t.name == name)
+            .ok_or_else(|| format!("no table `{name}`"))?;
         let existing = self.slot_names.len();
         for arg in &args {
             let sampled = arg.reads().iter().find(|&&r| r < existing && self.sampled[r]);
@@ -409,7 +414,8 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             }
         }
         constants.sort_unstable_by_key(|c| c.0);
-        let (own_accrual_flows, flows): (Vec<Flow>, Vec<Flow>) = flows.into_iter().partition(|f| f.weight_set.is_some());
+        let (own_accrual_flows, flows): (Vec<Flow>, Vec<Flow>) =
+            flows.into_iter().partition(|f| f.weight_set.is_some());
         let (dynamic_flows, static_flows): (Vec<Flow>, Vec<Flow>) =
             flows.into_iter().partition(|f| self.dynamic[f.slot]);
         let dynamic_transitions = rows

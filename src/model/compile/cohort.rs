@@ -99,13 +99,21 @@ impl Compiler<'_> {
                         };
                         let x = *share.get_ref();
                         if !(x.is_finite() && x > 0.0 && x <= 1.0) {
-                            return Err(self.err(share.span(), field, format!("a share of the cohort must be above 0 and at most 1, not {x}")));
+                            return Err(self.err(
+                                share.span(),
+                                field,
+                                format!("a share of the cohort must be above 0 and at most 1, not {x}"),
+                            ));
                         }
                         out.push((Some(f64::from(whole)), x));
                     }
                     let total: f64 = out.iter().map(|a| a.1).sum();
                     if out.is_empty() || (total - 1.0).abs() > 1e-9 {
-                        return Err(self.err(a.span(), "cohort.age", format!("the shares of the cohort by age must sum to 1, but they sum to {total}")));
+                        return Err(self.err(
+                            a.span(),
+                            "cohort.age",
+                            format!("the shares of the cohort by age must sum to 1, but they sum to {total}"),
+                        ));
                     }
                     // By age, whatever order the file gives them in.
                     out.sort_by(|a, b| a.0.partial_cmp(&b.0).expect("ages are finite"));
@@ -118,7 +126,11 @@ impl Compiler<'_> {
             Some(m) => {
                 let male = *m.get_ref();
                 if !(0.0..=1.0).contains(&male) {
-                    return Err(self.err(m.span(), "cohort.male", format!("`male` is the share of the cohort that is male, from 0 to 1, not {male}")));
+                    return Err(self.err(
+                        m.span(),
+                        "cohort.male",
+                        format!("`male` is the share of the cohort that is male, from 0 to 1, not {male}"),
+                    ));
                 }
                 [(Some(Sex::Male), male), (Some(Sex::Female), 1.0 - male)]
                     .into_iter()

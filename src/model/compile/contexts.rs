@@ -255,7 +255,12 @@ pub(super) fn compact_columns(contexts: &mut [Context], programme_costs: &mut [V
     used.dedup();
     let index = |full: usize| used.iter().position(|&u| u == full).expect("collected above");
     for c in contexts.iter_mut() {
-        for f in c.static_flows.iter_mut().chain(c.dynamic_flows.iter_mut()).chain(c.own_accrual_flows.iter_mut()) {
+        for f in c
+            .static_flows
+            .iter_mut()
+            .chain(c.dynamic_flows.iter_mut())
+            .chain(c.own_accrual_flows.iter_mut())
+        {
             f.column = index(f.column);
         }
         for o in &mut c.one_offs {

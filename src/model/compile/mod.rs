@@ -107,7 +107,11 @@ impl<'a> Compiler<'a> {
             overridable: Default::default(),
             probability_slots: Default::default(),
             tables: &scenario.tables,
-            table_keys: scenario.tables.iter().map(|t| (t.name.as_str(), t.keys.len())).collect(),
+            table_keys: scenario
+                .tables
+                .iter()
+                .map(|t| (t.name.as_str(), t.keys.len()))
+                .collect(),
         }
     }
 }

@@ -222,7 +222,9 @@ impl Compiler<'_> {
                 )]
             }
             RawParameter::Expression(text) => {
-                let ast = self.parse_expr(text).map_err(|e| self.expr_error(&value.span(), text, &e, f))?;
+                let ast = self
+                    .parse_expr(text)
+                    .map_err(|e| self.expr_error(&value.span(), text, &e, f))?;
                 vec![(
                     key.to_string(),
                     Def::Expr {

@@ -99,7 +99,11 @@ impl ContextBuilder<'_, '_> {
             String::new()
         };
         let who = self.stratum.map_or(String::new(), |s| s.describe());
-        let who = if who.is_empty() { who } else { format!(" ({who} at entry)") };
+        let who = if who.is_empty() {
+            who
+        } else {
+            format!(" ({who} at entry)")
+        };
         format!(" at cycle {k}{entry}{who}")
     }
 

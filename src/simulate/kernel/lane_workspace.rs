@@ -61,7 +61,12 @@ pub(super) struct TracedStates {
 
 impl TracedStates {
     fn new(ctx: &Context, edges: &Edges, n_states: usize) -> Self {
-        let flows = || ctx.static_flows.iter().chain(&ctx.dynamic_flows).chain(&ctx.own_accrual_flows);
+        let flows = || {
+            ctx.static_flows
+                .iter()
+                .chain(&ctx.dynamic_flows)
+                .chain(&ctx.own_accrual_flows)
+        };
         let mut traced: Vec<bool> = (0..n_states).map(|s| flows().any(|f| f.state == s)).collect();
         // Add states from which mass reaches a traced state, until none is left to add.
         let mut grew = true;

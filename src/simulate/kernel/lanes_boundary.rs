@@ -63,7 +63,15 @@ pub(super) fn context_lanes(
 
 /// What [`waves`] works on: the model, the context, the lane buffers, the context's scalar slots, its index, its
 /// arm and the number of kernel columns.
-type Args<'a> = (&'a Model, &'a Context, &'a mut LaneWorkspace, &'a mut [f64], usize, usize, usize);
+type Args<'a> = (
+    &'a Model,
+    &'a Context,
+    &'a mut LaneWorkspace,
+    &'a mut [f64],
+    usize,
+    usize,
+    usize,
+);
 
 /// The waves of one context, for a trace of `S` states.
 #[inline(always)]
@@ -111,32 +119,10 @@ fn waves<const S: usize>((model, ctx, lw, slots, ci, arm, n_cols): Args) -> bool
         let (outcome_rows, _) = occupancy_outcome.as_chunks_mut::<S>();
         let offset = wave.entry_year * per_year;
         for k in 0..=wave.cycles {
-            // The time slots, the values computed before sampling, then the programs, as `set_time` and the
-            // general path's loop set them.
-            lane_slots[n_draws] = [k as f64; LANES];
-            lane_slots[n_draws + 1] = [k as f64 * dt; LANES];
-            lane_slots[n_draws + 2] = [(offset + k) as f64 * dt; LANES];
-            if !ctx.series.slots.is_empty() {
-                for (&slot, &value) in ctx.series.slots.iter().zip(ctx.series.at(w, k)) {
-                    lane_slots[slot] = [value; LANES];
-                }
-            }
-            for (slot, program) in &ctx.dynamic_programs {
-                let value = program
-                    .eval_lanes(lane_slots)
-                    .or_else(|| program.eval_lanes_ops(lane_slots))
-                    .unwrap_or_else(|| {
-                        // Conditionals: lane by lane through the scalar slots.
-                        std::array::from_fn(|l| {
-                            for &r in program.reads() {
-                                slots[r] = lane_slots[r][l];
-                            }
-                            program.eval(slots)
-                        })
-                    });
-                lane_slots[*slot] = value;
-            }
-            for &(year, w_cost, w_outcome, first) in &accrual.entries[wave.weights_start[k]..wave.weights_start[k + 1]] {
+            let times = [k as f64, k as f64 * dt, (offset + k) as f64 * dt];
+            boundary_values(ctx, lane_slots, slots, n_draws, times, ctx.series.at(w, k));
+            for &(year, w_cost, w_outcome, first) in &accrual.entries[wave.weights_start[k]..wave.weights_start[k + 1]]
+            {
                 if first {
                     for (o, m) in cost_rows[year].iter_mut().zip(&mass) {
                         *o = scaled(w_cost, m);
@@ -164,7 +150,13 @@ fn waves<const S: usize>((model, ctx, lw, slots, ci, arm, n_cols): Args) -> bool
             }
             for (f, &state) in ctx.own_accrual_flows.iter().zip(&traced.own_flow_states) {
                 for &(year, w) in wave.weight_sets[f.weight_set.unwrap_or(0)].at(k) {
-                    accrue(&mut bins[year * n_cols + f.column], w, &mass[state], &lane_slots[f.slot], f.factor);
+                    accrue(
+                        &mut bins[year * n_cols + f.column],
+                        w,
+                        &mass[state],
+                        &lane_slots[f.slot],
+                        f.factor,
+                    );
                 }
             }
             if k == wave.cycles {
@@ -187,6 +179,40 @@ fn waves<const S: usize>((model, ctx, lw, slots, ci, arm, n_cols): Args) -> bool
         static_flows_lanes::<S>(flows, occupancy, wave.same_weights, bins, first_year, n_cols);
     }
     true
+}
+
+/// The values at a boundary: the time slots (`times`: cycle, t, calendar t), the values computed before sampling
+/// (`series`), then the programs, as `set_time` and the general path's loop set them.
+#[inline(always)]
+fn boundary_values(
+    ctx: &Context,
+    lane_slots: &mut [Lanes],
+    slots: &mut [f64],
+    n_draws: usize,
+    times: [f64; 3],
+    series: &[f64],
+) {
+    for (i, time) in times.into_iter().enumerate() {
+        lane_slots[n_draws + i] = [time; LANES];
+    }
+    for (&slot, &value) in ctx.series.slots.iter().zip(series) {
+        lane_slots[slot] = [value; LANES];
+    }
+    for (slot, program) in &ctx.dynamic_programs {
+        let value = program
+            .eval_lanes(lane_slots)
+            .or_else(|| program.eval_lanes_ops(lane_slots))
+            .unwrap_or_else(|| {
+                // Conditionals: lane by lane through the scalar slots.
+                std::array::from_fn(|l| {
+                    for &r in program.reads() {
+                        slots[r] = lane_slots[r][l];
+                    }
+                    program.eval(slots)
+                })
+            });
+        lane_slots[*slot] = value;
+    }
 }
 
 /// bin += w · mass · value · factor, lane by lane, in the general path's order (its scale is 1 in cohort mode).
