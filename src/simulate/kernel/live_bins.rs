@@ -31,10 +31,17 @@ pub fn live_bins(model: &Model) -> Vec<bool> {
                 mark(ctx.arm, wave.entry_year, one.column);
             }
             // The years the wave's occupancy accrues to; every other year's occupancy stays zero.
-            let own_years = wave.weight_sets.iter().flat_map(|set| set.entries.iter().map(|e| e.0));
-            for year in wave.boundary_weights.iter().flatten().map(|e| e.0).chain(own_years) {
+            for &(year, _, _) in wave.boundary_weights.iter().flatten() {
                 for &column in &flow_columns {
                     mark(ctx.arm, year, column);
+                }
+            }
+            // And those of the accrual conventions set apart from the scenario's.
+            for set in &wave.weight_sets {
+                for &(year, _) in &set.entries {
+                    for &column in &flow_columns {
+                        mark(ctx.arm, year, column);
+                    }
                 }
             }
         }
