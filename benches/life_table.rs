@@ -21,12 +21,18 @@ fn life_table() -> Model {
     let text = std::fs::read_to_string(&path).expect("the life-table scenario is readable");
     let ages: Vec<String> = (0..100).map(|a| format!("{a} = 0.01")).collect();
     let edits = [
-        ("age = { 65 = 0.3, 75 = 0.4, 85 = 0.3 }", format!("age = {{ {} }}", ages.join(", "))),
+        (
+            "age = { 65 = 0.3, 75 = 0.4, 85 = 0.3 }",
+            format!("age = {{ {} }}", ages.join(", ")),
+        ),
         ("horizon_years = 40", "horizon_years = 101".to_string()),
     ];
     let mut edited = text;
     for (from, to) in &edits {
-        assert!(edited.contains(from), "the life-table scenario no longer contains {from:?}");
+        assert!(
+            edited.contains(from),
+            "the life-table scenario no longer contains {from:?}"
+        );
         edited = edited.replacen(from, to, 1);
     }
     let model = compile_text(&path, &edited).expect("the edited life-table scenario compiles");
@@ -50,7 +56,10 @@ fn per_state_cycle(c: &mut Criterion) {
     // A run of the life-table model takes seconds: one run per sample, the fewest samples criterion allows.
     group.sampling_mode(SamplingMode::Flat);
     group.sample_size(10);
-    for (name, model) in [("reference", reference()), ("life_table_100_ages_2_sexes", life_table())] {
+    for (name, model) in [
+        ("reference", reference()),
+        ("life_table_100_ages_2_sexes", life_table()),
+    ] {
         let run = RunSettings {
             iterations: ITERATIONS,
             ..model.run_defaults

@@ -320,6 +320,34 @@ fn every_output() -> (BTreeMap<String, String>, BTreeMap<String, Vec<u8>>) {
             ],
         ),
         (
+            "twoway/reablement",
+            &[
+                "twoway",
+                "scenarios/reablement.toml",
+                "--x",
+                "home_care_weekly=40:200:9",
+                "--y",
+                "reablement_episode=1000:8000:8",
+                "--out",
+                "{out}",
+            ],
+        ),
+        (
+            "twoway/popp-bcr",
+            &[
+                "twoway",
+                "scenarios/popp.toml",
+                "--x",
+                "cost_bed_day=150:350:5",
+                "--y",
+                "bed_days_base=1:4:4",
+                "--measure",
+                "bcr",
+                "--out",
+                "{out}",
+            ],
+        ),
+        (
             "evppi/popp-group",
             &[
                 "evppi",
@@ -371,6 +399,29 @@ fn every_output() -> (BTreeMap<String, String>, BTreeMap<String, Vec<u8>>) {
         ),
         // No outcome column: refused, naming the header.
         ("analyse/personal-budgets", "personal-budgets", &[][..]),
+        // An outcome where less is better, with the run's parameter sample for EVPPI.
+        (
+            "analyse/popp-parameters",
+            "popp",
+            &[
+                "--effect",
+                "emergency_bed_days",
+                "--better",
+                "lower",
+                "--effect-label",
+                "emergency bed days",
+                "--effect-unit",
+                "bed day",
+                "--threshold",
+                "100",
+                "--wtp",
+                "0:500:25",
+                "--parameters",
+                "popp-parameters.csv",
+                "--group",
+                "baseline=bed_days_base,cost_bed_day",
+            ][..],
+        ),
     ] {
         let tmp = tempfile::tempdir().expect("temporary directory");
         let ran = carecast()
@@ -382,6 +433,11 @@ fn every_output() -> (BTreeMap<String, String>, BTreeMap<String, Vec<u8>>) {
         let dir = PathBuf::from(String::from_utf8(ran.stdout).expect("utf-8").trim());
         let name = format!("{scenario}-iterations.csv");
         fs::copy(dir.join("iterations.csv"), tmp.path().join(&name)).expect("copy");
+        fs::copy(
+            dir.join("parameters.csv"),
+            tmp.path().join(format!("{scenario}-parameters.csv")),
+        )
+        .expect("copy");
         // Run where the file is, so that its name as given (and as the outputs record it) is the same every time.
         let mut args = vec!["analyse", name.as_str()];
         args.extend(extra);

@@ -213,7 +213,7 @@ fn analyse_writes_a_report_too() {
     let (_, _, dir) = run_report(Path::new("scenarios/example.toml"), tmp.path());
     let csv = carecast::analysis::csv_input::CsvOptions {
         effect: Some("qaly".into()),
-        comparator: None,
+        ..Default::default()
     };
     let options = carecast::analysis::AnalysisOptions {
         wtp: vec![0.0, 10000.0, 20000.0, 30000.0],
@@ -221,7 +221,7 @@ fn analyse_writes_a_report_too() {
         population: None,
     };
     let ctx = context(&tmp.path().join("analysed"));
-    let outcome = carecast::commands::analyse_file(&ctx, &dir.join("iterations.csv"), &csv, &options)
+    let outcome = carecast::commands::analyse_file(&ctx, &dir.join("iterations.csv"), &csv, &options, None)
         .unwrap_or_else(|e| panic!("{e}"));
     let html = fs::read_to_string(outcome.dir.join("report.html")).unwrap();
     well_formed(&html).unwrap_or_else(|e| panic!("{e}"));

@@ -9,18 +9,25 @@
 use super::table::{PayerCosts, PsaTable};
 use crate::error::InputError;
 use crate::model::columns::is_reserved_column;
-use crate::model::Payer;
+use crate::model::{Better, OutcomeInfo, Payer};
 use ndarray::{Array2, Array3};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// How to read the file: which column is the effect and which arm is the comparator.
+/// How to read the file: which column is the effect, how it reads and which way is better, and which arm is the
+/// comparator.
 #[derive(Debug, Clone, Default)]
 pub struct CsvOptions {
-    /// Effect column (default `effect`, else `qaly`).
+    /// Effect column (default `effect`, else the one column with no other role).
     pub effect: Option<String>,
     /// The comparator arm (default: the first arm in the file).
     pub comparator: Option<String>,
+    /// Which way the effect is better (default: more is better). The file holds the amounts as accrued.
+    pub better: Better,
+    /// How people read the effect (default: its column's name made readable).
+    pub label: Option<String>,
+    /// One unit of the effect, singular (default: the label).
+    pub unit: Option<String>,
 }
 
 /// The columns the table is read from.
@@ -45,6 +52,11 @@ type Rows = (BTreeMap<(u64, usize), RowValues>, Vec<String>);
 /// Parses a PSA sample in CSV into a table; every problem names the file (`path`, which is not read), line and
 /// column.
 pub fn parse_psa_csv(path: &Path, text: &str, options: &CsvOptions) -> Result<PsaTable, InputError> {
+    read_psa_csv(path, text, options).map(|(table, _)| table)
+}
+
+/// [`parse_psa_csv`], with the file's iteration numbers in the table's row order (ascending).
+pub fn read_psa_csv(path: &Path, text: &str, options: &CsvOptions) -> Result<(PsaTable, Vec<u64>), InputError> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
@@ -70,7 +82,18 @@ pub fn parse_psa_csv(path: &Path, text: &str, options: &CsvOptions) -> Result<Ps
         })?,
         None => 0,
     };
-    Ok(table(&columns, &rows, arms, &iterations, comparator))
+    let effect = columns.headers.get(columns.effect).unwrap_or("effect");
+    let mut outcome = OutcomeInfo::named(effect);
+    if let Some(label) = &options.label {
+        outcome.label = label.clone();
+        outcome.unit = label.clone();
+    }
+    if let Some(unit) = &options.unit {
+        outcome.unit = unit.clone();
+    }
+    outcome.better = options.better;
+    let table = table(&columns, &rows, arms, &iterations, comparator, outcome);
+    Ok((table, iterations))
 }
 
 /// Finds the columns in the header row.
@@ -131,7 +154,7 @@ fn columns(path: &Path, headers: csv::StringRecord, options: &CsvOptions) -> Res
 
 /// A text cell as it was before carecast's writers guarded it against spreadsheet formula injection: a leading `'`
 /// before `=`, `+`, `-`, `@`, a tab or a carriage return is theirs (see `crate::output::files::text_cell`).
-fn unneutralised(cell: &str) -> &str {
+pub(super) fn unneutralised(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
         Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
         _ => cell,
@@ -268,6 +291,7 @@ fn table(
     arms: Vec<String>,
     iterations: &[u64],
     comparator: usize,
+    outcome: OutcomeInfo,
 ) -> PsaTable {
     let n = iterations.len();
     let k = arms.len();
@@ -295,7 +319,7 @@ fn table(
         labels: arms.clone(),
         comparators: (0..k).map(|a| (a != comparator).then_some(comparator)).collect(),
         arms,
-        outcomes: vec![columns.headers.get(columns.effect).unwrap_or("effect").to_string()],
+        outcomes: vec![outcome],
         primary: Some(0),
         cost,
         outcome_values,

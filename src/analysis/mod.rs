@@ -7,6 +7,7 @@
 
 pub mod ce;
 pub mod csv_input;
+pub mod csv_parameters;
 pub mod evppi;
 pub mod per_year;
 pub mod plot_data;
@@ -14,11 +15,12 @@ pub mod reproduce;
 pub mod sensitivity;
 pub mod stats;
 pub mod table;
+pub mod twoway;
 pub mod voi;
 
 pub use table::{PayerCosts, PsaTable};
 
-use crate::model::Payer;
+use crate::model::{OutcomeInfo, Payer};
 use ce::Acceptability;
 use serde::Serialize;
 use stats::{difference, Summary};
@@ -36,7 +38,7 @@ pub struct ArmSummary {
     pub care: Option<Summary>,
     /// Mean total cost by payer (council, nhs, person), when split by payer.
     pub cost_by_payer: Option<[f64; 3]>,
-    /// Discounted outcomes in the table's outcome order.
+    /// Discounted outcomes as accrued (bed days, not bed days avoided), in the table's outcome order.
     pub outcomes: Vec<Summary>,
 }
 
@@ -92,7 +94,8 @@ pub struct Comparison {
     pub comparator: String,
     /// ΔC: total cost of the arm minus that of the comparator.
     pub incremental_cost: Summary,
-    /// ΔE for each outcome.
+    /// ΔE for each outcome, as a gain: arm − comparator where more is better, comparator − arm (the amount avoided)
+    /// where less is better.
     pub incremental_outcomes: Vec<Summary>,
     /// Total cost of the comparator minus that of the arm (positive = saves money).
     pub net_savings: Summary,
@@ -110,9 +113,9 @@ pub struct Comparison {
     pub bcr_distribution: Option<Summary>,
     /// Share of iterations with BCR > 1 (among those with positive spend).
     pub prob_bcr_above_one: Option<f64>,
-    /// ICER on the primary outcome.
+    /// ICER on the primary outcome: mean ΔC / mean ΔE, with ΔE the gain (so £ per unit avoided where less is better).
     pub icer: Option<Icer>,
-    /// INMB at the threshold λ on the primary outcome: λ·ΔE − ΔC.
+    /// INMB at the threshold λ on the primary outcome: λ·ΔE − ΔC, with ΔE the gain.
     pub inmb: Option<Summary>,
     /// Share of iterations with INMB > 0 at the threshold, with its Monte Carlo standard error.
     pub prob_cost_effective: Option<f64>,
@@ -208,13 +211,16 @@ pub struct Analysis {
     pub comparisons: Vec<Comparison>,
     /// The outcomes' names, in the order of every outcome list above.
     pub outcome_names: Vec<String>,
+    /// Each outcome's name, label, unit and direction, in the same order.
+    pub outcomes: Vec<OutcomeInfo>,
     /// The primary outcome's name, if any.
     pub primary_outcome: Option<String>,
     /// The threshold λ used for INMB.
     pub threshold: f64,
     /// CEAC, CEAF and EVPI over the willingness-to-pay grid (needs a primary outcome).
     pub acceptability: Option<Acceptability>,
-    /// Fully incremental analysis across all arms on the primary outcome (efficiency frontier, dominance).
+    /// Fully incremental analysis across all arms on the primary outcome (efficiency frontier, dominance), with ΔE
+    /// the gain; each row's `mean_effect` is the arm's mean amount as accrued.
     pub incremental: Option<Vec<FrontierRowNamed>>,
     /// Population EVPI at each λ, when a population is given.
     pub population_evpi: Option<Vec<f64>>,
@@ -223,6 +229,14 @@ pub struct Analysis {
     pub cumulative_net_savings: Vec<CumulativeNetSavings>,
     /// Warnings about precision (too few iterations for the reported figures).
     pub warnings: Vec<String>,
+}
+
+impl Analysis {
+    /// The primary outcome's name, label, unit and direction, if there is one.
+    pub fn primary(&self) -> Option<&OutcomeInfo> {
+        let name = self.primary_outcome.as_ref()?;
+        self.outcomes.iter().find(|o| o.name == *name)
+    }
 }
 
 /// A row of the fully incremental analysis, with the arm's name.
@@ -279,12 +293,14 @@ pub fn analyse(table: &PsaTable, options: &AnalysisOptions) -> Analysis {
         .comparisons()
         .map(|(a, c)| comparison(table, a, c, options.threshold))
         .collect();
+    // The decision rules value the primary outcome so that higher is better (its negative where less is).
     let acceptability = table.primary.map(|o| {
-        let effect = table.outcomes_view(o);
-        ce::acceptability(table.cost.view(), effect, &options.wtp)
+        let effect = table.effect(o);
+        ce::acceptability(table.cost.view(), effect.view(), &options.wtp)
     });
     let incremental = table.primary.map(|o| {
-        let effect = table.outcomes_view(o);
+        let effect = table.effect(o);
+        let better = table.outcomes[o].better;
         let mean_cost: Vec<f64> = (0..table.arms.len())
             .map(|a| stats::mean(&table.cost.column(a).to_vec()))
             .collect();
@@ -293,9 +309,13 @@ pub fn analyse(table: &PsaTable, options: &AnalysisOptions) -> Analysis {
             .collect();
         ce::incremental_analysis(&mean_cost, &mean_effect)
             .into_iter()
-            .map(|row| FrontierRowNamed {
-                arm: table.arms[row.arm].clone(),
-                row,
+            .map(|mut row| {
+                // Shown as the amount accrued: orienting twice gives it back exactly.
+                row.mean_effect = better.orient(row.mean_effect);
+                FrontierRowNamed {
+                    arm: table.arms[row.arm].clone(),
+                    row,
+                }
             })
             .collect()
     });
@@ -324,8 +344,9 @@ pub fn analyse(table: &PsaTable, options: &AnalysisOptions) -> Analysis {
         iterations: n,
         arms,
         comparisons,
-        outcome_names: table.outcomes.clone(),
-        primary_outcome: table.primary.map(|o| table.outcomes[o].clone()),
+        outcome_names: table.outcomes.iter().map(|o| o.name.clone()).collect(),
+        outcomes: table.outcomes.clone(),
+        primary_outcome: table.primary.map(|o| table.outcomes[o].name.clone()),
         threshold: options.threshold,
         acceptability,
         incremental,
@@ -359,9 +380,10 @@ fn comparison(table: &PsaTable, a: usize, c: usize, lambda: f64) -> Comparison {
     let cost_c = table.cost.column(c).to_vec();
     let delta_cost = difference(&cost_a, &cost_c);
     let net = difference(&cost_c, &cost_a);
+    // Gains: arm − comparator of the oriented amounts, which is comparator − arm where less is better.
     let delta_outcomes: Vec<Vec<f64>> = (0..table.outcomes.len())
         .map(|o| {
-            let e = table.outcomes_view(o);
+            let e = table.effect(o);
             difference(&e.column(a).to_vec(), &e.column(c).to_vec())
         })
         .collect();
@@ -596,7 +618,7 @@ mod tests {
             arms: vec!["usual".into(), "new".into()],
             labels: vec!["usual".into(), "new".into()],
             comparators: vec![None, Some(0)],
-            outcomes: vec!["qaly".into()],
+            outcomes: vec![OutcomeInfo::named("qaly")],
             primary: Some(0),
             cost,
             outcome_values: effect,

@@ -15,7 +15,8 @@ pub struct RoiSamples {
     pub panels: Vec<(Option<Payer>, Vec<f64>)>,
 }
 
-/// ΔE (primary outcome) and ΔC (total cost) of one comparison, per iteration.
+/// ΔE (primary outcome, as a gain: the amount avoided where less is better) and ΔC (total cost) of one comparison,
+/// per iteration.
 #[derive(Debug, Clone)]
 pub struct PlaneSamples {
     pub arm: usize,
@@ -59,7 +60,7 @@ pub fn plot_data(table: &PsaTable) -> PlotData {
             .collect()
     });
     let plane = table.primary.map(|o| {
-        let effect = table.outcomes_view(o);
+        let effect = table.effect(o);
         table
             .comparisons()
             .map(|(a, c)| PlaneSamples {

@@ -233,8 +233,10 @@ fn evaluate(model: &Model, results: &Results, target: &Target, index: usize) -> 
         }
         Metric::Icer => {
             let o = model.settings.primary_outcome.unwrap_or(0);
+            let better = model.outcome_info[o].better;
             let dc = each(&|i| v.total(i, arm, None) - v.total(i, comparator, None));
-            let de = each(&|i| outcome(i, arm, o) - outcome(i, comparator, o));
+            // ΔE is the gain: the amount avoided where less is better.
+            let de = each(&|i| better.orient(outcome(i, arm, o)) - better.orient(outcome(i, comparator, o)));
             // The per-iteration ratio means something only when ΔE keeps one sign; otherwise no interval.
             let one_sign = de.0.iter().all(|&d| d > 0.0) || de.0.iter().all(|&d| d < 0.0);
             let (value, low, high) = ratio(dc, de, 0.0);
@@ -246,10 +248,11 @@ fn evaluate(model: &Model, results: &Results, target: &Target, index: usize) -> 
         }
         Metric::ProbCostEffective { lambda } => {
             let o = model.settings.primary_outcome.unwrap_or(0);
+            let better = model.outcome_info[o].better;
             let hits = (0..n)
                 .filter(|&i| {
                     let dc = v.total(i, arm, None) - v.total(i, comparator, None);
-                    let de = outcome(i, arm, o) - outcome(i, comparator, o);
+                    let de = better.orient(outcome(i, arm, o)) - better.orient(outcome(i, comparator, o));
                     lambda * de - dc > 0.0
                 })
                 .count();

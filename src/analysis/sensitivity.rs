@@ -30,7 +30,7 @@ pub enum Measure {
     NetSavings,
     /// Care-cost savings (all payers) per £1 of extra intervention spend.
     Bcr,
-    /// λ·ΔE − ΔC on the primary outcome, per person.
+    /// λ·ΔE − ΔC on the primary outcome, per person (ΔE the gain: the amount avoided where less is better).
     Inmb,
 }
 
@@ -214,7 +214,9 @@ fn measures(model: &Model, run: &RunSettings, measure: Measure) -> Result<Vec<f6
                         "the INMB needs an outcome, and this scenario has none",
                     ))
                 })?;
-                let de = row(a, columns::outcome(o)) - row(c, columns::outcome(o));
+                // ΔE is the gain: the amount avoided where less is better.
+                let better = model.outcome_info[o].better;
+                let de = better.orient(row(a, columns::outcome(o))) - better.orient(row(c, columns::outcome(o)));
                 model.settings.threshold * de - (total(a) - total(c))
             }
         });
@@ -440,6 +442,20 @@ pub fn threshold(
 }
 
 impl Deterministic {
+    /// The value a parameter has on the model at its means: its distribution's mean where it is sampled, else its
+    /// first changeable definition's value (NaN for a name the model cannot move).
+    pub fn base_value(&self, name: &str) -> f64 {
+        match self.inputs.iter().find(|i| i.name == name) {
+            Some(input) => input.distribution.mean(),
+            None => self.base_of(&self.draws_of(name)),
+        }
+    }
+
+    /// "no parameter is named `x`; did you mean `y`?"
+    pub fn unknown_parameter(&self, name: &str) -> String {
+        self.model.unknown_parameter(name)
+    }
+
     /// The base value of a parameter the file fixes (its first changeable definition).
     fn base_of(&self, draws: &[usize]) -> f64 {
         draws

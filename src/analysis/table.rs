@@ -1,9 +1,9 @@
 //! PSA results as the analyses see them: per iteration and arm, total cost, outcomes and (where known) costs split by
 //! payer and kind. Built from a carecast run, or read from a CSV of another model's PSA output.
 
-use crate::model::{columns, Model, Payer};
+use crate::model::{columns, Better, Model, OutcomeInfo, Payer};
 use crate::simulate::Results;
-use ndarray::{Array2, Array3, ArrayView2};
+use ndarray::{Array2, Array3, ArrayView2, CowArray, Ix2};
 
 /// Costs split by payer and kind: `[iteration, arm, payer]` with payers in [`Payer::ALL`] order.
 #[derive(Debug, Clone)]
@@ -98,12 +98,13 @@ pub struct PsaTable {
     pub labels: Vec<String>,
     /// The comparator of each arm (None for comparators).
     pub comparators: Vec<Option<usize>>,
-    pub outcomes: Vec<String>,
+    /// Each outcome's name, label, unit and direction.
+    pub outcomes: Vec<OutcomeInfo>,
     /// Index of the primary outcome (the ICER's denominator), if any.
     pub primary: Option<usize>,
     /// Total cost, `[iteration, arm]`.
     pub cost: Array2<f64>,
-    /// Outcomes, `[iteration, arm, outcome]`.
+    /// Outcomes as accrued (bed days, QALYs: never negated), `[iteration, arm, outcome]`.
     pub outcome_values: Array3<f64>,
     pub payers: Option<PayerCosts>,
     pub payback: Option<PaybackYears>,
@@ -124,9 +125,19 @@ impl PsaTable {
             .filter_map(|(a, c)| c.map(|c| (a, c)))
     }
 
-    /// One outcome as `[iteration, arm]`.
+    /// One outcome as accrued, `[iteration, arm]`.
     pub fn outcomes_view(&self, outcome: usize) -> ArrayView2<'_, f64> {
         self.outcome_values.index_axis(ndarray::Axis(2), outcome)
+    }
+
+    /// One outcome as the decision rules value it, `[iteration, arm]`: where less is better, its negative, so that
+    /// a higher value is always better and differences are gains (see [`Better::orient`]).
+    pub fn effect(&self, outcome: usize) -> CowArray<'_, f64, Ix2> {
+        let view = self.outcomes_view(outcome);
+        match self.outcomes[outcome].better {
+            Better::Higher => CowArray::from(view),
+            Better::Lower => CowArray::from(view.mapv(|v| Better::Lower.orient(v))),
+        }
     }
 
     /// Builds the table from a carecast run.
@@ -160,7 +171,7 @@ impl PsaTable {
             arms: model.arms.iter().map(|a| a.name.clone()).collect(),
             labels: model.arms.iter().map(|a| a.label.clone()).collect(),
             comparators: model.arms.iter().map(|a| a.comparator).collect(),
-            outcomes: model.outcomes.clone(),
+            outcomes: model.outcome_info.clone(),
             primary: model.settings.primary_outcome,
             cost,
             outcome_values,

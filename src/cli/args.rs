@@ -76,6 +76,9 @@ pub enum Command {
     /// Threshold analysis: the value of one parameter at which the decision changes (BCR = 1, or INMB or net
     /// savings = 0), on the model at its means.
     Threshold(ThresholdArgs),
+    /// Two-way sensitivity analysis on the model at its means: the decision measure over a grid of two parameters'
+    /// values, the others at their means (twoway.csv and a heat map per comparison).
+    Twoway(TwowayArgs),
     /// Expected value of partial perfect information of every sampled parameter and of named groups, by
     /// regression of the net monetary benefit on the PSA sample (Strong, Oakley and Brennan 2014).
     Evppi(EvppiArgs),
@@ -109,9 +112,25 @@ pub struct AnalyseArgs {
     /// The comparator arm [default: the first arm in the file].
     #[arg(long)]
     pub comparator: Option<String>,
-    /// The effect column [default: effect, else qaly].
+    /// The effect column [default: effect, else the one column with no other role].
     #[arg(long)]
     pub effect: Option<String>,
+    /// Which way the effect is better: higher, or lower (bed days, falls: decisions then value the amount avoided).
+    #[arg(long, default_value = "higher", value_name = "higher|lower")]
+    pub better: String,
+    /// How the effect reads in the outputs, e.g. "emergency bed days" [default: its column name made readable].
+    #[arg(long, value_name = "TEXT")]
+    pub effect_label: Option<String>,
+    /// One unit of the effect, singular, e.g. "bed day" ("£62 per bed day avoided") [default: the label].
+    #[arg(long, value_name = "TEXT")]
+    pub effect_unit: Option<String>,
+    /// The PSA's parameter sample (CSV: `iteration`, then a column per parameter), joined on the iteration: the
+    /// EVPPI of each parameter and group at the threshold λ (evppi.csv).
+    #[arg(long, value_name = "PARAMETERS.csv")]
+    pub parameters: Option<PathBuf>,
+    /// A group of parameters valued together (with --parameters): NAME=P1,P2,...; repeatable.
+    #[arg(long, value_name = "NAME=P1,P2,...")]
+    pub group: Vec<String>,
     /// Willingness-to-pay grid as FROM:TO:STEP, in £ per unit of effect.
     #[arg(long, default_value = "0:50000:1000")]
     pub wtp: String,
@@ -209,6 +228,24 @@ pub struct ThresholdArgs {
     pub out: OutArg,
 }
 
+/// The arguments of `carecast twoway`.
+#[derive(Args)]
+pub struct TwowayArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// The parameter across the grid: NAME=LOW:HIGH:STEPS (STEPS values, ends included).
+    #[arg(long, value_name = "NAME=LOW:HIGH:STEPS")]
+    pub x: String,
+    /// The parameter up the grid: NAME=LOW:HIGH:STEPS.
+    #[arg(long, value_name = "NAME=LOW:HIGH:STEPS")]
+    pub y: String,
+    /// The decision measure: net_savings, bcr or inmb.
+    #[arg(long, default_value = "net_savings")]
+    pub measure: String,
+    #[command(flatten)]
+    pub out: OutArg,
+}
+
 /// The arguments of `carecast evppi`.
 #[derive(Args)]
 pub struct EvppiArgs {
@@ -275,6 +312,37 @@ pub fn parse_shard(shard: Option<&str>) -> Result<Option<Shard>, InputError> {
 /// Parses `--measure`.
 pub fn parse_measure(measure: &str) -> Result<Measure, InputError> {
     Measure::parse(measure).map_err(|m| InputError::usage("--measure", m))
+}
+
+/// Parses a two-way axis, `--x` or `--y` NAME=LOW:HIGH:STEPS, into the name and its values (2 to `max` of them).
+pub fn parse_twoway_axis(option: &str, text: &str, max: usize) -> Result<(String, Vec<f64>), InputError> {
+    let axis = SweepAxis::parse(text).map_err(|m| InputError::usage(option, m))?;
+    if let Some(field) = &axis.field {
+        return Err(InputError::usage(
+            option,
+            format!(
+                "`{}.{field}`: two-way analysis sets a parameter's value on the model at its means; write {}=LOW:HIGH:STEPS",
+                axis.name, axis.name
+            ),
+        ));
+    }
+    if !(2..=max).contains(&axis.values.len()) {
+        return Err(InputError::usage(
+            option,
+            format!("STEPS must be from 2 to {max} (in `{text}`)"),
+        ));
+    }
+    Ok((axis.name, axis.values))
+}
+
+/// Parses `--better higher|lower`.
+pub fn parse_better(text: &str) -> Result<crate::model::Better, InputError> {
+    crate::model::Better::parse(text).ok_or_else(|| {
+        InputError::usage(
+            "--better",
+            format!("`{text}` is not a direction: use higher (more is better) or lower (less is better)"),
+        )
+    })
 }
 
 /// Parses `--bounds NAME=LOW:HIGH` values.

@@ -9,10 +9,13 @@ use crate::analysis::csv_input::CsvOptions;
 use crate::analysis::AnalysisOptions;
 use crate::commands::{self, Context, Error, SweepOptions};
 use crate::error::InputError;
+use crate::output::format::per_unit;
 use crate::output::reproduction::markdown_table;
 use crate::output::terminal;
 use crate::simulate::Progress;
-use args::{AnalyseArgs, Cli, Command, EvppiArgs, ReproduceArgs, RunArgs, SweepArgs, ThresholdArgs, TornadoArgs};
+use args::{
+    AnalyseArgs, Cli, Command, EvppiArgs, ReproduceArgs, RunArgs, SweepArgs, ThresholdArgs, TornadoArgs, TwowayArgs,
+};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -48,6 +51,7 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
         }
         Command::Tornado(args) => tornado(args, progress),
         Command::Threshold(args) => threshold(args, progress),
+        Command::Twoway(args) => twoway(args, progress),
         Command::Evppi(args) => evppi(args, progress),
         Command::Check(args) => {
             let loaded = commands::check(&args.scenario)?;
@@ -82,9 +86,28 @@ fn analyse(args: AnalyseArgs, progress: Arc<Progress>) -> Result<(), Error> {
     let csv = CsvOptions {
         effect: args.effect,
         comparator: args.comparator,
+        better: args::parse_better(&args.better)?,
+        label: args.effect_label,
+        unit: args.effect_unit,
     };
-    let outcome = commands::analyse_file(&ctx, &args.file, &csv, &options)?;
-    emit(&terminal::results_table(&outcome.table.outcomes, &outcome.analysis));
+    let groups = args::parse_groups(&args.group)?;
+    let parameters = match args.parameters {
+        Some(path) => Some(commands::ParameterInput { path, groups }),
+        None if !groups.is_empty() => {
+            return Err(InputError::usage(
+                "--group",
+                "groups are valued from a parameter sample: give --parameters",
+            )
+            .into())
+        }
+        None => None,
+    };
+    let outcome = commands::analyse_file(&ctx, &args.file, &csv, &options, parameters.as_ref())?;
+    emit(&terminal::results_table(&outcome.analysis));
+    if let Some(rows) = &outcome.evppi {
+        let per = outcome.analysis.primary().map_or_else(String::new, per_unit);
+        emit(&terminal::evppi_table(rows, options.threshold, &per));
+    }
     emit(&terminal::file_name_notes(&outcome.table.arms));
     emit(&format!("{}\n", outcome.dir.display()));
     Ok(())
@@ -149,12 +172,24 @@ fn threshold(args: ThresholdArgs, progress: Arc<Progress>) -> Result<(), Error> 
     Ok(())
 }
 
+fn twoway(args: TwowayArgs, progress: Arc<Progress>) -> Result<(), Error> {
+    let measure = args::parse_measure(&args.measure)?;
+    let max = commands::MAX_TWOWAY_STEPS;
+    let (x, x_values) = args::parse_twoway_axis("--x", &args.x, max)?;
+    let (y, y_values) = args::parse_twoway_axis("--y", &args.y, max)?;
+    let ctx = Context::new(None, args.out.out)?.with_progress(progress);
+    let outcome = commands::twoway_analysis(&ctx, &args.scenario, (&x, &x_values), (&y, &y_values), measure)?;
+    emit(&terminal::twoway_text(&outcome.grids));
+    emit(&format!("{}\n", outcome.dir.display()));
+    Ok(())
+}
+
 fn evppi(args: EvppiArgs, progress: Arc<Progress>) -> Result<(), Error> {
     let groups = args::parse_groups(&args.group)?;
     let changes = args.size.with(&args.set)?;
     let ctx = Context::new(args.threads.threads, args.out.out)?.with_progress(progress);
     let outcome = commands::evppi(&ctx, &args.scenario, &changes, args.lambda, &groups)?;
-    emit(&terminal::evppi_table(&outcome.rows, outcome.lambda));
+    emit(&terminal::evppi_table(&outcome.rows, outcome.lambda, &outcome.per));
     emit(&format!("{}\n", outcome.dir.display()));
     Ok(())
 }

@@ -5,6 +5,7 @@ use super::{load, Context, Error, ScenarioChanges};
 use crate::analysis::voi::{evppi_rows, sampled_parameters, EvppiRow};
 use crate::error::{suggest, InputError};
 use crate::output::evppi::write_evppi;
+use crate::output::format::per_unit;
 use std::path::{Path, PathBuf};
 
 /// A finished EVPPI analysis.
@@ -12,6 +13,8 @@ use std::path::{Path, PathBuf};
 pub struct EvppiOutcome {
     pub rows: Vec<EvppiRow>,
     pub lambda: f64,
+    /// What λ is per: "QALY", "bed day avoided".
+    pub per: String,
     pub population: Option<f64>,
     pub dir: PathBuf,
 }
@@ -41,7 +44,7 @@ pub fn evppi(
     let sampled = sampled_parameters(model);
     for (group, members) in groups {
         for m in members {
-            if !sampled.iter().any(|p| p.name == *m) {
+            if !sampled.iter().any(|p| p.is_named(m)) {
                 let known: Vec<&str> = sampled.iter().map(|p| p.name.as_str()).collect();
                 return Err(InputError::usage(
                     "--group",
@@ -59,10 +62,12 @@ pub fn evppi(
     let population = model.settings.population;
     let dir = ctx.run_dir(&model.meta.name, "evppi")?;
     let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
-    let dir = ctx.publish(dir, |dir| Ok(write_evppi(dir, title, lambda, population, &rows)?))?;
+    let per = per_unit(&model.outcome_info[primary]);
+    let dir = ctx.publish(dir, |dir| Ok(write_evppi(dir, title, lambda, &per, population, &rows)?))?;
     Ok(EvppiOutcome {
         rows,
         lambda,
+        per,
         population,
         dir,
     })

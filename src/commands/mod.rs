@@ -12,8 +12,9 @@ mod reproduce;
 mod run;
 mod sensitivity;
 mod sweep;
+mod twoway;
 
-pub use analyse::{analyse_file, AnalyseOutcome};
+pub use analyse::{analyse_file, AnalyseOutcome, ParameterInput};
 pub use context::Context;
 pub use error::{Error, RUN_INTERRUPTED, SWEEP_INTERRUPTED};
 pub use evppi::{evppi, EvppiOutcome};
@@ -23,6 +24,7 @@ pub use reproduce::{bundled_scenarios, reproduce, reproduce_scenario, ReproduceO
 pub use run::{run, RunOutcome};
 pub use sensitivity::{threshold_analysis, tornado_analysis, ThresholdOutcome, TornadoOutcome};
 pub use sweep::{sweep, SweepOptions, SweepOutcome, MAX_SWEEP_POINTS};
+pub use twoway::{twoway_analysis, TwoWayOutcome, MAX_TWOWAY_STEPS};
 
 /// `carecast check`: loads and checks a scenario as a run would, without running it.
 pub fn check(path: &std::path::Path) -> Result<crate::model::Loaded, Error> {

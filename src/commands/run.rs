@@ -62,6 +62,7 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
             analysis: &analysed.analysis,
             per_year: &analysed.per_year,
             plot_data: &analysed.plot_data,
+            parameters: &analysis::voi::ParameterSample::of(model, &results),
         };
         Ok(output::write_run(dir, &report)?)
     })?;

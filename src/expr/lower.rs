@@ -133,6 +133,8 @@ fn arity_bug(node: &Node) -> ExprError {
 /// helpers: that keeps the recursive frame small, which matters in unoptimised builds.
 pub(super) struct Lowering<'r, 'k, 'u> {
     pub(super) resolve: &'r mut Resolver<'r>,
+    /// Names that stand for a number known when compiling: read as that number, so what they feed is folded.
+    pub(super) constants: &'k [(&'k str, f64)],
     pub(super) known: &'k [&'k str],
     /// The expression's text, to quote a part that folds to a value that is not a finite number.
     pub(super) source: &'k str,
@@ -161,6 +163,9 @@ impl Lowering<'_, '_, '_> {
     }
 
     fn name(&mut self, name: &str, node: &Node) -> Result<Ir, ExprError> {
+        if let Some(&(_, value)) = self.constants.iter().find(|(n, _)| *n == name) {
+            return Ok(at(IrKind::Const(value), node));
+        }
         match (self.resolve)(name) {
             Some(slot) => Ok(at(IrKind::Slot(slot), node)),
             None => Err(unknown_name(name, node, self.known)),

@@ -56,9 +56,23 @@ pub fn compile(
     resolve: &mut dyn FnMut(&str) -> Option<usize>,
     known: &[&str],
 ) -> Result<Program, ExprError> {
-    compile_with(ast, resolve, known, &mut |name, _, _| {
-        Err(format!("`{name}` is not a function of this expression"))
-    })
+    compile_with_constants(ast, &[], resolve, known)
+}
+
+/// [`compile`], reading each name in `constants` as its number (before `resolve` is asked), so that the parts of
+/// the expression it feeds are folded and checked as if the number were written in its place.
+pub fn compile_with_constants(
+    ast: &Ast,
+    constants: &[(&str, f64)],
+    resolve: &mut dyn FnMut(&str) -> Option<usize>,
+    known: &[&str],
+) -> Result<Program, ExprError> {
+    compile_full(ast, constants, resolve, known, &mut no_user_calls)
+}
+
+/// Refuses a call of a function the caller has not given (see [`compile_with`]).
+fn no_user_calls(name: &str, _: Vec<Program>, _: (usize, usize)) -> Result<UserValue, String> {
+    Err(format!("`{name}` is not a function of this expression"))
 }
 
 /// What a call of one of the caller's functions (see [`parse_with`]) stands for in the compiled expression.
@@ -82,8 +96,21 @@ pub fn compile_with(
     known: &[&str],
     user: &mut UserCall,
 ) -> Result<Program, ExprError> {
+    compile_full(ast, &[], resolve, known, user)
+}
+
+/// [`compile_with_constants`] and [`compile_with`] at once: the names in `constants` read as numbers, the caller's
+/// functions resolved with `user`.
+pub fn compile_full(
+    ast: &Ast,
+    constants: &[(&str, f64)],
+    resolve: &mut dyn FnMut(&str) -> Option<usize>,
+    known: &[&str],
+    user: &mut UserCall,
+) -> Result<Program, ExprError> {
     let ir = Lowering {
         resolve,
+        constants,
         known,
         source: &ast.source,
         user,

@@ -2,6 +2,7 @@
 
 mod compile;
 pub mod grid;
+mod outcome;
 pub mod schedule;
 mod target;
 
@@ -10,6 +11,7 @@ pub use compile::{
     MAX_ITERATIONS, MAX_NAME_LENGTH, MAX_STATES,
 };
 pub use grid::{Grid, GridAxis, Shard};
+pub use outcome::{readable_name, Better, OutcomeInfo};
 pub use target::{Metric, Target};
 
 use crate::dist::{Dirichlet, Distribution, Sampler};
@@ -183,12 +185,34 @@ pub struct Meta {
     pub sources: Vec<(String, String)>,
 }
 
-/// A state of the model.
+/// A state of the model: a state as the file declares it, or one step of a declared state's tunnel.
 #[derive(Debug, Clone, Serialize)]
 pub struct StateInfo {
+    /// The declared name, or for a tunnel step `name[k]` (`name[N+]` for the last, which holds the rest of the stay).
     pub name: String,
     pub label: String,
     pub dead: bool,
+    /// For a step of a tunnel: the declared state and the cycle of the stay it holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tunnel: Option<TunnelStep>,
+}
+
+/// One step of a tunnel state: the people in the k-th cycle of their stay in the declared state.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TunnelStep {
+    /// The state as declared in the file.
+    pub state: String,
+    /// The value of `time_in_state` here: k in the k-th cycle of a stay (1 in the first).
+    pub time_in_state: u32,
+    /// Whether this is the tunnel's last step, which holds the rest of the stay (`time_in_state` cycles or more).
+    pub rest_of_stay: bool,
+}
+
+impl StateInfo {
+    /// The name of the state as the file declares it (the tunnel's state for a step of a tunnel).
+    pub fn declared_name(&self) -> &str {
+        self.tunnel.as_ref().map_or(&self.name, |t| &t.state)
+    }
 }
 
 /// An arm: usual care or an intervention.
@@ -487,6 +511,8 @@ pub struct Model {
     pub run_defaults: RunSettings,
     pub states: Vec<StateInfo>,
     pub outcomes: Vec<String>,
+    /// Each outcome's label, unit and direction (the `[outcomes]` table, or the defaults), in `outcomes` order.
+    pub outcome_info: Vec<OutcomeInfo>,
     pub arms: Vec<ArmInfo>,
     pub subgroups: Vec<SubgroupInfo>,
     /// The strata every subgroup splits into by starting age and sex (one, with neither, by default).

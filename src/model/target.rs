@@ -61,7 +61,8 @@ pub enum Metric {
     /// Share of iterations with λ·ΔE − ΔC > 0 on the primary outcome.
     ProbCostEffective { lambda: f64 },
     /// Share of the arm's cohort in `states` at the end of the target's year, of those in `among` (of everyone when
-    /// empty).
+    /// empty). The states are indices of the states as the file declares them (`[[states]]` order), so a tunnel
+    /// state counts the people in every step of it.
     StateShare { states: Vec<usize>, among: Vec<usize> },
 }
 

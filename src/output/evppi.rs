@@ -7,11 +7,13 @@ use crate::analysis::voi::EvppiRow;
 use std::path::{Path, PathBuf};
 
 /// Writes evppi.csv (a row per parameter and group: EVPPI per person and for the population, its standard error,
-/// EVPI, the method and its notes) and the EVPPI plot into `dir`.
+/// EVPI, the method and its notes) and the EVPPI plot into `dir`; `per` is what λ is per ("QALY", "bed day
+/// avoided").
 pub fn write_evppi(
     dir: &Path,
     title: &str,
     lambda: f64,
+    per: &str,
     population: Option<f64>,
     rows: &[EvppiRow],
 ) -> Result<(), OutputError> {
@@ -49,15 +51,16 @@ pub fn write_evppi(
         }
         Ok(())
     })?;
-    write_evppi_figure(dir, title, lambda, rows)?;
+    write_evppi_figure(dir, title, lambda, per, rows)?;
     Ok(())
 }
 
-/// The EVPPI bar chart, parameters and groups ranked largest first.
+/// The EVPPI bar chart, parameters and groups ranked largest first; `per` is what λ is per.
 pub fn write_evppi_figure(
     dir: &Path,
     title: &str,
     lambda: f64,
+    per: &str,
     rows: &[EvppiRow],
 ) -> Result<Vec<PathBuf>, OutputError> {
     let mut bars: Vec<(String, f64, f64)> = rows
@@ -82,7 +85,7 @@ pub fn write_evppi_figure(
     plots::evppi_bars(
         &dir.join("evppi"),
         &format!("{title}: expected value of partial perfect information"),
-        &format!("λ = {} per unit of outcome", money(lambda)),
+        &format!("λ = {} per {per}", money(lambda)),
         method,
         &bars,
         evpi,

@@ -2,8 +2,8 @@
 //! acceptability curves, EVPI and cumulative net savings. The drawing itself is in [`super::plots`].
 
 use super::files::OutputError;
-use super::format::FileNames;
-use super::plots::{self, Sample};
+use super::format::{capitalised, gain, gain_name, per_unit, FileNames};
+use super::plots::{self, PlaneOutcome, Sample};
 use crate::analysis::ce::Acceptability;
 use crate::analysis::plot_data::PlotData;
 use crate::analysis::{Analysis, PsaTable};
@@ -20,10 +20,12 @@ pub fn write_figures(
 ) -> Result<Vec<PathBuf>, OutputError> {
     let mut files = Vec::new();
     let names = FileNames::new(&table.arms);
-    let outcome = analysis
-        .primary_outcome
-        .clone()
-        .unwrap_or_else(|| "outcome".to_string());
+    // The primary outcome in its own words, the gain in the decision's direction (the amount avoided where less is
+    // better).
+    let primary = analysis.primary();
+    let axis = primary.map_or_else(|| "Incremental outcome".to_string(), |o| capitalised(&gain_name(o)));
+    let gain = primary.map_or_else(|| "unit of outcome".to_string(), gain);
+    let per = primary.map_or_else(|| "unit of outcome".to_string(), per_unit);
 
     // ROI: per comparison, "£ back to each payer (and to everyone) per £1 of intervention spend".
     for roi in &data.roi {
@@ -65,24 +67,28 @@ pub fn write_figures(
         files.extend(plots::ce_plane(
             &dir.join("ce_plane"),
             &format!("{title}: cost-effectiveness plane"),
-            &outcome,
+            PlaneOutcome {
+                axis: &axis,
+                gain: &gain,
+                per: &per,
+            },
             &arms,
             &lambdas,
         )?);
     }
 
     if let Some(acc) = &analysis.acceptability {
-        files.extend(acceptability_figures(dir, title, &outcome, table, analysis, acc)?);
+        files.extend(acceptability_figures(dir, title, &per, table, analysis, acc)?);
     }
     files.extend(cumulative_figures(dir, title, table, analysis)?);
     Ok(files)
 }
 
-/// The acceptability curves and the EVPI curve.
+/// The acceptability curves and the EVPI curve; `per` is what λ is per.
 fn acceptability_figures(
     dir: &Path,
     title: &str,
-    outcome: &str,
+    per: &str,
     table: &PsaTable,
     analysis: &Analysis,
     acc: &Acceptability,
@@ -101,7 +107,7 @@ fn acceptability_figures(
         files.extend(plots::ceac(
             &dir.join("ceac"),
             &format!("{title}: cost-effectiveness acceptability"),
-            outcome,
+            per,
             &acc.lambda,
             &arms,
             &acc.frontier,
@@ -109,7 +115,7 @@ fn acceptability_figures(
         files.extend(plots::evpi(
             &dir.join("evpi"),
             &format!("{title}: expected value of perfect information"),
-            outcome,
+            per,
             &acc.lambda,
             &acc.evpi,
             analysis.population_evpi.as_deref(),

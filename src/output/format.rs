@@ -2,6 +2,7 @@
 //! typographic minus signs. One formatter per kind, used by the terminal, the tables' captions and the report.
 
 use crate::analysis::{Icer, Quadrant};
+use crate::model::{Better, OutcomeInfo};
 
 /// Pounds per £1, always in pence: "£1.20", "−£0.23".
 pub fn per_pound(x: f64) -> String {
@@ -91,16 +92,59 @@ pub fn number(x: f64) -> String {
     }
 }
 
-/// A short human reading of an ICER: "£12,345 per QALY gained", "dominant (...)", ...
-pub fn describe_icer(icer: &Icer, outcome: &str) -> String {
+/// What λ and an ICER are "per": one unit of the outcome where more is better ("QALY"), one unit avoided where less
+/// is ("bed day avoided").
+pub fn per_unit(o: &OutcomeInfo) -> String {
+    match o.better {
+        Better::Higher => o.unit.clone(),
+        Better::Lower => format!("{} avoided", o.unit),
+    }
+}
+
+/// A gain ΔE as an amount of something: the label where more is better ("QALY"), the label avoided where less is
+/// ("emergency bed days avoided").
+pub fn gain(o: &OutcomeInfo) -> String {
+    match o.better {
+        Better::Higher => o.label.clone(),
+        Better::Lower => format!("{} avoided", o.label),
+    }
+}
+
+/// The name of ΔE in a sentence: "incremental QALY", "emergency bed days avoided".
+pub fn gain_name(o: &OutcomeInfo) -> String {
+    match o.better {
+        Better::Higher => format!("incremental {}", o.label),
+        Better::Lower => gain(o),
+    }
+}
+
+/// Text with its first letter in capitals, for headings: "Emergency bed days avoided".
+pub fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// A short human reading of an ICER with its quadrant, in the outcome's words: "£12,345 per QALY gained",
+/// "£62 per bed day avoided", "dominant (...)", ...; never a bare negative ratio.
+pub fn describe_icer(icer: &Icer, o: &OutcomeInfo) -> String {
+    let (unit, label) = (&o.unit, &o.label);
+    let lower = o.better == Better::Lower;
     match (icer.quadrant, icer.value) {
-        (Quadrant::MoreCostlyMoreEffective, Some(v)) => format!("{} per {outcome} gained", money(v)),
-        (Quadrant::LessCostlyLessEffective, Some(v)) => {
-            format!("{} saved per {outcome} lost (less costly, less effective)", money(v))
+        (Quadrant::MoreCostlyMoreEffective, Some(v)) if lower => format!("{} per {unit} avoided", money(v)),
+        (Quadrant::MoreCostlyMoreEffective, Some(v)) => format!("{} per {unit} gained", money(v)),
+        (Quadrant::LessCostlyLessEffective, Some(v)) if lower => {
+            format!("{} saved per extra {unit} (less costly, more {label})", money(v))
         }
+        (Quadrant::LessCostlyLessEffective, Some(v)) => {
+            format!("{} saved per {unit} lost (less costly, less effective)", money(v))
+        }
+        (Quadrant::Dominant, _) if lower => format!("dominant (no more costly, fewer {label})"),
         (Quadrant::Dominant, _) => "dominant (no more costly, more effective)".to_string(),
+        (Quadrant::Dominated, _) if lower => format!("dominated (no less costly, more {label})"),
         (Quadrant::Dominated, _) => "dominated (no less costly, less effective)".to_string(),
-        _ => "none (no difference in outcome)".to_string(),
+        _ => format!("none (no difference in {label})"),
     }
 }
 
@@ -297,14 +341,51 @@ mod tests {
 
     #[test]
     fn icers_read_with_their_quadrant() {
-        assert_eq!(describe_icer(&Icer::new(500.0, 0.1), "QALY"), "£5,000 per QALY gained");
-        assert!(describe_icer(&Icer::new(-100.0, 0.01), "QALY").starts_with("dominant"));
-        assert!(describe_icer(&Icer::new(100.0, -0.01), "QALY").starts_with("dominated"));
+        let qaly = OutcomeInfo::named("qaly");
+        assert_eq!(describe_icer(&Icer::new(500.0, 0.1), &qaly), "£5,000 per QALY gained");
+        assert!(describe_icer(&Icer::new(-100.0, 0.01), &qaly).starts_with("dominant"));
+        assert!(describe_icer(&Icer::new(100.0, -0.01), &qaly).starts_with("dominated"));
         assert_eq!(
-            describe_icer(&Icer::new(-300.0, -0.1), "QALY"),
+            describe_icer(&Icer::new(-300.0, -0.1), &qaly),
             "£3,000 saved per QALY lost (less costly, less effective)"
         );
-        assert!(describe_icer(&Icer::new(1.0, 0.0), "QALY").starts_with("none"));
+        assert_eq!(
+            describe_icer(&Icer::new(1.0, 0.0), &qaly),
+            "none (no difference in QALY)"
+        );
+        assert_eq!(
+            (per_unit(&qaly), gain_name(&qaly)),
+            ("QALY".into(), "incremental QALY".into())
+        );
+    }
+
+    #[test]
+    fn an_outcome_where_less_is_better_reads_as_amounts_avoided() {
+        let bed_days = OutcomeInfo {
+            name: "bed_days".into(),
+            label: "emergency bed days".into(),
+            unit: "bed day".into(),
+            better: Better::Lower,
+        };
+        // ΔE is the reduction: £620 more for 10 fewer bed days is £62 per bed day avoided.
+        assert_eq!(
+            describe_icer(&Icer::new(620.0, 10.0), &bed_days),
+            "£62.00 per bed day avoided"
+        );
+        assert_eq!(
+            describe_icer(&Icer::new(-620.0, -10.0), &bed_days),
+            "£62.00 saved per extra bed day (less costly, more emergency bed days)"
+        );
+        assert_eq!(
+            describe_icer(&Icer::new(-620.0, 10.0), &bed_days),
+            "dominant (no more costly, fewer emergency bed days)"
+        );
+        assert_eq!(
+            describe_icer(&Icer::new(620.0, -10.0), &bed_days),
+            "dominated (no less costly, more emergency bed days)"
+        );
+        assert_eq!(per_unit(&bed_days), "bed day avoided");
+        assert_eq!(capitalised(&gain_name(&bed_days)), "Emergency bed days avoided");
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod summary;
 pub mod sweep;
 pub mod tables;
 pub mod terminal;
+pub mod twoway;
 
 pub use files::{OutputError, RunDir};
 pub use run::{write_analyse, write_run, AnalyseReport, RunReport};

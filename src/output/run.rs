@@ -8,6 +8,7 @@ use super::summary::{self, AnalyseProvenance, Provenance, Timing};
 use super::{figures, samples, tables};
 use crate::analysis::per_year::PerYear;
 use crate::analysis::plot_data::PlotData;
+use crate::analysis::voi::ParameterSample;
 use crate::analysis::{Analysis, PsaTable};
 use crate::model::{AsWritten, Model};
 use std::path::Path;
@@ -22,9 +23,11 @@ pub struct RunReport<'a> {
     pub analysis: &'a Analysis,
     pub per_year: &'a PerYear,
     pub plot_data: &'a PlotData,
+    /// The sampled parameters, one row per iteration (parameters.csv).
+    pub parameters: &'a ParameterSample<'a>,
 }
 
-/// Writes summary.json, iterations.csv, per_year.csv, the analysis tables, the plots and report.html into `dir`.
+/// Writes summary.json, iterations.csv, parameters.csv, per_year.csv, the analysis tables, the plots and report.html into `dir`.
 pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
     let model = run.model;
     let provenance = run.provenance;
@@ -37,6 +40,7 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
         run.per_year.sample_size,
     )?;
     samples::write_iterations(&dir.join("iterations.csv"), run.table)?;
+    samples::write_parameters(&dir.join("parameters.csv"), run.parameters)?;
     samples::write_per_year(&dir.join("per_year.csv"), &run.table.arms, run.per_year)?;
     tables::write_tables(dir, run.analysis, &run.table.arms, &run.table.comparators)?;
     let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
@@ -80,6 +84,8 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
 pub struct AnalyseReport<'a> {
     pub input: &'a Path,
     pub sha256: &'a str,
+    /// The parameter sample valued for EVPPI, if one was given.
+    pub parameters: Option<&'a Path>,
     pub table: &'a PsaTable,
     pub analysis: &'a Analysis,
     pub plot_data: &'a PlotData,
@@ -89,7 +95,9 @@ pub struct AnalyseReport<'a> {
 pub fn write_analyse(dir: &Path, report: &AnalyseReport) -> Result<(), OutputError> {
     let (table, analysis) = (report.table, report.analysis);
     let comparator = table.comparisons().next().map_or("", |(_, c)| table.arms[c].as_str());
-    let effect = table.outcomes.first().map_or("", String::as_str);
+    let effect = table.outcomes.first();
+    let better = effect.map_or("", |o| o.better.name());
+    let effect = effect.map_or("", |o| o.name.as_str());
     summary::write_analyse_summary(
         &dir.join("summary.json"),
         AnalyseProvenance {
@@ -99,6 +107,8 @@ pub fn write_analyse(dir: &Path, report: &AnalyseReport) -> Result<(), OutputErr
             input_sha256: report.sha256,
             comparator,
             effect,
+            effect_better: better,
+            parameter_sample: report.parameters.map(|p| p.display().to_string()),
             wtp_points: analysis.acceptability.as_ref().map_or(0, |a| a.lambda.len()),
             threshold: analysis.threshold,
         },
@@ -110,19 +120,23 @@ pub fn write_analyse(dir: &Path, report: &AnalyseReport) -> Result<(), OutputErr
         .file_name()
         .map_or("PSA sample".to_string(), |f| f.to_string_lossy().to_string());
     let figures = figures::write_figures(dir, &title, table, analysis, report.plot_data)?;
+    let mut provenance = vec![
+        ("Program".into(), format!("carecast {}", env!("CARGO_PKG_VERSION"))),
+        ("Input file".into(), report.input.display().to_string()),
+        ("Input SHA-256".into(), report.sha256.to_string()),
+        ("Comparator".into(), comparator.to_string()),
+        ("Effect".into(), format!("{effect} ({better} is better)")),
+        ("Threshold λ".into(), money(analysis.threshold)),
+    ];
+    if let Some(p) = report.parameters {
+        provenance.push(("Parameter sample (EVPPI in evppi.csv)".into(), p.display().to_string()));
+    }
     let input = ReportInput {
         title: format!("PSA sample {title}"),
         analysis,
         arms: table.arms.iter().cloned().zip(table.labels.iter().cloned()).collect(),
         scenario: None,
-        provenance: vec![
-            ("Program".into(), format!("carecast {}", env!("CARGO_PKG_VERSION"))),
-            ("Input file".into(), report.input.display().to_string()),
-            ("Input SHA-256".into(), report.sha256.to_string()),
-            ("Comparator".into(), comparator.to_string()),
-            ("Effect".into(), effect.to_string()),
-            ("Threshold λ".into(), money(analysis.threshold)),
-        ],
+        provenance,
         figures: &figures,
     };
     report::write_report(dir, &input)

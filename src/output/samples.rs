@@ -1,8 +1,10 @@
-//! The per-iteration and per-year tables of a run: iterations.csv (one row per iteration and arm) and per_year.csv
-//! (per arm, year and measure: mean and percentiles).
+//! The per-iteration and per-year tables of a run: iterations.csv (one row per iteration and arm), parameters.csv
+//! (one row per iteration: every sampled parameter) and per_year.csv (per arm, year and measure: mean and
+//! percentiles).
 
 use super::files::{text_cell, write_csv, OutputError};
 use crate::analysis::per_year::PerYear;
+use crate::analysis::voi::ParameterSample;
 use crate::analysis::PsaTable;
 use crate::model::Payer;
 use std::path::Path;
@@ -27,7 +29,8 @@ pub fn write_iterations(path: &Path, table: &PsaTable) -> Result<(), OutputError
         return Err(OutputError::write(path, "the PSA table has no costs by payer"));
     };
     write_csv(path, |w| {
-        w.write_record(iterations_header(&table.outcomes))?;
+        let names: Vec<String> = table.outcomes.iter().map(|o| o.name.clone()).collect();
+        w.write_record(iterations_header(&names))?;
         // ryu writes the shortest text that reads back to the same f64, without an allocation per field: a million
         // iterations make tens of millions of fields.
         let mut number = ryu::Buffer::new();
@@ -47,6 +50,28 @@ pub fn write_iterations(path: &Path, table: &PsaTable) -> Result<(), OutputError
                 w.write_field(number.format(table.cost[[i, a]]))?;
                 w.write_record(None::<&[u8]>)?;
             }
+        }
+        Ok(())
+    })
+}
+
+/// Writes parameters.csv: `iteration` (as in iterations.csv), then each sampled parameter's value in that iteration,
+/// one column per parameter and scope (`name`, or `name@scope` where the name is sampled in several scopes), in full
+/// precision. It is the PSA's input sample as voi, BCEA, dampack and SAVI take it, and `carecast analyse
+/// --parameters` reads it back.
+pub fn write_parameters(path: &Path, sample: &ParameterSample) -> Result<(), OutputError> {
+    write_csv(path, |w| {
+        let mut header = vec!["iteration".to_string()];
+        header.extend(sample.parameters.iter().map(|p| text_cell(&p.column)));
+        w.write_record(header)?;
+        let mut number = ryu::Buffer::new();
+        let mut integer = itoa::Buffer::new();
+        for i in 0..sample.iterations() {
+            w.write_field(integer.format(i))?;
+            for k in 0..sample.parameters.len() {
+                w.write_field(number.format(sample.value(i, k)))?;
+            }
+            w.write_record(None::<&[u8]>)?;
         }
         Ok(())
     })

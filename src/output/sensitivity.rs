@@ -2,7 +2,7 @@
 //! measure plotted against the parameter.
 
 use super::files::{text_cell, write_csv, OutputError};
-use super::format::{figure, money, FileNames};
+use super::format::{figure, money, per_unit, FileNames};
 use super::plots;
 use crate::analysis::sensitivity::{Measure, Threshold, TornadoBar};
 use crate::model::Model;
@@ -102,7 +102,7 @@ pub fn write_tornado_figures(
     bars: &[TornadoBar],
 ) -> Result<Vec<PathBuf>, OutputError> {
     let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
-    let (label, format) = measure_label(measure, model.settings.threshold);
+    let (label, format) = measure_label(measure, model);
     let mut files = Vec::new();
     let mut arms: Vec<&str> = bars.iter().map(|b| b.arm.as_str()).collect();
     arms.dedup();
@@ -136,15 +136,22 @@ pub fn write_tornado_figures(
     Ok(files)
 }
 
-/// A measure's axis label and number format.
-fn measure_label(measure: Measure, lambda: f64) -> (String, plots::ValueFormat) {
+/// A measure's axis label and number format, for `model` (whose threshold and primary outcome the INMB uses).
+pub(super) fn measure_label(measure: Measure, model: &Model) -> (String, plots::ValueFormat) {
     match measure {
         Measure::Bcr => ("£ back per £1 spent".into(), plots::ValueFormat::PerPound),
         Measure::NetSavings => ("Net savings per person".into(), plots::ValueFormat::Money),
-        Measure::Inmb => (
-            format!("INMB per person at λ = {}", money(lambda)),
-            plots::ValueFormat::Money,
-        ),
+        Measure::Inmb => {
+            let per = model
+                .settings
+                .primary_outcome
+                .and_then(|o| model.outcome_info.get(o))
+                .map_or_else(String::new, |o| format!(" per {}", per_unit(o)));
+            (
+                format!("INMB per person at λ = {}{per}", money(model.settings.threshold)),
+                plots::ValueFormat::Money,
+            )
+        }
     }
 }
 
@@ -157,7 +164,7 @@ pub fn write_threshold_figures(
     let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
     let mut files = Vec::new();
     for t in thresholds {
-        let (label, format) = measure_label(t.measure, model.settings.threshold);
+        let (label, format) = measure_label(t.measure, model);
         let x: Vec<f64> = t.curve.iter().map(|p| p.0).collect();
         let y: Vec<f64> = t.curve.iter().map(|p| p.1).collect();
         let series = [plots::Series {

@@ -178,6 +178,10 @@ pub struct AnalyseProvenance<'a> {
     pub input_sha256: &'a str,
     pub comparator: &'a str,
     pub effect: &'a str,
+    /// `higher` or `lower`: which way the effect is better.
+    pub effect_better: &'a str,
+    /// The parameter sample valued for EVPPI (`--parameters`), if any.
+    pub parameter_sample: Option<String>,
     pub wtp_points: usize,
     pub threshold: f64,
 }

@@ -1,6 +1,6 @@
 //! The short summary a run prints on the terminal.
 
-use super::format::{describe_icer, figure, money, per_pound};
+use super::format::{describe_icer, figure, gain_name, money, per_pound, per_unit};
 use crate::analysis::sensitivity::{Measure, Threshold, TornadoBar};
 use crate::analysis::voi::EvppiRow;
 use crate::analysis::{Analysis, Comparison};
@@ -11,7 +11,7 @@ use std::fmt::Write;
 /// Formats the headline table of a run: the settings, then [`results_table`].
 pub fn summary_table(model: &Model, analysis: &Analysis) -> String {
     let mut s = run_header(model, analysis.iterations);
-    s.push_str(&results_table(&model.outcomes, analysis));
+    s.push_str(&results_table(analysis));
     s
 }
 
@@ -57,17 +57,22 @@ fn run_header(model: &Model, iterations: usize) -> String {
     s
 }
 
-/// Mean costs and outcomes per arm, then each comparison with its ROI and payback.
-pub fn results_table(outcomes: &[String], analysis: &Analysis) -> String {
+/// Mean costs and outcomes per arm (each outcome under its label), then each comparison with its ROI and payback.
+pub fn results_table(analysis: &Analysis) -> String {
     let mut s = String::new();
-    let outcome_names: Vec<&str> = outcomes.iter().map(String::as_str).collect();
+    // Each outcome's column is as wide as its label.
+    let widths: Vec<usize> = analysis
+        .outcomes
+        .iter()
+        .map(|o| o.label.chars().count().max(10))
+        .collect();
     let _ = write!(
         s,
         "{:<28} {:>12} {:>12} {:>12} {:>12} {:>12}",
         "arm", "total cost", "spend", "council", "NHS", "person"
     );
-    for o in &outcome_names {
-        let _ = write!(s, " {o:>10}");
+    for (o, w) in analysis.outcomes.iter().zip(&widths) {
+        let _ = write!(s, " {:>w$}", o.label);
     }
     let _ = writeln!(s);
     for arm in &analysis.arms {
@@ -83,23 +88,27 @@ pub fn results_table(outcomes: &[String], analysis: &Analysis) -> String {
             by_payer(1),
             by_payer(2)
         );
-        for o in &arm.outcomes {
-            let _ = write!(s, " {:>10.4}", o.mean);
+        for (o, w) in arm.outcomes.iter().zip(&widths) {
+            let _ = write!(s, " {:>w$.4}", o.mean);
         }
         let _ = writeln!(s);
     }
 
     for c in &analysis.comparisons {
-        comparison_lines(&mut s, analysis, c, &outcome_names);
+        comparison_lines(&mut s, analysis, c);
     }
-    if let (Some(rows), Some(name)) = (&analysis.incremental, &analysis.primary_outcome) {
+    let primary = analysis.primary();
+    if let (Some(rows), Some(primary)) = (&analysis.incremental, primary) {
         if rows.len() > 2 {
-            let _ = writeln!(s, "\nFully incremental analysis (all arms, by cost):");
+            let _ = writeln!(
+                s,
+                "\nFully incremental analysis (all arms, by cost; mean {}):",
+                primary.label
+            );
             for r in rows {
-                let icer = r
-                    .row
-                    .icer
-                    .map_or(String::new(), |v| format!("ICER {} per {name}", money(v)));
+                let icer = r.row.icer.map_or(String::new(), |v| {
+                    format!("ICER {} per {}", money(v), per_unit(primary))
+                });
                 let _ = writeln!(
                     s,
                     "  {:<24} {:>12} {:>10.4}  {:<22} {icer}",
@@ -117,41 +126,58 @@ pub fn results_table(outcomes: &[String], analysis: &Analysis) -> String {
     s
 }
 
-/// One comparison: incremental cost and outcomes, net savings, ICER, INMB, ROI and payback.
-fn comparison_lines(s: &mut String, analysis: &Analysis, c: &Comparison, outcome_names: &[&str]) {
+/// One comparison: incremental cost and outcomes (each as a gain, in its own words), net savings, ICER, INMB, ROI
+/// and payback.
+fn comparison_lines(s: &mut String, analysis: &Analysis, c: &Comparison) {
     let _ = writeln!(s);
     let _ = writeln!(s, "{} vs {}:", c.arm, c.comparator);
     let interval = |lo: f64, hi: f64| format!("95% interval {} to {}", money(lo), money(hi));
+    // The names' column fits the longest outcome's words.
+    let w = analysis
+        .outcomes
+        .iter()
+        .map(|o| gain_name(o).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(21);
     let _ = writeln!(
         s,
-        "  incremental cost      {:>12} ± {:<8} ({})",
+        "  {:<w$} {:>12} ± {:<8} ({})",
+        "incremental cost",
         money(c.incremental_cost.mean),
         money(c.incremental_cost.se),
         interval(c.incremental_cost.p2_5, c.incremental_cost.p97_5)
     );
-    for (o, d) in outcome_names.iter().zip(&c.incremental_outcomes) {
+    for (o, d) in analysis.outcomes.iter().zip(&c.incremental_outcomes) {
         let _ = writeln!(
             s,
-            "  incremental {o:<10} {:>12.4} ± {:<8.4} (95% interval {:.4} to {:.4})",
-            d.mean, d.se, d.p2_5, d.p97_5
+            "  {:<w$} {:>12.4} ± {:<8.4} (95% interval {:.4} to {:.4})",
+            gain_name(o),
+            d.mean,
+            d.se,
+            d.p2_5,
+            d.p97_5
         );
     }
     let _ = writeln!(
         s,
-        "  net savings           {:>12} ± {:<8} ({}; P(cost-saving) = {:.3})",
+        "  {:<w$} {:>12} ± {:<8} ({}; P(cost-saving) = {:.3})",
+        "net savings",
         money(c.net_savings.mean),
         money(c.net_savings.se),
         interval(c.net_savings.p2_5, c.net_savings.p97_5),
         c.prob_cost_saving
     );
-    if let (Some(icer), Some(name)) = (&c.icer, &analysis.primary_outcome) {
-        let _ = writeln!(s, "  ICER                  {}", describe_icer(icer, name));
+    let primary = analysis.primary();
+    if let (Some(icer), Some(primary)) = (&c.icer, primary) {
+        let _ = writeln!(s, "  {:<w$} {}", "ICER", describe_icer(icer, primary));
     }
-    if let (Some(inmb), Some(p), Some(name)) = (&c.inmb, c.prob_cost_effective, &analysis.primary_outcome) {
+    if let (Some(inmb), Some(p), Some(primary)) = (&c.inmb, c.prob_cost_effective, primary) {
         let _ = writeln!(
             s,
-            "  INMB at {} per {name}: {}  (P(cost-effective) = {:.3} ± {:.3})",
+            "  INMB at {} per {}: {}  (P(cost-effective) = {:.3} ± {:.3})",
             money(analysis.threshold),
+            per_unit(primary),
             money(inmb.mean),
             p,
             c.prob_cost_effective_se.unwrap_or(0.0)
@@ -164,7 +190,8 @@ fn comparison_lines(s: &mut String, analysis: &Analysis, c: &Comparison, outcome
             .map_or("not within the horizon".to_string(), |y| format!("year {y}"));
         let _ = writeln!(
             s,
-            "  payback               median {median}; {:.1}% of iterations never pay back within the horizon",
+            "  {:<w$} median {median}; {:.1}% of iterations never pay back within the horizon",
+            "payback",
             100.0 * p.share_never
         );
     }
@@ -353,8 +380,78 @@ pub fn threshold_text(thresholds: &[Threshold]) -> String {
     s
 }
 
-/// EVPPI per parameter and group, largest first, with the method.
-pub fn evppi_table(rows: &[EvppiRow], lambda: f64) -> String {
+/// Two-way results in words, per comparison: the base case, the range over the grid with where its ends lie, and
+/// how many points reach break-even.
+pub fn twoway_text(grids: &[crate::analysis::twoway::TwoWay]) -> String {
+    let mut s = String::new();
+    for g in grids {
+        let show = |v: f64| match g.measure {
+            Measure::Bcr => per_pound(v),
+            _ => money(v),
+        };
+        let span = |a: &crate::analysis::twoway::TwoWayAxis| {
+            format!(
+                "{} from {} to {} ({} values)",
+                a.parameter,
+                figure(a.values.first().copied().unwrap_or(f64::NAN)),
+                figure(a.values.last().copied().unwrap_or(f64::NAN)),
+                a.values.len()
+            )
+        };
+        let _ = writeln!(
+            s,
+            "{} vs {}: {} on the model at its means, over {} and {}",
+            g.arm,
+            g.comparator,
+            g.measure.name(),
+            span(&g.x),
+            span(&g.y)
+        );
+        let _ = writeln!(
+            s,
+            "  base case ({} = {}, {} = {}): {}",
+            g.x.parameter,
+            figure(g.x.base),
+            g.y.parameter,
+            figure(g.y.base),
+            show(g.base)
+        );
+        // (value, x, y) of every point with a value.
+        let points: Vec<(f64, f64, f64)> = g
+            .values
+            .iter()
+            .zip(&g.y.values)
+            .flat_map(|(row, &y)| row.iter().zip(&g.x.values).map(move |(&v, &x)| (v, x, y)))
+            .filter(|p| p.0.is_finite())
+            .collect();
+        let lowest = points.iter().min_by(|a, b| a.0.total_cmp(&b.0));
+        let highest = points.iter().max_by(|a, b| a.0.total_cmp(&b.0));
+        if let (Some(lo), Some(hi)) = (lowest, highest) {
+            let at = |p: &(f64, f64, f64)| {
+                format!(
+                    "{} at {} = {}, {} = {}",
+                    show(p.0),
+                    g.x.parameter,
+                    figure(p.1),
+                    g.y.parameter,
+                    figure(p.2)
+                )
+            };
+            let _ = writeln!(s, "  lowest {}; highest {}", at(lo), at(hi));
+        }
+        let total = g.values.iter().map(Vec::len).sum::<usize>();
+        let reached = points.iter().filter(|p| p.0 >= g.break_even).count();
+        let _ = writeln!(
+            s,
+            "  {reached} of {total} points at or above break-even ({})",
+            show(g.break_even)
+        );
+    }
+    s
+}
+
+/// EVPPI per parameter and group, largest first, with the method; `per` is what λ is per.
+pub fn evppi_table(rows: &[EvppiRow], lambda: f64, per: &str) -> String {
     let mut s = String::new();
     let all = rows;
     let mut rows: Vec<&EvppiRow> = rows.iter().collect();
@@ -365,7 +462,12 @@ pub fn evppi_table(rows: &[EvppiRow], lambda: f64) -> String {
             .then(a.label.cmp(&b.label))
     });
     let evpi = rows.first().map_or(f64::NAN, |r| r.estimate.evpi);
-    let _ = writeln!(s, "EVPPI per person at λ = {} (EVPI {})", money(lambda), money(evpi));
+    let _ = writeln!(
+        s,
+        "EVPPI per person at λ = {} per {per} (EVPI {})",
+        money(lambda),
+        money(evpi)
+    );
     let _ = writeln!(s, "  {:<40} {:>12} {:>12}", "parameter or group", "EVPPI", "± SE");
     for r in rows {
         let _ = writeln!(
@@ -415,11 +517,24 @@ pub fn check_line(path: &std::path::Path, m: &Model) -> String {
         1 => ", 1 table".to_string(),
         n => format!(", {n} tables"),
     };
+    // States as the file declares them; a tunnel's steps are states of the model, said apart.
+    let declared = m
+        .states
+        .iter()
+        .filter(|s| s.tunnel.as_ref().is_none_or(|t| t.time_in_state == 1))
+        .count();
+    let states = if declared == m.states.len() {
+        format!("{declared} states")
+    } else {
+        format!(
+            "{declared} states ({} with each cycle of a tunnel counted)",
+            m.states.len()
+        )
+    };
     format!(
-        "{}: ok — {} states, {} arms, {} parameters ({} sampled){tables}, {} outcomes, {} years of {} cycles, accrual: \
+        "{}: ok — {states}, {} arms, {} parameters ({} sampled){tables}, {} outcomes, {} years of {} cycles, accrual: \
          {}, discounting {} ({})\n",
         path.display(),
-        m.states.len(),
         m.arms.len(),
         m.parameters.len(),
         m.parameters.iter().filter(|p| p.draw_slot.is_some()).count(),

@@ -21,7 +21,7 @@ pub struct StateAsWritten {
     pub name: String,
     pub label: String,
     pub dead: bool,
-    /// The unit its costs and outcomes are per (`year`, `week`, ...).
+    /// The unit its costs and outcomes are per (`year`, `week`, ...), and its tunnel if it has one.
     pub per: String,
     pub costs: String,
     pub outcomes: String,
@@ -128,9 +128,21 @@ fn state(st: &toml::Value) -> StateAsWritten {
         name: field("name").trim_matches('"').to_string(),
         label: field("label").trim_matches('"').to_string(),
         dead: st.get("dead").and_then(toml::Value::as_bool) == Some(true),
-        per: field("per").trim_matches('"').to_string(),
+        per: per_and_tunnel(
+            field("per").trim_matches('"'),
+            st.get("tunnel").and_then(|t| t.get("cycles")),
+        ),
         costs: field("costs"),
         outcomes: field("outcomes"),
+    }
+}
+
+/// A state's unit and its tunnel: `week; a tunnel of 6 cycles`.
+fn per_and_tunnel(per: &str, tunnel_cycles: Option<&toml::Value>) -> String {
+    match tunnel_cycles {
+        Some(n) if per.is_empty() => format!("a tunnel of {n} cycles"),
+        Some(n) => format!("{per}; a tunnel of {n} cycles"),
+        None => per.to_string(),
     }
 }
 
@@ -215,5 +227,9 @@ entry = [0.5, 0.5]
         assert_eq!(w.arms[1].overrides, "p_die, rr");
         assert_eq!(w.arms[1].costs, "visit (recurring, council, 30 per week)");
         assert!(AsWritten::of("not = [toml").states.is_empty());
+        let tunnel = AsWritten::of("[[states]]\nname = \"care\"\nper = \"week\"\ntunnel = { cycles = 6 }\n");
+        assert_eq!(tunnel.states[0].per, "week; a tunnel of 6 cycles");
+        let tunnel = AsWritten::of("[[states]]\nname = \"care\"\ntunnel = { cycles = 6 }\n");
+        assert_eq!(tunnel.states[0].per, "a tunnel of 6 cycles");
     }
 }

@@ -20,6 +20,9 @@ pub struct RawScenario {
     #[serde(default)]
     pub sources: BTreeMap<String, Spanned<String>>,
     pub settings: RawSettings,
+    /// `[outcomes]`: how people read each outcome and which way is better, by outcome name.
+    #[serde(default)]
+    pub outcomes: BTreeMap<Spanned<String>, Spanned<RawOutcome>>,
     #[serde(default)]
     pub parameters: BTreeMap<Spanned<String>, Spanned<RawParameter>>,
     pub states: Vec<Spanned<RawState>>,
@@ -140,6 +143,19 @@ impl<'de> Deserialize<'de> for RawAge {
         }
         deserializer.deserialize_any(AgeVisitor)
     }
+}
+
+/// One entry of `[outcomes]`: an outcome's label, its unit and which way is better.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutcome {
+    #[serde(default)]
+    pub label: Option<Spanned<String>>,
+    #[serde(default)]
+    pub unit: Option<Spanned<String>>,
+    /// `higher` (the default) or `lower`.
+    #[serde(default)]
+    pub better: Option<Spanned<String>>,
 }
 
 /// `[sweep]`: the parameters `carecast sweep` varies when no `--vary` is given.
@@ -444,10 +460,78 @@ pub struct RawState {
     pub per: Option<Spanned<String>>,
     #[serde(default)]
     pub dead: bool,
+    /// `tunnel = { cycles = N }`: the state is followed cycle by cycle for the first N cycles of a stay.
+    #[serde(default)]
+    pub tunnel: Option<Spanned<RawTunnel>>,
     #[serde(default)]
     pub costs: BTreeMap<Spanned<String>, Spanned<RawCost>>,
     #[serde(default)]
     pub outcomes: BTreeMap<Spanned<String>, Spanned<ExprText>>,
+}
+
+/// A state's tunnel: how many cycles of a stay are told apart. Only the table form: a bare number would leave the
+/// unit to be guessed.
+#[derive(Debug, Clone)]
+pub struct RawTunnel {
+    pub cycles: Spanned<CycleCount>,
+}
+
+/// A whole number of cycles, refused with a message that says so when written as a fraction.
+#[derive(Debug, Clone, Copy)]
+pub struct CycleCount(pub i64);
+
+impl<'de> Deserialize<'de> for CycleCount {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CountVisitor;
+        impl<'de> Visitor<'de> for CountVisitor {
+            type Value = CycleCount;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a whole number of cycles")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(CycleCount(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(CycleCount(v.min(i64::MAX as u64) as i64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Err(E::custom(format!(
+                    "a tunnel follows whole cycles of a stay: give a whole number of cycles, not {v}"
+                )))
+            }
+        }
+        deserializer.deserialize_any(CountVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawTunnel {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Table {
+            cycles: Spanned<CycleCount>,
+        }
+        struct TunnelVisitor;
+        impl<'de> Visitor<'de> for TunnelVisitor {
+            type Value = RawTunnel;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a table such as `tunnel = { cycles = 6 }`")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Err(E::custom(format!(
+                    "give the tunnel's length with its unit, `tunnel = {{ cycles = {v} }}`: units are never guessed"
+                )))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                self.visit_i64(v.min(i64::MAX as u64) as i64)
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let table = Table::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawTunnel { cycles: table.cycles })
+            }
+        }
+        deserializer.deserialize_any(TunnelVisitor)
+    }
 }
 
 /// `[[arms]]`: usual care or an intervention.

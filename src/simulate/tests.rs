@@ -161,8 +161,19 @@ fn the_lane_path_gives_the_general_paths_results_bit_for_bit() {
             "nhs = \"cost_nhs + extra + tri + pert + shift + g1\"",
         ),
     ];
+    // A tunnel of 3 cycles (6 model states) with a costlier first year and more deaths in the first two.
+    let tunnel = [
+        (
+            "per = \"year\"\ncosts = { council = \"cost_residential\"",
+            "per = \"year\"\ntunnel = { cycles = 3 }\ncosts = { council = \"cost_residential * if(time_in_state == 1, 1.4, 1)\"",
+        ),
+        (
+            "residential = { dead = \"p_die_residential\"",
+            "residential = { dead = \"p_die_residential * if(time_in_state <= 2, 1.5, 1)\"",
+        ),
+    ];
     // 1,003 iterations end on a short block; the edits cover the cases the lane path handles differently.
-    let cases: [&[(&str, &str)]; 9] = [
+    let cases: [&[(&str, &str)]; 10] = [
         &[],
         &quarterly,
         &outcome_rate,
@@ -172,6 +183,7 @@ fn the_lane_path_gives_the_general_paths_results_bit_for_bit() {
         &derived,
         &families,
         &UNTRACED,
+        &tunnel,
     ];
     for edits in cases {
         let (model, settings) = reference(1003, edits);

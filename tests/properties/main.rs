@@ -105,6 +105,9 @@ fn csv_round_trip(model: &Model, r: &Results, text: &str) {
     let options = CsvOptions {
         effect: Some(model.outcomes[primary].clone()),
         comparator: Some(model.arms[0].name.clone()),
+        // The file holds amounts as accrued; the direction comes from the scenario, as `--better` gives it.
+        better: model.outcome_info[primary].better,
+        ..Default::default()
     };
     let table = parse_psa_csv(&path, &csv, &options).unwrap_or_else(|e| {
         fail(

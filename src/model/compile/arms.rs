@@ -4,7 +4,7 @@
 use super::builder::{ContextBuilder, Place};
 use super::contexts::Structure;
 use super::parameters::Bindings;
-use super::states::{CompiledStates, DeadStates};
+use super::tunnel::StateMap;
 use super::Compiler;
 use crate::error::{suggest, InputError};
 use crate::model::{columns, ArmInfo, Context, Flow, OneOff, Payer, ProgrammeCost, ProgrammeKind, Row};
@@ -116,7 +116,7 @@ impl Compiler<'_> {
                     )?;
                     let accrual = s.settings.accrual_of.intervention_costs;
                     let weight_set = s.settings.weight_set(s.weight_sets, accrual, true);
-                    for state in self.cost_states(cost, s.raw, &s.state_names, &cfield)? {
+                    for state in self.cost_states(cost, s.states, &cfield)? {
                         flows.push(Flow {
                             state,
                             column: columns::spend(payer),
@@ -241,7 +241,7 @@ impl Compiler<'_> {
                 ))
             }
             Some(cap) => {
-                let states = self.cost_states(cost, &CompiledStates(s.states), &s.state_names, cfield)?;
+                let states = self.cost_states(cost, s.states, cfield)?;
                 if !served.is_empty() && *served != states {
                     return Err(self.err(
                         c.span(),
@@ -296,29 +296,12 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    /// The states a recurring or capacity cost applies to: those listed, or every state not marked dead.
-    fn cost_states(
-        &self,
-        cost: &RawArmCost,
-        raw: &dyn DeadStates,
-        states: &[&str],
-        field: &str,
-    ) -> Result<Vec<usize>, InputError> {
+    /// The model states a recurring or capacity cost applies to: those listed (a tunnel state's name means every
+    /// step of it, a step's name that step alone), or every state not marked dead.
+    fn cost_states(&self, cost: &RawArmCost, states: &StateMap, field: &str) -> Result<Vec<usize>, InputError> {
         match &cost.states {
-            None => Ok((0..states.len()).filter(|&i| !raw.is_dead(i)).collect()),
-            Some(list) => list
-                .get_ref()
-                .iter()
-                .map(|s| {
-                    states.iter().position(|n| n == s.get_ref()).ok_or_else(|| {
-                        self.err(
-                            s.span(),
-                            format!("{field}.states"),
-                            format!("no state is named `{}`{}", s.get_ref(), suggest(s.get_ref(), states)),
-                        )
-                    })
-                })
-                .collect(),
+            None => Ok((0..states.model.len()).filter(|&i| !states.model[i].dead).collect()),
+            Some(list) => self.named_states(states, list.get_ref(), &format!("{field}.states")),
         }
     }
 }

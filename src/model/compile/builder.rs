@@ -4,6 +4,7 @@
 
 use super::parameters::{Bindings, Def};
 use super::series::{Frame, Lookup, Special};
+use super::tunnel::{in_step, reads_time_in_state, TIME_IN_STATE};
 use super::Compiler;
 use crate::error::InputError;
 use crate::expr::{self, Ast, Program, UserValue};
@@ -38,6 +39,9 @@ pub(super) struct ContextBuilder<'c, 'a> {
     /// Transition entries that are not constant: (slot, where written, field), checked against [0, 1] when their
     /// values are known before sampling.
     pub(super) probability_entries: Vec<(usize, Range<usize>, String)>,
+    /// The tunnel step whose expressions are being compiled: `time_in_state` reads as this number (None: outside a
+    /// tunnel state, where it may not be read).
+    time_in_state: Option<u32>,
 }
 
 /// A definition waiting to be compiled until the names it reads have slots (see [`ContextBuilder::resolve_name`]).
@@ -78,6 +82,7 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
         let sampled = (0..slot_names.len()).map(|s| s < n_draws).collect();
         let mut known: Vec<&'c str> = bindings.keys().map(String::as_str).collect();
         known.extend(TIME_NAMES.iter().copied());
+        known.push(TIME_IN_STATE);
         let mut b = ContextBuilder {
             compiler,
             bindings,
@@ -91,6 +96,7 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             known,
             stratum,
             probability_entries: Vec::new(),
+            time_in_state: None,
         };
         if let Some(age) = stratum.and_then(|s| s.age) {
             let slot = b.new_special("age".into(), Special::Age(age));
@@ -103,6 +109,42 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             b.known.push("sex");
         }
         b
+    }
+
+    /// Compiles what follows for a step of a tunnel state, where `time_in_state` is `k` (None: outside tunnels).
+    pub(super) fn set_time_in_state(&mut self, k: Option<u32>) {
+        self.time_in_state = k;
+    }
+
+    /// The tunnel step being compiled (see [`ContextBuilder::set_time_in_state`]).
+    pub(super) fn time_in_state(&self) -> Option<u32> {
+        self.time_in_state
+    }
+
+    /// Refuses `time_in_state` where it has no value: in a parameter's definition (`in_parameter`), or in an
+    /// expression compiled outside a tunnel step.
+    fn check_time_in_state(
+        &self,
+        ast: &Ast,
+        span: &Range<usize>,
+        text: &str,
+        field: &str,
+        in_parameter: bool,
+    ) -> Result<(), InputError> {
+        let Some((_, offset)) = ast.names().into_iter().find(|&(n, _)| n == TIME_IN_STATE) else {
+            return Ok(());
+        };
+        let message = if in_parameter {
+            format!("`{TIME_IN_STATE}` cannot be read by a parameter, which has one value in an iteration whichever state people are in: write the expression where it is used, in a tunnel state's costs, outcomes or transition row")
+        } else if self.time_in_state.is_none() {
+            format!("`{TIME_IN_STATE}` has a value only in the costs, outcomes and transition row of a state with a tunnel (`tunnel = {{ cycles = N }}` in its [[states]] entry)")
+        } else {
+            return Ok(());
+        };
+        let at = self
+            .compiler
+            .in_string(span, text, offset..offset + TIME_IN_STATE.len());
+        Err(self.compiler.err(at, field, message))
     }
 
     pub(super) fn is_dynamic(&self, slot: usize) -> bool {
@@ -197,7 +239,8 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
                 self.begin(read, def, &mut path, &mut on_path);
             } else if let Some(done) = path.pop() {
                 on_path.remove(done.name);
-                let program = self.compile_resolved(done.ast, done.span, done.text, done.field)?;
+                self.check_time_in_state(done.ast, done.span, done.text, done.field, true)?;
+                let program = self.compile_resolved(done.ast, done.span, done.text, done.field, &[])?;
                 // The name carries the expression and where it is written, for run-time error messages.
                 let slot = self.new_slot(format!("{} = \"{}\" ({})", done.name, done.text, done.field), program);
                 self.named.insert(done.name.to_string(), slot);
@@ -265,14 +308,16 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
         self.compiler.err(at, first.field, message)
     }
 
-    /// Compiles an expression whose names all have slots already (or are defined nowhere, which it reports). Each
-    /// table lookup it makes gets a slot of its own, just before the expression's.
+    /// Compiles an expression whose names all have slots already (or are defined nowhere, which it reports), reading
+    /// each name in `constants` as its number. Each table lookup it makes gets a slot of its own, just before the
+    /// expression's.
     fn compile_resolved(
         &mut self,
         ast: &Ast,
         span: &Range<usize>,
         text: &str,
         field: &str,
+        constants: &[(&str, f64)],
     ) -> Result<Program, InputError> {
         let pending: RefCell<Vec<(String, Special)>> = RefCell::new(Vec::new());
         let result = {
@@ -286,7 +331,7 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
                 pending.push((format!("{call_text} ({field})"), Special::Lookup(lookup)));
                 Ok(UserValue::Slot(me.slot_names.len() + pending.len() - 1))
             };
-            expr::compile_with(ast, &mut |n| named.get(n).copied(), &me.known, &mut lookup)
+            expr::compile_full(ast, constants, &mut |n| named.get(n).copied(), &me.known, &mut lookup)
         };
         let program = result.map_err(|e| {
             let mut error = self.compiler.expr_error(span, text, &e, field);
@@ -344,12 +389,17 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
         self.slot_names[s].split(" = ").next().unwrap_or("").to_string()
     }
 
-    /// Compiles an expression written in `span` as `text`, compiling the definitions it reads first.
+    /// Compiles an expression written in `span` as `text`, compiling the definitions it reads first; in a tunnel
+    /// step, `time_in_state` is read as the step's number, so what it feeds is folded as a written number would be.
     fn compile_ast(&mut self, ast: &Ast, span: &Range<usize>, text: &str, field: &str) -> Result<Program, InputError> {
+        self.check_time_in_state(ast, span, text, field, false)?;
         for (name, _) in ast.names() {
-            self.resolve_name(name)?;
+            if name != TIME_IN_STATE {
+                self.resolve_name(name)?;
+            }
         }
-        self.compile_resolved(ast, span, text, field)
+        let step = self.time_in_state.map(|k| (TIME_IN_STATE, f64::from(k)));
+        self.compile_resolved(ast, span, text, field, step.as_slice())
     }
 
     /// Compiles a number or expression into a new slot.
@@ -363,7 +413,9 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
                     .compiler
                     .parse_expr(text)
                     .map_err(|e| self.compiler.expr_error(&span, text, &e, field))?;
-                self.compile_ast(&ast, &span, text, field)?
+                let step = self.time_in_state.filter(|_| reads_time_in_state(&ast));
+                self.compile_ast(&ast, &span, text, field)
+                    .map_err(|e| in_step(e, step))?
             }
         };
         // A bare name needs no program of its own: the quantity reads the name's slot directly.

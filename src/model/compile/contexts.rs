@@ -4,17 +4,18 @@
 use super::builder::{ContextBuilder, Place};
 use super::parameters::{Bindings, Scopes};
 use super::series::Frame;
+use super::tunnel::StateMap;
 use super::Compiler;
 use crate::error::{suggest, InputError};
-use crate::model::{columns, Context, Flow, Payer, ProgrammeCost, Settings, StateInfo, Stratum, Wave, WeightSet};
+use crate::model::{columns, Context, Flow, Payer, ProgrammeCost, Settings, Stratum, Wave, WeightSet};
 use crate::scenario::raw::{ExprText, RawArm, RawCost, RawScenario, RawState};
 use serde_spanned::Spanned;
 
 /// What every context is compiled against: the scenario's tables and the model structure read from them.
 pub(super) struct Structure<'s> {
     pub(super) raw: &'s RawScenario,
-    pub(super) states: &'s [StateInfo],
-    pub(super) state_names: Vec<&'s str>,
+    /// The states as declared and as the model has them (tunnels expanded).
+    pub(super) states: &'s StateMap,
     pub(super) outcomes: &'s [String],
     /// Number of draw slots (the first slots of every context).
     pub(super) n_draws: usize,
@@ -93,55 +94,74 @@ impl Compiler<'_> {
     fn context(&self, s: &Structure, place: Place, arm: &RawArm, bindings: &Bindings) -> Result<Context, InputError> {
         let mut b = ContextBuilder::new(self, bindings, s.n_draws, s.strata.get(place.stratum));
         let afield = format!("arms[{}]", place.arm);
-        let start = b.start_row(arm, s.raw, &afield, &s.state_names)?;
-        let rows = b.transition_rows(arm, s.raw, &afield, &s.state_names)?;
+        let start = b.start_row(arm, s.raw, &afield, s.states)?;
+        let rows = b.transition_rows(arm, s.raw, &afield, s.states)?;
         let mut flows = self.state_flows(&mut b, s)?;
         let one_offs = self.person_costs(&mut b, s, arm, &afield, &mut flows)?;
         b.finish(place, start, rows, flows, one_offs, &[], &s.frame())
     }
 
-    /// State values: care costs (with their cashable part) and outcomes, converted to per-cycle amounts.
+    /// State values: care costs (with their cashable part) and outcomes, converted to per-cycle amounts; a tunnel
+    /// state's are compiled for each of its steps, with that step's `time_in_state`.
     fn state_flows(&self, b: &mut ContextBuilder, s: &Structure) -> Result<Vec<Flow>, InputError> {
         let mut flows = Vec::new();
-        for (si, state) in s.raw.states.iter().enumerate() {
-            let st = state.get_ref();
-            let sfield = format!("states[{si}]");
-            let factor = match &st.per {
-                Some(per) => self.per_cycle_factor(per, s.settings, &format!("{sfield}.per"))?,
-                None => 1.0,
-            };
-            let care = s
-                .settings
-                .weight_set(s.weight_sets, s.settings.accrual_of.care_costs, true);
-            for (payer_name, cost) in &st.costs {
-                let (payer, amount, cashable) = self.cost_line(payer_name, cost, &sfield)?;
-                let slot = b.quantity(
-                    &amount,
-                    &format!("{sfield}.costs.{}", payer.name()),
-                    &format!("{} cost in {}", payer.name(), st.name.get_ref()),
-                )?;
+        for (d, state) in s.raw.states.iter().enumerate() {
+            for si in s.states.steps(d) {
+                let k = s.states.time_in_state(si);
+                b.set_time_in_state(k);
+                self.state_values(b, s, d, si, state.get_ref(), &mut flows)?;
+            }
+        }
+        b.set_time_in_state(None);
+        Ok(flows)
+    }
+
+    /// The values of declared state `d` in model state `si` (the state itself, or a step of its tunnel).
+    fn state_values(
+        &self,
+        b: &mut ContextBuilder,
+        s: &Structure,
+        d: usize,
+        si: usize,
+        st: &RawState,
+        flows: &mut Vec<Flow>,
+    ) -> Result<(), InputError> {
+        let sfield = format!("states[{d}]");
+        let factor = match &st.per {
+            Some(per) => self.per_cycle_factor(per, s.settings, &format!("{sfield}.per"))?,
+            None => 1.0,
+        };
+        let state_name = &s.states.model[si].name;
+        let care = s
+            .settings
+            .weight_set(s.weight_sets, s.settings.accrual_of.care_costs, true);
+        for (payer_name, cost) in &st.costs {
+            let (payer, amount, cashable) = self.cost_line(payer_name, cost, &sfield)?;
+            let slot = b.quantity(
+                &amount,
+                &format!("{sfield}.costs.{}", payer.name()),
+                &format!("{} cost in {state_name}", payer.name()),
+            )?;
+            flows.push(Flow {
+                state: si,
+                column: columns::care(payer),
+                is_cost: true,
+                slot,
+                factor,
+                weight_set: care,
+            });
+            if s.has_noncashable {
                 flows.push(Flow {
                     state: si,
-                    column: columns::care(payer),
+                    column: columns::cashable(payer),
                     is_cost: true,
                     slot,
-                    factor,
+                    factor: factor * cashable,
                     weight_set: care,
                 });
-                if s.has_noncashable {
-                    flows.push(Flow {
-                        state: si,
-                        column: columns::cashable(payer),
-                        is_cost: true,
-                        slot,
-                        factor: factor * cashable,
-                        weight_set: care,
-                    });
-                }
             }
-            self.outcome_flows(b, s, si, st, factor, &mut flows)?;
         }
-        Ok(flows)
+        self.outcome_flows(b, s, d, si, st, factor, flows)
     }
 
     /// One cost line of a state: its payer, its amount and its cashable share (1 unless the table gives one).
@@ -177,17 +197,19 @@ impl Compiler<'_> {
         Ok((payer, amount, cashable))
     }
 
-    /// The outcome values of state `si`, each into its outcome column.
+    /// The outcome values of declared state `d` in model state `si`, each into its outcome column.
+    #[allow(clippy::too_many_arguments)]
     fn outcome_flows(
         &self,
         b: &mut ContextBuilder,
         s: &Structure,
+        d: usize,
         si: usize,
         st: &RawState,
         factor: f64,
         flows: &mut Vec<Flow>,
     ) -> Result<(), InputError> {
-        let sfield = format!("states[{si}]");
+        let sfield = format!("states[{d}]");
         for (oname, value) in &st.outcomes {
             let oi = s
                 .outcomes
@@ -197,7 +219,7 @@ impl Compiler<'_> {
             let slot = b.quantity(
                 value,
                 &format!("{sfield}.outcomes.{}", oname.get_ref()),
-                &format!("{} in {}", oname.get_ref(), st.name.get_ref()),
+                &format!("{} in {}", oname.get_ref(), s.states.model[si].name),
             )?;
             flows.push(Flow {
                 state: si,

@@ -20,6 +20,7 @@ mod cohort;
 mod contexts;
 mod distributions;
 mod limits;
+mod outcomes;
 mod overrides;
 mod parameters;
 mod reproduce;
@@ -28,6 +29,7 @@ mod settings;
 mod states;
 mod tables;
 mod transitions;
+mod tunnel;
 
 #[cfg(test)]
 mod tests;
@@ -175,6 +177,7 @@ impl Compiler<'_> {
             accrual_of: self.accrual_of(raw, &outcomes)?,
             ..settings_partial
         };
+        let outcome_info = self.outcome_info(&raw.outcomes, &outcomes)?;
         let weight_sets = settings::weight_sets(&settings);
         self.check_table_names(raw)?;
 
@@ -210,7 +213,6 @@ impl Compiler<'_> {
         let structure = Structure {
             raw,
             states: &states,
-            state_names: states.iter().map(|s| s.name.as_str()).collect(),
             outcomes: &outcomes,
             n_draws,
             has_noncashable: states::has_noncashable(raw),
@@ -225,13 +227,15 @@ impl Compiler<'_> {
 
         let sweep = self.sweep(raw, &parameters)?;
         let kernel_columns = compact_columns(&mut compiled.contexts, &mut compiled.programme_costs);
-        let targets = self.targets(raw, &states, &outcomes, &arms, &subgroups, &settings)?;
+        // Targets name states as declared: a share of people in a tunnel state counts every step of it.
+        let targets = self.targets(raw, &states.declared, &outcomes, &arms, &subgroups, &settings)?;
         Ok(Model {
             meta,
             settings,
             run_defaults,
-            states,
+            states: states.model,
             outcomes,
+            outcome_info,
             arms,
             subgroups,
             strata,

@@ -39,7 +39,7 @@ type Defined = (
 );
 
 /// Names a parameter may not take: the remainder of a row, the time variables, and the cohort's age and sex.
-pub(super) const RESERVED: [&str; 6] = ["remainder", "cycle", "t", "calendar_t", "age", "sex"];
+pub(super) const RESERVED: [&str; 7] = ["remainder", "cycle", "t", "calendar_t", "time_in_state", "age", "sex"];
 
 /// Every scope's bindings: the base model's, and each arm's and subgroup's overrides.
 pub(super) struct Scopes {
@@ -276,7 +276,7 @@ impl Compiler<'_> {
     ) -> Result<(), InputError> {
         self.check_identifier(pname, span.clone(), f)?;
         if RESERVED.contains(&pname) {
-            return Err(self.err(span, f, format!("`{pname}` is a reserved name (the time variables are cycle, t and calendar_t; age and sex are the cohort's); choose another name")));
+            return Err(self.err(span, f, format!("`{pname}` is a reserved name (the time variables are cycle, t, calendar_t and time_in_state; age and sex are the cohort's); choose another name")));
         }
         if let Some(base) = base {
             if !base.contains_key(pname) {

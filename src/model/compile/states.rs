@@ -1,6 +1,7 @@
 //! `[[states]]`: the states of the model, and the outcomes their values name.
 
 use super::limits::MAX_STATES;
+use super::tunnel::StateMap;
 use super::Compiler;
 use crate::error::InputError;
 use crate::model::{columns, StateInfo};
@@ -8,7 +9,8 @@ use crate::scenario::raw::{RawCost, RawScenario, RawState};
 use serde_spanned::Spanned;
 
 impl Compiler<'_> {
-    pub(super) fn states(&self, raw: &[Spanned<RawState>]) -> Result<Vec<StateInfo>, InputError> {
+    /// The states as declared, and the model's states once tunnels are expanded (see [`super::tunnel`]).
+    pub(super) fn states(&self, raw: &[Spanned<RawState>]) -> Result<StateMap, InputError> {
         if raw.is_empty() {
             return Err(InputError::at(
                 self.path,
@@ -19,6 +21,7 @@ impl Compiler<'_> {
             ));
         }
         let mut out: Vec<StateInfo> = Vec::new();
+        let mut tunnels = Vec::new();
         for (i, s) in raw.iter().enumerate() {
             let st = s.get_ref();
             let name = st.name.get_ref();
@@ -51,20 +54,19 @@ impl Compiler<'_> {
                     ),
                 ));
             }
+            tunnels.push(self.tunnel_length(i, st)?);
             out.push(StateInfo {
                 name: name.clone(),
                 label: st.label.clone().unwrap_or_else(|| name.clone()),
                 dead: st.dead,
+                tunnel: None,
             });
         }
-        if out.len() > MAX_STATES {
-            return Err(self.err(
-                raw[MAX_STATES].span(),
-                "states",
-                format!("at most {MAX_STATES} states are supported"),
-            ));
+        let map = StateMap::new(out, &tunnels);
+        if map.model.len() > MAX_STATES {
+            return Err(self.too_many_states(raw, &map));
         }
-        Ok(out)
+        Ok(map)
     }
 
     /// The outcome names the states give values for, in order of first appearance.
@@ -88,24 +90,4 @@ pub(super) fn has_noncashable(raw: &RawScenario) -> bool {
             |c| matches!(c.get_ref(), RawCost::Table(t) if t.cashable.as_ref().is_some_and(|v| *v.get_ref() < 1.0)),
         )
     })
-}
-
-/// Which states are marked dead; lets cost_states work from either the raw file or compiled states.
-pub(super) trait DeadStates {
-    fn is_dead(&self, i: usize) -> bool;
-}
-
-impl DeadStates for RawScenario {
-    fn is_dead(&self, i: usize) -> bool {
-        self.states.get(i).is_some_and(|s| s.get_ref().dead)
-    }
-}
-
-/// Compiled states, read as [`DeadStates`].
-pub(super) struct CompiledStates<'a>(pub(super) &'a [StateInfo]);
-
-impl DeadStates for CompiledStates<'_> {
-    fn is_dead(&self, i: usize) -> bool {
-        self.0.get(i).is_some_and(|s| s.dead)
-    }
 }

@@ -2,7 +2,7 @@
 //! `remainder`, with the checks on rows that can be made before running (constant sums, supports inside [0, 1]).
 
 use super::builder::ContextBuilder;
-use super::states::DeadStates;
+use super::tunnel::{in_step, text_reads_time_in_state, StateMap};
 use crate::error::{suggest, InputError};
 use crate::expr::Program;
 use crate::model::{ProbSource, Row};
@@ -12,13 +12,14 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 impl ContextBuilder<'_, '_> {
-    /// The starting distribution: the arm's own, or the scenario's.
+    /// The starting distribution: the arm's own, or the scenario's. People who start in a tunnel state start in
+    /// the first cycle of their stay.
     pub(super) fn start_row(
         &mut self,
         arm: &RawArm,
         raw: &RawScenario,
         afield: &str,
-        states: &[&str],
+        states: &StateMap,
     ) -> Result<Row, InputError> {
         let start_table = arm.start.as_ref().unwrap_or(&raw.start);
         let start_field = if arm.start.is_some() {
@@ -26,40 +27,35 @@ impl ContextBuilder<'_, '_> {
         } else {
             "start".to_string()
         };
-        self.row(
-            usize::MAX,
-            start_table.get_ref(),
-            start_table.span(),
-            &start_field,
-            states,
-            true,
-        )
+        self.row(None, start_table.get_ref(), start_table.span(), &start_field, states)
     }
 
-    /// Transition rows: the arm's rows replace the scenario's rows for the same state.
+    /// Transition rows: the arm's rows replace the scenario's rows for the same state. Each step of a tunnel state
+    /// gets the state's row, compiled with the step's `time_in_state`.
     pub(super) fn transition_rows(
         &mut self,
         arm: &RawArm,
         raw: &RawScenario,
         afield: &str,
-        states: &[&str],
+        states: &StateMap,
     ) -> Result<Vec<Row>, InputError> {
         let compiler = self.compiler;
+        let names = states.declared_names();
         // A misspelt origin is reported as such, before it shows up as a state without a row.
         for (k, _) in raw.transitions.get_ref().iter().chain(arm.transitions.iter()) {
-            if !states.contains(&k.get_ref().as_str()) {
+            if !names.contains(&k.get_ref().as_str()) {
                 return Err(compiler.err(
                     k.span(),
                     "transitions",
-                    format!("no state is named `{}`{}", k.get_ref(), suggest(k.get_ref(), states)),
+                    format!("no state is named `{}`{}", k.get_ref(), suggest(k.get_ref(), &names)),
                 ));
             }
         }
         let mut rows = Vec::new();
-        for (i, from) in states.iter().enumerate() {
+        for (d, from) in names.iter().enumerate() {
             let arm_row = arm.transitions.iter().find(|(k, _)| k.get_ref() == from);
             let base_row = raw.transitions.get_ref().iter().find(|(k, _)| k.get_ref() == from);
-            if raw.is_dead(i) {
+            if states.declared[d].dead {
                 // Dead means absorbing: a row out of it would move people the state says never leave.
                 if let Some((key, _)) = arm_row.or(base_row) {
                     let field = match arm_row {
@@ -83,34 +79,44 @@ impl ContextBuilder<'_, '_> {
                     return Err(compiler.err(raw.transitions.span(), "transitions", format!("state `{from}` has no transition row: give one (use `{from} = \"remainder\"` for staying), or mark the state `dead = true` if nobody leaves it")));
                 }
             };
-            rows.push(self.row(i, row.get_ref(), row.span(), &field, states, false)?);
+            for i in states.steps(d) {
+                self.set_time_in_state(states.time_in_state(i));
+                rows.push(self.row(Some(i), row.get_ref(), row.span(), &field, states)?);
+            }
+            self.set_time_in_state(None);
         }
         Ok(rows)
     }
 
-    /// Compiles a transition row (or the start distribution when `is_start`).
+    /// Compiles the transition row out of model state `from`, or the start distribution when `from` is None.
     fn row(
         &mut self,
-        from: usize,
+        from: Option<usize>,
         table: &BTreeMap<Spanned<String>, Spanned<ExprText>>,
         span: Range<usize>,
         field: &str,
-        states: &[&str],
-        is_start: bool,
+        states: &StateMap,
     ) -> Result<Row, InputError> {
+        let is_start = from.is_none();
+        let names = states.declared_names();
+        // Errors that the step's `time_in_state` may have caused say which step it was.
+        let step = self
+            .time_in_state()
+            .filter(|_| table.values().any(|v| text_reads_time_in_state(v.get_ref())));
         let mut entries = Vec::new();
         let mut remainder_seen = false;
         let mut constant_sum = 0.0;
         let mut all_constant = true;
         for (to, value) in table {
             let efield = format!("{field}.{}", to.get_ref());
-            let ti = states.iter().position(|s| s == to.get_ref()).ok_or_else(|| {
+            let d = states.find(to.get_ref()).ok_or_else(|| {
                 self.compiler.err(
                     to.span(),
                     &efield,
-                    format!("no state is named `{}`{}", to.get_ref(), suggest(to.get_ref(), states)),
+                    format!("no state is named `{}`{}", to.get_ref(), suggest(to.get_ref(), &names)),
                 )
             })?;
+            let ti = states.destination(from, d);
             if matches!(value.get_ref(), ExprText::Text(t) if t.trim() == "remainder") {
                 if remainder_seen {
                     return Err(self.compiler.err(
@@ -123,18 +129,20 @@ impl ContextBuilder<'_, '_> {
                 entries.push((ti, ProbSource::Remainder));
                 continue;
             }
-            let what = if is_start {
-                format!("start share of {}", to.get_ref())
-            } else {
-                format!("P({} → {})", states[from], to.get_ref())
+            let what = match from {
+                None => format!("start share of {}", to.get_ref()),
+                Some(i) => format!("P({} → {})", states.model[i].name, states.model[ti].name),
             };
             let slot = self.quantity(value, &efield, &what)?;
             match self.programs[slot].as_ref().and_then(Program::as_constant) {
                 Some(p) if !(0.0..=1.0).contains(&p) => {
-                    return Err(self.compiler.err(
-                        value.span(),
-                        &efield,
-                        format!("a probability must be between 0 and 1, not {}", pretty(p)),
+                    return Err(in_step(
+                        self.compiler.err(
+                            value.span(),
+                            &efield,
+                            format!("a probability must be between 0 and 1, not {}", pretty(p)),
+                        ),
+                        step,
                     ));
                 }
                 Some(p) => constant_sum += p,
@@ -158,6 +166,18 @@ impl ContextBuilder<'_, '_> {
                 .compiler
                 .err(span, field, "this row is empty: give at least one destination state"));
         }
+        // Only the constant entries can be summed now: the others are checked as each iteration draws them.
+        let exact = all_constant && !remainder_seen;
+        self.check_row_sum(constant_sum, exact, span, field)
+            .map_err(|e| in_step(e, step))?;
+        Ok(Row {
+            from: from.unwrap_or(usize::MAX),
+            entries,
+        })
+    }
+
+    /// A row's constant entries may not sum above 1, and must sum to 1 when they are all there is (`exact`).
+    fn check_row_sum(&self, constant_sum: f64, exact: bool, span: Range<usize>, field: &str) -> Result<(), InputError> {
         if constant_sum > 1.0 + 1e-9 {
             return Err(self.compiler.err(
                 span,
@@ -165,7 +185,7 @@ impl ContextBuilder<'_, '_> {
                 format!("the probabilities in this row sum to {}, above 1", pretty(constant_sum)),
             ));
         }
-        if all_constant && !remainder_seen && (constant_sum - 1.0).abs() > 1e-9 {
+        if exact && (constant_sum - 1.0).abs() > 1e-9 {
             return Err(self.compiler.err(
                 span,
                 field,
@@ -175,7 +195,7 @@ impl ContextBuilder<'_, '_> {
                 ),
             ));
         }
-        Ok(Row { from, entries })
+        Ok(())
     }
 
     /// A transition probability that is just a sampled parameter must come from a distribution inside [0, 1].

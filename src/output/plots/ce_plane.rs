@@ -5,7 +5,7 @@ use super::axis::{extent, padded, Axis};
 use super::colours::{arm_colour, MUTED, OI_BLACK, REFERENCE};
 use super::data::usable;
 use super::frame::{chart, hline, vline, Chart, Frame};
-use super::labels::{count_label, display_outcome, ordinal, plural, signed_number, Fmt};
+use super::labels::{count_label, ordinal, plural, signed_number, Fmt};
 use super::legend::{mean_marker, Entry, Swatch};
 use super::render::{err, render, Figure, PlotError, HEIGHT, WIDTH};
 use super::text::{boxed_text, clean, fit, NOTE_PX};
@@ -21,11 +21,23 @@ use std::path::{Path, PathBuf};
 /// Most points drawn per arm on the CE plane; beyond this a deterministic every-k-th subset is drawn.
 pub const MAX_POINTS_PER_ARM: usize = 20_000;
 
+/// How the cost-effectiveness plane names the outcome; the gain is in the decision's direction (the amount avoided,
+/// where less of the outcome is better), so the quadrants read the same way for every outcome.
+#[derive(Debug, Clone, Copy)]
+pub struct PlaneOutcome<'a> {
+    /// The x axis: "Incremental QALY", "Emergency bed days avoided".
+    pub axis: &'a str,
+    /// The unit of a mean gain in the legend: "QALY", "emergency bed days avoided".
+    pub gain: &'a str,
+    /// What λ is per: "QALY", "bed day avoided".
+    pub per: &'a str,
+}
+
 /// Cost-effectiveness plane: incremental outcome against incremental cost per iteration, per arm, with WTP lines.
 pub fn ce_plane(
     base: &Path,
     title: &str,
-    outcome: &str,
+    outcome: PlaneOutcome,
     arms: &[(String, &[f64], &[f64])],
     lambda: &[f64],
 ) -> Result<Vec<PathBuf>, PlotError> {
@@ -42,7 +54,10 @@ pub(super) struct CeArm {
 
 pub(super) struct CeFigure {
     title: String,
-    outcome: String,
+    /// The x axis, a mean gain's unit and what λ is per (see [`PlaneOutcome`]), cleaned.
+    axis: String,
+    gain: String,
+    per: String,
     pub(super) arms: Vec<CeArm>,
     /// Usable willingness-to-pay values.
     lambda: Vec<f64>,
@@ -52,7 +67,12 @@ pub(super) struct CeFigure {
 }
 
 impl CeFigure {
-    pub(super) fn new(title: &str, outcome: &str, arms: &[(String, &[f64], &[f64])], lambda: &[f64]) -> CeFigure {
+    pub(super) fn new(
+        title: &str,
+        outcome: PlaneOutcome,
+        arms: &[(String, &[f64], &[f64])],
+        lambda: &[f64],
+    ) -> CeFigure {
         // Bound the total drawn too, so many arms do not make a huge SVG.
         let cap = (2 * MAX_POINTS_PER_ARM / arms.len().max(1)).clamp(MAX_POINTS_PER_ARM / 4, MAX_POINTS_PER_ARM);
         let mut bad = 0;
@@ -136,7 +156,9 @@ impl CeFigure {
         let lambda = lambda.iter().copied().filter(|l| usable(*l)).collect();
         CeFigure {
             title: title.to_string(),
-            outcome: display_outcome(outcome),
+            axis: clean(outcome.axis),
+            gain: clean(outcome.gain),
+            per: clean(outcome.per),
             arms: ce_arms,
             lambda,
             x,
@@ -177,12 +199,15 @@ impl CeFigure {
 
 impl Figure for CeFigure {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let unit = if self.outcome.is_empty() {
-            "unit of outcome".to_string()
-        } else {
-            self.outcome.clone()
+        let or_unit = |text: &str| {
+            if text.is_empty() {
+                "unit of outcome".to_string()
+            } else {
+                text.to_string()
+            }
         };
-        let legend = self.legend(&unit);
+        let (gain, per) = (or_unit(&self.gain), or_unit(&self.per));
+        let legend = self.legend(&gain);
         let frame = Frame {
             title: &self.title,
             subtitle: "",
@@ -190,14 +215,18 @@ impl Figure for CeFigure {
             notes: &self.notes,
         };
         let body = frame.draw(root)?;
-        let x_desc = format!("Incremental {unit}");
+        let x_desc = if self.axis.is_empty() {
+            "Incremental outcome".to_string()
+        } else {
+            self.axis.clone()
+        };
         let mut c = chart(&body, &self.x, &self.y, &x_desc, "Incremental cost (£)", 0)?;
         let (x, y) = (&self.x, &self.y);
         // Axes through the origin.
         vline(&mut c, y, 0.0, OI_BLACK.stroke_width(1), false)?;
         hline(&mut c, x, 0.0, OI_BLACK.stroke_width(1), false)?;
         self.draw_clouds(&mut c)?;
-        self.draw_wtp_lines(root, &mut c, &unit)?;
+        self.draw_wtp_lines(root, &mut c, &per)?;
         // Means on top of everything.
         for a in &self.arms {
             if let Some(m) = a.mean {

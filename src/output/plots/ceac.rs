@@ -4,7 +4,7 @@ use super::axis::{extent, Axis};
 use super::colours::{arm_colour, OI_BLACK};
 use super::data::{lambda_order, runs, usable, Runs};
 use super::frame::{chart, Frame};
-use super::labels::{display_outcome, plural, Fmt};
+use super::labels::{plural, Fmt};
 use super::legend::{Entry, Swatch};
 use super::render::{err, render, Figure, PlotError, HEIGHT, WIDTH};
 use super::text::clean;
@@ -15,11 +15,12 @@ use plotters::element::{Circle, PathElement};
 use plotters::style::{Color, RGBColor};
 use std::path::{Path, PathBuf};
 
-/// Cost-effectiveness acceptability curves with the acceptability frontier (`frontier[i]` is the arm at `lambda[i]`).
+/// Cost-effectiveness acceptability curves with the acceptability frontier (`frontier[i]` is the arm at `lambda[i]`);
+/// `per` is what λ is per ("QALY", "bed day avoided").
 pub fn ceac(
     base: &Path,
     title: &str,
-    outcome: &str,
+    per: &str,
     lambda: &[f64],
     arms: &[(String, &[f64])],
     frontier: &[usize],
@@ -27,7 +28,7 @@ pub fn ceac(
     render(
         base,
         (WIDTH, HEIGHT),
-        &CeacFigure::new(title, outcome, lambda, arms, frontier),
+        &CeacFigure::new(title, per, lambda, arms, frontier),
     )
 }
 
@@ -84,7 +85,7 @@ impl CeacFigure {
         let y = Axis::new(-0.02, 1.02, 5, Fmt::Probability);
         CeacFigure {
             title: title.to_string(),
-            outcome: display_outcome(outcome),
+            outcome: clean(outcome),
             curves,
             frontier: segs,
             x,

@@ -4,9 +4,9 @@ use super::axis::{extent, sane, Axis};
 use super::colours::{INK, OI_BLACK, OI_BLUE, OI_VERMILLION};
 use super::data::{lambda_order, runs, usable, Runs};
 use super::frame::{chart, Frame};
-use super::labels::{display_outcome, plural, Fmt};
+use super::labels::{plural, Fmt};
 use super::render::{err, render, Figure, PlotError, HEIGHT, WIDTH};
-use super::text::{fit, text, LEGEND_PX};
+use super::text::{clean, fit, text, LEGEND_PX};
 use crate::output::format::money_label;
 use plotters::backend::DrawingBackend;
 use plotters::coord::Shift;
@@ -16,11 +16,12 @@ use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, RGBColor};
 use std::path::{Path, PathBuf};
 
-/// Expected value of perfect information against willingness to pay, per person and (if given) for the population.
+/// Expected value of perfect information against willingness to pay, per person and (if given) for the population;
+/// `per` is what λ is per ("QALY", "bed day avoided").
 pub fn evpi(
     base: &Path,
     title: &str,
-    outcome: &str,
+    per: &str,
     lambda: &[f64],
     per_person: &[f64],
     population: Option<&[f64]>,
@@ -28,7 +29,7 @@ pub fn evpi(
     render(
         base,
         (WIDTH, HEIGHT),
-        &EvpiFigure::new(title, outcome, lambda, per_person, population),
+        &EvpiFigure::new(title, per, lambda, per_person, population),
     )
 }
 
@@ -84,7 +85,7 @@ impl EvpiFigure {
         let y_population = population.as_deref().map(value_axis);
         EvpiFigure {
             title: title.to_string(),
-            outcome: display_outcome(outcome),
+            outcome: clean(outcome),
             per_person,
             population,
             x,

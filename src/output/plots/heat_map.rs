@@ -1,5 +1,6 @@
 //! Heat map of a measure over a grid of two parameters, with a colour bar, hatched cells where there is no value,
-//! and each cell's value written in it when the grid is small.
+//! the break-even contour where the scale diverges about a centre, and each cell's value written in it when the grid
+//! is small.
 
 use super::axis::{extent, sane, Axis};
 use super::colour_scale::{text_on, Scale};
@@ -21,7 +22,8 @@ use std::path::{Path, PathBuf};
 /// "no value" (hatched) and said so in the key below the colour bar and in a note. With `centre` (e.g. break-even
 /// 1.0 for the BCR, 0 for net savings), a diverging vermillion–grey–blue scale symmetric about it (vermillion
 /// below, blue above); without, viridis. A colour bar with ticks in `format`. Each cell's value is written in it
-/// when the grid is at most 12×12 and the values fit, in black or white, whichever contrasts more.
+/// when the grid is at most 12×12 and the values fit, in black or white, whichever contrasts more. With a centre,
+/// a black line follows the cell edges between cells below it and cells at or above it (the break-even contour).
 ///
 /// Rows and columns are drawn in increasing order of their values; grid values that are not finite are skipped,
 /// and grids over 200 on a side are thinned (both said in notes).
@@ -65,6 +67,15 @@ pub(super) struct HeatFigure {
     centre: Option<f64>,
     missing: usize,
     notes: Vec<String>,
+}
+
+/// One edge of the break-even contour: between cell (`row`, `col`) and its neighbour to the right (`vertical`) or
+/// above.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct ContourEdge {
+    pub(super) row: usize,
+    pub(super) col: usize,
+    pub(super) vertical: bool,
 }
 
 /// Indices of usable values in increasing order, thinned to at most `MAX_GRID`; and how many were thinned.
@@ -171,6 +182,14 @@ impl HeatFigure {
             ));
         }
         let pick = |v: &[f64], idx: &[usize]| grid_labels(&idx.iter().map(|&i| v[i]).collect::<Vec<_>>());
+        if let Some(c) = centre {
+            if !contour(&grid, c).is_empty() {
+                notes.push(format!(
+                    "Black line: break-even, between cells below {} and cells at or above it.",
+                    format.label(c)
+                ));
+            }
+        }
         HeatFigure {
             title: title.to_string(),
             subtitle,
@@ -188,6 +207,35 @@ impl HeatFigure {
             notes,
         }
     }
+}
+
+/// The break-even contour of `z` (by shown row, bottom first, then column) about `centre`: every edge between two
+/// neighbouring cells with values, one below the centre and the other at or above it.
+pub(super) fn contour(z: &[Vec<f64>], centre: f64) -> Vec<ContourEdge> {
+    let at_or_above = |v: f64| usable(v).then_some(v >= centre);
+    let mut edges = Vec::new();
+    for (row, values) in z.iter().enumerate() {
+        for (col, &v) in values.iter().enumerate() {
+            let Some(side) = at_or_above(v) else { continue };
+            let right = values.get(col + 1).copied().and_then(at_or_above);
+            let up = z.get(row + 1).and_then(|r| r.get(col)).copied().and_then(at_or_above);
+            if right.is_some_and(|r| r != side) {
+                edges.push(ContourEdge {
+                    row,
+                    col,
+                    vertical: true,
+                });
+            }
+            if up.is_some_and(|u| u != side) {
+                edges.push(ContourEdge {
+                    row,
+                    col,
+                    vertical: false,
+                });
+            }
+        }
+    }
+    edges
 }
 
 /// Cells with no value: light grey, hatched.
@@ -343,6 +391,25 @@ impl HeatFigure {
                     hatched(root, rect)?;
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// The break-even contour along the cell edges, when the scale has a centre.
+    fn draw_contour<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, g: &Cells) -> Result<(), String> {
+        let Some(c) = self.centre else { return Ok(()) };
+        // Edges run through the middle of the white gap between cells.
+        let half = g.gap / 2;
+        for e in contour(&self.z, c) {
+            let line = if e.vertical {
+                let x = g.col_x(e.col + 1) - g.gap + half;
+                vec![(x, g.row_y(e.row + 1)), (x, g.row_y(e.row))]
+            } else {
+                let y = g.row_y(e.row + 1) - g.gap + half;
+                vec![(g.col_x(e.col), y), (g.col_x(e.col + 1), y)]
+            };
+            root.draw(&PathElement::new(line, OI_BLACK.stroke_width(3)))
+                .map_err(err)?;
         }
         Ok(())
     }
@@ -527,6 +594,7 @@ impl Figure for HeatFigure {
         let left = (y_widest + 54).max(74);
         let cells = Cells::new((bx.start + left, bx.end - panel_w - 36), (gy0, gy1), nx, ny);
         self.draw_cells(root, &cells)?;
+        self.draw_contour(root, &cells)?;
         self.write_values(root, &cells)?;
         self.draw_axes(root, &cells, bx.start)?;
         self.draw_colour_bar(root, &bar, cells.x1 + 36, gy1)

@@ -5,25 +5,10 @@ use super::data::usable;
 use super::text::clean;
 use crate::output::format::{decimals_for, group_thousands, money_label, money_tick, trim_zeros};
 
-/// Outcome name as people read it: "qaly" becomes "QALY", "bed_days" becomes "bed days"; other text is kept.
+/// Outcome name as people read it: "qaly" becomes "QALY", "bed_days" becomes "bed days"; other text is kept (the
+/// default label of an outcome, [`crate::model::readable_name`], of the cleaned text).
 pub fn display_outcome(name: &str) -> String {
-    let cleaned = clean(name).replace('_', " ");
-    let acronyms = ["qaly", "qalys", "ascot", "daly", "dalys", "ly", "lys", "lyg"];
-    cleaned
-        .split(' ')
-        .map(|w| {
-            let lower = w.to_lowercase();
-            match acronyms.iter().position(|a| *a == lower) {
-                // Keep a plural "s" lower case: "QALYs", not "QALYS".
-                Some(_) if lower.ends_with('s') && lower.len() > 2 && lower != "ascot" => {
-                    format!("{}s", lower[..lower.len() - 1].to_uppercase())
-                }
-                Some(_) => lower.to_uppercase(),
-                None => w.to_string(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    crate::model::readable_name(&clean(name))
 }
 
 /// An iteration count with thousands separators: "1,000,000".

@@ -34,7 +34,7 @@ mod sweep_lines;
 mod text;
 mod tornado;
 
-pub use ce_plane::{ce_plane, MAX_POINTS_PER_ARM};
+pub use ce_plane::{ce_plane, PlaneOutcome, MAX_POINTS_PER_ARM};
 pub use ceac::ceac;
 pub use evpi::evpi;
 pub use evppi::{evppi_bars, MAX_EVPPI_BARS};

@@ -2,7 +2,8 @@
 
 use super::headline::{primary_delta, roi};
 use super::{interval, label_of, Figure, ReportInput, Table};
-use crate::output::format::{money, number, per_pound, percent, FileNames};
+use crate::model::OutcomeInfo;
+use crate::output::format::{capitalised, gain_name, money, number, per_pound, per_unit, percent, FileNames};
 use minijinja::Value;
 
 fn svg_of(input: &ReportInput, stem: &str) -> Result<Option<Value>, String> {
@@ -17,10 +18,13 @@ fn svg_of(input: &ReportInput, stem: &str) -> Result<Option<Value>, String> {
     // The plot's own size is kept as its aspect ratio; the page's CSS scales it to the column width.
     Ok(Some(Value::from_safe_string(text)))
 }
-pub(super) fn figures(input: &ReportInput, outcome: &str) -> Result<Vec<Figure>, String> {
+/// Every figure of the report; `primary` is the primary outcome, if any.
+pub(super) fn figures(input: &ReportInput, primary: Option<&OutcomeInfo>) -> Result<Vec<Figure>, String> {
     let mut out = roi_figures(input)?;
-    out.extend(plane_figure(input, outcome)?);
-    out.extend(acceptability_figures(input, outcome)?);
+    if let Some(outcome) = primary {
+        out.extend(plane_figure(input, outcome)?);
+        out.extend(acceptability_figures(input, outcome)?);
+    }
     out.extend(cumulative_figures(input)?);
     Ok(out)
 }
@@ -71,7 +75,7 @@ fn roi_figures(input: &ReportInput) -> Result<Vec<Figure>, String> {
 }
 
 /// The cost-effectiveness plane, with the mean increments.
-fn plane_figure(input: &ReportInput, outcome: &str) -> Result<Option<Figure>, String> {
+fn plane_figure(input: &ReportInput, outcome: &OutcomeInfo) -> Result<Option<Figure>, String> {
     let a = input.analysis;
     let mut out = None;
     if let Some(svg) = svg_of(input, "ce_plane")? {
@@ -79,13 +83,17 @@ fn plane_figure(input: &ReportInput, outcome: &str) -> Result<Option<Figure>, St
             id: "ce_plane".into(),
             title: "Cost-effectiveness plane".into(),
             alt: format!(
-                "Scatter of incremental cost against incremental {outcome} for each simulation, with the threshold line at {} per {outcome}.",
-                money(a.threshold)
+                "Scatter of incremental cost against {} for each simulation, with the threshold line at {} per {}.",
+                gain_name(outcome),
+                money(a.threshold),
+                per_unit(outcome)
             ),
             svg,
             table: Table {
                 caption: "Mean incremental cost and outcome".into(),
-                headers: ["Comparison", "Incremental cost", &format!("Incremental {outcome}")].map(String::from).to_vec(),
+                headers: ["Comparison", "Incremental cost", &capitalised(&gain_name(outcome))]
+                    .map(String::from)
+                    .to_vec(),
                 rows: a
                     .comparisons
                     .iter()
@@ -104,11 +112,12 @@ fn plane_figure(input: &ReportInput, outcome: &str) -> Result<Option<Figure>, St
 }
 
 /// The acceptability curves and the EVPI curve, with their values by willingness to pay.
-fn acceptability_figures(input: &ReportInput, outcome: &str) -> Result<Vec<Figure>, String> {
+fn acceptability_figures(input: &ReportInput, outcome: &OutcomeInfo) -> Result<Vec<Figure>, String> {
     let a = input.analysis;
+    let per = per_unit(outcome);
     let mut out = Vec::new();
     if let Some(acc) = &a.acceptability {
-        let mut headers = vec!["λ (£ per unit)".to_string()];
+        let mut headers = vec![format!("λ (£ per {per})")];
         headers.extend(input.arms.iter().map(|(_, l)| format!("P({l} best)")));
         headers.extend(["Frontier arm".to_string(), "EVPI per person".to_string()]);
         let rows: Vec<Vec<String>> = (0..acc.lambda.len())
@@ -130,7 +139,7 @@ fn acceptability_figures(input: &ReportInput, outcome: &str) -> Result<Vec<Figur
                 id: "ceac".into(),
                 title: "Cost-effectiveness acceptability curves and frontier".into(),
                 alt: format!(
-                    "Probability that each option has the highest net monetary benefit, for willingness to pay from {} to {} per {outcome}.",
+                    "Probability that each option has the highest net monetary benefit, for willingness to pay from {} to {} per {per}.",
                     money(acc.lambda.first().copied().unwrap_or(0.0)),
                     money(acc.lambda.last().copied().unwrap_or(0.0))
                 ),
@@ -154,7 +163,7 @@ fn acceptability_figures(input: &ReportInput, outcome: &str) -> Result<Vec<Figur
                 svg,
                 table: Table {
                     caption: "EVPI per person by willingness to pay".into(),
-                    headers: vec!["λ (£ per unit)".into(), "EVPI per person".into()],
+                    headers: vec![format!("λ (£ per {per})"), "EVPI per person".into()],
                     rows: (0..acc.lambda.len())
                         .map(|l| vec![money(acc.lambda[l]), money(acc.evpi[l])])
                         .collect(),

@@ -4,7 +4,8 @@
 use super::{interval, label_of, Card, Headline, ReportInput, Table};
 use crate::analysis::stats::Summary;
 use crate::analysis::{Analysis, Comparison, RoiRow};
-use crate::output::format::{describe_icer, money, number, per_pound, percent};
+use crate::model::OutcomeInfo;
+use crate::output::format::{capitalised, describe_icer, gain_name, money, number, per_pound, per_unit, percent};
 
 pub(super) fn roi<'a>(input: &'a ReportInput, c: &Comparison, savings: &str) -> Option<&'a RoiRow> {
     input.analysis.roi.iter().find(|r| {
@@ -131,18 +132,21 @@ fn spend_note(c: &Comparison) -> String {
     })
 }
 
-pub(super) fn ce_table(input: &ReportInput, outcome: &str) -> Table {
+/// The cost-effectiveness table on the primary outcome `outcome`, its gain in the decision's direction (the amount
+/// avoided where less is better).
+pub(super) fn ce_table(input: &ReportInput, outcome: &OutcomeInfo) -> Table {
     let a = input.analysis;
     Table {
         caption: format!(
-            "Incremental results per person, against each arm's comparator (λ = {} per {outcome})",
-            money(a.threshold)
+            "Incremental results per person, against each arm's comparator (λ = {} per {})",
+            money(a.threshold),
+            per_unit(outcome)
         ),
         headers: [
             "Intervention",
             "Comparator",
             "Incremental cost (95% interval)",
-            &format!("Incremental {outcome} (95% interval)"),
+            &format!("{} (95% interval)", capitalised(&gain_name(outcome))),
             "ICER",
             "INMB at λ (95% interval)",
             "Probability cost-effective at λ",
@@ -178,7 +182,7 @@ pub(super) fn ce_table(input: &ReportInput, outcome: &str) -> Table {
     }
 }
 
-/// ΔE on the primary outcome of a comparison.
+/// ΔE on the primary outcome of a comparison, as a gain (the amount avoided where less is better).
 pub(super) fn primary_delta(a: &Analysis, c: &Comparison) -> Option<Summary> {
     let name = a.primary_outcome.as_ref()?;
     let index = a.outcome_names.iter().position(|o| o == name)?;

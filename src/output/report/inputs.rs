@@ -2,7 +2,7 @@
 //! subgroups, as the scenario states them.
 
 use super::{ScenarioFacts, Table};
-use crate::model::Model;
+use crate::model::{Better, Model};
 use crate::output::format::{money, number, percent};
 use serde::Serialize;
 
@@ -11,6 +11,7 @@ pub(super) struct Inputs {
     settings: Vec<(String, String)>,
     parameters: Table,
     states: Table,
+    outcomes: Option<Table>,
     transitions: Table,
     arms: Table,
     subgroups: Option<Table>,
@@ -90,6 +91,7 @@ pub(super) fn inputs(facts: &ScenarioFacts) -> Inputs {
             headers: ["State", "Label", "Per", "Costs by payer", "Outcomes"].map(String::from).to_vec(),
             rows: state_rows,
         },
+        outcomes: outcomes(m),
         transitions: Table {
             caption: "Starting shares and transition probabilities per cycle (\"remainder\" is one minus the rest of the row)".into(),
             headers: ["Applies to", "From", "To", "Probability"].map(String::from).to_vec(),
@@ -103,6 +105,29 @@ pub(super) fn inputs(facts: &ScenarioFacts) -> Inputs {
         subgroups,
         sources: m.meta.sources.clone(),
     }
+}
+
+/// Each outcome's name in the file, label, unit and direction (none when the model has no outcome).
+fn outcomes(m: &Model) -> Option<Table> {
+    (!m.outcome_info.is_empty()).then(|| Table {
+        caption: "Outcomes: how each reads and which way is better".into(),
+        headers: ["Outcome", "Label", "Unit", "Better"].map(String::from).to_vec(),
+        rows: m
+            .outcome_info
+            .iter()
+            .map(|o| {
+                vec![
+                    o.name.clone(),
+                    o.label.clone(),
+                    o.unit.clone(),
+                    match o.better {
+                        Better::Higher => "higher: more is better".into(),
+                        Better::Lower => "lower: less is better (decisions value the amount avoided)".into(),
+                    },
+                ]
+            })
+            .collect(),
+    })
 }
 
 /// The settings, every convention spelled out.
@@ -130,6 +155,16 @@ fn settings(facts: &ScenarioFacts) -> Vec<(String, String)> {
         ("Cohort size".into(), m.cohort_size.to_string()),
         ("Threshold λ".into(), money(s.threshold)),
     ];
+    if let Some(o) = s.primary_outcome.and_then(|o| m.outcome_info.get(o)) {
+        settings.push((
+            "Primary outcome (the ICER's denominator)".into(),
+            format!(
+                "{} (λ and the ICER are per {})",
+                o.label,
+                crate::output::format::per_unit(o)
+            ),
+        ));
+    }
     let written = facts.as_written;
     if let Some(entry) = &written.entry {
         settings.push(("Entry of people by programme year (ramp-up)".into(), entry.clone()));

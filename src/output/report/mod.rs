@@ -13,7 +13,7 @@ use crate::analysis::stats::Summary;
 use crate::analysis::Analysis;
 use crate::model::{AsWritten, Model};
 use crate::output::files::{write_text, OutputError};
-use crate::output::format::{money, number};
+use crate::output::format::{money, number, per_unit};
 use minijinja::{Environment, Value};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -134,20 +134,21 @@ fn context(input: &ReportInput) -> Result<Context, String> {
         .iter()
         .map(|c| headline::headline(input, c, &over))
         .collect();
-    let outcome = a.primary_outcome.clone().unwrap_or_else(|| "outcome".into());
-    let ce_table = a.primary_outcome.as_ref().map(|_| headline::ce_table(input, &outcome));
+    let primary = a.primary();
+    let ce_table = primary.map(|o| headline::ce_table(input, o));
     let frontier_table = a
         .incremental
         .as_ref()
+        .zip(primary)
         .filter(|_| input.arms.len() > 2)
-        .map(|rows| Table {
-            caption: format!("Fully incremental analysis on {outcome} (arms by increasing cost)"),
+        .map(|(rows, o)| Table {
+            caption: format!("Fully incremental analysis on {} (arms by increasing cost)", o.label),
             headers: [
                 "Arm",
                 "Mean cost",
-                &format!("Mean {outcome}"),
+                &format!("Mean {}", o.label),
                 "Status",
-                "ICER vs previous on frontier",
+                &format!("ICER vs previous on frontier (£ per {})", per_unit(o)),
             ]
             .map(String::from)
             .to_vec(),
@@ -164,7 +165,7 @@ fn context(input: &ReportInput) -> Result<Context, String> {
                 })
                 .collect(),
         });
-    let figures = figures::figures(input, &outcome)?;
+    let figures = figures::figures(input, primary)?;
     let per_year = a
         .cumulative_net_savings
         .iter()

@@ -123,24 +123,9 @@ fn waves<const S: usize>((model, ctx, lw, slots, ci, arm, n_cols): Args) -> bool
             boundary_values(ctx, lane_slots, slots, n_draws, times, ctx.series.at(w, k));
             for &(year, w_cost, w_outcome, first) in &accrual.entries[wave.weights_start[k]..wave.weights_start[k + 1]]
             {
-                if first {
-                    for (o, m) in cost_rows[year].iter_mut().zip(&mass) {
-                        *o = scaled(w_cost, m);
-                    }
-                    if !wave.same_weights {
-                        for (o, m) in outcome_rows[year].iter_mut().zip(&mass) {
-                            *o = scaled(w_outcome, m);
-                        }
-                    }
-                } else {
-                    for (o, m) in cost_rows[year].iter_mut().zip(&mass) {
-                        add_scaled(o, w_cost, m);
-                    }
-                    if !wave.same_weights {
-                        for (o, m) in outcome_rows[year].iter_mut().zip(&mass) {
-                            add_scaled(o, w_outcome, m);
-                        }
-                    }
+                weigh(&mut cost_rows[year], &mass, w_cost, first);
+                if !wave.same_weights {
+                    weigh(&mut outcome_rows[year], &mass, w_outcome, first);
                 }
                 let bin = &mut bins[year * n_cols..(year + 1) * n_cols];
                 for (f, &state) in ctx.dynamic_flows.iter().zip(&traced.dynamic_flow_states) {
@@ -212,6 +197,18 @@ fn boundary_values(
                 })
             });
         lane_slots[*slot] = value;
+    }
+}
+
+/// A year's weighted occupancy: set to w · mass at the year's first boundary, else w · mass added.
+#[inline(always)]
+fn weigh<const S: usize>(row: &mut [Lanes; S], mass: &[Lanes; S], w: f64, first: bool) {
+    for (o, m) in row.iter_mut().zip(mass) {
+        if first {
+            *o = scaled(w, m);
+        } else {
+            add_scaled(o, w, m);
+        }
     }
 }
 

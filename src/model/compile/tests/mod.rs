@@ -9,6 +9,7 @@ use std::path::Path;
 mod errors;
 mod overrides;
 mod structure;
+mod tunnel;
 mod values;
 mod waves;
 

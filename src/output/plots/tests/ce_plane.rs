@@ -1,8 +1,15 @@
 //! Tests of the cost-effectiveness plane.
 
-use super::super::ce_plane::{ce_plane, CeFigure};
+use super::super::ce_plane::{ce_plane, CeFigure, PlaneOutcome};
 use super::super::render::{HEIGHT, WIDTH};
 use super::{ce_arms, check_outputs, draw_both, ink, raster, Lcg};
+
+/// The words of an outcome where more is better, as a run gives them.
+const QALY: PlaneOutcome = PlaneOutcome {
+    axis: "Incremental QALY",
+    gain: "QALY",
+    per: "QALY",
+};
 
 #[test]
 fn ce_plane_renders_and_thins_a_million_iterations() {
@@ -14,7 +21,7 @@ fn ce_plane_renders_and_thins_a_million_iterations() {
         ("Telecare".to_string(), &b.0[..], &b.1[..]),
     ];
     let base = dir.path().join("ce");
-    let paths = ce_plane(&base, "CE plane", "qaly", &arms, &[20_000.0, 30_000.0]).expect("renders");
+    let paths = ce_plane(&base, "CE plane", QALY, &arms, &[20_000.0, 30_000.0]).expect("renders");
     let svg = check_outputs(
         &paths,
         &base,
@@ -34,7 +41,7 @@ fn ce_plane_renders_and_thins_a_million_iterations() {
         2 * 20_000 + 2 * 3 + 2 * (5 + 3),
         "thinned points, means, legend"
     );
-    let fig = CeFigure::new("CE", "qaly", &arms, &[30_000.0]);
+    let fig = CeFigure::new("CE", QALY, &arms, &[30_000.0]);
     assert!(fig.arms.iter().all(|a| a.points.len() == 20_000));
     // Means come from every iteration, not the thinned subset.
     let mean_a: f64 = a.0.iter().sum::<f64>() / a.0.len() as f64;
@@ -58,21 +65,32 @@ fn ce_plane_edge_cases_draw() {
         ("Mismatched".to_string(), &[0.1, 0.2][..], &[100.0][..]),
     ];
     let base = dir.path().join("ce_edge");
-    let paths = ce_plane(&base, "Edge", "ascot", &arms, &[f64::NAN, 0.0, -5.0, 1e300]).expect("renders");
+    let paths = ce_plane(
+        &base,
+        "Edge",
+        PlaneOutcome {
+            axis: "Incremental ASCOT",
+            gain: "ASCOT",
+            per: "ASCOT",
+        },
+        &arms,
+        &[f64::NAN, 0.0, -5.0, 1e300],
+    )
+    .expect("renders");
     let svg = check_outputs(&paths, &base, 10_000, &["Incremental ASCOT", "no finite iterations"]);
     assert!(
         svg.contains("3 iterations with non-finite or missing values skipped"),
         "counts skipped"
     );
     let all_zero = [("Zero".to_string(), &[0.0, 0.0][..], &[0.0, 0.0][..])];
-    draw_both(&CeFigure::new("Zero", "qaly", &all_zero, &[]));
-    draw_both(&CeFigure::new("None", "qaly", &[], &[20_000.0]));
+    draw_both(&CeFigure::new("Zero", QALY, &all_zero, &[]));
+    draw_both(&CeFigure::new("None", QALY, &[], &[20_000.0]));
 }
 
 #[test]
 fn wtp_lines_are_clipped_to_the_plot() {
     let arms = [("A".to_string(), &[-0.01, 0.05][..], &[-500.0, 2000.0][..])];
-    let fig = CeFigure::new("t", "qaly", &arms, &[]);
+    let fig = CeFigure::new("t", QALY, &arms, &[]);
     let ((x0, y0), (x1, y1)) = fig.wtp_segment(30_000.0).expect("visible");
     for (x, y) in [(x0, y0), (x1, y1)] {
         assert!(fig.x.contains(x) && y >= fig.y.lo - 1e-9 && y <= fig.y.hi + 1e-9);

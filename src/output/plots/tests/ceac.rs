@@ -15,7 +15,7 @@ fn ceac_renders_with_frontier() {
     let names = ["Usual care", "Reablement", "Telecare"];
     let arms: Vec<(String, &[f64])> = names.iter().zip(&probs).map(|(n, p)| (n.to_string(), &p[..])).collect();
     let base = dir.path().join("ceac");
-    let paths = ceac(&base, "Acceptability", "qaly", &lambda, &arms, &frontier).expect("renders");
+    let paths = ceac(&base, "Acceptability", "QALY", &lambda, &arms, &frontier).expect("renders");
     check_outputs(
         &paths,
         &base,
@@ -28,7 +28,7 @@ fn ceac_renders_with_frontier() {
             "£50k",
         ],
     );
-    let fig = CeacFigure::new("A", "qaly", &lambda, &arms, &frontier);
+    let fig = CeacFigure::new("A", "QALY", &lambda, &arms, &frontier);
     assert_eq!(fig.frontier.len(), 2, "one frontier stretch per optimal arm");
     let buf = raster(&fig, (WIDTH, HEIGHT));
     assert!(ink(&buf, WIDTH, (150, 150, 1150, 700)) > 0.02, "curves are drawn");
@@ -38,5 +38,5 @@ fn ceac_renders_with_frontier() {
     let bad_arms = [("Short".to_string(), &short[..]), ("NaN".to_string(), &nan[..])];
     let svg = draw_both(&CeacFigure::new("Bad", "", &lambda, &bad_arms, &[7, 0, 1]));
     assert!(svg.contains("Willingness to pay (£ per unit of outcome)"));
-    draw_both(&CeacFigure::new("One", "qaly", &[20_000.0], &arms, &[1]));
+    draw_both(&CeacFigure::new("One", "QALY", &[20_000.0], &arms, &[1]));
 }

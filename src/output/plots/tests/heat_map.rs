@@ -2,7 +2,7 @@
 
 use super::super::colour_scale::{text_on, Scale, ABOVE, BELOW, DIVERGING_MID, VIRIDIS};
 use super::super::colours::INK;
-use super::super::heat_map::{heat_map, HeatFigure};
+use super::super::heat_map::{contour, heat_map, ContourEdge, HeatFigure};
 use super::super::labels::{grid_labels, plain_number, ValueFormat};
 use super::{check_usual_outputs as check_outputs, draw_both_usual as draw_both};
 use plotters::style::WHITE;
@@ -121,4 +121,36 @@ fn heat_map_edge_cases_draw() {
     let big = fig(&x, &x[..30], &z, None);
     assert_eq!((big.x_text.len(), big.y_text.len()), (150, 30));
     assert!(draw_both(&big).contains("every 3rd column"));
+}
+
+#[test]
+fn the_break_even_contour_parts_cells_below_from_cells_at_or_above() {
+    // Rows bottom first. Row 0: −1 | 0, 1 (0 is at break-even, so with 1); row 1: −1, −1 | 2; a cell with no value
+    // bounds nothing.
+    let z = vec![vec![-1.0, 0.0, 1.0], vec![-1.0, -1.0, 2.0], vec![f64::NAN, 5.0, 5.0]];
+    let edge = |row, col, vertical| ContourEdge { row, col, vertical };
+    assert_eq!(
+        contour(&z, 0.0),
+        [
+            edge(0, 0, true),  // −1 | 0
+            edge(0, 1, false), // 0 below −1
+            edge(1, 1, true),  // −1 | 2
+            edge(1, 1, false), // −1 below 5
+        ]
+    );
+    // All on one side: no contour, and no note about one.
+    assert!(contour(&[vec![1.0, 2.0], vec![3.0, 4.0]], 0.0).is_empty());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let svg = check_outputs(
+        &heat_example(dir.path(), Some(0.0), false),
+        &dir.path().join("heat"),
+        &[],
+    );
+    assert!(svg.contains("Black line: break-even, between cells below £0 and cells at or above it."));
+    let svg = check_outputs(
+        &heat_example(dir.path(), Some(-1e6), false),
+        &dir.path().join("heat"),
+        &[],
+    );
+    assert!(!svg.contains("Black line"));
 }
