@@ -269,7 +269,7 @@ impl Program {
     /// [`Program::eval_lanes`] for every program without conditionals (`if`, `and`, `or`): functions and comparisons
     /// too, each applied lane by lane with the scalar interpreter's own operations, so every lane's result is the same
     /// bits as [`Program::eval`] gives. None for a program with conditionals, whose lanes could take different
-    /// branches, or one deeper than [`LANE_OPS_STACK`].
+    /// branches, or one deeper than `LANE_OPS_STACK`.
     pub fn eval_lanes_ops<const L: usize>(&self, slots: &[[f64; L]]) -> Option<[f64; L]> {
         if self.depth > LANE_OPS_STACK {
             return None;

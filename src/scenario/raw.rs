@@ -56,7 +56,7 @@ pub struct RawTable {
     pub builtin: Option<Spanned<String>>,
     /// The rows written inline: `[{ age = 65, value = 0.01 }, ...]`.
     #[serde(default)]
-    pub rows: Option<Spanned<Vec<Spanned<BTreeMap<Spanned<String>, Spanned<RawTableCell>>>>>>,
+    pub rows: Option<Spanned<Vec<Spanned<RawTableRow>>>>,
     /// The column holding the values (default `value`).
     #[serde(default)]
     pub value: Option<Spanned<String>>,
@@ -67,6 +67,9 @@ pub struct RawTable {
     #[serde(default)]
     pub note: Option<String>,
 }
+
+/// An inline table row: a cell by column name.
+pub type RawTableRow = BTreeMap<Spanned<String>, Spanned<RawTableCell>>;
 
 /// A table's keys: one name, or a list.
 #[derive(Debug, Clone, Deserialize)]

@@ -296,7 +296,7 @@ impl Reading<'_> {
         for (r, row) in rows.get_ref().iter().enumerate() {
             let rfield = format!("{}.rows[{r}]", self.field);
             let cell = |name: &str| row.get_ref().iter().find(|(k, _)| k.get_ref() == name).map(|(_, v)| v);
-            for (k, _) in row.get_ref() {
+            for k in row.get_ref().keys() {
                 if k.get_ref() != value_column && !keys.contains(k.get_ref()) {
                     let mut known: Vec<&str> = keys.iter().map(String::as_str).collect();
                     known.push(value_column);

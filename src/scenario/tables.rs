@@ -2,7 +2,7 @@
 //! values came from; the tables carecast carries (the ONS national life tables); and the lookup itself.
 //!
 //! Reading a table (from a CSV file, inline rows or a built-in name) and every check on it are in
-//! [`super::table_reader`]; a table reaches the model only whole and consistent.
+//! `table_reader`; a table reaches the model only whole and consistent.
 
 use serde::Serialize;
 use std::ops::Range;

@@ -348,7 +348,7 @@ fn calls_of_the_callers_functions_compile_to_the_slots_it_gives() {
     assert_eq!(calls[1].3, vec![Some(7.0)]);
     // a · rr + 10, with a = VALUES[0] and rr its own slot.
     let rr = slot_of("rr").expect("a test name");
-    assert_eq!(program.eval(&VALUES), VALUES[0] * VALUES[rr] + 10.0);
+    assert_eq!(program.eval(VALUES), VALUES[0] * VALUES[rr] + 10.0);
     // A call with the wrong number of keys, and a misspelt table.
     let e = parse_with("qx(a)", &tables).expect_err("one key of two");
     assert!(e.message.contains("takes 2 keys, but 1 were given"), "{}", e.message);

@@ -431,6 +431,7 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
 
     /// Orders the programs by dependency and splits them into per-iteration and per-boundary lists, the values known
     /// before sampling computed for every boundary of `frame`'s waves.
+    #[allow(clippy::too_many_arguments)] // The parts of a context, each built by a different caller.
     pub(super) fn finish(
         mut self,
         place: Place,

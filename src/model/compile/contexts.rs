@@ -69,14 +69,14 @@ impl Compiler<'_> {
             served_states: Vec::new(),
         };
         for (a, raw_arm) in s.raw.arms.get_ref().iter().enumerate() {
-            for g in 0..scopes.subgroups.len() {
+            for (g, subgroup_share) in subgroup_shares.iter().enumerate() {
                 let bindings = scopes.bindings(a, Some(g));
                 for (k, stratum) in s.strata.iter().enumerate() {
                     let place = Place {
                         arm: a,
                         subgroup: g,
                         stratum: k,
-                        share: subgroup_shares[g] * stratum.share,
+                        share: subgroup_share * stratum.share,
                     };
                     out.contexts.push(self.context(s, place, raw_arm.get_ref(), &bindings)?);
                 }

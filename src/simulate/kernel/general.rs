@@ -62,8 +62,9 @@ fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut
     }
 
     let per_arm = model.contexts_per_arm();
-    for g in 0..per_arm {
-        let ci = arm * per_arm + g;
+    for ci in arm * per_arm..(arm + 1) * per_arm {
+        // The context's place among its arm's, as the cells of individual mode count them.
+        let g = ci - arm * per_arm;
         let ctx = &model.contexts[ci];
         let slots = &mut all_slots[ci][..];
         let edges = &mut all_edges[ci];
