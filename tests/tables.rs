@@ -427,3 +427,40 @@ fn the_life_table_scenario_gives_the_same_bits_on_1_2_and_8_threads() {
         assert_eq!(bits(&one), bits(&other), "{threads} threads");
     }
 }
+
+#[test]
+fn a_table_by_time_in_state_gives_each_step_of_a_tunnel_its_row() {
+    // A 3-cycle tunnel nobody leaves, over 5 yearly cycles: steps 1, 2, 3, 3, 3 read rows 1 (100), 2 (50), then past
+    // the last row (`beyond = "last"`: 50): 100 + 50 + 50 + 50 + 50 = 300.
+    let body = r#"
+[tables.stay]
+by = "time_in_state"
+beyond = "last"
+rows = [{ time_in_state = 1, value = 100 }, { time_in_state = 2, value = 50 }]
+
+[[states]]
+name = "care"
+per = "year"
+tunnel = { cycles = 3 }
+costs = { council = "stay(time_in_state)" }
+outcomes = { ly = 1 }
+
+[start]
+care = 1
+
+[transitions]
+care = { care = 1 }
+
+[[arms]]
+name = "a"
+
+[[arms]]
+name = "b"
+
+[cohort]
+size = 1
+"#;
+    let text = scenario_text("stay", &[("horizon_years", "5"), ("discount_rate_costs", "0")], body);
+    let cost = run(&model(&text), 1).total(0, 0, columns::care(Payer::Council));
+    assert!(rel(cost, 300.0) < 1e-12, "{cost}");
+}
