@@ -30,7 +30,7 @@ fn run_header(model: &Model, iterations: usize) -> String {
     let _ = writeln!(s, "{}", model.meta.title.as_deref().unwrap_or(&model.meta.name));
     let _ = writeln!(
         s,
-        "{} iterations, {mode}, {} years of {} cycles, accrual: {}, {discounting} discounting: costs {}, outcomes {}",
+        "{} iterations, {mode}, {} years of {} cycles, accrual: {}, {discounting} discounting ({}): costs {}, outcomes {}",
         iterations,
         settings.horizon_years,
         match settings.cycle {
@@ -39,7 +39,8 @@ fn run_header(model: &Model, iterations: usize) -> String {
             crate::model::schedule::CycleLength::Month => "monthly",
             crate::model::schedule::CycleLength::Week => "weekly",
         },
-        settings.accrual.name(),
+        settings.describe_accrual(&model.outcomes),
+        settings.discount_timing.describe(),
         settings.discount_costs.describe(),
         settings.discount_outcomes.describe(),
     );
@@ -511,6 +512,11 @@ pub fn sweep_line(manifest: &crate::output::sweep::Manifest, points: usize) -> S
 
 /// What `carecast check` says of a scenario that loads: its size.
 pub fn check_line(path: &std::path::Path, m: &Model) -> String {
+    let tables = match m.tables.len() {
+        0 => String::new(),
+        1 => ", 1 table".to_string(),
+        n => format!(", {n} tables"),
+    };
     // States as the file declares them; a tunnel's steps are states of the model, said apart.
     let declared = m
         .states
@@ -526,14 +532,18 @@ pub fn check_line(path: &std::path::Path, m: &Model) -> String {
         )
     };
     format!(
-        "{}: ok — {states}, {} arms, {} parameters ({} sampled), {} outcomes, {} years of {} cycles\n",
+        "{}: ok — {states}, {} arms, {} parameters ({} sampled){tables}, {} outcomes, {} years of {} cycles, accrual: \
+         {}, discounting {} ({})\n",
         path.display(),
         m.arms.len(),
         m.parameters.len(),
         m.parameters.iter().filter(|p| p.draw_slot.is_some()).count(),
         m.outcomes.len(),
         m.settings.horizon_years,
-        m.settings.cycles()
+        m.settings.cycles(),
+        m.settings.describe_accrual(&m.outcomes),
+        m.settings.discounting.name(),
+        m.settings.discount_timing.describe(),
     )
 }
 

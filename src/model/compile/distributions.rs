@@ -6,7 +6,6 @@ use super::parameters::Def;
 use super::Compiler;
 use crate::dist::{CorrelationFactor, Dirichlet, Distribution, FitError, Point, PointFit};
 use crate::error::{suggest, InputError};
-use crate::expr;
 use crate::model::{Draw, Joint, ParameterSpec};
 use crate::scenario::raw::{RawAlpha, RawMean, RawParameterTable};
 use serde_spanned::Spanned;
@@ -255,7 +254,7 @@ impl Table<'_, '_> {
         let field = self.field;
         self.allow(&["expr"], "an expression parameter")?;
         let e = self.t.expr.as_ref().expect("checked by has()");
-        let ast = expr::parse(e.get_ref()).map_err(|err| {
+        let ast = self.compiler.parse_expr(e.get_ref()).map_err(|err| {
             self.compiler
                 .expr_error(&e.span(), e.get_ref(), &err, &format!("{field}.expr"))
         })?;

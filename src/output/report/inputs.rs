@@ -140,12 +140,13 @@ fn settings(facts: &ScenarioFacts) -> Vec<(String, String)> {
             "Cycle length".into(),
             format!("{} ({} cycles)", s.cycle.name(), s.cycles()),
         ),
-        ("Accrual convention".into(), s.accrual.name().to_string()),
+        ("Accrual convention".into(), s.describe_accrual(&m.outcomes)),
         (
             "Discounting".into(),
             format!(
-                "{}; costs {}; outcomes {}",
+                "{}, {}; costs {}; outcomes {}",
                 s.discounting.name(),
+                s.discount_timing.describe(),
                 s.discount_costs.describe(),
                 s.discount_outcomes.describe()
             ),
@@ -168,7 +169,45 @@ fn settings(facts: &ScenarioFacts) -> Vec<(String, String)> {
     if let Some(entry) = &written.entry {
         settings.push(("Entry of people by programme year (ramp-up)".into(), entry.clone()));
     }
+    let strata: Vec<String> = m
+        .strata
+        .iter()
+        .map(|st| format!("{}: share {}", st.describe(), number(st.share)))
+        .filter(|_| !m.strata[0].describe().is_empty())
+        .collect();
+    if !strata.is_empty() {
+        settings.push(("Cohort by starting age and sex".into(), strata.join("; ")));
+    }
+    for t in &m.tables {
+        settings.push((format!("Table `{}`", t.name), describe_table(t)));
+    }
     settings
+}
+
+/// A table in words: its keys, rows, value column, rule past its last row and origin.
+fn describe_table(t: &crate::model::Table) -> String {
+    use crate::model::{KeyKind, Origin};
+    let keys: Vec<String> = t
+        .keys
+        .iter()
+        .map(|k| match k.kind {
+            KeyKind::Sex => "sex (male, female)".to_string(),
+            KeyKind::Whole { first, count } => format!("{} {first} to {}", k.name, first + count as i64 - 1),
+        })
+        .collect();
+    let origin = match &t.origin {
+        Origin::Builtin { name, citation, .. } => format!("built-in table {name}: {citation}"),
+        Origin::File { path } => format!("file {path}"),
+        Origin::Inline => "written in the scenario".to_string(),
+    };
+    let source = t.source.as_ref().map_or(String::new(), |s| format!("; source: {s}"));
+    format!(
+        "{} rows by {}; values `{}`; past the last row: {}; {origin}{source}",
+        t.rows(),
+        keys.join(" × "),
+        t.value_column,
+        t.beyond.describe()
+    )
 }
 
 /// Every parameter with its distribution, mean, 95% interval, unit, source and note.

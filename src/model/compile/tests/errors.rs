@@ -214,7 +214,7 @@ fn a_reserved_name() {
         "t = 1",
         "parameters.t",
         (PARAMETER, 1),
-        "`t` is a reserved name (the time variables are cycle, t, calendar_t and time_in_state); choose another name",
+        "`t` is a reserved name (the time variables are cycle, t, calendar_t and time_in_state; age and sex are the cohort's); choose another name",
     );
 }
 
