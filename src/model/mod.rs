@@ -14,7 +14,7 @@ pub use grid::{Grid, GridAxis, Shard};
 pub use outcome::{readable_name, Better, OutcomeInfo};
 pub use target::{Metric, Target};
 
-use crate::dist::{Dirichlet, Distribution, Sampler};
+use crate::dist::{CorrelationFactor, Dirichlet, Distribution, Marginal, Sampler};
 use crate::expr::Program;
 use crate::model::schedule::{Accrual, CycleLength, DiscountSchedule, DiscountTiming, Discounting};
 use crate::scenario::SweepAxis;
@@ -319,8 +319,12 @@ pub struct ParameterInfo {
     pub draw_slot: Option<usize>,
 }
 
-/// One sampled quantity: a univariate draw into one slot, or a Dirichlet draw into consecutive slots.
+/// One sampled quantity: a univariate draw into one slot, a Dirichlet draw into consecutive slots, or correlated
+/// parameters (each a [`Draw::Member`], all drawn by the [`Draw::Joint`] that lists them).
+// An explicit tag: without it the variants are told apart through a niche in their fields, which costs the
+// sampling loop a few instructions per draw.
 #[derive(Debug, Clone)]
+#[repr(u8)]
 pub enum Draw {
     One {
         slot: usize,
@@ -331,6 +335,46 @@ pub enum Draw {
         first_slot: usize,
         dirichlet: Dirichlet,
     },
+    /// A parameter drawn with others: nothing is drawn where it stands; its group's [`Draw::Joint`], later in the
+    /// list, writes its slot.
+    Member {
+        slot: usize,
+        distribution: Distribution,
+        /// The distribution as its group reaches it from a normal draw.
+        marginal: Marginal,
+    },
+    /// Correlated parameters, drawn together.
+    Joint(Box<Joint>),
+}
+
+/// Correlated parameters: one standard normal per member, in member order, from the iteration's own stream,
+/// combined through the Cholesky factor of their correlation matrix, and each taken to its member's distribution
+/// through its quantile function (a Gaussian copula; for a multivariate normal the same thing with normal members).
+#[derive(Debug, Clone)]
+pub struct Joint {
+    /// Indices into [`Model::draws`] of the members (each a [`Draw::Member`]), in the order of the factor's rows.
+    pub members: Vec<usize>,
+    /// The members' slots, in the same order.
+    pub slots: Vec<usize>,
+    pub factor: CorrelationFactor,
+    /// `correlations` (a `[[correlations]]` block) or `mvnormal` (a multivariate normal parameter table).
+    pub kind: &'static str,
+    /// The source the block cites.
+    pub source: Option<String>,
+}
+
+/// A group of correlated parameters as reports show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorrelationInfo {
+    /// `correlations` (a `[[correlations]]` block: each parameter keeps its own distribution, their ranks are
+    /// correlated through a Gaussian copula) or `mvnormal` (a multivariate normal).
+    pub kind: &'static str,
+    /// `base`, `arm:<name>` or `subgroup:<name>`.
+    pub scope: String,
+    pub parameters: Vec<String>,
+    /// The correlations of the normal draws behind them (for a multivariate normal, those of its covariance).
+    pub matrix: Vec<Vec<f64>>,
+    pub source: Option<String>,
 }
 
 /// Where a transition probability comes from.
@@ -547,6 +591,11 @@ pub struct Model {
     pub probability_slots: Vec<usize>,
     /// The scenario's own `[sweep]`: the parameters to vary and their values.
     pub sweep: Vec<SweepAxis>,
+    /// Correlated parameters, as reports show them.
+    pub correlations: Vec<CorrelationInfo>,
+    /// What the analyst should know about how the file was read, though it is not an error (a point estimate
+    /// whose fitted 95% interval misses the published one), each with its file, line, column and field.
+    pub warnings: Vec<String>,
 }
 
 /// One scope's definition of a parameter that overrides (`--set`, sweeps) can change in the compiled model: it was

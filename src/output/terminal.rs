@@ -547,6 +547,81 @@ pub fn check_line(path: &std::path::Path, m: &Model) -> String {
     )
 }
 
+/// What `check` shows beyond its summary line: every sampled parameter with the distribution fitted to it (its
+/// native parameters, mean and 95% interval), every group of correlated parameters with their correlations, and
+/// every warning about how the file was read, so that the analyst sees what the figures were turned into.
+pub fn check_details(m: &Model) -> String {
+    use crate::model::ParameterSpec;
+    use std::fmt::Write;
+    let mut out = String::new();
+    let fitted: Vec<_> = m
+        .parameters
+        .iter()
+        .filter_map(|p| match &p.spec {
+            ParameterSpec::Distribution {
+                distribution,
+                mean,
+                low95,
+                high95,
+            } => Some((p, distribution.clone(), *mean, *low95, *high95)),
+            ParameterSpec::DirichletComponent {
+                alpha,
+                component,
+                mean,
+                low95,
+                high95,
+            } => {
+                let alpha: Vec<String> = alpha.iter().map(|a| super::format::number(*a)).collect();
+                Some((
+                    p,
+                    format!("Dirichlet(α = [{}]) component {}", alpha.join(", "), component + 1),
+                    *mean,
+                    *low95,
+                    *high95,
+                ))
+            }
+            _ => None,
+        })
+        .collect();
+    if !fitted.is_empty() {
+        out.push_str("sampled parameters (scope, name: distribution; mean; 95% interval):\n");
+    }
+    let n = super::format::number;
+    for (p, d, mean, low, high) in fitted {
+        let _ = writeln!(
+            out,
+            "  {} {}: {d}; mean {}; 95% {} to {}",
+            p.scope,
+            p.name,
+            n(mean),
+            n(low),
+            n(high)
+        );
+    }
+    for c in &m.correlations {
+        let how = if c.kind == "mvnormal" {
+            "multivariate normal"
+        } else {
+            "Gaussian copula, each keeping its distribution"
+        };
+        let _ = writeln!(
+            out,
+            "correlated ({how}; scope {}): {}",
+            c.scope,
+            c.parameters.join(", ")
+        );
+        for (i, row) in c.matrix.iter().enumerate() {
+            for (j, r) in row.iter().enumerate().skip(i + 1) {
+                let _ = writeln!(out, "  {} ~ {}: {r}", c.parameters[i], c.parameters[j]);
+            }
+        }
+    }
+    for w in &m.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
+    out
+}
+
 /// Notes for arms whose plots got a different file name from the one their name makes, because another arm's name
 /// makes the same ("drug A" and "drug_A"): which files are whose.
 pub fn file_name_notes(arms: &[String]) -> String {

@@ -38,6 +38,37 @@ pub struct RawScenario {
     pub tables: BTreeMap<Spanned<String>, Spanned<RawTable>>,
     #[serde(default)]
     pub accrual: Option<Spanned<RawAccrual>>,
+    #[serde(default)]
+    pub correlations: Vec<Spanned<RawCorrelation>>,
+}
+
+/// `[[correlations]]`: parameters whose draws are correlated (through a Gaussian copula), each keeping its own
+/// distribution.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCorrelation {
+    /// The parameters, in the order of the matrix's rows.
+    pub parameters: Spanned<Vec<Spanned<String>>>,
+    /// Their correlation matrix.
+    pub matrix: RawMatrix,
+    /// `base` (the default), `arm:<name>` or `subgroup:<name>`: whose definitions of the parameters are meant.
+    #[serde(default)]
+    pub scope: Option<Spanned<String>>,
+    #[serde(default)]
+    pub source: Option<Spanned<String>>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A square matrix as written, with where each row and each entry is.
+pub type RawMatrix = Spanned<Vec<Spanned<Vec<Spanned<f64>>>>>;
+
+/// `mean`: one number, or for a multivariate normal a list, one per name.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawMean {
+    One(f64),
+    Many(Vec<f64>),
 }
 
 /// `[tables.NAME]`: a lookup table by whole-number keys (age, cycle, time in state) and sex, read from a CSV file
@@ -295,7 +326,9 @@ pub struct RawParameterTable {
     #[serde(default)]
     pub expr: Option<Spanned<String>>,
     #[serde(default)]
-    pub mean: Option<Spanned<f64>>,
+    pub mean: Option<Spanned<RawMean>>,
+    #[serde(default)]
+    pub median: Option<Spanned<f64>>,
     #[serde(default)]
     pub sd: Option<Spanned<f64>>,
     #[serde(default)]
@@ -328,6 +361,8 @@ pub struct RawParameterTable {
     pub sdlog: Option<Spanned<f64>>,
     #[serde(default)]
     pub names: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    pub cov: Option<RawMatrix>,
     #[serde(default)]
     pub source: Option<Spanned<String>>,
     #[serde(default)]

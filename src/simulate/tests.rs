@@ -113,6 +113,21 @@ fn structural_zeros_stay_zero_and_the_sample_leaves_them_out() {
     }
 }
 
+/// Edits that add correlated parameters (drawn lane by lane through the scalar code) and a multivariate normal.
+const CORRELATED: [(&str, &str); 3] = [
+    (
+        "rr = 1\n",
+        "rr = 1\ncoef = { dist = \"mvnormal\", names = [\"b0\", \"b1\"], mean = [100, 0], \
+         cov = [[400, -3], [-3, 0.09]] }\n",
+    ),
+    ("nhs = \"cost_nhs\"", "nhs = \"cost_nhs + b0 * exp(b1)\""),
+    (
+        "[[states]]",
+        "[[correlations]]\nparameters = [\"cost_home_care\", \"u_care\", \"p_die_home\"]\n\
+         matrix = [[1, -0.4, 0.3], [-0.4, 1, -0.5], [0.3, -0.5, 1]]\n\n[[states]]",
+    ),
+];
+
 #[test]
 fn the_lane_path_gives_the_general_paths_results_bit_for_bit() {
     let quarterly = [("cycle = \"year\"", "cycle = \"quarter\"")];
@@ -173,7 +188,7 @@ fn the_lane_path_gives_the_general_paths_results_bit_for_bit() {
         ),
     ];
     // 1,003 iterations end on a short block; the edits cover the cases the lane path handles differently.
-    let cases: [&[(&str, &str)]; 10] = [
+    let cases: [&[(&str, &str)]; 11] = [
         &[],
         &quarterly,
         &outcome_rate,
@@ -183,6 +198,7 @@ fn the_lane_path_gives_the_general_paths_results_bit_for_bit() {
         &derived,
         &families,
         &UNTRACED,
+        &CORRELATED,
         &tunnel,
     ];
     for edits in cases {

@@ -18,6 +18,7 @@ mod arms;
 mod builder;
 mod cohort;
 mod contexts;
+mod correlations;
 mod distributions;
 mod limits;
 mod outcomes;
@@ -93,6 +94,8 @@ struct Compiler<'a> {
     overridable: std::cell::RefCell<Vec<Overridable>>,
     /// Draw slots used directly as transition probabilities.
     probability_slots: std::cell::RefCell<Vec<usize>>,
+    /// Fits that kept a point estimate but missed its published interval, as messages with their place.
+    fit_messages: std::cell::RefCell<Vec<String>>,
     /// The scenario's tables, and each one's name and number of keys (the functions expressions may call).
     tables: &'a [Table],
     table_keys: Vec<(&'a str, usize)>,
@@ -108,6 +111,7 @@ impl<'a> Compiler<'a> {
             overridable_names,
             overridable: Default::default(),
             probability_slots: Default::default(),
+            fit_messages: Default::default(),
             tables: &scenario.tables,
             table_keys: scenario
                 .tables
@@ -203,6 +207,8 @@ impl Compiler<'_> {
             arms: arm_overrides,
             subgroups: subgroup_overrides,
         };
+        self.correlations(raw, &mut draws, &parameters)?;
+        let correlations = correlations::describe(&draws, &parameters);
         let n_draws = slot_count(&draws);
 
         *self.supports.borrow_mut() = draw_supports(&draws, n_draws);
@@ -256,6 +262,8 @@ impl Compiler<'_> {
             overridable: self.overridable.take(),
             probability_slots: self.probability_slots.take(),
             sweep,
+            correlations,
+            warnings: self.fit_messages.take(),
         })
     }
 }

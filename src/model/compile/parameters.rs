@@ -68,8 +68,9 @@ pub(super) fn slot_count(draws: &[Draw]) -> usize {
     draws
         .iter()
         .map(|d| match d {
-            Draw::One { .. } => 1,
+            Draw::One { .. } | Draw::Member { .. } => 1,
             Draw::Dirichlet { dirichlet, .. } => dirichlet.len(),
+            Draw::Joint(_) => 0,
         })
         .sum()
 }
@@ -78,7 +79,7 @@ pub(super) fn slot_count(draws: &[Draw]) -> usize {
 pub(super) fn draw_supports(draws: &[Draw], n_draws: usize) -> Vec<(f64, f64)> {
     let mut out = vec![(0.0, 1.0); n_draws];
     for d in draws {
-        if let Draw::One { slot, distribution, .. } = d {
+        if let Draw::One { slot, distribution, .. } | Draw::Member { slot, distribution, .. } = d {
             out[*slot] = distribution.support();
         }
     }

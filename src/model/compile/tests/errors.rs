@@ -191,7 +191,7 @@ fn an_unknown_distribution() {
         r#"x = { dist = "betta", mean = 0.1, sd = 0.05 }"#,
         "parameters.x.dist",
         (PARAMETER, 14),
-        "unknown distribution `betta`: use one of fixed, uniform, normal, lognormal, gamma, beta, triangular, pert, dirichlet; did you mean `beta`?",
+        "unknown distribution `betta`: use one of fixed, uniform, normal, lognormal, gamma, beta, triangular, pert, dirichlet, mvnormal; did you mean `beta`?",
     );
 }
 
