@@ -9,6 +9,7 @@ use common::*;
 use statrs::distribution::{Beta, ContinuousCDF, Gamma, LogNormal};
 use std::f64::consts::PI;
 use std::fs;
+use std::path::Path;
 
 const ITERATIONS: usize = 160_000;
 
@@ -488,4 +489,47 @@ fn a_block_correlates_the_definitions_of_its_scope() {
         "{stderr}"
     );
     assert!(stderr.contains("the scopes are base, arm:a, arm:b"), "{stderr}");
+}
+
+#[test]
+fn a_run_reports_its_correlations_and_fit_warnings_in_summary_and_report() {
+    // The block and a point estimate whose interval no beta can match (the warning of the test above).
+    let p = r#"p_event = { dist = "beta", mean = 0.20, ci95 = [0.05, 0.35] }"#;
+    let text = correlated(p, BLOCK).replace("\"cost * weight\"", "\"cost * weight * (1 + p_event)\"");
+    let dir = tempdir();
+    let path = dir.path().join("c.toml");
+    fs::write(&path, &text).unwrap();
+    let out = carecast()
+        .args(["run", "--iterations", "200", "--quiet", "--out"])
+        .arg(dir.path().join("out"))
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let run_dir = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(Path::new(&run_dir).join("summary.json")).unwrap()).unwrap();
+    let group = &summary["correlations"][0];
+    assert_eq!(group["parameters"], serde_json::json!(["p_die", "cost", "weight"]));
+    assert_eq!(group["matrix"][0][1], 0.6);
+    assert_eq!(group["matrix"][1][2], 0.2);
+    let warning = summary["warnings"][0].as_str().unwrap();
+    assert!(warning.contains("parameters.p_event.ci95"), "{warning}");
+    let report = fs::read_to_string(Path::new(&run_dir).join("report.html")).unwrap();
+    assert!(
+        report.contains("<h3>Correlated parameters</h3>"),
+        "no correlations in the report"
+    );
+    // Each pair once, with its correlation: p_die with cost at 0.6, cost with weight at 0.2.
+    assert!(report.contains("<td>p_die</td><td>cost</td><td>0.6"), "{report}");
+    assert!(report.contains("<td>cost</td><td>weight</td><td>0.2"), "{report}");
+    assert!(
+        report.contains("parameters.p_event.ci95"),
+        "no fit warning in the report"
+    );
 }

@@ -94,6 +94,13 @@ struct SummaryFile<'a> {
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     tables: &'a [crate::model::Table],
     parameters: &'a [crate::model::ParameterInfo],
+    /// Groups of correlated parameters (absent when there are none).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    correlations: &'a [crate::model::CorrelationInfo],
+    /// How the file was read where it is not an error, such as a fitted interval missing the published one (absent
+    /// when there are none).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    warnings: &'a [String],
     results: &'a Analysis,
     /// Kept apart so that everything above is byte-identical for the same scenario and seed.
     timing: &'a Timing,
@@ -134,6 +141,8 @@ pub fn write_run_summary(
         strata: (model.strata.len() > 1 || !model.strata[0].describe().is_empty()).then_some(&model.strata[..]),
         tables: &model.tables,
         parameters: &model.parameters,
+        correlations: &model.correlations,
+        warnings: &model.warnings,
         results: analysis,
         timing,
     };
