@@ -10,6 +10,7 @@ use super::lane_ops::{add_product, add_scaled, scaled, Lanes, ZERO};
 use super::lane_workspace::LaneWorkspace;
 use super::lanes::{row_probabilities_lanes, static_flows_lanes};
 use super::LANES;
+use crate::expr::Program;
 use crate::model::{Context, Model, ProbSource, Row};
 
 /// One context on lanes, its static programs already run into its lane slots (`slots` is its scalar slot vector,
@@ -184,20 +185,28 @@ fn boundary_values(
         lane_slots[slot] = [value; LANES];
     }
     for (slot, program) in &ctx.dynamic_programs {
-        let value = program
-            .eval_lanes(lane_slots)
-            .or_else(|| program.eval_lanes_ops(lane_slots))
-            .unwrap_or_else(|| {
-                // Conditionals: lane by lane through the scalar slots.
-                std::array::from_fn(|l| {
-                    for &r in program.reads() {
-                        slots[r] = lane_slots[r][l];
-                    }
-                    program.eval(slots)
-                })
-            });
-        lane_slots[*slot] = value;
+        // Inlined and matched, not chained through `Option::or_else`: the chain is not inlined, and its copy of
+        // each 8-lane result, just stored with wider instructions than it is loaded with, stalled on store
+        // forwarding (a fifth of a life-table model's time).
+        lane_slots[*slot] = match program.eval_lanes_inlined(lane_slots) {
+            Some(value) => value,
+            None => eval_lanes_otherwise(program, lane_slots, slots),
+        };
     }
+}
+
+/// A program that is not plain arithmetic: by the lane operations, or lane by lane through the scalar slots
+/// (conditionals).
+#[inline(never)]
+fn eval_lanes_otherwise(program: &Program, lane_slots: &[Lanes], slots: &mut [f64]) -> Lanes {
+    program.eval_lanes_ops(lane_slots).unwrap_or_else(|| {
+        std::array::from_fn(|l| {
+            for &r in program.reads() {
+                slots[r] = lane_slots[r][l];
+            }
+            program.eval(slots)
+        })
+    })
 }
 
 /// A year's weighted occupancy: set to w · mass at the year's first boundary, else w · mass added.
