@@ -43,8 +43,8 @@ fn an_override_gives_the_same_bits_as_editing_the_file() {
     assert_eq!(
         totals_with(&["rr_reablement.ci95_low=0.5"]),
         totals_of_edited(
-            "ci95 = [0.6, 1.0], source = \"assumption\" } }",
-            "ci95 = [0.5, 1.0], source = \"assumption\" } }"
+            "rr_reablement = { dist = \"lognormal\", ci95 = [0.6, 1.0]",
+            "rr_reablement = { dist = \"lognormal\", ci95 = [0.5, 1.0]"
         )
     );
     assert_eq!(totals_with(&["rr_reablement=0.7"]), totals_of_edited_both_rr());
@@ -52,15 +52,22 @@ fn an_override_gives_the_same_bits_as_editing_the_file() {
 
 /// The example with rr_reablement fixed at 0.7 in the base model and in the reablement arm.
 fn totals_of_edited_both_rr() -> ndarray::Array3<f64> {
-    let text = fs::read_to_string("scenarios/example.toml")
-        .unwrap()
-        .replacen("rr_reablement = 1 ", "rr_reablement = 0.7 ", 1)
-        .replacen(
-            "parameters = { rr_reablement = { dist = \"lognormal\", ci95 = [0.6, 1.0], source = \"assumption\" } }",
-            "parameters = { rr_reablement = 0.7 }",
-            1,
-        );
-    let mut model = compile_text(Path::new("edited.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
+    let text = fs::read_to_string("scenarios/example.toml").unwrap();
+    assert!(
+        text.contains("rr_reablement = 1 "),
+        "the example fixes rr_reablement at 1 in the base model"
+    );
+    // The whole line, so that the arm's note and source can change without this edit silently doing nothing.
+    let arm_line = text
+        .lines()
+        .find(|line| line.starts_with("parameters = { rr_reablement = {"))
+        .expect("the example's reablement arm gives rr_reablement a distribution");
+    let edited = text.replacen("rr_reablement = 1 ", "rr_reablement = 0.7 ", 1).replacen(
+        arm_line,
+        "parameters = { rr_reablement = 0.7 }",
+        1,
+    );
+    let mut model = compile_text(Path::new("edited.toml"), &edited).unwrap_or_else(|e| panic!("{e}"));
     model.run_defaults.iterations = 500;
     common::run(&model, 2).kernel_totals
 }
