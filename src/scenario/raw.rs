@@ -134,6 +134,8 @@ pub struct RawSettings {
     pub primary_outcome: Option<Spanned<String>>,
     #[serde(default)]
     pub population: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub start_date: Option<Spanned<String>>,
 }
 
 /// A discount rate: a flat annual rate, a named schedule, or a list of (from year, rate) steps.

@@ -96,14 +96,14 @@ impl Compiler<'_> {
 
 /// The people entering in programme year `entry_year`: simulated to the end of the horizon, each boundary's value
 /// weighted by accrual and discounting at its calendar time.
-fn wave(entry_year: usize, share: f64, settings: &Settings) -> Wave {
+pub(in crate::model) fn wave(entry_year: usize, share: f64, settings: &Settings) -> Wave {
     let per_year = settings.cycle.per_year();
     let dt = settings.cycle.years();
     let offset = entry_year * per_year;
     let cycles = settings.cycles() - offset;
     let mut boundary_weights = vec![Vec::new(); cycles + 1];
     for (c, weights) in settings.accrual.cycle_weights(cycles).into_iter().enumerate() {
-        let year = (offset + c) / per_year;
+        let year = (offset + c) / settings.cycles_per_bin;
         for (k, w) in weights {
             let calendar_t = (offset + k) as f64 * dt;
             let wc = w * settings.discount_costs.factor(calendar_t, settings.discounting);
@@ -129,6 +129,7 @@ fn wave(entry_year: usize, share: f64, settings: &Settings) -> Wave {
         .collect();
     Wave {
         entry_year,
+        entry_bin: offset / settings.cycles_per_bin,
         share,
         cycles,
         boundary_weights,

@@ -1,0 +1,397 @@
+//! The council's view: what a finance officer reads when extra spend is zero or near it, each figure worked out by
+//! hand.
+
+mod common;
+
+use common::{carecast, scenario_text, tempdir};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Writes `text` as a scenario file and runs `carecast run` on it; returns the terminal text and the run directory.
+fn run(dir: &Path, text: &str) -> (String, PathBuf) {
+    let file = dir.join("scenario.toml");
+    fs::write(&file, text).expect("write scenario");
+    let output = carecast()
+        .arg("run")
+        .arg(&file)
+        .arg("--out")
+        .arg(dir.join("out"))
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8(output.stdout).expect("utf8");
+    let run_dir = PathBuf::from(stdout.trim_end().lines().last().expect("the run directory"));
+    (stdout, run_dir)
+}
+
+/// The rows of a CSV file as maps from column name to cell.
+fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let headers = reader.headers().expect("headers").clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("record");
+            headers
+                .iter()
+                .map(String::from)
+                .zip(r.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+fn number(cell: &str) -> f64 {
+    cell.parse().unwrap_or_else(|_| panic!("not a number: {cell:?}"))
+}
+
+/// One state everyone stays in, whose council care cost per year is `care_cost` (the arm `cheaper` overrides it), and
+/// the arms' intervention costs `usual_costs` and `new_costs`.
+fn one_state(care_new: f64, usual_costs: &str, new_costs: &str) -> String {
+    format!(
+        r#"
+[parameters]
+care_cost = 1000
+
+[[states]]
+name = "home"
+per = "year"
+costs = {{ council = "care_cost" }}
+
+[start]
+home = 1
+
+[transitions]
+home = {{ home = 1 }}
+
+[[arms]]
+name = "usual"
+costs = {usual_costs}
+
+[[arms]]
+name = "cheaper"
+parameters = {{ care_cost = {care_new} }}
+costs = {new_costs}
+
+[cohort]
+size = 100
+"#
+    )
+}
+
+#[test]
+fn a_cheaper_way_of_doing_the_same_thing_says_what_it_saves_and_writes_roi_csv() {
+    // Two years at £1,000 against two at £800, undiscounted: £400 per person saved with no spend in either arm.
+    let text = scenario_text(
+        "cheaper",
+        &[("horizon_years", "2"), ("discount_rate_costs", "0")],
+        &one_state(800.0, "[]", "[]"),
+    );
+    let dir = tempdir();
+    let (terminal, run_dir) = run(dir.path(), &text);
+    assert!(
+        terminal.contains("saves £400 per person with no extra spend (95% interval £400 to £400)"),
+        "{terminal}"
+    );
+    assert!(
+        terminal.contains("not shown: it costs no more to provide than the comparator"),
+        "{terminal}"
+    );
+    assert!(!terminal.contains("back per £1 spent (savings"), "{terminal}");
+    let rows = csv_rows(&run_dir.join("roi.csv"));
+    // The whole system's spend perspective only (nobody spends), savings to the council and to everyone, all and
+    // cashable; the NHS and the person have the same (no) care costs in both arms.
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    for r in &rows {
+        assert_eq!(r["spend_payer"], "total");
+        assert!(["council", "total"].contains(&r["savings_payer"].as_str()), "{r:?}");
+        assert_eq!(number(&r["mean_savings"]), 400.0);
+        assert_eq!(number(&r["mean_spend"]), 0.0);
+        assert_eq!(number(&r["net_benefit_mean"]), 400.0);
+        assert_eq!((r["bcr"].as_str(), r["net_roi"].as_str()), ("", ""));
+        assert_eq!(r["ratio_note"], "no extra spend");
+    }
+    // No plot of ratios there are none of.
+    assert!(!run_dir.join("roi_cheaper.png").exists());
+    let report = fs::read_to_string(run_dir.join("report.html")).expect("report");
+    assert!(
+        report.contains("Saves £400 per person with no extra spend"),
+        "the report's card"
+    );
+}
+
+#[test]
+fn a_spend_brought_forward_gives_no_ratio_and_says_why() {
+    // Usual care pays £1,000 at the start of year 2 (discounted at 3.5% for one year: 1000 / 1.035 = £966.18); the
+    // new arm pays it at entry (£1,000). Extra spend: 1000 − 966.183574879 = £33.816425121. Care costs £10,000 a year
+    // against £7,500: savings 2500 × (1 + 1/1.035) = £4,915.458937198, a ratio of 145.4, above the 100 the rule
+    // allows. Net savings 4915.458937198 − 33.816425121 = £4,881.642512077.
+    let usual =
+        r#"[{ name = "kit", kind = "recurring", payer = "council", amount = "if(t >= 1, 1000, 0)", per = "year" }]"#;
+    let new = r#"[{ name = "kit", kind = "one_off", payer = "council", amount = 1000 }]"#;
+    let text = scenario_text("forward", &[("horizon_years", "2")], &one_state(7500.0, usual, new))
+        .replace("care_cost = 1000", "care_cost = 10000");
+    let dir = tempdir();
+    let (terminal, run_dir) = run(dir.path(), &text);
+    assert!(
+        terminal.contains("not shown: the extra spend is too close to zero"),
+        "{terminal}"
+    );
+    assert!(
+        terminal.contains("care savings £4,915 for £33.82 of extra spend per person; net savings £4,882"),
+        "{terminal}"
+    );
+    let rows = csv_rows(&run_dir.join("roi.csv"));
+    let total = rows
+        .iter()
+        .find(|r| r["savings_payer"] == "total" && r["spend_payer"] == "total" && r["basis"] == "all")
+        .expect("the whole system's row");
+    assert!((number(&total["mean_spend"]) - 33.816425120773).abs() < 1e-9);
+    assert!((number(&total["mean_savings"]) - 4915.458937198068).abs() < 1e-9);
+    assert!((number(&total["net_benefit_mean"]) - 4881.642512077295).abs() < 1e-9);
+    assert_eq!(total["bcr"], "");
+    assert_eq!(total["ratio_note"], "extra spend within noise of zero");
+}
+
+/// Weekly cycles for a year: care costs £500 a week in usual care and £(500 − saving) with the service, which costs
+/// £800 a person at entry (undiscounted, start-of-cycle accrual).
+fn weekly_payback(saving: &str, iterations: &str) -> String {
+    let body = format!(
+        r#"
+[parameters]
+saving = {saving}
+
+[[states]]
+name = "home"
+per = "week"
+costs = {{ council = "500 - if(arm_new, saving, 0)" }}
+
+[start]
+home = 1
+
+[transitions]
+home = {{ home = 1 }}
+
+[[arms]]
+name = "usual"
+parameters = {{ arm_new = 0 }}
+
+[[arms]]
+name = "service"
+parameters = {{ arm_new = 1 }}
+costs = [{{ name = "visit", kind = "one_off", payer = "council", amount = 800 }}]
+
+[cohort]
+size = 100
+"#
+    );
+    scenario_text(
+        "weekly",
+        &[
+            ("horizon_years", "1"),
+            ("cycle", "\"week\""),
+            ("iterations", iterations),
+            ("discount_rate_costs", "0"),
+        ],
+        &body,
+    )
+    .replace("[parameters]\n", "[parameters]\narm_new = 0\n")
+}
+
+#[test]
+fn payback_is_counted_in_weeks_when_cycles_are_weeks() {
+    // £100 a week saved against £800 at entry: cumulative net savings −800 + 100·c reach zero after week 8.
+    let dir = tempdir();
+    let (terminal, run_dir) = run(dir.path(), &weekly_payback("100", "1"));
+    assert!(
+        terminal.contains("payback               in 8 weeks (95% interval 8 to 8)"),
+        "{terminal}"
+    );
+    let rows = csv_rows(&run_dir.join("payback.csv"));
+    assert_eq!(rows.len(), 1);
+    let r = &rows[0];
+    assert_eq!(
+        (
+            r["unit"].as_str(),
+            r["horizon"].as_str(),
+            r["median"].as_str(),
+            r["p2_5"].as_str(),
+            r["p97_5"].as_str()
+        ),
+        ("week", "52", "8", "8", "8")
+    );
+    let report = fs::read_to_string(run_dir.join("report.html")).expect("report");
+    assert!(
+        report.contains("Payback: in 8 weeks (95% interval 8 to 8)"),
+        "the report's payback"
+    );
+}
+
+#[test]
+fn the_payback_interval_in_weeks_matches_its_closed_form() {
+    // A saving s ~ Uniform(60, 160) a week pays back £800 in c = ⌈800 / s⌉ weeks, so P(c ≤ k) = (160 − 800/k) / 100
+    // for 800/k in [60, 160]: 0 for k = 5, 0.267 for 6 (the 2.5th percentile is week 6); 0.457 for 7, 0.600 for 8
+    // (the median is week 8); 0.933 for 12, 0.985 for 13 (the 97.5th is week 13). Over 10,000 iterations the shares'
+    // Monte Carlo error (under 0.005) is far from every boundary.
+    let dir = tempdir();
+    let (terminal, run_dir) = run(
+        dir.path(),
+        &weekly_payback("{ dist = \"uniform\", low = 60, high = 160 }", "10000"),
+    );
+    assert!(terminal.contains("in 8 weeks (95% interval 6 to 13)"), "{terminal}");
+    let r = &csv_rows(&run_dir.join("payback.csv"))[0];
+    assert_eq!(
+        (r["median"].as_str(), r["p2_5"].as_str(), r["p97_5"].as_str()),
+        ("8", "6", "13")
+    );
+    assert_eq!(number(&r["share_never"]), 0.0);
+}
+
+#[test]
+fn payback_in_years_where_cycles_are_years() {
+    // The cheaper arm of the first test "pays back" in its first year; payback.csv says so in years.
+    let text = scenario_text(
+        "cheaper",
+        &[("horizon_years", "2"), ("discount_rate_costs", "0")],
+        &one_state(800.0, "[]", "[]"),
+    );
+    let dir = tempdir();
+    let (_, run_dir) = run(dir.path(), &text);
+    let r = &csv_rows(&run_dir.join("payback.csv"))[0];
+    assert_eq!(
+        (r["unit"].as_str(), r["horizon"].as_str(), r["median"].as_str()),
+        ("year", "2", "1")
+    );
+}
+
+/// Three years for 100 people from 1 April 2027: council care £1,000 a year against £800 with the service, which
+/// costs the council £300 a person at entry; NHS care £500 a year against £400. Costs discounted at 3.5%.
+fn three_years(extra_settings: &[(&str, &str)]) -> String {
+    let usual = "[]";
+    let new = r#"[{ name = "visit", kind = "one_off", payer = "council", amount = 300 }]"#;
+    let mut settings = vec![("horizon_years", "3"), ("start_date", "\"2027-04-01\"")];
+    settings.extend_from_slice(extra_settings);
+    scenario_text("budget", &settings, &one_state(800.0, usual, new))
+        .replace(
+            "costs = { council = \"care_cost\" }",
+            "costs = { council = \"care_cost\", nhs = \"nhs_cost\" }",
+        )
+        .replace("care_cost = 1000\n", "care_cost = 1000\nnhs_cost = 500\n")
+        .replace(
+            "parameters = { care_cost = 800 }",
+            "parameters = { care_cost = 800, nhs_cost = 400 }",
+        )
+}
+
+/// The budget.csv row of a payer, basis and financial year.
+fn budget_row<'a>(
+    rows: &'a [std::collections::HashMap<String, String>],
+    payer: &str,
+    basis: &str,
+    year: &str,
+) -> &'a std::collections::HashMap<String, String> {
+    rows.iter()
+        .find(|r| r["payer"] == payer && r["basis"] == basis && r["financial_year"] == year)
+        .unwrap_or_else(|| panic!("no row for {payer} {basis} {year}"))
+}
+
+#[test]
+fn a_three_year_budget_for_100_people_by_payer_and_financial_year() {
+    let dir = tempdir();
+    let (_, run_dir) = run(dir.path(), &three_years(&[]));
+    let rows = csv_rows(&run_dir.join("budget.csv"));
+    // 1 comparison × 2 bases × 4 payers (council, NHS, person, all) × 3 years.
+    assert_eq!(rows.len(), 24);
+    // Per person in cash: year 1 the council pays 800 + 300 against 1,000 (+100), the NHS 400 against 500 (−100);
+    // years 2 and 3, −200 and −100. For 100 people: +£10,000 and −£10,000, then −£20,000 and −£10,000 a year.
+    let expect = [
+        ("council", "2027/28", 100_000.0, 110_000.0, 30_000.0, 20_000.0, 10_000.0),
+        ("council", "2028/29", 100_000.0, 80_000.0, 0.0, 20_000.0, -20_000.0),
+        ("council", "2029/30", 100_000.0, 80_000.0, 0.0, 20_000.0, -20_000.0),
+        ("nhs", "2027/28", 50_000.0, 40_000.0, 0.0, 10_000.0, -10_000.0),
+        ("nhs", "2029/30", 50_000.0, 40_000.0, 0.0, 10_000.0, -10_000.0),
+        ("total", "2027/28", 150_000.0, 150_000.0, 30_000.0, 30_000.0, 0.0),
+        ("total", "2028/29", 150_000.0, 120_000.0, 0.0, 30_000.0, -30_000.0),
+        ("person", "2028/29", 0.0, 0.0, 0.0, 0.0, 0.0),
+    ];
+    for (payer, year, usual, new, spend, savings, impact) in expect {
+        let r = budget_row(&rows, payer, "cash", year);
+        let got = [
+            "comparator_cost",
+            "arm_cost",
+            "extra_spend",
+            "care_savings",
+            "budget_impact",
+        ]
+        .map(|k| number(&r[k]));
+        assert_eq!(got, [usual, new, spend, savings, impact], "{payer} {year}");
+        assert_eq!(
+            number(&r["budget_impact_p2_5"]),
+            impact,
+            "one iteration: the interval is the value"
+        );
+        assert_eq!(number(&r["population"]), 100.0);
+    }
+    // Discounted at 3.5% from the start of each programme year: year 2 by 1/1.035, year 3 by 1/1.035².
+    let council2 = number(&budget_row(&rows, "council", "discounted", "2028/29")["budget_impact"]);
+    let council3 = number(&budget_row(&rows, "council", "discounted", "2029/30")["budget_impact"]);
+    assert!((council2 - -19_323.671497584543).abs() < 1e-6, "{council2}");
+    assert!((council3 - -18_670.214_007_328_06).abs() < 1e-6, "{council3}");
+    let council1 = number(&budget_row(&rows, "council", "discounted", "2027/28")["budget_impact"]);
+    assert!((council1 - 10_000.0).abs() < 1e-6);
+    // The council bears the extra spend, so the plot and the sentence are its: −£10,000 after 2027/28, +£10,000
+    // after 2028/29 (break-even), +£30,000 after 2029/30.
+    assert!(run_dir.join("budget_cheaper.png").exists() && run_dir.join("budget_cheaper.svg").exists());
+    // The template escapes "/" as every other character that could end an HTML context.
+    let report = fs::read_to_string(run_dir.join("report.html"))
+        .expect("report")
+        .replace("&#x2f;", "/");
+    assert!(report.contains("What it costs and saves, year by year"));
+    assert!(
+        report.contains("in 2027/28 it costs the council £10,000 more (95% interval £10,000 to £10,000); by the end of 2029/30 its cumulative net savings to the council are £30,000 (95% interval £30,000 to £30,000), and the cumulative position breaks even in 2028/29 (median)."),
+        "the budget holder's sentence"
+    );
+    assert!(report.contains("ISPOR Budget Impact Analysis Good Practice II Task Force"));
+}
+
+#[test]
+fn a_stated_population_scales_the_budget() {
+    // 250 people instead of the cohort's 100: the council's first year is +£25,000.
+    let dir = tempdir();
+    let (_, run_dir) = run(dir.path(), &three_years(&[("population", "250")]));
+    let rows = csv_rows(&run_dir.join("budget.csv"));
+    let r = budget_row(&rows, "council", "cash", "2027/28");
+    assert_eq!(
+        (number(&r["budget_impact"]), number(&r["population"])),
+        (25_000.0, 250.0)
+    );
+}
+
+#[test]
+fn without_a_start_date_there_is_no_budget() {
+    let text = three_years(&[]).replace("start_date = \"2027-04-01\"\n", "");
+    let dir = tempdir();
+    let (_, run_dir) = run(dir.path(), &text);
+    assert!(!run_dir.join("budget.csv").exists());
+}
+
+#[test]
+fn a_start_date_that_is_not_1_april_is_refused_with_where_and_why() {
+    for (date, says) in [
+        ("\"2027-01-01\"", "must be 1 April (\"2027-04-01\"), not \"2027-01-01\""),
+        ("\"1 April 2027\"", "must be a date written \"YYYY-MM-DD\""),
+        ("\"2500-04-01\"", "the year must be from 1900 to 2200"),
+    ] {
+        let dir = tempdir();
+        let file = dir.path().join("scenario.toml");
+        fs::write(&file, three_years(&[]).replace("\"2027-04-01\"", date)).expect("write");
+        let output = carecast().arg("check").arg(&file).output().expect("runs");
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("settings.start_date") && stderr.contains(says),
+            "{stderr}"
+        );
+        assert!(stderr.contains("scenario.toml:"), "names the file and line: {stderr}");
+    }
+}
