@@ -381,6 +381,7 @@ fn a_start_date_that_is_not_1_april_is_refused_with_where_and_why() {
         ("\"2027-01-01\"", "must be 1 April (\"2027-04-01\"), not \"2027-01-01\""),
         ("\"1 April 2027\"", "must be a date written \"YYYY-MM-DD\""),
         ("\"2500-04-01\"", "the year must be from 1900 to 2200"),
+        ("2027-04-01", "write the date in quotes, as text: \"2027-04-01\""),
     ] {
         let dir = tempdir();
         let file = dir.path().join("scenario.toml");
@@ -394,4 +395,28 @@ fn a_start_date_that_is_not_1_april_is_refused_with_where_and_why() {
         );
         assert!(stderr.contains("scenario.toml:"), "names the file and line: {stderr}");
     }
+}
+
+#[test]
+fn payback_is_a_reproduce_target_in_the_models_own_cycles() {
+    // The two weekly scenarios above, with a target of 8 weeks: 8 (8 to 8) for a saving of exactly £100 a week, and
+    // 8 (6 to 13) for a saving drawn from Uniform(60, 160).
+    let target = "\n[sources]\nhand = \"worked by hand\"\n\n[[reproduce]]\nfigure = \"pays back in 8 weeks\"\nsource = \"hand\"\npublished = 8\nmetric = \"payback\"\narm = \"service\"\naccept = [8, 8]\nwhy = \"worked by hand\"\n";
+    for (saving, iterations, interval) in [
+        ("100", "1", (8.0, 8.0)),
+        ("{ dist = \"uniform\", low = 60, high = 160 }", "10000", (6.0, 13.0)),
+    ] {
+        let text = format!("{}{target}", weekly_payback(saving, iterations));
+        let loaded = common::loaded("weekly.toml", &text);
+        let rows = carecast::commands::reproduce_scenario(&loaded).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (rows[0].value, rows[0].low, rows[0].high),
+            (8.0, interval.0, interval.1)
+        );
+        assert_eq!(rows[0].status, carecast::analysis::reproduce::Status::Within);
+    }
+    // Over a whole horizon only.
+    let text = format!("{}{target}year = 1\n", weekly_payback("100", "1"));
+    let error = common::compile_error(&text);
+    assert!(error.contains("`payback` is over the whole horizon"), "{error}");
 }

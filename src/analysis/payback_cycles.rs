@@ -93,7 +93,7 @@ pub fn cycle_payback(
 
 /// The first cycle (1-based) by which at least a share `p` of the `n` iterations have paid back, from the count
 /// paying back in each cycle; None if fewer ever do.
-fn nearest_rank(counts: &[usize], n: usize, p: f64) -> Option<u32> {
+pub(crate) fn nearest_rank(counts: &[usize], n: usize, p: f64) -> Option<u32> {
     let mut paid = 0;
     for (k, count) in counts.iter().enumerate() {
         paid += count;

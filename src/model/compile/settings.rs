@@ -158,6 +158,7 @@ impl Compiler<'_> {
             threshold,
             primary_outcome: None,
             cycles_per_bin: cycle.per_year(),
+            n_bins: horizon as usize,
             start_year,
             population,
         };
