@@ -298,8 +298,15 @@ fn budget_row<'a>(
 #[test]
 fn a_three_year_budget_for_100_people_by_payer_and_financial_year() {
     let dir = tempdir();
-    let (_, run_dir) = run(dir.path(), &three_years(&[]));
+    let (terminal, run_dir) = run(dir.path(), &three_years(&[]));
     let rows = csv_rows(&run_dir.join("budget.csv"));
+    assert!(terminal.contains("Budget impact for 100 people in cash"), "{terminal}");
+    assert!(
+        terminal.split_whitespace().collect::<Vec<_>>().join(" ").contains(
+            "2028/29 −£20,000 (−£20,000 to −£20,000) −£10,000 (−£10,000 to −£10,000) −£30,000 (−£30,000 to −£30,000)"
+        ),
+        "{terminal}"
+    );
     // 1 comparison × 2 bases × 4 payers (council, NHS, person, all) × 3 years.
     assert_eq!(rows.len(), 24);
     // Per person in cash: year 1 the council pays 800 + 300 against 1,000 (+100), the NHS 400 against 500 (−100);
@@ -419,4 +426,28 @@ fn payback_is_a_reproduce_target_in_the_models_own_cycles() {
     let text = format!("{}{target}year = 1\n", weekly_payback("100", "1"));
     let error = common::compile_error(&text);
     assert!(error.contains("`payback` is over the whole horizon"), "{error}");
+}
+
+#[test]
+fn the_cash_run_is_the_scenario_with_both_rates_zero_bit_for_bit() {
+    // The budget's cash figures come from the model with its discounting taken out; they must be those of the same
+    // scenario written with both rates 0 (uncertain care costs, so that the draws matter).
+    let text = three_years(&[])
+        .replace(
+            "care_cost = 1000\n",
+            "care_cost = { dist = \"gamma\", mean = 1000, sd = 150 }\n",
+        )
+        .replace("iterations = 1\n", "iterations = 300\n");
+    let discounted = common::model(&text);
+    let cash = discounted.undiscounted().expect("discounted at 3.5%");
+    let zero = common::model(
+        &text
+            .replace("discount_rate_costs = 0.035", "discount_rate_costs = 0")
+            .replace("discount_rate_outcomes = 0.035", "discount_rate_outcomes = 0"),
+    );
+    assert!(zero.undiscounted().is_none(), "nothing to take out");
+    let (a, b) = (common::run(&cash, 2), common::run(&zero, 2));
+    let bits = |v: &ndarray::Array3<f64>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&a.yearly_mean), bits(&b.yearly_mean));
+    assert_eq!(bits(&a.kernel_totals), bits(&b.kernel_totals));
 }

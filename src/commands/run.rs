@@ -15,6 +15,8 @@ pub struct RunOutcome {
     pub loaded: Loaded,
     pub results: Results,
     pub analysis: Analysis,
+    /// The budget impact, when the scenario gives a start date.
+    pub budget: Option<analysis::budget::Budget>,
     /// The run directory.
     pub dir: PathBuf,
     pub timing: Timing,
@@ -104,6 +106,7 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
         loaded,
         results,
         analysis: analysed.analysis,
+        budget,
         dir,
         timing,
     })

@@ -2,9 +2,10 @@
 //! holder's cumulative net savings in cash as a fan chart (`budget_<arm>.png/.svg`).
 
 use super::files::{text_cell, write_csv, OutputError};
-use super::format::{thousands, FileNames};
+use super::format::{money, thousands, FileNames};
 use super::plots;
-use crate::analysis::budget::{financial_year, Budget};
+use crate::analysis::budget::{financial_year, Basis, Budget, REPORT_YEARS};
+use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 /// budget.csv: per comparison, basis (cash, then discounted), payer (council, NHS, person, all) and programme year,
@@ -96,4 +97,53 @@ pub fn holder_words(payer: &str) -> &'static str {
         "person" => "people and their families",
         _ => "all payers",
     }
+}
+
+/// The budget impact on the terminal: per comparison, a row per financial year (the first five) and a column for each
+/// payer with costs and for all payers, in cash, each with its 95% interval.
+pub fn budget_lines(budget: &Budget) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "\nBudget impact for {} people in cash (+ costs more, − saves; 95% interval); budget.csv has every year, discounted too",
+        thousands(budget.population.round() as u64)
+    );
+    let signed = |v: f64| if v > 0.0 { format!("+{}", money(v)) } else { money(v) };
+    for path in &budget.paths {
+        let _ = writeln!(s, "{} vs {}:", path.arm, path.comparator);
+        let mut columns = Vec::new();
+        for (payer, name) in [
+            ("council", "council"),
+            ("nhs", "NHS"),
+            ("person", "person"),
+            ("total", "all payers"),
+        ] {
+            let rows: Vec<_> = (budget.rows.iter())
+                .filter(|r| r.arm == path.arm && r.payer == payer && r.basis == Basis::Cash && r.year <= REPORT_YEARS)
+                .collect();
+            if payer == "total" || rows.iter().any(|r| r.comparator_cost != 0.0 || r.arm_cost != 0.0) {
+                columns.push((name, rows));
+            }
+        }
+        let mut header = format!("  {:<9}", "year");
+        for (name, _) in &columns {
+            let _ = write!(header, " {name:<36}");
+        }
+        let _ = writeln!(s, "{}", header.trim_end());
+        for y in 0..columns.first().map_or(0, |(_, rows)| rows.len()) {
+            let mut line = format!("  {:<9}", columns[0].1[y].financial_year);
+            for (_, rows) in &columns {
+                let r = rows[y];
+                let cell = format!(
+                    "{} ({} to {})",
+                    signed(r.impact),
+                    money(r.impact_p2_5),
+                    money(r.impact_p97_5)
+                );
+                let _ = write!(line, " {cell:<36}");
+            }
+            let _ = writeln!(s, "{}", line.trim_end());
+        }
+    }
+    s
 }
