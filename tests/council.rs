@@ -118,6 +118,24 @@ fn a_cheaper_way_of_doing_the_same_thing_says_what_it_saves_and_writes_roi_csv()
         report.contains("Saves £400 per person with no extra spend"),
         "the report's card"
     );
+
+    // With a start date and a stated population of 980: £200 a year each, £196,000 a year, in words whose interval
+    // reads as savings.
+    let text = text.replace(
+        "horizon_years = 2",
+        "horizon_years = 2\nstart_date = \"2027-04-01\"\npopulation = 980",
+    );
+    let dir = tempdir();
+    let (_, run_dir) = run(dir.path(), &text);
+    let report = fs::read_to_string(run_dir.join("report.html"))
+        .expect("report")
+        .replace("&#x2f;", "/");
+    assert!(
+        report.contains(
+            "with no extra spend, it saves the council £196,000 in 2027/28 (95% interval £196,000 to £196,000)."
+        ),
+        "the budget's sentence"
+    );
 }
 
 #[test]

@@ -122,11 +122,13 @@ fn sentence(
     let Some(first) = holder.first() else {
         return String::new();
     };
-    let interval = format!(
-        "95% interval {} to {}",
-        money(first.impact_p2_5),
-        money(first.impact_p97_5)
-    );
+    // The interval reads the way the sentence does: of the extra cost where it costs more, of the saving where it saves.
+    let (low, high) = if first.impact > 0.0 {
+        (first.impact_p2_5, first.impact_p97_5)
+    } else {
+        (-first.impact_p97_5, -first.impact_p2_5)
+    };
+    let interval = format!("95% interval {} to {}", money(low), money(high));
     let no_extra_spend = total.iter().map(|r| r.extra_spend).sum::<f64>() <= 0.0;
     if no_extra_spend && first.impact <= 0.0 {
         return format!(

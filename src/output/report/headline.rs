@@ -165,8 +165,12 @@ fn payback_sentence(input: &ReportInput, c: &Comparison) -> String {
 /// What the extra intervention spend is, and what "£ back per £1 spent" divides by.
 fn spend_note(c: &Comparison) -> String {
     c.spend.map_or_else(String::new, |s| {
+        let divides = match c.ratio_withheld {
+            Some(_) => "",
+            None => " \"£ back per £1 spent\" divides each payer's care-cost savings by all of it.",
+        };
         format!(
-            "Extra intervention spend: {} per person (95% interval {}). \"£ back per £1 spent\" divides each payer's care-cost savings by all of it.",
+            "Extra intervention spend: {} per person (95% interval {}).{divides}",
             money(s.mean),
             interval(&s, money)
         )
