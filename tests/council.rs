@@ -469,3 +469,198 @@ fn the_cash_run_is_the_scenario_with_both_rates_zero_bit_for_bit() {
     assert_eq!(bits(&a.yearly_mean), bits(&b.yearly_mean));
     assert_eq!(bits(&a.kernel_totals), bits(&b.kernel_totals));
 }
+
+#[test]
+fn the_life_table_scenarios_cash_run_is_the_scenario_with_both_rates_zero_bit_for_bit() {
+    // The bundled life-table scenario (strata by age and sex, values looked up per cycle when it loads), as written
+    // and with conventions set apart per quantity, cycle-start discounting and different rates for costs and
+    // outcomes: the model with its discounting taken out must be the scenario written with both rates 0.
+    let text = fs::read_to_string("scenarios/life-table.toml")
+        .expect("the bundled scenario")
+        .replace("iterations = 5000\n", "iterations = 200\n");
+    let apart = text
+        .replace("discount_rate_outcomes = 0.035", "discount_rate_outcomes = 0.015")
+        .replace(
+            "primary_outcome = \"qaly\"\n",
+            "primary_outcome = \"qaly\"\ndiscount_timing = \"cycle-start\"\n",
+        )
+        + "\n[accrual]\ncare_costs = \"end\"\noutcomes = { qaly = \"start\" }\n";
+    let bits = |v: &ndarray::Array3<f64>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    for text in [text.clone(), apart] {
+        let discounted = common::model(&text);
+        assert_eq!(discounted.strata.len(), 6, "three starting ages by two sexes");
+        let cash = discounted.undiscounted().expect("discounted");
+        let zero = common::model(
+            &text
+                .replace("discount_rate_costs = 0.035", "discount_rate_costs = 0")
+                .replace("discount_rate_outcomes = 0.035", "discount_rate_outcomes = 0")
+                .replace("discount_rate_outcomes = 0.015", "discount_rate_outcomes = 0"),
+        );
+        assert!(zero.undiscounted().is_none(), "nothing to take out");
+        let (a, b) = (common::run(&cash, 2), common::run(&zero, 2));
+        assert_eq!(bits(&a.yearly_mean), bits(&b.yearly_mean));
+        assert_eq!(bits(&a.kernel_totals), bits(&b.kernel_totals));
+        let discounted = common::run(&discounted, 2);
+        assert!(
+            discounted.total_cost(0, 0) < a.total_cost(0, 0),
+            "discounting lowers costs"
+        );
+    }
+}
+
+/// A monthly model of three years: strata by age and sex reading the national life table, a cost from a table by
+/// `cycle`, a tunnel whose stay cost is a table by `time_in_state`, entry over two years, care costs and QALYs under
+/// conventions of their own, cycle-start discounting, and the arm's recurring and annual programme costs.
+fn monthly_depth() -> String {
+    let body = r#"
+[tables.qx]
+builtin = "ons_england_2017_2019"
+beyond = 1
+
+[tables.checks]
+by = "cycle"
+beyond = "last"
+rows = [{ cycle = 0, value = 120 }, { cycle = 1, value = 60 }, { cycle = 2, value = 30 }]
+
+[tables.stay]
+by = "time_in_state"
+beyond = "last"
+rows = [{ time_in_state = 1, value = 2400 }, { time_in_state = 2, value = 1200 }]
+
+[accrual]
+care_costs = "end"
+outcomes = { qaly = "half-cycle" }
+
+[parameters]
+p_care = { dist = "beta", mean = 0.02, sd = 0.005 }
+cost_care = { dist = "gamma", mean = 1500, sd = 200 }
+rr = 1
+
+[[states]]
+name = "well"
+per = "year"
+costs = { council = "checks(cycle)" }
+outcomes = { qaly = 0.8 }
+
+[[states]]
+name = "care"
+per = "year"
+tunnel = { cycles = 3 }
+costs = { council = "stay(time_in_state) + cost_care" }
+outcomes = { qaly = 0.5 }
+
+[[states]]
+name = "dead"
+dead = true
+
+[start]
+well = 1
+
+[transitions]
+well = { dead = "convert_prob(qx(age, sex), 1, 1 / 12)", care = "p_care * rr", well = "remainder" }
+care = { dead = "convert_prob(qx(age, sex), 1, 1 / 12)", well = "0.05", care = "remainder" }
+
+[[arms]]
+name = "usual_care"
+
+[[arms]]
+name = "support"
+parameters = { rr = { dist = "lognormal", ci95 = [0.6, 0.9] } }
+costs = [{ name = "visits", kind = "recurring", payer = "council", amount = 600, per = "year" }, { name = "team", kind = "annual", payer = "nhs", amount = 20000, from_year = 0, to_year = 2 }]
+
+[cohort]
+size = 1000
+entry = [0.6, 0.4]
+age = { 70 = 0.5, 85 = 0.5 }
+male = 0.4
+"#;
+    let settings = [
+        ("horizon_years", "3"),
+        ("cycle", "\"month\""),
+        ("iterations", "40"),
+        ("discount_rate_outcomes", "0.015"),
+        ("discount_timing", "\"cycle-start\""),
+    ];
+    scenario_text("monthly", &settings, body)
+}
+
+#[test]
+fn a_monthly_model_binned_by_cycle_gives_the_yearly_runs_years() {
+    let model = common::model(&monthly_depth());
+    assert_eq!(
+        (model.strata.len(), model.states.len()),
+        (4, 5),
+        "4 strata; well, care[1], [2], [3+], dead"
+    );
+    let by_cycle = model.by_cycle().expect("monthly cycles");
+    assert_eq!(by_cycle.settings.bins(), 36);
+    let (yearly, monthly) = (common::run(&model, 2), common::run(&by_cycle, 2));
+    // The same draws and trace, only summed by month: twelve months make each year, in every column.
+    let shape = yearly.yearly_mean.shape().to_vec();
+    for arm in 0..shape[0] {
+        for year in 0..shape[1] {
+            for c in 0..shape[2] {
+                let months: f64 = (0..12).map(|m| monthly.yearly_mean[[arm, 12 * year + m, c]]).sum();
+                let v = yearly.yearly_mean[[arm, year, c]];
+                assert!(
+                    (months - v).abs() <= 1e-9 * v.abs().max(1.0),
+                    "{arm} {year} {c}: {months} vs {v}"
+                );
+            }
+        }
+    }
+    for i in 0..40 {
+        for arm in 0..2 {
+            let (a, b) = (monthly.total_cost(i, arm), yearly.total_cost(i, arm));
+            assert!(common::rel(a, b) < 1e-12, "{i} {arm}: {a} vs {b}");
+        }
+    }
+}
+
+#[test]
+fn a_table_by_cycle_is_read_per_model_cycle_when_binned_by_cycle() {
+    // One state nobody leaves, monthly cycles for a year, undiscounted, start accrual, a cost per year of
+    // checks(cycle) = 120, 60, 30, then 0 past the last row: month m holds checks(m) / 12 = 10, 5, 2.5, 0, ..., 0.
+    let body = r#"
+[tables.checks]
+by = "cycle"
+beyond = 0
+rows = [{ cycle = 0, value = 120 }, { cycle = 1, value = 60 }, { cycle = 2, value = 30 }]
+
+[[states]]
+name = "well"
+per = "year"
+costs = { council = "checks(cycle)" }
+
+[start]
+well = 1
+
+[transitions]
+well = { well = 1 }
+
+[[arms]]
+name = "a"
+
+[[arms]]
+name = "b"
+
+[cohort]
+size = 1
+"#;
+    let settings = [
+        ("horizon_years", "1"),
+        ("cycle", "\"month\""),
+        ("discount_rate_costs", "0"),
+        ("discount_rate_outcomes", "0"),
+    ];
+    let model = common::model(&scenario_text("checks", &settings, body));
+    let monthly = common::run(&model.by_cycle().expect("monthly"), 1);
+    let council = carecast::model::columns::care(carecast::model::Payer::Council);
+    let expected = [10.0, 5.0, 2.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+    for (m, e) in expected.iter().enumerate() {
+        let v = monthly.yearly_mean[[0, m, council]];
+        assert!((v - e).abs() < 1e-12, "month {m}: {v} vs {e}");
+    }
+    let yearly = common::run(&model, 1).yearly_mean[[0, 0, council]];
+    assert!((yearly - 17.5).abs() < 1e-12, "{yearly}");
+}

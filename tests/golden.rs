@@ -20,9 +20,10 @@ use std::path::{Path, PathBuf};
 
 const GOLDEN: &str = "tests/golden/outputs.sha256";
 
-const SCENARIOS: [&str; 9] = [
+const SCENARIOS: [&str; 10] = [
     "adaptations",
     "example",
+    "life-table",
     "personal-budgets",
     "popp",
     "reablement",

@@ -74,8 +74,8 @@ fn overrides_are_checked_like_the_file() {
         ),
         ("p_die=1.5", "`p_die` is used as a probability"),
         (
-            "p_die.mean=0.1",
-            "`mean` is not used by a beta distribution given by its 95% interval; it takes ci95",
+            "p_die.sd=0.1",
+            "`sd` is not used by a beta distribution given by its 95% interval; it takes ci95",
         ),
         ("home_care_weekly.sd=-1", "sd"),
         (

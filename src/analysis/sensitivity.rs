@@ -98,7 +98,8 @@ impl Deterministic {
         let mut draws = Vec::new();
         for (i, draw) in model.draws.iter().enumerate() {
             match draw {
-                Draw::One { slot, distribution, .. } => {
+                // A correlated parameter moves alone here too: a one-way analysis holds the others at their means.
+                Draw::One { slot, distribution, .. } | Draw::Member { slot, distribution, .. } => {
                     if !matches!(distribution, Distribution::Fixed(_)) {
                         if let Some(info) = model.parameters.iter().find(|p| p.draw_slot == Some(*slot)) {
                             inputs.push(Input {
@@ -120,6 +121,8 @@ impl Deterministic {
                             .map(|(k, m)| fixed(first_slot + k, *m)),
                     );
                 }
+                // Its members are fixed at their means where they stand.
+                Draw::Joint(_) => {}
             }
         }
         // The Dirichlet components now have one draw each: re-point the inputs at their new positions.
@@ -128,8 +131,9 @@ impl Deterministic {
         for draw in &model.draws {
             new_index.push(position);
             position += match draw {
-                Draw::One { .. } => 1,
+                Draw::One { .. } | Draw::Member { .. } => 1,
                 Draw::Dirichlet { dirichlet, .. } => dirichlet.len(),
+                Draw::Joint(_) => 0,
             };
         }
         for input in &mut inputs {
@@ -461,8 +465,8 @@ impl Deterministic {
         draws
             .first()
             .and_then(|&d| match self.model.draws[d] {
-                Draw::One { distribution, .. } => Some(distribution.mean()),
-                Draw::Dirichlet { .. } => None,
+                Draw::One { distribution, .. } | Draw::Member { distribution, .. } => Some(distribution.mean()),
+                Draw::Dirichlet { .. } | Draw::Joint(_) => None,
             })
             .unwrap_or(f64::NAN)
     }

@@ -56,6 +56,7 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
         Command::Check(args) => {
             let loaded = commands::check(&args.scenario)?;
             emit(&terminal::check_line(&args.scenario, &loaded.model));
+            emit(&terminal::check_details(&loaded.model));
             Ok(())
         }
     }
@@ -67,6 +68,9 @@ fn run(args: RunArgs, progress: Arc<Progress>) -> Result<(), Error> {
     let outcome = progress::with_progress(!args.quiet, "iterations", &progress, || {
         commands::run(&ctx, &args.scenario, &changes)
     })?;
+    for w in &outcome.loaded.model.warnings {
+        eprintln!("warning: {w}");
+    }
     if !args.quiet {
         emit(&terminal::summary_table(&outcome.loaded.model, &outcome.analysis));
         if let Some(budget) = &outcome.budget {

@@ -1,8 +1,12 @@
-//! Parameter distributions: validated construction from native parameters, moments or a 95% interval, and fast sampling.
+//! Parameter distributions: validated construction from native parameters, moments, a 95% interval or a point
+//! estimate with its interval; fast sampling; and correlated sampling through a Gaussian copula.
 mod checks;
+mod copula;
 mod dirichlet;
 mod fit;
+mod inverse;
 mod lanes;
+mod point_fit;
 mod properties;
 mod roots;
 mod sample;
@@ -10,8 +14,10 @@ mod special;
 mod ziggurat;
 mod ziggurat_tables;
 
+pub use copula::{CorrelationFactor, Marginal, MatrixError};
 pub use dirichlet::Dirichlet;
 pub use lanes::{LaneRng, LANES};
+pub use point_fit::{Point, PointFit, INTERVAL_TOLERANCE};
 pub use sample::Sampler;
 
 use checks::{check_finite, check_mode, check_ordered, check_positive, check_spread, fail, num};

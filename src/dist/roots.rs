@@ -103,3 +103,54 @@ fn brent<F: FnMut(f64) -> f64>(f: &mut F, a: f64, b: f64, fa: f64, fb: f64, tol:
     }
     None
 }
+
+/// The minimum of `f` on `[lo, hi]`: a scan of `points` evenly spaced values (so that a function with more than one
+/// dip is not led astray), then golden-section search between the best value's neighbours until the bracket is
+/// narrower than `tol`. `f` may return infinity or NaN where it is undefined. Returns (x, f(x)), or None when `f` is
+/// nowhere finite.
+pub(super) fn minimise<F: FnMut(f64) -> f64>(
+    mut f: F,
+    lo: f64,
+    hi: f64,
+    points: usize,
+    tol: f64,
+) -> Option<(f64, f64)> {
+    let finite = |v: f64| if v.is_nan() { f64::INFINITY } else { v };
+    let points = points.max(3);
+    let at = |i: usize| lo + (hi - lo) * i as f64 / (points - 1) as f64;
+    let (mut best, mut best_value) = (0, f64::INFINITY);
+    for i in 0..points {
+        let v = finite(f(at(i)));
+        if v < best_value {
+            (best, best_value) = (i, v);
+        }
+    }
+    if !best_value.is_finite() {
+        return None;
+    }
+    let golden = (5f64.sqrt() - 1.0) / 2.0;
+    let (mut a, mut b) = (at(best.saturating_sub(1)), at((best + 1).min(points - 1)));
+    let (mut c, mut d) = (b - golden * (b - a), a + golden * (b - a));
+    let (mut fc, mut fd) = (finite(f(c)), finite(f(d)));
+    // The cap only guarantees an end where `tol` is below the spacing of floating-point numbers near x.
+    for _ in 0..200 {
+        if b - a <= tol {
+            break;
+        }
+        if fc < fd {
+            (b, d, fd) = (d, c, fc);
+            c = b - golden * (b - a);
+            fc = finite(f(c));
+        } else {
+            (a, c, fc) = (c, d, fd);
+            d = a + golden * (b - a);
+            fd = finite(f(d));
+        }
+    }
+    let (x, v) = if fc < fd { (c, fc) } else { (d, fd) };
+    Some(if v <= best_value {
+        (x, v)
+    } else {
+        (at(best), best_value)
+    })
+}

@@ -33,13 +33,20 @@ fn z_quantile(p: f64) -> f64 {
     -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * p)
 }
 
+/// The standard normal distribution's lower and upper tail probabilities at z, (Φ(z), Φ(−z)), each to full
+/// relative precision: the smaller one is never found as 1 minus the larger.
+pub(super) fn normal_tails(z: f64) -> (f64, f64) {
+    use statrs::function::erf::erfc;
+    let x = z * std::f64::consts::FRAC_1_SQRT_2;
+    (0.5 * erfc(-x), 0.5 * erfc(x))
+}
+
 /// Quantile of Gamma(shape, scale = 1), solved on the log scale against the tail probability's logarithm.
 ///
 /// statrs' own `Gamma::inverse_cdf` is not used: its search stops near 9.3e-10, so below shape ≈ 0.2 the 2.5th
 /// percentile comes out wrong (shape 0.1: 9.3e-10 for a true 5.8e-17). Its incomplete gamma functions are
 /// accurate and are used.
 pub(super) fn gamma_unit_quantile(shape: f64, p: f64) -> f64 {
-    use statrs::function::gamma::{checked_gamma_lr, checked_gamma_ur, ln_gamma};
     if !(shape > 0.0 && shape.is_finite() && (0.0..=1.0).contains(&p)) {
         return f64::NAN;
     }
@@ -52,6 +59,30 @@ pub(super) fn gamma_unit_quantile(shape: f64, p: f64) -> f64 {
     // Solve in whichever tail holds p, so a 97.5th percentile is not found from 1 − 0.025 with lost digits.
     let lower = p <= 0.5;
     let ln_tail = if lower { p.ln() } else { (-p).ln_1p() };
+    gamma_unit_quantile_solve(shape, z_quantile(p), ln_tail, lower)
+}
+
+/// The x at which Gamma(shape, 1) has lower tail probability `tail` (or upper, where `upper`): the quantile at
+/// `tail` or at 1 − `tail`, with the upper tail's probability given as it is, so no digits are lost forming 1 − p.
+pub(super) fn gamma_unit_quantile_tail(shape: f64, tail: f64, upper: bool) -> f64 {
+    if !(shape > 0.0 && shape.is_finite() && (0.0..=1.0).contains(&tail)) {
+        return f64::NAN;
+    }
+    if tail == 0.0 {
+        return if upper { f64::INFINITY } else { 0.0 };
+    }
+    if tail == 1.0 {
+        return if upper { 0.0 } else { f64::INFINITY };
+    }
+    let z = if upper { -z_quantile(tail) } else { z_quantile(tail) };
+    gamma_unit_quantile_solve(shape, z, tail.ln(), !upper)
+}
+
+/// The root search of [`gamma_unit_quantile`]: `z`, the standard normal quantile at the same probability (for the
+/// starting point), and the logarithm of the tail probability the root must give, in the lower tail where `lower`,
+/// else in the upper.
+fn gamma_unit_quantile_solve(shape: f64, z: f64, ln_tail: f64, lower: bool) -> f64 {
+    use statrs::function::gamma::{checked_gamma_lr, checked_gamma_ur, ln_gamma};
     let residual = |y: f64| {
         let x = y.exp();
         let tail = if lower {
@@ -66,7 +97,7 @@ pub(super) fn gamma_unit_quantile(shape: f64, p: f64) -> f64 {
         }
     };
     // Wilson–Hilferty is close for moderate shapes; for small ones the lower tail is ≈ x^k / Γ(k+1).
-    let wh = shape * (1.0 - 1.0 / (9.0 * shape) + z_quantile(p) / (3.0 * shape.sqrt())).powi(3);
+    let wh = shape * (1.0 - 1.0 / (9.0 * shape) + z / (3.0 * shape.sqrt())).powi(3);
     let start = if wh > 0.0 {
         wh.ln()
     } else {
@@ -87,7 +118,7 @@ pub(super) fn gamma_unit_quantile(shape: f64, p: f64) -> f64 {
 /// Written here because statrs' `beta_reg` caps its continued fraction at 140 terms, which is too few beyond
 /// α or β ≈ 10⁴ (the fraction needs O(√max(α, β)) terms), and its `inv_beta_reg` can loop forever (e.g. α = 3.36,
 /// β = 7.8·10⁷).
-fn beta_reg(a: f64, b: f64, x: f64, x1: f64) -> f64 {
+pub(super) fn beta_reg(a: f64, b: f64, x: f64, x1: f64) -> f64 {
     if !(a > 0.0 && b > 0.0) || x.is_nan() || x1.is_nan() {
         return f64::NAN;
     }
@@ -165,7 +196,7 @@ pub(super) fn beta_quantile(a: f64, b: f64, p: f64) -> f64 {
 }
 
 /// Quantile of Beta(a, b) for p ≤ 0.5, solved on the logit scale against ln I_x(a, b).
-fn beta_lower_quantile(a: f64, b: f64, p: f64) -> f64 {
+pub(super) fn beta_lower_quantile(a: f64, b: f64, p: f64) -> f64 {
     if p == 0.0 {
         return 0.0;
     }

@@ -15,6 +15,8 @@ pub(super) enum Kind {
     Or(Box<Node>, Box<Node>),
     Binary(Bin, Box<Node>, Box<Node>),
     Call(Func, Vec<Node>),
+    /// A call of a function the caller defines (a scenario's table), by name; the arguments are its keys.
+    Table(String, Vec<Node>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +45,7 @@ impl Node {
             Kind::Num(_) | Kind::Name(_) => 0,
             Kind::Neg(x) | Kind::Not(x) => x.height,
             Kind::And(l, r) | Kind::Or(l, r) | Kind::Binary(_, l, r) => l.height.max(r.height),
-            Kind::Call(_, args) => args.iter().map(|a| a.height).max().unwrap_or(0),
+            Kind::Call(_, args) | Kind::Table(_, args) => args.iter().map(|a| a.height).max().unwrap_or(0),
         };
         if below >= MAX_NESTING {
             return Err(too_deep(offset, end.saturating_sub(offset)));
@@ -85,7 +87,7 @@ impl Ast {
                     walk(l, out);
                     walk(r, out);
                 }
-                Kind::Call(_, args) => args.iter().for_each(|a| walk(a, out)),
+                Kind::Call(_, args) | Kind::Table(_, args) => args.iter().for_each(|a| walk(a, out)),
             }
         }
         let mut out = Vec::new();

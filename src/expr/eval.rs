@@ -1,6 +1,7 @@
 //! [`Program`], a compiled expression, and its evaluation: scalar, and on several iterations at once (lanes).
 
-use super::instr::Instr;
+use super::instr::{Form, Instr};
+use super::ops::Bin;
 use super::MAX_STACK;
 
 /// A compiled expression: a compact instruction list over a fixed-size value stack.
@@ -17,6 +18,41 @@ pub struct Program {
 
 /// The deepest stack [`Program::eval_lanes`] handles (`p * rr`, `a + b * c` and the like need 1 to 3).
 const LANE_STACK: usize = 4;
+
+/// The deepest stack [`Program::eval_lanes_ops`] handles.
+const LANE_OPS_STACK: usize = 8;
+
+/// A binary instruction as its operation and where its operands are; None for any other instruction.
+fn binary_form(instr: Instr) -> Option<(Bin, Form)> {
+    use Form::*;
+    Some(match instr {
+        Instr::Add => (Bin::Add, Stack),
+        Instr::AddConst(c) => (Bin::Add, RightConst(c)),
+        Instr::AddSlot(i) => (Bin::Add, RightSlot(i)),
+        Instr::Mul => (Bin::Mul, Stack),
+        Instr::MulConst(c) => (Bin::Mul, RightConst(c)),
+        Instr::MulSlot(i) => (Bin::Mul, RightSlot(i)),
+        Instr::Sub => (Bin::Sub, Stack),
+        Instr::SubSwapped => (Bin::Sub, Swapped),
+        Instr::SubConst(c) => (Bin::Sub, RightConst(c)),
+        Instr::SubSlot(i) => (Bin::Sub, RightSlot(i)),
+        Instr::ConstSub(c) => (Bin::Sub, LeftConst(c)),
+        Instr::SlotSub(i) => (Bin::Sub, LeftSlot(i)),
+        Instr::Div => (Bin::Div, Stack),
+        Instr::DivSwapped => (Bin::Div, Swapped),
+        Instr::DivConst(c) => (Bin::Div, RightConst(c)),
+        Instr::DivSlot(i) => (Bin::Div, RightSlot(i)),
+        Instr::ConstDiv(c) => (Bin::Div, LeftConst(c)),
+        Instr::SlotDiv(i) => (Bin::Div, LeftSlot(i)),
+        Instr::Bin(op) => (op, Stack),
+        Instr::BinSwapped(op) => (op, Swapped),
+        Instr::BinConst(op, c) => (op, RightConst(c)),
+        Instr::BinSlot(op, i) => (op, RightSlot(i)),
+        Instr::ConstBin(op, c) => (op, LeftConst(c)),
+        Instr::SlotBin(op, i) => (op, LeftSlot(i)),
+        _ => return None,
+    })
+}
 
 impl Program {
     pub(super) fn from_code(code: Vec<Instr>, depth: usize) -> Program {
@@ -228,6 +264,63 @@ impl Program {
             };
         }
         Some(top)
+    }
+
+    /// [`Program::eval_lanes`] for every program without conditionals (`if`, `and`, `or`): functions and comparisons
+    /// too, each applied lane by lane with the scalar interpreter's own operations, so every lane's result is the same
+    /// bits as [`Program::eval`] gives. None for a program with conditionals, whose lanes could take different
+    /// branches, or one deeper than `LANE_OPS_STACK`.
+    pub fn eval_lanes_ops<const L: usize>(&self, slots: &[[f64; L]]) -> Option<[f64; L]> {
+        if self.depth > LANE_OPS_STACK {
+            return None;
+        }
+        let mut stack = [[0.0; L]; LANE_OPS_STACK];
+        let mut sp = 0_usize;
+        let each = |a: [f64; L], f: &dyn Fn(f64) -> f64| -> [f64; L] { std::array::from_fn(|l| f(a[l])) };
+        let both = |a: [f64; L], b: [f64; L], f: &dyn Fn(f64, f64) -> f64| -> [f64; L] {
+            std::array::from_fn(|l| f(a[l], b[l]))
+        };
+        for &instr in &self.code {
+            // Operations on the top value (and the one beneath it, for a binary operation on the stack).
+            let binary = |op: Bin| move |a: f64, b: f64| op.apply(a, b);
+            match instr {
+                Instr::Const(c) => {
+                    stack[sp] = [c; L];
+                    sp += 1;
+                }
+                Instr::Slot(i) => {
+                    stack[sp] = *slots.get(i)?;
+                    sp += 1;
+                }
+                Instr::Tri(op) => {
+                    sp -= 2;
+                    let (a, b, c) = (stack[sp - 1], stack[sp], stack[sp + 1]);
+                    stack[sp - 1] = std::array::from_fn(|l| op.apply(a[l], b[l], c[l]));
+                }
+                Instr::Un(op) => stack[sp - 1] = each(stack[sp - 1], &|x| op.apply(x)),
+                Instr::Jump(_) | Instr::JumpIfFalse(_) | Instr::AndJump(_) | Instr::OrJump(_) => return None,
+                _ => {
+                    // A binary operation: its operation, and where its left and right operands are.
+                    let (op, form) = binary_form(instr)?;
+                    let (left, right) = match form {
+                        Form::Stack => {
+                            sp -= 1;
+                            (stack[sp - 1], stack[sp])
+                        }
+                        Form::Swapped => {
+                            sp -= 1;
+                            (stack[sp], stack[sp - 1])
+                        }
+                        Form::RightConst(c) => (stack[sp - 1], [c; L]),
+                        Form::RightSlot(i) => (stack[sp - 1], *slots.get(i)?),
+                        Form::LeftConst(c) => ([c; L], stack[sp - 1]),
+                        Form::LeftSlot(i) => (*slots.get(i)?, stack[sp - 1]),
+                    };
+                    stack[sp - 1] = both(left, right, &binary(op));
+                }
+            }
+        }
+        Some(stack[0])
     }
 
     /// Distinct slot indices this program reads (sorted).

@@ -3,7 +3,7 @@
 use super::ast::{Kind, Node};
 use super::functions::{closest, Func, FUNCTIONS};
 use super::ops::{truth, Bin, Tri, Un};
-use super::ExprError;
+use super::{ExprError, UserCall, UserValue};
 
 #[derive(Debug)]
 pub(super) enum IrKind {
@@ -131,16 +131,18 @@ fn arity_bug(node: &Node) -> ExprError {
 ///
 /// Each tree level costs one `lower` frame, so the work for rarer node kinds lives in
 /// helpers: that keeps the recursive frame small, which matters in unoptimised builds.
-pub(super) struct Lowering<'r, 'k> {
+pub(super) struct Lowering<'r, 'k, 'u> {
     pub(super) resolve: &'r mut Resolver<'r>,
     /// Names that stand for a number known when compiling: read as that number, so what they feed is folded.
     pub(super) constants: &'k [(&'k str, f64)],
     pub(super) known: &'k [&'k str],
     /// The expression's text, to quote a part that folds to a value that is not a finite number.
     pub(super) source: &'k str,
+    /// Resolves calls of the caller's functions (a scenario's tables).
+    pub(super) user: &'u mut UserCall<'u>,
 }
 
-impl Lowering<'_, '_> {
+impl Lowering<'_, '_, '_> {
     pub(super) fn lower(&mut self, node: &Node) -> Result<Ir, ExprError> {
         let ir = match &node.kind {
             Kind::Num(v) => Ok(at(IrKind::Const(*v), node)),
@@ -151,6 +153,7 @@ impl Lowering<'_, '_> {
             Kind::Or(l, r) => self.logic(false, l, r, node),
             Kind::Binary(op, l, r) => self.binary(*op, l, r, node),
             Kind::Call(func, args) => self.call(*func, args, node),
+            Kind::Table(name, args) => self.table(name, args, node),
         }?;
         // Checked at every node, children first, so the error points at the smallest part that is not finite.
         match ir.constant() {
@@ -185,6 +188,21 @@ impl Lowering<'_, '_> {
         let l = self.lower(l)?;
         let r = self.lower(r)?;
         Ok(fold_logic(is_and, l, r, node))
+    }
+
+    /// A call of one of the caller's functions: its arguments compiled on their own, then handed to the caller, which
+    /// gives the slot (or the constant) the call stands for.
+    fn table(&mut self, name: &str, args: &[Node], node: &Node) -> Result<Ir, ExprError> {
+        let mut programs = Vec::with_capacity(args.len());
+        for a in args {
+            let ir = self.lower(a)?;
+            programs.push(super::program_of(&ir)?);
+        }
+        match (self.user)(name, programs, (node.offset, node.len)) {
+            Ok(UserValue::Slot(slot)) => Ok(at(IrKind::Slot(slot), node)),
+            Ok(UserValue::Constant(value)) => Ok(at(IrKind::Const(value), node)),
+            Err(message) => Err(ExprError::new(message, node.offset, node.len)),
+        }
     }
 
     fn call(&mut self, func: Func, args: &[Node], node: &Node) -> Result<Ir, ExprError> {

@@ -32,7 +32,7 @@ pub use ast::Ast;
 pub use error::ExprError;
 pub use eval::Program;
 pub use functions::function_names;
-pub use parser::parse;
+pub use parser::{parse, parse_with};
 
 use codegen::Codegen;
 use lower::Lowering;
@@ -67,19 +67,66 @@ pub fn compile_with_constants(
     resolve: &mut dyn FnMut(&str) -> Option<usize>,
     known: &[&str],
 ) -> Result<Program, ExprError> {
+    compile_full(ast, constants, resolve, known, &mut no_user_calls)
+}
+
+/// Refuses a call of a function the caller has not given (see [`compile_with`]).
+fn no_user_calls(name: &str, _: Vec<Program>, _: (usize, usize)) -> Result<UserValue, String> {
+    Err(format!("`{name}` is not a function of this expression"))
+}
+
+/// What a call of one of the caller's functions (see [`parse_with`]) stands for in the compiled expression.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum UserValue {
+    /// The value of a slot the caller fills.
+    Slot(usize),
+    /// A value known when compiling.
+    Constant(f64),
+}
+
+/// Resolves a call of one of the caller's functions, given its name, each argument compiled on its own, and where the
+/// call is in the expression's text (byte offset and length); an error message refuses the call, and is reported at
+/// it.
+pub type UserCall<'u> = dyn FnMut(&str, Vec<Program>, (usize, usize)) -> Result<UserValue, String> + 'u;
+
+/// [`compile`], resolving calls of the caller's functions (parsed by [`parse_with`]) with `user`.
+pub fn compile_with(
+    ast: &Ast,
+    resolve: &mut dyn FnMut(&str) -> Option<usize>,
+    known: &[&str],
+    user: &mut UserCall,
+) -> Result<Program, ExprError> {
+    compile_full(ast, &[], resolve, known, user)
+}
+
+/// [`compile_with_constants`] and [`compile_with`] at once: the names in `constants` read as numbers, the caller's
+/// functions resolved with `user`.
+pub fn compile_full(
+    ast: &Ast,
+    constants: &[(&str, f64)],
+    resolve: &mut dyn FnMut(&str) -> Option<usize>,
+    known: &[&str],
+    user: &mut UserCall,
+) -> Result<Program, ExprError> {
     let ir = Lowering {
         resolve,
         constants,
         known,
         source: &ast.source,
+        user,
     }
     .lower(&ast.root)?;
+    program_of(&ir)
+}
+
+/// The program of a lowered expression.
+fn program_of(ir: &lower::Ir) -> Result<Program, ExprError> {
     let mut cg = Codegen {
         code: Vec::new(),
         depth: 0,
         max_depth: 0,
     };
-    cg.emit(&ir)?;
+    cg.emit(ir)?;
     Ok(Program::from_code(cg.code, cg.max_depth))
 }
 

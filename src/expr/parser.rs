@@ -50,6 +50,8 @@ struct Parser<'a> {
     cur: Token,
     prev: Option<Token>,
     depth: usize,
+    /// Functions the caller defines (a scenario's tables), with the number of arguments each takes.
+    user: &'a [(&'a str, usize)],
 }
 
 impl<'a> Parser<'a> {
@@ -259,15 +261,22 @@ impl<'a> Parser<'a> {
     }
 
     #[cold]
-    fn unknown_function(name: &str, t: Token) -> ExprError {
+    fn unknown_function(&self, name: &str, t: Token) -> ExprError {
         let message = if name == "log" {
             "`log` is ambiguous: use `ln` for the natural logarithm or `log10` for base 10".to_string()
         } else {
-            match closest(name, function_names()) {
+            let mut candidates: Vec<&str> = function_names().collect();
+            candidates.extend(self.user.iter().map(|u| u.0));
+            match closest(name, candidates) {
                 Some(s) => format!("unknown function `{name}`; did you mean `{s}`?"),
-                None => format!(
+                None if self.user.is_empty() => format!(
                     "unknown function `{name}`; the functions are {}",
                     function_names().collect::<Vec<_>>().join(", ")
+                ),
+                None => format!(
+                    "unknown function `{name}`; the functions are {}, and the scenario's tables {}",
+                    function_names().collect::<Vec<_>>().join(", "),
+                    self.user.iter().map(|u| u.0).collect::<Vec<_>>().join(", ")
                 ),
             }
         };
@@ -319,8 +328,35 @@ impl<'a> Parser<'a> {
     fn call(&mut self, name_tok: Token) -> Result<Node, ExprError> {
         let name = self.text(name_tok);
         let Some(f) = FUNCTIONS.iter().find(|f| f.name == name) else {
-            return Err(Self::unknown_function(name, name_tok));
+            return match self.user.iter().find(|u| u.0 == name) {
+                Some(&(_, arity)) => self.table_call(name_tok, arity),
+                None => Err(self.unknown_function(name, name_tok)),
+            };
         };
+        let args = self.arguments(name)?;
+        if args.len() < f.min_args || args.len() > f.max_args {
+            return Err(Self::wrong_arity(f, args.len(), name_tok));
+        }
+        Node::interior(Kind::Call(f.func, args), name_tok.offset, self.prev_end())
+    }
+
+    /// Parses a call of the caller's function `name_tok`, which takes `arity` arguments.
+    fn table_call(&mut self, name_tok: Token, arity: usize) -> Result<Node, ExprError> {
+        let name = self.text(name_tok);
+        let args = self.arguments(name)?;
+        if args.len() != arity {
+            let keys = if arity == 1 { "key" } else { "keys" };
+            return Err(ExprError::new(
+                format!("the table `{name}` takes {arity} {keys}, but {} were given", args.len()),
+                name_tok.offset,
+                name_tok.len,
+            ));
+        }
+        Node::interior(Kind::Table(name.to_string(), args), name_tok.offset, self.prev_end())
+    }
+
+    /// Parses a call's parenthesised arguments; `self.cur` is the '('.
+    fn arguments(&mut self, name: &str) -> Result<Vec<Node>, ExprError> {
         self.enter()?;
         let open = self.advance()?;
         let mut args = Vec::new();
@@ -338,15 +374,18 @@ impl<'a> Parser<'a> {
             self.advance()?;
         }
         self.depth -= 1;
-        if args.len() < f.min_args || args.len() > f.max_args {
-            return Err(Self::wrong_arity(f, args.len(), name_tok));
-        }
-        Node::interior(Kind::Call(f.func, args), name_tok.offset, self.prev_end())
+        Ok(args)
     }
 }
 
 /// Parses an expression into a syntax tree, reporting the first syntax error with its byte offset.
 pub fn parse(src: &str) -> Result<Ast, ExprError> {
+    parse_with(src, &[])
+}
+
+/// [`parse`], with functions the caller defines besides the built-in ones (a scenario's tables): `user` gives each
+/// one's name and the number of arguments it takes. Their calls are resolved by [`super::compile_with`].
+pub fn parse_with(src: &str, user: &[(&str, usize)]) -> Result<Ast, ExprError> {
     let mut lex = Lexer { src, pos: 0 };
     let first = lex.next_token()?;
     if first.tok == Tok::Eof {
@@ -357,6 +396,7 @@ pub fn parse(src: &str) -> Result<Ast, ExprError> {
         cur: first,
         prev: None,
         depth: 0,
+        user,
     };
     let root = p.expr(0)?;
     match p.cur.tok {

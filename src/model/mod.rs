@@ -14,10 +14,13 @@ pub use grid::{Grid, GridAxis, Shard};
 pub use outcome::{readable_name, Better, OutcomeInfo};
 pub use target::{Metric, Target};
 
-use crate::dist::{Dirichlet, Distribution, Sampler};
+use crate::dist::{CorrelationFactor, Dirichlet, Distribution, Marginal, Sampler};
 use crate::expr::Program;
-use crate::model::schedule::{Accrual, CycleLength, DiscountSchedule, Discounting};
+use crate::model::schedule::{Accrual, CycleLength, DiscountSchedule, DiscountTiming, Discounting};
 use crate::scenario::SweepAxis;
+
+/// A scenario's lookup tables (`[tables]`), as its file gives them: keys, values, the rule past the last row, origin.
+pub use crate::scenario::tables::{Beyond, Key, KeyKind, Origin, Table};
 
 /// The scenario's inputs as its file writes them, which reports show beside the compiled values.
 pub use crate::scenario::echo::AsWritten;
@@ -110,7 +113,11 @@ pub struct Settings {
     pub cycle: CycleLength,
     pub mode: Mode,
     pub accrual: Accrual,
+    /// Conventions of single outcomes and cost groups that differ from `accrual`.
+    pub accrual_of: AccrualOf,
     pub discounting: Discounting,
+    /// When a cycle's value is discounted.
+    pub discount_timing: DiscountTiming,
     pub discount_costs: DiscountSchedule,
     pub discount_outcomes: DiscountSchedule,
     /// Willingness-to-pay values (£ per unit of the primary outcome).
@@ -135,7 +142,34 @@ pub struct Settings {
     pub start_year: Option<i32>,
 }
 
+/// Accrual conventions set for single quantities (`[accrual]`); None where the scenario's applies.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AccrualOf {
+    /// Care costs (the states' costs and their cashable part).
+    pub care_costs: Option<Accrual>,
+    /// Recurring intervention costs.
+    pub intervention_costs: Option<Accrual>,
+    /// By outcome, in the model's outcome order.
+    pub outcomes: Vec<Option<Accrual>>,
+}
+
 impl Settings {
+    /// The accrual conventions in words: the scenario's, then each one set apart from it ("end; qaly: half-cycle").
+    pub fn describe_accrual(&self, outcomes: &[String]) -> String {
+        let mut parts = vec![self.accrual.name().to_string()];
+        let mut apart = |what: &str, a: Option<Accrual>| {
+            if let Some(a) = a {
+                parts.push(format!("{what}: {}", a.name()));
+            }
+        };
+        apart("care costs", self.accrual_of.care_costs);
+        apart("intervention costs", self.accrual_of.intervention_costs);
+        for (name, a) in outcomes.iter().zip(&self.accrual_of.outcomes) {
+            apart(name, *a);
+        }
+        parts.join("; ")
+    }
+
     /// Total number of cycles in the horizon.
     pub fn cycles(&self) -> usize {
         self.horizon_years * self.cycle.per_year()
@@ -207,6 +241,53 @@ pub struct ArmInfo {
     pub comparator: Option<usize>,
 }
 
+/// Sex, as a cohort's sex mix splits it and as tables and expressions read it (`sex` is 0 for male, 1 for female).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    Male,
+    Female,
+}
+
+impl Sex {
+    /// The value of `sex` in expressions and table lookups.
+    pub fn code(self) -> f64 {
+        match self {
+            Sex::Male => 0.0,
+            Sex::Female => 1.0,
+        }
+    }
+
+    /// The name as written in tables and outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Sex::Male => "male",
+            Sex::Female => "female",
+        }
+    }
+}
+
+/// A part of every subgroup with one starting age and sex (`[cohort] age` and `male`): the cohort's people split by
+/// what they bring, each simulated with `age` and `sex` of its own.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stratum {
+    /// Starting age in years, when the cohort gives ages.
+    pub age: Option<f64>,
+    /// When the cohort gives a sex mix.
+    pub sex: Option<Sex>,
+    /// Its share of each subgroup.
+    pub share: f64,
+}
+
+impl Stratum {
+    /// "age 65, male", for messages; empty for the one stratum of a cohort with neither ages nor a sex mix.
+    pub fn describe(&self) -> String {
+        let age = self.age.map(|a| format!("age {a}"));
+        let sex = self.sex.map(|s| s.name().to_string());
+        age.into_iter().chain(sex).collect::<Vec<_>>().join(", ")
+    }
+}
+
 /// A subgroup (client group) with its share of the cohort.
 #[derive(Debug, Clone, Serialize)]
 pub struct SubgroupInfo {
@@ -255,8 +336,12 @@ pub struct ParameterInfo {
     pub draw_slot: Option<usize>,
 }
 
-/// One sampled quantity: a univariate draw into one slot, or a Dirichlet draw into consecutive slots.
+/// One sampled quantity: a univariate draw into one slot, a Dirichlet draw into consecutive slots, or correlated
+/// parameters (each a [`Draw::Member`], all drawn by the [`Draw::Joint`] that lists them).
+// An explicit tag: without it the variants are told apart through a niche in their fields, which costs the
+// sampling loop a few instructions per draw.
 #[derive(Debug, Clone)]
+#[repr(u8)]
 pub enum Draw {
     One {
         slot: usize,
@@ -267,6 +352,46 @@ pub enum Draw {
         first_slot: usize,
         dirichlet: Dirichlet,
     },
+    /// A parameter drawn with others: nothing is drawn where it stands; its group's [`Draw::Joint`], later in the
+    /// list, writes its slot.
+    Member {
+        slot: usize,
+        distribution: Distribution,
+        /// The distribution as its group reaches it from a normal draw.
+        marginal: Marginal,
+    },
+    /// Correlated parameters, drawn together.
+    Joint(Box<Joint>),
+}
+
+/// Correlated parameters: one standard normal per member, in member order, from the iteration's own stream,
+/// combined through the Cholesky factor of their correlation matrix, and each taken to its member's distribution
+/// through its quantile function (a Gaussian copula; for a multivariate normal the same thing with normal members).
+#[derive(Debug, Clone)]
+pub struct Joint {
+    /// Indices into [`Model::draws`] of the members (each a [`Draw::Member`]), in the order of the factor's rows.
+    pub members: Vec<usize>,
+    /// The members' slots, in the same order.
+    pub slots: Vec<usize>,
+    pub factor: CorrelationFactor,
+    /// `correlations` (a `[[correlations]]` block) or `mvnormal` (a multivariate normal parameter table).
+    pub kind: &'static str,
+    /// The source the block cites.
+    pub source: Option<String>,
+}
+
+/// A group of correlated parameters as reports show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorrelationInfo {
+    /// `correlations` (a `[[correlations]]` block: each parameter keeps its own distribution, their ranks are
+    /// correlated through a Gaussian copula) or `mvnormal` (a multivariate normal).
+    pub kind: &'static str,
+    /// `base`, `arm:<name>` or `subgroup:<name>`.
+    pub scope: String,
+    pub parameters: Vec<String>,
+    /// The correlations of the normal draws behind them (for a multivariate normal, those of its covariance).
+    pub matrix: Vec<Vec<f64>>,
+    pub source: Option<String>,
 }
 
 /// Where a transition probability comes from.
@@ -297,6 +422,9 @@ pub struct Flow {
     pub slot: usize,
     /// Unit conversion to "per cycle" times the cashable share where relevant.
     pub factor: f64,
+    /// For a flow with an accrual convention of its own (see [`Context::own_accrual_flows`]), its weights: an index
+    /// into [`Model::weight_sets`] and each wave's [`Wave::weight_sets`]. None for the others.
+    pub weight_set: Option<usize>,
 }
 
 /// A cost paid once per person at entry.
@@ -311,6 +439,10 @@ pub struct OneOff {
 pub struct Context {
     pub arm: usize,
     pub subgroup: usize,
+    /// Its stratum of the subgroup (see [`Model::strata`]).
+    pub stratum: usize,
+    /// Its share of the cohort: the subgroup's share times the stratum's.
+    pub share: f64,
     /// Length of this context's slot vector.
     pub n_slots: usize,
     /// Slots whose value is a constant, written once when a workspace is made.
@@ -327,9 +459,38 @@ pub struct Context {
     pub static_flows: Vec<Flow>,
     /// Flows whose value changes with time (accrued boundary by boundary).
     pub dynamic_flows: Vec<Flow>,
+    /// Flows with an accrual convention of their own (`[accrual]`), accrued boundary by boundary with their own
+    /// weights, whether their value changes with time or not.
+    pub own_accrual_flows: Vec<Flow>,
+    /// Values that change with time but are known before sampling (table lookups, `age`, and expressions of them and
+    /// of time): computed once, when compiling, for every boundary of every wave.
+    pub series: TimeSeries,
+    /// Whether the context needs work at every boundary: time-dependent values, probabilities or flows, or flows with
+    /// an accrual of their own. Otherwise its trace is a fixed matrix raised to each cycle.
+    pub per_boundary: bool,
     pub one_offs: Vec<OneOff>,
     /// Human-readable name of each slot (for error messages).
     pub slot_names: Vec<String>,
+}
+
+/// A context's values known before sampling that change with time, boundary by boundary.
+#[derive(Debug, Clone, Default)]
+pub struct TimeSeries {
+    /// The slots they fill, in slot order.
+    pub slots: Vec<usize>,
+    /// Per wave: boundary k's values are `values[wave][k * slots.len()..(k + 1) * slots.len()]`.
+    pub values: Vec<Vec<f64>>,
+}
+
+impl TimeSeries {
+    /// The values at boundary `k` of wave `wave`, one per slot of [`TimeSeries::slots`].
+    pub fn at(&self, wave: usize, k: usize) -> &[f64] {
+        let n = self.slots.len();
+        if n == 0 {
+            return &[];
+        }
+        &self.values[wave][k * n..(k + 1) * n]
+    }
 }
 
 /// A programme-level cost of an arm (set-up or annual running cost), evaluated once per iteration.
@@ -376,6 +537,31 @@ pub struct Wave {
     pub same_weights: bool,
     /// Discount factor for costs at entry (one-off costs).
     pub entry_cost_factor: f64,
+    /// The boundary weights of each of [`Model::weight_sets`], for flows with an accrual of their own.
+    pub weight_sets: Vec<BoundaryWeights>,
+}
+
+/// Boundary weights of one accrual convention and discounting: boundary k contributes `entries[start[k]..start[k + 1]]`,
+/// each (calendar year, accrual weight × discount factor).
+#[derive(Debug, Clone)]
+pub struct BoundaryWeights {
+    pub entries: Vec<(usize, f64)>,
+    pub start: Vec<usize>,
+}
+
+impl BoundaryWeights {
+    /// The entries boundary `k` contributes.
+    pub fn at(&self, k: usize) -> &[(usize, f64)] {
+        &self.entries[self.start[k]..self.start[k + 1]]
+    }
+}
+
+/// An accrual convention and discounting that some flows use apart from the scenario's (see [`Wave::weight_sets`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct WeightSet {
+    pub accrual: Accrual,
+    /// Discounted as a cost (else as an outcome).
+    pub is_cost: bool,
 }
 
 /// A scenario compiled for simulation.
@@ -392,11 +578,17 @@ pub struct Model {
     pub outcome_info: Vec<OutcomeInfo>,
     pub arms: Vec<ArmInfo>,
     pub subgroups: Vec<SubgroupInfo>,
+    /// The strata every subgroup splits into by starting age and sex (one, with neither, by default).
+    pub strata: Vec<Stratum>,
+    /// The scenario's lookup tables.
+    pub tables: Vec<Table>,
+    /// The accrual conventions some flows use apart from the scenario's.
+    pub weight_sets: Vec<WeightSet>,
     pub parameters: Vec<ParameterInfo>,
     pub draws: Vec<Draw>,
     /// Number of draw slots (the first slots of every context).
     pub n_draws: usize,
-    /// Contexts in arm-major order: index = arm × subgroups + subgroup.
+    /// Contexts in arm-major order: index = (arm × subgroups + subgroup) × strata + stratum.
     pub contexts: Vec<Context>,
     /// Per arm: a context with the arm's overrides but no subgroup's, for programme costs.
     pub programme_contexts: Vec<Context>,
@@ -418,6 +610,11 @@ pub struct Model {
     pub probability_slots: Vec<usize>,
     /// The scenario's own `[sweep]`: the parameters to vary and their values.
     pub sweep: Vec<SweepAxis>,
+    /// Correlated parameters, as reports show them.
+    pub correlations: Vec<CorrelationInfo>,
+    /// What the analyst should know about how the file was read, though it is not an error (a point estimate
+    /// whose fitted 95% interval misses the published one), each with its file, line, column and field.
+    pub warnings: Vec<String>,
 }
 
 /// One scope's definition of a parameter that overrides (`--set`, sweeps) can change in the compiled model: it was
@@ -476,9 +673,14 @@ impl Model {
         format!("no parameter is named `{name}`{}", crate::error::suggest(name, &known))
     }
 
-    /// The context of an arm and subgroup.
+    /// The context of an arm and subgroup (its first stratum).
     pub fn context(&self, arm: usize, subgroup: usize) -> &Context {
-        &self.contexts[arm * self.subgroups.len() + subgroup]
+        &self.contexts[(arm * self.subgroups.len() + subgroup) * self.strata.len()]
+    }
+
+    /// How many contexts each arm has (subgroups × strata).
+    pub fn contexts_per_arm(&self) -> usize {
+        self.subgroups.len() * self.strata.len()
     }
 
     /// The same model without discounting, for the budget impact in cash; None when neither costs nor outcomes are
@@ -498,7 +700,7 @@ impl Model {
         model.settings.discount_costs = none.clone();
         model.settings.discount_outcomes = none;
         model.waves = (self.waves.iter())
-            .map(|w| compile::wave(w.entry_year, w.share, &model.settings))
+            .map(|w| compile::wave(w.entry_year, w.share, &model.settings, &model.weight_sets))
             .collect();
         Some(model)
     }
@@ -514,7 +716,7 @@ impl Model {
         model.settings.cycles_per_bin = 1;
         model.settings.n_bins = self.settings.cycles();
         model.waves = (self.waves.iter())
-            .map(|w| compile::wave(w.entry_year, w.share, &model.settings))
+            .map(|w| compile::wave(w.entry_year, w.share, &model.settings, &model.weight_sets))
             .collect();
         Some(model)
     }

@@ -140,6 +140,44 @@ fn simpson_cycle_weights(n: usize) -> Vec<Vec<(usize, f64)>> {
     cycles
 }
 
+/// When a cycle's value is discounted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DiscountTiming {
+    /// Each boundary's value at its own time: a cycle's value under half-cycle accrual is half its start discounted to
+    /// its start and half its end discounted to its end.
+    Boundary,
+    /// Each cycle's value at the cycle's start, whatever boundaries it is taken from (as heemod discounts).
+    CycleStart,
+}
+
+impl DiscountTiming {
+    /// Parses the scenario's spelling.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "boundary" => Some(DiscountTiming::Boundary),
+            "cycle-start" => Some(DiscountTiming::CycleStart),
+            _ => None,
+        }
+    }
+
+    /// The name as written in scenarios and outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            DiscountTiming::Boundary => "boundary",
+            DiscountTiming::CycleStart => "cycle-start",
+        }
+    }
+
+    /// What it means, in words for outputs.
+    pub fn describe(self) -> &'static str {
+        match self {
+            DiscountTiming::Boundary => "each boundary at its own time",
+            DiscountTiming::CycleStart => "each cycle at its start",
+        }
+    }
+}
+
 /// Discrete (annual compounding) or continuous discounting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

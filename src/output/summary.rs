@@ -64,7 +64,12 @@ struct SettingsEcho<'a> {
     cycle: crate::model::schedule::CycleLength,
     cycles: usize,
     accrual: &'static str,
+    /// Conventions of single outcomes and cost groups that differ from `accrual` (absent when none does).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accrual_of: Option<std::collections::BTreeMap<String, &'static str>>,
     discounting: crate::model::schedule::Discounting,
+    /// When a cycle's value is discounted: `boundary` or `cycle-start`.
+    discount_timing: crate::model::schedule::DiscountTiming,
     discount_costs: String,
     discount_outcomes: String,
     cohort_size: u64,
@@ -82,7 +87,20 @@ struct SummaryFile<'a> {
     states: &'a [crate::model::StateInfo],
     arms: &'a [crate::model::ArmInfo],
     subgroups: &'a [crate::model::SubgroupInfo],
+    /// The cohort's strata by starting age and sex (absent when it gives neither).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    strata: Option<&'a [crate::model::Stratum]>,
+    /// The lookup tables (absent when there are none).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    tables: &'a [crate::model::Table],
     parameters: &'a [crate::model::ParameterInfo],
+    /// Groups of correlated parameters (absent when there are none).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    correlations: &'a [crate::model::CorrelationInfo],
+    /// How the file was read where it is not an error, such as a fitted interval missing the published one (absent
+    /// when there are none).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    warnings: &'a [String],
     results: &'a Analysis,
     /// Kept apart so that everything above is byte-identical for the same scenario and seed.
     timing: &'a Timing,
@@ -106,7 +124,9 @@ pub fn write_run_summary(
             cycle: s.cycle,
             cycles: s.cycles(),
             accrual: s.accrual.name(),
+            accrual_of: accrual_of(model),
             discounting: s.discounting,
+            discount_timing: s.discount_timing,
             discount_costs: s.discount_costs.describe(),
             discount_outcomes: s.discount_outcomes.describe(),
             cohort_size: model.cohort_size,
@@ -118,11 +138,37 @@ pub fn write_run_summary(
         states: &model.states,
         arms: &model.arms,
         subgroups: &model.subgroups,
+        strata: (model.strata.len() > 1 || !model.strata[0].describe().is_empty()).then_some(&model.strata[..]),
+        tables: &model.tables,
         parameters: &model.parameters,
+        correlations: &model.correlations,
+        warnings: &model.warnings,
         results: analysis,
         timing,
     };
     write_json(path, &summary)
+}
+
+/// The accrual conventions set apart from the scenario's, by what they apply to (`care_costs`,
+/// `intervention_costs`, `outcome:<name>`); None when there are none.
+fn accrual_of(model: &Model) -> Option<std::collections::BTreeMap<String, &'static str>> {
+    let of = &model.settings.accrual_of;
+    let mut out = std::collections::BTreeMap::new();
+    let groups = [
+        ("care_costs", of.care_costs),
+        ("intervention_costs", of.intervention_costs),
+    ];
+    for (what, accrual) in groups {
+        if let Some(a) = accrual {
+            out.insert(what.to_string(), a.name());
+        }
+    }
+    for (name, accrual) in model.outcomes.iter().zip(&of.outcomes) {
+        if let Some(a) = accrual {
+            out.insert(format!("outcome:{name}"), a.name());
+        }
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// summary.json of `carecast analyse`: where the sample came from, and the analyses.

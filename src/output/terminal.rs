@@ -31,7 +31,7 @@ fn run_header(model: &Model, iterations: usize) -> String {
     let _ = writeln!(s, "{}", model.meta.title.as_deref().unwrap_or(&model.meta.name));
     let _ = writeln!(
         s,
-        "{} iterations, {mode}, {} years of {} cycles, accrual: {}, {discounting} discounting: costs {}, outcomes {}",
+        "{} iterations, {mode}, {} years of {} cycles, accrual: {}, {discounting} discounting ({}): costs {}, outcomes {}",
         iterations,
         settings.horizon_years,
         match settings.cycle {
@@ -40,7 +40,8 @@ fn run_header(model: &Model, iterations: usize) -> String {
             crate::model::schedule::CycleLength::Month => "monthly",
             crate::model::schedule::CycleLength::Week => "weekly",
         },
-        settings.accrual.name(),
+        settings.describe_accrual(&model.outcomes),
+        settings.discount_timing.describe(),
         settings.discount_costs.describe(),
         settings.discount_outcomes.describe(),
     );
@@ -549,6 +550,11 @@ pub fn sweep_line(manifest: &crate::output::sweep::Manifest, points: usize) -> S
 
 /// What `carecast check` says of a scenario that loads: its size.
 pub fn check_line(path: &std::path::Path, m: &Model) -> String {
+    let tables = match m.tables.len() {
+        0 => String::new(),
+        1 => ", 1 table".to_string(),
+        n => format!(", {n} tables"),
+    };
     // States as the file declares them; a tunnel's steps are states of the model, said apart.
     let declared = m
         .states
@@ -564,15 +570,94 @@ pub fn check_line(path: &std::path::Path, m: &Model) -> String {
         )
     };
     format!(
-        "{}: ok — {states}, {} arms, {} parameters ({} sampled), {} outcomes, {} years of {} cycles\n",
+        "{}: ok — {states}, {} arms, {} parameters ({} sampled){tables}, {} outcomes, {} years of {} cycles, accrual: \
+         {}, discounting {} ({})\n",
         path.display(),
         m.arms.len(),
         m.parameters.len(),
         m.parameters.iter().filter(|p| p.draw_slot.is_some()).count(),
         m.outcomes.len(),
         m.settings.horizon_years,
-        m.settings.cycles()
+        m.settings.cycles(),
+        m.settings.describe_accrual(&m.outcomes),
+        m.settings.discounting.name(),
+        m.settings.discount_timing.describe(),
     )
+}
+
+/// What `check` shows beyond its summary line: every sampled parameter with the distribution fitted to it (its
+/// native parameters, mean and 95% interval), every group of correlated parameters with their correlations, and
+/// every warning about how the file was read, so that the analyst sees what the figures were turned into.
+pub fn check_details(m: &Model) -> String {
+    use crate::model::ParameterSpec;
+    use std::fmt::Write;
+    let mut out = String::new();
+    let fitted: Vec<_> = m
+        .parameters
+        .iter()
+        .filter_map(|p| match &p.spec {
+            ParameterSpec::Distribution {
+                distribution,
+                mean,
+                low95,
+                high95,
+            } => Some((p, distribution.clone(), *mean, *low95, *high95)),
+            ParameterSpec::DirichletComponent {
+                alpha,
+                component,
+                mean,
+                low95,
+                high95,
+            } => {
+                let alpha: Vec<String> = alpha.iter().map(|a| super::format::number(*a)).collect();
+                Some((
+                    p,
+                    format!("Dirichlet(α = [{}]) component {}", alpha.join(", "), component + 1),
+                    *mean,
+                    *low95,
+                    *high95,
+                ))
+            }
+            _ => None,
+        })
+        .collect();
+    if !fitted.is_empty() {
+        out.push_str("sampled parameters (scope, name: distribution; mean; 95% interval):\n");
+    }
+    let n = super::format::number;
+    for (p, d, mean, low, high) in fitted {
+        let _ = writeln!(
+            out,
+            "  {} {}: {d}; mean {}; 95% {} to {}",
+            p.scope,
+            p.name,
+            n(mean),
+            n(low),
+            n(high)
+        );
+    }
+    for c in &m.correlations {
+        let how = if c.kind == "mvnormal" {
+            "multivariate normal"
+        } else {
+            "Gaussian copula, each keeping its distribution"
+        };
+        let _ = writeln!(
+            out,
+            "correlated ({how}; scope {}): {}",
+            c.scope,
+            c.parameters.join(", ")
+        );
+        for (i, row) in c.matrix.iter().enumerate() {
+            for (j, r) in row.iter().enumerate().skip(i + 1) {
+                let _ = writeln!(out, "  {} ~ {}: {r}", c.parameters[i], c.parameters[j]);
+            }
+        }
+    }
+    for w in &m.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
+    out
 }
 
 /// Notes for arms whose plots got a different file name from the one their name makes, because another arm's name

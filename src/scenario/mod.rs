@@ -8,10 +8,14 @@ mod finite;
 pub mod overrides;
 pub(crate) mod positions;
 pub mod raw;
+mod table_reader;
+pub mod tables;
 mod toml_error;
 pub mod variant;
 
 pub use overrides::{Override, SweepAxis};
+pub use table_reader::MAX_TABLE_ROWS;
+pub use tables::Table;
 
 use crate::error::InputError;
 use raw::RawScenario;
@@ -27,10 +31,12 @@ pub struct Scenario {
     /// SHA-256 of the file's bytes, lower-case hex.
     pub sha256: String,
     pub raw: RawScenario,
+    /// The `[tables]`, read and checked, in name order.
+    pub tables: Vec<Table>,
 }
 
 impl Scenario {
-    /// Reads and parses a scenario file.
+    /// Reads and parses a scenario file, and the table files it names (relative to it).
     pub fn read(path: &Path) -> Result<Self, InputError> {
         let bytes =
             std::fs::read(path).map_err(|e| InputError::file(path, format!("cannot read the scenario file: {e}")))?;
@@ -43,13 +49,19 @@ impl Scenario {
                 ),
             )
         })?;
-        Self::parse(path, &text)
+        Self::build(path, &text, true)
     }
 
-    /// Parses scenario text without touching the file system; `path` names it in messages and provenance.
+    /// Parses scenario text without touching the file system; `path` names it in messages and provenance. A table in
+    /// a file is an error here: only [`Scenario::read`] reads table files.
     pub fn parse(path: &Path, text: &str) -> Result<Self, InputError> {
+        Self::build(path, text, false)
+    }
+
+    fn build(path: &Path, text: &str, read_files: bool) -> Result<Self, InputError> {
         finite::check_finite(path, text)?;
         let raw: RawScenario = toml::from_str(text).map_err(|e| toml_error::toml_error(path, text, &e))?;
+        let tables = table_reader::read_tables(path, text, &raw, read_files)?;
         Ok(Scenario {
             path: path.to_path_buf(),
             text: text.to_string(),
@@ -58,6 +70,7 @@ impl Scenario {
                 .map(|b| format!("{b:02x}"))
                 .collect(),
             raw,
+            tables,
         })
     }
 }

@@ -1,7 +1,7 @@
 //! Changes to a scenario's parameters from the command line: `--set NAME[.FIELD]=VALUE` and the axes of a sweep
 //! (`--vary NAME[.FIELD]=FROM:TO:STEPS`), and how one field of a parameter table is changed.
 
-use super::raw::{RawAlpha, RawParameterTable};
+use super::raw::{RawAlpha, RawMean, RawParameterTable};
 use serde::Serialize;
 use serde_spanned::Spanned;
 use std::ops::Range;
@@ -114,10 +114,16 @@ impl SweepAxis {
 
 /// Sets one numeric field of a parameter table, for an override.
 pub fn set_field(t: &mut RawParameterTable, field: &str, value: f64, span: Range<usize>) -> Result<(), String> {
-    let v = Some(Spanned::new(span, value));
+    let v = Some(Spanned::new(span.clone(), value));
     match field {
         "value" => t.value = v,
-        "mean" => t.mean = v,
+        "mean" => match &t.mean {
+            Some(m) if matches!(m.get_ref(), RawMean::Many(_)) => {
+                return Err("a multivariate normal's mean is a list: change it in the file".into())
+            }
+            _ => t.mean = Some(Spanned::new(span, RawMean::One(value))),
+        },
+        "median" => t.median = v,
         "sd" => t.sd = v,
         "low" => t.low = v,
         "high" => t.high = v,
@@ -154,7 +160,7 @@ pub fn set_field(t: &mut RawParameterTable, field: &str, value: f64, span: Range
             t.ci95 = Some(Spanned::new(0..0, vec![lo, hi]));
         }
         other => {
-            let fields = "value, mean, sd, low, high, min, mode, max, lambda, alpha, beta, shape, scale, rate, meanlog, sdlog, ci95_low, ci95_high";
+            let fields = "value, mean, median, sd, low, high, min, mode, max, lambda, alpha, beta, shape, scale, rate, meanlog, sdlog, ci95_low, ci95_high";
             return Err(format!(
                 "`{other}` is not a field that can be changed{}; the fields are {fields}",
                 crate::error::suggest(other, &fields.split(", ").collect::<Vec<_>>())

@@ -34,6 +34,149 @@ pub struct RawScenario {
     pub reproduce: Vec<Spanned<RawTarget>>,
     #[serde(default)]
     pub sweep: Option<RawSweep>,
+    #[serde(default)]
+    pub tables: BTreeMap<Spanned<String>, Spanned<RawTable>>,
+    #[serde(default)]
+    pub accrual: Option<Spanned<RawAccrual>>,
+    #[serde(default)]
+    pub correlations: Vec<Spanned<RawCorrelation>>,
+}
+
+/// `[[correlations]]`: parameters whose draws are correlated (through a Gaussian copula), each keeping its own
+/// distribution.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCorrelation {
+    /// The parameters, in the order of the matrix's rows.
+    pub parameters: Spanned<Vec<Spanned<String>>>,
+    /// Their correlation matrix.
+    pub matrix: RawMatrix,
+    /// `base` (the default), `arm:<name>` or `subgroup:<name>`: whose definitions of the parameters are meant.
+    #[serde(default)]
+    pub scope: Option<Spanned<String>>,
+    #[serde(default)]
+    pub source: Option<Spanned<String>>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A square matrix as written, with where each row and each entry is.
+pub type RawMatrix = Spanned<Vec<Spanned<Vec<Spanned<f64>>>>>;
+
+/// `mean`: one number, or for a multivariate normal a list, one per name.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawMean {
+    One(f64),
+    Many(Vec<f64>),
+}
+
+/// `[tables.NAME]`: a lookup table by whole-number keys (age, cycle, time in state) and sex, read from a CSV file
+/// beside the scenario, written inline, or built in (the ONS national life tables).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTable {
+    /// The keys, in the order a lookup gives them: `"age"`, or a list such as `["age", "sex"]`.
+    #[serde(default)]
+    pub by: Option<Spanned<RawTableKeys>>,
+    /// A CSV file, relative to the scenario file.
+    #[serde(default)]
+    pub file: Option<Spanned<String>>,
+    /// A table carecast carries, by name.
+    #[serde(default)]
+    pub builtin: Option<Spanned<String>>,
+    /// The rows written inline: `[{ age = 65, value = 0.01 }, ...]`.
+    #[serde(default)]
+    pub rows: Option<Spanned<Vec<Spanned<RawTableRow>>>>,
+    /// The column holding the values (default `value`).
+    #[serde(default)]
+    pub value: Option<Spanned<String>>,
+    /// What a lookup past the largest key gives: `"last"` (the last row's value), `"error"`, or a number.
+    pub beyond: Spanned<RawBeyond>,
+    #[serde(default)]
+    pub source: Option<Spanned<String>>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// An inline table row: a cell by column name.
+pub type RawTableRow = BTreeMap<Spanned<String>, Spanned<RawTableCell>>;
+
+/// A table's keys: one name, or a list.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawTableKeys {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// A cell of an inline table row: a number (a whole-number key or the value) or text (`male`, `female`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawTableCell {
+    Number(f64),
+    Text(String),
+}
+
+/// A table's rule past its largest key: a number, or `"last"` or `"error"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawBeyond {
+    Number(f64),
+    Rule(String),
+}
+
+/// `[accrual]`: accrual conventions of single outcomes and cost groups that differ from `settings.accrual`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccrual {
+    /// Care costs (the states' costs, and their cashable part).
+    #[serde(default)]
+    pub care_costs: Option<Spanned<String>>,
+    /// Recurring intervention costs of the arms.
+    #[serde(default)]
+    pub intervention_costs: Option<Spanned<String>>,
+    /// By outcome name.
+    #[serde(default)]
+    pub outcomes: BTreeMap<Spanned<String>, Spanned<String>>,
+}
+
+/// `[cohort] age`: one starting age, or shares by whole age (`{ 65 = 0.4, 75 = 0.6 }`).
+#[derive(Debug, Clone)]
+pub enum RawAge {
+    One(f64),
+    Shares(BTreeMap<Spanned<String>, Spanned<f64>>),
+}
+
+// By hand rather than `#[serde(untagged)]`: an untagged enum buffers its input, which loses the places of the shares'
+// keys and values that errors point at.
+impl<'de> Deserialize<'de> for RawAge {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AgeVisitor;
+        impl<'de> serde::de::Visitor<'de> for AgeVisitor {
+            type Value = RawAge;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a starting age in years, or shares by whole age such as { 65 = 0.4, 75 = 0.6 }")
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RawAge, E> {
+                Ok(RawAge::One(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawAge, E> {
+                Ok(RawAge::One(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawAge, E> {
+                Ok(RawAge::One(v as f64))
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<RawAge, M::Error> {
+                let mut shares = BTreeMap::new();
+                while let Some((age, share)) = map.next_entry::<Spanned<String>, Spanned<f64>>()? {
+                    shares.insert(age, share);
+                }
+                Ok(RawAge::Shares(shares))
+            }
+        }
+        deserializer.deserialize_any(AgeVisitor)
+    }
 }
 
 /// One entry of `[outcomes]`: an outcome's label, its unit and which way is better.
@@ -136,6 +279,9 @@ pub struct RawSettings {
     pub population: Option<Spanned<f64>>,
     #[serde(default)]
     pub start_date: Option<Spanned<String>>,
+    /// When each value is discounted: `boundary` (each boundary at its own time) or `cycle-start`.
+    #[serde(default)]
+    pub discount_timing: Option<Spanned<String>>,
 }
 
 /// A discount rate: a flat annual rate, a named schedule, or a list of (from year, rate) steps.
@@ -182,7 +328,9 @@ pub struct RawParameterTable {
     #[serde(default)]
     pub expr: Option<Spanned<String>>,
     #[serde(default)]
-    pub mean: Option<Spanned<f64>>,
+    pub mean: Option<Spanned<RawMean>>,
+    #[serde(default)]
+    pub median: Option<Spanned<f64>>,
     #[serde(default)]
     pub sd: Option<Spanned<f64>>,
     #[serde(default)]
@@ -215,6 +363,8 @@ pub struct RawParameterTable {
     pub sdlog: Option<Spanned<f64>>,
     #[serde(default)]
     pub names: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    pub cov: Option<RawMatrix>,
     #[serde(default)]
     pub source: Option<Spanned<String>>,
     #[serde(default)]
@@ -474,6 +624,12 @@ pub struct RawCohort {
     pub entry: Option<Spanned<Vec<f64>>>,
     #[serde(default)]
     pub subgroups: Vec<Spanned<RawSubgroup>>,
+    /// Starting age in years: one, or shares by whole age.
+    #[serde(default)]
+    pub age: Option<Spanned<RawAge>>,
+    /// The share of the cohort that is male (the rest female).
+    #[serde(default)]
+    pub male: Option<Spanned<f64>>,
 }
 
 /// `[[cohort.subgroups]]`: a client group with its share of the cohort and parameter overrides.

@@ -19,6 +19,14 @@ impl RawScenario {
         let mut keep = cohort.subgroups.get(index).cloned().ok_or("no such subgroup")?;
         let share = keep.get_ref().share.span();
         keep.get_mut().share = Spanned::new(share, 1.0);
+        // Correlations among another subgroup's parameters go with that subgroup.
+        let kept = format!("subgroup:{}", keep.get_ref().name.get_ref());
+        self.correlations.retain(|c| {
+            c.get_ref()
+                .scope
+                .as_ref()
+                .is_none_or(|s| !s.get_ref().starts_with("subgroup:") || *s.get_ref() == kept)
+        });
         cohort.subgroups = vec![keep];
         Ok(())
     }

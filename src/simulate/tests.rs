@@ -113,6 +113,21 @@ fn structural_zeros_stay_zero_and_the_sample_leaves_them_out() {
     }
 }
 
+/// Edits that add correlated parameters (drawn lane by lane through the scalar code) and a multivariate normal.
+const CORRELATED: [(&str, &str); 3] = [
+    (
+        "rr = 1\n",
+        "rr = 1\ncoef = { dist = \"mvnormal\", names = [\"b0\", \"b1\"], mean = [100, 0], \
+         cov = [[400, -3], [-3, 0.09]] }\n",
+    ),
+    ("nhs = \"cost_nhs\"", "nhs = \"cost_nhs + b0 * exp(b1)\""),
+    (
+        "[[states]]",
+        "[[correlations]]\nparameters = [\"cost_home_care\", \"u_care\", \"p_die_home\"]\n\
+         matrix = [[1, -0.4, 0.3], [-0.4, 1, -0.5], [0.3, -0.5, 1]]\n\n[[states]]",
+    ),
+];
+
 #[test]
 fn the_lane_path_gives_the_general_paths_results_bit_for_bit() {
     let quarterly = [("cycle = \"year\"", "cycle = \"quarter\"")];
@@ -173,7 +188,7 @@ fn the_lane_path_gives_the_general_paths_results_bit_for_bit() {
         ),
     ];
     // 1,003 iterations end on a short block; the edits cover the cases the lane path handles differently.
-    let cases: [&[(&str, &str)]; 10] = [
+    let cases: [&[(&str, &str)]; 11] = [
         &[],
         &quarterly,
         &outcome_rate,
@@ -183,6 +198,7 @@ fn the_lane_path_gives_the_general_paths_results_bit_for_bit() {
         &derived,
         &families,
         &UNTRACED,
+        &CORRELATED,
         &tunnel,
     ];
     for edits in cases {
@@ -201,6 +217,109 @@ fn the_lane_path_gives_the_general_paths_results_bit_for_bit() {
         assert_eq!(lanes.payback_year, general.payback_year, "payback, {edits:?}");
         assert_eq!(bits(&lanes.draws), bits(&general.draws), "draws, {edits:?}");
     }
+}
+
+/// Edits that give the reference model values and probabilities that change with time: background mortality from
+/// the national life table by age and sex (a cohort of two starting ages and a sex mix, entering over three years),
+/// a care cost that grows with time, a utility with a conditional on time, and a function of a lookup.
+const LIFE_TABLE: [(&str, &str); 5] = [
+    (
+        "[parameters]",
+        "[tables.qx]\nbuiltin = \"ons_england_2017_2019\"\nbeyond = 1\n\n[parameters]",
+    ),
+    (
+        "size = 1000",
+        "size = 1000\nentry = [0.5, 0.3, 0.2]\nage = { 60 = 0.5, 70 = 0.5 }\nmale = 0.4",
+    ),
+    (
+        "dead = \"p_die_independent\"",
+        "dead = \"min(1, qx(age, sex) * (1 + p_die_independent))\"",
+    ),
+    ("dead = \"p_die_home\"", "dead = \"qx(age, sex) + p_die_home\""),
+    (
+        "costs = { council = \"cost_home_care\", nhs = \"cost_nhs\" }\noutcomes = { qaly = \"u_care\" }",
+        "costs = { council = \"cost_home_care * (1 + 0.01 * t)\", nhs = \"cost_nhs\" }\n\
+         outcomes = { qaly = \"if(t < 5, u_care, u_care * 0.9)\" }",
+    ),
+];
+
+#[test]
+fn the_lane_path_gives_the_general_paths_results_bit_for_bit_when_values_change_with_time() {
+    let quarterly = [
+        ("cycle = \"year\"", "cycle = \"quarter\""),
+        (
+            "min(1, qx(age, sex) * (1 + p_die_independent))",
+            "convert_prob(min(1, qx(age, sex) * (1 + p_die_independent)), 1, 0.25)",
+        ),
+        (
+            "qx(age, sex) + p_die_home",
+            "convert_prob(qx(age, sex), 1, 0.25) + p_die_home / 4",
+        ),
+    ];
+    let timing = [(
+        "primary_outcome = \"qaly\"",
+        "primary_outcome = \"qaly\"\ndiscount_timing = \"cycle-start\"\ndiscount_rate_outcomes = 0.015",
+    )];
+    let timing = [("discount_rate_outcomes = 0.035\n", ""), timing[0]];
+    let own_accrual = [(
+        "[parameters]",
+        "[accrual]\ncare_costs = \"end\"\noutcomes = { qaly = \"simpson\" }\nintervention_costs = \"start\"\n\n[parameters]",
+    )];
+    // Accrual of its own for values fixed in time too: the reference model with no time in it.
+    let own_accrual_only: [(&str, &str); 1] = [(
+        "[parameters]",
+        "[accrual]\noutcomes = { qaly = \"end\" }\n\n[parameters]",
+    )];
+    let recurring = [(
+        "amount = 1500 }",
+        "amount = 1500 }, { name = \"visits\", kind = \"recurring\", payer = \"nhs\", amount = \"40 + 0.5 * age\", \
+         per = \"month\", states = [\"independent\", \"home_care\"] }",
+    )];
+    let cases: [Vec<(&str, &str)>; 6] = [
+        LIFE_TABLE.to_vec(),
+        [&LIFE_TABLE[..], &quarterly[..]].concat(),
+        [&LIFE_TABLE[..], &timing[..]].concat(),
+        [&LIFE_TABLE[..], &own_accrual[..], &recurring[..]].concat(),
+        own_accrual_only.to_vec(),
+        [&LIFE_TABLE[..], &UNTRACED[..]].concat(),
+    ];
+    for edits in &cases {
+        let (model, settings) = reference(1003, edits);
+        assert!(crate::simulate::kernel::lanes_supported(&model), "{edits:?}");
+        assert!(model.contexts.iter().all(|c| c.per_boundary), "{edits:?}");
+        let lanes = run_with(&model, &settings, None, true).expect("runs");
+        let general = run_with(&model, &settings, None, false).expect("runs");
+        assert_eq!(
+            bits(&lanes.kernel_totals),
+            bits(&general.kernel_totals),
+            "totals, {edits:?}"
+        );
+        assert_eq!(bits(&lanes.yearly_mean), bits(&general.yearly_mean), "means, {edits:?}");
+        let sample = |r: &Results| r.yearly_sample.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(sample(&lanes), sample(&general), "sample, {edits:?}");
+        assert_eq!(lanes.payback_year, general.payback_year, "payback, {edits:?}");
+    }
+    // The life-table model's strata: 2 ages × 2 sexes per arm, each with its own series of qx.
+    let (model, _) = reference(8, &LIFE_TABLE);
+    assert_eq!(model.contexts.len(), 2 * 4);
+    assert!(model.contexts.iter().all(|c| !c.series.slots.is_empty()));
+}
+
+#[test]
+fn a_probability_that_leaves_the_unit_interval_in_some_lane_is_reported_as_the_general_path_reports_it() {
+    // Past age 100 the table gives 1, so the independent row's probabilities sum above 1 for some draws.
+    let edits = [
+        &LIFE_TABLE[..2],
+        &[(
+            "dead = \"p_die_independent\"",
+            "dead = \"qx(age + 30, sex) * 0.5 + p_die_independent * 6\"",
+        )][..],
+    ]
+    .concat();
+    let (model, settings) = reference(3000, &edits);
+    let lanes = run_with(&model, &settings, None, true).expect_err("fails");
+    let general = run_with(&model, &settings, None, false).expect_err("fails");
+    assert_eq!(lanes, general);
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! Unit tests of the distributions, by topic; this file holds the helpers they share.
+mod copula;
 mod dirichlet;
 mod errors;
 mod fits;
+mod point_fit;
 mod properties;
 mod sampling;
 

@@ -1,7 +1,7 @@
 //! Evaluation: hand-computed values, NaN propagation, the program constructors and lane evaluation.
 
 use super::reference::walk;
-use super::{close, program, VALUES};
+use super::{close, program, slot_of, NAMES, VALUES};
 use crate::expr::instr::Instr;
 use crate::expr::{parse, Program};
 
@@ -273,4 +273,85 @@ fn lane_evaluation_does_each_lanes_arithmetic_exactly() {
     ] {
         assert!(program(src).eval_lanes(&lanes).is_none(), "{src:?}");
     }
+}
+
+#[test]
+fn lane_evaluation_of_functions_and_comparisons_gives_each_lanes_scalar_bits() {
+    // Every operand form of a binary operation, functions of one to three arguments, and chains of min and max.
+    let programs = [
+        "a + b * c - x / 2",
+        "exp(a) + ln(b) - sqrt(c) * abs(x)",
+        "min(a, b) + max(c, 2, x)",
+        "a < b",
+        "2 >= a",
+        "a ^ 2",
+        "2 ^ a",
+        "b ^ c",
+        "(a + b) ^ (c - x)",
+        "pow(a, b + c)",
+        "-a + b",
+        "not a",
+        "clamp(x, a, b)",
+        "convert_prob(p, 1, 0.25) * rr",
+        "rate_to_prob(a, 0.5) - prob_to_rate(p, 1)",
+        "floor(a * 3) + ceil(b) + round(c / 7) + log10(abs(x) + 1)",
+        "min(1, p * rr)",
+        "a != b",
+        "(a == a) * 3",
+    ];
+    let lanes: Vec<[f64; 8]> = VALUES
+        .iter()
+        .map(|&v| std::array::from_fn(|l| v * (1.0 + 0.37 * l as f64) - l as f64 * 0.25))
+        .collect();
+    for src in programs {
+        let p = program(src);
+        let got = p
+            .eval_lanes_ops(&lanes)
+            .unwrap_or_else(|| panic!("{src:?} has no conditional"));
+        for l in 0..8 {
+            let slots: Vec<f64> = lanes.iter().map(|v| v[l]).collect();
+            assert_eq!(got[l].to_bits(), p.eval(&slots).to_bits(), "{src:?}, lane {l}");
+        }
+    }
+    // Conditionals are left to `eval`, lane by lane.
+    for src in ["if(a > b, a, b)", "a and b", "a or b"] {
+        assert!(program(src).eval_lanes_ops(&lanes).is_none(), "{src:?}");
+    }
+}
+
+#[test]
+fn calls_of_the_callers_functions_compile_to_the_slots_it_gives() {
+    use crate::expr::{compile_with, parse_with, UserValue};
+    let tables = [("qx", 2), ("cost_by_year", 1)];
+    let ast = parse_with("qx(a + 1, 2) * rr + cost_by_year(7)", &tables).expect("parses");
+    let mut calls = Vec::new();
+    let program = compile_with(&ast, &mut slot_of, NAMES, &mut |name, args, at| {
+        calls.push((
+            name.to_string(),
+            args.len(),
+            at,
+            args.iter().map(|a| a.as_constant()).collect::<Vec<_>>(),
+        ));
+        // The first call reads slot 0 (a), the second is a constant.
+        Ok(if name == "qx" {
+            UserValue::Slot(0)
+        } else {
+            UserValue::Constant(10.0)
+        })
+    })
+    .expect("compiles");
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[0].0, "qx");
+    assert_eq!(calls[0].2, (0, 12));
+    assert_eq!(calls[0].3, vec![None, Some(2.0)]);
+    assert_eq!(calls[1].0, "cost_by_year");
+    assert_eq!(calls[1].3, vec![Some(7.0)]);
+    // a · rr + 10, with a = VALUES[0] and rr its own slot.
+    let rr = slot_of("rr").expect("a test name");
+    assert_eq!(program.eval(VALUES), VALUES[0] * VALUES[rr] + 10.0);
+    // A call with the wrong number of keys, and a misspelt table.
+    let e = parse_with("qx(a)", &tables).expect_err("one key of two");
+    assert!(e.message.contains("takes 2 keys, but 1 were given"), "{}", e.message);
+    let e = parse_with("qz(a, b)", &tables).expect_err("no such function");
+    assert!(e.message.contains("did you mean `qx`"), "{}", e.message);
 }

@@ -81,6 +81,7 @@ pub(super) fn walk(node: &Node, slots: &[f64]) -> f64 {
                 Func::If => unreachable!(),
             }
         }
+        Kind::Table(name, _) => panic!("the reference evaluator has no table `{name}`"),
     }
 }
 

@@ -1,7 +1,7 @@
 //! `[[arms]]`: the arms and their comparators, and their costs: one-off and recurring costs paid per person, and
 //! set-up and annual costs paid by the programme.
 
-use super::builder::ContextBuilder;
+use super::builder::{ContextBuilder, Place};
 use super::contexts::Structure;
 use super::parameters::Bindings;
 use super::tunnel::StateMap;
@@ -114,6 +114,8 @@ impl Compiler<'_> {
                         &format!("{cfield}.amount"),
                         &format!("recurring cost {}", cost.name.get_ref()),
                     )?;
+                    let accrual = s.settings.accrual_of.intervention_costs;
+                    let weight_set = s.settings.weight_set(s.weight_sets, accrual, true);
                     for state in self.cost_states(cost, s.states, &cfield)? {
                         flows.push(Flow {
                             state,
@@ -121,6 +123,7 @@ impl Compiler<'_> {
                             is_cost: true,
                             slot,
                             factor,
+                            weight_set,
                         });
                     }
                 }
@@ -142,7 +145,8 @@ impl Compiler<'_> {
         arm: &RawArm,
         bindings: &Bindings,
     ) -> Result<(Context, Vec<ProgrammeCost>, Vec<usize>), InputError> {
-        let mut b = ContextBuilder::new(self, bindings, s.n_draws);
+        // The first stratum's age and sex, so that every parameter compiles; a programme cost may read neither.
+        let mut b = ContextBuilder::new(self, bindings, s.n_draws, s.strata.first());
         let afield = format!("arms[{arm_index}]");
         let mut costs = Vec::new();
         let mut served: Vec<usize> = Vec::new();
@@ -171,6 +175,13 @@ impl Compiler<'_> {
             if b.is_dynamic(slot) {
                 return Err(self.err(cost.amount.span(), format!("{cfield}.amount"), "a programme cost's amount cannot depend on time: use from_year and to_year, or split it into several costs"));
             }
+            if b.person_slot("sex").is_some_and(|sex| b.depends_on(slot, sex)) {
+                return Err(self.err(
+                    cost.amount.span(),
+                    format!("{cfield}.amount"),
+                    "a programme cost is paid for the whole programme, so its amount cannot depend on a person's sex",
+                ));
+            }
             costs.push(ProgrammeCost {
                 name: cost.name.get_ref().clone(),
                 column: columns::spend(payer),
@@ -180,8 +191,7 @@ impl Compiler<'_> {
         }
         let roots: Vec<usize> = costs.iter().map(|c| c.slot).collect();
         let ctx = b.finish(
-            arm_index,
-            0,
+            Place::programme(arm_index),
             Row {
                 from: usize::MAX,
                 entries: vec![],
@@ -190,6 +200,7 @@ impl Compiler<'_> {
             vec![],
             vec![],
             &roots,
+            &s.frame(),
         )?;
         Ok((ctx, costs, served))
     }

@@ -1,14 +1,17 @@
 //! The [`ContextBuilder`]: assigns the slots of one context and compiles its expressions on first use, tracking
-//! dependencies and time-dependence, then orders and splits the programs a context needs.
+//! dependencies, time-dependence and dependence on sampled parameters, then orders and splits the programs a context
+//! needs. Table lookups and `age` are slots of their own, computed before sampling (see `series.rs`).
 
 use super::parameters::{Bindings, Def};
+use super::series::{Frame, Lookup, Special};
 use super::tunnel::{in_step, reads_time_in_state, TIME_IN_STATE};
 use super::Compiler;
 use crate::error::InputError;
-use crate::expr::{self, Ast, Program};
-use crate::model::{Context, Flow, OneOff, ProbSource, Row, TIME_NAMES};
+use crate::expr::{self, Ast, Program, UserValue};
+use crate::model::{Context, Flow, OneOff, ProbSource, Row, Stratum, TIME_NAMES};
 use crate::scenario::raw::ExprText;
 use serde_spanned::Spanned;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -23,10 +26,19 @@ pub(super) struct ContextBuilder<'c, 'a> {
     pub(super) programs: Vec<Option<Program>>,
     /// Whether each slot changes with time.
     pub(super) dynamic: Vec<bool>,
+    /// Whether each slot's value depends on a sampled parameter (else it is known before sampling).
+    pub(super) sampled: Vec<bool>,
+    /// Slots computed by something other than a program (table lookups, `age`), by slot.
+    pub(super) specials: Vec<(usize, Special)>,
     /// Slot of each bound name that has been compiled.
     named: HashMap<String, usize>,
     /// Every name an expression may read (for suggestions when it reads another).
     known: Vec<&'c str>,
+    /// The context's starting age and sex, when the cohort gives them.
+    pub(super) stratum: Option<&'c Stratum>,
+    /// Transition entries that are not constant: (slot, where written, field), checked against [0, 1] when their
+    /// values are known before sampling.
+    pub(super) probability_entries: Vec<(usize, Range<usize>, String)>,
     /// The tunnel step whose expressions are being compiled: `time_in_state` reads as this number (None: outside a
     /// tunnel state, where it may not be read).
     time_in_state: Option<u32>,
@@ -44,7 +56,14 @@ struct Pending<'c> {
 }
 
 impl<'c, 'a> ContextBuilder<'c, 'a> {
-    pub(super) fn new(compiler: &'c Compiler<'a>, bindings: &'c Bindings, n_draws: usize) -> Self {
+    /// A builder for a context with these bindings, `n_draws` sampled slots, and the starting age and sex of
+    /// `stratum` (`age` and `sex` are names only where the cohort gives them).
+    pub(super) fn new(
+        compiler: &'c Compiler<'a>,
+        bindings: &'c Bindings,
+        n_draws: usize,
+        stratum: Option<&'c Stratum>,
+    ) -> Self {
         let mut slot_names: Vec<String> = (0..n_draws).map(|i| format!("draw{i}")).collect();
         let mut named = HashMap::new();
         for (name, def) in bindings {
@@ -60,20 +79,36 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             named.insert(t.to_string(), n_draws + i);
         }
         let programs = vec![None; slot_names.len()];
+        let sampled = (0..slot_names.len()).map(|s| s < n_draws).collect();
         let mut known: Vec<&'c str> = bindings.keys().map(String::as_str).collect();
         known.extend(TIME_NAMES.iter().copied());
         known.push(TIME_IN_STATE);
-        ContextBuilder {
+        let mut b = ContextBuilder {
             compiler,
             bindings,
             n_draws,
             slot_names,
             programs,
             dynamic,
+            sampled,
+            specials: Vec::new(),
             named,
             known,
+            stratum,
+            probability_entries: Vec::new(),
             time_in_state: None,
+        };
+        if let Some(age) = stratum.and_then(|s| s.age) {
+            let slot = b.new_special("age".into(), Special::Age(age));
+            b.named.insert("age".into(), slot);
+            b.known.push("age");
         }
+        if let Some(sex) = stratum.and_then(|s| s.sex) {
+            let slot = b.new_slot("sex".into(), Program::constant(sex.code()));
+            b.named.insert("sex".into(), slot);
+            b.known.push("sex");
+        }
+        b
     }
 
     /// Compiles what follows for a step of a tunnel state, where `time_in_state` is `k` (None: outside tunnels).
@@ -118,10 +153,58 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
 
     fn new_slot(&mut self, name: String, program: Program) -> usize {
         let dynamic = program.reads().iter().any(|&r| self.dynamic[r]);
+        let sampled = program.reads().iter().any(|&r| self.sampled[r]);
         self.slot_names.push(name);
         self.programs.push(Some(program));
         self.dynamic.push(dynamic);
+        self.sampled.push(sampled);
         self.slot_names.len() - 1
+    }
+
+    /// A slot computed before sampling by something other than a program: a table lookup or `age`.
+    fn new_special(&mut self, name: String, special: Special) -> usize {
+        let dynamic = match &special {
+            Special::Age(_) => true,
+            Special::Lookup(l) => l.args.iter().flat_map(Program::reads).any(|&r| self.dynamic[r]),
+        };
+        self.slot_names.push(name);
+        self.programs.push(None);
+        self.dynamic.push(dynamic);
+        self.sampled.push(false);
+        self.specials.push((self.slot_names.len() - 1, special));
+        self.slot_names.len() - 1
+    }
+
+    /// The slots a slot's value is computed from.
+    pub(super) fn reads_of(&self, slot: usize) -> Vec<usize> {
+        if let Some(p) = &self.programs[slot] {
+            return p.reads().to_vec();
+        }
+        match self.specials.iter().find(|(s, _)| *s == slot) {
+            Some((_, Special::Age(_))) => vec![self.n_draws + 1],
+            Some((_, Special::Lookup(l))) => l.args.iter().flat_map(|a| a.reads().iter().copied()).collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Whether `slot` is computed from `target`, directly or through other slots.
+    pub(super) fn depends_on(&self, slot: usize, target: usize) -> bool {
+        let mut seen = vec![false; self.slot_names.len()];
+        let mut stack = vec![slot];
+        while let Some(s) = stack.pop() {
+            if s == target {
+                return true;
+            }
+            if !std::mem::replace(&mut seen[s], true) {
+                stack.extend(self.reads_of(s));
+            }
+        }
+        false
+    }
+
+    /// The slot of `age` or `sex`, where the context has one.
+    pub(super) fn person_slot(&self, name: &str) -> Option<usize> {
+        self.named.get(name).copied()
     }
 
     /// The slot of a bound name, compiling it (and what it needs) on first use.
@@ -226,18 +309,84 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
     }
 
     /// Compiles an expression whose names all have slots already (or are defined nowhere, which it reports), reading
-    /// each name in `constants` as its number.
+    /// each name in `constants` as its number. Each table lookup it makes gets a slot of its own, just before the
+    /// expression's.
     fn compile_resolved(
-        &self,
+        &mut self,
         ast: &Ast,
         span: &Range<usize>,
         text: &str,
         field: &str,
         constants: &[(&str, f64)],
     ) -> Result<Program, InputError> {
-        let named = &self.named;
-        expr::compile_with_constants(ast, constants, &mut |n| named.get(n).copied(), &self.known)
-            .map_err(|e| self.compiler.expr_error(span, text, &e, field))
+        let pending: RefCell<Vec<(String, Special)>> = RefCell::new(Vec::new());
+        let result = {
+            let me = &*self;
+            let named = &me.named;
+            let mut lookup = |name: &str, args: Vec<Program>, call: (usize, usize)| {
+                let at = me.compiler.in_string(span, text, call.0..call.0 + call.1);
+                let lookup = me.lookup(name, args, at, field)?;
+                let mut pending = pending.borrow_mut();
+                let call_text = text.get(call.0..call.0 + call.1).unwrap_or(name);
+                pending.push((format!("{call_text} ({field})"), Special::Lookup(lookup)));
+                Ok(UserValue::Slot(me.slot_names.len() + pending.len() - 1))
+            };
+            expr::compile_full(ast, constants, &mut |n| named.get(n).copied(), &me.known, &mut lookup)
+        };
+        let program = result.map_err(|e| {
+            let mut error = self.compiler.expr_error(span, text, &e, field);
+            for (name, key) in [("age", "age"), ("sex", "male")] {
+                if e.message.starts_with(&format!("unknown name `{name}`")) {
+                    error.message = format!(
+                        "`{name}` is the age or sex of the cohort's people, which [cohort] gives with `{key}`: this                          scenario's [cohort] has no `{key}`"
+                    );
+                }
+            }
+            error
+        })?;
+        for (name, special) in pending.into_inner() {
+            self.new_special(name, special);
+        }
+        Ok(program)
+    }
+
+    /// A table lookup: the table's index and its key arguments, which must be known before sampling (an argument
+    /// may read the slot of a lookup not yet made, which is not sampled).
+    fn lookup(&self, name: &str, args: Vec<Program>, at: Range<usize>, field: &str) -> Result<Lookup, String> {
+        let table = self
+            .compiler
+            .tables
+            .iter()
+            .position(|t| t.name == name)
+            .ok_or_else(|| format!("no table `{name}`"))?;
+        let existing = self.slot_names.len();
+        for arg in &args {
+            let sampled = arg.reads().iter().find(|&&r| r < existing && self.sampled[r]);
+            if let Some(&r) = sampled {
+                let culprit = self.sampled_culprit(r);
+                return Err(format!(
+                    "a table's keys must be known before sampling (age, sex, cycle, t, numbers and fixed                      parameters), but this one depends on the sampled parameter `{culprit}`"
+                ));
+            }
+        }
+        Ok(Lookup {
+            table,
+            args,
+            at,
+            field: field.to_string(),
+        })
+    }
+
+    /// The sampled parameter a sampled slot depends on (its own name when it is one).
+    fn sampled_culprit(&self, slot: usize) -> String {
+        let mut s = slot;
+        while s >= self.n_draws {
+            match self.reads_of(s).into_iter().find(|&r| self.sampled[r]) {
+                Some(r) => s = r,
+                None => break,
+            }
+        }
+        self.slot_names[s].split(" = ").next().unwrap_or("").to_string()
     }
 
     /// Compiles an expression written in `span` as `text`, compiling the definitions it reads first; in a tunnel
@@ -260,7 +409,10 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             ExprText::Number(_) => return Err(self.compiler.err(value.span(), field, "must be a finite number")),
             ExprText::Text(text) => {
                 let span = value.span();
-                let ast = expr::parse(text).map_err(|e| self.compiler.expr_error(&span, text, &e, field))?;
+                let ast = self
+                    .compiler
+                    .parse_expr(text)
+                    .map_err(|e| self.compiler.expr_error(&span, text, &e, field))?;
                 let step = self.time_in_state.filter(|_| reads_time_in_state(&ast));
                 self.compile_ast(&ast, &span, text, field)
                     .map_err(|e| in_step(e, step))?
@@ -277,17 +429,18 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
         Ok(self.new_slot(name, program))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    /// Orders the programs by dependency and splits them into per-iteration and per-boundary lists.
+    /// Orders the programs by dependency and splits them into per-iteration and per-boundary lists, the values known
+    /// before sampling computed for every boundary of `frame`'s waves.
+    #[allow(clippy::too_many_arguments)] // The parts of a context, each built by a different caller.
     pub(super) fn finish(
         mut self,
-        arm: usize,
-        subgroup: usize,
+        place: Place,
         start: Row,
         rows: Vec<Row>,
         flows: Vec<Flow>,
         one_offs: Vec<OneOff>,
         extra_roots: &[usize],
+        frame: &Frame,
     ) -> Result<Context, InputError> {
         // Compile every parameter, used or not, so that a mistake in an unused one is still reported.
         let names: Vec<String> = self.bindings.keys().cloned().collect();
@@ -295,14 +448,17 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             self.resolve_name(&name)?;
         }
         let needed = self.needed(&start, &rows, &flows, &one_offs, extra_roots);
+        let (series, known_constants) = self.known_values(&needed, frame)?;
         // Slots are created after their dependencies, so slot order is a dependency order.
         let mut static_programs = Vec::new();
         let mut dynamic_programs = Vec::new();
-        let mut constants = Vec::new();
-        for (slot, program) in self.programs.into_iter().enumerate() {
+        let mut constants = known_constants;
+        for (slot, program) in std::mem::take(&mut self.programs).into_iter().enumerate() {
             if let (Some(p), true) = (program, needed[slot]) {
                 if let Some(value) = p.as_constant() {
                     constants.push((slot, value));
+                } else if series.slots.contains(&slot) {
+                    // Computed before sampling, boundary by boundary.
                 } else if self.dynamic[slot] {
                     dynamic_programs.push((slot, p));
                 } else {
@@ -310,15 +466,25 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
                 }
             }
         }
+        constants.sort_unstable_by_key(|c| c.0);
+        let (own_accrual_flows, flows): (Vec<Flow>, Vec<Flow>) =
+            flows.into_iter().partition(|f| f.weight_set.is_some());
         let (dynamic_flows, static_flows): (Vec<Flow>, Vec<Flow>) =
             flows.into_iter().partition(|f| self.dynamic[f.slot]);
         let dynamic_transitions = rows
             .iter()
             .flat_map(|r| &r.entries)
             .any(|(_, src)| matches!(src, ProbSource::Slot(s) if self.dynamic[*s]));
+        let per_boundary = !dynamic_programs.is_empty()
+            || !dynamic_flows.is_empty()
+            || dynamic_transitions
+            || !series.slots.is_empty()
+            || !own_accrual_flows.is_empty();
         Ok(Context {
-            arm,
-            subgroup,
+            arm: place.arm,
+            subgroup: place.subgroup,
+            stratum: place.stratum,
+            share: place.share,
             n_slots: self.slot_names.len(),
             constants,
             static_programs,
@@ -328,6 +494,9 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             rows,
             static_flows,
             dynamic_flows,
+            own_accrual_flows,
+            series,
+            per_boundary,
             one_offs,
             slot_names: self.slot_names,
         })
@@ -360,10 +529,28 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             if std::mem::replace(&mut needed[s], true) {
                 continue;
             }
-            if let Some(p) = &self.programs[s] {
-                stack.extend_from_slice(p.reads());
-            }
+            stack.extend(self.reads_of(s));
         }
         needed
+    }
+}
+
+/// Where a context sits in the model: its arm, subgroup and stratum, and its share of the cohort.
+pub(super) struct Place {
+    pub(super) arm: usize,
+    pub(super) subgroup: usize,
+    pub(super) stratum: usize,
+    pub(super) share: f64,
+}
+
+impl Place {
+    /// An arm's programme context.
+    pub(super) fn programme(arm: usize) -> Self {
+        Place {
+            arm,
+            subgroup: 0,
+            stratum: 0,
+            share: 1.0,
+        }
     }
 }

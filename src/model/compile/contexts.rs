@@ -1,12 +1,13 @@
 //! Contexts: one per arm and subgroup (its start, transition rows, value flows and per-person costs), and one per
 //! arm for its programme costs; then the compaction of value columns to those some flow or cost writes.
 
-use super::builder::ContextBuilder;
+use super::builder::{ContextBuilder, Place};
 use super::parameters::{Bindings, Scopes};
+use super::series::Frame;
 use super::tunnel::StateMap;
 use super::Compiler;
 use crate::error::{suggest, InputError};
-use crate::model::{columns, Context, Flow, Payer, ProgrammeCost, Settings};
+use crate::model::{columns, Context, Flow, Payer, ProgrammeCost, Settings, Stratum, Wave, WeightSet};
 use crate::scenario::raw::{ExprText, RawArm, RawCost, RawScenario, RawState};
 use serde_spanned::Spanned;
 
@@ -21,6 +22,27 @@ pub(super) struct Structure<'s> {
     /// Whether any cost line has a cashable share below 1 (then cashable flows are kept apart).
     pub(super) has_noncashable: bool,
     pub(super) settings: &'s Settings,
+    /// The strata of every subgroup, the waves, and the accrual conventions flows may use apart from the scenario's.
+    pub(super) strata: &'s [Stratum],
+    pub(super) waves: &'s [Wave],
+    pub(super) weight_sets: &'s [WeightSet],
+}
+
+impl Structure<'_> {
+    /// The weight set of outcome `i`'s flows (None when it accrues as the scenario says).
+    fn weight_set_of_outcome(&self, i: usize) -> Option<usize> {
+        let accrual = self.settings.accrual_of.outcomes.get(i).copied().flatten();
+        self.settings.weight_set(self.weight_sets, accrual, false)
+    }
+
+    /// The times every context's values are computed at.
+    pub(super) fn frame(&self) -> Frame<'_> {
+        Frame {
+            waves: self.waves,
+            per_year: self.settings.cycle.per_year(),
+            dt: self.settings.cycle.years(),
+        }
+    }
 }
 
 /// The contexts of every arm, as [`crate::model::Model`] holds them.
@@ -34,7 +56,12 @@ pub(super) struct ArmContexts {
 
 impl Compiler<'_> {
     /// Every arm's contexts: one per subgroup, then its programme context.
-    pub(super) fn contexts(&self, s: &Structure, scopes: &Scopes) -> Result<ArmContexts, InputError> {
+    pub(super) fn contexts(
+        &self,
+        s: &Structure,
+        scopes: &Scopes,
+        subgroup_shares: &[f64],
+    ) -> Result<ArmContexts, InputError> {
         let mut out = ArmContexts {
             contexts: Vec::new(),
             programme_contexts: Vec::new(),
@@ -42,9 +69,17 @@ impl Compiler<'_> {
             served_states: Vec::new(),
         };
         for (a, raw_arm) in s.raw.arms.get_ref().iter().enumerate() {
-            for g in 0..scopes.subgroups.len() {
+            for (g, subgroup_share) in subgroup_shares.iter().enumerate() {
                 let bindings = scopes.bindings(a, Some(g));
-                out.contexts.push(self.context(s, a, g, raw_arm.get_ref(), &bindings)?);
+                for (k, stratum) in s.strata.iter().enumerate() {
+                    let place = Place {
+                        arm: a,
+                        subgroup: g,
+                        stratum: k,
+                        share: subgroup_share * stratum.share,
+                    };
+                    out.contexts.push(self.context(s, place, raw_arm.get_ref(), &bindings)?);
+                }
             }
             let bindings = scopes.bindings(a, None);
             let (ctx, costs, served) = self.programme_context(s, a, raw_arm.get_ref(), &bindings)?;
@@ -55,23 +90,15 @@ impl Compiler<'_> {
         Ok(out)
     }
 
-    /// Compiles one arm × subgroup context.
-    fn context(
-        &self,
-        s: &Structure,
-        arm_index: usize,
-        subgroup: usize,
-        arm: &RawArm,
-        bindings: &Bindings,
-    ) -> Result<Context, InputError> {
-        let mut b = ContextBuilder::new(self, bindings, s.n_draws);
-        let afield = format!("arms[{arm_index}]");
+    /// Compiles one arm × subgroup × stratum context.
+    fn context(&self, s: &Structure, place: Place, arm: &RawArm, bindings: &Bindings) -> Result<Context, InputError> {
+        let mut b = ContextBuilder::new(self, bindings, s.n_draws, s.strata.get(place.stratum));
+        let afield = format!("arms[{}]", place.arm);
         let start = b.start_row(arm, s.raw, &afield, s.states)?;
         let rows = b.transition_rows(arm, s.raw, &afield, s.states)?;
         let mut flows = self.state_flows(&mut b, s)?;
         let one_offs = self.person_costs(&mut b, s, arm, &afield, &mut flows)?;
-        let ctx = b.finish(arm_index, subgroup, start, rows, flows, one_offs, &[])?;
-        Ok(ctx)
+        b.finish(place, start, rows, flows, one_offs, &[], &s.frame())
     }
 
     /// State values: care costs (with their cashable part) and outcomes, converted to per-cycle amounts; a tunnel
@@ -105,6 +132,9 @@ impl Compiler<'_> {
             None => 1.0,
         };
         let state_name = &s.states.model[si].name;
+        let care = s
+            .settings
+            .weight_set(s.weight_sets, s.settings.accrual_of.care_costs, true);
         for (payer_name, cost) in &st.costs {
             let (payer, amount, cashable) = self.cost_line(payer_name, cost, &sfield)?;
             let slot = b.quantity(
@@ -118,6 +148,7 @@ impl Compiler<'_> {
                 is_cost: true,
                 slot,
                 factor,
+                weight_set: care,
             });
             if s.has_noncashable {
                 flows.push(Flow {
@@ -126,6 +157,7 @@ impl Compiler<'_> {
                     is_cost: true,
                     slot,
                     factor: factor * cashable,
+                    weight_set: care,
                 });
             }
         }
@@ -195,6 +227,7 @@ impl Compiler<'_> {
                 is_cost: false,
                 slot,
                 factor,
+                weight_set: s.weight_set_of_outcome(oi),
             });
         }
         Ok(())
@@ -234,6 +267,7 @@ pub(super) fn compact_columns(contexts: &mut [Context], programme_costs: &mut [V
             c.static_flows
                 .iter()
                 .chain(&c.dynamic_flows)
+                .chain(&c.own_accrual_flows)
                 .map(|f| f.column)
                 .chain(c.one_offs.iter().map(|o| o.column))
         })
@@ -243,7 +277,12 @@ pub(super) fn compact_columns(contexts: &mut [Context], programme_costs: &mut [V
     used.dedup();
     let index = |full: usize| used.iter().position(|&u| u == full).expect("collected above");
     for c in contexts.iter_mut() {
-        for f in c.static_flows.iter_mut().chain(c.dynamic_flows.iter_mut()) {
+        for f in c
+            .static_flows
+            .iter_mut()
+            .chain(c.dynamic_flows.iter_mut())
+            .chain(c.own_accrual_flows.iter_mut())
+        {
             f.column = index(f.column);
         }
         for o in &mut c.one_offs {

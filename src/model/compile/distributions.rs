@@ -1,13 +1,13 @@
 //! Parameter tables: the distribution a `{ dist = ... }` table describes, fitted from the keys it gives (its natural
-//! parameters, its mean and sd, or a 95% interval), a Dirichlet over several names, or a cited expression.
+//! parameters, its mean and sd, a 95% interval, or a point estimate with its 95% interval), a Dirichlet or a
+//! multivariate normal over several names, or a cited expression.
 
 use super::parameters::Def;
 use super::Compiler;
-use crate::dist::{Dirichlet, Distribution, FitError};
+use crate::dist::{CorrelationFactor, Dirichlet, Distribution, FitError, Point, PointFit};
 use crate::error::{suggest, InputError};
-use crate::expr;
-use crate::model::{Draw, ParameterSpec};
-use crate::scenario::raw::{RawAlpha, RawParameterTable};
+use crate::model::{Draw, Joint, ParameterSpec};
+use crate::scenario::raw::{RawAlpha, RawMean, RawParameterTable};
 use serde_spanned::Spanned;
 use std::ops::Range;
 
@@ -25,14 +25,28 @@ impl Compiler<'_> {
         next_slot: &mut usize,
         draws: &mut Vec<Draw>,
     ) -> Result<Vec<Entry>, InputError> {
+        let dist = t.dist.as_ref().map(|d| d.get_ref().as_str());
+        let mean = match t.mean.as_ref().map(|m| (m.span(), m.get_ref())) {
+            Some((at, RawMean::One(v))) => Some(Spanned::new(at, *v)),
+            Some((_, RawMean::Many(_))) if dist == Some("mvnormal") => None,
+            Some((at, RawMean::Many(_))) => {
+                return Err(self.err(
+                    at,
+                    format!("{field}.mean"),
+                    "`mean` is one number here (a list of means, one per name, is for dist = \"mvnormal\")",
+                ))
+            }
+            None => None,
+        };
         let table = Table {
             compiler: self,
             t,
             span,
             field,
             present: present_keys(t),
+            mean,
         };
-        let d = match t.dist.as_ref().map(|d| d.get_ref().as_str()) {
+        let d = match dist {
             None if table.has("expr") => return table.expression(name),
             None if table.has("value") => {
                 table.allow(&["value"], "a fixed parameter")?;
@@ -88,6 +102,7 @@ impl Compiler<'_> {
                 )?
             }
             Some("dirichlet") => return table.dirichlet(next_slot, draws),
+            Some("mvnormal") => return table.mvnormal(next_slot, draws),
             Some(other) => return Err(table.unknown_distribution(other)),
         };
         Ok(one(name, d, next_slot, draws))
@@ -106,13 +121,17 @@ fn one(name: &str, d: Distribution, next_slot: &mut usize, draws: &mut Vec<Draw>
         sampler: d.sampler(),
         distribution: d,
     });
-    let spec = ParameterSpec::Distribution {
+    vec![(name.to_string(), Def::Draw(slot), spec_of(d))]
+}
+
+/// How a sampled distribution is reported: its native parameters, mean and 95% interval.
+fn spec_of(d: Distribution) -> ParameterSpec {
+    ParameterSpec::Distribution {
         distribution: d.describe(),
         mean: d.mean(),
         low95: d.quantile(0.025),
         high95: d.quantile(0.975),
-    };
-    vec![(name.to_string(), Def::Draw(slot), spec)]
+    }
 }
 
 /// The keys a parameter table gives, with where each is written.
@@ -122,8 +141,8 @@ fn present_keys(t: &RawParameterTable) -> Vec<(&'static str, Range<usize>)> {
         ($($f:ident),*) => { $( if let Some(x) = &t.$f { v.push((stringify!($f), x.span())); } )* };
     }
     key!(
-        dist, value, expr, mean, sd, ci95, low, high, min, mode, max, lambda, alpha, beta, shape, scale, rate, meanlog,
-        sdlog, names, source
+        dist, value, expr, mean, median, sd, ci95, low, high, min, mode, max, lambda, alpha, beta, shape, scale, rate,
+        meanlog, sdlog, names, cov, source
     );
     v
 }
@@ -135,6 +154,8 @@ struct Table<'t, 'a> {
     span: Range<usize>,
     field: &'t str,
     present: Vec<(&'static str, Range<usize>)>,
+    /// `mean` when it is one number.
+    mean: Option<Spanned<f64>>,
 }
 
 impl Table<'_, '_> {
@@ -199,7 +220,7 @@ impl Table<'_, '_> {
 
     /// A table with neither `dist`, `value` nor `expr`.
     fn no_distribution(&self) -> InputError {
-        self.compiler.err(self.span.clone(), format!("{}.dist", self.field), "a parameter table needs `dist` (fixed, uniform, normal, lognormal, gamma, beta, triangular, pert, dirichlet), or `value`, or `expr`")
+        self.compiler.err(self.span.clone(), format!("{}.dist", self.field), "a parameter table needs `dist` (fixed, uniform, normal, lognormal, gamma, beta, triangular, pert, dirichlet, mvnormal), or `value`, or `expr`")
     }
 
     /// A `dist` that names no distribution.
@@ -215,6 +236,7 @@ impl Table<'_, '_> {
             "triangular",
             "pert",
             "dirichlet",
+            "mvnormal",
         ];
         self.compiler.err(
             at,
@@ -232,7 +254,7 @@ impl Table<'_, '_> {
         let field = self.field;
         self.allow(&["expr"], "an expression parameter")?;
         let e = self.t.expr.as_ref().expect("checked by has()");
-        let ast = expr::parse(e.get_ref()).map_err(|err| {
+        let ast = self.compiler.parse_expr(e.get_ref()).map_err(|err| {
             self.compiler
                 .expr_error(&e.span(), e.get_ref(), &err, &format!("{field}.expr"))
         })?;
@@ -253,30 +275,97 @@ impl Table<'_, '_> {
     fn normal(&self) -> Result<Distribution, InputError> {
         let t = self.t;
         if self.has("ci95") {
+            if let Some(fitted) = self.point_and_interval("a normal distribution", Distribution::normal_from_point)? {
+                return Ok(fitted);
+            }
             self.allow(&["ci95"], "a normal distribution given by its 95% interval")?;
             let (lo, hi, at) = self.ci("a normal distribution")?;
             return self.fit(Distribution::normal_from_interval(lo, hi), at);
         }
+        self.no_median_alone()?;
         self.allow(&["mean", "sd"], "a normal distribution")?;
         let form = "a normal distribution";
         self.fit(
-            Distribution::normal(self.need(&t.mean, "mean", form)?, self.need(&t.sd, "sd", form)?),
+            Distribution::normal(self.need(&self.mean, "mean", form)?, self.need(&t.sd, "sd", form)?),
             self.span.clone(),
         )
+    }
+
+    /// With `ci95` and a point estimate (`mean` or `median`) beside it: the fit that keeps the point, with a
+    /// warning when its interval misses the published one. None when no point is given (`ci95` alone).
+    fn point_and_interval(
+        &self,
+        form: &str,
+        fit: fn(Point, f64, f64) -> Result<PointFit, FitError>,
+    ) -> Result<Option<Distribution>, InputError> {
+        let point = match (&self.mean, &self.t.median) {
+            (None, None) => return Ok(None),
+            (Some(m), None) => {
+                self.allow(&["mean", "ci95"], &format!("{form} given by its mean and 95% interval"))?;
+                Point::Mean(*m.get_ref())
+            }
+            (None, Some(m)) => {
+                self.allow(
+                    &["median", "ci95"],
+                    &format!("{form} given by its median and 95% interval"),
+                )?;
+                Point::Median(*m.get_ref())
+            }
+            (Some(_), Some(m)) => {
+                return Err(self.compiler.err(
+                    m.span(),
+                    format!("{}.median", self.field),
+                    "give the point estimate as `mean` or as `median`, not both: the fit keeps one of them exactly",
+                ))
+            }
+        };
+        let (lo, hi, at) = self.ci(form)?;
+        let fitted = fit(point, lo, hi).map_err(|e| self.compiler.err(at.clone(), self.field, e.0))?;
+        if let Some(warning) = fitted.warning(point, lo, hi) {
+            let e = self.compiler.err(at, format!("{}.ci95", self.field), warning);
+            self.compiler.fit_messages.borrow_mut().push(format!(
+                "{}:{}:{}: field `{}`: {}",
+                e.file.display(),
+                e.line,
+                e.column,
+                e.field,
+                e.message
+            ));
+        }
+        Ok(Some(fitted.distribution))
+    }
+
+    /// `median` is only read beside `ci95`.
+    fn no_median_alone(&self) -> Result<(), InputError> {
+        match &self.t.median {
+            Some(m) => Err(self.compiler.err(
+                m.span(),
+                format!("{}.median", self.field),
+                "`median` is a point estimate fitted together with its 95% interval: give `ci95` beside it",
+            )),
+            None => Ok(()),
+        }
     }
 
     fn lognormal(&self) -> Result<Distribution, InputError> {
         let t = self.t;
         let form = "a lognormal distribution";
         if self.has("ci95") {
+            if let Some(fitted) = self.point_and_interval(form, Distribution::lognormal_from_point)? {
+                return Ok(fitted);
+            }
             self.allow(&["ci95"], "a lognormal distribution given by its 95% interval")?;
             let (lo, hi, at) = self.ci(form)?;
             return self.fit(Distribution::lognormal_from_interval(lo, hi), at);
         }
+        self.no_median_alone()?;
         if self.has("mean") || self.has("sd") {
             self.allow(&["mean", "sd"], "a lognormal distribution given by its mean and sd")?;
             return self.fit(
-                Distribution::lognormal_from_moments(self.need(&t.mean, "mean", form)?, self.need(&t.sd, "sd", form)?),
+                Distribution::lognormal_from_moments(
+                    self.need(&self.mean, "mean", form)?,
+                    self.need(&t.sd, "sd", form)?,
+                ),
                 self.span.clone(),
             );
         }
@@ -297,14 +386,18 @@ impl Table<'_, '_> {
         let t = self.t;
         let form = "a gamma distribution";
         if self.has("ci95") {
+            if let Some(fitted) = self.point_and_interval(form, Distribution::gamma_from_point)? {
+                return Ok(fitted);
+            }
             self.allow(&["ci95"], "a gamma distribution given by its 95% interval")?;
             let (lo, hi, at) = self.ci(form)?;
             return self.fit(Distribution::gamma_from_interval(lo, hi), at);
         }
+        self.no_median_alone()?;
         if self.has("mean") || self.has("sd") {
             self.allow(&["mean", "sd"], "a gamma distribution given by its mean and sd")?;
             return self.fit(
-                Distribution::gamma_from_moments(self.need(&t.mean, "mean", form)?, self.need(&t.sd, "sd", form)?),
+                Distribution::gamma_from_moments(self.need(&self.mean, "mean", form)?, self.need(&t.sd, "sd", form)?),
                 self.span.clone(),
             );
         }
@@ -338,14 +431,18 @@ impl Table<'_, '_> {
         let field = self.field;
         let form = "a beta distribution";
         if self.has("ci95") {
+            if let Some(fitted) = self.point_and_interval(form, Distribution::beta_from_point)? {
+                return Ok(fitted);
+            }
             self.allow(&["ci95"], "a beta distribution given by its 95% interval")?;
             let (lo, hi, at) = self.ci(form)?;
             return self.fit(Distribution::beta_from_interval(lo, hi), at);
         }
+        self.no_median_alone()?;
         if self.has("mean") || self.has("sd") {
             self.allow(&["mean", "sd"], "a beta distribution given by its mean and sd")?;
             return self.fit(
-                Distribution::beta_from_moments(self.need(&t.mean, "mean", form)?, self.need(&t.sd, "sd", form)?),
+                Distribution::beta_from_moments(self.need(&self.mean, "mean", form)?, self.need(&t.sd, "sd", form)?),
                 self.span.clone(),
             );
         }
@@ -423,6 +520,91 @@ impl Table<'_, '_> {
             })
             .collect();
         draws.push(Draw::Dirichlet { first_slot, dirichlet });
+        Ok(out)
+    }
+
+    /// `{ dist = "mvnormal", names = [...], mean = [...], cov = [[...], ...] }`: normal coefficients drawn together
+    /// (one standard normal each, combined through the Cholesky factor of their correlations), one name per row of
+    /// the covariance matrix, each in its own draw slot.
+    fn mvnormal(&self, next_slot: &mut usize, draws: &mut Vec<Draw>) -> Result<Vec<Entry>, InputError> {
+        let (t, span, field) = (self.t, &self.span, self.field);
+        self.allow(&["names", "mean", "cov"], "a multivariate normal distribution")?;
+        let names = t.names.as_ref().ok_or_else(|| {
+            self.compiler.err(
+                span.clone(),
+                format!("{field}.names"),
+                "a multivariate normal needs `names`: one parameter name per coefficient, in the order of `mean` and \
+                 of the rows of `cov`",
+            )
+        })?;
+        let n = names.get_ref().len();
+        let means = match t.mean.as_ref().map(|m| (m.span(), m.get_ref())) {
+            Some((at, RawMean::Many(v))) if v.len() == n => {
+                if v.iter().any(|x| !x.is_finite()) {
+                    return Err(self
+                        .compiler
+                        .err(at, format!("{field}.mean"), "every mean must be a finite number"));
+                }
+                v.clone()
+            }
+            Some((at, RawMean::Many(v))) => {
+                return Err(self.compiler.err(
+                    at,
+                    format!("{field}.mean"),
+                    format!("`mean` has {} entries but `names` has {n}: one mean per name", v.len()),
+                ))
+            }
+            _ => {
+                return Err(self.compiler.err(
+                    span.clone(),
+                    format!("{field}.mean"),
+                    "a multivariate normal needs `mean`, a list of means, one per name",
+                ))
+            }
+        };
+        if n < 2 {
+            return Err(self.compiler.err(
+                names.span(),
+                format!("{field}.names"),
+                "a multivariate normal needs at least two names; one coefficient is a normal distribution",
+            ));
+        }
+        let cov = t.cov.as_ref().ok_or_else(|| {
+            self.compiler.err(
+                span.clone(),
+                format!("{field}.cov"),
+                "a multivariate normal needs `cov`: the covariance matrix, one row per name",
+            )
+        })?;
+        let matrix = super::correlations::plain(cov);
+        let (sds, factor) = CorrelationFactor::from_covariance(&matrix, n).map_err(|e| {
+            self.compiler
+                .matrix_error(cov, &e, names.get_ref(), &matrix, true, &format!("{field}.cov"))
+        })?;
+        let mut members = Vec::with_capacity(n);
+        let mut slots = Vec::with_capacity(n);
+        let mut out = Vec::with_capacity(n);
+        for (i, name) in names.get_ref().iter().enumerate() {
+            let d = Distribution::normal(means[i], sds[i])
+                .map_err(|e| self.compiler.err(span.clone(), format!("{field}.mean"), e.0))?;
+            let slot = *next_slot;
+            *next_slot += 1;
+            members.push(draws.len());
+            slots.push(slot);
+            draws.push(Draw::Member {
+                slot,
+                distribution: d,
+                marginal: d.marginal(),
+            });
+            out.push((name.clone(), Def::Draw(slot), spec_of(d)));
+        }
+        draws.push(Draw::Joint(Box::new(Joint {
+            members,
+            slots,
+            factor,
+            kind: "mvnormal",
+            source: t.source.as_ref().map(|s| s.get_ref().clone()),
+        })));
         Ok(out)
     }
 }

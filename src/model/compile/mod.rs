@@ -7,7 +7,7 @@
 
 use crate::error::InputError;
 use crate::expr;
-use crate::model::{Model, Overridable, RunSettings, Settings};
+use crate::model::{Model, Overridable, RunSettings, Settings, Table};
 use crate::scenario::positions;
 use crate::scenario::raw::RawScenario;
 use crate::scenario::Scenario;
@@ -19,14 +19,17 @@ pub(super) use cohort::wave;
 mod builder;
 mod cohort;
 mod contexts;
+mod correlations;
 mod distributions;
 mod limits;
 mod outcomes;
 mod overrides;
 mod parameters;
 mod reproduce;
+mod series;
 mod settings;
 mod states;
+mod tables;
 mod transitions;
 mod tunnel;
 
@@ -92,6 +95,11 @@ struct Compiler<'a> {
     overridable: std::cell::RefCell<Vec<Overridable>>,
     /// Draw slots used directly as transition probabilities.
     probability_slots: std::cell::RefCell<Vec<usize>>,
+    /// Fits that kept a point estimate but missed its published interval, as messages with their place.
+    fit_messages: std::cell::RefCell<Vec<String>>,
+    /// The scenario's tables, and each one's name and number of keys (the functions expressions may call).
+    tables: &'a [Table],
+    table_keys: Vec<(&'a str, usize)>,
 }
 
 impl<'a> Compiler<'a> {
@@ -104,6 +112,13 @@ impl<'a> Compiler<'a> {
             overridable_names,
             overridable: Default::default(),
             probability_slots: Default::default(),
+            fit_messages: Default::default(),
+            tables: &scenario.tables,
+            table_keys: scenario
+                .tables
+                .iter()
+                .map(|t| (t.name.as_str(), t.keys.len()))
+                .collect(),
         }
     }
 }
@@ -119,6 +134,11 @@ impl Compiler<'_> {
     fn in_string(&self, token: &Range<usize>, value: &str, part: Range<usize>) -> Range<usize> {
         let range = positions::value_range(self.src, token.clone(), value, part).unwrap_or(token.start..token.start);
         range.start..range.end.max(range.start + 1)
+    }
+
+    /// Parses an expression, whose calls may be of the scenario's tables.
+    fn parse_expr(&self, text: &str) -> Result<expr::Ast, expr::ExprError> {
+        expr::parse_with(text, &self.table_keys)
     }
 
     /// An expression's error, placed where it is written: `token` and `text` are the string holding the expression.
@@ -159,9 +179,12 @@ impl Compiler<'_> {
         let outcomes = self.outcomes(&raw.states);
         let settings = Settings {
             primary_outcome: self.primary_outcome(&raw.settings, &outcomes)?,
+            accrual_of: self.accrual_of(raw, &outcomes)?,
             ..settings_partial
         };
         let outcome_info = self.outcome_info(&raw.outcomes, &outcomes)?;
+        let weight_sets = settings::weight_sets(&settings);
+        self.check_table_names(raw)?;
 
         // Parameters: the base scope first, then arm and subgroup overrides, each sampled into its own slots.
         let mut draws = Vec::new();
@@ -185,11 +208,14 @@ impl Compiler<'_> {
             arms: arm_overrides,
             subgroups: subgroup_overrides,
         };
+        self.correlations(raw, &mut draws, &parameters)?;
+        let correlations = correlations::describe(&draws, &parameters);
         let n_draws = slot_count(&draws);
 
         *self.supports.borrow_mut() = draw_supports(&draws, n_draws);
         let cohort_size = self.cohort_size(cohort)?;
-        let waves = self.waves(cohort, &settings)?;
+        let strata = self.strata(cohort)?;
+        let waves = self.waves(cohort, &settings, &weight_sets)?;
 
         let structure = Structure {
             raw,
@@ -198,9 +224,13 @@ impl Compiler<'_> {
             n_draws,
             has_noncashable: states::has_noncashable(raw),
             settings: &settings,
+            strata: &strata,
+            waves: &waves,
+            weight_sets: &weight_sets,
         };
         let has_noncashable = structure.has_noncashable;
-        let mut compiled = self.contexts(&structure, &scopes)?;
+        let subgroup_shares: Vec<f64> = subgroups.iter().map(|g| g.share).collect();
+        let mut compiled = self.contexts(&structure, &scopes, &subgroup_shares)?;
 
         let sweep = self.sweep(raw, &parameters)?;
         let kernel_columns = compact_columns(&mut compiled.contexts, &mut compiled.programme_costs);
@@ -215,6 +245,9 @@ impl Compiler<'_> {
             outcome_info,
             arms,
             subgroups,
+            strata,
+            tables: self.tables.to_vec(),
+            weight_sets,
             parameters,
             draws,
             n_draws,
@@ -230,6 +263,8 @@ impl Compiler<'_> {
             overridable: self.overridable.take(),
             probability_slots: self.probability_slots.take(),
             sweep,
+            correlations,
+            warnings: self.fit_messages.take(),
         })
     }
 }

@@ -30,20 +30,34 @@ pub fn apply_overrides(model: &mut Model, scenario: &Scenario, overrides: &[Over
             let Some(distribution) = compiler.overridden(o, &entry, &what)? else {
                 continue;
             };
-            let Draw::One { slot, .. } = model.draws[entry.draw] else {
-                return Err(InputError::usage(
-                    &what,
-                    format!(
-                        "`{}` is a Dirichlet component: change the whole Dirichlet in the file",
-                        o.name
-                    ),
-                ));
+            let (slot, correlated) = match model.draws[entry.draw] {
+                Draw::One { slot, .. } => (slot, false),
+                // A correlated parameter stays correlated: its group reaches the new distribution instead.
+                Draw::Member { slot, .. } => (slot, true),
+                Draw::Dirichlet { .. } | Draw::Joint(_) => {
+                    return Err(InputError::usage(
+                        &what,
+                        format!(
+                            "`{}` is a component of a Dirichlet or a multivariate normal: change the whole \
+                             distribution in the file",
+                            o.name
+                        ),
+                    ))
+                }
             };
             check_probability(model, slot, distribution, o, &what)?;
-            model.draws[entry.draw] = Draw::One {
-                slot,
-                sampler: distribution.sampler(),
-                distribution,
+            model.draws[entry.draw] = if correlated {
+                Draw::Member {
+                    slot,
+                    marginal: distribution.marginal(),
+                    distribution,
+                }
+            } else {
+                Draw::One {
+                    slot,
+                    sampler: distribution.sampler(),
+                    distribution,
+                }
             };
             model.parameters[entry.info].spec = match distribution {
                 Distribution::Fixed(value) => ParameterSpec::Fixed { value },

@@ -4,7 +4,7 @@
 use super::Compiler;
 use crate::dist::Distribution;
 use crate::error::{suggest, InputError};
-use crate::expr::{self, Ast};
+use crate::expr::Ast;
 use crate::model::{Draw, Overridable, ParameterInfo, ParameterSpec};
 use crate::scenario::raw::{RawParameter, RawScenario};
 use serde_spanned::Spanned;
@@ -38,7 +38,8 @@ type Defined = (
     Option<String>,
 );
 
-const RESERVED: [&str; 5] = ["remainder", "cycle", "t", "calendar_t", "time_in_state"];
+/// Names a parameter may not take: the remainder of a row, the time variables, and the cohort's age and sex.
+pub(super) const RESERVED: [&str; 7] = ["remainder", "cycle", "t", "calendar_t", "time_in_state", "age", "sex"];
 
 /// Every scope's bindings: the base model's, and each arm's and subgroup's overrides.
 pub(super) struct Scopes {
@@ -67,8 +68,9 @@ pub(super) fn slot_count(draws: &[Draw]) -> usize {
     draws
         .iter()
         .map(|d| match d {
-            Draw::One { .. } => 1,
+            Draw::One { .. } | Draw::Member { .. } => 1,
             Draw::Dirichlet { dirichlet, .. } => dirichlet.len(),
+            Draw::Joint(_) => 0,
         })
         .sum()
 }
@@ -77,7 +79,7 @@ pub(super) fn slot_count(draws: &[Draw]) -> usize {
 pub(super) fn draw_supports(draws: &[Draw], n_draws: usize) -> Vec<(f64, f64)> {
     let mut out = vec![(0.0, 1.0); n_draws];
     for d in draws {
-        if let Draw::One { slot, distribution, .. } = d {
+        if let Draw::One { slot, distribution, .. } | Draw::Member { slot, distribution, .. } = d {
             out[*slot] = distribution.support();
         }
     }
@@ -221,7 +223,9 @@ impl Compiler<'_> {
                 )]
             }
             RawParameter::Expression(text) => {
-                let ast = expr::parse(text).map_err(|e| self.expr_error(&value.span(), text, &e, f))?;
+                let ast = self
+                    .parse_expr(text)
+                    .map_err(|e| self.expr_error(&value.span(), text, &e, f))?;
                 vec![(
                     key.to_string(),
                     Def::Expr {
@@ -273,7 +277,7 @@ impl Compiler<'_> {
     ) -> Result<(), InputError> {
         self.check_identifier(pname, span.clone(), f)?;
         if RESERVED.contains(&pname) {
-            return Err(self.err(span, f, format!("`{pname}` is a reserved name (the time variables are cycle, t, calendar_t and time_in_state); choose another name")));
+            return Err(self.err(span, f, format!("`{pname}` is a reserved name (the time variables are cycle, t, calendar_t and time_in_state; age and sex are the cohort's); choose another name")));
         }
         if let Some(base) = base {
             if !base.contains_key(pname) {

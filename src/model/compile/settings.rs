@@ -4,8 +4,8 @@
 use super::limits::{MAX_CYCLES, MAX_ITERATIONS, MAX_NAME_LENGTH};
 use super::Compiler;
 use crate::error::{suggest, InputError};
-use crate::model::schedule::{Accrual, CycleLength, DiscountSchedule, Discounting, RateStep};
-use crate::model::{Meta, Mode, RunSettings, Settings};
+use crate::model::schedule::{Accrual, CycleLength, DiscountSchedule, DiscountTiming, Discounting, RateStep};
+use crate::model::{AccrualOf, Meta, Mode, RunSettings, Settings, WeightSet};
 use crate::scenario::raw::{RawRate, RawScenario, RawSettings, RawWtp};
 use serde_spanned::Spanned;
 
@@ -103,17 +103,21 @@ impl Compiler<'_> {
             "individual" => Mode::Individual,
             other => return Err(self.err(s.mode.span(), "settings.mode", format!("unknown mode `{other}`: use `cohort` (expected-value Markov trace) or `individual` (exact stochastic finite cohort){}", suggest(other, &["cohort", "individual"])))),
         };
-        let accrual = Accrual::parse(s.accrual.get_ref()).ok_or_else(|| {
-            self.err(
-                s.accrual.span(),
-                "settings.accrual",
-                format!(
-                    "unknown accrual convention `{}`: use start, end, half-cycle (trapezoid) or simpson{}",
-                    s.accrual.get_ref(),
-                    suggest(s.accrual.get_ref(), &["start", "end", "half-cycle", "simpson"])
-                ),
-            )
-        })?;
+        let accrual = self.accrual(&s.accrual, "settings.accrual")?;
+        let discount_timing = match &s.discount_timing {
+            None => DiscountTiming::Boundary,
+            Some(t) => DiscountTiming::parse(t.get_ref()).ok_or_else(|| {
+                self.err(
+                    t.span(),
+                    "settings.discount_timing",
+                    format!(
+                        "unknown discount timing `{}`: use boundary (each boundary's value discounted at its own time,                          the default) or cycle-start (each cycle's value discounted at the cycle's start){}",
+                        t.get_ref(),
+                        suggest(t.get_ref(), &["boundary", "cycle-start"])
+                    ),
+                )
+            })?,
+        };
         let discounting = Discounting::parse(s.discounting.get_ref()).ok_or_else(|| {
             self.err(
                 s.discounting.span(),
@@ -151,7 +155,9 @@ impl Compiler<'_> {
             cycle,
             mode,
             accrual,
+            accrual_of: AccrualOf::default(),
             discounting,
+            discount_timing,
             discount_costs,
             discount_outcomes,
             wtp,
@@ -163,6 +169,56 @@ impl Compiler<'_> {
             population,
         };
         Ok((settings, run))
+    }
+
+    /// An accrual convention as written at `field`.
+    fn accrual(&self, a: &Spanned<String>, field: &str) -> Result<Accrual, InputError> {
+        Accrual::parse(a.get_ref()).ok_or_else(|| {
+            self.err(
+                a.span(),
+                field,
+                format!(
+                    "unknown accrual convention `{}`: use start, end, half-cycle (trapezoid) or simpson{}",
+                    a.get_ref(),
+                    suggest(a.get_ref(), &["start", "end", "half-cycle", "simpson"])
+                ),
+            )
+        })
+    }
+
+    /// `[accrual]`: the conventions of cost groups and outcomes that differ from the scenario's.
+    pub(super) fn accrual_of(&self, raw: &RawScenario, outcomes: &[String]) -> Result<AccrualOf, InputError> {
+        let mut of = AccrualOf {
+            outcomes: vec![None; outcomes.len()],
+            ..AccrualOf::default()
+        };
+        let Some(a) = &raw.accrual else {
+            return Ok(of);
+        };
+        let a = a.get_ref();
+        if let Some(c) = &a.care_costs {
+            of.care_costs = Some(self.accrual(c, "accrual.care_costs")?);
+        }
+        if let Some(c) = &a.intervention_costs {
+            of.intervention_costs = Some(self.accrual(c, "accrual.intervention_costs")?);
+        }
+        for (name, convention) in &a.outcomes {
+            let field = format!("accrual.outcomes.{}", name.get_ref());
+            let Some(i) = outcomes.iter().position(|o| o == name.get_ref()) else {
+                let known: Vec<&str> = outcomes.iter().map(String::as_str).collect();
+                return Err(self.err(
+                    name.span(),
+                    field,
+                    format!(
+                        "no state has an outcome named `{}`{}",
+                        name.get_ref(),
+                        suggest(name.get_ref(), &known)
+                    ),
+                ));
+            };
+            of.outcomes[i] = Some(self.accrual(convention, &field)?);
+        }
+        Ok(of)
     }
 
     /// The file's iterations and seed.
@@ -271,5 +327,34 @@ impl Compiler<'_> {
                 .position(|o| o == "qaly")
                 .or(if outcomes.is_empty() { None } else { Some(0) }),
         })
+    }
+}
+
+/// The accrual conventions and discountings that some flows use apart from the scenario's: each convention set in
+/// `[accrual]` that differs from `settings.accrual`, as a cost or an outcome, once.
+pub(super) fn weight_sets(settings: &Settings) -> Vec<WeightSet> {
+    let of = &settings.accrual_of;
+    let costs = [of.care_costs, of.intervention_costs].into_iter().map(|a| (a, true));
+    let outcomes = of.outcomes.iter().map(|&a| (a, false));
+    let mut sets: Vec<WeightSet> = Vec::new();
+    for (accrual, is_cost) in costs.chain(outcomes) {
+        match accrual {
+            Some(accrual) if accrual != settings.accrual => {
+                let set = WeightSet { accrual, is_cost };
+                if !sets.contains(&set) {
+                    sets.push(set);
+                }
+            }
+            _ => {}
+        }
+    }
+    sets
+}
+
+impl Settings {
+    /// The weight set of a flow with the accrual convention `accrual` (None for the scenario's own).
+    pub(super) fn weight_set(&self, sets: &[WeightSet], accrual: Option<Accrual>, is_cost: bool) -> Option<usize> {
+        let accrual = accrual.filter(|&a| a != self.accrual)?;
+        sets.iter().position(|s| *s == WeightSet { accrual, is_cost })
     }
 }

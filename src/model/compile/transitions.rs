@@ -149,6 +149,7 @@ impl ContextBuilder<'_, '_> {
                 None => {
                     all_constant = false;
                     self.check_probability_support(slot, value.span(), &efield)?;
+                    self.probability_entries.push((slot, value.span(), efield.clone()));
                 }
             }
             if is_start && self.dynamic[slot] {

@@ -15,6 +15,9 @@ pub(super) struct Inputs {
     transitions: Table,
     arms: Table,
     subgroups: Option<Table>,
+    correlations: Option<Table>,
+    /// How the file was read where it is not an error (a fitted interval that misses the published one).
+    warnings: Vec<String>,
     sources: Vec<(String, String)>,
 }
 
@@ -103,8 +106,43 @@ pub(super) fn inputs(facts: &ScenarioFacts) -> Inputs {
             rows: arm_rows,
         },
         subgroups,
+        correlations: correlations(m),
+        warnings: m.warnings.clone(),
         sources: m.meta.sources.clone(),
     }
+}
+
+/// Each pair of correlated parameters with the correlation of the normal draws behind them (none without any).
+fn correlations(m: &Model) -> Option<Table> {
+    (!m.correlations.is_empty()).then(|| Table {
+        caption: "Correlated parameters: each pair's correlation on the normal scale (a Gaussian copula keeps each parameter's own distribution; a multivariate normal is normal throughout)".into(),
+        headers: ["Group", "Where", "Parameter", "With", "Correlation", "Source"].map(String::from).to_vec(),
+        rows: m
+            .correlations
+            .iter()
+            .enumerate()
+            .flat_map(|(g, c)| {
+                let group = match c.kind {
+                    "mvnormal" => format!("{}: multivariate normal", g + 1),
+                    _ => format!("{}: Gaussian copula", g + 1),
+                };
+                let source = citation(&m.meta.sources, &c.source);
+                c.matrix.iter().enumerate().flat_map(move |(i, row)| {
+                    let (group, source) = (group.clone(), source.clone());
+                    row.iter().enumerate().skip(i + 1).map(move |(j, r)| {
+                        vec![
+                            group.clone(),
+                            c.scope.clone(),
+                            c.parameters[i].clone(),
+                            c.parameters[j].clone(),
+                            number(*r),
+                            source.clone(),
+                        ]
+                    })
+                })
+            })
+            .collect(),
+    })
 }
 
 /// Each outcome's name in the file, label, unit and direction (none when the model has no outcome).
@@ -140,12 +178,13 @@ fn settings(facts: &ScenarioFacts) -> Vec<(String, String)> {
             "Cycle length".into(),
             format!("{} ({} cycles)", s.cycle.name(), s.cycles()),
         ),
-        ("Accrual convention".into(), s.accrual.name().to_string()),
+        ("Accrual convention".into(), s.describe_accrual(&m.outcomes)),
         (
             "Discounting".into(),
             format!(
-                "{}; costs {}; outcomes {}",
+                "{}, {}; costs {}; outcomes {}",
                 s.discounting.name(),
+                s.discount_timing.describe(),
                 s.discount_costs.describe(),
                 s.discount_outcomes.describe()
             ),
@@ -168,20 +207,60 @@ fn settings(facts: &ScenarioFacts) -> Vec<(String, String)> {
     if let Some(entry) = &written.entry {
         settings.push(("Entry of people by programme year (ramp-up)".into(), entry.clone()));
     }
+    let strata: Vec<String> = m
+        .strata
+        .iter()
+        .map(|st| format!("{}: share {}", st.describe(), number(st.share)))
+        .filter(|_| !m.strata[0].describe().is_empty())
+        .collect();
+    if !strata.is_empty() {
+        settings.push(("Cohort by starting age and sex".into(), strata.join("; ")));
+    }
+    for t in &m.tables {
+        settings.push((format!("Table `{}`", t.name), describe_table(t)));
+    }
     settings
+}
+
+/// A table in words: its keys, rows, value column, rule past its last row and origin.
+fn describe_table(t: &crate::model::Table) -> String {
+    use crate::model::{KeyKind, Origin};
+    let keys: Vec<String> = t
+        .keys
+        .iter()
+        .map(|k| match k.kind {
+            KeyKind::Sex => "sex (male, female)".to_string(),
+            KeyKind::Whole { first, count } => format!("{} {first} to {}", k.name, first + count as i64 - 1),
+        })
+        .collect();
+    let origin = match &t.origin {
+        Origin::Builtin { name, citation, .. } => format!("built-in table {name}: {citation}"),
+        Origin::File { path } => format!("file {path}"),
+        Origin::Inline => "written in the scenario".to_string(),
+    };
+    let source = t.source.as_ref().map_or(String::new(), |s| format!("; source: {s}"));
+    format!(
+        "{} rows by {}; values `{}`; past the last row: {}; {origin}{source}",
+        t.rows(),
+        keys.join(" × "),
+        t.value_column,
+        t.beyond.describe()
+    )
+}
+
+/// The full citation of a source key (the key itself when the scenario does not list it; "–" for none).
+fn citation(sources: &[(String, String)], key: &Option<String>) -> String {
+    key.as_ref().map_or("–".into(), |k| {
+        sources
+            .iter()
+            .find(|(s, _)| s == k)
+            .map_or(k.clone(), |(_, c)| c.clone())
+    })
 }
 
 /// Every parameter with its distribution, mean, 95% interval, unit, source and note.
 fn parameters(m: &Model) -> Table {
-    let citation = |key: &Option<String>| -> String {
-        key.as_ref().map_or("–".into(), |k| {
-            m.meta
-                .sources
-                .iter()
-                .find(|(s, _)| s == k)
-                .map_or(k.clone(), |(_, c)| c.clone())
-        })
-    };
+    let citation = |key: &Option<String>| citation(&m.meta.sources, key);
     Table {
         caption: "Parameters: every input, with its distribution, mean and 95% interval, and its source".into(),
         headers: [

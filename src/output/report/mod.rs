@@ -225,12 +225,13 @@ fn subtitle(input: &ReportInput) -> String {
             let m = scenario.model;
             let s = &m.settings;
             format!(
-                "{} iterations · {} years in {} cycles · accrual: {} · discounting: {} (costs {}, outcomes {}) · prices: {}{}",
+                "{} iterations · {} years in {} cycles · accrual: {} · discounting: {}, {} (costs {}, outcomes {}) · prices: {}{}",
                 input.analysis.iterations,
                 s.horizon_years,
                 s.cycle.name(),
-                s.accrual.name(),
+                s.describe_accrual(&m.outcomes),
                 s.discounting.name(),
+                s.discount_timing.describe(),
                 s.discount_costs.describe(),
                 s.discount_outcomes.describe(),
                 m.meta.currency,

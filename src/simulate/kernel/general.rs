@@ -61,8 +61,10 @@ fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut
         active.fill(0.0);
     }
 
-    for (g, sg) in model.subgroups.iter().enumerate() {
-        let ci = arm * model.subgroups.len() + g;
+    let per_arm = model.contexts_per_arm();
+    for ci in arm * per_arm..(arm + 1) * per_arm {
+        // The context's place among its arm's, as the cells of individual mode count them.
+        let g = ci - arm * per_arm;
         let ctx = &model.contexts[ci];
         let slots = &mut all_slots[ci][..];
         let edges = &mut all_edges[ci];
@@ -85,7 +87,7 @@ fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut
                 multinomial(rng, n, &ctx.start.entries, start_probs, mass);
                 n as f64
             } else {
-                let weight = sg.share * wave.share;
+                let weight = ctx.share * wave.share;
                 for ((to, _), p) in ctx.start.entries.iter().zip(start_probs.iter()) {
                     mass[*to] += weight * p;
                 }
@@ -101,7 +103,7 @@ fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut
             let first_year = wave.entry_bin;
             occupancy_cost[first_year * n_states..].fill(0.0);
             occupancy_outcome[first_year * n_states..].fill(0.0);
-            let fast = !individual && !track_active && ctx.dynamic_programs.is_empty();
+            let fast = !individual && !track_active && !ctx.per_boundary;
             let traced = fast
                 && match n_states {
                     2 => trace_fixed::<2>(mass, edges, wave, occupancy_cost, occupancy_outcome),
@@ -117,8 +119,13 @@ fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut
                 if traced {
                     break;
                 }
-                if !ctx.dynamic_programs.is_empty() {
+                if ctx.per_boundary {
                     set_time(slots, n_draws, k, k as f64 * dt, (offset + k) as f64 * dt);
+                    if !ctx.series.slots.is_empty() {
+                        for (&slot, &value) in ctx.series.slots.iter().zip(ctx.series.at(w, k)) {
+                            slots[slot] = value;
+                        }
+                    }
                     for (slot, program) in &ctx.dynamic_programs {
                         slots[*slot] = program.eval(slots);
                     }
@@ -137,6 +144,12 @@ fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut
                     for f in &ctx.dynamic_flows {
                         let w = if f.is_cost { w_cost } else { w_outcome };
                         bin[f.column] += w * mass[f.state] * slots[f.slot] * f.factor * scale;
+                    }
+                }
+                // Flows with an accrual of their own, with their own weights.
+                for f in &ctx.own_accrual_flows {
+                    for &(year, w) in wave.weight_sets[f.weight_set.unwrap_or(0)].at(k) {
+                        bins[year * n_cols + f.column] += w * mass[f.state] * slots[f.slot] * f.factor * scale;
                     }
                 }
                 if track_active {

@@ -48,13 +48,26 @@ pub(super) struct TracedStates {
     pub(super) edges: Vec<(usize, usize, usize)>,
     /// The starting entries into traced states, as (entry index, traced state), in entry order.
     pub(super) start: Vec<(usize, usize)>,
+    /// How many edges the context has, self-loops included.
+    pub(super) n_edges: usize,
+    /// The edges into each traced state, as the general path's step sums them (see `Edges::incoming`): for traced
+    /// state s, `incoming[incoming_start[s]..incoming_start[s + 1]]` are (traced origin, edge index) pairs.
+    pub(super) incoming: Vec<(usize, usize)>,
+    pub(super) incoming_start: Vec<usize>,
+    /// The traced state of each dynamic flow and each flow with an accrual of its own, in flow order.
+    pub(super) dynamic_flow_states: Vec<usize>,
+    pub(super) own_flow_states: Vec<usize>,
 }
 
 impl TracedStates {
     fn new(ctx: &Context, edges: &Edges, n_states: usize) -> Self {
-        let mut traced: Vec<bool> = (0..n_states)
-            .map(|s| ctx.static_flows.iter().any(|f| f.state == s))
-            .collect();
+        let flows = || {
+            ctx.static_flows
+                .iter()
+                .chain(&ctx.dynamic_flows)
+                .chain(&ctx.own_accrual_flows)
+        };
+        let mut traced: Vec<bool> = (0..n_states).map(|s| flows().any(|f| f.state == s)).collect();
         // Add states from which mass reaches a traced state, until none is left to add.
         let mut grew = true;
         while grew {
@@ -80,13 +93,30 @@ impl TracedStates {
                 })
             })
             .collect();
-        let edges = (edges.pairs.iter().enumerate())
+        let traced_edges: Vec<(usize, usize, usize)> = (edges.pairs.iter().enumerate())
             .filter_map(|(e, &(from, to))| Some((e, index[from]?, index[to]?)))
             .collect();
         let start = (ctx.start.entries.iter().enumerate())
             .filter_map(|(e, (to, _))| Some((e, index[*to]?)))
             .collect();
-        TracedStates { n, index, edges, start }
+        let mut incoming = Vec::new();
+        let mut incoming_start = vec![0];
+        for to in 0..n {
+            incoming.extend(traced_edges.iter().filter(|e| e.2 == to).map(|&(e, from, _)| (from, e)));
+            incoming_start.push(incoming.len());
+        }
+        let state_of = |f: &crate::model::Flow| index[f.state].expect("a state with a flow is traced");
+        TracedStates {
+            n,
+            edges: traced_edges,
+            start,
+            n_edges: edges.pairs.len(),
+            incoming,
+            incoming_start,
+            dynamic_flow_states: ctx.dynamic_flows.iter().map(state_of).collect(),
+            own_flow_states: ctx.own_accrual_flows.iter().map(state_of).collect(),
+            index,
+        }
     }
 }
 

@@ -4,7 +4,8 @@
 #[cfg(doc)]
 use super::general::{add_static_flows, row_probabilities, trace_fixed};
 use super::lane_ops::{add_lanes, add_product, add_scaled, scaled, Lanes, ZERO};
-use super::lane_workspace::LaneWorkspace;
+use super::lane_workspace::{FlowCells, LaneWorkspace};
+use super::lanes_boundary::context_lanes;
 use super::programme::programme_costs_lanes;
 use super::workspace::Workspace;
 use super::LANES;
@@ -12,15 +13,11 @@ use super::LANES;
 use super::{lane_workspace::LaneAccrual, sample_parameters_lanes, simulate_iteration};
 use crate::model::{Context, Mode, Model, ProgrammeKind};
 
-/// Whether [`simulate_lanes`] handles `model`: a cohort trace with time-invariant values and transitions, no
-/// capacity-limited programme costs and at most 8 states (the sizes the trace is compiled for).
+/// Whether [`simulate_lanes`] handles `model`: a cohort trace with no capacity-limited programme costs and at most 8
+/// states (the sizes the trace is compiled for). Values and probabilities may change with time.
 pub fn lanes_supported(model: &Model) -> bool {
     model.settings.mode == Mode::Cohort
         && (1..=8).contains(&model.states.len())
-        && model
-            .contexts
-            .iter()
-            .all(|c| c.dynamic_programs.is_empty() && c.dynamic_flows.is_empty() && !c.dynamic_transitions)
         && model
             .programme_costs
             .iter()
@@ -62,9 +59,10 @@ pub fn simulate_lanes(model: &Model, ws: &mut Workspace, draws: &[f64], stride: 
         *piece = [ZERO; 4];
     }
     rest.fill(ZERO);
+    let per_arm = model.contexts_per_arm();
     for (arm, programme_slots) in programme_slots.iter_mut().enumerate() {
-        for (g, sg) in model.subgroups.iter().enumerate() {
-            let ci = arm * model.subgroups.len() + g;
+        for g in 0..per_arm {
+            let ci = arm * per_arm + g;
             let ctx = &model.contexts[ci];
             let slots = &mut all_slots[ci][..];
             let edges = &mut all_edges[ci];
@@ -83,6 +81,12 @@ pub fn simulate_lanes(model: &Model, ws: &mut Workspace, draws: &[f64], stride: 
                         program.eval(slots)
                     })
                 });
+            }
+            if ctx.per_boundary {
+                if !context_lanes(model, ctx, lw, slots, ci, arm, n_cols) {
+                    return false;
+                }
+                continue;
             }
             let sources = &lw.sources[ci];
             for (v, &slot) in lw.slot_values.iter_mut().zip(&sources.slots) {
@@ -105,14 +109,14 @@ pub fn simulate_lanes(model: &Model, ws: &mut Workspace, draws: &[f64], stride: 
             }
 
             match lw.traced[ci].n {
-                1 => waves_lanes::<1>(model, ctx, sg.share, lw, ci, arm, n_cols),
-                2 => waves_lanes::<2>(model, ctx, sg.share, lw, ci, arm, n_cols),
-                3 => waves_lanes::<3>(model, ctx, sg.share, lw, ci, arm, n_cols),
-                4 => waves_lanes::<4>(model, ctx, sg.share, lw, ci, arm, n_cols),
-                5 => waves_lanes::<5>(model, ctx, sg.share, lw, ci, arm, n_cols),
-                6 => waves_lanes::<6>(model, ctx, sg.share, lw, ci, arm, n_cols),
-                7 => waves_lanes::<7>(model, ctx, sg.share, lw, ci, arm, n_cols),
-                8 => waves_lanes::<8>(model, ctx, sg.share, lw, ci, arm, n_cols),
+                1 => waves_lanes::<1>(model, ctx, ctx.share, lw, ci, arm, n_cols),
+                2 => waves_lanes::<2>(model, ctx, ctx.share, lw, ci, arm, n_cols),
+                3 => waves_lanes::<3>(model, ctx, ctx.share, lw, ci, arm, n_cols),
+                4 => waves_lanes::<4>(model, ctx, ctx.share, lw, ci, arm, n_cols),
+                5 => waves_lanes::<5>(model, ctx, ctx.share, lw, ci, arm, n_cols),
+                6 => waves_lanes::<6>(model, ctx, ctx.share, lw, ci, arm, n_cols),
+                7 => waves_lanes::<7>(model, ctx, ctx.share, lw, ci, arm, n_cols),
+                8 => waves_lanes::<8>(model, ctx, ctx.share, lw, ci, arm, n_cols),
                 _ => unreachable!("lanes_supported allows 1 to 8 states"),
             }
         }
@@ -176,32 +180,48 @@ fn waves_lanes<const S: usize>(
         } else {
             trace_lanes::<S, false>(mass, &step, wave, &accrual.entries, occupancy);
         }
-        // As in the general path: one pass over all flows when costs and outcomes share their discounting,
-        // else costs with the cost-weighted occupancy and outcomes with the outcome-weighted one.
-        let [all, cost, outcome] = &lw.cells[ci];
-        let separate = [(cost, &lw.occupancy_cost), (outcome, &lw.occupancy_outcome)];
-        let sets: &[_] = if wave.same_weights {
-            &[(all, &lw.occupancy_cost)]
-        } else {
-            &separate
-        };
-        for (cells, occupancy) in sets {
-            let values = &mut lw.values[..cells.cells.len()];
-            values.fill(ZERO);
-            for (cell, v) in cells.of_flow.iter().zip(&lw.flows) {
-                if let Some(c) = cell {
-                    add_lanes(&mut values[*c], v);
-                }
+        let occupancy = (&lw.occupancy_cost[..], &lw.occupancy_outcome[..]);
+        let flows = (&lw.cells[ci], &lw.flows[..], &mut lw.values[..]);
+        static_flows_lanes::<S>(flows, occupancy, wave.same_weights, bins, first_year, n_cols);
+    }
+}
+
+/// The static flows of one wave into the bins, through the weighted occupancy: `flows` are the context's cells (see
+/// [`LaneWorkspace::cells`]), its static flow values and a buffer for the cells' values.
+#[inline(always)]
+pub(super) fn static_flows_lanes<const S: usize>(
+    (cells, flows, values): (&[FlowCells; 3], &[Lanes], &mut [Lanes]),
+    (occupancy_cost, occupancy_outcome): (&[Lanes], &[Lanes]),
+    same_weights: bool,
+    bins: &mut [Lanes],
+    first_year: usize,
+    n_cols: usize,
+) {
+    // As in the general path: one pass over all flows when costs and outcomes share their discounting,
+    // else costs with the cost-weighted occupancy and outcomes with the outcome-weighted one.
+    let [all, cost, outcome] = cells;
+    let separate = [(cost, occupancy_cost), (outcome, occupancy_outcome)];
+    let sets: &[_] = if same_weights {
+        &[(all, occupancy_cost)]
+    } else {
+        &separate
+    };
+    for (cells, occupancy) in sets {
+        let values = &mut values[..cells.cells.len()];
+        values.fill(ZERO);
+        for (cell, v) in cells.of_flow.iter().zip(flows) {
+            if let Some(c) = cell {
+                add_lanes(&mut values[*c], v);
             }
-            add_static_flows_lanes::<S>(occupancy, &cells.cells, values, bins, first_year, n_cols);
         }
+        add_static_flows_lanes::<S>(occupancy, &cells.cells, values, bins, first_year, n_cols);
     }
 }
 
 /// [`row_probabilities`] on lanes: the same checks and arithmetic, lane by lane, `sources` giving each entry's index
 /// in `values` (None for the remainder). Returns false when any lane fails a check.
 #[inline(always)]
-fn row_probabilities_lanes(
+pub(super) fn row_probabilities_lanes(
     rows: &[crate::model::Row],
     sources: &[Option<usize>],
     values: &[Lanes],

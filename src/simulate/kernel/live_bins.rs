@@ -19,6 +19,7 @@ pub fn live_bins(model: &Model) -> Vec<bool> {
             .static_flows
             .iter()
             .chain(&ctx.dynamic_flows)
+            .chain(&ctx.own_accrual_flows)
             .map(|f| f.column)
             .collect();
         for wave in &model.waves {
@@ -29,6 +30,14 @@ pub fn live_bins(model: &Model) -> Vec<bool> {
             for &(year, _, _) in wave.boundary_weights.iter().flatten() {
                 for &column in &flow_columns {
                     mark(ctx.arm, year, column);
+                }
+            }
+            // And those of the accrual conventions set apart from the scenario's.
+            for set in &wave.weight_sets {
+                for &(year, _) in &set.entries {
+                    for &column in &flow_columns {
+                        mark(ctx.arm, year, column);
+                    }
                 }
             }
         }

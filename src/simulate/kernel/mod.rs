@@ -8,6 +8,7 @@ mod general;
 mod lane_ops;
 mod lane_workspace;
 mod lanes;
+mod lanes_boundary;
 mod live_bins;
 mod programme;
 mod sampling;

@@ -5,7 +5,7 @@
 use super::{simulate_lanes, Workspace};
 use super::{Lanes, LANES};
 use crate::dist::LaneRng;
-use crate::model::{Draw, Model};
+use crate::model::{Draw, Joint, Model};
 use rand::Rng;
 
 /// Fills `draws` with one sample of every uncertain parameter, in a fixed order.
@@ -16,6 +16,21 @@ pub fn sample_parameters<R: Rng + ?Sized>(model: &Model, rng: &mut R, draws: &mu
             Draw::Dirichlet { first_slot, dirichlet } => {
                 dirichlet.sample_into(rng, &mut draws[*first_slot..*first_slot + dirichlet.len()])
             }
+            // Written by its group's joint draw, later in the list.
+            Draw::Member { .. } => {}
+            Draw::Joint(joint) => sample_joint(model, joint, rng, draws),
+        }
+    }
+}
+
+/// One draw of a group of correlated parameters: correlated standard normals in the members' slots, then each
+/// taken to its member's distribution.
+#[inline(never)]
+fn sample_joint<R: Rng + ?Sized>(model: &Model, joint: &Joint, rng: &mut R, draws: &mut [f64]) {
+    joint.factor.correlated_normals(rng, draws, &joint.slots);
+    for &m in &joint.members {
+        if let Draw::Member { slot, marginal, .. } = &model.draws[m] {
+            draws[*slot] = marginal.at_normal_score(draws[*slot]);
         }
     }
 }
@@ -34,23 +49,61 @@ pub fn sample_parameters_lanes(
     lanes: &mut [Lanes],
 ) {
     for d in &model.draws {
-        match d {
-            Draw::One { slot, sampler, .. } => {
-                let values = sampler.sample_lanes(rng);
-                for (l, v) in values.into_iter().enumerate() {
-                    draws[l * stride + slot] = v;
-                }
-                lanes[*slot] = values;
+        // The one kind every scenario has, tested alone so that the loop stays as tight as it was before there
+        // were other kinds; the others go out of line.
+        if let Draw::One { slot, sampler, .. } = d {
+            let values = sampler.sample_lanes(rng);
+            for (l, v) in values.into_iter().enumerate() {
+                draws[l * stride + slot] = v;
             }
-            Draw::Dirichlet { first_slot, dirichlet } => {
-                for l in 0..LANES {
-                    let at = l * stride + first_slot;
-                    dirichlet.sample_into(&mut rng.lane(l), &mut draws[at..at + dirichlet.len()]);
-                    for (lane, v) in lanes[*first_slot..].iter_mut().zip(&draws[at..at + dirichlet.len()]) {
-                        lane[l] = *v;
-                    }
+            lanes[*slot] = values;
+        } else {
+            sample_other_lanes(model, d, rng, draws, stride, lanes);
+        }
+    }
+}
+
+/// A Dirichlet or a group of correlated parameters for [`LANES`] iterations, lane by lane through the scalar code:
+/// each lane's stream gives what its iteration's would.
+#[inline(never)]
+fn sample_other_lanes(
+    model: &Model,
+    d: &Draw,
+    rng: &mut LaneRng,
+    draws: &mut [f64],
+    stride: usize,
+    lanes: &mut [Lanes],
+) {
+    match d {
+        Draw::Dirichlet { first_slot, dirichlet } => {
+            for l in 0..LANES {
+                let at = l * stride + first_slot;
+                dirichlet.sample_into(&mut rng.lane(l), &mut draws[at..at + dirichlet.len()]);
+                for (lane, v) in lanes[*first_slot..].iter_mut().zip(&draws[at..at + dirichlet.len()]) {
+                    lane[l] = *v;
                 }
             }
+        }
+        Draw::Joint(joint) => sample_joint_lanes(model, joint, rng, draws, stride, lanes),
+        // A univariate draw is the caller's; a member is written by its group's joint draw.
+        Draw::One { .. } | Draw::Member { .. } => {}
+    }
+}
+
+/// [`sample_joint`] for [`LANES`] iterations, lane by lane.
+fn sample_joint_lanes(
+    model: &Model,
+    joint: &Joint,
+    rng: &mut LaneRng,
+    draws: &mut [f64],
+    stride: usize,
+    lanes: &mut [Lanes],
+) {
+    for l in 0..LANES {
+        let lane_draws = &mut draws[l * stride..];
+        sample_joint(model, joint, &mut rng.lane(l), lane_draws);
+        for &s in &joint.slots {
+            lanes[s][l] = lane_draws[s];
         }
     }
 }

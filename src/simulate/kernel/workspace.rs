@@ -77,7 +77,7 @@ pub struct Workspace {
     pub(super) active: Vec<f64>,
     /// Cost discount factor at each calendar boundary, for programme costs.
     pub(super) calendar_cost_factor: Vec<f64>,
-    /// Individual mode: people in each subgroup × wave cell.
+    /// Individual mode: people in each context (of an arm) × wave cell.
     pub(super) cell_counts: Vec<Vec<u64>>,
     pub(super) n_columns: usize,
     pub(super) years: usize,
@@ -90,26 +90,40 @@ impl Workspace {
     /// "name = \"expression\" (field) = NaN (subgroup)", to say which expression failed.
     pub fn first_non_finite(&self, model: &Model, arm: usize) -> Option<String> {
         let groups = model.subgroups.len();
-        for (g, sg) in model.subgroups.iter().enumerate() {
-            let ctx = &model.contexts[arm * groups + g];
-            let slots = &self.slots[arm * groups + g];
-            let programs = ctx.static_programs.iter().chain(&ctx.dynamic_programs);
-            if let Some((slot, _)) = programs.into_iter().find(|(slot, _)| !slots[*slot].is_finite()) {
-                let group = if groups > 1 {
-                    format!(" in subgroup `{}`", sg.name)
-                } else {
+        let per_arm = model.contexts_per_arm();
+        for c in 0..per_arm {
+            let ctx = &model.contexts[arm * per_arm + c];
+            let slots = &self.slots[arm * per_arm + c];
+            // Static values, then those that change with time (computed before sampling or not) in slot order.
+            let mut moving: Vec<usize> = ctx.dynamic_programs.iter().map(|p| p.0).collect();
+            moving.extend(&ctx.series.slots);
+            moving.sort_unstable();
+            let mut computed = ctx.static_programs.iter().map(|p| p.0).chain(moving);
+            if let Some(slot) = computed.find(|slot| !slots[*slot].is_finite()) {
+                let mut place: Vec<String> = Vec::new();
+                if groups > 1 {
+                    place.push(format!("subgroup `{}`", model.subgroups[ctx.subgroup].name));
+                }
+                let stratum = model.strata[ctx.stratum].describe();
+                if !stratum.is_empty() {
+                    place.push(format!("people of {stratum} at entry"));
+                }
+                let group = if place.is_empty() {
                     String::new()
+                } else {
+                    format!(" in {}", place.join(", "))
                 };
                 // The state whose costs or outcomes the value reaches, when a state value is what broke.
                 let state = ctx
                     .static_flows
                     .iter()
                     .chain(&ctx.dynamic_flows)
+                    .chain(&ctx.own_accrual_flows)
                     .find(|f| !slots[f.slot].is_finite())
                     .map_or(String::new(), |f| {
                         format!(", reaching state `{}`", model.states[f.state].name)
                     });
-                return Some(format!("{} = {}{state}{group}", ctx.slot_names[*slot], slots[*slot]));
+                return Some(format!("{} = {}{state}{group}", ctx.slot_names[slot], slots[slot]));
             }
         }
         None
@@ -219,13 +233,16 @@ impl Workspace {
     }
 }
 
-/// Splits the cohort into subgroup × entry-wave cells by largest remainder, so the counts add up exactly.
+/// Splits the cohort into cells of each context (subgroup × stratum) and entry wave by largest remainder, so the counts
+/// add up exactly.
 fn cell_counts(model: &Model) -> Vec<Vec<u64>> {
     let n = model.cohort_size;
     let mut cells = Vec::new();
-    for (g, sg) in model.subgroups.iter().enumerate() {
+    let per_arm = model.contexts_per_arm();
+    // The first arm's contexts: every arm splits the cohort alike.
+    for (g, ctx) in model.contexts[..per_arm].iter().enumerate() {
         for (w, wave) in model.waves.iter().enumerate() {
-            let exact = n as f64 * sg.share * wave.share;
+            let exact = n as f64 * ctx.share * wave.share;
             cells.push((g, w, exact.floor() as u64, exact - exact.floor()));
         }
     }
@@ -236,7 +253,7 @@ fn cell_counts(model: &Model) -> Vec<Vec<u64>> {
     for &i in order.iter().take(n.saturating_sub(assigned) as usize) {
         cells[i].2 += 1;
     }
-    let mut out = vec![vec![0; model.waves.len()]; model.subgroups.len()];
+    let mut out = vec![vec![0; model.waves.len()]; per_arm];
     for (g, w, count, _) in cells {
         out[g][w] = count;
     }

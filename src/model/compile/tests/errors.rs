@@ -191,7 +191,7 @@ fn an_unknown_distribution() {
         r#"x = { dist = "betta", mean = 0.1, sd = 0.05 }"#,
         "parameters.x.dist",
         (PARAMETER, 14),
-        "unknown distribution `betta`: use one of fixed, uniform, normal, lognormal, gamma, beta, triangular, pert, dirichlet; did you mean `beta`?",
+        "unknown distribution `betta`: use one of fixed, uniform, normal, lognormal, gamma, beta, triangular, pert, dirichlet, mvnormal; did you mean `beta`?",
     );
 }
 
@@ -214,7 +214,7 @@ fn a_reserved_name() {
         "t = 1",
         "parameters.t",
         (PARAMETER, 1),
-        "`t` is a reserved name (the time variables are cycle, t, calendar_t and time_in_state); choose another name",
+        "`t` is a reserved name (the time variables are cycle, t, calendar_t and time_in_state; age and sex are the cohort's); choose another name",
     );
 }
 

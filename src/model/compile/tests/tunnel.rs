@@ -249,7 +249,7 @@ fn time_in_state_outside_a_tunnel_state_is_refused_where_it_is_written() {
         "time_in_state = 2",
         "parameters.time_in_state",
         (PARAMETER, 1),
-        "`time_in_state` is a reserved name (the time variables are cycle, t, calendar_t and time_in_state); choose another name",
+        "`time_in_state` is a reserved name (the time variables are cycle, t, calendar_t and time_in_state; age and sex are the cohort's); choose another name",
     );
 }
 

@@ -1,0 +1,266 @@
+//! The lane path for a context that needs work at every boundary (see [`Context::per_boundary`]): values and
+//! probabilities that change with time, flows accrued boundary by boundary. Every lane does the general path's
+//! arithmetic for such a context in the same order: the time slots and the values computed before sampling set at
+//! each boundary, the programs run again, the occupancy and the boundary's flows accrued, the rows recomputed when
+//! they change, and the cohort stepped destination by destination as the general path steps it.
+
+#[cfg(doc)]
+use super::general::simulate_iteration;
+use super::lane_ops::{add_product, add_scaled, scaled, Lanes, ZERO};
+use super::lane_workspace::LaneWorkspace;
+use super::lanes::{row_probabilities_lanes, static_flows_lanes};
+use super::LANES;
+use crate::model::{Context, Model, ProbSource, Row};
+
+/// One context on lanes, its static programs already run into its lane slots (`slots` is its scalar slot vector,
+/// for programs run lane by lane). Returns false when some lane has an invalid probability.
+///
+/// Compiled for AVX2 too, like the rest of the lane path, with the same results.
+#[multiversion::multiversion(targets("x86_64+avx2"))]
+pub(super) fn context_lanes(
+    model: &Model,
+    ctx: &Context,
+    lw: &mut LaneWorkspace,
+    slots: &mut [f64],
+    ci: usize,
+    arm: usize,
+    n_cols: usize,
+) -> bool {
+    let sources = &lw.sources[ci];
+    for (v, &slot) in lw.slot_values.iter_mut().zip(&sources.slots) {
+        *v = lw.lane_slots[ci][slot];
+    }
+    let values = &lw.slot_values[..];
+    if !row_probabilities_lanes(std::slice::from_ref(&ctx.start), &sources.start, values, &mut lw.start) {
+        return false;
+    }
+    if !ctx.dynamic_transitions && !row_probabilities_lanes(&ctx.rows, &sources.rows, values, &mut lw.edges) {
+        return false;
+    }
+    // The self-loops of states without a row.
+    let row_edges = sources.rows.len();
+    let n_edges = lw.traced[ci].n_edges;
+    lw.edges[row_edges..n_edges].fill([1.0; LANES]);
+    for ((v, f), &i) in lw.flows.iter_mut().zip(&ctx.static_flows).zip(&sources.flows) {
+        *v = scaled(f.factor, &values[i]);
+    }
+    for (v, &i) in lw.one_offs.iter_mut().zip(&sources.one_offs) {
+        *v = values[i];
+    }
+    let args = (model, ctx, lw, slots, ci, arm, n_cols);
+    match args.2.traced[ci].n {
+        1 => waves::<1>(args),
+        2 => waves::<2>(args),
+        3 => waves::<3>(args),
+        4 => waves::<4>(args),
+        5 => waves::<5>(args),
+        6 => waves::<6>(args),
+        7 => waves::<7>(args),
+        8 => waves::<8>(args),
+        _ => unreachable!("lanes_supported allows 1 to 8 states"),
+    }
+}
+
+/// What [`waves`] works on: the model, the context, the lane buffers, the context's scalar slots, its index, its
+/// arm and the number of kernel columns.
+type Args<'a> = (
+    &'a Model,
+    &'a Context,
+    &'a mut LaneWorkspace,
+    &'a mut [f64],
+    usize,
+    usize,
+    usize,
+);
+
+/// The waves of one context, for a trace of `S` states.
+#[inline(always)]
+fn waves<const S: usize>((model, ctx, lw, slots, ci, arm, n_cols): Args) -> bool {
+    let size = model.settings.bins() * n_cols;
+    let LaneWorkspace {
+        lane_slots,
+        traced,
+        accruals,
+        start,
+        edges,
+        one_offs,
+        occupancy_cost,
+        occupancy_outcome,
+        bins,
+        cells,
+        flows,
+        values,
+        ..
+    } = lw;
+    let lane_slots = &mut lane_slots[ci][..];
+    let traced = &traced[ci];
+    let bins = &mut bins[arm * size..(arm + 1) * size];
+    let n_draws = model.n_draws;
+    let dt = model.settings.cycle.years();
+    let per_year = model.settings.cycle.per_year();
+    for (w, (wave, accrual)) in model.waves.iter().zip(accruals.iter()).enumerate() {
+        let weight = ctx.share * wave.share;
+        let mut mass = [ZERO; S];
+        for &(e, to) in &traced.start {
+            add_scaled(&mut mass[to], weight, &start[e]);
+        }
+        let entry_bin = wave.entry_bin * n_cols;
+        for (one, v) in ctx.one_offs.iter().zip(one_offs.iter()) {
+            for (b, v) in bins[entry_bin + one.column].iter_mut().zip(v) {
+                *b += weight * v * wave.entry_cost_factor;
+            }
+        }
+        let first_year = wave.entry_bin;
+        if accrual.clear {
+            occupancy_cost[first_year * S..].fill(ZERO);
+            occupancy_outcome[first_year * S..].fill(ZERO);
+        }
+        let (cost_rows, _) = occupancy_cost.as_chunks_mut::<S>();
+        let (outcome_rows, _) = occupancy_outcome.as_chunks_mut::<S>();
+        let offset = wave.entry_year * per_year;
+        for k in 0..=wave.cycles {
+            let times = [k as f64, k as f64 * dt, (offset + k) as f64 * dt];
+            boundary_values(ctx, lane_slots, slots, n_draws, times, ctx.series.at(w, k));
+            for &(year, w_cost, w_outcome, first) in &accrual.entries[wave.weights_start[k]..wave.weights_start[k + 1]]
+            {
+                weigh(&mut cost_rows[year], &mass, w_cost, first);
+                if !wave.same_weights {
+                    weigh(&mut outcome_rows[year], &mass, w_outcome, first);
+                }
+                let bin = &mut bins[year * n_cols..(year + 1) * n_cols];
+                for (f, &state) in ctx.dynamic_flows.iter().zip(&traced.dynamic_flow_states) {
+                    let w = if f.is_cost { w_cost } else { w_outcome };
+                    accrue(&mut bin[f.column], w, &mass[state], &lane_slots[f.slot], f.factor);
+                }
+            }
+            for (f, &state) in ctx.own_accrual_flows.iter().zip(&traced.own_flow_states) {
+                for &(year, w) in wave.weight_sets[f.weight_set.unwrap_or(0)].at(k) {
+                    accrue(
+                        &mut bins[year * n_cols + f.column],
+                        w,
+                        &mass[state],
+                        &lane_slots[f.slot],
+                        f.factor,
+                    );
+                }
+            }
+            if k == wave.cycles {
+                break;
+            }
+            if ctx.dynamic_transitions && !rows_from_slots(&ctx.rows, lane_slots, edges) {
+                return false;
+            }
+            // Destination by destination, each summing its incoming edges in the general path's order.
+            let mut next = [ZERO; S];
+            for (to, n) in next.iter_mut().enumerate() {
+                for &(from, e) in &traced.incoming[traced.incoming_start[to]..traced.incoming_start[to + 1]] {
+                    add_product(n, &mass[from], &edges[e]);
+                }
+            }
+            mass = next;
+        }
+        let occupancy = (&occupancy_cost[..], &occupancy_outcome[..]);
+        let flows = (&cells[ci], &flows[..], &mut values[..]);
+        static_flows_lanes::<S>(flows, occupancy, wave.same_weights, bins, first_year, n_cols);
+    }
+    true
+}
+
+/// The values at a boundary: the time slots (`times`: cycle, t, calendar t), the values computed before sampling
+/// (`series`), then the programs, as `set_time` and the general path's loop set them.
+#[inline(always)]
+fn boundary_values(
+    ctx: &Context,
+    lane_slots: &mut [Lanes],
+    slots: &mut [f64],
+    n_draws: usize,
+    times: [f64; 3],
+    series: &[f64],
+) {
+    for (i, time) in times.into_iter().enumerate() {
+        lane_slots[n_draws + i] = [time; LANES];
+    }
+    for (&slot, &value) in ctx.series.slots.iter().zip(series) {
+        lane_slots[slot] = [value; LANES];
+    }
+    for (slot, program) in &ctx.dynamic_programs {
+        let value = program
+            .eval_lanes(lane_slots)
+            .or_else(|| program.eval_lanes_ops(lane_slots))
+            .unwrap_or_else(|| {
+                // Conditionals: lane by lane through the scalar slots.
+                std::array::from_fn(|l| {
+                    for &r in program.reads() {
+                        slots[r] = lane_slots[r][l];
+                    }
+                    program.eval(slots)
+                })
+            });
+        lane_slots[*slot] = value;
+    }
+}
+
+/// A year's weighted occupancy: set to w · mass at the year's first boundary, else w · mass added.
+#[inline(always)]
+fn weigh<const S: usize>(row: &mut [Lanes; S], mass: &[Lanes; S], w: f64, first: bool) {
+    for (o, m) in row.iter_mut().zip(mass) {
+        if first {
+            *o = scaled(w, m);
+        } else {
+            add_scaled(o, w, m);
+        }
+    }
+}
+
+/// bin += w · mass · value · factor, lane by lane, in the general path's order (its scale is 1 in cohort mode).
+#[inline(always)]
+fn accrue(bin: &mut Lanes, w: f64, mass: &Lanes, value: &Lanes, factor: f64) {
+    for l in 0..LANES {
+        bin[l] += w * mass[l] * value[l] * factor;
+    }
+}
+
+/// The rows' probabilities from the lane slots, as [`row_probabilities_lanes`] computes them from values; false when
+/// some lane fails a check.
+#[inline(always)]
+fn rows_from_slots(rows: &[Row], lane_slots: &[Lanes], out: &mut [Lanes]) -> bool {
+    const TOLERANCE: f64 = 1e-9;
+    let mut ok = true;
+    let mut e = 0;
+    for row in rows {
+        let mut sum = ZERO;
+        let mut remainder = None;
+        for (_, src) in &row.entries {
+            match src {
+                ProbSource::Slot(s) => {
+                    let p = lane_slots[*s];
+                    let mut q = ZERO;
+                    for l in 0..LANES {
+                        ok &= (-TOLERANCE..=1.0 + TOLERANCE).contains(&p[l]);
+                        q[l] = p[l].clamp(0.0, 1.0);
+                        sum[l] += q[l];
+                    }
+                    out[e] = q;
+                }
+                ProbSource::Remainder => remainder = Some(e),
+            }
+            e += 1;
+        }
+        match remainder {
+            Some(r) => {
+                let mut q = ZERO;
+                for l in 0..LANES {
+                    ok &= sum[l] <= 1.0 + TOLERANCE;
+                    q[l] = (1.0 - sum[l]).max(0.0);
+                }
+                out[r] = q;
+            }
+            None => {
+                for s in sum {
+                    ok &= (s - 1.0).abs() <= 1e-6 || s.is_nan();
+                }
+            }
+        }
+    }
+    ok
+}
