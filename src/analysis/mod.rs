@@ -5,12 +5,15 @@
 //! Everything here works on a [`PsaTable`], which comes either from a carecast run or from a CSV of another model's
 //! PSA output (`carecast analyse`), so both get the same analyses.
 
+pub mod budget;
 pub mod ce;
 pub mod csv_input;
 pub mod csv_parameters;
 pub mod evppi;
+pub mod payback_cycles;
 pub mod per_year;
 pub mod plot_data;
+pub mod ratio_rule;
 pub mod reproduce;
 pub mod sensitivity;
 pub mod stats;
@@ -22,6 +25,7 @@ pub use table::{PayerCosts, PsaTable};
 
 use crate::model::{OutcomeInfo, Payer};
 use ce::Acceptability;
+use ratio_rule::{ratio_allowed, NoRatio};
 use serde::Serialize;
 use stats::{difference, Summary};
 
@@ -107,8 +111,11 @@ pub struct Comparison {
     pub spend: Option<Summary>,
     /// Care costs of the comparator minus those of the arm (all payers), when split by payer.
     pub savings: Option<Summary>,
-    /// Whole-system benefit–cost ratio, "£ back per £1 spent": mean savings / mean spend.
+    /// Whole-system benefit–cost ratio, "£ back per £1 spent": mean savings / mean spend (None when
+    /// `ratio_withheld` says why not).
     pub bcr: Option<f64>,
+    /// Why the whole-system ratio is not shown: no extra spend, or extra spend within noise of zero.
+    pub ratio_withheld: Option<NoRatio>,
     /// Per-iteration BCR distribution (iterations with positive spend).
     pub bcr_distribution: Option<Summary>,
     /// Share of iterations with BCR > 1 (among those with positive spend).
@@ -156,6 +163,24 @@ pub struct RoiRow {
     pub prob_bcr_above_one: f64,
     /// Mean savings − mean spend with its distribution.
     pub net_benefit: Summary,
+}
+
+/// A return the ratio rule ([`ratio_rule`]) withholds: savings and spend side by side, and why there is no ratio.
+#[derive(Debug, Clone, Serialize)]
+pub struct WithheldRatio {
+    pub arm: String,
+    pub comparator: String,
+    /// `council`, `nhs`, `person` or `total`: whose savings.
+    pub savings_payer: String,
+    /// `council`, `nhs`, `person` or `total`: whose spend.
+    pub spend_payer: String,
+    /// `all` savings, or `cashable` savings only.
+    pub basis: String,
+    pub mean_savings: f64,
+    pub mean_spend: f64,
+    /// Savings − spend with its distribution.
+    pub net_benefit: Summary,
+    pub reason: NoRatio,
 }
 
 /// When an intervention pays for itself: first year in which cumulative net savings reach zero.
@@ -225,7 +250,11 @@ pub struct Analysis {
     /// Population EVPI at each λ, when a population is given.
     pub population_evpi: Option<Vec<f64>>,
     pub roi: Vec<RoiRow>,
+    /// The returns whose ratio is withheld (no extra spend, or spend within noise of zero).
+    pub withheld_ratios: Vec<WithheldRatio>,
     pub payback: Vec<Payback>,
+    /// Payback in the model's own time unit (weeks, months, quarters or years), for a carecast run.
+    pub payback_cycles: Vec<payback_cycles::CyclePayback>,
     pub cumulative_net_savings: Vec<CumulativeNetSavings>,
     /// Warnings about precision (too few iterations for the reported figures).
     pub warnings: Vec<String>,
@@ -323,10 +352,10 @@ pub fn analyse(table: &PsaTable, options: &AnalysisOptions) -> Analysis {
         .population
         .zip(acceptability.as_ref())
         .map(|(p, a)| a.evpi.iter().map(|e| e * p).collect());
-    let roi = table
+    let (roi, withheld_ratios) = table
         .payers
         .as_ref()
-        .map_or_else(Vec::new, |payers| roi_rows(table, payers));
+        .map_or_else(Default::default, |payers| roi_rows(table, payers));
     let payback = table.payback.as_ref().map_or_else(Vec::new, |p| payback(table, p));
     let cumulative_net_savings = table.yearly.as_ref().map_or_else(Vec::new, |y| cumulative(table, y));
     let mut warnings = Vec::new();
@@ -352,7 +381,9 @@ pub fn analyse(table: &PsaTable, options: &AnalysisOptions) -> Analysis {
         incremental,
         population_evpi,
         roi,
+        withheld_ratios,
         payback,
+        payback_cycles: Vec::new(),
         cumulative_net_savings,
         warnings,
     }
@@ -390,12 +421,15 @@ fn comparison(table: &PsaTable, a: usize, c: usize, lambda: f64) -> Comparison {
     let payers = table.payers.as_ref();
     let spend = payers.map(|p| difference(&p.spend_total(a), &p.spend_total(c)));
     let savings = payers.map(|p| difference(&p.care_total(c), &p.care_total(a)));
+    let ratio_withheld = spend
+        .as_ref()
+        .zip(savings.as_ref())
+        .and_then(|(spend, savings)| ratio_allowed(spend, stats::mean(savings)).err());
     let (bcr, bcr_distribution, prob_bcr_above_one) = match (&spend, &savings) {
-        (Some(spend), Some(savings)) => {
+        (Some(spend), Some(savings)) if ratio_withheld.is_none() => {
             let ratios: Vec<f64> = stats::ratios_where_spent(savings, spend);
-            let mean_spend = stats::mean(spend);
             (
-                (mean_spend > 0.0).then(|| stats::mean(savings) / mean_spend),
+                Some(stats::mean(savings) / stats::mean(spend)),
                 (!ratios.is_empty()).then(|| Summary::of(&ratios)),
                 (!ratios.is_empty()).then(|| stats::share(&ratios, |r| r > 1.0)),
             )
@@ -436,6 +470,7 @@ fn comparison(table: &PsaTable, a: usize, c: usize, lambda: f64) -> Comparison {
         spend: spend.as_ref().map(|s| Summary::of(s)),
         savings: savings.as_ref().map(|s| Summary::of(s)),
         bcr,
+        ratio_withheld,
         bcr_distribution,
         prob_bcr_above_one,
         icer,
@@ -452,15 +487,26 @@ fn perspective_name(p: Option<Payer>) -> &'static str {
     p.map_or("total", Payer::name)
 }
 
-fn roi_rows(table: &PsaTable, payers: &PayerCosts) -> Vec<RoiRow> {
-    let mut rows = Vec::new();
+/// Every return on investment: the rows with a ratio, and those whose ratio the ratio rule withholds. A payer who
+/// spends nothing on the intervention in either arm has no spend perspective; the whole system always has one.
+fn roi_rows(table: &PsaTable, payers: &PayerCosts) -> (Vec<RoiRow>, Vec<WithheldRatio>) {
+    let (mut rows, mut withheld) = (Vec::new(), Vec::new());
     for (a, c) in table.comparisons() {
         for spend_payer in PERSPECTIVES {
-            let spend = difference(&payers.spend_by(a, spend_payer), &payers.spend_by(c, spend_payer));
-            let mean_spend = stats::mean(&spend);
-            if mean_spend <= 0.0 {
+            let (spend_a, spend_c) = (payers.spend_by(a, spend_payer), payers.spend_by(c, spend_payer));
+            // The whole system is always a perspective: with no spend at all, it is a cheaper way of doing the same
+            // thing, which the withheld rows say.
+            if spend_payer.is_some() && spend_a.iter().chain(&spend_c).all(|s| *s == 0.0) {
                 continue;
             }
+            let spend = difference(&spend_a, &spend_c);
+            let mean_spend = stats::mean(&spend);
+            // One verdict for the spend, against everything the intervention saves, for every row that divides by it.
+            let all_savings = stats::mean(&difference(
+                &payers.care_by(c, None, false),
+                &payers.care_by(a, None, false),
+            ));
+            let verdict = ratio_allowed(&spend, all_savings);
             for savings_payer in PERSPECTIVES {
                 for basis in ["all", "cashable"] {
                     let cashable = basis == "cashable";
@@ -468,11 +514,28 @@ fn roi_rows(table: &PsaTable, payers: &PayerCosts) -> Vec<RoiRow> {
                         &payers.care_by(c, savings_payer, cashable),
                         &payers.care_by(a, savings_payer, cashable),
                     );
-                    let ratios: Vec<f64> = stats::ratios_where_spent(&savings, &spend);
-                    if ratios.is_empty() {
+                    let mean_savings = stats::mean(&savings);
+                    let net_benefit = Summary::of(&difference(&savings, &spend));
+                    if let Err(reason) = verdict {
+                        // A payer with the same care costs in both arms in every iteration has nothing to say here.
+                        if savings_payer.is_some() && savings.iter().all(|v| *v == 0.0) {
+                            continue;
+                        }
+                        withheld.push(WithheldRatio {
+                            arm: table.arms[a].clone(),
+                            comparator: table.arms[c].clone(),
+                            savings_payer: perspective_name(savings_payer).to_string(),
+                            spend_payer: perspective_name(spend_payer).to_string(),
+                            basis: basis.to_string(),
+                            mean_savings,
+                            mean_spend,
+                            net_benefit,
+                            reason,
+                        });
                         continue;
                     }
-                    let mean_savings = stats::mean(&savings);
+                    // The rule lets through only spends positive in at least 97.5% of iterations, so some are.
+                    let ratios: Vec<f64> = stats::ratios_where_spent(&savings, &spend);
                     rows.push(RoiRow {
                         arm: table.arms[a].clone(),
                         comparator: table.arms[c].clone(),
@@ -486,13 +549,13 @@ fn roi_rows(table: &PsaTable, payers: &PayerCosts) -> Vec<RoiRow> {
                         net_roi: (mean_savings - mean_spend) / mean_spend,
                         bcr_per_iteration: Summary::of(&ratios),
                         prob_bcr_above_one: stats::share(&ratios, |r| r > 1.0),
-                        net_benefit: Summary::of(&difference(&savings, &spend)),
+                        net_benefit,
                     });
                 }
             }
         }
     }
-    rows
+    (rows, withheld)
 }
 
 fn payback(table: &PsaTable, years: &table::PaybackYears) -> Vec<Payback> {

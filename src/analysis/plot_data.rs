@@ -1,7 +1,8 @@
 //! The per-iteration values the plots show: £ back per £1 spent by whose savings, and the incremental cost and
 //! outcome of each comparison on the cost-effectiveness plane.
 
-use super::stats::{difference, ratios_where_spent};
+use super::ratio_rule::ratio_allowed;
+use super::stats::{difference, mean, ratios_where_spent};
 use super::PsaTable;
 use crate::model::Payer;
 
@@ -39,8 +40,11 @@ pub fn plot_data(table: &PsaTable) -> PlotData {
     let roi = table.payers.as_ref().map_or_else(Vec::new, |payers| {
         table
             .comparisons()
-            .map(|(a, c)| {
+            .filter_map(|(a, c)| {
                 let spend = difference(&payers.spend_total(a), &payers.spend_total(c));
+                // No plot where the ratio rule withholds the whole system's ratio: it would show nothing, or noise.
+                let savings = difference(&payers.care_by(c, None, false), &payers.care_by(a, None, false));
+                ratio_allowed(&spend, mean(&savings)).ok()?;
                 let mut panels = Vec::new();
                 for payer in [Some(Payer::Council), Some(Payer::Nhs), Some(Payer::Person), None] {
                     let savings = difference(&payers.care_by(c, payer, false), &payers.care_by(a, payer, false));
@@ -51,11 +55,11 @@ pub fn plot_data(table: &PsaTable) -> PlotData {
                     }
                     panels.push((payer, ratios_where_spent(&savings, &spend)));
                 }
-                RoiSamples {
+                Some(RoiSamples {
                     arm: a,
                     comparator: c,
                     panels,
-                }
+                })
             })
             .collect()
     });

@@ -5,6 +5,7 @@
 //! read a run of a variant of the scenario (keep one subgroup; set the discount rates to 0; add an indicator outcome
 //! accrued at cycle ends), so that each reads exactly what it claims to: [`targets_by_variant`] says which.
 
+use crate::analysis::payback_cycles::nearest_rank;
 use crate::analysis::stats::{mean, quantiles};
 use crate::model::{columns, Metric, Model, Payer, Target};
 use crate::simulate::Results;
@@ -49,6 +50,8 @@ pub struct Variant {
     pub undiscounted: bool,
     /// Values accrued at cycle ends, with indicator outcomes counting the people in the target's states.
     pub occupancy: bool,
+    /// Binned by cycle ([`Model::by_cycle`]), for payback in the model's own cycles.
+    pub by_cycle: bool,
 }
 
 impl Variant {
@@ -57,6 +60,7 @@ impl Variant {
         subgroup: None,
         undiscounted: false,
         occupancy: false,
+        by_cycle: false,
     };
 
     /// The run a target reads.
@@ -66,6 +70,7 @@ impl Variant {
             subgroup: t.subgroup,
             undiscounted: t.undiscounted || occupancy,
             occupancy,
+            by_cycle: t.metric == Metric::Payback,
         }
     }
 }
@@ -260,6 +265,7 @@ fn evaluate(model: &Model, results: &Results, target: &Target, index: usize) -> 
             let half = 1.96 * (p * (1.0 - p) / n as f64).sqrt();
             (p, (p - half).max(0.0), (p + half).min(1.0))
         }
+        Metric::Payback => payback(results, arm),
         Metric::StateShare { among, .. } => {
             let (share_name, among_name) = share_outcomes(index);
             let find = |name: &str| model.outcomes.iter().position(|o| o == name);
@@ -273,4 +279,16 @@ fn evaluate(model: &Model, results: &Results, target: &Target, index: usize) -> 
             }
         }
     }
+}
+
+/// The median payback cycle of `arm` and its 95% interval, from a run binned by cycle; NaN where beyond the horizon.
+fn payback(results: &Results, arm: usize) -> (f64, f64, f64) {
+    let cycles = results.yearly_mean.shape()[1];
+    let mut counts = vec![0usize; cycles];
+    for k in results.payback_year.column(arm).iter().flatten() {
+        counts[usize::from(*k) - 1] += 1;
+    }
+    let n = results.iterations();
+    let at = |p: f64| nearest_rank(&counts, n, p).map_or(f64::NAN, f64::from);
+    (at(0.5), at(0.025), at(0.975))
 }

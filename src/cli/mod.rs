@@ -73,6 +73,9 @@ fn run(args: RunArgs, progress: Arc<Progress>) -> Result<(), Error> {
     }
     if !args.quiet {
         emit(&terminal::summary_table(&outcome.loaded.model, &outcome.analysis));
+        if let Some(budget) = &outcome.budget {
+            emit(&crate::output::budget::budget_lines(budget));
+        }
         emit("\n");
         emit(&terminal::run_time(
             outcome.loaded.run.iterations,

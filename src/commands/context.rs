@@ -96,6 +96,19 @@ impl Context {
             })
     }
 
+    /// [`Context::simulate`] with progress counters of its own, for a second run behind the first (the one that finds
+    /// payback in cycles): Ctrl-C still stops it.
+    pub fn simulate_part(&self, model: &Model, run: &RunSettings) -> Result<Results, Error> {
+        let part = self.progress().map(Progress::part);
+        self.install(|| simulate::run(model, run, part.as_ref())).map_err(|e| {
+            if self.interrupted() {
+                Error::Interrupted(RUN_INTERRUPTED)
+            } else {
+                e.into()
+            }
+        })
+    }
+
     /// Fills `dir` with `write` and renames it into place; removes it instead if writing fails or the user asked to
     /// stop meanwhile (the outputs may be complete, but none are published).
     pub fn publish(&self, dir: RunDir, write: impl FnOnce(&Path) -> Result<(), Error>) -> Result<PathBuf, Error> {

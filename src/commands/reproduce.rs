@@ -124,5 +124,10 @@ fn variant_model(loaded: &Loaded, variant: Variant, targets: &[usize]) -> Result
             }
         }
     }
-    compile_raw(&loaded.scenario, &raw, &[]).map_err(|e| failed(e.message))
+    let compiled = compile_raw(&loaded.scenario, &raw, &[]).map_err(|e| failed(e.message))?;
+    // Payback in the model's own cycles: the same model binned by cycle (itself where cycles are years).
+    if variant.by_cycle {
+        return Ok(compiled.by_cycle().unwrap_or(compiled));
+    }
+    Ok(compiled)
 }

@@ -2,7 +2,7 @@
 
 use super::{load, Context, Error, ScenarioChanges};
 use crate::analysis::{self, Analysis};
-use crate::model::{AsWritten, Loaded};
+use crate::model::{AsWritten, Loaded, Model};
 use crate::output::{self, Provenance, RunReport, Timing};
 use crate::scenario::Override;
 use crate::simulate::Results;
@@ -15,9 +15,29 @@ pub struct RunOutcome {
     pub loaded: Loaded,
     pub results: Results,
     pub analysis: Analysis,
+    /// The budget impact, when the scenario gives a start date.
+    pub budget: Option<analysis::budget::Budget>,
     /// The run directory.
     pub dir: PathBuf,
     pub timing: Timing,
+}
+
+/// The runs behind the first, each only where it is needed: the model binned by cycle, for payback in weeks, months
+/// or quarters where cycles are shorter than a year; and the model undiscounted, for the budget impact in cash where
+/// a start date asks for it and something is discounted.
+fn extra_runs(ctx: &Context, model: &Model, loaded: &Loaded) -> Result<(Option<Results>, Option<Results>), Error> {
+    let by_cycle = model
+        .by_cycle()
+        .map(|m| ctx.simulate_part(&m, &loaded.run))
+        .transpose()?;
+    let cash = match model.settings.start_year {
+        Some(_) => model
+            .undiscounted()
+            .map(|m| ctx.simulate_part(&m, &loaded.run))
+            .transpose()?,
+        None => None,
+    };
+    Ok((by_cycle, cash))
 }
 
 /// Runs a scenario end to end and writes its run directory.
@@ -35,8 +55,23 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
             return Err(e);
         }
     };
+    let (by_cycle, cash) = match extra_runs(ctx, model, &loaded) {
+        Ok(extra) => extra,
+        Err(e) => {
+            dir.abandon();
+            return Err(e);
+        }
+    };
     let simulation_seconds = simulation.elapsed().as_secs_f64();
-    let analysed = ctx.install(|| analysis::analyse_run(model, &results));
+    let mut analysed = ctx.install(|| analysis::analyse_run(model, &results));
+    analysed.analysis.payback_cycles = analysis::payback_cycles::cycle_payback(
+        &analysed.table,
+        &by_cycle.as_ref().unwrap_or(&results).payback_year,
+        model.settings.cycle.name(),
+        model.settings.cycles(),
+    );
+    let budget = (model.settings.start_year)
+        .map(|start| analysis::budget::budget(model, &results, cash.as_ref().unwrap_or(&results), start));
     let provenance = Provenance::of_run(
         &loaded.scenario.path,
         &loaded.scenario.sha256,
@@ -63,6 +98,7 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
             per_year: &analysed.per_year,
             plot_data: &analysed.plot_data,
             parameters: &analysis::voi::ParameterSample::of(model, &results),
+            budget: budget.as_ref(),
         };
         Ok(output::write_run(dir, &report)?)
     })?;
@@ -70,6 +106,7 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
         loaded,
         results,
         analysis: analysed.analysis,
+        budget,
         dir,
         timing,
     })

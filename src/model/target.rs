@@ -64,6 +64,9 @@ pub enum Metric {
     /// empty). The states are indices of the states as the file declares them (`[[states]]` order), so a tunnel
     /// state counts the people in every step of it.
     StateShare { states: Vec<usize>, among: Vec<usize> },
+    /// When the arm pays back against its comparator, in the model's cycles (weeks where cycles are weeks): the
+    /// median over the iterations, nearest rank, an iteration that never pays back counting as beyond the horizon.
+    Payback,
 }
 
 impl Metric {
@@ -80,11 +83,12 @@ impl Metric {
             Metric::Icer => "icer",
             Metric::ProbCostEffective { .. } => "prob_cost_effective",
             Metric::StateShare { .. } => "state_share",
+            Metric::Payback => "payback",
         }
     }
 
     /// Every metric name, for error messages.
-    pub const NAMES: [&'static str; 10] = [
+    pub const NAMES: [&'static str; 11] = [
         "bcr",
         "net_savings",
         "care_savings",
@@ -95,5 +99,6 @@ impl Metric {
         "icer",
         "prob_cost_effective",
         "state_share",
+        "payback",
     ];
 }

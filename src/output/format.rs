@@ -53,7 +53,7 @@ pub fn figure(x: f64) -> String {
     )
 }
 
-fn thousands(n: u64) -> String {
+pub(crate) fn thousands(n: u64) -> String {
     group_thousands(&n.to_string())
 }
 

@@ -2,6 +2,7 @@
 //! each command, and the terminal summaries. Nothing here computes a number a user reads or reads engine storage or
 //! scenario text: it takes analysis results and model metadata and lays them out.
 
+pub mod budget;
 pub mod evppi;
 pub mod figures;
 pub mod files;

@@ -5,7 +5,8 @@ use super::files::OutputError;
 use super::format::money;
 use super::report::{self, ReportInput, ScenarioFacts};
 use super::summary::{self, AnalyseProvenance, Provenance, Timing};
-use super::{figures, samples, tables};
+use super::{budget, figures, samples, tables};
+use crate::analysis::budget::Budget;
 use crate::analysis::per_year::PerYear;
 use crate::analysis::plot_data::PlotData;
 use crate::analysis::voi::ParameterSample;
@@ -25,6 +26,8 @@ pub struct RunReport<'a> {
     pub plot_data: &'a PlotData,
     /// The sampled parameters, one row per iteration (parameters.csv).
     pub parameters: &'a ParameterSample<'a>,
+    /// The budget impact, when the scenario gives a start date (budget.csv, its plot and the report's section).
+    pub budget: Option<&'a Budget>,
 }
 
 /// Writes summary.json, iterations.csv, parameters.csv, per_year.csv, the analysis tables, the plots and report.html into `dir`.
@@ -44,11 +47,17 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
     samples::write_per_year(&dir.join("per_year.csv"), &run.table.arms, run.per_year)?;
     tables::write_tables(dir, run.analysis, &run.table.arms, &run.table.comparators)?;
     let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
-    let figures = figures::write_figures(dir, title, run.table, run.analysis, run.plot_data)?;
+    let mut figures = figures::write_figures(dir, title, run.table, run.analysis, run.plot_data)?;
+    let arms: Vec<(String, String)> = model.arms.iter().map(|a| (a.name.clone(), a.label.clone())).collect();
+    if let Some(b) = run.budget {
+        budget::write_budget(&dir.join("budget.csv"), b)?;
+        figures.extend(budget::budget_figures(dir, title, b, &arms)?);
+    }
     let input = ReportInput {
         title: title.to_string(),
         analysis: run.analysis,
-        arms: model.arms.iter().map(|a| (a.name.clone(), a.label.clone())).collect(),
+        arms,
+        budget: run.budget,
         scenario: Some(ScenarioFacts {
             model,
             as_written: run.as_written,
@@ -135,6 +144,7 @@ pub fn write_analyse(dir: &Path, report: &AnalyseReport) -> Result<(), OutputErr
         title: format!("PSA sample {title}"),
         analysis,
         arms: table.arms.iter().cloned().zip(table.labels.iter().cloned()).collect(),
+        budget: None,
         scenario: None,
         provenance,
         figures: &figures,

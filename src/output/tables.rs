@@ -17,8 +17,11 @@ pub fn write_tables(
         write_ceac(&dir.join("ceac.csv"), analysis, acc, arms, comparators)?;
         write_evpi(&dir.join("evpi.csv"), analysis, acc, arms)?;
     }
-    if !analysis.roi.is_empty() {
+    if !analysis.roi.is_empty() || !analysis.withheld_ratios.is_empty() {
         write_roi(&dir.join("roi.csv"), analysis)?;
+    }
+    if !analysis.payback_cycles.is_empty() {
+        write_payback(&dir.join("payback.csv"), analysis)?;
     }
     if !analysis.cumulative_net_savings.is_empty() {
         write_by_year(&dir.join("by_year.csv"), analysis)?;
@@ -87,7 +90,8 @@ fn write_evpi(path: &Path, analysis: &Analysis, acc: &Acceptability, arms: &[Str
     })
 }
 
-/// roi.csv: every ROI row (whose savings, whose spend, all or cashable savings).
+/// roi.csv: every ROI row (whose savings, whose spend, all or cashable savings); then the rows whose ratio is
+/// withheld, with their savings, spend and net benefit, empty ratio cells and the reason in `ratio_note`.
 fn write_roi(path: &Path, analysis: &Analysis) -> Result<(), OutputError> {
     write_csv(path, |w| {
         w.write_record([
@@ -108,6 +112,7 @@ fn write_roi(path: &Path, analysis: &Analysis) -> Result<(), OutputError> {
             "net_benefit_mean",
             "net_benefit_p2_5",
             "net_benefit_p97_5",
+            "ratio_note",
         ])?;
         for r in &analysis.roi {
             let b = &r.bcr_per_iteration;
@@ -129,6 +134,58 @@ fn write_roi(path: &Path, analysis: &Analysis) -> Result<(), OutputError> {
                 r.net_benefit.mean.to_string(),
                 r.net_benefit.p2_5.to_string(),
                 r.net_benefit.p97_5.to_string(),
+                String::new(),
+            ])?;
+        }
+        for r in &analysis.withheld_ratios {
+            let mut record = vec![
+                text_cell(&r.arm),
+                text_cell(&r.comparator),
+                r.savings_payer.clone(),
+                r.spend_payer.clone(),
+                r.basis.clone(),
+                r.mean_savings.to_string(),
+                r.mean_spend.to_string(),
+            ];
+            // bcr, net_roi, the per-iteration ratio's four figures and P(BCR > 1): no ratio, so empty.
+            record.extend(std::iter::repeat_n(String::new(), 7));
+            record.extend([
+                r.net_benefit.mean.to_string(),
+                r.net_benefit.p2_5.to_string(),
+                r.net_benefit.p97_5.to_string(),
+                r.reason.note().to_string(),
+            ]);
+            w.write_record(record)?;
+        }
+        Ok(())
+    })
+}
+
+/// payback.csv: when each arm pays back against its comparator, in the model's own cycles (weeks, months, quarters
+/// or years): the median and 95% interval (nearest rank; empty where beyond the horizon) and the share that never do.
+fn write_payback(path: &Path, analysis: &Analysis) -> Result<(), OutputError> {
+    write_csv(path, |w| {
+        w.write_record([
+            "arm",
+            "comparator",
+            "unit",
+            "horizon",
+            "median",
+            "p2_5",
+            "p97_5",
+            "share_never",
+        ])?;
+        let cell = |c: Option<u32>| c.map_or(String::new(), |c| c.to_string());
+        for p in &analysis.payback_cycles {
+            w.write_record([
+                text_cell(&p.arm),
+                text_cell(&p.comparator),
+                p.unit.clone(),
+                p.horizon_cycles.to_string(),
+                cell(p.median),
+                cell(p.p2_5),
+                cell(p.p97_5),
+                p.share_never.to_string(),
             ])?;
         }
         Ok(())

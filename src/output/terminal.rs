@@ -1,6 +1,7 @@
 //! The short summary a run prints on the terminal.
 
 use super::format::{describe_icer, figure, gain_name, money, per_pound, per_unit};
+use crate::analysis::ratio_rule::NoRatio;
 use crate::analysis::sensitivity::{Measure, Threshold, TornadoBar};
 use crate::analysis::voi::EvppiRow;
 use crate::analysis::{Analysis, Comparison};
@@ -184,7 +185,17 @@ fn comparison_lines(s: &mut String, analysis: &Analysis, c: &Comparison) {
         );
     }
     roi_lines(s, analysis, &c.arm);
-    if let Some(p) = analysis.payback.iter().find(|p| p.arm == c.arm) {
+    withheld_ratio_lines(s, c, w);
+    let in_cycles = (analysis.payback_cycles.iter()).find(|p| p.arm == c.arm && p.unit != "year");
+    if let Some(p) = in_cycles {
+        let _ = writeln!(
+            s,
+            "  {:<w$} in {}; {:.1}% of iterations never pay back within the horizon",
+            "payback",
+            p.describe(),
+            100.0 * p.share_never
+        );
+    } else if let Some(p) = analysis.payback.iter().find(|p| p.arm == c.arm) {
         let median = p
             .median_year
             .map_or("not within the horizon".to_string(), |y| format!("year {y}"));
@@ -197,6 +208,31 @@ fn comparison_lines(s: &mut String, analysis: &Analysis, c: &Comparison) {
     }
 }
 
+/// Where the whole-system ratio is withheld: why, and the savings and spend it would have divided.
+fn withheld_ratio_lines(s: &mut String, c: &Comparison, w: usize) {
+    let (Some(reason), Some(spend), Some(savings)) = (c.ratio_withheld, c.spend, c.savings) else {
+        return;
+    };
+    let _ = writeln!(s, "  {:<w$} not shown: {}", "£ back per £1 spent", reason.explanation());
+    let what = match reason {
+        NoRatio::NoExtraSpend => format!(
+            "saves {} per person with no extra spend (95% interval {} to {})",
+            money(c.net_savings.mean),
+            money(c.net_savings.p2_5),
+            money(c.net_savings.p97_5)
+        ),
+        NoRatio::SpendNearZero => format!(
+            "care savings {} for {} of extra spend per person; net savings {} (95% interval {} to {})",
+            money(savings.mean),
+            money(spend.mean),
+            money(c.net_savings.mean),
+            money(c.net_savings.p2_5),
+            money(c.net_savings.p97_5)
+        ),
+    };
+    let _ = writeln!(s, "  {:<w$} {what}", "");
+}
+
 /// "£ back per £1 spent" by payer: the whole system, each payer's own return, and the cross-payer returns.
 fn roi_lines(s: &mut String, analysis: &Analysis, arm: &str) {
     let rows: Vec<_> = analysis
@@ -204,10 +240,8 @@ fn roi_lines(s: &mut String, analysis: &Analysis, arm: &str) {
         .iter()
         .filter(|r| r.arm == arm && r.basis == "all")
         .collect();
-    if rows.is_empty() {
-        return;
-    }
-    let _ = writeln!(s, "  £ back per £1 spent (savings to / per £1 spent by):");
+    // Lines first, so that the heading appears only above some.
+    let mut lines = String::new();
     let name = |p: &str| match p {
         "council" => "council",
         "nhs" => "NHS",
@@ -246,7 +280,7 @@ fn roi_lines(s: &mut String, analysis: &Analysis, arm: &str) {
                 }
             });
         let _ = writeln!(
-            s,
+            lines,
             "    {:<12} / {:<12} {}  (per-iteration 95% interval {} to {}; P(> £1) = {:.3}{cashable})",
             name(&r.savings_payer),
             name(&r.spend_payer),
@@ -263,13 +297,17 @@ fn roi_lines(s: &mut String, analysis: &Analysis, arm: &str) {
         .filter(|r| r.mean_savings != 0.0)
     {
         let _ = writeln!(
-            s,
+            lines,
             "    {:<12} / {:<12} {}  (P(> £1) = {:.3})",
             name(&r.savings_payer),
             name(&r.spend_payer),
             per_pound(r.bcr),
             r.prob_bcr_above_one
         );
+    }
+    if !lines.is_empty() {
+        let _ = writeln!(s, "  £ back per £1 spent (savings to / per £1 spent by):");
+        s.push_str(&lines);
     }
 }
 

@@ -277,6 +277,8 @@ pub struct RawSettings {
     pub primary_outcome: Option<Spanned<String>>,
     #[serde(default)]
     pub population: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub start_date: Option<Spanned<String>>,
     /// When each value is discounted: `boundary` (each boundary at its own time) or `cycle-start`.
     #[serde(default)]
     pub discount_timing: Option<Spanned<String>>,

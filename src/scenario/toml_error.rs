@@ -10,10 +10,15 @@ pub(super) fn toml_error(path: &Path, src: &str, e: &toml::de::Error) -> InputEr
     if let Some(suggestion) = unknown_field_suggestion(&message) {
         message.push_str(&format!("; did you mean `{suggestion}`?"));
     }
+    // A bare TOML date (`start_date = 2027-04-01`) reaches serde as a map; say what to write instead.
+    let field = field_at(src, span.start);
+    if message == "invalid type: map, expected a string" && field.ends_with("start_date") {
+        message = "write the date in quotes, as text: \"2027-04-01\"".to_string();
+    }
     if message.starts_with("missing field") {
         message.push_str(" (see docs/scenario-format.md for the keys each table needs)");
     }
-    InputError::at(path, src, span.clone(), field_at(src, span.start), message)
+    InputError::at(path, src, span.clone(), field, message)
 }
 
 /// For serde's "unknown field `x`, expected one of `a`, `b`", the closest expected name.

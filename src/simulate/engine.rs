@@ -96,7 +96,7 @@ impl<'a> RunPlan<'a> {
         let n_arms = model.arms.len();
         let kernel_columns = &model.kernel_columns;
         let n_kernel = kernel_columns.len();
-        let years = model.settings.horizon_years;
+        let years = model.settings.bins();
         let n_draws = model.n_draws;
         let sample_size = yearly_sample_size(model, n);
         let per_iteration_bins = n_arms * years * n_kernel;

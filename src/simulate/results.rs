@@ -97,7 +97,7 @@ impl Results {
         let (total_width, n_draws, live) = (plan.total_width, plan.n_draws, &plan.live);
         let n_cols = model.n_columns();
         let kernel_columns = &model.kernel_columns;
-        let years = model.settings.horizon_years;
+        let years = model.settings.bins();
         let mut yearly_mean = Array3::zeros((n_arms, years, n_cols));
         for arm in 0..n_arms {
             for year in 0..years {

@@ -176,7 +176,8 @@ impl Compiler<'_> {
 }
 
 /// The boundary weights of `accrual` discounted by `schedule` for people entering at cycle `offset` and followed for
-/// `cycles` cycles: per boundary, (calendar year, accrual weight × discount factor), one entry per year it reaches.
+/// `cycles` cycles: per boundary, (bin: calendar year or cycle, accrual weight × discount factor), one entry per bin
+/// it reaches.
 fn set_weights(
     accrual: Accrual,
     schedule: &DiscountSchedule,
@@ -184,10 +185,10 @@ fn set_weights(
     offset: usize,
     cycles: usize,
 ) -> BoundaryWeights {
-    let (per_year, dt) = (settings.cycle.per_year(), settings.cycle.years());
+    let dt = settings.cycle.years();
     let mut by_boundary: Vec<Vec<(usize, f64)>> = vec![Vec::new(); cycles + 1];
     for (c, weights) in accrual.cycle_weights(cycles).into_iter().enumerate() {
-        let year = (offset + c) / per_year;
+        let year = (offset + c) / settings.cycles_per_bin;
         for (k, w) in weights {
             let at = match settings.discount_timing {
                 DiscountTiming::Boundary => offset + k,
@@ -212,14 +213,14 @@ fn set_weights(
 
 /// The people entering in programme year `entry_year`: simulated to the end of the horizon, each boundary's value
 /// weighted by accrual and discounting at its calendar time.
-fn wave(entry_year: usize, share: f64, settings: &Settings, sets: &[WeightSet]) -> Wave {
+pub(in crate::model) fn wave(entry_year: usize, share: f64, settings: &Settings, sets: &[WeightSet]) -> Wave {
     let per_year = settings.cycle.per_year();
     let dt = settings.cycle.years();
     let offset = entry_year * per_year;
     let cycles = settings.cycles() - offset;
     let mut boundary_weights = vec![Vec::new(); cycles + 1];
     for (c, weights) in settings.accrual.cycle_weights(cycles).into_iter().enumerate() {
-        let year = (offset + c) / per_year;
+        let year = (offset + c) / settings.cycles_per_bin;
         for (k, w) in weights {
             // The time the value is discounted to: the boundary's own, or the cycle's start.
             let at = match settings.discount_timing {
@@ -261,6 +262,7 @@ fn wave(entry_year: usize, share: f64, settings: &Settings, sets: &[WeightSet]) 
         .collect();
     Wave {
         entry_year,
+        entry_bin: offset / settings.cycles_per_bin,
         share,
         cycles,
         boundary_weights,

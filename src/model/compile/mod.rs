@@ -15,6 +15,7 @@ use std::ops::Range;
 use std::path::Path;
 
 mod arms;
+pub(super) use cohort::wave;
 mod builder;
 mod cohort;
 mod contexts;

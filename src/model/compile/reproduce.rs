@@ -237,6 +237,10 @@ impl TargetReader<'_, '_> {
             },
             "icer" | "prob_cost_effective" => self.whole_horizon_metric(name, allowed)?,
             "state_share" => self.state_share(year, allowed)?,
+            "payback" => match &t.year {
+                Some(y) => return Err(self.err(y.span(), "year", "`payback` is over the whole horizon")),
+                None => Metric::Payback,
+            },
             other => {
                 return Err(self.err(
                     t.metric.span(),

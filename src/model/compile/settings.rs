@@ -10,6 +10,39 @@ use crate::scenario::raw::{RawRate, RawScenario, RawSettings, RawWtp};
 use serde_spanned::Spanned;
 
 impl Compiler<'_> {
+    /// The year of `start_date`, which must be a 1 April written "YYYY-04-01": budget years are financial years
+    /// (April to March), and programme year 1 starts on the start date.
+    fn start_year(&self, date: &Spanned<String>) -> Result<i32, InputError> {
+        let text = date.get_ref();
+        let parts: Vec<&str> = text.split('-').collect();
+        let digits = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
+        let well_formed = parts.len() == 3 && digits(parts[0], 4) && digits(parts[1], 2) && digits(parts[2], 2);
+        let (year, month, day) = if well_formed {
+            (parts[0].parse::<i32>().unwrap_or(0), parts[1], parts[2])
+        } else {
+            return Err(self.err(
+                date.span(),
+                "settings.start_date",
+                format!("must be a date written \"YYYY-MM-DD\" (in quotes), such as \"2027-04-01\", not \"{text}\""),
+            ));
+        };
+        if (month, day) != ("04", "01") {
+            return Err(self.err(
+                date.span(),
+                "settings.start_date",
+                format!("must be 1 April (\"{year}-04-01\"), not \"{text}\": budgets are by financial year, April to March, and programme years count from the start date, so each is one financial year only when the programme starts on 1 April"),
+            ));
+        }
+        if !(1900..=2200).contains(&year) {
+            return Err(self.err(
+                date.span(),
+                "settings.start_date",
+                format!("the year must be from 1900 to 2200, not {year}"),
+            ));
+        }
+        Ok(year)
+    }
+
     pub(super) fn meta(&self, raw: &RawScenario) -> Result<Meta, InputError> {
         let name = raw.scenario.name.get_ref();
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
@@ -116,6 +149,7 @@ impl Compiler<'_> {
             p => p.as_ref().map(|p| *p.get_ref()),
         };
         self.check_cycle_count(s, horizon, cycle)?;
+        let start_year = s.start_date.as_ref().map(|d| self.start_year(d)).transpose()?;
         let settings = Settings {
             horizon_years: horizon as usize,
             cycle,
@@ -129,6 +163,9 @@ impl Compiler<'_> {
             wtp,
             threshold,
             primary_outcome: None,
+            cycles_per_bin: cycle.per_year(),
+            n_bins: horizon as usize,
+            start_year,
             population,
         };
         Ok((settings, run))

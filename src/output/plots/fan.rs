@@ -36,8 +36,26 @@ pub fn fan_chart(
     )
 }
 
+/// A fan chart of population totals in cash by programme year, for the budget impact: its axes' titles.
+pub fn budget_fan_chart(
+    base: &Path,
+    title: &str,
+    x_title: &str,
+    y_title: &str,
+    years: &[f64],
+    p: [&[f64]; 5],
+) -> Result<Vec<PathBuf>, PlotError> {
+    let mut figure = FanFigure::new(title, years, p);
+    figure.x_title = x_title.to_string();
+    figure.y_title = y_title.to_string();
+    render(base, (WIDTH, HEIGHT), &figure)
+}
+
 pub(super) struct FanFigure {
     title: String,
+    /// The axes' titles: the year, and what is cumulated.
+    x_title: String,
+    y_title: String,
     /// Polygons of the 95% and 50% bands (each may be split where values are missing).
     band95: Runs,
     band50: Runs,
@@ -95,6 +113,8 @@ impl FanFigure {
         }
         FanFigure {
             title: title.to_string(),
+            x_title: "Year".to_string(),
+            y_title: "Cumulative net savings (£ per person)".to_string(),
             band95,
             band50,
             median,
@@ -137,14 +157,7 @@ impl Figure for FanFigure {
             notes: &notes,
         };
         let body = frame.draw(root)?;
-        let mut c = chart(
-            &body,
-            &self.x,
-            &self.y,
-            "Year",
-            "Cumulative net savings (£ per person)",
-            0,
-        )?;
+        let mut c = chart(&body, &self.x, &self.y, &self.x_title, &self.y_title, 0)?;
         for poly in &self.band95 {
             c.draw_series(std::iter::once(Polygon::new(poly.clone(), OI_BLUE.mix(0.18).filled())))
                 .map_err(err)?;

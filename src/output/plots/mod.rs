@@ -38,7 +38,7 @@ pub use ce_plane::{ce_plane, PlaneOutcome, MAX_POINTS_PER_ARM};
 pub use ceac::ceac;
 pub use evpi::evpi;
 pub use evppi::{evppi_bars, MAX_EVPPI_BARS};
-pub use fan::fan_chart;
+pub use fan::{budget_fan_chart, fan_chart};
 pub use heat_map::heat_map;
 pub use labels::{display_outcome, ValueFormat};
 pub use render::PlotError;

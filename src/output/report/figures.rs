@@ -6,7 +6,7 @@ use crate::model::OutcomeInfo;
 use crate::output::format::{capitalised, gain_name, money, number, per_pound, per_unit, percent, FileNames};
 use minijinja::Value;
 
-fn svg_of(input: &ReportInput, stem: &str) -> Result<Option<Value>, String> {
+pub(super) fn svg_of(input: &ReportInput, stem: &str) -> Result<Option<Value>, String> {
     let Some(path) = input
         .figures
         .iter()

@@ -2,6 +2,7 @@
 //! precision of its headline figures.
 
 use super::{interval, label_of, Card, Headline, ReportInput, Table};
+use crate::analysis::ratio_rule::NoRatio;
 use crate::analysis::stats::Summary;
 use crate::analysis::{Analysis, Comparison, RoiRow};
 use crate::model::OutcomeInfo;
@@ -90,6 +91,9 @@ pub(super) fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headl
             ),
         });
     }
+    if let Some(card) = withheld_card(c, &arm, &comparator, over) {
+        cards.push(card);
+    }
     Headline {
         arm,
         comparator,
@@ -97,6 +101,34 @@ pub(super) fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headl
         payback: payback_sentence(input, c),
         spend_note: spend_note(c),
     }
+}
+
+/// The whole system's card where the ratio rule withholds its ratio: what it saves, and why there is no ratio.
+fn withheld_card(c: &Comparison, arm: &str, comparator: &str, over: &str) -> Option<Card> {
+    let (reason, spend, savings) = (c.ratio_withheld?, c.spend?, c.savings?);
+    let net = c.net_savings;
+    let figure = match reason {
+        NoRatio::NoExtraSpend if net.mean >= 0.0 => {
+            format!("Saves {} per person with no extra spend", money(net.mean))
+        }
+        NoRatio::NoExtraSpend => format!("Costs {} more per person, with no extra spend", money(-net.mean)),
+        NoRatio::SpendNearZero => "No £-per-£1 figure: the extra spend is within noise of zero".to_string(),
+    };
+    Some(Card {
+        who: "The whole system".to_string(),
+        figure,
+        interval: format!("Net savings: 95% interval {}", interval(&net, money)),
+        probability: format!("Probability it costs no more: {}", percent(c.prob_cost_saving)),
+        net: format!(
+            "Care savings {} per person for {} of extra spend{over}",
+            money(savings.mean),
+            money(spend.mean)
+        ),
+        sentence: format!(
+            "No \"£ back per £1 spent\" is shown for {arm} against {comparator}: {}.",
+            reason.explanation()
+        ),
+    })
 }
 
 /// "Payback: in year 2 (the median over the simulations); ..."
@@ -108,6 +140,15 @@ fn payback_sentence(input: &ReportInput, c: &Comparison) -> String {
         .find(|p| p.arm == c.arm && p.comparator == c.comparator)
         .map_or_else(String::new, |p| {
             let horizon = p.share_by_year.len();
+            let in_cycles = (input.analysis.payback_cycles.iter())
+                .find(|q| q.arm == c.arm && q.comparator == c.comparator && q.unit != "year" && q.median.is_some());
+            if let Some(q) = in_cycles {
+                return format!(
+                    "Payback: in {}, the median over the simulations; {} of the simulations do not pay back within {horizon} years.",
+                    q.describe(),
+                    percent(p.share_never)
+                );
+            }
             match p.median_year {
                 Some(y) => format!(
                     "Payback: in year {y} (the median over the simulations); {} of the simulations do not pay back within {horizon} years.",
@@ -124,8 +165,12 @@ fn payback_sentence(input: &ReportInput, c: &Comparison) -> String {
 /// What the extra intervention spend is, and what "£ back per £1 spent" divides by.
 fn spend_note(c: &Comparison) -> String {
     c.spend.map_or_else(String::new, |s| {
+        let divides = match c.ratio_withheld {
+            Some(_) => "",
+            None => " \"£ back per £1 spent\" divides each payer's care-cost savings by all of it.",
+        };
         format!(
-            "Extra intervention spend: {} per person (95% interval {}). \"£ back per £1 spent\" divides each payer's care-cost savings by all of it.",
+            "Extra intervention spend: {} per person (95% interval {}).{divides}",
             money(s.mean),
             interval(&s, money)
         )

@@ -5,10 +5,12 @@
 //! labels, sources and descriptions come from the scenario file, which is untrusted input. The only unescaped
 //! content is the SVG carecast's own plotting code wrote (plotters escapes the text it draws).
 
+mod budget;
 mod figures;
 mod headline;
 mod inputs;
 
+use crate::analysis::budget::Budget;
 use crate::analysis::stats::Summary;
 use crate::analysis::Analysis;
 use crate::model::{AsWritten, Model};
@@ -26,6 +28,8 @@ pub struct ReportInput<'a> {
     pub analysis: &'a Analysis,
     /// Arm names and labels, in table order.
     pub arms: Vec<(String, String)>,
+    /// The budget impact, when the scenario gives a start date.
+    pub budget: Option<&'a Budget>,
     /// The scenario behind the run (absent for `carecast analyse`).
     pub scenario: Option<ScenarioFacts<'a>>,
     /// Label–value rows: version, file, hash, seed, iterations, date, command...
@@ -84,6 +88,7 @@ struct Context {
     summary: Option<String>,
     subtitle: String,
     headlines: Vec<Headline>,
+    budget: Option<budget::BudgetSection>,
     ce_table: Option<Table>,
     frontier_table: Option<Table>,
     figures: Vec<Figure>,
@@ -201,6 +206,7 @@ fn context(input: &ReportInput) -> Result<Context, String> {
         summary: scenario.and_then(|s| s.model.meta.summary.clone()),
         subtitle: subtitle(input),
         headlines,
+        budget: budget::section(input)?,
         ce_table,
         frontier_table,
         figures,

@@ -27,7 +27,7 @@ fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut
     let settings = &model.settings;
     let dt = settings.cycle.years();
     let per_year = settings.cycle.per_year();
-    let years = settings.horizon_years;
+    let years = settings.bins();
     let n_cols = ws.n_columns;
     let individual = settings.mode == Mode::Individual;
     let cohort_size = model.cohort_size as f64;
@@ -93,14 +93,14 @@ fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut
                 }
                 weight
             };
-            let entry_bin = wave.entry_year * n_cols;
+            let entry_bin = wave.entry_bin * n_cols;
             for one in &ctx.one_offs {
                 bins[entry_bin + one.column] += entrants * scale * slots[one.slot] * wave.entry_cost_factor;
             }
 
             // Discounted, accrual-weighted occupancy per calendar year, for flows whose values do not change with
             // time: their contribution is occupancy · value once per year instead of once per boundary.
-            let first_year = wave.entry_year;
+            let first_year = wave.entry_bin;
             occupancy_cost[first_year * n_states..].fill(0.0);
             occupancy_outcome[first_year * n_states..].fill(0.0);
             let fast = !individual && !track_active && !ctx.per_boundary;

@@ -182,7 +182,7 @@ impl LaneAccrual {
         let first: Vec<bool> = (wave.weights_flat.iter())
             .map(|&(y, _, _)| !std::mem::replace(&mut seen[y], true))
             .collect();
-        let clear = seen[wave.entry_year..].iter().any(|s| !s);
+        let clear = seen[wave.entry_bin..].iter().any(|s| !s);
         let entries = (wave.weights_flat.iter().zip(first))
             .map(|(&(y, w_cost, w_outcome), first)| (y, w_cost, w_outcome, first && !clear))
             .collect();
@@ -226,7 +226,7 @@ impl LaneWorkspace {
     /// The lane buffers of `model`, whose contexts have the edges `edges`.
     pub(super) fn new(model: &Model, edges: &[Edges]) -> Self {
         let n_states = model.states.len();
-        let years = model.settings.horizon_years;
+        let years = model.settings.bins();
         let most = |f: &dyn Fn(&Context) -> usize| model.contexts.iter().map(f).max().unwrap_or(0);
         let sources: Vec<LaneSources> = model.contexts.iter().map(LaneSources::new).collect();
         let traced: Vec<TracedStates> = (model.contexts.iter().zip(edges))

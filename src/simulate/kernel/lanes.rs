@@ -148,7 +148,7 @@ fn waves_lanes<const S: usize>(
     arm: usize,
     n_cols: usize,
 ) {
-    let size = model.settings.horizon_years * n_cols;
+    let size = model.settings.bins() * n_cols;
     let bins = &mut lw.bins[arm * size..(arm + 1) * size];
     let traced = &lw.traced[ci];
     // The dense matrix of the traced states, built as the general path builds it (edge by edge from zero).
@@ -162,13 +162,13 @@ fn waves_lanes<const S: usize>(
         for &(e, to) in &traced.start {
             add_scaled(&mut mass[to], weight, &lw.start[e]);
         }
-        let entry_bin = wave.entry_year * n_cols;
+        let entry_bin = wave.entry_bin * n_cols;
         for (one, v) in ctx.one_offs.iter().zip(&lw.one_offs) {
             for (b, v) in bins[entry_bin + one.column].iter_mut().zip(v) {
                 *b += weight * v * wave.entry_cost_factor;
             }
         }
-        let first_year = wave.entry_year;
+        let first_year = wave.entry_bin;
         if accrual.clear {
             lw.occupancy_cost[first_year * S..].fill(ZERO);
             lw.occupancy_outcome[first_year * S..].fill(ZERO);

@@ -77,7 +77,7 @@ type Args<'a> = (
 /// The waves of one context, for a trace of `S` states.
 #[inline(always)]
 fn waves<const S: usize>((model, ctx, lw, slots, ci, arm, n_cols): Args) -> bool {
-    let size = model.settings.horizon_years * n_cols;
+    let size = model.settings.bins() * n_cols;
     let LaneWorkspace {
         lane_slots,
         traced,
@@ -105,13 +105,13 @@ fn waves<const S: usize>((model, ctx, lw, slots, ci, arm, n_cols): Args) -> bool
         for &(e, to) in &traced.start {
             add_scaled(&mut mass[to], weight, &start[e]);
         }
-        let entry_bin = wave.entry_year * n_cols;
+        let entry_bin = wave.entry_bin * n_cols;
         for (one, v) in ctx.one_offs.iter().zip(one_offs.iter()) {
             for (b, v) in bins[entry_bin + one.column].iter_mut().zip(v) {
                 *b += weight * v * wave.entry_cost_factor;
             }
         }
-        let first_year = wave.entry_year;
+        let first_year = wave.entry_bin;
         if accrual.clear {
             occupancy_cost[first_year * S..].fill(ZERO);
             occupancy_outcome[first_year * S..].fill(ZERO);

@@ -11,11 +11,7 @@ use crate::model::{Model, ProgrammeKind};
 /// every iteration (adding a finite value times a zero occupancy adds ±0, and +0 + −0 is +0), so the engine need not
 /// keep them; usual care's intervention spend is one.
 pub fn live_bins(model: &Model) -> Vec<bool> {
-    let (years, n_cols, per_year) = (
-        model.settings.horizon_years,
-        model.n_kernel_columns(),
-        model.settings.cycle.per_year(),
-    );
+    let (years, n_cols) = (model.settings.bins(), model.n_kernel_columns());
     let mut live = vec![false; model.arms.len() * years * n_cols];
     let mut mark = |arm: usize, year: usize, column: usize| live[(arm * years + year) * n_cols + column] = true;
     for ctx in &model.contexts {
@@ -28,7 +24,7 @@ pub fn live_bins(model: &Model) -> Vec<bool> {
             .collect();
         for wave in &model.waves {
             for one in &ctx.one_offs {
-                mark(ctx.arm, wave.entry_year, one.column);
+                mark(ctx.arm, wave.entry_bin, one.column);
             }
             // The years the wave's occupancy accrues to; every other year's occupancy stays zero.
             for &(year, _, _) in wave.boundary_weights.iter().flatten() {
@@ -52,7 +48,7 @@ pub fn live_bins(model: &Model) -> Vec<bool> {
                 ProgrammeKind::Setup => mark(arm, 0, cost.column),
                 ProgrammeKind::Annual { from_year, to_year, .. } => {
                     for c in annual_cycles(model, from_year, to_year) {
-                        mark(arm, c / per_year, cost.column);
+                        mark(arm, c / model.settings.cycles_per_bin, cost.column);
                     }
                 }
             }

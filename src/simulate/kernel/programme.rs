@@ -19,7 +19,7 @@ pub(super) fn annual_cycles(model: &Model, from_year: f64, to_year: f64) -> impl
 
 /// Adds the arm's programme-level costs (set-up and annual), per person of the cohort.
 pub(super) fn programme_costs(model: &Model, ws: &mut Workspace, arm: usize) {
-    let arm_offset = arm * model.settings.horizon_years * ws.n_columns;
+    let arm_offset = arm * model.settings.bins() * ws.n_columns;
     let costs = &model.programme_costs[arm];
     if costs.is_empty() {
         return;
@@ -31,7 +31,6 @@ pub(super) fn programme_costs(model: &Model, ws: &mut Workspace, arm: usize) {
         slots[*slot] = program.eval(slots);
     }
     let n_cols = ws.n_columns;
-    let per_year = model.settings.cycle.per_year();
     let dt = model.settings.cycle.years();
     let per_person = 1.0 / model.cohort_size as f64;
     for cost in costs {
@@ -45,7 +44,7 @@ pub(super) fn programme_costs(model: &Model, ws: &mut Workspace, arm: usize) {
             } => {
                 for c in annual_cycles(model, from_year, to_year) {
                     let units = capacity.map_or(1.0, |cap| (ws.active[c] / cap - 1e-9).ceil().max(0.0));
-                    let bin = arm_offset + (c / per_year) * n_cols + cost.column;
+                    let bin = arm_offset + (c / model.settings.cycles_per_bin) * n_cols + cost.column;
                     ws.bins[bin] += amount * dt * units * ws.calendar_cost_factor[c] * per_person;
                 }
             }
@@ -82,9 +81,8 @@ pub(super) fn programme_costs_lanes(
             a[l] = slots[cost.slot];
         }
     }
-    let years = model.settings.horizon_years;
+    let years = model.settings.bins();
     let bins = &mut lw.bins[arm * years * n_cols..(arm + 1) * years * n_cols];
-    let per_year = model.settings.cycle.per_year();
     let dt = model.settings.cycle.years();
     let per_person = 1.0 / model.cohort_size as f64;
     for (cost, amount) in costs.iter().zip(&lw.amounts) {
@@ -97,7 +95,10 @@ pub(super) fn programme_costs_lanes(
             ProgrammeKind::Annual { from_year, to_year, .. } => {
                 for c in annual_cycles(model, from_year, to_year) {
                     let units = 1.0;
-                    for (b, a) in bins[(c / per_year) * n_cols + cost.column].iter_mut().zip(amount) {
+                    for (b, a) in bins[(c / model.settings.cycles_per_bin) * n_cols + cost.column]
+                        .iter_mut()
+                        .zip(amount)
+                    {
                         *b += a * dt * units * calendar_cost_factor[c] * per_person;
                     }
                 }

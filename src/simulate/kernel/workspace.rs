@@ -161,22 +161,22 @@ impl Workspace {
         let lanes = lanes_supported(model).then(|| Box::new(LaneWorkspace::new(model, &edges)));
         Workspace {
             draws: vec![0.0; model.n_draws],
-            bins: vec![0.0; model.arms.len() * model.settings.horizon_years * n_columns],
+            bins: vec![0.0; model.arms.len() * model.settings.bins() * n_columns],
             slots,
             programme_slots,
             edges,
             start_probs: vec![0.0; n_states],
             mass: vec![0.0; n_states],
             next: vec![0.0; n_states],
-            occupancy_cost: vec![0.0; model.settings.horizon_years * n_states],
-            occupancy_outcome: vec![0.0; model.settings.horizon_years * n_states],
+            occupancy_cost: vec![0.0; model.settings.bins() * n_states],
+            occupancy_outcome: vec![0.0; model.settings.bins() * n_states],
             values_cost: vec![0.0; n_states * n_columns],
             values_outcome: vec![0.0; n_states * n_columns],
             active: vec![0.0; cycles + 1],
             calendar_cost_factor,
             cell_counts: cell_counts(model),
             n_columns,
-            years: model.settings.horizon_years,
+            years: model.settings.bins(),
             lanes,
         }
     }

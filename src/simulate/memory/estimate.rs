@@ -69,7 +69,7 @@ impl RunShape {
             kernel_columns: model.n_kernel_columns() as u64,
             outcomes: model.outcomes.len() as u64,
             draws: model.n_draws as u64,
-            years: model.settings.horizon_years as u64,
+            years: model.settings.bins() as u64,
             live_bins: n_live_bins(model) as u64,
             roi_panels: payers_with_care as u64 + 1,
             primary_outcome: model.settings.primary_outcome.is_some(),
