@@ -16,7 +16,10 @@ fn quick_start_block(readme: &str) -> Vec<String> {
 fn without_timing(lines: &[String]) -> Vec<String> {
     lines
         .iter()
-        .filter(|l| !(l.contains(" iterations in ") && l.contains(" s on ")) && !l.starts_with("output/"))
+        .filter(|l| {
+            let timing = l.contains(" iterations in ") && l.contains(" s on ");
+            !(timing || l.starts_with("output/"))
+        })
         .cloned()
         .collect()
 }
