@@ -2,78 +2,19 @@
 
 mod common;
 
-use carecast::analysis::sensitivity::{Deterministic, Measure};
+use carecast::analysis::sensitivity::Measure;
 use carecast::analysis::twoway::two_way;
-use carecast::model::compile_with;
+use common::by_hand::{close, deterministic, model_text};
 use common::{carecast, tempdir};
 use std::fs;
 
-/// The hand-worked model of `tests/sensitivity.rs`: two years, annual cycles, start-of-cycle accrual, no
-/// discounting. Usual care: half the living die each year; the intervention: a fifth, for a one-off £30, with council
-/// costs c·f a year (f only in the intervention arm) and NHS costs `nhs` a year in both.
-///
-/// By hand: usual care costs 1.5c (council) + 1.5·nhs (NHS); the intervention 1.8·c·f + 1.8·nhs + 30. Net savings =
-/// 1.5c − 1.8cf − 0.3·nhs − 30; BCR = (1.5c − 1.8cf − 0.3·nhs) / 30; INMB at λ = 100 per QALY (ΔE = 0.3) = 30 + net
-/// savings. Each is linear in c for fixed f and in f for fixed c, so every cell of a grid is known exactly.
-fn model_text() -> String {
-    common::scenario_text(
-        "by_hand",
-        &[
-            ("horizon_years", "2"),
-            ("iterations", "1000"),
-            ("seed", "1"),
-            ("discount_rate_costs", "0"),
-            ("discount_rate_outcomes", "0"),
-            ("threshold", "100"),
-        ],
-        BODY,
-    )
-}
-
-const BODY: &str = r#"
-[parameters]
-c = { dist = "uniform", low = 90, high = 110 }
-f = 1
-p_die = 0.5
-nhs = 50
-
-[[states]]
-name = "alive"
-per = "year"
-costs = { council = "c * f", nhs = "nhs" }
-outcomes = { qaly = 1 }
-
-[[states]]
-name = "dead"
-dead = true
-
-[start]
-alive = 1
-
-[transitions]
-alive = { dead = "p_die", alive = "remainder" }
-
-[[arms]]
-name = "usual"
-
-[[arms]]
-name = "new"
-parameters = { f = { dist = "uniform", low = 0.4, high = 0.8 }, p_die = 0.2 }
-costs = [{ name = "one-off", kind = "one_off", payer = "council", amount = 30 }]
-
-[cohort]
-size = 100
-"#;
-
-fn deterministic(extra: &[&str]) -> Deterministic {
-    let loaded = common::loaded("by_hand.toml", &model_text());
-    let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
-    Deterministic::new(compile_with(&loaded.scenario, &extra).unwrap_or_else(|e| panic!("{e}")))
-}
-
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() < 1e-9 * b.abs().max(1.0)
-}
+// The hand-worked model of `tests/common/by_hand.rs`: two years, annual cycles, start-of-cycle accrual, no
+// discounting. Usual care: half the living die each year; the intervention: a fifth, for a one-off £30, with council
+// costs c·f a year (f only in the intervention arm) and NHS costs `nhs` a year in both.
+//
+// By hand: usual care costs 1.5c (council) + 1.5·nhs (NHS); the intervention 1.8·c·f + 1.8·nhs + 30. Net savings =
+// 1.5c − 1.8cf − 0.3·nhs − 30; BCR = (1.5c − 1.8cf − 0.3·nhs) / 30; INMB at λ = 100 per QALY (ΔE = 0.3) = 30 + net
+// savings. Each is linear in c for fixed f and in f for fixed c, so every cell of a grid is known exactly.
 
 fn net_savings(c: f64, f: f64, nhs: f64) -> f64 {
     1.5 * c - 1.8 * c * f - 0.3 * nhs - 30.0

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod by_hand;
+
 use carecast::commands::{Context, ScenarioChanges};
 use carecast::model::{compile, compile_text, Loaded, Model, RunSettings};
 use carecast::scenario::{Override, Scenario};

@@ -227,14 +227,27 @@ pub(super) fn row_probabilities_lanes(
     values: &[Lanes],
     out: &mut [Lanes],
 ) -> bool {
+    row_probabilities_lanes_by(rows, values, out, |e, _| sources[e])
+}
+
+/// The rows' probabilities on lanes, `source` giving the index in `values` of entry `e` of the rows (counted across
+/// rows), None for the remainder: one body for rows read from sampled values and rows read from slots that change
+/// every cycle. Returns false when any lane fails a check.
+#[inline(always)]
+pub(super) fn row_probabilities_lanes_by(
+    rows: &[crate::model::Row],
+    values: &[Lanes],
+    out: &mut [Lanes],
+    source: impl Fn(usize, &crate::model::ProbSource) -> Option<usize>,
+) -> bool {
     const TOLERANCE: f64 = 1e-9;
     let mut ok = true;
     let mut e = 0;
     for row in rows {
         let mut sum = ZERO;
         let mut remainder = None;
-        for _ in &row.entries {
-            match sources[e] {
+        for (_, src) in &row.entries {
+            match source(e, src) {
                 Some(i) => {
                     let p = values[i];
                     let mut q = ZERO;

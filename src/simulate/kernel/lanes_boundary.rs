@@ -8,7 +8,7 @@
 use super::general::simulate_iteration;
 use super::lane_ops::{add_product, add_scaled, scaled, Lanes, ZERO};
 use super::lane_workspace::LaneWorkspace;
-use super::lanes::{row_probabilities_lanes, static_flows_lanes};
+use super::lanes::{row_probabilities_lanes, row_probabilities_lanes_by, static_flows_lanes};
 use super::LANES;
 use crate::expr::Program;
 use crate::model::{Context, Model, ProbSource, Row};
@@ -233,43 +233,8 @@ fn accrue(bin: &mut Lanes, w: f64, mass: &Lanes, value: &Lanes, factor: f64) {
 /// some lane fails a check.
 #[inline(always)]
 fn rows_from_slots(rows: &[Row], lane_slots: &[Lanes], out: &mut [Lanes]) -> bool {
-    const TOLERANCE: f64 = 1e-9;
-    let mut ok = true;
-    let mut e = 0;
-    for row in rows {
-        let mut sum = ZERO;
-        let mut remainder = None;
-        for (_, src) in &row.entries {
-            match src {
-                ProbSource::Slot(s) => {
-                    let p = lane_slots[*s];
-                    let mut q = ZERO;
-                    for l in 0..LANES {
-                        ok &= (-TOLERANCE..=1.0 + TOLERANCE).contains(&p[l]);
-                        q[l] = p[l].clamp(0.0, 1.0);
-                        sum[l] += q[l];
-                    }
-                    out[e] = q;
-                }
-                ProbSource::Remainder => remainder = Some(e),
-            }
-            e += 1;
-        }
-        match remainder {
-            Some(r) => {
-                let mut q = ZERO;
-                for l in 0..LANES {
-                    ok &= sum[l] <= 1.0 + TOLERANCE;
-                    q[l] = (1.0 - sum[l]).max(0.0);
-                }
-                out[r] = q;
-            }
-            None => {
-                for s in sum {
-                    ok &= (s - 1.0).abs() <= 1e-6 || s.is_nan();
-                }
-            }
-        }
-    }
-    ok
+    row_probabilities_lanes_by(rows, lane_slots, out, |_, src| match src {
+        ProbSource::Slot(s) => Some(*s),
+        ProbSource::Remainder => None,
+    })
 }
