@@ -2,7 +2,7 @@
 //! the trace, accrual conventions, discounting, unit conversion and intervention costs are checked independently.
 
 mod common;
-use carecast::model::{columns, Payer};
+use carecast::model::{Columns, Payer};
 use common::*;
 
 /// Two states: alive (cost 1,000 a year to the council, utility 0.8) and dead; 10% die each year.
@@ -63,9 +63,9 @@ fn two_state_totals_match_geometric_series_for_each_accrual_convention() {
         ("simpson", simpson),
     ] {
         let r = two_state("", accrual);
-        let cost = r.total(0, 0, columns::care(Payer::Council));
+        let cost = r.total(0, 0, Columns::BUILT_IN.care(Payer::Council));
         assert!(rel(cost, expected) < 1e-12, "{accrual}: {cost} vs {expected}");
-        let qaly = r.total(0, 0, columns::outcome(0));
+        let qaly = r.total(0, 0, Columns::BUILT_IN.outcome(0));
         assert!(rel(qaly, expected * 0.8 / 1000.0) < 1e-12, "{accrual} qaly: {qaly}");
     }
 }
@@ -166,9 +166,9 @@ size = 100
     let nhs = 500.0 * sum_a + 400.0 * 12.0 * sick_time;
     let council = 250.0 * 12.0 * sick_time;
     let qaly = 0.9 * sum_a + 0.5 * sick_time;
-    assert!(rel(r.total(0, 0, columns::care(Payer::Nhs)), nhs) < 1e-12);
-    assert!(rel(r.total(0, 0, columns::care(Payer::Council)), council) < 1e-12);
-    assert!(rel(r.total(0, 0, columns::outcome(0)), qaly) < 1e-12);
+    assert!(rel(r.total(0, 0, Columns::BUILT_IN.care(Payer::Nhs)), nhs) < 1e-12);
+    assert!(rel(r.total(0, 0, Columns::BUILT_IN.care(Payer::Council)), council) < 1e-12);
+    assert!(rel(r.total(0, 0, Columns::BUILT_IN.outcome(0)), qaly) < 1e-12);
 }
 
 #[test]
@@ -207,7 +207,7 @@ size = 1
             }
         })
         .sum();
-    assert!(rel(r.total(0, 0, columns::care(Payer::Person)), expected) < 1e-12);
+    assert!(rel(r.total(0, 0, Columns::BUILT_IN.care(Payer::Person)), expected) < 1e-12);
 }
 
 #[test]
@@ -278,14 +278,14 @@ size = 100
     .replace("discount_rate_outcomes = 0.035", "discount_rate_outcomes = 0");
     let r = run(&model(&text), 1);
     assert!(
-        rel(r.total(0, 1, columns::spend(Payer::Council)), 3400.0) < 1e-12,
+        rel(r.total(0, 1, Columns::BUILT_IN.spend(Payer::Council)), 3400.0) < 1e-12,
         "{}",
-        r.total(0, 1, columns::spend(Payer::Council))
+        r.total(0, 1, Columns::BUILT_IN.spend(Payer::Council))
     );
-    assert!(rel(r.total(0, 1, columns::spend(Payer::Nhs)), 1560.0) < 1e-12);
-    assert_eq!(r.total(0, 0, columns::spend(Payer::Council)), 0.0);
+    assert!(rel(r.total(0, 1, Columns::BUILT_IN.spend(Payer::Nhs)), 1560.0) < 1e-12);
+    assert_eq!(r.total(0, 0, Columns::BUILT_IN.spend(Payer::Council)), 0.0);
     // Care costs are the same in both arms: 3 years × £1,000.
-    assert!(rel(r.total(0, 1, columns::care(Payer::Council)), 3000.0) < 1e-12);
+    assert!(rel(r.total(0, 1, Columns::BUILT_IN.care(Payer::Council)), 3000.0) < 1e-12);
     // Payback never happens: the intervention saves nothing.
     assert_eq!(r.payback_year[[0, 1]], None);
 }

@@ -655,7 +655,7 @@ size = 1
     ];
     let model = common::model(&scenario_text("checks", &settings, body));
     let monthly = common::run(&model.by_cycle().expect("monthly"), 1);
-    let council = carecast::model::columns::care(carecast::model::Payer::Council);
+    let council = carecast::model::Columns::BUILT_IN.care(carecast::model::Payer::Council);
     let expected = [10.0, 5.0, 2.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
     for (m, e) in expected.iter().enumerate() {
         let v = monthly.yearly_mean[[0, m, council]];

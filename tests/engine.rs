@@ -121,7 +121,7 @@ fn individual_mode_mean_equals_the_cohort_trace_within_monte_carlo_error() {
     let sim = run(&fixed_model("individual", 100, 4000), 2);
     // Each individual-mode iteration is an independent cohort of 100; its mean per person is unbiased for the trace.
     // Tolerance: 5 standard errors of the mean over 4,000 iterations (false alarm rate below 1 in 10^6 per check).
-    for column in [0, 1, carecast::model::columns::outcome(0)] {
+    for column in [0, 1, carecast::model::Columns::BUILT_IN.outcome(0)] {
         let values: Vec<f64> = (0..4000).map(|i| sim.total(i, 0, column)).collect();
         let mean = values.iter().sum::<f64>() / 4000.0;
         let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 3999.0).sqrt();
@@ -140,7 +140,7 @@ fn individual_mode_with_one_person_and_with_a_million() {
     // One person: every per-person value is a whole life path, so the state costs are sums of whole-year values.
     let one = run(&fixed_model("individual", 1, 200), 1);
     let qalys: Vec<f64> = (0..200)
-        .map(|i| one.total(i, 0, carecast::model::columns::outcome(0)))
+        .map(|i| one.total(i, 0, carecast::model::Columns::BUILT_IN.outcome(0)))
         .collect();
     assert!(
         qalys.iter().any(|q| (q - qalys[0]).abs() > 1e-9),
@@ -163,7 +163,7 @@ fn individual_mode_counts_are_whole_people() {
         model(&fixed_text("individual", 1, 50).replace("discount_rate_outcomes = 0.035", "discount_rate_outcomes = 0"));
     let r = run(&m, 1);
     for i in 0..50 {
-        let twice = 2.0 * r.total(i, 0, carecast::model::columns::outcome(0));
+        let twice = 2.0 * r.total(i, 0, carecast::model::Columns::BUILT_IN.outcome(0));
         assert!((twice - twice.round()).abs() < 1e-9, "iteration {i}: {twice}");
     }
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use carecast::model::columns;
+use carecast::model::Columns;
 use common::{changes, context};
 use std::path::Path;
 
@@ -73,7 +73,7 @@ fn mean_nmb(path: &Path, value: f64, iterations: u64) -> Vec<f64> {
     let set = format!("rr={value}");
     let loaded = carecast::commands::load(path, &changes(Some(iterations), &[&set])).unwrap_or_else(|e| panic!("{e}"));
     let results = carecast::simulate::run(&loaded.model, &loaded.run, None).unwrap_or_else(|e| panic!("{e}"));
-    let qaly = columns::outcome(0);
+    let qaly = Columns::BUILT_IN.outcome(0);
     (0..2)
         .map(|a| {
             (0..results.iterations())

@@ -4,7 +4,7 @@
 //! 8 threads.
 
 mod common;
-use carecast::model::{columns, Payer};
+use carecast::model::{Columns, Payer};
 use common::*;
 use std::collections::HashMap;
 
@@ -94,7 +94,7 @@ fn survival_under_the_national_life_table_is_the_product_of_one_minus_qx() {
     for sex in ["male", "female"] {
         let male = if sex == "male" { 1 } else { 0 };
         let text = life_table_model(ONS, "qx(age, sex)", &format!("age = 60\nmale = {male}"), 45);
-        let ly = run(&model(&text), 1).total(0, 0, columns::outcome(0));
+        let ly = run(&model(&text), 1).total(0, 0, Columns::BUILT_IN.outcome(0));
         let expected = life_years(&qx, 60, sex, 45, Some(1.0));
         assert!(rel(ly, expected) < 1e-12, "{sex}: {ly} vs {expected}");
     }
@@ -105,7 +105,7 @@ fn survival_under_the_national_life_table_is_the_product_of_one_minus_qx() {
         "age = 80\nmale = 1",
         40,
     );
-    let ly = run(&model(&text), 1).total(0, 0, columns::outcome(0));
+    let ly = run(&model(&text), 1).total(0, 0, Columns::BUILT_IN.outcome(0));
     let expected = life_years(&qx, 80, "male", 40, None);
     assert!(rel(ly, expected) < 1e-12, "last: {ly} vs {expected}");
     assert!(expected > life_years(&qx, 80, "male", 40, Some(1.0)) + 1e-3);
@@ -115,7 +115,7 @@ fn survival_under_the_national_life_table_is_the_product_of_one_minus_qx() {
 fn a_cohort_of_several_ages_and_both_sexes_is_the_share_weighted_sum_of_its_strata() {
     let qx = ons_qx();
     let text = life_table_model(ONS, "qx(age, sex)", "age = { 80 = 0.75, 60 = 0.25 }\nmale = 0.4", 30);
-    let ly = run(&model(&text), 1).total(0, 1, columns::outcome(0));
+    let ly = run(&model(&text), 1).total(0, 1, Columns::BUILT_IN.outcome(0));
     let mut expected = 0.0;
     for (age, a_share) in [(60, 0.25), (80, 0.75)] {
         for (sex, s_share) in [("male", 0.4), ("female", 0.6)] {
@@ -134,7 +134,7 @@ fn age_advances_with_time_and_a_lookup_rounds_it_down() {
     let text = life_table_model(tables, "0", "age = 60", 2)
         .replace("cycle = \"year\"", "cycle = \"quarter\"")
         .replace("council = 1", "council = \"cost(age)\"");
-    let cost = run(&model(&text), 1).total(0, 0, columns::care(Payer::Council));
+    let cost = run(&model(&text), 1).total(0, 0, Columns::BUILT_IN.care(Payer::Council));
     assert!(rel(cost, 300.0) < 1e-12, "{cost}");
 }
 
@@ -145,7 +145,7 @@ fn a_table_by_cycle_gives_its_number_past_the_last_row() {
         "[tables.effect]\nby = \"cycle\"\nbeyond = 10\nrows = [{ cycle = 0, value = 1 }, { cycle = 2, value = 3 }, \
                   { cycle = 1, value = 2 }]";
     let text = life_table_model(tables, "0", "", 5).replace("council = 1", "council = \"effect(cycle)\"");
-    let cost = run(&model(&text), 1).total(0, 0, columns::care(Payer::Council));
+    let cost = run(&model(&text), 1).total(0, 0, Columns::BUILT_IN.care(Payer::Council));
     assert!(rel(cost, 26.0) < 1e-12, "{cost}");
 }
 
@@ -204,9 +204,9 @@ fn each_quantity_accrues_under_its_own_convention() {
         &[("accrual", "\"start\"")],
         "[accrual]\ncare_costs = \"end\"\noutcomes = { qaly = \"half-cycle\" }\nintervention_costs = \"half-cycle\"",
     );
-    let care = r.total(0, 1, columns::care(Payer::Council));
-    let qaly = r.total(0, 1, columns::outcome(0));
-    let spend = r.total(0, 1, columns::spend(Payer::Council));
+    let care = r.total(0, 1, Columns::BUILT_IN.care(Payer::Council));
+    let qaly = r.total(0, 1, Columns::BUILT_IN.outcome(0));
+    let spend = r.total(0, 1, Columns::BUILT_IN.spend(Payer::Council));
     assert!(
         rel(care, 1000.0 * end) < 1e-12,
         "care costs at the end of each cycle: {care}"
@@ -221,7 +221,7 @@ fn each_quantity_accrues_under_its_own_convention() {
     );
     // Setting the scenario's own convention apart changes nothing.
     let same = two_state(&[("accrual", "\"start\"")], "[accrual]\ncare_costs = \"start\"");
-    assert!(rel(same.total(0, 1, columns::care(Payer::Council)), 1000.0 * start) < 1e-12);
+    assert!(rel(same.total(0, 1, Columns::BUILT_IN.care(Payer::Council)), 1000.0 * start) < 1e-12);
 }
 
 #[test]
@@ -231,10 +231,10 @@ fn cycle_start_timing_discounts_each_cycle_at_its_start() {
     let q = 0.9 / 1.035;
     let timing = ("discount_timing", "\"cycle-start\"");
     let r = two_state(&[("accrual", "\"half-cycle\""), timing], "");
-    let cost = r.total(0, 0, columns::care(Payer::Council));
+    let cost = r.total(0, 0, Columns::BUILT_IN.care(Payer::Council));
     let expected = 1000.0 * 0.95 * geometric(q, 0, 9);
     assert!(rel(cost, expected) < 1e-12, "cycle-start: {cost} vs {expected}");
-    let boundary = two_state(&[("accrual", "\"half-cycle\"")], "").total(0, 0, columns::care(Payer::Council));
+    let boundary = two_state(&[("accrual", "\"half-cycle\"")], "").total(0, 0, Columns::BUILT_IN.care(Payer::Council));
     let trapezoid = 1000.0 * (geometric(q, 0, 9) + geometric(q, 1, 10)) / 2.0;
     assert!(rel(boundary, trapezoid) < 1e-12, "boundary: {boundary} vs {trapezoid}");
     // End-of-cycle values discounted at the cycle's start: Σ_c 0.9^(c+1) / 1.035^c, for a convention set apart too.
@@ -242,7 +242,7 @@ fn cycle_start_timing_discounts_each_cycle_at_its_start() {
         &[("accrual", "\"half-cycle\""), timing],
         "[accrual]\ncare_costs = \"end\"",
     );
-    let cost = r.total(0, 0, columns::care(Payer::Council));
+    let cost = r.total(0, 0, Columns::BUILT_IN.care(Payer::Council));
     let expected = 1000.0 * 0.9 * geometric(q, 0, 9);
     assert!(rel(cost, expected) < 1e-12, "end, cycle-start: {cost} vs {expected}");
 }
@@ -461,6 +461,6 @@ name = "b"
 size = 1
 "#;
     let text = scenario_text("stay", &[("horizon_years", "5"), ("discount_rate_costs", "0")], body);
-    let cost = run(&model(&text), 1).total(0, 0, columns::care(Payer::Council));
+    let cost = run(&model(&text), 1).total(0, 0, Columns::BUILT_IN.care(Payer::Council));
     assert!(rel(cost, 300.0) < 1e-12, "{cost}");
 }

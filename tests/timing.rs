@@ -4,7 +4,7 @@
 
 mod common;
 
-use carecast::model::{columns, Payer};
+use carecast::model::{Columns, Payer};
 use common::{model, rel, scenario_text};
 
 /// The documented example; `{p_admit}` is the per-cycle admission probability for the cycle length.
@@ -60,7 +60,10 @@ fn example(cycle: &str, p_admit: &str) -> (f64, f64, f64) {
     );
     let m = model(&text);
     let r = common::run(&m, 1);
-    let (care, spend) = (columns::care(Payer::Council), columns::spend(Payer::Council));
+    let (care, spend) = (
+        Columns::BUILT_IN.care(Payer::Council),
+        Columns::BUILT_IN.spend(Payer::Council),
+    );
     assert_eq!(r.total(0, 0, spend), 0.0);
     (r.total(0, 0, care), r.total(0, 1, care), r.total(0, 1, spend))
 }
@@ -142,7 +145,7 @@ size = 1
         ],
         &body,
     );
-    common::run(&model(&text), 1).total(0, 0, columns::care(Payer::Council))
+    common::run(&model(&text), 1).total(0, 0, Columns::BUILT_IN.care(Payer::Council))
 }
 
 #[test]
@@ -234,9 +237,9 @@ size = 1
     let weeks: f64 = (0..6).map(|k| 0.95f64.powi(k)).sum();
     assert!(
         rel(
-            r.total(0, 0, columns::care(Payer::Council)),
+            r.total(0, 0, Columns::BUILT_IN.care(Payer::Council)),
             600.0 + 300.0 * (weeks - 1.0)
         ) < 1e-12
     );
-    assert!(rel(r.total(0, 0, columns::outcome(0)), 0.01 * weeks) < 1e-12);
+    assert!(rel(r.total(0, 0, Columns::BUILT_IN.outcome(0)), 0.01 * weeks) < 1e-12);
 }

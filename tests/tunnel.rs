@@ -229,7 +229,7 @@ size = 1
     let (pi, r) = (b / (a + b), 1.0 - a - b);
     let by_hand = 1000.0 * a * (9.0 * pi + (1.0 - pi) * (1.0 - r.powi(9)) / (1.0 - r));
     let results = common::run(&m, 1);
-    let council = carecast::model::columns::care(carecast::model::Payer::Council);
+    let council = carecast::model::Columns::BUILT_IN.care(carecast::model::Payer::Council);
     assert!(
         rel(results.total(0, 0, council), by_hand) < 1e-12,
         "{} against {by_hand}",
@@ -272,8 +272,8 @@ fn exits_that_depend_on_time_in_the_state_follow_each_step() {
     assert_eq!(names, ["reablement[1]", "reablement[2]", "reablement[3+]", "after"]);
     let results = common::run(&m, 1);
     let tail = 4f64.powi(-8);
-    let council = carecast::model::columns::care(carecast::model::Payer::Council);
-    let cycles = carecast::model::columns::outcome(0);
+    let council = carecast::model::Columns::BUILT_IN.care(carecast::model::Payer::Council);
+    let cycles = carecast::model::Columns::BUILT_IN.outcome(0);
     assert!(rel(results.total(0, 0, cycles), 2.25 - 0.5 * tail) < 1e-14);
     assert!(rel(results.total(0, 0, council), 100.0 * (4.0 - 1.5 * tail)) < 1e-14);
 }

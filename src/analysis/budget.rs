@@ -8,7 +8,7 @@
 //! arm's cost minus its comparator's (positive: it costs more), for everyone the scenario counts: the per-person
 //! values of the run times the population.
 
-use crate::model::{columns, Model, Payer};
+use crate::model::{Columns, Model, Payer, Payers};
 use crate::simulate::Results;
 
 /// How many years the report shows: the budget window ISPOR's task force recommends (one to five years).
@@ -70,6 +70,8 @@ pub struct BudgetPath {
 /// The budget impact of a run.
 #[derive(Debug, Clone)]
 pub struct Budget {
+    /// Who the payers are, for the names and labels of `rows` and `paths`.
+    pub payers: Payers,
     /// People counted: the scenario's `population`, else its cohort size.
     pub population: f64,
     /// The calendar year in which programme year 1's financial year starts (2027 for 2027/28).
@@ -96,21 +98,22 @@ pub fn budget(model: &Model, discounted: &Results, cash: &Results, start_year: i
     for (a, arm) in model.arms.iter().enumerate() {
         let Some(c) = arm.comparator else { continue };
         for (basis, results) in [(Basis::Cash, cash), (Basis::Discounted, discounted)] {
-            for payer in [Some(Payer::Council), Some(Payer::Nhs), Some(Payer::Person), None] {
+            for payer in model.payers.all().map(Some).chain([None]) {
                 for year in 0..years {
                     rows.push(row(model, results, (a, c), payer, year, basis, start_year, population));
                 }
             }
         }
-        let holder = budget_holder(cash, a, c);
+        let holder = budget_holder(model, cash, a, c);
         paths.push(BudgetPath {
             arm: arm.name.clone(),
             comparator: model.arms[c].name.clone(),
             payer: holder,
-            percentiles: cumulative_savings(cash, (a, c), holder, years, population),
+            percentiles: cumulative_savings(model.columns(), cash, (a, c), holder, years, population),
         });
     }
     Budget {
+        payers: model.payers.clone(),
         population,
         start_year,
         rows,
@@ -120,11 +123,12 @@ pub fn budget(model: &Model, discounted: &Results, cash: &Results, start_year: i
 }
 
 /// The spend and care columns of a payer, or of all payers.
-fn payer_columns(payer: Option<Payer>) -> (Vec<usize>, Vec<usize>) {
-    let payers: Vec<Payer> = payer.map_or_else(|| Payer::ALL.to_vec(), |p| vec![p]);
+fn payer_columns(model: &Model, payer: Option<Payer>) -> (Vec<usize>, Vec<usize>) {
+    let payers: Vec<Payer> = payer.map_or_else(|| model.payers.all().collect(), |p| vec![p]);
+    let columns = model.columns();
     (
-        payers.iter().map(|&p| columns::spend(p)).collect(),
-        payers.iter().map(|&p| columns::care(p)).collect(),
+        payers.iter().map(|&p| columns.spend(p)).collect(),
+        payers.iter().map(|&p| columns.care(p)).collect(),
     )
 }
 
@@ -139,7 +143,7 @@ fn row(
     start_year: i32,
     population: f64,
 ) -> BudgetRow {
-    let (spend, care) = payer_columns(payer);
+    let (spend, care) = payer_columns(model, payer);
     let mean = |arm: usize, cols: &[usize]| -> f64 {
         cols.iter().map(|&k| results.yearly_mean[[arm, year, k]]).sum::<f64>() * population
     };
@@ -157,7 +161,7 @@ fn row(
         comparator: model.arms[c].name.clone(),
         year: year + 1,
         financial_year: financial_year(start_year, year + 1),
-        payer: payer.map_or("total", Payer::name).to_string(),
+        payer: payer.map_or("total", |p| model.payers.name(p)).to_string(),
         basis,
         comparator_cost,
         arm_cost,
@@ -170,16 +174,16 @@ fn row(
 }
 
 /// The payer who bears most of the arm's extra spend over the horizon; the council where nobody spends more.
-fn budget_holder(results: &Results, a: usize, c: usize) -> Payer {
+fn budget_holder(model: &Model, results: &Results, a: usize, c: usize) -> Payer {
     let extra = |p: Payer| -> f64 {
-        let k = columns::spend(p);
+        let k = model.columns().spend(p);
         (0..results.yearly_mean.shape()[1])
             .map(|y| results.yearly_mean[[a, y, k]] - results.yearly_mean[[c, y, k]])
             .sum()
     };
     // The first payer with the largest extra spend wins ties, so the council before the NHS and the person.
     let mut holder = (Payer::Council, 0.0);
-    for p in Payer::ALL {
+    for p in model.payers.all() {
         if extra(p) > holder.1 {
             holder = (p, extra(p));
         }
@@ -190,6 +194,7 @@ fn budget_holder(results: &Results, a: usize, c: usize) -> Payer {
 /// Percentiles of `payer`'s cumulative net savings (comparator's cost − arm's, summed over the years so far), for the
 /// population, by year, over the kept iterations.
 fn cumulative_savings(
+    columns: Columns,
     results: &Results,
     (a, c): (usize, usize),
     payer: Payer,
@@ -197,7 +202,7 @@ fn cumulative_savings(
     population: f64,
 ) -> [Vec<f64>; 5] {
     let k = results.yearly_sample_size();
-    let cols = [columns::spend(payer), columns::care(payer)];
+    let cols = [columns.spend(payer), columns.care(payer)];
     let mut running = vec![0.0; k];
     let mut out: [Vec<f64>; 5] = Default::default();
     for year in 0..years {

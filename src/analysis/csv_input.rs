@@ -4,12 +4,13 @@
 //! both) and the effect: the column named by `--effect`, else `effect`, else the one column that has no other role
 //! (several such columns are refused as ambiguous). Optional: costs by payer and kind as carecast writes
 //! them (`spend_council`, `spend_nhs`, `spend_person`, `care_council`, `care_nhs`, `care_person`, and optionally
-//! `cashable_care_*`), which enable return-on-investment analysis. A carecast `iterations.csv` reads back as is.
+//! `cashable_care_*`), which enable return-on-investment analysis; a payer a scenario declared (`housing`) has its
+//! own `spend_housing` and `care_housing` (and `cashable_care_housing`) after them. A carecast `iterations.csv`
+//! reads back as is.
 
 use super::table::{PayerCosts, PsaTable};
 use crate::error::InputError;
-use crate::model::columns::is_reserved_column;
-use crate::model::{Better, OutcomeInfo, Payer};
+use crate::model::{is_reserved_column, Better, OutcomeInfo, Payers};
 use ndarray::{Array2, Array3};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -37,14 +38,17 @@ struct Columns {
     arm: usize,
     cost: usize,
     effect: usize,
-    /// Spend, care and cashable care costs by payer, where the file has all three payers' columns of a kind.
+    /// The payers whose costs the file has: the built-in three, then any other with `spend_` and `care_` columns.
+    payers: Payers,
+    /// Spend, care and cashable care costs by payer, where the file has every payer's column of a kind.
     spend: Option<Vec<usize>>,
     care: Option<Vec<usize>>,
     cashable: Option<Vec<usize>>,
 }
 
-/// One arm's values in one iteration: total cost, effect, and spend, care and cashable care by payer.
-type RowValues = (f64, f64, [f64; 9]);
+/// One arm's values in one iteration: total cost, effect, and spend, care and cashable care by payer (each kind's
+/// payers together, in that order).
+type RowValues = (f64, f64, Vec<f64>);
 
 /// Values by (iteration, arm index), and the arms' names in order of first appearance.
 type Rows = (BTreeMap<(u64, usize), RowValues>, Vec<String>);
@@ -122,8 +126,9 @@ fn columns(path: &Path, headers: csv::StringRecord, options: &CsvOptions) -> Res
         ));
     }
     let cost = need(&["cost_total", "cost"])?;
+    let payers = payers_in(&headers, &at_header)?;
     let effect = match &options.effect {
-        Some(name) if is_reserved_column(name) => {
+        Some(name) if is_reserved_column(name, &payers) => {
             return Err(InputError::usage(
                 "--effect",
                 format!(
@@ -132,24 +137,65 @@ fn columns(path: &Path, headers: csv::StringRecord, options: &CsvOptions) -> Res
             ))
         }
         Some(name) => need(&[name.as_str()])?,
-        None => effect_column(&headers, &at_header)?,
+        None => effect_column(&headers, &payers, &at_header)?,
     };
     let payer_cols = |kind: &str| -> Option<Vec<usize>> {
-        Payer::ALL
-            .iter()
-            .map(|p| find(&format!("{kind}_{}", p.name())))
+        (payers.all())
+            .map(|p| find(&format!("{kind}_{}", payers.name(p))))
             .collect()
     };
+    let (spend, care, cashable) = (payer_cols("spend"), payer_cols("care"), payer_cols("cashable_care"));
     Ok(Columns {
-        spend: payer_cols("spend"),
-        care: payer_cols("care"),
-        cashable: payer_cols("cashable_care"),
+        payers,
+        spend,
+        care,
+        cashable,
         headers,
         iteration,
         arm,
         cost,
         effect,
     })
+}
+
+/// The payers whose costs the header has: the council, the NHS and the person, then each other name with both a
+/// `spend_` and a `care_` column, in the order of its `care_` column. A `spend_` or `cashable_care_` column of a payer
+/// with no `care_` column is refused (its costs could not be read as a payer's), as is another payer's column where
+/// the built-in three have none (the whole-system figures would miss their costs).
+fn payers_in(headers: &csv::StringRecord, at_header: &dyn Fn(String) -> InputError) -> Result<Payers, InputError> {
+    let builtin = Payers::default();
+    let has = |name: &str| headers.iter().any(|h| h == name);
+    let payer_of = |h: &str, kind: &str| -> Option<String> {
+        let name = h.strip_prefix(kind)?.strip_prefix('_')?;
+        let identifier = name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        (identifier && builtin.parse(name).is_none() && name != "total").then(|| name.to_string())
+    };
+    let mut extra: Vec<String> = Vec::new();
+    for h in headers.iter() {
+        if let Some(name) = payer_of(h, "care") {
+            if has(&format!("spend_{name}")) && !extra.contains(&name) {
+                extra.push(name);
+            }
+        }
+    }
+    for kind in ["spend", "cashable_care"] {
+        if let Some(name) = headers
+            .iter()
+            .find_map(|h| payer_of(h, kind).filter(|n| !extra.contains(n)))
+        {
+            return Err(at_header(format!(
+                "`{kind}_{name}` reads as a cost of a payer `{name}`, but the header has no `care_{name}` (and `spend_{name}`) to go with it: give both, or rename the column"
+            )));
+        }
+    }
+    let builtin_complete = (builtin.names().iter()).all(|p| has(&format!("spend_{p}")) && has(&format!("care_{p}")));
+    if let Some(name) = extra.first().filter(|_| !builtin_complete) {
+        return Err(at_header(format!(
+            "the header has costs of a payer `{name}` but not `spend_` and `care_` columns for each of council, nhs and person, which costs by payer need"
+        )));
+    }
+    Ok(Payers::named(&extra))
 }
 
 /// A text cell as it was before carecast's writers guarded it against spreadsheet formula injection: a leading `'`
@@ -163,14 +209,18 @@ pub(super) fn unneutralised(cell: &str) -> &str {
 
 /// The effect column when `--effect` does not name one: `effect` if there is one, else the only column with no other
 /// role. With several candidates the choice is the user's: guessing could analyse the wrong outcome.
-fn effect_column(headers: &csv::StringRecord, at_header: &dyn Fn(String) -> InputError) -> Result<usize, InputError> {
+fn effect_column(
+    headers: &csv::StringRecord,
+    payers: &Payers,
+    at_header: &dyn Fn(String) -> InputError,
+) -> Result<usize, InputError> {
     if let Some(i) = headers.iter().position(|h| h == "effect") {
         return Ok(i);
     }
     let candidates: Vec<(usize, &str)> = headers
         .iter()
         .enumerate()
-        .filter(|(_, h)| !is_reserved_column(h))
+        .filter(|(_, h)| !is_reserved_column(h, payers))
         .collect();
     match candidates[..] {
         [(i, _)] => Ok(i),
@@ -232,11 +282,12 @@ fn read_rows(path: &Path, reader: &mut csv::Reader<&[u8]>, columns: &Columns) ->
                 arms.len() - 1
             }
         };
-        let mut split = [0.0; 9];
+        let n_payers = columns.payers.len();
+        let mut split = vec![0.0; 3 * n_payers];
         for (k, cols) in [&columns.spend, &columns.care, &columns.cashable].iter().enumerate() {
             if let Some(cols) = cols {
                 for (p, &c) in cols.iter().enumerate() {
-                    split[k * 3 + p] = number(c)?;
+                    split[k * n_payers + p] = number(c)?;
                 }
             }
         }
@@ -300,14 +351,17 @@ fn table(
     let outcome_values = Array3::from_shape_fn((n, k, 1), |(i, a, _)| value(i, a).1);
     let payers = match (&columns.spend, &columns.care) {
         (Some(_), Some(_)) => {
-            let part = |offset: usize| Array3::from_shape_fn((n, k, 3), |(i, a, p)| value(i, a).2[offset + p]);
-            let care = part(3);
+            let n_payers = columns.payers.len();
+            let part =
+                |kind: usize| Array3::from_shape_fn((n, k, n_payers), |(i, a, p)| value(i, a).2[kind * n_payers + p]);
+            let care = part(1);
             let cashable = if columns.cashable.is_some() {
-                part(6)
+                part(2)
             } else {
                 care.clone()
             };
             Some(PayerCosts {
+                payers: columns.payers.clone(),
                 spend: part(0),
                 care,
                 cashable,

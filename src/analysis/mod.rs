@@ -23,7 +23,7 @@ pub mod voi;
 
 pub use table::{PayerCosts, PsaTable};
 
-use crate::model::{OutcomeInfo, Payer};
+use crate::model::{OutcomeInfo, Payer, Payers};
 use ce::Acceptability;
 use ratio_rule::{ratio_allowed, NoRatio};
 use serde::Serialize;
@@ -40,8 +40,8 @@ pub struct ArmSummary {
     pub spend: Option<Summary>,
     /// Downstream care costs, all payers (when split by payer).
     pub care: Option<Summary>,
-    /// Mean total cost by payer (council, nhs, person), when split by payer.
-    pub cost_by_payer: Option<[f64; 3]>,
+    /// Mean total cost by payer (council, nhs, person, then any the scenario declares), when split by payer.
+    pub cost_by_payer: Option<Vec<f64>>,
     /// Discounted outcomes as accrued (bed days, not bed days avoided), in the table's outcome order.
     pub outcomes: Vec<Summary>,
 }
@@ -253,6 +253,10 @@ pub struct Analysis {
     /// The returns whose ratio is withheld (no extra spend, or spend within noise of zero).
     pub withheld_ratios: Vec<WithheldRatio>,
     pub payback: Vec<Payback>,
+    /// Who the payers are (their names and labels), in the order of every list by payer above; written to
+    /// summary.json only where a scenario declares or relabels a payer.
+    #[serde(skip_serializing_if = "Payers::is_built_in")]
+    pub payers: Payers,
     /// Payback in the model's own time unit (weeks, months, quarters or years), for a carecast run.
     pub payback_cycles: Vec<payback_cycles::CyclePayback>,
     pub cumulative_net_savings: Vec<CumulativeNetSavings>,
@@ -383,6 +387,7 @@ pub fn analyse(table: &PsaTable, options: &AnalysisOptions) -> Analysis {
         roi,
         withheld_ratios,
         payback,
+        payers: table.payers.as_ref().map_or_else(Payers::default, |p| p.payers.clone()),
         payback_cycles: Vec::new(),
         cumulative_net_savings,
         warnings,
@@ -398,7 +403,7 @@ fn arm_summary(table: &PsaTable, a: usize) -> ArmSummary {
         cost: Summary::of(&cost),
         spend: payers.map(|p| Summary::of(&p.spend_total(a))),
         care: payers.map(|p| Summary::of(&p.care_total(a))),
-        cost_by_payer: payers.map(|p| Payer::ALL.map(|payer| stats::mean(&p.cost_of(a, payer)))),
+        cost_by_payer: payers.map(|p| p.payers.all().map(|payer| stats::mean(&p.cost_of(a, payer))).collect()),
         outcomes: (0..table.outcomes.len())
             .map(|o| Summary::of(&table.outcomes_view(o).column(a).to_vec()))
             .collect(),
@@ -437,12 +442,11 @@ fn comparison(table: &PsaTable, a: usize, c: usize, lambda: f64) -> Comparison {
         _ => (None, None, None),
     };
     let net_savings_by_payer = payers.map(|p| {
-        Payer::ALL
-            .iter()
-            .map(|&payer| {
+        (p.payers.all())
+            .map(|payer| {
                 let v = difference(&p.cost_of(c, payer), &p.cost_of(a, payer));
                 PayerNetSavings {
-                    payer: payer.name().to_string(),
+                    payer: p.payers.name(payer).to_string(),
                     prob_cost_saving: stats::share(&v, |x| x >= 0.0),
                     net_savings: Summary::of(&v),
                 }
@@ -480,11 +484,14 @@ fn comparison(table: &PsaTable, a: usize, c: usize, lambda: f64) -> Comparison {
     }
 }
 
-/// Payer perspectives for ROI: each payer, then everyone.
-const PERSPECTIVES: [Option<Payer>; 4] = [Some(Payer::Council), Some(Payer::Nhs), Some(Payer::Person), None];
+/// Payer perspectives for ROI: each payer, then everyone (None).
+fn perspectives(payers: &Payers) -> impl Iterator<Item = Option<Payer>> + Clone + '_ {
+    payers.all().map(Some).chain([None])
+}
 
-fn perspective_name(p: Option<Payer>) -> &'static str {
-    p.map_or("total", Payer::name)
+/// A perspective's name in files: the payer's, or `total` for everyone.
+fn perspective_name(payers: &Payers, p: Option<Payer>) -> &str {
+    p.map_or("total", |p| payers.name(p))
 }
 
 /// Every return on investment: the rows with a ratio, and those whose ratio the ratio rule withholds. A payer who
@@ -492,7 +499,7 @@ fn perspective_name(p: Option<Payer>) -> &'static str {
 fn roi_rows(table: &PsaTable, payers: &PayerCosts) -> (Vec<RoiRow>, Vec<WithheldRatio>) {
     let (mut rows, mut withheld) = (Vec::new(), Vec::new());
     for (a, c) in table.comparisons() {
-        for spend_payer in PERSPECTIVES {
+        for spend_payer in perspectives(&payers.payers) {
             let (spend_a, spend_c) = (payers.spend_by(a, spend_payer), payers.spend_by(c, spend_payer));
             // The whole system is always a perspective: with no spend at all, it is a cheaper way of doing the same
             // thing, which the withheld rows say.
@@ -507,7 +514,7 @@ fn roi_rows(table: &PsaTable, payers: &PayerCosts) -> (Vec<RoiRow>, Vec<Withheld
                 &payers.care_by(a, None, false),
             ));
             let verdict = ratio_allowed(&spend, all_savings);
-            for savings_payer in PERSPECTIVES {
+            for savings_payer in perspectives(&payers.payers) {
                 for basis in ["all", "cashable"] {
                     let cashable = basis == "cashable";
                     let savings = difference(
@@ -524,8 +531,8 @@ fn roi_rows(table: &PsaTable, payers: &PayerCosts) -> (Vec<RoiRow>, Vec<Withheld
                         withheld.push(WithheldRatio {
                             arm: table.arms[a].clone(),
                             comparator: table.arms[c].clone(),
-                            savings_payer: perspective_name(savings_payer).to_string(),
-                            spend_payer: perspective_name(spend_payer).to_string(),
+                            savings_payer: perspective_name(&payers.payers, savings_payer).to_string(),
+                            spend_payer: perspective_name(&payers.payers, spend_payer).to_string(),
                             basis: basis.to_string(),
                             mean_savings,
                             mean_spend,
@@ -539,8 +546,8 @@ fn roi_rows(table: &PsaTable, payers: &PayerCosts) -> (Vec<RoiRow>, Vec<Withheld
                     rows.push(RoiRow {
                         arm: table.arms[a].clone(),
                         comparator: table.arms[c].clone(),
-                        savings_payer: perspective_name(savings_payer).to_string(),
-                        spend_payer: perspective_name(spend_payer).to_string(),
+                        savings_payer: perspective_name(&payers.payers, savings_payer).to_string(),
+                        spend_payer: perspective_name(&payers.payers, spend_payer).to_string(),
                         basis: basis.to_string(),
                         mean_savings,
                         mean_spend,
@@ -669,7 +676,12 @@ mod tests {
         }
         // Half of the NHS saving is cashable.
         let cashable = care.mapv(|v| v * 0.5);
-        let payers = PayerCosts { spend, care, cashable };
+        let payers = PayerCosts {
+            payers: Payers::default(),
+            spend,
+            care,
+            cashable,
+        };
         let mut cost = Array2::zeros((3, 2));
         for i in 0..3 {
             for a in 0..2 {

@@ -1,7 +1,7 @@
 //! Per-year statistics of a run: for each arm, calendar year and measure (cost by payer, spend, care, total cost,
 //! each outcome), the mean over all iterations and percentiles over the iterations whose per-year values were kept.
 
-use crate::model::{columns, Model, Payer};
+use crate::model::Model;
 use crate::simulate::Results;
 
 /// One arm's value of one measure in one calendar year, discounted.
@@ -31,27 +31,25 @@ pub struct PerYear {
 /// The measures of the per-year table: total cost by payer (spend + care), spend and care in total, total cost, and
 /// each outcome, each with the full columns it sums.
 fn measures(model: &Model) -> Vec<(String, Vec<usize>)> {
-    let mut measures: Vec<(String, Vec<usize>)> = Payer::ALL
-        .iter()
-        .map(|&p| (format!("cost_{}", p.name()), vec![columns::care(p), columns::spend(p)]))
+    let (payers, columns) = (&model.payers, model.columns());
+    let mut measures: Vec<(String, Vec<usize>)> = (payers.all())
+        .map(|p| {
+            (
+                format!("cost_{}", payers.name(p)),
+                vec![columns.care(p), columns.spend(p)],
+            )
+        })
         .collect();
-    measures.push((
-        "spend_total".into(),
-        Payer::ALL.iter().map(|&p| columns::spend(p)).collect(),
-    ));
-    measures.push((
-        "care_total".into(),
-        Payer::ALL.iter().map(|&p| columns::care(p)).collect(),
-    ));
+    measures.push(("spend_total".into(), payers.all().map(|p| columns.spend(p)).collect()));
+    measures.push(("care_total".into(), payers.all().map(|p| columns.care(p)).collect()));
     measures.push((
         "cost_total".into(),
-        Payer::ALL
-            .iter()
-            .flat_map(|&p| [columns::care(p), columns::spend(p)])
+        (payers.all())
+            .flat_map(|p| [columns.care(p), columns.spend(p)])
             .collect(),
     ));
     for (o, name) in model.outcomes.iter().enumerate() {
-        measures.push((name.clone(), vec![columns::outcome(o)]));
+        measures.push((name.clone(), vec![columns.outcome(o)]));
     }
     measures
 }

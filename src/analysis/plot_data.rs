@@ -7,7 +7,7 @@ use super::PsaTable;
 use crate::model::Payer;
 
 /// The per-iteration return of one comparison: for each payer whose care costs differ between the arms (in that
-/// order: council, NHS, person), then for the whole system (`None`), savings per £1 of all intervention spend.
+/// order: council, NHS, person, then those the scenario declares), then for the whole system (`None`), savings per £1 of all intervention spend.
 #[derive(Debug, Clone)]
 pub struct RoiSamples {
     pub arm: usize,
@@ -46,7 +46,7 @@ pub fn plot_data(table: &PsaTable) -> PlotData {
                 let savings = difference(&payers.care_by(c, None, false), &payers.care_by(a, None, false));
                 ratio_allowed(&spend, mean(&savings)).ok()?;
                 let mut panels = Vec::new();
-                for payer in [Some(Payer::Council), Some(Payer::Nhs), Some(Payer::Person), None] {
+                for payer in payers.payers.all().map(Some).chain([None]) {
                     let savings = difference(&payers.care_by(c, payer, false), &payers.care_by(a, payer, false));
                     // A payer whose care costs are the same in both arms in every iteration (usually: none at all)
                     // would only show a spike at £0.

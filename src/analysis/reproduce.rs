@@ -7,7 +7,7 @@
 
 use crate::analysis::payback_cycles::nearest_rank;
 use crate::analysis::stats::{mean, quantiles};
-use crate::model::{columns, Metric, Model, Payer, Target};
+use crate::model::{Columns, Metric, Model, Payer, Target};
 use crate::simulate::Results;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -135,6 +135,7 @@ const MEAN: usize = usize::MAX;
 /// Per-iteration values of one arm: totals over the horizon, or one year's values.
 struct Values<'a> {
     results: &'a Results,
+    model: &'a Model,
     year: Option<usize>,
 }
 
@@ -161,19 +162,22 @@ impl Values<'_> {
         }
     }
 
-    fn sum(&self, i: usize, arm: usize, cols: impl Fn(Payer) -> usize, payer: Option<Payer>) -> f64 {
+    fn sum(&self, i: usize, arm: usize, cols: fn(Columns, Payer) -> usize, payer: Option<Payer>) -> f64 {
+        let columns = self.model.columns();
         match payer {
-            Some(p) => self.column(i, arm, cols(p)),
-            None => Payer::ALL.iter().map(|&p| self.column(i, arm, cols(p))).sum(),
+            Some(p) => self.column(i, arm, cols(columns, p)),
+            None => (self.model.payers.all())
+                .map(|p| self.column(i, arm, cols(columns, p)))
+                .sum(),
         }
     }
 
     fn care(&self, i: usize, arm: usize, payer: Option<Payer>) -> f64 {
-        self.sum(i, arm, columns::care, payer)
+        self.sum(i, arm, Columns::care, payer)
     }
 
     fn spend(&self, i: usize, arm: usize, payer: Option<Payer>) -> f64 {
-        self.sum(i, arm, columns::spend, payer)
+        self.sum(i, arm, Columns::spend, payer)
     }
 
     fn total(&self, i: usize, arm: usize, payer: Option<Payer>) -> f64 {
@@ -187,6 +191,7 @@ fn evaluate(model: &Model, results: &Results, target: &Target, index: usize) -> 
     let comparator = model.arms[arm].comparator.unwrap_or(0);
     let v = Values {
         results,
+        model,
         year: target.year,
     };
     let n = v.iterations();
@@ -211,7 +216,7 @@ fn evaluate(model: &Model, results: &Results, target: &Target, index: usize) -> 
         };
         (num_mean / den_mean - minus, low, high)
     };
-    let outcome = |i: usize, a: usize, o: usize| v.column(i, a, columns::outcome(o));
+    let outcome = |i: usize, a: usize, o: usize| v.column(i, a, model.columns().outcome(o));
     match &target.metric {
         Metric::Bcr { savings, spend } => ratio(
             each(&|i| v.care(i, comparator, *savings) - v.care(i, arm, *savings)),

@@ -7,7 +7,7 @@
 
 use crate::dist::Distribution;
 use crate::error::InputError;
-use crate::model::{columns, Draw, Mode, Model, Payer, RunSettings};
+use crate::model::{Columns, Draw, Mode, Model, Payer, RunSettings};
 use crate::simulate;
 use crate::simulate::SimulationError;
 use serde::Serialize;
@@ -201,15 +201,16 @@ fn fixed(slot: usize, value: f64) -> Draw {
 fn measures(model: &Model, run: &RunSettings, measure: Measure) -> Result<Vec<f64>, SensitivityError> {
     let results = simulate::run(model, run, None)?;
     let row = |a: usize, col: usize| results.total(0, a, col);
-    let sum = |a: usize, f: fn(Payer) -> usize| Payer::ALL.iter().map(|&p| row(a, f(p))).sum::<f64>();
-    let total = |a: usize| sum(a, columns::care) + sum(a, columns::spend);
+    let columns = model.columns();
+    let sum = |a: usize, f: fn(Columns, Payer) -> usize| model.payers.all().map(|p| row(a, f(columns, p))).sum::<f64>();
+    let total = |a: usize| sum(a, Columns::care) + sum(a, Columns::spend);
     let mut out = Vec::new();
     for (a, arm) in model.arms.iter().enumerate() {
         let Some(c) = arm.comparator else { continue };
         out.push(match measure {
             Measure::NetSavings => total(c) - total(a),
             Measure::Bcr => {
-                (sum(c, columns::care) - sum(a, columns::care)) / (sum(a, columns::spend) - sum(c, columns::spend))
+                (sum(c, Columns::care) - sum(a, Columns::care)) / (sum(a, Columns::spend) - sum(c, Columns::spend))
             }
             Measure::Inmb => {
                 let o = model.settings.primary_outcome.ok_or_else(|| {
@@ -220,7 +221,7 @@ fn measures(model: &Model, run: &RunSettings, measure: Measure) -> Result<Vec<f6
                 })?;
                 // ΔE is the gain: the amount avoided where less is better.
                 let better = model.outcome_info[o].better;
-                let de = better.orient(row(a, columns::outcome(o))) - better.orient(row(c, columns::outcome(o)));
+                let de = better.orient(row(a, columns.outcome(o))) - better.orient(row(c, columns.outcome(o)));
                 model.settings.threshold * de - (total(a) - total(c))
             }
         });

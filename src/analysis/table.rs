@@ -1,13 +1,15 @@
 //! PSA results as the analyses see them: per iteration and arm, total cost, outcomes and (where known) costs split by
 //! payer and kind. Built from a carecast run, or read from a CSV of another model's PSA output.
 
-use crate::model::{columns, Better, Model, OutcomeInfo, Payer};
+use crate::model::{Better, Model, OutcomeInfo, Payer, Payers};
 use crate::simulate::Results;
 use ndarray::{Array2, Array3, ArrayView2, CowArray, Ix2};
 
-/// Costs split by payer and kind: `[iteration, arm, payer]` with payers in [`Payer::ALL`] order.
+/// Costs split by payer and kind: `[iteration, arm, payer]` with payers in the order of `payers`.
 #[derive(Debug, Clone)]
 pub struct PayerCosts {
+    /// Who the payers are: the council, the NHS, the person, then any the scenario (or the CSV) names.
+    pub payers: Payers,
     /// Intervention spend.
     pub spend: Array3<f64>,
     /// Downstream care costs.
@@ -50,7 +52,7 @@ fn sum_payers(values: &Array3<f64>, arm: usize, payer: Option<Payer>) -> Vec<f64
     (0..values.shape()[0])
         .map(|i| match payer {
             Some(p) => values[[i, arm, p.index()]],
-            None => (0..3).map(|p| values[[i, arm, p]]).sum(),
+            None => (0..values.shape()[2]).map(|p| values[[i, arm, p]]).sum(),
         })
         .collect()
 }
@@ -144,22 +146,26 @@ impl PsaTable {
     pub fn from_results(model: &Model, results: &Results) -> Self {
         let n = results.iterations();
         let arms = model.arms.len();
-        let pick = |col: fn(Payer) -> usize| {
-            Array3::from_shape_fn((n, arms, 3), |(i, a, p)| results.total(i, a, col(Payer::ALL[p])))
+        let columns = model.columns();
+        let pick = |col: fn(crate::model::Columns, Payer) -> usize| {
+            let all: Vec<Payer> = model.payers.all().collect();
+            Array3::from_shape_fn((n, arms, all.len()), |(i, a, p)| {
+                results.total(i, a, col(columns, all[p]))
+            })
         };
         let payers = PayerCosts {
-            spend: pick(columns::spend),
-            care: pick(columns::care),
-            cashable: pick(columns::cashable),
+            payers: model.payers.clone(),
+            spend: pick(crate::model::Columns::spend),
+            care: pick(crate::model::Columns::care),
+            cashable: pick(crate::model::Columns::cashable),
         };
         let cost = Array2::from_shape_fn((n, arms), |(i, a)| results.total_cost(i, a));
         let outcome_values = Array3::from_shape_fn((n, arms, model.outcomes.len()), |(i, a, o)| {
-            results.total(i, a, columns::outcome(o))
+            results.total(i, a, columns.outcome(o))
         });
         let years = model.settings.horizon_years;
-        let cost_columns: Vec<usize> = Payer::ALL
-            .iter()
-            .flat_map(|&p| [columns::care(p), columns::spend(p)])
+        let cost_columns: Vec<usize> = (model.payers.all())
+            .flat_map(|p| [columns.care(p), columns.spend(p)])
             .collect();
         let mean = Array2::from_shape_fn((arms, years), |(a, y)| {
             cost_columns.iter().map(|&c| results.yearly_mean[[a, y, c]]).sum()

@@ -4,7 +4,7 @@
 
 use super::evppi::{evppi, Evppi};
 use super::PsaTable;
-use crate::model::{columns, Better, Model, ParameterSpec};
+use crate::model::{Better, Model, ParameterSpec};
 use crate::simulate::Results;
 use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
@@ -92,7 +92,7 @@ pub fn evppi_rows(
     groups: &[(String, Vec<String>)],
 ) -> Vec<EvppiRow> {
     let n = results.iterations();
-    let outcome_column = columns::outcome(primary);
+    let outcome_column = model.columns().outcome(primary);
     let better = model.outcome_info[primary].better;
     let nmb = Array2::from_shape_fn((n, model.arms.len()), |(i, a)| {
         net_benefit(

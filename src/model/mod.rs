@@ -3,6 +3,7 @@
 mod compile;
 pub mod grid;
 mod outcome;
+mod payers;
 pub mod schedule;
 mod target;
 
@@ -12,6 +13,7 @@ pub use compile::{
 };
 pub use grid::{Grid, GridAxis, Shard};
 pub use outcome::{readable_name, Better, OutcomeInfo};
+pub use payers::{is_reserved_column, Columns, Payer, PayerInfo, Payers, MAX_PAYERS};
 pub use target::{Metric, Target};
 
 use crate::dist::{CorrelationFactor, Dirichlet, Distribution, Marginal, Sampler};
@@ -25,76 +27,6 @@ pub use crate::scenario::tables::{Beyond, Key, KeyKind, Origin, Table};
 /// The scenario's inputs as its file writes them, which reports show beside the compiled values.
 pub use crate::scenario::echo::AsWritten;
 use serde::Serialize;
-
-/// Who pays a cost.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Payer {
-    Council,
-    Nhs,
-    Person,
-}
-
-impl Payer {
-    /// All payers in column order.
-    pub const ALL: [Payer; 3] = [Payer::Council, Payer::Nhs, Payer::Person];
-
-    /// The name as written in scenarios and outputs.
-    pub fn name(self) -> &'static str {
-        match self {
-            Payer::Council => "council",
-            Payer::Nhs => "nhs",
-            Payer::Person => "person",
-        }
-    }
-
-    /// Parses a scenario's payer name.
-    pub fn parse(text: &str) -> Option<Self> {
-        Payer::ALL.into_iter().find(|p| p.name() == text)
-    }
-
-    /// Position in [`Payer::ALL`].
-    pub fn index(self) -> usize {
-        self as usize
-    }
-}
-
-/// The layout of the value columns every arm accumulates: costs by kind and payer, then outcomes.
-///
-/// Columns 0–2 are downstream care costs by payer, 3–5 the cashable part of them, 6–8 intervention spend, 9.. outcomes.
-pub mod columns {
-    use super::Payer;
-    /// Number of cost columns before the outcomes.
-    pub const COST_COLUMNS: usize = 9;
-    /// Downstream (care) cost column of a payer.
-    pub fn care(p: Payer) -> usize {
-        p.index()
-    }
-    /// Cashable part of the downstream cost of a payer.
-    pub fn cashable(p: Payer) -> usize {
-        3 + p.index()
-    }
-    /// Intervention spend column of a payer.
-    pub fn spend(p: Payer) -> usize {
-        6 + p.index()
-    }
-    /// Column of outcome number `i`.
-    pub fn outcome(i: usize) -> usize {
-        COST_COLUMNS + i
-    }
-
-    /// Whether a name is one a PSA sample's CSV (a run's iterations.csv, or another model's output read by
-    /// `carecast analyse`) gives a fixed role: the iteration, the arm, the total cost, the effect, or a cost by kind
-    /// and payer. An outcome may not be named so, or the table would read back with the roles mixed up.
-    pub fn is_reserved_column(name: &str) -> bool {
-        ["iteration", "arm", "cost", "cost_total", "effect"].contains(&name)
-            || Payer::ALL.iter().any(|p| {
-                ["care", "cashable_care", "spend"]
-                    .iter()
-                    .any(|kind| name == format!("{kind}_{}", p.name()))
-            })
-    }
-}
 
 /// Expected-value cohort trace or exact stochastic finite cohort.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -415,7 +347,7 @@ pub struct Row {
 #[derive(Debug, Clone, Copy)]
 pub struct Flow {
     pub state: usize,
-    /// The value column: a [`columns`] index when compiled, a kernel column once [`Model::kernel_columns`] is set.
+    /// The value column: a [`Columns`] index when compiled, a kernel column once [`Model::kernel_columns`] is set.
     pub column: usize,
     /// Whether this is a cost (discounted at the cost rate) or an outcome.
     pub is_cost: bool,
@@ -573,6 +505,8 @@ pub struct Model {
     /// depends on them.
     pub run_defaults: RunSettings,
     pub states: Vec<StateInfo>,
+    /// Who pays: the council, the NHS and the person, then the payers the scenario declares.
+    pub payers: Payers,
     pub outcomes: Vec<String>,
     /// Each outcome's label, unit and direction (the `[outcomes]` table, or the defaults), in `outcomes` order.
     pub outcome_info: Vec<OutcomeInfo>,
@@ -599,7 +533,7 @@ pub struct Model {
     pub cohort_size: u64,
     /// Whether any cost line has a cashable share below 1 (otherwise cashable = all care costs).
     pub has_noncashable: bool,
-    /// The full column (see [`columns`]) of each column the kernel accumulates: only columns some flow or cost
+    /// The full column (see [`Columns`]) of each column the kernel accumulates: only columns some flow or cost
     /// writes, so per-year work scales with what the model uses, not with every payer × kind × outcome.
     pub kernel_columns: Vec<usize>,
     /// Published figures the scenario claims to reproduce.
@@ -654,7 +588,12 @@ pub fn compile_with_overrides(
 impl Model {
     /// Number of value columns per arm.
     pub fn n_columns(&self) -> usize {
-        columns::COST_COLUMNS + self.outcomes.len()
+        self.columns().cost_columns() + self.outcomes.len()
+    }
+
+    /// The layout of the value columns for this model's payers.
+    pub fn columns(&self) -> Columns {
+        self.payers.columns()
     }
 
     /// Number of columns the kernel accumulates per arm and year.

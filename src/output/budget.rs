@@ -73,7 +73,7 @@ pub fn budget_figures(
             &dir.join(format!("budget_{}", FileNames::new(&names).of(&path.arm))),
             &format!(
                 "{title}: cumulative net savings to {} in cash, {} vs {}",
-                holder_words(path.payer.name()),
+                budget.payers.info(path.payer).words,
                 label(&path.arm),
                 label(&path.comparator)
             ),
@@ -89,16 +89,6 @@ pub fn budget_figures(
     Ok(files)
 }
 
-/// "the council", "the NHS", "people and their families".
-pub fn holder_words(payer: &str) -> &'static str {
-    match payer {
-        "council" => "the council",
-        "nhs" => "the NHS",
-        "person" => "people and their families",
-        _ => "all payers",
-    }
-}
-
 /// The budget impact on the terminal: per comparison, a row per financial year (the first five) and a column for each
 /// payer with costs and for all payers, in cash, each with its 95% interval.
 pub fn budget_lines(budget: &Budget) -> String {
@@ -112,12 +102,8 @@ pub fn budget_lines(budget: &Budget) -> String {
     for path in &budget.paths {
         let _ = writeln!(s, "{} vs {}:", path.arm, path.comparator);
         let mut columns = Vec::new();
-        for (payer, name) in [
-            ("council", "council"),
-            ("nhs", "NHS"),
-            ("person", "person"),
-            ("total", "all payers"),
-        ] {
+        for payer in budget.payers.names().into_iter().chain(["total"]) {
+            let name = budget.payers.label_of(payer);
             let rows: Vec<_> = (budget.rows.iter())
                 .filter(|r| r.arm == path.arm && r.payer == payer && r.basis == Basis::Cash && r.year <= REPORT_YEARS)
                 .collect();

@@ -34,12 +34,11 @@ pub fn write_figures(
             .iter()
             .map(|(payer, values)| Sample {
                 label: match payer {
-                    Some(Payer::Council) => "Savings to the council",
-                    Some(Payer::Nhs) => "Savings to the NHS",
-                    Some(Payer::Person) => "Savings to the person",
-                    None => "Whole system",
-                }
-                .to_string(),
+                    // "the person" reads better above a histogram than "people and their families".
+                    Some(Payer::Person) if analysis.payers.info(Payer::Person).plural => "Savings to the person".into(),
+                    Some(p) => format!("Savings to {}", analysis.payers.info(*p).words),
+                    None => "Whole system".to_string(),
+                },
                 values,
             })
             .collect();

@@ -6,16 +6,16 @@ use super::files::{text_cell, write_csv, OutputError};
 use crate::analysis::per_year::PerYear;
 use crate::analysis::voi::ParameterSample;
 use crate::analysis::PsaTable;
-use crate::model::Payer;
+use crate::model::Payers;
 use std::path::Path;
 
-/// The header of iterations.csv: iteration, arm, care costs, their cashable part and spend by payer, each outcome,
-/// total cost.
-pub fn iterations_header(outcomes: &[String]) -> Vec<String> {
+/// The header of iterations.csv: iteration, arm, care costs, their cashable part and spend by payer (council, NHS,
+/// person, then the scenario's own), each outcome, total cost.
+pub fn iterations_header(outcomes: &[String], payers: &Payers) -> Vec<String> {
     let mut h = vec!["iteration".to_string(), "arm".to_string()];
     for kind in ["care", "cashable_care", "spend"] {
-        for p in Payer::ALL {
-            h.push(format!("{kind}_{}", p.name()));
+        for name in payers.names() {
+            h.push(format!("{kind}_{name}"));
         }
     }
     h.extend(outcomes.iter().map(|o| text_cell(o)));
@@ -30,7 +30,7 @@ pub fn write_iterations(path: &Path, table: &PsaTable) -> Result<(), OutputError
     };
     write_csv(path, |w| {
         let names: Vec<String> = table.outcomes.iter().map(|o| o.name.clone()).collect();
-        w.write_record(iterations_header(&names))?;
+        w.write_record(iterations_header(&names, &payers.payers))?;
         // ryu writes the shortest text that reads back to the same f64, without an allocation per field: a million
         // iterations make tens of millions of fields.
         let mut number = ryu::Buffer::new();
@@ -40,7 +40,7 @@ pub fn write_iterations(path: &Path, table: &PsaTable) -> Result<(), OutputError
                 w.write_field(integer.format(i))?;
                 w.write_field(text_cell(arm))?;
                 for values in [&payers.care, &payers.cashable, &payers.spend] {
-                    for p in 0..Payer::ALL.len() {
+                    for p in 0..payers.payers.len() {
                         w.write_field(number.format(values[[i, a, p]]))?;
                     }
                 }

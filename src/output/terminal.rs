@@ -67,28 +67,29 @@ pub fn results_table(analysis: &Analysis) -> String {
         .iter()
         .map(|o| o.label.chars().count().max(10))
         .collect();
-    let _ = write!(
-        s,
-        "{:<28} {:>12} {:>12} {:>12} {:>12} {:>12}",
-        "arm", "total cost", "spend", "council", "NHS", "person"
-    );
+    let _ = write!(s, "{:<28} {:>12} {:>12}", "arm", "total cost", "spend");
+    // Each payer's column is as wide as its label, and at least 12.
+    let payers = &analysis.payers;
+    let payer_widths: Vec<usize> = payers.all().map(|p| payers.label(p).chars().count().max(12)).collect();
+    for (p, w) in payers.all().zip(&payer_widths) {
+        let _ = write!(s, " {:>w$}", payers.label(p));
+    }
     for (o, w) in analysis.outcomes.iter().zip(&widths) {
         let _ = write!(s, " {:>w$}", o.label);
     }
     let _ = writeln!(s);
     for arm in &analysis.arms {
         let optional = |v: Option<f64>| v.map_or("n/a".to_string(), money);
-        let by_payer = |p: usize| optional(arm.cost_by_payer.map(|c| c[p]));
         let _ = write!(
             s,
-            "{:<28} {:>12} {:>12} {:>12} {:>12} {:>12}",
+            "{:<28} {:>12} {:>12}",
             truncate(&arm.label, 28),
             money(arm.cost.mean),
             optional(arm.spend.map(|x| x.mean)),
-            by_payer(0),
-            by_payer(1),
-            by_payer(2)
         );
+        for (p, w) in payer_widths.iter().enumerate() {
+            let _ = write!(s, " {:>w$}", optional(arm.cost_by_payer.as_ref().map(|c| c[p])));
+        }
         for (o, w) in arm.outcomes.iter().zip(&widths) {
             let _ = write!(s, " {:>w$.4}", o.mean);
         }
@@ -242,12 +243,7 @@ fn roi_lines(s: &mut String, analysis: &Analysis, arm: &str) {
         .collect();
     // Lines first, so that the heading appears only above some.
     let mut lines = String::new();
-    let name = |p: &str| match p {
-        "council" => "council",
-        "nhs" => "NHS",
-        "person" => "person",
-        _ => "all payers",
-    };
+    let name = |p: &str| analysis.payers.label_of(p);
     for r in rows
         .iter()
         .filter(|r| r.savings_payer == r.spend_payer || r.spend_payer == "total" || r.savings_payer == "total")

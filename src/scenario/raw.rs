@@ -23,6 +23,9 @@ pub struct RawScenario {
     /// `[outcomes]`: how people read each outcome and which way is better, by outcome name.
     #[serde(default)]
     pub outcomes: BTreeMap<Spanned<String>, Spanned<RawOutcome>>,
+    /// `[payers]`: labels for the built-in payers, and the further payers the scenario names, by name.
+    #[serde(default)]
+    pub payers: BTreeMap<Spanned<String>, Spanned<RawPayer>>,
     #[serde(default)]
     pub parameters: BTreeMap<Spanned<String>, Spanned<RawParameter>>,
     pub states: Vec<Spanned<RawState>>,
@@ -190,6 +193,14 @@ pub struct RawOutcome {
     /// `higher` (the default) or `lower`.
     #[serde(default)]
     pub better: Option<Spanned<String>>,
+}
+
+/// One entry of `[payers]`: how people read a payer's name.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPayer {
+    #[serde(default)]
+    pub label: Option<Spanned<String>>,
 }
 
 /// `[sweep]`: the parameters `carecast sweep` varies when no `--vary` is given.

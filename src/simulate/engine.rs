@@ -1,7 +1,7 @@
 //! The parallel PSA loop: one random stream per iteration, rayon over fixed chunks of iterations, results in
 //! preallocated arrays, and every reduction done in a fixed order so results are bit-identical for any thread count.
 
-use crate::model::{columns, Model, RunSettings};
+use crate::model::{Model, RunSettings};
 use crate::simulate::chunk::{Chunk, ChunkOutput};
 use crate::simulate::kernel::{live_bins, Workspace, LANES};
 use crate::simulate::{yearly_sample_size, Progress, Results, SimulationError};
@@ -107,8 +107,9 @@ impl<'a> RunPlan<'a> {
             .collect();
         let n_live = live.len();
         // Which kernel columns are costs, for payback.
+        let columns = model.columns();
         let kernel_cost: Vec<usize> = (0..n_kernel)
-            .filter(|&k| kernel_columns[k] < columns::COST_COLUMNS && !(3..6).contains(&kernel_columns[k]))
+            .filter(|&k| kernel_columns[k] < columns.cost_columns() && !columns.is_cashable(kernel_columns[k]))
             .collect();
         RunPlan {
             model,

@@ -1,6 +1,7 @@
 //! The outcome of a PSA run: per-iteration totals, per-year means and the kept per-year sample, payback years and the
 //! sampled parameters, with the accessors that read full columns out of the kernel columns the engine keeps.
 
+use crate::model::Columns;
 use crate::simulate::engine::{ResultArrays, RunPlan};
 use crate::simulate::kernel::LANES;
 use ndarray::{Array2, Array3};
@@ -9,7 +10,7 @@ use ndarray::{Array2, Array3};
 #[derive(Debug, Clone)]
 pub struct Results {
     /// Discounted totals per person over the horizon in the model's kernel columns: `[iteration, arm, kernel column]`.
-    /// Read a full column's total (see [`crate::model::columns`]) with [`Results::total`]: the other full columns are
+    /// Read a full column's total (see [`Columns`]) with [`Results::total`]: the other full columns are
     /// zeros or copies, so keeping only these cuts a run's writes and memory by the rest.
     pub kernel_totals: Array3<f64>,
     /// The kernel column holding each full column's values; None for a column the model never writes (always zero).
@@ -39,6 +40,8 @@ pub struct Results {
     pub payback_year: Array2<Option<u16>>,
     /// The sampled parameter values: `[iteration, draw slot]`.
     pub draws: Array2<f64>,
+    /// The layout of the full columns (how many payers there are).
+    columns: Columns,
 }
 
 impl Results {
@@ -47,18 +50,18 @@ impl Results {
         self.kernel_totals.shape()[0]
     }
 
-    /// Number of full columns (see [`crate::model::columns`]).
+    /// Number of full columns (see [`Columns`]).
     pub fn n_columns(&self) -> usize {
         self.kernel_column_of.len()
     }
 
-    /// The kernel column holding a full column's values (see [`crate::model::columns`]); None for a column the model
+    /// The kernel column holding a full column's values (see [`Columns`]); None for a column the model
     /// never writes, which is always zero.
     pub fn kernel_column(&self, column: usize) -> Option<usize> {
         self.kernel_column_of[column]
     }
 
-    /// Discounted total per person of a full column (see [`crate::model::columns`]) in one iteration and arm.
+    /// Discounted total per person of a full column (see [`Columns`]) in one iteration and arm.
     pub fn total(&self, iteration: usize, arm: usize, column: usize) -> f64 {
         self.kernel_column_of[column].map_or(0.0, |k| self.kernel_totals[[iteration, arm, k]])
     }
@@ -79,8 +82,10 @@ impl Results {
 
     /// Total cost (spend and care, all payers) of an arm in one iteration.
     pub fn total_cost(&self, iteration: usize, arm: usize) -> f64 {
-        (0..3)
-            .map(|p| self.total(iteration, arm, p) + self.total(iteration, arm, 6 + p))
+        // Care columns are 0..n, spend columns 2n..3n (see [`Columns`]).
+        let n = self.columns.cost_columns() / 3;
+        (0..n)
+            .map(|p| self.total(iteration, arm, p) + self.total(iteration, arm, 2 * n + p))
             .sum()
     }
 
@@ -96,6 +101,7 @@ impl Results {
         let (n, n_arms, n_kernel) = (plan.n, plan.n_arms, plan.n_kernel);
         let (total_width, n_draws, live) = (plan.total_width, plan.n_draws, &plan.live);
         let n_cols = model.n_columns();
+        let columns = model.columns();
         let kernel_columns = &model.kernel_columns;
         let years = model.settings.bins();
         let mut yearly_mean = Array3::zeros((n_arms, years, n_cols));
@@ -105,8 +111,8 @@ impl Results {
                     yearly_mean[[arm, year, full]] = yearly_sum[(arm * years + year) * n_kernel + k] / n as f64;
                 }
                 if !model.has_noncashable {
-                    for p in 0..3 {
-                        yearly_mean[[arm, year, 3 + p]] = yearly_mean[[arm, year, p]];
+                    for p in model.payers.all() {
+                        yearly_mean[[arm, year, columns.cashable(p)]] = yearly_mean[[arm, year, columns.care(p)]];
                     }
                 }
             }
@@ -118,8 +124,8 @@ impl Results {
             kernel_column_of: (0..n_cols)
                 .map(|column| {
                     // With no cashable share below 1, the cashable part of care costs is all of them.
-                    let column = if !model.has_noncashable && (3..6).contains(&column) {
-                        column - 3
+                    let column = if !model.has_noncashable && columns.is_cashable(column) {
+                        column - model.payers.len()
                     } else {
                         column
                     };
@@ -142,6 +148,7 @@ impl Results {
             draws: Array2::from_shape_vec((n, plan.draw_width), arrays.draws)
                 .expect("shape matches")
                 .slice_move(ndarray::s![.., ..n_draws]),
+            columns,
         }
     }
 }

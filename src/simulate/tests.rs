@@ -1,7 +1,7 @@
 //! Tests of the engine: the lane path against the general path, structural zeros, the kept per-year values, totals
-//! read from kernel columns, and failure reports.
+//! read from kernel Columns, and failure reports.
 
-use crate::model::{columns, compile_text, Model, RunSettings};
+use crate::model::{compile_text, Columns, Model, RunSettings};
 use crate::simulate::engine::run_with;
 use crate::simulate::kernel::{live_bins, sample_parameters, simulate_iteration, Workspace};
 use crate::simulate::{iteration_rng, run, yearly_sample_size, Results, CHUNK};
@@ -339,7 +339,7 @@ fn full_column_totals_are_read_from_the_kernel_columns() {
     use crate::model::Payer;
     let (model, settings) = reference(40, &[]);
     let r = run(&model, &settings, None).expect("runs");
-    let council = columns::care(Payer::Council);
+    let council = Columns::BUILT_IN.care(Payer::Council);
     let mut ws = Workspace::new(&model);
     for i in [0, 17, 39] {
         let mut rng = iteration_rng(settings.seed, i as u64);
@@ -355,20 +355,23 @@ fn full_column_totals_are_read_from_the_kernel_columns() {
             let years = ws.arm_bins(arm).chunks_exact(model.n_kernel_columns());
             let summed = years.fold(0.0, |sum, year| sum + year[k]);
             assert_eq!(r.total(i, arm, council).to_bits(), summed.to_bits());
-            for p in Payer::ALL {
+            for p in Payer::BUILT_IN {
                 // No cost line has a cashable share below 1, so all care costs are cashable.
-                assert_eq!(r.total(i, arm, columns::cashable(p)), r.total(i, arm, columns::care(p)));
+                assert_eq!(
+                    r.total(i, arm, Columns::BUILT_IN.cashable(p)),
+                    r.total(i, arm, Columns::BUILT_IN.care(p))
+                );
                 if p != Payer::Council {
-                    assert_eq!(r.total(i, arm, columns::spend(p)), 0.0);
+                    assert_eq!(r.total(i, arm, Columns::BUILT_IN.spend(p)), 0.0);
                 }
             }
             // Nothing is paid by the person in the reference model.
-            assert_eq!(r.total(i, arm, columns::care(Payer::Person)), 0.0);
+            assert_eq!(r.total(i, arm, Columns::BUILT_IN.care(Payer::Person)), 0.0);
         }
         // The prevention package (£1,500, paid at entry, undiscounted) is the only spend.
-        assert_eq!(r.total(i, 0, columns::spend(Payer::Council)), 0.0);
-        assert_eq!(r.total(i, 1, columns::spend(Payer::Council)), 1500.0);
-        let care = r.total(i, 1, council) + r.total(i, 1, columns::care(Payer::Nhs));
+        assert_eq!(r.total(i, 0, Columns::BUILT_IN.spend(Payer::Council)), 0.0);
+        assert_eq!(r.total(i, 1, Columns::BUILT_IN.spend(Payer::Council)), 1500.0);
+        let care = r.total(i, 1, council) + r.total(i, 1, Columns::BUILT_IN.care(Payer::Nhs));
         assert!((r.total_cost(i, 1) - care - 1500.0).abs() < 1e-9 * care);
     }
     // Half of home care's council cost cashable: the cashable column is its own, between half the care cost and all.
@@ -379,7 +382,10 @@ fn full_column_totals_are_read_from_the_kernel_columns() {
     let (model, settings) = reference(40, &half);
     let r = run(&model, &settings, None).expect("runs");
     for i in 0..40 {
-        let (care, cashable) = (r.total(i, 0, council), r.total(i, 0, columns::cashable(Payer::Council)));
+        let (care, cashable) = (
+            r.total(i, 0, council),
+            r.total(i, 0, Columns::BUILT_IN.cashable(Payer::Council)),
+        );
         assert!(0.5 * care < cashable && cashable < care, "{cashable} of {care}");
     }
 }

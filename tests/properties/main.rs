@@ -28,7 +28,7 @@ mod generator;
 
 use carecast::analysis::csv_input::{parse_psa_csv, CsvOptions};
 use carecast::analysis::{analyse, analyse_run, options_of};
-use carecast::model::{columns, Model};
+use carecast::model::{Columns, Model};
 use carecast::simulate::Results;
 use common::*;
 use generator::*;
@@ -233,7 +233,7 @@ fn mass_conserved(spec: &Spec, v: Variant, base: Option<&Results>) {
     let r = run_on(&model, 1, &text);
     let mode = if v.individual { "individual" } else { "cohort" };
     all_finite(&r, mode, &text);
-    let column = columns::outcome(model.outcomes.iter().position(|o| o == OCCUPANCY).expect("added"));
+    let column = Columns::BUILT_IN.outcome(model.outcomes.iter().position(|o| o == OCCUPANCY).expect("added"));
     let expected = spec.person_cycles();
     for i in 0..r.iterations() {
         for arm in 0..model.arms.len() {
@@ -289,7 +289,7 @@ fn individual_agrees(spec: &Spec) {
     // ceil(expected people / capacity) blocks, individual mode for ceil(people / capacity) of each draw, and the
     // mean of a ceiling is not the ceiling of the mean (400 people, half dying each year, capacity 100, £10,000 a
     // block, 3 years: £175 a person in cohort mode, about £200 in individual mode).
-    let primary = columns::outcome(model.settings.primary_outcome.expect("outcomes"));
+    let primary = Columns::BUILT_IN.outcome(model.settings.primary_outcome.expect("outcomes"));
     let n = f64::from(INDIVIDUAL_ITERATIONS);
     for arm in 0..model.arms.len() {
         for (what, value) in [

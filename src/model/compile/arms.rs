@@ -7,7 +7,7 @@ use super::parameters::Bindings;
 use super::tunnel::StateMap;
 use super::Compiler;
 use crate::error::{suggest, InputError};
-use crate::model::{columns, ArmInfo, Context, Flow, OneOff, Payer, ProgrammeCost, ProgrammeKind, Row};
+use crate::model::{ArmInfo, Context, Flow, OneOff, Payer, ProgrammeCost, ProgrammeKind, Row};
 use crate::scenario::raw::{RawArm, RawArmCost};
 use serde_spanned::Spanned;
 use std::ops::Range;
@@ -96,7 +96,7 @@ impl Compiler<'_> {
                         ));
                     }
                     one_offs.push(OneOff {
-                        column: columns::spend(payer),
+                        column: self.payers.borrow().columns().spend(payer),
                         slot,
                     });
                 }
@@ -119,7 +119,7 @@ impl Compiler<'_> {
                     for state in self.cost_states(cost, s.states, &cfield)? {
                         flows.push(Flow {
                             state,
-                            column: columns::spend(payer),
+                            column: self.payers.borrow().columns().spend(payer),
                             is_cost: true,
                             slot,
                             factor,
@@ -184,7 +184,7 @@ impl Compiler<'_> {
             }
             costs.push(ProgrammeCost {
                 name: cost.name.get_ref().clone(),
-                column: columns::spend(payer),
+                column: self.payers.borrow().columns().spend(payer),
                 slot,
                 kind,
             });
@@ -262,17 +262,7 @@ impl Compiler<'_> {
     }
 
     fn payer(&self, p: &Spanned<String>, field: &str) -> Result<Payer, InputError> {
-        Payer::parse(p.get_ref()).ok_or_else(|| {
-            self.err(
-                p.span(),
-                field,
-                format!(
-                    "unknown payer `{}`: use council, nhs or person{}",
-                    p.get_ref(),
-                    suggest(p.get_ref(), &["council", "nhs", "person"])
-                ),
-            )
-        })
+        self.named_payer(&self.payers.borrow(), p, field, "use", "or")
     }
 
     /// Rejects any of `keys` the cost gives: they do not apply to its kind.

@@ -7,7 +7,7 @@ use super::series::Frame;
 use super::tunnel::StateMap;
 use super::Compiler;
 use crate::error::{suggest, InputError};
-use crate::model::{columns, Context, Flow, Payer, ProgrammeCost, Settings, Stratum, Wave, WeightSet};
+use crate::model::{Context, Flow, Payer, ProgrammeCost, Settings, Stratum, Wave, WeightSet};
 use crate::scenario::raw::{ExprText, RawArm, RawCost, RawScenario, RawState};
 use serde_spanned::Spanned;
 
@@ -137,14 +137,16 @@ impl Compiler<'_> {
             .weight_set(s.weight_sets, s.settings.accrual_of.care_costs, true);
         for (payer_name, cost) in &st.costs {
             let (payer, amount, cashable) = self.cost_line(payer_name, cost, &sfield)?;
+            let columns = self.payers.borrow().columns();
+            let name = payer_name.get_ref();
             let slot = b.quantity(
                 &amount,
-                &format!("{sfield}.costs.{}", payer.name()),
-                &format!("{} cost in {state_name}", payer.name()),
+                &format!("{sfield}.costs.{name}"),
+                &format!("{name} cost in {state_name}"),
             )?;
             flows.push(Flow {
                 state: si,
-                column: columns::care(payer),
+                column: columns.care(payer),
                 is_cost: true,
                 slot,
                 factor,
@@ -153,7 +155,7 @@ impl Compiler<'_> {
             if s.has_noncashable {
                 flows.push(Flow {
                     state: si,
-                    column: columns::cashable(payer),
+                    column: columns.cashable(payer),
                     is_cost: true,
                     slot,
                     factor: factor * cashable,
@@ -171,18 +173,10 @@ impl Compiler<'_> {
         cost: &Spanned<RawCost>,
         sfield: &str,
     ) -> Result<(Payer, Spanned<ExprText>, f64), InputError> {
-        let payer = Payer::parse(payer_name.get_ref()).ok_or_else(|| {
-            self.err(
-                payer_name.span(),
-                format!("{sfield}.costs"),
-                format!(
-                    "unknown payer `{}`: costs are split by council, nhs and person{}",
-                    payer_name.get_ref(),
-                    suggest(payer_name.get_ref(), &["council", "nhs", "person"])
-                ),
-            )
-        })?;
-        let cfield = format!("{sfield}.costs.{}", payer.name());
+        let payers = self.payers.borrow();
+        let field = format!("{sfield}.costs");
+        let payer = self.named_payer(&payers, payer_name, &field, "costs are split by", "and")?;
+        let cfield = format!("{sfield}.costs.{}", payers.name(payer));
         let (amount, cashable) = match cost.get_ref() {
             RawCost::Amount(e) => (Spanned::new(cost.span(), e.clone()), 1.0),
             RawCost::Table(t) => {
@@ -223,7 +217,7 @@ impl Compiler<'_> {
             )?;
             flows.push(Flow {
                 state: si,
-                column: columns::outcome(oi),
+                column: self.payers.borrow().columns().outcome(oi),
                 is_cost: false,
                 slot,
                 factor,

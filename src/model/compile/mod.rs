@@ -7,7 +7,7 @@
 
 use crate::error::InputError;
 use crate::expr;
-use crate::model::{Model, Overridable, RunSettings, Settings, Table};
+use crate::model::{Model, Overridable, Payers, RunSettings, Settings, Table};
 use crate::scenario::positions;
 use crate::scenario::raw::RawScenario;
 use crate::scenario::Scenario;
@@ -25,6 +25,7 @@ mod limits;
 mod outcomes;
 mod overrides;
 mod parameters;
+mod payers;
 mod reproduce;
 mod series;
 mod settings;
@@ -100,6 +101,8 @@ struct Compiler<'a> {
     /// The scenario's tables, and each one's name and number of keys (the functions expressions may call).
     tables: &'a [Table],
     table_keys: Vec<(&'a str, usize)>,
+    /// The model's payers, read from `[payers]` before anything that names one.
+    payers: std::cell::RefCell<Payers>,
 }
 
 impl<'a> Compiler<'a> {
@@ -114,6 +117,7 @@ impl<'a> Compiler<'a> {
             probability_slots: Default::default(),
             fit_messages: Default::default(),
             tables: &scenario.tables,
+            payers: Default::default(),
             table_keys: scenario
                 .tables
                 .iter()
@@ -175,6 +179,7 @@ impl Compiler<'_> {
     fn compile(&self, raw: &RawScenario) -> Result<Model, InputError> {
         let meta = self.meta(raw)?;
         let (settings_partial, run_defaults) = self.settings(&raw.settings)?;
+        *self.payers.borrow_mut() = self.payers(&raw.payers)?;
         let states = self.states(&raw.states)?;
         let outcomes = self.outcomes(&raw.states);
         let settings = Settings {
@@ -241,6 +246,7 @@ impl Compiler<'_> {
             settings,
             run_defaults,
             states: states.model,
+            payers: self.payers.take(),
             outcomes,
             outcome_info,
             arms,

@@ -314,13 +314,21 @@ impl TargetReader<'_, '_> {
         match v {
             None => Ok(None),
             Some(p) if p.get_ref() == "all" => Ok(None),
-            Some(p) => Payer::parse(p.get_ref()).map(Some).ok_or_else(|| {
-                self.err(
-                    p.span(),
-                    key,
-                    format!("`{}` is not a payer: use council, nhs, person or all", p.get_ref()),
-                )
-            }),
+            Some(p) => {
+                let payers = self.compiler.payers.borrow();
+                payers.parse(p.get_ref()).map(Some).ok_or_else(|| {
+                    self.err(
+                        p.span(),
+                        key,
+                        format!(
+                            "`{}` is not a payer: use {} or all{}",
+                            p.get_ref(),
+                            payers.names().join(", "),
+                            suggest(p.get_ref(), &payers.names())
+                        ),
+                    )
+                })
+            }
         }
     }
 

@@ -4,7 +4,7 @@ use super::limits::MAX_STATES;
 use super::tunnel::StateMap;
 use super::Compiler;
 use crate::error::InputError;
-use crate::model::{columns, StateInfo};
+use crate::model::{is_reserved_column, StateInfo};
 use crate::scenario::raw::{RawCost, RawScenario, RawState};
 use serde_spanned::Spanned;
 
@@ -44,7 +44,11 @@ impl Compiler<'_> {
             if has_values && st.per.is_none() {
                 return Err(self.err(s.span(), format!("states[{i}].per"), format!("state `{name}` has costs or outcomes but no `per`: say whether they are per year, quarter, month, week or cycle (units are never guessed)")));
             }
-            if let Some(reserved) = st.outcomes.keys().find(|k| columns::is_reserved_column(k.get_ref())) {
+            if let Some(reserved) = st
+                .outcomes
+                .keys()
+                .find(|k| is_reserved_column(k.get_ref(), &self.payers.borrow()))
+            {
                 return Err(self.err(
                     reserved.span(),
                     format!("states[{i}].outcomes.{}", reserved.get_ref()),

@@ -4,7 +4,6 @@
 use super::figures::svg_of;
 use super::{label_of, Figure, ReportInput, Table};
 use crate::analysis::budget::{financial_year, Basis, BudgetRow, REPORT_YEARS};
-use crate::output::budget::holder_words;
 use crate::output::format::{money, number, FileNames};
 use serde::Serialize;
 
@@ -36,12 +35,12 @@ pub(super) fn section(input: &ReportInput) -> Result<Option<BudgetSection>, Stri
                 .filter(|r| r.arm == path.arm && r.basis == Basis::Cash && r.payer == payer && r.year <= shown)
                 .collect()
         };
-        let who = holder_words(path.payer.name());
+        let who = budget.payers.info(path.payer).words.as_str();
         sentences.push(sentence(
             &arm,
             &comparator,
             who,
-            &cash(path.payer.name()),
+            &cash(budget.payers.name(path.payer)),
             &cash("total"),
             path,
             budget.start_year,
@@ -58,12 +57,8 @@ pub(super) fn section(input: &ReportInput) -> Result<Option<BudgetSection>, Stri
                 table: Table::default(),
             });
         }
-        for (payer, words) in [
-            ("council", "the council"),
-            ("nhs", "the NHS"),
-            ("person", "people and their families"),
-            ("total", "all payers"),
-        ] {
+        for payer in budget.payers.names().into_iter().chain(["total"]) {
+            let words = budget.payers.words_of(payer);
             let rows = cash(payer);
             let nothing = |r: &&BudgetRow| r.comparator_cost == 0.0 && r.arm_cost == 0.0;
             if payer != "total" && rows.iter().all(nothing) {

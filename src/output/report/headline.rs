@@ -23,12 +23,10 @@ pub(super) fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headl
     let comparator = label_of(input, &c.comparator);
     let mut cards = Vec::new();
     // (key, who, whether `who` is plural)
-    let payers: [(&str, &str, bool); 4] = [
-        ("council", "the council", false),
-        ("nhs", "the NHS", false),
-        ("person", "people and their families", true),
-        ("total", "the whole system", false),
-    ];
+    let known = &input.analysis.payers;
+    let payers = (known.all().map(|p| known.info(p)))
+        .map(|p| (p.name.as_str(), p.words.as_str(), p.plural))
+        .chain([("total", "the whole system", false)]);
     for (key, who, plural) in payers {
         let Some(r) = roi(input, c, key) else { continue };
         let (is, saves, comes) = if plural {

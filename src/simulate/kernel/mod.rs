@@ -14,7 +14,7 @@ mod programme;
 mod sampling;
 mod workspace;
 
-use crate::model::{columns, Model};
+use crate::model::Model;
 
 pub use crate::dist::LANES;
 pub use general::simulate_iteration;
@@ -34,16 +34,15 @@ pub struct IterationFailure {
     pub message: String,
 }
 
-/// A readable name of a value column (a full column, see [`columns`]).
+/// A readable name of a value column (a full column, see [`Columns`](crate::model::Columns)).
 pub fn column_name(model: &Model, column: usize) -> String {
-    use crate::model::Payer;
-    if column >= columns::COST_COLUMNS {
-        return format!("outcome `{}`", model.outcomes[column - columns::COST_COLUMNS]);
-    }
-    let payer = Payer::ALL[column % 3].name();
-    match column / 3 {
-        0 => format!("{payer} care costs"),
-        1 => format!("{payer} cashable care costs"),
+    let Some((kind, payer)) = model.columns().cost_of(column) else {
+        return format!("outcome `{}`", model.outcomes[column - model.columns().cost_columns()]);
+    };
+    let payer = model.payers.name(payer);
+    match kind {
+        "care" => format!("{payer} care costs"),
+        "cashable_care" => format!("{payer} cashable care costs"),
         _ => format!("{payer} intervention spend"),
     }
 }

@@ -21,7 +21,7 @@
 //! to 14% (10^4, where the fixed base's margin weighs most) above it for the reference scenario, and 1–3% above it
 //! at 10^6 iterations for five other bundled scenarios.
 
-use crate::model::{columns, Model, Payer, RunSettings};
+use crate::model::{Model, RunSettings};
 use crate::simulate::engine::CHUNK;
 use crate::simulate::kernel::LANES;
 use crate::simulate::memory::{n_live_bins, yearly_sample_size};
@@ -47,6 +47,8 @@ pub(super) struct RunShape {
     /// Columns the kernel keeps per arm (see [`Model::kernel_columns`]), and outcomes.
     pub kernel_columns: u64,
     pub outcomes: u64,
+    /// Payers: the council, the NHS, the person and those the scenario declares (each has three cost columns).
+    pub payers: u64,
     /// Sampled parameters per iteration.
     pub draws: u64,
     /// Years of the horizon, and the per-year bins of an iteration that the sample keeps.
@@ -62,12 +64,14 @@ impl RunShape {
     /// The shape of `model`.
     pub fn of(model: &Model) -> Self {
         let written = |column: usize| model.kernel_columns.contains(&column);
-        let payers_with_care = Payer::ALL.iter().filter(|&&p| written(columns::care(p))).count();
+        let columns = model.columns();
+        let payers_with_care = model.payers.all().filter(|&p| written(columns.care(p))).count();
         RunShape {
             arms: model.arms.len() as u64,
             comparisons: model.arms.iter().filter(|a| a.comparator.is_some()).count() as u64,
             kernel_columns: model.n_kernel_columns() as u64,
             outcomes: model.outcomes.len() as u64,
+            payers: model.payers.len() as u64,
             draws: model.n_draws as u64,
             years: model.settings.bins() as u64,
             live_bins: n_live_bins(model) as u64,
@@ -92,7 +96,7 @@ impl RunShape {
     /// Bytes per iteration of the analysis's `PsaTable`: spend, care costs and their cashable part for each arm and
     /// payer, each arm's total cost and outcomes (all f64), and a copy of the payback years.
     pub fn table_per_iteration(&self) -> u64 {
-        self.arms * ((3 * Payer::ALL.len() as u64 + 1 + self.outcomes) * F64 + PAYBACK)
+        self.arms * ((3 * self.payers + 1 + self.outcomes) * F64 + PAYBACK)
     }
 
     /// The most per-iteration f64 vectors the analysis and the output hold at once, besides the table.

@@ -3,7 +3,7 @@
 
 use super::{assert_close, compiled, constant, scenario};
 use crate::dist::Distribution;
-use crate::model::{columns, Draw, Payer, ProbSource, ProgrammeKind, TIME_NAMES};
+use crate::model::{Columns, Draw, Payer, ProbSource, ProgrammeKind, TIME_NAMES};
 
 /// Three states (one dead), two arms, one sampled and one fixed parameter, two outcomes.
 const MINIMAL: &str = r#"[parameters]
@@ -192,14 +192,14 @@ fn state_values_flow_per_cycle_into_their_columns() {
         })
         .collect();
     flows.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
-    let care = columns::care(Payer::Council);
+    let care = Columns::BUILT_IN.care(Payer::Council);
     assert_eq!(
         flows,
         [
-            (0, columns::outcome(0), false, 1.0, 1.0),
+            (0, Columns::BUILT_IN.outcome(0), false, 1.0, 1.0),
             (1, care, true, 1000.0, 1.0),
-            (1, columns::outcome(0), false, 0.5, 1.0),
-            (1, columns::outcome(1), false, 2.0, 1.0),
+            (1, Columns::BUILT_IN.outcome(0), false, 0.5, 1.0),
+            (1, Columns::BUILT_IN.outcome(1), false, 2.0, 1.0),
         ]
     );
     assert!(!m.has_noncashable);
@@ -274,7 +274,10 @@ fn programme_costs_are_evaluated_with_the_arms_overrides_only() {
     let team = &m.programme_costs[1];
     assert_eq!(team.len(), 1);
     assert_eq!(team[0].name, "team");
-    assert_eq!(m.kernel_columns[team[0].column], columns::spend(Payer::Council));
+    assert_eq!(
+        m.kernel_columns[team[0].column],
+        Columns::BUILT_IN.spend(Payer::Council)
+    );
     // An annual cost runs over the whole horizon (two years) unless told otherwise.
     assert_eq!(
         team[0].kind,
@@ -299,8 +302,8 @@ fn the_kernel_keeps_only_the_columns_something_writes() {
         );
     let m = compiled(&scenario(&body));
     assert_eq!(m.n_columns(), 10);
-    let spend_nhs = columns::spend(Payer::Nhs);
-    let spend_person = columns::spend(Payer::Person);
+    let spend_nhs = Columns::BUILT_IN.spend(Payer::Nhs);
+    let spend_person = Columns::BUILT_IN.spend(Payer::Person);
     assert_eq!((spend_nhs, spend_person), (7, 8));
     assert_eq!(m.kernel_columns, [0, 7, 8, 9]);
     assert_eq!(m.n_kernel_columns(), 4);

@@ -3,7 +3,7 @@
 //! tunnels and misplaced `time_in_state` get, with their positions.
 
 use super::{compiled, constant, error, scenario, with_line};
-use crate::model::{columns, Context, Payer, ProbSource, TunnelStep};
+use crate::model::{Columns, Context, Payer, ProbSource, TunnelStep};
 
 /// A tunnel state `care` of 3 cycles between `home` and `dead`; line numbers are those of the whole file.
 const LAYOUT: &str = r#"[parameters]
@@ -114,10 +114,14 @@ fn entries_go_to_the_first_step_and_staying_moves_one_step_on() {
 #[test]
 fn each_step_has_the_states_values_for_its_time_in_state() {
     let m = compiled(&scenario(LAYOUT));
-    let council = columns::care(Payer::Council);
-    let qaly = columns::outcome(0);
+    let council = Columns::BUILT_IN.care(Payer::Council);
+    let qaly = Columns::BUILT_IN.outcome(0);
     let index = |full: usize| m.kernel_columns.iter().position(|&c| c == full).expect("a used column");
-    let (council, qaly, spend) = (index(council), index(qaly), index(columns::spend(Payer::Council)));
+    let (council, qaly, spend) = (
+        index(council),
+        index(qaly),
+        index(Columns::BUILT_IN.spend(Payer::Council)),
+    );
     for ctx in &m.contexts {
         assert!(ctx.dynamic_flows.is_empty() && ctx.dynamic_programs.is_empty());
         assert_eq!(flow_values(ctx, 0, council), [100.0]);

@@ -2,7 +2,7 @@
 //! shares of care costs, and the intervention costs an arm pays per person.
 
 use super::{assert_close, compiled, constant, scenario, with_line, HEADER};
-use crate::model::{columns, Flow, Model, Payer};
+use crate::model::{Columns, Flow, Model, Payer};
 
 /// Five living states costing the council 10 per week, month, quarter, year and cycle; everyone stays put.
 const UNITS: &str = r#"[[states]]
@@ -63,7 +63,7 @@ fn units_with_cycle(cycle: &str) -> Model {
 #[test]
 fn amounts_per_unit_become_amounts_per_quarterly_cycle() {
     let m = units_with_cycle("quarter");
-    let care = columns::care(Payer::Council);
+    let care = Columns::BUILT_IN.care(Payer::Council);
     // A quarter is 13 weeks (52 a year), 3 months, one quarter, a quarter of a year, and one cycle.
     let expected = [13.0, 3.0, 1.0, 0.25, 1.0];
     for (state, want) in expected.into_iter().enumerate() {
@@ -77,7 +77,7 @@ fn amounts_per_unit_become_amounts_per_quarterly_cycle() {
 #[test]
 fn amounts_per_unit_become_amounts_per_monthly_cycle() {
     let m = units_with_cycle("month");
-    let care = columns::care(Payer::Council);
+    let care = Columns::BUILT_IN.care(Payer::Council);
     // A month is 52/12 weeks, one month, a third of a quarter, a twelfth of a year, and one cycle.
     let expected = [52.0 / 12.0, 1.0, 1.0 / 3.0, 1.0 / 12.0, 1.0];
     for (state, want) in expected.into_iter().enumerate() {
@@ -88,7 +88,7 @@ fn amounts_per_unit_become_amounts_per_monthly_cycle() {
 #[test]
 fn a_recurring_cost_flows_per_cycle_in_the_states_it_names() {
     let m = units_with_cycle("quarter");
-    let spend = columns::spend(Payer::Nhs);
+    let spend = Columns::BUILT_IN.spend(Payer::Nhs);
     // 40 a month in state `yearly` (index 3) is 40 × 3 a quarter.
     assert_close(factor(&m, 1, 3, spend), 3.0);
     let new = m.context(1, 0);
@@ -115,7 +115,7 @@ fn a_recurring_cost_without_states_applies_in_every_living_state() {
         "[[states]]\nname = \"gone\"\ndead = true\n[[states]]\nname = \"each_cycle\"",
     ));
     let m = compiled(&text);
-    let spend = columns::spend(Payer::Nhs);
+    let spend = Columns::BUILT_IN.spend(Payer::Nhs);
     let mut states: Vec<usize> = m
         .context(1, 0)
         .static_flows
@@ -156,10 +156,10 @@ fn cashable_shares_scale_a_second_flow_of_the_same_value() {
     let ctx = m.context(0, 0);
     // 100 a month is 1,200 a year (factor 12); its cashable part has factor 12 × 0.25 = 3. The nhs cost is all
     // cashable: factor 12 in both columns.
-    assert_close(factor(&m, 0, 0, columns::care(Payer::Council)), 12.0);
-    assert_close(factor(&m, 0, 0, columns::cashable(Payer::Council)), 3.0);
-    assert_close(factor(&m, 0, 0, columns::care(Payer::Nhs)), 12.0);
-    assert_close(factor(&m, 0, 0, columns::cashable(Payer::Nhs)), 12.0);
+    assert_close(factor(&m, 0, 0, Columns::BUILT_IN.care(Payer::Council)), 12.0);
+    assert_close(factor(&m, 0, 0, Columns::BUILT_IN.cashable(Payer::Council)), 3.0);
+    assert_close(factor(&m, 0, 0, Columns::BUILT_IN.care(Payer::Nhs)), 12.0);
+    assert_close(factor(&m, 0, 0, Columns::BUILT_IN.cashable(Payer::Nhs)), 12.0);
     // Care and cashable flows read the same slot: the amount as written.
     let council: Vec<f64> = ctx
         .static_flows
