@@ -331,7 +331,10 @@ fn a_payer_named_twice_reserved_or_not_an_identifier_is_refused_with_where() {
         "housing = { label = \"Housing association\" }",
         "housing = { label = \"Housing association\" }\nhousing = { label = \"Again\" }",
     );
-    assert!(e.contains("test.toml:20:1") && e.contains("payers.housing") && e.contains("duplicate key"), "{e}");
+    assert!(
+        e.contains("test.toml:20:1") && e.contains("payers.housing") && e.contains("duplicate key"),
+        "{e}"
+    );
     let e = error_with("housing = { label", "total = { label");
     assert!(
         e.contains("test.toml:19:1") && e.contains("payers.total") && e.contains("`total` cannot name a payer"),

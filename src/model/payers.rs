@@ -3,6 +3,7 @@
 //! has a care, a cashable-care and a spend column for each of them.
 
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// Who pays a cost: a position among the model's payers ([`Payers`]), which hold its name and label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -36,16 +37,18 @@ const BUILT_IN: [(&str, &str, &str, bool); 3] = [
     ("person", "person", "people and their families", true),
 ];
 
-/// One payer's name (as scenarios and files write it) and how people read it.
+/// One payer's name (as scenarios and files write it) and how people read it. The built-in payers' texts are
+/// borrowed, so that a model without payers of its own allocates none for them (every model is compiled, and cloned
+/// for the cash and by-cycle runs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PayerInfo {
     /// The identifier scenarios and file columns use: `housing`.
-    pub name: String,
+    pub name: Cow<'static, str>,
     /// What tables show: "Housing association" (the built-ins: "council", "NHS", "person" unless relabelled).
-    pub label: String,
+    pub label: Cow<'static, str>,
     /// How sentences name it: "the council", or the label for a payer the scenario declares or relabels.
     #[serde(skip)]
-    pub words: String,
+    pub words: Cow<'static, str>,
     /// Whether `words` takes a plural verb ("people and their families save").
     #[serde(skip)]
     pub plural: bool,
@@ -62,9 +65,9 @@ impl Default for Payers {
             BUILT_IN
                 .iter()
                 .map(|&(name, label, words, plural)| PayerInfo {
-                    name: name.into(),
-                    label: label.into(),
-                    words: words.into(),
+                    name: Cow::Borrowed(name),
+                    label: Cow::Borrowed(label),
+                    words: Cow::Borrowed(words),
                     plural,
                 })
                 .collect(),
@@ -78,15 +81,15 @@ impl Payers {
     pub fn new(labels: &[(String, String)], extra: &[(String, String)]) -> Self {
         let mut payers = Payers::default();
         for (name, label) in labels {
-            if let Some(p) = payers.0.iter_mut().find(|p| p.name == *name) {
-                (p.label, p.words, p.plural) = (label.clone(), label.clone(), false);
+            if let Some(p) = payers.0.iter_mut().find(|p| p.name == name.as_str()) {
+                (p.label, p.words, p.plural) = (label.clone().into(), label.clone().into(), false);
             }
         }
         for (name, label) in extra {
             payers.0.push(PayerInfo {
-                name: name.clone(),
-                label: label.clone(),
-                words: label.clone(),
+                name: name.clone().into(),
+                label: label.clone().into(),
+                words: label.clone().into(),
                 plural: false,
             });
         }
@@ -142,7 +145,7 @@ impl Payers {
 
     /// Every payer's name, in column order (for "did you mean" and messages).
     pub fn names(&self) -> Vec<&str> {
-        self.0.iter().map(|p| p.name.as_str()).collect()
+        self.0.iter().map(|p| p.name.as_ref()).collect()
     }
 
     /// The names in words, "council, nhs, person or housing", joined by `last` ("or", "and").
@@ -157,7 +160,7 @@ impl Payers {
     /// The payer of a name ("total" meaning everyone) as sentences name it: "the council", "all payers".
     pub fn words_of(&self, name: &str) -> &str {
         self.parse(name)
-            .map_or("all payers", |p| self.0[p.index()].words.as_str())
+            .map_or("all payers", |p| self.0[p.index()].words.as_ref())
     }
 
     /// The payer of a name ("total" meaning everyone) as tables label it: "NHS", "all payers".

@@ -73,7 +73,7 @@ pub fn budget_figures(
             &dir.join(format!("budget_{}", FileNames::new(&names).of(&path.arm))),
             &format!(
                 "{title}: cumulative net savings to {} in cash, {} vs {}",
-                budget.payers.info(path.payer).words,
+                budget.payers.info(path.payer).words.as_ref(),
                 label(&path.arm),
                 label(&path.comparator)
             ),

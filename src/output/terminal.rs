@@ -244,6 +244,12 @@ fn roi_lines(s: &mut String, analysis: &Analysis, arm: &str) {
     // Lines first, so that the heading appears only above some.
     let mut lines = String::new();
     let name = |p: &str| analysis.payers.label_of(p);
+    // As wide as the longest label, so that a payer the scenario names ("Housing association") keeps the columns.
+    let w = (analysis.payers.all())
+        .map(|p| analysis.payers.label(p).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(12);
     for r in rows
         .iter()
         .filter(|r| r.savings_payer == r.spend_payer || r.spend_payer == "total" || r.savings_payer == "total")
@@ -277,7 +283,7 @@ fn roi_lines(s: &mut String, analysis: &Analysis, arm: &str) {
             });
         let _ = writeln!(
             lines,
-            "    {:<12} / {:<12} {}  (per-iteration 95% interval {} to {}; P(> £1) = {:.3}{cashable})",
+            "    {:<w$} / {:<w$} {}  (per-iteration 95% interval {} to {}; P(> £1) = {:.3}{cashable})",
             name(&r.savings_payer),
             name(&r.spend_payer),
             per_pound(r.bcr),
@@ -294,7 +300,7 @@ fn roi_lines(s: &mut String, analysis: &Analysis, arm: &str) {
     {
         let _ = writeln!(
             lines,
-            "    {:<12} / {:<12} {}  (P(> £1) = {:.3})",
+            "    {:<w$} / {:<w$} {}  (P(> £1) = {:.3})",
             name(&r.savings_payer),
             name(&r.spend_payer),
             per_pound(r.bcr),

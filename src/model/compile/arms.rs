@@ -262,7 +262,8 @@ impl Compiler<'_> {
     }
 
     fn payer(&self, p: &Spanned<String>, field: &str) -> Result<Payer, InputError> {
-        self.named_payer(&self.payers.borrow(), p, field, "use", "or")
+        let payers = self.payers.borrow();
+        (payers.parse(p.get_ref())).ok_or_else(|| self.unknown_payer(&payers, p, field, "use", "or"))
     }
 
     /// Rejects any of `keys` the cost gives: they do not apply to its kind.

@@ -174,8 +174,15 @@ impl Compiler<'_> {
         sfield: &str,
     ) -> Result<(Payer, Spanned<ExprText>, f64), InputError> {
         let payers = self.payers.borrow();
-        let field = format!("{sfield}.costs");
-        let payer = self.named_payer(&payers, payer_name, &field, "costs are split by", "and")?;
+        let payer = payers.parse(payer_name.get_ref()).ok_or_else(|| {
+            self.unknown_payer(
+                &payers,
+                payer_name,
+                &format!("{sfield}.costs"),
+                "costs are split by",
+                "and",
+            )
+        })?;
         let cfield = format!("{sfield}.costs.{}", payers.name(payer));
         let (amount, cashable) = match cost.get_ref() {
             RawCost::Amount(e) => (Spanned::new(cost.span(), e.clone()), 1.0),

@@ -3,7 +3,7 @@
 
 use super::Compiler;
 use crate::error::{suggest, InputError};
-use crate::model::{readable_name, Payer, Payers, MAX_PAYERS};
+use crate::model::{readable_name, Payers, MAX_PAYERS};
 use crate::scenario::raw::RawPayer;
 use serde_spanned::Spanned;
 use std::collections::BTreeMap;
@@ -62,27 +62,25 @@ impl Compiler<'_> {
         Ok(Payers::new(&labels, &extra))
     }
 
-    /// The payer a cost names; an unknown one is an error at the name, listing the payers (`and` or `or` before the
-    /// last, as `joined` says) and suggesting the nearest.
-    pub(super) fn named_payer(
+    /// The error for a payer name that is none of `payers`, at the name: the payers listed (`and` or `or` before the
+    /// last, as `joined` says) and the nearest suggested.
+    pub(super) fn unknown_payer(
         &self,
         payers: &Payers,
         name: &Spanned<String>,
         field: &str,
         lead: &str,
         joined: &str,
-    ) -> Result<Payer, InputError> {
-        payers.parse(name.get_ref()).ok_or_else(|| {
-            self.err(
-                name.span(),
-                field,
-                format!(
-                    "unknown payer `{}`: {lead} {}{}",
-                    name.get_ref(),
-                    payers.listed(joined),
-                    suggest(name.get_ref(), &payers.names())
-                ),
-            )
-        })
+    ) -> InputError {
+        self.err(
+            name.span(),
+            field,
+            format!(
+                "unknown payer `{}`: {lead} {}{}",
+                name.get_ref(),
+                payers.listed(joined),
+                suggest(name.get_ref(), &payers.names())
+            ),
+        )
     }
 }

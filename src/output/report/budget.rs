@@ -35,7 +35,7 @@ pub(super) fn section(input: &ReportInput) -> Result<Option<BudgetSection>, Stri
                 .filter(|r| r.arm == path.arm && r.basis == Basis::Cash && r.payer == payer && r.year <= shown)
                 .collect()
         };
-        let who = budget.payers.info(path.payer).words.as_str();
+        let who = budget.payers.info(path.payer).words.as_ref();
         sentences.push(sentence(
             &arm,
             &comparator,

@@ -25,7 +25,7 @@ pub(super) fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headl
     // (key, who, whether `who` is plural)
     let known = &input.analysis.payers;
     let payers = (known.all().map(|p| known.info(p)))
-        .map(|p| (p.name.as_str(), p.words.as_str(), p.plural))
+        .map(|p| (p.name.as_ref(), p.words.as_ref(), p.plural))
         .chain([("total", "the whole system", false)]);
     for (key, who, plural) in payers {
         let Some(r) = roi(input, c, key) else { continue };
