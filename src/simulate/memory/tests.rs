@@ -119,6 +119,26 @@ fn three_arms_without_a_primary_outcome_peak_in_the_plotted_values() {
 }
 
 #[test]
+fn a_payer_the_scenario_declares_adds_its_three_columns_to_the_table_and_its_care_to_the_panels() {
+    // A housing payer with residential care costs: a fifth kernel column (housing care), 4 payers of 3 cost columns
+    // each in the table, and a fourth ROI panel (council, NHS, housing, whole system).
+    let model = reference(&[
+        (
+            "[settings]",
+            "[payers]\nhousing = { label = \"Housing association\" }\n\n[settings]",
+        ),
+        (
+            "costs = { council = \"cost_residential\", nhs = \"cost_nhs\" }",
+            "costs = { council = \"cost_residential\", nhs = \"cost_nhs\", housing = 100 }",
+        ),
+    ]);
+    let shape = RunShape::of(&model);
+    assert_eq!((shape.payers, shape.kernel_columns, shape.roi_panels), (4, 5, 4));
+    // Per arm, 4 × 3 costs by payer and kind + total cost + 1 outcome, f64, and a payback year: 2 × (14 × 8 + 4).
+    assert_eq!(shape.table_per_iteration(), 232);
+}
+
+#[test]
 fn the_largest_run_that_fits_is_found_exactly() {
     let model = reference(&[]);
     let estimate = |n: usize| memory_estimate(&model, &run(n));
