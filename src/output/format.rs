@@ -419,7 +419,10 @@ mod tests {
         assert_eq!(share(0.999, PercentCompact, 0), ">99.5%");
         assert_eq!(share(0.001, PercentCompact, 0), "<0.5%");
         assert_eq!(share(f64::NAN, Percent, 0), "–");
-        assert_eq!(percent_of(1994.0 / 2000.0, 2000), "more than 99.5% of 2,000 simulations");
+        assert_eq!(
+            percent_of(1994.0 / 2000.0, 2000),
+            "more than 99.5% of 2,000 simulations"
+        );
     }
 
     #[test]

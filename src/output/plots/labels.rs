@@ -180,12 +180,20 @@ pub(super) fn grid_labels(values: &[f64]) -> Vec<String> {
         .fold(f64::INFINITY, f64::min);
     // The decimals every value needs to read exactly (0.15, 0.25, 0.35 need two, though their step needs one); only
     // where the values are not short decimals (thirds, say) the step decides, to three significant figures.
-    let exact = sorted.iter().map(|v| decimals_for(v.abs())).max().unwrap_or(0);
-    let decimals = if exact <= MAX_GRID_DECIMALS {
-        exact.max(decimals_for(step).min(MAX_GRID_DECIMALS))
-    } else {
-        let significant = (2 - step.log10().floor() as i32).clamp(0, 6) as usize;
-        decimals_for(step).min(significant)
+    // Exact to a millionth of the last digit shown: a computed grid value (0.15 + 2 × 0.1) carries rounding error.
+    let exact_at = |v: f64| {
+        (0..=MAX_GRID_DECIMALS).find(|&d| {
+            let scaled = v * 10f64.powi(d as i32);
+            (scaled - scaled.round()).abs() < 1e-6
+        })
+    };
+    let exact: Option<Vec<usize>> = sorted.iter().map(|v| exact_at(*v)).collect();
+    let decimals = match exact.and_then(|e| e.into_iter().max()) {
+        Some(exact) => exact.max(decimals_for(step).min(MAX_GRID_DECIMALS)),
+        None => {
+            let significant = (2 - step.log10().floor() as i32).clamp(0, 6) as usize;
+            decimals_for(step).min(significant)
+        }
     };
     values
         .iter()

@@ -3,7 +3,9 @@
 use super::headline::{primary_delta, roi};
 use super::{interval, label_of, Figure, ReportInput, Table};
 use crate::model::OutcomeInfo;
-use crate::output::format::{capitalised, gain_name, money, number, per_pound, per_unit, percent, share, FileNames, ShareStyle};
+use crate::output::format::{
+    capitalised, gain_name, money, number, per_pound, per_unit, percent, share, FileNames, ShareStyle,
+};
 use minijinja::Value;
 
 pub(super) fn svg_of(input: &ReportInput, stem: &str) -> Result<Option<Value>, String> {

@@ -6,7 +6,9 @@ use crate::analysis::ratio_rule::NoRatio;
 use crate::analysis::stats::Summary;
 use crate::analysis::{Analysis, Comparison, RoiRow};
 use crate::model::OutcomeInfo;
-use crate::output::format::{capitalised, describe_icer, gain_name, money, number, per_pound, per_unit, percent_of, share, ShareStyle};
+use crate::output::format::{
+    capitalised, describe_icer, gain_name, money, number, per_pound, per_unit, percent_of, share, ShareStyle,
+};
 
 pub(super) fn roi<'a>(input: &'a ReportInput, c: &Comparison, savings: &str) -> Option<&'a RoiRow> {
     input.analysis.roi.iter().find(|r| {
@@ -119,7 +121,10 @@ fn withheld_card(c: &Comparison, arm: &str, comparator: &str, over: &str, iterat
         who: "The whole system".to_string(),
         figure,
         interval: format!("Net savings: 95% interval {}", interval(&net, money)),
-        probability: format!("Probability it costs no more: {}", percent_of(c.prob_cost_saving, iterations)),
+        probability: format!(
+            "Probability it costs no more: {}",
+            percent_of(c.prob_cost_saving, iterations)
+        ),
         net: format!(
             "Care savings {} per person for {} of extra spend{over}",
             money(savings.mean),
