@@ -136,8 +136,9 @@ pub fn counts(rows: &[Reproduced]) -> String {
     let mut scenarios: Vec<&str> = rows.iter().map(|r| r.scenario.as_str()).collect();
     scenarios.dedup();
     format!(
-        "Of {} published figures in {} scenarios: {emerge} emerge from published inputs within tolerance, {inputs} are themselves inputs, {cannot} cannot be reproduced from published inputs, {outside} lie outside their accepted range.\n",
+        "Of {} published figures in {} scenario{}: {emerge} emerge from published inputs within tolerance, {inputs} are themselves inputs, {cannot} cannot be reproduced from published inputs, {outside} lie outside their accepted range.\n",
         rows.len(),
-        scenarios.len()
+        scenarios.len(),
+        if scenarios.len() == 1 { "" } else { "s" }
     )
 }
