@@ -128,16 +128,75 @@ fn render_snippet(source: &str, span: std::ops::Range<usize>) -> Option<String> 
     ))
 }
 
-/// The closest of `candidates` to `name`, if reasonably close.
+/// The closest of `candidates` to `name`, if reasonably close: a typo of one letter first, then the same words
+/// (see [`closest_by_words`]), then a few letters' difference.
 pub fn closest(name: &str, candidates: &[&str]) -> Option<String> {
     // A shortened name ("usual" for "usual_care") is a near miss too, however many letters are missing.
     let prefix = |c: &str| name.len() >= 3 && (c.starts_with(name) || name.starts_with(c));
-    candidates
+    let by_letters = candidates
         .iter()
         .map(|c| (strsim::damerau_levenshtein(name, c), *c))
         .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(1) + 1 || prefix(c))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c.to_string())
+        .min_by_key(|(d, _)| *d);
+    match by_letters {
+        Some((d, c)) if d <= 1 => Some(c.to_string()),
+        _ => closest_by_words(name, candidates)
+            .or(by_letters.map(|(_, c)| c))
+            .map(str::to_string),
+    }
+}
+
+/// The candidate with the same words as `name` in another order ("bed_day_cost" for "cost_bed_day"), or else with
+/// all its words but one the same and that one alike ("p_dead" for "p_die"); words are split at `_`, `.`, `-` and
+/// spaces, in any case.
+pub fn closest_by_words<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .filter(|c| **c != name)
+        .filter_map(|c| word_distance(name, c).map(|w| (w, strsim::damerau_levenshtein(name, c), *c)))
+        .min_by_key(|(w, d, _)| (*w, *d))
+        .map(|(_, _, c)| c)
+}
+
+/// The lower-case words of a name: "Bed_day.cost" → ["bed", "day", "cost"].
+fn words(name: &str) -> Vec<String> {
+    name.split(['_', '.', '-', ' '])
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// How far apart two names of two or more words are by their words: 0 for the same words in another order; 1 plus
+/// the edits between the odd pair where all words but one are the same and the odd pair begin alike or are within
+/// a typo of each other; `None` otherwise.
+fn word_distance(name: &str, candidate: &str) -> Option<usize> {
+    let (mut a, mut b) = (words(name), words(candidate));
+    if a.len() < 2 || a.len() != b.len() {
+        return None;
+    }
+    a.sort();
+    b.sort();
+    if a == b {
+        return Some(0);
+    }
+    // The words of each not in the other, counting repeats.
+    let mut rest_b = b.clone();
+    let mut rest_a = Vec::new();
+    for w in a {
+        match rest_b.iter().position(|x| *x == w) {
+            Some(i) => {
+                rest_b.swap_remove(i);
+            }
+            None => rest_a.push(w),
+        }
+    }
+    let ([x], [y]) = (rest_a.as_slice(), rest_b.as_slice()) else {
+        return None;
+    };
+    let edits = strsim::damerau_levenshtein(x, y);
+    let typo = edits <= (x.len().max(y.len()) / 3).max(1);
+    let same_start = x.chars().next() == y.chars().next();
+    (typo || same_start).then_some(1 + edits)
 }
 
 /// " did you mean `x`?" when a close name exists, or nothing.
@@ -148,6 +207,23 @@ pub fn suggest(name: &str, known: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggestions_match_on_word_parts() {
+        let known = ["cost_bed_day", "bed_days_base", "p_die", "p_die_residential", "effect"];
+        // The same words in another order, though letter by letter `bed_days_base` is nearer.
+        assert_eq!(closest("bed_day_cost", &known).as_deref(), Some("cost_bed_day"));
+        // All words but one the same, the odd one alike.
+        assert_eq!(closest("p_dead", &known).as_deref(), Some("p_die"));
+        // A one-letter typo still wins over word matches.
+        assert_eq!(closest("efect", &known).as_deref(), Some("effect"));
+        assert_eq!(closest("p_dei", &known).as_deref(), Some("p_die"));
+        // Unrelated words suggest nothing.
+        assert_eq!(closest("weekly_wage", &known), None);
+        assert_eq!(word_distance("a_b", "c_d"), None);
+        assert_eq!(word_distance("bed_day_cost", "Cost.Bed-Day"), Some(0));
+        assert_eq!(word_distance("p_dead", "p_die"), Some(4));
+    }
 
     #[test]
     fn line_and_column_count_characters_not_bytes() {

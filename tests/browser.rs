@@ -2,8 +2,9 @@
 //! messages (a blocked load, a content-security violation or a script error all print one), and every plot must be
 //! drawn with a non-zero size. A screenshot is saved to output/browser-test/report.png for a person to look at.
 //!
-//! Needs Chromium (Debian's `chromium` package; `.ci/run` installs it). Without it the test says so and passes,
-//! unless CARECAST_REQUIRE_BROWSER is set, as it is in CI, where a missing browser fails the test.
+//! Needs Chromium (Debian's `chromium` package; `.ci/run` installs it). Without it the test says so loudly and
+//! passes, unless CARECAST_REQUIRE_BROWSER is set, as it is in CI, where a missing browser fails the test (the rule
+//! every skipping test follows: `common::skip`).
 
 mod common;
 
@@ -51,11 +52,7 @@ fn headless(browser: &Path, page: &Path, args: &[&str]) -> (String, String) {
 #[test]
 fn the_report_renders_in_headless_chromium_without_console_errors() {
     let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("CARECAST_REQUIRE_BROWSER").is_none(),
-            "CARECAST_REQUIRE_BROWSER is set but no chromium is installed"
-        );
-        eprintln!("skipped: no chromium on PATH (install Debian's chromium package, or set CARECAST_CHROMIUM)");
+        common::skip("no chromium on PATH (install Debian's chromium package, or set CARECAST_CHROMIUM)");
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
@@ -108,4 +105,10 @@ fn the_report_renders_in_headless_chromium_without_console_errors() {
     );
     let png = fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot ({e}); browser log:\n{log}"));
     assert!(png.starts_with(b"\x89PNG") && png.len() > 50_000, "a real screenshot");
+}
+
+#[test]
+#[should_panic(expected = "may not skip: no browser")]
+fn a_skip_fails_where_ci_requires_every_test_to_run() {
+    common::skip_unless_required("no browser", true);
 }

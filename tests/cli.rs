@@ -410,6 +410,37 @@ fn load_error(edit: impl Fn(&str) -> String) -> String {
 }
 
 #[test]
+fn suggestions_match_names_by_their_words_and_missing_keys_say_what_they_take() {
+    // A word typed differently in an expression: `p_dead` for `p_die`.
+    let e = load_error(|t| t.replacen("dead = \"p_die\", home_care", "dead = \"p_dead\", home_care", 1));
+    assert!(e.contains("unknown name `p_dead`; did you mean `p_die`?"), "{e}");
+    // The same words in another order, in a --set: `bed_day_cost` for `cost_bed_day`.
+    let tmp = tempfile::tempdir().unwrap();
+    let o = carecast()
+        .args([
+            "run",
+            "scenarios/popp.toml",
+            "--set",
+            "bed_day_cost=10",
+            "--iterations",
+            "1",
+            "--out",
+        ])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("did you mean `cost_bed_day`?"), "{e}");
+    // A missing key lists what it takes, from docs/scenario-format.md.
+    let e = load_error(|t| t.replace("accrual = \"half-cycle\"", ""));
+    assert!(
+        e.contains("missing field `accrual`: it takes `start`, `end`, `half-cycle`") && e.contains("`simpson`"),
+        "{e}"
+    );
+}
+
+#[test]
 fn more_bad_input_cases() {
     // Wrong type: a string where a whole number belongs.
     let e = load_error(|t| t.replace("horizon_years = 10", "horizon_years = \"ten\""));

@@ -104,6 +104,34 @@ fn sound_shards_merge_into_the_unsharded_sweep_byte_for_byte() {
 }
 
 #[test]
+fn merge_finds_the_shards_in_the_folders_a_job_array_wrote() {
+    let tmp = tempdir();
+    let dirs = shards(tmp.path());
+    let deep = printed_dir(&merge(&dirs, &tmp.path().join("deep")));
+    // The task folders, as README's Slurm script writes them (`--out sweeps/task-K`), in any order.
+    let tasks: Vec<PathBuf> = [3, 1, 2].map(|k| tmp.path().join(format!("task-{k}"))).to_vec();
+    let by_task = printed_dir(&merge(&tasks, &tmp.path().join("by-task")));
+    // The one folder above them all, which now also holds the merged sweeps above: those are not shards.
+    let by_root = printed_dir(&merge(&[tmp.path().to_path_buf()], &tmp.path().join("by-root")));
+    for merged in [&by_task, &by_root] {
+        assert_eq!(
+            fs::read(merged.join("sweep.csv")).unwrap(),
+            fs::read(deep.join("sweep.csv")).unwrap()
+        );
+    }
+    // A folder with no shard below it is refused, naming it.
+    let empty = tmp.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    let o = merge(&[empty], &tmp.path().join("none"));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("empty") && stderr(&o).contains("no sweep shard"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn a_shard_cut_in_the_middle_of_a_row_is_refused() {
     refused(|t| t[..t.len() - 40].to_string(), "damaged");
 }

@@ -187,7 +187,8 @@ pub struct SweepArgs {
 /// The arguments of `carecast merge`.
 #[derive(Args)]
 pub struct MergeArgs {
-    /// The shard directories (all N of them).
+    /// The shard directories (all N of them), or folders above them: the `--out` folders `sweep --shard` wrote
+    /// (`sweeps/task-*`), or the one folder above them all (`sweeps`).
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
     #[command(flatten)]

@@ -10,7 +10,7 @@ use crate::analysis::AnalysisOptions;
 use crate::commands::{self, Context, Error, SweepOptions};
 use crate::error::InputError;
 use crate::output::format::per_unit;
-use crate::output::reproduction::markdown_table;
+use crate::output::reproduction::{self, markdown_table};
 use crate::output::terminal;
 use crate::simulate::Progress;
 use args::{
@@ -130,6 +130,7 @@ fn reproduce(args: ReproduceArgs, progress: Arc<Progress>) -> Result<(), Error> 
     let ctx = Context::new(args.threads.threads, args.out)?.with_progress(progress);
     let outcome = commands::reproduce(&ctx, &scenarios, &changes)?;
     emit(&markdown_table(&outcome.rows));
+    emit(&reproduction::counts(&outcome.rows));
     emit(&format!("{}\n", outcome.dir.display()));
     let (outside, claimed) = outcome.outside_of_claimed();
     if outside > 0 {

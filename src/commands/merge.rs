@@ -5,11 +5,14 @@ use crate::error::InputError;
 use crate::output::sweep::{read_manifest, read_shard, write_merged, Manifest, ShardRow};
 use std::path::{Path, PathBuf};
 
-/// Combines the shard directories `dirs` (all of one sweep's shards, each once) into a new directory.
+/// Combines the shards in `dirs` (all of one sweep's shards, each once) into a new directory. Each of `dirs` is a
+/// shard's own directory or a folder above shards, such as the `--out` folder a job array's task wrote
+/// (`sweeps/task-3`) or the folder above them all (`sweeps`): the shards below are found by their `sweep.json`.
 pub fn merge(ctx: &Context, dirs: &[PathBuf]) -> Result<SweepOutcome, Error> {
     if dirs.is_empty() {
         return Err(InputError::usage("DIR", "name the shard directories to merge").into());
     }
+    let dirs = &shard_dirs(dirs)?;
     let manifests: Vec<Manifest> = dirs.iter().map(|d| read_manifest(d)).collect::<Result<_, _>>()?;
     let first = &manifests[0];
     check_shards(dirs, &manifests)?;
@@ -88,4 +91,55 @@ fn check_shards(dirs: &[PathBuf], manifests: &[Manifest]) -> Result<(), InputErr
         ));
     }
     Ok(())
+}
+
+/// How many folders below a named folder `merge` looks for shards: `sweeps/task-3/sweep/<run>` is three down from
+/// `sweeps`.
+const SEARCH_DEPTH: usize = 3;
+
+/// The shard directories in `named`: each one that holds a `sweep.json` as itself; any other, the sharded sweeps'
+/// directories below it (hidden, unfinished runs and merged sweeps left out), in name order.
+fn shard_dirs(named: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
+    let mut out = Vec::new();
+    for dir in named {
+        if dir.join("sweep.json").is_file() || !dir.is_dir() {
+            // A missing or damaged manifest is reported by `read_manifest`, naming the file.
+            out.push(dir.clone());
+            continue;
+        }
+        let mut found = Vec::new();
+        find_shards(dir, SEARCH_DEPTH, &mut found);
+        if found.is_empty() {
+            return Err(InputError::file(
+                dir,
+                format!(
+                    "no sweep shard here or up to {SEARCH_DEPTH} folders below (a shard's folder holds sweep.json): name the folders `sweep --shard K/N --out` wrote"
+                ),
+            ));
+        }
+        found.sort();
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// Adds to `found` the sharded sweeps' directories below `dir`, down to `depth` levels.
+fn find_shards(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        // Hidden folders are runs still being written (or abandoned): never part of a merge.
+        if entry.file_name().to_string_lossy().starts_with('.') || !path.is_dir() {
+            continue;
+        }
+        if path.join("sweep.json").is_file() {
+            if read_manifest(&path).is_ok_and(|m| m.shard.is_some()) {
+                found.push(path);
+            }
+        } else if depth > 1 {
+            find_shards(&path, depth - 1, found);
+        }
+    }
 }

@@ -75,6 +75,7 @@ pub(super) fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a s
     // one-letter name would qualify); longer names tolerate about one edit per three chars.
     let limit = (name.chars().count() / 3).max(1);
     let mut best: Option<(usize, &str)> = None;
+    let mut all = Vec::new();
     for cand in candidates {
         if cand == name {
             continue;
@@ -84,6 +85,11 @@ pub(super) fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a s
         if plausible && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, cand));
         }
+        all.push(cand);
     }
-    best.map(|(_, c)| c)
+    // Beyond one edit, a name with the same words ("p_dead" for "p_die") is the likelier meaning.
+    match best {
+        Some((d, c)) if d <= 1 => Some(c),
+        _ => crate::error::closest_by_words(name, &all).or(best.map(|(_, c)| c)),
+    }
 }

@@ -70,12 +70,63 @@ pub(crate) fn group_thousands(digits: &str) -> String {
     out
 }
 
-/// A share as a whole percentage ("83%"); "–" for none.
+/// A share as a whole percentage ("83%", "more than 99.5%"); "–" for none. See [`share`].
 pub fn percent(p: f64) -> String {
-    if p.is_finite() {
-        format!("{:.0}%", 100.0 * p)
+    share(p, ShareStyle::Percent, 0)
+}
+
+/// A share in `iterations` simulations as a whole percentage that says how many back it: "83% of 2,000 simulations",
+/// "more than 99.5% of 2,000 simulations".
+pub fn percent_of(p: f64, iterations: usize) -> String {
+    format!("{} of {} simulations", percent(p), thousands(iterations as u64))
+}
+
+/// How [`share`] writes a share of 0 to 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShareStyle {
+    /// In words, as a percentage: "83%", "more than 99.5%", "less than 0.5%".
+    Percent,
+    /// Compact, as a percentage, for plots: "83%", ">99.5%", "<0.5%".
+    PercentCompact,
+    /// As a probability after "P(...)": "= 0.830", "> 0.9995", "< 0.0005".
+    Probability,
+    /// As a probability in a table cell: "0.830", ">0.9995", "<0.0005".
+    Decimal,
+}
+
+/// A share of 0 to 1 (of iterations, or a probability) with `decimals` decimals, never rounded to 0 or to the whole
+/// unless it is exactly that: a share that would print as 100% (or 1.000) is "more than 99.5%" (or "> 0.9995"),
+/// one that would print as 0% "less than 0.5%". "–" for none. Every share the outputs print comes through here,
+/// so that the terminal, the report, the tables and the plots never round uncertainty away.
+pub fn share(p: f64, style: ShareStyle, decimals: usize) -> String {
+    if !p.is_finite() {
+        return "–".into();
+    }
+    let whole = if matches!(style, ShareStyle::Probability | ShareStyle::Decimal) {
+        1.0
     } else {
-        "–".into()
+        100.0
+    };
+    let shown = format!("{:.decimals$}", p * whole);
+    let half = 0.5 / 10f64.powi(decimals as i32);
+    let bound = |v: f64| format!("{:.*}", decimals + 1, v);
+    // Decided on the printed digits, so that whatever the rounding rule, nothing but 0 itself reads as 0.
+    let reads = shown.parse::<f64>().unwrap_or(f64::NAN);
+    let (relation, digits) = if p > 0.0 && reads == 0.0 {
+        ("<", bound(half))
+    } else if p < 1.0 && reads == whole {
+        (">", bound(whole - half))
+    } else {
+        ("=", shown)
+    };
+    match (style, relation) {
+        (ShareStyle::Probability, _) => format!("{relation} {digits}"),
+        (ShareStyle::Decimal, "=") => digits,
+        (ShareStyle::Decimal, _) => format!("{relation}{digits}"),
+        (ShareStyle::PercentCompact, "=") | (ShareStyle::Percent, "=") => format!("{digits}%"),
+        (ShareStyle::PercentCompact, _) => format!("{relation}{digits}%"),
+        (ShareStyle::Percent, "<") => format!("less than {digits}%"),
+        (ShareStyle::Percent, _) => format!("more than {digits}%"),
     }
 }
 
@@ -337,6 +388,41 @@ mod tests {
         assert_eq!(figure(-0.0828), "−0.083");
         assert_eq!(figure(-0.0001), "0.000");
         assert_eq!(figure(f64::NAN), "–");
+    }
+
+    #[test]
+    fn shares_never_round_to_none_or_all() {
+        use ShareStyle::*;
+        // Exact 0 and 1 print as such.
+        assert_eq!(share(1.0, Percent, 0), "100%");
+        assert_eq!(share(0.0, Percent, 0), "0%");
+        assert_eq!(share(1.0, Probability, 3), "= 1.000");
+        assert_eq!(share(0.0, Probability, 3), "= 0.000");
+        // 0.9996 would print as 1.000 and 0.0004 as 0.000: the bound they lie beyond instead.
+        assert_eq!(share(0.9996, Probability, 3), "> 0.9995");
+        assert_eq!(share(0.0004, Probability, 3), "< 0.0005");
+        assert_eq!(share(0.9994, Probability, 3), "= 0.999");
+        assert_eq!(share(0.9996, Decimal, 3), ">0.9995");
+        assert_eq!(share(0.25, Decimal, 3), "0.250");
+        assert_eq!(share(1.0, Decimal, 3), "1.000");
+        // Whole percentages: 99.5% and more (short of 100%) would read 100%; under 0.5% would read 0%.
+        assert_eq!(share(0.997, Percent, 0), "more than 99.5%");
+        assert_eq!(share(0.9996, Percent, 0), "more than 99.5%");
+        assert_eq!(share(0.003, Percent, 0), "less than 0.5%");
+        assert_eq!(share(0.994, Percent, 0), "99%");
+        assert_eq!(share(0.006, Percent, 0), "1%");
+        assert_eq!(share(0.5, Percent, 0), "50%");
+        // With a decimal shown, the bounds move with it.
+        assert_eq!(share(0.9996, Percent, 1), "more than 99.95%");
+        assert_eq!(share(0.997, Percent, 1), "99.7%");
+        assert_eq!(share(0.0001, Percent, 1), "less than 0.05%");
+        assert_eq!(share(0.999, PercentCompact, 0), ">99.5%");
+        assert_eq!(share(0.001, PercentCompact, 0), "<0.5%");
+        assert_eq!(share(f64::NAN, Percent, 0), "–");
+        assert_eq!(
+            percent_of(1994.0 / 2000.0, 2000),
+            "more than 99.5% of 2,000 simulations"
+        );
     }
 
     #[test]

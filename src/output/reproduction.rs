@@ -2,8 +2,9 @@
 //! place, and the Markdown table the terminal shows.
 
 use super::files::{text_cell, write_atomically, write_csv, write_text, OutputError};
-use super::format::figure;
+use super::format::{figure, share, ShareStyle};
 use crate::analysis::reproduce::{Reproduced, Status};
+use crate::model::Metric;
 use std::path::Path;
 
 /// Whether a figure is within tolerance, in the words the tables use.
@@ -22,7 +23,7 @@ pub fn write_reproduction(dir: &Path, rows: &[Reproduced]) -> Result<(), OutputE
         "# Published figures reproduced by carecast {}\n\nEach row: a published figure, the value carecast computes from the bundled scenario's inputs (mean, with the 95% interval across the PSA; for a probability, its Monte Carlo interval), and whether it lies in the range the scenario accepts. The scenarios' comments say why each range is what it is.\n\n{}",
         env!("CARGO_PKG_VERSION"),
         markdown_table(rows)
-    );
+    ) + "\n" + &counts(rows);
     write_atomically(&dir.join("reproduction.md"), |p| write_text(p, &markdown))
 }
 
@@ -93,6 +94,13 @@ pub fn markdown_table(rows: &[Reproduced]) -> String {
     );
     for r in rows {
         let t = &r.target;
+        // A share computed from the iterations never reads as 0 or 1 unless it is.
+        let reproduced = |x: f64| match t.metric {
+            Metric::ProbCostEffective { .. } | Metric::StateShare { .. } if x.is_finite() => {
+                share(x, ShareStyle::Decimal, 3)
+            }
+            _ => figure(x),
+        };
         let published = match t.published_interval {
             Some([a, b]) => format!("{} ({} to {})", figure(t.published), figure(a), figure(b)),
             None => figure(t.published),
@@ -103,9 +111,9 @@ pub fn markdown_table(rows: &[Reproduced]) -> String {
             escape(&t.figure),
             escape(&t.source),
             published,
-            figure(r.value),
-            figure(r.low),
-            figure(r.high),
+            reproduced(r.value),
+            reproduced(r.low),
+            reproduced(r.high),
             figure(t.accept[0]),
             figure(t.accept[1]),
             match (r.status, t.input) {
@@ -115,4 +123,22 @@ pub fn markdown_table(rows: &[Reproduced]) -> String {
         ));
     }
     md
+}
+
+/// How many figures emerge within tolerance, are inputs, cannot be reproduced, or fall outside their range: the
+/// line the terminal and reproduction.md end with, which README's account of the bundled figures must match.
+pub fn counts(rows: &[Reproduced]) -> String {
+    let count = |f: &dyn Fn(&Reproduced) -> bool| rows.iter().filter(|r| f(r)).count();
+    let emerge = count(&|r| r.status == Status::Within && !r.target.input);
+    let inputs = count(&|r| r.status == Status::Within && r.target.input);
+    let cannot = count(&|r| r.status == Status::NotReproducible);
+    let outside = count(&|r| r.status == Status::Outside);
+    let mut scenarios: Vec<&str> = rows.iter().map(|r| r.scenario.as_str()).collect();
+    scenarios.dedup();
+    format!(
+        "Of {} published figures in {} scenario{}: {emerge} emerge from published inputs within tolerance, {inputs} are themselves inputs, {cannot} cannot be reproduced from published inputs, {outside} lie outside their accepted range.\n",
+        rows.len(),
+        scenarios.len(),
+        if scenarios.len() == 1 { "" } else { "s" }
+    )
 }

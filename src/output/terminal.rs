@@ -1,6 +1,6 @@
 //! The short summary a run prints on the terminal.
 
-use super::format::{describe_icer, figure, gain_name, money, per_pound, per_unit};
+use super::format::{describe_icer, figure, gain_name, money, per_pound, per_unit, share, ShareStyle};
 use crate::analysis::ratio_rule::NoRatio;
 use crate::analysis::sensitivity::{Measure, Threshold, TornadoBar};
 use crate::analysis::voi::EvppiRow;
@@ -163,12 +163,12 @@ fn comparison_lines(s: &mut String, analysis: &Analysis, c: &Comparison) {
     }
     let _ = writeln!(
         s,
-        "  {:<w$} {:>12} ± {:<8} ({}; P(cost-saving) = {:.3})",
+        "  {:<w$} {:>12} ± {:<8} ({}; P(cost-saving) {})",
         "net savings",
         money(c.net_savings.mean),
         money(c.net_savings.se),
         interval(c.net_savings.p2_5, c.net_savings.p97_5),
-        c.prob_cost_saving
+        share(c.prob_cost_saving, ShareStyle::Probability, 3)
     );
     let primary = analysis.primary();
     if let (Some(icer), Some(primary)) = (&c.icer, primary) {
@@ -177,11 +177,11 @@ fn comparison_lines(s: &mut String, analysis: &Analysis, c: &Comparison) {
     if let (Some(inmb), Some(p), Some(primary)) = (&c.inmb, c.prob_cost_effective, primary) {
         let _ = writeln!(
             s,
-            "  INMB at {} per {}: {}  (P(cost-effective) = {:.3} ± {:.3})",
+            "  INMB at {} per {}: {}  (P(cost-effective) {} ± {:.3})",
             money(analysis.threshold),
             per_unit(primary),
             money(inmb.mean),
-            p,
+            share(p, ShareStyle::Probability, 3),
             c.prob_cost_effective_se.unwrap_or(0.0)
         );
     }
@@ -191,10 +191,10 @@ fn comparison_lines(s: &mut String, analysis: &Analysis, c: &Comparison) {
     if let Some(p) = in_cycles {
         let _ = writeln!(
             s,
-            "  {:<w$} in {}; {:.1}% of iterations never pay back within the horizon",
+            "  {:<w$} in {}; {} of iterations never pay back within the horizon",
             "payback",
             p.describe(),
-            100.0 * p.share_never
+            share(p.share_never, ShareStyle::Percent, 1)
         );
     } else if let Some(p) = analysis.payback.iter().find(|p| p.arm == c.arm) {
         let median = p
@@ -202,9 +202,9 @@ fn comparison_lines(s: &mut String, analysis: &Analysis, c: &Comparison) {
             .map_or("not within the horizon".to_string(), |y| format!("year {y}"));
         let _ = writeln!(
             s,
-            "  {:<w$} median {median}; {:.1}% of iterations never pay back within the horizon",
+            "  {:<w$} median {median}; {} of iterations never pay back within the horizon",
             "payback",
-            100.0 * p.share_never
+            share(p.share_never, ShareStyle::Percent, 1)
         );
     }
 }
@@ -283,13 +283,13 @@ fn roi_lines(s: &mut String, analysis: &Analysis, arm: &str) {
             });
         let _ = writeln!(
             lines,
-            "    {:<w$} / {:<w$} {}  (per-iteration 95% interval {} to {}; P(> £1) = {:.3}{cashable})",
+            "    {:<w$} / {:<w$} {}  (per-iteration 95% interval {} to {}; P(> £1) {}{cashable})",
             name(&r.savings_payer),
             name(&r.spend_payer),
             per_pound(r.bcr),
             per_pound(r.bcr_per_iteration.p2_5),
             per_pound(r.bcr_per_iteration.p97_5),
-            r.prob_bcr_above_one
+            share(r.prob_bcr_above_one, ShareStyle::Probability, 3)
         );
     }
     for r in rows
@@ -300,11 +300,11 @@ fn roi_lines(s: &mut String, analysis: &Analysis, arm: &str) {
     {
         let _ = writeln!(
             lines,
-            "    {:<w$} / {:<w$} {}  (P(> £1) = {:.3})",
+            "    {:<w$} / {:<w$} {}  (P(> £1) {})",
             name(&r.savings_payer),
             name(&r.spend_payer),
             per_pound(r.bcr),
-            r.prob_bcr_above_one
+            share(r.prob_bcr_above_one, ShareStyle::Probability, 3)
         );
     }
     if !lines.is_empty() {
@@ -397,15 +397,9 @@ pub fn threshold_text(thresholds: &[Threshold]) -> String {
                 figure(t.range[1])
             );
         }
-        for (c, share) in t.crossings.iter().zip(&t.share_below) {
-            let where_ = share.map_or(String::new(), |p| {
-                let percent = if p > 0.999 {
-                    "more than 99.9%".to_string()
-                } else if p < 0.001 {
-                    "less than 0.1%".to_string()
-                } else {
-                    format!("{:.1}%", 100.0 * p)
-                };
+        for (c, below) in t.crossings.iter().zip(&t.share_below) {
+            let where_ = below.map_or(String::new(), |p| {
+                let percent = share(p, ShareStyle::Percent, 1);
                 format!("; {percent} of its PSA distribution lies below that value")
             });
             let _ = writeln!(

@@ -15,8 +15,17 @@ pub(super) fn toml_error(path: &Path, src: &str, e: &toml::de::Error) -> InputEr
     if message == "invalid type: map, expected a string" && field.ends_with("start_date") {
         message = "write the date in quotes, as text: \"2027-04-01\"".to_string();
     }
-    if message.starts_with("missing field") {
-        message.push_str(" (see docs/scenario-format.md for the keys each table needs)");
+    if let Some(key) = message
+        .strip_prefix("missing field `")
+        .and_then(|r| r.strip_suffix('`'))
+    {
+        let table = field.split('.').next().unwrap_or("");
+        match allowed_for(table, key) {
+            Some((section, allowed)) => {
+                message = format!("{message}: it takes {allowed} (docs/scenario-format.md, {section})");
+            }
+            None => message.push_str(" (see docs/scenario-format.md for the keys each table needs)"),
+        }
     }
     InputError::at(path, src, span.clone(), field, message)
 }
@@ -56,5 +65,65 @@ fn field_at(src: &str, offset: usize) -> String {
         (Some(h), None) => h,
         (None, Some(k)) => k,
         (None, None) => String::new(),
+    }
+}
+
+/// The scenario format's reference: its tables of keys say what each key takes, so a missing key's error quotes it.
+const FORMAT_DOC: &str = include_str!("../../docs/scenario-format.md");
+
+/// What docs/scenario-format.md says `key` takes, with the section it is in: the row of `key` in the section about
+/// `table` (`[settings]`, `[[arms]]`), or else the first row for `key` that marks it required.
+fn allowed_for(table: &str, key: &str) -> Option<(String, String)> {
+    let mut section = "";
+    let mut required_elsewhere = None;
+    let row_start = format!("| `{key}` |");
+    for line in FORMAT_DOC.lines() {
+        if let Some(heading) = line.strip_prefix("## ") {
+            section = heading;
+            continue;
+        }
+        let Some(row) = line.strip_prefix(row_start.as_str()) else {
+            continue;
+        };
+        let cells: Vec<&str> = row.split('|').map(str::trim).filter(|c| !c.is_empty()).collect();
+        let Some(allowed) = cells.last() else {
+            continue;
+        };
+        let found = (section.to_string(), (*allowed).to_string());
+        let names_table = !table.is_empty()
+            && (section.contains(&format!("`[{table}]`")) || section.contains(&format!("`[[{table}]]`")));
+        if names_table {
+            return Some(found);
+        }
+        if required_elsewhere.is_none() && cells.first() == Some(&"yes") {
+            required_elsewhere = Some(found);
+        }
+    }
+    required_elsewhere
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_key_says_what_it_takes() {
+        let example = include_str!("../../scenarios/example.toml");
+        let src = example.replace("accrual = \"half-cycle\"", "");
+        let e = toml::from_str::<super::super::raw::RawScenario>(&src).unwrap_err();
+        let text = toml_error(Path::new("s.toml"), &src, &e).to_string();
+        assert!(
+            text.contains("missing field `accrual`: it takes `start`, `end`, `half-cycle`"),
+            "{text}"
+        );
+        assert!(text.contains("`simpson`") && text.contains("[settings]"), "{text}");
+        // A key in another table is looked up in its own section: `beyond` in [tables].
+        let (section, allowed) = allowed_for("tables", "beyond").unwrap();
+        assert!(
+            section.contains("[tables]") && allowed.contains("\"error\""),
+            "{allowed}"
+        );
+        // A key the format does not document gets the general pointer, not a wrong list.
+        assert_eq!(allowed_for("settings", "no_such_key"), None);
     }
 }

@@ -147,3 +147,29 @@ pub fn host_identity() -> String {
         .collect();
     format!("{host}.{boot}")
 }
+
+/// The variable CI sets (see .ci/run) so that no test may skip: a test that cannot run there fails instead.
+pub const REQUIRE_ALL: &str = "CARECAST_REQUIRE_BROWSER";
+
+/// Says that the calling test skips the rest of its work because `why`, on the terminal itself (the test harness
+/// captures `eprintln!`, so a skipped test would otherwise read as a plain "ok"); panics instead where
+/// [`REQUIRE_ALL`] is set, as it is in CI. The caller returns right after.
+pub fn skip(why: &str) {
+    skip_unless_required(why, std::env::var_os(REQUIRE_ALL).is_some());
+}
+
+/// [`skip`] with whether skipping is forbidden given.
+pub fn skip_unless_required(why: &str, required: bool) {
+    use std::io::Write;
+    assert!(
+        !required,
+        "{REQUIRE_ALL} is set (as in CI), so this test may not skip: {why}"
+    );
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    // Straight to the process's stderr, past the harness's capture, so that the skip is seen beside its "ok".
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n*** SKIPPED {test}: {why}. It reports \"ok\" but checked nothing; set {REQUIRE_ALL}=1 to make this a failure. ***"
+    );
+}

@@ -3,7 +3,7 @@
 
 use super::data::usable;
 use super::text::clean;
-use crate::output::format::{decimals_for, group_thousands, money_label, money_tick, trim_zeros};
+use crate::output::format::{decimals_for, group_thousands, money_label, money_tick, share, trim_zeros, ShareStyle};
 
 /// Outcome name as people read it: "qaly" becomes "QALY", "bed_days" becomes "bed days"; other text is kept (the
 /// default label of an outcome, [`crate::model::readable_name`], of the cleaned text).
@@ -60,14 +60,7 @@ pub(super) fn ratio_label(v: f64) -> String {
 
 /// A share as a percentage that never rounds to a misleading 0% or 100%.
 pub(super) fn percent_label(p: f64) -> String {
-    let pc = p * 100.0;
-    if p > 0.0 && pc < 0.5 {
-        "<1%".to_string()
-    } else if p < 1.0 && pc >= 99.5 {
-        ">99%".to_string()
-    } else {
-        format!("{pc:.0}%")
-    }
+    share(p, ShareStyle::PercentCompact, 0)
 }
 
 /// How an axis writes its ticks.
@@ -172,6 +165,9 @@ pub(super) fn plain_number(v: f64) -> String {
     }
 }
 
+/// Most decimals a grid label shows to write a value exactly.
+const MAX_GRID_DECIMALS: usize = 4;
+
 /// Labels for the values of a grid axis, with the decimals their spacing needs and no more ("80", "90"; "0.10",
 /// "0.15"), so neighbouring labels never read the same.
 pub(super) fn grid_labels(values: &[f64]) -> Vec<String> {
@@ -182,6 +178,23 @@ pub(super) fn grid_labels(values: &[f64]) -> Vec<String> {
         .map(|w| w[1] - w[0])
         .filter(|d| *d > 0.0)
         .fold(f64::INFINITY, f64::min);
+    // The decimals every value needs to read exactly (0.15, 0.25, 0.35 need two, though their step needs one); only
+    // where the values are not short decimals (thirds, say) the step decides, to three significant figures.
+    // Exact to a millionth of the last digit shown: a computed grid value (0.15 + 2 × 0.1) carries rounding error.
+    let exact_at = |v: f64| {
+        (0..=MAX_GRID_DECIMALS).find(|&d| {
+            let scaled = v * 10f64.powi(d as i32);
+            (scaled - scaled.round()).abs() < 1e-6
+        })
+    };
+    let exact: Option<Vec<usize>> = sorted.iter().map(|v| exact_at(*v)).collect();
+    let decimals = match exact.and_then(|e| e.into_iter().max()) {
+        Some(exact) => exact.max(decimals_for(step).min(MAX_GRID_DECIMALS)),
+        None => {
+            let significant = (2 - step.log10().floor() as i32).clamp(0, 6) as usize;
+            decimals_for(step).min(significant)
+        }
+    };
     values
         .iter()
         .map(|&v| {
@@ -190,8 +203,7 @@ pub(super) fn grid_labels(values: &[f64]) -> Vec<String> {
             } else if v == 0.0 {
                 "0".to_string()
             } else if step.is_finite() {
-                let significant = (2 - step.log10().floor() as i32).clamp(0, 6) as usize;
-                number_label(v, decimals_for(step).min(significant))
+                number_label(v, decimals)
             } else {
                 plain_number(v)
             }

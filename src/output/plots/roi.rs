@@ -4,7 +4,7 @@ use super::axis::{padded, sane, Axis};
 use super::colours::{INK, MUTED, OI_BLUE, OI_SKY, OI_VERMILLION};
 use super::data::{quantile, usable};
 use super::frame::{chart, message_box, vline, Frame};
-use super::labels::{percent_label, plural, ratio_label, Fmt};
+use super::labels::{count_label, percent_label, plural, ratio_label, Fmt};
 use super::legend::{Entry, Swatch};
 use super::render::{err, render, Figure, PlotError, HEIGHT, HEIGHT_TWO_ROWS, WIDTH};
 use super::text::{clean, fit, text, LEGEND_PX, PANEL_PX};
@@ -143,7 +143,11 @@ impl RoiPanel {
             ratio_label(s.lo95),
             ratio_label(s.hi95)
         );
-        let mut line2 = format!("£1 or more back in {} of iterations", percent_label(s.at_least_one));
+        let mut line2 = format!(
+            "£1 or more back in {} of {} iterations",
+            percent_label(s.at_least_one),
+            count_label(self.total - self.bad)
+        );
         if !s.x.contains(1.0) {
             line2.push_str(" (break-even off the chart)");
         }

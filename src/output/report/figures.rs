@@ -3,7 +3,9 @@
 use super::headline::{primary_delta, roi};
 use super::{interval, label_of, Figure, ReportInput, Table};
 use crate::model::OutcomeInfo;
-use crate::output::format::{capitalised, gain_name, money, number, per_pound, per_unit, percent, FileNames};
+use crate::output::format::{
+    capitalised, gain_name, money, number, per_pound, per_unit, percent, share, FileNames, ShareStyle,
+};
 use minijinja::Value;
 
 pub(super) fn svg_of(input: &ReportInput, stem: &str) -> Result<Option<Value>, String> {
@@ -64,7 +66,10 @@ fn roi_figures(input: &ReportInput) -> Result<Vec<Figure>, String> {
                 ),
                 svg,
                 table: Table {
-                    caption: "Savings per £1 of intervention spend, by whose savings".into(),
+                    caption: format!(
+                        "Savings per £1 of intervention spend, by whose savings, over {} simulations",
+                        a.iterations
+                    ),
                     headers: ["Savings to", "Mean ratio", "95% interval", "P(ratio > 1)"].map(String::from).to_vec(),
                     rows,
                 },
@@ -123,7 +128,7 @@ fn acceptability_figures(input: &ReportInput, outcome: &OutcomeInfo) -> Result<V
         let rows: Vec<Vec<String>> = (0..acc.lambda.len())
             .map(|l| {
                 let mut row = vec![money(acc.lambda[l])];
-                row.extend(acc.probability[l].iter().map(|p| format!("{p:.3}")));
+                row.extend(acc.probability[l].iter().map(|p| share(*p, ShareStyle::Decimal, 3)));
                 row.push(
                     input
                         .arms

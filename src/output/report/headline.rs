@@ -6,7 +6,9 @@ use crate::analysis::ratio_rule::NoRatio;
 use crate::analysis::stats::Summary;
 use crate::analysis::{Analysis, Comparison, RoiRow};
 use crate::model::OutcomeInfo;
-use crate::output::format::{capitalised, describe_icer, gain_name, money, number, per_pound, per_unit, percent};
+use crate::output::format::{
+    capitalised, describe_icer, gain_name, money, number, per_pound, per_unit, percent_of, share, ShareStyle,
+};
 
 pub(super) fn roi<'a>(input: &'a ReportInput, c: &Comparison, savings: &str) -> Option<&'a RoiRow> {
     input.analysis.roi.iter().find(|r| {
@@ -21,6 +23,7 @@ pub(super) fn roi<'a>(input: &'a ReportInput, c: &Comparison, savings: &str) -> 
 pub(super) fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headline {
     let arm = label_of(input, &c.arm);
     let comparator = label_of(input, &c.comparator);
+    let iterations = input.analysis.iterations;
     let mut cards = Vec::new();
     // (key, who, whether `who` is plural)
     let known = &input.analysis.payers;
@@ -64,9 +67,9 @@ pub(super) fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headl
             figure: format!("{} back per £1 spent", per_pound(r.bcr)),
             interval: format!("95% interval {}", interval(&r.bcr_per_iteration, per_pound)),
             probability: if key == "total" {
-                format!("Probability it pays for itself: {}", percent(p_ahead))
+                format!("Probability it pays for itself: {}", percent_of(p_ahead, iterations))
             } else {
-                format!("Probability {who} {comes} out ahead: {}", percent(p_ahead))
+                format!("Probability {who} {comes} out ahead: {}", percent_of(p_ahead, iterations))
             },
             net: format!(
                 "Net savings{}{over}: {} per person (95% interval {})",
@@ -75,7 +78,7 @@ pub(super) fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headl
                 interval(&net, money)
             ),
             sentence: format!(
-                "For every £1 spent on {arm}, {who} {} {} on care{over} compared with {comparator}. {}, {who} {is} {net_words} on average, and {comes} out ahead in {} of the simulations.",
+                "For every £1 spent on {arm}, {who} {} {} on care{over} compared with {comparator}. {}, {who} {is} {net_words} on average, and {comes} out ahead in {}.",
                 if r.bcr >= 0.0 { saves } else if plural { "pay an extra" } else { "pays an extra" },
                 per_pound(r.bcr.abs()),
                 if key == "total" {
@@ -85,11 +88,11 @@ pub(super) fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headl
                 } else {
                     "Counting what it spends itself"
                 },
-                percent(p_ahead)
+                percent_of(p_ahead, iterations)
             ),
         });
     }
-    if let Some(card) = withheld_card(c, &arm, &comparator, over) {
+    if let Some(card) = withheld_card(c, &arm, &comparator, over, iterations) {
         cards.push(card);
     }
     Headline {
@@ -102,7 +105,7 @@ pub(super) fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headl
 }
 
 /// The whole system's card where the ratio rule withholds its ratio: what it saves, and why there is no ratio.
-fn withheld_card(c: &Comparison, arm: &str, comparator: &str, over: &str) -> Option<Card> {
+fn withheld_card(c: &Comparison, arm: &str, comparator: &str, over: &str, iterations: usize) -> Option<Card> {
     let (reason, spend, savings) = (c.ratio_withheld?, c.spend?, c.savings?);
     let net = c.net_savings;
     let figure = match reason {
@@ -116,7 +119,10 @@ fn withheld_card(c: &Comparison, arm: &str, comparator: &str, over: &str) -> Opt
         who: "The whole system".to_string(),
         figure,
         interval: format!("Net savings: 95% interval {}", interval(&net, money)),
-        probability: format!("Probability it costs no more: {}", percent(c.prob_cost_saving)),
+        probability: format!(
+            "Probability it costs no more: {}",
+            percent_of(c.prob_cost_saving, iterations)
+        ),
         net: format!(
             "Care savings {} per person for {} of extra spend{over}",
             money(savings.mean),
@@ -131,6 +137,7 @@ fn withheld_card(c: &Comparison, arm: &str, comparator: &str, over: &str) -> Opt
 
 /// "Payback: in year 2 (the median over the simulations); ..."
 fn payback_sentence(input: &ReportInput, c: &Comparison) -> String {
+    let iterations = input.analysis.iterations;
     input
         .analysis
         .payback
@@ -142,19 +149,19 @@ fn payback_sentence(input: &ReportInput, c: &Comparison) -> String {
                 .find(|q| q.arm == c.arm && q.comparator == c.comparator && q.unit != "year" && q.median.is_some());
             if let Some(q) = in_cycles {
                 return format!(
-                    "Payback: in {}, the median over the simulations; {} of the simulations do not pay back within {horizon} years.",
+                    "Payback: in {}, the median over the simulations; {} do not pay back within {horizon} years.",
                     q.describe(),
-                    percent(p.share_never)
+                    percent_of(p.share_never, iterations)
                 );
             }
             match p.median_year {
                 Some(y) => format!(
-                    "Payback: in year {y} (the median over the simulations); {} of the simulations do not pay back within {horizon} years.",
-                    percent(p.share_never)
+                    "Payback: in year {y} (the median over the simulations); {} do not pay back within {horizon} years.",
+                    percent_of(p.share_never, iterations)
                 ),
                 None => format!(
                     "Payback: in most simulations ({}) it does not pay for itself within {horizon} years.",
-                    percent(p.share_never)
+                    percent_of(p.share_never, iterations)
                 ),
             }
         })
@@ -216,7 +223,9 @@ pub(super) fn ce_table(input: &ReportInput, outcome: &OutcomeInfo) -> Table {
                     c.inmb
                         .map_or("–".into(), |s| format!("{} ({})", money(s.mean), interval(&s, money))),
                     match (c.prob_cost_effective, c.prob_cost_effective_se) {
-                        (Some(p), Some(se)) => format!("{:.3} (Monte Carlo SE {:.3})", p, se),
+                        (Some(p), Some(se)) => {
+                            format!("{} (Monte Carlo SE {:.3})", share(p, ShareStyle::Decimal, 3), se)
+                        }
                         _ => "–".into(),
                     },
                 ]
@@ -269,7 +278,7 @@ pub(super) fn precision(input: &ReportInput) -> (Table, String) {
         );
         if let (Some(p), Some(se)) = (c.prob_cost_effective, c.prob_cost_effective_se) {
             check(format!("{name}: probability cost-effective"), p, se, 0.01, |x| {
-                format!("{x:.3}")
+                share(x, ShareStyle::Decimal, 3)
             });
         }
     }

@@ -86,6 +86,14 @@ fn heat_map_colours_are_centred_and_text_contrasts() {
         ["80.00", "86.67", "93.33"]
     );
     assert_eq!(grid_labels(&[2.0, f64::NAN]), ["2", "n/a"]);
+    // Labels sit on the varied values, not on their step: 0.15:0.35:3 is 0.15, 0.25, 0.35 (step 0.1), which one
+    // decimal would write 0.1, 0.2, 0.3 (README's sweep example). The computed grid carries rounding error.
+    assert_eq!(
+        grid_labels(&[0.15, 0.15 + 0.1, 0.15 + 2.0 * 0.1]),
+        ["0.15", "0.25", "0.35"]
+    );
+    assert_eq!(grid_labels(&[1500.0, 1600.0, 1700.0]), ["1,500", "1,600", "1,700"]);
+    assert_eq!(grid_labels(&[0.125, 0.5, 0.875]), ["0.125", "0.500", "0.875"]);
     assert_eq!(ValueFormat::Money.label(12_000.0), "£12k");
     assert_eq!(ValueFormat::PerPound.label(1.2), "£1.20");
     assert_eq!(ValueFormat::Probability.label(0.35), "35%");

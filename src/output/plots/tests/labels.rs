@@ -31,8 +31,9 @@ fn money_and_number_labels_read_like_people_write_them() {
     assert_eq!(Fmt::Probability.tick(0.2, 0.2), "20%");
     assert_eq!(signed_number(0.0213), "+0.0213");
     assert_eq!(signed_money(1200.0), "+£1.2k");
-    assert_eq!(percent_label(0.999), ">99%");
-    assert_eq!(percent_label(0.001), "<1%");
+    assert_eq!(percent_label(0.999), ">99.5%");
+    assert_eq!(percent_label(0.001), "<0.5%");
+    assert_eq!((percent_label(1.0), percent_label(0.0)), ("100%".into(), "0%".into()));
     assert_eq!(percent_label(0.87), "87%");
     assert_eq!(count_label(1_000_000), "1,000,000");
     assert_eq!(ordinal(50), "50th");
