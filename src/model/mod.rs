@@ -140,6 +140,10 @@ pub struct Settings {
     /// is the financial year that starts then. Setting it asks for the budget impact.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_year: Option<i32>,
+    /// The distinct delays, in years after entry, at which the arms' delayed one-off costs are paid (`delay`), in the
+    /// order [`OneOff::timing`] numbers them from 1. Each wave works out when each is paid ([`Wave::one_off_paid`]).
+    #[serde(skip)]
+    pub one_off_delays: Vec<f64>,
 }
 
 /// Accrual conventions set for single quantities (`[accrual]`); None where the scenario's applies.
@@ -427,11 +431,14 @@ pub struct Flow {
     pub weight_set: Option<usize>,
 }
 
-/// A cost paid once per person at entry.
+/// A cost paid once per person who enters: at entry, or after a delay.
 #[derive(Debug, Clone, Copy)]
 pub struct OneOff {
     pub column: usize,
     pub slot: usize,
+    /// When it is paid: 0 at entry, i + 1 after the delay [`Settings::one_off_delays`]\[i\]; an index into each
+    /// wave's [`Wave::one_off_paid`].
+    pub timing: usize,
 }
 
 /// Everything needed to simulate one arm for one subgroup: its compiled programs and the model structure.
@@ -537,6 +544,9 @@ pub struct Wave {
     pub same_weights: bool,
     /// Discount factor for costs at entry (one-off costs).
     pub entry_cost_factor: f64,
+    /// For each one-off timing ([`OneOff::timing`]: at entry, then each of [`Settings::one_off_delays`]), the bin it
+    /// is paid in and its discount factor; a payment that falls at or after the end of the horizon has factor 0.
+    pub one_off_paid: Vec<(usize, f64)>,
     /// The boundary weights of each of [`Model::weight_sets`], for flows with an accrual of their own.
     pub weight_sets: Vec<BoundaryWeights>,
 }

@@ -611,6 +611,12 @@ pub struct RawArmCost {
     pub to_year: Option<Spanned<f64>>,
     #[serde(default)]
     pub capacity: Option<Spanned<f64>>,
+    /// A one-off cost's delay after entry: `"7 months"`, `"30 weeks"`, `"2 years"`.
+    #[serde(default)]
+    pub delay: Option<Spanned<String>>,
+    /// A saving's cashable share, 0 to 1 (default 1).
+    #[serde(default)]
+    pub cashable: Option<Spanned<f64>>,
     #[serde(default)]
     pub source: Option<Spanned<String>>,
 }

@@ -30,6 +30,7 @@ mod series;
 mod settings;
 mod states;
 mod tables;
+mod timed_costs;
 mod transitions;
 mod tunnel;
 
@@ -180,6 +181,7 @@ impl Compiler<'_> {
         let settings = Settings {
             primary_outcome: self.primary_outcome(&raw.settings, &outcomes)?,
             accrual_of: self.accrual_of(raw, &outcomes)?,
+            one_off_delays: self.one_off_delays(raw, &settings_partial)?,
             ..settings_partial
         };
         let outcome_info = self.outcome_info(&raw.outcomes, &outcomes)?;
@@ -222,7 +224,7 @@ impl Compiler<'_> {
             states: &states,
             outcomes: &outcomes,
             n_draws,
-            has_noncashable: states::has_noncashable(raw),
+            has_noncashable: states::has_noncashable(raw) || timed_costs::has_noncashable_saving(raw),
             settings: &settings,
             strata: &strata,
             waves: &waves,

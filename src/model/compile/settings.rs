@@ -167,6 +167,7 @@ impl Compiler<'_> {
             n_bins: horizon as usize,
             start_year,
             population,
+            one_off_delays: Vec::new(),
         };
         Ok((settings, run))
     }
