@@ -204,6 +204,35 @@ pub struct Meta {
     pub price_year: Option<i64>,
     /// Source key and citation, in key order.
     pub sources: Vec<(String, String)>,
+    /// Whom the results are for: each person of the cohort, or the service as a whole.
+    #[serde(skip_serializing_if = "ResultsFor::is_person")]
+    pub results_for: ResultsFor,
+}
+
+/// Whom a scenario's results are for (`[cohort] results`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultsFor {
+    /// Each person of the cohort: per-person values, and programme costs divided by the cohort's size.
+    #[default]
+    Person,
+    /// The service as a whole: only programme (set-up and annual) costs, not divided by anything.
+    Service,
+}
+
+impl ResultsFor {
+    /// Whether results are per person (the default, which summary.json leaves out).
+    pub fn is_person(&self) -> bool {
+        *self == ResultsFor::Person
+    }
+
+    /// How the amounts read: "per person", or "for the service".
+    pub fn per(self) -> &'static str {
+        match self {
+            ResultsFor::Person => "per person",
+            ResultsFor::Service => "for the service",
+        }
+    }
 }
 
 /// A state of the model: a state as the file declares it, or one step of a declared state's tunnel.

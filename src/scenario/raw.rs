@@ -625,7 +625,11 @@ pub struct RawArmCost {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCohort {
-    pub size: Spanned<i64>,
+    #[serde(default)]
+    pub size: Option<Spanned<i64>>,
+    /// Whom results are for: `"person"` (the default) or `"service"` (the service as a whole, with no cohort).
+    #[serde(default)]
+    pub results: Option<Spanned<String>>,
     #[serde(default)]
     pub entry: Option<Spanned<Vec<f64>>>,
     #[serde(default)]

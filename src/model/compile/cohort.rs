@@ -5,8 +5,9 @@ use super::limits::MAX_COHORT;
 use super::Compiler;
 use crate::error::InputError;
 use crate::model::schedule::{Accrual, DiscountSchedule, DiscountTiming};
-use crate::model::{BoundaryWeights, Settings, Sex, Stratum, SubgroupInfo, Wave, WeightSet};
+use crate::model::{BoundaryWeights, ResultsFor, Settings, Sex, Stratum, SubgroupInfo, Wave, WeightSet};
 use crate::scenario::raw::{RawAge, RawCohort};
+use serde_spanned::Spanned;
 
 /// The oldest starting age a cohort may give, in years.
 const MAX_AGE: f64 = 150.0;
@@ -61,11 +62,18 @@ impl Compiler<'_> {
         Ok(out)
     }
 
-    pub(super) fn cohort_size(&self, cohort: &RawCohort) -> Result<u64, InputError> {
-        let size = *cohort.size.get_ref();
+    /// The cohort's size; 1 for results for a service as a whole, which has none (so nothing is divided by it).
+    pub(super) fn cohort_size(&self, cohort: &Spanned<RawCohort>, results_for: ResultsFor) -> Result<u64, InputError> {
+        let Some(size) = &cohort.get_ref().size else {
+            return match results_for {
+                ResultsFor::Service => Ok(1),
+                ResultsFor::Person => Err(self.err(cohort.span(), "cohort.size", "the cohort needs a `size` (people in it): per-person results divide programme costs by it; for costs that belong to a service rather than to people, write `results = \"service\"` instead")),
+            };
+        };
+        let size = *size.get_ref();
         if !(1..=MAX_COHORT as i64).contains(&size) {
             return Err(self.err(
-                cohort.size.span(),
+                cohort.get_ref().size.as_ref().expect("given").span(),
                 "cohort.size",
                 format!("the cohort must have from 1 to {MAX_COHORT} people, not {size}"),
             ));

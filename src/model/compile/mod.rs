@@ -30,6 +30,7 @@ mod series;
 mod settings;
 mod states;
 mod tables;
+mod service;
 mod timed_costs;
 mod transitions;
 mod tunnel;
@@ -215,7 +216,8 @@ impl Compiler<'_> {
         let n_draws = slot_count(&draws);
 
         *self.supports.borrow_mut() = draw_supports(&draws, n_draws);
-        let cohort_size = self.cohort_size(cohort)?;
+        let cohort_size = self.cohort_size(&raw.cohort, meta.results_for)?;
+        self.check_service(raw, &settings, meta.results_for)?;
         let strata = self.strata(cohort)?;
         let waves = self.waves(cohort, &settings, &weight_sets)?;
 

@@ -176,7 +176,8 @@ fn context(input: &ReportInput) -> Result<Context, String> {
         .iter()
         .map(|c| Table {
             caption: format!(
-                "Cumulative net savings per person by year, {} vs {} (from {} iterations)",
+                "Cumulative net savings {} by year, {} vs {} (from {} iterations)",
+                a.per,
                 label_of(input, &c.arm),
                 label_of(input, &c.comparator),
                 c.iterations
