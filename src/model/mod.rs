@@ -272,6 +272,9 @@ pub struct ArmInfo {
     pub label: String,
     /// The arm this one is compared with (None for the comparator itself).
     pub comparator: Option<usize>,
+    /// The names of its costs entered as savings (`kind = "saving"`): care costs avoided, which lower its care costs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub savings: Vec<String>,
 }
 
 /// Sex, as a cohort's sex mix splits it and as tables and expressions read it (`sex` is 0 for male, 1 for female).

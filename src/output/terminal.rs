@@ -55,6 +55,14 @@ fn run_header(model: &Model, iterations: usize) -> String {
         model.meta.results_for.per(),
         model.meta.currency
     );
+    for arm in model.arms.iter().filter(|a| !a.savings.is_empty()) {
+        let _ = writeln!(
+            s,
+            "{}: entered as savings (care costs avoided: they lower its care costs, not its spend): {}",
+            arm.label,
+            arm.savings.join(", ")
+        );
+    }
     let _ = writeln!(s);
     s
 }

@@ -156,10 +156,15 @@ fn cost_line(c: &toml::Value) -> String {
             .trim_matches('"')
             .to_string()
     };
-    let delay = c.get("delay").map_or(String::new(), |_| format!(", after {}", f("delay")));
+    let delay = c
+        .get("delay")
+        .map_or(String::new(), |_| format!(", after {}", f("delay")));
     let saving = match (f("kind").as_str(), c.get("cashable")) {
         ("saving", None) => ", entered as a saving: lowers care costs, all cashable".to_string(),
-        ("saving", Some(_)) => format!(", entered as a saving: lowers care costs, cashable share {}", f("cashable")),
+        ("saving", Some(_)) => format!(
+            ", entered as a saving: lowers care costs, cashable share {}",
+            f("cashable")
+        ),
         _ => String::new(),
     };
     format!(

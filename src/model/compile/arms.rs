@@ -56,6 +56,10 @@ impl Compiler<'_> {
                 name: name.clone(),
                 label: arm.label.clone().unwrap_or_else(|| name.clone()),
                 comparator,
+                savings: (arm.costs.iter())
+                    .filter(|c| c.get_ref().kind.get_ref() == "saving")
+                    .map(|c| c.get_ref().name.get_ref().clone())
+                    .collect(),
             });
         }
         Ok(out)
@@ -90,7 +94,12 @@ impl Compiler<'_> {
                         None => 0,
                         Some(d) => {
                             let years = self.delay_years(d, &format!("{cfield}.delay"), s.settings)?;
-                            1 + s.settings.one_off_delays.iter().position(|&y| y == years).expect("collected by one_off_delays")
+                            1 + s
+                                .settings
+                                .one_off_delays
+                                .iter()
+                                .position(|&y| y == years)
+                                .expect("collected by one_off_delays")
                         }
                     };
                     let slot = b.quantity(
@@ -312,7 +321,12 @@ impl Compiler<'_> {
 
     /// The model states a recurring or capacity cost applies to: those listed (a tunnel state's name means every
     /// step of it, a step's name that step alone), or every state not marked dead.
-    pub(super) fn cost_states(&self, cost: &RawArmCost, states: &StateMap, field: &str) -> Result<Vec<usize>, InputError> {
+    pub(super) fn cost_states(
+        &self,
+        cost: &RawArmCost,
+        states: &StateMap,
+        field: &str,
+    ) -> Result<Vec<usize>, InputError> {
         match &cost.states {
             None => Ok((0..states.model.len()).filter(|&i| !states.model[i].dead).collect()),
             Some(list) => self.named_states(states, list.get_ref(), &format!("{field}.states")),

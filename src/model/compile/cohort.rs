@@ -250,7 +250,12 @@ pub(in crate::model) fn wave(entry_year: usize, share: f64, settings: &Settings,
     }
     let entry_cost_factor = settings.discount_costs.factor(offset as f64 * dt, settings.discounting);
     let one_off_paid = std::iter::once((offset / settings.cycles_per_bin, entry_cost_factor))
-        .chain(settings.one_off_delays.iter().map(|&delay| delayed_payment(settings, offset, delay)))
+        .chain(
+            settings
+                .one_off_delays
+                .iter()
+                .map(|&delay| delayed_payment(settings, offset, delay)),
+        )
         .collect();
     let same_weights = boundary_weights.iter().flatten().all(|(_, wc, wo)| wc == wo);
     let weights_flat: Vec<(usize, f64, f64)> = boundary_weights.iter().flatten().copied().collect();

@@ -69,10 +69,20 @@ impl Compiler<'_> {
                 let cost = c.get_ref();
                 let kind = cost.kind.get_ref().as_str();
                 if !matches!(kind, "setup" | "annual") {
-                    return Err(self.err(cost.kind.span(), format!("arms[{a}].costs[{ci}].kind"), format!("a `{kind}` cost is paid per person, and {why}: a service's costs are `setup` or `annual`")));
+                    return Err(self.err(
+                        cost.kind.span(),
+                        format!("arms[{a}].costs[{ci}].kind"),
+                        format!(
+                            "a `{kind}` cost is paid per person, and {why}: a service's costs are `setup` or `annual`"
+                        ),
+                    ));
                 }
                 if let Some(cap) = &cost.capacity {
-                    return Err(self.err(cap.span(), format!("arms[{a}].costs[{ci}].capacity"), format!("capacity counts the people served, and {why}")));
+                    return Err(self.err(
+                        cap.span(),
+                        format!("arms[{a}].costs[{ci}].capacity"),
+                        format!("capacity counts the people served, and {why}"),
+                    ));
                 }
             }
         }

@@ -39,8 +39,12 @@ impl Compiler<'_> {
                 format!("`{text}` is not a delay: {why}; write a number and a unit, such as \"7 months\", \"30 weeks\" or \"2 years\""),
             )
         };
-        let (number, unit) = text.split_once(char::is_whitespace).ok_or_else(|| bad("it needs a unit"))?;
-        let count: f64 = number.parse().map_err(|_| bad(&format!("`{number}` is not a number")))?;
+        let (number, unit) = text
+            .split_once(char::is_whitespace)
+            .ok_or_else(|| bad("it needs a unit"))?;
+        let count: f64 = number
+            .parse()
+            .map_err(|_| bad(&format!("`{number}` is not a number")))?;
         let per_year = match unit.trim() {
             "week" | "weeks" => 52.0,
             "month" | "months" => 12.0,
@@ -83,19 +87,27 @@ impl Compiler<'_> {
             cfield,
             "a saving (use an expression of t to limit it in time)",
         )?;
-        let per = cost.per.as_ref().ok_or_else(|| self.err(c.span(), format!("{cfield}.per"), "a saving needs `per` (year, quarter, month, week or cycle): units are never guessed"))?;
+        let per = cost.per.as_ref().ok_or_else(|| {
+            self.err(
+                c.span(),
+                format!("{cfield}.per"),
+                "a saving needs `per` (year, quarter, month, week or cycle): units are never guessed",
+            )
+        })?;
         let factor = self.per_cycle_factor(per, s.settings, &format!("{cfield}.per"))?;
-        let cashable = match &cost.cashable {
-            Some(v) if !(0.0..=1.0).contains(v.get_ref()) => {
-                return Err(self.err(
+        let cashable =
+            match &cost.cashable {
+                Some(v) if !(0.0..=1.0).contains(v.get_ref()) => return Err(self.err(
                     v.span(),
                     format!("{cfield}.cashable"),
-                    format!("the cashable share is the fraction of a saving that is released as cash, from 0 to 1, not {}", v.get_ref()),
-                ))
-            }
-            Some(v) => *v.get_ref(),
-            None => 1.0,
-        };
+                    format!(
+                        "the cashable share is the fraction of a saving that is released as cash, from 0 to 1, not {}",
+                        v.get_ref()
+                    ),
+                )),
+                Some(v) => *v.get_ref(),
+                None => 1.0,
+            };
         let slot = b.quantity(
             &cost.amount,
             &format!("{cfield}.amount"),

@@ -192,7 +192,10 @@ fn settings(facts: &ScenarioFacts) -> Vec<(String, String)> {
         ("Mode".into(), format!("{:?}", s.mode).to_lowercase()),
         match m.meta.results_for {
             ResultsFor::Person => ("Cohort size".into(), m.cohort_size.to_string()),
-            ResultsFor::Service => ("Results".into(), "for the service as a whole (no cohort of people)".into()),
+            ResultsFor::Service => (
+                "Results".into(),
+                "for the service as a whole (no cohort of people)".into(),
+            ),
         },
         ("Threshold λ".into(), money(s.threshold)),
     ];
