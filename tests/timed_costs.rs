@@ -297,6 +297,11 @@ fn a_service_has_no_people_and_every_per_person_input_is_refused() {
             "no cohort",
         ),
         (
+            service_text(&[("population", "1200")], SIX, ONE, service),
+            "settings.population",
+            "no population to count",
+        ),
+        (
             service_text(&[("mode", "\"individual\"")], SIX, ONE, service),
             "settings.mode",
             "person by person",

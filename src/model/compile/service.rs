@@ -49,6 +49,13 @@ impl Compiler<'_> {
         if let Some((key, Some(span))) = people.into_iter().find(|(_, span)| span.is_some()) {
             return Err(self.err(span, format!("cohort.{key}"), format!("`{key}` does not apply: {why}")));
         }
+        if let Some(p) = &raw.settings.population {
+            return Err(self.err(
+                p.span(),
+                "settings.population",
+                format!("{why}: the budget impact is the service's own, so there is no population to count"),
+            ));
+        }
         if settings.mode == Mode::Individual {
             return Err(self.err(
                 raw.settings.mode.span(),

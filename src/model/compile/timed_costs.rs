@@ -95,19 +95,20 @@ impl Compiler<'_> {
             )
         })?;
         let factor = self.per_cycle_factor(per, s.settings, &format!("{cfield}.per"))?;
-        let cashable =
-            match &cost.cashable {
-                Some(v) if !(0.0..=1.0).contains(v.get_ref()) => return Err(self.err(
+        let cashable = match &cost.cashable {
+            Some(v) if !(0.0..=1.0).contains(v.get_ref()) => {
+                return Err(self.err(
                     v.span(),
                     format!("{cfield}.cashable"),
                     format!(
                         "the cashable share is the fraction of a saving that is released as cash, from 0 to 1, not {}",
                         v.get_ref()
                     ),
-                )),
-                Some(v) => *v.get_ref(),
-                None => 1.0,
-            };
+                ))
+            }
+            Some(v) => *v.get_ref(),
+            None => 1.0,
+        };
         let slot = b.quantity(
             &cost.amount,
             &format!("{cfield}.amount"),
