@@ -20,8 +20,11 @@ use std::path::{Path, PathBuf};
 
 const GOLDEN: &str = "tests/golden/outputs.sha256";
 
-const SCENARIOS: [&str; 10] = [
+const SCENARIOS: [&str; 13] = [
+    "access-team",
     "adaptations",
+    "door-widening",
+    "equipment-store",
     "example",
     "life-table",
     "personal-budgets",

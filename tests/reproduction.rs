@@ -296,10 +296,58 @@ fn personal_budgets() {
     );
 }
 
+/// The value a deterministic scenario's only target reproduces, after checking it against its row.
+fn only_value(file: &str, row: Row) -> f64 {
+    check(file, std::slice::from_ref(&row));
+    run(file)[0].value
+}
+
+#[test]
+fn equipment_store() {
+    // £37,000 / £4,900 a week = 7.55 weeks: the cumulative net saving is negative by the end of week 7
+    // (7 × 4,900 = 34,300) and positive by the end of week 8 (39,200), so payback is week 8 exactly.
+    let weeks = only_value(
+        "scenarios/equipment-store.toml",
+        row("The equipment's outlay recouped", [8.0, 8.0], Expect::Reproduced),
+    );
+    assert_eq!(weeks, 8.0);
+}
+
+#[test]
+fn door_widening() {
+    // 4.5 hours × 32 weeks × £10 an hour = £1,440, undiscounted: an input carried through, to the penny.
+    let care = only_value(
+        "scenarios/door-widening.toml",
+        row(
+            "Extra home care while the door widening",
+            [1439.99, 1440.01],
+            Expect::Input,
+        ),
+    );
+    assert!((care - 1440.0).abs() < 1e-9, "{care}");
+}
+
+#[test]
+fn access_team() {
+    // £812,000 − £420,000 = £392,000 for the service, undiscounted (one year paid at its start), exactly.
+    let saved = only_value(
+        "scenarios/access-team.toml",
+        row(
+            "Savings from moving six locality teams",
+            [391999.99, 392000.01],
+            Expect::Reproduced,
+        ),
+    );
+    assert_eq!(saved, 392_000.0);
+}
+
 #[test]
 fn every_bundled_scenario_with_targets_is_tested_here() {
     let tested = [
+        "access-team",
         "adaptations",
+        "door-widening",
+        "equipment-store",
         "personal-budgets",
         "popp",
         "reablement",

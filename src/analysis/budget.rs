@@ -72,14 +72,36 @@ pub struct BudgetPath {
 pub struct Budget {
     /// Who the payers are, for the names and labels of `rows` and `paths`.
     pub payers: Payers,
-    /// People counted: the scenario's `population`, else its cohort size.
+    /// People counted: the scenario's `population`, else its cohort size (1 for a service's results).
     pub population: f64,
+    /// Whether the figures are a service's as a whole (`[cohort] results = "service"`), not a population's.
+    pub service: bool,
     /// The calendar year in which programme year 1's financial year starts (2027 for 2027/28).
     pub start_year: i32,
     pub rows: Vec<BudgetRow>,
     pub paths: Vec<BudgetPath>,
     /// How many iterations the percentiles come from.
     pub sample_size: usize,
+}
+
+impl Budget {
+    /// Whom the figures are for, given the population in words ("1,200"): "1,200 people", or "the service".
+    pub fn whom(&self, people: String) -> String {
+        if self.service {
+            "the service".to_string()
+        } else {
+            format!("{people} people")
+        }
+    }
+
+    /// The population column of budget.csv: the number of people, or "service".
+    pub fn population_cell(&self) -> String {
+        if self.service {
+            "service".to_string()
+        } else {
+            self.population.to_string()
+        }
+    }
 }
 
 /// "2027/28" for the financial year starting in April 2027.
@@ -115,6 +137,7 @@ pub fn budget(model: &Model, discounted: &Results, cash: &Results, start_year: i
     Budget {
         payers: model.payers.clone(),
         population,
+        service: model.meta.results_for == crate::model::ResultsFor::Service,
         start_year,
         rows,
         paths,

@@ -262,6 +262,9 @@ pub struct Analysis {
     pub cumulative_net_savings: Vec<CumulativeNetSavings>,
     /// Warnings about precision (too few iterations for the reported figures).
     pub warnings: Vec<String>,
+    /// Whom the amounts are for, in words: "per person", or "for the service" (`[cohort] results = "service"`).
+    #[serde(skip)]
+    pub per: &'static str,
 }
 
 impl Analysis {
@@ -309,7 +312,8 @@ pub fn options_of(model: &crate::model::Model) -> AnalysisOptions {
 /// Analyses a run of `model` with the model's own analysis settings.
 pub fn analyse_run(model: &crate::model::Model, results: &crate::simulate::Results) -> RunAnalysis {
     let table = PsaTable::from_results(model, results);
-    let analysis = analyse(&table, &options_of(model));
+    let mut analysis = analyse(&table, &options_of(model));
+    analysis.per = model.meta.results_for.per();
     RunAnalysis {
         per_year: per_year::per_year(model, results),
         plot_data: plot_data::plot_data(&table),
@@ -391,6 +395,7 @@ pub fn analyse(table: &PsaTable, options: &AnalysisOptions) -> Analysis {
         payback_cycles: Vec::new(),
         cumulative_net_savings,
         warnings,
+        per: "per person",
     }
 }
 

@@ -72,6 +72,10 @@ pub struct Settings {
     /// is the financial year that starts then. Setting it asks for the budget impact.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_year: Option<i32>,
+    /// The distinct delays, in years after entry, at which the arms' delayed one-off costs are paid (`delay`), in the
+    /// order [`OneOff::timing`] numbers them from 1. Each wave works out when each is paid ([`Wave::one_off_paid`]).
+    #[serde(skip)]
+    pub one_off_delays: Vec<f64>,
 }
 
 /// Accrual conventions set for single quantities (`[accrual]`); None where the scenario's applies.
@@ -132,6 +136,35 @@ pub struct Meta {
     pub price_year: Option<i64>,
     /// Source key and citation, in key order.
     pub sources: Vec<(String, String)>,
+    /// Whom the results are for: each person of the cohort, or the service as a whole.
+    #[serde(skip_serializing_if = "ResultsFor::is_person")]
+    pub results_for: ResultsFor,
+}
+
+/// Whom a scenario's results are for (`[cohort] results`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultsFor {
+    /// Each person of the cohort: per-person values, and programme costs divided by the cohort's size.
+    #[default]
+    Person,
+    /// The service as a whole: only programme (set-up and annual) costs, not divided by anything.
+    Service,
+}
+
+impl ResultsFor {
+    /// Whether results are per person (the default, which summary.json leaves out).
+    pub fn is_person(&self) -> bool {
+        *self == ResultsFor::Person
+    }
+
+    /// How the amounts read: "per person", or "for the service".
+    pub fn per(self) -> &'static str {
+        match self {
+            ResultsFor::Person => "per person",
+            ResultsFor::Service => "for the service",
+        }
+    }
 }
 
 /// A state of the model: a state as the file declares it, or one step of a declared state's tunnel.
@@ -171,6 +204,9 @@ pub struct ArmInfo {
     pub label: String,
     /// The arm this one is compared with (None for the comparator itself).
     pub comparator: Option<usize>,
+    /// The names of its costs entered as savings (`kind = "saving"`): care costs avoided, which lower its care costs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub savings: Vec<String>,
 }
 
 /// Sex, as a cohort's sex mix splits it and as tables and expressions read it (`sex` is 0 for male, 1 for female).
@@ -359,11 +395,14 @@ pub struct Flow {
     pub weight_set: Option<usize>,
 }
 
-/// A cost paid once per person at entry.
+/// A cost paid once per person who enters: at entry, or after a delay.
 #[derive(Debug, Clone, Copy)]
 pub struct OneOff {
     pub column: usize,
     pub slot: usize,
+    /// When it is paid: 0 at entry, i + 1 after the delay [`Settings::one_off_delays`]\[i\]; an index into each
+    /// wave's [`Wave::one_off_paid`].
+    pub timing: usize,
 }
 
 /// Everything needed to simulate one arm for one subgroup: its compiled programs and the model structure.
@@ -469,6 +508,9 @@ pub struct Wave {
     pub same_weights: bool,
     /// Discount factor for costs at entry (one-off costs).
     pub entry_cost_factor: f64,
+    /// For each one-off timing ([`OneOff::timing`]: at entry, then each of [`Settings::one_off_delays`]), the bin it
+    /// is paid in and its discount factor; a payment that falls at or after the end of the horizon has factor 0.
+    pub one_off_paid: Vec<(usize, f64)>,
     /// The boundary weights of each of [`Model::weight_sets`], for flows with an accrual of their own.
     pub weight_sets: Vec<BoundaryWeights>,
 }

@@ -37,7 +37,7 @@ pub fn write_budget(path: &Path, budget: &Budget) -> Result<(), OutputError> {
                 r.financial_year.clone(),
                 r.payer.clone(),
                 r.basis.name().to_string(),
-                budget.population.to_string(),
+                budget.population_cell(),
                 r.comparator_cost.to_string(),
                 r.arm_cost.to_string(),
                 r.extra_spend.to_string(),
@@ -79,8 +79,8 @@ pub fn budget_figures(
             ),
             &format!("Programme year (year 1 is {})", financial_year(budget.start_year, 1)),
             &format!(
-                "Cumulative net savings (£, {} people, undiscounted)",
-                thousands(budget.population.round() as u64)
+                "Cumulative net savings (£, {}, undiscounted)",
+                budget.whom(thousands(budget.population.round() as u64))
             ),
             &years,
             [&p[0], &p[1], &p[2], &p[3], &p[4]],
@@ -95,8 +95,8 @@ pub fn budget_lines(budget: &Budget) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "\nBudget impact for {} people in cash (+ costs more, − saves; 95% interval); budget.csv has every year, discounted too",
-        thousands(budget.population.round() as u64)
+        "\nBudget impact for {} in cash (+ costs more, − saves; 95% interval); budget.csv has every year, discounted too",
+        budget.whom(thousands(budget.population.round() as u64))
     );
     let signed = |v: f64| if v > 0.0 { format!("+{}", money(v)) } else { money(v) };
     for path in &budget.paths {

@@ -140,19 +140,18 @@ fn cumulative_figures(
                 .position(|a| a == name)
                 .map_or(name.to_string(), |i| table.labels[i].clone())
         };
-        files.extend(plots::fan_chart(
+        // The y axis says whom the amounts are for: per person, or for the service as a whole.
+        files.extend(plots::budget_fan_chart(
             &dir.join(format!("cumulative_{}", FileNames::new(&table.arms).of(&c.arm))),
             &format!(
                 "{title}: cumulative net savings, {} vs {}",
                 label(&c.arm),
                 label(&c.comparator)
             ),
+            "Year",
+            &format!("Cumulative net savings (£ {})", analysis.per),
             &years,
-            &c.p2_5,
-            &c.p25,
-            &c.p50,
-            &c.p75,
-            &c.p97_5,
+            [&c.p2_5, &c.p25, &c.p50, &c.p75, &c.p97_5],
         )?);
     }
     Ok(files)

@@ -140,7 +140,10 @@ pub fn write_tornado_figures(
 pub(super) fn measure_label(measure: Measure, model: &Model) -> (String, plots::ValueFormat) {
     match measure {
         Measure::Bcr => ("£ back per £1 spent".into(), plots::ValueFormat::PerPound),
-        Measure::NetSavings => ("Net savings per person".into(), plots::ValueFormat::Money),
+        Measure::NetSavings => (
+            format!("Net savings {}", model.meta.results_for.per()),
+            plots::ValueFormat::Money,
+        ),
         Measure::Inmb => {
             let per = model
                 .settings
@@ -148,7 +151,11 @@ pub(super) fn measure_label(measure: Measure, model: &Model) -> (String, plots::
                 .and_then(|o| model.outcome_info.get(o))
                 .map_or_else(String::new, |o| format!(" per {}", per_unit(o)));
             (
-                format!("INMB per person at λ = {}{per}", money(model.settings.threshold)),
+                format!(
+                    "INMB {} at λ = {}{per}",
+                    model.meta.results_for.per(),
+                    money(model.settings.threshold)
+                ),
                 plots::ValueFormat::Money,
             )
         }

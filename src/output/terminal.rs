@@ -51,9 +51,18 @@ fn run_header(model: &Model, iterations: usize) -> String {
         .map_or(String::new(), |y| format!(", price year {y}"));
     let _ = writeln!(
         s,
-        "Mean per person, discounted ({}{price_year}); ± is the Monte Carlo standard error of the mean",
+        "Mean {}, discounted ({}{price_year}); ± is the Monte Carlo standard error of the mean",
+        model.meta.results_for.per(),
         model.meta.currency
     );
+    for arm in model.arms.iter().filter(|a| !a.savings.is_empty()) {
+        let _ = writeln!(
+            s,
+            "{}: entered as savings (care costs avoided: they lower its care costs, not its spend): {}",
+            arm.label,
+            arm.savings.join(", ")
+        );
+    }
     let _ = writeln!(s);
     s
 }
@@ -186,7 +195,7 @@ fn comparison_lines(s: &mut String, analysis: &Analysis, c: &Comparison) {
         );
     }
     roi_lines(s, analysis, &c.arm);
-    withheld_ratio_lines(s, c, w);
+    withheld_ratio_lines(s, c, w, analysis.per);
     let in_cycles = (analysis.payback_cycles.iter()).find(|p| p.arm == c.arm && p.unit != "year");
     if let Some(p) = in_cycles {
         let _ = writeln!(
@@ -210,20 +219,20 @@ fn comparison_lines(s: &mut String, analysis: &Analysis, c: &Comparison) {
 }
 
 /// Where the whole-system ratio is withheld: why, and the savings and spend it would have divided.
-fn withheld_ratio_lines(s: &mut String, c: &Comparison, w: usize) {
+fn withheld_ratio_lines(s: &mut String, c: &Comparison, w: usize, per: &str) {
     let (Some(reason), Some(spend), Some(savings)) = (c.ratio_withheld, c.spend, c.savings) else {
         return;
     };
     let _ = writeln!(s, "  {:<w$} not shown: {}", "£ back per £1 spent", reason.explanation());
     let what = match reason {
         NoRatio::NoExtraSpend => format!(
-            "saves {} per person with no extra spend (95% interval {} to {})",
+            "saves {} {per} with no extra spend (95% interval {} to {})",
             money(c.net_savings.mean),
             money(c.net_savings.p2_5),
             money(c.net_savings.p97_5)
         ),
         NoRatio::SpendNearZero => format!(
-            "care savings {} for {} of extra spend per person; net savings {} (95% interval {} to {})",
+            "care savings {} for {} of extra spend {per}; net savings {} (95% interval {} to {})",
             money(savings.mean),
             money(spend.mean),
             money(c.net_savings.mean),

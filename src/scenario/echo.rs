@@ -146,7 +146,8 @@ fn per_and_tunnel(per: &str, tunnel_cycles: Option<&toml::Value>) -> String {
     }
 }
 
-/// "name (kind, payer, amount per unit)".
+/// "name (kind, payer, amount per unit)", with a one-off cost's delay ("after 7 months") and, for a saving, that
+/// it was entered as one and its cashable share.
 fn cost_line(c: &toml::Value) -> String {
     let f = |k: &str| {
         c.get(k)
@@ -155,8 +156,19 @@ fn cost_line(c: &toml::Value) -> String {
             .trim_matches('"')
             .to_string()
     };
+    let delay = c
+        .get("delay")
+        .map_or(String::new(), |_| format!(", after {}", f("delay")));
+    let saving = match (f("kind").as_str(), c.get("cashable")) {
+        ("saving", None) => ", entered as a saving: lowers care costs, all cashable".to_string(),
+        ("saving", Some(_)) => format!(
+            ", entered as a saving: lowers care costs, cashable share {}",
+            f("cashable")
+        ),
+        _ => String::new(),
+    };
     format!(
-        "{} ({}, {}, {}{})",
+        "{} ({}, {}, {}{}{delay}{saving})",
         f("name"),
         f("kind"),
         f("payer"),
@@ -226,6 +238,14 @@ entry = [0.5, 0.5]
         );
         assert_eq!(w.arms[1].overrides, "p_die, rr");
         assert_eq!(w.arms[1].costs, "visit (recurring, council, 30 per week)");
+        let timed = text.replace(
+            r#"costs = [{ name = "visit", kind = "recurring", payer = "council", amount = 30, per = "week" }]"#,
+            r#"costs = [{ name = "door", kind = "one_off", payer = "council", amount = 300, delay = "7 months" }, { name = "care home", kind = "saving", payer = "council", amount = 490, per = "week", cashable = 0.5 }]"#,
+        );
+        assert_eq!(
+            AsWritten::of(&timed).arms[1].costs,
+            "door (one_off, council, 300, after 7 months); care home (saving, council, 490 per week, entered as a saving: lowers care costs, cashable share 0.5)"
+        );
         assert!(AsWritten::of("not = [toml").states.is_empty());
         let tunnel = AsWritten::of("[[states]]\nname = \"care\"\nper = \"week\"\ntunnel = { cycles = 6 }\n");
         assert_eq!(tunnel.states[0].per, "week; a tunnel of 6 cycles");

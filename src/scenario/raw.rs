@@ -622,6 +622,12 @@ pub struct RawArmCost {
     pub to_year: Option<Spanned<f64>>,
     #[serde(default)]
     pub capacity: Option<Spanned<f64>>,
+    /// A one-off cost's delay after entry: `"7 months"`, `"30 weeks"`, `"2 years"`.
+    #[serde(default)]
+    pub delay: Option<Spanned<String>>,
+    /// A saving's cashable share, 0 to 1 (default 1).
+    #[serde(default)]
+    pub cashable: Option<Spanned<f64>>,
     #[serde(default)]
     pub source: Option<Spanned<String>>,
 }
@@ -630,7 +636,11 @@ pub struct RawArmCost {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCohort {
-    pub size: Spanned<i64>,
+    #[serde(default)]
+    pub size: Option<Spanned<i64>>,
+    /// Whom results are for: `"person"` (the default) or `"service"` (the service as a whole, with no cohort).
+    #[serde(default)]
+    pub results: Option<Spanned<String>>,
     #[serde(default)]
     pub entry: Option<Spanned<Vec<f64>>>,
     #[serde(default)]

@@ -558,3 +558,26 @@ male = 0.4
     assert_eq!(bits(&lanes.kernel_totals), bits(&general.kernel_totals));
     assert_eq!(lanes.payback_year, general.payback_year);
 }
+
+#[test]
+fn delayed_one_off_costs_and_savings_give_the_same_bits_on_both_paths() {
+    // A one-off cost paid 7 months after each wave's entry (in the year, and in the quarter, it falls in) and a
+    // saving: the lane path and the general path must add them to the same bins, by year and by cycle.
+    let edits = [
+        ("cycle = \"year\"", "cycle = \"quarter\""),
+        ("size = 1000", "size = 1000\nentry = [0.5, 0.3, 0.2]"),
+        (
+            "amount = 1500 }",
+            "amount = 1500, delay = \"7 months\" }, { name = \"avoided\", kind = \"saving\", payer = \"nhs\", \
+             amount = 100, per = \"year\", cashable = 0.5 }",
+        ),
+    ];
+    let (model, settings) = reference(61, &edits);
+    for m in [model.by_cycle().expect("quarterly"), model] {
+        let lanes = run_with(&m, &settings, None, true).expect("runs");
+        let general = run_with(&m, &settings, None, false).expect("runs");
+        assert_eq!(bits(&lanes.yearly_mean), bits(&general.yearly_mean));
+        assert_eq!(bits(&lanes.kernel_totals), bits(&general.kernel_totals));
+        assert_eq!(lanes.payback_year, general.payback_year);
+    }
+}

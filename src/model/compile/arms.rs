@@ -56,6 +56,10 @@ impl Compiler<'_> {
                 name: name.clone(),
                 label: arm.label.clone().unwrap_or_else(|| name.clone()),
                 comparator,
+                savings: (arm.costs.iter())
+                    .filter(|c| c.get_ref().kind.get_ref() == "saving")
+                    .map(|c| c.get_ref().name.get_ref().clone())
+                    .collect(),
             });
         }
         Ok(out)
@@ -79,10 +83,25 @@ impl Compiler<'_> {
                 "one_off" => {
                     self.forbid(
                         cost,
-                        &["per", "states", "from_year", "to_year", "capacity"],
+                        &["per", "from_year", "to_year", "capacity", "cashable"],
                         &cfield,
                         "a one-off cost",
                     )?;
+                    if let Some(states) = &cost.states {
+                        return Err(self.err(states.span(), format!("{cfield}.states"), "a one-off cost is paid for everyone who enters (after its `delay`, if any, whatever their state then), so it takes no `states`: to pay only people in some states at a given cycle k, use a recurring cost with `per = \"cycle\"`, amount `if(cycle == k, amount, 0)` and `[accrual] intervention_costs = \"start\"`"));
+                    }
+                    let timing = match &cost.delay {
+                        None => 0,
+                        Some(d) => {
+                            let years = self.delay_years(d, &format!("{cfield}.delay"), s.settings)?;
+                            1 + s
+                                .settings
+                                .one_off_delays
+                                .iter()
+                                .position(|&y| y == years)
+                                .expect("collected by one_off_delays")
+                        }
+                    };
                     let slot = b.quantity(
                         &cost.amount,
                         &format!("{cfield}.amount"),
@@ -98,12 +117,14 @@ impl Compiler<'_> {
                     one_offs.push(OneOff {
                         column: self.payers.borrow().columns().spend(payer),
                         slot,
+                        timing,
                     });
                 }
+                "saving" => self.saving(b, s, c, &cfield, payer, flows)?,
                 "recurring" => {
                     self.forbid(
                         cost,
-                        &["from_year", "to_year", "capacity"],
+                        &["from_year", "to_year", "capacity", "delay", "cashable"],
                         &cfield,
                         "a recurring cost (use an expression of t to limit it in time)",
                     )?;
@@ -129,8 +150,8 @@ impl Compiler<'_> {
                 }
                 "setup" | "annual" => {}
                 other => {
-                    let kinds = ["one_off", "recurring", "setup", "annual"];
-                    return Err(self.err(cost.kind.span(), format!("{cfield}.kind"), format!("unknown cost kind `{other}`: use one_off or recurring (per person), setup or annual (programme-level){}", suggest(other, &kinds))));
+                    let kinds = ["one_off", "recurring", "saving", "setup", "annual"];
+                    return Err(self.err(cost.kind.span(), format!("{cfield}.kind"), format!("unknown cost kind `{other}`: use one_off or recurring (per person), saving (a care cost avoided, per person), setup or annual (programme-level){}", suggest(other, &kinds))));
                 }
             }
         }
@@ -157,7 +178,7 @@ impl Compiler<'_> {
                 "setup" => {
                     self.forbid(
                         cost,
-                        &["per", "states", "from_year", "to_year", "capacity"],
+                        &["per", "states", "from_year", "to_year", "capacity", "delay", "cashable"],
                         &cfield,
                         "a set-up cost",
                     )?;
@@ -216,7 +237,7 @@ impl Compiler<'_> {
         let cost = c.get_ref();
         self.forbid(
             cost,
-            &["per"],
+            &["per", "delay", "cashable"],
             cfield,
             "an annual programme cost (its amount is per year)",
         )?;
@@ -267,13 +288,15 @@ impl Compiler<'_> {
     }
 
     /// Rejects any of `keys` the cost gives: they do not apply to its kind.
-    fn forbid(&self, cost: &RawArmCost, keys: &[&str], field: &str, what: &str) -> Result<(), InputError> {
-        let given: [(&str, Option<Range<usize>>); 5] = [
+    pub(super) fn forbid(&self, cost: &RawArmCost, keys: &[&str], field: &str, what: &str) -> Result<(), InputError> {
+        let given: [(&str, Option<Range<usize>>); 7] = [
             ("per", cost.per.as_ref().map(|v| v.span())),
             ("states", cost.states.as_ref().map(|v| v.span())),
             ("from_year", cost.from_year.as_ref().map(|v| v.span())),
             ("to_year", cost.to_year.as_ref().map(|v| v.span())),
             ("capacity", cost.capacity.as_ref().map(|v| v.span())),
+            ("delay", cost.delay.as_ref().map(|v| v.span())),
+            ("cashable", cost.cashable.as_ref().map(|v| v.span())),
         ];
         for (key, span) in given {
             if let (true, Some(span)) = (keys.contains(&key), span) {
@@ -289,7 +312,12 @@ impl Compiler<'_> {
 
     /// The model states a recurring or capacity cost applies to: those listed (a tunnel state's name means every
     /// step of it, a step's name that step alone), or every state not marked dead.
-    fn cost_states(&self, cost: &RawArmCost, states: &StateMap, field: &str) -> Result<Vec<usize>, InputError> {
+    pub(super) fn cost_states(
+        &self,
+        cost: &RawArmCost,
+        states: &StateMap,
+        field: &str,
+    ) -> Result<Vec<usize>, InputError> {
         match &cost.states {
             None => Ok((0..states.model.len()).filter(|&i| !states.model[i].dead).collect()),
             Some(list) => self.named_states(states, list.get_ref(), &format!("{field}.states")),

@@ -5,8 +5,9 @@ use super::limits::MAX_COHORT;
 use super::Compiler;
 use crate::error::InputError;
 use crate::model::schedule::{Accrual, DiscountSchedule, DiscountTiming};
-use crate::model::{BoundaryWeights, Settings, Sex, Stratum, SubgroupInfo, Wave, WeightSet};
+use crate::model::{BoundaryWeights, ResultsFor, Settings, Sex, Stratum, SubgroupInfo, Wave, WeightSet};
 use crate::scenario::raw::{RawAge, RawCohort};
+use serde_spanned::Spanned;
 
 /// The oldest starting age a cohort may give, in years.
 const MAX_AGE: f64 = 150.0;
@@ -61,11 +62,18 @@ impl Compiler<'_> {
         Ok(out)
     }
 
-    pub(super) fn cohort_size(&self, cohort: &RawCohort) -> Result<u64, InputError> {
-        let size = *cohort.size.get_ref();
+    /// The cohort's size; 1 for results for a service as a whole, which has none (so nothing is divided by it).
+    pub(super) fn cohort_size(&self, cohort: &Spanned<RawCohort>, results_for: ResultsFor) -> Result<u64, InputError> {
+        let Some(size) = &cohort.get_ref().size else {
+            return match results_for {
+                ResultsFor::Service => Ok(1),
+                ResultsFor::Person => Err(self.err(cohort.span(), "cohort.size", "the cohort needs a `size` (people in it): per-person results divide programme costs by it; for costs that belong to a service rather than to people, write `results = \"service\"` instead")),
+            };
+        };
+        let size = *size.get_ref();
         if !(1..=MAX_COHORT as i64).contains(&size) {
             return Err(self.err(
-                cohort.size.span(),
+                cohort.get_ref().size.as_ref().expect("given").span(),
                 "cohort.size",
                 format!("the cohort must have from 1 to {MAX_COHORT} people, not {size}"),
             ));
@@ -241,6 +249,14 @@ pub(in crate::model) fn wave(entry_year: usize, share: f64, settings: &Settings,
         }
     }
     let entry_cost_factor = settings.discount_costs.factor(offset as f64 * dt, settings.discounting);
+    let one_off_paid = std::iter::once((offset / settings.cycles_per_bin, entry_cost_factor))
+        .chain(
+            settings
+                .one_off_delays
+                .iter()
+                .map(|&delay| delayed_payment(settings, offset, delay)),
+        )
+        .collect();
     let same_weights = boundary_weights.iter().flatten().all(|(_, wc, wo)| wc == wo);
     let weights_flat: Vec<(usize, f64, f64)> = boundary_weights.iter().flatten().copied().collect();
     let weights_start: Vec<usize> = std::iter::once(0)
@@ -270,6 +286,29 @@ pub(in crate::model) fn wave(entry_year: usize, share: f64, settings: &Settings,
         weights_start,
         same_weights,
         entry_cost_factor,
+        one_off_paid,
         weight_sets,
     }
+}
+
+/// When a one-off cost paid `delay` years after entry is paid by people who enter at cycle `offset`: the bin of the
+/// cycle it falls in (a payment on a boundary falls in the cycle that starts there) and its discount factor, at its
+/// own time (`boundary` timing) or at the start of that cycle (`cycle-start`). A payment at or after the end of the
+/// horizon is not counted (factor 0), as no value after the horizon is.
+fn delayed_payment(settings: &Settings, offset: usize, delay: f64) -> (usize, f64) {
+    let per_year = settings.cycle.per_year() as f64;
+    // Whole cycles into the delay; the tolerance keeps 7 months at 7 monthly cycles when 7/12 × 12 rounds below 7.
+    let cycles_in = (delay * per_year + 1e-9).floor() as usize;
+    let cycle = offset + cycles_in;
+    if cycle >= settings.cycles() {
+        return (offset / settings.cycles_per_bin, 0.0);
+    }
+    let at = match settings.discount_timing {
+        DiscountTiming::Boundary => offset as f64 / per_year + delay,
+        DiscountTiming::CycleStart => cycle as f64 / per_year,
+    };
+    (
+        cycle / settings.cycles_per_bin,
+        settings.discount_costs.factor(at, settings.discounting),
+    )
 }

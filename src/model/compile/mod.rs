@@ -28,9 +28,11 @@ mod parameters;
 mod payers;
 mod reproduce;
 mod series;
+mod service;
 mod settings;
 mod states;
 mod tables;
+mod timed_costs;
 mod transitions;
 mod tunnel;
 
@@ -185,6 +187,7 @@ impl Compiler<'_> {
         let settings = Settings {
             primary_outcome: self.primary_outcome(&raw.settings, &outcomes)?,
             accrual_of: self.accrual_of(raw, &outcomes)?,
+            one_off_delays: self.one_off_delays(raw, &settings_partial)?,
             ..settings_partial
         };
         let outcome_info = self.outcome_info(&raw.outcomes, &outcomes)?;
@@ -218,7 +221,8 @@ impl Compiler<'_> {
         let n_draws = slot_count(&draws);
 
         *self.supports.borrow_mut() = draw_supports(&draws, n_draws);
-        let cohort_size = self.cohort_size(cohort)?;
+        let cohort_size = self.cohort_size(&raw.cohort, meta.results_for)?;
+        self.check_service(raw, &settings, meta.results_for)?;
         let strata = self.strata(cohort)?;
         let waves = self.waves(cohort, &settings, &weight_sets)?;
 
@@ -227,7 +231,7 @@ impl Compiler<'_> {
             states: &states,
             outcomes: &outcomes,
             n_draws,
-            has_noncashable: states::has_noncashable(raw),
+            has_noncashable: states::has_noncashable(raw) || timed_costs::has_noncashable_saving(raw),
             settings: &settings,
             strata: &strata,
             waves: &waves,

@@ -68,6 +68,7 @@ impl Compiler<'_> {
             summary: raw.scenario.summary.clone(),
             currency: raw.scenario.currency.clone().unwrap_or_else(|| "GBP".to_string()),
             price_year: raw.scenario.price_year.as_ref().map(|y| *y.get_ref()),
+            results_for: self.results_for(raw)?,
             sources: raw
                 .sources
                 .iter()
@@ -167,6 +168,7 @@ impl Compiler<'_> {
             n_bins: horizon as usize,
             start_year,
             population,
+            one_off_delays: Vec::new(),
         };
         Ok((settings, run))
     }

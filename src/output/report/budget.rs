@@ -23,7 +23,7 @@ pub(super) fn section(input: &ReportInput) -> Result<Option<BudgetSection>, Stri
     let horizon = budget.rows.iter().map(|r| r.year).max().unwrap_or(0);
     let shown = horizon.min(REPORT_YEARS);
     let first = financial_year(budget.start_year, 1);
-    let people = number(budget.population);
+    let whom = budget.whom(number(budget.population));
     let names: Vec<String> = input.arms.iter().map(|(n, _)| n.clone()).collect();
     let mut sentences = Vec::new();
     let mut figures = Vec::new();
@@ -51,7 +51,7 @@ pub(super) fn section(input: &ReportInput) -> Result<Option<BudgetSection>, Stri
                 id: stem,
                 title: format!("Cumulative net savings to {who} in cash: {arm} vs {comparator}"),
                 alt: format!(
-                    "Fan chart of the cumulative net savings to {who}, in cash, for {people} people, by the end of each programme year from {first}: the median with the 50% and 95% bands over the simulations, and the break-even line."
+                    "Fan chart of the cumulative net savings to {who}, in cash, for {whom}, by the end of each programme year from {first}: the median with the 50% and 95% bands over the simulations, and the break-even line."
                 ),
                 svg,
                 table: Table::default(),
@@ -65,7 +65,7 @@ pub(super) fn section(input: &ReportInput) -> Result<Option<BudgetSection>, Stri
                 continue;
             }
             tables.push(Table {
-                caption: format!("{arm} vs {comparator}: cost to {words}, {people} people, cash"),
+                caption: format!("{arm} vs {comparator}: cost to {words}, {whom}, cash"),
                 headers: [
                     "Financial year",
                     "Extra spend",
@@ -92,7 +92,7 @@ pub(super) fn section(input: &ReportInput) -> Result<Option<BudgetSection>, Stri
     }
     Ok(Some(BudgetSection {
         intro: format!(
-            "For {people} people, in cash: what the intervention costs and saves each payer in each financial year (April to March) from {first}, against its comparator, with 95% intervals."
+            "For {whom}, in cash: what the intervention costs and saves each payer in each financial year (April to March) from {first}, against its comparator, with 95% intervals."
         ),
         sentences,
         figures,

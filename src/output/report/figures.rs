@@ -195,7 +195,8 @@ fn cumulative_figures(input: &ReportInput) -> Result<Vec<Figure>, String> {
                     label_of(input, &c.comparator)
                 ),
                 alt: format!(
-                    "Fan chart of cumulative net savings per person by year: median, 50% and 95% bands. By year {}, the median is {}.",
+                    "Fan chart of cumulative net savings {} by year: median, 50% and 95% bands. By year {}, the median is {}.",
+                    a.per,
                     last + 1,
                     c.p50.get(last).map_or("–".into(), |v| money(*v))
                 ),

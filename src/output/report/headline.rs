@@ -24,6 +24,7 @@ pub(super) fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headl
     let arm = label_of(input, &c.arm);
     let comparator = label_of(input, &c.comparator);
     let iterations = input.analysis.iterations;
+    let per = input.analysis.per;
     let mut cards = Vec::new();
     // (key, who, whether `who` is plural)
     let known = &input.analysis.payers;
@@ -58,9 +59,9 @@ pub(super) fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headl
             first.make_ascii_uppercase();
         }
         let net_words = if net.mean >= 0.0 {
-            format!("{} per person better off", money(net.mean))
+            format!("{} {per} better off", money(net.mean))
         } else {
-            format!("{} per person worse off", money(-net.mean))
+            format!("{} {per} worse off", money(-net.mean))
         };
         cards.push(Card {
             who: title,
@@ -72,7 +73,7 @@ pub(super) fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headl
                 format!("Probability {who} {comes} out ahead: {}", percent_of(p_ahead, iterations))
             },
             net: format!(
-                "Net savings{}{over}: {} per person (95% interval {})",
+                "Net savings{}{over}: {} {per} (95% interval {})",
                 if key == "total" { "" } else { " to this payer" },
                 money(net.mean),
                 interval(&net, money)
@@ -92,7 +93,7 @@ pub(super) fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headl
             ),
         });
     }
-    if let Some(card) = withheld_card(c, &arm, &comparator, over, iterations) {
+    if let Some(card) = withheld_card(c, (&arm, &comparator), over, (per, iterations)) {
         cards.push(card);
     }
     Headline {
@@ -100,19 +101,24 @@ pub(super) fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headl
         comparator,
         cards,
         payback: payback_sentence(input, c),
-        spend_note: spend_note(c),
+        spend_note: spend_note(c, per),
     }
 }
 
 /// The whole system's card where the ratio rule withholds its ratio: what it saves, and why there is no ratio.
-fn withheld_card(c: &Comparison, arm: &str, comparator: &str, over: &str, iterations: usize) -> Option<Card> {
+fn withheld_card(
+    c: &Comparison,
+    (arm, comparator): (&str, &str),
+    over: &str,
+    (per, iterations): (&str, usize),
+) -> Option<Card> {
     let (reason, spend, savings) = (c.ratio_withheld?, c.spend?, c.savings?);
     let net = c.net_savings;
     let figure = match reason {
         NoRatio::NoExtraSpend if net.mean >= 0.0 => {
-            format!("Saves {} per person with no extra spend", money(net.mean))
+            format!("Saves {} {per} with no extra spend", money(net.mean))
         }
-        NoRatio::NoExtraSpend => format!("Costs {} more per person, with no extra spend", money(-net.mean)),
+        NoRatio::NoExtraSpend => format!("Costs {} more {per}, with no extra spend", money(-net.mean)),
         NoRatio::SpendNearZero => "No £-per-£1 figure: the extra spend is within noise of zero".to_string(),
     };
     Some(Card {
@@ -124,7 +130,7 @@ fn withheld_card(c: &Comparison, arm: &str, comparator: &str, over: &str, iterat
             percent_of(c.prob_cost_saving, iterations)
         ),
         net: format!(
-            "Care savings {} per person for {} of extra spend{over}",
+            "Care savings {} {per} for {} of extra spend{over}",
             money(savings.mean),
             money(spend.mean)
         ),
@@ -168,14 +174,14 @@ fn payback_sentence(input: &ReportInput, c: &Comparison) -> String {
 }
 
 /// What the extra intervention spend is, and what "£ back per £1 spent" divides by.
-fn spend_note(c: &Comparison) -> String {
+fn spend_note(c: &Comparison, per: &str) -> String {
     c.spend.map_or_else(String::new, |s| {
         let divides = match c.ratio_withheld {
             Some(_) => "",
             None => " \"£ back per £1 spent\" divides each payer's care-cost savings by all of it.",
         };
         format!(
-            "Extra intervention spend: {} per person (95% interval {}).{divides}",
+            "Extra intervention spend: {} {per} (95% interval {}).{divides}",
             money(s.mean),
             interval(&s, money)
         )
@@ -188,7 +194,8 @@ pub(super) fn ce_table(input: &ReportInput, outcome: &OutcomeInfo) -> Table {
     let a = input.analysis;
     Table {
         caption: format!(
-            "Incremental results per person, against each arm's comparator (λ = {} per {})",
+            "Incremental results {}, against each arm's comparator (λ = {} per {})",
+            a.per,
             money(a.threshold),
             per_unit(outcome)
         ),
@@ -270,7 +277,7 @@ pub(super) fn precision(input: &ReportInput) -> (Table, String) {
             );
         }
         check(
-            format!("{name}: net savings per person"),
+            format!("{name}: net savings {}", a.per),
             c.net_savings.mean,
             c.net_savings.se,
             1.0,

@@ -2,7 +2,7 @@
 //! subgroups, as the scenario states them.
 
 use super::{ScenarioFacts, Table};
-use crate::model::{Better, Model};
+use crate::model::{Better, Model, ResultsFor};
 use crate::output::format::{money, number, percent};
 use serde::Serialize;
 
@@ -190,7 +190,13 @@ fn settings(facts: &ScenarioFacts) -> Vec<(String, String)> {
             ),
         ),
         ("Mode".into(), format!("{:?}", s.mode).to_lowercase()),
-        ("Cohort size".into(), m.cohort_size.to_string()),
+        match m.meta.results_for {
+            ResultsFor::Person => ("Cohort size".into(), m.cohort_size.to_string()),
+            ResultsFor::Service => (
+                "Results".into(),
+                "for the service as a whole (no cohort of people)".into(),
+            ),
+        },
         ("Threshold λ".into(), money(s.threshold)),
     ];
     if let Some(o) = s.primary_outcome.and_then(|o| m.outcome_info.get(o)) {

@@ -98,6 +98,8 @@ struct Context {
     precision: Table,
     precision_verdict: String,
     warnings: Vec<String>,
+    /// Whom every figure is for unless it says otherwise: "per person", or "for the service".
+    per: &'static str,
 }
 
 /// Renders the report to `dir/report.html`.
@@ -176,7 +178,8 @@ fn context(input: &ReportInput) -> Result<Context, String> {
         .iter()
         .map(|c| Table {
             caption: format!(
-                "Cumulative net savings per person by year, {} vs {} (from {} iterations)",
+                "Cumulative net savings {} by year, {} vs {} (from {} iterations)",
+                a.per,
                 label_of(input, &c.arm),
                 label_of(input, &c.comparator),
                 c.iterations
@@ -216,6 +219,7 @@ fn context(input: &ReportInput) -> Result<Context, String> {
         precision,
         precision_verdict,
         warnings: a.warnings.clone(),
+        per: a.per,
     })
 }
 

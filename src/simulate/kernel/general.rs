@@ -93,9 +93,9 @@ fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut
                 }
                 weight
             };
-            let entry_bin = wave.entry_bin * n_cols;
             for one in &ctx.one_offs {
-                bins[entry_bin + one.column] += entrants * scale * slots[one.slot] * wave.entry_cost_factor;
+                let (bin, factor) = wave.one_off_paid[one.timing];
+                bins[bin * n_cols + one.column] += entrants * scale * slots[one.slot] * factor;
             }
 
             // Discounted, accrual-weighted occupancy per calendar year, for flows whose values do not change with

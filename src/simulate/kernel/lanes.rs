@@ -162,10 +162,10 @@ fn waves_lanes<const S: usize>(
         for &(e, to) in &traced.start {
             add_scaled(&mut mass[to], weight, &lw.start[e]);
         }
-        let entry_bin = wave.entry_bin * n_cols;
         for (one, v) in ctx.one_offs.iter().zip(&lw.one_offs) {
-            for (b, v) in bins[entry_bin + one.column].iter_mut().zip(v) {
-                *b += weight * v * wave.entry_cost_factor;
+            let (bin, factor) = wave.one_off_paid[one.timing];
+            for (b, v) in bins[bin * n_cols + one.column].iter_mut().zip(v) {
+                *b += weight * v * factor;
             }
         }
         let first_year = wave.entry_bin;

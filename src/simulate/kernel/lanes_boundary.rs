@@ -105,10 +105,10 @@ fn waves<const S: usize>((model, ctx, lw, slots, ci, arm, n_cols): Args) -> bool
         for &(e, to) in &traced.start {
             add_scaled(&mut mass[to], weight, &start[e]);
         }
-        let entry_bin = wave.entry_bin * n_cols;
         for (one, v) in ctx.one_offs.iter().zip(one_offs.iter()) {
-            for (b, v) in bins[entry_bin + one.column].iter_mut().zip(v) {
-                *b += weight * v * wave.entry_cost_factor;
+            let (bin, factor) = wave.one_off_paid[one.timing];
+            for (b, v) in bins[bin * n_cols + one.column].iter_mut().zip(v) {
+                *b += weight * v * factor;
             }
         }
         let first_year = wave.entry_bin;

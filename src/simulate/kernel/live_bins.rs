@@ -24,7 +24,7 @@ pub fn live_bins(model: &Model) -> Vec<bool> {
             .collect();
         for wave in &model.waves {
             for one in &ctx.one_offs {
-                mark(ctx.arm, wave.entry_bin, one.column);
+                mark(ctx.arm, wave.one_off_paid[one.timing].0, one.column);
             }
             // The years the wave's occupancy accrues to; every other year's occupancy stays zero.
             for &(year, _, _) in wave.boundary_weights.iter().flatten() {
