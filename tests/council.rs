@@ -3,26 +3,9 @@
 
 mod common;
 
-use common::{carecast, scenario_text, tempdir};
+use common::{carecast, run_scenario as run, scenario_text, tempdir};
 use std::fs;
-use std::path::{Path, PathBuf};
-
-/// Writes `text` as a scenario file and runs `carecast run` on it; returns the terminal text and the run directory.
-fn run(dir: &Path, text: &str) -> (String, PathBuf) {
-    let file = dir.join("scenario.toml");
-    fs::write(&file, text).expect("write scenario");
-    let output = carecast()
-        .arg("run")
-        .arg(&file)
-        .arg("--out")
-        .arg(dir.join("out"))
-        .output()
-        .expect("runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let stdout = String::from_utf8(output.stdout).expect("utf8");
-    let run_dir = PathBuf::from(stdout.trim_end().lines().last().expect("the run directory"));
-    (stdout, run_dir)
-}
+use std::path::Path;
 
 /// The rows of a CSV file as maps from column name to cell.
 fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {

@@ -4,7 +4,7 @@
 mod common;
 
 use carecast::model::Payer;
-use common::{carecast, compile_error, model, scenario_text, tempdir};
+use common::{carecast, compile_error, model, run_scenario as run, scenario_text, tempdir};
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -69,23 +69,6 @@ fn text() -> String {
         ],
         BODY,
     )
-}
-
-/// Writes `text` as a scenario file and runs `carecast run` on it; returns the terminal text and the run directory.
-fn run(dir: &Path, text: &str) -> (String, PathBuf) {
-    let file = dir.join("scenario.toml");
-    fs::write(&file, text).expect("write scenario");
-    let output = carecast()
-        .arg("run")
-        .arg(&file)
-        .arg("--out")
-        .arg(dir.join("out"))
-        .output()
-        .expect("runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let stdout = String::from_utf8(output.stdout).expect("utf8");
-    let run_dir = PathBuf::from(stdout.trim_end().lines().last().expect("the run directory"));
-    (stdout, run_dir)
 }
 
 /// The rows of a CSV file as maps from column name to cell, and its header.

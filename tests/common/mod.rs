@@ -173,3 +173,20 @@ pub fn skip_unless_required(why: &str, required: bool) {
         "\n*** SKIPPED {test}: {why}. It reports \"ok\" but checked nothing; set {REQUIRE_ALL}=1 to make this a failure. ***"
     );
 }
+
+/// Writes `text` as a scenario file and runs `carecast run` on it; returns the terminal text and the run directory.
+pub fn run_scenario(dir: &Path, text: &str) -> (String, PathBuf) {
+    let file = dir.join("scenario.toml");
+    std::fs::write(&file, text).expect("write scenario");
+    let output = carecast()
+        .arg("run")
+        .arg(&file)
+        .arg("--out")
+        .arg(dir.join("out"))
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8(output.stdout).expect("utf8");
+    let run_dir = PathBuf::from(stdout.trim_end().lines().last().expect("the run directory"));
+    (stdout, run_dir)
+}
