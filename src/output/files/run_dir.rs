@@ -55,9 +55,7 @@ impl RunDir {
             path: temp.clone(),
             source,
         })?;
-        let lock = fs::File::create(temp.join(".lock"))
-            .ok()
-            .filter(|f| f.try_lock().is_ok());
+        let lock = take_lock(&temp);
         register(&temp, &created);
         Ok(RunDir {
             temp,
@@ -249,6 +247,22 @@ fn remove_dead_incomplete(parent: &Path) {
             let _ = fs::remove_dir_all(entry.path());
         }
     }
+}
+
+/// Creates the directory's `.lock` file already locked, or none at all.
+///
+/// The file is locked under another name and then renamed into place (the lock belongs to the file, not its name):
+/// a `.lock` that another run's clean-up can see is never free while its run is alive. Creating `.lock` and then
+/// locking it let a clean-up in between find it free and remove a live run's directory. Where locks do not work,
+/// there is no `.lock`, and the clean-up goes by the process alone.
+fn take_lock(dir: &Path) -> Option<fs::File> {
+    let unlocked = dir.join(".lock-being-taken");
+    let file = fs::File::create(&unlocked).ok()?;
+    if file.try_lock().is_ok() && fs::rename(&unlocked, dir.join(".lock")).is_ok() {
+        return Some(file);
+    }
+    let _ = fs::remove_file(&unlocked);
+    None
 }
 
 /// Whether the directory's lock can be taken now: Some(true) if it can (no live run holds it), Some(false) if a run
