@@ -3,6 +3,7 @@
 mod compile;
 pub mod grid;
 mod outcome;
+pub mod prices;
 pub mod schedule;
 mod target;
 
@@ -197,9 +198,13 @@ pub struct Meta {
     pub title: Option<String>,
     pub summary: Option<String>,
     pub currency: String,
-    pub price_year: Option<i64>,
+    /// The price year of every cost (as given, or converted to it).
+    pub price_year: Option<crate::scenario::PriceYear>,
     /// Source key and citation, in key order.
     pub sources: Vec<(String, String)>,
+    /// Costs converted from their own price year, and the index used (absent when nothing names one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prices: Option<prices::PriceConversions>,
 }
 
 /// A state of the model: a state as the file declares it, or one step of a declared state's tunnel.

@@ -25,6 +25,7 @@ mod limits;
 mod outcomes;
 mod overrides;
 mod parameters;
+mod prices;
 mod reproduce;
 mod series;
 mod settings;
@@ -100,6 +101,8 @@ struct Compiler<'a> {
     /// The scenario's tables, and each one's name and number of keys (the functions expressions may call).
     tables: &'a [Table],
     table_keys: Vec<(&'a str, usize)>,
+    /// The index `[prices]` names, read with the scenario.
+    price_index: Option<&'a crate::scenario::PriceIndex>,
 }
 
 impl<'a> Compiler<'a> {
@@ -114,6 +117,7 @@ impl<'a> Compiler<'a> {
             probability_slots: Default::default(),
             fit_messages: Default::default(),
             tables: &scenario.tables,
+            price_index: scenario.price_index.as_ref(),
             table_keys: scenario
                 .tables
                 .iter()
@@ -173,7 +177,11 @@ impl Compiler<'_> {
 
     /// Every check, in the order the file's parts depend on each other, then the model.
     fn compile(&self, raw: &RawScenario) -> Result<Model, InputError> {
-        let meta = self.meta(raw)?;
+        let mut meta = self.meta(raw)?;
+        // Costs in other price years are converted first: everything after reads them at the scenario's prices.
+        let (converted, prices) = self.prices(raw, meta.price_year)?;
+        meta.prices = prices;
+        let raw: &RawScenario = &converted;
         let (settings_partial, run_defaults) = self.settings(&raw.settings)?;
         let states = self.states(&raw.states)?;
         let outcomes = self.outcomes(&raw.states);
