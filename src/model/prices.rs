@@ -17,6 +17,9 @@ pub struct PriceConversions {
     pub to: PriceYear,
     /// Each cost that states its own price year, in file order.
     pub costs: Vec<ConvertedCost>,
+    /// The scenario's note on its price years (`[prices] note`), such as costs left as they are and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// One cost that states its own price year: what was written, the factor and what the model uses.

@@ -37,6 +37,9 @@ pub fn check_lines(p: Option<&PriceConversions>) -> String {
     };
     let mut out = index_line(p);
     out.push('\n');
+    if let Some(note) = &p.note {
+        let _ = writeln!(out, "  note: {note}");
+    }
     for c in &p.costs {
         let _ = writeln!(
             out,

@@ -51,6 +51,9 @@ pub struct RawScenario {
 pub struct RawPrices {
     /// An index carecast carries, by name, or `{ file = "index.csv" }`.
     pub index: Spanned<RawIndexChoice>,
+    /// What the reader should know about the scenario's price years, such as costs left unconverted and why.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// `[prices] index`: a bundled index's name, or a CSV file beside the scenario.

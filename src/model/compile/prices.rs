@@ -101,6 +101,7 @@ impl Compiler<'_> {
                 covers: index.coverage(),
                 to,
                 costs,
+                note: raw.prices.as_ref().and_then(|p| p.get_ref().note.clone()),
             }),
             _ => None,
         };

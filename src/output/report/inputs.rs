@@ -112,7 +112,10 @@ pub(super) fn inputs(facts: &ScenarioFacts) -> Inputs {
         subgroups,
         correlations: correlations(m),
         prices: prices(m),
-        price_index: m.meta.prices.as_ref().map(crate::output::prices::index_line),
+        price_index: m.meta.prices.as_ref().map(|p| {
+            let note = p.note.as_ref().map_or(String::new(), |n| format!(" {n}"));
+            format!("{}.{note}", crate::output::prices::index_line(p))
+        }),
         warnings: m.warnings.clone(),
         sources: m.meta.sources.clone(),
     }
