@@ -254,10 +254,18 @@ const OWN_INDEX: &str = "[prices]\nindex = { file = \"my-index.csv\" }";
 #[test]
 fn a_users_own_index_converts_by_levels_or_chained_changes() {
     // Levels: £100 at 2021 prices in 2022 prices, 100 × 110 / 104 = 105.76923076923.
-    let text = priced("2022", OWN_INDEX, "{ dist = \"fixed\", value = 100, price_year = 2021 }", "");
+    let text = priced(
+        "2022",
+        OWN_INDEX,
+        "{ dist = \"fixed\", value = 100, price_year = 2021 }",
+        "",
+    );
     let (code, out, err) = check(&text, &[("my-index.csv", "year,index\n2020,100\n2021,104\n2022,110\n")]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("value 100.00 at 2021 prices × 1.057692 = value 105.77 at 2022 prices"), "{out}");
+    assert!(
+        out.contains("value 100.00 at 2021 prices × 1.057692 = value 105.77 at 2022 prices"),
+        "{out}"
+    );
     assert!(out.contains("index `my-index.csv`"), "{out}");
     // Changes into each year (with a byte-order mark and CRLF, as a spreadsheet saves it): £100 at 2019/20 in
     // 2021/22 is 100 × 1.03 × 1.05 = 108.15; the year before the first row is the base.
@@ -275,14 +283,39 @@ fn a_users_own_index_converts_by_levels_or_chained_changes() {
 
 #[test]
 fn bad_index_files_are_refused_at_their_line_and_column() {
-    let text = priced("2022", OWN_INDEX, "{ dist = \"fixed\", value = 100, price_year = 2021 }", "");
+    let text = priced(
+        "2022",
+        OWN_INDEX,
+        "{ dist = \"fixed\", value = 100, price_year = 2021 }",
+        "",
+    );
     for (csv, at, field, says) in [
-        ("year,value\n2021,1\n", "1:1", "header", "give exactly one of an `index` column"),
+        (
+            "year,value\n2021,1\n",
+            "1:1",
+            "header",
+            "give exactly one of an `index` column",
+        ),
         ("when,index\n2021,1\n", "1:1", "header", "no `year` column"),
-        ("year,index\n2021,1\n2023,2\n", "3:1", "year", "consecutive calendar years in order: 2023 follows 2021"),
+        (
+            "year,index\n2021,1\n2023,2\n",
+            "3:1",
+            "year",
+            "consecutive calendar years in order: 2023 follows 2021",
+        ),
         ("year,index\n2021,1\n2022/23,2\n", "3:1", "year", "2022/23 follows 2021"),
-        ("year,index\n2021,1\n2022,abc\n", "3:6", "index", "`abc` is not a finite number"),
-        ("year,index\n2021,0\n2022,1\n", "2:6", "index", "an index level must be above 0"),
+        (
+            "year,index\n2021,1\n2022,abc\n",
+            "3:6",
+            "index",
+            "`abc` is not a finite number",
+        ),
+        (
+            "year,index\n2021,0\n2022,1\n",
+            "2:6",
+            "index",
+            "an index level must be above 0",
+        ),
         ("year,pct_change\n2021,-100\n", "2:6", "pct_change", "above -100"),
         ("year,index\n21,1\n", "2:1", "year", "`21` is not a year"),
         ("year,index\n2021/23,1\n", "2:1", "year", "`2021/23` is not a year"),
@@ -290,7 +323,10 @@ fn bad_index_files_are_refused_at_their_line_and_column() {
         let (code, _, err) = check(&text, &[("my-index.csv", csv)]);
         assert_eq!(code, 2, "{csv}: {err}");
         let expected = format!("my-index.csv:{at}: field `{field}`");
-        assert!(err.contains(&expected) && err.contains(says), "{csv}: {expected} / {says}:\n{err}");
+        assert!(
+            err.contains(&expected) && err.contains(says),
+            "{csv}: {expected} / {says}:\n{err}"
+        );
     }
     let (code, _, err) = check(&text, &[("my-index.csv", "year,index\n")]);
     assert_eq!(code, 2);
@@ -299,13 +335,19 @@ fn bad_index_files_are_refused_at_their_line_and_column() {
     let (code, _, err) = check(&text, &[]);
     assert_eq!(code, 2);
     let at = line_col(&text, "{ file");
-    assert!(err.contains(&format!("s.toml:{at}: field `prices.index`: cannot read the index file")), "{err}");
+    assert!(
+        err.contains(&format!(
+            "s.toml:{at}: field `prices.index`: cannot read the index file"
+        )),
+        "{err}"
+    );
 }
 
 #[test]
 fn every_price_year_mistake_is_refused_with_file_line_column_and_field() {
     let cost = |year: &str| format!("{{ dist = \"fixed\", value = 100, price_year = {year} }}");
-    let cases: Vec<(String, &str, &str, &str)> = vec![
+    let cases: Vec<(String, &str, &str, &str)> =
+        vec![
         // A calendar year with a financial index, and the other way round: the form the index uses is asked for.
         (
             priced("\"2018/19\"", NHSCII, &cost("2015"), ""),
@@ -419,7 +461,10 @@ fn every_price_year_mistake_is_refused_with_file_line_column_and_field() {
             at
         };
         let expected = format!("s.toml:{at}: field `{field}`");
-        assert!(err.contains(&expected) && err.contains(says), "{expected} / {says}:\n{err}");
+        assert!(
+            err.contains(&expected) && err.contains(says),
+            "{expected} / {says}:\n{err}"
+        );
     }
 }
 
@@ -454,8 +499,17 @@ fn a_run_shows_each_conversion_in_summary_json_and_the_report() {
     let factor = prices["costs"][0]["factor"].as_f64().unwrap();
     assert!(rel(factor, 1.05009610656) < 1e-12);
     // The report escapes `/` as HTML does.
-    let report = std::fs::read_to_string(run_dir.join("report.html")).unwrap().replace("&#x2f;", "/");
-    for expected in ["Price years", "value 100.00", "2015/16", "1.050096", "value 105.01", "CC BY-NC-SA 4.0"] {
+    let report = std::fs::read_to_string(run_dir.join("report.html"))
+        .unwrap()
+        .replace("&#x2f;", "/");
+    for expected in [
+        "Price years",
+        "value 100.00",
+        "2015/16",
+        "1.050096",
+        "value 105.01",
+        "CC BY-NC-SA 4.0",
+    ] {
         assert!(report.contains(expected), "the report lacks {expected:?}");
     }
 }

@@ -146,7 +146,7 @@ fn per_and_tunnel(per: &str, tunnel_cycles: Option<&toml::Value>) -> String {
     }
 }
 
-/// "name (kind, payer, amount per unit)".
+/// "name (kind, payer, amount per unit)", and "at 2016/17 prices" where the cost states its own price year.
 fn cost_line(c: &toml::Value) -> String {
     let f = |k: &str| {
         c.get(k)
@@ -156,13 +156,17 @@ fn cost_line(c: &toml::Value) -> String {
             .to_string()
     };
     format!(
-        "{} ({}, {}, {}{})",
+        "{} ({}, {}, {}{}{})",
         f("name"),
         f("kind"),
         f("payer"),
         f("amount"),
         c.get("per")
-            .map_or(String::new(), |p| format!(" per {}", toml_text(p).trim_matches('"')))
+            .map_or(String::new(), |p| format!(" per {}", toml_text(p).trim_matches('"'))),
+        c.get("price_year").map_or(String::new(), |y| format!(
+            " at {} prices",
+            toml_text(y).trim_matches('"')
+        ))
     )
 }
 

@@ -6,8 +6,8 @@
 pub mod echo;
 mod finite;
 pub mod overrides;
-pub mod price_index;
 pub(crate) mod positions;
+pub mod price_index;
 pub mod raw;
 mod table_reader;
 pub mod tables;

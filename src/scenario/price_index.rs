@@ -41,7 +41,9 @@ impl PriceYear {
             None => four(text).map(PriceYear::Calendar),
             Some((start, end)) => {
                 let start = four(start)?;
-                let follows = end.len() == 2 && end.bytes().all(|b| b.is_ascii_digit()) && end.parse::<i64>().ok()? == (start + 1) % 100;
+                let follows = end.len() == 2
+                    && end.bytes().all(|b| b.is_ascii_digit())
+                    && end.parse::<i64>().ok()? == (start + 1) % 100;
                 follows.then_some(PriceYear::Financial(start))
             }
         }
@@ -171,9 +173,8 @@ impl PriceIndex {
             .collect();
         let find = |n: &str| headers.iter().position(|h| h == n);
         let columns = format!("the header has: {}", headers.join(", "));
-        let year_column = find("year").ok_or_else(|| {
-            err(header_at.clone(), "header", format!("no `year` column; {columns}"))
-        })?;
+        let year_column =
+            find("year").ok_or_else(|| err(header_at.clone(), "header", format!("no `year` column; {columns}")))?;
         let (value_column, values) = match (find("index"), find("pct_change")) {
             (Some(c), None) => (c, Values::Levels),
             (None, Some(c)) => (c, Values::PercentChanges),
@@ -192,7 +193,9 @@ impl PriceIndex {
         let mut years: Vec<(PriceYear, f64)> = Vec::new();
         for record in reader.records() {
             let record = record.map_err(|e| {
-                let at = e.position().map_or(header_at.clone(), |p| line_span(text, p.byte() as usize + bom));
+                let at = e
+                    .position()
+                    .map_or(header_at.clone(), |p| line_span(text, p.byte() as usize + bom));
                 err(at, "row", format!("cannot read this row: {e}"))
             })?;
             let start = record.position().map_or(0, |p| p.byte() as usize) + bom;
@@ -211,13 +214,25 @@ impl PriceIndex {
             })?;
             let raw = record.get(value_column).unwrap_or("").trim();
             let value = raw.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
-                err(cell(value_column), &value_name, format!("`{raw}` is not a finite number"))
+                err(
+                    cell(value_column),
+                    &value_name,
+                    format!("`{raw}` is not a finite number"),
+                )
             })?;
             if values == Values::Levels && value <= 0.0 {
-                return Err(err(cell(value_column), &value_name, format!("an index level must be above 0, not {raw}")));
+                return Err(err(
+                    cell(value_column),
+                    &value_name,
+                    format!("an index level must be above 0, not {raw}"),
+                ));
             }
             if values == Values::PercentChanges && value <= -100.0 {
-                return Err(err(cell(value_column), &value_name, format!("a % change must be above -100, not {raw}")));
+                return Err(err(
+                    cell(value_column),
+                    &value_name,
+                    format!("a % change must be above -100, not {raw}"),
+                ));
             }
             if values == Values::PercentChanges && years.is_empty() {
                 // The base year: the first change is from it.
@@ -271,7 +286,12 @@ impl PriceIndex {
         Some(match self.values {
             Values::Levels => self.years[j].1 / self.years[i].1,
             Values::PercentChanges => {
-                let chain = |a: usize, b: usize| self.years[a + 1..=b].iter().map(|(_, v)| 1.0 + v / 100.0).product::<f64>();
+                let chain = |a: usize, b: usize| {
+                    self.years[a + 1..=b]
+                        .iter()
+                        .map(|(_, v)| 1.0 + v / 100.0)
+                        .product::<f64>()
+                };
                 if j >= i {
                     chain(i, j)
                 } else {

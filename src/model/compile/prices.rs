@@ -263,7 +263,12 @@ fn states_a_price_year(raw: &RawScenario) -> bool {
         || arms
             .clone()
             .any(|a| in_parameters(&a.parameters) || a.costs.iter().any(|c| c.get_ref().price_year.is_some()))
-        || raw.cohort.get_ref().subgroups.iter().any(|g| in_parameters(&g.get_ref().parameters))
+        || raw
+            .cohort
+            .get_ref()
+            .subgroups
+            .iter()
+            .any(|g| in_parameters(&g.get_ref().parameters))
         || raw.states.iter().any(|s| {
             s.get_ref()
                 .costs

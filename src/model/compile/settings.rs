@@ -69,10 +69,9 @@ impl Compiler<'_> {
             summary: raw.scenario.summary.clone(),
             currency: raw.scenario.currency.clone().unwrap_or_else(|| "GBP".to_string()),
             price_year: match &raw.scenario.price_year {
-                Some(y) => Some(
-                    PriceYear::from_raw(y.get_ref())
-                        .map_err(|m| self.err(y.span(), "scenario.price_year", m))?,
-                ),
+                Some(y) => {
+                    Some(PriceYear::from_raw(y.get_ref()).map_err(|m| self.err(y.span(), "scenario.price_year", m))?)
+                }
                 None => None,
             },
             prices: None,
