@@ -277,9 +277,12 @@ fn states_a_price_year(raw: &RawScenario) -> bool {
         })
 }
 
+/// Money values by field: `[("mean", 100.0), ("sd", 20.0)]`.
+type ByField = Vec<(String, f64)>;
+
 /// Multiplies every money value of a distribution table by `factor` (see the module's documentation), returning
 /// the values before and after, by field.
-fn scale_table(t: &mut RawParameterTable, factor: f64) -> (Vec<(String, f64)>, Vec<(String, f64)>) {
+fn scale_table(t: &mut RawParameterTable, factor: f64) -> (ByField, ByField) {
     let mut original = Vec::new();
     let mut converted = Vec::new();
     let mut change = |name: &str, value: &mut f64, new: f64| {
