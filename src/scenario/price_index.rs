@@ -220,19 +220,12 @@ impl PriceIndex {
                     format!("`{raw}` is not a finite number"),
                 )
             })?;
-            if values == Values::Levels && value <= 0.0 {
-                return Err(err(
-                    cell(value_column),
-                    &value_name,
-                    format!("an index level must be above 0, not {raw}"),
-                ));
-            }
-            if values == Values::PercentChanges && value <= -100.0 {
-                return Err(err(
-                    cell(value_column),
-                    &value_name,
-                    format!("a % change must be above -100, not {raw}"),
-                ));
+            let out_of_range = match values {
+                Values::Levels => (value <= 0.0).then_some("an index level must be above 0"),
+                Values::PercentChanges => (value <= -100.0).then_some("a % change must be above -100"),
+            };
+            if let Some(why) = out_of_range {
+                return Err(err(cell(value_column), &value_name, format!("{why}, not {raw}")));
             }
             if values == Values::PercentChanges && years.is_empty() {
                 // The base year: the first change is from it.
