@@ -4,6 +4,7 @@ mod compile;
 pub mod grid;
 mod outcome;
 mod payers;
+pub mod prices;
 pub mod schedule;
 mod target;
 
@@ -133,12 +134,16 @@ pub struct Meta {
     pub title: Option<String>,
     pub summary: Option<String>,
     pub currency: String,
-    pub price_year: Option<i64>,
+    /// The price year of every cost (as given, or converted to it).
+    pub price_year: Option<crate::scenario::PriceYear>,
     /// Source key and citation, in key order.
     pub sources: Vec<(String, String)>,
     /// Whom the results are for: each person of the cohort, or the service as a whole.
     #[serde(skip_serializing_if = "ResultsFor::is_person")]
     pub results_for: ResultsFor,
+    /// Costs converted from their own price year, and the index used (absent when nothing names one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prices: Option<prices::PriceConversions>,
 }
 
 /// Whom a scenario's results are for (`[cohort] results`).

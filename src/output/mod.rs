@@ -8,6 +8,7 @@ pub mod figures;
 pub mod files;
 pub mod format;
 pub mod plots;
+pub mod prices;
 pub mod report;
 pub mod reproduction;
 pub mod run;

@@ -659,6 +659,7 @@ pub fn check_details(m: &Model) -> String {
             }
         }
     }
+    out.push_str(&super::prices::check_lines(m.meta.prices.as_ref()));
     for w in &m.warnings {
         let _ = writeln!(out, "warning: {w}");
     }

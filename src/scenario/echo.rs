@@ -146,8 +146,8 @@ fn per_and_tunnel(per: &str, tunnel_cycles: Option<&toml::Value>) -> String {
     }
 }
 
-/// "name (kind, payer, amount per unit)", with a one-off cost's delay ("after 7 months") and, for a saving, that
-/// it was entered as one and its cashable share.
+/// "name (kind, payer, amount per unit)", with a one-off cost's delay ("after 7 months"), for a saving, that it
+/// was entered as one and its cashable share, and "at 2016/17 prices" where the cost states its own price year.
 fn cost_line(c: &toml::Value) -> String {
     let f = |k: &str| {
         c.get(k)
@@ -168,13 +168,17 @@ fn cost_line(c: &toml::Value) -> String {
         _ => String::new(),
     };
     format!(
-        "{} ({}, {}, {}{}{delay}{saving})",
+        "{} ({}, {}, {}{}{}{delay}{saving})",
         f("name"),
         f("kind"),
         f("payer"),
         f("amount"),
         c.get("per")
-            .map_or(String::new(), |p| format!(" per {}", toml_text(p).trim_matches('"')))
+            .map_or(String::new(), |p| format!(" per {}", toml_text(p).trim_matches('"'))),
+        c.get("price_year").map_or(String::new(), |y| format!(
+            " at {} prices",
+            toml_text(y).trim_matches('"')
+        ))
     )
 }
 

@@ -7,6 +7,7 @@ pub mod echo;
 mod finite;
 pub mod overrides;
 pub(crate) mod positions;
+pub mod price_index;
 pub mod raw;
 mod table_reader;
 pub mod tables;
@@ -14,6 +15,7 @@ mod toml_error;
 pub mod variant;
 
 pub use overrides::{Override, SweepAxis};
+pub use price_index::{PriceIndex, PriceYear};
 pub use table_reader::MAX_TABLE_ROWS;
 pub use tables::Table;
 
@@ -33,6 +35,8 @@ pub struct Scenario {
     pub raw: RawScenario,
     /// The `[tables]`, read and checked, in name order.
     pub tables: Vec<Table>,
+    /// The price index `[prices]` names, read and checked; None without `[prices]`.
+    pub price_index: Option<PriceIndex>,
 }
 
 impl Scenario {
@@ -62,6 +66,7 @@ impl Scenario {
         finite::check_finite(path, text)?;
         let raw: RawScenario = toml::from_str(text).map_err(|e| toml_error::toml_error(path, text, &e))?;
         let tables = table_reader::read_tables(path, text, &raw, read_files)?;
+        let price_index = price_index::read_index(path, text, &raw, read_files)?;
         Ok(Scenario {
             path: path.to_path_buf(),
             text: text.to_string(),
@@ -71,6 +76,7 @@ impl Scenario {
                 .collect(),
             raw,
             tables,
+            price_index,
         })
     }
 }

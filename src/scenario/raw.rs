@@ -43,6 +43,81 @@ pub struct RawScenario {
     pub accrual: Option<Spanned<RawAccrual>>,
     #[serde(default)]
     pub correlations: Vec<Spanned<RawCorrelation>>,
+    /// `[prices]`: the index that converts costs to the scenario's price year.
+    #[serde(default)]
+    pub prices: Option<Spanned<RawPrices>>,
+}
+
+/// `[prices]`: the price index costs in another price year are converted with.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrices {
+    /// An index carecast carries, by name, or `{ file = "index.csv" }`.
+    pub index: Spanned<RawIndexChoice>,
+    /// What the reader should know about the scenario's price years, such as costs left unconverted and why.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// `[prices] index`: a bundled index's name, or a CSV file beside the scenario.
+#[derive(Debug, Clone)]
+pub enum RawIndexChoice {
+    Named(String),
+    File(String),
+}
+
+impl<'de> Deserialize<'de> for RawIndexChoice {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct FileChoice {
+            file: String,
+        }
+        struct IndexVisitor;
+        impl<'de> Visitor<'de> for IndexVisitor {
+            type Value = RawIndexChoice;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an index's name such as \"nhscii_pay_and_prices\", or { file = \"my-index.csv\" }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(RawIndexChoice::Named(v.to_string()))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let choice = FileChoice::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawIndexChoice::File(choice.file))
+            }
+        }
+        deserializer.deserialize_any(IndexVisitor)
+    }
+}
+
+/// A price year as written: a calendar year as a number (`2015`) or a financial year as text (`"2015/16"`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawPriceYear {
+    Calendar(i64),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for RawPriceYear {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct YearVisitor;
+        impl<'de> Visitor<'de> for YearVisitor {
+            type Value = RawPriceYear;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a calendar year as a number (2015) or a financial year in quotes (\"2015/16\")")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(RawPriceYear::Calendar(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(RawPriceYear::Calendar(v.min(i64::MAX as u64) as i64))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(RawPriceYear::Text(v.to_string()))
+            }
+        }
+        deserializer.deserialize_any(YearVisitor)
+    }
 }
 
 /// `[[correlations]]`: parameters whose draws are correlated (through a Gaussian copula), each keeping its own
@@ -263,8 +338,9 @@ pub struct RawMeta {
     pub summary: Option<String>,
     #[serde(default)]
     pub currency: Option<String>,
+    /// The price year every cost is given in or converted to.
     #[serde(default)]
-    pub price_year: Option<Spanned<i64>>,
+    pub price_year: Option<Spanned<RawPriceYear>>,
 }
 
 /// `[settings]`: horizon, cycle, PSA size, accrual and discounting.
@@ -376,6 +452,9 @@ pub struct RawParameterTable {
     pub names: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     pub cov: Option<RawMatrix>,
+    /// The price year of a cost, when it differs from the scenario's.
+    #[serde(default)]
+    pub price_year: Option<Spanned<RawPriceYear>>,
     #[serde(default)]
     pub source: Option<Spanned<String>>,
     #[serde(default)]
@@ -469,6 +548,9 @@ pub struct RawCostTable {
     pub amount: Spanned<ExprText>,
     #[serde(default)]
     pub cashable: Option<Spanned<f64>>,
+    /// The price year of the amount (a number), when it differs from the scenario's.
+    #[serde(default)]
+    pub price_year: Option<Spanned<RawPriceYear>>,
 }
 
 impl<'de> Deserialize<'de> for RawCost {
@@ -628,6 +710,9 @@ pub struct RawArmCost {
     /// A saving's cashable share, 0 to 1 (default 1).
     #[serde(default)]
     pub cashable: Option<Spanned<f64>>,
+    /// The price year of the amount (a number), when it differs from the scenario's.
+    #[serde(default)]
+    pub price_year: Option<Spanned<RawPriceYear>>,
     #[serde(default)]
     pub source: Option<Spanned<String>>,
 }

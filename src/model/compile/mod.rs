@@ -7,7 +7,7 @@
 
 use crate::error::InputError;
 use crate::expr;
-use crate::model::{Model, Overridable, Payers, RunSettings, Settings, Table};
+use crate::model::{Meta, Model, Overridable, Payers, RunSettings, Settings, Table};
 use crate::scenario::positions;
 use crate::scenario::raw::RawScenario;
 use crate::scenario::Scenario;
@@ -26,6 +26,7 @@ mod outcomes;
 mod overrides;
 mod parameters;
 mod payers;
+mod prices;
 mod reproduce;
 mod series;
 mod service;
@@ -105,6 +106,8 @@ struct Compiler<'a> {
     table_keys: Vec<(&'a str, usize)>,
     /// The model's payers, read from `[payers]` before anything that names one.
     payers: std::cell::RefCell<Payers>,
+    /// The index `[prices]` names, read with the scenario.
+    price_index: Option<&'a crate::scenario::PriceIndex>,
 }
 
 impl<'a> Compiler<'a> {
@@ -120,6 +123,7 @@ impl<'a> Compiler<'a> {
             fit_messages: Default::default(),
             tables: &scenario.tables,
             payers: Default::default(),
+            price_index: scenario.price_index.as_ref(),
             table_keys: scenario
                 .tables
                 .iter()
@@ -177,9 +181,22 @@ impl Compiler<'_> {
         Ok(())
     }
 
+    /// The scenario's description, and the scenario with every cost in another price year converted to its own:
+    /// conversion comes first, so everything after reads costs at the scenario's prices.
+    fn meta_at_scenario_prices<'r>(
+        &self,
+        raw: &'r RawScenario,
+    ) -> Result<(Meta, std::borrow::Cow<'r, RawScenario>), InputError> {
+        let mut meta = self.meta(raw)?;
+        let (converted, prices) = self.prices(raw, meta.price_year)?;
+        meta.prices = prices;
+        Ok((meta, converted))
+    }
+
     /// Every check, in the order the file's parts depend on each other, then the model.
     fn compile(&self, raw: &RawScenario) -> Result<Model, InputError> {
-        let meta = self.meta(raw)?;
+        let (meta, converted) = self.meta_at_scenario_prices(raw)?;
+        let raw: &RawScenario = &converted;
         let (settings_partial, run_defaults) = self.settings(&raw.settings)?;
         *self.payers.borrow_mut() = self.payers(&raw.payers)?;
         let states = self.states(&raw.states)?;

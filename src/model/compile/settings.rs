@@ -7,6 +7,7 @@ use crate::error::{suggest, InputError};
 use crate::model::schedule::{Accrual, CycleLength, DiscountSchedule, DiscountTiming, Discounting, RateStep};
 use crate::model::{AccrualOf, Meta, Mode, RunSettings, Settings, WeightSet};
 use crate::scenario::raw::{RawRate, RawScenario, RawSettings, RawWtp};
+use crate::scenario::PriceYear;
 use serde_spanned::Spanned;
 
 impl Compiler<'_> {
@@ -67,7 +68,13 @@ impl Compiler<'_> {
             title: raw.scenario.title.clone(),
             summary: raw.scenario.summary.clone(),
             currency: raw.scenario.currency.clone().unwrap_or_else(|| "GBP".to_string()),
-            price_year: raw.scenario.price_year.as_ref().map(|y| *y.get_ref()),
+            price_year: match &raw.scenario.price_year {
+                Some(y) => {
+                    Some(PriceYear::from_raw(y.get_ref()).map_err(|m| self.err(y.span(), "scenario.price_year", m))?)
+                }
+                None => None,
+            },
+            prices: None,
             results_for: self.results_for(raw)?,
             sources: raw
                 .sources

@@ -16,6 +16,10 @@ pub(super) struct Inputs {
     arms: Table,
     subgroups: Option<Table>,
     correlations: Option<Table>,
+    /// Costs converted from their own price year (none when the scenario names no index).
+    prices: Option<Table>,
+    /// The index they were converted with, its years and source.
+    price_index: Option<String>,
     /// How the file was read where it is not an error (a fitted interval that misses the published one).
     warnings: Vec<String>,
     sources: Vec<(String, String)>,
@@ -107,6 +111,11 @@ pub(super) fn inputs(facts: &ScenarioFacts) -> Inputs {
         },
         subgroups,
         correlations: correlations(m),
+        prices: prices(m),
+        price_index: m.meta.prices.as_ref().map(|p| {
+            let note = p.note.as_ref().map_or(String::new(), |n| format!(" {n}"));
+            format!("{}.{note}", crate::output::prices::index_line(p))
+        }),
         warnings: m.warnings.clone(),
         sources: m.meta.sources.clone(),
     }
@@ -140,6 +149,35 @@ fn correlations(m: &Model) -> Option<Table> {
                         ]
                     })
                 })
+            })
+            .collect(),
+    })
+}
+
+/// Each cost converted to the scenario's price year: as written, its year, the factor and as converted.
+fn prices(m: &Model) -> Option<Table> {
+    use crate::output::prices::{factor, values};
+    let p = m.meta.prices.as_ref()?;
+    Some(Table {
+        caption: format!(
+            "Costs converted to {} prices with the index {}: each money value as written, times index({}) / index(its year)",
+            p.to, p.index, p.to
+        ),
+        headers: ["Cost", "Where", "As written", "Price year", "Factor", "Converted"]
+            .map(String::from)
+            .to_vec(),
+        rows: p
+            .costs
+            .iter()
+            .map(|c| {
+                vec![
+                    c.name.clone(),
+                    c.field.clone(),
+                    values(&c.original),
+                    c.from.to_string(),
+                    factor(c),
+                    values(&c.converted),
+                ]
             })
             .collect(),
     })
