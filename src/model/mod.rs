@@ -1,6 +1,7 @@
 //! The compiled model: everything the simulation needs, as index arrays and compiled programs (no strings on the hot path).
 
 mod compile;
+pub mod cba;
 pub mod grid;
 mod outcome;
 pub mod schedule;
@@ -615,6 +616,8 @@ pub struct Model {
     /// What the analyst should know about how the file was read, though it is not an error (a point estimate
     /// whose fitted 95% interval misses the published one), each with its file, line, column and field.
     pub warnings: Vec<String>,
+    /// The local cost-benefit conventions of `[cba]`, when the scenario asks for them.
+    pub cba: Option<cba::CbaSettings>,
 }
 
 /// One scope's definition of a parameter that overrides (`--set`, sweeps) can change in the compiled model: it was

@@ -15,6 +15,7 @@ use std::ops::Range;
 use std::path::Path;
 
 mod arms;
+mod cba;
 pub(super) use cohort::wave;
 mod builder;
 mod cohort;
@@ -236,6 +237,7 @@ impl Compiler<'_> {
         let kernel_columns = compact_columns(&mut compiled.contexts, &mut compiled.programme_costs);
         // Targets name states as declared: a share of people in a tunnel state counts every step of it.
         let targets = self.targets(raw, &states.declared, &outcomes, &arms, &subgroups, &settings)?;
+        let cba = self.cba(raw, &outcomes)?;
         Ok(Model {
             meta,
             settings,
@@ -265,6 +267,7 @@ impl Compiler<'_> {
             sweep,
             correlations,
             warnings: self.fit_messages.take(),
+            cba,
         })
     }
 }
