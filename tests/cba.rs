@@ -87,7 +87,11 @@ fn rows(path: &Path) -> HashMap<(String, String), HashMap<String, String>> {
         .records()
         .map(|r| {
             let r = r.expect("record");
-            let row: HashMap<String, String> = headers.iter().map(String::from).zip(r.iter().map(String::from)).collect();
+            let row: HashMap<String, String> = headers
+                .iter()
+                .map(String::from)
+                .zip(r.iter().map(String::from))
+                .collect();
             ((row["group"].clone(), row["line"].clone()), row)
         })
         .collect()
@@ -95,7 +99,10 @@ fn rows(path: &Path) -> HashMap<(String, String), HashMap<String, String>> {
 
 fn close(actual: &str, expected: f64, tolerance: f64) {
     let a: f64 = actual.parse().unwrap_or_else(|_| panic!("not a number: {actual:?}"));
-    assert!((a - expected).abs() <= tolerance * expected.abs().max(1.0), "{a} is not {expected}");
+    assert!(
+        (a - expected).abs() <= tolerance * expected.abs().max(1.0),
+        "{a} is not {expected}"
+    );
 }
 
 #[test]
@@ -107,8 +114,16 @@ fn the_two_year_account_by_hand() {
     // Gross benefits a year: £600 cashable and £400 non-cashable council savings, 0.1 QALY × £20,000 = £2,000
     // social value; year 2 discounted by 1.035.
     let d = 1.0 / 1.035;
-    close(&get("gross_benefit", "fiscal_cashable:council")["mean"], 600.0 * (1.0 + d), 1e-9);
-    close(&get("gross_benefit", "fiscal_non_cashable:council")["mean"], 400.0 * (1.0 + d), 1e-9);
+    close(
+        &get("gross_benefit", "fiscal_cashable:council")["mean"],
+        600.0 * (1.0 + d),
+        1e-9,
+    );
+    close(
+        &get("gross_benefit", "fiscal_non_cashable:council")["mean"],
+        400.0 * (1.0 + d),
+        1e-9,
+    );
     close(&get("gross_benefit", "social:qaly")["mean"], 2000.0 * (1.0 + d), 1e-9);
     close(&get("gross_benefit", "total")["mean"], 3000.0 * (1.0 + d), 1e-9);
     // Each year keeps 0.85 × 0.8 = 0.68 after optimism bias and deadweight; year 2 keeps half of that after drop-off.
@@ -119,7 +134,11 @@ fn the_two_year_account_by_hand() {
     close(&get("benefit", "social")["mean"], 1360.0 + 680.0 * d, 1e-9);
     close(&get("benefit", "economic")["mean"], 0.0, 1e-9);
     // What each adjustment removed, in order: 15% of 3000(1 + d); 20% of what was left; none; none; half of year 2's.
-    close(&get("adjustment", "optimism_bias_benefits")["mean"], 450.0 * (1.0 + d), 1e-9);
+    close(
+        &get("adjustment", "optimism_bias_benefits")["mean"],
+        450.0 * (1.0 + d),
+        1e-9,
+    );
     close(&get("adjustment", "deadweight")["mean"], 510.0 * (1.0 + d), 1e-9);
     close(&get("adjustment", "attribution_to_others")["mean"], 0.0, 1e-9);
     close(&get("adjustment", "displacement")["mean"], 0.0, 1e-9);
@@ -139,7 +158,10 @@ fn the_two_year_account_by_hand() {
     assert_eq!(get("ratio", "fiscal")["note"], "");
 
     assert!(stdout.contains("Local cost-benefit account"), "{stdout}");
-    assert!(stdout.contains("− deadweight (would have happened anyway) (20%)"), "{stdout}");
+    assert!(
+        stdout.contains("− deadweight (would have happened anyway) (20%)"),
+        "{stdout}"
+    );
     assert!(stdout.contains("net present public value"), "{stdout}");
     assert!(stdout.contains("£2,476 (95% interval £2,476 to £2,476)"), "{stdout}");
     let summary = fs::read_to_string(run_dir.join("summary.json")).expect("summary.json");
@@ -174,13 +196,43 @@ fn a_cheaper_arm_has_no_ratio() {
 #[test]
 fn bad_input_is_refused_with_its_place() {
     let cases = [
-        ("deadweight = 0.20", "deadweight = 1.5", "cba.deadweight", "must be a share from 0 to 1"),
-        ("drop_off = 0.50", "drop_off = -0.1", "cba.drop_off", "must be a share from 0 to 1"),
-        ("optimism_bias_costs = 0.10", "optimism_bias_costs = -1", "cba.optimism_bias_costs", "0 or more"),
-        ("[cba.social.qaly]", "[cba.social.qalys]", "cba.social.qalys", "did you mean `qaly`?"),
+        (
+            "deadweight = 0.20",
+            "deadweight = 1.5",
+            "cba.deadweight",
+            "must be a share from 0 to 1",
+        ),
+        (
+            "drop_off = 0.50",
+            "drop_off = -0.1",
+            "cba.drop_off",
+            "must be a share from 0 to 1",
+        ),
+        (
+            "optimism_bias_costs = 0.10",
+            "optimism_bias_costs = -1",
+            "cba.optimism_bias_costs",
+            "0 or more",
+        ),
+        (
+            "[cba.social.qaly]",
+            "[cba.social.qalys]",
+            "cba.social.qalys",
+            "did you mean `qaly`?",
+        ),
         ("value = 20000", "value = -5", "cba.social.qaly.value", "0 or more"),
-        ("source = \"illustrative, not a published value\"", "source = \" \"", "cba.social.qaly.source", "where it comes from"),
-        ("source = \"illustrative, not a published value\"", "", "source", "missing"),
+        (
+            "source = \"illustrative, not a published value\"",
+            "source = \" \"",
+            "cba.social.qaly.source",
+            "where it comes from",
+        ),
+        (
+            "source = \"illustrative, not a published value\"",
+            "",
+            "source",
+            "missing",
+        ),
         ("deadweight = 0.20", "deadwieght = 0.20", "deadwieght", "unknown field"),
     ];
     for (from, to, field, message) in cases {

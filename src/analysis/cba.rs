@@ -128,7 +128,12 @@ impl Values {
 /// Applies the adjustments of `s` to benefit streams (`streams[k][y]`: stream `k`'s discounted value in programme
 /// year `y + 1`) and to the extra spend (`cost[y]`), year by year.
 pub fn evaluate(categories: &[Category], streams: &[Vec<f64>], cost: &[f64], s: &CbaSettings) -> Values {
-    let shares = [s.optimism_bias_benefits, s.deadweight, s.attribution_to_others, s.displacement];
+    let shares = [
+        s.optimism_bias_benefits,
+        s.deadweight,
+        s.attribution_to_others,
+        s.displacement,
+    ];
     let mut removed = [0.0; 5];
     let mut benefits = [0.0; 4];
     for (category, years) in categories.iter().zip(streams) {
@@ -253,7 +258,12 @@ fn read(
         };
         streams.push(by_year(&|y| sign * (value(a, y, col) - value(c, y, col)) * m.value));
     }
-    let spend = |arm: usize, y: usize| Payer::ALL.iter().map(|&p| value(arm, y, columns::spend(p))).sum::<f64>();
+    let spend = |arm: usize, y: usize| {
+        Payer::ALL
+            .iter()
+            .map(|&p| value(arm, y, columns::spend(p)))
+            .sum::<f64>()
+    };
     let cost = by_year(&|y| spend(a, y) - spend(c, y));
     (streams, cost)
 }
@@ -276,7 +286,11 @@ fn line_labels(streams: &[Stream]) -> Vec<(&'static str, String, String)> {
     }
     out.push(("benefit", "total".into(), "all benefits after adjustment".into()));
     out.push(("cost", "before_optimism_bias".into(), "extra spend".into()));
-    out.push(("cost", "optimism_bias_costs".into(), "added by optimism bias on costs".into()));
+    out.push((
+        "cost",
+        "optimism_bias_costs".into(),
+        "added by optimism bias on costs".into(),
+    ));
     out.push(("cost", "total".into(), "cost after optimism bias".into()));
     out.push(("net", "nppv".into(), "net present public value".into()));
     out
@@ -316,7 +330,12 @@ pub fn cba(model: &Model, results: &Results, s: &CbaSettings) -> Cba {
         // The ratio rule on every iteration's adjusted cost: optimism bias scales it, so it is read from the totals.
         let spend: Vec<f64> = (0..results.kernel_totals.shape()[0])
             .map(|i| {
-                let total = |arm: usize| Payer::ALL.iter().map(|&p| results.total(i, arm, columns::spend(p))).sum::<f64>();
+                let total = |arm: usize| {
+                    Payer::ALL
+                        .iter()
+                        .map(|&p| results.total(i, arm, columns::spend(p)))
+                        .sum::<f64>()
+                };
                 (total(a) - total(c)) * (1.0 + s.optimism_bias_costs)
             })
             .collect();
@@ -333,7 +352,11 @@ pub fn cba(model: &Model, results: &Results, s: &CbaSettings) -> Cba {
             lines,
             ratios: vec![
                 ratio("fiscal", "fiscal benefits per £1 of cost", fiscal),
-                ratio("public_value", "public value (all benefits) per £1 of cost", means.total_benefits()),
+                ratio(
+                    "public_value",
+                    "public value (all benefits) per £1 of cost",
+                    means.total_benefits(),
+                ),
             ],
         });
     }

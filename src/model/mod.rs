@@ -1,7 +1,7 @@
 //! The compiled model: everything the simulation needs, as index arrays and compiled programs (no strings on the hot path).
 
-mod compile;
 pub mod cba;
+mod compile;
 pub mod grid;
 mod outcome;
 pub mod schedule;

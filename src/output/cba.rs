@@ -98,7 +98,10 @@ pub fn summary_lines<'a>(c: &'a CbaComparison, settings: &CbaSettings) -> Vec<(S
     };
     push("gross_benefit", "total", "benefits before adjustment".into());
     for (key, words) in BENEFIT_ADJUSTMENTS {
-        let s = c.line("adjustment", key).and_then(|l| share_of(settings, l)).unwrap_or(0.0);
+        let s = c
+            .line("adjustment", key)
+            .and_then(|l| share_of(settings, l))
+            .unwrap_or(0.0);
         push("adjustment", key, format!("− {words} ({})", share(s)));
     }
     for (key, words) in [

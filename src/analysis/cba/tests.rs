@@ -67,12 +67,52 @@ fn each_adjustment_alone() {
     let cost = [500.0, 0.0];
     // (settings, benefits left of 2,000, the adjustment's index and what it removed)
     let cases = [
-        (CbaSettings { optimism_bias_benefits: 0.15, ..settings() }, 1700.0, 0, 300.0),
-        (CbaSettings { deadweight: 0.2, ..settings() }, 1600.0, 1, 400.0),
-        (CbaSettings { attribution_to_others: 0.25, ..settings() }, 1500.0, 2, 500.0),
-        (CbaSettings { displacement: 0.1, ..settings() }, 1800.0, 3, 200.0),
+        (
+            CbaSettings {
+                optimism_bias_benefits: 0.15,
+                ..settings()
+            },
+            1700.0,
+            0,
+            300.0,
+        ),
+        (
+            CbaSettings {
+                deadweight: 0.2,
+                ..settings()
+            },
+            1600.0,
+            1,
+            400.0,
+        ),
+        (
+            CbaSettings {
+                attribution_to_others: 0.25,
+                ..settings()
+            },
+            1500.0,
+            2,
+            500.0,
+        ),
+        (
+            CbaSettings {
+                displacement: 0.1,
+                ..settings()
+            },
+            1800.0,
+            3,
+            200.0,
+        ),
         // Drop-off spares the first year: 1000 + 1000 × 0.5.
-        (CbaSettings { drop_off: 0.5, ..settings() }, 1500.0, 4, 500.0),
+        (
+            CbaSettings {
+                drop_off: 0.5,
+                ..settings()
+            },
+            1500.0,
+            4,
+            500.0,
+        ),
     ];
     for (s, left, index, removed) in cases {
         let v = evaluate(&categories, &streams, &cost, &s);
@@ -84,7 +124,15 @@ fn each_adjustment_alone() {
         close(v.nppv(), left - 500.0);
     }
     // Optimism bias on costs touches only the cost: 500 × 1.4 = 700.
-    let v = evaluate(&categories, &streams, &cost, &CbaSettings { optimism_bias_costs: 0.4, ..settings() });
+    let v = evaluate(
+        &categories,
+        &streams,
+        &cost,
+        &CbaSettings {
+            optimism_bias_costs: 0.4,
+            ..settings()
+        },
+    );
     close(v.total_benefits(), 2000.0);
     close(v.cost_added, 200.0);
     close(v.nppv(), 1300.0);

@@ -24,7 +24,11 @@ impl Compiler<'_> {
             } else {
                 "0 or more (0.1 adds 10%)".to_string()
             };
-            Err(self.err(v.span(), format!("cba.{key}"), format!("must be a share {range}, not {x}")))
+            Err(self.err(
+                v.span(),
+                format!("cba.{key}"),
+                format!("must be a share {range}, not {x}"),
+            ))
         };
         let source = match &cba.source {
             Some(s) if s.get_ref().trim().is_empty() => {

@@ -82,7 +82,12 @@ pub(super) fn section(input: &ReportInput) -> Option<CbaSection> {
     )];
     for (kind, valued) in [("economic", &s.economic), ("social", &s.social)] {
         for m in valued {
-            sources.push(format!("{} per unit of {} ({kind} value): {}.", money(m.value), m.name, m.source));
+            sources.push(format!(
+                "{} per unit of {} ({kind} value): {}.",
+                money(m.value),
+                m.name,
+                m.source
+            ));
         }
     }
     Some(CbaSection {
