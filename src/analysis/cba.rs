@@ -77,6 +77,8 @@ pub struct Stream {
     pub category: Category,
     /// Whose it is: a payer's name for fiscal streams, the outcome's name for economic and social ones.
     pub name: String,
+    /// The same in words: the payer, or the outcome's label.
+    pub label: String,
 }
 
 /// A figure with its mean over all iterations and its 95% interval over the kept ones.
@@ -214,18 +216,24 @@ pub struct Cba {
 
 /// The benefit streams of the model: cashable and non-cashable care savings of each payer, then each outcome valued
 /// as economic, then as social benefit.
-fn streams(s: &CbaSettings) -> Vec<Stream> {
+fn streams(model: &Model, s: &CbaSettings) -> Vec<Stream> {
     let mut out = Vec::new();
     for category in [Category::FiscalCashable, Category::FiscalNonCashable] {
         out.extend(Payer::ALL.iter().map(|p| Stream {
             category,
             name: p.name().to_string(),
+            label: if p.name() == "nhs" {
+                "NHS".into()
+            } else {
+                p.name().to_string()
+            },
         }));
     }
     for (category, valued) in [(Category::Economic, &s.economic), (Category::Social, &s.social)] {
         out.extend(valued.iter().map(|m| Stream {
             category,
             name: m.name.clone(),
+            label: model.outcome_info[m.outcome].label.clone(),
         }));
     }
     out
@@ -274,7 +282,7 @@ fn line_labels(streams: &[Stream]) -> Vec<(&'static str, String, String)> {
         .iter()
         .map(|st| {
             let key = format!("{}:{}", st.category.key(), st.name);
-            ("gross_benefit", key, format!("{}: {}", st.category.words(), st.name))
+            ("gross_benefit", key, format!("{}: {}", st.category.words(), st.label))
         })
         .collect();
     out.push(("gross_benefit", "total".into(), "all benefits before adjustment".into()));
@@ -298,7 +306,7 @@ fn line_labels(streams: &[Stream]) -> Vec<(&'static str, String, String)> {
 
 /// The cost-benefit accounts of every comparison of a run of `model`.
 pub fn cba(model: &Model, results: &Results, s: &CbaSettings) -> Cba {
-    let streams = streams(s);
+    let streams = streams(model, s);
     let categories: Vec<Category> = streams.iter().map(|st| st.category).collect();
     let labels = line_labels(&streams);
     let k = results.yearly_sample_size();

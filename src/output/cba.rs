@@ -104,14 +104,16 @@ pub fn summary_lines<'a>(c: &'a CbaComparison, settings: &CbaSettings) -> Vec<(S
             .unwrap_or(0.0);
         push("adjustment", key, format!("− {words} ({})", share(s)));
     }
-    for (key, words) in [
-        ("fiscal_cashable", "fiscal, cashable"),
-        ("fiscal_non_cashable", "fiscal, non-cashable"),
-        ("economic", "economic"),
-        ("social", "social"),
-        ("total", "all benefits"),
+    for (key, words, shown) in [
+        ("fiscal_cashable", "fiscal benefits, cashable", true),
+        ("fiscal_non_cashable", "fiscal benefits, non-cashable", true),
+        ("economic", "economic benefits", !settings.economic.is_empty()),
+        ("social", "social benefits", !settings.social.is_empty()),
+        ("total", "all benefits after adjustment", true),
     ] {
-        push("benefit", key, words.into());
+        if shown {
+            push("benefit", key, words.into());
+        }
     }
     push("cost", "before_optimism_bias", "extra spend".into());
     push(

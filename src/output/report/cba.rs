@@ -82,12 +82,10 @@ pub(super) fn section(input: &ReportInput) -> Option<CbaSection> {
     )];
     for (kind, valued) in [("economic", &s.economic), ("social", &s.social)] {
         for m in valued {
-            sources.push(format!(
-                "{} per unit of {} ({kind} value): {}.",
-                money(m.value),
-                m.name,
-                m.source
-            ));
+            let unit = input
+                .scenario
+                .map_or(m.name.clone(), |f| f.model.outcome_info[m.outcome].unit.clone());
+            sources.push(format!("{} per {unit} ({kind} value): {}.", money(m.value), m.source));
         }
     }
     Some(CbaSection {
