@@ -115,7 +115,7 @@ impl Values {
         self.total_benefits() - self.cost
     }
 
-    /// Every figure in [`Line`] order (see [`lines`]).
+    /// Every figure in the order of `line_labels`.
     fn flat(&self) -> Vec<f64> {
         let mut v = self.gross.clone();
         v.push(self.gross.iter().sum());
