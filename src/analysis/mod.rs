@@ -6,6 +6,7 @@
 //! PSA output (`carecast analyse`), so both get the same analyses.
 
 pub mod budget;
+pub mod cba;
 pub mod ce;
 pub mod csv_input;
 pub mod csv_parameters;

@@ -76,6 +76,9 @@ fn run(args: RunArgs, progress: Arc<Progress>) -> Result<(), Error> {
         if let Some(budget) = &outcome.budget {
             emit(&crate::output::budget::budget_lines(budget));
         }
+        if let Some(cba) = &outcome.cba {
+            emit(&crate::output::cba::cba_lines(cba));
+        }
         emit("\n");
         emit(&terminal::run_time(
             outcome.loaded.run.iterations,

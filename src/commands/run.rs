@@ -17,6 +17,8 @@ pub struct RunOutcome {
     pub analysis: Analysis,
     /// The budget impact, when the scenario gives a start date.
     pub budget: Option<analysis::budget::Budget>,
+    /// The local cost-benefit account, when the scenario has a `[cba]` block.
+    pub cba: Option<analysis::cba::Cba>,
     /// The run directory.
     pub dir: PathBuf,
     pub timing: Timing,
@@ -72,6 +74,7 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
     );
     let budget = (model.settings.start_year)
         .map(|start| analysis::budget::budget(model, &results, cash.as_ref().unwrap_or(&results), start));
+    let cba = (model.cba.as_ref()).map(|settings| analysis::cba::cba(model, &results, settings));
     let provenance = Provenance::of_run(
         &loaded.scenario.path,
         &loaded.scenario.sha256,
@@ -99,6 +102,7 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
             plot_data: &analysed.plot_data,
             parameters: &analysis::voi::ParameterSample::of(model, &results),
             budget: budget.as_ref(),
+            cba: cba.as_ref(),
         };
         Ok(output::write_run(dir, &report)?)
     })?;
@@ -107,6 +111,7 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
         results,
         analysis: analysed.analysis,
         budget,
+        cba,
         dir,
         timing,
     })

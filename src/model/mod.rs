@@ -1,5 +1,6 @@
 //! The compiled model: everything the simulation needs, as index arrays and compiled programs (no strings on the hot path).
 
+pub mod cba;
 mod compile;
 pub mod grid;
 mod outcome;
@@ -596,6 +597,8 @@ pub struct Model {
     /// What the analyst should know about how the file was read, though it is not an error (a point estimate
     /// whose fitted 95% interval misses the published one), each with its file, line, column and field.
     pub warnings: Vec<String>,
+    /// The local cost-benefit conventions of `[cba]`, when the scenario asks for them.
+    pub cba: Option<cba::CbaSettings>,
 }
 
 /// One scope's definition of a parameter that overrides (`--set`, sweeps) can change in the compiled model: it was

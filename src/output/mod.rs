@@ -3,6 +3,7 @@
 //! scenario text: it takes analysis results and model metadata and lays them out.
 
 pub mod budget;
+pub mod cba;
 pub mod evppi;
 pub mod figures;
 pub mod files;

@@ -7,6 +7,7 @@ use super::report::{self, ReportInput, ScenarioFacts};
 use super::summary::{self, AnalyseProvenance, Provenance, Timing};
 use super::{budget, figures, samples, tables};
 use crate::analysis::budget::Budget;
+use crate::analysis::cba::Cba;
 use crate::analysis::per_year::PerYear;
 use crate::analysis::plot_data::PlotData;
 use crate::analysis::voi::ParameterSample;
@@ -28,6 +29,8 @@ pub struct RunReport<'a> {
     pub parameters: &'a ParameterSample<'a>,
     /// The budget impact, when the scenario gives a start date (budget.csv, its plot and the report's section).
     pub budget: Option<&'a Budget>,
+    /// The local cost-benefit account, when the scenario has a `[cba]` block (cba.csv, summary.json, the report).
+    pub cba: Option<&'a Cba>,
 }
 
 /// Writes summary.json, iterations.csv, parameters.csv, per_year.csv, the analysis tables, the plots and report.html into `dir`.
@@ -41,6 +44,7 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
         run.timing,
         run.analysis,
         run.per_year.sample_size,
+        run.cba,
     )?;
     samples::write_iterations(&dir.join("iterations.csv"), run.table)?;
     samples::write_parameters(&dir.join("parameters.csv"), run.parameters)?;
@@ -53,11 +57,15 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
         budget::write_budget(&dir.join("budget.csv"), b)?;
         figures.extend(budget::budget_figures(dir, title, b, &arms)?);
     }
+    if let Some(c) = run.cba {
+        super::cba::write_cba(&dir.join("cba.csv"), c)?;
+    }
     let input = ReportInput {
         title: title.to_string(),
         analysis: run.analysis,
         arms,
         budget: run.budget,
+        cba: run.cba,
         scenario: Some(ScenarioFacts {
             model,
             as_written: run.as_written,
@@ -145,6 +153,7 @@ pub fn write_analyse(dir: &Path, report: &AnalyseReport) -> Result<(), OutputErr
         analysis,
         arms: table.arms.iter().cloned().zip(table.labels.iter().cloned()).collect(),
         budget: None,
+        cba: None,
         scenario: None,
         provenance,
         figures: &figures,

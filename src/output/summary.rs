@@ -102,6 +102,9 @@ struct SummaryFile<'a> {
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     warnings: &'a [String],
     results: &'a Analysis,
+    /// The local cost-benefit account (absent without a `[cba]` block).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cba: Option<&'a crate::analysis::cba::Cba>,
     /// Kept apart so that everything above is byte-identical for the same scenario and seed.
     timing: &'a Timing,
 }
@@ -114,6 +117,7 @@ pub fn write_run_summary(
     timing: &Timing,
     analysis: &Analysis,
     per_year_sample: usize,
+    cba: Option<&crate::analysis::cba::Cba>,
 ) -> Result<(), OutputError> {
     let s = &model.settings;
     let summary = SummaryFile {
@@ -144,6 +148,7 @@ pub fn write_run_summary(
         correlations: &model.correlations,
         warnings: &model.warnings,
         results: analysis,
+        cba,
         timing,
     };
     write_json(path, &summary)

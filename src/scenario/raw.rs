@@ -46,6 +46,54 @@ pub struct RawScenario {
     /// `[prices]`: the index that converts costs to the scenario's price year.
     #[serde(default)]
     pub prices: Option<Spanned<RawPrices>>,
+    /// `[cba]`: local cost-benefit conventions (optimism bias, deadweight, attribution, displacement, drop-off) and
+    /// the £ values of outcomes, for `cba.csv` and the report's cost-benefit section.
+    #[serde(default)]
+    pub cba: Option<Spanned<RawCba>>,
+}
+
+/// `[cba]`: the adjustments of HM Treasury's cost-benefit guidance for local partnerships, each a share from 0 to 1,
+/// and the outcomes valued in money as economic or social benefits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCba {
+    /// Share added to the costs.
+    #[serde(default)]
+    pub optimism_bias_costs: Option<Spanned<f64>>,
+    /// Share taken off the benefits.
+    #[serde(default)]
+    pub optimism_bias_benefits: Option<Spanned<f64>>,
+    /// Share of the benefits that would have happened anyway.
+    #[serde(default)]
+    pub deadweight: Option<Spanned<f64>>,
+    /// Share of the remaining benefits due to others than the intervention.
+    #[serde(default)]
+    pub attribution_to_others: Option<Spanned<f64>>,
+    /// Share of the remaining benefits that is only moved from elsewhere.
+    #[serde(default)]
+    pub displacement: Option<Spanned<f64>>,
+    /// Share of each year's benefit lost by the next year.
+    #[serde(default)]
+    pub drop_off: Option<Spanned<f64>>,
+    /// Where the adjustments come from.
+    #[serde(default)]
+    pub source: Option<Spanned<String>>,
+    /// Outcomes valued as economic benefits, by outcome name.
+    #[serde(default)]
+    pub economic: BTreeMap<Spanned<String>, Spanned<RawMonetised>>,
+    /// Outcomes valued as social benefits, by outcome name.
+    #[serde(default)]
+    pub social: BTreeMap<Spanned<String>, Spanned<RawMonetised>>,
+}
+
+/// An outcome's value in money: £ per unit gained (or avoided, where less is better), with its source.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMonetised {
+    pub value: Spanned<f64>,
+    pub source: Spanned<String>,
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// `[prices]`: the price index costs in another price year are converted with.

@@ -15,6 +15,7 @@ use std::ops::Range;
 use std::path::Path;
 
 mod arms;
+mod cba;
 pub(super) use cohort::wave;
 mod builder;
 mod cohort;
@@ -193,6 +194,22 @@ impl Compiler<'_> {
         Ok((meta, converted))
     }
 
+    /// The settings completed with what depends on the outcomes and the costs: the primary outcome, each outcome's
+    /// accrual and the one-off costs' delays.
+    fn settings_for_outcomes(
+        &self,
+        raw: &RawScenario,
+        partial: Settings,
+        outcomes: &[String],
+    ) -> Result<Settings, InputError> {
+        Ok(Settings {
+            primary_outcome: self.primary_outcome(&raw.settings, outcomes)?,
+            accrual_of: self.accrual_of(raw, outcomes)?,
+            one_off_delays: self.one_off_delays(raw, &partial)?,
+            ..partial
+        })
+    }
+
     /// Every check, in the order the file's parts depend on each other, then the model.
     fn compile(&self, raw: &RawScenario) -> Result<Model, InputError> {
         let (meta, converted) = self.meta_at_scenario_prices(raw)?;
@@ -201,12 +218,7 @@ impl Compiler<'_> {
         *self.payers.borrow_mut() = self.payers(&raw.payers)?;
         let states = self.states(&raw.states)?;
         let outcomes = self.outcomes(&raw.states);
-        let settings = Settings {
-            primary_outcome: self.primary_outcome(&raw.settings, &outcomes)?,
-            accrual_of: self.accrual_of(raw, &outcomes)?,
-            one_off_delays: self.one_off_delays(raw, &settings_partial)?,
-            ..settings_partial
-        };
+        let settings = self.settings_for_outcomes(raw, settings_partial, &outcomes)?;
         let outcome_info = self.outcome_info(&raw.outcomes, &outcomes)?;
         let weight_sets = settings::weight_sets(&settings);
         self.check_table_names(raw)?;
@@ -262,6 +274,7 @@ impl Compiler<'_> {
         let kernel_columns = compact_columns(&mut compiled.contexts, &mut compiled.programme_costs);
         // Targets name states as declared: a share of people in a tunnel state counts every step of it.
         let targets = self.targets(raw, &states.declared, &outcomes, &arms, &subgroups, &settings)?;
+        let cba = self.cba(raw, &outcomes)?;
         Ok(Model {
             meta,
             settings,
@@ -292,6 +305,7 @@ impl Compiler<'_> {
             sweep,
             correlations,
             warnings: self.fit_messages.take(),
+            cba,
         })
     }
 }

@@ -6,6 +6,7 @@
 //! content is the SVG carecast's own plotting code wrote (plotters escapes the text it draws).
 
 mod budget;
+mod cba;
 mod figures;
 mod headline;
 mod inputs;
@@ -30,6 +31,8 @@ pub struct ReportInput<'a> {
     pub arms: Vec<(String, String)>,
     /// The budget impact, when the scenario gives a start date.
     pub budget: Option<&'a Budget>,
+    /// The local cost-benefit account, when the scenario has a `[cba]` block.
+    pub cba: Option<&'a crate::analysis::cba::Cba>,
     /// The scenario behind the run (absent for `carecast analyse`).
     pub scenario: Option<ScenarioFacts<'a>>,
     /// Label–value rows: version, file, hash, seed, iterations, date, command...
@@ -89,6 +92,7 @@ struct Context {
     subtitle: String,
     headlines: Vec<Headline>,
     budget: Option<budget::BudgetSection>,
+    cba: Option<cba::CbaSection>,
     ce_table: Option<Table>,
     frontier_table: Option<Table>,
     figures: Vec<Figure>,
@@ -210,6 +214,7 @@ fn context(input: &ReportInput) -> Result<Context, String> {
         subtitle: subtitle(input),
         headlines,
         budget: budget::section(input)?,
+        cba: cba::section(input),
         ce_table,
         frontier_table,
         figures,
