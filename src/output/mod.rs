@@ -13,6 +13,7 @@ pub mod reproduction;
 pub mod run;
 pub mod samples;
 pub mod sensitivity;
+pub mod subgroups;
 pub mod summary;
 pub mod sweep;
 pub mod tables;

@@ -28,6 +28,8 @@ pub struct RunReport<'a> {
     pub parameters: &'a ParameterSample<'a>,
     /// The budget impact, when the scenario gives a start date (budget.csv, its plot and the report's section).
     pub budget: Option<&'a Budget>,
+    /// Results by subgroup, where the scenario has two or more subgroups (else empty).
+    pub subgroups: &'a [crate::analysis::subgroups::SubgroupResult],
 }
 
 /// Writes summary.json, iterations.csv, parameters.csv, per_year.csv, the analysis tables, the plots and report.html into `dir`.
@@ -41,11 +43,19 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
         run.timing,
         run.analysis,
         run.per_year.sample_size,
+        run.subgroups,
     )?;
     samples::write_iterations(&dir.join("iterations.csv"), run.table)?;
     samples::write_parameters(&dir.join("parameters.csv"), run.parameters)?;
     samples::write_per_year(&dir.join("per_year.csv"), &run.table.arms, run.per_year)?;
     tables::write_tables(dir, run.analysis, &run.table.arms, &run.table.comparators)?;
+    super::subgroups::write_subgroups(
+        dir,
+        run.analysis,
+        run.subgroups,
+        &run.table.arms,
+        &run.table.comparators,
+    )?;
     let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
     let mut figures = figures::write_figures(dir, title, run.table, run.analysis, run.plot_data)?;
     let arms: Vec<(String, String)> = model.arms.iter().map(|a| (a.name.clone(), a.label.clone())).collect();
@@ -58,6 +68,7 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
         analysis: run.analysis,
         arms,
         budget: run.budget,
+        subgroups: run.subgroups,
         scenario: Some(ScenarioFacts {
             model,
             as_written: run.as_written,
@@ -145,6 +156,7 @@ pub fn write_analyse(dir: &Path, report: &AnalyseReport) -> Result<(), OutputErr
         analysis,
         arms: table.arms.iter().cloned().zip(table.labels.iter().cloned()).collect(),
         budget: None,
+        subgroups: &[],
         scenario: None,
         provenance,
         figures: &figures,

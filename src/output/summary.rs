@@ -102,8 +102,22 @@ struct SummaryFile<'a> {
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     warnings: &'a [String],
     results: &'a Analysis,
+    /// Results by subgroup, each subgroup alone, per person of it (absent unless the scenario has two or more
+    /// subgroups).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    results_by_subgroup: Vec<SubgroupResults<'a>>,
     /// Kept apart so that everything above is byte-identical for the same scenario and seed.
     timing: &'a Timing,
+}
+
+/// One subgroup's results in summary.json.
+#[derive(Serialize)]
+struct SubgroupResults<'a> {
+    subgroup: &'a str,
+    label: &'a str,
+    share: f64,
+    people: u64,
+    results: &'a Analysis,
 }
 
 /// Writes a run's summary.json; `per_year_sample` is how many iterations the per-year percentiles come from.
@@ -114,6 +128,7 @@ pub fn write_run_summary(
     timing: &Timing,
     analysis: &Analysis,
     per_year_sample: usize,
+    subgroups: &[crate::analysis::subgroups::SubgroupResult],
 ) -> Result<(), OutputError> {
     let s = &model.settings;
     let summary = SummaryFile {
@@ -144,6 +159,15 @@ pub fn write_run_summary(
         correlations: &model.correlations,
         warnings: &model.warnings,
         results: analysis,
+        results_by_subgroup: (subgroups.iter())
+            .map(|g| SubgroupResults {
+                subgroup: &g.name,
+                label: &g.label,
+                share: g.share,
+                people: g.people,
+                results: &g.analysis,
+            })
+            .collect(),
         timing,
     };
     write_json(path, &summary)

@@ -9,6 +9,7 @@ mod budget;
 mod figures;
 mod headline;
 mod inputs;
+mod subgroups;
 
 use crate::analysis::budget::Budget;
 use crate::analysis::stats::Summary;
@@ -30,6 +31,8 @@ pub struct ReportInput<'a> {
     pub arms: Vec<(String, String)>,
     /// The budget impact, when the scenario gives a start date.
     pub budget: Option<&'a Budget>,
+    /// Results by subgroup, where the scenario has two or more subgroups (else empty).
+    pub subgroups: &'a [crate::analysis::subgroups::SubgroupResult],
     /// The scenario behind the run (absent for `carecast analyse`).
     pub scenario: Option<ScenarioFacts<'a>>,
     /// Label–value rows: version, file, hash, seed, iterations, date, command...
@@ -89,6 +92,7 @@ struct Context {
     subtitle: String,
     headlines: Vec<Headline>,
     budget: Option<budget::BudgetSection>,
+    subgroups: Option<subgroups::SubgroupSection>,
     ce_table: Option<Table>,
     frontier_table: Option<Table>,
     figures: Vec<Figure>,
@@ -207,6 +211,7 @@ fn context(input: &ReportInput) -> Result<Context, String> {
         subtitle: subtitle(input),
         headlines,
         budget: budget::section(input)?,
+        subgroups: subgroups::section(input),
         ce_table,
         frontier_table,
         figures,
