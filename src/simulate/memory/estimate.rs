@@ -14,6 +14,9 @@
 //!   plotted values (`plot_data`) keep per-iteration ratios and plane points for every comparison until the output
 //!   is written. The larger of the two is the peak; the simulation's own peak holds only a part of what the
 //!   analysis holds, so it is never higher.
+//! - Results by subgroup, where a scenario has two or more subgroups (`commands::run`): each subgroup is run alone
+//!   after the whole cohort's analysis, one at a time, each run and analysis the same shape as the whole cohort's;
+//!   only its small summaries are kept. At most one is alive beside the whole cohort's results and analysis.
 //! - Writing the outputs (`output/`) streams iterations.csv row by row and draws plots from at most one more copy of
 //!   a per-iteration vector, which the plotted values' term counts.
 //!
@@ -129,11 +132,16 @@ impl RunShape {
 /// base, the result arrays and the chunks' per-year sums, the analysis's table, the per-year sample twice, and the
 /// larger of the working vectors over all iterations and those over the kept iterations.
 pub fn memory_estimate(model: &Model, run: &RunSettings) -> u64 {
-    estimate_for(
+    let whole = estimate_for(
         &RunShape::of(model),
         run.iterations as u64,
         yearly_sample_size(model, run.iterations) as u64,
-    )
+    );
+    // Results by subgroup (two or more subgroups): one subgroup's run and analysis at a time, of the same shape,
+    // beside the whole cohort's results and analysis; counted whole, though the whole run's working vectors are
+    // freed by then.
+    let by_subgroup = if model.subgroups.len() >= 2 { whole - BASE_BYTES } else { 0 };
+    whole + by_subgroup
 }
 
 /// [`memory_estimate`] of a run of shape `shape`, `n` iterations of which `kept` keep their per-year values.

@@ -283,3 +283,18 @@ fn limits_say_where_they_come_from() {
         "the memory limit of 4.0 GiB of its cgroup (/sys/fs/cgroup/job/memory.max)"
     );
 }
+
+#[test]
+fn results_by_subgroup_add_one_subgroups_run_beside_the_whole_cohorts() {
+    // Two subgroups, the same shape otherwise: the whole cohort's run plus one subgroup's run at a time, which is
+    // the same run without the fixed base a second time.
+    let one = reference(&[]);
+    let two = reference(&[(
+        "[cohort]\n",
+        "[cohort]\nsubgroups = [{ name = \"a\", share = 0.5 }, { name = \"b\", share = 0.5 }]\n",
+    )]);
+    for n in [1_000, 100_000] {
+        let single = memory_estimate(&one, &run(n));
+        assert_eq!(memory_estimate(&two, &run(n)), 2 * single - BASE_BYTES, "{n} iterations");
+    }
+}
