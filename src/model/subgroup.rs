@@ -12,7 +12,11 @@ impl Model {
         let mut people: Vec<u64> = exact.iter().map(|e| e.floor() as u64).collect();
         let assigned: u64 = people.iter().sum();
         let mut order: Vec<usize> = (0..exact.len()).collect();
-        order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())).then(a.cmp(&b)));
+        order.sort_by(|&a, &b| {
+            (exact[b] - exact[b].floor())
+                .total_cmp(&(exact[a] - exact[a].floor()))
+                .then(a.cmp(&b))
+        });
         for &g in order.iter().take(n.saturating_sub(assigned) as usize) {
             people[g] += 1;
         }

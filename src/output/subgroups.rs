@@ -4,7 +4,7 @@
 //! writes them).
 
 use super::files::{text_cell, write_csv, OutputError};
-use super::format::{money, number, per_pound};
+use super::format::{capitalised, money, number, per_pound, percent};
 use super::{budget, samples, tables};
 use crate::analysis::subgroups::SubgroupResult;
 use crate::analysis::{Analysis, Comparison};
@@ -60,7 +60,7 @@ pub fn headline(analysis: &Analysis, c: &Comparison) -> Vec<Figure> {
         let words = super::format::gain_name(o);
         out.push(Figure {
             kind: Kind::Amount,
-            ..summary(format!("gain_{}", o.name), upper_first(&words), d)
+            ..summary(format!("gain_{}", o.name), capitalised(&words), d)
         });
     }
     out.push(summary("net_savings".into(), "Net savings".into(), &c.net_savings));
@@ -91,10 +91,12 @@ pub fn headline(analysis: &Analysis, c: &Comparison) -> Vec<Figure> {
         });
     }
     if let Some(p) = analysis.payback_cycles.iter().find(|p| p.arm == c.arm) {
-        let interval = p.p2_5.zip(p.p97_5).map(|(lo, hi)| (f64::from(lo), f64::from(hi)));
+        // A percentile beyond the horizon is NaN: an empty cell in CSV, "beyond the horizon" in words.
+        let cycles = |c: Option<u32>| c.map_or(f64::NAN, f64::from);
+        let interval = p.median.map(|_| (cycles(p.p2_5), cycles(p.p97_5)));
         out.push(Figure {
             measure: format!("payback_{}s", p.unit),
-            words: format!("Pays back in ({}s; median)", p.unit),
+            words: format!("Payback in {}s (median)", p.unit),
             value: p.median.map(f64::from),
             interval,
             kind: Kind::Cycles,
@@ -109,12 +111,6 @@ fn payer_words(payer: &str) -> String {
         "nhs" => "NHS".into(),
         other => other.replace('_', " "),
     }
-}
-
-/// The text with its first letter upper case.
-fn upper_first(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |f| f.to_uppercase().chain(chars).collect())
 }
 
 /// Writes subgroups.csv and each subgroup's folder of tables into `dir`; nothing when there are no subgroup results.
@@ -143,7 +139,7 @@ pub fn write_subgroups(
 
 /// subgroups.csv: one row per subgroup (the whole cohort first, as `all`), comparison and headline figure (see
 /// [`headline`]), per person of the subgroup: its mean (the median for payback, the share for a probability) and
-/// 95% interval.
+/// 95% interval (an empty percentile of payback is beyond the horizon).
 fn write_summary(path: &Path, total: &Analysis, subgroups: &[SubgroupResult]) -> Result<(), OutputError> {
     let people: u64 = subgroups.iter().map(|g| g.people).sum();
     let whole = (ALL, "Whole cohort", 1.0, people, total);
@@ -166,9 +162,10 @@ fn write_summary(path: &Path, total: &Analysis, subgroups: &[SubgroupResult]) ->
         for (name, label, share, people, analysis) in std::iter::once(whole).chain(groups) {
             for c in &analysis.comparisons {
                 for f in headline(analysis, c) {
-                    let (lo, hi) = f.interval.map_or((String::new(), String::new()), |(lo, hi)| {
-                        (lo.to_string(), hi.to_string())
-                    });
+                    let cell = |v: f64| if v.is_nan() { String::new() } else { v.to_string() };
+                    let (lo, hi) = f
+                        .interval
+                        .map_or((String::new(), String::new()), |(lo, hi)| (cell(lo), cell(hi)));
                     w.write_record([
                         name.to_string(),
                         text_cell(label),
@@ -194,8 +191,9 @@ pub fn written(f: &Figure) -> String {
     let write = |v: f64| match f.kind {
         Kind::Money => money(v),
         Kind::Amount => number(v),
-        Kind::Share => format!("{:.0}%", 100.0 * v),
+        Kind::Share => percent(v),
         Kind::Ratio => per_pound(v),
+        Kind::Cycles if v.is_nan() => "beyond the horizon".to_string(),
         Kind::Cycles => format!("{v:.0}"),
     };
     let Some(value) = f.value else {
@@ -224,14 +222,20 @@ pub fn terminal_lines(total: &Analysis, subgroups: &[SubgroupResult]) -> String 
     for c in &total.comparisons {
         let _ = writeln!(s, "{} vs {}:", c.arm, c.comparator);
         for g in subgroups {
-            let Some(mine) = g.analysis.comparisons.iter().find(|m| m.arm == c.arm) else { continue };
+            let Some(mine) = g.analysis.comparisons.iter().find(|m| m.arm == c.arm) else {
+                continue;
+            };
             let _ = writeln!(s, "  {} ({:.0}%, {} people)", g.label, 100.0 * g.share, g.people);
             let mut shown: Vec<String> = (headline(&g.analysis, mine).iter())
                 .filter(|f| f.measure == "net_savings" || f.measure.starts_with("gain_"))
                 .map(|f| format!("{} {}", lower_first(&f.words), written(f)))
                 .collect();
             if let Some(p) = g.analysis.payback_cycles.iter().find(|p| p.arm == c.arm) {
-                shown.push(format!("pays back in {}", p.describe()));
+                shown.push(match p.median {
+                    Some(_) => format!("pays back in {}", p.describe()),
+                    // "not within the horizon (5 years)"
+                    None => format!("does not pay back {}", p.describe().trim_start_matches("not ")),
+                });
             }
             let _ = writeln!(s, "    {}", shown.join("; "));
         }
@@ -242,5 +246,7 @@ pub fn terminal_lines(total: &Analysis, subgroups: &[SubgroupResult]) -> String 
 /// The text with its first letter lower case.
 fn lower_first(text: &str) -> String {
     let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |f| f.to_lowercase().chain(chars).collect())
+    chars
+        .next()
+        .map_or_else(String::new, |f| f.to_lowercase().chain(chars).collect())
 }
