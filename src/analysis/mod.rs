@@ -18,6 +18,7 @@ pub mod ratio_rule;
 pub mod reproduce;
 pub mod sensitivity;
 pub mod stats;
+pub mod subgroups;
 pub mod table;
 pub mod twoway;
 pub mod voi;

@@ -73,6 +73,10 @@ fn run(args: RunArgs, progress: Arc<Progress>) -> Result<(), Error> {
     }
     if !args.quiet {
         emit(&terminal::summary_table(&outcome.loaded.model, &outcome.analysis));
+        emit(&crate::output::subgroups::terminal_lines(
+            &outcome.analysis,
+            &outcome.subgroups,
+        ));
         if let Some(budget) = &outcome.budget {
             emit(&crate::output::budget::budget_lines(budget));
         }

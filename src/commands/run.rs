@@ -1,6 +1,7 @@
 //! `carecast run`: a scenario's PSA, its analyses, and its run directory.
 
 use super::{load, Context, Error, ScenarioChanges};
+use crate::analysis::subgroups::SubgroupResult;
 use crate::analysis::{self, Analysis};
 use crate::model::{AsWritten, Loaded, Model};
 use crate::output::{self, Provenance, RunReport, Timing};
@@ -19,6 +20,8 @@ pub struct RunOutcome {
     pub budget: Option<analysis::budget::Budget>,
     /// The local cost-benefit account, when the scenario has a `[cba]` block.
     pub cba: Option<analysis::cba::Cba>,
+    /// Results by subgroup, where the scenario has two or more subgroups (else empty).
+    pub subgroups: Vec<SubgroupResult>,
     /// The run directory.
     pub dir: PathBuf,
     pub timing: Timing,
@@ -40,6 +43,50 @@ fn extra_runs(ctx: &Context, model: &Model, loaded: &Loaded) -> Result<(Option<R
         None => None,
     };
     Ok((by_cycle, cash))
+}
+
+/// Analyses a run of `model` with its extra runs (see [`extra_runs`]): payback in cycles and the budget impact.
+fn analyse(
+    ctx: &Context,
+    model: &Model,
+    results: &Results,
+    by_cycle: Option<&Results>,
+    cash: Option<&Results>,
+) -> (analysis::RunAnalysis, Option<analysis::budget::Budget>) {
+    let mut analysed = ctx.install(|| analysis::analyse_run(model, results));
+    analysed.analysis.payback_cycles = analysis::payback_cycles::cycle_payback(
+        &analysed.table,
+        &by_cycle.unwrap_or(results).payback_year,
+        model.settings.cycle.name(),
+        model.settings.cycles(),
+    );
+    let budget = (model.settings.start_year)
+        .map(|start| analysis::budget::budget(model, results, cash.unwrap_or(results), start));
+    (analysed, budget)
+}
+
+/// Results by subgroup where the scenario has two or more: each subgroup alone ([`Model::for_subgroup`]) run with
+/// the same seed and iterations, and analysed as a run, one at a time so that only one subgroup's results are held;
+/// a subgroup with no people is left out.
+pub fn subgroup_runs(ctx: &Context, model: &Model, loaded: &Loaded) -> Result<Vec<SubgroupResult>, Error> {
+    let people = model.subgroup_people();
+    let mut out = Vec::new();
+    for (g, info) in model.subgroups.iter().enumerate() {
+        let Some(alone) = model.for_subgroup(g) else { continue };
+        let results = ctx.simulate_part(&alone, &loaded.run)?;
+        let (by_cycle, cash) = extra_runs(ctx, &alone, loaded)?;
+        let (analysed, budget) = analyse(ctx, &alone, &results, by_cycle.as_ref(), cash.as_ref());
+        out.push(SubgroupResult {
+            name: info.name.clone(),
+            label: info.label.clone(),
+            share: info.share,
+            people: people[g],
+            analysis: analysed.analysis,
+            per_year: analysed.per_year,
+            budget,
+        });
+    }
+    Ok(out)
 }
 
 /// Runs a scenario end to end and writes its run directory.
@@ -64,17 +111,20 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
             return Err(e);
         }
     };
-    let simulation_seconds = simulation.elapsed().as_secs_f64();
-    let mut analysed = ctx.install(|| analysis::analyse_run(model, &results));
-    analysed.analysis.payback_cycles = analysis::payback_cycles::cycle_payback(
-        &analysed.table,
-        &by_cycle.as_ref().unwrap_or(&results).payback_year,
-        model.settings.cycle.name(),
-        model.settings.cycles(),
-    );
-    let budget = (model.settings.start_year)
-        .map(|start| analysis::budget::budget(model, &results, cash.as_ref().unwrap_or(&results), start));
+    let mut simulation_seconds = simulation.elapsed().as_secs_f64();
+    let (analysed, budget) = analyse(ctx, model, &results, by_cycle.as_ref(), cash.as_ref());
     let cba = (model.cba.as_ref()).map(|settings| analysis::cba::cba(model, &results, settings));
+    drop((by_cycle, cash));
+    // The subgroups' runs count as simulation, with their analyses (small beside the runs).
+    let subgroups_started = Instant::now();
+    let subgroups = match subgroup_runs(ctx, model, &loaded) {
+        Ok(subgroups) => subgroups,
+        Err(e) => {
+            dir.abandon();
+            return Err(e);
+        }
+    };
+    simulation_seconds += subgroups_started.elapsed().as_secs_f64();
     let provenance = Provenance::of_run(
         &loaded.scenario.path,
         &loaded.scenario.sha256,
@@ -103,6 +153,7 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
             parameters: &analysis::voi::ParameterSample::of(model, &results),
             budget: budget.as_ref(),
             cba: cba.as_ref(),
+            subgroups: &subgroups,
         };
         Ok(output::write_run(dir, &report)?)
     })?;
@@ -112,6 +163,7 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
         analysis: analysed.analysis,
         budget,
         cba,
+        subgroups,
         dir,
         timing,
     })

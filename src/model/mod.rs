@@ -7,6 +7,7 @@ mod outcome;
 mod payers;
 pub mod prices;
 pub mod schedule;
+mod subgroup;
 mod target;
 
 pub use compile::{
@@ -579,6 +580,10 @@ pub struct Model {
     pub served_states: Vec<Vec<usize>>,
     pub waves: Vec<Wave>,
     pub cohort_size: u64,
+    /// The share of the programme's set-up and annual costs that this model's people bear: 1, except in a model of
+    /// one subgroup ([`Model::for_subgroup`]), whose people bear their share of them. Per person, those costs are
+    /// `amount × programme_share / cohort_size`.
+    pub programme_share: f64,
     /// Whether any cost line has a cashable share below 1 (otherwise cashable = all care costs).
     pub has_noncashable: bool,
     /// The full column (see [`Columns`]) of each column the kernel accumulates: only columns some flow or cost

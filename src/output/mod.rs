@@ -15,6 +15,7 @@ pub mod reproduction;
 pub mod run;
 pub mod samples;
 pub mod sensitivity;
+pub mod subgroups;
 pub mod summary;
 pub mod sweep;
 pub mod tables;

@@ -31,6 +31,8 @@ pub struct RunReport<'a> {
     pub budget: Option<&'a Budget>,
     /// The local cost-benefit account, when the scenario has a `[cba]` block (cba.csv, summary.json, the report).
     pub cba: Option<&'a Cba>,
+    /// Results by subgroup, where the scenario has two or more subgroups (else empty).
+    pub subgroups: &'a [crate::analysis::subgroups::SubgroupResult],
 }
 
 /// Writes summary.json, iterations.csv, parameters.csv, per_year.csv, the analysis tables, the plots and report.html into `dir`.
@@ -45,11 +47,19 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
         run.analysis,
         run.per_year.sample_size,
         run.cba,
+        run.subgroups,
     )?;
     samples::write_iterations(&dir.join("iterations.csv"), run.table)?;
     samples::write_parameters(&dir.join("parameters.csv"), run.parameters)?;
     samples::write_per_year(&dir.join("per_year.csv"), &run.table.arms, run.per_year)?;
     tables::write_tables(dir, run.analysis, &run.table.arms, &run.table.comparators)?;
+    super::subgroups::write_subgroups(
+        dir,
+        run.analysis,
+        run.subgroups,
+        &run.table.arms,
+        &run.table.comparators,
+    )?;
     let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
     let mut figures = figures::write_figures(dir, title, run.table, run.analysis, run.plot_data)?;
     let arms: Vec<(String, String)> = model.arms.iter().map(|a| (a.name.clone(), a.label.clone())).collect();
@@ -66,6 +76,7 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
         arms,
         budget: run.budget,
         cba: run.cba,
+        subgroups: run.subgroups,
         scenario: Some(ScenarioFacts {
             model,
             as_written: run.as_written,
@@ -154,6 +165,7 @@ pub fn write_analyse(dir: &Path, report: &AnalyseReport) -> Result<(), OutputErr
         arms: table.arms.iter().cloned().zip(table.labels.iter().cloned()).collect(),
         budget: None,
         cba: None,
+        subgroups: &[],
         scenario: None,
         provenance,
         figures: &figures,

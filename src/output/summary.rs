@@ -105,8 +105,22 @@ struct SummaryFile<'a> {
     /// The local cost-benefit account (absent without a `[cba]` block).
     #[serde(skip_serializing_if = "Option::is_none")]
     cba: Option<&'a crate::analysis::cba::Cba>,
+    /// Results by subgroup, each subgroup alone, per person of it (absent unless the scenario has two or more
+    /// subgroups).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    results_by_subgroup: Vec<SubgroupResults<'a>>,
     /// Kept apart so that everything above is byte-identical for the same scenario and seed.
     timing: &'a Timing,
+}
+
+/// One subgroup's results in summary.json.
+#[derive(Serialize)]
+struct SubgroupResults<'a> {
+    subgroup: &'a str,
+    label: &'a str,
+    share: f64,
+    people: u64,
+    results: &'a Analysis,
 }
 
 /// Writes a run's summary.json; `per_year_sample` is how many iterations the per-year percentiles come from.
@@ -118,6 +132,7 @@ pub fn write_run_summary(
     analysis: &Analysis,
     per_year_sample: usize,
     cba: Option<&crate::analysis::cba::Cba>,
+    subgroups: &[crate::analysis::subgroups::SubgroupResult],
 ) -> Result<(), OutputError> {
     let s = &model.settings;
     let summary = SummaryFile {
@@ -149,6 +164,15 @@ pub fn write_run_summary(
         warnings: &model.warnings,
         results: analysis,
         cba,
+        results_by_subgroup: (subgroups.iter())
+            .map(|g| SubgroupResults {
+                subgroup: &g.name,
+                label: &g.label,
+                share: g.share,
+                people: g.people,
+                results: &g.analysis,
+            })
+            .collect(),
         timing,
     };
     write_json(path, &summary)

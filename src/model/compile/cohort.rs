@@ -38,6 +38,14 @@ impl Compiler<'_> {
                     format!("a subgroup's share of the cohort must be above 0 and at most 1, not {share}"),
                 ));
             }
+            // Results by subgroup name the whole cohort `all` (subgroups.csv, the subgroups/ folder).
+            if sg.name.get_ref() == "all" && cohort.subgroups.len() > 1 {
+                return Err(self.err(
+                    sg.name.span(),
+                    format!("cohort.subgroups[{i}].name"),
+                    "`all` names the whole cohort in results by subgroup; give this subgroup another name",
+                ));
+            }
             if out.iter().any(|o| &o.name == sg.name.get_ref()) {
                 return Err(self.err(
                     sg.name.span(),

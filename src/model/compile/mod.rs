@@ -297,6 +297,7 @@ impl Compiler<'_> {
             served_states: compiled.served_states,
             waves,
             cohort_size,
+            programme_share: 1.0,
             has_noncashable,
             kernel_columns,
             targets,

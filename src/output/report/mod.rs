@@ -10,6 +10,7 @@ mod cba;
 mod figures;
 mod headline;
 mod inputs;
+mod subgroups;
 
 use crate::analysis::budget::Budget;
 use crate::analysis::stats::Summary;
@@ -33,6 +34,8 @@ pub struct ReportInput<'a> {
     pub budget: Option<&'a Budget>,
     /// The local cost-benefit account, when the scenario has a `[cba]` block.
     pub cba: Option<&'a crate::analysis::cba::Cba>,
+    /// Results by subgroup, where the scenario has two or more subgroups (else empty).
+    pub subgroups: &'a [crate::analysis::subgroups::SubgroupResult],
     /// The scenario behind the run (absent for `carecast analyse`).
     pub scenario: Option<ScenarioFacts<'a>>,
     /// Label–value rows: version, file, hash, seed, iterations, date, command...
@@ -93,6 +96,7 @@ struct Context {
     headlines: Vec<Headline>,
     budget: Option<budget::BudgetSection>,
     cba: Option<cba::CbaSection>,
+    subgroups: Option<subgroups::SubgroupSection>,
     ce_table: Option<Table>,
     frontier_table: Option<Table>,
     figures: Vec<Figure>,
@@ -215,6 +219,7 @@ fn context(input: &ReportInput) -> Result<Context, String> {
         headlines,
         budget: budget::section(input)?,
         cba: cba::section(input),
+        subgroups: subgroups::section(input),
         ce_table,
         frontier_table,
         figures,

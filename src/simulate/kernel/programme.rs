@@ -32,7 +32,10 @@ pub(super) fn programme_costs(model: &Model, ws: &mut Workspace, arm: usize) {
     }
     let n_cols = ws.n_columns;
     let dt = model.settings.cycle.years();
-    let per_person = 1.0 / model.cohort_size as f64;
+    // Each person bears the same part of the programme's costs, whichever subgroup they are in (see
+    // `Model::programme_share`); blocks of capacity are those this model's own people need, borne by them.
+    let per_person = model.programme_share / model.cohort_size as f64;
+    let own_per_person = 1.0 / model.cohort_size as f64;
     for cost in costs {
         let amount = slots[cost.slot];
         match cost.kind {
@@ -42,6 +45,7 @@ pub(super) fn programme_costs(model: &Model, ws: &mut Workspace, arm: usize) {
                 to_year,
                 capacity,
             } => {
+                let per_person = if capacity.is_some() { own_per_person } else { per_person };
                 for c in annual_cycles(model, from_year, to_year) {
                     let units = capacity.map_or(1.0, |cap| (ws.active[c] / cap - 1e-9).ceil().max(0.0));
                     let bin = arm_offset + (c / model.settings.cycles_per_bin) * n_cols + cost.column;
@@ -84,7 +88,7 @@ pub(super) fn programme_costs_lanes(
     let years = model.settings.bins();
     let bins = &mut lw.bins[arm * years * n_cols..(arm + 1) * years * n_cols];
     let dt = model.settings.cycle.years();
-    let per_person = 1.0 / model.cohort_size as f64;
+    let per_person = model.programme_share / model.cohort_size as f64;
     for (cost, amount) in costs.iter().zip(&lw.amounts) {
         match cost.kind {
             ProgrammeKind::Setup => {

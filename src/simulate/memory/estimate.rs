@@ -14,6 +14,12 @@
 //!   plotted values (`plot_data`) keep per-iteration ratios and plane points for every comparison until the output
 //!   is written. The larger of the two is the peak; the simulation's own peak holds only a part of what the
 //!   analysis holds, so it is never higher.
+//! - Where cycles are shorter than a year, a run of the model binned by cycle (payback in cycles); with a start date
+//!   and discounting, a run of it undiscounted (the budget in cash). Their results are alive while the whole run is
+//!   analysed.
+//! - Results by subgroup, where a scenario has two or more subgroups (`commands::run`): each subgroup is run alone
+//!   after the whole cohort's analysis, one at a time, each run and analysis the same shape as the whole cohort's;
+//!   only its small summaries are kept. At most one is alive beside the whole cohort's results and analysis.
 //! - Writing the outputs (`output/`) streams iterations.csv row by row and draws plots from at most one more copy of
 //!   a per-iteration vector, which the plotted values' term counts.
 //!
@@ -115,6 +121,13 @@ impl RunShape {
         comparison.max(roi_rows).max(plotted)
     }
 
+    /// The per-iteration f64 vectors the plotted values keep until the outputs are written: each comparison's ratios
+    /// for each ROI panel, and its ΔE and ΔC where there is a primary outcome.
+    pub fn plotted_vectors(&self) -> u64 {
+        let plane = if self.primary_outcome { 2 } else { 0 };
+        self.comparisons * (self.roi_panels + plane)
+    }
+
     /// Bytes of the per-year sample of `kept` iterations: their live bins in f32 in the results (kept for whole
     /// blocks of [`LANES`] iterations), and each arm's total cost by year in f64 in the table.
     pub fn sample(&self, kept: u64) -> u64 {
@@ -133,18 +146,48 @@ impl RunShape {
 /// base, the result arrays and the chunks' per-year sums, the analysis's table, the per-year sample twice, and the
 /// larger of the working vectors over all iterations and those over the kept iterations.
 pub fn memory_estimate(model: &Model, run: &RunSettings) -> u64 {
-    estimate_for(
-        &RunShape::of(model),
-        run.iterations as u64,
-        yearly_sample_size(model, run.iterations) as u64,
-    )
+    let n = run.iterations as u64;
+    let kept = |m: &Model| yearly_sample_size(m, run.iterations) as u64;
+    let whole = estimate_for(&RunShape::of(model), n, kept(model));
+    // The runs behind it (`commands::run`), alive while it is analysed: the model binned by cycle, for payback in
+    // weeks, months or quarters, and the model undiscounted, for the budget impact in cash. Only their results.
+    let by_cycle = model.by_cycle();
+    let cash = model.settings.start_year.and_then(|_| model.undiscounted());
+    let behind: u64 = [by_cycle, cash]
+        .iter()
+        .flatten()
+        .map(|m| run_arrays(&RunShape::of(m), n, kept(m)))
+        .sum();
+    let peak = whole + behind;
+    if model.subgroups.len() < 2 {
+        return peak;
+    }
+    // Results by subgroup: one subgroup at a time, its runs and analysis the same shape as the whole cohort's, beside
+    // what stays of the whole cohort's: its results, table and plotted values (its other working vectors and the
+    // runs behind it are freed by then).
+    let shape = RunShape::of(model);
+    let stays = whole - working_bytes(&shape, n, kept(model)) + n * shape.plotted_vectors() * F64;
+    peak.max(stays + peak - BASE_BYTES)
+}
+
+/// Bytes of one run's results without their analysis: the per-iteration arrays, the chunks' per-year sums and the
+/// kept iterations' live bins in f32.
+fn run_arrays(shape: &RunShape, n: u64, kept: u64) -> u64 {
+    n * shape.results_per_iteration()
+        + shape.chunk_sums(n)
+        + kept.next_multiple_of(LANES as u64) * shape.live_bins * F32
 }
 
 /// [`memory_estimate`] of a run of shape `shape`, `n` iterations of which `kept` keep their per-year values.
 pub(super) fn estimate_for(shape: &RunShape, n: u64, kept: u64) -> u64 {
     let kept_arrays = n * (shape.results_per_iteration() + shape.table_per_iteration()) + shape.sample(kept);
-    let working = (n * shape.working_vectors()).max(kept * shape.sample_working_values()) * F64;
-    BASE_BYTES + kept_arrays + shape.chunk_sums(n) + working
+    BASE_BYTES + kept_arrays + shape.chunk_sums(n) + working_bytes(shape, n, kept)
+}
+
+/// Bytes of the per-iteration vectors the analysis builds at its peak (see [`RunShape::working_vectors`] and
+/// [`RunShape::sample_working_values`]).
+fn working_bytes(shape: &RunShape, n: u64, kept: u64) -> u64 {
+    (n * shape.working_vectors()).max(kept * shape.sample_working_values()) * F64
 }
 
 /// The most iterations of `model` whose run [`memory_estimate`] puts within `bytes`, up to `most`; 0 if not even one

@@ -305,3 +305,23 @@ fn limits_say_where_they_come_from() {
         "the memory limit of 4.0 GiB of its cgroup (/sys/fs/cgroup/job/memory.max)"
     );
 }
+
+#[test]
+fn results_by_subgroup_add_one_subgroups_run_beside_what_stays_of_the_whole_cohorts() {
+    // Two subgroups, the same shape otherwise (yearly cycles and no start date: no runs behind the whole one). What
+    // stays of the whole run after its analysis is all of it but its working vectors, which at n ≤ 138,654 kept
+    // iterations are the per-year ones: max(20 years, 4 columns) + 2 = 22 f64 a kept iteration (above the 10 of a
+    // comparison), less the 3 ROI panels + ΔE + ΔC that the plotted values keep: 17 × 8 = 136 bytes an iteration.
+    // A subgroup's run then adds the whole estimate less the fixed base once more.
+    let one = reference(&[]);
+    let two = reference(&[(
+        "[cohort]\n",
+        "[cohort]\nsubgroups = [{ name = \"a\", share = 0.5 }, { name = \"b\", share = 0.5 }]\n",
+    )]);
+    assert_eq!(RunShape::of(&one).plotted_vectors(), 5);
+    for n in [1_000, 100_000] {
+        let single = memory_estimate(&one, &run(n));
+        let expected = 2 * single - BASE_BYTES - 136 * n as u64;
+        assert_eq!(memory_estimate(&two, &run(n)), expected, "{n} iterations");
+    }
+}
