@@ -3,6 +3,7 @@
 //! scenario text: it takes analysis results and model metadata and lays them out.
 
 pub mod budget;
+pub mod compare;
 pub mod evppi;
 pub mod figures;
 pub mod files;
@@ -18,6 +19,7 @@ pub mod sweep;
 pub mod tables;
 pub mod terminal;
 pub mod twoway;
+pub mod workbook;
 
 pub use files::{OutputError, RunDir};
 pub use run::{write_analyse, write_run, AnalyseReport, RunReport};

@@ -5,7 +5,7 @@ use super::files::OutputError;
 use super::format::money;
 use super::report::{self, ReportInput, ScenarioFacts};
 use super::summary::{self, AnalyseProvenance, Provenance, Timing};
-use super::{budget, figures, samples, tables};
+use super::{budget, figures, samples, tables, workbook};
 use crate::analysis::budget::Budget;
 use crate::analysis::per_year::PerYear;
 use crate::analysis::plot_data::PlotData;
@@ -37,9 +37,9 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
     summary::write_run_summary(
         &dir.join("summary.json"),
         model,
-        provenance,
-        run.timing,
+        (provenance, run.timing),
         run.analysis,
+        run.budget,
         run.per_year.sample_size,
     )?;
     samples::write_iterations(&dir.join("iterations.csv"), run.table)?;
@@ -53,15 +53,26 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
         budget::write_budget(&dir.join("budget.csv"), b)?;
         figures.extend(budget::budget_figures(dir, title, b, &arms)?);
     }
+    let facts = ScenarioFacts {
+        model,
+        as_written: run.as_written,
+    };
+    workbook::write_workbook(
+        &dir.join("workbook.xlsx"),
+        &workbook::WorkbookInput {
+            title,
+            facts,
+            provenance,
+            analysis: run.analysis,
+            budget: run.budget,
+        },
+    )?;
     let input = ReportInput {
         title: title.to_string(),
         analysis: run.analysis,
         arms,
         budget: run.budget,
-        scenario: Some(ScenarioFacts {
-            model,
-            as_written: run.as_written,
-        }),
+        scenario: Some(facts),
         provenance: vec![
             (
                 "Program".into(),

@@ -10,6 +10,8 @@ mod figures;
 mod headline;
 mod inputs;
 
+pub(in crate::output) use inputs::{citation, settings as input_settings};
+
 use crate::analysis::budget::Budget;
 use crate::analysis::stats::Summary;
 use crate::analysis::Analysis;
