@@ -54,7 +54,9 @@ pub fn read_run(dir: &Path) -> Result<RunSummary, InputError> {
     if !dir.is_dir() {
         return Err(refuse("is not a run directory: there is no such directory".into()));
     }
-    let hidden = dir.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".incomplete"));
+    let hidden = dir
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with(".incomplete"));
     let path = dir.join("summary.json");
     if hidden || (!path.exists() && dir.join(".lock").exists()) {
         return Err(refuse(
@@ -167,50 +169,39 @@ fn text(v: &Value) -> String {
     v.as_str().map_or_else(|| v.to_string(), String::from)
 }
 
+/// The figures of one comparison, as they are read.
+struct Figures<'a> {
+    comparison: String,
+    out: &'a mut Vec<(FigureKey, Figure)>,
+}
+
+impl Figures<'_> {
+    fn push(&mut self, section: &'static str, measure: impl Into<String>, figure: Option<Figure>) {
+        if let Some(f) = figure {
+            let key = FigureKey {
+                section,
+                comparison: self.comparison.clone(),
+                measure: measure.into(),
+            };
+            self.out.push((key, f));
+        }
+    }
+}
+
+fn list(v: &Value) -> &[Value] {
+    v.as_array().map_or(&[], Vec::as_slice)
+}
+
 /// Every figure compared: the headline of each comparison, its return by payer and its budget impact.
 fn figures(json: &Value) -> Vec<(FigureKey, Figure)> {
     let results = &json["results"];
     let mut out = Vec::new();
-    let empty = Vec::new();
-    let list = |v: &Value| v.as_array().unwrap_or(&empty).clone();
-    let outcomes = list(&results["outcomes"]);
     for c in list(&results["comparisons"]) {
-        let comparison = format!("{} vs {}", text(&c["arm"]), text(&c["comparator"]));
-        let mut push = |section: &'static str, measure: String, figure: Option<Figure>| {
-            if let Some(f) = figure {
-                let key = FigureKey {
-                    section,
-                    comparison: comparison.clone(),
-                    measure,
-                };
-                out.push((key, f));
-            }
+        let mut figures = Figures {
+            comparison: format!("{} vs {}", text(&c["arm"]), text(&c["comparator"])),
+            out: &mut out,
         };
-        push("headline", "incremental cost (£ per person)".into(), summary(&c["incremental_cost"]));
-        for (o, s) in outcomes.iter().zip(list(&c["incremental_outcomes"])) {
-            push("headline", format!("incremental {} (per person)", text(&o["label"])), summary(&s));
-        }
-        push("headline", "net savings, all payers (£ per person)".into(), summary(&c["net_savings"]));
-        push("headline", "P(cost-saving)".into(), Some(single(num(&c["prob_cost_saving"]))));
-        for p in list(&c["net_savings_by_payer"]) {
-            let measure = format!("net savings, {} (£ per person)", text(&p["payer"]));
-            push("headline", measure, summary(&p["net_savings"]));
-        }
-        if c["icer"].is_object() {
-            push("headline", "ICER (£ per unit of the primary outcome)".into(), Some(single(num(&c["icer"]["value"]))));
-        }
-        push("headline", "INMB at λ (£ per person)".into(), summary(&c["inmb"]));
-        if let Some(p) = num(&c["prob_cost_effective"]) {
-            push("headline", "P(cost-effective) at λ".into(), Some(single(Some(p))));
-        }
-        for p in list(&results["payback_cycles"]).iter().filter(|p| p["arm"] == c["arm"]) {
-            let figure = Figure {
-                mean: num(&p["median"]),
-                p2_5: num(&p["p2_5"]),
-                p97_5: num(&p["p97_5"]),
-            };
-            push("headline", format!("payback ({}s; empty: beyond the horizon)", text(&p["unit"])), Some(figure));
-        }
+        headline(&mut figures, results, c);
         for r in list(&results["roi"]).iter().filter(|r| r["arm"] == c["arm"]) {
             let measure = format!(
                 "£ back per £1: savings to {} per £1 spent by {} ({} savings)",
@@ -224,7 +215,7 @@ fn figures(json: &Value) -> Vec<(FigureKey, Figure)> {
                 p2_5: num(&b["p2_5"]),
                 p97_5: num(&b["p97_5"]),
             };
-            push("return", measure, Some(figure));
+            figures.push("return", measure, Some(figure));
         }
         for row in list(&json["budget"]["rows"]).iter().filter(|r| r["arm"] == c["arm"]) {
             let measure = format!(
@@ -238,10 +229,46 @@ fn figures(json: &Value) -> Vec<(FigureKey, Figure)> {
                 p2_5: num(&row["impact_p2_5"]),
                 p97_5: num(&row["impact_p97_5"]),
             };
-            push("budget", measure, Some(figure));
+            figures.push("budget", measure, Some(figure));
         }
     }
     out
+}
+
+/// The headline of comparison `c`: incremental cost and outcomes, net savings (all payers and each payer), ICER,
+/// INMB, P(cost-effective) and payback.
+fn headline(figures: &mut Figures, results: &Value, c: &Value) {
+    let h = "headline";
+    figures.push(h, "incremental cost (£ per person)", summary(&c["incremental_cost"]));
+    for (o, s) in list(&results["outcomes"]).iter().zip(list(&c["incremental_outcomes"])) {
+        figures.push(h, format!("incremental {} (per person)", text(&o["label"])), summary(s));
+    }
+    figures.push(h, "net savings, all payers (£ per person)", summary(&c["net_savings"]));
+    figures.push(h, "P(cost-saving)", Some(single(num(&c["prob_cost_saving"]))));
+    for p in list(&c["net_savings_by_payer"]) {
+        let measure = format!("net savings, {} (£ per person)", text(&p["payer"]));
+        figures.push(h, measure, summary(&p["net_savings"]));
+    }
+    if c["icer"].is_object() {
+        let icer = Some(single(num(&c["icer"]["value"])));
+        figures.push(h, "ICER (£ per unit of the primary outcome)", icer);
+    }
+    figures.push(h, "INMB at λ (£ per person)", summary(&c["inmb"]));
+    if let Some(p) = num(&c["prob_cost_effective"]) {
+        figures.push(h, "P(cost-effective) at λ", Some(single(Some(p))));
+    }
+    for p in list(&results["payback_cycles"]).iter().filter(|p| p["arm"] == c["arm"]) {
+        let figure = Figure {
+            mean: num(&p["median"]),
+            p2_5: num(&p["p2_5"]),
+            p97_5: num(&p["p97_5"]),
+        };
+        figures.push(
+            h,
+            format!("payback ({}s; empty: beyond the horizon)", text(&p["unit"])),
+            Some(figure),
+        );
+    }
 }
 
 /// Every input as text: provenance (version, scenario file and hash, seed, iterations, mode, parameter changes),
@@ -249,7 +276,15 @@ fn figures(json: &Value) -> Vec<(FigureKey, Figure)> {
 fn inputs(json: &Value) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let p = &json["provenance"];
-    for key in ["version", "scenario_file", "scenario_sha256", "seed", "iterations", "mode", "overrides"] {
+    for key in [
+        "version",
+        "scenario_file",
+        "scenario_sha256",
+        "seed",
+        "iterations",
+        "mode",
+        "overrides",
+    ] {
         out.insert(key.replace('_', " "), text(&p[key]));
     }
     if let Some(settings) = json["settings"].as_object() {
@@ -273,7 +308,9 @@ fn inputs(json: &Value) -> BTreeMap<String, String> {
             Some("fixed") => format!("fixed {}", text(&spec["value"])),
             Some("expression") => format!("= {}", text(&spec["expression"])),
             _ => {
-                let what = spec["distribution"].as_str().map_or_else(|| "Dirichlet component".to_string(), String::from);
+                let what = spec["distribution"]
+                    .as_str()
+                    .map_or_else(|| "Dirichlet component".to_string(), String::from);
                 format!("{what}, mean {}", text(&spec["mean"]))
             }
         };

@@ -12,7 +12,16 @@ use std::path::Path;
 pub fn write_compare(dir: &Path, c: &Comparison) -> Result<(), OutputError> {
     let cell = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
     write_csv(&dir.join("compare.csv"), |w| {
-        w.write_record(["section", "comparison", "measure", "run", "run_dir", "mean", "p2_5", "p97_5"])?;
+        w.write_record([
+            "section",
+            "comparison",
+            "measure",
+            "run",
+            "run_dir",
+            "mean",
+            "p2_5",
+            "p97_5",
+        ])?;
         for (key, values) in &c.figures {
             for (k, (run, v)) in c.runs.iter().zip(values).enumerate() {
                 let Some(v) = v else { continue };

@@ -88,7 +88,7 @@ impl Kind {
     }
 }
 
-/// Writes `path`: the sheets Inputs, Headline, Budget (when the run has one), Return by payer (when it has returns)
+/// Writes `path`: the sheets Inputs, Parameters, Headline, Budget (when the run has one), Return by payer (when it has returns)
 /// and CEAC (when it has a primary outcome).
 pub fn write_workbook(path: &Path, input: &WorkbookInput) -> Result<(), OutputError> {
     fill(input)
@@ -108,6 +108,7 @@ fn fill(input: &WorkbookInput) -> Result<Workbook, XlsxError> {
     );
     let f = Formats::new(&input.facts.model.meta.currency);
     inputs_sheet(book.add_worksheet(), input, &f)?;
+    parameters_sheet(book.add_worksheet(), input, &f)?;
     headline_sheet(book.add_worksheet(), input, &f)?;
     if let Some(budget) = input.budget {
         budget_sheet(book.add_worksheet(), budget, &f)?;
@@ -138,51 +139,75 @@ fn number(sheet: &mut Worksheet, row: u32, col: u16, value: Option<f64>, format:
     }
 }
 
-/// Provenance, settings, parameters (distribution, mean and 95% interval as numbers, unit, source in full) and the
-/// sources.
+/// Provenance, settings, arms and the sources in full, a label and a value per row.
 fn inputs_sheet(sheet: &mut Worksheet, input: &WorkbookInput, f: &Formats) -> Result<(), XlsxError> {
     sheet.set_name("Inputs")?;
     let p = input.provenance;
     let model = input.facts.model;
     sheet.write_string_with_format(0, 0, input.title, &f.title)?;
+    header(sheet, 1, &[("Input", 34.0), ("Value", 100.0)], f)?;
     let mut rows: Vec<(String, String)> = vec![
         ("Program".into(), format!("{} {}", p.program, p.version)),
         ("Scenario file".into(), p.scenario_file.clone()),
         ("Scenario SHA-256".into(), p.scenario_sha256.clone()),
+        // As text: a seed is a name for a stream of random numbers, and one above 2^53 has no exact spreadsheet number.
         ("Seed".into(), p.seed.to_string()),
-        ("Iterations".into(), p.iterations.to_string()),
-        ("To reproduce".into(), p.command.clone()),
-        ("Currency".into(), model.meta.currency.clone()),
-        (
-            "Price year".into(),
-            model.meta.price_year.map_or("not stated".into(), |y| y.to_string()),
-        ),
     ];
-    rows.extend(input_settings(&input.facts));
     let mut r = 2;
-    for (label, value) in &rows {
-        sheet.write_string_with_format(r, 0, label, &f.wrap)?;
+    for (label, value) in rows.drain(..) {
+        sheet.write_string(r, 0, label)?;
         sheet.write_string_with_format(r, 1, value, &f.wrap)?;
         r += 1;
     }
+    sheet.write_string(r, 0, "Iterations")?;
+    sheet.write_number_with_format(r, 1, p.iterations as f64, &f.whole)?;
     r += 1;
-    let parameters_row = r;
+    rows.push(("To reproduce".into(), p.command.clone()));
+    rows.push(("Currency".into(), model.meta.currency.clone()));
+    rows.push((
+        "Price year".into(),
+        model.meta.price_year.map_or("not stated".into(), |y| y.to_string()),
+    ));
+    rows.extend(input_settings(&input.facts));
+    for arm in &model.arms {
+        let compared = arm.comparator.map_or("the comparator".to_string(), |c| {
+            format!("compared with {}", model.arms[c].name)
+        });
+        rows.push((format!("Arm {}", arm.name), format!("{} ({compared})", arm.label)));
+    }
+    for (key, text) in &model.meta.sources {
+        rows.push((format!("Source {key}"), text.clone()));
+    }
+    for (label, value) in rows {
+        sheet.write_string(r, 0, label)?;
+        sheet.write_string_with_format(r, 1, value, &f.wrap)?;
+        r += 1;
+    }
+    sheet.set_freeze_panes(2, 0)?;
+    Ok(())
+}
+
+/// Every parameter: distribution, mean and 95% interval as numbers, unit, source in full and note.
+fn parameters_sheet(sheet: &mut Worksheet, input: &WorkbookInput, f: &Formats) -> Result<(), XlsxError> {
+    sheet.set_name("Parameters")?;
+    let model = input.facts.model;
     header(
         sheet,
-        r,
+        0,
         &[
             ("Parameter", 30.0),
             ("Where", 18.0),
-            ("Distribution", 18.0),
+            ("Distribution", 30.0),
             ("Mean", 14.0),
             ("95% interval: low", 14.0),
             ("95% interval: high", 14.0),
-            ("Unit", 14.0),
-            ("Source", 70.0),
+            ("Unit", 16.0),
+            ("Source", 80.0),
             ("Note", 50.0),
         ],
         f,
     )?;
+    let mut r = 0;
     for info in model.parameters.iter().filter(|p| !p.name.starts_with("reproduce_")) {
         r += 1;
         let (dist, mean, low, high) = match &info.spec {
@@ -208,8 +233,12 @@ fn inputs_sheet(sheet: &mut Worksheet, input: &WorkbookInput, f: &Formats) -> Re
             ParameterSpec::Expression { expression } => (format!("= {expression}"), None, None, None),
         };
         sheet.write_string(r, 0, &info.name)?;
-        sheet.write_string(r, 1, info.scope.replace("arm:", "arm ").replace("subgroup:", "subgroup "))?;
-        // A leading `=` would be a formula to a user who edits the cell; it is written as text, which it is here.
+        sheet.write_string(
+            r,
+            1,
+            info.scope.replace("arm:", "arm ").replace("subgroup:", "subgroup "),
+        )?;
+        // Written as text (a string cell is never a formula, even one that starts with `=`).
         sheet.write_string(r, 2, &dist)?;
         for (col, v) in [(3, mean), (4, low), (5, high)] {
             number(sheet, r, col, v, &f.decimal)?;
@@ -218,16 +247,7 @@ fn inputs_sheet(sheet: &mut Worksheet, input: &WorkbookInput, f: &Formats) -> Re
         sheet.write_string_with_format(r, 7, citation(&model.meta.sources, &info.source), &f.wrap)?;
         sheet.write_string_with_format(r, 8, info.note.as_deref().unwrap_or(""), &f.wrap)?;
     }
-    r += 2;
-    sheet.write_string_with_format(r, 0, "Source", &f.header)?;
-    sheet.write_string_with_format(r, 1, "Citation", &f.header)?;
-    for (key, text) in &model.meta.sources {
-        r += 1;
-        sheet.write_string(r, 0, key)?;
-        sheet.write_string_with_format(r, 1, text, &f.wrap)?;
-    }
-    sheet.set_column_width(1, 60.0)?;
-    sheet.set_freeze_panes(parameters_row + 1, 1)?;
+    sheet.set_freeze_panes(1, 1)?;
     Ok(())
 }
 
@@ -269,18 +289,40 @@ impl Line {
 /// payer), ICER, INMB and P(cost-effective) at λ, £ back per £1 by payer and payback, each with its 95% interval
 /// where it has one.
 fn headline_lines(analysis: &Analysis, c: &Comparison) -> Vec<Line> {
-    let mut lines = vec![Line::of("Incremental cost", "per person", &c.incremental_cost, Kind::Money)];
+    let mut lines = vec![Line::of(
+        "Incremental cost",
+        "per person",
+        &c.incremental_cost,
+        Kind::Money,
+    )];
     for (o, s) in analysis.outcomes.iter().zip(&c.incremental_outcomes) {
         let unit = super::format::per_unit(o);
         lines.push(Line::of(format!("Incremental {}", o.label), &unit, s, Kind::Decimal));
     }
-    lines.push(Line::of("Net savings, all payers", "per person", &c.net_savings, Kind::Money));
-    lines.push(Line::single("P(cost-saving)", "share", Some(c.prob_cost_saving), Kind::Percent));
+    lines.push(Line::of(
+        "Net savings, all payers",
+        "per person",
+        &c.net_savings,
+        Kind::Money,
+    ));
+    lines.push(Line::single(
+        "P(cost-saving)",
+        "share",
+        Some(c.prob_cost_saving),
+        Kind::Percent,
+    ));
     for p in c.net_savings_by_payer.iter().flatten() {
-        lines.push(Line::of(format!("Net savings, {}", p.payer), "per person", &p.net_savings, Kind::Money));
+        lines.push(Line::of(
+            format!("Net savings, {}", p.payer),
+            "per person",
+            &p.net_savings,
+            Kind::Money,
+        ));
     }
     if let Some(icer) = &c.icer {
-        let unit = analysis.primary().map_or(String::new(), |o| format!("per {}", super::format::per_unit(o)));
+        let unit = analysis
+            .primary()
+            .map_or(String::new(), |o| format!("per {}", super::format::per_unit(o)));
         lines.push(Line::single(
             format!("ICER ({})", quadrant_words(icer.quadrant)),
             &unit,
@@ -313,7 +355,11 @@ fn headline_lines(analysis: &Analysis, c: &Comparison) -> Vec<Line> {
             kind: Kind::Ratio,
         });
     }
-    for w in analysis.withheld_ratios.iter().filter(|w| w.arm == c.arm && w.basis == "all") {
+    for w in analysis
+        .withheld_ratios
+        .iter()
+        .filter(|w| w.arm == c.arm && w.basis == "all")
+    {
         if w.savings_payer == w.spend_payer {
             lines.push(Line::single(
                 format!("Back per £1 spent, {}: no ratio ({})", w.savings_payer, w.reason.note()),
@@ -465,7 +511,13 @@ fn roi_sheet(sheet: &mut Worksheet, analysis: &Analysis, f: &Formats) -> Result<
     let mut r = 0;
     for row in &analysis.roi {
         r += 1;
-        let names = [&row.arm, &row.comparator, &row.savings_payer, &row.spend_payer, &row.basis];
+        let names = [
+            &row.arm,
+            &row.comparator,
+            &row.savings_payer,
+            &row.spend_payer,
+            &row.basis,
+        ];
         for (c, name) in names.into_iter().enumerate() {
             sheet.write_string(r, c as u16, name)?;
         }
@@ -495,7 +547,10 @@ fn roi_sheet(sheet: &mut Worksheet, analysis: &Analysis, f: &Formats) -> Result<
         }
         number(sheet, r, 5, Some(w.mean_savings), &f.money)?;
         number(sheet, r, 6, Some(w.mean_spend), &f.money)?;
-        for (k, v) in [w.net_benefit.mean, w.net_benefit.p2_5, w.net_benefit.p97_5].into_iter().enumerate() {
+        for (k, v) in [w.net_benefit.mean, w.net_benefit.p2_5, w.net_benefit.p97_5]
+            .into_iter()
+            .enumerate()
+        {
             number(sheet, r, 12 + k as u16, Some(v), &f.money)?;
         }
         sheet.write_string(r, 15, w.reason.note())?;
