@@ -61,6 +61,7 @@ fn shown(measure: &str, v: Option<&Figure>) -> String {
         Some(x) if as_money => money(x),
         Some(x) if measure.starts_with("£ back") => format!("£{x:.2}"),
         Some(x) if measure.starts_with('P') => format!("{:.1}%", 100.0 * x),
+        Some(x) if measure.starts_with("payback") => format!("{x:.0}"),
         Some(x) => super::format::number(x),
     };
     match (v.p2_5, v.p97_5) {
@@ -69,16 +70,35 @@ fn shown(measure: &str, v: Option<&Figure>) -> String {
     }
 }
 
-/// The runs, their figures side by side (a column per run), and the inputs that differ.
+/// Whether a figure is zero in every run, its interval too (a payer with no costs): left off the terminal.
+fn zero_everywhere(values: &[Option<Figure>]) -> bool {
+    values
+        .iter()
+        .all(|v| v.is_some_and(|f| [f.mean, f.p2_5, f.p97_5].iter().all(|x| x.is_none_or(|x| x == 0.0))))
+}
+
+/// The runs, their figures side by side (a column per run; figures zero in every run left out), and the inputs
+/// that differ.
 pub fn compare_lines(c: &Comparison) -> String {
     let mut s = String::new();
     for (k, run) in c.runs.iter().enumerate() {
         let _ = writeln!(s, "run {}: {}", k + 1, run.dir.display());
     }
     let width = 34;
+    let label = c
+        .figures
+        .iter()
+        .map(|(k, _)| k.measure.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut section = "";
     let mut comparison = "";
+    let mut zeros = 0;
     for (key, values) in &c.figures {
+        if zero_everywhere(values) {
+            zeros += 1;
+            continue;
+        }
         if key.section != section || key.comparison != comparison {
             section = key.section;
             comparison = &key.comparison;
@@ -87,18 +107,21 @@ pub fn compare_lines(c: &Comparison) -> String {
                 "return" => "Return by payer, per person",
                 _ => "Budget impact, for the population (+ costs more)",
             };
-            let _ = write!(s, "\n{title}: {comparison}\n  {:<60}", "");
+            let _ = write!(s, "\n{title}: {comparison}\n  {:<label$}", "");
             for k in 1..=c.runs.len() {
                 let _ = write!(s, " {:<width$}", format!("run {k}"));
             }
             s = s.trim_end().to_string();
             s.push('\n');
         }
-        let mut line = format!("  {:<60}", key.measure);
+        let mut line = format!("  {:<label$}", key.measure);
         for v in values {
             let _ = write!(line, " {:<width$}", shown(&key.measure, v.as_ref()));
         }
         let _ = writeln!(s, "{}", line.trim_end());
+    }
+    if zeros > 0 {
+        let _ = writeln!(s, "\n({zeros} figures zero in every run, such as a payer with no costs, are left out here; compare.csv has them)");
     }
     if c.differences.is_empty() {
         let _ = writeln!(s, "\nInputs: the same in every run");
