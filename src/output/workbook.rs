@@ -565,7 +565,7 @@ fn ceac_sheet(sheet: &mut Worksheet, analysis: &Analysis, f: &Formats) -> Result
         return Ok(());
     };
     sheet.set_name("CEAC")?;
-    let unit = analysis.primary().map_or(String::new(), |o| super::format::per_unit(o));
+    let unit = analysis.primary().map_or(String::new(), super::format::per_unit);
     let lambda = format!("Willingness to pay λ per {unit}");
     let mut columns = vec![(lambda.as_str(), 18.0)];
     let names: Vec<String> = analysis
