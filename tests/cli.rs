@@ -50,7 +50,8 @@ fn run_writes_summary_iterations_and_per_year_files() {
     let iterations = fs::read_to_string(dir.join("iterations.csv")).unwrap();
     assert_eq!(iterations.lines().count(), 1 + 300 * 2);
     let per_year = fs::read_to_string(dir.join("per_year.csv")).unwrap();
-    assert!(per_year.starts_with("arm,year,measure,mean,p2_5,p50,p97_5"));
+    // Every CSV starts with a UTF-8 byte order mark, for Excel.
+    assert!(per_year.starts_with("\u{feff}arm,year,measure,mean,p2_5,p50,p97_5"));
     for table in ["ceac.csv", "evpi.csv", "roi.csv", "by_year.csv"] {
         assert!(fs::metadata(dir.join(table)).unwrap().len() > 100, "{table}");
     }

@@ -16,6 +16,9 @@ use std::path::{Path, PathBuf};
 /// The columns of a CSV file and its rows, split at commas (no cell here is quoted).
 fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let text = fs::read_to_string(path).unwrap();
+    let text = text
+        .strip_prefix('\u{feff}')
+        .expect("every CSV starts with a UTF-8 byte order mark");
     let mut lines = text.lines().map(|l| l.split(',').map(String::from).collect::<Vec<_>>());
     (lines.next().unwrap(), lines.collect())
 }

@@ -259,7 +259,8 @@ fn a_run_with_subgroups_writes_their_tables_summary_and_report_section() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "subgroup,label,share,people,arm,comparator,measure,value,p2_5,p97_5"
+        "\u{feff}subgroup,label,share,people,arm,comparator,measure,value,p2_5,p97_5",
+        "one byte order mark, then the header"
     );
     // One iteration: the intervals are the value itself.
     assert!(

@@ -116,7 +116,7 @@ fn the_command_writes_the_grid_and_a_heat_map_with_the_break_even_contour() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "arm,comparator,measure,x_parameter,x,y_parameter,y,value,break_even"
+        "\u{feff}arm,comparator,measure,x_parameter,x,y_parameter,y,value,break_even"
     );
     assert_eq!(lines.len(), 1 + 15);
     // The first row: c = 90, f = 0.4: 135 − 64.8 − 15 − 30 = 25.2.

@@ -10,12 +10,14 @@
 
 use crate::model::{Columns, Model, Payer, Payers};
 use crate::simulate::Results;
+use serde::Serialize;
 
 /// How many years the report shows: the budget window ISPOR's task force recommends (one to five years).
 pub const REPORT_YEARS: usize = 5;
 
 /// Cash (undiscounted) or discounted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Basis {
     Cash,
     Discounted,
@@ -32,7 +34,7 @@ impl Basis {
 }
 
 /// One payer's budget impact in one financial year, for the population.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct BudgetRow {
     pub arm: String,
     pub comparator: String,

@@ -8,6 +8,7 @@
 pub mod budget;
 pub mod cba;
 pub mod ce;
+pub mod compare;
 pub mod csv_input;
 pub mod csv_parameters;
 pub mod evppi;

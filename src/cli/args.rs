@@ -70,6 +70,9 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Combine the shard directories of one sweep into the table and plots of an unsharded run.
     Merge(MergeArgs),
+    /// Two or more finished runs side by side: headline, budget, return by payer, and the inputs that differ
+    /// (output/compare/<run-id>/compare.csv and compare_inputs.csv).
+    Compare(CompareArgs),
     /// One-way sensitivity analysis on the model at its means: each sampled parameter to its 2.5th and 97.5th
     /// percentiles (or given bounds), ranked by how far it moves the decision measure.
     Tornado(TornadoArgs),
@@ -190,6 +193,16 @@ pub struct MergeArgs {
     /// The shard directories (all N of them), or folders above them: the `--out` folders `sweep --shard` wrote
     /// (`sweeps/task-*`), or the one folder above them all (`sweeps`).
     #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub out: OutArg,
+}
+
+/// The arguments of `carecast compare`.
+#[derive(Args)]
+pub struct CompareArgs {
+    /// The run directories (output/<scenario>/<run-id>), two or more.
+    #[arg(required = true, num_args = 2.., value_name = "RUN_DIR")]
     pub dirs: Vec<PathBuf>,
     #[command(flatten)]
     pub out: OutArg,

@@ -49,6 +49,13 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
             emit(&format!("{}\n", outcome.dir.display()));
             Ok(())
         }
+        Command::Compare(args) => {
+            let ctx = Context::new(None, args.out.out)?.with_progress(progress);
+            let outcome = commands::compare(&ctx, &args.dirs)?;
+            emit(&crate::output::compare::compare_lines(&outcome.comparison));
+            emit(&format!("\n{}\n", outcome.dir.display()));
+            Ok(())
+        }
         Command::Tornado(args) => tornado(args, progress),
         Command::Threshold(args) => threshold(args, progress),
         Command::Twoway(args) => twoway(args, progress),

@@ -3,6 +3,7 @@
 //! nothing itself. Each returns its results too, so that a program can call it and print what it likes.
 
 mod analyse;
+mod compare;
 mod context;
 mod error;
 mod evppi;
@@ -15,6 +16,7 @@ mod sweep;
 mod twoway;
 
 pub use analyse::{analyse_file, AnalyseOutcome, ParameterInput};
+pub use compare::{compare, CompareOutcome};
 pub use context::Context;
 pub use error::{Error, RUN_INTERRUPTED, SWEEP_INTERRUPTED};
 pub use evppi::{evppi, EvppiOutcome};

@@ -4,6 +4,7 @@
 
 pub mod budget;
 pub mod cba;
+pub mod compare;
 pub mod evppi;
 pub mod figures;
 pub mod files;
@@ -21,6 +22,7 @@ pub mod sweep;
 pub mod tables;
 pub mod terminal;
 pub mod twoway;
+pub mod workbook;
 
 pub use files::{OutputError, RunDir};
 pub use run::{write_analyse, write_run, AnalyseReport, RunReport};

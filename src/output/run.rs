@@ -5,7 +5,7 @@ use super::files::OutputError;
 use super::format::money;
 use super::report::{self, ReportInput, ScenarioFacts};
 use super::summary::{self, AnalyseProvenance, Provenance, Timing};
-use super::{budget, figures, samples, tables};
+use super::{budget, figures, samples, tables, workbook};
 use crate::analysis::budget::Budget;
 use crate::analysis::cba::Cba;
 use crate::analysis::per_year::PerYear;
@@ -39,16 +39,7 @@ pub struct RunReport<'a> {
 pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
     let model = run.model;
     let provenance = run.provenance;
-    summary::write_run_summary(
-        &dir.join("summary.json"),
-        model,
-        provenance,
-        run.timing,
-        run.analysis,
-        run.per_year.sample_size,
-        run.cba,
-        run.subgroups,
-    )?;
+    summary::write_run_summary(&dir.join("summary.json"), run)?;
     samples::write_iterations(&dir.join("iterations.csv"), run.table)?;
     samples::write_parameters(&dir.join("parameters.csv"), run.parameters)?;
     samples::write_per_year(&dir.join("per_year.csv"), &run.table.arms, run.per_year)?;
@@ -70,6 +61,20 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
     if let Some(c) = run.cba {
         super::cba::write_cba(&dir.join("cba.csv"), c)?;
     }
+    let facts = ScenarioFacts {
+        model,
+        as_written: run.as_written,
+    };
+    workbook::write_workbook(
+        &dir.join("workbook.xlsx"),
+        &workbook::WorkbookInput {
+            title,
+            facts,
+            provenance,
+            analysis: run.analysis,
+            budget: run.budget,
+        },
+    )?;
     let input = ReportInput {
         title: title.to_string(),
         analysis: run.analysis,
@@ -77,10 +82,7 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
         budget: run.budget,
         cba: run.cba,
         subgroups: run.subgroups,
-        scenario: Some(ScenarioFacts {
-            model,
-            as_written: run.as_written,
-        }),
+        scenario: Some(facts),
         provenance: vec![
             (
                 "Program".into(),

@@ -2,6 +2,7 @@
 //! and parameters, and all results; and the smaller summary of `carecast analyse`.
 
 use super::files::{write_text, OutputError};
+use crate::analysis::budget::Budget;
 use crate::analysis::Analysis;
 use crate::model::{Mode, Model};
 use serde::Serialize;
@@ -109,6 +110,9 @@ struct SummaryFile<'a> {
     /// subgroups).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     results_by_subgroup: Vec<SubgroupResults<'a>>,
+    /// The budget impact, as in budget.csv (absent when the scenario gives no start date).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    budget: Option<BudgetEcho<'a>>,
     /// Kept apart so that everything above is byte-identical for the same scenario and seed.
     timing: &'a Timing,
 }
@@ -123,17 +127,34 @@ struct SubgroupResults<'a> {
     results: &'a Analysis,
 }
 
-/// Writes a run's summary.json; `per_year_sample` is how many iterations the per-year percentiles come from.
-pub fn write_run_summary(
-    path: &Path,
-    model: &Model,
-    provenance: &Provenance,
-    timing: &Timing,
-    analysis: &Analysis,
-    per_year_sample: usize,
-    cba: Option<&crate::analysis::cba::Cba>,
-    subgroups: &[crate::analysis::subgroups::SubgroupResult],
-) -> Result<(), OutputError> {
+/// The budget impact in summary.json: for the population, per comparison, payer (and `total`), basis (`cash`,
+/// `discounted`) and programme year, with its financial year; the same rows as budget.csv.
+#[derive(Serialize)]
+struct BudgetEcho<'a> {
+    population: f64,
+    /// The financial year of programme year 1: "2027/28".
+    first_financial_year: String,
+    /// How many iterations the 95% intervals come from.
+    intervals_from_iterations: usize,
+    rows: &'a [crate::analysis::budget::BudgetRow],
+}
+
+impl<'a> BudgetEcho<'a> {
+    fn of(budget: &'a Budget) -> Self {
+        BudgetEcho {
+            population: budget.population,
+            first_financial_year: crate::analysis::budget::financial_year(budget.start_year, 1),
+            intervals_from_iterations: budget.sample_size,
+            rows: &budget.rows,
+        }
+    }
+}
+
+/// Writes a run's summary.json.
+pub fn write_run_summary(path: &Path, run: &super::run::RunReport) -> Result<(), OutputError> {
+    let (model, provenance, timing, analysis) = (run.model, run.provenance, run.timing, run.analysis);
+    let (budget, cba, subgroups) = (run.budget, run.cba, run.subgroups);
+    let per_year_sample = run.per_year.sample_size;
     let s = &model.settings;
     let summary = SummaryFile {
         provenance,
@@ -173,6 +194,7 @@ pub fn write_run_summary(
                 results: &g.analysis,
             })
             .collect(),
+        budget: budget.map(BudgetEcho::of),
         timing,
     };
     write_json(path, &summary)

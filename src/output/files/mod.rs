@@ -59,13 +59,21 @@ pub fn write_text(path: &Path, text: &str) -> Result<(), OutputError> {
     fs::write(path, text).map_err(|e| OutputError::write(path, e))
 }
 
-/// Writes a CSV file: `fill` writes the records (the header included), and every error names `path`.
+/// The UTF-8 byte order mark that starts every CSV file carecast writes. Excel reads a CSV file without it in the
+/// system's code page, so that "£" (two bytes in UTF-8) shows as "Â£"; with it, Excel, LibreOffice and Numbers read
+/// UTF-8. CSV readers that know UTF-8 skip it (the csv crate, pandas, readr, Python's `utf-8-sig`).
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Writes a CSV file, starting with [`UTF8_BOM`]: `fill` writes the records (the header included), and every error
+/// names `path`.
 pub fn write_csv(
     path: &Path,
     fill: impl FnOnce(&mut csv::Writer<BufWriter<fs::File>>) -> Result<(), csv::Error>,
 ) -> Result<(), OutputError> {
     let file = fs::File::create(path).map_err(|e| OutputError::write(path, e))?;
-    let mut w = csv::Writer::from_writer(BufWriter::new(file));
+    let mut file = BufWriter::new(file);
+    file.write_all(UTF8_BOM).map_err(|e| OutputError::write(path, e))?;
+    let mut w = csv::Writer::from_writer(file);
     fill(&mut w).map_err(|e| OutputError::write(path, e))?;
     let mut inner = w.into_inner().map_err(|e| OutputError::write(path, e.to_string()))?;
     inner.flush().map_err(|e| OutputError::write(path, e))

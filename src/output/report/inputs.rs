@@ -207,7 +207,7 @@ fn outcomes(m: &Model) -> Option<Table> {
 }
 
 /// The settings, every convention spelled out.
-fn settings(facts: &ScenarioFacts) -> Vec<(String, String)> {
+pub(in crate::output) fn settings(facts: &ScenarioFacts) -> Vec<(String, String)> {
     let m = facts.model;
     let s = &m.settings;
     let mut settings = vec![
@@ -293,7 +293,7 @@ fn describe_table(t: &crate::model::Table) -> String {
 }
 
 /// The full citation of a source key (the key itself when the scenario does not list it; "–" for none).
-fn citation(sources: &[(String, String)], key: &Option<String>) -> String {
+pub(in crate::output) fn citation(sources: &[(String, String)], key: &Option<String>) -> String {
     key.as_ref().map_or("–".into(), |k| {
         sources
             .iter()

@@ -12,6 +12,8 @@ mod headline;
 mod inputs;
 mod subgroups;
 
+pub(in crate::output) use inputs::{citation, settings as input_settings};
+
 use crate::analysis::budget::Budget;
 use crate::analysis::stats::Summary;
 use crate::analysis::Analysis;

@@ -8,7 +8,7 @@ mod shards;
 pub use plots::write_plots;
 pub use shards::{read_manifest, read_shard, write_merged, ShardRow};
 
-use super::files::{text_cell, write_text, OutputError};
+use super::files::{text_cell, write_text, OutputError, UTF8_BOM};
 use crate::analysis::Comparison;
 use crate::model::{Grid, Shard};
 use serde::{Deserialize, Serialize};
@@ -145,11 +145,14 @@ impl SweepTable {
     pub fn create(dir: &Path, manifest: &Manifest) -> Result<Self, OutputError> {
         let path = dir.join("sweep.csv");
         let file = fs::File::create(&path).map_err(|e| OutputError::write(&path, e))?;
-        let mut writer = csv::Writer::from_writer(Checksummed {
+        let mut table = Checksummed {
             inner: BufWriter::new(file),
             hash: Sha256::new(),
             bytes: 0,
-        });
+        };
+        // The byte order mark is part of the table, and of its checksum, as in every CSV file carecast writes.
+        table.write_all(UTF8_BOM).map_err(|e| OutputError::write(&path, e))?;
+        let mut writer = csv::Writer::from_writer(table);
         writer
             .write_record(header(&manifest.grid))
             .map_err(|e| OutputError::write(&path, e))?;
