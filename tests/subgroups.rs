@@ -258,8 +258,7 @@ fn a_run_with_subgroups_writes_their_tables_summary_and_report_section() {
     let csv = std::fs::read_to_string(dir.join("subgroups.csv")).expect("subgroups.csv");
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
-        lines[0],
-        "\u{feff}subgroup,label,share,people,arm,comparator,measure,value,p2_5,p97_5",
+        lines[0], "\u{feff}subgroup,label,share,people,arm,comparator,measure,value,p2_5,p97_5",
         "one byte order mark, then the header"
     );
     // One iteration: the intervals are the value itself.
