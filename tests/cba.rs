@@ -3,10 +3,10 @@
 
 mod common;
 
-use common::{carecast, compile_error, scenario_text, tempdir};
+use common::{compile_error, run_scenario, scenario_text, tempdir};
 use std::collections::HashMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// One state everyone stays in for two yearly cycles, accrued at the start of each year and discounted at 3.5% a
 /// year: year 1 counts in full, year 2 at 1/1.035. Usual care costs the council £1,000 a year (60% cashable) and the
@@ -63,22 +63,6 @@ value = 20000
 source = "illustrative, not a published value"
 "#;
 
-fn run(dir: &Path, text: &str) -> (String, PathBuf) {
-    let file = dir.join("scenario.toml");
-    fs::write(&file, text).expect("write scenario");
-    let output = carecast()
-        .arg("run")
-        .arg(&file)
-        .arg("--out")
-        .arg(dir.join("out"))
-        .output()
-        .expect("runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let stdout = String::from_utf8(output.stdout).expect("utf8");
-    let run_dir = PathBuf::from(stdout.trim_end().lines().last().expect("the run directory"));
-    (stdout, run_dir)
-}
-
 /// cba.csv's rows by (group, line): mean, 2.5th and 97.5th percentiles, share and note.
 fn rows(path: &Path) -> HashMap<(String, String), HashMap<String, String>> {
     let mut reader = csv::Reader::from_path(path).expect("cba.csv");
@@ -108,7 +92,7 @@ fn close(actual: &str, expected: f64, tolerance: f64) {
 #[test]
 fn the_two_year_account_by_hand() {
     let dir = tempdir();
-    let (stdout, run_dir) = run(dir.path(), &scenario(CBA));
+    let (stdout, run_dir) = run_scenario(dir.path(), &scenario(CBA));
     let rows = rows(&run_dir.join("cba.csv"));
     let get = |group: &str, line: &str| &rows[&(group.to_string(), line.to_string())];
     // Gross benefits a year: £600 cashable and £400 non-cashable council savings, 0.1 QALY × £20,000 = £2,000
@@ -174,7 +158,7 @@ fn the_two_year_account_by_hand() {
 #[test]
 fn no_block_no_account() {
     let dir = tempdir();
-    let (stdout, run_dir) = run(dir.path(), &scenario(""));
+    let (stdout, run_dir) = run_scenario(dir.path(), &scenario(""));
     assert!(!run_dir.join("cba.csv").exists());
     assert!(!stdout.contains("cost-benefit"));
     let summary = fs::read_to_string(run_dir.join("summary.json")).expect("summary.json");
@@ -186,7 +170,7 @@ fn a_cheaper_arm_has_no_ratio() {
     // The new arm's kit costs nothing: no extra spend, so no ratio, and the note says why.
     let dir = tempdir();
     let text = scenario(CBA).replace("amount = 500", "amount = 0");
-    let (_, run_dir) = run(dir.path(), &text);
+    let (_, run_dir) = run_scenario(dir.path(), &text);
     let rows = rows(&run_dir.join("cba.csv"));
     let fiscal = &rows[&("ratio".to_string(), "fiscal".to_string())];
     assert_eq!(fiscal["mean"], "");
@@ -259,7 +243,7 @@ fn a_declared_payer_has_its_own_fiscal_stream() {
         .replace("q = 0.5\n", "q = 0.5\nhousing_cost = 200\n")
         .replace("care_cost = 0, q = 0.6", "care_cost = 0, q = 0.6, housing_cost = 0");
     let dir = tempdir();
-    let (_, run_dir) = run(dir.path(), &text);
+    let (_, run_dir) = run_scenario(dir.path(), &text);
     let rows = rows(&run_dir.join("cba.csv"));
     let get = |group: &str, line: &str| &rows[&(group.to_string(), line.to_string())];
     let d = 1.0 / 1.035;

@@ -3,24 +3,10 @@
 
 mod common;
 
-use common::{carecast, tempdir};
+use common::{carecast, run_quiet, tempdir};
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
-
-/// Runs `carecast run` with `args` into `out`; returns the run directory.
-fn run(out: &Path, args: &[&str]) -> PathBuf {
-    let output = carecast()
-        .arg("run")
-        .args(args)
-        .arg("--quiet")
-        .arg("--out")
-        .arg(out)
-        .output()
-        .expect("runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    PathBuf::from(String::from_utf8(output.stdout).expect("utf8").trim_end())
-}
 
 /// `carecast compare` on `dirs`, writing under `out`: exit code, stdout, stderr.
 fn compare(out: &Path, dirs: &[&Path]) -> (i32, String, String) {
@@ -44,8 +30,8 @@ fn summary(dir: &Path) -> Value {
 
 /// Two runs of the adaptations scenario: another seed and a cheaper adaptation in the second.
 fn two_runs(out: &Path) -> (PathBuf, PathBuf) {
-    let a = run(out, &["scenarios/adaptations.toml", "--iterations", "100"]);
-    let b = run(
+    let a = run_quiet(out, &["scenarios/adaptations.toml", "--iterations", "100"]);
+    let b = run_quiet(
         out,
         &[
             "scenarios/adaptations.toml",
@@ -116,7 +102,7 @@ fn two_runs_side_by_side_with_the_inputs_that_differ() {
 #[test]
 fn the_same_run_twice_differs_in_nothing() {
     let dir = tempdir();
-    let a = run(
+    let a = run_quiet(
         &dir.path().join("runs"),
         &["scenarios/telecare-council.toml", "--iterations", "50"],
     );
@@ -128,7 +114,7 @@ fn the_same_run_twice_differs_in_nothing() {
 /// The message and exit code of comparing a good run with `bad`.
 fn refused(bad: &Path) -> String {
     let dir = tempdir();
-    let good = run(
+    let good = run_quiet(
         &dir.path().join("runs"),
         &["scenarios/telecare-council.toml", "--iterations", "20"],
     );
@@ -167,7 +153,7 @@ fn an_incomplete_run_is_refused() {
 #[test]
 fn a_run_of_an_incompatible_version_is_refused() {
     let dir = tempdir();
-    let run_dir = run(
+    let run_dir = run_quiet(
         &dir.path().join("runs"),
         &["scenarios/telecare-council.toml", "--iterations", "20"],
     );

@@ -5,25 +5,11 @@
 mod common;
 
 use calamine::{open_workbook, Data, Reader, Xlsx};
-use common::{carecast, scenario_text, tempdir};
+use common::{carecast, run_quiet, scenario_text, tempdir};
 use serde_json::Value;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-
-/// Runs `carecast run` with `args` (the scenario first) into `out`; returns the run directory.
-fn run(out: &Path, args: &[&str]) -> PathBuf {
-    let output = carecast()
-        .arg("run")
-        .args(args)
-        .arg("--quiet")
-        .arg("--out")
-        .arg(out)
-        .output()
-        .expect("runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    PathBuf::from(String::from_utf8(output.stdout).expect("utf8").trim_end())
-}
 
 fn summary(dir: &Path) -> Value {
     serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).expect("summary.json")).expect("json")
@@ -77,7 +63,7 @@ fn headline<'a>(rows: &'a [Vec<Data>], arm: &str, what: &str) -> &'a [Data] {
 #[test]
 fn every_sheet_holds_summary_json_numbers_as_formatted_numbers() {
     let dir = tempdir();
-    let run_dir = run(dir.path(), &["scenarios/adaptations.toml", "--iterations", "200"]);
+    let run_dir = run_quiet(dir.path(), &["scenarios/adaptations.toml", "--iterations", "200"]);
     let json = summary(&run_dir);
     let results = &json["results"];
     let book: Xlsx<_> = open_workbook(run_dir.join("workbook.xlsx")).expect("a workbook");
@@ -157,8 +143,8 @@ fn every_sheet_holds_summary_json_numbers_as_formatted_numbers() {
 fn the_workbook_is_the_same_bytes_for_the_same_run() {
     let dir = tempdir();
     let args = ["scenarios/telecare-council.toml", "--iterations", "50"];
-    let first = run(&dir.path().join("a"), &args);
-    let second = run(&dir.path().join("b"), &args);
+    let first = run_quiet(&dir.path().join("a"), &args);
+    let second = run_quiet(&dir.path().join("b"), &args);
     assert_eq!(
         fs::read(first.join("workbook.xlsx")).unwrap(),
         fs::read(second.join("workbook.xlsx")).unwrap()
@@ -209,7 +195,7 @@ fn a_three_year_budget_is_in_summary_json_and_the_workbook_as_worked_out_by_hand
     let dir = tempdir();
     let file = dir.path().join("budget.toml");
     fs::write(&file, three_years()).unwrap();
-    let run_dir = run(&dir.path().join("out"), &[file.to_str().unwrap()]);
+    let run_dir = run_quiet(&dir.path().join("out"), &[file.to_str().unwrap()]);
     let json = summary(&run_dir);
     let budget = &json["budget"];
     assert_eq!(budget["population"], 100.0);
@@ -247,7 +233,7 @@ fn a_three_year_budget_is_in_summary_json_and_the_workbook_as_worked_out_by_hand
 #[test]
 fn every_csv_starts_with_a_byte_order_mark_and_carecast_reads_it_back() {
     let dir = tempdir();
-    let run_dir = run(dir.path(), &["scenarios/adaptations.toml", "--iterations", "40"]);
+    let run_dir = run_quiet(dir.path(), &["scenarios/adaptations.toml", "--iterations", "40"]);
     let mut csvs = 0;
     for entry in fs::read_dir(&run_dir).unwrap() {
         let path = entry.unwrap().path();

@@ -301,6 +301,7 @@ pub fn cba(model: &Model, results: &Results, s: &CbaSettings) -> Cba {
     let streams = streams(model, s);
     let categories: Vec<Category> = streams.iter().map(|st| st.category).collect();
     let labels = line_labels(&streams);
+    let columns = model.columns();
     let k = results.yearly_sample_size();
     let mut comparisons = Vec::new();
     for (a, arm) in model.arms.iter().enumerate() {
@@ -334,7 +335,7 @@ pub fn cba(model: &Model, results: &Results, s: &CbaSettings) -> Cba {
                     model
                         .payers
                         .all()
-                        .map(|p| results.total(i, arm, model.columns().spend(p)))
+                        .map(|p| results.total(i, arm, columns.spend(p)))
                         .sum::<f64>()
                 };
                 (total(a) - total(c)) * (1.0 + s.optimism_bias_costs)

@@ -190,3 +190,17 @@ pub fn run_scenario(dir: &Path, text: &str) -> (String, PathBuf) {
     let run_dir = PathBuf::from(stdout.trim_end().lines().last().expect("the run directory"));
     (stdout, run_dir)
 }
+
+/// Runs `carecast run --quiet` with `args` (the scenario first) into `out`; returns the run directory.
+pub fn run_quiet(out: &Path, args: &[&str]) -> PathBuf {
+    let output = carecast()
+        .arg("run")
+        .args(args)
+        .arg("--quiet")
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    PathBuf::from(String::from_utf8(output.stdout).expect("utf8").trim_end())
+}

@@ -2,7 +2,7 @@
 //! an outcome the states accrue and give its source.
 
 use super::Compiler;
-use crate::error::{suggest, InputError};
+use crate::error::InputError;
 use crate::model::cba::{CbaSettings, MonetisedOutcome};
 use crate::scenario::raw::{RawMonetised, RawScenario};
 use serde_spanned::Spanned;
@@ -59,18 +59,7 @@ impl Compiler<'_> {
         let mut out = Vec::new();
         for (name, entry) in raw {
             let field = format!("cba.{kind}.{}", name.get_ref());
-            let Some(outcome) = outcomes.iter().position(|o| o == name.get_ref()) else {
-                let known: Vec<&str> = outcomes.iter().map(String::as_str).collect();
-                return Err(self.err(
-                    name.span(),
-                    field,
-                    format!(
-                        "no state has an outcome named `{}`{}",
-                        name.get_ref(),
-                        suggest(name.get_ref(), &known)
-                    ),
-                ));
-            };
+            let outcome = self.outcome_index(name, &field, outcomes)?;
             let entry = entry.get_ref();
             let value = *entry.value.get_ref();
             if !value.is_finite() || value < 0.0 {

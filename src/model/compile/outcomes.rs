@@ -7,7 +7,24 @@ use crate::scenario::raw::RawOutcome;
 use serde_spanned::Spanned;
 use std::collections::BTreeMap;
 
+/// The message for a name that is not one of the states' outcomes, with a suggestion where one is close.
+pub(super) fn no_such_outcome(name: &str, outcomes: &[String]) -> String {
+    let known: Vec<&str> = outcomes.iter().map(String::as_str).collect();
+    format!("no state has an outcome named `{name}`{}", suggest(name, &known))
+}
+
 impl Compiler<'_> {
+    /// The index of the outcome `name` names, or an error at its place naming `field`.
+    pub(super) fn outcome_index(
+        &self,
+        name: &Spanned<String>,
+        field: impl Into<String>,
+        outcomes: &[String],
+    ) -> Result<usize, InputError> {
+        (outcomes.iter().position(|o| o == name.get_ref()))
+            .ok_or_else(|| self.err(name.span(), field, no_such_outcome(name.get_ref(), outcomes)))
+    }
+
     /// Each outcome's label, unit and direction, in `names` order: the `[outcomes]` entry where there is one, the
     /// defaults (the name made readable, more is better) elsewhere. An entry for an outcome no state accrues, an
     /// empty label or unit, or a direction other than `higher` or `lower` is an error.
@@ -17,18 +34,7 @@ impl Compiler<'_> {
         names: &[String],
     ) -> Result<Vec<OutcomeInfo>, InputError> {
         for key in raw.keys() {
-            if !names.contains(key.get_ref()) {
-                let known: Vec<&str> = names.iter().map(String::as_str).collect();
-                return Err(self.err(
-                    key.span(),
-                    format!("outcomes.{}", key.get_ref()),
-                    format!(
-                        "no state has an outcome named `{}`{}",
-                        key.get_ref(),
-                        suggest(key.get_ref(), &known)
-                    ),
-                ));
-            }
+            self.outcome_index(key, format!("outcomes.{}", key.get_ref()), names)?;
         }
         names
             .iter()

@@ -341,16 +341,11 @@ impl TargetReader<'_, '_> {
             .outcome
             .as_ref()
             .ok_or_else(|| self.err(t.metric.span(), "metric", format!("`{name}` needs `outcome`")))?;
-        self.outcomes.iter().position(|n| n == o.get_ref()).ok_or_else(|| {
-            let known: Vec<&str> = self.outcomes.iter().map(String::as_str).collect();
+        (self.outcomes.iter().position(|n| n == o.get_ref())).ok_or_else(|| {
             self.err(
                 o.span(),
                 "outcome",
-                format!(
-                    "no state has an outcome named `{}`{}",
-                    o.get_ref(),
-                    suggest(o.get_ref(), &known)
-                ),
+                super::outcomes::no_such_outcome(o.get_ref(), self.outcomes),
             )
         })
     }

@@ -213,18 +213,7 @@ impl Compiler<'_> {
         }
         for (name, convention) in &a.outcomes {
             let field = format!("accrual.outcomes.{}", name.get_ref());
-            let Some(i) = outcomes.iter().position(|o| o == name.get_ref()) else {
-                let known: Vec<&str> = outcomes.iter().map(String::as_str).collect();
-                return Err(self.err(
-                    name.span(),
-                    field,
-                    format!(
-                        "no state has an outcome named `{}`{}",
-                        name.get_ref(),
-                        suggest(name.get_ref(), &known)
-                    ),
-                ));
-            };
+            let i = self.outcome_index(name, &field, outcomes)?;
             of.outcomes[i] = Some(self.accrual(convention, &field)?);
         }
         Ok(of)
@@ -319,18 +308,7 @@ impl Compiler<'_> {
     /// The outcome the ICER divides by: the one named, else `qaly`, else the first (None without outcomes).
     pub(super) fn primary_outcome(&self, s: &RawSettings, outcomes: &[String]) -> Result<Option<usize>, InputError> {
         Ok(match &s.primary_outcome {
-            Some(name) => Some(outcomes.iter().position(|o| o == name.get_ref()).ok_or_else(|| {
-                let known: Vec<&str> = outcomes.iter().map(String::as_str).collect();
-                self.err(
-                    name.span(),
-                    "settings.primary_outcome",
-                    format!(
-                        "no state has an outcome named `{}`{}",
-                        name.get_ref(),
-                        suggest(name.get_ref(), &known)
-                    ),
-                )
-            })?),
+            Some(name) => Some(self.outcome_index(name, "settings.primary_outcome", outcomes)?),
             None => outcomes
                 .iter()
                 .position(|o| o == "qaly")
