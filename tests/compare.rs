@@ -70,6 +70,17 @@ fn two_runs_side_by_side_with_the_inputs_that_differ() {
         "{stdout}"
     );
     assert!(!stdout.contains("scenario sha256"), "{stdout}");
+    // Real minus signs, and no row that repeats another of its kind in every run (all payers' return where one
+    // payer bears everything): those stay in compare.csv.
+    assert!(!stdout.contains("£-"), "{stdout}");
+    let returns: Vec<&str> = (stdout.lines())
+        .filter(|l| l.starts_with("  £ back per £1"))
+        .map(|l| l.split_once("savings)").expect("a return row").1.trim())
+        .collect();
+    let mut distinct = returns.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), returns.len(), "{stdout}");
 
     // compare.csv: every figure of each run, equal to the run's own summary.json.
     let out = PathBuf::from(stdout.trim_end().lines().last().unwrap());
@@ -97,6 +108,8 @@ fn two_runs_side_by_side_with_the_inputs_that_differ() {
     let inputs = fs::read_to_string(out.join("compare_inputs.csv")).unwrap();
     assert!(inputs.starts_with("\u{feff}input,run_1,run_2\n"), "{inputs}");
     assert!(inputs.contains("\nseed,2007,11\n"), "{inputs}");
+    let every = fs::read_to_string(out.join("compare.csv")).unwrap();
+    assert!(every.contains("per £1 spent by all payers"), "{every}");
 }
 
 #[test]

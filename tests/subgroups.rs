@@ -306,3 +306,64 @@ fn a_subgroup_may_not_be_named_all_beside_others() {
     assert!(e.contains("`all` names the whole cohort"), "{e}");
     assert!(e.contains("test.toml:"), "the file and line: {e}");
 }
+
+#[test]
+fn each_subgroup_has_its_own_cost_benefit_account_and_the_cohort_their_weighted_sum() {
+    // TWO_GROUPS with a [cba] block: 10% optimism bias on costs, 20% deadweight, a life year valued at £100 as
+    // economic benefit. Per person of a group with death probability p (see the first test):
+    //   care savings 5000·(2 − p) − 4000·(2 − p/2) = 2000 − 3000p; life years gained p/2, worth 50p
+    //   benefits after deadweight 0.8·(2000 − 2950p); cost (1000 + 20000/100)·1.1 = 1320
+    //   NPPV = 280 − 2360p: frail (p = 0.5) −900, fit (p = 0.1) 44; the cohort 0.25·(−900) + 0.75·44 = −192.
+    let body = format!(
+        "{TWO_GROUPS}\n[cba]\noptimism_bias_costs = 0.1\ndeadweight = 0.2\nsource = \"test shares\"\n\
+         [cba.economic.life_years]\nvalue = 100\nsource = \"test value\"\n"
+    );
+    let (outcome, _tmp) = run_two_groups(&[], &body, 2);
+    let nppv = |cba: &carecast::analysis::cba::Cba| cba.comparisons[0].line("net", "nppv").expect("nppv").figure.mean;
+    assert!((nppv(outcome.cba.as_ref().expect("the cohort's account")) + 192.0).abs() < 1e-9);
+    for (g, expected) in outcome.subgroups.iter().zip([-900.0, 44.0]) {
+        let got = nppv(g.cba.as_ref().expect("a subgroup's account"));
+        assert!((got - expected).abs() < 1e-9, "{}: {got}", g.name);
+    }
+    let dir = &outcome.dir;
+    let frail = std::fs::read_to_string(dir.join("subgroups/frail/cba.csv")).expect("frail's cba.csv");
+    assert!(
+        frail.lines().any(|l| l.starts_with("service,usual,net,nppv,,-900,")),
+        "{frail}"
+    );
+    let csv = std::fs::read_to_string(dir.join("subgroups.csv")).expect("subgroups.csv");
+    // The interval comes from the kept per-year sample, held in single precision: 44.000000953674316.
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("fit,Fit,0.75,75,service,usual,nppv,44,44.0000")),
+        "{csv}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).expect("summary.json")).expect("json");
+    assert!(summary["results_by_subgroup"][0]["cba"]["comparisons"].is_array());
+    let report = std::fs::read_to_string(dir.join("report.html")).expect("report.html");
+    assert!(report.contains("Net present public value (cost-benefit account)"));
+    assert!(report.contains("−\u{2060}£900"), "the frail group's NPPV in the report");
+    // The workbook has both as sheets, numbers as numbers.
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let mut book: Xlsx<_> = open_workbook(dir.join("workbook.xlsx")).expect("a workbook");
+    let rows = |book: &mut Xlsx<_>, name: &str| -> Vec<Vec<Data>> {
+        let range = book
+            .worksheet_range(name)
+            .unwrap_or_else(|e| panic!("sheet {name}: {e}"));
+        range.rows().map(|r| r.to_vec()).collect()
+    };
+    let account = rows(&mut book, "Cost-benefit");
+    let line = (account.iter())
+        .find(|r| r[3] == Data::String("net present public value".into()))
+        .expect("the NPPV line");
+    assert_eq!(
+        line[5],
+        Data::Float(nppv(outcome.cba.as_ref().expect("the cohort's account")))
+    );
+    let by_group = rows(&mut book, "By subgroup");
+    let fit = (by_group.iter())
+        .find(|r| r[0] == Data::String("fit".into()) && r[6].to_string().starts_with("Net present public value"))
+        .expect("fit's NPPV row");
+    assert_eq!(fit[7], Data::Float(44.0));
+}

@@ -69,8 +69,15 @@ fn every_sheet_holds_summary_json_numbers_as_formatted_numbers() {
     let book: Xlsx<_> = open_workbook(run_dir.join("workbook.xlsx")).expect("a workbook");
     assert_eq!(
         book.sheet_names(),
-        ["Inputs", "Parameters", "Headline", "Return by payer", "CEAC"],
-        "no budget sheet without a start date"
+        [
+            "Inputs",
+            "Parameters",
+            "Headline",
+            "Return by payer",
+            "CEAC",
+            "By subgroup"
+        ],
+        "no budget sheet without a start date, no cost-benefit sheet without [cba]; adaptations has subgroups"
     );
 
     let rows = sheet(&run_dir, "Headline");
@@ -116,6 +123,18 @@ fn every_sheet_holds_summary_json_numbers_as_formatted_numbers() {
             assert_eq!(float(&ceac[l + 1][1 + a]), acc["probability"][l][a].as_f64().unwrap());
         }
     }
+
+    // By subgroup: each group's headline as in summary.json's results_by_subgroup.
+    let by_group = sheet(&run_dir, "By subgroup");
+    let first = &json["results_by_subgroup"][0];
+    let net = (by_group.iter())
+        .find(|r| text(&r[0]) == first["subgroup"].as_str().unwrap() && text(&r[6]) == "Net savings")
+        .expect("the first subgroup's net savings");
+    let expected = &first["results"]["comparisons"][0]["net_savings"];
+    for (col, field) in [(7, "mean"), (8, "p2_5"), (9, "p97_5")] {
+        assert_eq!(float(&net[col]), expected[field].as_f64().unwrap());
+    }
+    assert_eq!(float(&net[3]), first["people"].as_f64().unwrap());
 
     // Parameters: means and intervals as numbers, sources in full.
     let parameters = sheet(&run_dir, "Parameters");

@@ -188,6 +188,26 @@ impl Figures<'_> {
     }
 }
 
+/// A payer as summary.json names it, in words: "total" is all payers.
+fn payer(v: &Value) -> String {
+    match v.as_str() {
+        Some("total") => "all payers".to_string(),
+        _ => text(v),
+    }
+}
+
+/// A number as an input's text, without the last digits of floating-point noise: 15638.000000000002 is 15638.
+fn rounded(v: &Value) -> String {
+    match v.as_f64() {
+        Some(x) if x.is_finite() && x != 0.0 => {
+            let digits = 10 - x.abs().log10().ceil() as i32;
+            let scale = 10f64.powi(digits.clamp(0, 15));
+            ((x * scale).round() / scale).to_string()
+        }
+        _ => text(v),
+    }
+}
+
 fn list(v: &Value) -> &[Value] {
     v.as_array().map_or(&[], Vec::as_slice)
 }
@@ -205,8 +225,8 @@ fn figures(json: &Value) -> Vec<(FigureKey, Figure)> {
         for r in list(&results["roi"]).iter().filter(|r| r["arm"] == c["arm"]) {
             let measure = format!(
                 "£ back per £1: savings to {} per £1 spent by {} ({} savings)",
-                text(&r["savings_payer"]),
-                text(&r["spend_payer"]),
+                payer(&r["savings_payer"]),
+                payer(&r["spend_payer"]),
                 text(&r["basis"])
             );
             let b = &r["bcr_per_iteration"];
@@ -220,7 +240,7 @@ fn figures(json: &Value) -> Vec<(FigureKey, Figure)> {
         for row in list(&json["budget"]["rows"]).iter().filter(|r| r["arm"] == c["arm"]) {
             let measure = format!(
                 "budget impact, {}, {} {} (£, population)",
-                text(&row["payer"]),
+                payer(&row["payer"]),
                 text(&row["financial_year"]),
                 text(&row["basis"])
             );
@@ -311,7 +331,7 @@ fn inputs(json: &Value) -> BTreeMap<String, String> {
                 let what = spec["distribution"]
                     .as_str()
                     .map_or_else(|| "Dirichlet component".to_string(), String::from);
-                format!("{what}, mean {}", text(&spec["mean"]))
+                format!("{what}, mean {}", rounded(&spec["mean"]))
             }
         };
         let name = format!("parameter {} ({})", text(&parameter["name"]), text(&parameter["scope"]));

@@ -1,6 +1,7 @@
 //! Results by subgroup (client group): each subgroup's run analysed as a run of its own.
 
 use super::budget::Budget;
+use super::cba::Cba;
 use super::per_year::PerYear;
 use super::Analysis;
 
@@ -18,4 +19,6 @@ pub struct SubgroupResult {
     pub per_year: PerYear,
     /// Its budget impact, for its own people, when the scenario gives a start date.
     pub budget: Option<Budget>,
+    /// Its local cost-benefit account, per person of the subgroup, when the scenario has a `[cba]` block.
+    pub cba: Option<Cba>,
 }

@@ -76,6 +76,7 @@ pub fn subgroup_runs(ctx: &Context, model: &Model, loaded: &Loaded) -> Result<Ve
         let results = ctx.simulate_part(&alone, &loaded.run)?;
         let (by_cycle, cash) = extra_runs(ctx, &alone, loaded)?;
         let (analysed, budget) = analyse(ctx, &alone, &results, by_cycle.as_ref(), cash.as_ref());
+        let cba = (alone.cba.as_ref()).map(|settings| analysis::cba::cba(&alone, &results, settings));
         out.push(SubgroupResult {
             name: info.name.clone(),
             label: info.label.clone(),
@@ -84,6 +85,7 @@ pub fn subgroup_runs(ctx: &Context, model: &Model, loaded: &Loaded) -> Result<Ve
             analysis: analysed.analysis,
             per_year: analysed.per_year,
             budget,
+            cba,
         });
     }
     Ok(out)

@@ -52,13 +52,9 @@ pub fn write_budget(path: &Path, budget: &Budget) -> Result<(), OutputError> {
 }
 
 /// One fan chart per comparison: the budget holder's cumulative net savings in cash, for the population, by the end
-/// of each financial year.
-pub fn budget_figures(
-    dir: &Path,
-    title: &str,
-    budget: &Budget,
-    arms: &[(String, String)],
-) -> Result<Vec<PathBuf>, OutputError> {
+/// of each financial year. The title leaves out the scenario's (the report and the run's folder name it) so that
+/// the arms' labels fit.
+pub fn budget_figures(dir: &Path, budget: &Budget, arms: &[(String, String)]) -> Result<Vec<PathBuf>, OutputError> {
     let names: Vec<String> = arms.iter().map(|(n, _)| n.clone()).collect();
     let label = |name: &str| -> String {
         arms.iter()
@@ -72,7 +68,7 @@ pub fn budget_figures(
         files.extend(plots::budget_fan_chart(
             &dir.join(format!("budget_{}", FileNames::new(&names).of(&path.arm))),
             &format!(
-                "{title}: cumulative net savings to {} in cash, {} vs {}",
+                "Cumulative net savings to {} in cash: {} vs {}",
                 budget.payers.info(path.payer).words.as_ref(),
                 label(&path.arm),
                 label(&path.comparator)
@@ -103,7 +99,7 @@ pub fn budget_lines(budget: &Budget) -> String {
         let _ = writeln!(s, "{} vs {}:", path.arm, path.comparator);
         let mut columns = Vec::new();
         for payer in budget.payers.names().into_iter().chain(["total"]) {
-            let name = budget.payers.label_of(payer);
+            let name = budget.payers.label_of(payer).to_string();
             let rows: Vec<_> = (budget.rows.iter())
                 .filter(|r| r.arm == path.arm && r.payer == payer && r.basis == Basis::Cash && r.year <= REPORT_YEARS)
                 .collect();
@@ -111,22 +107,40 @@ pub fn budget_lines(budget: &Budget) -> String {
                 columns.push((name, rows));
             }
         }
+        // One payer bearing every cost: its column and all payers' are the same figures, shown once.
+        if columns.len() == 2 && (columns[0].1.iter().zip(&columns[1].1)).all(|(a, b)| a.impact == b.impact) {
+            columns.pop();
+            columns[0].0 = format!("{} (= all payers)", columns[0].0);
+        }
+        let cells: Vec<Vec<String>> = (columns.iter())
+            .map(|(_, rows)| {
+                (rows.iter())
+                    .map(|r| {
+                        format!(
+                            "{} ({} to {})",
+                            signed(r.impact),
+                            money(r.impact_p2_5),
+                            money(r.impact_p97_5)
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        let width = |k: usize| {
+            (cells[k].iter().chain([&columns[k].0]))
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+        };
         let mut header = format!("  {:<9}", "year");
-        for (name, _) in &columns {
-            let _ = write!(header, " {name:<36}");
+        for (k, (name, _)) in columns.iter().enumerate() {
+            let _ = write!(header, " {name:<w$}", w = width(k) + 1);
         }
         let _ = writeln!(s, "{}", header.trim_end());
         for y in 0..columns.first().map_or(0, |(_, rows)| rows.len()) {
             let mut line = format!("  {:<9}", columns[0].1[y].financial_year);
-            for (_, rows) in &columns {
-                let r = rows[y];
-                let cell = format!(
-                    "{} ({} to {})",
-                    signed(r.impact),
-                    money(r.impact_p2_5),
-                    money(r.impact_p97_5)
-                );
-                let _ = write!(line, " {cell:<36}");
+            for (k, column) in cells.iter().enumerate() {
+                let _ = write!(line, " {:<w$}", column[y], w = width(k) + 1);
             }
             let _ = writeln!(s, "{}", line.trim_end());
         }

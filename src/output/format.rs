@@ -53,6 +53,12 @@ pub fn figure(x: f64) -> String {
     )
 }
 
+/// A count with its noun: "1 year", "5 years", "10,000 iterations".
+pub(crate) fn count(n: u64, noun: &str) -> String {
+    format!("{} {noun}{}", thousands(n), if n == 1 { "" } else { "s" })
+}
+
+/// A whole number with thousands separators: "10,000".
 pub(crate) fn thousands(n: u64) -> String {
     group_thousands(&n.to_string())
 }

@@ -46,7 +46,7 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
     tables::write_tables(dir, run.analysis, &run.table.arms, &run.table.comparators)?;
     super::subgroups::write_subgroups(
         dir,
-        run.analysis,
+        (run.analysis, run.cba),
         run.subgroups,
         &run.table.arms,
         &run.table.comparators,
@@ -56,7 +56,7 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
     let arms: Vec<(String, String)> = model.arms.iter().map(|a| (a.name.clone(), a.label.clone())).collect();
     if let Some(b) = run.budget {
         budget::write_budget(&dir.join("budget.csv"), b)?;
-        figures.extend(budget::budget_figures(dir, title, b, &arms)?);
+        figures.extend(budget::budget_figures(dir, b, &arms)?);
     }
     if let Some(c) = run.cba {
         super::cba::write_cba(&dir.join("cba.csv"), c)?;
@@ -73,6 +73,8 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
             provenance,
             analysis: run.analysis,
             budget: run.budget,
+            cba: run.cba,
+            subgroups: run.subgroups,
         },
     )?;
     let input = ReportInput {

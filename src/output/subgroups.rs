@@ -1,11 +1,12 @@
 //! Results by subgroup (client group), where a scenario has two or more: subgroups.csv (the headline figures of the
 //! whole cohort and of each subgroup) and a folder per subgroup, `subgroups/<name>/`, with the run's tables for that
-//! subgroup alone (per_year.csv, roi.csv, payback.csv, by_year.csv, ceac.csv, evpi.csv and budget.csv, as the run
-//! writes them).
+//! subgroup alone (per_year.csv, roi.csv, payback.csv, by_year.csv, ceac.csv, evpi.csv, budget.csv and cba.csv, as
+//! the run writes them).
 
 use super::files::{text_cell, write_csv, OutputError};
 use super::format::{capitalised, money, number, per_pound, percent};
 use super::{budget, samples, tables};
+use crate::analysis::cba::Cba;
 use crate::analysis::subgroups::SubgroupResult;
 use crate::analysis::{Analysis, Comparison};
 use std::fmt::Write as _;
@@ -105,6 +106,34 @@ pub fn headline(analysis: &Analysis, c: &Comparison) -> Vec<Figure> {
     out
 }
 
+/// The headline figures of comparison `c` (see [`headline`]) and, with a local cost-benefit account, its net present
+/// public value and public value per £1 of cost (where the ratio rule allows one).
+pub fn headline_with_cba(analysis: &Analysis, cba: Option<&Cba>, c: &Comparison) -> Vec<Figure> {
+    let mut out = headline(analysis, c);
+    let Some(account) = cba.and_then(|cba| cba.comparisons.iter().find(|a| a.arm == c.arm)) else {
+        return out;
+    };
+    if let Some(nppv) = account.line("net", "nppv") {
+        out.push(Figure {
+            measure: "nppv".into(),
+            words: "Net present public value (cost-benefit account)".into(),
+            value: Some(nppv.figure.mean),
+            interval: Some((nppv.figure.p2_5, nppv.figure.p97_5)),
+            kind: Kind::Money,
+        });
+    }
+    if let Some(value) = (account.ratios.iter().find(|r| r.key == "public_value")).and_then(|r| r.value) {
+        out.push(Figure {
+            measure: "public_value_per_pound".into(),
+            words: "Public value per £1 of cost (cost-benefit account)".into(),
+            value: Some(value),
+            interval: None,
+            kind: Kind::Ratio,
+        });
+    }
+    out
+}
+
 /// "council", "NHS", "person", or the payer's own name.
 fn payer_words(payer: &str) -> String {
     match payer {
@@ -116,7 +145,7 @@ fn payer_words(payer: &str) -> String {
 /// Writes subgroups.csv and each subgroup's folder of tables into `dir`; nothing when there are no subgroup results.
 pub fn write_subgroups(
     dir: &Path,
-    total: &Analysis,
+    total: (&Analysis, Option<&Cba>),
     subgroups: &[SubgroupResult],
     arms: &[String],
     comparators: &[Option<usize>],
@@ -133,19 +162,32 @@ pub fn write_subgroups(
         if let Some(b) = &g.budget {
             budget::write_budget(&folder.join("budget.csv"), b)?;
         }
+        if let Some(c) = &g.cba {
+            super::cba::write_cba(&folder.join("cba.csv"), c)?;
+        }
     }
     Ok(())
 }
 
 /// subgroups.csv: one row per subgroup (the whole cohort first, as `all`), comparison and headline figure (see
-/// [`headline`]), per person of the subgroup: its mean (the median for payback, the share for a probability) and
-/// 95% interval (an empty percentile of payback is beyond the horizon).
-fn write_summary(path: &Path, total: &Analysis, subgroups: &[SubgroupResult]) -> Result<(), OutputError> {
+/// [`headline_with_cba`]), per person of the subgroup: its mean (the median for payback, the share for a
+/// probability) and 95% interval (an empty percentile of payback is beyond the horizon).
+fn write_summary(
+    path: &Path,
+    total: (&Analysis, Option<&Cba>),
+    subgroups: &[SubgroupResult],
+) -> Result<(), OutputError> {
     let people: u64 = subgroups.iter().map(|g| g.people).sum();
     let whole = (ALL, "Whole cohort", 1.0, people, total);
-    let groups = subgroups
-        .iter()
-        .map(|g| (g.name.as_str(), g.label.as_str(), g.share, g.people, &g.analysis));
+    let groups = (subgroups.iter()).map(|g| {
+        (
+            g.name.as_str(),
+            g.label.as_str(),
+            g.share,
+            g.people,
+            (&g.analysis, g.cba.as_ref()),
+        )
+    });
     write_csv(path, |w| {
         w.write_record([
             "subgroup",
@@ -159,9 +201,9 @@ fn write_summary(path: &Path, total: &Analysis, subgroups: &[SubgroupResult]) ->
             "p2_5",
             "p97_5",
         ])?;
-        for (name, label, share, people, analysis) in std::iter::once(whole).chain(groups) {
+        for (name, label, share, people, (analysis, cba)) in std::iter::once(whole).chain(groups) {
             for c in &analysis.comparisons {
-                for f in headline(analysis, c) {
+                for f in headline_with_cba(analysis, cba, c) {
                     let cell = |v: f64| if v.is_nan() { String::new() } else { v.to_string() };
                     let (lo, hi) = f
                         .interval

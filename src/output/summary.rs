@@ -125,6 +125,9 @@ struct SubgroupResults<'a> {
     share: f64,
     people: u64,
     results: &'a Analysis,
+    /// Its local cost-benefit account (absent without a `[cba]` block).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cba: Option<&'a crate::analysis::cba::Cba>,
 }
 
 /// The budget impact in summary.json: for the population, per comparison, payer (and `total`), basis (`cash`,
@@ -192,6 +195,7 @@ pub fn write_run_summary(path: &Path, run: &super::run::RunReport) -> Result<(),
                 share: g.share,
                 people: g.people,
                 results: &g.analysis,
+                cba: g.cba.as_ref(),
             })
             .collect(),
         budget: budget.map(BudgetEcho::of),

@@ -535,9 +535,19 @@ pub fn evppi_table(rows: &[EvppiRow], lambda: f64, per: &str) -> String {
     s
 }
 
-/// "10000 iterations in 0.03 s on 2 threads".
+/// "10000 iterations in 0.03 s on 2 threads", "1 iteration in under 0.01 s on 1 thread".
 pub fn run_time(iterations: usize, seconds: f64, threads: usize) -> String {
-    format!("{iterations} iterations in {seconds:.2} s on {threads} threads\n")
+    let s = |n: usize| if n == 1 { "" } else { "s" };
+    let time = if seconds < 0.005 {
+        "under 0.01".to_string()
+    } else {
+        format!("{seconds:.2}")
+    };
+    format!(
+        "{iterations} iteration{} in {time} s on {threads} thread{}\n",
+        s(iterations),
+        s(threads)
+    )
 }
 
 /// "15 points of 15 × 1 scenario(s)", with the shard where there is one.

@@ -4,7 +4,7 @@
 use super::figures::svg_of;
 use super::{label_of, Figure, ReportInput, Table};
 use crate::analysis::budget::{financial_year, Basis, BudgetRow, REPORT_YEARS};
-use crate::output::format::{money, number, FileNames};
+use crate::output::format::{money, thousands, FileNames};
 use serde::Serialize;
 
 /// The section's text, plots and tables.
@@ -23,7 +23,7 @@ pub(super) fn section(input: &ReportInput) -> Result<Option<BudgetSection>, Stri
     let horizon = budget.rows.iter().map(|r| r.year).max().unwrap_or(0);
     let shown = horizon.min(REPORT_YEARS);
     let first = financial_year(budget.start_year, 1);
-    let whom = budget.whom(number(budget.population));
+    let whom = budget.whom(thousands(budget.population.round() as u64));
     let names: Vec<String> = input.arms.iter().map(|(n, _)| n.clone()).collect();
     let mut sentences = Vec::new();
     let mut figures = Vec::new();
@@ -57,13 +57,24 @@ pub(super) fn section(input: &ReportInput) -> Result<Option<BudgetSection>, Stri
                 table: Table::default(),
             });
         }
-        for payer in budget.payers.names().into_iter().chain(["total"]) {
-            let words = budget.payers.words_of(payer);
-            let rows = cash(payer);
-            let nothing = |r: &&BudgetRow| r.comparator_cost == 0.0 && r.arm_cost == 0.0;
-            if payer != "total" && rows.iter().all(nothing) {
-                continue;
+        let nothing = |r: &&BudgetRow| r.comparator_cost == 0.0 && r.arm_cost == 0.0;
+        let with_costs: Vec<&str> = (budget.payers.names().into_iter())
+            .filter(|payer| !cash(payer).iter().all(nothing))
+            .collect();
+        // One payer bearing every cost: its table and all payers' hold the same figures, shown once.
+        let alone =
+            with_costs.len() == 1 && (cash(with_costs[0]).iter().zip(cash("total"))).all(|(a, b)| a.impact == b.impact);
+        let shown_payers = if alone {
+            with_costs.clone()
+        } else {
+            [&with_costs[..], &["total"]].concat()
+        };
+        for payer in shown_payers {
+            let mut words = budget.payers.words_of(payer).to_string();
+            if alone {
+                words.push_str(" (the only payer with costs: also the cost to all payers)");
             }
+            let rows = cash(payer);
             tables.push(Table {
                 caption: format!("{arm} vs {comparator}: cost to {words}, {whom}, cash"),
                 headers: [
@@ -99,7 +110,7 @@ pub(super) fn section(input: &ReportInput) -> Result<Option<BudgetSection>, Stri
         tables,
         method: format!(
             "As the ISPOR Budget Impact Analysis Good Practice II Task Force recommends (Sullivan et al., Value in Health 2014;17:5–14): each payer's own costs (the budget holder's view), undiscounted cash in each financial year, over the first {shown} years. The budget impact is the intervention's costs minus its comparator's. budget.csv has every year of the horizon, discounted as well as in cash. Intervals are the 2.5th and 97.5th percentiles over {} simulations; the budget holder is the payer who bears most of the extra spend (the council where nobody spends more).",
-            budget.sample_size
+            thousands(budget.sample_size as u64)
         ),
     }))
 }

@@ -7,7 +7,7 @@ use crate::analysis::stats::Summary;
 use crate::analysis::{Analysis, Comparison, RoiRow};
 use crate::model::OutcomeInfo;
 use crate::output::format::{
-    capitalised, describe_icer, gain_name, money, number, per_pound, per_unit, percent_of, share, ShareStyle,
+    capitalised, count, describe_icer, gain_name, money, number, per_pound, per_unit, percent_of, share, ShareStyle,
 };
 
 pub(super) fn roi<'a>(input: &'a ReportInput, c: &Comparison, savings: &str) -> Option<&'a RoiRow> {
@@ -290,9 +290,9 @@ pub(super) fn precision(input: &ReportInput) -> (Table, String) {
         }
     }
     let verdict = if enough {
-        format!("{} iterations were enough: every headline figure above is known to within 1% (or a penny per £1, or 0.01 for probabilities) at 95% confidence.", a.iterations)
+        format!("{} were enough: every headline figure above is known to within 1% (or a penny per £1, or 0.01 for probabilities) at 95% confidence.", count(a.iterations as u64, "iteration"))
     } else {
-        format!("{} iterations were not enough for every headline figure to be known to within 1% (or a penny per £1, or 0.01 for probabilities) at 95% confidence: run more iterations before quoting the figures marked \"no\".", a.iterations)
+        format!("{} were not enough for every headline figure to be known to within 1% (or a penny per £1, or 0.01 for probabilities) at 95% confidence: run more iterations before quoting the figures marked \"no\".", count(a.iterations as u64, "iteration"))
     };
     (
         Table {

@@ -19,7 +19,7 @@ use crate::analysis::stats::Summary;
 use crate::analysis::Analysis;
 use crate::model::{AsWritten, Model};
 use crate::output::files::{write_text, OutputError};
-use crate::output::format::{money, number, per_unit};
+use crate::output::format::{count, money, number, per_unit};
 use minijinja::{Environment, Value};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -188,11 +188,11 @@ fn context(input: &ReportInput) -> Result<Context, String> {
         .iter()
         .map(|c| Table {
             caption: format!(
-                "Cumulative net savings {} by year, {} vs {} (from {} iterations)",
+                "Cumulative net savings {} by year, {} vs {} (from {})",
                 a.per,
                 label_of(input, &c.arm),
                 label_of(input, &c.comparator),
-                c.iterations
+                count(c.iterations as u64, "iteration")
             ),
             headers: ["Year", "Mean", "2.5%", "25%", "Median", "75%", "97.5%"]
                 .map(String::from)
@@ -241,9 +241,9 @@ fn subtitle(input: &ReportInput) -> String {
             let m = scenario.model;
             let s = &m.settings;
             format!(
-                "{} iterations · {} years in {} cycles · accrual: {} · discounting: {}, {} (costs {}, outcomes {}) · prices: {}{}",
-                input.analysis.iterations,
-                s.horizon_years,
+                "{} · {} in {} cycles · accrual: {} · discounting: {}, {} (costs {}, outcomes {}) · prices: {}{}",
+                count(input.analysis.iterations as u64, "iteration"),
+                count(s.horizon_years as u64, "year"),
                 s.cycle.name(),
                 s.describe_accrual(&m.outcomes),
                 s.discounting.name(),
@@ -254,6 +254,9 @@ fn subtitle(input: &ReportInput) -> String {
                 m.meta.price_year.map_or(String::new(), |y| format!(" {y}")),
             )
         }
-        None => format!("{} iterations of an external PSA sample", input.analysis.iterations),
+        None => format!(
+            "{} of an external PSA sample",
+            count(input.analysis.iterations as u64, "iteration")
+        ),
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{label_of, ReportInput, Table};
 use crate::output::format::thousands;
-use crate::output::subgroups::{headline, written, Figure};
+use crate::output::subgroups::{headline_with_cba, written, Figure};
 use serde::Serialize;
 
 /// The section's text and tables.
@@ -29,10 +29,10 @@ pub(super) fn section(input: &ReportInput) -> Option<SubgroupSection> {
     );
     let tables = (total.comparisons.iter())
         .map(|c| {
-            let columns: Vec<Vec<Figure>> = std::iter::once(headline(total, c))
+            let columns: Vec<Vec<Figure>> = std::iter::once(headline_with_cba(total, input.cba, c))
                 .chain(input.subgroups.iter().map(|g| {
                     let same = g.analysis.comparisons.iter().find(|s| s.arm == c.arm);
-                    same.map_or_else(Vec::new, |s| headline(&g.analysis, s))
+                    same.map_or_else(Vec::new, |s| headline_with_cba(&g.analysis, g.cba.as_ref(), s))
                 }))
                 .collect();
             // A payer with nothing at stake in any group (every figure exactly 0) gets no row.
@@ -43,10 +43,30 @@ pub(super) fn section(input: &ReportInput) -> Option<SubgroupSection> {
                     .filter(|f| f.measure == measure)
                     .all(|f| f.value == Some(0.0) && f.interval.is_none_or(|(lo, hi)| lo == 0.0 && hi == 0.0))
             };
+            let payers: Vec<&Figure> = (columns[0].iter())
+                .filter(|f| f.measure.starts_with("net_savings_") && !all_zero(&f.measure))
+                .collect();
+            // One payer with anything at stake: its row repeats net savings in every group, so it is said once.
+            let same_as_total = |measure: &str| {
+                columns.iter().all(|column| {
+                    let of = |m: &str| column.iter().find(|f| f.measure == m).map(|f| (f.value, f.interval));
+                    of(measure) == of("net_savings")
+                })
+            };
+            let only_payer = (payers.len() == 1 && same_as_total(&payers[0].measure)).then(|| payers[0]);
             let rows = (columns[0].iter())
-                .filter(|f| !(f.measure.starts_with("net_savings_") && all_zero(&f.measure)))
+                .filter(|f| !(f.measure.starts_with("net_savings_") && (all_zero(&f.measure) || only_payer.is_some())))
                 .map(|f| {
-                    let mut row = vec![f.words.clone()];
+                    let words = match only_payer {
+                        Some(p) if f.measure == "net_savings" => {
+                            format!(
+                                "Net savings (all of them {})",
+                                p.words.trim_start_matches("Net savings ")
+                            )
+                        }
+                        _ => f.words.clone(),
+                    };
+                    let mut row = vec![words];
                     row.extend(columns.iter().map(|column| {
                         column
                             .iter()

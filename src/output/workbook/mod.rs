@@ -1,10 +1,13 @@
 //! workbook.xlsx: one Excel workbook per run for sign-off, with the inputs and their sources, the headline of each
-//! comparison, the budget by financial year, the return by payer and the acceptability curve.
+//! comparison, the budget by financial year, the return by payer, the acceptability curve and, where the run has
+//! them, the local cost-benefit account and the results by subgroup.
 //!
 //! Every number is written as a number with a display format (money, per cent, decimals), never as text, so that a
 //! finance officer can sum and chart it; the header rows are frozen and the columns wide enough to read. The values
 //! are those of summary.json, unrounded: the formats only change how they show. The document's creation time is
 //! fixed ([`CREATED`]) and rust_xlsxwriter dates every part of the zip the same, so the same run gives the same bytes.
+
+mod accounts;
 
 use super::files::OutputError;
 use super::report::{citation, input_settings, ScenarioFacts};
@@ -27,6 +30,10 @@ pub struct WorkbookInput<'a> {
     pub provenance: &'a Provenance,
     pub analysis: &'a Analysis,
     pub budget: Option<&'a Budget>,
+    /// The local cost-benefit account, when the scenario has a `[cba]` block.
+    pub cba: Option<&'a crate::analysis::cba::Cba>,
+    /// Results by subgroup (empty unless the scenario has two or more subgroups).
+    pub subgroups: &'a [crate::analysis::subgroups::SubgroupResult],
 }
 
 /// The cell formats, made once: the money format follows the scenario's currency.
@@ -88,8 +95,9 @@ impl Kind {
     }
 }
 
-/// Writes `path`: the sheets Inputs, Parameters, Headline, Budget (when the run has one), Return by payer (when it has returns)
-/// and CEAC (when it has a primary outcome).
+/// Writes `path`: the sheets Inputs, Parameters, Headline, Budget (when the run has one), Return by payer (when it has
+/// returns), CEAC (when it has a primary outcome), Cost-benefit (with a `[cba]` block) and By subgroup (with two or
+/// more subgroups).
 pub fn write_workbook(path: &Path, input: &WorkbookInput) -> Result<(), OutputError> {
     fill(input)
         .and_then(|mut book| book.save(path))
@@ -118,6 +126,12 @@ fn fill(input: &WorkbookInput) -> Result<Workbook, XlsxError> {
     }
     if input.analysis.acceptability.is_some() {
         ceac_sheet(book.add_worksheet(), input.analysis, &f)?;
+    }
+    if let Some(cba) = input.cba {
+        accounts::cba_sheet(book.add_worksheet(), cba, &f)?;
+    }
+    if !input.subgroups.is_empty() {
+        accounts::subgroup_sheet(book.add_worksheet(), (input.analysis, input.cba), input.subgroups, &f)?;
     }
     Ok(book)
 }
