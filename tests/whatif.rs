@@ -3,7 +3,7 @@
 mod common;
 
 use carecast::model::compile_text;
-use common::{bundled, bundled_path, carecast, changes, context};
+use common::{bundled, bundled_path, carecast, changes, context, scenario_text, tempdir};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -515,4 +515,81 @@ fn a_sweep_with_set_is_the_run_with_the_same_changes_at_each_point() {
     let set = changes(Some(300), &["home_care_weekly.mean=100", "rr_reablement=0.7"]);
     let run = carecast::commands::run(&ctx, &bundled_path("example"), &set).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(net, run.analysis.comparisons[0].net_savings.mean);
+}
+
+/// Two arms that differ only in the arm's own `effect` (a relative risk of leaving home), and a programme cost.
+const ARM_OWN_EFFECT: &str = r#"
+[parameters]
+effect = 1
+[[states]]
+name = "home"
+per = "year"
+costs = { council = 100 }
+outcomes = { years_at_home = 1 }
+[[states]]
+name = "gone"
+dead = true
+[start]
+home = 1
+[transitions]
+home = { gone = "0.2 * effect", home = "remainder" }
+[[arms]]
+name = "usual"
+[[arms]]
+name = "service"
+parameters = { effect = { dist = "uniform", low = 0.4, high = 0.6 } }
+costs = [{ name = "visit", kind = "one_off", payer = "council", amount = 50 }]
+[cohort]
+size = 100
+"#;
+
+#[test]
+fn a_set_that_replaces_an_arms_own_value_is_echoed_and_warned_about() {
+    let dir = tempdir();
+    let path = dir.path().join("arm_own.toml");
+    fs::write(&path, scenario_text("arm_own", &[("iterations", "50")], ARM_OWN_EFFECT)).unwrap();
+    let output = carecast()
+        .args(["run", path.to_str().unwrap(), "--quiet", "--set", "effect=0.2", "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(output.status.success(), "{stderr}");
+    // The echo: each definition before and after.
+    assert!(
+        stderr.contains("changed: --set effect=0.2: the base value: 1 → 0.2; arm service: Uniform"),
+        "{stderr}"
+    );
+    // The arm's own value replaced, and what that did: the arms now differ only in the visit's cost.
+    assert!(
+        stderr.contains("warning: --set effect=0.2 replaced the value that arm service"),
+        "{stderr}"
+    );
+    let run_dir = PathBuf::from(String::from_utf8(output.stdout).unwrap().trim_end());
+    let summary = fs::read_to_string(run_dir.join("summary.json")).unwrap();
+    assert!(
+        summary.contains(
+            "service and usual have the same outcomes in every iteration, so they now differ only in their costs"
+        ),
+        "{summary}"
+    );
+    // A field of the arm's own table changes only that definition: no warning.
+    let output = carecast()
+        .args([
+            "run",
+            path.to_str().unwrap(),
+            "--quiet",
+            "--set",
+            "effect.high=0.7",
+            "--out",
+        ])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("changed: --set effect.high=0.7: arm service: Uniform"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("warning"), "{stderr}");
 }

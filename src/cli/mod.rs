@@ -75,6 +75,9 @@ fn run(args: RunArgs, progress: Arc<Progress>) -> Result<(), Error> {
     let outcome = progress::with_progress(!args.quiet, "iterations", &progress, || {
         commands::run(&ctx, &args.scenario, &changes)
     })?;
+    for change in &outcome.loaded.model.set_changes {
+        eprintln!("changed: {change}");
+    }
     for w in &outcome.loaded.model.warnings {
         eprintln!("warning: {w}");
     }

@@ -91,6 +91,37 @@ pub fn subgroup_runs(ctx: &Context, model: &Model, loaded: &Loaded) -> Result<Ve
     Ok(out)
 }
 
+/// Warnings where `--set` changes left an arm no different from its comparator: the same outcomes in every iteration
+/// (and the same costs), which an override of a value the arm set for itself can do silently.
+fn arms_made_alike(analysis: &Analysis, changes: &ScenarioChanges) -> Vec<String> {
+    if changes.overrides.is_empty() {
+        return Vec::new();
+    }
+    let set: Vec<String> = changes
+        .overrides
+        .iter()
+        .map(|o| format!("--set {}", o.describe()))
+        .collect();
+    let none = |s: &analysis::stats::Summary| s.mean == 0.0 && s.se == 0.0;
+    (analysis.comparisons.iter())
+        .filter(|c| !c.incremental_outcomes.is_empty() && c.incremental_outcomes.iter().all(none))
+        .map(|c| {
+            let costs = if none(&c.incremental_cost) {
+                "and the same costs: every difference is zero"
+            } else {
+                "so they now differ only in their costs"
+            };
+            format!(
+                "with {}, {} and {} have the same outcomes in every iteration, {costs}; check that the change did not \
+                 replace the arm's own value",
+                set.join(" "),
+                c.arm,
+                c.comparator
+            )
+        })
+        .collect()
+}
+
 /// Runs a scenario end to end and writes its run directory.
 pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<RunOutcome, Error> {
     let started = Instant::now();
@@ -114,7 +145,11 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
         }
     };
     let mut simulation_seconds = simulation.elapsed().as_secs_f64();
-    let (analysed, budget) = analyse(ctx, model, &results, by_cycle.as_ref(), cash.as_ref());
+    let (mut analysed, budget) = analyse(ctx, model, &results, by_cycle.as_ref(), cash.as_ref());
+    analysed
+        .analysis
+        .warnings
+        .extend(arms_made_alike(&analysed.analysis, changes));
     let cba = (model.cba.as_ref()).map(|settings| analysis::cba::cba(model, &results, settings));
     drop((by_cycle, cash));
     // The subgroups' runs count as simulation, with their analyses (small beside the runs).

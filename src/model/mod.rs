@@ -602,6 +602,9 @@ pub struct Model {
     /// What the analyst should know about how the file was read, though it is not an error (a point estimate
     /// whose fitted 95% interval misses the published one), each with its file, line, column and field.
     pub warnings: Vec<String>,
+    /// What each `--set` changed, definition by definition, before and after ("--set effect=0.2: arm new: Beta(...),
+    /// mean 0.3000 → 0.2"), for the terminal to echo; empty without overrides.
+    pub set_changes: Vec<String>,
     /// The local cost-benefit conventions of `[cba]`, when the scenario asks for them.
     pub cba: Option<cba::CbaSettings>,
 }

@@ -10,6 +10,14 @@ use crate::analysis::{Analysis, PsaTable};
 use crate::model::Payer;
 use std::path::{Path, PathBuf};
 
+/// Whose £1 a return divides by, to end "£ back per £1 …": "the council spends", "of all payers' extra spend".
+fn whose_pound(analysis: &Analysis, spenders: &[Payer]) -> String {
+    match spenders {
+        [one] => format!("{} spends", analysis.payers.info(*one).words),
+        _ => "of all payers' extra spend".to_string(),
+    }
+}
+
 /// Draws every plot the analysis supports into `dir`; returns the files written.
 pub fn write_figures(
     dir: &Path,
@@ -29,17 +37,25 @@ pub fn write_figures(
 
     // ROI: per comparison, "£ back to each payer (and to everyone) per £1 of intervention spend".
     for roi in &data.roi {
-        let samples: Vec<Sample> = roi
-            .panels
-            .iter()
-            .map(|(payer, values)| Sample {
+        let whose_pound = whose_pound(analysis, &roi.spenders);
+        let samples: Vec<Sample> = (roi.panels.iter().zip(&roi.ratios_of_means))
+            .map(|((payer, values), ratio_of_means)| Sample {
                 label: match payer {
                     // "the person" reads better above a histogram than "people and their families".
-                    Some(Payer::Person) if analysis.payers.info(Payer::Person).plural => "Savings to the person".into(),
-                    Some(p) => format!("Savings to {}", analysis.payers.info(*p).words),
-                    None => "Whole system".to_string(),
+                    Some(Payer::Person) if analysis.payers.info(Payer::Person).plural => {
+                        format!("Savings to the person per £1 {whose_pound}")
+                    }
+                    Some(p) if roi.one_payer_saves => {
+                        format!(
+                            "Savings to {} (all the savings) per £1 {whose_pound}",
+                            analysis.payers.info(*p).words
+                        )
+                    }
+                    Some(p) => format!("Savings to {} per £1 {whose_pound}", analysis.payers.info(*p).words),
+                    None => format!("Savings to all payers per £1 {whose_pound}"),
                 },
                 values,
+                ratio_of_means: Some(*ratio_of_means),
             })
             .collect();
         let base = dir.join(format!("roi_{}", names.of(&table.arms[roi.arm])));

@@ -20,7 +20,10 @@ pub fn money(v: f64) -> String {
     }
     let sign = if v < 0.0 { "−" } else { "" };
     let a = v.abs();
-    if a >= 10_000_000.0 {
+    if a == 0.0 {
+        // Nothing at all: no pence to show.
+        "£0".to_string()
+    } else if a >= 10_000_000.0 {
         format!("{sign}£{:.1}m", a / 1e6)
     } else if a >= 100.0 {
         format!("{sign}£{}", thousands(a.round() as u64))

@@ -76,7 +76,13 @@ pub fn results_table(analysis: &Analysis) -> String {
         .iter()
         .map(|o| o.label.chars().count().max(10))
         .collect();
-    let _ = write!(s, "{:<28} {:>12} {:>12}", "arm", "total cost", "spend");
+    // The arms' labels in full: the column is as wide as the longest, and at least 28.
+    let arm_width = (analysis.arms.iter())
+        .map(|a| a.label.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(28);
+    let _ = write!(s, "{:<arm_width$} {:>12} {:>12}", "arm", "total cost", "spend");
     // Each payer's column is as wide as its label, and at least 12.
     let payers = &analysis.payers;
     let payer_widths: Vec<usize> = payers.all().map(|p| payers.label(p).chars().count().max(12)).collect();
@@ -91,8 +97,8 @@ pub fn results_table(analysis: &Analysis) -> String {
         let optional = |v: Option<f64>| v.map_or("n/a".to_string(), money);
         let _ = write!(
             s,
-            "{:<28} {:>12} {:>12}",
-            truncate(&arm.label, 28),
+            "{:<arm_width$} {:>12} {:>12}",
+            arm.label,
             money(arm.cost.mean),
             optional(arm.spend.map(|x| x.mean)),
         );
@@ -120,10 +126,11 @@ pub fn results_table(analysis: &Analysis) -> String {
                 let icer = r.row.icer.map_or(String::new(), |v| {
                     format!("ICER {} per {}", money(v), per_unit(primary))
                 });
+                let w = rows.iter().map(|r| r.arm.chars().count()).max().unwrap_or(0).max(24);
                 let _ = writeln!(
                     s,
-                    "  {:<24} {:>12} {:>10.4}  {:<22} {icer}",
-                    truncate(&r.arm, 24),
+                    "  {:<w$} {:>12} {:>10.4}  {:<22} {icer}",
+                    r.arm,
                     money(r.row.mean_cost),
                     r.row.mean_effect,
                     r.row.status.replace('_', " ")
@@ -319,14 +326,6 @@ fn roi_lines(s: &mut String, analysis: &Analysis, arm: &str) {
     if !lines.is_empty() {
         let _ = writeln!(s, "  £ back per £1 spent (savings to / per £1 spent by):");
         s.push_str(&lines);
-    }
-}
-
-fn truncate(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        text.to_string()
-    } else {
-        text.chars().take(width - 1).collect::<String>() + "…"
     }
 }
 

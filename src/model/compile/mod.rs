@@ -306,6 +306,7 @@ impl Compiler<'_> {
             sweep,
             correlations,
             warnings: self.fit_messages.take(),
+            set_changes: Vec::new(),
             cba,
         })
     }

@@ -25,6 +25,7 @@ pub fn apply_overrides(model: &mut Model, scenario: &Scenario, overrides: &[Over
             return Err(InputError::usage(what, model.unknown_parameter(&o.name)));
         }
         let mut changed = 0;
+        let (mut changed_scopes, mut arms_replaced) = (Vec::new(), Vec::new());
         for i in matching {
             let entry = model.overridable[i].clone();
             let Some(distribution) = compiler.overridden(o, &entry, &what)? else {
@@ -59,6 +60,7 @@ pub fn apply_overrides(model: &mut Model, scenario: &Scenario, overrides: &[Over
                     distribution,
                 }
             };
+            let before = spec_words(&model.parameters[entry.info].spec);
             model.parameters[entry.info].spec = match distribution {
                 Distribution::Fixed(value) => ParameterSpec::Fixed { value },
                 d => ParameterSpec::Distribution {
@@ -68,7 +70,31 @@ pub fn apply_overrides(model: &mut Model, scenario: &Scenario, overrides: &[Over
                     high95: d.quantile(0.975),
                 },
             };
+            let after = spec_words(&model.parameters[entry.info].spec);
+            changed_scopes.push(format!("{}: {before} → {after}", scope_words(&entry.scope)));
+            if o.field.is_none() && entry.scope.starts_with("arm:") {
+                arms_replaced.push(format!("{} ({before})", scope_words(&entry.scope)));
+            }
             changed += 1;
+        }
+        if !changed_scopes.is_empty() {
+            model
+                .set_changes
+                .push(format!("--set {}: {}", o.describe(), changed_scopes.join("; ")));
+        }
+        if !arms_replaced.is_empty() {
+            model.warnings.push(format!(
+                "--set {} replaced the value that {} set{} for itself, so every arm now has {} = {}: if the arms \
+                 differed in `{}`, they no longer do. To change one definition, give a field (--set {}.mean=...) \
+                 or edit the file",
+                o.describe(),
+                arms_replaced.join(" and "),
+                if arms_replaced.len() == 1 { "s" } else { "" },
+                o.name,
+                o.value,
+                o.name,
+                o.name,
+            ));
         }
         if changed == 0 {
             return Err(InputError::usage(
@@ -81,6 +107,24 @@ pub fn apply_overrides(model: &mut Model, scenario: &Scenario, overrides: &[Over
         }
     }
     Ok(())
+}
+
+/// A definition in words for the terminal's echo of `--set`: "0.25", "Beta(α = 2, β = 6), mean 0.25", "= a * b".
+fn spec_words(spec: &ParameterSpec) -> String {
+    match spec {
+        ParameterSpec::Fixed { value } => format!("{value}"),
+        ParameterSpec::Distribution { distribution, mean, .. } => format!("{distribution}, mean {mean:.4}"),
+        ParameterSpec::DirichletComponent { mean, .. } => format!("a Dirichlet component, mean {mean:.4}"),
+        ParameterSpec::Expression { expression } => format!("= {expression}"),
+    }
+}
+
+/// A scope in words: "the base value", "arm reablement", "subgroup frail".
+fn scope_words(scope: &str) -> String {
+    match scope.split_once(':') {
+        Some((kind, name)) => format!("{kind} {name}"),
+        None => "the base value".to_string(),
+    }
 }
 
 /// A draw used directly as a transition probability must stay inside [0, 1].

@@ -22,6 +22,8 @@ pub struct Sample<'a> {
     pub label: String,
     /// One value per iteration; non-finite values are skipped and counted.
     pub values: &'a [f64],
+    /// Mean savings over mean spend, the headline's ratio, shown beside the median of the iterations' ratios.
+    pub ratio_of_means: Option<f64>,
 }
 
 /// Histograms of the benefit–cost ratio, one panel per payer, with median, 95% interval and break-even at £1.
@@ -34,6 +36,7 @@ pub fn roi_histograms(base: &Path, title: &str, panels: &[Sample]) -> Result<Vec
 /// One payer's benefit–cost ratios, summarised and binned.
 pub(super) struct RoiPanel {
     label: String,
+    ratio_of_means: Option<f64>,
     total: usize,
     pub(super) bad: usize,
     pub(super) stats: Option<RoiStats>,
@@ -61,6 +64,7 @@ impl RoiPanel {
         if v.is_empty() {
             return RoiPanel {
                 label,
+                ratio_of_means: sample.ratio_of_means,
                 total,
                 bad,
                 stats: None,
@@ -103,6 +107,7 @@ impl RoiPanel {
         let y = Axis::new(0.0, (top * 1.1).max(1e-9), 5, Fmt::Percent);
         RoiPanel {
             label,
+            ratio_of_means: sample.ratio_of_means,
             total,
             bad,
             stats: Some(RoiStats {
@@ -137,14 +142,20 @@ impl RoiPanel {
             };
             return message_box(&plot.margin(8, 8, 8, 8), msg);
         };
-        let line1 = format!(
-            "median {}, 95% interval {} to {}",
-            ratio_label(s.median),
-            ratio_label(s.lo95),
-            ratio_label(s.hi95)
-        );
+        // The headline's figure is mean savings over mean spend; the histogram is of each iteration's own ratio,
+        // whose median differs from it (the average of ratios is not the ratio of averages): both are named.
+        let line1 = match self.ratio_of_means.filter(|r| r.is_finite()) {
+            Some(r) => format!(
+                "mean savings ÷ mean spend {}; median of the iterations {}",
+                ratio_label(r),
+                ratio_label(s.median)
+            ),
+            None => format!("median of the iterations {}", ratio_label(s.median)),
+        };
         let mut line2 = format!(
-            "£1 or more back in {} of {} iterations",
+            "95% interval {} to {}; £1 or more back in {} of {} iterations",
+            ratio_label(s.lo95),
+            ratio_label(s.hi95),
             percent_label(s.at_least_one),
             count_label(self.total - self.bad)
         );
@@ -221,7 +232,7 @@ impl Figure for RoiFigure {
         let legend = [
             Entry {
                 swatch: Swatch::Line(OI_BLUE, 3),
-                label: "median".into(),
+                label: "median of the iterations".into(),
             },
             Entry {
                 swatch: Swatch::Dashed(OI_BLUE, 2),

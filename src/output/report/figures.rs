@@ -4,7 +4,7 @@ use super::headline::{primary_delta, roi};
 use super::{interval, label_of, Figure, ReportInput, Table};
 use crate::model::OutcomeInfo;
 use crate::output::format::{
-    capitalised, gain_name, money, number, per_pound, per_unit, percent, share, FileNames, ShareStyle,
+    capitalised, gain_name, money, number, per_pound, per_unit, percent, share, thousands, FileNames, ShareStyle,
 };
 use minijinja::Value;
 
@@ -50,8 +50,9 @@ fn roi_figures(input: &ReportInput) -> Result<Vec<Figure>, String> {
                 .filter(|r| r.arm == c.arm && r.spend_payer == "total" && r.basis == "all")
                 .map(|r| {
                     vec![
-                        r.savings_payer.clone(),
+                        a.payers.words_of(&r.savings_payer).to_string(),
                         per_pound(r.bcr),
+                        per_pound(r.bcr_per_iteration.p50),
                         interval(&r.bcr_per_iteration, per_pound),
                         percent(r.prob_bcr_above_one),
                     ]
@@ -67,10 +68,20 @@ fn roi_figures(input: &ReportInput) -> Result<Vec<Figure>, String> {
                 svg,
                 table: Table {
                     caption: format!(
-                        "Savings per £1 of intervention spend, by whose savings, over {} simulations",
-                        a.iterations
+                        "Savings per £1 of all payers' intervention spend, by whose savings, over {} simulations. \
+                         The headline's figure is mean savings ÷ mean spend; the plot shows each simulation's own \
+                         ratio, whose median differs from it because the average of ratios is not the ratio of averages",
+                        thousands(a.iterations as u64)
                     ),
-                    headers: ["Savings to", "Mean ratio", "95% interval", "P(ratio > 1)"].map(String::from).to_vec(),
+                    headers: [
+                        "Savings to",
+                        "Mean savings ÷ mean spend (headline)",
+                        "Median of the simulations' ratios",
+                        "95% interval of the simulations' ratios",
+                        "P(ratio > 1)",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
                     rows,
                 },
             });

@@ -20,12 +20,34 @@ pub(super) fn roi<'a>(input: &'a ReportInput, c: &Comparison, savings: &str) -> 
     })
 }
 
+/// Whose £1 the ratios divide by, to end "£ back per £1 …": "the council spends" where one payer's intervention spend
+/// differs between the arms, else "spent" (all payers' extra spend).
+fn whose_spend(input: &ReportInput, c: &Comparison) -> String {
+    let payers = &input.analysis.payers;
+    let spenders: Vec<&str> = (input.analysis.roi.iter())
+        .filter(|r| r.arm == c.arm && r.comparator == c.comparator && r.spend_payer != "total" && r.mean_spend != 0.0)
+        .map(|r| r.spend_payer.as_str())
+        .fold(Vec::new(), |mut v, p| {
+            if !v.contains(&p) {
+                v.push(p);
+            }
+            v
+        });
+    match spenders[..] {
+        [one] => format!("{} spends", payers.words_of(one)),
+        _ => "spent".to_string(),
+    }
+}
+
 pub(super) fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headline {
     let arm = label_of(input, &c.arm);
     let comparator = label_of(input, &c.comparator);
     let iterations = input.analysis.iterations;
     let per = input.analysis.per;
     let mut cards = Vec::new();
+    // Each card's key and figures, to see when one payer's card is the whole system's over again.
+    let mut figures = Vec::new();
+    let spends = whose_spend(input, c);
     // (key, who, whether `who` is plural)
     let known = &input.analysis.payers;
     let payers = (known.all().map(|p| known.info(p)))
@@ -63,9 +85,15 @@ pub(super) fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headl
         } else {
             format!("{} {per} worse off", money(-net.mean))
         };
+        figures.push((key, [r.bcr, net.mean, net.p2_5, net.p97_5, p_ahead]));
+        let back = if key == "total" {
+            String::new()
+        } else {
+            format!(" to {who}")
+        };
         cards.push(Card {
             who: title,
-            figure: format!("{} back per £1 spent", per_pound(r.bcr)),
+            figure: format!("{} back{back} per £1 {spends}", per_pound(r.bcr)),
             interval: format!("95% interval {}", interval(&r.bcr_per_iteration, per_pound)),
             probability: if key == "total" {
                 format!("Probability it pays for itself: {}", percent_of(p_ahead, iterations))
@@ -92,6 +120,16 @@ pub(super) fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headl
                 percent_of(p_ahead, iterations)
             ),
         });
+    }
+    // One payer bearing every saving: its card and the whole system's say the same, so they are shown as one.
+    if let [(_, a), (total, b)] = &figures[..] {
+        if *total == "total" && a == b {
+            cards.pop();
+            if let Some(card) = cards.last_mut() {
+                card.who
+                    .push_str(" (all the savings: the whole system's figures are the same)");
+            }
+        }
     }
     if let Some(card) = withheld_card(c, (&arm, &comparator), over, (per, iterations)) {
         cards.push(card);
@@ -194,10 +232,15 @@ pub(super) fn ce_table(input: &ReportInput, outcome: &OutcomeInfo) -> Table {
     let a = input.analysis;
     Table {
         caption: format!(
-            "Incremental results {}, against each arm's comparator (λ = {} per {})",
+            "Incremental results {}, against each arm's comparator (threshold λ = {} per {}{})",
             a.per,
             money(a.threshold),
-            per_unit(outcome)
+            per_unit(outcome),
+            if a.threshold == 0.0 {
+                ": no money value is placed on the outcome, so INMB is the net savings"
+            } else {
+                ", the most one is taken to be worth"
+            }
         ),
         headers: [
             "Intervention",

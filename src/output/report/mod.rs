@@ -145,7 +145,7 @@ pub(super) fn interval(s: &Summary, f: fn(f64) -> String) -> String {
 fn context(input: &ReportInput) -> Result<Context, String> {
     let a = input.analysis;
     let years = input.scenario.map(|s| s.model.settings.horizon_years);
-    let over = years.map_or(String::new(), |y| format!(" over {y} years"));
+    let over = years.map_or(String::new(), |y| format!(" over {}", count(y as u64, "year")));
     let headlines = a
         .comparisons
         .iter()

@@ -16,6 +16,7 @@ fn roi_histograms_render_png_and_svg() {
         .map(|(n, v)| Sample {
             label: n.to_string(),
             values: v,
+            ratio_of_means: None,
         })
         .collect();
     let base = dir.path().join("roi");
@@ -52,6 +53,7 @@ fn roi_statistics_use_all_values_but_the_axis_is_clipped() {
     let p = RoiPanel::new(&Sample {
         label: "NHS".into(),
         values: &v,
+        ratio_of_means: None,
     });
     let s = p.stats.expect("stats");
     assert_eq!(p.bad, 2);
@@ -72,26 +74,32 @@ fn roi_edge_cases_draw() {
         Sample {
             label: "One iteration".into(),
             values: &[1.37],
+            ratio_of_means: None,
         },
         Sample {
             label: "All equal".into(),
             values: &[0.8; 40],
+            ratio_of_means: None,
         },
         Sample {
             label: "With NaN".into(),
             values: &nan,
+            ratio_of_means: None,
         },
         Sample {
             label: "NHS".into(),
             values: &[],
+            ratio_of_means: None,
         },
         Sample {
             label: "All NaN".into(),
             values: &[f64::NAN],
+            ratio_of_means: None,
         },
         Sample {
             label: String::new(),
             values: &[-3.0, 250_000.0],
+            ratio_of_means: Some(1.5),
         },
     ];
     let base = dir.path().join("edge");
@@ -110,6 +118,7 @@ fn roi_edge_cases_draw() {
         .map(|i| Sample {
             label: format!("Payer {i}"),
             values: &nan,
+            ratio_of_means: None,
         })
         .collect();
     draw_both(&RoiFigure::new("Many", &many));

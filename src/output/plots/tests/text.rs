@@ -22,6 +22,7 @@ fn a_title_too_long_for_one_line_takes_two_and_keeps_its_end() {
         &[Sample {
             label: "Savings to the council".into(),
             values: &v,
+            ratio_of_means: None,
         }],
     )
     .expect("ok");
@@ -41,6 +42,7 @@ fn long_unicode_titles_are_cleaned_and_truncated() {
         &[Sample {
             label: title.clone(),
             values: &v,
+            ratio_of_means: None,
         }],
     )
     .expect("ok");
