@@ -51,7 +51,7 @@ fn private_reference(text: &str) -> Option<String> {
     if lower.contains("evidence.md") {
         return Some("names evidence.md".into());
     }
-    if lower.contains("seed 0") || lower.contains("seeds/") {
+    if lower.contains("seed 0") || lower.contains("seeds/") || lower.contains("the seed") {
         return Some("names a seed document".into());
     }
     let bytes = text.as_bytes();
@@ -73,11 +73,16 @@ fn private_reference(text: &str) -> Option<String> {
     None
 }
 
-/// Whether a citation has a four-digit year in parentheses, such as "(2010)" or "(2013/14)".
+/// Whether a citation has a four-digit year in parentheses: "(2010)", "(2013/14)", "(c.2010)", or "(2009b)" for
+/// the second of a source's publications that year.
 fn has_year_in_parentheses(text: &str) -> bool {
     text.split('(').skip(1).any(|rest| {
+        let rest = rest.strip_prefix("c.").unwrap_or(rest).trim_start();
         let digits = rest.chars().take_while(char::is_ascii_digit).count();
-        digits == 4 && rest.chars().nth(4).is_some_and(|c| c == ')' || c == '/' || c == '-' || c == ',')
+        let mut after = rest.chars().skip(4);
+        let next = after.next();
+        let year_letter = next.is_some_and(|c| c.is_ascii_lowercase()) && after.next() == Some(')');
+        digits == 4 && (year_letter || next.is_some_and(|c| matches!(c, ')' | '/' | '-' | ',')))
     })
 }
 
@@ -89,6 +94,7 @@ fn the_checks_catch_what_they_are_for() {
         "see T8 in the notes",
         "as T23 says",
         "seed 001, lines 1216-1254",
+        "the seed's 'one year and three months'",
     ] {
         assert!(private_reference(bad).is_some(), "{bad}");
     }
@@ -103,7 +109,10 @@ fn the_checks_catch_what_they_are_for() {
     assert!(has_year_in_parentheses("Curtis L (2010) Unit Costs"));
     assert!(has_year_in_parentheses("Social Finance (2013/14) Investing"));
     assert!(!has_year_in_parentheses("Curtis L 2010 Unit Costs"));
+    assert!(has_year_in_parentheses("Tunstall (c.2010) Investing to Save"));
+    assert!(has_year_in_parentheses("CSED (2009b) access management"));
     assert!(!has_year_in_parentheses("Curtis L (ed.) Unit Costs 2010"));
+    assert!(!has_year_in_parentheses("Curtis L (20101) Unit Costs"));
 }
 
 #[test]
