@@ -2,6 +2,8 @@
 //! maintainers have (evidence.md, its S/T numbers, the seed documents), and every `[sources]` entry other than
 //! `assumption` is a full citation with a year and a title.
 
+mod common;
+
 use std::path::PathBuf;
 
 /// Every bundled scenario with its parsed TOML.
@@ -154,4 +156,33 @@ fn every_source_is_a_full_citation_with_a_year_and_a_title() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn a_runs_summary_points_at_nothing_the_user_does_not_have() {
+    let out = common::tempdir();
+    let dir = common::run_quiet(out.path(), &["scenarios/reablement.toml", "--iterations", "50"]);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    let mut problems = Vec::new();
+    let mut stack = vec![("summary".to_string(), &summary)];
+    while let Some((path, value)) = stack.pop() {
+        match value {
+            serde_json::Value::String(s) => {
+                if let Some(why) = private_reference(s) {
+                    problems.push(format!("{path}: {why}: {s:?}"));
+                }
+            }
+            serde_json::Value::Array(items) => {
+                stack.extend(items.iter().enumerate().map(|(i, v)| (format!("{path}[{i}]"), v)));
+            }
+            serde_json::Value::Object(map) => stack.extend(map.iter().map(|(k, v)| (format!("{path}.{k}"), v))),
+            _ => {}
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // The citations and the reasoning behind assumptions reach the summary, not only the scenario file.
+    let text = summary.to_string();
+    assert!(text.contains("Home Care Re-ablement Services: Investigating the longer-term impacts"));
+    assert!(text.contains("no standard error is published: CV 0.15 assumed"));
 }
