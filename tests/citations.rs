@@ -151,7 +151,9 @@ fn every_source_is_a_full_citation_with_a_year_and_a_title() {
                 problems.push(format!("{name} sources.{key}: no year in parentheses: {text:?}"));
             }
             if text.chars().count() <= 60 {
-                problems.push(format!("{name} sources.{key}: too short to name a publication: {text:?}"));
+                problems.push(format!(
+                    "{name} sources.{key}: too short to name a publication: {text:?}"
+                ));
             }
         }
     }

@@ -183,10 +183,7 @@ fn a_scenarios_own_text_is_escaped_everywhere_it_appears() {
             "label = \"Reablement first\"",
             "label = \"</td><script>alert('arm')</script>\"",
         )
-        .replace(
-            "SPRU/PSSRU",
-            "SPRU/PSSRU <a href=\\\"http://evil.example\\\">click</a>",
-        );
+        .replace("SPRU/PSSRU", "SPRU/PSSRU <a href=\\\"http://evil.example\\\">click</a>");
     let path = tmp.path().join("hostile.toml");
     fs::write(&path, text).unwrap();
     let (html, _, dir) = run_report(&path, tmp.path());
