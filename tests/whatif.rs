@@ -29,7 +29,7 @@ fn an_override_gives_the_same_bits_as_editing_the_file() {
     assert_eq!(
         totals_with(&["home_care_weekly=120"]),
         totals_of_edited(
-            "home_care_weekly = { dist = \"gamma\", mean = 96, sd = 15, source = \"forder2013\", unit = \"£/week\" }",
+            "home_care_weekly = { dist = \"gamma\", mean = 96, sd = 15, source = \"forder2013\", unit = \"£/week\", note = \"no spread is published: sd £15 assumed (illustrative)\" }",
             "home_care_weekly = 120"
         )
     );
