@@ -122,7 +122,8 @@ fn the_report_is_well_formed_self_contained_and_its_headline_matches_summary_jso
     ] {
         let text = card(&html, who);
         let r = roi(key);
-        let expected_ratio = format!("{} back per £1 spent", per_pound(f(&r["bcr"])));
+        // "£3.13 back to the council per £1 the council spends": whose savings per whose £1.
+        let expected_ratio = format!("{} back", per_pound(f(&r["bcr"])));
         let expected_interval = format!(
             "95% interval {} to {}",
             per_pound(f(&r["bcr_per_iteration"]["p2_5"])),

@@ -191,16 +191,40 @@ pub fn write_threshold_figures(
         } else {
             "break-even"
         };
+        let mut note = "On the model at its means (the other parameters fixed at their means).".to_string();
+        let whole_or_figure = |x: f64| {
+            if x == x.trunc() && x.abs() < 1e15 {
+                format!("{x:.0}")
+            } else {
+                figure(x)
+            }
+        };
+        let undefined: Vec<String> = (t.curve.iter())
+            .filter(|p| !p.1.is_finite())
+            .map(|p| whole_or_figure(p.0))
+            .collect();
+        if t.measure == Measure::Bcr && !undefined.is_empty() {
+            note.push_str(&format!(
+                " There is no £ back per £1 where the extra spend is zero ({} = {}).",
+                t.parameter,
+                undefined.join(", ")
+            ));
+        }
+        // The parameter's unit beside its name, where the file gives one.
+        let unit = (model.parameters.iter())
+            .find(|p| p.name == t.parameter && p.scope == "base")
+            .and_then(|p| p.unit.clone());
+        let x_label = unit.map_or_else(|| t.parameter.clone(), |u| format!("{} ({u})", t.parameter));
         files.extend(plots::sweep_lines(
             &dir.join(format!("threshold_{}", FileNames::new(&arm_names(model)).of(&t.arm))),
             &format!("{title}: {label} as {} varies", t.parameter),
-            &t.parameter,
+            &x_label,
             &label,
             format,
             &series,
             Some((t.break_even, reference)),
             &markers,
-            "On the model at its means (the other parameters fixed at their means).",
+            &note,
         )?);
     }
     Ok(files)

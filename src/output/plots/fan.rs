@@ -36,7 +36,8 @@ pub fn fan_chart(
     )
 }
 
-/// A fan chart of population totals in cash by programme year, for the budget impact: its axes' titles.
+/// A fan chart of cumulative totals by year (per person, or the population in cash for the budget impact), drawn from
+/// year 0 at £0, with its axes' titles.
 pub fn budget_fan_chart(
     base: &Path,
     title: &str,
@@ -45,7 +46,15 @@ pub fn budget_fan_chart(
     years: &[f64],
     p: [&[f64]; 5],
 ) -> Result<Vec<PathBuf>, PlotError> {
-    let mut figure = FanFigure::new(title, years, p);
+    // Every cumulative position starts from nothing: year 0 at £0 makes a one-year horizon a line, not a lone dot.
+    let with_start = |values: &[f64]| -> Vec<f64> { std::iter::once(0.0).chain(values.iter().copied()).collect() };
+    let starts_later = years.first().is_some_and(|y| *y > 0.0);
+    let (years, p): (Vec<f64>, Vec<Vec<f64>>) = if starts_later {
+        (with_start(years), p.iter().map(|s| with_start(s)).collect())
+    } else {
+        (years.to_vec(), p.iter().map(|s| s.to_vec()).collect())
+    };
+    let mut figure = FanFigure::new(title, &years, [&p[0], &p[1], &p[2], &p[3], &p[4]]);
     figure.x_title = x_title.to_string();
     figure.y_title = y_title.to_string();
     render(base, (WIDTH, HEIGHT), &figure)
@@ -99,8 +108,13 @@ impl FanFigure {
             if let (Some(a), Some(b)) = (get(p[0]), get(p[4])) {
                 summary.push_str(&format!(" (95% interval {} to {})", money_label(a), money_label(b)));
             }
-            let first_even = median.iter().flatten().find(|q| q.1 >= 0.0 && q.0 > x0);
-            let starts_negative = median.first().and_then(|r| r.first()).is_some_and(|q| q.1 < 0.0);
+            // The first position that is not the start at £0 (year 0) says whether the programme starts in debt.
+            let first = median.iter().flatten().find(|q| !(q.0 == 0.0 && q.1 == 0.0));
+            let first_even = median
+                .iter()
+                .flatten()
+                .find(|q| q.1 >= 0.0 && first.is_some_and(|f| q.0 > f.0));
+            let starts_negative = first.is_some_and(|q| q.1 < 0.0);
             match first_even {
                 Some(q) if starts_negative => summary.push_str(&format!(
                     "; median breaks even by year {}",

@@ -149,6 +149,40 @@ fn shown_markers(markers: &[(f64, String)], xs: Option<(f64, f64)>, off: &mut Ve
         .collect()
 }
 
+/// Where a few values run far beyond the rest, the range that shows the rest: the 10th to 90th percentile of `ys`
+/// widened by that span on each side (a straight line always fits in it); None when every value fits.
+pub(super) fn robust_range(ys: &[f64]) -> Option<(f64, f64)> {
+    if ys.len() < 10 {
+        return None;
+    }
+    let mut v = ys.to_vec();
+    v.sort_unstable_by(f64::total_cmp);
+    let at = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
+    let (q10, q90) = (at(0.1), at(0.9));
+    let span = q90 - q10;
+    let (lo, hi) = (q10 - span, q90 + span);
+    (span > 0.0 && (v[0] < lo || v[v.len() - 1] > hi)).then_some((lo.max(v[0]), hi.min(v[v.len() - 1])))
+}
+
+/// The runs with the points outside `lo`–`hi` taken out, split where they were.
+fn within(runs: &Runs, lo: f64, hi: f64) -> Runs {
+    let mut out = Vec::new();
+    for run in runs {
+        let mut current = Vec::new();
+        for &p in run {
+            if (lo..=hi).contains(&p.1) {
+                current.push(p);
+            } else if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+        }
+        if !current.is_empty() {
+            out.push(current);
+        }
+    }
+    out
+}
+
 /// The x axis over the data's `xs` and the markers; the y axis over the data's `ys` and the reference.
 fn axes(
     xs: Option<(f64, f64)>,
@@ -192,11 +226,27 @@ impl SweepFigure {
         note: &str,
     ) -> SweepFigure {
         let mut bad = 0;
-        let lines: Vec<SweepLine> = series
+        let mut lines: Vec<SweepLine> = series
             .iter()
             .enumerate()
             .map(|(i, s)| SweepLine::new(i, s, &mut bad))
             .collect();
+        // A line that shoots off near an asymptote (a ratio whose denominator nears zero) would flatten everything
+        // else: its far values are left off the top (or bottom), and a note says how many and from where.
+        let mut steep = None;
+        if lines.iter().all(|l| l.band.is_empty()) {
+            let ys: Vec<f64> = lines
+                .iter()
+                .flat_map(|l| l.line.iter().flatten().map(|p| p.1))
+                .collect();
+            if let Some((lo, hi)) = robust_range(&ys) {
+                let cut = ys.iter().filter(|y| **y < lo || **y > hi).count();
+                for l in &mut lines {
+                    l.line = within(&l.line, lo, hi);
+                }
+                steep = Some((cut, lo, hi));
+            }
+        }
         let points = || lines.iter().flat_map(|l| l.line.iter().chain(&l.band)).flatten();
         let empty = points().next().is_none();
         let xs = extent(points().map(|p| p.0));
@@ -211,6 +261,14 @@ impl SweepFigure {
         let markers = shown_markers(markers, xs, &mut off);
         if !off.is_empty() {
             notes.push(format!("Off the chart: {}.", off.join("; ")));
+        }
+        if let Some((cut, lo, hi)) = steep {
+            notes.push(format!(
+                "{} outside {} to {}, where the line rises or falls steeply, left off so that the rest can be read.",
+                plural(cut, "value"),
+                format.full(lo),
+                format.full(hi)
+            ));
         }
         if bad > 0 {
             notes.push(format!("{} skipped.", plural(bad, "non-finite or missing value")));

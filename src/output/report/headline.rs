@@ -39,6 +39,20 @@ fn whose_spend(input: &ReportInput, c: &Comparison) -> String {
     }
 }
 
+/// One payer bearing every saving and all the spend: its card and the whole system's say the same, so they are
+/// shown as one. `figures` holds each card's key and figures, in card order.
+fn merge_one_payer(cards: &mut Vec<Card>, figures: &[(&str, [f64; 5])]) {
+    if let [(_, a), (total, b)] = figures {
+        if *total == "total" && a == b {
+            cards.pop();
+            if let Some(card) = cards.last_mut() {
+                card.who
+                    .push_str(" (all the savings: the whole system's figures are the same)");
+            }
+        }
+    }
+}
+
 pub(super) fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headline {
     let arm = label_of(input, &c.arm);
     let comparator = label_of(input, &c.comparator);
@@ -121,16 +135,7 @@ pub(super) fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headl
             ),
         });
     }
-    // One payer bearing every saving: its card and the whole system's say the same, so they are shown as one.
-    if let [(_, a), (total, b)] = &figures[..] {
-        if *total == "total" && a == b {
-            cards.pop();
-            if let Some(card) = cards.last_mut() {
-                card.who
-                    .push_str(" (all the savings: the whole system's figures are the same)");
-            }
-        }
-    }
+    merge_one_payer(&mut cards, &figures);
     if let Some(card) = withheld_card(c, (&arm, &comparator), over, (per, iterations)) {
         cards.push(card);
     }

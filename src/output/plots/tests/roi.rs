@@ -30,7 +30,7 @@ fn roi_histograms_render_png_and_svg() {
             "£ back per £1 spent",
             "% of iterations",
             "Council",
-            "median £",
+            "median of the iterations £",
         ],
     );
     let fig = RoiFigure::new("ROI", &panels);

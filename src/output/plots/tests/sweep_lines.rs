@@ -2,7 +2,7 @@
 
 use super::super::labels::ValueFormat;
 use super::super::render::{HEIGHT, WIDTH};
-use super::super::sweep_lines::{sweep_lines, Series, SweepFigure};
+use super::super::sweep_lines::{robust_range, sweep_lines, Series, SweepFigure};
 use super::{check_usual_outputs as check_outputs, draw_both_usual as draw_both, ink, raster};
 use std::path::{Path, PathBuf};
 
@@ -187,4 +187,22 @@ fn sweep_lines_edge_cases_draw() {
         ""
     ))
     .contains("nothing to show"));
+}
+
+#[test]
+fn a_line_near_an_asymptote_is_cut_to_the_range_of_the_rest_and_a_straight_line_is_not() {
+    // y = 1/x at x = 1..=100, sorted ascending, holds 1/(100 − i) at index i: the 10th percentile is index
+    // round(99·0.1) = 10, y = 1/90, the 90th index 89, y = 1/11; the range is [1/90 − span, 1/11 + span] with
+    // span = 1/11 − 1/90, cut to the data: [1/100, 2/11 − 1/90].
+    let ys: Vec<f64> = (1..=100).map(|x| 1.0 / x as f64).collect();
+    let (lo, hi) = robust_range(&ys).expect("1/x is cut");
+    let span = 1.0 / 11.0 - 1.0 / 90.0;
+    assert_eq!(lo, 0.01);
+    assert!((hi - (1.0 / 11.0 + span)).abs() < 1e-15, "{hi}");
+    // Values above the range: 1/x > hi for x < 1/hi ≈ 5.86, so x = 1..=5.
+    assert_eq!(ys.iter().filter(|y| **y > hi).count(), 5);
+    // A straight line, and too few points, are left alone.
+    let line: Vec<f64> = (0..50).map(|x| 3.0 - 0.1 * x as f64).collect();
+    assert_eq!(robust_range(&line), None);
+    assert_eq!(robust_range(&ys[..9]), None);
 }
