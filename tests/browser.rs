@@ -121,7 +121,11 @@ fn instrumented(report: &Path, name: &str, script: &str) -> PathBuf {
     assert!(html.contains(POLICY), "the report declares its content-security policy");
     let with_script = html
         .replacen(POLICY, &format!("{POLICY} script-src 'nonce-carecast-test';"), 1)
-        .replacen("</body>", &format!("<script nonce=\"carecast-test\">{script}</script></body>"), 1);
+        .replacen(
+            "</body>",
+            &format!("<script nonce=\"carecast-test\">{script}</script></body>"),
+            1,
+        );
     let copy = report.with_file_name(name);
     fs::write(&copy, with_script).unwrap();
     copy
@@ -134,7 +138,10 @@ fn result_in(dom: &str, log: &str) -> String {
         .nth(1)
         .and_then(|rest| rest.split("</pre>").next())
         .unwrap_or_else(|| panic!("the test's script wrote no result; browser log:\n{log}"));
-    text.replace("&lt;", "<").replace("&gt;", ">").replace("&nbsp;", "\u{a0}").replace("&amp;", "&")
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&")
 }
 
 /// A script that stores `expression`'s value (a promise of something JSON can write) in `<pre id="result">`.
@@ -186,17 +193,26 @@ fn bundled_reports_meet_wcag_2_2_aa_by_axe_core() {
     .unwrap();
     let found = axe_findings(&browser, &bad);
     for id in ["html-has-lang", "image-alt"] {
-        assert!(found.iter().any(|f| f.starts_with(id)), "axe-core missed {id}: {found:?}");
+        assert!(
+            found.iter().any(|f| f.starts_with(id)),
+            "axe-core missed {id}: {found:?}"
+        );
     }
     // Reablement: two arms and every plot; Shared Lives: subgroups; personal budgets: a start date, so a budget.
     let found: Vec<String> = ["reablement", "shared-lives", "personal-budgets"]
         .iter()
         .flat_map(|scenario| {
             let report = report_of(tmp.path(), scenario);
-            axe_findings(&browser, &report).into_iter().map(move |f| format!("{scenario}: {f}"))
+            axe_findings(&browser, &report)
+                .into_iter()
+                .map(move |f| format!("{scenario}: {f}"))
         })
         .collect();
-    assert!(found.is_empty(), "WCAG 2.2 A/AA findings by axe-core:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "WCAG 2.2 A/AA findings by axe-core:\n{}",
+        found.join("\n")
+    );
 }
 
 #[test]
@@ -218,18 +234,30 @@ fn at_640_px_the_page_does_not_scroll_sideways_and_plot_text_is_at_least_9_px() 
     let result = result_in(&dom, &log);
     let sizes: serde_json::Value = serde_json::from_str(&result).unwrap_or_else(|e| panic!("{e}: {result}"));
     assert_eq!(sizes["window"], 640, "the window is 640 px wide: {result}");
-    assert!(sizes["page"].as_f64().unwrap() <= 640.0, "the page scrolls sideways: {result}");
+    assert!(
+        sizes["page"].as_f64().unwrap() <= 640.0,
+        "the page scrolls sideways: {result}"
+    );
     let text = sizes["text"].as_array().unwrap();
     assert!(text.len() >= 5, "reablement's report has at least five plots: {result}");
     // 9.68 px tick labels in a 1200 px plot kept at least 69rem (1104 px) wide: 8.9 px.
-    assert!(text.iter().all(|t| t.as_f64().unwrap() >= 8.9), "plot text under 9 px: {result}");
+    assert!(
+        text.iter().all(|t| t.as_f64().unwrap() >= 8.9),
+        "plot text under 9 px: {result}"
+    );
 
     // No line may break between a minus sign and its number, anywhere in the report's own text (the plots' text,
     // which never wraps, is left as it was drawn).
     let html = fs::read_to_string(&report).unwrap();
-    let text_only: String = html.split("<svg").map(|part| part.split_once("</svg>").map_or(part, |(_, after)| after)).collect();
+    let text_only: String = html
+        .split("<svg")
+        .map(|part| part.split_once("</svg>").map_or(part, |(_, after)| after))
+        .collect();
     assert!(text_only.contains("−\u{2060}"), "the report has minus signs");
-    assert!(!text_only.replace("−\u{2060}", "").contains('−'), "a minus sign not joined to its number");
+    assert!(
+        !text_only.replace("−\u{2060}", "").contains('−'),
+        "a minus sign not joined to its number"
+    );
 }
 
 #[test]

@@ -296,7 +296,10 @@ mod tests {
     #[test]
     fn every_printed_minus_sign_is_joined_to_its_number() {
         let joined = "95% interval −\u{2060}£1,120 to −\u{2060}£30";
-        assert_eq!(printed("<p>{{ text }}</p>", "95% interval −£1,120 to −£30"), format!("<p>{joined}</p>"));
+        assert_eq!(
+            printed("<p>{{ text }}</p>", "95% interval −£1,120 to −£30"),
+            format!("<p>{joined}</p>")
+        );
         // In attributes too, and through a macro (as every table cell is printed).
         assert_eq!(printed(r#"<b title="{{ text }}">"#, "−1"), "<b title=\"−\u{2060}1\">");
         let through_macro = "{% macro cell(c) %}<td>{{ c }}</td>{% endmacro %}{{ cell(text) }}";
@@ -307,7 +310,10 @@ mod tests {
 
     #[test]
     fn escaping_still_applies_and_safe_markup_is_left_alone() {
-        assert_eq!(printed("{{ text }}", "<b>−1 & 2</b>"), "&lt;b&gt;−\u{2060}1 &amp; 2&lt;&#x2f;b&gt;");
+        assert_eq!(
+            printed("{{ text }}", "<b>−1 & 2</b>"),
+            "&lt;b&gt;−\u{2060}1 &amp; 2&lt;&#x2f;b&gt;"
+        );
         assert_eq!(printed("{{ svg }}", "<text>−1</text>"), "<text>−1</text>");
         assert_eq!(printed("{{ text }}", "no minus - here"), "no minus - here");
     }
