@@ -2,6 +2,10 @@
 //! messages (a blocked load, a content-security violation or a script error all print one), and every plot must be
 //! drawn with a non-zero size. A screenshot is saved to output/browser-test/report.png for a person to look at.
 //!
+//! axe-core (vendored in tests/vendor/axe-core) checks bundled scenarios' reports against WCAG 2.2 A and AA; at a
+//! 640 px window the page must not scroll sideways and plot text must be at least 9 px; every minus sign in the
+//! report's text is tied to its number.
+//!
 //! Needs Chromium (Debian's `chromium` package; `.ci/run` installs it). Without it the test says so loudly and
 //! passes, unless CARECAST_REQUIRE_BROWSER is set, as it is in CI, where a missing browser fails the test (the rule
 //! every skipping test follows: `common::skip`).
@@ -105,6 +109,155 @@ fn the_report_renders_in_headless_chromium_without_console_errors() {
     );
     let png = fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot ({e}); browser log:\n{log}"));
     assert!(png.starts_with(b"\x89PNG") && png.len() > 50_000, "a real screenshot");
+}
+
+/// The content-security policy every report declares; test copies add a script nonce to it.
+const POLICY: &str = "default-src 'none';";
+
+/// A copy of `report` beside it, named `name`, with `script` run at the end of its body (allowed by a nonce added to
+/// the copy's content-security policy, which otherwise forbids every script).
+fn instrumented(report: &Path, name: &str, script: &str) -> PathBuf {
+    let html = fs::read_to_string(report).unwrap();
+    assert!(html.contains(POLICY), "the report declares its content-security policy");
+    let with_script = html
+        .replacen(POLICY, &format!("{POLICY} script-src 'nonce-carecast-test';"), 1)
+        .replacen(
+            "</body>",
+            &format!("<script nonce=\"carecast-test\">{script}</script></body>"),
+            1,
+        );
+    let copy = report.with_file_name(name);
+    fs::write(&copy, with_script).unwrap();
+    copy
+}
+
+/// What a script wrote into `<pre id="result">`, from the DOM Chromium dumped (text there is HTML-escaped).
+fn result_in(dom: &str, log: &str) -> String {
+    let text = dom
+        .split("<pre id=\"result\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</pre>").next())
+        .unwrap_or_else(|| panic!("the test's script wrote no result; browser log:\n{log}"));
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&")
+}
+
+/// A script that stores `expression`'s value (a promise of something JSON can write) in `<pre id="result">`.
+fn store_result(expression: &str) -> String {
+    format!(
+        "Promise.resolve().then(() => {expression}).then(v => JSON.stringify(v), e => JSON.stringify('script failed: ' + e))\
+         .then(t => {{ const pre = document.createElement('pre'); pre.id = 'result'; pre.textContent = t; document.body.appendChild(pre); }});"
+    )
+}
+
+/// Runs a bundled scenario with few iterations; the folder is kept in `tmp`.
+fn report_of(tmp: &Path, scenario: &str) -> PathBuf {
+    let outcome = carecast::commands::run(&context(tmp), &bundled_path(scenario), &changes(Some(400), &[]))
+        .unwrap_or_else(|e| panic!("{scenario}: {e}"));
+    outcome.dir.join("report.html")
+}
+
+/// What axe-core finds in a page: a line for each WCAG 2.x A or AA violation (its id, impact, help, first element
+/// and count), and one for each element outside a plot whose contrast it could not check.
+fn axe_findings(browser: &Path, page: &Path) -> Vec<String> {
+    let axe = fs::read_to_string("tests/vendor/axe-core/axe.min.js").unwrap();
+    let run = store_result(
+        "axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] }).then(r => \
+         r.violations.map(v => `${v.id} (${v.impact}): ${v.help}; first at ${v.nodes[0].target}, ${v.nodes.length} in all`)\
+         .concat(r.incomplete.filter(v => v.id === 'color-contrast').flatMap(v => v.nodes)\
+           .filter(n => !document.querySelector(n.target[0])?.closest('svg'))\
+           .map(n => `contrast not checkable at ${n.target}: ${n.any.map(a => a.message).join('; ')}`)))",
+    );
+    let copy = instrumented(page, "axe.html", &format!("{axe}\n{run}"));
+    let (dom, log) = headless(browser, &copy, &["--dump-dom", "--virtual-time-budget=60000"]);
+    let result = result_in(&dom, &log);
+    serde_json::from_str(&result).unwrap_or_else(|e| panic!("{}: {e}: {result}", page.display()))
+}
+
+#[test]
+fn bundled_reports_meet_wcag_2_2_aa_by_axe_core() {
+    let Some(browser) = chromium() else {
+        common::skip("no chromium on PATH (install Debian's chromium package, or set CARECAST_CHROMIUM)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    // First, that the checker runs and finds things: a page with no language and an image with no text.
+    let bad = tmp.path().join("bad.html");
+    fs::write(
+        &bad,
+        format!("<!DOCTYPE html><html><head><meta http-equiv=\"Content-Security-Policy\" content=\"{POLICY} img-src data:\">\
+         <title>t</title></head><body><img src=\"data:image/gif;base64,R0lGODlhAQABAAAAACw=\"></body></html>"),
+    )
+    .unwrap();
+    let found = axe_findings(&browser, &bad);
+    for id in ["html-has-lang", "image-alt"] {
+        assert!(
+            found.iter().any(|f| f.starts_with(id)),
+            "axe-core missed {id}: {found:?}"
+        );
+    }
+    // Reablement: two arms and every plot; Shared Lives: subgroups; personal budgets: a start date, so a budget.
+    let found: Vec<String> = ["reablement", "shared-lives", "personal-budgets"]
+        .iter()
+        .flat_map(|scenario| {
+            let report = report_of(tmp.path(), scenario);
+            axe_findings(&browser, &report)
+                .into_iter()
+                .map(move |f| format!("{scenario}: {f}"))
+        })
+        .collect();
+    assert!(
+        found.is_empty(),
+        "WCAG 2.2 A/AA findings by axe-core:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn at_640_px_the_page_does_not_scroll_sideways_and_plot_text_is_at_least_9_px() {
+    let Some(browser) = chromium() else {
+        common::skip("no chromium on PATH (install Debian's chromium package, or set CARECAST_CHROMIUM)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let report = report_of(tmp.path(), "reablement");
+    // Each plot's smallest text as drawn: its font size times the plot's scale on screen.
+    let measure = store_result(
+        "({ page: document.documentElement.scrollWidth, window: window.innerWidth, \
+           text: Array.from(document.querySelectorAll('.plot svg'), s => s.getBoundingClientRect().width / s.viewBox.baseVal.width \
+             * Math.min(...Array.from(s.querySelectorAll('text'), t => parseFloat(getComputedStyle(t).fontSize)))) })",
+    );
+    let copy = instrumented(&report, "narrow.html", &measure);
+    let (dom, log) = headless(&browser, &copy, &["--dump-dom", "--window-size=640,2000"]);
+    let result = result_in(&dom, &log);
+    let sizes: serde_json::Value = serde_json::from_str(&result).unwrap_or_else(|e| panic!("{e}: {result}"));
+    assert_eq!(sizes["window"], 640, "the window is 640 px wide: {result}");
+    assert!(
+        sizes["page"].as_f64().unwrap() <= 640.0,
+        "the page scrolls sideways: {result}"
+    );
+    let text = sizes["text"].as_array().unwrap();
+    assert!(text.len() >= 5, "reablement's report has at least five plots: {result}");
+    // 9.68 px tick labels in a 1200 px plot kept at least 69rem (1104 px) wide: 8.9 px.
+    assert!(
+        text.iter().all(|t| t.as_f64().unwrap() >= 8.9),
+        "plot text under 9 px: {result}"
+    );
+
+    // No line may break between a minus sign and its number, anywhere in the report's own text (the plots' text,
+    // which never wraps, is left as it was drawn).
+    let html = fs::read_to_string(&report).unwrap();
+    let text_only: String = html
+        .split("<svg")
+        .map(|part| part.split_once("</svg>").map_or(part, |(_, after)| after))
+        .collect();
+    assert!(text_only.contains("−\u{2060}"), "the report has minus signs");
+    assert!(
+        !text_only.replace("−\u{2060}", "").contains('−'),
+        "a minus sign not joined to its number"
+    );
 }
 
 #[test]

@@ -20,7 +20,7 @@ use crate::analysis::Analysis;
 use crate::model::{AsWritten, Model};
 use crate::output::files::{write_text, OutputError};
 use crate::output::format::{count, money, number, per_unit};
-use minijinja::{Environment, Value};
+use minijinja::{escape_formatter, Environment, Value};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -121,13 +121,32 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(), OutputError> 
 
 /// Renders the report as a string.
 pub fn render(input: &ReportInput) -> Result<String, String> {
-    let mut env = Environment::new();
-    // The name ends in .html, so minijinja escapes every printed value unless it is marked safe.
+    let mut env = environment();
     env.add_template("report.html", TEMPLATE).map_err(|e| e.to_string())?;
     let context = context(input)?;
     env.get_template("report.html")
         .and_then(|t| t.render(Value::from_serialize(&context)))
         .map_err(|e| e.to_string())
+}
+
+/// The template environment: every printed value is HTML-escaped (templates named *.html), and every minus sign in
+/// it is tied to the number after it, so that no text in the report, prose or table cell, breaks a line between
+/// "−" and "£1,120". Values marked safe (carecast's own SVG) are printed as they are.
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_formatter(|out, state, value| match value.as_str() {
+        Some(text) if !value.is_safe() && text.contains('−') => {
+            escape_formatter(out, state, &Value::from(keep_minus_with_number(text)))
+        }
+        _ => escape_formatter(out, state, value),
+    });
+    env
+}
+
+/// Puts a word joiner (U+2060) after each minus sign, so that a line never breaks between the sign and its number;
+/// text that already has one keeps exactly one.
+fn keep_minus_with_number(text: &str) -> String {
+    text.replace("−\u{2060}", "−").replace('−', "−\u{2060}")
 }
 
 pub(super) fn label_of(input: &ReportInput, name: &str) -> String {
@@ -258,5 +277,44 @@ fn subtitle(input: &ReportInput) -> String {
             "{} of an external PSA sample",
             count(input.analysis.iterations as u64, "iteration")
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn printed(template: &str, text: &str) -> String {
+        let mut env = environment();
+        env.add_template("t.html", template).unwrap();
+        env.get_template("t.html")
+            .unwrap()
+            .render(minijinja::context! { text => text, svg => Value::from_safe_string(text.to_string()) })
+            .unwrap()
+    }
+
+    #[test]
+    fn every_printed_minus_sign_is_joined_to_its_number() {
+        let joined = "95% interval −\u{2060}£1,120 to −\u{2060}£30";
+        assert_eq!(
+            printed("<p>{{ text }}</p>", "95% interval −£1,120 to −£30"),
+            format!("<p>{joined}</p>")
+        );
+        // In attributes too, and through a macro (as every table cell is printed).
+        assert_eq!(printed(r#"<b title="{{ text }}">"#, "−1"), "<b title=\"−\u{2060}1\">");
+        let through_macro = "{% macro cell(c) %}<td>{{ c }}</td>{% endmacro %}{{ cell(text) }}";
+        assert_eq!(printed(through_macro, "−£5"), "<td>−\u{2060}£5</td>");
+        // Text already joined (the subgroup table does it itself) keeps one joiner, not two.
+        assert_eq!(printed("{{ text }}", joined), joined);
+    }
+
+    #[test]
+    fn escaping_still_applies_and_safe_markup_is_left_alone() {
+        assert_eq!(
+            printed("{{ text }}", "<b>−1 & 2</b>"),
+            "&lt;b&gt;−\u{2060}1 &amp; 2&lt;&#x2f;b&gt;"
+        );
+        assert_eq!(printed("{{ svg }}", "<text>−1</text>"), "<text>−1</text>");
+        assert_eq!(printed("{{ text }}", "no minus - here"), "no minus - here");
     }
 }
