@@ -62,7 +62,7 @@ fn roi_figures(input: &ReportInput) -> Result<Vec<Figure>, String> {
                 id: stem,
                 title: format!("£ back per £1 spent: {} vs {}", label_of(input, &c.arm), label_of(input, &c.comparator)),
                 alt: format!(
-                    "Histograms of the benefit–cost ratio across simulations, one panel for each payer with care costs and one for the whole system, with a line at £1 (break-even). Whole system: {} back per £1 spent.",
+                    "Histograms of the benefit–cost ratio across simulations, one panel for each payer whose care costs differ between the arms and one for the whole system (a single panel where one payer has every saving), with a line at £1 (break-even). Whole system: {} back per £1 spent.",
                     roi(input, c, "total").map_or("–".into(), |r| per_pound(r.bcr))
                 ),
                 svg,

@@ -71,7 +71,7 @@ pub(super) fn section(input: &ReportInput) -> Option<SubgroupSection> {
                         column
                             .iter()
                             .find(|g| g.measure == f.measure)
-                            .map_or("–".to_string(), |f| keep_minus_with_number(&written(f)))
+                            .map_or("–".to_string(), written)
                     }));
                     row
                 })
@@ -106,9 +106,4 @@ pub(super) fn section(input: &ReportInput) -> Option<SubgroupSection> {
                  subgroups.csv has these figures, and the folder subgroups/ every table of the run for each group."
             .to_string(),
     })
-}
-
-/// The text with a word joiner after each minus sign, so that a narrow column never breaks "−" from its number.
-fn keep_minus_with_number(text: &str) -> String {
-    text.replace('−', "−\u{2060}")
 }
