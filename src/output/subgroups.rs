@@ -169,6 +169,39 @@ pub fn write_subgroups(
     Ok(())
 }
 
+/// One row group of subgroups.csv (and the workbook's By subgroup): the whole cohort or one subgroup.
+pub(crate) struct Group<'a> {
+    pub name: &'a str,
+    pub label: &'a str,
+    pub share: f64,
+    pub people: u64,
+    pub analysis: &'a Analysis,
+    pub cba: Option<&'a Cba>,
+}
+
+/// The whole cohort (as `all`, with every subgroup's people), then each subgroup.
+pub(crate) fn groups<'a>(
+    total: (&'a Analysis, Option<&'a Cba>),
+    subgroups: &'a [SubgroupResult],
+) -> impl Iterator<Item = Group<'a>> {
+    let whole = Group {
+        name: ALL,
+        label: "Whole cohort",
+        share: 1.0,
+        people: subgroups.iter().map(|g| g.people).sum(),
+        analysis: total.0,
+        cba: total.1,
+    };
+    std::iter::once(whole).chain(subgroups.iter().map(|g| Group {
+        name: &g.name,
+        label: &g.label,
+        share: g.share,
+        people: g.people,
+        analysis: &g.analysis,
+        cba: g.cba.as_ref(),
+    }))
+}
+
 /// subgroups.csv: one row per subgroup (the whole cohort first, as `all`), comparison and headline figure (see
 /// [`headline_with_cba`]), per person of the subgroup: its mean (the median for payback, the share for a
 /// probability) and 95% interval (an empty percentile of payback is beyond the horizon).
@@ -177,17 +210,6 @@ fn write_summary(
     total: (&Analysis, Option<&Cba>),
     subgroups: &[SubgroupResult],
 ) -> Result<(), OutputError> {
-    let people: u64 = subgroups.iter().map(|g| g.people).sum();
-    let whole = (ALL, "Whole cohort", 1.0, people, total);
-    let groups = (subgroups.iter()).map(|g| {
-        (
-            g.name.as_str(),
-            g.label.as_str(),
-            g.share,
-            g.people,
-            (&g.analysis, g.cba.as_ref()),
-        )
-    });
     write_csv(path, |w| {
         w.write_record([
             "subgroup",
@@ -201,7 +223,15 @@ fn write_summary(
             "p2_5",
             "p97_5",
         ])?;
-        for (name, label, share, people, (analysis, cba)) in std::iter::once(whole).chain(groups) {
+        for Group {
+            name,
+            label,
+            share,
+            people,
+            analysis,
+            cba,
+        } in groups(total, subgroups)
+        {
             for c in &analysis.comparisons {
                 for f in headline_with_cba(analysis, cba, c) {
                     let cell = |v: f64| if v.is_nan() { String::new() } else { v.to_string() };

@@ -6,7 +6,7 @@ use crate::analysis::cba::Cba;
 use crate::analysis::subgroups::SubgroupResult;
 use crate::analysis::Analysis;
 use crate::output::cba::share_of;
-use crate::output::subgroups::{headline_with_cba, Kind, ALL};
+use crate::output::subgroups::{groups, headline_with_cba, Group, Kind};
 use rust_xlsxwriter::{Worksheet, XlsxError};
 
 /// cba.csv's content: per comparison, every line of the account with its share, mean and 95% interval, then the
@@ -84,19 +84,16 @@ pub(super) fn subgroup_sheet(
         ],
         f,
     )?;
-    let people: u64 = subgroups.iter().map(|g| g.people).sum();
-    let whole = (ALL, "Whole cohort", 1.0, people, total);
-    let groups = (subgroups.iter()).map(|g| {
-        (
-            g.name.as_str(),
-            g.label.as_str(),
-            g.share,
-            g.people,
-            (&g.analysis, g.cba.as_ref()),
-        )
-    });
     let mut r = 0;
-    for (name, label, share, people, (analysis, cba)) in std::iter::once(whole).chain(groups) {
+    for Group {
+        name,
+        label,
+        share,
+        people,
+        analysis,
+        cba,
+    } in groups(total, subgroups)
+    {
         for c in &analysis.comparisons {
             for figure in headline_with_cba(analysis, cba, c) {
                 r += 1;
