@@ -179,6 +179,19 @@ pub(crate) struct Group<'a> {
     pub cba: Option<&'a Cba>,
 }
 
+impl<'a> Group<'a> {
+    /// Every comparison's headline figures (see [`headline_with_cba`]), in order.
+    pub(crate) fn figures(&self) -> Vec<(&'a Comparison, Figure)> {
+        (self.analysis.comparisons.iter())
+            .flat_map(|c| {
+                headline_with_cba(self.analysis, self.cba, c)
+                    .into_iter()
+                    .map(move |f| (c, f))
+            })
+            .collect()
+    }
+}
+
 /// The whole cohort (as `all`, with every subgroup's people), then each subgroup.
 pub(crate) fn groups<'a>(
     total: (&'a Analysis, Option<&'a Cba>),
@@ -223,34 +236,24 @@ fn write_summary(
             "p2_5",
             "p97_5",
         ])?;
-        for Group {
-            name,
-            label,
-            share,
-            people,
-            analysis,
-            cba,
-        } in groups(total, subgroups)
-        {
-            for c in &analysis.comparisons {
-                for f in headline_with_cba(analysis, cba, c) {
-                    let cell = |v: f64| if v.is_nan() { String::new() } else { v.to_string() };
-                    let (lo, hi) = f
-                        .interval
-                        .map_or((String::new(), String::new()), |(lo, hi)| (cell(lo), cell(hi)));
-                    w.write_record([
-                        name.to_string(),
-                        text_cell(label),
-                        share.to_string(),
-                        people.to_string(),
-                        text_cell(&c.arm),
-                        text_cell(&c.comparator),
-                        f.measure,
-                        f.value.map_or(String::new(), |v| v.to_string()),
-                        lo,
-                        hi,
-                    ])?;
-                }
+        for g in groups(total, subgroups) {
+            for (c, f) in g.figures() {
+                let cell = |v: f64| if v.is_nan() { String::new() } else { v.to_string() };
+                let (lo, hi) = f
+                    .interval
+                    .map_or((String::new(), String::new()), |(lo, hi)| (cell(lo), cell(hi)));
+                w.write_record([
+                    g.name.to_string(),
+                    text_cell(g.label),
+                    g.share.to_string(),
+                    g.people.to_string(),
+                    text_cell(&c.arm),
+                    text_cell(&c.comparator),
+                    f.measure,
+                    f.value.map_or(String::new(), |v| v.to_string()),
+                    lo,
+                    hi,
+                ])?;
             }
         }
         Ok(())

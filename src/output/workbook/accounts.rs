@@ -6,7 +6,7 @@ use crate::analysis::cba::Cba;
 use crate::analysis::subgroups::SubgroupResult;
 use crate::analysis::Analysis;
 use crate::output::cba::share_of;
-use crate::output::subgroups::{groups, headline_with_cba, Group, Kind};
+use crate::output::subgroups::{groups, Kind};
 use rust_xlsxwriter::{Worksheet, XlsxError};
 
 /// cba.csv's content: per comparison, every line of the account with its share, mean and 95% interval, then the
@@ -85,37 +85,27 @@ pub(super) fn subgroup_sheet(
         f,
     )?;
     let mut r = 0;
-    for Group {
-        name,
-        label,
-        share,
-        people,
-        analysis,
-        cba,
-    } in groups(total, subgroups)
-    {
-        for c in &analysis.comparisons {
-            for figure in headline_with_cba(analysis, cba, c) {
-                r += 1;
-                sheet.write_string(r, 0, name)?;
-                sheet.write_string(r, 1, label)?;
-                number(sheet, r, 2, Some(share), &f.percent)?;
-                number(sheet, r, 3, Some(people as f64), &f.whole)?;
-                sheet.write_string(r, 4, &c.arm)?;
-                sheet.write_string(r, 5, &c.comparator)?;
-                sheet.write_string(r, 6, &figure.words)?;
-                let format = match figure.kind {
-                    Kind::Money => &f.money,
-                    Kind::Amount => &f.decimal,
-                    Kind::Share => &f.percent,
-                    Kind::Ratio => &f.ratio,
-                    Kind::Cycles => &f.whole,
-                };
-                number(sheet, r, 7, figure.value, format)?;
-                if let Some((lo, hi)) = figure.interval {
-                    number(sheet, r, 8, Some(lo), format)?;
-                    number(sheet, r, 9, Some(hi), format)?;
-                }
+    for g in groups(total, subgroups) {
+        for (c, figure) in g.figures() {
+            r += 1;
+            sheet.write_string(r, 0, g.name)?;
+            sheet.write_string(r, 1, g.label)?;
+            number(sheet, r, 2, Some(g.share), &f.percent)?;
+            number(sheet, r, 3, Some(g.people as f64), &f.whole)?;
+            sheet.write_string(r, 4, &c.arm)?;
+            sheet.write_string(r, 5, &c.comparator)?;
+            sheet.write_string(r, 6, &figure.words)?;
+            let format = match figure.kind {
+                Kind::Money => &f.money,
+                Kind::Amount => &f.decimal,
+                Kind::Share => &f.percent,
+                Kind::Ratio => &f.ratio,
+                Kind::Cycles => &f.whole,
+            };
+            number(sheet, r, 7, figure.value, format)?;
+            if let Some((lo, hi)) = figure.interval {
+                number(sheet, r, 8, Some(lo), format)?;
+                number(sheet, r, 9, Some(hi), format)?;
             }
         }
     }
