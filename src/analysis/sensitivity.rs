@@ -54,6 +54,15 @@ impl Measure {
         }
     }
 
+    /// The measure in words, as the terminal names it: "net savings", "£ back per £1", "INMB".
+    pub fn words(self) -> &'static str {
+        match self {
+            Measure::NetSavings => "net savings",
+            Measure::Bcr => "£ back per £1",
+            Measure::Inmb => "INMB",
+        }
+    }
+
     /// The value at which the decision changes: £1 back per £1 for the BCR, zero otherwise.
     pub fn break_even(self) -> f64 {
         match self {

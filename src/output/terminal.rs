@@ -346,7 +346,7 @@ pub fn tornado_table(measure: Measure, bars: &[TornadoBar]) -> String {
             "{} vs {}: {} at the parameters' means {}; each parameter from low to high, the rest at their means",
             first.arm,
             first.comparator,
-            measure.name(),
+            measure.words(),
             show(first.base)
         );
         let _ = writeln!(
@@ -390,7 +390,7 @@ pub fn threshold_text(thresholds: &[Threshold]) -> String {
             "{} vs {}: {} is {} at {} = {} (the base case)",
             t.arm,
             t.comparator,
-            t.measure.name(),
+            t.measure.words(),
             show(t.base_measure),
             t.parameter,
             figure(t.base_value)
@@ -445,7 +445,7 @@ pub fn twoway_text(grids: &[crate::analysis::twoway::TwoWay]) -> String {
             "{} vs {}: {} on the model at its means, over {} and {}",
             g.arm,
             g.comparator,
-            g.measure.name(),
+            g.measure.words(),
             span(&g.x),
             span(&g.y)
         );
