@@ -14,10 +14,6 @@ pub struct RoiSamples {
     pub comparator: usize,
     /// Whose savings, and the ratios over the iterations with spend (a ratio is undefined without).
     pub panels: Vec<(Option<Payer>, Vec<f64>)>,
-    /// Each panel's mean savings over mean spend (the headline's ratio of means), in panel order.
-    pub ratios_of_means: Vec<f64>,
-    /// The payers whose intervention spend differs between the arms: whose £1 the ratios divide by.
-    pub spenders: Vec<Payer>,
     /// Whether the last payer panel holds every saving (its values are the whole system's), so that the two panels
     /// would be the same picture: the whole system's panel is then left out.
     pub one_payer_saves: bool,
@@ -53,7 +49,6 @@ pub fn plot_data(table: &PsaTable) -> PlotData {
                 let savings = difference(&payers.care_by(c, None, false), &payers.care_by(a, None, false));
                 ratio_allowed(&spend, mean(&savings)).ok()?;
                 let mut panels = Vec::new();
-                let mut ratios_of_means = Vec::new();
                 let mut by_payer = Vec::new();
                 for payer in payers.payers.all().map(Some).chain([None]) {
                     let savings = difference(&payers.care_by(c, payer, false), &payers.care_by(a, payer, false));
@@ -62,7 +57,6 @@ pub fn plot_data(table: &PsaTable) -> PlotData {
                     if payer.is_some() && savings.iter().all(|v| *v == 0.0) {
                         continue;
                     }
-                    ratios_of_means.push(mean(&savings) / mean(&spend));
                     panels.push((payer, ratios_where_spent(&savings, &spend)));
                     by_payer.push(savings);
                 }
@@ -70,21 +64,11 @@ pub fn plot_data(table: &PsaTable) -> PlotData {
                 let one_payer_saves = by_payer.len() == 2 && by_payer[0] == by_payer[1];
                 if one_payer_saves {
                     panels.pop();
-                    ratios_of_means.pop();
                 }
-                let spenders = (payers.payers.all())
-                    .filter(|p| {
-                        difference(&payers.spend_by(a, Some(*p)), &payers.spend_by(c, Some(*p)))
-                            .iter()
-                            .any(|v| *v != 0.0)
-                    })
-                    .collect();
                 Some(RoiSamples {
                     arm: a,
                     comparator: c,
                     panels,
-                    ratios_of_means,
-                    spenders,
                     one_payer_saves,
                 })
             })

@@ -10,12 +10,34 @@ use crate::analysis::{Analysis, PsaTable};
 use crate::model::Payer;
 use std::path::{Path, PathBuf};
 
-/// Whose £1 a return divides by, to end "£ back per £1 …": "the council spends", "of all payers' extra spend".
-fn whose_pound(analysis: &Analysis, spenders: &[Payer]) -> String {
-    match spenders {
-        [one] => format!("{} spends", analysis.payers.info(*one).words),
+/// Whose £1 a return of comparison `arm` vs `comparator` divides by, to end "£ back per £1 …": "the council spends"
+/// where one payer's mean intervention spend differs between the arms (from the analysis's ROI rows), else "of all
+/// payers' extra spend". The plots and the report's headline cards say it the same way.
+pub(crate) fn whose_pound(analysis: &Analysis, arm: &str, comparator: &str) -> String {
+    let mut spenders: Vec<&str> = (analysis.roi.iter())
+        .filter(|r| r.arm == arm && r.comparator == comparator && r.spend_payer != "total" && r.mean_spend != 0.0)
+        .map(|r| r.spend_payer.as_str())
+        .collect();
+    spenders.sort_unstable();
+    spenders.dedup();
+    match spenders[..] {
+        [one] => format!("{} spends", analysis.payers.words_of(one)),
         _ => "of all payers' extra spend".to_string(),
     }
+}
+
+/// The headline's ratio of comparison `arm` vs `comparator` for `savings` ("total" for all payers): mean savings
+/// over mean spend of all payers, as the ROI rows hold it.
+fn ratio_of_means(analysis: &Analysis, arm: &str, comparator: &str, savings: &str) -> Option<f64> {
+    (analysis.roi.iter())
+        .find(|r| {
+            r.arm == arm
+                && r.comparator == comparator
+                && r.savings_payer == savings
+                && r.spend_payer == "total"
+                && r.basis == "all"
+        })
+        .map(|r| r.bcr)
 }
 
 /// Draws every plot the analysis supports into `dir`; returns the files written.
@@ -37,9 +59,10 @@ pub fn write_figures(
 
     // ROI: per comparison, "£ back to each payer (and to everyone) per £1 of intervention spend".
     for roi in &data.roi {
-        let whose_pound = whose_pound(analysis, &roi.spenders);
-        let samples: Vec<Sample> = (roi.panels.iter().zip(&roi.ratios_of_means))
-            .map(|((payer, values), ratio_of_means)| Sample {
+        let (arm, comparator) = (&table.arms[roi.arm], &table.arms[roi.comparator]);
+        let whose_pound = whose_pound(analysis, arm, comparator);
+        let samples: Vec<Sample> = (roi.panels.iter())
+            .map(|(payer, values)| Sample {
                 label: match payer {
                     // "the person" reads better above a histogram than "people and their families".
                     Some(Payer::Person) if analysis.payers.info(Payer::Person).plural => {
@@ -55,7 +78,12 @@ pub fn write_figures(
                     None => format!("Savings to all payers per £1 {whose_pound}"),
                 },
                 values,
-                ratio_of_means: Some(*ratio_of_means),
+                ratio_of_means: ratio_of_means(
+                    analysis,
+                    arm,
+                    comparator,
+                    payer.map_or("total", |p| analysis.payers.name(p)),
+                ),
             })
             .collect();
         let base = dir.join(format!("roi_{}", names.of(&table.arms[roi.arm])));

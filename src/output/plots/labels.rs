@@ -18,7 +18,7 @@ pub(super) fn count_label(n: usize) -> String {
 
 /// "1 iteration", "2,000 iterations".
 pub(super) fn plural(n: usize, noun: &str) -> String {
-    format!("{} {noun}{}", count_label(n), if n == 1 { "" } else { "s" })
+    crate::output::format::count(n as u64, noun)
 }
 
 /// A plain number with `decimals`, a real minus sign and thousands separators.

@@ -20,25 +20,6 @@ pub(super) fn roi<'a>(input: &'a ReportInput, c: &Comparison, savings: &str) -> 
     })
 }
 
-/// Whose £1 the ratios divide by, to end "£ back per £1 …": "the council spends" where one payer's intervention spend
-/// differs between the arms, else "spent" (all payers' extra spend).
-fn whose_spend(input: &ReportInput, c: &Comparison) -> String {
-    let payers = &input.analysis.payers;
-    let spenders: Vec<&str> = (input.analysis.roi.iter())
-        .filter(|r| r.arm == c.arm && r.comparator == c.comparator && r.spend_payer != "total" && r.mean_spend != 0.0)
-        .map(|r| r.spend_payer.as_str())
-        .fold(Vec::new(), |mut v, p| {
-            if !v.contains(&p) {
-                v.push(p);
-            }
-            v
-        });
-    match spenders[..] {
-        [one] => format!("{} spends", payers.words_of(one)),
-        _ => "spent".to_string(),
-    }
-}
-
 /// One payer bearing every saving and all the spend: its card and the whole system's say the same, so they are
 /// shown as one. `figures` holds each card's key and figures, in card order.
 fn merge_one_payer(cards: &mut Vec<Card>, figures: &[(&str, [f64; 5])]) {
@@ -61,7 +42,7 @@ pub(super) fn headline(input: &ReportInput, c: &Comparison, over: &str) -> Headl
     let mut cards = Vec::new();
     // Each card's key and figures, to see when one payer's card is the whole system's over again.
     let mut figures = Vec::new();
-    let spends = whose_spend(input, c);
+    let spends = crate::output::figures::whose_pound(input.analysis, &c.arm, &c.comparator);
     // (key, who, whether `who` is plural)
     let known = &input.analysis.payers;
     let payers = (known.all().map(|p| known.info(p)))
