@@ -159,6 +159,22 @@ fn report_of(tmp: &Path, scenario: &str) -> PathBuf {
     outcome.dir.join("report.html")
 }
 
+/// The reports of reablement's tornado, threshold and EVPPI analyses (the last with few iterations).
+fn study_reports(tmp: &Path) -> Vec<(&'static str, PathBuf)> {
+    let ctx = context(tmp);
+    let path = bundled_path("reablement");
+    let net = carecast::analysis::sensitivity::Measure::NetSavings;
+    let tornado = carecast::commands::tornado_analysis(&ctx, &path, net, &[]).unwrap();
+    let bcr = carecast::analysis::sensitivity::Measure::Bcr;
+    let threshold = carecast::commands::threshold_analysis(&ctx, &path, "reablement_episode", bcr, None).unwrap();
+    let evppi = carecast::commands::evppi(&ctx, &path, &changes(Some(400), &[]), None, &[]).unwrap();
+    vec![
+        ("reablement tornado", tornado.dir.join("report.html")),
+        ("reablement threshold", threshold.dir.join("report.html")),
+        ("reablement evppi", evppi.dir.join("report.html")),
+    ]
+}
+
 /// What axe-core finds in a page: a line for each WCAG 2.x A or AA violation (its id, impact, help, first element
 /// and count), and one for each element outside a plot whose contrast it could not check.
 fn axe_findings(browser: &Path, page: &Path) -> Vec<String> {
@@ -207,6 +223,11 @@ fn bundled_reports_meet_wcag_2_2_aa_by_axe_core() {
                 .into_iter()
                 .map(move |f| format!("{scenario}: {f}"))
         })
+        .chain(study_reports(tmp.path()).into_iter().flat_map(|(what, report)| {
+            axe_findings(&browser, &report)
+                .into_iter()
+                .map(move |f| format!("{what}: {f}"))
+        }))
         .collect();
     assert!(
         found.is_empty(),

@@ -387,7 +387,7 @@ fn a_point_estimate_with_its_interval_keeps_the_point_and_check_shows_the_fit() 
     let (code, stdout, _) = check(&text);
     assert_eq!(code, Some(0));
     assert!(
-        stdout.contains("base rr: LogNormal(meanlog = -0.2231") && stdout.contains("95% 0.6400 to 1.00"),
+        stdout.contains("base rr: LogNormal(meanlog = −0.2231") && stdout.contains("95% 0.6400 to 1.00"),
         "{stdout}"
     );
     assert!(!stdout.contains("warning"), "{stdout}");

@@ -10,6 +10,7 @@ use crate::analysis::{analyse, Analysis, AnalysisOptions, PsaTable};
 use crate::error::{suggest, InputError};
 use crate::output::evppi::write_evppi;
 use crate::output::format::{file_part, per_unit};
+use crate::output::studies::evppi_study;
 use crate::output::{self, AnalyseReport};
 use sha2::Digest;
 use std::path::{Path, PathBuf};
@@ -77,15 +78,8 @@ pub fn analyse_file(
         .map_or_else(|| "input".to_string(), |s| file_part(&s.to_string_lossy()));
     let dir = ctx.run_dir(&format!("analyse-{stem}"), "analyse")?;
     let dir = ctx.publish(dir, |dir| {
-        let report = AnalyseReport {
-            input: path,
-            sha256: &sha256,
-            parameters: parameters.map(|p| p.path.as_path()),
-            table: &table,
-            analysis: &analysis,
-            plot_data: &plot_data,
-        };
-        output::write_analyse(dir, &report)?;
+        // The EVPPI first: its plot goes into the report as a section of its own.
+        let mut studies = Vec::new();
         if let Some(rows) = &evppi {
             let title = path
                 .file_name()
@@ -94,8 +88,19 @@ pub fn analyse_file(
                 .outcomes
                 .first()
                 .map_or_else(|| "unit of outcome".into(), per_unit);
-            write_evppi(dir, &title, options.threshold, &per, options.population, rows)?;
+            let files = write_evppi(dir, &title, options.threshold, &per, options.population, rows)?;
+            studies.push(evppi_study(rows, options.threshold, &per, options.population, &files)?);
         }
+        let report = AnalyseReport {
+            input: path,
+            sha256: &sha256,
+            parameters: parameters.map(|p| p.path.as_path()),
+            table: &table,
+            analysis: &analysis,
+            plot_data: &plot_data,
+            studies: &studies,
+        };
+        output::write_analyse(dir, &report)?;
         Ok(())
     })?;
     Ok(AnalyseOutcome {

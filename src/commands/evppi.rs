@@ -4,8 +4,11 @@
 use super::{load, Context, Error, ScenarioChanges};
 use crate::analysis::voi::{evppi_rows, sampled_parameters, EvppiRow};
 use crate::error::{suggest, InputError};
+use crate::model::{AsWritten, RunSettings};
 use crate::output::evppi::write_evppi;
 use crate::output::format::per_unit;
+use crate::output::studies::{evppi_study, write_study_report, StudySource};
+use crate::scenario::Override;
 use std::path::{Path, PathBuf};
 
 /// A finished EVPPI analysis.
@@ -63,7 +66,24 @@ pub fn evppi(
     let dir = ctx.run_dir(&model.meta.name, "evppi")?;
     let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
     let per = per_unit(&model.outcome_info[primary]);
-    let dir = ctx.publish(dir, |dir| Ok(write_evppi(dir, title, lambda, &per, population, &rows)?))?;
+    let as_written = AsWritten::of(&loaded.scenario.text);
+    let source = StudySource {
+        model,
+        as_written: &as_written,
+        file: &loaded.scenario.path,
+        sha256: &loaded.scenario.sha256,
+        details: vec![
+            ("Seed".into(), loaded.run.seed.to_string()),
+            ("Iterations".into(), loaded.run.iterations.to_string()),
+            ("Parameter changes (--set)".into(), set_words(changes)),
+        ],
+        command: evppi_command(path, &loaded.run, lambda, groups, changes),
+    };
+    let dir = ctx.publish(dir, |dir| {
+        let files = write_evppi(dir, title, lambda, &per, population, &rows)?;
+        let study = evppi_study(&rows, lambda, &per, population, &files)?;
+        Ok(write_study_report(dir, &source, study)?)
+    })?;
     Ok(EvppiOutcome {
         rows,
         lambda,
@@ -71,4 +91,41 @@ pub fn evppi(
         population,
         dir,
     })
+}
+
+/// The `--set` changes as written on the command line, or "none".
+pub(super) fn set_words(changes: &ScenarioChanges) -> String {
+    if changes.overrides.is_empty() {
+        "none".into()
+    } else {
+        changes
+            .overrides
+            .iter()
+            .map(Override::describe)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The command that reproduces an EVPPI analysis.
+fn evppi_command(
+    path: &Path,
+    run: &RunSettings,
+    lambda: f64,
+    groups: &[(String, Vec<String>)],
+    changes: &ScenarioChanges,
+) -> String {
+    let mut command = format!(
+        "carecast evppi {} --seed {} --iterations {} --lambda {lambda}",
+        path.display(),
+        run.seed,
+        run.iterations
+    );
+    for (name, members) in groups {
+        command.push_str(&format!(" --group {name}={}", members.join(",")));
+    }
+    for o in &changes.overrides {
+        command.push_str(&format!(" --set {}", o.describe()));
+    }
+    command
 }

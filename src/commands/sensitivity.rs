@@ -5,10 +5,27 @@ use super::{Context, Error};
 use crate::analysis::sensitivity::{threshold, tornado, Deterministic, Measure, Threshold, TornadoBar};
 use crate::error::InputError;
 use crate::model::compile_with;
+use crate::model::{AsWritten, Loaded};
 use crate::output::sensitivity::{
     write_threshold_csv, write_threshold_figures, write_tornado_csv, write_tornado_figures,
 };
+use crate::output::studies::{threshold_study, tornado_study, write_study_report, StudySource};
 use std::path::{Path, PathBuf};
+
+/// The scenario behind a deterministic analysis, for its report.
+fn study_source<'a>(loaded: &'a Loaded, as_written: &'a AsWritten, command: String) -> StudySource<'a> {
+    StudySource {
+        model: &loaded.model,
+        as_written,
+        file: &loaded.scenario.path,
+        sha256: &loaded.scenario.sha256,
+        details: vec![(
+            "Model".into(),
+            "deterministic: every parameter at its mean except the one moved".into(),
+        )],
+        command,
+    }
+}
 
 /// A finished one-way analysis.
 #[derive(Debug)]
@@ -39,10 +56,17 @@ pub fn tornado_analysis(
     let bars = ctx.install(|| tornado(&det, measure, bounds))?;
     let model = &loaded.model;
     let dir = ctx.run_dir(&model.meta.name, "tornado")?;
+    let mut command = format!("carecast tornado {} --measure {}", path.display(), measure.name());
+    for (name, low, high) in bounds {
+        command.push_str(&format!(" --bounds {name}={low}:{high}"));
+    }
+    let as_written = AsWritten::of(&loaded.scenario.text);
+    let source = study_source(&loaded, &as_written, command);
     let dir = ctx.publish(dir, |dir| {
         write_tornado_csv(&dir.join("tornado.csv"), measure, &bars)?;
-        write_tornado_figures(dir, model, measure, &bars)?;
-        Ok(())
+        let files = write_tornado_figures(dir, model, measure, &bars)?;
+        let study = tornado_study(model, measure, &bars, &files)?;
+        Ok(write_study_report(dir, &source, study)?)
     })?;
     Ok(TornadoOutcome { bars, dir })
 }
@@ -68,10 +92,21 @@ pub fn threshold_analysis(
     let thresholds = ctx.install(|| threshold(&det, parameter, measure, range))?;
     let model = &loaded.model;
     let dir = ctx.run_dir(&model.meta.name, "threshold")?;
+    let mut command = format!(
+        "carecast threshold {} --parameter {parameter} --measure {}",
+        path.display(),
+        measure.name()
+    );
+    if let Some((low, high)) = range {
+        command.push_str(&format!(" --range {low}:{high}"));
+    }
+    let as_written = AsWritten::of(&loaded.scenario.text);
+    let source = study_source(&loaded, &as_written, command);
     let dir = ctx.publish(dir, |dir| {
         write_threshold_csv(&dir.join("threshold.csv"), &thresholds)?;
-        write_threshold_figures(dir, model, &thresholds)?;
-        Ok(())
+        let files = write_threshold_figures(dir, model, &thresholds)?;
+        let study = threshold_study(model, &thresholds, &files)?;
+        Ok(write_study_report(dir, &source, study)?)
     })?;
     Ok(ThresholdOutcome { thresholds, dir })
 }

@@ -5,8 +5,17 @@ use super::checks::num;
 use super::special::{beta_quantile, beta_sd, gamma_unit_quantile};
 use super::Distribution;
 
-/// Formats a parameter for `describe`: two decimals from 1 upwards (as reports quote costs), four significant digits below.
+/// Formats a parameter for `describe`, with a minus sign (U+2212) where it is negative, as people read it.
 fn fmt_param(x: f64) -> String {
+    let text = fmt_param_digits(x);
+    match text.strip_prefix('-') {
+        Some(rest) => format!("−{rest}"),
+        None => text,
+    }
+}
+
+/// Two decimals from 1 upwards (as reports quote costs), four significant digits below.
+fn fmt_param_digits(x: f64) -> String {
     if !x.is_finite() {
         return num(x);
     }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// Writes evppi.csv (a row per parameter and group: EVPPI per person and for the population, its standard error,
 /// EVPI, the method and its notes) and the EVPPI plot into `dir`; `per` is what λ is per ("QALY", "bed day
-/// avoided").
+/// avoided"). Returns the plot's files.
 pub fn write_evppi(
     dir: &Path,
     title: &str,
@@ -16,7 +16,7 @@ pub fn write_evppi(
     per: &str,
     population: Option<f64>,
     rows: &[EvppiRow],
-) -> Result<(), OutputError> {
+) -> Result<Vec<PathBuf>, OutputError> {
     let path = dir.join("evppi.csv");
     write_csv(&path, |w| {
         w.write_record([
@@ -51,8 +51,7 @@ pub fn write_evppi(
         }
         Ok(())
     })?;
-    write_evppi_figure(dir, title, lambda, per, rows)?;
-    Ok(())
+    write_evppi_figure(dir, title, lambda, per, rows)
 }
 
 /// The EVPPI bar chart, parameters and groups ranked largest first; `per` is what λ is per.

@@ -139,16 +139,27 @@ pub fn share(p: f64, style: ShareStyle, decimals: usize) -> String {
     }
 }
 
-/// A number with as many decimals as its size needs ("1234", "12.35", "0.1235"); "–" for none.
+/// A number with as many decimals as its size needs ("1234", "12.35", "0.1235", "−0.0344"); "–" for none.
 pub fn number(x: f64) -> String {
     if !x.is_finite() {
         "–".into()
     } else if x.abs() >= 100.0 {
-        format!("{x:.0}")
+        fixed(x, 0)
     } else if x.abs() >= 1.0 {
-        format!("{x:.2}")
+        fixed(x, 2)
     } else {
-        format!("{x:.4}")
+        fixed(x, 4)
+    }
+}
+
+/// `x` to `decimals` places for people to read: a minus sign (U+2212) rather than a hyphen, and none on a value
+/// that rounds to zero ("0.0000", not "-0.0000").
+pub fn fixed(x: f64, decimals: usize) -> String {
+    let text = format!("{x:.decimals$}");
+    match text.strip_prefix('-') {
+        Some(digits) if digits.bytes().any(|b| matches!(b, b'1'..=b'9')) => format!("−{digits}"),
+        Some(digits) => digits.to_string(),
+        None => text,
     }
 }
 
@@ -380,6 +391,15 @@ mod tests {
         assert_eq!(money(-56.0), "−£56.00");
         assert_eq!(money(12_345_678.0), "£12.3m");
         assert_eq!(money(1_000_000.0), "£1,000,000");
+    }
+
+    #[test]
+    fn numbers_read_with_a_minus_sign_and_never_a_negative_zero() {
+        assert_eq!(number(-0.0344), "−0.0344");
+        assert_eq!(number(-1234.4), "−1234");
+        assert_eq!(fixed(-0.00001, 4), "0.0000");
+        assert_eq!(fixed(0.00001, 4), "0.0000");
+        assert_eq!(fixed(-2.5, 1), "−2.5");
     }
 
     #[test]

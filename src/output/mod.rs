@@ -16,6 +16,7 @@ pub mod reproduction;
 pub mod run;
 pub mod samples;
 pub mod sensitivity;
+pub mod studies;
 pub mod subgroups;
 pub mod summary;
 pub mod sweep;

@@ -108,6 +108,7 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
             ("To reproduce".into(), provenance.command.clone()),
         ],
         figures: &figures,
+        studies: &[],
     };
     report::write_report(dir, &input)
 }
@@ -121,6 +122,8 @@ pub struct AnalyseReport<'a> {
     pub table: &'a PsaTable,
     pub analysis: &'a Analysis,
     pub plot_data: &'a PlotData,
+    /// The EVPPI of the parameter sample, where one was given.
+    pub studies: &'a [report::Study],
 }
 
 /// Writes the outputs of `carecast analyse`: summary.json, the analysis tables, the plots and report.html.
@@ -173,6 +176,7 @@ pub fn write_analyse(dir: &Path, report: &AnalyseReport) -> Result<(), OutputErr
         scenario: None,
         provenance,
         figures: &figures,
+        studies: report.studies,
     };
     report::write_report(dir, &input)
 }

@@ -13,6 +13,13 @@ fn arm_names(model: &Model) -> Vec<String> {
     model.arms.iter().map(|a| a.name.clone()).collect()
 }
 
+/// The arm's label, or its name where the model has no such arm.
+pub(super) fn arm_label(model: &Model, arm: &str) -> String {
+    (model.arms.iter())
+        .find(|a| a.name == arm)
+        .map_or_else(|| arm.to_string(), |a| a.label.clone())
+}
+
 /// Writes tornado.csv.
 pub fn write_tornado_csv(path: &Path, measure: Measure, bars: &[TornadoBar]) -> Result<(), OutputError> {
     write_csv(path, |w| {
@@ -101,7 +108,6 @@ pub fn write_tornado_figures(
     measure: Measure,
     bars: &[TornadoBar],
 ) -> Result<Vec<PathBuf>, OutputError> {
-    let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
     let (label, format) = measure_label(measure, model);
     let mut files = Vec::new();
     let mut arms: Vec<&str> = bars.iter().map(|b| b.arm.as_str()).collect();
@@ -125,7 +131,12 @@ pub fn write_tornado_figures(
             .collect();
         files.extend(plots::tornado(
             &dir.join(format!("tornado_{}", FileNames::new(&arm_names(model)).of(arm))),
-            &format!("{title}: one-way sensitivity, {} vs {}", first.arm, first.comparator),
+            // Without the scenario's title, which would push the arms' labels off the plot.
+            &format!(
+                "One-way sensitivity: {} vs {}",
+                arm_label(model, &first.arm),
+                arm_label(model, &first.comparator)
+            ),
             &label,
             format,
             first.base,
@@ -175,7 +186,7 @@ pub fn write_threshold_figures(
         let x: Vec<f64> = t.curve.iter().map(|p| p.0).collect();
         let y: Vec<f64> = t.curve.iter().map(|p| p.1).collect();
         let series = [plots::Series {
-            label: format!("{} vs {}", t.arm, t.comparator),
+            label: format!("{} vs {}", arm_label(model, &t.arm), arm_label(model, &t.comparator)),
             x: &x,
             y: &y,
             band: None,

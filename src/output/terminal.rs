@@ -1,6 +1,6 @@
 //! The short summary a run prints on the terminal.
 
-use super::format::{describe_icer, figure, gain_name, money, per_pound, per_unit, share, ShareStyle};
+use super::format::{count, describe_icer, figure, fixed, gain_name, money, per_pound, per_unit, share, ShareStyle};
 use crate::analysis::ratio_rule::NoRatio;
 use crate::analysis::sensitivity::{Measure, Threshold, TornadoBar};
 use crate::analysis::voi::EvppiRow;
@@ -31,9 +31,9 @@ fn run_header(model: &Model, iterations: usize) -> String {
     let _ = writeln!(s, "{}", model.meta.title.as_deref().unwrap_or(&model.meta.name));
     let _ = writeln!(
         s,
-        "{} iterations, {mode}, {} years of {} cycles, accrual: {}, {discounting} discounting ({}): costs {}, outcomes {}",
+        "{} iterations, {mode}, {} of {} cycles, accrual: {}, {discounting} discounting ({}): costs {}, outcomes {}",
         iterations,
-        settings.horizon_years,
+        count(settings.horizon_years as u64, "year"),
         match settings.cycle {
             crate::model::schedule::CycleLength::Year => "yearly",
             crate::model::schedule::CycleLength::Quarter => "quarterly",
@@ -129,10 +129,10 @@ pub fn results_table(analysis: &Analysis) -> String {
                 let w = rows.iter().map(|r| r.arm.chars().count()).max().unwrap_or(0).max(24);
                 let _ = writeln!(
                     s,
-                    "  {:<w$} {:>12} {:>10.4}  {:<22} {icer}",
+                    "  {:<w$} {:>12} {:>10}  {:<22} {icer}",
                     r.arm,
                     money(r.row.mean_cost),
-                    r.row.mean_effect,
+                    fixed(r.row.mean_effect, 4),
                     r.row.status.replace('_', " ")
                 );
             }
@@ -169,12 +169,12 @@ fn comparison_lines(s: &mut String, analysis: &Analysis, c: &Comparison) {
     for (o, d) in analysis.outcomes.iter().zip(&c.incremental_outcomes) {
         let _ = writeln!(
             s,
-            "  {:<w$} {:>12.4} ± {:<8.4} (95% interval {:.4} to {:.4})",
+            "  {:<w$} {:>12} ± {:<8} (95% interval {} to {})",
             gain_name(o),
-            d.mean,
-            d.se,
-            d.p2_5,
-            d.p97_5
+            fixed(d.mean, 4),
+            fixed(d.se, 4),
+            fixed(d.p2_5, 4),
+            fixed(d.p97_5, 4)
         );
     }
     let _ = writeln!(
@@ -584,15 +584,14 @@ pub fn check_line(path: &std::path::Path, m: &Model) -> String {
         )
     };
     format!(
-        "{}: ok — {states}, {} arms, {} parameters ({} sampled){tables}, {} outcomes, {} years of {} cycles, accrual: \
-         {}, discounting {} ({})\n",
+        "{}: ok — {states}, {}, {} ({} sampled){tables}, {}, {} of {}, accrual: {}, discounting {} ({})\n",
         path.display(),
-        m.arms.len(),
-        m.parameters.len(),
+        count(m.arms.len() as u64, "arm"),
+        count(m.parameters.len() as u64, "parameter"),
         m.parameters.iter().filter(|p| p.draw_slot.is_some()).count(),
-        m.outcomes.len(),
-        m.settings.horizon_years,
-        m.settings.cycles(),
+        count(m.outcomes.len() as u64, "outcome"),
+        count(m.settings.horizon_years as u64, "year"),
+        count(m.settings.cycles() as u64, "cycle"),
         m.settings.describe_accrual(&m.outcomes),
         m.settings.discounting.name(),
         m.settings.discount_timing.describe(),

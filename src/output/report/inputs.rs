@@ -3,7 +3,7 @@
 
 use super::{ScenarioFacts, Table};
 use crate::model::{Better, Model, ResultsFor};
-use crate::output::format::{money, number, percent};
+use crate::output::format::{count, money, number, percent};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -211,10 +211,10 @@ pub(in crate::output) fn settings(facts: &ScenarioFacts) -> Vec<(String, String)
     let m = facts.model;
     let s = &m.settings;
     let mut settings = vec![
-        ("Horizon".to_string(), format!("{} years", s.horizon_years)),
+        ("Horizon".to_string(), count(s.horizon_years as u64, "year")),
         (
             "Cycle length".into(),
-            format!("{} ({} cycles)", s.cycle.name(), s.cycles()),
+            format!("{} ({})", s.cycle.name(), count(s.cycles() as u64, "cycle")),
         ),
         ("Accrual convention".into(), s.describe_accrual(&m.outcomes)),
         (

@@ -10,7 +10,10 @@ mod cba;
 mod figures;
 mod headline;
 mod inputs;
+mod study;
 mod subgroups;
+
+pub use study::{render_study_page, write_study_page, Finding, Study, StudyPage};
 
 pub(in crate::output) use inputs::{citation, settings as input_settings};
 
@@ -25,6 +28,10 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 const TEMPLATE: &str = include_str!("report.html");
+/// The macros every page shares: tables, figures, inputs, provenance and studies.
+const PARTS: &str = include_str!("parts.html");
+/// The stylesheet every page shares, inlined (the page's security policy allows no other).
+const STYLE: &str = include_str!("style.css");
 
 /// What a report needs to know beyond the analysis: the scenario (absent for `carecast analyse`) and the provenance.
 pub struct ReportInput<'a> {
@@ -44,6 +51,8 @@ pub struct ReportInput<'a> {
     pub provenance: Vec<(String, String)>,
     /// The SVG files the run wrote.
     pub figures: &'a [PathBuf],
+    /// Sensitivity and value-of-information analyses the run computed (EVPPI of a parameter sample).
+    pub studies: &'a [Study],
 }
 
 /// The scenario a report describes: its compiled model and its inputs as the file writes them.
@@ -55,7 +64,7 @@ pub struct ScenarioFacts<'a> {
 
 /// A table for the template: headers and rows of cells, all plain text.
 #[derive(Serialize, Default)]
-pub(super) struct Table {
+pub struct Table {
     caption: String,
     headers: Vec<String>,
     rows: Vec<Vec<String>>,
@@ -81,8 +90,9 @@ pub(super) struct Headline {
     spend_note: String,
 }
 
+/// A plot as the report shows it: its SVG inlined, with a title, alternative text and the numbers behind it.
 #[derive(Serialize)]
-pub(super) struct Figure {
+pub struct Figure {
     id: String,
     title: String,
     alt: String,
@@ -91,7 +101,7 @@ pub(super) struct Figure {
 }
 
 #[derive(Serialize)]
-struct Context {
+struct Context<'a> {
     title: String,
     summary: Option<String>,
     subtitle: String,
@@ -108,6 +118,7 @@ struct Context {
     precision: Table,
     precision_verdict: String,
     warnings: Vec<String>,
+    studies: &'a [Study],
     /// Whom every figure is for unless it says otherwise: "per person", or "for the service".
     per: &'static str,
 }
@@ -121,7 +132,7 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(), OutputError> 
 
 /// Renders the report as a string.
 pub fn render(input: &ReportInput) -> Result<String, String> {
-    let mut env = environment();
+    let mut env = environment()?;
     env.add_template("report.html", TEMPLATE).map_err(|e| e.to_string())?;
     let context = context(input)?;
     env.get_template("report.html")
@@ -129,18 +140,21 @@ pub fn render(input: &ReportInput) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
-/// The template environment: every printed value is HTML-escaped (templates named *.html), and every minus sign in
-/// it is tied to the number after it, so that no text in the report, prose or table cell, breaks a line between
-/// "−" and "£1,120". Values marked safe (carecast's own SVG) are printed as they are.
-fn environment() -> Environment<'static> {
+/// The template environment, with the shared macros and stylesheet: every printed value is HTML-escaped (templates
+/// named *.html), and every minus sign in it is tied to the number after it, so that no text in the report, prose
+/// or table cell, breaks a line between "−" and "£1,120". Values marked safe (carecast's own SVG) are printed as
+/// they are.
+fn environment() -> Result<Environment<'static>, String> {
     let mut env = Environment::new();
+    env.add_template("parts.html", PARTS).map_err(|e| e.to_string())?;
+    env.add_template("style.css", STYLE).map_err(|e| e.to_string())?;
     env.set_formatter(|out, state, value| match value.as_str() {
         Some(text) if !value.is_safe() && text.contains('−') => {
             escape_formatter(out, state, &Value::from(keep_minus_with_number(text)))
         }
         _ => escape_formatter(out, state, value),
     });
-    env
+    Ok(env)
 }
 
 /// Puts a word joiner (U+2060) after each minus sign, so that a line never breaks between the sign and its number;
@@ -161,7 +175,7 @@ pub(super) fn interval(s: &Summary, f: fn(f64) -> String) -> String {
     format!("{} to {}", f(s.p2_5), f(s.p97_5))
 }
 
-fn context(input: &ReportInput) -> Result<Context, String> {
+fn context<'a>(input: &ReportInput<'a>) -> Result<Context<'a>, String> {
     let a = input.analysis;
     let years = input.scenario.map(|s| s.model.settings.horizon_years);
     let over = years.map_or(String::new(), |y| format!(" over {}", count(y as u64, "year")));
@@ -250,6 +264,7 @@ fn context(input: &ReportInput) -> Result<Context, String> {
         precision,
         precision_verdict,
         warnings: a.warnings.clone(),
+        studies: input.studies,
         per: a.per,
     })
 }
@@ -285,7 +300,7 @@ mod tests {
     use super::*;
 
     fn printed(template: &str, text: &str) -> String {
-        let mut env = environment();
+        let mut env = environment().unwrap();
         env.add_template("t.html", template).unwrap();
         env.get_template("t.html")
             .unwrap()
