@@ -214,6 +214,12 @@ fn evppi(args: EvppiArgs, progress: Arc<Progress>) -> Result<(), Error> {
     let changes = args.size.with(&args.set)?;
     let ctx = Context::new(args.threads.threads, args.out.out)?.with_progress(progress);
     let outcome = commands::evppi(&ctx, &args.scenario, &changes, args.lambda, &groups)?;
+    for change in &outcome.set_changes {
+        eprintln!("changed: {change}");
+    }
+    for w in &outcome.warnings {
+        eprintln!("warning: {w}");
+    }
     emit(&terminal::evppi_table(&outcome.rows, outcome.lambda, &outcome.per));
     emit(&format!("{}\n", outcome.dir.display()));
     Ok(())

@@ -20,6 +20,9 @@ pub struct EvppiOutcome {
     pub per: String,
     pub population: Option<f64>,
     pub dir: PathBuf,
+    /// What each `--set` changed, and how the file was read where it is not an error (see [`crate::model::Model`]).
+    pub set_changes: Vec<String>,
+    pub warnings: Vec<String>,
 }
 
 /// Runs the scenario's PSA and estimates the EVPPI at `lambda` (default: the scenario's threshold) of every sampled
@@ -81,7 +84,13 @@ pub fn evppi(
     };
     let dir = ctx.publish(dir, |dir| {
         let files = write_evppi(dir, title, lambda, &per, population, &rows)?;
-        let study = evppi_study(&rows, lambda, &per, population, &files)?;
+        let mut study = evppi_study(&rows, lambda, &per, population, &files)?;
+        study.warnings.extend(
+            model
+                .set_changes
+                .iter()
+                .map(|c| format!("changed for this analysis: {c}")),
+        );
         Ok(write_study_report(dir, &source, study)?)
     })?;
     Ok(EvppiOutcome {
@@ -90,6 +99,8 @@ pub fn evppi(
         per,
         population,
         dir,
+        set_changes: model.set_changes.clone(),
+        warnings: model.warnings.clone(),
     })
 }
 

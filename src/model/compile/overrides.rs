@@ -113,10 +113,21 @@ pub fn apply_overrides(model: &mut Model, scenario: &Scenario, overrides: &[Over
 fn spec_words(spec: &ParameterSpec) -> String {
     match spec {
         ParameterSpec::Fixed { value } => format!("{value}"),
-        ParameterSpec::Distribution { distribution, mean, .. } => format!("{distribution}, mean {mean:.4}"),
-        ParameterSpec::DirichletComponent { mean, .. } => format!("a Dirichlet component, mean {mean:.4}"),
+        ParameterSpec::Distribution { distribution, mean, .. } => format!("{distribution}, mean {}", readable(*mean)),
+        ParameterSpec::DirichletComponent { mean, .. } => format!("a Dirichlet component, mean {}", readable(*mean)),
         ParameterSpec::Expression { expression } => format!("= {expression}"),
     }
+}
+
+/// A mean with the decimals its size needs ("2088", "12.35", "0.2500"), with a minus sign where it is negative.
+fn readable(x: f64) -> String {
+    let text = match x.abs() {
+        a if a >= 100.0 => format!("{x:.0}"),
+        a if a >= 1.0 => format!("{x:.2}"),
+        _ => format!("{x:.4}"),
+    };
+    text.strip_prefix('-')
+        .map_or(text.clone(), |digits| format!("−{digits}"))
 }
 
 /// A scope in words: "the base value", "arm reablement", "subgroup frail".
