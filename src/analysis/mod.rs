@@ -314,12 +314,18 @@ pub fn options_of(model: &crate::model::Model) -> AnalysisOptions {
 
 /// Analyses a run of `model` with the model's own analysis settings.
 pub fn analyse_run(model: &crate::model::Model, results: &crate::simulate::Results) -> RunAnalysis {
-    let table = PsaTable::from_results(model, results);
-    let mut analysis = analyse(&table, &options_of(model));
+    // Independent parts, each on its own thread of the current pool where there are several: the results are the
+    // same bits whichever finishes first.
+    let (table, per_year) = rayon::join(
+        || PsaTable::from_results(model, results),
+        || per_year::per_year(model, results),
+    );
+    let (mut analysis, plot_data) =
+        rayon::join(|| analyse(&table, &options_of(model)), || plot_data::plot_data(&table));
     analysis.per = model.meta.results_for.per();
     RunAnalysis {
-        per_year: per_year::per_year(model, results),
-        plot_data: plot_data::plot_data(&table),
+        per_year,
+        plot_data,
         table,
         analysis,
     }
@@ -327,17 +333,43 @@ pub fn analyse_run(model: &crate::model::Model, results: &crate::simulate::Resul
 
 /// Runs every analysis on a PSA table.
 pub fn analyse(table: &PsaTable, options: &AnalysisOptions) -> Analysis {
+    use rayon::prelude::*;
     let n = table.iterations();
-    let arms = (0..table.arms.len()).map(|a| arm_summary(table, a)).collect();
-    let comparisons: Vec<Comparison> = table
-        .comparisons()
-        .map(|(a, c)| comparison(table, a, c, options.threshold))
-        .collect();
+    // The summaries are independent of one another: computed in parallel, collected in order.
+    let (arms, comparisons): (Vec<ArmSummary>, Vec<Comparison>) = rayon::join(
+        || {
+            (0..table.arms.len())
+                .into_par_iter()
+                .map(|a| arm_summary(table, a))
+                .collect()
+        },
+        || {
+            let pairs: Vec<(usize, usize)> = table.comparisons().collect();
+            (pairs.into_par_iter())
+                .map(|(a, c)| comparison(table, a, c, options.threshold))
+                .collect()
+        },
+    );
     // The decision rules value the primary outcome so that higher is better (its negative where less is).
-    let acceptability = table.primary.map(|o| {
-        let effect = table.effect(o);
-        ce::acceptability(table.cost.view(), effect.view(), &options.wtp)
-    });
+    let (acceptability, ((roi, withheld_ratios), (payback, cumulative_net_savings))) = rayon::join(
+        || {
+            table.primary.map(|o| {
+                let effect = table.effect(o);
+                ce::acceptability(table.cost.view(), effect.view(), &options.wtp)
+            })
+        },
+        || {
+            rayon::join(
+                || (table.payers.as_ref()).map_or_else(Default::default, |payers| roi_rows(table, payers)),
+                || {
+                    rayon::join(
+                        || table.payback.as_ref().map_or_else(Vec::new, |p| payback(table, p)),
+                        || table.yearly.as_ref().map_or_else(Vec::new, |y| cumulative(table, y)),
+                    )
+                },
+            )
+        },
+    );
     let incremental = table.primary.map(|o| {
         let effect = table.effect(o);
         let better = table.outcomes[o].better;
@@ -363,12 +395,6 @@ pub fn analyse(table: &PsaTable, options: &AnalysisOptions) -> Analysis {
         .population
         .zip(acceptability.as_ref())
         .map(|(p, a)| a.evpi.iter().map(|e| e * p).collect());
-    let (roi, withheld_ratios) = table
-        .payers
-        .as_ref()
-        .map_or_else(Default::default, |payers| roi_rows(table, payers));
-    let payback = table.payback.as_ref().map_or_else(Vec::new, |p| payback(table, p));
-    let cumulative_net_savings = table.yearly.as_ref().map_or_else(Vec::new, |y| cumulative(table, y));
     let mut warnings = Vec::new();
     for c in &comparisons {
         if let Some(se) = c.prob_cost_effective_se {

@@ -9,6 +9,7 @@ use crate::analysis::sensitivity::Measure;
 use crate::commands::ScenarioChanges;
 use crate::error::InputError;
 use crate::model::Shard;
+use crate::output::samples::Keep;
 use crate::scenario::{Override, SweepAxis};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -39,6 +40,33 @@ pub struct SetArgs {
     /// of its distribution, e.g. effect.mean=0.8); repeatable.
     #[arg(long = "set", value_name = "NAME[.FIELD]=VALUE")]
     pub set: Vec<String>,
+}
+
+/// What a run writes for each iteration.
+#[derive(Args, Clone, Default)]
+pub struct KeepArgs {
+    /// Which iterations iterations.csv and parameters.csv hold: all, none, or N (the first N) [default: every
+    /// iteration up to 100000, the first 100000 of a larger run]. Every result is computed from all iterations.
+    #[arg(long, value_name = "all|none|N")]
+    pub keep: Option<String>,
+    /// Write those files gzip-compressed (iterations.csv.gz, parameters.csv.gz; `carecast analyse` reads them so).
+    #[arg(long)]
+    pub gzip: bool,
+}
+
+impl KeepArgs {
+    /// The choice, checked.
+    pub fn keep(&self) -> Result<Keep, InputError> {
+        let first = match self.keep.as_deref() {
+            None => Some(Keep::DEFAULT_FIRST),
+            Some("all") => None,
+            Some("none") => Some(0),
+            Some(n) => Some(n.parse::<usize>().map_err(|_| {
+                InputError::usage("--keep", format!("`{n}` is not all, none or a number of iterations"))
+            })?),
+        };
+        Ok(Keep { first, gzip: self.gzip })
+    }
 }
 
 /// Where outputs go.
@@ -102,6 +130,8 @@ pub struct RunArgs {
     pub threads: ThreadsArg,
     #[command(flatten)]
     pub set: SetArgs,
+    #[command(flatten)]
+    pub keep: KeepArgs,
     /// Print only the run directory.
     #[arg(long, short)]
     pub quiet: bool,

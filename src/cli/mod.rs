@@ -71,10 +71,17 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
 
 fn run(args: RunArgs, progress: Arc<Progress>) -> Result<(), Error> {
     let changes = args.size.with(&args.set)?;
-    let ctx = Context::new(args.threads.threads, args.out.out)?.with_progress(progress.clone());
+    let keep = args.keep.keep()?;
+    let ctx = (Context::new(args.threads.threads, args.out.out)?)
+        .with_progress(progress.clone())
+        .with_keep(keep);
     let outcome = progress::with_progress(!args.quiet, "iterations", &progress, || {
         commands::run(&ctx, &args.scenario, &changes)
     })?;
+    let iterations = outcome.loaded.run.iterations;
+    if keep.rows(iterations) < iterations {
+        eprintln!("note: {}", keep.describe(iterations));
+    }
     for change in &outcome.loaded.model.set_changes {
         eprintln!("changed: {change}");
     }

@@ -34,10 +34,19 @@ pub struct AnalyseOutcome {
     pub dir: PathBuf,
 }
 
-/// Reads a file whole as UTF-8 text, with its bytes (for the SHA-256).
+/// Reads a file whole as UTF-8 text, with its bytes as stored (for the SHA-256); a gzip file (a run's
+/// `--gzip` iterations.csv.gz, say), known by its first two bytes, is read decompressed.
 fn read_text(path: &Path) -> Result<(Vec<u8>, String), InputError> {
     let bytes = std::fs::read(path).map_err(|e| InputError::file(path, format!("cannot read the file: {e}")))?;
-    let text = String::from_utf8(bytes.clone())
+    let plain = if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut plain = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(&bytes[..]), &mut plain)
+            .map_err(|e| InputError::file(path, format!("cannot decompress the gzip file: {e}")))?;
+        plain
+    } else {
+        bytes.clone()
+    };
+    let text = String::from_utf8(plain)
         .map_err(|_| InputError::file(path, "cannot read the file: stream did not contain valid UTF-8"))?;
     Ok((bytes, text))
 }

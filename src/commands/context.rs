@@ -4,6 +4,7 @@
 use super::error::{Error, RUN_INTERRUPTED};
 use crate::error::InputError;
 use crate::model::{Model, RunSettings};
+use crate::output::samples::Keep;
 use crate::output::RunDir;
 use crate::simulate::{self, Progress, Results};
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ pub struct Context {
     pool: rayon::ThreadPool,
     out: Option<PathBuf>,
     progress: Option<Arc<Progress>>,
+    keep: Keep,
 }
 
 impl Context {
@@ -43,6 +45,7 @@ impl Context {
             pool,
             out,
             progress: None,
+            keep: Keep::default(),
         })
     }
 
@@ -50,6 +53,17 @@ impl Context {
     pub fn with_progress(mut self, progress: Arc<Progress>) -> Self {
         self.progress = Some(progress);
         self
+    }
+
+    /// Writes per-iteration files as `keep` says (default: [`Keep::default`]).
+    pub fn with_keep(mut self, keep: Keep) -> Self {
+        self.keep = keep;
+        self
+    }
+
+    /// Which iterations a run writes to its per-iteration files.
+    pub fn keep(&self) -> Keep {
+        self.keep
     }
 
     /// The number of worker threads.

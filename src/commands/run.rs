@@ -191,8 +191,10 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
             budget: budget.as_ref(),
             cba: cba.as_ref(),
             subgroups: &subgroups,
+            keep: ctx.keep(),
         };
-        Ok(output::write_run(dir, &report)?)
+        // On the pool: the per-iteration files are formatted in parallel.
+        Ok(ctx.install(|| output::write_run(dir, &report))?)
     })?;
     Ok(RunOutcome {
         loaded,

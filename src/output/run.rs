@@ -33,6 +33,8 @@ pub struct RunReport<'a> {
     pub cba: Option<&'a Cba>,
     /// Results by subgroup, where the scenario has two or more subgroups (else empty).
     pub subgroups: &'a [crate::analysis::subgroups::SubgroupResult],
+    /// Which iterations the per-iteration files hold.
+    pub keep: samples::Keep,
 }
 
 /// Writes summary.json, iterations.csv, parameters.csv, per_year.csv, the analysis tables, the plots and report.html into `dir`.
@@ -40,8 +42,7 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
     let model = run.model;
     let provenance = run.provenance;
     summary::write_run_summary(&dir.join("summary.json"), run)?;
-    samples::write_iterations(&dir.join("iterations.csv"), run.table)?;
-    samples::write_parameters(&dir.join("parameters.csv"), run.parameters)?;
+    samples::write_kept(dir, run.keep, run.table, run.parameters)?;
     samples::write_per_year(&dir.join("per_year.csv"), &run.table.arms, run.per_year)?;
     tables::write_tables(dir, run.analysis, &run.table.arms, &run.table.comparators)?;
     super::subgroups::write_subgroups(
@@ -105,6 +106,7 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
             ),
             ("Run started (UTC)".into(), run.timing.started_utc.clone()),
             ("Threads".into(), run.timing.threads.to_string()),
+            ("Per-iteration files".into(), run.keep.describe(provenance.iterations)),
             ("To reproduce".into(), provenance.command.clone()),
         ],
         figures: &figures,

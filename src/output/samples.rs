@@ -2,12 +2,81 @@
 //! (one row per iteration: every sampled parameter) and per_year.csv (per arm, year and measure: mean and
 //! percentiles).
 
-use super::files::{text_cell, write_csv, OutputError};
+use super::files::{text_cell, write_csv, write_csv_in_pieces, OutputError};
 use crate::analysis::per_year::PerYear;
 use crate::analysis::voi::ParameterSample;
 use crate::analysis::PsaTable;
 use crate::model::Payers;
 use std::path::Path;
+
+/// Which iterations a run writes to its per-iteration files (iterations.csv and parameters.csv), and whether
+/// gzip-compressed (iterations.csv.gz, parameters.csv.gz). Every statistic a run reports is computed from all its
+/// iterations whatever is kept: this is only what is written out for other tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keep {
+    /// At most this many iterations, the first ones (None: every iteration). Iterations are independent draws, so
+    /// the first n are a random sample of the run's.
+    pub first: Option<usize>,
+    pub gzip: bool,
+}
+
+impl Keep {
+    /// What a run keeps unless told otherwise: every iteration up to 100,000 (15 to 60 MB for the bundled
+    /// scenarios), the first 100,000 of a larger run, whose full files would take longer to write than its simulation.
+    pub const DEFAULT_FIRST: usize = 100_000;
+
+    /// How many of `iterations` the files hold.
+    pub fn rows(&self, iterations: usize) -> usize {
+        self.first.map_or(iterations, |n| n.min(iterations))
+    }
+
+    /// The file name for `stem` ("iterations" → "iterations.csv" or "iterations.csv.gz").
+    pub fn file_name(&self, stem: &str) -> String {
+        if self.gzip {
+            format!("{stem}.csv.gz")
+        } else {
+            format!("{stem}.csv")
+        }
+    }
+
+    /// What the files hold, in words: "every iteration", "the first 100,000 of 1,000,000 iterations", "none".
+    pub fn describe(&self, iterations: usize) -> String {
+        match self.rows(iterations) {
+            0 => "no per-iteration files (--keep none)".to_string(),
+            n if n == iterations => format!(
+                "{} and {}: every iteration",
+                self.file_name("iterations"),
+                self.file_name("parameters")
+            ),
+            n => format!(
+                "{} and {}: the first {} of {} iterations (--keep all writes every one)",
+                self.file_name("iterations"),
+                self.file_name("parameters"),
+                super::format::thousands(n as u64),
+                super::format::thousands(iterations as u64)
+            ),
+        }
+    }
+}
+
+impl Default for Keep {
+    fn default() -> Self {
+        Keep {
+            first: Some(Keep::DEFAULT_FIRST),
+            gzip: false,
+        }
+    }
+}
+
+/// Writes the per-iteration files `keep` asks for into `dir`: iterations.csv and parameters.csv (or their .gz).
+pub fn write_kept(dir: &Path, keep: Keep, table: &PsaTable, sample: &ParameterSample) -> Result<(), OutputError> {
+    let rows = keep.rows(table.iterations());
+    if rows == 0 {
+        return Ok(());
+    }
+    write_iterations_as(&dir.join(keep.file_name("iterations")), table, rows, keep.gzip)?;
+    write_parameters_as(&dir.join(keep.file_name("parameters")), sample, rows, keep.gzip)
+}
 
 /// The header of iterations.csv: iteration, arm, care costs, their cashable part and spend by payer (council, NHS,
 /// person, then the scenario's own), each outcome, total cost.
@@ -25,31 +94,34 @@ pub fn iterations_header(outcomes: &[String], payers: &Payers) -> Vec<String> {
 
 /// Writes iterations.csv from a run's PSA table (which has costs by payer).
 pub fn write_iterations(path: &Path, table: &PsaTable) -> Result<(), OutputError> {
+    write_iterations_as(path, table, table.iterations(), false)
+}
+
+/// Writes the first `rows` iterations of iterations.csv, gzip-compressed where `gzip` is set.
+fn write_iterations_as(path: &Path, table: &PsaTable, rows: usize, gzip: bool) -> Result<(), OutputError> {
     let Some(payers) = &table.payers else {
         return Err(OutputError::write(path, "the PSA table has no costs by payer"));
     };
-    write_csv(path, |w| {
-        let names: Vec<String> = table.outcomes.iter().map(|o| o.name.clone()).collect();
-        w.write_record(iterations_header(&names, &payers.payers))?;
+    let names: Vec<String> = table.outcomes.iter().map(|o| o.name.clone()).collect();
+    let arms: Vec<String> = table.arms.iter().map(|a| text_cell(a)).collect();
+    write_csv_in_pieces(path, gzip, &iterations_header(&names, &payers.payers), rows, |w, i| {
         // ryu writes the shortest text that reads back to the same f64, without an allocation per field: a million
         // iterations make tens of millions of fields.
         let mut number = ryu::Buffer::new();
         let mut integer = itoa::Buffer::new();
-        for i in 0..table.iterations() {
-            for (a, arm) in table.arms.iter().enumerate() {
-                w.write_field(integer.format(i))?;
-                w.write_field(text_cell(arm))?;
-                for values in [&payers.care, &payers.cashable, &payers.spend] {
-                    for p in 0..payers.payers.len() {
-                        w.write_field(number.format(values[[i, a, p]]))?;
-                    }
+        for (a, arm) in arms.iter().enumerate() {
+            w.write_field(integer.format(i))?;
+            w.write_field(arm)?;
+            for values in [&payers.care, &payers.cashable, &payers.spend] {
+                for p in 0..payers.payers.len() {
+                    w.write_field(number.format(values[[i, a, p]]))?;
                 }
-                for o in 0..table.outcomes.len() {
-                    w.write_field(number.format(table.outcome_values[[i, a, o]]))?;
-                }
-                w.write_field(number.format(table.cost[[i, a]]))?;
-                w.write_record(None::<&[u8]>)?;
             }
+            for o in 0..table.outcomes.len() {
+                w.write_field(number.format(table.outcome_values[[i, a, o]]))?;
+            }
+            w.write_field(number.format(table.cost[[i, a]]))?;
+            w.write_record(None::<&[u8]>)?;
         }
         Ok(())
     })
@@ -60,20 +132,21 @@ pub fn write_iterations(path: &Path, table: &PsaTable) -> Result<(), OutputError
 /// precision. It is the PSA's input sample as voi, BCEA, dampack and SAVI take it, and `carecast analyse
 /// --parameters` reads it back.
 pub fn write_parameters(path: &Path, sample: &ParameterSample) -> Result<(), OutputError> {
-    write_csv(path, |w| {
-        let mut header = vec!["iteration".to_string()];
-        header.extend(sample.parameters.iter().map(|p| text_cell(&p.column)));
-        w.write_record(header)?;
+    write_parameters_as(path, sample, sample.iterations(), false)
+}
+
+/// Writes the first `rows` iterations of parameters.csv, gzip-compressed where `gzip` is set.
+fn write_parameters_as(path: &Path, sample: &ParameterSample, rows: usize, gzip: bool) -> Result<(), OutputError> {
+    let mut header = vec!["iteration".to_string()];
+    header.extend(sample.parameters.iter().map(|p| text_cell(&p.column)));
+    write_csv_in_pieces(path, gzip, &header, rows, |w, i| {
         let mut number = ryu::Buffer::new();
         let mut integer = itoa::Buffer::new();
-        for i in 0..sample.iterations() {
-            w.write_field(integer.format(i))?;
-            for k in 0..sample.parameters.len() {
-                w.write_field(number.format(sample.value(i, k)))?;
-            }
-            w.write_record(None::<&[u8]>)?;
+        w.write_field(integer.format(i))?;
+        for k in 0..sample.parameters.len() {
+            w.write_field(number.format(sample.value(i, k)))?;
         }
-        Ok(())
+        w.write_record(None::<&[u8]>)
     })
 }
 

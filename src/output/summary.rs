@@ -113,8 +113,20 @@ struct SummaryFile<'a> {
     /// The budget impact, as in budget.csv (absent when the scenario gives no start date).
     #[serde(skip_serializing_if = "Option::is_none")]
     budget: Option<BudgetEcho<'a>>,
+    /// What the per-iteration files hold (`--keep`, `--gzip`).
+    per_iteration_files: KeptFiles,
     /// Kept apart so that everything above is byte-identical for the same scenario and seed.
     timing: &'a Timing,
+}
+
+/// The per-iteration files of a run in summary.json: their names (none with `--keep none`) and how many of the
+/// run's iterations they hold (the first ones).
+#[derive(Serialize)]
+struct KeptFiles {
+    files: Vec<String>,
+    iterations_kept: usize,
+    of_iterations: usize,
+    gzip: bool,
 }
 
 /// One subgroup's results in summary.json.
@@ -199,6 +211,19 @@ pub fn write_run_summary(path: &Path, run: &super::run::RunReport) -> Result<(),
             })
             .collect(),
         budget: budget.map(BudgetEcho::of),
+        per_iteration_files: {
+            let kept = run.keep.rows(provenance.iterations);
+            KeptFiles {
+                files: if kept == 0 {
+                    Vec::new()
+                } else {
+                    vec![run.keep.file_name("iterations"), run.keep.file_name("parameters")]
+                },
+                iterations_kept: kept,
+                of_iterations: provenance.iterations,
+                gzip: run.keep.gzip,
+            }
+        },
         timing,
     };
     write_json(path, &summary)
