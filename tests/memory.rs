@@ -51,6 +51,9 @@ fn a_run_over_the_address_space_limit_is_refused_and_the_iterations_it_suggests_
                 "--iterations",
                 &n,
                 "-q",
+                // Every iteration written, in pieces: the pieces in flight fit in the estimate too.
+                "--keep",
+                "all",
                 "--out",
                 out,
             ],

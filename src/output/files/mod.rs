@@ -85,7 +85,7 @@ const ROWS_PER_PIECE: usize = 8_192;
 /// Writes a CSV file like [`write_csv_as`] whose `rows` data rows (after `header`) are each written by `write_row`
 /// given the row's index. The rows are formatted in pieces in parallel on the current rayon pool (and compressed, each
 /// piece a gzip member of its own, which gzip readers read on as one stream), and the pieces are written in order, a
-/// few per thread at a time so that memory stays bounded. Hand-made rather than a crate's: the per-iteration files of a
+/// few at a time so that memory stays bounded. Hand-made rather than a crate's: the per-iteration files of a
 /// large run are most of its writing, and no CSV crate formats in parallel. The bytes do not depend on the number of
 /// threads; plain text is the same bytes a row-by-row writer gives.
 pub fn write_csv_in_pieces(
@@ -120,7 +120,8 @@ pub fn write_csv_in_pieces(
     let mut file = BufWriter::with_capacity(1 << 20, fs::File::create(path).map_err(error)?);
     file.write_all(&piece(0..0, true)?).map_err(error)?;
     let starts: Vec<usize> = (0..rows).step_by(ROWS_PER_PIECE).collect();
-    let wave = 4 * rayon::current_num_threads().max(1);
+    // At most 16 pieces in memory at once (about 20 to 40 MB of text), whatever the number of threads.
+    let wave = (2 * rayon::current_num_threads()).clamp(2, 16);
     for starts in starts.chunks(wave) {
         let pieces: Vec<Vec<u8>> = starts
             .par_iter()
