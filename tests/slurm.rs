@@ -356,7 +356,7 @@ fn the_readmes_job_array_sweeps_and_merges_on_a_real_slurm_byte_for_byte() {
     fs::create_dir(root.join("jobs")).unwrap();
     let env = [
         ("CARECAST_BIN", env!("CARGO_BIN_EXE_carecast").to_string()),
-        ("CARECAST_SHARDS", "3".to_string()),
+        ("CARECAST_SHARDS", SHARDS.to_string()),
         ("CARECAST_OUT", root.join("sweeps").display().to_string()),
     ];
     // As the README submits them, with the array and CPUs sized for this machine (sbatch's options override the
