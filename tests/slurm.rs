@@ -58,10 +58,11 @@ fn find(tool: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// A port nobody listens on now, so that the test's cluster never meets a real one on this machine.
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("its address").port()
+/// Two different ports nobody listens on now (the controller's and the node's), so that the test's cluster never
+/// meets a real one on this machine: both are held open until both are known.
+fn free_ports() -> [u16; 2] {
+    let listeners = [0, 1].map(|_| TcpListener::bind("127.0.0.1:0").expect("a free port"));
+    listeners.map(|l| l.local_addr().expect("its address").port())
 }
 
 /// This machine's short host name (`hostname -s`), which slurmctld must find in its own `SlurmctldHost`.
@@ -86,7 +87,7 @@ fn cpus() -> usize {
 struct Cluster {
     dir: tempfile::TempDir,
     tools: BTreeMap<&'static str, PathBuf>,
-    daemons: Vec<(&'static str, Child)>,
+    daemons: Vec<Child>,
     jobs: Vec<String>,
 }
 
@@ -140,6 +141,7 @@ impl Cluster {
         cluster
     }
 
+    /// The cluster's slurm.conf, which the daemons get with `-f` and the clients as `SLURM_CONF`.
     fn conf(&self) -> PathBuf {
         self.dir.path().join("slurm.conf")
     }
@@ -161,11 +163,12 @@ impl Cluster {
         let root = self.dir.path();
         let at = |p: &str| root.join(p).display().to_string();
         let (host, user) = (short_hostname(), user_name());
+        let [controller_port, node_port] = free_ports();
         [
             "ClusterName=carecast-test".to_string(),
             format!("SlurmctldHost={host}(127.0.0.1)"),
-            format!("SlurmctldPort={}", free_port()),
-            format!("SlurmdPort={}", free_port()),
+            format!("SlurmctldPort={controller_port}"),
+            format!("SlurmdPort={node_port}"),
             format!("SlurmUser={user}"),
             format!("SlurmdUser={user}"),
             "AuthType=auth/munge".into(),
@@ -207,7 +210,7 @@ impl Cluster {
             .stderr(log)
             .spawn()
             .unwrap_or_else(|e| panic!("{name} starts: {e}"));
-        self.daemons.push((name, child));
+        self.daemons.push(child);
     }
 
     /// A client command pointed at this cluster, with no Slurm or sbatch settings inherited from the caller (a test
@@ -224,6 +227,7 @@ impl Cluster {
         command
     }
 
+    /// Runs a client command on this cluster and returns what it printed.
     fn client(&self, tool: &str, args: &[&str]) -> Output {
         self.command(tool).args(args).output().expect("a Slurm client runs")
     }
@@ -299,7 +303,7 @@ impl Drop for Cluster {
             let _ = self.command("scancel").args(&self.jobs).output();
         }
         // slurmd first, then the controller, then munged, which both need until they stop.
-        for (_, daemon) in self.daemons.iter_mut().rev() {
+        for daemon in self.daemons.iter_mut().rev() {
             let _ = Command::new("kill").arg("-TERM").arg(daemon.id().to_string()).status();
             let start = Instant::now();
             while matches!(daemon.try_wait(), Ok(None)) && start.elapsed() < Duration::from_secs(5) {
