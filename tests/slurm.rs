@@ -6,6 +6,9 @@
 //! Needs Slurm and munge (Debian's `slurmctld`, `slurmd`, `slurm-client` and `munge` packages; `.ci/run` installs
 //! them). Without them the test says so loudly and passes, unless CARECAST_REQUIRE_SLURM is set, as it is in CI,
 //! where missing tools fail it. The daemons run as the user running the test (root in CI).
+//!
+//! Another sharded command's scripts (a sharded PSA's, say) are tested the same way: `Cluster::array_then_merge` with
+//! their two scripts, `unsharded` with the command, and `assert_same_files`.
 
 mod common;
 
@@ -338,8 +341,9 @@ fn printed_dir(text: &str) -> PathBuf {
     PathBuf::from(text.lines().last().expect("a line naming the directory").trim())
 }
 
-#[test]
-fn the_readmes_job_array_sweeps_and_merges_on_a_real_slurm_byte_for_byte() {
+/// A cluster started on this machine, or `None` (with the skip said on the terminal) where a tool is missing and
+/// [`REQUIRE_SLURM`] is not set; where it is set, a missing tool fails the test.
+fn cluster_or_skip() -> Option<Cluster> {
     let found: Vec<(&str, Option<PathBuf>)> = TOOLS.iter().map(|t| (*t, find(t))).collect();
     let missing: Vec<&str> = found.iter().filter(|(_, p)| p.is_none()).map(|(t, _)| *t).collect();
     if !missing.is_empty() {
@@ -351,78 +355,110 @@ fn the_readmes_job_array_sweeps_and_merges_on_a_real_slurm_byte_for_byte() {
             REQUIRE_SLURM,
             std::env::var_os(REQUIRE_SLURM).is_some(),
         );
-        return;
+        return None;
     }
-    let tools = found.into_iter().map(|(t, p)| (t, p.unwrap())).collect();
-    let started = Instant::now();
-    let mut cluster = Cluster::start(tools);
-    let root = cluster.dir.path().to_path_buf();
-    fs::create_dir(root.join("jobs")).unwrap();
-    let env = [
-        ("CARECAST_BIN", env!("CARGO_BIN_EXE_carecast").to_string()),
-        ("CARECAST_SHARDS", SHARDS.to_string()),
-        ("CARECAST_OUT", root.join("sweeps").display().to_string()),
-    ];
-    // As the README submits them, with the array and CPUs sized for this machine (sbatch's options override the
-    // script's #SBATCH lines) and the job's output beside the cluster's logs.
-    let mut array = vec![
-        format!("--array=1-{SHARDS}"),
-        "--cpus-per-task=1".to_string(),
-        format!("--output={}", root.join("jobs/sweep-%A_%a.out").display()),
-        "scripts/slurm/sweep.sbatch".to_string(),
-    ];
-    array.extend(SWEEP.iter().map(|s| s.to_string()));
-    let array_job = cluster.submit(&array, &env);
-    let merge_output = root.join("jobs/merge.out");
-    let merge_job = cluster.submit(
-        &[
-            format!("--dependency=afterok:{array_job}"),
-            format!("--output={}", merge_output.display()),
-            "scripts/slurm/merge.sbatch".to_string(),
-        ],
-        &env,
-    );
-    let end = cluster.wait_for("the merge job to end", || {
-        let state = cluster.state(&merge_job);
-        let over = !matches!(state.as_str(), "PENDING" | "CONFIGURING" | "RUNNING" | "COMPLETING");
-        over.then_some(state)
-    });
-    assert_eq!(end, "COMPLETED", "the merge job ended {end}{}", cluster.logs());
-    let shards: Vec<PathBuf> = fs::read_dir(root.join("sweeps"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into())
-        .filter(|name: &PathBuf| name.to_string_lossy().starts_with("task-"))
-        .collect();
-    assert_eq!(shards.len(), SHARDS, "one folder per array task: {shards:?}");
-    let merged = printed_dir(&fs::read_to_string(&merge_output).unwrap());
+    Some(Cluster::start(
+        found.into_iter().map(|(t, p)| (t, p.unwrap())).collect(),
+    ))
+}
 
-    let whole = common::carecast()
-        .arg("sweep")
-        .args(SWEEP)
+impl Cluster {
+    /// Submits `array_script` as a job array of [`SHARDS`] tasks with `args`, and `merge_script` to run when every task
+    /// has succeeded, as the README does, with the array and CPUs sized for this machine (sbatch's options override
+    /// the scripts' #SBATCH lines) and each job's output beside the cluster's logs; waits for the merge and returns
+    /// the folder it wrote. The scripts write under `<cluster>/<name>`, `name` being the array script's file stem.
+    fn array_then_merge(&mut self, array_script: &str, merge_script: &str, args: &[&str]) -> PathBuf {
+        let name = Path::new(array_script)
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        let root = self.dir.path().to_path_buf();
+        fs::create_dir_all(root.join("jobs")).unwrap();
+        let env = [
+            ("CARECAST_BIN", env!("CARGO_BIN_EXE_carecast").to_string()),
+            ("CARECAST_SHARDS", SHARDS.to_string()),
+            ("CARECAST_OUT", root.join(&name).display().to_string()),
+        ];
+        let mut array = vec![
+            format!("--array=1-{SHARDS}"),
+            "--cpus-per-task=1".to_string(),
+            format!("--output={}", root.join(format!("jobs/{name}-%A_%a.out")).display()),
+            array_script.to_string(),
+        ];
+        array.extend(args.iter().map(|s| s.to_string()));
+        let array_job = self.submit(&array, &env);
+        let merge_output = root.join(format!("jobs/{name}-merge.out"));
+        let merge_job = self.submit(
+            &[
+                format!("--dependency=afterok:{array_job}"),
+                format!("--output={}", merge_output.display()),
+                merge_script.to_string(),
+            ],
+            &env,
+        );
+        let end = self.wait_for(&format!("{merge_script} to end"), || {
+            let state = self.state(&merge_job);
+            let over = !matches!(state.as_str(), "PENDING" | "CONFIGURING" | "RUNNING" | "COMPLETING");
+            over.then_some(state)
+        });
+        assert_eq!(end, "COMPLETED", "{merge_script} ended {end}{}", self.logs());
+        let tasks = fs::read_dir(root.join(&name))
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with("task-"))
+            .count();
+        assert_eq!(tasks, SHARDS, "one folder per array task{}", self.logs());
+        printed_dir(&fs::read_to_string(&merge_output).unwrap())
+    }
+}
+
+/// Runs `carecast <command> <args>` unsharded on this machine into `out`; returns the folder it wrote.
+fn unsharded(command: &str, args: &[&str], out: &Path) -> PathBuf {
+    let o = common::carecast()
+        .arg(command)
+        .args(args)
         .args(["--quiet", "--out"])
-        .arg(root.join("whole"))
+        .arg(out)
         .output()
         .unwrap();
-    assert!(whole.status.success(), "{}", String::from_utf8_lossy(&whole.stderr));
-    let whole = printed_dir(&String::from_utf8_lossy(&whole.stdout));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    printed_dir(&String::from_utf8_lossy(&o.stdout))
+}
 
-    let (merged, whole) = (files(&merged), files(&whole));
+/// Checks that two folders hold the same files with the same bytes, naming the first that differs; returns how many.
+fn assert_same_files(merged: &Path, whole: &Path, expected: &str) -> usize {
+    let (merged, whole) = (files(merged), files(whole));
     assert_eq!(
         merged.keys().collect::<Vec<_>>(),
         whole.keys().collect::<Vec<_>>(),
-        "the merged sweep and the unsharded one wrote different files"
+        "the merged folder and the unsharded one hold different files"
     );
-    assert!(merged.contains_key(Path::new("sweep.csv")), "{:?}", merged.keys());
+    assert!(
+        merged.contains_key(Path::new(expected)),
+        "no {expected}: {:?}",
+        merged.keys()
+    );
     for (name, bytes) in &merged {
         assert!(
             bytes == &whole[name],
-            "{} differs between the merged sweep and the unsharded one",
+            "{} differs between the merged folder and the unsharded one",
             name.display()
         );
     }
+    merged.len()
+}
+
+#[test]
+fn the_readmes_job_array_sweeps_and_merges_on_a_real_slurm_byte_for_byte() {
+    let started = Instant::now();
+    let Some(mut cluster) = cluster_or_skip() else {
+        return;
+    };
+    let merged = cluster.array_then_merge("scripts/slurm/sweep.sbatch", "scripts/slurm/merge.sbatch", &SWEEP);
+    let whole = unsharded("sweep", &SWEEP, &cluster.dir.path().join("whole"));
+    let count = assert_same_files(&merged, &whole, "sweep.csv");
     eprintln!(
-        "slurm: {SHARDS} shards and their merge ran and matched the unsharded sweep ({} files) in {:.1} s",
-        merged.len(),
+        "slurm: {SHARDS} shards and their merge ran and matched the unsharded sweep ({count} files) in {:.1} s",
         started.elapsed().as_secs_f64()
     );
 }
