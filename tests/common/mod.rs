@@ -160,17 +160,22 @@ pub fn skip(why: &str) {
 
 /// [`skip`] with whether skipping is forbidden given.
 pub fn skip_unless_required(why: &str, required: bool) {
+    skip_unless_required_by(why, REQUIRE_ALL, required);
+}
+
+/// [`skip_unless_required`] for a test that its own variable makes required (`variable`, named in the messages).
+pub fn skip_unless_required_by(why: &str, variable: &str, required: bool) {
     use std::io::Write;
     assert!(
         !required,
-        "{REQUIRE_ALL} is set (as in CI), so this test may not skip: {why}"
+        "{variable} is set (as in CI), so this test may not skip: {why}"
     );
     let thread = std::thread::current();
     let test = thread.name().unwrap_or("a test");
     // Straight to the process's stderr, past the harness's capture, so that the skip is seen beside its "ok".
     let _ = writeln!(
         std::io::stderr(),
-        "\n*** SKIPPED {test}: {why}. It reports \"ok\" but checked nothing; set {REQUIRE_ALL}=1 to make this a failure. ***"
+        "\n*** SKIPPED {test}: {why}. It reports \"ok\" but checked nothing; set {variable}=1 to make this a failure. ***"
     );
 }
 
