@@ -135,7 +135,7 @@ fn normalise_file(name: &str, bytes: Vec<u8>) -> Vec<u8> {
     }
     if name.ends_with("report.html") {
         let mut text = String::from_utf8(bytes).expect("utf-8 report");
-        for label in ["Run started (UTC)", "Threads"] {
+        for label in ["Run started (UTC)", "Written (UTC)", "Threads"] {
             let open = format!("<dt>{label}</dt><dd><code>");
             if let Some(start) = text.find(&open).map(|i| i + open.len()) {
                 if let Some(len) = text[start..].find("</code>") {
