@@ -82,7 +82,7 @@ pub fn write_csv(
 /// Rows per piece of a table written by [`write_csv_in_pieces`].
 const ROWS_PER_PIECE: usize = 8_192;
 
-/// Writes a CSV file like [`write_csv_as`] whose `rows` data rows (after `header`) are each written by `write_row`
+/// Writes a CSV file like [`write_csv`] whose `rows` data rows (after `header`) are each written by `write_row`
 /// given the row's index. The rows are formatted in pieces in parallel on the current rayon pool (and compressed, each
 /// piece a gzip member of its own, which gzip readers read on as one stream), and the pieces are written in order, a
 /// few at a time so that memory stays bounded. Hand-made rather than a crate's: the per-iteration files of a
