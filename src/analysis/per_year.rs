@@ -54,23 +54,30 @@ fn measures(model: &Model) -> Vec<(String, Vec<usize>)> {
     measures
 }
 
-/// Computes the per-year table, arm by arm and year by year.
+/// Computes the per-year table, arm by arm and year by year; each (arm, year) on its own task of the current rayon
+/// pool, collected in order, so the table is the same whatever the number of threads.
 pub fn per_year(model: &Model, results: &Results) -> PerYear {
+    use rayon::prelude::*;
     let k = results.yearly_sample_size();
     let measures = measures(model);
-    // Gather each (arm, year)'s kernel values of all kept iterations into one contiguous block, then sum measures.
     let n_kernel = results.kernel_columns.len();
     let years = model.settings.horizon_years;
-    let mut block = vec![0.0f64; k * n_kernel];
-    let mut values = vec![0.0; k];
-    let mut rows = Vec::with_capacity(model.arms.len() * years * measures.len());
-    for arm in 0..model.arms.len() {
-        for year in 0..years {
+    let cells: Vec<(usize, usize)> = (0..model.arms.len())
+        .flat_map(|arm| (0..years).map(move |year| (arm, year)))
+        .collect();
+    let rows = cells
+        .into_par_iter()
+        .flat_map_iter(|(arm, year)| {
+            // Gather the (arm, year)'s kernel values of all kept iterations into one contiguous block, then sum
+            // measures.
+            let mut block = vec![0.0f64; k * n_kernel];
             for (i, row) in block.chunks_exact_mut(n_kernel.max(1)).enumerate() {
                 for (kc, b) in row.iter_mut().enumerate() {
                     *b = f64::from(results.yearly_kernel_value(i, arm, year, kc));
                 }
             }
+            let mut values = vec![0.0; k];
+            let mut rows = Vec::with_capacity(measures.len());
             for (name, cols) in &measures {
                 let mean: f64 = cols.iter().map(|&c| results.yearly_mean[[arm, year, c]]).sum();
                 let kernel: Vec<usize> = cols.iter().filter_map(|&c| results.kernel_column(c)).collect();
@@ -88,7 +95,8 @@ pub fn per_year(model: &Model, results: &Results) -> PerYear {
                     p97_5,
                 });
             }
-        }
-    }
+            rows
+        })
+        .collect();
     PerYear { rows, sample_size: k }
 }

@@ -29,24 +29,40 @@ impl Summary {
 
 /// Several type-7 quantiles of unsorted data by selection (linear time), the same values as sorting would give.
 ///
-/// Sorting a million-value sample for three percentiles took most of a large run's analysis time.
+/// Sorting a million-value sample for three percentiles took most of a large run's analysis time. The largest p is
+/// selected first: each later selection then works only below the one before, and the value just above each
+/// selected one is the least of those between it and the previous selection, so three percentiles cost about two
+/// passes over the data rather than five.
 pub fn quantiles<const K: usize>(values: &[f64], ps: [f64; K]) -> [f64; K] {
     let mut work = values.to_vec();
     let n = work.len();
-    ps.map(|p| {
-        if n == 0 {
-            return f64::NAN;
-        }
-        let h = (n - 1) as f64 * p.clamp(0.0, 1.0);
+    let mut out = [f64::NAN; K];
+    if n == 0 {
+        return out;
+    }
+    let mut order: [usize; K] = std::array::from_fn(|k| k);
+    order.sort_by(|&a, &b| ps[b].clamp(0.0, 1.0).total_cmp(&ps[a].clamp(0.0, 1.0)));
+    // Everything in work[end..] is at least everything in work[..end]; work[end] is the value selected last and
+    // `above_end` the one just above it in order.
+    let (mut end, mut above_end) = (n, f64::NAN);
+    for k in order {
+        let h = (n - 1) as f64 * ps[k].clamp(0.0, 1.0);
         let lo = h.floor() as usize;
-        let (_, &mut low, right) = work.select_nth_unstable_by(lo, f64::total_cmp);
-        let high = if lo + 1 < n {
-            right.iter().copied().min_by(f64::total_cmp).unwrap_or(low)
+        let (low, high) = if lo == end {
+            (work[end], above_end)
         } else {
-            low
+            let (_, &mut low, right) = work[..end].select_nth_unstable_by(lo, f64::total_cmp);
+            let high = match right.iter().copied().min_by(f64::total_cmp) {
+                Some(v) => v,
+                None if end < n => work[end],
+                None => low,
+            };
+            (low, high)
         };
-        low + (h - lo as f64) * (high - low)
-    })
+        out[k] = low + (h - lo as f64) * (high - low);
+        (end, above_end) = (lo, high);
+    }
+    out
 }
 
 /// The p-quantile of sorted data by linear interpolation (type 7).
@@ -139,6 +155,16 @@ mod tests {
         }
         assert_eq!(quantiles(&[3.0], [0.5]), [3.0]);
         assert!(quantiles(&[], [0.5])[0].is_nan());
+        // Any order of p, repeats, neighbours that share an order statistic, ties and every small size.
+        let ps = [0.9, 0.1, 0.5, 0.5, 0.51, 0.0, 1.0, 0.975, 0.025, 0.26];
+        for n in 1..60 {
+            let values: Vec<f64> = (0..n).map(|i| ((i * 37 + 11) % 13) as f64 - 6.0).collect();
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            for (g, p) in quantiles(&values, ps).iter().zip(ps) {
+                assert_eq!(*g, quantile_sorted(&sorted, p), "n = {n}, p = {p}");
+            }
+        }
     }
 
     #[test]
