@@ -61,6 +61,7 @@ pub fn with_progress<T>(show: bool, unit: &'static str, progress: &Arc<Progress>
             .with_message("starting");
             bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
             let started = std::time::Instant::now() - Duration::from_secs(1);
+            let mut counting = true;
             while !finished.load(Ordering::Relaxed) {
                 let total = progress.total.load(Ordering::Relaxed) as u64;
                 let done = progress.done.load(Ordering::Relaxed) as u64;
@@ -69,7 +70,16 @@ pub fn with_progress<T>(show: bool, unit: &'static str, progress: &Arc<Progress>
                 if done < total {
                     let rate = done as f64 / started.elapsed().as_secs_f64();
                     bar.set_message(format!("{} {unit}/s", indicatif::HumanCount(rate as u64)));
-                } else {
+                } else if counting {
+                    // What follows the count has no count of its own to estimate from: the bar says what is being
+                    // done and for how long, rather than a "0s left" that stays on the screen for seconds.
+                    counting = false;
+                    let after = indicatif::ProgressStyle::with_template(&format!(
+                        "{{bar:40}} {{human_len}} {unit} done · {{msg}} · {{elapsed}} so far"
+                    ))
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+                    bar.set_style(after);
+                    bar.reset_elapsed();
                     bar.set_message("analysing and writing the outputs");
                 }
                 std::thread::sleep(Duration::from_millis(100));
