@@ -37,10 +37,14 @@ pub struct RunReport<'a> {
     pub keep: samples::Keep,
 }
 
-/// Writes summary.json, iterations.csv, parameters.csv, per_year.csv, the analysis tables, the plots and report.html into `dir`.
-pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
-    let model = run.model;
-    let provenance = run.provenance;
+/// Every file of a run directory but the plots and the report: summary.json, the per-iteration files, the tables
+/// and the workbook.
+fn write_tables_and_workbook(
+    dir: &Path,
+    run: &RunReport,
+    title: &str,
+    facts: ScenarioFacts,
+) -> Result<(), OutputError> {
     summary::write_run_summary(&dir.join("summary.json"), run)?;
     samples::write_kept(dir, run.keep, run.table, run.parameters)?;
     samples::write_per_year(&dir.join("per_year.csv"), &run.table.arms, run.per_year)?;
@@ -52,32 +56,49 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
         &run.table.arms,
         &run.table.comparators,
     )?;
-    let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
-    let mut figures = figures::write_figures(dir, title, run.table, run.analysis, run.plot_data)?;
-    let arms: Vec<(String, String)> = model.arms.iter().map(|a| (a.name.clone(), a.label.clone())).collect();
     if let Some(b) = run.budget {
         budget::write_budget(&dir.join("budget.csv"), b)?;
-        figures.extend(budget::budget_figures(dir, b, &arms)?);
     }
     if let Some(c) = run.cba {
         super::cba::write_cba(&dir.join("cba.csv"), c)?;
     }
-    let facts = ScenarioFacts {
-        model,
-        as_written: run.as_written,
-    };
     workbook::write_workbook(
         &dir.join("workbook.xlsx"),
         &workbook::WorkbookInput {
             title,
             facts,
-            provenance,
+            provenance: run.provenance,
             analysis: run.analysis,
             budget: run.budget,
             cba: run.cba,
             subgroups: run.subgroups,
         },
-    )?;
+    )
+}
+
+/// Writes summary.json, iterations.csv, parameters.csv, per_year.csv, the analysis tables, the plots and report.html into `dir`.
+pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
+    let model = run.model;
+    let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
+    let arms: Vec<(String, String)> = model.arms.iter().map(|a| (a.name.clone(), a.label.clone())).collect();
+    let facts = ScenarioFacts {
+        model,
+        as_written: run.as_written,
+    };
+    // The plots on one thread of the pool and the tables and workbook on another: they are independent files, and
+    // each takes a large part of a small run's time. The report, which inlines the plots, comes after both.
+    let (figures, tables) = rayon::join(
+        || -> Result<Vec<std::path::PathBuf>, OutputError> {
+            let mut figures = figures::write_figures(dir, title, run.table, run.analysis, run.plot_data)?;
+            if let Some(b) = run.budget {
+                figures.extend(budget::budget_figures(dir, b, &arms)?);
+            }
+            Ok(figures)
+        },
+        || write_tables_and_workbook(dir, run, title, facts),
+    );
+    let (figures, ()) = (figures?, tables?);
+    let provenance = run.provenance;
     let input = ReportInput {
         title: title.to_string(),
         analysis: run.analysis,
