@@ -82,12 +82,7 @@ fn run(args: RunArgs, progress: Arc<Progress>) -> Result<(), Error> {
     if keep.rows(iterations) < iterations {
         eprintln!("note: {}", keep.describe(iterations));
     }
-    for change in &outcome.loaded.model.set_changes {
-        eprintln!("changed: {change}");
-    }
-    for w in &outcome.loaded.model.warnings {
-        eprintln!("warning: {w}");
-    }
+    echo_changes(&outcome.loaded.model.set_changes, &outcome.loaded.model.warnings);
     if !args.quiet {
         emit(&terminal::summary_table(&outcome.loaded.model, &outcome.analysis));
         emit(&crate::output::subgroups::terminal_lines(
@@ -216,17 +211,22 @@ fn twoway(args: TwowayArgs, progress: Arc<Progress>) -> Result<(), Error> {
     Ok(())
 }
 
+/// What each `--set` changed and how the file was read where it is not an error, on stderr.
+fn echo_changes(set_changes: &[String], warnings: &[String]) {
+    for change in set_changes {
+        eprintln!("changed: {change}");
+    }
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
 fn evppi(args: EvppiArgs, progress: Arc<Progress>) -> Result<(), Error> {
     let groups = args::parse_groups(&args.group)?;
     let changes = args.size.with(&args.set)?;
     let ctx = Context::new(args.threads.threads, args.out.out)?.with_progress(progress);
     let outcome = commands::evppi(&ctx, &args.scenario, &changes, args.lambda, &groups)?;
-    for change in &outcome.set_changes {
-        eprintln!("changed: {change}");
-    }
-    for w in &outcome.warnings {
-        eprintln!("warning: {w}");
-    }
+    echo_changes(&outcome.set_changes, &outcome.warnings);
     emit(&terminal::evppi_table(&outcome.rows, outcome.lambda, &outcome.per));
     emit(&format!("{}\n", outcome.dir.display()));
     Ok(())

@@ -6,7 +6,7 @@ use crate::analysis::voi::{evppi_rows, sampled_parameters, EvppiRow};
 use crate::error::{suggest, InputError};
 use crate::model::{AsWritten, RunSettings};
 use crate::output::evppi::write_evppi;
-use crate::output::format::per_unit;
+use crate::output::format::{per_unit, set_changes};
 use crate::output::studies::{evppi_study, write_study_report, StudySource};
 use crate::scenario::Override;
 use std::path::{Path, PathBuf};
@@ -78,7 +78,10 @@ pub fn evppi(
         details: vec![
             ("Seed".into(), loaded.run.seed.to_string()),
             ("Iterations".into(), loaded.run.iterations.to_string()),
-            ("Parameter changes (--set)".into(), set_words(changes)),
+            (
+                "Parameter changes (--set)".into(),
+                set_changes(&changes.overrides.iter().map(Override::describe).collect::<Vec<_>>()),
+            ),
         ],
         command: evppi_command(path, &loaded.run, lambda, groups, changes),
     };
@@ -102,20 +105,6 @@ pub fn evppi(
         set_changes: model.set_changes.clone(),
         warnings: model.warnings.clone(),
     })
-}
-
-/// The `--set` changes as written on the command line, or "none".
-pub(super) fn set_words(changes: &ScenarioChanges) -> String {
-    if changes.overrides.is_empty() {
-        "none".into()
-    } else {
-        changes
-            .overrides
-            .iter()
-            .map(Override::describe)
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
 }
 
 /// The command that reproduces an EVPPI analysis.

@@ -56,6 +56,15 @@ pub fn figure(x: f64) -> String {
     )
 }
 
+/// Parameter changes as the command line wrote them, for a provenance row: "a=1, b.mean=2", or "none".
+pub fn set_changes(overrides: &[String]) -> String {
+    if overrides.is_empty() {
+        "none".to_string()
+    } else {
+        overrides.join(", ")
+    }
+}
+
 /// A count with its noun: "1 year", "5 years", "10,000 iterations".
 pub(crate) fn count(n: u64, noun: &str) -> String {
     format!("{} {noun}{}", thousands(n), if n == 1 { "" } else { "s" })

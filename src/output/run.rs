@@ -119,11 +119,7 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
             ("Mode".into(), format!("{:?}", provenance.mode).to_lowercase()),
             (
                 "Parameter changes (--set)".into(),
-                if provenance.overrides.is_empty() {
-                    "none".into()
-                } else {
-                    provenance.overrides.join(", ")
-                },
+                super::format::set_changes(&provenance.overrides),
             ),
             ("Run started (UTC)".into(), run.timing.started_utc.clone()),
             ("Threads".into(), run.timing.threads.to_string()),

@@ -21,8 +21,8 @@ pub struct Keep {
 }
 
 impl Keep {
-    /// What a run keeps unless told otherwise: every iteration up to 100,000 (15 to 60 MB for the bundled
-    /// scenarios), the first 100,000 of a larger run, whose full files would take longer to write than its simulation.
+    /// What a run keeps unless told otherwise: every iteration up to 100,000 (53 MB of CSV for the reference
+    /// workload), the first 100,000 of a larger run, whose full files would take longer to write than its simulation.
     pub const DEFAULT_FIRST: usize = 100_000;
 
     /// How many of `iterations` the files hold.
@@ -36,6 +36,14 @@ impl Keep {
             format!("{stem}.csv.gz")
         } else {
             format!("{stem}.csv")
+        }
+    }
+
+    /// The files a run of `iterations` writes: none where it keeps none.
+    pub fn files(&self, iterations: usize) -> Vec<String> {
+        match self.rows(iterations) {
+            0 => Vec::new(),
+            _ => vec![self.file_name("iterations"), self.file_name("parameters")],
         }
     }
 
@@ -127,15 +135,10 @@ fn write_iterations_as(path: &Path, table: &PsaTable, rows: usize, gzip: bool) -
     })
 }
 
-/// Writes parameters.csv: `iteration` (as in iterations.csv), then each sampled parameter's value in that iteration,
-/// one column per parameter and scope (`name`, or `name@scope` where the name is sampled in several scopes), in full
-/// precision. It is the PSA's input sample as voi, BCEA, dampack and SAVI take it, and `carecast analyse
-/// --parameters` reads it back.
-pub fn write_parameters(path: &Path, sample: &ParameterSample) -> Result<(), OutputError> {
-    write_parameters_as(path, sample, sample.iterations(), false)
-}
-
-/// Writes the first `rows` iterations of parameters.csv, gzip-compressed where `gzip` is set.
+/// Writes the first `rows` iterations of parameters.csv, gzip-compressed where `gzip` is set: `iteration` (as in
+/// iterations.csv), then each sampled parameter's value in that iteration, one column per parameter and scope
+/// (`name`, or `name@scope` where the name is sampled in several scopes), in full precision. It is the PSA's input
+/// sample as voi, BCEA, dampack and SAVI take it, and `carecast analyse --parameters` reads it back.
 fn write_parameters_as(path: &Path, sample: &ParameterSample, rows: usize, gzip: bool) -> Result<(), OutputError> {
     let mut header = vec!["iteration".to_string()];
     header.extend(sample.parameters.iter().map(|p| text_cell(&p.column)));

@@ -20,6 +20,19 @@ pub(super) fn arm_label(model: &Model, arm: &str) -> String {
         .map_or_else(|| arm.to_string(), |a| a.label.clone())
 }
 
+/// The parameter's name with its scope (where not the base model) and its unit (where the file gives one).
+pub(super) fn parameter_words(model: &Model, name: &str, scope: &str) -> String {
+    let unit = (model.parameters.iter())
+        .find(|p| p.name == name && p.scope == scope)
+        .and_then(|p| p.unit.clone());
+    let scoped = if scope == "base" {
+        name.to_string()
+    } else {
+        format!("{name} ({scope})")
+    };
+    unit.map_or(scoped.clone(), |u| format!("{scoped} ({u})"))
+}
+
 /// Writes tornado.csv.
 pub fn write_tornado_csv(path: &Path, measure: Measure, bars: &[TornadoBar]) -> Result<(), OutputError> {
     write_csv(path, |w| {
@@ -221,11 +234,7 @@ pub fn write_threshold_figures(
                 undefined.join(", ")
             ));
         }
-        // The parameter's unit beside its name, where the file gives one.
-        let unit = (model.parameters.iter())
-            .find(|p| p.name == t.parameter && p.scope == "base")
-            .and_then(|p| p.unit.clone());
-        let x_label = unit.map_or_else(|| t.parameter.clone(), |u| format!("{} ({u})", t.parameter));
+        let x_label = parameter_words(model, &t.parameter, "base");
         files.extend(plots::sweep_lines(
             &dir.join(format!("threshold_{}", FileNames::new(&arm_names(model)).of(&t.arm))),
             &format!("{title}: {label} as {} varies", t.parameter),

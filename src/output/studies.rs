@@ -3,8 +3,8 @@
 
 use super::files::OutputError;
 use super::format::{capitalised, count, figure, money, per_pound, share, thousands, FileNames, ShareStyle};
-use super::report::{Figure, Finding, Study, Table};
-use super::sensitivity::arm_label as label;
+use super::report::{settings_line, svg_path, Figure, Finding, Study, Table};
+use super::sensitivity::{arm_label as label, parameter_words};
 use crate::analysis::sensitivity::{Measure, Threshold, TornadoBar};
 use crate::analysis::voi::EvppiRow;
 use crate::model::Model;
@@ -30,26 +30,6 @@ fn measure_is(measure: Measure, per: &str, v: f64) -> String {
     }
 }
 
-/// The parameter's name with its scope (where not the base model) and its unit (where the file gives one).
-fn parameter_words(model: &Model, name: &str, scope: &str) -> String {
-    let unit = (model.parameters.iter())
-        .find(|p| p.name == name && p.scope == scope)
-        .and_then(|p| p.unit.clone());
-    let scoped = if scope == "base" {
-        name.to_string()
-    } else {
-        format!("{name} ({scope})")
-    };
-    unit.map_or(scoped.clone(), |u| format!("{scoped} ({u})"))
-}
-
-/// The SVG among `files` whose stem is `stem`.
-fn svg<'a>(files: &'a [PathBuf], stem: &str) -> Option<&'a Path> {
-    (files.iter())
-        .find(|p| p.extension().is_some_and(|e| e == "svg") && p.file_stem().is_some_and(|s| s == stem))
-        .map(PathBuf::as_path)
-}
-
 /// A finding shown as the plot `stem` among `files` with `table` as the numbers behind it, or as the table alone
 /// where no such plot was drawn.
 fn finding(
@@ -58,7 +38,8 @@ fn finding(
     plot: Option<(&[PathBuf], &str, String, String)>,
     table: Table,
 ) -> Result<Finding, OutputError> {
-    let Some((path, title, alt)) = plot.and_then(|(files, stem, title, alt)| svg(files, stem).map(|p| (p, title, alt)))
+    let Some((path, title, alt)) =
+        plot.and_then(|(files, stem, title, alt)| svg_path(files, stem).map(|p| (p, title, alt)))
     else {
         return Ok(Finding {
             heading,
@@ -448,7 +429,6 @@ pub struct StudySource<'a> {
 /// Writes `study` as `dir/report.html`, with the scenario's inputs and the provenance.
 pub fn write_study_report(dir: &Path, source: &StudySource, study: Study) -> Result<(), OutputError> {
     let model = source.model;
-    let s = &model.settings;
     let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
     let mut provenance = vec![
         ("Program".to_string(), format!("carecast {}", env!("CARGO_PKG_VERSION"))),
@@ -463,16 +443,7 @@ pub fn write_study_report(dir: &Path, source: &StudySource, study: Study) -> Res
     provenance.push(("To reproduce".to_string(), source.command.clone()));
     let page = super::report::StudyPage {
         title: format!("{title}: {}", lowercase_first(&study.heading)),
-        subtitle: format!(
-            "{} in {} cycles · discounting: {} (costs {}, outcomes {}) · prices: {}{}",
-            count(s.horizon_years as u64, "year"),
-            s.cycle.name(),
-            s.discounting.name(),
-            s.discount_costs.describe(),
-            s.discount_outcomes.describe(),
-            model.meta.currency,
-            model.meta.price_year.map_or(String::new(), |y| format!(" {y}")),
-        ),
+        subtitle: settings_line(model),
         study,
         scenario: super::report::ScenarioFacts {
             model,

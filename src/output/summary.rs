@@ -214,11 +214,7 @@ pub fn write_run_summary(path: &Path, run: &super::run::RunReport) -> Result<(),
         per_iteration_files: {
             let kept = run.keep.rows(provenance.iterations);
             KeptFiles {
-                files: if kept == 0 {
-                    Vec::new()
-                } else {
-                    vec![run.keep.file_name("iterations"), run.keep.file_name("parameters")]
-                },
+                files: run.keep.files(provenance.iterations),
                 iterations_kept: kept,
                 of_iterations: provenance.iterations,
                 gzip: run.keep.gzip,

@@ -8,17 +8,23 @@ use crate::output::format::{
 };
 use minijinja::Value;
 
+/// The SVG the run drew for `stem`, inlined, if it drew one.
 pub(super) fn svg_of(input: &ReportInput, stem: &str) -> Result<Option<Value>, String> {
-    let Some(path) = input
-        .figures
-        .iter()
+    svg_path(input.figures, stem).map(read_svg).transpose()
+}
+
+/// The SVG among `files` whose file stem is `stem`.
+pub(in crate::output) fn svg_path<'a>(files: &'a [std::path::PathBuf], stem: &str) -> Option<&'a std::path::Path> {
+    (files.iter())
         .find(|p| p.extension().is_some_and(|e| e == "svg") && p.file_stem().is_some_and(|s| s == stem))
-    else {
-        return Ok(None);
-    };
+        .map(std::path::PathBuf::as_path)
+}
+
+/// An SVG file carecast drew, as markup to print unescaped. The plot's own size is kept as its aspect ratio; the
+/// page's CSS scales it to the column width.
+pub(super) fn read_svg(path: &std::path::Path) -> Result<Value, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    // The plot's own size is kept as its aspect ratio; the page's CSS scales it to the column width.
-    Ok(Some(Value::from_safe_string(text)))
+    Ok(Value::from_safe_string(text))
 }
 /// Every figure of the report; `primary` is the primary outcome, if any.
 pub(super) fn figures(input: &ReportInput, primary: Option<&OutcomeInfo>) -> Result<Vec<Figure>, String> {

@@ -13,6 +13,7 @@ mod inputs;
 mod study;
 mod subgroups;
 
+pub(in crate::output) use figures::svg_path;
 pub use study::{render_study_page, write_study_page, Finding, Study, StudyPage};
 
 pub(in crate::output) use inputs::{citation, settings as input_settings};
@@ -132,11 +133,15 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(), OutputError> 
 
 /// Renders the report as a string.
 pub fn render(input: &ReportInput) -> Result<String, String> {
+    render_page("report.html", TEMPLATE, &context(input)?)
+}
+
+/// Renders the page template `source` (named `name`) with `context`, in the [`environment`] every page shares.
+fn render_page(name: &'static str, source: &'static str, context: &impl Serialize) -> Result<String, String> {
     let mut env = environment()?;
-    env.add_template("report.html", TEMPLATE).map_err(|e| e.to_string())?;
-    let context = context(input)?;
-    env.get_template("report.html")
-        .and_then(|t| t.render(Value::from_serialize(&context)))
+    env.add_template(name, source).map_err(|e| e.to_string())?;
+    env.get_template(name)
+        .and_then(|t| t.render(Value::from_serialize(context)))
         .map_err(|e| e.to_string())
 }
 
@@ -270,29 +275,29 @@ fn context<'a>(input: &ReportInput<'a>) -> Result<Context<'a>, String> {
 }
 
 fn subtitle(input: &ReportInput) -> String {
+    let iterations = count(input.analysis.iterations as u64, "iteration");
     match input.scenario {
-        Some(scenario) => {
-            let m = scenario.model;
-            let s = &m.settings;
-            format!(
-                "{} · {} in {} cycles · accrual: {} · discounting: {}, {} (costs {}, outcomes {}) · prices: {}{}",
-                count(input.analysis.iterations as u64, "iteration"),
-                count(s.horizon_years as u64, "year"),
-                s.cycle.name(),
-                s.describe_accrual(&m.outcomes),
-                s.discounting.name(),
-                s.discount_timing.describe(),
-                s.discount_costs.describe(),
-                s.discount_outcomes.describe(),
-                m.meta.currency,
-                m.meta.price_year.map_or(String::new(), |y| format!(" {y}")),
-            )
-        }
-        None => format!(
-            "{} of an external PSA sample",
-            count(input.analysis.iterations as u64, "iteration")
-        ),
+        Some(scenario) => format!("{iterations} · {}", settings_line(scenario.model)),
+        None => format!("{iterations} of an external PSA sample"),
     }
+}
+
+/// The model's settings in one line, as every page's subtitle gives them: "10 years in year cycles · accrual: … ·
+/// discounting: … · prices: GBP 2010".
+pub(in crate::output) fn settings_line(m: &Model) -> String {
+    let s = &m.settings;
+    format!(
+        "{} in {} cycles · accrual: {} · discounting: {}, {} (costs {}, outcomes {}) · prices: {}{}",
+        count(s.horizon_years as u64, "year"),
+        s.cycle.name(),
+        s.describe_accrual(&m.outcomes),
+        s.discounting.name(),
+        s.discount_timing.describe(),
+        s.discount_costs.describe(),
+        s.discount_outcomes.describe(),
+        m.meta.currency,
+        m.meta.price_year.map_or(String::new(), |y| format!(" {y}")),
+    )
 }
 
 #[cfg(test)]

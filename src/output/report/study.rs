@@ -2,9 +2,9 @@
 //! it found in words, each finding's plot and numbers, the scenario's inputs and the provenance. The same [`Study`]
 //! is a section of a run's report where the run computed it (`carecast analyse` with a parameter sample).
 
-use super::{environment, inputs, Figure, ScenarioFacts, Table};
+use super::figures::read_svg;
+use super::{inputs, render_page, Figure, ScenarioFacts, Table};
 use crate::output::files::{write_text, OutputError};
-use minijinja::Value;
 use serde::Serialize;
 use std::path::Path;
 
@@ -57,7 +57,6 @@ struct PageContext<'a> {
 impl Figure {
     /// The plot saved at `svg` (a file carecast drew), with its title, alternative text and the table of its numbers.
     pub fn from_file(svg: &Path, title: String, alt: String, table: Table) -> Result<Figure, OutputError> {
-        let text = std::fs::read_to_string(svg).map_err(|e| OutputError::write(svg, e))?;
         let id = svg
             .file_stem()
             .map_or_else(String::new, |s| s.to_string_lossy().to_string());
@@ -65,7 +64,7 @@ impl Figure {
             id,
             title,
             alt,
-            svg: Value::from_safe_string(text),
+            svg: read_svg(svg).map_err(|e| OutputError::write(svg, e))?,
             table,
         })
     }
@@ -91,8 +90,6 @@ pub fn write_study_page(dir: &Path, page: &StudyPage) -> Result<(), OutputError>
 
 /// Renders `page` as a string.
 pub fn render_study_page(page: &StudyPage) -> Result<String, String> {
-    let mut env = environment()?;
-    env.add_template("study.html", TEMPLATE).map_err(|e| e.to_string())?;
     let model = page.scenario.model;
     let context = PageContext {
         title: &page.title,
@@ -103,7 +100,5 @@ pub fn render_study_page(page: &StudyPage) -> Result<String, String> {
         provenance: &page.provenance,
         per: model.meta.results_for.per(),
     };
-    env.get_template("study.html")
-        .and_then(|t| t.render(Value::from_serialize(&context)))
-        .map_err(|e| e.to_string())
+    render_page("study.html", TEMPLATE, &context)
 }
