@@ -7,8 +7,8 @@
 //! them). Without them the test says so loudly and passes, unless CARECAST_REQUIRE_SLURM is set, as it is in CI,
 //! where missing tools fail it. The daemons run as the user running the test (root in CI).
 //!
-//! Another sharded command's scripts (a sharded PSA's, say) are tested the same way: `Cluster::array_then_merge` with
-//! their two scripts, `unsharded` with the command, and `assert_same_files`.
+//! A sharded PSA is tested the same way, in the same cluster: `scripts/slurm/psa.sbatch` (`run --shard auto`) and the
+//! same merge script, against an unsharded `carecast run`.
 
 mod common;
 
@@ -48,6 +48,9 @@ const SWEEP: [&str; 7] = [
     "--iterations",
     "200",
 ];
+
+/// The PSA the test shards: 2,000 iterations of the teaching scenario, 8 chunks of 256 iterations for the 4 shards.
+const PSA: [&str; 4] = ["run", "scenarios/example.toml", "--iterations", "2000"];
 
 /// How long the cluster may take to come up, and the jobs to finish, before the test fails saying what it saw.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -318,24 +321,6 @@ impl Drop for Cluster {
     }
 }
 
-/// Every file under `dir`, by its path relative to `dir`, with its bytes.
-fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut found = BTreeMap::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(d) = pending.pop() {
-        for entry in fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let bytes = fs::read(&path).unwrap();
-                found.insert(path.strip_prefix(dir).unwrap().to_path_buf(), bytes);
-            }
-        }
-    }
-    found
-}
-
 /// The run directory a command printed on its last line.
 fn printed_dir(text: &str) -> PathBuf {
     PathBuf::from(text.lines().last().expect("a line naming the directory").trim())
@@ -377,7 +362,6 @@ impl Cluster {
         fs::create_dir_all(root.join("jobs")).unwrap();
         let env = [
             ("CARECAST_BIN", env!("CARGO_BIN_EXE_carecast").to_string()),
-            ("CARECAST_SHARDS", SHARDS.to_string()),
             ("CARECAST_OUT", root.join(&name).display().to_string()),
         ];
         let mut array = vec![
@@ -425,40 +409,25 @@ fn unsharded(command: &str, args: &[&str], out: &Path) -> PathBuf {
     printed_dir(&String::from_utf8_lossy(&o.stdout))
 }
 
-/// Checks that two folders hold the same files with the same bytes, naming the first that differs; returns how many.
-fn assert_same_files(merged: &Path, whole: &Path, expected: &str) -> usize {
-    let (merged, whole) = (files(merged), files(whole));
-    assert_eq!(
-        merged.keys().collect::<Vec<_>>(),
-        whole.keys().collect::<Vec<_>>(),
-        "the merged folder and the unsharded one hold different files"
-    );
-    assert!(
-        merged.contains_key(Path::new(expected)),
-        "no {expected}: {:?}",
-        merged.keys()
-    );
-    for (name, bytes) in &merged {
-        assert!(
-            bytes == &whole[name],
-            "{} differs between the merged folder and the unsharded one",
-            name.display()
-        );
-    }
-    merged.len()
-}
-
 #[test]
-fn the_readmes_job_array_sweeps_and_merges_on_a_real_slurm_byte_for_byte() {
+fn the_readmes_job_arrays_shard_a_sweep_and_a_psa_on_a_real_slurm_and_merge_byte_for_byte() {
     let started = Instant::now();
     let Some(mut cluster) = cluster_or_skip() else {
         return;
     };
     let merged = cluster.array_then_merge("scripts/slurm/sweep.sbatch", "scripts/slurm/merge.sbatch", &SWEEP);
     let whole = unsharded("sweep", &SWEEP, &cluster.dir.path().join("whole"));
-    let count = assert_same_files(&merged, &whole, "sweep.csv");
+    let count = common::outputs::assert_same_outputs(&merged, &whole, "sweep.csv");
     eprintln!(
-        "slurm: {SHARDS} shards and their merge ran and matched the unsharded sweep ({count} files) in {:.1} s",
+        "slurm: {SHARDS} sweep shards and their merge ran and matched the unsharded sweep ({count} files) in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let started = Instant::now();
+    let merged = cluster.array_then_merge("scripts/slurm/psa.sbatch", "scripts/slurm/merge.sbatch", &PSA);
+    let whole = unsharded(PSA[0], &PSA[1..], &cluster.dir.path().join("whole-psa"));
+    let count = common::outputs::assert_same_outputs(&merged, &whole, "iterations.csv");
+    eprintln!(
+        "slurm: {SHARDS} PSA shards and their merge ran and matched the unsharded run ({count} files) in {:.1} s",
         started.elapsed().as_secs_f64()
     );
 }
@@ -466,7 +435,11 @@ fn the_readmes_job_array_sweeps_and_merges_on_a_real_slurm_byte_for_byte() {
 #[test]
 fn the_readmes_slurm_scripts_are_the_files_the_slurm_test_runs() {
     let readme = fs::read_to_string("README.md").unwrap();
-    for script in ["scripts/slurm/sweep.sbatch", "scripts/slurm/merge.sbatch"] {
+    for script in [
+        "scripts/slurm/sweep.sbatch",
+        "scripts/slurm/psa.sbatch",
+        "scripts/slurm/merge.sbatch",
+    ] {
         let text = fs::read_to_string(script).unwrap();
         let block = format!("`{script}`:\n\n```sh\n{text}```\n");
         assert!(

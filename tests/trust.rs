@@ -125,7 +125,7 @@ fn merge_finds_the_shards_in_the_folders_a_job_array_wrote() {
     let o = merge(&[empty], &tmp.path().join("none"));
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("empty") && stderr(&o).contains("no sweep shard"),
+        stderr(&o).contains("empty") && stderr(&o).contains("no shard here"),
         "{}",
         stderr(&o)
     );

@@ -96,7 +96,7 @@ pub enum Command {
     Reproduce(ReproduceArgs),
     /// Rerun scenarios over a grid of parameter values and tabulate the results (sweep.csv).
     Sweep(SweepArgs),
-    /// Combine the shard directories of one sweep into the table and plots of an unsharded run.
+    /// Combine the shard directories of one sweep, run or EVPPI analysis into the outputs of the unsharded command.
     Merge(MergeArgs),
     /// Two or more finished runs side by side: headline, budget, return by payer, and the inputs that differ
     /// (output/compare/<run-id>/compare.csv and compare_inputs.csv).
@@ -132,6 +132,10 @@ pub struct RunArgs {
     pub set: SetArgs,
     #[command(flatten)]
     pub keep: KeepArgs,
+    /// Run only shard K of N of the iterations, for several machines (`auto`: this job array task's, from Slurm,
+    /// Grid Engine, PBS, Kubernetes or AWS Batch); writes a shard folder that `carecast merge` combines.
+    #[arg(long, value_name = "K/N|auto")]
+    pub shard: Option<String>,
     /// Print only the run directory.
     #[arg(long, short)]
     pub quiet: bool,
@@ -203,8 +207,9 @@ pub struct SweepArgs {
     pub vary: Vec<String>,
     #[command(flatten)]
     pub size: RunSize,
-    /// Run only the K-th of N deterministic slices of the points (for several machines; see `merge`).
-    #[arg(long, value_name = "K/N")]
+    /// Run only the K-th of N deterministic slices of the points, for several machines (`auto`: this job array
+    /// task's, from Slurm, Grid Engine, PBS, Kubernetes or AWS Batch); see `merge`.
+    #[arg(long, value_name = "K/N|auto")]
     pub shard: Option<String>,
     #[command(flatten)]
     pub set: SetArgs,
@@ -220,12 +225,17 @@ pub struct SweepArgs {
 /// The arguments of `carecast merge`.
 #[derive(Args)]
 pub struct MergeArgs {
-    /// The shard directories (all N of them), or folders above them: the `--out` folders `sweep --shard` wrote
-    /// (`sweeps/task-*`), or the one folder above them all (`sweeps`).
+    /// The shard directories (all N of them), or folders above them: the `--out` folders `sweep --shard`,
+    /// `run --shard` or `evppi --shard` wrote (`sweeps/task-*`), or the one folder above them all (`sweeps`).
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
     #[command(flatten)]
     pub out: OutArg,
+    #[command(flatten)]
+    pub threads: ThreadsArg,
+    /// Print only the output directory.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// The arguments of `carecast compare`.
@@ -309,6 +319,13 @@ pub struct EvppiArgs {
     pub out: OutArg,
     #[command(flatten)]
     pub threads: ThreadsArg,
+    /// Run only shard K of N of the iterations, for several machines (`auto`: this job array task's, from Slurm,
+    /// Grid Engine, PBS, Kubernetes or AWS Batch); writes a shard folder that `carecast merge` combines.
+    #[arg(long, value_name = "K/N|auto")]
+    pub shard: Option<String>,
+    /// Print only the output directory.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// The arguments of `carecast check`.
@@ -346,11 +363,16 @@ pub fn parse_axes(vary: &[String]) -> Result<Vec<SweepAxis>, InputError> {
         .collect()
 }
 
-/// Parses `--shard K/N`.
-pub fn parse_shard(shard: Option<&str>) -> Result<Option<Shard>, InputError> {
-    shard
-        .map(|s| Shard::parse(s).map_err(|m| InputError::usage("--shard", m)))
-        .transpose()
+/// Parses `--shard K/N` or `--shard auto` (read from the job scheduler's environment), with where the shard came
+/// from: "--shard", or the scheduler's variable.
+pub fn parse_shard(shard: Option<&str>) -> Result<Option<(Shard, String)>, InputError> {
+    let Some(text) = shard else { return Ok(None) };
+    let found = if text.trim() == "auto" {
+        Shard::from_environment(|name| std::env::var(name).ok())
+    } else {
+        Shard::parse(text).map(|s| (s, "--shard".to_string()))
+    };
+    found.map(Some).map_err(|m| InputError::usage("--shard", m))
 }
 
 /// Parses `--measure`.

@@ -7,14 +7,18 @@ mod progress;
 
 use crate::analysis::csv_input::CsvOptions;
 use crate::analysis::AnalysisOptions;
-use crate::commands::{self, Context, Error, SweepOptions};
+use crate::commands::{self, Context, Error, MergeOutcome, MergedRun, SweepOptions};
 use crate::error::InputError;
+use crate::model::Shard;
 use crate::output::format::per_unit;
 use crate::output::reproduction::{self, markdown_table};
+use crate::output::run_shard::ShardedCommand;
+use crate::output::samples::Keep;
 use crate::output::terminal;
 use crate::simulate::Progress;
 use args::{
-    AnalyseArgs, Cli, Command, EvppiArgs, ReproduceArgs, RunArgs, SweepArgs, ThresholdArgs, TornadoArgs, TwowayArgs,
+    AnalyseArgs, Cli, Command, EvppiArgs, MergeArgs, ReproduceArgs, RunArgs, SweepArgs, ThresholdArgs, TornadoArgs,
+    TwowayArgs,
 };
 use std::path::Path;
 use std::sync::Arc;
@@ -43,12 +47,7 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
         Command::Analyse(args) => analyse(args, progress),
         Command::Reproduce(args) => reproduce(args, progress),
         Command::Sweep(args) => sweep(args, progress),
-        Command::Merge(args) => {
-            let ctx = Context::new(None, args.out.out)?.with_progress(progress);
-            let outcome = commands::merge(&ctx, &args.dirs)?;
-            emit(&format!("{}\n", outcome.dir.display()));
-            Ok(())
-        }
+        Command::Merge(args) => merge(args, progress),
         Command::Compare(args) => {
             let ctx = Context::new(None, args.out.out)?.with_progress(progress);
             let outcome = commands::compare(&ctx, &args.dirs)?;
@@ -72,18 +71,33 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
 fn run(args: RunArgs, progress: Arc<Progress>) -> Result<(), Error> {
     let changes = args.size.with(&args.set)?;
     let keep = args.keep.keep()?;
+    let shard = args::parse_shard(args.shard.as_deref())?;
     let ctx = (Context::new(args.threads.threads, args.out.out)?)
         .with_progress(progress.clone())
         .with_keep(keep);
+    if let Some(shard) = shard {
+        let command = ShardedCommand::Run {
+            keep_first: keep.first,
+            gzip: keep.gzip,
+        };
+        return run_shard(&ctx, &args.scenario, &changes, command, shard, args.quiet, &progress);
+    }
     let outcome = progress::with_progress(!args.quiet, "iterations", &progress, || {
         commands::run(&ctx, &args.scenario, &changes)
     })?;
+    print_run(&outcome, keep, args.quiet);
+    Ok(())
+}
+
+/// What a run says on the terminal: the note on the per-iteration files, changes and warnings, then (unless `quiet`)
+/// its summary, and its directory.
+fn print_run(outcome: &commands::RunOutcome, keep: Keep, quiet: bool) {
     let iterations = outcome.loaded.run.iterations;
     if keep.rows(iterations) < iterations {
         eprintln!("note: {}", keep.describe(iterations));
     }
     echo_changes(&outcome.loaded.model.set_changes, &outcome.loaded.model.warnings);
-    if !args.quiet {
+    if !quiet {
         emit(&terminal::summary_table(&outcome.loaded.model, &outcome.analysis));
         emit(&crate::output::subgroups::terminal_lines(
             &outcome.analysis,
@@ -103,6 +117,35 @@ fn run(args: RunArgs, progress: Arc<Progress>) -> Result<(), Error> {
         ));
     }
     emit(&format!("{}\n", outcome.dir.display()));
+}
+
+/// Runs one shard of a run or EVPPI analysis and says what it holds.
+fn run_shard(
+    ctx: &Context,
+    scenario: &Path,
+    changes: &commands::ScenarioChanges,
+    command: ShardedCommand,
+    (shard, from): (Shard, String),
+    quiet: bool,
+    progress: &Arc<Progress>,
+) -> Result<(), Error> {
+    let outcome = progress::with_progress(!quiet, "iterations", progress, || {
+        commands::run_shard(ctx, scenario, changes, command, (shard, &from))
+    })?;
+    if !quiet {
+        emit(&terminal::shard_line(&outcome.manifest));
+    }
+    emit(&format!("{}\n", outcome.dir.display()));
+    Ok(())
+}
+
+fn merge(args: MergeArgs, progress: Arc<Progress>) -> Result<(), Error> {
+    let ctx = Context::new(args.threads.threads, args.out.out)?.with_progress(progress);
+    match commands::merge(ctx, &args.dirs)? {
+        MergeOutcome::Sweep(outcome) => emit(&format!("{}\n", outcome.dir.display())),
+        MergeOutcome::Run(MergedRun::Run { outcome, keep }) => print_run(&outcome, keep, args.quiet),
+        MergeOutcome::Run(MergedRun::Evppi(outcome)) => print_evppi(&outcome, args.quiet),
+    }
     Ok(())
 }
 
@@ -162,7 +205,7 @@ fn sweep(args: SweepArgs, progress: Arc<Progress>) -> Result<(), Error> {
     let changes = args.size.with(&args.set)?;
     let options = SweepOptions {
         vary: args::parse_axes(&args.vary)?,
-        shard: args::parse_shard(args.shard.as_deref())?,
+        shard: args::parse_shard(args.shard.as_deref())?.map(|(shard, _)| shard),
         changes,
     };
     let ctx = Context::new(args.threads.threads, args.out.out)?.with_progress(progress.clone());
@@ -224,12 +267,28 @@ fn echo_changes(set_changes: &[String], warnings: &[String]) {
 fn evppi(args: EvppiArgs, progress: Arc<Progress>) -> Result<(), Error> {
     let groups = args::parse_groups(&args.group)?;
     let changes = args.size.with(&args.set)?;
-    let ctx = Context::new(args.threads.threads, args.out.out)?.with_progress(progress);
+    let shard = args::parse_shard(args.shard.as_deref())?;
+    let ctx = Context::new(args.threads.threads, args.out.out)?.with_progress(progress.clone());
+    if let Some(shard) = shard {
+        let command = ShardedCommand::Evppi {
+            lambda: args.lambda,
+            groups,
+        };
+        return run_shard(&ctx, &args.scenario, &changes, command, shard, args.quiet, &progress);
+    }
     let outcome = commands::evppi(&ctx, &args.scenario, &changes, args.lambda, &groups)?;
-    echo_changes(&outcome.set_changes, &outcome.warnings);
-    emit(&terminal::evppi_table(&outcome.rows, outcome.lambda, &outcome.per));
-    emit(&format!("{}\n", outcome.dir.display()));
+    print_evppi(&outcome, args.quiet);
     Ok(())
+}
+
+/// What an EVPPI analysis says on the terminal: changes and warnings, then (unless `quiet`) its table, and its
+/// directory.
+fn print_evppi(outcome: &commands::EvppiOutcome, quiet: bool) {
+    echo_changes(&outcome.set_changes, &outcome.warnings);
+    if !quiet {
+        emit(&terminal::evppi_table(&outcome.rows, outcome.lambda, &outcome.per));
+    }
+    emit(&format!("{}\n", outcome.dir.display()));
 }
 
 /// The options of `carecast analyse`, checked.

@@ -2,11 +2,13 @@
 //! the base directory its outputs go under. The only place that builds thread pools and run directories.
 
 use super::error::{Error, RUN_INTERRUPTED};
+use super::shard::Replay;
 use crate::error::InputError;
 use crate::model::{Model, RunSettings};
 use crate::output::samples::Keep;
 use crate::output::RunDir;
-use crate::simulate::{self, Progress, Results};
+use crate::simulate::{self, Progress, RangeResults, Results};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -24,6 +26,8 @@ pub struct Context {
     out: Option<PathBuf>,
     progress: Option<Arc<Progress>>,
     keep: Keep,
+    /// Where a merge of a sharded run takes each simulation's results from, instead of the engine.
+    replay: Option<Replay>,
 }
 
 impl Context {
@@ -46,6 +50,7 @@ impl Context {
             out,
             progress: None,
             keep: Keep::default(),
+            replay: None,
         })
     }
 
@@ -59,6 +64,17 @@ impl Context {
     pub fn with_keep(mut self, keep: Keep) -> Self {
         self.keep = keep;
         self
+    }
+
+    /// Takes each simulation's results from the shards of a sharded run, in the order the command asks for them.
+    pub(super) fn with_replay(mut self, replay: Replay) -> Self {
+        self.replay = Some(replay);
+        self
+    }
+
+    /// How many shards' results the command reads (None: it simulates them).
+    pub fn shards_merged(&self) -> Option<usize> {
+        self.replay.as_ref().map(Replay::shards)
     }
 
     /// Which iterations a run writes to its per-iteration files.
@@ -98,23 +114,42 @@ impl Context {
             .map_err(|e| InputError::usage("--out", e.to_string()).into())
     }
 
-    /// Runs the PSA on the pool, reporting progress; a run stopped by the user is [`Error::Interrupted`].
+    /// Runs the PSA on the pool, reporting progress; a run stopped by the user is [`Error::Interrupted`]. When merging
+    /// a sharded run, the results are the shards' instead (`merge`).
     pub fn simulate(&self, model: &Model, run: &RunSettings) -> Result<Results, Error> {
-        self.install(|| simulate::run(model, run, self.progress()))
-            .map_err(|e| {
-                if self.interrupted() {
-                    Error::Interrupted(RUN_INTERRUPTED)
-                } else {
-                    e.into()
-                }
-            })
+        if let Some(replay) = &self.replay {
+            return self.install(|| replay.next(model, run));
+        }
+        self.stopped_or(self.install(|| simulate::run(model, run, self.progress())))
     }
 
     /// [`Context::simulate`] with progress counters of its own, for a second run behind the first (the one that finds
     /// payback in cycles): Ctrl-C still stops it.
     pub fn simulate_part(&self, model: &Model, run: &RunSettings) -> Result<Results, Error> {
+        if let Some(replay) = &self.replay {
+            return self.install(|| replay.next(model, run));
+        }
         let part = self.progress().map(Progress::part);
-        self.install(|| simulate::run(model, run, part.as_ref())).map_err(|e| {
+        self.stopped_or(self.install(|| simulate::run(model, run, part.as_ref())))
+    }
+
+    /// Runs iterations `range` of the PSA (a shard), reporting progress on the main counters if `main`, else on
+    /// counters of its own.
+    pub fn simulate_range(
+        &self,
+        model: &Model,
+        run: &RunSettings,
+        range: Range<usize>,
+        main: bool,
+    ) -> Result<RangeResults, Error> {
+        let part = self.progress().filter(|_| !main).map(Progress::part);
+        let progress = if main { self.progress() } else { part.as_ref() };
+        self.stopped_or(self.install(|| simulate::run_range(model, run, range, progress)))
+    }
+
+    /// The engine's outcome, or [`Error::Interrupted`] if the user stopped it.
+    fn stopped_or<T>(&self, outcome: Result<T, simulate::SimulationError>) -> Result<T, Error> {
+        outcome.map_err(|e| {
             if self.interrupted() {
                 Error::Interrupted(RUN_INTERRUPTED)
             } else {

@@ -4,7 +4,7 @@
 use super::{load, Context, Error, ScenarioChanges};
 use crate::analysis::voi::{evppi_rows, sampled_parameters, EvppiRow};
 use crate::error::{suggest, InputError};
-use crate::model::{AsWritten, RunSettings};
+use crate::model::{AsWritten, Model, RunSettings};
 use crate::output::evppi::write_evppi;
 use crate::output::format::{per_unit, set_changes};
 use crate::output::studies::{evppi_study, write_study_report, StudySource};
@@ -37,32 +37,7 @@ pub fn evppi(
 ) -> Result<EvppiOutcome, Error> {
     let loaded = load(path, changes)?;
     let model = &loaded.model;
-    let primary = model.settings.primary_outcome.ok_or_else(|| {
-        InputError::file(
-            path,
-            "EVPPI values the net monetary benefit, which needs an outcome; no state has one",
-        )
-    })?;
-    let lambda = lambda.unwrap_or(model.settings.threshold);
-    if !(lambda.is_finite() && lambda >= 0.0) {
-        return Err(InputError::usage("--lambda", "must be a non-negative amount").into());
-    }
-    let sampled = sampled_parameters(model);
-    for (group, members) in groups {
-        for m in members {
-            if !sampled.iter().any(|p| p.is_named(m)) {
-                let known: Vec<&str> = sampled.iter().map(|p| p.name.as_str()).collect();
-                return Err(InputError::usage(
-                    "--group",
-                    format!(
-                        "group `{group}`: `{m}` is not a sampled parameter of this scenario{}",
-                        suggest(m, &known)
-                    ),
-                )
-                .into());
-            }
-        }
-    }
+    let (primary, lambda) = check_evppi(model, path, lambda, groups)?;
     let results = ctx.simulate(model, &loaded.run)?;
     let rows = ctx.install(|| evppi_rows(model, &results, primary, lambda, groups));
     let population = model.settings.population;
@@ -105,6 +80,43 @@ pub fn evppi(
         set_changes: model.set_changes.clone(),
         warnings: model.warnings.clone(),
     })
+}
+
+/// Checks what an EVPPI analysis of `model` needs before any work: an outcome to value, a valid λ (default: the
+/// scenario's threshold), and groups of sampled parameters; returns the primary outcome and λ.
+pub(super) fn check_evppi(
+    model: &Model,
+    path: &Path,
+    lambda: Option<f64>,
+    groups: &[(String, Vec<String>)],
+) -> Result<(usize, f64), Error> {
+    let primary = model.settings.primary_outcome.ok_or_else(|| {
+        InputError::file(
+            path,
+            "EVPPI values the net monetary benefit, which needs an outcome; no state has one",
+        )
+    })?;
+    let lambda = lambda.unwrap_or(model.settings.threshold);
+    if !(lambda.is_finite() && lambda >= 0.0) {
+        return Err(InputError::usage("--lambda", "must be a non-negative amount").into());
+    }
+    let sampled = sampled_parameters(model);
+    for (group, members) in groups {
+        for m in members {
+            if !sampled.iter().any(|p| p.is_named(m)) {
+                let known: Vec<&str> = sampled.iter().map(|p| p.name.as_str()).collect();
+                return Err(InputError::usage(
+                    "--group",
+                    format!(
+                        "group `{group}`: `{m}` is not a sampled parameter of this scenario{}",
+                        suggest(m, &known)
+                    ),
+                )
+                .into());
+            }
+        }
+    }
+    Ok((primary, lambda))
 }
 
 /// The command that reproduces an EVPPI analysis.

@@ -2,7 +2,7 @@
 //! seed, refusing a run that would not fit in memory.
 
 use crate::error::InputError;
-use crate::model::{compile_with_overrides, Loaded, MAX_ITERATIONS};
+use crate::model::{compile_with_overrides, Loaded, RunSettings, MAX_ITERATIONS};
 use crate::scenario::Override;
 use crate::simulate;
 use std::path::Path;
@@ -20,6 +20,13 @@ pub struct ScenarioChanges {
 
 /// Loads and checks a scenario, applying `changes`.
 pub fn load(path: &Path, changes: &ScenarioChanges) -> Result<Loaded, InputError> {
+    let loaded = load_unchecked(path, changes)?;
+    check_memory(&loaded, loaded.run.iterations)?;
+    Ok(loaded)
+}
+
+/// [`load`] without the memory check, for a command that holds only some of the run's iterations (a shard).
+pub(super) fn load_unchecked(path: &Path, changes: &ScenarioChanges) -> Result<Loaded, InputError> {
     let mut loaded = crate::model::load(path)?;
     if !changes.overrides.is_empty() {
         loaded.model = compile_with_overrides(&loaded.scenario, &changes.overrides)?;
@@ -36,20 +43,23 @@ pub fn load(path: &Path, changes: &ScenarioChanges) -> Result<Loaded, InputError
     if let Some(seed) = changes.seed {
         loaded.run.seed = seed;
     }
-    check_memory(&loaded)?;
     Ok(loaded)
 }
 
-/// Refuses a run whose peak memory ([`simulate::memory_estimate`]) would be more than the run may use here
-/// ([`simulate::memory_limit`]), saying how much it would need, which limit it is over, and the most iterations that
-/// fit.
-fn check_memory(loaded: &Loaded) -> Result<(), InputError> {
-    let need = simulate::memory_estimate(&loaded.model, &loaded.run);
+/// Refuses a run whose peak memory ([`simulate::memory_estimate`]) with `iterations` of its iterations held would be
+/// more than the run may use here ([`simulate::memory_limit`]), saying how much it would need, which limit it is
+/// over, and the most iterations that fit.
+pub(super) fn check_memory(loaded: &Loaded, iterations: usize) -> Result<(), InputError> {
+    let run = RunSettings {
+        iterations,
+        ..loaded.run
+    };
+    let need = simulate::memory_estimate(&loaded.model, &run);
     let limit = simulate::memory_limit();
     if need <= limit.bytes {
         return Ok(());
     }
-    let fits = simulate::largest_iterations_within(&loaded.model, limit.bytes, loaded.run.iterations);
+    let fits = simulate::largest_iterations_within(&loaded.model, limit.bytes, iterations);
     let advice = if fits == 0 {
         match limit.source {
             // The threads' reserve alone may be over the limit.
@@ -65,7 +75,7 @@ fn check_memory(loaded: &Loaded) -> Result<(), InputError> {
         &loaded.scenario.path,
         format!(
             "{} iterations of this model would need about {} of memory, more than the {} carecast can use here ({}); {advice}",
-            loaded.run.iterations,
+            iterations,
             simulate::Bytes(need),
             simulate::Bytes(limit.bytes),
             limit.source,

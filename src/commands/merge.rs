@@ -1,18 +1,45 @@
-//! `carecast merge`: the shards of one sweep combined into the table and plots an unsharded run writes.
+//! `carecast merge`: the shards of one sweep combined into the table and plots an unsharded sweep writes, or the
+//! shards of one run (`run --shard`, `evppi --shard`) into the outputs the unsharded command writes.
 
+use super::shard::{merge_run_shards, MergedRun};
 use super::{Context, Error, SweepOutcome};
 use crate::error::InputError;
+use crate::output::run_shard::SHARD_MANIFEST;
 use crate::output::sweep::{read_manifest, read_shard, write_merged, Manifest, ShardRow};
 use std::path::{Path, PathBuf};
 
-/// Combines the shards in `dirs` (all of one sweep's shards, each once) into a new directory. Each of `dirs` is a
-/// shard's own directory or a folder above shards, such as the `--out` folder a job array's task wrote
-/// (`sweeps/task-3`) or the folder above them all (`sweeps`): the shards below are found by their `sweep.json`.
-pub fn merge(ctx: &Context, dirs: &[PathBuf]) -> Result<SweepOutcome, Error> {
+/// What a merge made: a sweep's table, or a run's (or EVPPI analysis's) outputs.
+#[derive(Debug)]
+pub enum MergeOutcome {
+    Sweep(SweepOutcome),
+    Run(MergedRun),
+}
+
+/// Combines the shards in `dirs` (all of one sweep's or one run's shards, each once) into a new directory. Each of
+/// `dirs` is a shard's own directory or a folder above shards, such as the `--out` folder a job array's task wrote
+/// (`sweeps/task-3`) or the folder above them all (`sweeps`): the shards below are found by their `sweep.json` or
+/// `shard.json`.
+pub fn merge(ctx: Context, dirs: &[PathBuf]) -> Result<MergeOutcome, Error> {
     if dirs.is_empty() {
         return Err(InputError::usage("DIR", "name the shard directories to merge").into());
     }
     let dirs = &shard_dirs(dirs)?;
+    let of_runs = dirs.iter().filter(|d| d.join(SHARD_MANIFEST).is_file()).count();
+    if of_runs == dirs.len() {
+        return Ok(MergeOutcome::Run(merge_run_shards(ctx, dirs)?));
+    }
+    if of_runs > 0 {
+        return Err(InputError::usage(
+            "DIR",
+            "these folders hold shards of a sweep and shards of a run: merge one sharded command at a time",
+        )
+        .into());
+    }
+    Ok(MergeOutcome::Sweep(merge_sweep(&ctx, dirs)?))
+}
+
+/// Combines the shards of one sweep.
+fn merge_sweep(ctx: &Context, dirs: &[PathBuf]) -> Result<SweepOutcome, Error> {
     let manifests: Vec<Manifest> = dirs.iter().map(|d| read_manifest(d)).collect::<Result<_, _>>()?;
     let first = &manifests[0];
     check_shards(dirs, &manifests)?;
@@ -97,12 +124,17 @@ fn check_shards(dirs: &[PathBuf], manifests: &[Manifest]) -> Result<(), InputErr
 /// `sweeps`.
 const SEARCH_DEPTH: usize = 3;
 
-/// The shard directories in `named`: each one that holds a `sweep.json` as itself; any other, the sharded sweeps'
-/// directories below it (hidden, unfinished runs and merged sweeps left out), in name order.
+/// Whether `dir` is a shard's own folder: a sweep's (`sweep.json`) or a run's (`shard.json`).
+fn is_shard(dir: &Path) -> bool {
+    dir.join("sweep.json").is_file() || dir.join(SHARD_MANIFEST).is_file()
+}
+
+/// The shard directories in `named`: each one that is a shard's folder as itself; any other, the shards' directories
+/// below it (hidden, unfinished runs and merged sweeps left out), in name order.
 fn shard_dirs(named: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
     let mut out = Vec::new();
     for dir in named {
-        if dir.join("sweep.json").is_file() || !dir.is_dir() {
+        if is_shard(dir) || !dir.is_dir() {
             // A missing or damaged manifest is reported by `read_manifest`, naming the file.
             out.push(dir.clone());
             continue;
@@ -113,7 +145,7 @@ fn shard_dirs(named: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
             return Err(InputError::file(
                 dir,
                 format!(
-                    "no sweep shard here or up to {SEARCH_DEPTH} folders below (a shard's folder holds sweep.json): name the folders `sweep --shard K/N --out` wrote"
+                    "no shard here or up to {SEARCH_DEPTH} folders below (a shard's folder holds sweep.json or {SHARD_MANIFEST}): name the folders `sweep --shard K/N --out` or `run --shard K/N --out` wrote"
                 ),
             ));
         }
@@ -123,7 +155,7 @@ fn shard_dirs(named: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
     Ok(out)
 }
 
-/// Adds to `found` the sharded sweeps' directories below `dir`, down to `depth` levels.
+/// Adds to `found` the shards' directories below `dir`, down to `depth` levels.
 fn find_shards(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -134,7 +166,9 @@ fn find_shards(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) {
         if entry.file_name().to_string_lossy().starts_with('.') || !path.is_dir() {
             continue;
         }
-        if path.join("sweep.json").is_file() {
+        if path.join(SHARD_MANIFEST).is_file() {
+            found.push(path);
+        } else if path.join("sweep.json").is_file() {
             if read_manifest(&path).is_ok_and(|m| m.shard.is_some()) {
                 found.push(path);
             }

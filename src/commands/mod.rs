@@ -12,6 +12,7 @@ mod merge;
 mod reproduce;
 mod run;
 mod sensitivity;
+mod shard;
 mod sweep;
 mod twoway;
 
@@ -21,10 +22,11 @@ pub use context::Context;
 pub use error::{Error, RUN_INTERRUPTED, SWEEP_INTERRUPTED};
 pub use evppi::{evppi, EvppiOutcome};
 pub use load::{load, ScenarioChanges};
-pub use merge::merge;
+pub use merge::{merge, MergeOutcome};
 pub use reproduce::{bundled_scenarios, reproduce, reproduce_scenario, ReproduceOutcome};
 pub use run::{run, RunOutcome};
 pub use sensitivity::{threshold_analysis, tornado_analysis, ThresholdOutcome, TornadoOutcome};
+pub use shard::{run_shard, MergedRun, ShardOutcome};
 pub use sweep::{sweep, SweepOptions, SweepOutcome, MAX_SWEEP_POINTS};
 pub use twoway::{twoway_analysis, TwoWayOutcome, MAX_TWOWAY_STEPS};
 

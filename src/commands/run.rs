@@ -30,19 +30,35 @@ pub struct RunOutcome {
 /// The runs behind the first, each only where it is needed: the model binned by cycle, for payback in weeks, months
 /// or quarters where cycles are shorter than a year; and the model undiscounted, for the budget impact in cash where
 /// a start date asks for it and something is discounted.
+fn extra_models(model: &Model) -> (Option<Model>, Option<Model>) {
+    let cash = model.settings.start_year.and_then(|_| model.undiscounted());
+    (model.by_cycle(), cash)
+}
+
+/// Runs the [`extra_models`] of `model`.
 fn extra_runs(ctx: &Context, model: &Model, loaded: &Loaded) -> Result<(Option<Results>, Option<Results>), Error> {
-    let by_cycle = model
-        .by_cycle()
-        .map(|m| ctx.simulate_part(&m, &loaded.run))
-        .transpose()?;
-    let cash = match model.settings.start_year {
-        Some(_) => model
-            .undiscounted()
-            .map(|m| ctx.simulate_part(&m, &loaded.run))
-            .transpose()?,
-        None => None,
-    };
+    let (by_cycle, cash) = extra_models(model);
+    let by_cycle = by_cycle.map(|m| ctx.simulate_part(&m, &loaded.run)).transpose()?;
+    let cash = cash.map(|m| ctx.simulate_part(&m, &loaded.run)).transpose()?;
     Ok((by_cycle, cash))
+}
+
+/// Every model a run of `model` simulates after `model` itself, in the order [`run`] simulates them: its extra
+/// models, then each subgroup with people alone followed by its own (what a shard of the run simulates).
+pub(super) fn later_models(model: &Model) -> Vec<Model> {
+    let with_extras = |m: &Model| {
+        let (by_cycle, cash) = extra_models(m);
+        by_cycle.into_iter().chain(cash)
+    };
+    let mut out: Vec<Model> = with_extras(model).collect();
+    for g in 0..model.subgroups.len() {
+        if let Some(alone) = model.for_subgroup(g) {
+            let extras: Vec<Model> = with_extras(&alone).collect();
+            out.push(alone);
+            out.extend(extras);
+        }
+    }
+    out
 }
 
 /// Analyses a run of `model` with its extra runs (see [`extra_runs`]): payback in cycles and the budget impact.
@@ -175,6 +191,7 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
         wall_seconds: started.elapsed().as_secs_f64(),
         simulation_seconds,
         threads: ctx.threads(),
+        shards_merged: ctx.shards_merged(),
     };
     let as_written = AsWritten::of(&loaded.scenario.text);
     let dir = ctx.publish(dir, |dir| {

@@ -3,6 +3,8 @@
 pub mod cba;
 mod compile;
 pub mod grid;
+mod shard_env;
+pub use shard_env::{SCHEDULER_VARIABLES, SHARDS_VARIABLE};
 mod outcome;
 mod payers;
 pub mod prices;

@@ -14,6 +14,7 @@ pub mod prices;
 pub mod report;
 pub mod reproduction;
 pub mod run;
+pub mod run_shard;
 pub mod samples;
 pub mod sensitivity;
 pub mod studies;

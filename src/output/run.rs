@@ -123,9 +123,19 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
             ),
             ("Run started (UTC)".into(), run.timing.started_utc.clone()),
             ("Threads".into(), run.timing.threads.to_string()),
+        ]
+        .into_iter()
+        .chain(run.timing.shards_merged.map(|n| {
+            (
+                "Simulated".into(),
+                format!("in {n} shards (`run --shard`), merged by `carecast merge`"),
+            )
+        }))
+        .chain([
             ("Per-iteration files".into(), run.keep.describe(provenance.iterations)),
             ("To reproduce".into(), provenance.command.clone()),
-        ],
+        ])
+        .collect(),
         figures: &figures,
         studies: &[],
     };

@@ -56,6 +56,9 @@ pub struct Timing {
     pub wall_seconds: f64,
     pub simulation_seconds: f64,
     pub threads: usize,
+    /// How many shards' results a merge put together (absent: simulated in this run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shards_merged: Option<usize>,
 }
 
 /// The settings as they appear in summary.json (every convention spelled out, none silent).

@@ -1,5 +1,6 @@
 //! The short summary a run prints on the terminal.
 
+use super::format::thousands;
 use super::format::{count, describe_icer, figure, fixed, gain_name, money, per_pound, per_unit, share, ShareStyle};
 use crate::analysis::ratio_rule::NoRatio;
 use crate::analysis::sensitivity::{Measure, Threshold, TornadoBar};
@@ -559,6 +560,28 @@ pub fn sweep_line(manifest: &crate::output::sweep::Manifest, points: usize) -> S
         manifest
             .shard
             .map_or(String::new(), |s| format!(" (shard {}/{})", s.index, s.count))
+    )
+}
+
+/// What `run --shard` and `evppi --shard` say of the shard they wrote.
+pub fn shard_line(manifest: &crate::output::run_shard::RunShardManifest) -> String {
+    let from = match manifest.shard_from.as_str() {
+        "--shard" => String::new(),
+        variable => format!(", from {variable}"),
+    };
+    let simulations = match manifest.parts.len() {
+        1 => "1 simulation".to_string(),
+        n => format!("{n} simulations"),
+    };
+    format!(
+        "shard {}/{}{from}: iterations {} to {} of {} ({simulations}) in {:.2} s; `carecast merge` the {} shards\n",
+        manifest.shard.index,
+        manifest.shard.count,
+        thousands(manifest.first as u64),
+        thousands(manifest.end.saturating_sub(1) as u64),
+        thousands(manifest.run.iterations as u64),
+        manifest.simulation_seconds,
+        manifest.shard.count,
     )
 }
 

@@ -38,7 +38,7 @@ pub(super) struct Chunk<'a> {
 }
 
 impl<'a> Chunk<'a> {
-    /// Chunk number `chunk` of the run, on its pieces of the arrays (uninitialised memory).
+    /// Chunk number `chunk` of the range being run, on its pieces of the arrays (uninitialised memory).
     pub(super) fn new(
         plan: &RunPlan,
         chunk: usize,
@@ -49,7 +49,7 @@ impl<'a> Chunk<'a> {
     ) -> Self {
         // Every chunk zeroes these pieces first, whatever happens next: `set_len` in `run_with` relies on it.
         let (totals, payback, draws) = (zeroed(totals), zeroed(payback), zeroed(draws));
-        let first = chunk * CHUNK;
+        let first = plan.first + chunk * CHUNK;
         let count = totals.len() / (plan.n_arms * plan.total_width);
         Chunk {
             totals,

@@ -3,10 +3,11 @@
 
 use crate::model::{Model, RunSettings};
 use crate::simulate::chunk::{Chunk, ChunkOutput};
-use crate::simulate::kernel::{live_bins, Workspace, LANES};
-use crate::simulate::{yearly_sample_size, Progress, Results, SimulationError};
+use crate::simulate::kernel::{live_bins, Lanes, Workspace, LANES};
+use crate::simulate::{yearly_sample_size, Progress, RangeResults, Results, SimulationError};
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
+use std::ops::Range;
 use std::sync::atomic::Ordering;
 use std::sync::{Mutex, PoisonError};
 
@@ -28,10 +29,40 @@ pub(super) fn run_with(
     progress: Option<&Progress>,
     lanes: bool,
 ) -> Result<Results, SimulationError> {
+    let whole = range_with(model, run, 0..run.iterations, progress, lanes)?;
+    Ok(join(model, run, vec![whole]).expect("one range covering the run joins"))
+}
+
+/// Runs iterations `range` of the PSA of `model` (a shard of the run: `range` starts at a multiple of [`CHUNK`] and
+/// ends at one or at the run's end, see [`shard_range`]): each iteration is exactly the unsharded run's, since it
+/// draws from its own stream. [`join`] puts the ranges of a run back together.
+pub fn run_range(
+    model: &Model,
+    run: &RunSettings,
+    range: Range<usize>,
+    progress: Option<&Progress>,
+) -> Result<RangeResults, SimulationError> {
+    range_with(model, run, range, progress, true)
+}
+
+fn range_with(
+    model: &Model,
+    run: &RunSettings,
+    range: Range<usize>,
+    progress: Option<&Progress>,
+    lanes: bool,
+) -> Result<RangeResults, SimulationError> {
+    assert!(
+        range.start.is_multiple_of(CHUNK)
+            && range.start <= range.end
+            && range.end <= run.iterations
+            && (range.end == run.iterations || range.end.is_multiple_of(CHUNK)),
+        "a range of a run starts and ends at whole chunks"
+    );
     if let Some(p) = progress {
-        p.total.store(run.iterations, Ordering::Relaxed);
+        p.total.store(range.len(), Ordering::Relaxed);
     }
-    let plan = RunPlan::new(model, run, progress, lanes);
+    let plan = RunPlan::new(model, run, range.clone(), progress, lanes);
     let mut arrays = ResultArrays::allocate(&plan);
     let outputs = run_chunks(&plan, &mut arrays);
     // SAFETY: the chunks covered the first `len` elements of each array, and each chunk initialised its pieces with
@@ -46,11 +77,12 @@ pub(super) fn run_with(
     if progress.is_some_and(|p| p.cancel.load(Ordering::Relaxed)) {
         return Err(SimulationError::Interrupted);
     }
-    let yearly_sum = match combine(&plan, outputs) {
-        Ok(yearly_sum) => yearly_sum,
+    let chunk_sums = match chunk_sums(&plan, outputs) {
+        Ok(sums) => sums,
         Err((iteration, message)) => {
             let (width, n_draws) = (plan.draw_width, plan.n_draws);
-            let values = parameter_values(model, &arrays.draws[iteration * width..iteration * width + n_draws]);
+            let local = iteration - plan.first;
+            let values = parameter_values(model, &arrays.draws[local * width..local * width + n_draws]);
             return Err(SimulationError::IterationFailed {
                 iteration,
                 what: message,
@@ -61,6 +93,98 @@ pub(super) fn run_with(
     // SAFETY: no chunk failed or was cancelled (both return above), so every chunk ran all its iterations and wrote
     // each kept iteration's values (both paths write every kept lane), and zeroed the padding of a last partial block.
     unsafe { arrays.yearly_sample.set_len(arrays.sample_len) };
+    Ok(RangeResults {
+        range,
+        totals: arrays.totals,
+        payback: arrays.payback,
+        draws: arrays.draws,
+        yearly_sample: arrays.yearly_sample,
+        chunk_sums,
+    })
+}
+
+/// The iterations shard `index` (1-based) of `count` runs of a run of `iterations`: whole chunks of [`CHUNK`]
+/// iterations, shared out as evenly as whole chunks allow, so that the shards' per-year sums combine in the unsharded
+/// run's order. None where there are fewer chunks than shards (a shard would have nothing to do).
+pub fn shard_range(iterations: usize, index: usize, count: usize) -> Option<Range<usize>> {
+    let chunks = iterations.div_ceil(CHUNK);
+    if count == 0 || index == 0 || index > count || count > chunks {
+        return None;
+    }
+    let chunk_start = |k: usize| ((k as u128 * chunks as u128) / count as u128) as usize;
+    let start = chunk_start(index - 1) * CHUNK;
+    let end = (chunk_start(index) * CHUNK).min(iterations);
+    Some(start..end)
+}
+
+/// Puts the ranges of one run of `model` back together (all of them, in any order) into the run's results: the
+/// arrays end to end, and the per-year sums added chunk by chunk in the unsharded run's order, so the results are the
+/// unsharded run's to the bit. An error says what does not fit.
+pub fn join(model: &Model, run: &RunSettings, mut parts: Vec<RangeResults>) -> Result<Results, String> {
+    parts.sort_by_key(|p| p.range.start);
+    let mut next = 0;
+    for p in &parts {
+        if p.range.start != next {
+            return Err(format!(
+                "iterations {next} to {} are missing (the next range starts at {})",
+                p.range.start, p.range.start
+            ));
+        }
+        next = p.range.end;
+    }
+    if next != run.iterations {
+        return Err(format!(
+            "the ranges end at iteration {next}, not at the run's {}",
+            run.iterations
+        ));
+    }
+    let plan = RunPlan::new(model, run, 0..run.iterations, None, true);
+    let sums: usize = parts.iter().map(|p| p.chunk_sums.len()).sum();
+    if sums != run.iterations.div_ceil(CHUNK) * plan.n_live {
+        return Err("the ranges' per-year sums do not have the size this model's run gives".to_string());
+    }
+    let n_live = plan.n_live.max(1);
+    let mut yearly_sum = vec![0.0; plan.per_iteration_bins];
+    for part in &parts {
+        for chunk in part.chunk_sums.chunks_exact(n_live) {
+            for (&b, partial) in plan.live.iter().zip(chunk) {
+                for v in partial {
+                    yearly_sum[b] += v;
+                }
+            }
+        }
+    }
+    let arrays = if parts.len() == 1 {
+        let p = parts.pop().expect("one part");
+        ResultArrays::filled(p.totals, p.payback, p.draws, p.yearly_sample)
+    } else {
+        let concat = |f: &dyn Fn(&RangeResults) -> usize| parts.iter().map(f).sum::<usize>();
+        let mut totals = Vec::with_capacity(concat(&|p| p.totals.len()));
+        let mut payback = Vec::with_capacity(concat(&|p| p.payback.len()));
+        let mut draws = Vec::with_capacity(concat(&|p| p.draws.len()));
+        let mut sample = Vec::with_capacity(concat(&|p| p.yearly_sample.len()));
+        for p in parts {
+            totals.extend_from_slice(&p.totals);
+            payback.extend_from_slice(&p.payback);
+            draws.extend_from_slice(&p.draws);
+            sample.extend_from_slice(&p.yearly_sample);
+        }
+        ResultArrays::filled(totals, payback, draws, sample)
+    };
+    let expected = ResultArrays::allocate(&plan);
+    if (
+        arrays.totals.len(),
+        arrays.payback.len(),
+        arrays.draws.len(),
+        arrays.yearly_sample.len(),
+    ) != (
+        expected.totals_len,
+        expected.payback_len,
+        expected.draws_len,
+        expected.sample_len,
+    ) {
+        return Err("the ranges' arrays do not have the sizes this model's run gives".to_string());
+    }
     Ok(Results::assemble(&plan, arrays, &yearly_sum))
 }
 
@@ -68,10 +192,12 @@ pub(super) fn run_with(
 pub(super) struct RunPlan<'a> {
     pub(super) model: &'a Model,
     pub(super) seed: u64,
+    /// The run's index of the range's first iteration (0 unless the run is sharded).
+    pub(super) first: usize,
     pub(super) progress: Option<&'a Progress>,
     /// Whether blocks of iterations may go through the lane path.
     pub(super) lanes: bool,
-    /// Iterations, arms, kernel columns and sampled parameters.
+    /// Iterations of the range, arms, kernel columns and sampled parameters.
     pub(super) n: usize,
     pub(super) n_arms: usize,
     pub(super) n_kernel: usize,
@@ -79,7 +205,7 @@ pub(super) struct RunPlan<'a> {
     /// Columns per iteration and arm of the totals, and per iteration of the draws.
     pub(super) total_width: usize,
     pub(super) draw_width: usize,
-    /// How many iterations' per-year values are kept.
+    /// How many of the run's iterations have their per-year values kept (the first ones of the whole run).
     pub(super) sample_size: usize,
     /// How many bins an iteration has (`[arm, year, kernel column]`).
     pub(super) per_iteration_bins: usize,
@@ -91,14 +217,20 @@ pub(super) struct RunPlan<'a> {
 }
 
 impl<'a> RunPlan<'a> {
-    fn new(model: &'a Model, run: &RunSettings, progress: Option<&'a Progress>, lanes: bool) -> Self {
-        let n = run.iterations;
+    fn new(
+        model: &'a Model,
+        run: &RunSettings,
+        range: Range<usize>,
+        progress: Option<&'a Progress>,
+        lanes: bool,
+    ) -> Self {
+        let n = range.len();
         let n_arms = model.arms.len();
         let kernel_columns = &model.kernel_columns;
         let n_kernel = kernel_columns.len();
         let years = model.settings.bins();
         let n_draws = model.n_draws;
-        let sample_size = yearly_sample_size(model, n);
+        let sample_size = yearly_sample_size(model, run.iterations);
         let per_iteration_bins = n_arms * years * n_kernel;
         // The sample keeps only the bins some flow or cost can write: a quarter of the reference model's are structural
         // zeros, and the sample's stores are most of a run's memory traffic.
@@ -114,6 +246,7 @@ impl<'a> RunPlan<'a> {
         RunPlan {
             model,
             seed: run.seed,
+            first: range.start,
             progress,
             lanes,
             n,
@@ -156,8 +289,10 @@ impl ResultArrays {
         let totals_len = plan.n * plan.n_arms * plan.total_width;
         let payback_len = plan.n * plan.n_arms;
         let draws_len = plan.n * plan.draw_width;
-        // Whole blocks, so that every block's values are one contiguous run.
-        let sample_len = plan.sample_size.next_multiple_of(LANES) * plan.n_live;
+        // The range's kept iterations, in whole blocks so that every block's values are one contiguous run (a range
+        // starts at a whole chunk, so its blocks are the whole run's).
+        let kept = plan.sample_size.clamp(plan.first, plan.first + plan.n) - plan.first;
+        let sample_len = kept.next_multiple_of(LANES) * plan.n_live;
         ResultArrays {
             totals: Vec::with_capacity(totals_len),
             payback: Vec::with_capacity(payback_len),
@@ -167,6 +302,22 @@ impl ResultArrays {
             payback_len,
             draws_len,
             sample_len,
+        }
+    }
+}
+
+impl ResultArrays {
+    /// Arrays already filled (the ranges of a run put end to end).
+    fn filled(totals: Vec<f64>, payback: Vec<Option<u16>>, draws: Vec<f64>, yearly_sample: Vec<f32>) -> Self {
+        ResultArrays {
+            totals_len: totals.len(),
+            payback_len: payback.len(),
+            draws_len: draws.len(),
+            sample_len: yearly_sample.len(),
+            totals,
+            payback,
+            draws,
+            yearly_sample,
         }
     }
 }
@@ -208,10 +359,10 @@ fn run_chunks(plan: &RunPlan, arrays: &mut ResultArrays) -> Vec<ChunkOutput> {
         .collect()
 }
 
-/// Combines the chunks' outputs in chunk order: the same additions in the same order whatever the number of threads.
-/// Returns the run's per-year sums by bin of an iteration, or the earliest iteration that failed and why.
-fn combine(plan: &RunPlan, outputs: Vec<ChunkOutput>) -> Result<Vec<f64>, (usize, String)> {
-    let mut yearly_sum = vec![0.0; plan.per_iteration_bins];
+/// The chunks' per-year sums in chunk order (see [`RangeResults::chunk_sums`]), or the earliest iteration that failed
+/// and why.
+fn chunk_sums(plan: &RunPlan, outputs: Vec<ChunkOutput>) -> Result<Vec<Lanes>, (usize, String)> {
+    let mut sums = Vec::with_capacity(outputs.len() * plan.n_live);
     let mut first_failure: Option<(usize, String)> = None;
     for out in outputs {
         if let Some(f) = out.failure {
@@ -220,15 +371,11 @@ fn combine(plan: &RunPlan, outputs: Vec<ChunkOutput>) -> Result<Vec<f64>, (usize
             }
             continue;
         }
-        for (&b, partial) in plan.live.iter().zip(&out.yearly_sum) {
-            for v in partial {
-                yearly_sum[b] += v;
-            }
-        }
+        sums.extend_from_slice(&out.yearly_sum);
     }
     match first_failure {
         Some(failure) => Err(failure),
-        None => Ok(yearly_sum),
+        None => Ok(sums),
     }
 }
 

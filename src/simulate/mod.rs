@@ -6,6 +6,7 @@ mod finish_lanes;
 pub mod kernel;
 mod memory;
 mod payback;
+mod range;
 mod results;
 mod streams;
 #[cfg(test)]
@@ -14,11 +15,12 @@ mod tests;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::Arc;
 
-pub use engine::{parameter_values, run, CHUNK};
+pub use engine::{join, parameter_values, run, run_range, shard_range, CHUNK};
 pub use memory::{
     largest_iterations_within, memory_estimate, memory_limit, yearly_sample_size, Bytes, LimitSource, MemoryLimit,
     YEARLY_SAMPLE_BYTES, YEARLY_SAMPLE_MIN,
 };
+pub use range::RangeResults;
 pub use results::Results;
 pub use streams::iteration_rng;
 

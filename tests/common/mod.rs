@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod by_hand;
+pub mod outputs;
 
 use carecast::commands::{Context, ScenarioChanges};
 use carecast::model::{compile, compile_text, Loaded, Model, RunSettings};

@@ -1,0 +1,297 @@
+//! A sharded PSA: `run --shard K/N` and `evppi --shard K/N` on several "machines" (processes), and `merge`, which
+//! must rebuild the unsharded command's outputs byte for byte apart from timing; `--shard auto` from a scheduler's
+//! variables; and every way a shard or a set of shards is refused with exit code 2 before any work.
+
+mod common;
+
+use common::outputs::assert_same_outputs;
+use common::{carecast, tempdir};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The adaptations scenario (weekly cycles, so payback in weeks; subgroups) with a start date, so that a run makes
+/// every kind of simulation: the model, by cycle, in cash, and each subgroup alone with its own two.
+fn every_kind_of_simulation(dir: &Path) -> PathBuf {
+    let text = fs::read_to_string("scenarios/adaptations.toml").unwrap();
+    assert!(text.contains("seed = 2007\n") && !text.contains("start_date"));
+    let text = text.replace("seed = 2007\n", "seed = 2007\nstart_date = \"2026-04-01\"\n");
+    let path = dir.join("adaptations-dated.toml");
+    fs::write(&path, text).unwrap();
+    path
+}
+
+/// Runs carecast with `args` and `--out out`; on success, the directory it printed last.
+fn ok(args: &[&str], out: &Path) -> PathBuf {
+    let o = carecast().args(args).arg("--out").arg(out).output().unwrap();
+    assert!(
+        o.status.success(),
+        "carecast {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    PathBuf::from(stdout.lines().last().expect("a directory").trim())
+}
+
+/// Runs carecast with `args`, which must fail with exit code 2; returns stderr.
+fn refused(args: &[&str]) -> String {
+    let o = carecast().args(args).output().unwrap();
+    let stderr = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(o.status.code(), Some(2), "carecast {args:?} should exit 2: {stderr}");
+    stderr
+}
+
+/// Runs `command` (its arguments first) as `count` shards, each into its own task folder under `root`, as an
+/// array's tasks would; returns the task folders.
+fn shards(root: &Path, command: &[&str], count: usize) -> Vec<PathBuf> {
+    (1..=count)
+        .map(|k| {
+            let task = root.join(format!("task-{k}"));
+            let shard = format!("{k}/{count}");
+            let mut args = command.to_vec();
+            args.extend(["--shard", &shard, "--threads", "1"]);
+            ok(&args, &task);
+            task
+        })
+        .collect()
+}
+
+#[test]
+fn a_run_in_three_shards_merges_to_the_unsharded_run_byte_for_byte() {
+    let tmp = tempdir();
+    let scenario = every_kind_of_simulation(tmp.path());
+    let scenario = scenario.to_str().unwrap();
+    let run = [
+        "run",
+        scenario,
+        "--iterations",
+        "2600",
+        "--seed",
+        "11",
+        "--set",
+        "adaptation_cost.scale=1600",
+        "--keep",
+        "1000",
+        "--gzip",
+        "--quiet",
+    ];
+    let whole = ok(&[&run[..], &["--threads", "2"]].concat(), &tmp.path().join("whole"));
+    let tasks = shards(&tmp.path().join("array"), &run, 3);
+    let manifest: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(
+            fs::read_dir(tasks[0].join("adaptations"))
+                .unwrap()
+                .next()
+                .unwrap()
+                .unwrap()
+                .path()
+                .join("shard.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    // 2,600 iterations are 11 chunks of 256: 3, 4 and 4 of them.
+    assert_eq!(
+        (manifest["first"].as_u64(), manifest["end"].as_u64()),
+        (Some(0), Some(768))
+    );
+    let parts = manifest["parts"].as_array().unwrap().len();
+    assert!(
+        parts >= 9,
+        "the model, by cycle, in cash, and each subgroup's three: {parts} parts"
+    );
+    let mut args = vec!["merge".to_string()];
+    args.extend(tasks.iter().map(|t| t.display().to_string()));
+    args.push("--quiet".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let merged = ok(&args, &tmp.path().join("merged"));
+    let count = assert_same_outputs(&merged, &whole, "budget.csv");
+    assert!(count >= 20, "{count} files");
+    for kept in ["iterations.csv.gz", "parameters.csv.gz", "payback.csv", "subgroups.csv"] {
+        assert!(merged.join(kept).is_file(), "{kept} is among the merged outputs");
+    }
+    let summary = fs::read_to_string(merged.join("summary.json")).unwrap();
+    assert!(
+        summary.contains("\"shards_merged\": 3"),
+        "the merged run's timing says it was merged"
+    );
+}
+
+#[test]
+fn an_evppi_in_two_shards_merges_to_the_unsharded_evppi() {
+    let tmp = tempdir();
+    let evppi = [
+        "evppi",
+        "scenarios/popp.toml",
+        "--iterations",
+        "1200",
+        "--group",
+        "baseline=bed_days_base,cost_bed_day",
+    ];
+    let whole = ok(&evppi, &tmp.path().join("whole"));
+    let tasks = shards(&tmp.path().join("array"), &evppi, 2);
+    let merged = ok(
+        &["merge", tasks[0].to_str().unwrap(), tasks[1].to_str().unwrap()],
+        &tmp.path().join("merged"),
+    );
+    assert_same_outputs(&merged, &whole, "evppi.csv");
+}
+
+#[test]
+fn fifty_shards_merge_to_the_numbers_one_machine_gives() {
+    let tmp = tempdir();
+    let run = [
+        "run",
+        "scenarios/reference.toml",
+        "--iterations",
+        "12900",
+        "--keep",
+        "none",
+        "--quiet",
+    ];
+    let whole = ok(&run, &tmp.path().join("whole"));
+    shards(&tmp.path().join("array"), &run, 50);
+    // The folder above all 50 task folders, as a job array's merge step names it.
+    let merged = ok(
+        &["merge", tmp.path().join("array").to_str().unwrap(), "--quiet"],
+        &tmp.path().join("merged"),
+    );
+    assert_same_outputs(&merged, &whole, "per_year.csv");
+}
+
+#[test]
+fn shard_auto_reads_the_slurm_array_task() {
+    let tmp = tempdir();
+    let o = carecast()
+        .args([
+            "run",
+            "scenarios/example.toml",
+            "--iterations",
+            "1000",
+            "--shard",
+            "auto",
+            "--out",
+        ])
+        .arg(tmp.path())
+        .env("SLURM_ARRAY_TASK_ID", "12")
+        .env("SLURM_ARRAY_TASK_MIN", "10")
+        .env("SLURM_ARRAY_TASK_MAX", "13")
+        .env("SLURM_ARRAY_TASK_COUNT", "4")
+        .env_remove("SGE_TASK_ID")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Task 12 of tasks 10 to 13 is the third of four shards: 1,000 iterations are 4 chunks, one each.
+    assert!(
+        stdout.contains("shard 3/4, from SLURM_ARRAY_TASK_ID: iterations 512 to 767 of 1,000"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn shards_that_cannot_work_are_refused_before_any_work() {
+    let e = refused(&["run", "scenarios/example.toml", "--shard", "5/4"]);
+    assert!(e.contains("--shard") && e.contains("1 ≤ K ≤ N"), "{e}");
+    let e = refused(&["run", "scenarios/example.toml", "--shard", "0/4"]);
+    assert!(e.contains("--shard"), "{e}");
+    let e = refused(&[
+        "run",
+        "scenarios/example.toml",
+        "--iterations",
+        "1000",
+        "--shard",
+        "1/5",
+    ]);
+    assert!(e.contains("make 4; use at most 4 shards"), "{e}");
+    let e = carecast()
+        .args(["run", "scenarios/example.toml", "--shard", "auto"])
+        .env_clear()
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(e.stderr).unwrap();
+    assert_eq!(e.status.code(), Some(2));
+    assert!(
+        stderr.contains("no job array task found") && stderr.contains("SLURM_ARRAY_TASK_ID"),
+        "{stderr}"
+    );
+    let e = refused(&[
+        "evppi",
+        "scenarios/example.toml",
+        "--shard",
+        "1/2",
+        "--group",
+        "g=nonesuch",
+    ]);
+    assert!(e.contains("nonesuch"), "{e}");
+}
+
+/// Two shards of a 600-iteration run of example.toml (3 chunks) with `extra` arguments, into `root/task-K`.
+fn example_shards(root: &Path, extra: &[&str]) -> Vec<PathBuf> {
+    let mut run = vec!["run", "scenarios/example.toml", "--iterations", "600", "--quiet"];
+    run.extend(extra);
+    shards(root, &run, 2)
+}
+
+/// The one shard folder below a task folder.
+fn shard_dir(task: &Path) -> PathBuf {
+    let below = task.join("example");
+    fs::read_dir(&below).unwrap().next().unwrap().unwrap().path()
+}
+
+#[test]
+fn merge_refuses_missing_repeated_foreign_and_damaged_shards() {
+    let tmp = tempdir();
+    let a = example_shards(&tmp.path().join("a"), &[]);
+    let b = example_shards(&tmp.path().join("b"), &["--seed", "5"]);
+    let [a1, a2] = [shard_dir(&a[0]), shard_dir(&a[1])];
+    let b2 = shard_dir(&b[1]);
+    let s = |p: &PathBuf| p.to_str().unwrap().to_string();
+
+    let e = refused(&["merge", &s(&a1)]);
+    assert!(e.contains("shard 2/2 of the run is missing"), "{e}");
+    let e = refused(&["merge", &s(&a1), &s(&a1)]);
+    assert!(e.contains("given twice"), "{e}");
+    let e = refused(&["merge", &s(&a1), &s(&b2)]);
+    assert!(e.contains("different run") && e.contains("seed"), "{e}");
+    assert!(!e.contains("iterations,"), "only the seed differs: {e}");
+
+    // A part cut short after the shard finished.
+    let part = a2.join("part-1.bin");
+    let bytes = fs::read(&part).unwrap();
+    fs::write(&part, &bytes[..bytes.len() - 8]).unwrap();
+    let e = refused(&["merge", &s(&a1), &s(&a2)]);
+    assert!(e.contains("part-1.bin") && e.contains("cut short or changed"), "{e}");
+    fs::write(&part, &bytes).unwrap();
+
+    // Sweep shards and run shards together.
+    let sweep = ok(
+        &[
+            "sweep",
+            "scenarios/example.toml",
+            "--vary",
+            "home_care_weekly.mean=60:140:2",
+            "--iterations",
+            "50",
+            "--shard",
+            "1/2",
+            "--quiet",
+        ],
+        &tmp.path().join("sweep"),
+    );
+    let e = refused(&["merge", &s(&a1), &s(&a2), &s(&sweep)]);
+    assert!(e.contains("shards of a sweep and shards of a run"), "{e}");
+    // Sound shards still merge.
+    ok(&["merge", &s(&a1), &s(&a2)], &tmp.path().join("merged"));
+}
+
+#[test]
+fn merge_refuses_a_scenario_changed_since_the_shards_ran() {
+    let tmp = tempdir();
+    let scenario = tmp.path().join("example.toml");
+    fs::copy("scenarios/example.toml", &scenario).unwrap();
+    let run = ["run", scenario.to_str().unwrap(), "--iterations", "600", "--quiet"];
+    let tasks = shards(&tmp.path().join("array"), &run, 2);
+    fs::write(&scenario, fs::read_to_string(&scenario).unwrap() + "\n# edited\n").unwrap();
+    let e = refused(&["merge", tasks[0].to_str().unwrap(), tasks[1].to_str().unwrap()]);
+    assert!(e.contains("has changed since the shards ran"), "{e}");
+}
