@@ -158,3 +158,48 @@ fn a_keep_that_is_not_all_none_or_a_number_is_refused() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("--keep") && stderr.contains("`most`"), "{stderr}");
 }
+
+/// The type-7 quantile of `values` (sorted here), as R's `quantile` gives it.
+fn quantile_type7(mut values: Vec<f64>, p: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let h = (values.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    values[lo] + (h - lo as f64) * (values[(lo + 1).min(values.len() - 1)] - values[lo])
+}
+
+#[test]
+fn percentiles_of_a_run_over_100000_iterations_are_those_of_the_kept_first_100000() {
+    let tmp = tempdir();
+    let (dir, stderr) = run(tmp.path(), "120000", &[]);
+    assert!(
+        stderr.contains("percentiles (intervals, medians) are of the first 100,000 of 120,000 iterations"),
+        "{stderr}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        json["percentiles_of"],
+        "the first 100,000 of 120,000 iterations (means, standard errors and probabilities: all of them)"
+    );
+    // Net savings per iteration from the kept iterations.csv (its first 100,000 iterations): the comparator's total
+    // cost minus the intervention's, rows in arm order within each iteration.
+    let text = fs::read_to_string(dir.join("iterations.csv")).unwrap();
+    let costs: Vec<f64> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().parse().unwrap())
+        .collect();
+    let savings: Vec<f64> = costs.chunks_exact(2).map(|pair| pair[0] - pair[1]).collect();
+    assert_eq!(savings.len(), 100_000);
+    let reported = &json["results"]["comparisons"][0]["net_savings"];
+    for (p, key) in [(0.025, "p2_5"), (0.5, "p50"), (0.975, "p97_5")] {
+        let expected = quantile_type7(savings.clone(), p);
+        let got = reported[key].as_f64().unwrap();
+        assert!(
+            (got - expected).abs() <= 1e-9 * expected.abs(),
+            "{key}: {got} against {expected}"
+        );
+    }
+    // The mean is of all 120,000 iterations, not of the kept ones.
+    let kept_mean = savings.iter().sum::<f64>() / savings.len() as f64;
+    assert_ne!(reported["mean"].as_f64().unwrap(), kept_mean);
+}

@@ -531,72 +531,125 @@ fn perspective_name(payers: &Payers, p: Option<Payer>) -> &str {
 /// Every return on investment: the rows with a ratio, and those whose ratio the ratio rule withholds. A payer who
 /// spends nothing on the intervention in either arm has no spend perspective; the whole system always has one.
 fn roi_rows(table: &PsaTable, payers: &PayerCosts) -> (Vec<RoiRow>, Vec<WithheldRatio>) {
+    use rayon::prelude::*;
     let (mut rows, mut withheld) = (Vec::new(), Vec::new());
     for (a, c) in table.comparisons() {
-        for spend_payer in perspectives(&payers.payers) {
-            let (spend_a, spend_c) = (payers.spend_by(a, spend_payer), payers.spend_by(c, spend_payer));
-            // The whole system is always a perspective: with no spend at all, it is a cheaper way of doing the same
-            // thing, which the withheld rows say.
-            if spend_payer.is_some() && spend_a.iter().chain(&spend_c).all(|s| *s == 0.0) {
-                continue;
-            }
-            let spend = difference(&spend_a, &spend_c);
-            let mean_spend = stats::mean(&spend);
-            // One verdict for the spend, against everything the intervention saves, for every row that divides by it.
-            let all_savings = stats::mean(&difference(
-                &payers.care_by(c, None, false),
-                &payers.care_by(a, None, false),
-            ));
-            let verdict = ratio_allowed(&spend, all_savings);
-            for savings_payer in perspectives(&payers.payers) {
-                for basis in ["all", "cashable"] {
-                    let cashable = basis == "cashable";
-                    let savings = difference(
-                        &payers.care_by(c, savings_payer, cashable),
-                        &payers.care_by(a, savings_payer, cashable),
-                    );
-                    let mean_savings = stats::mean(&savings);
-                    let net_benefit = Summary::of(&difference(&savings, &spend));
-                    if let Err(reason) = verdict {
-                        // A payer with the same care costs in both arms in every iteration has nothing to say here.
-                        if savings_payer.is_some() && savings.iter().all(|v| *v == 0.0) {
-                            continue;
-                        }
-                        withheld.push(WithheldRatio {
-                            arm: table.arms[a].clone(),
-                            comparator: table.arms[c].clone(),
-                            savings_payer: perspective_name(&payers.payers, savings_payer).to_string(),
-                            spend_payer: perspective_name(&payers.payers, spend_payer).to_string(),
-                            basis: basis.to_string(),
-                            mean_savings,
-                            mean_spend,
-                            net_benefit,
-                            reason,
-                        });
-                        continue;
-                    }
-                    // The rule lets through only spends positive in at least 97.5% of iterations, so some are.
-                    let ratios: Vec<f64> = stats::ratios_where_spent(&savings, &spend);
-                    rows.push(RoiRow {
-                        arm: table.arms[a].clone(),
-                        comparator: table.arms[c].clone(),
-                        savings_payer: perspective_name(&payers.payers, savings_payer).to_string(),
-                        spend_payer: perspective_name(&payers.payers, spend_payer).to_string(),
-                        basis: basis.to_string(),
-                        mean_savings,
-                        mean_spend,
-                        bcr: mean_savings / mean_spend,
-                        bcr_se: stats::ratio_of_means_se(&savings, &spend),
-                        net_roi: (mean_savings - mean_spend) / mean_spend,
-                        bcr_per_iteration: Summary::of(&ratios),
-                        prob_bcr_above_one: stats::share(&ratios, |r| r > 1.0),
-                        net_benefit,
-                    });
-                }
+        // Each perspective's per-iteration savings and spend, made once: every row reads one of each.
+        let bases = [("all", false), ("cashable", true)];
+        let savings: Vec<(Option<Payer>, &str, Vec<f64>)> = perspectives(&payers.payers)
+            .flat_map(|p| bases.map(|(basis, cashable)| (p, basis, cashable)))
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|(p, basis, cashable)| {
+                let saved = difference(&payers.care_by(c, p, cashable), &payers.care_by(a, p, cashable));
+                (p, basis, saved)
+            })
+            .collect();
+        // One verdict for each spend, against everything the intervention saves, for every row that divides by it.
+        let all_savings = stats::mean(
+            &savings
+                .iter()
+                .find(|(p, b, _)| p.is_none() && *b == "all")
+                .expect("total")
+                .2,
+        );
+        let spends: Vec<(Option<Payer>, Vec<f64>)> = perspectives(&payers.payers)
+            .filter_map(|p| {
+                let (spend_a, spend_c) = (payers.spend_by(a, p), payers.spend_by(c, p));
+                // The whole system is always a perspective: with no spend at all, it is a cheaper way of doing the
+                // same thing, which the withheld rows say.
+                let none = p.is_some() && spend_a.iter().chain(&spend_c).all(|s| *s == 0.0);
+                (!none).then(|| (p, difference(&spend_a, &spend_c)))
+            })
+            .collect();
+        let jobs: Vec<(&(Option<Payer>, Vec<f64>), &(Option<Payer>, &str, Vec<f64>))> = spends
+            .iter()
+            .flat_map(|s| savings.iter().map(move |v| (s, v)))
+            .collect();
+        // Rows in parallel, kept in the order above: each is computed alone, so the bits do not depend on threads.
+        let done: Vec<Option<Result<RoiRow, WithheldRatio>>> = jobs
+            .into_par_iter()
+            .map(|((spend_payer, spend), (savings_payer, basis, savings))| {
+                let row = RoiParts {
+                    table,
+                    payers: &payers.payers,
+                    arms: (a, c),
+                    perspective: (*savings_payer, *spend_payer),
+                    basis,
+                };
+                row.roi(savings, spend, ratio_allowed(spend, all_savings))
+            })
+            .collect();
+        for row in done.into_iter().flatten() {
+            match row {
+                Ok(row) => rows.push(row),
+                Err(w) => withheld.push(w),
             }
         }
     }
     (rows, withheld)
+}
+
+/// Which return on investment a row is: its arms, whose savings and whose spend, and on which basis.
+struct RoiParts<'a> {
+    table: &'a PsaTable,
+    payers: &'a Payers,
+    arms: (usize, usize),
+    /// (whose savings, whose spend).
+    perspective: (Option<Payer>, Option<Payer>),
+    basis: &'a str,
+}
+
+impl RoiParts<'_> {
+    /// The row from its per-iteration savings and spend and the ratio rule's verdict on the spend: a ratio, a
+    /// withheld ratio, or nothing (a payer with nothing to say about a withheld ratio).
+    fn roi(
+        &self,
+        savings: &[f64],
+        spend: &[f64],
+        verdict: Result<(), NoRatio>,
+    ) -> Option<Result<RoiRow, WithheldRatio>> {
+        let (a, c) = self.arms;
+        let (savings_payer, spend_payer) = self.perspective;
+        let mean_savings = stats::mean(savings);
+        let mean_spend = stats::mean(spend);
+        let net_benefit = Summary::of(&difference(savings, spend));
+        let names = |p| perspective_name(self.payers, p).to_string();
+        if let Err(reason) = verdict {
+            // A payer with the same care costs in both arms in every iteration has nothing to say here.
+            if savings_payer.is_some() && savings.iter().all(|v| *v == 0.0) {
+                return None;
+            }
+            return Some(Err(WithheldRatio {
+                arm: self.table.arms[a].clone(),
+                comparator: self.table.arms[c].clone(),
+                savings_payer: names(savings_payer),
+                spend_payer: names(spend_payer),
+                basis: self.basis.to_string(),
+                mean_savings,
+                mean_spend,
+                net_benefit,
+                reason,
+            }));
+        }
+        // The rule lets through only spends positive in at least 97.5% of iterations, so some are.
+        let ratios: Vec<f64> = stats::ratios_where_spent(savings, spend);
+        Some(Ok(RoiRow {
+            arm: self.table.arms[a].clone(),
+            comparator: self.table.arms[c].clone(),
+            savings_payer: names(savings_payer),
+            spend_payer: names(spend_payer),
+            basis: self.basis.to_string(),
+            mean_savings,
+            mean_spend,
+            bcr: mean_savings / mean_spend,
+            bcr_se: stats::ratio_of_means_se(savings, spend),
+            net_roi: (mean_savings - mean_spend) / mean_spend,
+            bcr_per_iteration: Summary::of(&ratios),
+            prob_bcr_above_one: stats::share(&ratios, |r| r > 1.0),
+            net_benefit,
+        }))
+    }
 }
 
 fn payback(table: &PsaTable, years: &table::PaybackYears) -> Vec<Payback> {

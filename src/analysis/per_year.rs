@@ -58,7 +58,8 @@ fn measures(model: &Model) -> Vec<(String, Vec<usize>)> {
 /// pool, collected in order, so the table is the same whatever the number of threads.
 pub fn per_year(model: &Model, results: &Results) -> PerYear {
     use rayon::prelude::*;
-    let k = results.yearly_sample_size();
+    // Percentiles are of at most the first PERCENTILE_VALUES iterations: gather no more.
+    let k = results.yearly_sample_size().min(super::stats::PERCENTILE_VALUES);
     let measures = measures(model);
     let n_kernel = results.kernel_columns.len();
     let years = model.settings.horizon_years;

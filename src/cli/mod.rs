@@ -10,7 +10,7 @@ use crate::analysis::AnalysisOptions;
 use crate::commands::{self, Context, Error, MergeOutcome, MergedRun, SweepOptions};
 use crate::error::InputError;
 use crate::model::Shard;
-use crate::output::format::per_unit;
+use crate::output::format::{per_unit, percentiles_of};
 use crate::output::reproduction::{self, markdown_table};
 use crate::output::run_shard::ShardedCommand;
 use crate::output::samples::Keep;
@@ -95,6 +95,12 @@ fn print_run(outcome: &commands::RunOutcome, keep: Keep, quiet: bool) {
     let iterations = outcome.loaded.run.iterations;
     if keep.rows(iterations) < iterations {
         eprintln!("note: {}", keep.describe(iterations));
+    }
+    if iterations > crate::analysis::stats::PERCENTILE_VALUES {
+        eprintln!(
+            "note: percentiles (intervals, medians) are of {}",
+            percentiles_of(iterations)
+        );
     }
     echo_changes(&outcome.loaded.model.set_changes, &outcome.loaded.model.warnings);
     if !quiet {

@@ -75,6 +75,21 @@ pub(crate) fn thousands(n: u64) -> String {
     group_thousands(&n.to_string())
 }
 
+/// What the percentiles of a run of `iterations` are of, in words: "all 10,000 iterations", or "the first 100,000 of
+/// 1,000,000 iterations (means, standard errors and probabilities: all of them)".
+pub fn percentiles_of(iterations: usize) -> String {
+    let bound = crate::analysis::stats::PERCENTILE_VALUES;
+    if iterations <= bound {
+        format!("all {} iterations", thousands(iterations as u64))
+    } else {
+        format!(
+            "the first {} of {} iterations (means, standard errors and probabilities: all of them)",
+            thousands(bound as u64),
+            thousands(iterations as u64)
+        )
+    }
+}
+
 /// A run of digits with a comma before each group of three from the right: "1234567" → "1,234,567".
 pub(crate) fn group_thousands(digits: &str) -> String {
     let mut out = String::new();

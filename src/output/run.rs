@@ -133,6 +133,10 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
         }))
         .chain([
             ("Per-iteration files".into(), run.keep.describe(provenance.iterations)),
+            (
+                "Percentiles".into(),
+                super::format::percentiles_of(provenance.iterations),
+            ),
             ("To reproduce".into(), provenance.command.clone()),
         ])
         .collect(),

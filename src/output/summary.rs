@@ -118,6 +118,8 @@ struct SummaryFile<'a> {
     budget: Option<BudgetEcho<'a>>,
     /// What the per-iteration files hold (`--keep`, `--gzip`).
     per_iteration_files: KeptFiles,
+    /// What every percentile is of (see [`crate::analysis::stats::PERCENTILE_VALUES`]).
+    percentiles_of: String,
     /// Kept apart so that everything above is byte-identical for the same scenario and seed.
     timing: &'a Timing,
 }
@@ -223,6 +225,7 @@ pub fn write_run_summary(path: &Path, run: &super::run::RunReport) -> Result<(),
                 gzip: run.keep.gzip,
             }
         },
+        percentiles_of: super::format::percentiles_of(provenance.iterations),
         timing,
     };
     write_json(path, &summary)
