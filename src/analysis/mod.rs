@@ -536,7 +536,7 @@ fn roi_rows(table: &PsaTable, payers: &PayerCosts) -> (Vec<RoiRow>, Vec<Withheld
     for (a, c) in table.comparisons() {
         // Each perspective's per-iteration savings and spend, made once: every row reads one of each.
         let bases = [("all", false), ("cashable", true)];
-        let savings: Vec<(Option<Payer>, &str, Vec<f64>)> = perspectives(&payers.payers)
+        let savings: Vec<Savings> = perspectives(&payers.payers)
             .flat_map(|p| bases.map(|(basis, cashable)| (p, basis, cashable)))
             .collect::<Vec<_>>()
             .into_par_iter()
@@ -553,7 +553,7 @@ fn roi_rows(table: &PsaTable, payers: &PayerCosts) -> (Vec<RoiRow>, Vec<Withheld
                 .expect("total")
                 .2,
         );
-        let spends: Vec<(Option<Payer>, Vec<f64>)> = perspectives(&payers.payers)
+        let spends: Vec<Spend> = perspectives(&payers.payers)
             .filter_map(|p| {
                 let (spend_a, spend_c) = (payers.spend_by(a, p), payers.spend_by(c, p));
                 // The whole system is always a perspective: with no spend at all, it is a cheaper way of doing the
@@ -562,7 +562,7 @@ fn roi_rows(table: &PsaTable, payers: &PayerCosts) -> (Vec<RoiRow>, Vec<Withheld
                 (!none).then(|| (p, difference(&spend_a, &spend_c)))
             })
             .collect();
-        let jobs: Vec<(&(Option<Payer>, Vec<f64>), &(Option<Payer>, &str, Vec<f64>))> = spends
+        let jobs: Vec<(&Spend, &Savings)> = spends
             .iter()
             .flat_map(|s| savings.iter().map(move |v| (s, v)))
             .collect();
@@ -589,6 +589,12 @@ fn roi_rows(table: &PsaTable, payers: &PayerCosts) -> (Vec<RoiRow>, Vec<Withheld
     }
     (rows, withheld)
 }
+
+/// Whose savings, on which basis ("all" or "cashable"), per iteration.
+type Savings = (Option<Payer>, &'static str, Vec<f64>);
+
+/// Whose spend, per iteration.
+type Spend = (Option<Payer>, Vec<f64>);
 
 /// Which return on investment a row is: its arms, whose savings and whose spend, and on which basis.
 struct RoiParts<'a> {
