@@ -79,13 +79,23 @@ pub fn per_year(model: &Model, results: &Results) -> PerYear {
             }
             let mut values = vec![0.0; k];
             let mut rows = Vec::with_capacity(measures.len());
+            // Measures that read the same kernel columns have the same values (cashable care where all of it is
+            // cashable, say), and one that reads none is zero: their percentiles are worked out once.
+            let mut done: Vec<(Vec<usize>, [f32; 3])> = vec![(Vec::new(), [0.0; 3])];
             for (name, cols) in &measures {
                 let mean: f64 = cols.iter().map(|&c| results.yearly_mean[[arm, year, c]]).sum();
                 let kernel: Vec<usize> = cols.iter().filter_map(|&c| results.kernel_column(c)).collect();
-                for (v, row) in values.iter_mut().zip(block.chunks_exact(n_kernel.max(1))) {
-                    *v = kernel.iter().map(|&kc| row[kc]).sum();
-                }
-                let [p2_5, p50, p97_5] = super::stats::quantiles(&values, [0.025, 0.5, 0.975]).map(|q| q as f32);
+                let [p2_5, p50, p97_5] = match done.iter().find(|(read, _)| *read == kernel) {
+                    Some((_, percentiles)) => *percentiles,
+                    None => {
+                        for (v, row) in values.iter_mut().zip(block.chunks_exact(n_kernel.max(1))) {
+                            *v = kernel.iter().map(|&kc| row[kc]).sum();
+                        }
+                        let percentiles = super::stats::quantiles(&values, [0.025, 0.5, 0.975]).map(|q| q as f32);
+                        done.push((kernel, percentiles));
+                        percentiles
+                    }
+                };
                 rows.push(PerYearRow {
                     arm,
                     year: year + 1,
