@@ -17,7 +17,12 @@ fn one_run(iterations: usize, threads: usize, out: &Path) -> (f64, u64) {
         .arg(env!("CARGO_BIN_EXE_carecast"))
         .arg("run")
         .arg(scenario)
-        .args(["--iterations", &iterations.to_string(), "--threads", &threads.to_string()])
+        .args([
+            "--iterations",
+            &iterations.to_string(),
+            "--threads",
+            &threads.to_string(),
+        ])
         .args(["--quiet", "--out"])
         .arg(out)
         .output()

@@ -50,11 +50,11 @@ pub fn acceptability(cost: ArrayView2<f64>, effect: ArrayView2<f64>, lambda: &[f
             let mut wins = vec![0usize; arms];
             let mut sum_nmb = vec![0.0; arms];
             let mut sum_max = 0.0;
-            for i in 0..n {
+            for (cost, effect) in cost.outer_iter().zip(effect.outer_iter()) {
                 let mut best = 0;
                 let mut best_nmb = f64::NEG_INFINITY;
                 for a in 0..arms {
-                    let nmb = l * effect[[i, a]] - cost[[i, a]];
+                    let nmb = l * effect[a] - cost[a];
                     sum_nmb[a] += nmb;
                     if nmb > best_nmb {
                         best_nmb = nmb;

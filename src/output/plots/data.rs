@@ -7,11 +7,6 @@ pub(super) fn usable(v: f64) -> bool {
     v.is_finite() && v.abs() < 1e200
 }
 
-/// Quantile with linear interpolation between order statistics (R's type 7) of sorted, finite values.
-pub(super) fn quantile(sorted: &[f64], p: f64) -> f64 {
-    crate::analysis::stats::quantile_sorted(sorted, p)
-}
-
 /// Lines as runs of points; a gap in the data starts a new run.
 pub(super) type Runs = Vec<Vec<(f64, f64)>>;
 
