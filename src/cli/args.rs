@@ -46,7 +46,7 @@ pub struct SetArgs {
 #[derive(Args, Clone, Default)]
 pub struct KeepArgs {
     /// Which iterations iterations.csv and parameters.csv hold: all, none, or N (the first N) [default: every
-    /// iteration up to 100000, the first 100000 of a larger run]. Every result is computed from all iterations.
+    /// iteration up to 100000, the first 100000 of a larger run]. What is kept changes no result.
     #[arg(long, value_name = "all|none|N")]
     pub keep: Option<String>,
     /// Write those files gzip-compressed (iterations.csv.gz, parameters.csv.gz; `carecast analyse` reads them so).

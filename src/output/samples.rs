@@ -10,8 +10,8 @@ use crate::model::Payers;
 use std::path::Path;
 
 /// Which iterations a run writes to its per-iteration files (iterations.csv and parameters.csv), and whether
-/// gzip-compressed (iterations.csv.gz, parameters.csv.gz). Every statistic a run reports is computed from all its
-/// iterations whatever is kept: this is only what is written out for other tools.
+/// gzip-compressed (iterations.csv.gz, parameters.csv.gz). No statistic a run reports depends on what is kept: this
+/// is only what is written out for other tools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Keep {
     /// At most this many iterations, the first ones (None: every iteration). Iterations are independent draws, so
