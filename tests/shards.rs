@@ -295,3 +295,29 @@ fn merge_refuses_a_scenario_changed_since_the_shards_ran() {
     let e = refused(&["merge", tasks[0].to_str().unwrap(), tasks[1].to_str().unwrap()]);
     assert!(e.contains("has changed since the shards ran"), "{e}");
 }
+
+#[test]
+fn merge_refuses_shards_that_hold_more_simulations_than_the_run_makes() {
+    let tmp = tempdir();
+    let tasks = example_shards(&tmp.path().join("a"), &[]);
+    // Each shard made to hold a second simulation (a copy of its first, recorded as the shard would record it): a
+    // run of example.toml makes one, so the shards and the program disagree about the run.
+    for task in &tasks {
+        let dir = shard_dir(task);
+        fs::copy(dir.join("part-1.bin"), dir.join("part-2.bin")).unwrap();
+        let path = dir.join("shard.json");
+        let mut manifest: serde_json::Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        let mut second = manifest["parts"][0].clone();
+        second["file"] = "part-2.bin".into();
+        manifest["parts"].as_array_mut().unwrap().push(second);
+        fs::write(&path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
+    }
+    let e = refused(&[
+        "merge",
+        tasks[0].to_str().unwrap(),
+        tasks[1].to_str().unwrap(),
+        "--out",
+        tmp.path().join("m").to_str().unwrap(),
+    ]);
+    assert!(e.contains("hold more simulations than this run makes"), "{e}");
+}

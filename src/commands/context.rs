@@ -77,6 +77,11 @@ impl Context {
         self.replay.as_ref().map(Replay::shards)
     }
 
+    /// Whether a merge's command read every part of its shards (true when not merging).
+    pub(super) fn replay_used_every_part(&self) -> bool {
+        self.replay.as_ref().is_none_or(Replay::used_every_part)
+    }
+
     /// Which iterations a run writes to its per-iteration files.
     pub fn keep(&self) -> Keep {
         self.keep

@@ -112,6 +112,12 @@ pub struct Replay {
 }
 
 impl Replay {
+    /// Whether the command read every part the shards hold: a shard that simulated more than the merge used would
+    /// mean the two disagree about which simulations a run makes, and its results could have gone to the wrong one.
+    pub(super) fn used_every_part(&self) -> bool {
+        self.next.load(Ordering::Relaxed) == self.shards[0].1.parts.len()
+    }
+
     /// How many shards it reads.
     pub(super) fn shards(&self) -> usize {
         self.shards.len()
@@ -171,27 +177,40 @@ pub(super) fn merge_run_shards(ctx: Context, dirs: &[PathBuf]) -> Result<MergedR
             .collect::<Result<_, _>>()?,
     };
     check_scenario(&shards[0].0, &run, &changes)?;
-    let ctx = ctx.with_replay(Replay {
+    let keep = match run.command {
+        ShardedCommand::Run { keep_first, gzip } => Keep {
+            first: keep_first,
+            gzip,
+        },
+        ShardedCommand::Evppi { .. } => Keep::default(),
+    };
+    let ctx = ctx.with_keep(keep).with_replay(Replay {
         shards,
         next: AtomicUsize::new(0),
     });
-    match run.command {
-        ShardedCommand::Run { keep_first, gzip } => {
-            let keep = Keep {
-                first: keep_first,
-                gzip,
-            };
-            let ctx = ctx.with_keep(keep);
-            let outcome = super::run(&ctx, &run.scenario, &changes)?;
-            Ok(MergedRun::Run {
-                outcome: Box::new(outcome),
-                keep,
-            })
-        }
+    let merged = finish_command(&ctx, &run, &changes)?;
+    if !ctx.replay_used_every_part() {
+        return Err(InputError::file(
+            &dirs[0].join(SHARD_MANIFEST),
+            "the shards hold more simulations than this run makes: they and this carecast disagree about the run; \
+             run the shards again with this carecast (the merged folder written is not to be used)",
+        )
+        .into());
+    }
+    Ok(merged)
+}
+
+/// Finishes the sharded command on the shards' results, as the unsharded command would.
+fn finish_command(ctx: &Context, run: &ShardedRun, changes: &ScenarioChanges) -> Result<MergedRun, Error> {
+    match run.command.clone() {
+        ShardedCommand::Run { .. } => Ok(MergedRun::Run {
+            outcome: Box::new(super::run(ctx, &run.scenario, changes)?),
+            keep: ctx.keep(),
+        }),
         ShardedCommand::Evppi { lambda, groups } => Ok(MergedRun::Evppi(super::evppi(
-            &ctx,
+            ctx,
             &run.scenario,
-            &changes,
+            changes,
             lambda,
             &groups,
         )?)),
