@@ -23,7 +23,8 @@ pub fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 }
 
 /// A file's bytes with the facts of one execution taken out: summary.json without its `timing` block, and a report
-/// without its "Run started", "Threads" and "Simulated" rows. Every other file is compared as it is.
+/// with the values of its "Run started", "Written" and "Threads" rows blanked and without a merge's "Simulated" row.
+/// Every other file is compared as it is.
 pub fn without_timing(name: &Path, bytes: &[u8]) -> Vec<u8> {
     match name.file_name().and_then(|n| n.to_str()) {
         Some("summary.json") => {
@@ -33,12 +34,22 @@ pub fn without_timing(name: &Path, bytes: &[u8]) -> Vec<u8> {
             serde_json::to_vec_pretty(&json).unwrap()
         }
         Some("report.html") => {
-            let text = String::from_utf8(bytes.to_vec()).expect("UTF-8");
-            let (start, end) = ("<dt>Run started (UTC)</dt>", "<dt>Per-iteration files</dt>");
-            match (text.find(start), text.find(end)) {
-                (Some(a), Some(b)) => format!("{}{}", &text[..a], &text[b..]).into_bytes(),
-                _ => text.into_bytes(),
+            let mut text = String::from_utf8(bytes.to_vec()).expect("UTF-8");
+            // The row a merged run adds, whole.
+            let row = "<dt>Simulated</dt><dd>";
+            if let Some(start) = text.find(row) {
+                let end = start + text[start..].find("</dd>").expect("the row ends") + "</dd>".len();
+                text.replace_range(start..end, "");
             }
+            // The values of one execution's rows.
+            for label in ["Run started (UTC)", "Written (UTC)", "Threads"] {
+                let open = format!("<dt>{label}</dt><dd><code>");
+                if let Some(start) = text.find(&open).map(|i| i + open.len()) {
+                    let len = text[start..].find("</code>").expect("the value ends");
+                    text.replace_range(start..start + len, "VARIES");
+                }
+            }
+            text.into_bytes()
         }
         _ => bytes.to_vec(),
     }
