@@ -6,21 +6,25 @@
 
 #[cfg(doc)]
 use super::general::simulate_iteration;
-use super::lane_ops::{add_product, add_scaled, scaled, Lanes, ZERO};
+use super::lane_ops::{add_scaled, scaled, Lanes, ZERO};
 use super::lane_workspace::LaneWorkspace;
-use super::lanes::{row_probabilities_lanes, row_probabilities_lanes_by, static_flows_lanes};
+use super::lanes::{row_probabilities_lanes, row_probabilities_lanes_by};
+use super::sparse::{clear_occupancy, fill_cell_values, static_flows, step, weigh, TracePlan, WaveAccrual};
 use super::LANES;
 use crate::expr::Program;
 use crate::model::{Context, Model, ProbSource, Row};
 
 /// One context on lanes, its static programs already run into its lane slots (`slots` is its scalar slot vector,
-/// for programs run lane by lane). Returns false when some lane has an invalid probability.
+/// for programs run lane by lane), with its trace plan and the waves' accruals. Returns false when some lane has an
+/// invalid probability.
 ///
 /// Compiled for AVX2 too, like the rest of the lane path, with the same results.
+#[allow(clippy::too_many_arguments)]
 #[multiversion::multiversion(targets("x86_64+avx2"))]
 pub(super) fn context_lanes(
     model: &Model,
     ctx: &Context,
+    plan: (&TracePlan, &[WaveAccrual]),
     lw: &mut LaneWorkspace,
     slots: &mut [f64],
     ci: usize,
@@ -40,7 +44,7 @@ pub(super) fn context_lanes(
     }
     // The self-loops of states without a row.
     let row_edges = sources.rows.len();
-    let n_edges = lw.traced[ci].n_edges;
+    let n_edges = plan.0.n_edges;
     lw.edges[row_edges..n_edges].fill([1.0; LANES]);
     for ((v, f), &i) in lw.flows.iter_mut().zip(&ctx.static_flows).zip(&sources.flows) {
         *v = scaled(f.factor, &values[i]);
@@ -48,25 +52,15 @@ pub(super) fn context_lanes(
     for (v, &i) in lw.one_offs.iter_mut().zip(&sources.one_offs) {
         *v = values[i];
     }
-    let args = (model, ctx, lw, slots, ci, arm, n_cols);
-    match args.2.traced[ci].n {
-        1 => waves::<1>(args),
-        2 => waves::<2>(args),
-        3 => waves::<3>(args),
-        4 => waves::<4>(args),
-        5 => waves::<5>(args),
-        6 => waves::<6>(args),
-        7 => waves::<7>(args),
-        8 => waves::<8>(args),
-        _ => unreachable!("lanes_supported allows 1 to 8 states"),
-    }
+    waves((model, ctx, plan, lw, slots, ci, arm, n_cols))
 }
 
-/// What [`waves`] works on: the model, the context, the lane buffers, the context's scalar slots, its index, its
-/// arm and the number of kernel columns.
+/// What [`waves`] works on: the model, the context, its trace plan and the waves' accruals, the lane buffers, the
+/// context's scalar slots, its index, its arm and the number of kernel columns.
 type Args<'a> = (
     &'a Model,
     &'a Context,
+    (&'a TracePlan, &'a [WaveAccrual]),
     &'a mut LaneWorkspace,
     &'a mut [f64],
     usize,
@@ -74,35 +68,36 @@ type Args<'a> = (
     usize,
 );
 
-/// The waves of one context, for a trace of `S` states.
+/// The waves of one context.
 #[inline(always)]
-fn waves<const S: usize>((model, ctx, lw, slots, ci, arm, n_cols): Args) -> bool {
+fn waves((model, ctx, (plan, accruals), lw, slots, ci, arm, n_cols): Args) -> bool {
     let size = model.settings.bins() * n_cols;
     let LaneWorkspace {
         lane_slots,
-        traced,
-        accruals,
         start,
         edges,
+        steps,
         one_offs,
+        mass,
+        next,
         occupancy_cost,
         occupancy_outcome,
         bins,
-        cells,
         flows,
         values,
         ..
     } = lw;
     let lane_slots = &mut lane_slots[ci][..];
-    let traced = &traced[ci];
     let bins = &mut bins[arm * size..(arm + 1) * size];
     let n_draws = model.n_draws;
     let dt = model.settings.cycle.years();
     let per_year = model.settings.cycle.per_year();
-    for (w, (wave, accrual)) in model.waves.iter().zip(accruals.iter()).enumerate() {
+    let (n, width) = (plan.n, plan.n_occupied);
+    for (w, (wave, accrual)) in model.waves.iter().zip(accruals).enumerate() {
         let weight = ctx.share * wave.share;
-        let mut mass = [ZERO; S];
-        for &(e, to) in &traced.start {
+        let (mut mass, mut next) = (&mut mass[..n], &mut next[..n]);
+        mass.fill(ZERO);
+        for &(e, to) in &plan.start {
             add_scaled(&mut mass[to], weight, &start[e]);
         }
         for (one, v) in ctx.one_offs.iter().zip(one_offs.iter()) {
@@ -112,29 +107,25 @@ fn waves<const S: usize>((model, ctx, lw, slots, ci, arm, n_cols): Args) -> bool
             }
         }
         let first_year = wave.entry_bin;
-        if accrual.clear {
-            occupancy_cost[first_year * S..].fill(ZERO);
-            occupancy_outcome[first_year * S..].fill(ZERO);
-        }
-        let (cost_rows, _) = occupancy_cost.as_chunks_mut::<S>();
-        let (outcome_rows, _) = occupancy_outcome.as_chunks_mut::<S>();
+        let occupancy = (&mut occupancy_cost[..], &mut occupancy_outcome[..]);
+        clear_occupancy(accrual, first_year * width, occupancy);
         let offset = wave.entry_year * per_year;
         for k in 0..=wave.cycles {
             let times = [k as f64, k as f64 * dt, (offset + k) as f64 * dt];
             boundary_values(ctx, lane_slots, slots, n_draws, times, ctx.series.at(w, k));
-            for &(year, w_cost, w_outcome, first) in &accrual.entries[wave.weights_start[k]..wave.weights_start[k + 1]]
-            {
-                weigh(&mut cost_rows[year], &mass, w_cost, first);
+            for e in &accrual.entries[wave.weights_start[k]..wave.weights_start[k + 1]] {
+                let rows = e.year * width..(e.year + 1) * width;
+                weigh(&mut occupancy_cost[rows.clone()], &mass[..width], e.w_cost, e.first);
                 if !wave.same_weights {
-                    weigh(&mut outcome_rows[year], &mass, w_outcome, first);
+                    weigh(&mut occupancy_outcome[rows], &mass[..width], e.w_outcome, e.first);
                 }
-                let bin = &mut bins[year * n_cols..(year + 1) * n_cols];
-                for (f, &state) in ctx.dynamic_flows.iter().zip(&traced.dynamic_flow_states) {
-                    let w = if f.is_cost { w_cost } else { w_outcome };
+                let bin = &mut bins[e.year * n_cols..(e.year + 1) * n_cols];
+                for (f, &state) in ctx.dynamic_flows.iter().zip(&plan.dynamic_flow_states) {
+                    let w = if f.is_cost { e.w_cost } else { e.w_outcome };
                     accrue(&mut bin[f.column], w, &mass[state], &lane_slots[f.slot], f.factor);
                 }
             }
-            for (f, &state) in ctx.own_accrual_flows.iter().zip(&traced.own_flow_states) {
+            for (f, &state) in ctx.own_accrual_flows.iter().zip(&plan.own_flow_states) {
                 for &(year, w) in wave.weight_sets[f.weight_set.unwrap_or(0)].at(k) {
                     accrue(
                         &mut bins[year * n_cols + f.column],
@@ -152,17 +143,21 @@ fn waves<const S: usize>((model, ctx, lw, slots, ci, arm, n_cols): Args) -> bool
                 return false;
             }
             // Destination by destination, each summing its incoming edges in the general path's order.
-            let mut next = [ZERO; S];
-            for (to, n) in next.iter_mut().enumerate() {
-                for &(from, e) in &traced.incoming[traced.incoming_start[to]..traced.incoming_start[to + 1]] {
-                    add_product(n, &mass[from], &edges[e]);
-                }
+            for (p, &e) in steps.iter_mut().zip(&plan.boundary.edge) {
+                *p = edges[e];
             }
-            mass = next;
+            step(&plan.boundary, steps, mass, next);
+            std::mem::swap(&mut mass, &mut next);
         }
-        let occupancy = (&occupancy_cost[..], &occupancy_outcome[..]);
-        let flows = (&cells[ci], &flows[..], &mut values[..]);
-        static_flows_lanes::<S>(flows, occupancy, wave.same_weights, bins, first_year, n_cols);
+        fill_cell_values(&plan.cells, wave.same_weights, flows, values);
+        static_flows(
+            (&plan.cells, &values[..]),
+            (&occupancy_cost[..], &occupancy_outcome[..]),
+            (width, wave.same_weights, !plan.dense),
+            bins,
+            first_year,
+            n_cols,
+        );
     }
     true
 }
@@ -207,18 +202,6 @@ fn eval_lanes_otherwise(program: &Program, lane_slots: &[Lanes], slots: &mut [f6
             program.eval(slots)
         })
     })
-}
-
-/// A year's weighted occupancy: set to w · mass at the year's first boundary, else w · mass added.
-#[inline(always)]
-fn weigh<const S: usize>(row: &mut [Lanes; S], mass: &[Lanes; S], w: f64, first: bool) {
-    for (o, m) in row.iter_mut().zip(mass) {
-        if first {
-            *o = scaled(w, m);
-        } else {
-            add_scaled(o, w, m);
-        }
-    }
 }
 
 /// bin += w · mass · value · factor, lane by lane, in the general path's order (its scale is 1 in cohort mode).
