@@ -55,7 +55,11 @@ rr = 1
         );
     }
     text += "\n[[states]]\nname = \"dead\"\ndead = true\n\n[start]\nlevel0 = 0.7\nlevel1 = 0.3\n\n[transitions]\n";
-    let die = if time_varying { "p_die * (1 + 0.05 * t)" } else { "p_die" };
+    let die = if time_varying {
+        "p_die * (1 + 0.05 * t)"
+    } else {
+        "p_die"
+    };
     for i in 0..levels {
         let mut exits = vec![format!("dead = \"{die}\""), format!("level{i} = \"remainder\"")];
         if i + 1 < levels {

@@ -51,7 +51,7 @@ fn digest(r: &Results) -> String {
 }
 
 /// Digests of 203 iterations (25 blocks of lanes and a short one) of chains, as the code before the sparse trace gave
-/// them (commit 8e0b2a4, the first on this branch, where models of more than 8 states took the general path's
+/// them (commit ce3566e, the first on this branch, where models of more than 8 states took the general path's
 /// boundary-by-boundary loop): (states, time-varying, with [`MIXED`], digest).
 const BEFORE: [(usize, bool, bool, &str); 12] = [
     (
