@@ -89,7 +89,7 @@ fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut
         let plan = &plans[ci];
         let fast = !individual && !track_active && !ctx.per_boundary && *sparse_trace;
         if fast {
-            for (s, &e) in steps.iter_mut().zip(&plan.fixed.edge) {
+            for (s, &(_, e)) in steps.iter_mut().zip(&plan.fixed.edges) {
                 *s = edges.probs[e];
             }
             for (v, f) in flow_values.iter_mut().zip(&ctx.static_flows) {

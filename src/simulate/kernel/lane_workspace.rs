@@ -113,7 +113,7 @@ impl LaneWorkspace {
             steps: AlignedLanes::zeros(
                 plans
                     .iter()
-                    .map(|p| p.fixed.from.len().max(p.boundary.from.len()))
+                    .map(|p| p.fixed.edges.len().max(p.boundary.edges.len()))
                     .max()
                     .unwrap_or(0),
             ),

@@ -70,7 +70,7 @@ pub fn simulate_lanes(model: &Model, ws: &mut Workspace, draws: &[f64], stride: 
             let edges = &mut all_edges[ci];
             // The context's slots on lanes: its constants (written once), this block's draws (unused lanes of a short
             // block repeat the last iteration), time 0 as `set_time` writes it, then the static programs in order.
-            let lane_slots = &mut lw.lane_slots[ci];
+            let lane_slots = &mut lw.lane_slots[ci][..];
             lane_slots[..n_draws].copy_from_slice(&lw.draws);
             lane_slots[n_draws..n_draws + 3].fill(ZERO);
             static_programs_lanes(ctx, lane_slots, slots);
@@ -169,7 +169,11 @@ fn waves_lanes(
         ..
     } = lw;
     let bins = &mut bins[arm * size..(arm + 1) * size];
-    for (s, &e) in steps.iter_mut().zip(&plan.fixed.edge) {
+    // Plain slices, so that no access in the loops below goes through the buffers' alignment again.
+    let (start, edges, steps, flows, one_offs) = (&start[..], &edges[..], &mut steps[..], &flows[..], &one_offs[..]);
+    let (values, mass, next) = (&mut values[..], &mut mass[..], &mut next[..]);
+    let (occupancy_cost, occupancy_outcome) = (&mut occupancy_cost[..], &mut occupancy_outcome[..]);
+    for (s, &(_, e)) in steps.iter_mut().zip(&plan.fixed.edges) {
         *s = edges[e];
     }
     let n = plan.n;
@@ -260,7 +264,8 @@ fn trace_dense<const S: usize>(
     let mut step = [[ZERO; S]; S];
     for (&to, bounds) in plan.fixed.to.iter().zip(plan.fixed.start.windows(2)) {
         for j in bounds[0]..bounds[1] {
-            add_lanes(&mut step[plan.fixed.from[j]][to], &edges[plan.fixed.edge[j]]);
+            let (from, e) = plan.fixed.edges[j];
+            add_lanes(&mut step[from][to], &edges[e]);
         }
     }
     let mut mass = [ZERO; S];

@@ -7,7 +7,7 @@
 //! destination sums its incoming edges in the order they summed them, and the terms it skips are the dense loop's
 //! structural zeros, each a finite mass times a zero probability (+0), which leaves a sum that started at +0 as it is.
 
-use super::lane_ops::{add_lanes, add_product, add_scaled, scaled, Lanes, ZERO};
+use super::lane_ops::{add_lanes, add_product, Lanes, ZERO};
 use super::workspace::Edges;
 #[cfg(doc)]
 use super::LANES;
@@ -20,10 +20,6 @@ pub(super) trait Value: Copy {
     const ZERO: Self;
     /// self += a · b.
     fn add_product(&mut self, a: &Self, b: &Self);
-    /// self += w · a.
-    fn add_scaled(&mut self, w: f64, a: &Self);
-    /// w · a.
-    fn scaled(w: f64, a: &Self) -> Self;
     /// self += a.
     fn add(&mut self, a: &Self);
     /// The numbers of a slice of values, in order.
@@ -36,14 +32,6 @@ impl Value for f64 {
     #[inline(always)]
     fn add_product(&mut self, a: &Self, b: &Self) {
         *self += a * b;
-    }
-    #[inline(always)]
-    fn add_scaled(&mut self, w: f64, a: &Self) {
-        *self += w * a;
-    }
-    #[inline(always)]
-    fn scaled(w: f64, a: &Self) -> Self {
-        w * a
     }
     #[inline(always)]
     fn add(&mut self, a: &Self) {
@@ -66,14 +54,6 @@ impl Value for Lanes {
         add_product(self, a, b);
     }
     #[inline(always)]
-    fn add_scaled(&mut self, w: f64, a: &Self) {
-        add_scaled(self, w, a);
-    }
-    #[inline(always)]
-    fn scaled(w: f64, a: &Self) -> Self {
-        scaled(w, a)
-    }
-    #[inline(always)]
     fn add(&mut self, a: &Self) {
         add_lanes(self, a);
     }
@@ -87,24 +67,23 @@ impl Value for Lanes {
     }
 }
 
-/// Each traced state's incoming edges, in the order its sum adds them, the states taken in runs of those with the
-/// same number of incoming edges (the order of the states does not change a sum): the j-th state taken is `to[j]`,
-/// whose edges are `from[start[j]..start[j + 1]]` (origins) and `edge[start[j]..start[j + 1]]` (edge indices, see
-/// [`Edges`]). In runs, each state's sum is a fixed sequence of products that the compiler unrolls, instead of a loop
-/// whose length changes from state to state and mispredicts its exit.
+/// Each traced state's incoming edges, in the order its sum adds them: the j-th state taken is `to[j]`, whose edges
+/// are `edges[start[j]..start[j + 1]]`, each (origin, edge index; see [`Edges`]). States are taken in order, or in
+/// runs of those with the same number of incoming edges (the order of the states does not change a sum): in runs,
+/// each state's sum is a fixed sequence of products that the compiler unrolls, instead of a loop whose length changes
+/// from state to state and mispredicts its exit.
 pub(super) struct Incoming {
     pub(super) to: Vec<usize>,
     pub(super) start: Vec<usize>,
-    pub(super) from: Vec<usize>,
-    pub(super) edge: Vec<usize>,
-    /// (number of incoming edges, the range of `to` with that many), by number.
+    pub(super) edges: Vec<(usize, usize)>,
+    /// (number of incoming edges, the range of `to` with that many), in the order states are taken.
     pub(super) runs: Vec<(usize, Range<usize>)>,
 }
 
 impl Incoming {
     /// The edges between traced states grouped by destination, each group in edge order, or by origin (in the model's
-    /// numbering) when `by_origin`.
-    fn new(pairs: &[(usize, usize)], index: &[Option<usize>], n: usize, by_origin: bool) -> Self {
+    /// numbering) when `by_origin`; the destinations in runs, or in order when `in_order`.
+    fn new(pairs: &[(usize, usize)], index: &[Option<usize>], n: usize, (by_origin, in_order): (bool, bool)) -> Self {
         let mut groups: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
         for (e, &(from, to)) in pairs.iter().enumerate() {
             if let (Some(_), Some(t)) = (index[from], index[to]) {
@@ -112,11 +91,12 @@ impl Incoming {
             }
         }
         let mut to: Vec<usize> = (0..n).collect();
-        to.sort_by_key(|&t| groups[t].len());
+        if !in_order {
+            to.sort_by_key(|&t| groups[t].len());
+        }
         let mut incoming = Incoming {
             start: vec![0],
-            from: Vec::new(),
-            edge: Vec::new(),
+            edges: Vec::new(),
             runs: Vec::new(),
             to: Vec::new(),
         };
@@ -127,10 +107,9 @@ impl Incoming {
                 group.sort_by_key(|&(from, _)| from);
             }
             for &(from, e) in group.iter() {
-                incoming.from.push(index[from].expect("traced"));
-                incoming.edge.push(e);
+                incoming.edges.push((index[from].expect("traced"), e));
             }
-            incoming.start.push(incoming.from.len());
+            incoming.start.push(incoming.edges.len());
             incoming.to.push(t);
             match incoming.runs.last_mut() {
                 Some((degree, run)) if *degree == group.len() => run.end = j + 1,
@@ -266,8 +245,8 @@ impl TracePlan {
                 .filter_map(|(e, (to, _))| Some((e, index[*to]?)))
                 .collect(),
             n_edges: edges.pairs.len(),
-            fixed: Incoming::new(&edges.pairs, &index, n, (2..=8).contains(&n_states)),
-            boundary: Incoming::new(&edges.pairs, &index, n, false),
+            fixed: Incoming::new(&edges.pairs, &index, n, ((2..=8).contains(&n_states), dense)),
+            boundary: Incoming::new(&edges.pairs, &index, n, (false, dense)),
             dynamic_flow_states: ctx.dynamic_flows.iter().map(state_of).collect(),
             own_flow_states: ctx.own_accrual_flows.iter().map(state_of).collect(),
             cells: [
@@ -373,7 +352,7 @@ pub(super) fn step<V: Value>(incoming: &Incoming, probabilities: &[V], mass: &[V
         let edges = incoming.start[run.start]..incoming.start[run.end];
         let (to, from, probabilities) = (
             &incoming.to[run.clone()],
-            &incoming.from[edges.clone()],
+            &incoming.edges[edges.clone()],
             &probabilities[edges],
         );
         match degree {
@@ -390,7 +369,7 @@ pub(super) fn step<V: Value>(incoming: &Incoming, probabilities: &[V], mass: &[V
                     .zip(probabilities.chunks_exact(*degree))
                 {
                     let mut sum = V::ZERO;
-                    for (&f, p) in from.iter().zip(p) {
+                    for (&(f, _), p) in from.iter().zip(p) {
                         sum.add_product(&mass[f], p);
                     }
                     next[*t] = sum;
@@ -402,12 +381,18 @@ pub(super) fn step<V: Value>(incoming: &Incoming, probabilities: &[V], mass: &[V
 
 /// [`step`] for a run of states with `D` incoming edges each.
 #[inline(always)]
-fn step_run<V: Value, const D: usize>(to: &[usize], from: &[usize], probabilities: &[V], mass: &[V], next: &mut [V]) {
-    let (from, probabilities) = (from.as_chunks::<D>().0, probabilities.as_chunks::<D>().0);
-    for ((&t, from), p) in to.iter().zip(from).zip(probabilities) {
+fn step_run<V: Value, const D: usize>(
+    to: &[usize],
+    edges: &[(usize, usize)],
+    probabilities: &[V],
+    mass: &[V],
+    next: &mut [V],
+) {
+    let (edges, probabilities) = (edges.as_chunks::<D>().0, probabilities.as_chunks::<D>().0);
+    for ((&t, edges), p) in to.iter().zip(edges).zip(probabilities) {
         let mut sum = V::ZERO;
         for d in 0..D {
-            sum.add_product(&mass[from[d]], &p[d]);
+            sum.add_product(&mass[edges[d].0], &p[d]);
         }
         next[t] = sum;
     }
@@ -431,7 +416,7 @@ pub(super) fn trace<V: Value, const SAME: bool>(
         wave.entry_bin * width,
         (&mut *occupancy_cost, &mut *occupancy_outcome),
     );
-    let (steps, next_len) = (&steps[..plan.fixed.from.len()], plan.n);
+    let (steps, next_len) = (&steps[..plan.fixed.edges.len()], plan.n);
     for k in 0..=wave.cycles {
         for e in &accrual.entries[wave.weights_start[k]..wave.weights_start[k + 1]] {
             let rows = e.year * width..(e.year + 1) * width;

@@ -180,7 +180,7 @@ impl Workspace {
             slots,
             programme_slots,
             edges,
-            steps: vec![0.0; plans.iter().map(|p| p.fixed.from.len()).max().unwrap_or(0)],
+            steps: vec![0.0; plans.iter().map(|p| p.fixed.edges.len()).max().unwrap_or(0)],
             plans,
             accruals: WaveAccrual::all(model),
             sparse_trace: true,
