@@ -1,5 +1,6 @@
-//! The general path of one iteration: every arm, subgroup and wave in turn, in cohort mode (expected shares, on
-//! fixed-size arrays where the model allows) or individual mode (multinomial steps of whole people).
+//! The general path of one iteration: every arm, subgroup and wave in turn, in cohort mode (expected shares: the
+//! sparse trace of [`super::sparse`] where rows and values are fixed in time, else boundary by boundary) or individual
+//! mode (multinomial steps of whole people).
 
 use super::programme::programme_costs;
 use super::sparse::{fill_cell_values, static_flows, trace};

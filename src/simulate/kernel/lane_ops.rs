@@ -53,7 +53,7 @@ pub(crate) fn add_lanes(acc: &mut Lanes, a: &Lanes) {
 /// A buffer of lane values, each starting on a 64-byte boundary (a cache line), read as a slice of [`Lanes`]. A
 /// `Vec<Lanes>` is only as aligned as an `f64` is, so that most of its values straddled two cache lines, and every
 /// AVX-512 load or store of one (and half of the AVX2 ones) touched both.
-pub(crate) struct AlignedLanes {
+pub(super) struct AlignedLanes {
     numbers: Vec<f64>,
     /// Where the first value starts in `numbers`, and how many values there are.
     start: usize,
@@ -62,7 +62,7 @@ pub(crate) struct AlignedLanes {
 
 impl AlignedLanes {
     /// `len` values of zero.
-    pub(crate) fn zeros(len: usize) -> Self {
+    pub(super) fn zeros(len: usize) -> Self {
         let numbers = vec![0.0; len * LANES + LANES - 1];
         // An f64 pointer is 8-byte aligned, so a 64-byte boundary is at most 7 numbers on.
         let start = numbers.as_ptr().align_offset(64).min(LANES - 1);

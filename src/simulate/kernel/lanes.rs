@@ -1,5 +1,6 @@
 //! The lane path: [`LANES`] iterations of a cohort model at once, each lane doing exactly the general path's
-//! arithmetic in the same order, on fixed-size arrays the compiler turns into vector instructions.
+//! arithmetic in the same order, on lane arrays the compiler turns into vector instructions. Models of up to 8 states
+//! are traced on fixed-size arrays with a dense step; larger ones with the sparse trace of [`super::sparse`].
 
 #[cfg(doc)]
 use super::general::row_probabilities;
@@ -173,8 +174,10 @@ fn waves_lanes(
     let (start, edges, steps, flows, one_offs) = (&start[..], &edges[..], &mut steps[..], &flows[..], &one_offs[..]);
     let (values, mass, next) = (&mut values[..], &mut mass[..], &mut next[..]);
     let (occupancy_cost, occupancy_outcome) = (&mut occupancy_cost[..], &mut occupancy_outcome[..]);
-    for (s, &(_, e)) in steps.iter_mut().zip(&plan.fixed.edges) {
-        *s = edges[e];
+    if !plan.dense {
+        for (s, &(_, e)) in steps.iter_mut().zip(&plan.fixed.edges) {
+            *s = edges[e];
+        }
     }
     let n = plan.n;
     for (wave, accrual) in model.waves.iter().zip(accruals) {
@@ -193,29 +196,18 @@ fn waves_lanes(
         fill_cell_values(&plan.cells, wave.same_weights, flows, values);
         let occupancy = (&mut occupancy_cost[..], &mut occupancy_outcome[..]);
         let at = (wave, accrual);
+        let wave_bins = (&values[..], &mut bins[..], n_cols);
         match (plan.dense, n) {
-            (true, 1) => trace_dense::<1>(plan, edges, at, mass, occupancy),
-            (true, 2) => trace_dense::<2>(plan, edges, at, mass, occupancy),
-            (true, 3) => trace_dense::<3>(plan, edges, at, mass, occupancy),
-            (true, 4) => trace_dense::<4>(plan, edges, at, mass, occupancy),
-            (true, 5) => trace_dense::<5>(plan, edges, at, mass, occupancy),
-            (true, 6) => trace_dense::<6>(plan, edges, at, mass, occupancy),
-            (true, 7) => trace_dense::<7>(plan, edges, at, mass, occupancy),
-            (true, 8) => trace_dense::<8>(plan, edges, at, mass, occupancy),
-            _ => {
-                let wave_bins = (&values[..], &mut bins[..], n_cols);
-                sparse_wave_lanes(plan, steps, at, (mass, &mut next[..n]), occupancy, wave_bins);
-                continue;
-            }
+            (true, 1) => trace_dense::<1>(plan, edges, at, mass, occupancy, wave_bins),
+            (true, 2) => trace_dense::<2>(plan, edges, at, mass, occupancy, wave_bins),
+            (true, 3) => trace_dense::<3>(plan, edges, at, mass, occupancy, wave_bins),
+            (true, 4) => trace_dense::<4>(plan, edges, at, mass, occupancy, wave_bins),
+            (true, 5) => trace_dense::<5>(plan, edges, at, mass, occupancy, wave_bins),
+            (true, 6) => trace_dense::<6>(plan, edges, at, mass, occupancy, wave_bins),
+            (true, 7) => trace_dense::<7>(plan, edges, at, mass, occupancy, wave_bins),
+            (true, 8) => trace_dense::<8>(plan, edges, at, mass, occupancy, wave_bins),
+            _ => sparse_wave_lanes(plan, steps, at, (mass, &mut next[..n]), occupancy, wave_bins),
         }
-        static_flows(
-            (&plan.cells, &values[..]),
-            (&occupancy_cost[..], &occupancy_outcome[..]),
-            (plan.n_occupied, wave.same_weights, false),
-            bins,
-            wave.entry_bin,
-            n_cols,
-        );
     }
 }
 
@@ -248,8 +240,8 @@ fn sparse_wave_lanes(
     );
 }
 
-/// The trace of one wave of a model of at most 8 states on fixed-size arrays, `S` being its traced states (see
-/// [`TracePlan::dense`]), from the starting mass in `start`: with the state count known at compile time, every loop
+/// The trace of one wave of a model of at most 8 states on fixed-size arrays, with its static flows (the values of
+/// its cells in `values`), `S` being its traced states (see [`TracePlan::dense`]), from the starting mass in `start`: with the state count known at compile time, every loop
 /// over states unrolls and the mass stays in registers, and for so few states the dense S × S step, structural zeros
 /// and all, is faster than the sparse one. Each destination adds its origins in order, as the sparse trace does for
 /// models of this size ([`TracePlan::fixed`]).
@@ -260,6 +252,7 @@ fn trace_dense<const S: usize>(
     (wave, accrual): (&Wave, &WaveAccrual),
     start: &[Lanes],
     (occupancy_cost, occupancy_outcome): (&mut [Lanes], &mut [Lanes]),
+    (values, bins, n_cols): (&[Lanes], &mut [Lanes], usize),
 ) {
     let mut step = [[ZERO; S]; S];
     for (&to, bounds) in plan.fixed.to.iter().zip(plan.fixed.start.windows(2)) {
@@ -272,12 +265,22 @@ fn trace_dense<const S: usize>(
     mass.copy_from_slice(&start[..S]);
     let occupancy = (&mut *occupancy_cost, &mut *occupancy_outcome);
     clear_occupancy(accrual, wave.entry_bin * S, occupancy);
-    let occupancy = (occupancy_cost, occupancy_outcome);
+    let occupancy = (&mut *occupancy_cost, &mut *occupancy_outcome);
     if wave.same_weights {
         trace_dense_wave::<S, true>(mass, &step, wave, &accrual.entries, occupancy);
     } else {
         trace_dense_wave::<S, false>(mass, &step, wave, &accrual.entries, occupancy);
     }
+    // With `S` for the occupancy's width, known at compile time: with a width known only at run time, each cell's
+    // pass over the years began with a division.
+    static_flows(
+        (&plan.cells, values),
+        (occupancy_cost, occupancy_outcome),
+        (S, wave.same_weights, false),
+        bins,
+        wave.entry_bin,
+        n_cols,
+    );
 }
 
 /// [`trace_dense`]'s loop over boundaries, `SAME` being the wave's `same_weights`: then only the cost-weighted

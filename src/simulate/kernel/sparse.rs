@@ -1,11 +1,16 @@
-//! The sparse cohort trace, for models of any number of states: the step as a list of edges grouped by destination,
+//! The sparse cohort trace, for models of any number of states: the step as lists of edges grouped by destination,
 //! the weighted occupancy accumulated only for the states whose costs and outcomes read it, and the static flows
-//! added through their nonzero cells. Written once over [`Value`], so that the general path (one iteration, `f64`)
-//! and the lane path ([`LANES`] iterations, [`Lanes`]) do the same additions in the same order by construction.
+//! added through their nonzero cells. Its time per cycle grows with the number of transitions and costed entries,
+//! not with the square of the number of states. Written once over [`Value`], so that the general path (one
+//! iteration, `f64`) and the lane path ([`LANES`] iterations, [`Lanes`]) do the same additions in the same order by
+//! construction. Also here: how each context's trace numbers and follows its states ([`TracePlan`]) and each wave's
+//! accrual entries ([`WaveAccrual`]), which both paths share.
 //!
 //! Its results are those of the dense S × S trace and the boundary-by-boundary loop it replaces, bit for bit: each
 //! destination sums its incoming edges in the order they summed them, and the terms it skips are the dense loop's
-//! structural zeros, each a finite mass times a zero probability (+0), which leaves a sum that started at +0 as it is.
+//! structural zeros, each a finite non-negative mass times a zero probability (+0), which leaves a sum that started
+//! at +0 as it is (a sum of such terms is never −0). Each bin adds its cells' occupancy × value in state order, as the
+//! dense state × column product did, and each year's weighted occupancy its boundaries in order.
 
 use super::lane_ops::{add_lanes, add_product, Lanes, ZERO};
 use super::workspace::Edges;
