@@ -11,6 +11,8 @@ mod results;
 mod streams;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_model_size;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::Arc;

@@ -1,7 +1,9 @@
-//! The general path of one iteration: every arm, subgroup and wave in turn, in cohort mode (expected shares, on
-//! fixed-size arrays where the model allows) or individual mode (multinomial steps of whole people).
+//! The general path of one iteration: every arm, subgroup and wave in turn, in cohort mode (expected shares: the
+//! sparse trace of [`super::sparse`] where rows and values are fixed in time, else boundary by boundary) or individual
+//! mode (multinomial steps of whole people).
 
 use super::programme::programme_costs;
+use super::sparse::{fill_cell_values, static_flows, trace};
 use super::workspace::{Edges, Workspace};
 use super::IterationFailure;
 use crate::model::{Context, Mode, Model, ProbSource, ProgrammeKind};
@@ -43,6 +45,12 @@ fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut
         bins,
         slots: all_slots,
         edges: all_edges,
+        plans,
+        accruals,
+        sparse_trace,
+        steps,
+        flow_values,
+        cell_values,
         start_probs,
         mass,
         next,
@@ -77,6 +85,18 @@ fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut
         if !ctx.dynamic_transitions {
             row_probabilities(model, ctx, &ctx.rows, slots, &mut edges.probs, arm)?;
         }
+        // Contexts whose rows and values are fixed in time take the sparse trace (see `sparse`); the others go
+        // boundary by boundary below.
+        let plan = &plans[ci];
+        let fast = !individual && !track_active && !ctx.per_boundary && *sparse_trace;
+        if fast {
+            for (s, &(_, e)) in steps.iter_mut().zip(&plan.fixed.edges) {
+                *s = edges.probs[e];
+            }
+            for (v, f) in flow_values.iter_mut().zip(&ctx.static_flows) {
+                *v = slots[f.slot] * f.factor * scale;
+            }
+        }
 
         for (w, wave) in model.waves.iter().enumerate() {
             let offset = wave.entry_year * per_year;
@@ -98,27 +118,35 @@ fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut
                 bins[bin * n_cols + one.column] += entrants * scale * slots[one.slot] * factor;
             }
 
+            let first_year = wave.entry_bin;
+            if fast {
+                // The starting mass in the trace's numbering of states.
+                for (n, &state) in next.iter_mut().zip(&plan.states) {
+                    *n = mass[state];
+                }
+                let buffers = (&mut next[..plan.n], &mut mass[..plan.n]);
+                let occupancy = (&mut occupancy_cost[..], &mut occupancy_outcome[..]);
+                fill_cell_values(&plan.cells, wave.same_weights, flow_values, cell_values);
+                if wave.same_weights {
+                    trace::<f64, true>(plan, steps, (wave, &accruals[w]), buffers, occupancy);
+                } else {
+                    trace::<f64, false>(plan, steps, (wave, &accruals[w]), buffers, occupancy);
+                }
+                static_flows(
+                    (&plan.cells, &cell_values[..]),
+                    (&occupancy_cost[..], &occupancy_outcome[..]),
+                    (plan.n_occupied, wave.same_weights, !plan.dense),
+                    bins,
+                    first_year,
+                    n_cols,
+                );
+                continue;
+            }
             // Discounted, accrual-weighted occupancy per calendar year, for flows whose values do not change with
             // time: their contribution is occupancy · value once per year instead of once per boundary.
-            let first_year = wave.entry_bin;
             occupancy_cost[first_year * n_states..].fill(0.0);
             occupancy_outcome[first_year * n_states..].fill(0.0);
-            let fast = !individual && !track_active && !ctx.per_boundary;
-            let traced = fast
-                && match n_states {
-                    2 => trace_fixed::<2>(mass, edges, wave, occupancy_cost, occupancy_outcome),
-                    3 => trace_fixed::<3>(mass, edges, wave, occupancy_cost, occupancy_outcome),
-                    4 => trace_fixed::<4>(mass, edges, wave, occupancy_cost, occupancy_outcome),
-                    5 => trace_fixed::<5>(mass, edges, wave, occupancy_cost, occupancy_outcome),
-                    6 => trace_fixed::<6>(mass, edges, wave, occupancy_cost, occupancy_outcome),
-                    7 => trace_fixed::<7>(mass, edges, wave, occupancy_cost, occupancy_outcome),
-                    8 => trace_fixed::<8>(mass, edges, wave, occupancy_cost, occupancy_outcome),
-                    _ => false,
-                };
             for k in 0..=wave.cycles {
-                if traced {
-                    break;
-                }
                 if ctx.per_boundary {
                     set_time(slots, n_draws, k, k as f64 * dt, (offset + k) as f64 * dt);
                     if !ctx.series.slots.is_empty() {
@@ -200,52 +228,8 @@ fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut
     Ok(())
 }
 
-/// The cohort trace of a model with `S` states, time-invariant transitions and no time-dependent values, on
-/// fixed-size arrays: with the state count known at compile time every loop over states unrolls, and the dense
-/// S × S step runs several times faster than the run-time-sized loops of the general path. Fills the weighted
-/// occupancies from `start`; returns true (so it can stand in a match over supported sizes).
-pub(super) fn trace_fixed<const S: usize>(
-    start: &[f64],
-    edges: &Edges,
-    wave: &crate::model::Wave,
-    occupancy_cost: &mut [f64],
-    occupancy_outcome: &mut [f64],
-) -> bool {
-    let mut step = [[0.0; S]; S];
-    for (&(from, to), &p) in edges.pairs.iter().zip(&edges.probs) {
-        step[from][to] += p;
-    }
-    let mut mass = [0.0; S];
-    mass.copy_from_slice(&start[..S]);
-    let (cost_rows, _) = occupancy_cost.as_chunks_mut::<S>();
-    let (outcome_rows, _) = occupancy_outcome.as_chunks_mut::<S>();
-    for k in 0..=wave.cycles {
-        for &(year, w_cost, w_outcome) in &wave.weights_flat[wave.weights_start[k]..wave.weights_start[k + 1]] {
-            for (o, m) in cost_rows[year].iter_mut().zip(&mass) {
-                *o += w_cost * m;
-            }
-            if !wave.same_weights {
-                for (o, m) in outcome_rows[year].iter_mut().zip(&mass) {
-                    *o += w_outcome * m;
-                }
-            }
-        }
-        if k == wave.cycles {
-            break;
-        }
-        let mut next = [0.0; S];
-        for (from, row) in step.iter().enumerate() {
-            for (n, p) in next.iter_mut().zip(row) {
-                *n += mass[from] * p;
-            }
-        }
-        mass = next;
-    }
-    true
-}
-
 /// Adds occupancy × values to the bins of each year from `first_year`: bins[y][c] += Σ_s occupancy[y][s] · values[s][c].
-pub(super) fn add_static_flows(
+fn add_static_flows(
     occupancy: &[f64],
     values: &[f64],
     bins: &mut [f64],

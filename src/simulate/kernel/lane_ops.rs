@@ -49,3 +49,40 @@ pub(crate) fn add_lanes(acc: &mut Lanes, a: &Lanes) {
     }
     *acc = x;
 }
+
+/// A buffer of lane values, each starting on a 64-byte boundary (a cache line), read as a slice of [`Lanes`]. A
+/// `Vec<Lanes>` is only as aligned as an `f64` is, so that most of its values straddled two cache lines, and every
+/// AVX-512 load or store of one (and half of the AVX2 ones) touched both.
+pub(super) struct AlignedLanes {
+    numbers: Vec<f64>,
+    /// Where the first value starts in `numbers`, and how many values there are.
+    start: usize,
+    len: usize,
+}
+
+impl AlignedLanes {
+    /// `len` values of zero.
+    pub(super) fn zeros(len: usize) -> Self {
+        let numbers = vec![0.0; len * LANES + LANES - 1];
+        // An f64 pointer is 8-byte aligned, so a 64-byte boundary is at most 7 numbers on.
+        let start = numbers.as_ptr().align_offset(64).min(LANES - 1);
+        AlignedLanes { numbers, start, len }
+    }
+}
+
+impl std::ops::Deref for AlignedLanes {
+    type Target = [Lanes];
+    fn deref(&self) -> &[Lanes] {
+        self.numbers[self.start..self.start + self.len * LANES]
+            .as_chunks::<LANES>()
+            .0
+    }
+}
+
+impl std::ops::DerefMut for AlignedLanes {
+    fn deref_mut(&mut self) -> &mut [Lanes] {
+        self.numbers[self.start..self.start + self.len * LANES]
+            .as_chunks_mut::<LANES>()
+            .0
+    }
+}

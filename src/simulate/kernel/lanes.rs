@@ -1,23 +1,24 @@
 //! The lane path: [`LANES`] iterations of a cohort model at once, each lane doing exactly the general path's
-//! arithmetic in the same order, on fixed-size arrays the compiler turns into vector instructions.
+//! arithmetic in the same order, on lane arrays the compiler turns into vector instructions. Models of up to 8 states
+//! are traced on fixed-size arrays with a dense step; larger ones with the sparse trace of [`super::sparse`].
 
 #[cfg(doc)]
-use super::general::{add_static_flows, row_probabilities, trace_fixed};
+use super::general::row_probabilities;
 use super::lane_ops::{add_lanes, add_product, add_scaled, scaled, Lanes, ZERO};
-use super::lane_workspace::{FlowCells, LaneWorkspace};
+use super::lane_workspace::LaneWorkspace;
 use super::lanes_boundary::context_lanes;
 use super::programme::programme_costs_lanes;
+use super::sparse::{clear_occupancy, fill_cell_values, static_flows, trace, AccrualEntry, TracePlan, WaveAccrual};
 use super::workspace::Workspace;
 use super::LANES;
 #[cfg(doc)]
-use super::{lane_workspace::LaneAccrual, sample_parameters_lanes, simulate_iteration};
-use crate::model::{Context, Mode, Model, ProgrammeKind};
+use super::{sample_parameters_lanes, simulate_iteration};
+use crate::model::{Context, Mode, Model, ProgrammeKind, Wave};
 
-/// Whether [`simulate_lanes`] handles `model`: a cohort trace with no capacity-limited programme costs and at most 8
-/// states (the sizes the trace is compiled for). Values and probabilities may change with time.
+/// Whether [`simulate_lanes`] handles `model`: a cohort trace with no capacity-limited programme costs, of any number
+/// of states. Values and probabilities may change with time.
 pub fn lanes_supported(model: &Model) -> bool {
     model.settings.mode == Mode::Cohort
-        && (1..=8).contains(&model.states.len())
         && model
             .programme_costs
             .iter()
@@ -42,6 +43,8 @@ pub fn simulate_lanes(model: &Model, ws: &mut Workspace, draws: &[f64], stride: 
     let Workspace {
         slots: all_slots,
         edges: all_edges,
+        plans,
+        accruals,
         programme_slots,
         calendar_cost_factor,
         n_columns,
@@ -68,22 +71,13 @@ pub fn simulate_lanes(model: &Model, ws: &mut Workspace, draws: &[f64], stride: 
             let edges = &mut all_edges[ci];
             // The context's slots on lanes: its constants (written once), this block's draws (unused lanes of a short
             // block repeat the last iteration), time 0 as `set_time` writes it, then the static programs in order.
-            let lane_slots = &mut lw.lane_slots[ci];
+            let lane_slots = &mut lw.lane_slots[ci][..];
             lane_slots[..n_draws].copy_from_slice(&lw.draws);
             lane_slots[n_draws..n_draws + 3].fill(ZERO);
-            for (slot, program) in &ctx.static_programs {
-                lane_slots[*slot] = program.eval_lanes(lane_slots).unwrap_or_else(|| {
-                    // Functions, comparisons and conditionals: lane by lane through the scalar slots.
-                    std::array::from_fn(|l| {
-                        for &r in program.reads() {
-                            slots[r] = lane_slots[r][l];
-                        }
-                        program.eval(slots)
-                    })
-                });
-            }
+            static_programs_lanes(ctx, lane_slots, slots);
+            let plan = &plans[ci];
             if ctx.per_boundary {
-                if !context_lanes(model, ctx, lw, slots, ci, arm, n_cols) {
+                if !context_lanes(model, ctx, (plan, accruals), lw, slots, ci, arm, n_cols) {
                     return false;
                 }
                 continue;
@@ -108,17 +102,7 @@ pub fn simulate_lanes(model: &Model, ws: &mut Workspace, draws: &[f64], stride: 
                 *v = values[i];
             }
 
-            match lw.traced[ci].n {
-                1 => waves_lanes::<1>(model, ctx, ctx.share, lw, ci, arm, n_cols),
-                2 => waves_lanes::<2>(model, ctx, ctx.share, lw, ci, arm, n_cols),
-                3 => waves_lanes::<3>(model, ctx, ctx.share, lw, ci, arm, n_cols),
-                4 => waves_lanes::<4>(model, ctx, ctx.share, lw, ci, arm, n_cols),
-                5 => waves_lanes::<5>(model, ctx, ctx.share, lw, ci, arm, n_cols),
-                6 => waves_lanes::<6>(model, ctx, ctx.share, lw, ci, arm, n_cols),
-                7 => waves_lanes::<7>(model, ctx, ctx.share, lw, ci, arm, n_cols),
-                8 => waves_lanes::<8>(model, ctx, ctx.share, lw, ci, arm, n_cols),
-                _ => unreachable!("lanes_supported allows 1 to 8 states"),
-            }
+            waves_lanes(model, ctx, (plan, accruals), lw, arm, n_cols);
         }
         programme_costs_lanes(
             model,
@@ -135,86 +119,221 @@ pub fn simulate_lanes(model: &Model, ws: &mut Workspace, draws: &[f64], stride: 
     true
 }
 
-/// The waves of one context on lanes, for a model of `S` states (known at compile time, so the trace's loops over
-/// states unroll): starting shares, one-off costs, the trace and the static flows of each wave.
-#[allow(clippy::too_many_arguments)]
+/// The static programs of a context on lanes, in order, `slots` being its scalar slots: plain arithmetic through the
+/// lane interpreter, the rest lane by lane through the scalar slots.
+///
+/// A function of its own, compiled for AVX2 too, with the interpreter inlined: called from the lane path, the
+/// interpreter (compiled without AVX2) returned each 8-lane result through memory in narrower stores than the lane
+/// path loads it with, which stalled on store forwarding (a tenth of the time of a 30-state model, whose 58 programs
+/// per context are its costs and QALY weights); inlined into the lane path itself, it made the reference workload
+/// slower.
+#[multiversion::multiversion(targets("x86_64+avx2"))]
+fn static_programs_lanes(ctx: &Context, lane_slots: &mut [Lanes], slots: &mut [f64]) {
+    for (slot, program) in &ctx.static_programs {
+        lane_slots[*slot] = match program.eval_lanes_inlined(lane_slots) {
+            Some(value) => value,
+            // Functions, comparisons and conditionals.
+            None => std::array::from_fn(|l| {
+                for &r in program.reads() {
+                    slots[r] = lane_slots[r][l];
+                }
+                program.eval(slots)
+            }),
+        };
+    }
+}
+
+/// The waves of one context whose rows and values are fixed in time, on lanes: starting shares, one-off costs, the
+/// sparse trace and the static flows of each wave.
 #[inline(always)]
-fn waves_lanes<const S: usize>(
+fn waves_lanes(
     model: &Model,
     ctx: &Context,
-    share: f64,
+    (plan, accruals): (&TracePlan, &[WaveAccrual]),
     lw: &mut LaneWorkspace,
-    ci: usize,
     arm: usize,
     n_cols: usize,
 ) {
     let size = model.settings.bins() * n_cols;
-    let bins = &mut lw.bins[arm * size..(arm + 1) * size];
-    let traced = &lw.traced[ci];
-    // The dense matrix of the traced states, built as the general path builds it (edge by edge from zero).
-    let mut step = [[ZERO; S]; S];
-    for &(e, from, to) in &traced.edges {
-        add_lanes(&mut step[from][to], &lw.edges[e]);
-    }
-    for (wave, accrual) in model.waves.iter().zip(&lw.accruals) {
-        let weight = share * wave.share;
-        let mut mass = [ZERO; S];
-        for &(e, to) in &traced.start {
-            add_scaled(&mut mass[to], weight, &lw.start[e]);
+    let LaneWorkspace {
+        start,
+        edges,
+        steps,
+        flows,
+        one_offs,
+        values,
+        mass,
+        next,
+        occupancy_cost,
+        occupancy_outcome,
+        bins,
+        ..
+    } = lw;
+    let bins = &mut bins[arm * size..(arm + 1) * size];
+    // Plain slices, so that no access in the loops below goes through the buffers' alignment again.
+    let (start, edges, steps, flows, one_offs) = (&start[..], &edges[..], &mut steps[..], &flows[..], &one_offs[..]);
+    let (values, mass, next) = (&mut values[..], &mut mass[..], &mut next[..]);
+    let (occupancy_cost, occupancy_outcome) = (&mut occupancy_cost[..], &mut occupancy_outcome[..]);
+    if !plan.dense {
+        for (s, &(_, e)) in steps.iter_mut().zip(&plan.fixed.edges) {
+            *s = edges[e];
         }
-        for (one, v) in ctx.one_offs.iter().zip(&lw.one_offs) {
+    }
+    let n = plan.n;
+    for (wave, accrual) in model.waves.iter().zip(accruals) {
+        let weight = ctx.share * wave.share;
+        let mass = &mut mass[..n];
+        mass.fill(ZERO);
+        for &(e, to) in &plan.start {
+            add_scaled(&mut mass[to], weight, &start[e]);
+        }
+        for (one, v) in ctx.one_offs.iter().zip(one_offs.iter()) {
             let (bin, factor) = wave.one_off_paid[one.timing];
             for (b, v) in bins[bin * n_cols + one.column].iter_mut().zip(v) {
                 *b += weight * v * factor;
             }
         }
-        let first_year = wave.entry_bin;
-        if accrual.clear {
-            lw.occupancy_cost[first_year * S..].fill(ZERO);
-            lw.occupancy_outcome[first_year * S..].fill(ZERO);
+        fill_cell_values(&plan.cells, wave.same_weights, flows, values);
+        let occupancy = (&mut occupancy_cost[..], &mut occupancy_outcome[..]);
+        let at = (wave, accrual);
+        let wave_bins = (&values[..], &mut bins[..], n_cols);
+        match (plan.dense, n) {
+            (true, 1) => trace_dense::<1>(plan, edges, at, mass, occupancy, wave_bins),
+            (true, 2) => trace_dense::<2>(plan, edges, at, mass, occupancy, wave_bins),
+            (true, 3) => trace_dense::<3>(plan, edges, at, mass, occupancy, wave_bins),
+            (true, 4) => trace_dense::<4>(plan, edges, at, mass, occupancy, wave_bins),
+            (true, 5) => trace_dense::<5>(plan, edges, at, mass, occupancy, wave_bins),
+            (true, 6) => trace_dense::<6>(plan, edges, at, mass, occupancy, wave_bins),
+            (true, 7) => trace_dense::<7>(plan, edges, at, mass, occupancy, wave_bins),
+            (true, 8) => trace_dense::<8>(plan, edges, at, mass, occupancy, wave_bins),
+            _ => sparse_wave_lanes(plan, steps, at, (mass, &mut next[..n]), occupancy, wave_bins),
         }
-        let occupancy = (&mut lw.occupancy_cost[..], &mut lw.occupancy_outcome[..]);
-        // Two copies of the trace, so that the one for a single discounting has no test for it per entry.
-        if wave.same_weights {
-            trace_lanes::<S, true>(mass, &step, wave, &accrual.entries, occupancy);
-        } else {
-            trace_lanes::<S, false>(mass, &step, wave, &accrual.entries, occupancy);
-        }
-        let occupancy = (&lw.occupancy_cost[..], &lw.occupancy_outcome[..]);
-        let flows = (&lw.cells[ci], &lw.flows[..], &mut lw.values[..]);
-        static_flows_lanes::<S>(flows, occupancy, wave.same_weights, bins, first_year, n_cols);
     }
 }
 
-/// The static flows of one wave into the bins, through the weighted occupancy: `flows` are the context's cells (see
-/// [`LaneWorkspace::cells`]), its static flow values and a buffer for the cells' values.
-#[inline(always)]
-pub(super) fn static_flows_lanes<const S: usize>(
-    (cells, flows, values): (&[FlowCells; 3], &[Lanes], &mut [Lanes]),
-    (occupancy_cost, occupancy_outcome): (&[Lanes], &[Lanes]),
-    same_weights: bool,
-    bins: &mut [Lanes],
-    first_year: usize,
-    n_cols: usize,
+/// The sparse trace of one wave on lanes (models of more than 8 states; see [`trace`]) and its static flows, the
+/// values of its cells in `values`: a function of its own, so that its loops get the registers, compiled for AVX-512
+/// and AVX2 too.
+#[multiversion::multiversion(targets("x86_64+avx512f", "x86_64+avx2"))]
+fn sparse_wave_lanes(
+    plan: &TracePlan,
+    steps: &[Lanes],
+    (wave, accrual): (&Wave, &WaveAccrual),
+    buffers: (&mut [Lanes], &mut [Lanes]),
+    (occupancy_cost, occupancy_outcome): (&mut [Lanes], &mut [Lanes]),
+    (values, bins, n_cols): (&[Lanes], &mut [Lanes], usize),
 ) {
-    // As in the general path: one pass over all flows when costs and outcomes share their discounting,
-    // else costs with the cost-weighted occupancy and outcomes with the outcome-weighted one.
-    let [all, cost, outcome] = cells;
-    let separate = [(cost, occupancy_cost), (outcome, occupancy_outcome)];
-    let sets: &[_] = if same_weights {
-        &[(all, occupancy_cost)]
+    // Two copies of the trace, so that the one for a single discounting has no test for it per entry.
+    let occupancy = (&mut *occupancy_cost, &mut *occupancy_outcome);
+    if wave.same_weights {
+        trace::<Lanes, true>(plan, steps, (wave, accrual), buffers, occupancy);
     } else {
-        &separate
-    };
-    for (cells, occupancy) in sets {
-        let values = &mut values[..cells.cells.len()];
-        values.fill(ZERO);
-        for (cell, v) in cells.of_flow.iter().zip(flows) {
-            if let Some(c) = cell {
-                add_lanes(&mut values[*c], v);
+        trace::<Lanes, false>(plan, steps, (wave, accrual), buffers, occupancy);
+    }
+    static_flows(
+        (&plan.cells, values),
+        (occupancy_cost, occupancy_outcome),
+        (plan.n_occupied, wave.same_weights, true),
+        bins,
+        wave.entry_bin,
+        n_cols,
+    );
+}
+
+/// The trace of one wave of a model of at most 8 states on fixed-size arrays, with its static flows (the values of
+/// its cells in `values`), `S` being its traced states (see [`TracePlan::dense`]), from the starting mass in `start`: with the state count known at compile time, every loop
+/// over states unrolls and the mass stays in registers, and for so few states the dense S × S step, structural zeros
+/// and all, is faster than the sparse one. Each destination adds its origins in order, as the sparse trace does for
+/// models of this size ([`TracePlan::fixed`]).
+#[inline(always)]
+fn trace_dense<const S: usize>(
+    plan: &TracePlan,
+    edges: &[Lanes],
+    (wave, accrual): (&Wave, &WaveAccrual),
+    start: &[Lanes],
+    (occupancy_cost, occupancy_outcome): (&mut [Lanes], &mut [Lanes]),
+    (values, bins, n_cols): (&[Lanes], &mut [Lanes], usize),
+) {
+    let mut step = [[ZERO; S]; S];
+    for (&to, bounds) in plan.fixed.to.iter().zip(plan.fixed.start.windows(2)) {
+        for j in bounds[0]..bounds[1] {
+            let (from, e) = plan.fixed.edges[j];
+            add_lanes(&mut step[from][to], &edges[e]);
+        }
+    }
+    let mut mass = [ZERO; S];
+    mass.copy_from_slice(&start[..S]);
+    let occupancy = (&mut *occupancy_cost, &mut *occupancy_outcome);
+    clear_occupancy(accrual, wave.entry_bin * S, occupancy);
+    let occupancy = (&mut *occupancy_cost, &mut *occupancy_outcome);
+    if wave.same_weights {
+        trace_dense_wave::<S, true>(mass, &step, wave, &accrual.entries, occupancy);
+    } else {
+        trace_dense_wave::<S, false>(mass, &step, wave, &accrual.entries, occupancy);
+    }
+    // With `S` for the occupancy's width, known at compile time: with a width known only at run time, each cell's
+    // pass over the years began with a division.
+    static_flows(
+        (&plan.cells, values),
+        (occupancy_cost, occupancy_outcome),
+        (S, wave.same_weights, false),
+        bins,
+        wave.entry_bin,
+        n_cols,
+    );
+}
+
+/// [`trace_dense`]'s loop over boundaries, `SAME` being the wave's `same_weights`: then only the cost-weighted
+/// occupancy is written.
+#[inline(always)]
+fn trace_dense_wave<const S: usize, const SAME: bool>(
+    mut mass: [Lanes; S],
+    step: &[[Lanes; S]; S],
+    wave: &Wave,
+    entries: &[AccrualEntry],
+    (occupancy_cost, occupancy_outcome): (&mut [Lanes], &mut [Lanes]),
+) {
+    let (cost_rows, _) = occupancy_cost.as_chunks_mut::<S>();
+    let (outcome_rows, _) = occupancy_outcome.as_chunks_mut::<S>();
+    for k in 0..=wave.cycles {
+        for e in &entries[wave.weights_start[k]..wave.weights_start[k + 1]] {
+            let AccrualEntry {
+                year,
+                w_cost,
+                w_outcome,
+                first,
+                ..
+            } = *e;
+            if first {
+                for (o, m) in cost_rows[year].iter_mut().zip(&mass) {
+                    *o = scaled(w_cost, m);
+                }
+                if !SAME {
+                    for (o, m) in outcome_rows[year].iter_mut().zip(&mass) {
+                        *o = scaled(w_outcome, m);
+                    }
+                }
+            } else {
+                for (o, m) in cost_rows[year].iter_mut().zip(&mass) {
+                    add_scaled(o, w_cost, m);
+                }
+                if !SAME {
+                    for (o, m) in outcome_rows[year].iter_mut().zip(&mass) {
+                        add_scaled(o, w_outcome, m);
+                    }
+                }
             }
         }
-        add_static_flows_lanes::<S>(occupancy, &cells.cells, values, bins, first_year, n_cols);
+        if k == wave.cycles {
+            break;
+        }
+        let mut next = [ZERO; S];
+        for (m, row) in mass.iter().zip(step) {
+            for (n, p) in next.iter_mut().zip(row) {
+                add_product(n, m, p);
+            }
+        }
+        mass = next;
     }
 }
 
@@ -279,79 +398,4 @@ pub(super) fn row_probabilities_lanes_by(
         }
     }
     ok
-}
-
-/// [`trace_fixed`] on lanes, `step` being the S × S transition matrix and `entries` the wave's accrual entries
-/// (see [`LaneAccrual`]): the same additions in the same order, on every lane at once. `SAME` is the wave's
-/// `same_weights`: then only the cost-weighted occupancy is written.
-#[inline(always)]
-fn trace_lanes<const S: usize, const SAME: bool>(
-    mut mass: [Lanes; S],
-    step: &[[Lanes; S]; S],
-    wave: &crate::model::Wave,
-    entries: &[(usize, f64, f64, bool)],
-    (occupancy_cost, occupancy_outcome): (&mut [Lanes], &mut [Lanes]),
-) {
-    let (cost_rows, _) = occupancy_cost.as_chunks_mut::<S>();
-    let (outcome_rows, _) = occupancy_outcome.as_chunks_mut::<S>();
-    for k in 0..=wave.cycles {
-        for &(year, w_cost, w_outcome, first) in &entries[wave.weights_start[k]..wave.weights_start[k + 1]] {
-            if first {
-                for (o, m) in cost_rows[year].iter_mut().zip(&mass) {
-                    *o = scaled(w_cost, m);
-                }
-                if !SAME {
-                    for (o, m) in outcome_rows[year].iter_mut().zip(&mass) {
-                        *o = scaled(w_outcome, m);
-                    }
-                }
-            } else {
-                for (o, m) in cost_rows[year].iter_mut().zip(&mass) {
-                    add_scaled(o, w_cost, m);
-                }
-                if !SAME {
-                    for (o, m) in outcome_rows[year].iter_mut().zip(&mass) {
-                        add_scaled(o, w_outcome, m);
-                    }
-                }
-            }
-        }
-        if k == wave.cycles {
-            break;
-        }
-        let mut next = [ZERO; S];
-        for (m, row) in mass.iter().zip(step) {
-            for (n, p) in next.iter_mut().zip(row) {
-                add_product(n, m, p);
-            }
-        }
-        mass = next;
-    }
-}
-
-/// [`add_static_flows`] on lanes, over the nonzero cells only.
-#[inline(always)]
-fn add_static_flows_lanes<const S: usize>(
-    occupancy: &[Lanes],
-    cells: &[(usize, usize)],
-    values: &[Lanes],
-    bins: &mut [Lanes],
-    first_year: usize,
-    n_cols: usize,
-) {
-    // The occupancy buffer is sized for the model's states, so it has more rows than years when states are left
-    // out of the trace: take as many as the bins have.
-    let years = bins.len() / n_cols;
-    let (occupancy, _) = occupancy.as_chunks::<S>();
-    let (bins, occupancy) = (&mut bins[first_year * n_cols..], &occupancy[first_year..years]);
-    // Cell by cell, each cell's value staying in registers over the years. Cells are sorted by state, so every
-    // bin still adds its states in order.
-    for (&(state, column), v) in cells.iter().zip(values) {
-        let v = *v;
-        // Checked once here, so that the loop over years indexes without checks (a third of its instructions).
-        assert!(state < S && column < n_cols, "a cell inside the value matrix");
-        for (bin, occupancy) in bins.chunks_exact_mut(n_cols).zip(occupancy) {
-            add_product(&mut bin[column], &occupancy[state], &v);
-        }
-    }
 }

@@ -8,19 +8,23 @@
 use super::general::simulate_iteration;
 use super::lane_ops::{add_product, add_scaled, scaled, Lanes, ZERO};
 use super::lane_workspace::LaneWorkspace;
-use super::lanes::{row_probabilities_lanes, row_probabilities_lanes_by, static_flows_lanes};
+use super::lanes::{row_probabilities_lanes, row_probabilities_lanes_by};
+use super::sparse::{clear_occupancy, fill_cell_values, static_flows, weigh, TracePlan, WaveAccrual};
 use super::LANES;
 use crate::expr::Program;
 use crate::model::{Context, Model, ProbSource, Row};
 
 /// One context on lanes, its static programs already run into its lane slots (`slots` is its scalar slot vector,
-/// for programs run lane by lane). Returns false when some lane has an invalid probability.
+/// for programs run lane by lane), with its trace plan and the waves' accruals. Returns false when some lane has an
+/// invalid probability.
 ///
 /// Compiled for AVX2 too, like the rest of the lane path, with the same results.
+#[allow(clippy::too_many_arguments)]
 #[multiversion::multiversion(targets("x86_64+avx2"))]
 pub(super) fn context_lanes(
     model: &Model,
     ctx: &Context,
+    plan: (&TracePlan, &[WaveAccrual]),
     lw: &mut LaneWorkspace,
     slots: &mut [f64],
     ci: usize,
@@ -28,8 +32,9 @@ pub(super) fn context_lanes(
     n_cols: usize,
 ) -> bool {
     let sources = &lw.sources[ci];
+    let lane_slots = &lw.lane_slots[ci][..];
     for (v, &slot) in lw.slot_values.iter_mut().zip(&sources.slots) {
-        *v = lw.lane_slots[ci][slot];
+        *v = lane_slots[slot];
     }
     let values = &lw.slot_values[..];
     if !row_probabilities_lanes(std::slice::from_ref(&ctx.start), &sources.start, values, &mut lw.start) {
@@ -40,7 +45,7 @@ pub(super) fn context_lanes(
     }
     // The self-loops of states without a row.
     let row_edges = sources.rows.len();
-    let n_edges = lw.traced[ci].n_edges;
+    let n_edges = plan.0.n_edges;
     lw.edges[row_edges..n_edges].fill([1.0; LANES]);
     for ((v, f), &i) in lw.flows.iter_mut().zip(&ctx.static_flows).zip(&sources.flows) {
         *v = scaled(f.factor, &values[i]);
@@ -48,25 +53,26 @@ pub(super) fn context_lanes(
     for (v, &i) in lw.one_offs.iter_mut().zip(&sources.one_offs) {
         *v = values[i];
     }
-    let args = (model, ctx, lw, slots, ci, arm, n_cols);
-    match args.2.traced[ci].n {
-        1 => waves::<1>(args),
-        2 => waves::<2>(args),
-        3 => waves::<3>(args),
-        4 => waves::<4>(args),
-        5 => waves::<5>(args),
-        6 => waves::<6>(args),
-        7 => waves::<7>(args),
-        8 => waves::<8>(args),
-        _ => unreachable!("lanes_supported allows 1 to 8 states"),
+    let args = (model, ctx, plan, lw, slots, ci, arm, n_cols);
+    match (plan.0.dense, plan.0.n) {
+        (true, 1) => waves_fixed::<1>(args),
+        (true, 2) => waves_fixed::<2>(args),
+        (true, 3) => waves_fixed::<3>(args),
+        (true, 4) => waves_fixed::<4>(args),
+        (true, 5) => waves_fixed::<5>(args),
+        (true, 6) => waves_fixed::<6>(args),
+        (true, 7) => waves_fixed::<7>(args),
+        (true, 8) => waves_fixed::<8>(args),
+        _ => waves(args),
     }
 }
 
-/// What [`waves`] works on: the model, the context, the lane buffers, the context's scalar slots, its index, its
-/// arm and the number of kernel columns.
+/// What [`waves`] and [`waves_fixed`] work on: the model, the context, its trace plan and the waves' accruals, the lane buffers, the
+/// context's scalar slots, its index, its arm and the number of kernel columns.
 type Args<'a> = (
     &'a Model,
     &'a Context,
+    (&'a TracePlan, &'a [WaveAccrual]),
     &'a mut LaneWorkspace,
     &'a mut [f64],
     usize,
@@ -74,35 +80,39 @@ type Args<'a> = (
     usize,
 );
 
-/// The waves of one context, for a trace of `S` states.
+/// The waves of one context of a model of at most 8 states, `S` being the number of states traced (see
+/// [`TracePlan::dense`]: all are occupied, and numbered in order): the mass on arrays of that size, whose loops over
+/// states unroll. (The same steps as [`waves`]; written apart because one body for both sizes, on slices, made the
+/// life-table model 10% slower.)
 #[inline(always)]
-fn waves<const S: usize>((model, ctx, lw, slots, ci, arm, n_cols): Args) -> bool {
+fn waves_fixed<const S: usize>((model, ctx, (plan, accruals), lw, slots, ci, arm, n_cols): Args) -> bool {
     let size = model.settings.bins() * n_cols;
     let LaneWorkspace {
         lane_slots,
-        traced,
-        accruals,
         start,
         edges,
         one_offs,
         occupancy_cost,
         occupancy_outcome,
         bins,
-        cells,
         flows,
         values,
         ..
     } = lw;
     let lane_slots = &mut lane_slots[ci][..];
-    let traced = &traced[ci];
     let bins = &mut bins[arm * size..(arm + 1) * size];
+    // Plain slices, so that no access in the loops below goes through the buffers' alignment again.
+    let (start, edges, one_offs, flows) = (&start[..], &mut edges[..], &one_offs[..], &flows[..]);
+    let (occupancy_cost, occupancy_outcome, values) =
+        (&mut occupancy_cost[..], &mut occupancy_outcome[..], &mut values[..]);
     let n_draws = model.n_draws;
     let dt = model.settings.cycle.years();
     let per_year = model.settings.cycle.per_year();
-    for (w, (wave, accrual)) in model.waves.iter().zip(accruals.iter()).enumerate() {
+    let incoming = &plan.boundary;
+    for (w, (wave, accrual)) in model.waves.iter().zip(accruals).enumerate() {
         let weight = ctx.share * wave.share;
         let mut mass = [ZERO; S];
-        for &(e, to) in &traced.start {
+        for &(e, to) in &plan.start {
             add_scaled(&mut mass[to], weight, &start[e]);
         }
         for (one, v) in ctx.one_offs.iter().zip(one_offs.iter()) {
@@ -112,29 +122,130 @@ fn waves<const S: usize>((model, ctx, lw, slots, ci, arm, n_cols): Args) -> bool
             }
         }
         let first_year = wave.entry_bin;
-        if accrual.clear {
-            occupancy_cost[first_year * S..].fill(ZERO);
-            occupancy_outcome[first_year * S..].fill(ZERO);
-        }
+        clear_occupancy(
+            accrual,
+            first_year * S,
+            (&mut occupancy_cost[..], &mut occupancy_outcome[..]),
+        );
         let (cost_rows, _) = occupancy_cost.as_chunks_mut::<S>();
         let (outcome_rows, _) = occupancy_outcome.as_chunks_mut::<S>();
         let offset = wave.entry_year * per_year;
         for k in 0..=wave.cycles {
             let times = [k as f64, k as f64 * dt, (offset + k) as f64 * dt];
             boundary_values(ctx, lane_slots, slots, n_draws, times, ctx.series.at(w, k));
-            for &(year, w_cost, w_outcome, first) in &accrual.entries[wave.weights_start[k]..wave.weights_start[k + 1]]
-            {
-                weigh(&mut cost_rows[year], &mass, w_cost, first);
+            for e in &accrual.entries[wave.weights_start[k]..wave.weights_start[k + 1]] {
+                weigh_fixed(&mut cost_rows[e.year], &mass, e.w_cost, e.first);
                 if !wave.same_weights {
-                    weigh(&mut outcome_rows[year], &mass, w_outcome, first);
+                    weigh_fixed(&mut outcome_rows[e.year], &mass, e.w_outcome, e.first);
                 }
-                let bin = &mut bins[year * n_cols..(year + 1) * n_cols];
-                for (f, &state) in ctx.dynamic_flows.iter().zip(&traced.dynamic_flow_states) {
-                    let w = if f.is_cost { w_cost } else { w_outcome };
+                let bin = &mut bins[e.year * n_cols..(e.year + 1) * n_cols];
+                for (f, &state) in ctx.dynamic_flows.iter().zip(&plan.dynamic_flow_states) {
+                    let w = if f.is_cost { e.w_cost } else { e.w_outcome };
                     accrue(&mut bin[f.column], w, &mass[state], &lane_slots[f.slot], f.factor);
                 }
             }
-            for (f, &state) in ctx.own_accrual_flows.iter().zip(&traced.own_flow_states) {
+            for (f, &state) in ctx.own_accrual_flows.iter().zip(&plan.own_flow_states) {
+                for &(year, w) in wave.weight_sets[f.weight_set.unwrap_or(0)].at(k) {
+                    accrue(
+                        &mut bins[year * n_cols + f.column],
+                        w,
+                        &mass[state],
+                        &lane_slots[f.slot],
+                        f.factor,
+                    );
+                }
+            }
+            if k == wave.cycles {
+                break;
+            }
+            if ctx.dynamic_transitions && !rows_from_slots(&ctx.rows, lane_slots, edges) {
+                return false;
+            }
+            // Destination by destination (in order: a dense plan's states are), each summing its incoming edges in
+            // the general path's order.
+            let mut next = [ZERO; S];
+            for (n, bounds) in next.iter_mut().zip(incoming.start.windows(2)) {
+                for &(from, e) in &incoming.edges[bounds[0]..bounds[1]] {
+                    add_product(n, &mass[from], &edges[e]);
+                }
+            }
+            mass = next;
+        }
+        fill_cell_values(&plan.cells, wave.same_weights, flows, values);
+        static_flows(
+            (&plan.cells, &values[..]),
+            (&occupancy_cost[..], &occupancy_outcome[..]),
+            (S, wave.same_weights, false),
+            bins,
+            first_year,
+            n_cols,
+        );
+    }
+    true
+}
+
+/// The waves of one context of a model of more than 8 states, its mass in the workspace's buffers: a function of its
+/// own, compiled for AVX-512 and AVX2 too (inlined into [`context_lanes`] beside the fixed sizes, it made them slower).
+#[multiversion::multiversion(targets("x86_64+avx512f", "x86_64+avx2"))]
+fn waves((model, ctx, (plan, accruals), lw, slots, ci, arm, n_cols): Args) -> bool {
+    let size = model.settings.bins() * n_cols;
+    let LaneWorkspace {
+        lane_slots,
+        start,
+        edges,
+        one_offs,
+        mass,
+        next,
+        occupancy_cost,
+        occupancy_outcome,
+        bins,
+        flows,
+        values,
+        ..
+    } = lw;
+    let lane_slots = &mut lane_slots[ci][..];
+    let bins = &mut bins[arm * size..(arm + 1) * size];
+    // Plain slices, so that no access in the loops below goes through the buffers' alignment again.
+    let (start, edges, one_offs, flows) = (&start[..], &mut edges[..], &one_offs[..], &flows[..]);
+    let (occupancy_cost, occupancy_outcome, values) =
+        (&mut occupancy_cost[..], &mut occupancy_outcome[..], &mut values[..]);
+    let n_draws = model.n_draws;
+    let dt = model.settings.cycle.years();
+    let per_year = model.settings.cycle.per_year();
+    let (n, width) = (plan.n, plan.n_occupied);
+    for (w, (wave, accrual)) in model.waves.iter().zip(accruals).enumerate() {
+        let weight = ctx.share * wave.share;
+        let (mut mass, mut next) = (&mut mass[..n], &mut next[..n]);
+        mass.fill(ZERO);
+        for &(e, to) in &plan.start {
+            add_scaled(&mut mass[to], weight, &start[e]);
+        }
+        for (one, v) in ctx.one_offs.iter().zip(one_offs.iter()) {
+            let (bin, factor) = wave.one_off_paid[one.timing];
+            for (b, v) in bins[bin * n_cols + one.column].iter_mut().zip(v) {
+                *b += weight * v * factor;
+            }
+        }
+        let first_year = wave.entry_bin;
+        let occupancy = (&mut occupancy_cost[..], &mut occupancy_outcome[..]);
+        clear_occupancy(accrual, first_year * width, occupancy);
+        let offset = wave.entry_year * per_year;
+        for k in 0..=wave.cycles {
+            let times = [k as f64, k as f64 * dt, (offset + k) as f64 * dt];
+            boundary_values(ctx, lane_slots, slots, n_draws, times, ctx.series.at(w, k));
+            for e in &accrual.entries[wave.weights_start[k]..wave.weights_start[k + 1]] {
+                let rows = e.year * width..(e.year + 1) * width;
+                weigh(&mut occupancy_cost[rows.clone()], &mass[..width], e.w_cost, e.first);
+                if !wave.same_weights {
+                    weigh(&mut occupancy_outcome[rows], &mass[..width], e.w_outcome, e.first);
+                }
+                let bin = &mut bins[e.year * n_cols..(e.year + 1) * n_cols];
+                for (f, &state) in ctx.dynamic_flows.iter().zip(&plan.dynamic_flow_states) {
+                    let w = if f.is_cost { e.w_cost } else { e.w_outcome };
+                    accrue(&mut bin[f.column], w, &mass[state], &lane_slots[f.slot], f.factor);
+                }
+            }
+            for (f, &state) in ctx.own_accrual_flows.iter().zip(&plan.own_flow_states) {
                 for &(year, w) in wave.weight_sets[f.weight_set.unwrap_or(0)].at(k) {
                     accrue(
                         &mut bins[year * n_cols + f.column],
@@ -152,17 +263,25 @@ fn waves<const S: usize>((model, ctx, lw, slots, ci, arm, n_cols): Args) -> bool
                 return false;
             }
             // Destination by destination, each summing its incoming edges in the general path's order.
-            let mut next = [ZERO; S];
-            for (to, n) in next.iter_mut().enumerate() {
-                for &(from, e) in &traced.incoming[traced.incoming_start[to]..traced.incoming_start[to + 1]] {
-                    add_product(n, &mass[from], &edges[e]);
+            let incoming = &plan.boundary;
+            for (j, bounds) in incoming.start.windows(2).enumerate() {
+                let mut sum = ZERO;
+                for &(from, e) in &incoming.edges[bounds[0]..bounds[1]] {
+                    add_product(&mut sum, &mass[from], &edges[e]);
                 }
+                next[incoming.to[j]] = sum;
             }
-            mass = next;
+            std::mem::swap(&mut mass, &mut next);
         }
-        let occupancy = (&occupancy_cost[..], &occupancy_outcome[..]);
-        let flows = (&cells[ci], &flows[..], &mut values[..]);
-        static_flows_lanes::<S>(flows, occupancy, wave.same_weights, bins, first_year, n_cols);
+        fill_cell_values(&plan.cells, wave.same_weights, flows, values);
+        static_flows(
+            (&plan.cells, &values[..]),
+            (&occupancy_cost[..], &occupancy_outcome[..]),
+            (width, wave.same_weights, true),
+            bins,
+            first_year,
+            n_cols,
+        );
     }
     true
 }
@@ -209,9 +328,10 @@ fn eval_lanes_otherwise(program: &Program, lane_slots: &[Lanes], slots: &mut [f6
     })
 }
 
-/// A year's weighted occupancy: set to w · mass at the year's first boundary, else w · mass added.
+/// A year's weighted occupancy of a fixed-size trace: set to w · mass at the year's first boundary, else w · mass
+/// added.
 #[inline(always)]
-fn weigh<const S: usize>(row: &mut [Lanes; S], mass: &[Lanes; S], w: f64, first: bool) {
+fn weigh_fixed<const S: usize>(row: &mut [Lanes; S], mass: &[Lanes; S], w: f64, first: bool) {
     for (o, m) in row.iter_mut().zip(mass) {
         if first {
             *o = scaled(w, m);

@@ -12,6 +12,7 @@ mod lanes_boundary;
 mod live_bins;
 mod programme;
 mod sampling;
+mod sparse;
 mod workspace;
 
 use crate::model::Model;

@@ -89,7 +89,7 @@ pub(super) fn programme_costs_lanes(
     let bins = &mut lw.bins[arm * years * n_cols..(arm + 1) * years * n_cols];
     let dt = model.settings.cycle.years();
     let per_person = model.programme_share / model.cohort_size as f64;
-    for (cost, amount) in costs.iter().zip(&lw.amounts) {
+    for (cost, amount) in costs.iter().zip(lw.amounts.iter()) {
         match cost.kind {
             ProgrammeKind::Setup => {
                 for (b, a) in bins[cost.column].iter_mut().zip(amount) {

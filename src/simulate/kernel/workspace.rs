@@ -3,6 +3,7 @@
 
 use super::lane_workspace::LaneWorkspace;
 use super::lanes::lanes_supported;
+use super::sparse::{TracePlan, WaveAccrual};
 #[cfg(doc)]
 use super::{sample_parameters_lanes, simulate_lanes};
 use super::{Lanes, LANES};
@@ -63,6 +64,18 @@ pub struct Workspace {
     pub(super) slots: Vec<Vec<f64>>,
     pub(super) programme_slots: Vec<Vec<f64>>,
     pub(super) edges: Vec<Edges>,
+    /// Per context: how its trace follows its states (both paths).
+    pub(super) plans: Vec<TracePlan>,
+    /// Per wave: its accrual entries as the trace reads them (both paths).
+    pub(super) accruals: Vec<WaveAccrual>,
+    /// Whether the general path traces contexts whose rows and values are fixed in time with the sparse trace (always,
+    /// but for tests that compare it with the boundary-by-boundary loop, which it replaced there).
+    pub(crate) sparse_trace: bool,
+    /// The general path's sparse trace: its step's probabilities in the order it sums them, the static flows' values
+    /// and the values of their cells.
+    pub(super) steps: Vec<f64>,
+    pub(super) flow_values: Vec<f64>,
+    pub(super) cell_values: Vec<f64>,
     pub(super) start_probs: Vec<f64>,
     pub(super) mass: Vec<f64>,
     pub(super) next: Vec<f64>,
@@ -158,13 +171,21 @@ impl Workspace {
             }
         }
         let n_columns = model.n_kernel_columns();
-        let lanes = lanes_supported(model).then(|| Box::new(LaneWorkspace::new(model, &edges)));
+        let plans = TracePlan::all(model, &edges);
+        let lanes = lanes_supported(model).then(|| Box::new(LaneWorkspace::new(model, &edges, &plans)));
+        let most_flows = model.contexts.iter().map(|c| c.static_flows.len()).max().unwrap_or(0);
         Workspace {
             draws: vec![0.0; model.n_draws],
             bins: vec![0.0; model.arms.len() * model.settings.bins() * n_columns],
             slots,
             programme_slots,
             edges,
+            steps: vec![0.0; plans.iter().map(|p| p.fixed.edges.len()).max().unwrap_or(0)],
+            plans,
+            accruals: WaveAccrual::all(model),
+            sparse_trace: true,
+            flow_values: vec![0.0; most_flows],
+            cell_values: vec![0.0; most_flows],
             start_probs: vec![0.0; n_states],
             mass: vec![0.0; n_states],
             next: vec![0.0; n_states],
@@ -194,11 +215,10 @@ impl Workspace {
         &lanes.bins[arm * size..(arm + 1) * size]
     }
 
-    /// How many states the lane trace of each context follows (see `TracedStates`).
+    /// How many states the trace of each context follows (see `TracePlan`).
     #[cfg(test)]
     pub(crate) fn traced_state_counts(&self) -> Vec<usize> {
-        let lanes = self.lanes.as_ref().expect("a model with lanes");
-        lanes.traced.iter().map(|t| t.n).collect()
+        self.plans.iter().map(|p| p.n).collect()
     }
 
     /// Where [`sample_parameters_lanes`] writes the block's draws for [`simulate_lanes`]: one lane per iteration.
