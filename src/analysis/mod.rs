@@ -314,21 +314,36 @@ pub fn options_of(model: &crate::model::Model) -> AnalysisOptions {
 
 /// Analyses a run of `model` with the model's own analysis settings.
 pub fn analyse_run(model: &crate::model::Model, results: &crate::simulate::Results) -> RunAnalysis {
-    // Independent parts, each on its own thread of the current pool where there are several: the results are the
-    // same bits whichever finishes first.
-    let (table, per_year) = rayon::join(
-        || PsaTable::from_results(model, results),
+    analyse_run_beside(model, results, |_| ()).0
+}
+
+/// As [`analyse_run`], doing `beside` with the run's PSA table meanwhile (a run writes its per-iteration files so):
+/// independent parts, each on its own thread of the current pool where there are several. The results are the same
+/// bits whichever finishes first.
+pub fn analyse_run_beside<R: Send>(
+    model: &crate::model::Model,
+    results: &crate::simulate::Results,
+    beside: impl FnOnce(&PsaTable) -> R + Send,
+) -> (RunAnalysis, R) {
+    let (per_year, (table, (mut analysis, plot_data), besides)) = rayon::join(
         || per_year::per_year(model, results),
+        || {
+            let table = PsaTable::from_results(model, results);
+            let (analysed, besides) = rayon::join(
+                || rayon::join(|| analyse(&table, &options_of(model)), || plot_data::plot_data(&table)),
+                || beside(&table),
+            );
+            (table, analysed, besides)
+        },
     );
-    let (mut analysis, plot_data) =
-        rayon::join(|| analyse(&table, &options_of(model)), || plot_data::plot_data(&table));
     analysis.per = model.meta.results_for.per();
-    RunAnalysis {
+    let analysed = RunAnalysis {
         per_year,
         plot_data,
         table,
         analysis,
-    }
+    };
+    (analysed, besides)
 }
 
 /// Runs every analysis on a PSA table.

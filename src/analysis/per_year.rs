@@ -61,7 +61,6 @@ pub fn per_year(model: &Model, results: &Results) -> PerYear {
     // Percentiles are of at most the first PERCENTILE_VALUES iterations: gather no more.
     let k = results.yearly_sample_size().min(super::stats::PERCENTILE_VALUES);
     let measures = measures(model);
-    let n_kernel = results.kernel_columns.len();
     let years = model.settings.horizon_years;
     let cells: Vec<(usize, usize)> = (0..model.arms.len())
         .flat_map(|arm| (0..years).map(move |year| (arm, year)))
@@ -69,14 +68,6 @@ pub fn per_year(model: &Model, results: &Results) -> PerYear {
     let rows = cells
         .into_par_iter()
         .flat_map_iter(|(arm, year)| {
-            // Gather the (arm, year)'s kernel values of all kept iterations into one contiguous block, then sum
-            // measures.
-            let mut block = vec![0.0f64; k * n_kernel];
-            for (i, row) in block.chunks_exact_mut(n_kernel.max(1)).enumerate() {
-                for (kc, b) in row.iter_mut().enumerate() {
-                    *b = f64::from(results.yearly_kernel_value(i, arm, year, kc));
-                }
-            }
             let mut values = vec![0.0; k];
             let mut rows = Vec::with_capacity(measures.len());
             // Measures that read the same kernel columns have the same values (cashable care where all of it is
@@ -88,9 +79,7 @@ pub fn per_year(model: &Model, results: &Results) -> PerYear {
                 let [p2_5, p50, p97_5] = match done.iter().find(|(read, _)| *read == kernel) {
                     Some((_, percentiles)) => *percentiles,
                     None => {
-                        for (v, row) in values.iter_mut().zip(block.chunks_exact(n_kernel.max(1))) {
-                            *v = kernel.iter().map(|&kc| row[kc]).sum();
-                        }
+                        results.yearly_kernel_sums(arm, year, &kernel, &mut values);
                         let percentiles = super::stats::quantiles(&values, [0.025, 0.5, 0.975]).map(|q| q as f32);
                         done.push((kernel, percentiles));
                         percentiles

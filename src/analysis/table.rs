@@ -171,9 +171,16 @@ impl PsaTable {
         let mean = Array2::from_shape_fn((arms, years), |(a, y)| {
             cost_columns.iter().map(|&c| results.yearly_mean[[a, y, c]]).sum()
         });
-        let sample = Array3::from_shape_fn((results.yearly_sample_size(), arms, years), |(i, a, y)| {
-            cost_columns.iter().map(|&c| results.yearly_value(i, a, y, c)).sum()
-        });
+        let mut sample = Array3::zeros((results.yearly_sample_size(), arms, years));
+        let mut sums = vec![0.0; results.yearly_sample_size()];
+        for a in 0..arms {
+            for y in 0..years {
+                results.yearly_sums(a, y, &cost_columns, &mut sums);
+                sample
+                    .slice_mut(ndarray::s![.., a, y])
+                    .assign(&ndarray::ArrayView1::from(&sums));
+            }
+        }
         PsaTable {
             arms: model.arms.iter().map(|a| a.name.clone()).collect(),
             labels: model.arms.iter().map(|a| a.label.clone()).collect(),

@@ -61,15 +61,16 @@ pub(super) fn later_models(model: &Model) -> Vec<Model> {
     out
 }
 
-/// Analyses a run of `model` with its extra runs (see [`extra_runs`]): payback in cycles and the budget impact.
-fn analyse(
+/// Analyses a run of `model` with its extra runs (see [`extra_runs`]): payback in cycles and the budget impact;
+/// `beside` is done with the PSA table meanwhile.
+fn analyse<R: Send>(
     ctx: &Context,
     model: &Model,
     results: &Results,
-    by_cycle: Option<&Results>,
-    cash: Option<&Results>,
-) -> (analysis::RunAnalysis, Option<analysis::budget::Budget>) {
-    let mut analysed = ctx.install(|| analysis::analyse_run(model, results));
+    (by_cycle, cash): (Option<&Results>, Option<&Results>),
+    beside: impl FnOnce(&analysis::PsaTable) -> R + Send,
+) -> (analysis::RunAnalysis, Option<analysis::budget::Budget>, R) {
+    let (mut analysed, besides) = ctx.install(|| analysis::analyse_run_beside(model, results, beside));
     analysed.analysis.payback_cycles = analysis::payback_cycles::cycle_payback(
         &analysed.table,
         &by_cycle.unwrap_or(results).payback_year,
@@ -78,7 +79,7 @@ fn analyse(
     );
     let budget = (model.settings.start_year)
         .map(|start| analysis::budget::budget(model, results, cash.unwrap_or(results), start));
-    (analysed, budget)
+    (analysed, budget, besides)
 }
 
 /// Results by subgroup where the scenario has two or more: each subgroup alone ([`Model::for_subgroup`]) run with
@@ -91,7 +92,7 @@ pub fn subgroup_runs(ctx: &Context, model: &Model, loaded: &Loaded) -> Result<Ve
         let Some(alone) = model.for_subgroup(g) else { continue };
         let results = ctx.simulate_part(&alone, &loaded.run)?;
         let (by_cycle, cash) = extra_runs(ctx, &alone, loaded)?;
-        let (analysed, budget) = analyse(ctx, &alone, &results, by_cycle.as_ref(), cash.as_ref());
+        let (analysed, budget, ()) = analyse(ctx, &alone, &results, (by_cycle.as_ref(), cash.as_ref()), |_| ());
         let cba = (alone.cba.as_ref()).map(|settings| analysis::cba::cba(&alone, &results, settings));
         out.push(SubgroupResult {
             name: info.name.clone(),
@@ -161,7 +162,16 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
         }
     };
     let mut simulation_seconds = simulation.elapsed().as_secs_f64();
-    let (mut analysed, budget) = analyse(ctx, model, &results, by_cycle.as_ref(), cash.as_ref());
+    // The per-iteration files need only the PSA table: written while the analyses run.
+    let parameters = analysis::voi::ParameterSample::of(model, &results);
+    let write_kept =
+        |table: &analysis::PsaTable| output::samples::write_kept(dir.path(), ctx.keep(), table, &parameters);
+    let extra = (by_cycle.as_ref(), cash.as_ref());
+    let (mut analysed, budget, kept) = analyse(ctx, model, &results, extra, write_kept);
+    if let Err(e) = kept {
+        dir.abandon();
+        return Err(e.into());
+    }
     analysed
         .analysis
         .warnings
@@ -204,7 +214,6 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
             analysis: &analysed.analysis,
             per_year: &analysed.per_year,
             plot_data: &analysed.plot_data,
-            parameters: &analysis::voi::ParameterSample::of(model, &results),
             budget: budget.as_ref(),
             cba: cba.as_ref(),
             subgroups: &subgroups,

@@ -40,8 +40,48 @@ fn ratio_of_means(analysis: &Analysis, arm: &str, comparator: &str, savings: &st
         .map(|r| r.bcr)
 }
 
-/// Draws every plot the analysis supports into `dir`; returns the files written.
+/// Draws every plot the analysis supports into `dir`; returns the files written. The groups of plots are drawn at
+/// once where the pool has free threads (they are a small run's largest cost), and listed in a fixed order.
 pub fn write_figures(
+    dir: &Path,
+    title: &str,
+    table: &PsaTable,
+    analysis: &Analysis,
+    data: &PlotData,
+) -> Result<Vec<PathBuf>, OutputError> {
+    // The primary outcome in its own words, the gain in the decision's direction (the amount avoided where less is
+    // better).
+    let primary = analysis.primary();
+    let axis = primary.map_or_else(|| "Incremental outcome".to_string(), |o| capitalised(&gain_name(o)));
+    let gain = primary.map_or_else(|| "unit of outcome".to_string(), gain);
+    let per = primary.map_or_else(|| "unit of outcome".to_string(), per_unit);
+    let words = PlaneOutcome {
+        axis: &axis,
+        gain: &gain,
+        per: &per,
+    };
+    let ((roi, plane), (acceptability, cumulative)) = rayon::join(
+        || {
+            rayon::join(
+                || roi_figures(dir, title, table, analysis, data),
+                || plane_figure(dir, title, table, analysis, data, words),
+            )
+        },
+        || {
+            rayon::join(
+                || match &analysis.acceptability {
+                    Some(acc) => acceptability_figures(dir, title, &per, table, analysis, acc),
+                    None => Ok(Vec::new()),
+                },
+                || cumulative_figures(dir, title, table, analysis),
+            )
+        },
+    );
+    Ok([roi?, plane?, acceptability?, cumulative?].concat())
+}
+
+/// The ROI histograms: per comparison, "£ back to each payer (and to everyone) per £1 of intervention spend".
+fn roi_figures(
     dir: &Path,
     title: &str,
     table: &PsaTable,
@@ -50,14 +90,6 @@ pub fn write_figures(
 ) -> Result<Vec<PathBuf>, OutputError> {
     let mut files = Vec::new();
     let names = FileNames::new(&table.arms);
-    // The primary outcome in its own words, the gain in the decision's direction (the amount avoided where less is
-    // better).
-    let primary = analysis.primary();
-    let axis = primary.map_or_else(|| "Incremental outcome".to_string(), |o| capitalised(&gain_name(o)));
-    let gain = primary.map_or_else(|| "unit of outcome".to_string(), gain);
-    let per = primary.map_or_else(|| "unit of outcome".to_string(), per_unit);
-
-    // ROI: per comparison, "£ back to each payer (and to everyone) per £1 of intervention spend".
     for roi in &data.roi {
         let (arm, comparator) = (&table.arms[roi.arm], &table.arms[roi.comparator]);
         let whose_pound = whose_pound(analysis, arm, comparator);
@@ -94,7 +126,19 @@ pub fn write_figures(
         files.extend(plots::roi_histograms(&base, &plot_title, &samples)?);
     }
 
-    // The cost-effectiveness plane: ΔE and ΔC per iteration for each comparison.
+    Ok(files)
+}
+
+/// The cost-effectiveness plane: ΔE and ΔC per iteration for each comparison, where there is a primary outcome.
+fn plane_figure(
+    dir: &Path,
+    title: &str,
+    table: &PsaTable,
+    analysis: &Analysis,
+    data: &PlotData,
+    words: PlaneOutcome,
+) -> Result<Vec<PathBuf>, OutputError> {
+    let mut files = Vec::new();
     if let Some(plane) = &data.plane {
         let arms: Vec<(String, &[f64], &[f64])> = plane
             .iter()
@@ -110,20 +154,12 @@ pub fn write_figures(
         files.extend(plots::ce_plane(
             &dir.join("ce_plane"),
             &format!("{title}: cost-effectiveness plane"),
-            PlaneOutcome {
-                axis: &axis,
-                gain: &gain,
-                per: &per,
-            },
+            words,
             &arms,
             &lambdas,
         )?);
     }
 
-    if let Some(acc) = &analysis.acceptability {
-        files.extend(acceptability_figures(dir, title, &per, table, analysis, acc)?);
-    }
-    files.extend(cumulative_figures(dir, title, table, analysis)?);
     Ok(files)
 }
 

@@ -10,7 +10,6 @@ use crate::analysis::budget::Budget;
 use crate::analysis::cba::Cba;
 use crate::analysis::per_year::PerYear;
 use crate::analysis::plot_data::PlotData;
-use crate::analysis::voi::ParameterSample;
 use crate::analysis::{Analysis, PsaTable};
 use crate::model::{AsWritten, Model};
 use std::path::Path;
@@ -25,20 +24,18 @@ pub struct RunReport<'a> {
     pub analysis: &'a Analysis,
     pub per_year: &'a PerYear,
     pub plot_data: &'a PlotData,
-    /// The sampled parameters, one row per iteration (parameters.csv).
-    pub parameters: &'a ParameterSample<'a>,
     /// The budget impact, when the scenario gives a start date (budget.csv, its plot and the report's section).
     pub budget: Option<&'a Budget>,
     /// The local cost-benefit account, when the scenario has a `[cba]` block (cba.csv, summary.json, the report).
     pub cba: Option<&'a Cba>,
     /// Results by subgroup, where the scenario has two or more subgroups (else empty).
     pub subgroups: &'a [crate::analysis::subgroups::SubgroupResult],
-    /// Which iterations the per-iteration files hold.
+    /// Which iterations the per-iteration files hold (written by [`samples::write_kept`], while the analyses run).
     pub keep: samples::Keep,
 }
 
-/// Every file of a run directory but the plots and the report: summary.json, the per-iteration files, the tables
-/// and the workbook.
+/// Every file of a run directory but the plots, the report and the per-iteration files: summary.json, per_year.csv,
+/// the tables and the workbook.
 fn write_tables_and_workbook(
     dir: &Path,
     run: &RunReport,
@@ -46,7 +43,6 @@ fn write_tables_and_workbook(
     facts: ScenarioFacts,
 ) -> Result<(), OutputError> {
     summary::write_run_summary(&dir.join("summary.json"), run)?;
-    samples::write_kept(dir, run.keep, run.table, run.parameters)?;
     samples::write_per_year(&dir.join("per_year.csv"), &run.table.arms, run.per_year)?;
     tables::write_tables(dir, run.analysis, &run.table.arms, &run.table.comparators)?;
     super::subgroups::write_subgroups(
@@ -76,7 +72,8 @@ fn write_tables_and_workbook(
     )
 }
 
-/// Writes summary.json, iterations.csv, parameters.csv, per_year.csv, the analysis tables, the plots and report.html into `dir`.
+/// Writes summary.json, per_year.csv, the analysis tables, the plots and report.html into `dir`: every file of a run
+/// but the per-iteration ones ([`samples::write_kept`]).
 pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
     let model = run.model;
     let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);

@@ -80,6 +80,43 @@ impl Results {
         }
     }
 
+    /// For each of the first `out.len()` kept iterations, the sum of the values of kernel columns `kernel` in `year`
+    /// of `arm`, added in the order given from −0 (as `Iterator::sum` over [`Results::yearly_kernel_value`] would):
+    /// the same bits, read a block of iterations at a time rather than value by value.
+    pub fn yearly_kernel_sums(&self, arm: usize, year: usize, kernel: &[usize], out: &mut [f64]) {
+        let (years, n_kernel) = (self.yearly_mean.shape()[1], self.kernel_columns.len());
+        out.fill(-0.0);
+        for &k in kernel {
+            match self.sample_position[(arm * years + year) * n_kernel + k] {
+                // A structural zero still adds +0, which turns a −0 sum into +0 as the value-by-value sum does.
+                None => out.iter_mut().for_each(|v| *v += 0.0),
+                Some(p) => {
+                    for (block, values) in out.chunks_mut(LANES).enumerate() {
+                        let start = sample_index(block * LANES, p, self.live_bins);
+                        let kept = &self.yearly_sample[start..start + values.len()];
+                        values.iter_mut().zip(kept).for_each(|(v, &x)| *v += f64::from(x));
+                    }
+                }
+            }
+        }
+    }
+
+    /// As [`Results::yearly_kernel_sums`] for full columns (see [`Columns`]); one the model never writes adds 0.
+    pub fn yearly_sums(&self, arm: usize, year: usize, columns: &[usize], out: &mut [f64]) {
+        out.fill(-0.0);
+        let mut one = vec![0.0; out.len()];
+        for &c in columns {
+            match self.kernel_column_of[c] {
+                None => out.iter_mut().for_each(|v| *v += 0.0),
+                Some(k) => {
+                    self.yearly_kernel_sums(arm, year, &[k], &mut one);
+                    // −0 + x is x, so each column's own sum from −0 is its value.
+                    out.iter_mut().zip(&one).for_each(|(v, x)| *v += x);
+                }
+            }
+        }
+    }
+
     /// Total cost (spend and care, all payers) of an arm in one iteration.
     pub fn total_cost(&self, iteration: usize, arm: usize) -> f64 {
         // Care columns are 0..n, spend columns 2n..3n (see [`Columns`]).

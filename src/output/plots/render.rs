@@ -42,8 +42,9 @@ pub(super) fn with_suffix(base: &Path, ext: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Draws `fig` at `size` as `base`.png and `base`.svg and returns both paths.
-pub(super) fn render<F: Figure>(base: &Path, size: (u32, u32), fig: &F) -> Result<Vec<PathBuf>, PlotError> {
+/// Draws `fig` at `size` as `base`.png and `base`.svg, the two at once where the pool has a free thread, and returns
+/// both paths.
+pub(super) fn render<F: Figure + Sync>(base: &Path, size: (u32, u32), fig: &F) -> Result<Vec<PathBuf>, PlotError> {
     let png = with_suffix(base, "png");
     let svg = with_suffix(base, "svg");
     let fail = |path: &Path, message: String| PlotError {
@@ -54,19 +55,49 @@ pub(super) fn render<F: Figure>(base: &Path, size: (u32, u32), fig: &F) -> Resul
     if let Some(parent) = base.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| fail(&png, format!("cannot create {}: {e}", parent.display())))?;
     }
-    {
-        let _glyphs = GlyphByGlyph::on();
-        let root = BitMapBackend::new(&png, size).into_drawing_area();
-        fig.draw(&root).map_err(|m| fail(&png, m))?;
-        root.present().map_err(|e| fail(&png, err(e)))?;
-    }
-    // The SVG is built in memory and written in one go, so a failure never leaves half a file behind.
-    let mut text = String::new();
-    {
-        let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
-        fig.draw(&root).map_err(|m| fail(&svg, m))?;
-        root.present().map_err(|e| fail(&svg, err(e)))?;
-    }
-    std::fs::write(&svg, text).map_err(|e| fail(&svg, e.to_string()))?;
+    let (bitmap, text) = rayon::join(
+        || {
+            let _glyphs = GlyphByGlyph::on();
+            let mut pixels = vec![0u8; size.0 as usize * size.1 as usize * 3];
+            {
+                let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
+                fig.draw(&root)?;
+                root.present().map_err(err)?;
+            }
+            encode_png(&pixels, size)
+        },
+        || {
+            // The SVG is built in memory and written in one go, so a failure never leaves half a file behind.
+            let mut text = String::new();
+            {
+                let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
+                fig.draw(&root)?;
+                root.present().map_err(err)?;
+            }
+            Ok::<_, String>(text)
+        },
+    );
+    let bitmap = bitmap.map_err(|m| fail(&png, m))?;
+    std::fs::write(&png, bitmap).map_err(|e| fail(&png, e.to_string()))?;
+    std::fs::write(&svg, text.map_err(|m| fail(&svg, m))?).map_err(|e| fail(&svg, e.to_string()))?;
     Ok(vec![png, svg])
+}
+
+/// An RGB image as PNG bytes: every row Paeth-filtered, compressed with the fast setting. plotters' encoder tries
+/// every filter on every row, which took a tenth of a small run's processor time; measured on the reference
+/// workload's five plots, this took 0.9 of the figures' time for files 5% larger (715 kB against 681 kB). The
+/// default compression would halve the files but took 1.3 times as long.
+fn encode_png(pixels: &[u8], (width, height): (u32, u32)) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut bytes, width, height);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_compression(png::Compression::Fast);
+        encoder.set_filter(png::FilterType::Paeth);
+        encoder.set_adaptive_filter(png::AdaptiveFilterType::NonAdaptive);
+        let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+        writer.write_image_data(pixels).map_err(|e| e.to_string())?;
+    }
+    Ok(bytes)
 }
