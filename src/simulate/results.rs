@@ -84,34 +84,32 @@ impl Results {
     /// of `arm`, added in the order given from −0 (as `Iterator::sum` over [`Results::yearly_kernel_value`] would):
     /// the same bits, read a block of iterations at a time rather than value by value.
     pub fn yearly_kernel_sums(&self, arm: usize, year: usize, kernel: &[usize], out: &mut [f64]) {
-        let (years, n_kernel) = (self.yearly_mean.shape()[1], self.kernel_columns.len());
         out.fill(-0.0);
         for &k in kernel {
-            match self.sample_position[(arm * years + year) * n_kernel + k] {
-                // A structural zero still adds +0, which turns a −0 sum into +0 as the value-by-value sum does.
-                None => out.iter_mut().for_each(|v| *v += 0.0),
-                Some(p) => {
-                    for (block, values) in out.chunks_mut(LANES).enumerate() {
-                        let start = sample_index(block * LANES, p, self.live_bins);
-                        let kept = &self.yearly_sample[start..start + values.len()];
-                        values.iter_mut().zip(kept).for_each(|(v, &x)| *v += f64::from(x));
-                    }
-                }
-            }
+            self.add_yearly(arm, year, Some(k), out);
         }
     }
 
     /// As [`Results::yearly_kernel_sums`] for full columns (see [`Columns`]); one the model never writes adds 0.
     pub fn yearly_sums(&self, arm: usize, year: usize, columns: &[usize], out: &mut [f64]) {
         out.fill(-0.0);
-        let mut one = vec![0.0; out.len()];
         for &c in columns {
-            match self.kernel_column_of[c] {
-                None => out.iter_mut().for_each(|v| *v += 0.0),
-                Some(k) => {
-                    self.yearly_kernel_sums(arm, year, &[k], &mut one);
-                    // −0 + x is x, so each column's own sum from −0 is its value.
-                    out.iter_mut().zip(&one).for_each(|(v, x)| *v += x);
+            self.add_yearly(arm, year, self.kernel_column_of[c], out);
+        }
+    }
+
+    /// Adds kernel column `k`'s values in `year` of `arm` to the first `out.len()` kept iterations' sums (0 for a
+    /// column the model never writes, or a structural zero).
+    fn add_yearly(&self, arm: usize, year: usize, k: Option<usize>, out: &mut [f64]) {
+        let (years, n_kernel) = (self.yearly_mean.shape()[1], self.kernel_columns.len());
+        match k.and_then(|k| self.sample_position[(arm * years + year) * n_kernel + k]) {
+            // A zero still adds +0, which turns a −0 sum into +0 as the value-by-value sum does.
+            None => out.iter_mut().for_each(|v| *v += 0.0),
+            Some(p) => {
+                for (block, values) in out.chunks_mut(LANES).enumerate() {
+                    let start = sample_index(block * LANES, p, self.live_bins);
+                    let kept = &self.yearly_sample[start..start + values.len()];
+                    values.iter_mut().zip(kept).for_each(|(v, &x)| *v += f64::from(x));
                 }
             }
         }

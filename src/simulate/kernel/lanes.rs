@@ -187,12 +187,7 @@ fn waves_lanes(
         for &(e, to) in &plan.start {
             add_scaled(&mut mass[to], weight, &start[e]);
         }
-        for (one, v) in ctx.one_offs.iter().zip(one_offs.iter()) {
-            let (bin, factor) = wave.one_off_paid[one.timing];
-            for (b, v) in bins[bin * n_cols + one.column].iter_mut().zip(v) {
-                *b += weight * v * factor;
-            }
-        }
+        pay_one_offs(ctx, wave, one_offs, bins, n_cols, weight);
         fill_cell_values(&plan.cells, wave.same_weights, flows, values);
         let occupancy = (&mut occupancy_cost[..], &mut occupancy_outcome[..]);
         let at = (wave, accrual);
@@ -338,6 +333,25 @@ fn trace_dense_wave<const S: usize, const SAME: bool>(
 }
 
 /// [`row_probabilities`] on lanes: the same checks and arithmetic, lane by lane, `sources` giving each entry's index
+/// Pays a context's one-off costs (`one_offs`: their values, lane by lane) for a wave entering with `weight`, into
+/// the bins its timing says.
+#[inline(always)]
+pub(super) fn pay_one_offs(
+    ctx: &Context,
+    wave: &Wave,
+    one_offs: &[Lanes],
+    bins: &mut [Lanes],
+    n_cols: usize,
+    weight: f64,
+) {
+    for (one, v) in ctx.one_offs.iter().zip(one_offs) {
+        let (bin, factor) = wave.one_off_paid[one.timing];
+        for (b, v) in bins[bin * n_cols + one.column].iter_mut().zip(v) {
+            *b += weight * v * factor;
+        }
+    }
+}
+
 /// in `values` (None for the remainder). Returns false when any lane fails a check.
 #[inline(always)]
 pub(super) fn row_probabilities_lanes(

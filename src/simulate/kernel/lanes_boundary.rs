@@ -8,11 +8,11 @@
 use super::general::simulate_iteration;
 use super::lane_ops::{add_product, add_scaled, scaled, Lanes, ZERO};
 use super::lane_workspace::LaneWorkspace;
-use super::lanes::{row_probabilities_lanes, row_probabilities_lanes_by};
-use super::sparse::{clear_occupancy, fill_cell_values, static_flows, weigh, TracePlan, WaveAccrual};
+use super::lanes::{pay_one_offs, row_probabilities_lanes, row_probabilities_lanes_by};
+use super::sparse::{clear_occupancy, fill_cell_values, static_flows, weigh, AccrualEntry, TracePlan, WaveAccrual};
 use super::LANES;
 use crate::expr::Program;
-use crate::model::{Context, Model, ProbSource, Row};
+use crate::model::{Context, Model, ProbSource, Row, Wave};
 
 /// One context on lanes, its static programs already run into its lane slots (`slots` is its scalar slot vector,
 /// for programs run lane by lane), with its trace plan and the waves' accruals. Returns false when some lane has an
@@ -115,12 +115,7 @@ fn waves_fixed<const S: usize>((model, ctx, (plan, accruals), lw, slots, ci, arm
         for &(e, to) in &plan.start {
             add_scaled(&mut mass[to], weight, &start[e]);
         }
-        for (one, v) in ctx.one_offs.iter().zip(one_offs.iter()) {
-            let (bin, factor) = wave.one_off_paid[one.timing];
-            for (b, v) in bins[bin * n_cols + one.column].iter_mut().zip(v) {
-                *b += weight * v * factor;
-            }
-        }
+        pay_one_offs(ctx, wave, one_offs, bins, n_cols, weight);
         let first_year = wave.entry_bin;
         clear_occupancy(
             accrual,
@@ -138,23 +133,16 @@ fn waves_fixed<const S: usize>((model, ctx, (plan, accruals), lw, slots, ci, arm
                 if !wave.same_weights {
                     weigh_fixed(&mut outcome_rows[e.year], &mass, e.w_outcome, e.first);
                 }
-                let bin = &mut bins[e.year * n_cols..(e.year + 1) * n_cols];
-                for (f, &state) in ctx.dynamic_flows.iter().zip(&plan.dynamic_flow_states) {
-                    let w = if f.is_cost { e.w_cost } else { e.w_outcome };
-                    accrue(&mut bin[f.column], w, &mass[state], &lane_slots[f.slot], f.factor);
-                }
+                dynamic_flows(
+                    ctx,
+                    plan,
+                    e,
+                    &mut bins[e.year * n_cols..(e.year + 1) * n_cols],
+                    &mass,
+                    lane_slots,
+                );
             }
-            for (f, &state) in ctx.own_accrual_flows.iter().zip(&plan.own_flow_states) {
-                for &(year, w) in wave.weight_sets[f.weight_set.unwrap_or(0)].at(k) {
-                    accrue(
-                        &mut bins[year * n_cols + f.column],
-                        w,
-                        &mass[state],
-                        &lane_slots[f.slot],
-                        f.factor,
-                    );
-                }
-            }
+            own_accrual_flows(ctx, plan, (wave, k), (bins, n_cols), &mass, lane_slots);
             if k == wave.cycles {
                 break;
             }
@@ -220,12 +208,7 @@ fn waves((model, ctx, (plan, accruals), lw, slots, ci, arm, n_cols): Args) -> bo
         for &(e, to) in &plan.start {
             add_scaled(&mut mass[to], weight, &start[e]);
         }
-        for (one, v) in ctx.one_offs.iter().zip(one_offs.iter()) {
-            let (bin, factor) = wave.one_off_paid[one.timing];
-            for (b, v) in bins[bin * n_cols + one.column].iter_mut().zip(v) {
-                *b += weight * v * factor;
-            }
-        }
+        pay_one_offs(ctx, wave, one_offs, bins, n_cols, weight);
         let first_year = wave.entry_bin;
         let occupancy = (&mut occupancy_cost[..], &mut occupancy_outcome[..]);
         clear_occupancy(accrual, first_year * width, occupancy);
@@ -239,23 +222,16 @@ fn waves((model, ctx, (plan, accruals), lw, slots, ci, arm, n_cols): Args) -> bo
                 if !wave.same_weights {
                     weigh(&mut occupancy_outcome[rows], &mass[..width], e.w_outcome, e.first);
                 }
-                let bin = &mut bins[e.year * n_cols..(e.year + 1) * n_cols];
-                for (f, &state) in ctx.dynamic_flows.iter().zip(&plan.dynamic_flow_states) {
-                    let w = if f.is_cost { e.w_cost } else { e.w_outcome };
-                    accrue(&mut bin[f.column], w, &mass[state], &lane_slots[f.slot], f.factor);
-                }
+                dynamic_flows(
+                    ctx,
+                    plan,
+                    e,
+                    &mut bins[e.year * n_cols..(e.year + 1) * n_cols],
+                    mass,
+                    lane_slots,
+                );
             }
-            for (f, &state) in ctx.own_accrual_flows.iter().zip(&plan.own_flow_states) {
-                for &(year, w) in wave.weight_sets[f.weight_set.unwrap_or(0)].at(k) {
-                    accrue(
-                        &mut bins[year * n_cols + f.column],
-                        w,
-                        &mass[state],
-                        &lane_slots[f.slot],
-                        f.factor,
-                    );
-                }
-            }
+            own_accrual_flows(ctx, plan, (wave, k), (bins, n_cols), mass, lane_slots);
             if k == wave.cycles {
                 break;
             }
@@ -284,6 +260,45 @@ fn waves((model, ctx, (plan, accruals), lw, slots, ci, arm, n_cols): Args) -> bo
         );
     }
     true
+}
+
+/// The boundary's flows whose values change with time, into one year's `bin`, weighted by the accrual entry `e`.
+#[inline(always)]
+fn dynamic_flows(
+    ctx: &Context,
+    plan: &TracePlan,
+    e: &AccrualEntry,
+    bin: &mut [Lanes],
+    mass: &[Lanes],
+    lane_slots: &[Lanes],
+) {
+    for (f, &state) in ctx.dynamic_flows.iter().zip(&plan.dynamic_flow_states) {
+        let w = if f.is_cost { e.w_cost } else { e.w_outcome };
+        accrue(&mut bin[f.column], w, &mass[state], &lane_slots[f.slot], f.factor);
+    }
+}
+
+/// The flows with accrual weights of their own at boundary `k` of `wave`, into the bins of the years they reach.
+#[inline(always)]
+fn own_accrual_flows(
+    ctx: &Context,
+    plan: &TracePlan,
+    (wave, k): (&Wave, usize),
+    (bins, n_cols): (&mut [Lanes], usize),
+    mass: &[Lanes],
+    lane_slots: &[Lanes],
+) {
+    for (f, &state) in ctx.own_accrual_flows.iter().zip(&plan.own_flow_states) {
+        for &(year, w) in wave.weight_sets[f.weight_set.unwrap_or(0)].at(k) {
+            accrue(
+                &mut bins[year * n_cols + f.column],
+                w,
+                &mass[state],
+                &lane_slots[f.slot],
+                f.factor,
+            );
+        }
+    }
 }
 
 /// The values at a boundary: the time slots (`times`: cycle, t, calendar t), the values computed before sampling
