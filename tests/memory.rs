@@ -6,7 +6,7 @@
 mod common;
 
 use carecast::model::{compile_text, Model, RunSettings};
-use carecast::simulate::{largest_iterations_within, memory_estimate, Bytes};
+use carecast::simulate::{largest_iterations_within, memory_estimate, streamed_memory_estimate, Bytes};
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -99,17 +99,20 @@ fn a_run_over_the_address_space_limit_is_refused_and_the_iterations_it_suggests_
 
 #[test]
 fn too_many_iterations_for_memory_are_refused_when_checked() {
-    // 10^8 iterations of the example scenario need about 45 GiB: more than an 8 GiB address-space limit allows, so
-    // on any machine.
+    // 10^8 iterations of a scenario whose run holds every iteration (adaptations: payback in weeks from a run binned
+    // by cycle, subgroups, a cost-benefit account) need tens of GiB: more than an 8 GiB address-space limit allows,
+    // so on any machine.
     const LIMIT_KIB: u64 = 8 << 20;
     let tmp = common::tempdir();
     let path = tmp.path().join("broken.toml");
-    let text = fs::read_to_string("scenarios/example.toml").unwrap();
-    fs::write(&path, text.replacen("iterations = 10000", "iterations = 100000000", 1)).unwrap();
+    let text = fs::read_to_string("scenarios/adaptations.toml").unwrap();
+    let (from, to) = ("iterations = 10000", "iterations = 100000000");
+    assert!(text.contains(from));
+    fs::write(&path, text.replacen(from, to, 1)).unwrap();
     let output = carecast_within(LIMIT_KIB, &["check", path.to_str().unwrap()]);
     let e = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{e}");
-    let model = scenario("scenarios/example.toml");
+    let model = scenario("scenarios/adaptations.toml");
     let need = Bytes(estimate(&model, 100_000_000));
     let fits = largest_iterations_within(&model, LIMIT_KIB * 1024 - RESERVE_ON_ONE_THREAD, 100_000_000);
     assert!(
@@ -121,6 +124,21 @@ fn too_many_iterations_for_memory_are_refused_when_checked() {
             && e.contains(&format!("use --iterations {fits}")),
         "{e}"
     );
+    // A scenario analysed a block at a time needs one block's memory at any number of iterations: checked and
+    // accepted under the same limit.
+    let path = tmp.path().join("large.toml");
+    let text = fs::read_to_string("scenarios/example.toml").unwrap();
+    fs::write(&path, text.replacen("iterations = 10000", "iterations = 100000000", 1)).unwrap();
+    let output = carecast_within(LIMIT_KIB, &["check", path.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let streamed = streamed_memory_estimate(
+        &scenario("scenarios/example.toml"),
+        &RunSettings {
+            iterations: 100_000_000,
+            seed: 1,
+        },
+    );
+    assert!(streamed < 1 << 30, "{}", Bytes(streamed));
 }
 
 #[test]

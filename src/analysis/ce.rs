@@ -40,53 +40,77 @@ impl Acceptability {
 }
 
 /// Computes CEAC, CEAF and EVPI for `[iteration, arm]` costs and effects.
-///
-/// Each λ is computed by one thread, summing over iterations in index order, so results do not depend on threads.
 pub fn acceptability(cost: ArrayView2<f64>, effect: ArrayView2<f64>, lambda: &[f64]) -> Acceptability {
-    let (n, arms) = cost.dim();
-    let per_lambda: Vec<(Vec<f64>, Vec<f64>, f64)> = lambda
-        .par_iter()
-        .map(|&l| {
-            let mut wins = vec![0usize; arms];
-            let mut sum_nmb = vec![0.0; arms];
-            let mut sum_max = 0.0;
-            for (cost, effect) in cost.outer_iter().zip(effect.outer_iter()) {
-                let mut best = 0;
-                let mut best_nmb = f64::NEG_INFINITY;
-                for a in 0..arms {
-                    let nmb = l * effect[a] - cost[a];
-                    sum_nmb[a] += nmb;
-                    if nmb > best_nmb {
-                        best_nmb = nmb;
-                        best = a;
-                    }
+    let mut sums: Vec<LambdaSums> = lambda.iter().map(|&l| LambdaSums::new(l, cost.ncols())).collect();
+    feed_lambdas(&mut sums, cost, effect);
+    acceptability_of(&sums, cost.nrows())
+}
+
+/// At one threshold λ, running over iterations: the wins of each arm (highest NMB), the sum of each arm's NMB and
+/// the sum of the highest NMB.
+#[derive(Debug, Clone)]
+pub struct LambdaSums {
+    pub lambda: f64,
+    pub wins: Vec<usize>,
+    pub sum_nmb: Vec<f64>,
+    pub sum_max: f64,
+}
+
+impl LambdaSums {
+    /// Empty sums at `lambda` for `arms` arms.
+    pub fn new(lambda: f64, arms: usize) -> Self {
+        LambdaSums {
+            lambda,
+            wins: vec![0; arms],
+            sum_nmb: vec![0.0; arms],
+            sum_max: 0.0,
+        }
+    }
+}
+
+/// Adds the iterations of `[iteration, arm]` costs and effects (the next of a run's, in order) to the sums at every
+/// λ: one λ per task, each summing over iterations in index order, so results do not depend on threads.
+pub fn feed_lambdas(lambdas: &mut [LambdaSums], cost: ArrayView2<f64>, effect: ArrayView2<f64>) {
+    lambdas.par_iter_mut().for_each(|s| {
+        let l = s.lambda;
+        for (cost, effect) in cost.outer_iter().zip(effect.outer_iter()) {
+            let mut best = 0;
+            let mut best_nmb = f64::NEG_INFINITY;
+            for (a, sum) in s.sum_nmb.iter_mut().enumerate() {
+                let nmb = l * effect[a] - cost[a];
+                *sum += nmb;
+                if nmb > best_nmb {
+                    best_nmb = nmb;
+                    best = a;
                 }
-                wins[best] += 1;
-                sum_max += best_nmb;
             }
-            let probability = wins.iter().map(|&w| w as f64 / n as f64).collect();
-            let mean_nmb: Vec<f64> = sum_nmb.iter().map(|s| s / n as f64).collect();
-            let best_mean = mean_nmb.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            // Clamp the rounding error of two nearly equal means: EVPI is never negative.
-            let evpi = (sum_max / n as f64 - best_mean).max(0.0);
-            (probability, mean_nmb, evpi)
-        })
-        .collect();
+            s.wins[best] += 1;
+            s.sum_max += best_nmb;
+        }
+    });
+}
+
+/// CEAC, frontier and EVPI from the sums at every λ over `n` iterations.
+pub fn acceptability_of(lambdas: &[LambdaSums], n: usize) -> Acceptability {
     let mut out = Acceptability {
-        lambda: lambda.to_vec(),
+        lambda: lambdas.iter().map(|s| s.lambda).collect(),
         probability: Vec::new(),
         mean_nmb: Vec::new(),
         frontier: Vec::new(),
         ceaf: Vec::new(),
         evpi: Vec::new(),
     };
-    for (probability, mean_nmb, evpi) in per_lambda {
+    for s in lambdas {
+        let probability: Vec<f64> = s.wins.iter().map(|&w| w as f64 / n as f64).collect();
+        let mean_nmb: Vec<f64> = s.sum_nmb.iter().map(|v| v / n as f64).collect();
+        let best_mean = mean_nmb.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        // Clamp the rounding error of two nearly equal means: EVPI is never negative.
+        out.evpi.push((s.sum_max / n as f64 - best_mean).max(0.0));
         let frontier = argmax_first(&mean_nmb);
         out.ceaf.push(probability[frontier]);
         out.frontier.push(frontier);
         out.probability.push(probability);
         out.mean_nmb.push(mean_nmb);
-        out.evpi.push(evpi);
     }
     out
 }

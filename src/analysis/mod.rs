@@ -5,6 +5,7 @@
 //! Everything here works on a [`PsaTable`], which comes either from a carecast run or from a CSV of another model's
 //! PSA output (`carecast analyse`), so both get the same analyses.
 
+mod accumulate;
 pub mod budget;
 pub mod cba;
 pub mod ce;
@@ -17,20 +18,23 @@ pub mod per_year;
 pub mod plot_data;
 pub mod ratio_rule;
 pub mod reproduce;
+pub mod running;
 pub mod sensitivity;
 pub mod stats;
 pub mod subgroups;
+mod summaries;
 pub mod table;
 pub mod twoway;
 pub mod voi;
 
+pub use accumulate::AnalysisSums;
 pub use table::{PayerCosts, PsaTable};
 
-use crate::model::{OutcomeInfo, Payer, Payers};
+use crate::model::{OutcomeInfo, Payers};
 use ce::Acceptability;
-use ratio_rule::{ratio_allowed, NoRatio};
+use ratio_rule::NoRatio;
 use serde::Serialize;
-use stats::{difference, Summary};
+use stats::Summary;
 
 /// Mean results of one arm, per person.
 #[derive(Debug, Clone, Serialize)]
@@ -325,18 +329,16 @@ pub fn analyse_run_beside<R: Send>(
     results: &crate::simulate::Results,
     beside: impl FnOnce(&PsaTable) -> R + Send,
 ) -> (RunAnalysis, R) {
-    let (per_year, (table, (mut analysis, plot_data), besides)) = rayon::join(
+    let (per_year, (table, mut analysis, besides)) = rayon::join(
         || per_year::per_year(model, results),
         || {
             let table = PsaTable::from_results(model, results);
-            let (analysed, besides) = rayon::join(
-                || rayon::join(|| analyse(&table, &options_of(model)), || plot_data::plot_data(&table)),
-                || beside(&table),
-            );
+            let (analysed, besides) = rayon::join(|| analyse(&table, &options_of(model)), || beside(&table));
             (table, analysed, besides)
         },
     );
     analysis.per = model.meta.results_for.per();
+    let plot_data = plot_data::plot_data(&table, &analysis);
     let analysed = RunAnalysis {
         per_year,
         plot_data,
@@ -346,382 +348,81 @@ pub fn analyse_run_beside<R: Send>(
     (analysed, besides)
 }
 
-/// Runs every analysis on a PSA table.
-pub fn analyse(table: &PsaTable, options: &AnalysisOptions) -> Analysis {
-    use rayon::prelude::*;
-    let n = table.iterations();
-    // The summaries are independent of one another: computed in parallel, collected in order.
-    let (arms, comparisons): (Vec<ArmSummary>, Vec<Comparison>) = rayon::join(
-        || {
-            (0..table.arms.len())
-                .into_par_iter()
-                .map(|a| arm_summary(table, a))
-                .collect()
-        },
-        || {
-            let pairs: Vec<(usize, usize)> = table.comparisons().collect();
-            (pairs.into_par_iter())
-                .map(|(a, c)| comparison(table, a, c, options.threshold))
-                .collect()
-        },
-    );
-    // The decision rules value the primary outcome so that higher is better (its negative where less is).
-    let (acceptability, ((roi, withheld_ratios), (payback, cumulative_net_savings))) = rayon::join(
-        || {
-            table.primary.map(|o| {
-                let effect = table.effect(o);
-                ce::acceptability(table.cost.view(), effect.view(), &options.wtp)
-            })
-        },
-        || {
-            rayon::join(
-                || (table.payers.as_ref()).map_or_else(Default::default, |payers| roi_rows(table, payers)),
-                || {
-                    rayon::join(
-                        || table.payback.as_ref().map_or_else(Vec::new, |p| payback(table, p)),
-                        || table.yearly.as_ref().map_or_else(Vec::new, |y| cumulative(table, y)),
-                    )
-                },
-            )
-        },
-    );
-    let incremental = table.primary.map(|o| {
-        let effect = table.effect(o);
-        let better = table.outcomes[o].better;
-        let mean_cost: Vec<f64> = (0..table.arms.len())
-            .map(|a| stats::mean(&table.cost.column(a).to_vec()))
-            .collect();
-        let mean_effect: Vec<f64> = (0..table.arms.len())
-            .map(|a| stats::mean(&effect.column(a).to_vec()))
-            .collect();
-        ce::incremental_analysis(&mean_cost, &mean_effect)
-            .into_iter()
-            .map(|mut row| {
-                // Shown as the amount accrued: orienting twice gives it back exactly.
-                row.mean_effect = better.orient(row.mean_effect);
-                FrontierRowNamed {
-                    arm: table.arms[row.arm].clone(),
-                    row,
-                }
-            })
-            .collect()
-    });
-    let population_evpi = options
-        .population
-        .zip(acceptability.as_ref())
-        .map(|(p, a)| a.evpi.iter().map(|e| e * p).collect());
-    let mut warnings = Vec::new();
-    for c in &comparisons {
-        if let Some(se) = c.prob_cost_effective_se {
-            if se > 0.01 {
-                warnings.push(format!(
-                    "{} vs {}: the probability cost-effective at the threshold has a Monte Carlo standard error of {:.3} (above 0.01); run more iterations for two-decimal precision",
-                    c.arm, c.comparator, se
-                ));
-            }
+/// A run's analyses fed a block of its iterations at a time ([`crate::simulate::run_blocks`]), in bounded memory:
+/// the running sums of every analysis, and the first block's results and PSA table, which hold the kept per-year
+/// sample and the first 100,000 iterations that percentiles, plots and the default per-iteration files come from.
+/// Fed the blocks of a run, it gives the same analyses, bit for bit, as [`analyse_run`] of the whole run.
+#[derive(Debug)]
+pub struct BlockAnalysis {
+    options: AnalysisOptions,
+    sums: Option<AnalysisSums>,
+    head: Option<(crate::simulate::Results, PsaTable)>,
+}
+
+impl BlockAnalysis {
+    /// Ready for the first block of a run of `model`.
+    pub fn new(model: &crate::model::Model) -> Self {
+        BlockAnalysis {
+            options: options_of(model),
+            sums: None,
+            head: None,
         }
     }
-    Analysis {
-        iterations: n,
-        arms,
-        comparisons,
-        outcome_names: table.outcomes.iter().map(|o| o.name.clone()).collect(),
-        outcomes: table.outcomes.clone(),
-        primary_outcome: table.primary.map(|o| table.outcomes[o].name.clone()),
-        threshold: options.threshold,
-        acceptability,
-        incremental,
-        population_evpi,
-        roi,
-        withheld_ratios,
-        payback,
-        payers: table.payers.as_ref().map_or_else(Payers::default, |p| p.payers.clone()),
-        payback_cycles: Vec::new(),
-        cumulative_net_savings,
-        warnings,
-        per: "per person",
-    }
-}
 
-fn arm_summary(table: &PsaTable, a: usize) -> ArmSummary {
-    let cost: Vec<f64> = table.cost.column(a).to_vec();
-    let payers = table.payers.as_ref();
-    ArmSummary {
-        name: table.arms[a].clone(),
-        label: table.labels[a].clone(),
-        cost: Summary::of(&cost),
-        spend: payers.map(|p| Summary::of(&p.spend_total(a))),
-        care: payers.map(|p| Summary::of(&p.care_total(a))),
-        cost_by_payer: payers.map(|p| p.payers.all().map(|payer| stats::mean(&p.cost_of(a, payer))).collect()),
-        outcomes: (0..table.outcomes.len())
-            .map(|o| Summary::of(&table.outcomes_view(o).column(a).to_vec()))
-            .collect(),
-    }
-}
-
-fn comparison(table: &PsaTable, a: usize, c: usize, lambda: f64) -> Comparison {
-    let n = table.iterations();
-    let cost_a = table.cost.column(a).to_vec();
-    let cost_c = table.cost.column(c).to_vec();
-    let delta_cost = difference(&cost_a, &cost_c);
-    let net = difference(&cost_c, &cost_a);
-    // Gains: arm − comparator of the oriented amounts, which is comparator − arm where less is better.
-    let delta_outcomes: Vec<Vec<f64>> = (0..table.outcomes.len())
-        .map(|o| {
-            let e = table.effect(o);
-            difference(&e.column(a).to_vec(), &e.column(c).to_vec())
-        })
-        .collect();
-    let payers = table.payers.as_ref();
-    let spend = payers.map(|p| difference(&p.spend_total(a), &p.spend_total(c)));
-    let savings = payers.map(|p| difference(&p.care_total(c), &p.care_total(a)));
-    let ratio_withheld = spend
-        .as_ref()
-        .zip(savings.as_ref())
-        .and_then(|(spend, savings)| ratio_allowed(spend, stats::mean(savings)).err());
-    let (bcr, bcr_distribution, prob_bcr_above_one) = match (&spend, &savings) {
-        (Some(spend), Some(savings)) if ratio_withheld.is_none() => {
-            let ratios: Vec<f64> = stats::ratios_where_spent(savings, spend);
-            (
-                Some(stats::mean(savings) / stats::mean(spend)),
-                (!ratios.is_empty()).then(|| Summary::of(&ratios)),
-                (!ratios.is_empty()).then(|| stats::share(&ratios, |r| r > 1.0)),
-            )
+    /// Adds the next block of the run; keeps the first.
+    pub fn feed(&mut self, model: &crate::model::Model, block: crate::simulate::Results) {
+        let table = PsaTable::from_results(model, &block);
+        (self
+            .sums
+            .get_or_insert_with(|| AnalysisSums::new(&table, &self.options)))
+        .feed(&table);
+        if self.head.is_none() {
+            self.head = Some((block, table));
         }
-        _ => (None, None, None),
-    };
-    let net_savings_by_payer = payers.map(|p| {
-        (p.payers.all())
-            .map(|payer| {
-                let v = difference(&p.cost_of(c, payer), &p.cost_of(a, payer));
-                PayerNetSavings {
-                    payer: p.payers.name(payer).to_string(),
-                    prob_cost_saving: stats::share(&v, |x| x >= 0.0),
-                    net_savings: Summary::of(&v),
-                }
-            })
-            .collect()
-    });
-    let primary = table.primary;
-    let icer = primary.map(|o| Icer::new(stats::mean(&delta_cost), stats::mean(&delta_outcomes[o])));
-    let inmb: Option<Vec<f64>> = primary.map(|o| {
-        delta_outcomes[o]
-            .iter()
-            .zip(&delta_cost)
-            .map(|(de, dc)| lambda * de - dc)
-            .collect()
-    });
-    let prob_cost_effective = inmb.as_ref().map(|v| stats::share(v, |x| x > 0.0));
-    Comparison {
-        arm: table.arms[a].clone(),
-        comparator: table.arms[c].clone(),
-        incremental_cost: Summary::of(&delta_cost),
-        incremental_outcomes: delta_outcomes.iter().map(|d| Summary::of(d)).collect(),
-        prob_cost_saving: stats::share(&net, |x| x >= 0.0),
-        net_savings: Summary::of(&net),
-        net_savings_by_payer,
-        spend: spend.as_ref().map(|s| Summary::of(s)),
-        savings: savings.as_ref().map(|s| Summary::of(s)),
-        bcr,
-        ratio_withheld,
-        bcr_distribution,
-        prob_bcr_above_one,
-        icer,
-        inmb: inmb.as_ref().map(|v| Summary::of(v)),
-        prob_cost_effective,
-        prob_cost_effective_se: prob_cost_effective.map(|p| (p * (1.0 - p) / n as f64).sqrt()),
     }
-}
 
-/// Payer perspectives for ROI: each payer, then everyone (None).
-fn perspectives(payers: &Payers) -> impl Iterator<Item = Option<Payer>> + Clone + '_ {
-    payers.all().map(Some).chain([None])
-}
-
-/// A perspective's name in files: the payer's, or `total` for everyone.
-fn perspective_name(payers: &Payers, p: Option<Payer>) -> &str {
-    p.map_or("total", |p| payers.name(p))
-}
-
-/// Every return on investment: the rows with a ratio, and those whose ratio the ratio rule withholds. A payer who
-/// spends nothing on the intervention in either arm has no spend perspective; the whole system always has one.
-fn roi_rows(table: &PsaTable, payers: &PayerCosts) -> (Vec<RoiRow>, Vec<WithheldRatio>) {
-    use rayon::prelude::*;
-    let (mut rows, mut withheld) = (Vec::new(), Vec::new());
-    for (a, c) in table.comparisons() {
-        // Each perspective's per-iteration savings and spend, made once: every row reads one of each.
-        let bases = [("all", false), ("cashable", true)];
-        let savings: Vec<Savings> = perspectives(&payers.payers)
-            .flat_map(|p| bases.map(|(basis, cashable)| (p, basis, cashable)))
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .map(|(p, basis, cashable)| {
-                let saved = difference(&payers.care_by(c, p, cashable), &payers.care_by(a, p, cashable));
-                (p, basis, saved)
-            })
-            .collect();
-        // One verdict for each spend, against everything the intervention saves, for every row that divides by it.
-        let all_savings = stats::mean(
-            &savings
-                .iter()
-                .find(|(p, b, _)| p.is_none() && *b == "all")
-                .expect("total")
-                .2,
+    /// The analyses of every block fed, with `yearly_mean` the per-year means of the whole run (`[arm, year,
+    /// column]`, see [`crate::simulate::Results::yearly_mean`]); and the first block's results, holding those
+    /// means. None if no block was fed.
+    pub fn finish(
+        self,
+        model: &crate::model::Model,
+        yearly_mean: ndarray::Array3<f64>,
+    ) -> Option<(RunAnalysis, crate::simulate::Results)> {
+        let (sums, (mut results, mut table)) = (self.sums?, self.head?);
+        results.yearly_mean = yearly_mean;
+        table.yearly = Some(table::YearlyCosts::of(model, &results));
+        let (per_year, mut analysis) = rayon::join(
+            || per_year::per_year(model, &results),
+            || sums.finish(table.yearly.as_ref()),
         );
-        let spends: Vec<Spend> = perspectives(&payers.payers)
-            .filter_map(|p| {
-                let (spend_a, spend_c) = (payers.spend_by(a, p), payers.spend_by(c, p));
-                // The whole system is always a perspective: with no spend at all, it is a cheaper way of doing the
-                // same thing, which the withheld rows say.
-                let none = p.is_some() && spend_a.iter().chain(&spend_c).all(|s| *s == 0.0);
-                (!none).then(|| (p, difference(&spend_a, &spend_c)))
-            })
-            .collect();
-        let jobs: Vec<(&Spend, &Savings)> = spends
-            .iter()
-            .flat_map(|s| savings.iter().map(move |v| (s, v)))
-            .collect();
-        // Rows in parallel, kept in the order above: each is computed alone, so the bits do not depend on threads.
-        let done: Vec<Option<Result<RoiRow, WithheldRatio>>> = jobs
-            .into_par_iter()
-            .map(|((spend_payer, spend), (savings_payer, basis, savings))| {
-                let row = RoiParts {
-                    table,
-                    payers: &payers.payers,
-                    arms: (a, c),
-                    perspective: (*savings_payer, *spend_payer),
-                    basis,
-                };
-                row.roi(savings, spend, ratio_allowed(spend, all_savings))
-            })
-            .collect();
-        for row in done.into_iter().flatten() {
-            match row {
-                Ok(row) => rows.push(row),
-                Err(w) => withheld.push(w),
-            }
-        }
-    }
-    (rows, withheld)
-}
-
-/// Whose savings, on which basis ("all" or "cashable"), per iteration.
-type Savings = (Option<Payer>, &'static str, Vec<f64>);
-
-/// Whose spend, per iteration.
-type Spend = (Option<Payer>, Vec<f64>);
-
-/// Which return on investment a row is: its arms, whose savings and whose spend, and on which basis.
-struct RoiParts<'a> {
-    table: &'a PsaTable,
-    payers: &'a Payers,
-    arms: (usize, usize),
-    /// (whose savings, whose spend).
-    perspective: (Option<Payer>, Option<Payer>),
-    basis: &'a str,
-}
-
-impl RoiParts<'_> {
-    /// The row from its per-iteration savings and spend and the ratio rule's verdict on the spend: a ratio, a
-    /// withheld ratio, or nothing (a payer with nothing to say about a withheld ratio).
-    fn roi(
-        &self,
-        savings: &[f64],
-        spend: &[f64],
-        verdict: Result<(), NoRatio>,
-    ) -> Option<Result<RoiRow, WithheldRatio>> {
-        let (a, c) = self.arms;
-        let (savings_payer, spend_payer) = self.perspective;
-        let mean_savings = stats::mean(savings);
-        let mean_spend = stats::mean(spend);
-        let net_benefit = Summary::of(&difference(savings, spend));
-        let names = |p| perspective_name(self.payers, p).to_string();
-        if let Err(reason) = verdict {
-            // A payer with the same care costs in both arms in every iteration has nothing to say here.
-            if savings_payer.is_some() && savings.iter().all(|v| *v == 0.0) {
-                return None;
-            }
-            return Some(Err(WithheldRatio {
-                arm: self.table.arms[a].clone(),
-                comparator: self.table.arms[c].clone(),
-                savings_payer: names(savings_payer),
-                spend_payer: names(spend_payer),
-                basis: self.basis.to_string(),
-                mean_savings,
-                mean_spend,
-                net_benefit,
-                reason,
-            }));
-        }
-        // The rule lets through only spends positive in at least 97.5% of iterations, so some are.
-        let ratios: Vec<f64> = stats::ratios_where_spent(savings, spend);
-        Some(Ok(RoiRow {
-            arm: self.table.arms[a].clone(),
-            comparator: self.table.arms[c].clone(),
-            savings_payer: names(savings_payer),
-            spend_payer: names(spend_payer),
-            basis: self.basis.to_string(),
-            mean_savings,
-            mean_spend,
-            bcr: mean_savings / mean_spend,
-            bcr_se: stats::ratio_of_means_se(savings, spend),
-            net_roi: (mean_savings - mean_spend) / mean_spend,
-            bcr_per_iteration: Summary::of(&ratios),
-            prob_bcr_above_one: stats::share(&ratios, |r| r > 1.0),
-            net_benefit,
-        }))
+        analysis.per = model.meta.results_for.per();
+        // Payback years are payback cycles where cycles are years (a run binned by cycle is not one of these).
+        analysis.payback_cycles = sums.cycle_payback(model.settings.cycle.name());
+        let plot_data = plot_data::plot_data(&table, &analysis);
+        let analysed = RunAnalysis {
+            per_year,
+            plot_data,
+            table,
+            analysis,
+        };
+        Some((analysed, results))
     }
 }
 
-fn payback(table: &PsaTable, years: &table::PaybackYears) -> Vec<Payback> {
-    let n = table.iterations();
-    table
-        .comparisons()
-        .map(|(a, c)| {
-            let mut counts = vec![0usize; years.horizon];
-            let mut never = 0;
-            for i in 0..n {
-                match years.year[[i, a]] {
-                    Some(y) => counts[usize::from(y) - 1] += 1,
-                    None => never += 1,
-                }
-            }
-            // Median over all iterations, counting "never" as beyond the horizon.
-            let mut cumulative = 0;
-            let mut median_year = None;
-            for (y, count) in counts.iter().enumerate() {
-                cumulative += count;
-                if 2 * cumulative >= n {
-                    median_year = Some((y + 1) as u16);
-                    break;
-                }
-            }
-            let year_of_mean = table.yearly.as_ref().and_then(|y| {
-                let mean = y.mean_net_savings(a, c);
-                let mut total = 0.0;
-                mean.iter()
-                    .position(|v| {
-                        total += v;
-                        total >= 0.0
-                    })
-                    .map(|i| (i + 1) as u16)
-            });
-            Payback {
-                arm: table.arms[a].clone(),
-                comparator: table.arms[c].clone(),
-                share_by_year: counts.iter().map(|&k| k as f64 / n as f64).collect(),
-                share_never: never as f64 / n as f64,
-                median_year,
-                year_of_mean,
-            }
-        })
-        .collect()
+/// Runs every analysis on a PSA table: its iterations fed to [`AnalysisSums`] as one block.
+pub fn analyse(table: &PsaTable, options: &AnalysisOptions) -> Analysis {
+    let mut sums = AnalysisSums::new(table, options);
+    sums.feed(table);
+    sums.finish(table.yearly.as_ref())
 }
 
-fn cumulative(table: &PsaTable, yearly: &table::YearlyCosts) -> Vec<CumulativeNetSavings> {
-    table
-        .comparisons()
-        .map(|(a, c)| {
+/// Cumulative net savings of each comparison `(arm, comparator)`: means over all iterations, percentiles of the kept
+/// ones.
+fn cumulative(arms: &[String], pairs: &[(usize, usize)], yearly: &table::YearlyCosts) -> Vec<CumulativeNetSavings> {
+    pairs
+        .iter()
+        .map(|&(a, c)| {
             let years = yearly.years;
             let k = yearly.sample_size();
             let mut mean = Vec::with_capacity(years);
@@ -749,8 +450,8 @@ fn cumulative(table: &PsaTable, yearly: &table::YearlyCosts) -> Vec<CumulativeNe
             }
             let [p2_5, p25, p50, p75, p97_5] = bands;
             CumulativeNetSavings {
-                arm: table.arms[a].clone(),
-                comparator: table.arms[c].clone(),
+                arm: arms[a].clone(),
+                comparator: arms[c].clone(),
                 mean,
                 p2_5,
                 p25,

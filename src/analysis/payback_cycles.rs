@@ -76,23 +76,27 @@ pub fn cycle_payback(
             for k in column.iter().flatten() {
                 counts[usize::from(*k) - 1] += 1;
             }
-            let never = n - counts.iter().sum::<usize>();
-            CyclePayback {
-                arm: table.arms[a].clone(),
-                comparator: table.arms[c].clone(),
-                unit: unit.to_string(),
-                horizon_cycles,
-                median: nearest_rank(&counts, n, 0.5),
-                p2_5: nearest_rank(&counts, n, 0.025),
-                p97_5: nearest_rank(&counts, n, 0.975),
-                share_never: never as f64 / n.max(1) as f64,
-            }
+            of_counts((&table.arms[a], &table.arms[c]), unit, &counts, n)
         })
         .collect()
 }
 
-/// The first cycle (1-based) by which at least a share `p` of the `n` iterations have paid back, from the count
-/// paying back in each cycle; None if fewer ever do.
+/// Payback of `arms` (arm, comparator) in cycles from the count of iterations paying back in each cycle (index 0 =
+/// cycle 1) out of `n`, the rest never within the horizon.
+pub(crate) fn of_counts(arms: (&str, &str), unit: &str, counts: &[usize], n: usize) -> CyclePayback {
+    let never = n - counts.iter().sum::<usize>();
+    CyclePayback {
+        arm: arms.0.to_string(),
+        comparator: arms.1.to_string(),
+        unit: unit.to_string(),
+        horizon_cycles: counts.len(),
+        median: nearest_rank(counts, n, 0.5),
+        p2_5: nearest_rank(counts, n, 0.025),
+        p97_5: nearest_rank(counts, n, 0.975),
+        share_never: never as f64 / n.max(1) as f64,
+    }
+}
+
 pub(crate) fn nearest_rank(counts: &[usize], n: usize, p: f64) -> Option<u32> {
     let mut paid = 0;
     for (k, count) in counts.iter().enumerate() {

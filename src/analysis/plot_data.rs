@@ -1,9 +1,8 @@
 //! The per-iteration values the plots show: £ back per £1 spent by whose savings, and the incremental cost and
 //! outcome of each comparison on the cost-effectiveness plane.
 
-use super::ratio_rule::ratio_allowed;
-use super::stats::{difference, mean, ratios_where_spent};
-use super::PsaTable;
+use super::stats::{difference, ratios_where_spent, PERCENTILE_VALUES};
+use super::{Analysis, PsaTable};
 use crate::model::Payer;
 
 /// The per-iteration return of one comparison: for each payer whose care costs differ between the arms (in that
@@ -38,20 +37,22 @@ pub struct PlotData {
     pub plane: Option<Vec<PlaneSamples>>,
 }
 
-/// The plotted values of a PSA table.
-pub fn plot_data(table: &PsaTable) -> PlotData {
+/// The plotted values of a PSA table (a run's, or its first iterations in a run analysed a block at a time), with
+/// the analysis of all of the run's iterations.
+pub fn plot_data(table: &PsaTable, analysis: &Analysis) -> PlotData {
     let roi = table.payers.as_ref().map_or_else(Vec::new, |payers| {
-        table
-            .comparisons()
-            .filter_map(|(a, c)| {
-                let spend = difference(&payers.spend_total(a), &payers.spend_total(c));
+        (table.comparisons().zip(&analysis.comparisons))
+            .filter_map(|((a, c), comparison)| {
                 // No plot where the ratio rule withholds the whole system's ratio: it would show nothing, or noise.
-                let savings = difference(&payers.care_by(c, None, false), &payers.care_by(a, None, false));
-                ratio_allowed(&spend, mean(&savings)).ok()?;
+                comparison.bcr?;
+                let spend = first(difference(&payers.spend_total(a), &payers.spend_total(c)));
                 let mut panels = Vec::new();
                 let mut by_payer = Vec::new();
                 for payer in payers.payers.all().map(Some).chain([None]) {
-                    let savings = difference(&payers.care_by(c, payer, false), &payers.care_by(a, payer, false));
+                    let savings = first(difference(
+                        &payers.care_by(c, payer, false),
+                        &payers.care_by(a, payer, false),
+                    ));
                     // A payer whose care costs are the same in both arms in every iteration (usually: none at all)
                     // would only show a spike at £0.
                     if payer.is_some() && savings.iter().all(|v| *v == 0.0) {
@@ -74,6 +75,7 @@ pub fn plot_data(table: &PsaTable) -> PlotData {
             })
             .collect()
     });
+    let n = table.iterations().min(PERCENTILE_VALUES);
     let plane = table.primary.map(|o| {
         let effect = table.effect(o);
         table
@@ -81,14 +83,17 @@ pub fn plot_data(table: &PsaTable) -> PlotData {
             .map(|(a, c)| PlaneSamples {
                 arm: a,
                 comparator: c,
-                delta_effect: (0..table.iterations())
-                    .map(|i| effect[[i, a]] - effect[[i, c]])
-                    .collect(),
-                delta_cost: (0..table.iterations())
-                    .map(|i| table.cost[[i, a]] - table.cost[[i, c]])
-                    .collect(),
+                delta_effect: (0..n).map(|i| effect[[i, a]] - effect[[i, c]]).collect(),
+                delta_cost: (0..n).map(|i| table.cost[[i, a]] - table.cost[[i, c]]).collect(),
             })
             .collect()
     });
     PlotData { roi, plane }
+}
+
+/// The first [`PERCENTILE_VALUES`] values: the plots show the run's first 100,000 iterations, as its percentiles are
+/// of them, so that a run analysed a block at a time (which keeps only those) draws the same pictures.
+fn first(mut values: Vec<f64>) -> Vec<f64> {
+    values.truncate(PERCENTILE_VALUES);
+    values
 }

@@ -51,12 +51,16 @@ impl NoRatio {
 /// Whether a ratio of mean savings to the mean of `spend` (per-iteration extra spend) may be shown: `Ok` when the
 /// spend is clearly above zero, otherwise why not.
 pub fn ratio_allowed(spend: &[f64], mean_savings: f64) -> Result<(), NoRatio> {
-    let n = spend.len();
-    let mean_spend = spend.iter().sum::<f64>() / n.max(1) as f64;
+    let spending = spend.iter().filter(|s| **s > 0.0).count();
+    ratio_verdict(spend.len(), spend.iter().sum::<f64>(), spending, mean_savings)
+}
+
+/// [`ratio_allowed`] from a spend's count `n`, sum (added in order) and count of positive values.
+pub fn ratio_verdict(n: usize, sum_spend: f64, spending: usize, mean_savings: f64) -> Result<(), NoRatio> {
+    let mean_spend = sum_spend / n.max(1) as f64;
     if n == 0 || mean_spend.is_nan() || mean_spend <= 0.0 {
         return Err(NoRatio::NoExtraSpend);
     }
-    let spending = spend.iter().filter(|s| **s > 0.0).count();
     if (spending as f64) < MIN_SHARE_SPENDING * n as f64 || mean_savings.abs() > MAX_RATIO * mean_spend {
         return Err(NoRatio::SpendNearZero);
     }

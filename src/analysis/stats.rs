@@ -14,16 +14,10 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Summarises a sample (must be non-empty).
+    /// Summarises a sample (must be non-empty), as [`Moments`](super::running::Moments) of it: mean of every value
+    /// summed in order, standard error combined chunk by chunk, percentiles of the first [`PERCENTILE_VALUES`].
     pub fn of(values: &[f64]) -> Self {
-        let [p2_5, p50, p97_5] = quantiles(values, [0.025, 0.5, 0.975]);
-        Summary {
-            mean: mean(values),
-            se: standard_error(values),
-            p2_5,
-            p50,
-            p97_5,
-        }
+        super::running::Moments::of(values).summary()
     }
 }
 

@@ -76,6 +76,30 @@ pub struct YearlyCosts {
 }
 
 impl YearlyCosts {
+    /// Total cost by year of a carecast run: means from its per-year means, and its kept sample.
+    pub fn of(model: &Model, results: &Results) -> Self {
+        let arms = model.arms.len();
+        let columns = model.columns();
+        let years = model.settings.horizon_years;
+        let cost_columns: Vec<usize> = (model.payers.all())
+            .flat_map(|p| [columns.care(p), columns.spend(p)])
+            .collect();
+        let mean = Array2::from_shape_fn((arms, years), |(a, y)| {
+            cost_columns.iter().map(|&c| results.yearly_mean[[a, y, c]]).sum()
+        });
+        let mut sample = Array3::zeros((results.yearly_sample_size(), arms, years));
+        let mut sums = vec![0.0; results.yearly_sample_size()];
+        for a in 0..arms {
+            for y in 0..years {
+                results.yearly_sums(a, y, &cost_columns, &mut sums);
+                sample
+                    .slice_mut(ndarray::s![.., a, y])
+                    .assign(&ndarray::ArrayView1::from(&sums));
+            }
+        }
+        YearlyCosts { years, mean, sample }
+    }
+
     /// Number of iterations whose per-year costs were kept.
     pub fn sample_size(&self) -> usize {
         self.sample.shape()[0]
@@ -164,23 +188,6 @@ impl PsaTable {
         let outcome_values = Array3::from_shape_fn((n, arms, model.outcomes.len()), |(i, a, o)| {
             results.total(i, a, columns.outcome(o))
         });
-        let years = model.settings.horizon_years;
-        let cost_columns: Vec<usize> = (model.payers.all())
-            .flat_map(|p| [columns.care(p), columns.spend(p)])
-            .collect();
-        let mean = Array2::from_shape_fn((arms, years), |(a, y)| {
-            cost_columns.iter().map(|&c| results.yearly_mean[[a, y, c]]).sum()
-        });
-        let mut sample = Array3::zeros((results.yearly_sample_size(), arms, years));
-        let mut sums = vec![0.0; results.yearly_sample_size()];
-        for a in 0..arms {
-            for y in 0..years {
-                results.yearly_sums(a, y, &cost_columns, &mut sums);
-                sample
-                    .slice_mut(ndarray::s![.., a, y])
-                    .assign(&ndarray::ArrayView1::from(&sums));
-            }
-        }
         PsaTable {
             arms: model.arms.iter().map(|a| a.name.clone()).collect(),
             labels: model.arms.iter().map(|a| a.label.clone()).collect(),
@@ -192,9 +199,9 @@ impl PsaTable {
             payers: Some(payers),
             payback: Some(PaybackYears {
                 year: results.payback_year.clone(),
-                horizon: years,
+                horizon: model.settings.horizon_years,
             }),
-            yearly: Some(YearlyCosts { years, mean, sample }),
+            yearly: Some(YearlyCosts::of(model, results)),
         }
     }
 }

@@ -77,7 +77,7 @@ pub fn analyse_file(
     let evppi = sample.as_ref().map(|(parameters, draws, groups)| {
         ctx.install(|| external_evppi_rows(&table, draws.view(), parameters, options.threshold, groups))
     });
-    let plot_data = plot_data(&table);
+    let plot_data = plot_data(&table, &analysis);
     let sha256: String = sha2::Sha256::digest(&bytes)
         .iter()
         .map(|b| format!("{b:02x}"))

@@ -128,6 +128,27 @@ impl Context {
         self.stopped_or(self.install(|| simulate::run(model, run, self.progress())))
     }
 
+    /// Whether this command may simulate and analyse a run of `iterations` a block at a time (see
+    /// `run::streamed`): its per-iteration files keep no more than the first block, and it is not a merge (which
+    /// reads shards whole).
+    pub(super) fn may_stream(&self, iterations: usize) -> bool {
+        self.replay.is_none() && self.keep.rows(iterations) <= simulate::BLOCK
+    }
+
+    /// Runs the PSA on the pool a block of [`simulate::BLOCK`] iterations at a time, handing each block's results to
+    /// `each` on the pool (see [`simulate::run_blocks`]); returns the whole run's per-year means.
+    pub fn simulate_blocks<E>(
+        &self,
+        model: &Model,
+        run: &RunSettings,
+        each: impl FnMut(Results) -> Result<(), E> + Send,
+    ) -> Result<Result<ndarray::Array3<f64>, E>, Error>
+    where
+        E: Send,
+    {
+        self.stopped_or(self.install(|| simulate::run_blocks(model, run, simulate::BLOCK, self.progress(), each)))
+    }
+
     /// [`Context::simulate`] with progress counters of its own, for a second run behind the first (the one that finds
     /// payback in cycles): Ctrl-C still stops it.
     pub fn simulate_part(&self, model: &Model, run: &RunSettings) -> Result<Results, Error> {

@@ -21,7 +21,7 @@ pub struct ScenarioChanges {
 /// Loads and checks a scenario, applying `changes`.
 pub fn load(path: &Path, changes: &ScenarioChanges) -> Result<Loaded, InputError> {
     let loaded = load_unchecked(path, changes)?;
-    check_memory(&loaded, loaded.run.iterations)?;
+    check_memory(&loaded, loaded.run.iterations, false)?;
     Ok(loaded)
 }
 
@@ -48,18 +48,28 @@ pub(super) fn load_unchecked(path: &Path, changes: &ScenarioChanges) -> Result<L
 
 /// Refuses a run whose peak memory ([`simulate::memory_estimate`]) with `iterations` of its iterations held would be
 /// more than the run may use here ([`simulate::memory_limit`]), saying how much it would need, which limit it is
-/// over, and the most iterations that fit.
-pub(super) fn check_memory(loaded: &Loaded, iterations: usize) -> Result<(), InputError> {
+/// over, and the most iterations that fit. A run `streamed` a block at a time holds one block
+/// ([`simulate::streamed_memory_estimate`]).
+pub(super) fn check_memory(loaded: &Loaded, iterations: usize, streamed: bool) -> Result<(), InputError> {
     let run = RunSettings {
         iterations,
         ..loaded.run
     };
-    let need = simulate::memory_estimate(&loaded.model, &run);
+    let model = &loaded.model;
+    let need = if streamed {
+        simulate::streamed_memory_estimate(model, &run)
+    } else {
+        simulate::memory_estimate(model, &run)
+    };
     let limit = simulate::memory_limit();
     if need <= limit.bytes {
         return Ok(());
     }
-    let fits = simulate::largest_iterations_within(&loaded.model, limit.bytes, iterations);
+    let fits = if streamed {
+        simulate::largest_streamed_iterations_within(model, limit.bytes, iterations)
+    } else {
+        simulate::largest_iterations_within(model, limit.bytes, iterations)
+    };
     let advice = if fits == 0 {
         match limit.source {
             // The threads' reserve alone may be over the limit.

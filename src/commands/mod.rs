@@ -30,7 +30,10 @@ pub use shard::{run_shard, MergedRun, ShardOutcome};
 pub use sweep::{sweep, SweepOptions, SweepOutcome, MAX_SWEEP_POINTS};
 pub use twoway::{twoway_analysis, TwoWayOutcome, MAX_TWOWAY_STEPS};
 
-/// `carecast check`: loads and checks a scenario as a run would, without running it.
+/// `carecast check`: loads and checks a scenario as a run would (with its default per-iteration files, which keep
+/// no more than a block), without running it.
 pub fn check(path: &std::path::Path) -> Result<crate::model::Loaded, Error> {
-    Ok(load(path, &ScenarioChanges::default())?)
+    let loaded = load::load_unchecked(path, &ScenarioChanges::default())?;
+    load::check_memory(&loaded, loaded.run.iterations, run::analyses_stream(&loaded.model))?;
+    Ok(loaded)
 }

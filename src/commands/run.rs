@@ -1,6 +1,7 @@
 //! `carecast run`: a scenario's PSA, its analyses, and its run directory.
 
-use super::{load, Context, Error, ScenarioChanges};
+use super::load::{check_memory, load_unchecked};
+use super::{Context, Error, ScenarioChanges};
 use crate::analysis::subgroups::SubgroupResult;
 use crate::analysis::{self, Analysis};
 use crate::model::{AsWritten, Loaded, Model};
@@ -33,6 +34,48 @@ pub struct RunOutcome {
 fn extra_models(model: &Model) -> (Option<Model>, Option<Model>) {
     let cash = model.settings.start_year.and_then(|_| model.undiscounted());
     (model.by_cycle(), cash)
+}
+
+/// Whether a run of `model` is simulated and analysed a block at a time ([`crate::simulate::run_blocks`]), in
+/// memory that does not grow with its iterations: when its analyses need nothing beyond the running sums and the
+/// first block ([`analyses_stream`]) and the command allows it ([`Context::may_stream`]). Either way the numbers are
+/// the same bits.
+fn streamed(ctx: &Context, loaded: &Loaded) -> bool {
+    analyses_stream(&loaded.model) && ctx.may_stream(loaded.run.iterations)
+}
+
+/// Whether the analyses of a run of `model` need nothing beyond running sums and its first block: no run behind it
+/// (see [`extra_models`]), no subgroups, no cost-benefit account (which reads every iteration's spend).
+pub(super) fn analyses_stream(model: &Model) -> bool {
+    let (by_cycle, cash) = extra_models(model);
+    by_cycle.is_none() && cash.is_none() && model.subgroups.len() < 2 && model.cba.is_none()
+}
+
+/// Simulates and analyses `model` a block at a time, writing the per-iteration files `ctx` keeps (all within the first
+/// block) into `dir`; returns the first block's results, the analyses, and the seconds spent simulating.
+fn run_streamed(
+    ctx: &Context,
+    model: &Model,
+    loaded: &Loaded,
+    dir: &Path,
+) -> Result<(Results, analysis::RunAnalysis, f64), Error> {
+    let mut analysed = analysis::BlockAnalysis::new(model);
+    let mut analysing = std::time::Duration::ZERO;
+    let started = Instant::now();
+    let each = |block: Results| -> Result<(), Error> {
+        let fed = Instant::now();
+        analysed.feed(model, block);
+        analysing += fed.elapsed();
+        Ok(())
+    };
+    let yearly_mean = ctx.simulate_blocks(model, &loaded.run, each)??;
+    let simulation_seconds = (started.elapsed() - analysing).as_secs_f64();
+    let (analysed, head) = ctx
+        .install(|| analysed.finish(model, yearly_mean))
+        .expect("a run has at least one iteration");
+    let parameters = analysis::voi::ParameterSample::of(model, &head);
+    output::samples::write_kept(dir, ctx.keep(), &analysed.table, &parameters)?;
+    Ok((head, analysed, simulation_seconds))
 }
 
 /// Runs the [`extra_models`] of `model`.
@@ -139,45 +182,58 @@ fn arms_made_alike(analysis: &Analysis, changes: &ScenarioChanges) -> Vec<String
         .collect()
 }
 
+/// Simulates `model` with every iteration held, and the runs behind it, then analyses them, writing the
+/// per-iteration files `ctx` keeps into `dir` meanwhile; returns the results, the analyses, the budget impact and the
+/// seconds spent simulating.
+fn run_held(
+    ctx: &Context,
+    model: &Model,
+    loaded: &Loaded,
+    dir: &Path,
+) -> Result<(Results, analysis::RunAnalysis, Option<analysis::budget::Budget>, f64), Error> {
+    let simulation = Instant::now();
+    let results = ctx.simulate(model, &loaded.run)?;
+    let (by_cycle, cash) = extra_runs(ctx, model, loaded)?;
+    let simulation_seconds = simulation.elapsed().as_secs_f64();
+    // The per-iteration files need only the PSA table: written while the analyses run.
+    let parameters = analysis::voi::ParameterSample::of(model, &results);
+    let write_kept = |table: &analysis::PsaTable| output::samples::write_kept(dir, ctx.keep(), table, &parameters);
+    let extra = (by_cycle.as_ref(), cash.as_ref());
+    let (analysed, budget, kept) = analyse(ctx, model, &results, extra, write_kept);
+    kept?;
+    Ok((results, analysed, budget, simulation_seconds))
+}
+
 /// Runs a scenario end to end and writes its run directory.
 pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<RunOutcome, Error> {
     let started = Instant::now();
     let started_utc = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    let loaded = load(scenario, changes)?;
+    let loaded = load_unchecked(scenario, changes)?;
+    let streamed = streamed(ctx, &loaded);
+    check_memory(&loaded, loaded.run.iterations, streamed)?;
     let model = &loaded.model;
     let dir = ctx.run_dir(&model.meta.name, &format!("seed{}", loaded.run.seed))?;
-    let simulation = Instant::now();
-    let results = match ctx.simulate(model, &loaded.run) {
-        Ok(results) => results,
+    let outcome = if streamed {
+        run_streamed(ctx, model, &loaded, dir.path()).map(|(results, analysed, seconds)| {
+            let budget =
+                (model.settings.start_year).map(|start| analysis::budget::budget(model, &results, &results, start));
+            (results, analysed, budget, seconds)
+        })
+    } else {
+        run_held(ctx, model, &loaded, dir.path())
+    };
+    let (results, mut analysed, budget, mut simulation_seconds) = match outcome {
+        Ok(outcome) => outcome,
         Err(e) => {
             dir.abandon();
             return Err(e);
         }
     };
-    let (by_cycle, cash) = match extra_runs(ctx, model, &loaded) {
-        Ok(extra) => extra,
-        Err(e) => {
-            dir.abandon();
-            return Err(e);
-        }
-    };
-    let mut simulation_seconds = simulation.elapsed().as_secs_f64();
-    // The per-iteration files need only the PSA table: written while the analyses run.
-    let parameters = analysis::voi::ParameterSample::of(model, &results);
-    let write_kept =
-        |table: &analysis::PsaTable| output::samples::write_kept(dir.path(), ctx.keep(), table, &parameters);
-    let extra = (by_cycle.as_ref(), cash.as_ref());
-    let (mut analysed, budget, kept) = analyse(ctx, model, &results, extra, write_kept);
-    if let Err(e) = kept {
-        dir.abandon();
-        return Err(e.into());
-    }
     analysed
         .analysis
         .warnings
         .extend(arms_made_alike(&analysed.analysis, changes));
     let cba = (model.cba.as_ref()).map(|settings| analysis::cba::cba(model, &results, settings));
-    drop((by_cycle, cash));
     // The subgroups' runs count as simulation, with their analyses (small beside the runs).
     let subgroups_started = Instant::now();
     let subgroups = match subgroup_runs(ctx, model, &loaded) {

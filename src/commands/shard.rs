@@ -45,7 +45,7 @@ pub fn run_shard(
     let loaded = load_unchecked(path, changes)?;
     let model = &loaded.model;
     let range = shard_iterations(&loaded, shard)?;
-    check_memory(&loaded, range.len())?;
+    check_memory(&loaded, range.len(), false)?;
     let later = match &command {
         ShardedCommand::Run { .. } => later_models(model),
         ShardedCommand::Evppi { lambda, groups } => {

@@ -29,7 +29,7 @@ pub(super) fn run_with(
     progress: Option<&Progress>,
     lanes: bool,
 ) -> Result<Results, SimulationError> {
-    let whole = range_with(model, run, 0..run.iterations, progress, lanes)?;
+    let whole = range_with(model, run, 0..run.iterations, progress, lanes, true)?;
     Ok(join(model, run, vec![whole]).expect("one range covering the run joins"))
 }
 
@@ -42,7 +42,7 @@ pub fn run_range(
     range: Range<usize>,
     progress: Option<&Progress>,
 ) -> Result<RangeResults, SimulationError> {
-    range_with(model, run, range, progress, true)
+    range_with(model, run, range, progress, true, true)
 }
 
 fn range_with(
@@ -51,6 +51,7 @@ fn range_with(
     range: Range<usize>,
     progress: Option<&Progress>,
     lanes: bool,
+    counts_alone: bool,
 ) -> Result<RangeResults, SimulationError> {
     assert!(
         range.start.is_multiple_of(CHUNK)
@@ -59,7 +60,7 @@ fn range_with(
             && (range.end == run.iterations || range.end.is_multiple_of(CHUNK)),
         "a range of a run starts and ends at whole chunks"
     );
-    if let Some(p) = progress {
+    if let Some(p) = progress.filter(|_| counts_alone) {
         p.total.store(range.len(), Ordering::Relaxed);
     }
     let plan = RunPlan::new(model, run, range.clone(), progress, lanes);
@@ -103,6 +104,50 @@ fn range_with(
     })
 }
 
+/// Runs the PSA of `model` a block of `block` iterations at a time (a multiple of [`CHUNK`]), handing each block's
+/// results to `each` in order and dropping them before the next block, so a run of any length holds one block. A
+/// block's [`Results`] are those of its iterations as a range of the run (the first block holds the run's kept
+/// per-year sample; its per-year means are of its own iterations). Returns the per-year means of the whole run,
+/// `[arm, year, column]`, the same bits as [`run`]'s. Progress counts the whole run.
+pub fn run_blocks<E>(
+    model: &Model,
+    run: &RunSettings,
+    block: usize,
+    progress: Option<&Progress>,
+    mut each: impl FnMut(Results) -> Result<(), E>,
+) -> Result<Result<ndarray::Array3<f64>, E>, SimulationError> {
+    assert!(block > 0 && block.is_multiple_of(CHUNK), "a block is whole chunks");
+    let whole = RunPlan::new(model, run, 0..run.iterations, None, true);
+    let mut yearly_sum = vec![0.0; whole.per_iteration_bins];
+    if let Some(p) = progress {
+        p.total.store(run.iterations, Ordering::Relaxed);
+    }
+    for start in (0..run.iterations).step_by(block) {
+        let range = start..(start + block).min(run.iterations);
+        let part = range_with(model, run, range.clone(), progress, true, false)?;
+        add_chunk_sums(&whole, &part.chunk_sums, &mut yearly_sum);
+        let plan = RunPlan::new(model, run, range, None, true);
+        let mut own_sum = vec![0.0; plan.per_iteration_bins];
+        add_chunk_sums(&plan, &part.chunk_sums, &mut own_sum);
+        let arrays = ResultArrays::filled(part.totals, part.payback, part.draws, part.yearly_sample);
+        if let Err(e) = each(Results::assemble(&plan, arrays, &own_sum)) {
+            return Ok(Err(e));
+        }
+    }
+    Ok(Ok(Results::yearly_means(&whole, &yearly_sum)))
+}
+
+/// Adds a range's per-year partial sums, chunk by chunk in order, to `yearly_sum` (by bin of an iteration).
+fn add_chunk_sums(plan: &RunPlan, chunk_sums: &[Lanes], yearly_sum: &mut [f64]) {
+    for chunk in chunk_sums.chunks_exact(plan.n_live.max(1)) {
+        for (&b, partial) in plan.live.iter().zip(chunk) {
+            for v in partial {
+                yearly_sum[b] += v;
+            }
+        }
+    }
+}
+
 /// The iterations shard `index` (1-based) of `count` runs of a run of `iterations`: whole chunks of [`CHUNK`]
 /// iterations, shared out as evenly as whole chunks allow, so that the shards' per-year sums combine in the unsharded
 /// run's order. None where there are fewer chunks than shards (a shard would have nothing to do).
@@ -143,16 +188,9 @@ pub fn join(model: &Model, run: &RunSettings, mut parts: Vec<RangeResults>) -> R
     if sums != run.iterations.div_ceil(CHUNK) * plan.n_live {
         return Err("the ranges' per-year sums do not have the size this model's run gives".to_string());
     }
-    let n_live = plan.n_live.max(1);
     let mut yearly_sum = vec![0.0; plan.per_iteration_bins];
     for part in &parts {
-        for chunk in part.chunk_sums.chunks_exact(n_live) {
-            for (&b, partial) in plan.live.iter().zip(chunk) {
-                for v in partial {
-                    yearly_sum[b] += v;
-                }
-            }
-        }
+        add_chunk_sums(&plan, &part.chunk_sums, &mut yearly_sum);
     }
     let arrays = if parts.len() == 1 {
         let p = parts.pop().expect("one part");

@@ -17,14 +17,22 @@ mod tests_model_size;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::Arc;
 
-pub use engine::{join, parameter_values, run, run_range, shard_range, CHUNK};
+pub use engine::{join, parameter_values, run, run_blocks, run_range, shard_range, CHUNK};
 pub use memory::{
-    largest_iterations_within, memory_estimate, memory_limit, yearly_sample_size, Bytes, LimitSource, MemoryLimit,
-    YEARLY_SAMPLE_BYTES, YEARLY_SAMPLE_MIN,
+    largest_iterations_within, largest_streamed_iterations_within, memory_estimate, memory_limit,
+    streamed_memory_estimate, yearly_sample_size, Bytes, LimitSource, MemoryLimit, YEARLY_SAMPLE_BYTES,
+    YEARLY_SAMPLE_MAX, YEARLY_SAMPLE_MIN,
 };
 pub use range::RangeResults;
 pub use results::Results;
 pub use streams::iteration_rng;
+
+/// Iterations per block of a run analysed a block at a time (see [`run_blocks`]): whole chunks, and at least
+/// [`YEARLY_SAMPLE_MAX`], so the first block holds the run's kept per-year sample and its first 100,000 iterations.
+/// 2^17 iterations of the reference model's results take about 60 MiB.
+pub const BLOCK: usize = 1 << 17;
+
+const _: () = assert!(BLOCK.is_multiple_of(CHUNK) && BLOCK >= YEARLY_SAMPLE_MAX);
 
 /// The message of a run stopped by [`Progress::cancel`] (Ctrl-C).
 pub const INTERRUPTED: &str = "the run was interrupted before it finished; nothing was written";

@@ -129,20 +129,17 @@ impl Results {
         self.kernel_column_of[column].map_or(0.0, |k| f64::from(self.yearly_kernel_value(iteration, arm, year, k)))
     }
 
-    /// The results of a finished run from its filled arrays (every element written) and its per-year sums over all
-    /// iterations, by bin of an iteration (`[arm, year, kernel column]`).
-    pub(super) fn assemble(plan: &RunPlan, arrays: ResultArrays, yearly_sum: &[f64]) -> Results {
+    /// Per-year means `[arm, year, column]` of the plan's iterations from their per-year sums by bin of an iteration
+    /// (`[arm, year, kernel column]`).
+    pub(super) fn yearly_means(plan: &RunPlan, yearly_sum: &[f64]) -> Array3<f64> {
         let model = plan.model;
         let (n, n_arms, n_kernel) = (plan.n, plan.n_arms, plan.n_kernel);
-        let (total_width, n_draws, live) = (plan.total_width, plan.n_draws, &plan.live);
-        let n_cols = model.n_columns();
         let columns = model.columns();
-        let kernel_columns = &model.kernel_columns;
         let years = model.settings.bins();
-        let mut yearly_mean = Array3::zeros((n_arms, years, n_cols));
+        let mut yearly_mean = Array3::zeros((n_arms, years, model.n_columns()));
         for arm in 0..n_arms {
             for year in 0..years {
-                for (k, &full) in kernel_columns.iter().enumerate() {
+                for (k, &full) in model.kernel_columns.iter().enumerate() {
                     yearly_mean[[arm, year, full]] = yearly_sum[(arm * years + year) * n_kernel + k] / n as f64;
                 }
                 if !model.has_noncashable {
@@ -152,6 +149,19 @@ impl Results {
                 }
             }
         }
+        yearly_mean
+    }
+
+    /// The results of a finished run from its filled arrays (every element written) and its per-year sums over all
+    /// iterations, by bin of an iteration (`[arm, year, kernel column]`).
+    pub(super) fn assemble(plan: &RunPlan, arrays: ResultArrays, yearly_sum: &[f64]) -> Results {
+        let model = plan.model;
+        let (n, n_arms, n_kernel) = (plan.n, plan.n_arms, plan.n_kernel);
+        let (total_width, n_draws, live) = (plan.total_width, plan.n_draws, &plan.live);
+        let n_cols = model.n_columns();
+        let columns = model.columns();
+        let kernel_columns = &model.kernel_columns;
+        let yearly_mean = Results::yearly_means(plan, yearly_sum);
         Results {
             kernel_totals: Array3::from_shape_vec((n, n_arms, total_width), arrays.totals)
                 .expect("shape matches")
@@ -169,7 +179,8 @@ impl Results {
                 .collect(),
             yearly_mean,
             yearly_sample: arrays.yearly_sample,
-            yearly_sample_iterations: plan.sample_size,
+            // A range keeps the part of the run's sample that falls in it (a later block of a run keeps none).
+            yearly_sample_iterations: plan.sample_size.clamp(plan.first, plan.first + plan.n) - plan.first,
             sample_position: {
                 let mut position = vec![None; plan.per_iteration_bins];
                 for (p, &b) in live.iter().enumerate() {

@@ -5,7 +5,10 @@ use super::estimate::{estimate_for, RunShape, BASE_BYTES};
 use super::limits::{
     address_space_reserve, cgroup_limit, cgroup_limit_files, cgroup_limit_value, max_address_space, mem_total,
 };
-use super::{largest_iterations_within, memory_estimate, yearly_sample_size, Bytes, LimitSource};
+use super::{
+    largest_iterations_within, largest_streamed_iterations_within, memory_estimate, streamed_memory_estimate,
+    yearly_sample_size, Bytes, LimitSource,
+};
 use crate::model::{compile_text, Model, RunSettings};
 use std::path::{Path, PathBuf};
 
@@ -68,18 +71,48 @@ fn the_reference_models_shape_by_hand() {
 #[test]
 fn the_reference_estimate_by_hand() {
     let model = reference(&[]);
-    // 10^6 iterations keep 64 MiB / 484 bytes = 138,654 iterations' per-year values (138,656 in whole blocks).
-    assert_eq!(yearly_sample_size(&model, 1_000_000), 138_654);
+    // 10^6 iterations would fit 64 MiB / 484 bytes = 138,654 iterations' per-year values; 100,000 are kept, the most
+    // any percentile reads.
+    assert_eq!(yearly_sample_size(&model, 1_000_000), 100_000);
     let expected = BASE_BYTES
         + 1_000_000 * (168 + 184)
         + 3907 * 7760 // 10^6 / 256 = 3906.25 chunks
-        + 138_656 * 484 + 138_654 * 320
+        + 100_000 * 484 + 100_000 * 320
         + 1_000_000 * 10 * 8; // the comparison's vectors, more than the kept iterations' 22 values
-    assert_eq!(expected, 590_574_320);
+    assert_eq!(expected, 559_495_536);
     assert_eq!(memory_estimate(&model, &run(1_000_000)), expected);
     // 10^4 iterations are all kept; the cumulative net savings' 22 values each are then more than 10 vectors.
     let expected = BASE_BYTES + 10_000 * (168 + 184) + 40 * 7760 + 10_000 * (484 + 320) + 10_000 * 22 * 8;
     assert_eq!(memory_estimate(&model, &run(10_000)), expected);
+}
+
+#[test]
+fn a_run_analysed_a_block_at_a_time_needs_one_blocks_memory_at_any_size() {
+    let model = reference(&[]);
+    let shape = RunShape::of(&model);
+    // Series with running sums: per arm cost, spend, care, 3 payers' costs, 1 outcome (7, × 2 arms); the comparison's
+    // ΔC, net savings, 1 ΔE, 3 payers' net savings, spend, savings, ratio, INMB (10), 4 × 2 savings perspectives and
+    // 4 spend perspectives, each with its spend and 8 × 2 pairs (68): 14 + 87 = 101.
+    assert_eq!(shape.running_series(), 101);
+    // Past one block: the first block (2^17 iterations, 512 chunks, the 100,000 kept) with its working vectors (the
+    // kept iterations' 22 values each are more than 10 vectors of the block), the block being analysed, and 101
+    // series of 100,000 kept values.
+    let first = BASE_BYTES + 131_072 * 352 + 512 * 7760 + 100_000 * (484 + 320) + 100_000 * 22 * 8;
+    let expected = first + 131_072 * 352 + 512 * 7760 + 101 * 100_000 * 8;
+    assert_eq!(expected, 295_798_144);
+    for n in [1_000_000, 10_000_000, 1_000_000_000] {
+        assert_eq!(streamed_memory_estimate(&model, &run(n)), expected, "{n} iterations");
+    }
+    // Within one block, the block is the run: the held estimate and the running sums of its iterations.
+    let n = 10_000;
+    assert_eq!(
+        streamed_memory_estimate(&model, &run(n)),
+        memory_estimate(&model, &run(n)) + 101 * 10_000 * 8
+    );
+    assert_eq!(
+        largest_streamed_iterations_within(&model, expected, 2_000_000_000),
+        2_000_000_000
+    );
 }
 
 #[test]

@@ -1,0 +1,340 @@
+//! Every analysis of a run's iterations as running statistics ([`running`](super::running)), fed a block of
+//! iterations at a time: arm summaries, comparisons, returns on investment by payer, acceptability and EVPI, payback
+//! counts. A run of any length is analysed in the memory of one block, and the blocks of a run (or the shards of a
+//! sharded one), fed in order, give the same bits as the whole run fed at once.
+
+use super::ce::{feed_lambdas, LambdaSums};
+use super::ratio_rule::{ratio_verdict, NoRatio};
+use super::running::{Moments, RatioMoments, STATS_CHUNK};
+use super::table::PayerCosts;
+use super::{AnalysisOptions, PsaTable};
+use crate::model::{OutcomeInfo, Payer, Payers};
+use rayon::prelude::*;
+use std::ops::Range;
+
+/// The running statistics of one arm.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ArmSums {
+    pub cost: Moments,
+    /// Spend and care costs, all payers, and each payer's total cost (when split by payer).
+    pub spend: Moments,
+    pub care: Moments,
+    pub cost_by_payer: Vec<Moments>,
+    pub outcomes: Vec<Moments>,
+}
+
+/// The running statistics of one return-on-investment perspective pair: savings of one payer (or all) against the
+/// spend of one payer (or all).
+#[derive(Debug, Clone, Default)]
+pub(super) struct PairSums {
+    pub net_benefit: Moments,
+    /// Savings per £1 over the iterations with spend.
+    pub ratios: Moments,
+    pub ratio_se: RatioMoments,
+}
+
+/// Whose savings, on which basis, and their running statistics.
+#[derive(Debug, Clone)]
+pub(super) struct SavingsSums {
+    pub payer: Option<Payer>,
+    pub basis: &'static str,
+    pub cashable: bool,
+    pub sums: Moments,
+}
+
+/// Whose spend, its running statistics, whether either arm spends anything, and each savings perspective against it.
+#[derive(Debug, Clone)]
+pub(super) struct SpendSums {
+    pub payer: Option<Payer>,
+    pub sums: Moments,
+    pub arms_spend: bool,
+    pub pairs: Vec<PairSums>,
+}
+
+/// The running statistics of one intervention against its comparator.
+#[derive(Debug, Clone)]
+pub(super) struct ComparisonSums {
+    pub arm: usize,
+    pub comparator: usize,
+    pub delta_cost: Moments,
+    pub net: Moments,
+    pub delta_outcomes: Vec<Moments>,
+    /// Net savings by payer, spend, savings and savings per £1 (over iterations with spend), when split by payer.
+    pub net_by_payer: Vec<Moments>,
+    pub spend: Moments,
+    pub savings: Moments,
+    pub ratios: Moments,
+    pub inmb: Option<Moments>,
+    /// Savings perspectives (each payer then all, on all savings then cashable) and spend perspectives.
+    pub savings_by: Vec<SavingsSums>,
+    pub spend_by: Vec<SpendSums>,
+    /// Iterations paying back in each year, and never.
+    pub payback: Option<(Vec<usize>, usize)>,
+}
+
+/// The running statistics of every analysis of a run, fed blocks of iterations in order.
+#[derive(Debug, Clone)]
+pub struct AnalysisSums {
+    pub(super) arms: Vec<String>,
+    pub(super) labels: Vec<String>,
+    pub(super) outcomes: Vec<OutcomeInfo>,
+    pub(super) primary: Option<usize>,
+    pub(super) payers: Option<Payers>,
+    pub(super) options: AnalysisOptions,
+    pub(super) iterations: usize,
+    pub(super) arm_sums: Vec<ArmSums>,
+    pub(super) comparisons: Vec<ComparisonSums>,
+    pub(super) lambdas: Option<Vec<LambdaSums>>,
+}
+
+/// Payer perspectives: each payer, then everyone (None).
+pub(super) fn perspectives(payers: &Payers) -> impl Iterator<Item = Option<Payer>> + Clone + '_ {
+    payers.all().map(Some).chain([None])
+}
+
+impl AnalysisSums {
+    /// Empty sums for iterations of the shape of `table` (its arms, outcomes, payers and payback horizon).
+    pub fn new(table: &PsaTable, options: &AnalysisOptions) -> Self {
+        let n_out = table.outcomes.len();
+        let payers = table.payers.as_ref().map(|p| p.payers.clone());
+        let arm_sums = (0..table.arms.len())
+            .map(|_| ArmSums {
+                cost_by_payer: vec![Moments::default(); payers.as_ref().map_or(0, Payers::len)],
+                outcomes: vec![Moments::default(); n_out],
+                ..Default::default()
+            })
+            .collect();
+        let comparisons = table
+            .comparisons()
+            .map(|(arm, comparator)| {
+                let bases = [("all", false), ("cashable", true)];
+                let savings_by: Vec<SavingsSums> = payers.as_ref().map_or_else(Vec::new, |p| {
+                    perspectives(p)
+                        .flat_map(|payer| bases.map(|(basis, cashable)| (payer, basis, cashable)))
+                        .map(|(payer, basis, cashable)| SavingsSums {
+                            payer,
+                            basis,
+                            cashable,
+                            sums: Moments::default(),
+                        })
+                        .collect()
+                });
+                let spend_by = payers.as_ref().map_or_else(Vec::new, |p| {
+                    perspectives(p)
+                        .map(|payer| SpendSums {
+                            payer,
+                            sums: Moments::default(),
+                            arms_spend: false,
+                            pairs: vec![PairSums::default(); savings_by.len()],
+                        })
+                        .collect()
+                });
+                ComparisonSums {
+                    arm,
+                    comparator,
+                    delta_cost: Moments::default(),
+                    net: Moments::default(),
+                    delta_outcomes: vec![Moments::default(); n_out],
+                    net_by_payer: vec![Moments::default(); payers.as_ref().map_or(0, Payers::len)],
+                    spend: Moments::default(),
+                    savings: Moments::default(),
+                    ratios: Moments::default(),
+                    inmb: table.primary.map(|_| Moments::default()),
+                    savings_by,
+                    spend_by,
+                    payback: table.payback.as_ref().map(|p| (vec![0; p.horizon], 0)),
+                }
+            })
+            .collect();
+        let lambdas = table.primary.map(|_| {
+            (options.wtp.iter())
+                .map(|&lambda| LambdaSums::new(lambda, table.arms.len()))
+                .collect()
+        });
+        AnalysisSums {
+            arms: table.arms.clone(),
+            labels: table.labels.clone(),
+            outcomes: table.outcomes.clone(),
+            primary: table.primary,
+            payers,
+            options: options.clone(),
+            iterations: 0,
+            arm_sums,
+            comparisons,
+            lambdas,
+        }
+    }
+
+    /// Adds the iterations of `block`, the next of the run's in order. A block other than the last has a multiple of
+    /// [`STATS_CHUNK`] iterations. The independent sums are fed in parallel; each is fed in iteration order, so the
+    /// bits do not depend on threads.
+    pub fn feed(&mut self, block: &PsaTable) {
+        let primary = self.primary;
+        let outcomes = &self.outcomes;
+        let threshold = self.options.threshold;
+        let (arm_sums, comparisons, lambdas) = (&mut self.arm_sums, &mut self.comparisons, &mut self.lambdas);
+        rayon::join(
+            || (arm_sums.par_iter_mut().enumerate()).for_each(|(a, sums)| feed_arm(sums, block, a)),
+            || {
+                rayon::join(
+                    || {
+                        (comparisons.par_iter_mut())
+                            .for_each(|c| feed_comparison(c, block, outcomes, primary, threshold))
+                    },
+                    || {
+                        if let (Some(o), Some(lambdas)) = (primary, lambdas.as_mut()) {
+                            feed_lambdas(lambdas, block.cost.view(), block.effect(o).view());
+                        }
+                    },
+                )
+            },
+        );
+        self.iterations += block.iterations();
+    }
+}
+
+/// The row ranges of `n` iterations in chunks of [`STATS_CHUNK`].
+fn chunks(n: usize) -> impl Iterator<Item = Range<usize>> {
+    (0..n).step_by(STATS_CHUNK).map(move |s| s..(s + STATS_CHUNK).min(n))
+}
+
+/// Rows `rows` of one payer's (or, with None, every payer's summed in payer order from −0) values of `arm`.
+fn payer_values(values: &ndarray::Array3<f64>, arm: usize, payer: Option<Payer>, rows: Range<usize>) -> Vec<f64> {
+    rows.map(|i| match payer {
+        Some(p) => values[[i, arm, p.index()]],
+        None => values.slice(ndarray::s![i, arm, ..]).iter().sum(),
+    })
+    .collect()
+}
+
+/// Element-wise x − y.
+fn minus(x: &[f64], y: &[f64]) -> Vec<f64> {
+    x.iter().zip(y).map(|(a, b)| a - b).collect()
+}
+
+fn feed_arm(sums: &mut ArmSums, block: &PsaTable, a: usize) {
+    for rows in chunks(block.iterations()) {
+        let cost: Vec<f64> = rows.clone().map(|i| block.cost[[i, a]]).collect();
+        sums.cost.add(&cost);
+        for (o, m) in sums.outcomes.iter_mut().enumerate() {
+            let values: Vec<f64> = rows.clone().map(|i| block.outcome_values[[i, a, o]]).collect();
+            m.add(&values);
+        }
+        if let Some(p) = &block.payers {
+            sums.spend.add(&payer_values(&p.spend, a, None, rows.clone()));
+            sums.care.add(&payer_values(&p.care, a, None, rows.clone()));
+            for (payer, m) in p.payers.all().zip(&mut sums.cost_by_payer) {
+                let k = payer.index();
+                let values: Vec<f64> = rows.clone().map(|i| p.spend[[i, a, k]] + p.care[[i, a, k]]).collect();
+                m.add(&values);
+            }
+        }
+    }
+}
+
+/// Ratios savings / spend over the iterations with positive spend.
+fn ratios(savings: &[f64], spend: &[f64]) -> Vec<f64> {
+    (savings.iter().zip(spend))
+        .filter(|(_, s)| **s > 0.0)
+        .map(|(v, s)| v / s)
+        .collect()
+}
+
+fn feed_comparison(
+    s: &mut ComparisonSums,
+    block: &PsaTable,
+    outcomes: &[OutcomeInfo],
+    primary: Option<usize>,
+    lambda: f64,
+) {
+    let (a, c) = (s.arm, s.comparator);
+    for rows in chunks(block.iterations()) {
+        let cost_a: Vec<f64> = rows.clone().map(|i| block.cost[[i, a]]).collect();
+        let cost_c: Vec<f64> = rows.clone().map(|i| block.cost[[i, c]]).collect();
+        let delta_cost = minus(&cost_a, &cost_c);
+        s.delta_cost.add(&delta_cost);
+        s.net.add(&minus(&cost_c, &cost_a));
+        // Gains: arm − comparator of the oriented amounts, which is comparator − arm where less is better.
+        let delta_outcomes: Vec<Vec<f64>> = (outcomes.iter().enumerate())
+            .map(|(o, info)| {
+                let e = |i: usize, arm: usize| info.better.orient(block.outcome_values[[i, arm, o]]);
+                rows.clone().map(|i| e(i, a) - e(i, c)).collect()
+            })
+            .collect();
+        for (m, d) in s.delta_outcomes.iter_mut().zip(&delta_outcomes) {
+            m.add(d);
+        }
+        if let (Some(o), Some(inmb)) = (primary, s.inmb.as_mut()) {
+            let values: Vec<f64> = (delta_outcomes[o].iter().zip(&delta_cost))
+                .map(|(de, dc)| lambda * de - dc)
+                .collect();
+            inmb.add(&values);
+        }
+        if let Some(p) = &block.payers {
+            feed_payers(s, p, rows.clone());
+        }
+        if let (Some((counts, never)), Some(years)) = (s.payback.as_mut(), block.payback.as_ref()) {
+            for i in rows.clone() {
+                match years.year[[i, a]] {
+                    Some(y) => counts[usize::from(y) - 1] += 1,
+                    None => *never += 1,
+                }
+            }
+        }
+    }
+}
+
+/// The comparison's sums by payer for one chunk of rows: net savings by payer, spend and savings of all payers, and
+/// every return-on-investment perspective.
+fn feed_payers(s: &mut ComparisonSums, p: &PayerCosts, rows: Range<usize>) {
+    let (a, c) = (s.arm, s.comparator);
+    for (payer, m) in p.payers.all().zip(&mut s.net_by_payer) {
+        let k = payer.index();
+        let values: Vec<f64> = rows
+            .clone()
+            .map(|i| (p.spend[[i, c, k]] + p.care[[i, c, k]]) - (p.spend[[i, a, k]] + p.care[[i, a, k]]))
+            .collect();
+        m.add(&values);
+    }
+    let spend = minus(
+        &payer_values(&p.spend, a, None, rows.clone()),
+        &payer_values(&p.spend, c, None, rows.clone()),
+    );
+    let savings = minus(
+        &payer_values(&p.care, c, None, rows.clone()),
+        &payer_values(&p.care, a, None, rows.clone()),
+    );
+    s.spend.add(&spend);
+    s.savings.add(&savings);
+    s.ratios.add(&ratios(&savings, &spend));
+    let savings_by: Vec<Vec<f64>> = (s.savings_by.iter_mut())
+        .map(|v| {
+            let values = if v.cashable { &p.cashable } else { &p.care };
+            let saved = minus(
+                &payer_values(values, c, v.payer, rows.clone()),
+                &payer_values(values, a, v.payer, rows.clone()),
+            );
+            v.sums.add(&saved);
+            saved
+        })
+        .collect();
+    for sp in &mut s.spend_by {
+        let (spend_a, spend_c) = (
+            payer_values(&p.spend, a, sp.payer, rows.clone()),
+            payer_values(&p.spend, c, sp.payer, rows.clone()),
+        );
+        sp.arms_spend |= spend_a.iter().chain(&spend_c).any(|v| *v != 0.0);
+        let spend = minus(&spend_a, &spend_c);
+        sp.sums.add(&spend);
+        for (pair, saved) in sp.pairs.iter_mut().zip(&savings_by) {
+            pair.net_benefit.add(&minus(saved, &spend));
+            pair.ratios.add(&ratios(saved, &spend));
+            pair.ratio_se.add(saved, &spend);
+        }
+    }
+}
+
+/// The ratio rule's verdict on a spend from its running statistics, against mean savings of everything.
+pub(super) fn verdict(spend: &Moments, mean_savings: f64) -> Result<(), NoRatio> {
+    ratio_verdict(spend.count(), spend.sum(), spend.count_positive(), mean_savings)
+}

@@ -1,0 +1,98 @@
+//! A run of more than one block (`simulate::BLOCK`, 2^17 iterations) is simulated and analysed a block at a time in
+//! memory that does not grow with its iterations. Its outputs must be those of the same run with every iteration held
+//! (`--keep all` holds them) and of the run in shards merged (`merge` holds them), byte for byte apart from timing and
+//! what the per-iteration files keep.
+
+mod common;
+
+use common::outputs::{assert_same_outputs, files, without_timing};
+use common::{carecast, tempdir};
+use std::path::{Path, PathBuf};
+
+/// Two whole blocks and a part of a third.
+const ITERATIONS: &str = "263144";
+
+/// Runs carecast with `args` and `--out out`; on success, the directory it printed last.
+fn ok(args: &[&str], out: &Path) -> PathBuf {
+    let o = carecast().args(args).arg("--out").arg(out).output().unwrap();
+    assert!(
+        o.status.success(),
+        "carecast {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    PathBuf::from(stdout.lines().last().expect("a directory").trim())
+}
+
+const RUN: [&str; 7] = [
+    "run",
+    "scenarios/reference.toml",
+    "--iterations",
+    ITERATIONS,
+    "--seed",
+    "5",
+    "--quiet",
+];
+
+#[test]
+fn a_run_by_blocks_has_the_outputs_of_the_run_held_whole() {
+    let tmp = tempdir();
+    let blocks = ok(&RUN, &tmp.path().join("blocks"));
+    let held = ok(&[&RUN[..], &["--keep", "all"]].concat(), &tmp.path().join("held"));
+    let (blocks_files, held_files) = (files(&blocks), files(&held));
+    let mut compared = 0;
+    for (name, bytes) in &blocks_files {
+        // What the per-iteration files keep differs, and the report and summary say so.
+        let kept = ["iterations.csv", "parameters.csv", "report.html", "summary.json"];
+        if kept.iter().any(|k| name == Path::new(k)) {
+            continue;
+        }
+        let other = held_files
+            .get(name)
+            .unwrap_or_else(|| panic!("{} is not in the held run", name.display()));
+        assert!(
+            without_timing(name, bytes) == without_timing(name, other),
+            "{} differs between the run by blocks and the run held whole",
+            name.display()
+        );
+        compared += 1;
+    }
+    assert!(compared >= 15, "{compared} files");
+    // summary.json: the same results (every mean, standard error, percentile, CEAC and EVPI), only what is kept
+    // differs.
+    let summary = |dir: &Path| {
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+        let object = json.as_object_mut().unwrap();
+        object.remove("timing");
+        let kept = object
+            .remove("per_iteration_files")
+            .expect("what the per-iteration files keep");
+        (json, kept["iterations_kept"].as_u64())
+    };
+    let ((b, b_kept), (h, h_kept)) = (summary(&blocks), summary(&held));
+    assert!(b == h, "summary.json differs beyond timing and the per-iteration files");
+    assert_eq!((b_kept, h_kept), (Some(100_000), Some(263_144)));
+}
+
+#[test]
+fn a_run_by_blocks_has_the_outputs_of_its_shards_merged() {
+    let tmp = tempdir();
+    let keep = ["--keep", "1000"];
+    let whole = ok(&[&RUN[..], &keep].concat(), &tmp.path().join("whole"));
+    let tasks: Vec<PathBuf> = (1..=2)
+        .map(|k| {
+            let task = tmp.path().join(format!("task-{k}"));
+            let shard = format!("{k}/2");
+            ok(&[&RUN[..], &keep, &["--shard", &shard]].concat(), &task);
+            task
+        })
+        .collect();
+    let mut args = vec!["merge".to_string()];
+    args.extend(tasks.iter().map(|t| t.display().to_string()));
+    args.push("--quiet".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let merged = ok(&args, &tmp.path().join("merged"));
+    let count = assert_same_outputs(&merged, &whole, "roi.csv");
+    assert!(count >= 20, "{count} files");
+}
