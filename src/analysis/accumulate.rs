@@ -247,6 +247,35 @@ fn feed_comparison(
     primary: Option<usize>,
     lambda: f64,
 ) {
+    // Each savings perspective's values for the whole block, made once: every spend perspective reads them all.
+    let arms = (s.arm, s.comparator);
+    let saved_by: Vec<Vec<f64>> = block.payers.as_ref().map_or_else(Vec::new, |p| {
+        (s.savings_by.par_iter())
+            .map(|v| saved(p, v.payer, v.cashable, arms, 0..block.iterations()))
+            .collect()
+    });
+    // Each spend perspective (with its savings perspectives: most of a comparison's sums) on a task of its own.
+    let mut spend_by = std::mem::take(&mut s.spend_by);
+    rayon::join(
+        || feed_comparison_own(s, block, &saved_by, outcomes, primary, lambda),
+        || {
+            if let Some(p) = &block.payers {
+                (spend_by.par_iter_mut()).for_each(|sp| feed_spend(sp, &saved_by, p, arms, block));
+            }
+        },
+    );
+    s.spend_by = spend_by;
+}
+
+/// The comparison's sums other than those by spend perspective.
+fn feed_comparison_own(
+    s: &mut ComparisonSums,
+    block: &PsaTable,
+    saved_by: &[Vec<f64>],
+    outcomes: &[OutcomeInfo],
+    primary: Option<usize>,
+    lambda: f64,
+) {
     let (a, c) = (s.arm, s.comparator);
     for rows in chunks(block.iterations()) {
         let cost_a: Vec<f64> = rows.clone().map(|i| block.cost[[i, a]]).collect();
@@ -271,7 +300,7 @@ fn feed_comparison(
             inmb.add(&values);
         }
         if let Some(p) = &block.payers {
-            feed_payers(s, p, rows.clone());
+            feed_payers(s, p, saved_by, rows.clone());
         }
         if let (Some((counts, never)), Some(years)) = (s.payback.as_mut(), block.payback.as_ref()) {
             for i in rows.clone() {
@@ -286,7 +315,7 @@ fn feed_comparison(
 
 /// The comparison's sums by payer for one chunk of rows: net savings by payer, spend and savings of all payers, and
 /// every return-on-investment perspective.
-fn feed_payers(s: &mut ComparisonSums, p: &PayerCosts, rows: Range<usize>) {
+fn feed_payers(s: &mut ComparisonSums, p: &PayerCosts, saved_by: &[Vec<f64>], rows: Range<usize>) {
     let (a, c) = (s.arm, s.comparator);
     for (payer, m) in p.payers.all().zip(&mut s.net_by_payer) {
         let k = payer.index();
@@ -307,18 +336,24 @@ fn feed_payers(s: &mut ComparisonSums, p: &PayerCosts, rows: Range<usize>) {
     s.spend.add(&spend);
     s.savings.add(&savings);
     s.ratios.add(&ratios(&savings, &spend));
-    let savings_by: Vec<Vec<f64>> = (s.savings_by.iter_mut())
-        .map(|v| {
-            let values = if v.cashable { &p.cashable } else { &p.care };
-            let saved = minus(
-                &payer_values(values, c, v.payer, rows.clone()),
-                &payer_values(values, a, v.payer, rows.clone()),
-            );
-            v.sums.add(&saved);
-            saved
-        })
-        .collect();
-    for sp in &mut s.spend_by {
+    for (v, saved) in s.savings_by.iter_mut().zip(saved_by) {
+        v.sums.add(&saved[rows.clone()]);
+    }
+}
+
+/// Savings of `payer` (or all) of comparator over arm (`arms`, on all care costs or their cashable part) for `rows`.
+fn saved(p: &PayerCosts, payer: Option<Payer>, cashable: bool, (a, c): (usize, usize), rows: Range<usize>) -> Vec<f64> {
+    let values = if cashable { &p.cashable } else { &p.care };
+    minus(
+        &payer_values(values, c, payer, rows.clone()),
+        &payer_values(values, a, payer, rows),
+    )
+}
+
+/// One spend perspective's sums: its spend, and net benefit and ratios against each savings perspective (`saved_by`:
+/// their values for the block).
+fn feed_spend(sp: &mut SpendSums, saved_by: &[Vec<f64>], p: &PayerCosts, (a, c): (usize, usize), block: &PsaTable) {
+    for rows in chunks(block.iterations()) {
         let (spend_a, spend_c) = (
             payer_values(&p.spend, a, sp.payer, rows.clone()),
             payer_values(&p.spend, c, sp.payer, rows.clone()),
@@ -326,7 +361,8 @@ fn feed_payers(s: &mut ComparisonSums, p: &PayerCosts, rows: Range<usize>) {
         sp.arms_spend |= spend_a.iter().chain(&spend_c).any(|v| *v != 0.0);
         let spend = minus(&spend_a, &spend_c);
         sp.sums.add(&spend);
-        for (pair, saved) in sp.pairs.iter_mut().zip(&savings_by) {
+        for (pair, saved) in sp.pairs.iter_mut().zip(saved_by) {
+            let saved = &saved[rows.clone()];
             pair.net_benefit.add(&minus(saved, &spend));
             pair.ratios.add(&ratios(saved, &spend));
             pair.ratio_se.add(saved, &spend);

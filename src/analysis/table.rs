@@ -169,6 +169,14 @@ impl PsaTable {
 
     /// Builds the table from a carecast run.
     pub fn from_results(model: &Model, results: &Results) -> Self {
+        PsaTable {
+            yearly: Some(YearlyCosts::of(model, results)),
+            ..PsaTable::of_iterations(model, results)
+        }
+    }
+
+    /// [`PsaTable::from_results`] without the costs by year (a block of a run: they are the whole run's).
+    pub fn of_iterations(model: &Model, results: &Results) -> Self {
         let n = results.iterations();
         let arms = model.arms.len();
         let columns = model.columns();
@@ -201,7 +209,7 @@ impl PsaTable {
                 year: results.payback_year.clone(),
                 horizon: model.settings.horizon_years,
             }),
-            yearly: Some(YearlyCosts::of(model, results)),
+            yearly: None,
         }
     }
 }

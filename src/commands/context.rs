@@ -129,14 +129,14 @@ impl Context {
     }
 
     /// Whether this command may simulate and analyse a run of `iterations` a block at a time (see
-    /// `run::streamed`): its per-iteration files keep no more than the first block, and it is not a merge (which
-    /// reads shards whole).
+    /// `run::streamed`): its per-iteration files keep no more than the first block.
     pub(super) fn may_stream(&self, iterations: usize) -> bool {
-        self.replay.is_none() && self.keep.rows(iterations) <= simulate::BLOCK
+        self.keep.rows(iterations) <= simulate::BLOCK
     }
 
     /// Runs the PSA on the pool a block of [`simulate::BLOCK`] iterations at a time, handing each block's results to
-    /// `each` on the pool (see [`simulate::run_blocks`]); returns the whole run's per-year means.
+    /// `each` on the pool (see [`simulate::run_blocks`]); returns the whole run's per-year means. When merging a
+    /// sharded run, the blocks are the shards' instead, read one shard at a time.
     pub fn simulate_blocks<E>(
         &self,
         model: &Model,
@@ -144,8 +144,11 @@ impl Context {
         each: impl FnMut(Results) -> Result<(), E> + Send,
     ) -> Result<Result<ndarray::Array3<f64>, E>, Error>
     where
-        E: Send,
+        E: Send + From<Error>,
     {
+        if let Some(replay) = &self.replay {
+            return Ok(self.install(|| replay.blocks(model, run, simulate::BLOCK, each)));
+        }
         self.stopped_or(self.install(|| simulate::run_blocks(model, run, simulate::BLOCK, self.progress(), each)))
     }
 

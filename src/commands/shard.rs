@@ -123,27 +123,36 @@ impl Replay {
         self.shards.len()
     }
 
+    /// The command's next simulation, of `model` for `run`, a block of `block` iterations at a time: every shard's
+    /// part read in shard order, one shard at a time, and put into the blocks an unsharded run makes (see
+    /// [`simulate::Reblocker`]), each handed to `each`. Returns the whole run's per-year means.
+    pub(super) fn blocks<E: From<Error>>(
+        &self,
+        model: &Model,
+        run: &RunSettings,
+        block: usize,
+        mut each: impl FnMut(Results) -> Result<(), E>,
+    ) -> Result<ndarray::Array3<f64>, E> {
+        let part = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut blocks = simulate::Reblocker::new(model, run, block);
+        let misfit = |dir: &Path, e: String| -> E {
+            let message = format!("the shards' results do not fit this scenario's run: {e}");
+            Error::from(InputError::file(&dir.join(SHARD_MANIFEST), message)).into()
+        };
+        for (dir, manifest) in &self.shards {
+            let range = read_range(dir, manifest, part).map_err(|e| E::from(e.into()))?;
+            blocks.push(range, &mut each).map_err(|e| misfit(dir, e))??;
+        }
+        blocks.finish().map_err(|e| misfit(&self.shards[0].0, e))
+    }
+
     /// The results of the command's next simulation, of `model` for `run`: every shard's part, joined.
     pub(super) fn next(&self, model: &Model, run: &RunSettings) -> Result<Results, Error> {
         let part = self.next.fetch_add(1, Ordering::Relaxed);
         let ranges: Vec<RangeResults> = self
             .shards
             .par_iter()
-            .map(|(dir, manifest)| {
-                let bytes = read_part(dir, manifest, part)?;
-                let file = dir.join(&manifest.parts[part].file);
-                let range = RangeResults::from_bytes(&bytes).map_err(|e| InputError::file(&file, e))?;
-                if range.range != (manifest.first..manifest.end) {
-                    return Err(InputError::file(
-                        &file,
-                        format!(
-                            "holds iterations {} to {}, where {SHARD_MANIFEST} says {} to {}",
-                            range.range.start, range.range.end, manifest.first, manifest.end
-                        ),
-                    ));
-                }
-                Ok(range)
-            })
+            .map(|(dir, manifest)| read_range(dir, manifest, part))
             .collect::<Result<_, _>>()?;
         simulate::join(model, run, ranges).map_err(|e| {
             let dir = &self.shards[0].0;
@@ -154,6 +163,23 @@ impl Replay {
             .into()
         })
     }
+}
+
+/// Part `part` of the shard in `dir`, checked to hold the shard's iterations.
+fn read_range(dir: &Path, manifest: &RunShardManifest, part: usize) -> Result<RangeResults, InputError> {
+    let bytes = read_part(dir, manifest, part)?;
+    let file = dir.join(&manifest.parts[part].file);
+    let range = RangeResults::from_bytes(&bytes).map_err(|e| InputError::file(&file, e))?;
+    if range.range != (manifest.first..manifest.end) {
+        return Err(InputError::file(
+            &file,
+            format!(
+                "holds iterations {} to {}, where {SHARD_MANIFEST} says {} to {}",
+                range.range.start, range.range.end, manifest.first, manifest.end
+            ),
+        ));
+    }
+    Ok(range)
 }
 
 /// What merging a sharded run gave: the run, or the EVPPI analysis, as the unsharded command gives it.

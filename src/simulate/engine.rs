@@ -2,6 +2,7 @@
 //! preallocated arrays, and every reduction done in a fixed order so results are bit-identical for any thread count.
 
 use crate::model::{Model, RunSettings};
+use crate::simulate::blocks::Reblocker;
 use crate::simulate::chunk::{Chunk, ChunkOutput};
 use crate::simulate::kernel::{live_bins, Lanes, Workspace, LANES};
 use crate::simulate::{yearly_sample_size, Progress, RangeResults, Results, SimulationError};
@@ -116,29 +117,25 @@ pub fn run_blocks<E>(
     progress: Option<&Progress>,
     mut each: impl FnMut(Results) -> Result<(), E>,
 ) -> Result<Result<ndarray::Array3<f64>, E>, SimulationError> {
-    assert!(block > 0 && block.is_multiple_of(CHUNK), "a block is whole chunks");
-    let whole = RunPlan::new(model, run, 0..run.iterations, None, true);
-    let mut yearly_sum = vec![0.0; whole.per_iteration_bins];
+    let mut blocks = Reblocker::new(model, run, block);
     if let Some(p) = progress {
         p.total.store(run.iterations, Ordering::Relaxed);
     }
     for start in (0..run.iterations).step_by(block) {
         let range = start..(start + block).min(run.iterations);
-        let part = range_with(model, run, range.clone(), progress, true, false)?;
-        add_chunk_sums(&whole, &part.chunk_sums, &mut yearly_sum);
-        let plan = RunPlan::new(model, run, range, None, true);
-        let mut own_sum = vec![0.0; plan.per_iteration_bins];
-        add_chunk_sums(&plan, &part.chunk_sums, &mut own_sum);
-        let arrays = ResultArrays::filled(part.totals, part.payback, part.draws, part.yearly_sample);
-        if let Err(e) = each(Results::assemble(&plan, arrays, &own_sum)) {
+        let part = range_with(model, run, range, progress, true, false)?;
+        if let Err(e) = blocks
+            .push(part, &mut each)
+            .expect("the engine's blocks follow one another")
+        {
             return Ok(Err(e));
         }
     }
-    Ok(Ok(Results::yearly_means(&whole, &yearly_sum)))
+    Ok(Ok(blocks.finish().expect("the engine's blocks cover the run")))
 }
 
 /// Adds a range's per-year partial sums, chunk by chunk in order, to `yearly_sum` (by bin of an iteration).
-fn add_chunk_sums(plan: &RunPlan, chunk_sums: &[Lanes], yearly_sum: &mut [f64]) {
+pub(super) fn add_chunk_sums(plan: &RunPlan, chunk_sums: &[Lanes], yearly_sum: &mut [f64]) {
     for chunk in chunk_sums.chunks_exact(plan.n_live.max(1)) {
         for (&b, partial) in plan.live.iter().zip(chunk) {
             for v in partial {
@@ -255,7 +252,8 @@ pub(super) struct RunPlan<'a> {
 }
 
 impl<'a> RunPlan<'a> {
-    fn new(
+    /// The plan of iterations `range` of a run of `model` for `run`.
+    pub(super) fn new(
         model: &'a Model,
         run: &RunSettings,
         range: Range<usize>,
@@ -345,8 +343,23 @@ impl ResultArrays {
 }
 
 impl ResultArrays {
+    /// Adds the arrays of the next range of the run at the end.
+    pub(super) fn extend(&mut self, totals: Vec<f64>, payback: Vec<Option<u16>>, draws: Vec<f64>, sample: Vec<f32>) {
+        self.totals.extend_from_slice(&totals);
+        self.payback.extend_from_slice(&payback);
+        self.draws.extend_from_slice(&draws);
+        self.yearly_sample.extend_from_slice(&sample);
+        (self.totals_len, self.payback_len) = (self.totals.len(), self.payback.len());
+        (self.draws_len, self.sample_len) = (self.draws.len(), self.yearly_sample.len());
+    }
+
     /// Arrays already filled (the ranges of a run put end to end).
-    fn filled(totals: Vec<f64>, payback: Vec<Option<u16>>, draws: Vec<f64>, yearly_sample: Vec<f32>) -> Self {
+    pub(super) fn filled(
+        totals: Vec<f64>,
+        payback: Vec<Option<u16>>,
+        draws: Vec<f64>,
+        yearly_sample: Vec<f32>,
+    ) -> Self {
         ResultArrays {
             totals_len: totals.len(),
             payback_len: payback.len(),

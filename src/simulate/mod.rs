@@ -1,5 +1,6 @@
 //! Simulation: the parallel PSA engine, the per-iteration kernel, and the results they produce.
 
+mod blocks;
 mod chunk;
 mod engine;
 mod finish_lanes;
@@ -17,6 +18,7 @@ mod tests_model_size;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::Arc;
 
+pub use blocks::Reblocker;
 pub use engine::{join, parameter_values, run, run_blocks, run_range, shard_range, CHUNK};
 pub use memory::{
     largest_iterations_within, largest_streamed_iterations_within, memory_estimate, memory_limit,

@@ -1,7 +1,8 @@
 //! The largest models carecast supports: iterations, cycles, states and cohort size.
 
-/// Largest supported number of iterations.
-pub const MAX_ITERATIONS: usize = 100_000_000;
+/// Largest supported number of iterations: 10^9, which a run analysed a block at a time takes in the memory of one
+/// block (a run that holds every iteration is refused well before, by the memory check).
+pub const MAX_ITERATIONS: usize = 1_000_000_000;
 /// Largest supported number of cycles in a horizon.
 pub const MAX_CYCLES: usize = 100_000;
 /// Largest supported number of states.

@@ -1,0 +1,239 @@
+//! A run's iterations a block at a time: ranges of the run (the engine's blocks, or the shards of a sharded run read
+//! back) cut and put together into blocks that start at multiples of the block size, each handed on as [`Results`]
+//! and dropped, while the per-year sums are added chunk by chunk in the run's order. Whichever ranges they come from,
+//! the blocks, and so everything computed from them, are the same bits.
+
+use super::engine::{add_chunk_sums, ResultArrays, RunPlan};
+use super::kernel::LANES;
+use super::{RangeResults, Results, CHUNK};
+use crate::model::{Model, RunSettings};
+use ndarray::Array3;
+use std::ops::Range;
+
+/// Puts ranges of one run, given in order, into blocks of `block` iterations (a multiple of [`CHUNK`]) and hands each
+/// block's results on.
+pub struct Reblocker<'a> {
+    model: &'a Model,
+    run: RunSettings,
+    block: usize,
+    whole: RunPlan<'a>,
+    yearly_sum: Vec<f64>,
+    /// The pieces of the block being put together, in order.
+    pending: Vec<RangeResults>,
+    /// The first iteration the next range must start at.
+    next: usize,
+}
+
+impl<'a> Reblocker<'a> {
+    /// Ready for the ranges of a run of `model` for `run`, from its first iteration.
+    pub fn new(model: &'a Model, run: &RunSettings, block: usize) -> Self {
+        assert!(block > 0 && block.is_multiple_of(CHUNK), "a block is whole chunks");
+        let whole = RunPlan::new(model, run, 0..run.iterations, None, true);
+        Reblocker {
+            model,
+            run: *run,
+            block,
+            yearly_sum: vec![0.0; whole.per_iteration_bins],
+            whole,
+            pending: Vec::new(),
+            next: 0,
+        }
+    }
+
+    /// Adds the next range of the run, handing `each` every block it completes. An error (outside) says how the range
+    /// does not fit the run: where it starts, or the sizes of its arrays; `each`'s own error comes back inside.
+    pub fn push<E>(
+        &mut self,
+        part: RangeResults,
+        each: &mut impl FnMut(Results) -> Result<(), E>,
+    ) -> Result<Result<(), E>, String> {
+        if part.range.start != self.next {
+            return Err(format!(
+                "iterations {} to {} come next, not a range starting at {}",
+                self.next, self.run.iterations, part.range.start
+            ));
+        }
+        if part.range.end > self.run.iterations || part.range.is_empty() {
+            return Err(format!(
+                "a range of iterations {:?} is not part of this run",
+                part.range
+            ));
+        }
+        let plan = RunPlan::new(self.model, &self.run, part.range.clone(), None, true);
+        if sizes(&part) != expected_sizes(&plan) {
+            return Err("the range's arrays do not have the sizes this model's run gives".to_string());
+        }
+        add_chunk_sums(&self.whole, &part.chunk_sums, &mut self.yearly_sum);
+        self.next = part.range.end;
+        let mut start = part.range.start;
+        let whole_part = self.block_end(start) == part.range.end && start.is_multiple_of(self.block);
+        if whole_part {
+            // A range that is one whole block (the engine's) goes on as it is.
+            return Ok(each(self.assemble(vec![part])));
+        }
+        while start < part.range.end {
+            let block_end = self.block_end(start);
+            let end = block_end.min(part.range.end);
+            self.pending.push(piece(&plan, &part, start..end));
+            if end == block_end {
+                let pieces = std::mem::take(&mut self.pending);
+                if let Err(e) = each(self.assemble(pieces)) {
+                    return Ok(Err(e));
+                }
+            }
+            start = end;
+        }
+        Ok(Ok(()))
+    }
+
+    /// The whole run's per-year means `[arm, year, column]`, once every range is in; or which iterations are missing.
+    pub fn finish(self) -> Result<Array3<f64>, String> {
+        if self.next != self.run.iterations {
+            return Err(format!(
+                "iterations {} to {} are missing",
+                self.next, self.run.iterations
+            ));
+        }
+        Ok(Results::yearly_means(&self.whole, &self.yearly_sum))
+    }
+
+    /// Where the block holding iteration `start` ends.
+    fn block_end(&self, start: usize) -> usize {
+        ((start / self.block + 1) * self.block).min(self.run.iterations)
+    }
+
+    /// One block's results from its pieces, in order (its per-year means are of its own iterations).
+    fn assemble(&self, mut pieces: Vec<RangeResults>) -> Results {
+        let range = pieces[0].range.start..pieces[pieces.len() - 1].range.end;
+        let plan = RunPlan::new(self.model, &self.run, range, None, true);
+        let mut own_sum = vec![0.0; plan.per_iteration_bins];
+        for p in &pieces {
+            add_chunk_sums(&plan, &p.chunk_sums, &mut own_sum);
+        }
+        let arrays = if pieces.len() == 1 {
+            let p = pieces.pop().expect("one piece");
+            ResultArrays::filled(p.totals, p.payback, p.draws, p.yearly_sample)
+        } else {
+            let mut joined = ResultArrays::filled(Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for p in pieces {
+                joined.extend(p.totals, p.payback, p.draws, p.yearly_sample);
+            }
+            joined
+        };
+        Results::assemble(&plan, arrays, &own_sum)
+    }
+}
+
+/// The lengths of a range's arrays.
+fn sizes(part: &RangeResults) -> [usize; 5] {
+    [
+        part.totals.len(),
+        part.payback.len(),
+        part.draws.len(),
+        part.yearly_sample.len(),
+        part.chunk_sums.len(),
+    ]
+}
+
+/// The lengths a range of `plan`'s iterations has.
+fn expected_sizes(plan: &RunPlan) -> [usize; 5] {
+    let n = plan.n;
+    [
+        n * plan.n_arms * plan.total_width,
+        n * plan.n_arms,
+        n * plan.draw_width,
+        sample_iterations(plan, plan.first..plan.first + n).next_multiple_of(LANES) * plan.n_live,
+        n.div_ceil(CHUNK) * plan.n_live,
+    ]
+}
+
+/// How many of iterations `range` keep their per-year values (the run's first `plan.sample_size`).
+fn sample_iterations(plan: &RunPlan, range: Range<usize>) -> usize {
+    plan.sample_size.clamp(range.start, range.end) - range.start
+}
+
+/// Iterations `sub` (whole chunks, within it) of range `part` of `plan`'s iterations, copied.
+fn piece(plan: &RunPlan, part: &RangeResults, sub: Range<usize>) -> RangeResults {
+    let (from, to) = (sub.start - part.range.start, sub.end - part.range.start);
+    let per_total = plan.n_arms * plan.total_width;
+    let sample_before = sample_iterations(plan, part.range.start..sub.start).next_multiple_of(LANES) * plan.n_live;
+    let sample_len = sample_iterations(plan, sub.clone()).next_multiple_of(LANES) * plan.n_live;
+    let chunks = (from / CHUNK) * plan.n_live..to.div_ceil(CHUNK) * plan.n_live;
+    RangeResults {
+        range: sub,
+        totals: part.totals[from * per_total..to * per_total].to_vec(),
+        payback: part.payback[from * plan.n_arms..to * plan.n_arms].to_vec(),
+        draws: part.draws[from * plan.draw_width..to * plan.draw_width].to_vec(),
+        yearly_sample: part.yearly_sample[sample_before..sample_before + sample_len].to_vec(),
+        chunk_sums: part.chunk_sums[chunks].to_vec(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simulate::{run_blocks, run_range};
+    use std::path::Path;
+
+    fn reference(iterations: usize) -> (Model, RunSettings) {
+        let text = std::fs::read_to_string("scenarios/reference.toml").unwrap();
+        let model = crate::model::compile_text(Path::new("reference.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
+        (model, RunSettings { iterations, seed: 3 })
+    }
+
+    /// Each block's totals, draws, payback years and per-year sample, and the run's per-year means.
+    type Blocks = (Vec<(usize, Vec<f64>, Vec<f64>, usize)>, Array3<f64>);
+
+    fn record(blocks: &mut Vec<(usize, Vec<f64>, Vec<f64>, usize)>, r: Results) -> Result<(), String> {
+        let sample = r.yearly_sample_size();
+        blocks.push((
+            r.iterations(),
+            r.kernel_totals.iter().copied().collect(),
+            r.draws.iter().copied().collect(),
+            sample,
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn ranges_of_any_whole_chunks_make_the_engines_blocks() {
+        // 2,100 iterations in blocks of 768: the engine's blocks, against shards of 5, 1 and 3 chunks (and a part).
+        let (model, run) = reference(2100);
+        let mut engine = Vec::new();
+        let means = run_blocks(&model, &run, 768, None, |r| record(&mut engine, r))
+            .unwrap()
+            .unwrap();
+        let engine: Blocks = (engine, means);
+        let mut blocks = Reblocker::new(&model, &run, 768);
+        let mut pieces = Vec::new();
+        for range in [0..1280, 1280..1536, 1536..2100] {
+            let part = run_range(&model, &run, range, None).unwrap();
+            blocks.push(part, &mut |r| record(&mut pieces, r)).unwrap().unwrap();
+        }
+        let reblocked: Blocks = (pieces, blocks.finish().unwrap());
+        assert_eq!(engine.0.iter().map(|b| b.0).collect::<Vec<_>>(), [768, 768, 564]);
+        assert_eq!(engine.0[0].3, 768, "the first block keeps its per-year values");
+        assert_eq!(engine, reblocked);
+        // The whole run's per-year means are the unsharded run's.
+        let whole = crate::simulate::run(&model, &run, None).unwrap();
+        assert_eq!(whole.yearly_mean, engine.1);
+    }
+
+    #[test]
+    fn ranges_out_of_order_or_short_are_refused() {
+        let (model, run) = reference(1024);
+        let mut blocks = Reblocker::new(&model, &run, 512);
+        let mut each = |_: Results| Ok::<(), ()>(());
+        let second = run_range(&model, &run, 512..1024, None).unwrap();
+        assert!(blocks
+            .push(second, &mut each)
+            .unwrap_err()
+            .contains("iterations 0 to 1024 come next"));
+        let first = run_range(&model, &run, 0..512, None).unwrap();
+        blocks.push(first, &mut each).unwrap().unwrap();
+        assert!(blocks
+            .finish()
+            .unwrap_err()
+            .contains("iterations 512 to 1024 are missing"));
+    }
+}
