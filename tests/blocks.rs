@@ -76,14 +76,15 @@ fn a_run_by_blocks_has_the_outputs_of_the_run_held_whole() {
 }
 
 #[test]
-fn a_run_by_blocks_has_the_outputs_of_its_shards_merged() {
+fn a_run_by_blocks_has_the_outputs_of_its_50_shards_merged() {
+    // 50 shards of 20 or 21 chunks each: every block is put together from several shards.
     let tmp = tempdir();
     let keep = ["--keep", "1000"];
     let whole = ok(&[&RUN[..], &keep].concat(), &tmp.path().join("whole"));
-    let tasks: Vec<PathBuf> = (1..=2)
+    let tasks: Vec<PathBuf> = (1..=50)
         .map(|k| {
             let task = tmp.path().join(format!("task-{k}"));
-            let shard = format!("{k}/2");
+            let shard = format!("{k}/50");
             ok(&[&RUN[..], &keep, &["--shard", &shard]].concat(), &task);
             task
         })

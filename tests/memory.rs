@@ -68,7 +68,7 @@ fn a_run_over_the_address_space_limit_is_refused_and_the_iterations_it_suggests_
     let e = String::from_utf8_lossy(&refused.stderr);
     assert_eq!(refused.status.code(), Some(2), "{e}");
     let need = Bytes(estimate(&model, 10_000_000));
-    assert_eq!(need.to_string(), "4.4 GiB");
+    assert_eq!(need.to_string(), "4.5 GiB");
     assert!(
         e.contains(&format!(
             "10000000 iterations of this model would need about {need} of memory"

@@ -674,8 +674,9 @@ fn absurd_options_are_usage_errors_before_any_work() {
 
 #[test]
 fn ctrl_c_while_analysing_and_writing_stops_within_about_a_second() {
-    // Two million iterations: the simulation is over in about a second, then analysing and writing the 4-million-row
-    // iterations.csv take several more, and do not look at the Ctrl-C flag. The process ends them itself.
+    // Two million iterations, every one kept (so the run holds them all rather than going a block at a time): the
+    // simulation is over in about a second, then analysing and writing the 4-million-row iterations.csv take several
+    // more, and do not look at the Ctrl-C flag. The process ends them itself.
     let tmp = tempdir();
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("carecast"))
         .args([
@@ -683,6 +684,8 @@ fn ctrl_c_while_analysing_and_writing_stops_within_about_a_second() {
             "scenarios/reference.toml",
             "--iterations",
             "2000000",
+            "--keep",
+            "all",
             "--quiet",
             "--out",
         ])
@@ -700,6 +703,47 @@ fn ctrl_c_while_analysing_and_writing_stops_within_about_a_second() {
         .success());
     let o = child.wait_with_output().unwrap();
     // A bound on behaviour, loose for a busy machine: the writing alone takes longer than this when not stopped.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    let left: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "nothing may be left behind: {left:?}");
+}
+
+#[test]
+fn ctrl_c_during_a_run_by_blocks_stops_within_about_a_second() {
+    // 10^8 iterations go a block at a time, simulating and analysing together for over a minute: Ctrl-C stops the
+    // block being simulated, and nothing is written.
+    let tmp = tempdir();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("carecast"))
+        .args([
+            "run",
+            "scenarios/reference.toml",
+            "--iterations",
+            "100000000",
+            "--quiet",
+            "--out",
+        ])
+        .arg(tmp.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let started = std::time::Instant::now();
+    assert!(std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let o = child.wait_with_output().unwrap();
     assert!(
         started.elapsed() < std::time::Duration::from_secs(4),
         "{:?}",

@@ -382,31 +382,41 @@ impl BlockAnalysis {
     }
 
     /// The analyses of every block fed, with `yearly_mean` the per-year means of the whole run (`[arm, year,
-    /// column]`, see [`crate::simulate::Results::yearly_mean`]); and the first block's results, holding those
+    /// column]`, see [`crate::simulate::Results::yearly_mean`]), doing `beside` with the first block's table and
+    /// results meanwhile (a run writes its per-iteration files so); and the first block's results, holding those
     /// means. None if no block was fed.
-    pub fn finish(
+    pub fn finish_beside<R: Send>(
         self,
         model: &crate::model::Model,
         yearly_mean: ndarray::Array3<f64>,
-    ) -> Option<(RunAnalysis, crate::simulate::Results)> {
+        beside: impl FnOnce(&PsaTable, &crate::simulate::Results) -> R + Send,
+    ) -> Option<(RunAnalysis, crate::simulate::Results, R)> {
         let (sums, (mut results, mut table)) = (self.sums?, self.head?);
         results.yearly_mean = yearly_mean;
         table.yearly = Some(table::YearlyCosts::of(model, &results));
-        let (per_year, mut analysis) = rayon::join(
-            || per_year::per_year(model, &results),
-            || sums.finish(table.yearly.as_ref()),
+        let ((per_year, (mut analysis, plot_data)), besides) = rayon::join(
+            || {
+                rayon::join(
+                    || per_year::per_year(model, &results),
+                    || {
+                        let mut analysis = sums.finish(table.yearly.as_ref());
+                        analysis.per = model.meta.results_for.per();
+                        let plot_data = plot_data::plot_data(&table, &analysis);
+                        (analysis, plot_data)
+                    },
+                )
+            },
+            || beside(&table, &results),
         );
-        analysis.per = model.meta.results_for.per();
         // Payback years are payback cycles where cycles are years (a run binned by cycle is not one of these).
         analysis.payback_cycles = sums.cycle_payback(model.settings.cycle.name());
-        let plot_data = plot_data::plot_data(&table, &analysis);
         let analysed = RunAnalysis {
             per_year,
             plot_data,
             table,
             analysis,
         };
-        Some((analysed, results))
+        Some((analysed, results, besides))
     }
 }
 

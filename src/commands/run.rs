@@ -70,11 +70,15 @@ fn run_streamed(
     };
     let yearly_mean = ctx.simulate_blocks(model, &loaded.run, each)??;
     let simulation_seconds = (started.elapsed() - analysing).as_secs_f64();
-    let (analysed, head) = ctx
-        .install(|| analysed.finish(model, yearly_mean))
+    // The per-iteration files (all within the first block) are written while the analyses finish.
+    let write_kept = |table: &analysis::PsaTable, head: &Results| {
+        let parameters = analysis::voi::ParameterSample::of(model, head);
+        output::samples::write_kept(dir, ctx.keep(), table, &parameters)
+    };
+    let (analysed, head, kept) = ctx
+        .install(|| analysed.finish_beside(model, yearly_mean, write_kept))
         .expect("a run has at least one iteration");
-    let parameters = analysis::voi::ParameterSample::of(model, &head);
-    output::samples::write_kept(dir, ctx.keep(), &analysed.table, &parameters)?;
+    kept?;
     Ok((head, analysed, simulation_seconds))
 }
 

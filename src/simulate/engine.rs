@@ -110,26 +110,38 @@ fn range_with(
 /// block's [`Results`] are those of its iterations as a range of the run (the first block holds the run's kept
 /// per-year sample; its per-year means are of its own iterations). Returns the per-year means of the whole run,
 /// `[arm, year, column]`, the same bits as [`run`]'s. Progress counts the whole run.
-pub fn run_blocks<E>(
+pub fn run_blocks<E: Send>(
     model: &Model,
     run: &RunSettings,
     block: usize,
     progress: Option<&Progress>,
-    mut each: impl FnMut(Results) -> Result<(), E>,
+    mut each: impl FnMut(Results) -> Result<(), E> + Send,
 ) -> Result<Result<ndarray::Array3<f64>, E>, SimulationError> {
     let mut blocks = Reblocker::new(model, run, block);
     if let Some(p) = progress {
         p.total.store(run.iterations, Ordering::Relaxed);
     }
-    for start in (0..run.iterations).step_by(block) {
-        let range = start..(start + block).min(run.iterations);
-        let part = range_with(model, run, range, progress, true, false)?;
-        if let Err(e) = blocks
-            .push(part, &mut each)
-            .expect("the engine's blocks follow one another")
-        {
+    // Each block is simulated while the one before it is handed on (analysed), on the same pool: the two keep both
+    // cores busy where either alone leaves one idle. Two blocks are alive at a time.
+    let mut done: Option<RangeResults> = None;
+    let starts = (0..run.iterations).step_by(block).map(Some).chain([None]);
+    for start in starts {
+        let simulate = || {
+            start
+                .map(|s| range_with(model, run, s..(s + block).min(run.iterations), progress, true, false))
+                .transpose()
+        };
+        let hand_on = || match done.take() {
+            Some(part) => blocks
+                .push(part, &mut each)
+                .expect("the engine's blocks follow one another"),
+            None => Ok(()),
+        };
+        let (simulated, handed) = rayon::join(simulate, hand_on);
+        if let Err(e) = handed {
             return Ok(Err(e));
         }
+        done = simulated?;
     }
     Ok(Ok(blocks.finish().expect("the engine's blocks cover the run")))
 }

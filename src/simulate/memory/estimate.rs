@@ -162,7 +162,9 @@ impl RunShape {
 pub fn memory_estimate(model: &Model, run: &RunSettings) -> u64 {
     let n = run.iterations as u64;
     let kept = |m: &Model| yearly_sample_size(m, run.iterations) as u64;
-    let whole = estimate_for(&RunShape::of(model), n, kept(model));
+    // The running sums of the analyses, with their percentile samples (`analysis::AnalysisSums`).
+    let series = RunShape::of(model).running_series() * n.min(YEARLY_SAMPLE_MAX as u64) * F64;
+    let whole = estimate_for(&RunShape::of(model), n, kept(model)) + series;
     // The runs behind it (`commands::run`), alive while it is analysed: the model binned by cycle, for payback in
     // weeks, months or quarters, and the model undiscounted, for the budget impact in cash. Only their results.
     let by_cycle = model.by_cycle();
@@ -186,16 +188,20 @@ pub fn memory_estimate(model: &Model, run: &RunSettings) -> u64 {
 
 /// Bytes of the peak resident memory of a run of `model` simulated and analysed a block of [`BLOCK`] iterations at a
 /// time (`commands::run`): the first block's results and table, held to the end with its analysis's working vectors;
-/// the block being analysed beside it, with its chunks' per-year sums; and the running sums, whose percentile
-/// samples keep the first 100,000 values of each series. It does not grow past one block. For the reference scenario
-/// it is 282 MiB past one block, against a measured peak of 255 MiB at 10^6 and 10^7 iterations (`/usr/bin/time`).
+/// past one block, the block being analysed (its results, table and each savings perspective's values) beside the
+/// next one being simulated (its results and chunks' per-year sums); and the running sums, whose percentile samples
+/// keep the first 100,000 values of each series. It does not grow past one block. For the reference scenario it is
+/// 315 MiB past one block, against a measured peak of 291–293 MiB at 10^6 and 10^7 iterations (`/usr/bin/time`).
 pub fn streamed_memory_estimate(model: &Model, run: &RunSettings) -> u64 {
     let shape = RunShape::of(model);
     let n = run.iterations as u64;
     let block = n.min(BLOCK as u64);
     let first = estimate_for(&shape, block, yearly_sample_size(model, run.iterations) as u64);
     let later = if n > block {
-        block * (shape.results_per_iteration() + shape.table_per_iteration()) + shape.chunk_sums(block)
+        let analysed = block * (shape.results_per_iteration() + shape.table_per_iteration()) + shape.chunk_sums(block);
+        let savings = shape.comparisons * 2 * (shape.payers + 1) * block * F64;
+        let simulated = block * shape.results_per_iteration() + shape.chunk_sums(block);
+        analysed + savings + simulated
     } else {
         0
     };

@@ -78,11 +78,13 @@ fn the_reference_estimate_by_hand() {
         + 1_000_000 * (168 + 184)
         + 3907 * 7760 // 10^6 / 256 = 3906.25 chunks
         + 100_000 * 484 + 100_000 * 320
-        + 1_000_000 * 10 * 8; // the comparison's vectors, more than the kept iterations' 22 values
-    assert_eq!(expected, 559_495_536);
+        + 1_000_000 * 10 * 8 // the comparison's vectors, more than the kept iterations' 22 values
+        + 101 * 100_000 * 8; // the running sums' 101 series keep 100,000 values each for percentiles
+    assert_eq!(expected, 640_295_536);
     assert_eq!(memory_estimate(&model, &run(1_000_000)), expected);
     // 10^4 iterations are all kept; the cumulative net savings' 22 values each are then more than 10 vectors.
-    let expected = BASE_BYTES + 10_000 * (168 + 184) + 40 * 7760 + 10_000 * (484 + 320) + 10_000 * 22 * 8;
+    let expected =
+        BASE_BYTES + 10_000 * (168 + 184) + 40 * 7760 + 10_000 * (484 + 320) + 10_000 * 22 * 8 + 101 * 10_000 * 8;
     assert_eq!(memory_estimate(&model, &run(10_000)), expected);
 }
 
@@ -95,19 +97,21 @@ fn a_run_analysed_a_block_at_a_time_needs_one_blocks_memory_at_any_size() {
     // 4 spend perspectives, each with its spend and 8 × 2 pairs (68): 14 + 87 = 101.
     assert_eq!(shape.running_series(), 101);
     // Past one block: the first block (2^17 iterations, 512 chunks, the 100,000 kept) with its working vectors (the
-    // kept iterations' 22 values each are more than 10 vectors of the block), the block being analysed, and 101
-    // series of 100,000 kept values.
+    // kept iterations' 22 values each are more than 10 vectors of the block), the block being analysed with its 8
+    // savings perspectives' values, the next block being simulated, and 101 series of 100,000 kept values.
     let first = BASE_BYTES + 131_072 * 352 + 512 * 7760 + 100_000 * (484 + 320) + 100_000 * 22 * 8;
-    let expected = first + 131_072 * 352 + 512 * 7760 + 101 * 100_000 * 8;
-    assert_eq!(expected, 295_798_144);
+    let analysed = 131_072 * 352 + 512 * 7760 + 8 * 131_072 * 8;
+    let simulated = 131_072 * 168 + 512 * 7760;
+    let expected = first + analysed + simulated + 101 * 100_000 * 8;
+    assert_eq!(expected, 330_179_968);
     for n in [1_000_000, 10_000_000, 1_000_000_000] {
         assert_eq!(streamed_memory_estimate(&model, &run(n)), expected, "{n} iterations");
     }
-    // Within one block, the block is the run: the held estimate and the running sums of its iterations.
+    // Within one block, the block is the run: the held estimate, which counts the running sums too.
     let n = 10_000;
     assert_eq!(
         streamed_memory_estimate(&model, &run(n)),
-        memory_estimate(&model, &run(n)) + 101 * 10_000 * 8
+        memory_estimate(&model, &run(n))
     );
     assert_eq!(
         largest_streamed_iterations_within(&model, expected, 2_000_000_000),
