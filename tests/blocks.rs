@@ -75,16 +75,15 @@ fn a_run_by_blocks_has_the_outputs_of_the_run_held_whole() {
     assert_eq!((b_kept, h_kept), (Some(100_000), Some(263_144)));
 }
 
-#[test]
-fn a_run_by_blocks_has_the_outputs_of_its_50_shards_merged() {
-    // 50 shards of 20 or 21 chunks each: every block is put together from several shards.
-    let tmp = tempdir();
+/// Runs `RUN` (keeping the first 1,000 iterations) as `count` shards and merges them; returns the merged folder and
+/// the one-machine run's.
+fn merged_against_whole(tmp: &Path, count: usize) -> (PathBuf, PathBuf) {
     let keep = ["--keep", "1000"];
-    let whole = ok(&[&RUN[..], &keep].concat(), &tmp.path().join("whole"));
-    let tasks: Vec<PathBuf> = (1..=50)
+    let whole = ok(&[&RUN[..], &keep].concat(), &tmp.join("whole"));
+    let tasks: Vec<PathBuf> = (1..=count)
         .map(|k| {
-            let task = tmp.path().join(format!("task-{k}"));
-            let shard = format!("{k}/50");
+            let task = tmp.join(format!("task-{k}"));
+            let shard = format!("{k}/{count}");
             ok(&[&RUN[..], &keep, &["--shard", &shard]].concat(), &task);
             task
         })
@@ -93,7 +92,38 @@ fn a_run_by_blocks_has_the_outputs_of_its_50_shards_merged() {
     args.extend(tasks.iter().map(|t| t.display().to_string()));
     args.push("--quiet".into());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let merged = ok(&args, &tmp.path().join("merged"));
+    (ok(&args, &tmp.join("merged")), whole)
+}
+
+#[test]
+fn a_run_by_blocks_has_the_outputs_of_its_50_shards_merged() {
+    // 50 shards of 20 or 21 chunks each: every block is put together from several shards.
+    let tmp = tempdir();
+    let (merged, whole) = merged_against_whole(tmp.path(), 50);
     let count = assert_same_outputs(&merged, &whole, "roi.csv");
     assert!(count >= 20, "{count} files");
+}
+
+#[test]
+fn shards_of_more_than_a_block_write_and_merge_in_pieces() {
+    // Two shards of 131,584 and 131,560 iterations: each is written in two pieces that end at block boundaries
+    // (131,072 and 262,144), so neither the shards nor the merge holds more than a block.
+    let tmp = tempdir();
+    let (merged, whole) = merged_against_whole(tmp.path(), 2);
+    assert_same_outputs(&merged, &whole, "roi.csv");
+    let manifest = |k: usize| -> serde_json::Value {
+        let task = tmp.path().join(format!("task-{k}/reference"));
+        let dir = std::fs::read_dir(task).unwrap().next().unwrap().unwrap().path();
+        serde_json::from_str(&std::fs::read_to_string(dir.join("shard.json")).unwrap()).unwrap()
+    };
+    for k in [1, 2] {
+        let manifest = manifest(k);
+        let pieces: Vec<&str> = manifest["parts"][0]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["file"].as_str().unwrap())
+            .collect();
+        assert_eq!(pieces, ["part-1.bin", "part-1-2.bin"], "shard {k}");
+    }
 }

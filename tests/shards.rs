@@ -307,8 +307,10 @@ fn merge_refuses_shards_that_hold_more_simulations_than_the_run_makes() {
         fs::copy(dir.join("part-1.bin"), dir.join("part-2.bin")).unwrap();
         let path = dir.join("shard.json");
         let mut manifest: serde_json::Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        // A simulation's files are its pieces: this one in one piece.
         let mut second = manifest["parts"][0].clone();
-        second["file"] = "part-2.bin".into();
+        assert_eq!(second.as_array().map(Vec::len), Some(1));
+        second[0]["file"] = "part-2.bin".into();
         manifest["parts"].as_array_mut().unwrap().push(second);
         fs::write(&path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
     }

@@ -162,18 +162,23 @@ impl Context {
         self.stopped_or(self.install(|| simulate::run(model, run, part.as_ref())))
     }
 
-    /// Runs iterations `range` of the PSA (a shard), reporting progress on the main counters if `main`, else on
-    /// counters of its own.
+    /// Runs iterations `range` of the PSA (a piece of a shard), reporting progress on the main counters, out of all of
+    /// `shard`'s iterations, where `shard` is given, else on counters of its own.
     pub fn simulate_range(
         &self,
         model: &Model,
         run: &RunSettings,
         range: Range<usize>,
-        main: bool,
+        shard: Option<&Range<usize>>,
     ) -> Result<RangeResults, Error> {
-        let part = self.progress().filter(|_| !main).map(Progress::part);
-        let progress = if main { self.progress() } else { part.as_ref() };
-        self.stopped_or(self.install(|| simulate::run_range(model, run, range, progress)))
+        let part = self.progress().filter(|_| shard.is_none()).map(Progress::part);
+        let progress = match shard {
+            Some(shard) => self
+                .progress()
+                .inspect(|p| p.total.store(shard.len(), Ordering::Relaxed)),
+            None => part.as_ref(),
+        };
+        self.stopped_or(self.install(|| simulate::run_piece(model, run, range, progress)))
     }
 
     /// The engine's outcome, or [`Error::Interrupted`] if the user stopped it.

@@ -13,8 +13,8 @@ use super::{Context, Error, EvppiOutcome, RunOutcome, ScenarioChanges};
 use crate::error::InputError;
 use crate::model::{Loaded, Model, RunSettings, Shard};
 use crate::output::run_shard::{
-    read_part, read_shard_manifest, write_part, write_shard_manifest, RunShardManifest, ShardedCommand, ShardedRun,
-    SHARD_MANIFEST,
+    part_pieces, read_part, read_shard_manifest, write_part, write_shard_manifest, RunShardManifest, ShardedCommand,
+    ShardedRun, SHARD_MANIFEST,
 };
 use crate::output::samples::Keep;
 use crate::scenario::Override;
@@ -45,7 +45,8 @@ pub fn run_shard(
     let loaded = load_unchecked(path, changes)?;
     let model = &loaded.model;
     let range = shard_iterations(&loaded, shard)?;
-    check_memory(&loaded, range.len(), false)?;
+    // A shard simulates and writes a piece of at most one block at a time.
+    check_memory(&loaded, range.len().min(simulate::BLOCK), false)?;
     let later = match &command {
         ShardedCommand::Run { .. } => later_models(model),
         ShardedCommand::Evppi { lambda, groups } => {
@@ -77,13 +78,32 @@ pub fn run_shard(
     };
     let dir = ctx.publish(dir, |dir| {
         for (i, m) in std::iter::once(model).chain(&later).enumerate() {
-            let part = ctx.simulate_range(m, &loaded.run, range.clone(), i == 0)?;
-            manifest.parts.push(write_part(dir, i, &part.to_bytes())?);
+            // A piece at a time, each ending at a block boundary of the run: the shard holds one piece.
+            let mut files = Vec::new();
+            for (k, piece) in pieces(range.clone()).enumerate() {
+                let part = ctx.simulate_range(m, &loaded.run, piece, (i == 0).then_some(&range))?;
+                files.push(write_part(dir, (i, k), &part.to_bytes())?);
+            }
+            manifest.parts.push(files);
         }
         manifest.simulation_seconds = started.elapsed().as_secs_f64();
         Ok(write_shard_manifest(dir, &manifest)?)
     })?;
     Ok(ShardOutcome { dir, manifest })
+}
+
+/// Iterations `range` in pieces that end at the run's block boundaries (multiples of [`simulate::BLOCK`]) or at its
+/// end.
+fn pieces(range: Range<usize>) -> impl Iterator<Item = Range<usize>> {
+    let mut start = range.start;
+    std::iter::from_fn(move || {
+        (start < range.end).then(|| {
+            let end = ((start / simulate::BLOCK + 1) * simulate::BLOCK).min(range.end);
+            let piece = start..end;
+            start = end;
+            piece
+        })
+    })
 }
 
 /// The iterations shard `shard` of the loaded run holds, or why it cannot be run.
@@ -140,8 +160,10 @@ impl Replay {
             Error::from(InputError::file(&dir.join(SHARD_MANIFEST), message)).into()
         };
         for (dir, manifest) in &self.shards {
-            let range = read_range(dir, manifest, part).map_err(|e| E::from(e.into()))?;
-            blocks.push(range, &mut each).map_err(|e| misfit(dir, e))??;
+            for range in shard_ranges(dir, manifest, part) {
+                let range = range.map_err(|e| E::from(e.into()))?;
+                blocks.push(range, &mut each).map_err(|e| misfit(dir, e))??;
+            }
         }
         blocks.finish().map_err(|e| misfit(&self.shards[0].0, e))
     }
@@ -152,8 +174,11 @@ impl Replay {
         let ranges: Vec<RangeResults> = self
             .shards
             .par_iter()
-            .map(|(dir, manifest)| read_range(dir, manifest, part))
-            .collect::<Result<_, _>>()?;
+            .map(|(dir, manifest)| shard_ranges(dir, manifest, part).collect::<Result<Vec<_>, _>>())
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect();
         simulate::join(model, run, ranges).map_err(|e| {
             let dir = &self.shards[0].0;
             InputError::file(
@@ -165,21 +190,34 @@ impl Replay {
     }
 }
 
-/// Part `part` of the shard in `dir`, checked to hold the shard's iterations.
-fn read_range(dir: &Path, manifest: &RunShardManifest, part: usize) -> Result<RangeResults, InputError> {
-    let bytes = read_part(dir, manifest, part)?;
-    let file = dir.join(&manifest.parts[part].file);
-    let range = RangeResults::from_bytes(&bytes).map_err(|e| InputError::file(&file, e))?;
-    if range.range != (manifest.first..manifest.end) {
-        return Err(InputError::file(
-            &file,
-            format!(
-                "holds iterations {} to {}, where {SHARD_MANIFEST} says {} to {}",
-                range.range.start, range.range.end, manifest.first, manifest.end
-            ),
-        ));
-    }
-    Ok(range)
+/// The pieces of part `part` of the shard in `dir`, read one at a time, each checked to hold the next of the shard's
+/// iterations, and the last to end where the shard does.
+fn shard_ranges<'a>(
+    dir: &'a Path,
+    manifest: &'a RunShardManifest,
+    part: usize,
+) -> impl Iterator<Item = Result<RangeResults, InputError>> + 'a {
+    let pieces = part_pieces(dir, manifest, part);
+    let count = *pieces.as_ref().unwrap_or(&1);
+    let mut next = manifest.first;
+    (0..count).map(move |k| {
+        pieces.clone()?;
+        let bytes = read_part(dir, manifest, (part, k))?;
+        let file = dir.join(&manifest.parts[part][k].file);
+        let range = RangeResults::from_bytes(&bytes).map_err(|e| InputError::file(&file, e))?;
+        let last = k + 1 == count;
+        if range.range.start != next || range.range.end > manifest.end || (last && range.range.end != manifest.end) {
+            return Err(InputError::file(
+                &file,
+                format!(
+                    "holds iterations {} to {}, where {SHARD_MANIFEST} says the shard's iterations {} to {} come                      in pieces from {next}",
+                    range.range.start, range.range.end, manifest.first, manifest.end
+                ),
+            ));
+        }
+        next = range.range.end;
+        Ok(range)
+    })
 }
 
 /// What merging a sharded run gave: the run, or the EVPPI analysis, as the unsharded command gives it.

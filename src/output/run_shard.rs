@@ -1,6 +1,8 @@
 //! A shard of a sharded PSA (`run --shard` or `evppi --shard`): `shard.json`, the manifest that says which run it is
-//! part of and what it holds, and one file of results per simulation the command makes (`part-1.bin`, ...), each
-//! recorded with its size and SHA-256 so that `merge` refuses a file that is cut short or changed.
+//! part of and what it holds, and the files of results of each simulation the command makes (`part-1.bin`, ...; a
+//! shard of more than one block writes a simulation in pieces that end at block boundaries, `part-1.bin`,
+//! `part-1-2.bin`, ..., so that neither the shard nor the merge holds more than a piece), each recorded with its size
+//! and SHA-256 so that `merge` refuses a file that is cut short or changed.
 
 use super::files::{write_text, OutputError};
 use crate::error::InputError;
@@ -24,8 +26,8 @@ pub struct RunShardManifest {
     /// The run's iterations this shard ran: `first..end`.
     pub first: usize,
     pub end: usize,
-    /// One file per simulation, in the order the command makes them.
-    pub parts: Vec<PartFile>,
+    /// Per simulation, in the order the command makes them, the files of its pieces in order.
+    pub parts: Vec<Vec<PartFile>>,
     /// Seconds the shard's simulations took (not part of the identity).
     pub simulation_seconds: f64,
 }
@@ -65,9 +67,12 @@ pub struct PartFile {
     pub sha256: String,
 }
 
-/// Writes part `index` (0-based) of a shard into `dir` and returns its record for the manifest.
-pub fn write_part(dir: &Path, index: usize, bytes: &[u8]) -> Result<PartFile, OutputError> {
-    let file = format!("part-{}.bin", index + 1);
+/// Writes piece `piece` of part `index` (both 0-based) of a shard into `dir` and returns its record for the manifest.
+pub fn write_part(dir: &Path, (index, piece): (usize, usize), bytes: &[u8]) -> Result<PartFile, OutputError> {
+    let file = match piece {
+        0 => format!("part-{}.bin", index + 1),
+        _ => format!("part-{}-{}.bin", index + 1, piece + 1),
+    };
     let path = dir.join(&file);
     fs::write(&path, bytes).map_err(|e| OutputError::write(&path, e))?;
     Ok(PartFile {
@@ -95,15 +100,35 @@ pub fn read_shard_manifest(dir: &Path) -> Result<RunShardManifest, InputError> {
     serde_json::from_str(&text).map_err(|e| InputError::file(&path, format!("not a carecast shard manifest: {e}")))
 }
 
-/// Reads part `index` (0-based) of the shard in `dir`, checking it is the file the shard wrote.
-pub fn read_part(dir: &Path, manifest: &RunShardManifest, index: usize) -> Result<Vec<u8>, InputError> {
-    let record = manifest.parts.get(index).ok_or_else(|| {
-        InputError::file(
+/// How many pieces part `index` (0-based) of the shard has, or why it has none.
+pub fn part_pieces(dir: &Path, manifest: &RunShardManifest, index: usize) -> Result<usize, InputError> {
+    match manifest.parts.get(index) {
+        Some(pieces) if !pieces.is_empty() => Ok(pieces.len()),
+        Some(_) => Err(InputError::file(
+            &dir.join(SHARD_MANIFEST),
+            "a simulation of the shard has no files",
+        )),
+        None => Err(InputError::file(
             &dir.join(SHARD_MANIFEST),
             format!(
                 "the shard holds {} simulations, and the run needs more: it was made by a command that simulates less",
                 manifest.parts.len()
             ),
+        )),
+    }
+}
+
+/// Reads piece `piece` of part `index` (both 0-based) of the shard in `dir`, checking it is the file the shard wrote.
+pub fn read_part(
+    dir: &Path,
+    manifest: &RunShardManifest,
+    (index, piece): (usize, usize),
+) -> Result<Vec<u8>, InputError> {
+    part_pieces(dir, manifest, index)?;
+    let record = manifest.parts[index].get(piece).ok_or_else(|| {
+        InputError::file(
+            &dir.join(SHARD_MANIFEST),
+            format!("the shard's simulation {} has no piece {}", index + 1, piece + 1),
         )
     })?;
     let path = dir.join(&record.file);

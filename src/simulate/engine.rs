@@ -46,6 +46,16 @@ pub fn run_range(
     range_with(model, run, range, progress, true, true)
 }
 
+/// As [`run_range`], counting progress towards a total the caller has set (a piece of a larger range).
+pub fn run_piece(
+    model: &Model,
+    run: &RunSettings,
+    range: Range<usize>,
+    progress: Option<&Progress>,
+) -> Result<RangeResults, SimulationError> {
+    range_with(model, run, range, progress, true, false)
+}
+
 fn range_with(
     model: &Model,
     run: &RunSettings,
