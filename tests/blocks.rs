@@ -1,28 +1,16 @@
 //! A run of more than one block (`simulate::BLOCK`, 2^17 iterations) is simulated and analysed a block at a time in
 //! memory that does not grow with its iterations. Its outputs must be those of the same run with every iteration held
-//! (`--keep all` holds them) and of the run in shards merged (`merge` holds them), byte for byte apart from timing and
-//! what the per-iteration files keep.
+//! (`--keep all` holds them) and of the run in shards merged (which go by blocks too), byte for byte apart from timing
+//! and what the per-iteration files keep.
 
 mod common;
 
 use common::outputs::{assert_same_outputs, files, without_timing};
-use common::{carecast, tempdir};
+use common::{ok_in as ok, tempdir};
 use std::path::{Path, PathBuf};
 
 /// Two whole blocks and a part of a third.
 const ITERATIONS: &str = "263144";
-
-/// Runs carecast with `args` and `--out out`; on success, the directory it printed last.
-fn ok(args: &[&str], out: &Path) -> PathBuf {
-    let o = carecast().args(args).arg("--out").arg(out).output().unwrap();
-    assert!(
-        o.status.success(),
-        "carecast {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let stdout = String::from_utf8(o.stdout).unwrap();
-    PathBuf::from(stdout.lines().last().expect("a directory").trim())
-}
 
 const RUN: [&str; 7] = [
     "run",

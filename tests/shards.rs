@@ -5,7 +5,7 @@
 mod common;
 
 use common::outputs::assert_same_outputs;
-use common::{carecast, tempdir};
+use common::{carecast, ok_in as ok, tempdir};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -18,18 +18,6 @@ fn every_kind_of_simulation(dir: &Path) -> PathBuf {
     let path = dir.join("adaptations-dated.toml");
     fs::write(&path, text).unwrap();
     path
-}
-
-/// Runs carecast with `args` and `--out out`; on success, the directory it printed last.
-fn ok(args: &[&str], out: &Path) -> PathBuf {
-    let o = carecast().args(args).arg("--out").arg(out).output().unwrap();
-    assert!(
-        o.status.success(),
-        "carecast {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let stdout = String::from_utf8(o.stdout).unwrap();
-    PathBuf::from(stdout.lines().last().expect("a directory").trim())
 }
 
 /// Runs carecast with `args`, which must fail with exit code 2; returns stderr.

@@ -210,3 +210,15 @@ pub fn run_quiet(out: &Path, args: &[&str]) -> PathBuf {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     PathBuf::from(String::from_utf8(output.stdout).expect("utf8").trim_end())
 }
+
+/// Runs carecast with `args` and `--out out`, which must succeed; returns the directory it printed last.
+pub fn ok_in(args: &[&str], out: &Path) -> PathBuf {
+    let o = carecast().args(args).arg("--out").arg(out).output().unwrap();
+    assert!(
+        o.status.success(),
+        "carecast {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    PathBuf::from(stdout.lines().last().expect("a directory").trim())
+}
