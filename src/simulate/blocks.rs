@@ -103,23 +103,14 @@ impl<'a> Reblocker<'a> {
     }
 
     /// One block's results from its pieces, in order (its per-year means are of its own iterations).
-    fn assemble(&self, mut pieces: Vec<RangeResults>) -> Results {
+    fn assemble(&self, pieces: Vec<RangeResults>) -> Results {
         let range = pieces[0].range.start..pieces[pieces.len() - 1].range.end;
         let plan = RunPlan::new(self.model, &self.run, range, None, true);
         let mut own_sum = vec![0.0; plan.per_iteration_bins];
         for p in &pieces {
             add_chunk_sums(&plan, &p.chunk_sums, &mut own_sum);
         }
-        let arrays = if pieces.len() == 1 {
-            let p = pieces.pop().expect("one piece");
-            ResultArrays::filled(p.totals, p.payback, p.draws, p.yearly_sample)
-        } else {
-            let mut joined = ResultArrays::filled(Vec::new(), Vec::new(), Vec::new(), Vec::new());
-            for p in pieces {
-                joined.extend(p.totals, p.payback, p.draws, p.yearly_sample);
-            }
-            joined
-        };
+        let arrays = ResultArrays::concatenated(pieces);
         Results::assemble(&plan, arrays, &own_sum)
     }
 }

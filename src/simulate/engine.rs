@@ -211,23 +211,7 @@ pub fn join(model: &Model, run: &RunSettings, mut parts: Vec<RangeResults>) -> R
     for part in &parts {
         add_chunk_sums(&plan, &part.chunk_sums, &mut yearly_sum);
     }
-    let arrays = if parts.len() == 1 {
-        let p = parts.pop().expect("one part");
-        ResultArrays::filled(p.totals, p.payback, p.draws, p.yearly_sample)
-    } else {
-        let concat = |f: &dyn Fn(&RangeResults) -> usize| parts.iter().map(f).sum::<usize>();
-        let mut totals = Vec::with_capacity(concat(&|p| p.totals.len()));
-        let mut payback = Vec::with_capacity(concat(&|p| p.payback.len()));
-        let mut draws = Vec::with_capacity(concat(&|p| p.draws.len()));
-        let mut sample = Vec::with_capacity(concat(&|p| p.yearly_sample.len()));
-        for p in parts {
-            totals.extend_from_slice(&p.totals);
-            payback.extend_from_slice(&p.payback);
-            draws.extend_from_slice(&p.draws);
-            sample.extend_from_slice(&p.yearly_sample);
-        }
-        ResultArrays::filled(totals, payback, draws, sample)
-    };
+    let arrays = ResultArrays::concatenated(parts);
     let expected = ResultArrays::allocate(&plan);
     if (
         arrays.totals.len(),
@@ -365,14 +349,24 @@ impl ResultArrays {
 }
 
 impl ResultArrays {
-    /// Adds the arrays of the next range of the run at the end.
-    pub(super) fn extend(&mut self, totals: Vec<f64>, payback: Vec<Option<u16>>, draws: Vec<f64>, sample: Vec<f32>) {
-        self.totals.extend_from_slice(&totals);
-        self.payback.extend_from_slice(&payback);
-        self.draws.extend_from_slice(&draws);
-        self.yearly_sample.extend_from_slice(&sample);
-        (self.totals_len, self.payback_len) = (self.totals.len(), self.payback.len());
-        (self.draws_len, self.sample_len) = (self.draws.len(), self.yearly_sample.len());
+    /// The arrays of consecutive ranges of a run (in order) put end to end.
+    pub(super) fn concatenated(mut parts: Vec<RangeResults>) -> Self {
+        if parts.len() == 1 {
+            let p = parts.pop().expect("one part");
+            return ResultArrays::filled(p.totals, p.payback, p.draws, p.yearly_sample);
+        }
+        let concat = |f: &dyn Fn(&RangeResults) -> usize| parts.iter().map(f).sum::<usize>();
+        let mut totals = Vec::with_capacity(concat(&|p| p.totals.len()));
+        let mut payback = Vec::with_capacity(concat(&|p| p.payback.len()));
+        let mut draws = Vec::with_capacity(concat(&|p| p.draws.len()));
+        let mut sample = Vec::with_capacity(concat(&|p| p.yearly_sample.len()));
+        for p in parts {
+            totals.extend_from_slice(&p.totals);
+            payback.extend_from_slice(&p.payback);
+            draws.extend_from_slice(&p.draws);
+            sample.extend_from_slice(&p.yearly_sample);
+        }
+        ResultArrays::filled(totals, payback, draws, sample)
     }
 
     /// Arrays already filled (the ranges of a run put end to end).
