@@ -60,16 +60,12 @@ fn run_streamed(
     dir: &Path,
 ) -> Result<(Results, analysis::RunAnalysis, f64), Error> {
     let mut analysed = analysis::BlockAnalysis::new(model);
-    let mut analysing = std::time::Duration::ZERO;
-    let started = Instant::now();
     let each = |block: Results| -> Result<(), Error> {
-        let fed = Instant::now();
         analysed.feed(model, block);
-        analysing += fed.elapsed();
         Ok(())
     };
-    let yearly_mean = ctx.simulate_blocks(model, &loaded.run, each)??;
-    let simulation_seconds = (started.elapsed() - analysing).as_secs_f64();
+    let done = ctx.simulate_blocks(model, &loaded.run, each)??;
+    let (yearly_mean, simulation_seconds) = (done.yearly_mean, done.simulating.as_secs_f64());
     // The per-iteration files (all within the first block) are written while the analyses finish.
     let write_kept = |table: &analysis::PsaTable, head: &Results| {
         let parameters = analysis::voi::ParameterSample::of(model, head);

@@ -145,14 +145,16 @@ impl Replay {
 
     /// The command's next simulation, of `model` for `run`, a block of `block` iterations at a time: every shard's
     /// part read in shard order, one shard at a time, and put into the blocks an unsharded run makes (see
-    /// [`simulate::Reblocker`]), each handed to `each`. Returns the whole run's per-year means.
+    /// [`simulate::Reblocker`]), each handed to `each`. Returns the whole run's per-year means, with the time taken
+    /// as its simulation's.
     pub(super) fn blocks<E: From<Error>>(
         &self,
         model: &Model,
         run: &RunSettings,
         block: usize,
         mut each: impl FnMut(Results) -> Result<(), E>,
-    ) -> Result<ndarray::Array3<f64>, E> {
+    ) -> Result<simulate::BlocksRun, E> {
+        let started = Instant::now();
         let part = self.next.fetch_add(1, Ordering::Relaxed);
         let mut blocks = simulate::Reblocker::new(model, run, block);
         let misfit = |dir: &Path, e: String| -> E {
@@ -165,7 +167,12 @@ impl Replay {
                 blocks.push(range, &mut each).map_err(|e| misfit(dir, e))??;
             }
         }
-        blocks.finish().map_err(|e| misfit(&self.shards[0].0, e))
+        // Nothing is simulated: the time is that of reading the shards and analysing them.
+        let yearly_mean = blocks.finish().map_err(|e| misfit(&self.shards[0].0, e))?;
+        Ok(simulate::BlocksRun {
+            yearly_mean,
+            simulating: started.elapsed(),
+        })
     }
 
     /// The results of the command's next simulation, of `model` for `run`: every shard's part, joined.

@@ -192,6 +192,7 @@ mod tests {
         let (model, run) = reference(2100);
         let mut engine = Vec::new();
         let means = run_blocks(&model, &run, 768, None, |r| record(&mut engine, r))
+            .map(|done| done.map(|d| d.yearly_mean))
             .unwrap()
             .unwrap();
         let engine: Blocks = (engine, means);

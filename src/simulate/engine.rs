@@ -119,15 +119,16 @@ fn range_with(
 /// results to `each` in order and dropping them before the next block, so a run of any length holds one block. A
 /// block's [`Results`] are those of its iterations as a range of the run (the first block holds the run's kept
 /// per-year sample; its per-year means are of its own iterations). Returns the per-year means of the whole run,
-/// `[arm, year, column]`, the same bits as [`run`]'s. Progress counts the whole run.
+/// `[arm, year, column]`, the same bits as [`run`]'s, and the time spent simulating. Progress counts the whole run.
 pub fn run_blocks<E: Send>(
     model: &Model,
     run: &RunSettings,
     block: usize,
     progress: Option<&Progress>,
     mut each: impl FnMut(Results) -> Result<(), E> + Send,
-) -> Result<Result<ndarray::Array3<f64>, E>, SimulationError> {
+) -> Result<Result<BlocksRun, E>, SimulationError> {
     let mut blocks = Reblocker::new(model, run, block);
+    let mut simulating = std::time::Duration::ZERO;
     if let Some(p) = progress {
         p.total.store(run.iterations, Ordering::Relaxed);
     }
@@ -137,9 +138,11 @@ pub fn run_blocks<E: Send>(
     let starts = (0..run.iterations).step_by(block).map(Some).chain([None]);
     for start in starts {
         let simulate = || {
-            start
+            let started = std::time::Instant::now();
+            let part = start
                 .map(|s| range_with(model, run, s..(s + block).min(run.iterations), progress, true, false))
-                .transpose()
+                .transpose();
+            (part, started.elapsed())
         };
         let hand_on = || match done.take() {
             Some(part) => blocks
@@ -147,13 +150,26 @@ pub fn run_blocks<E: Send>(
                 .expect("the engine's blocks follow one another"),
             None => Ok(()),
         };
-        let (simulated, handed) = rayon::join(simulate, hand_on);
+        let ((simulated, took), handed) = rayon::join(simulate, hand_on);
+        simulating += took;
         if let Err(e) = handed {
             return Ok(Err(e));
         }
         done = simulated?;
     }
-    Ok(Ok(blocks.finish().expect("the engine's blocks cover the run")))
+    Ok(Ok(BlocksRun {
+        yearly_mean: blocks.finish().expect("the engine's blocks cover the run"),
+        simulating,
+    }))
+}
+
+/// What a run by blocks gives besides its blocks.
+#[derive(Debug, Clone)]
+pub struct BlocksRun {
+    /// The whole run's per-year means, `[arm, year, column]`.
+    pub yearly_mean: ndarray::Array3<f64>,
+    /// Wall time spent simulating the blocks (each block is analysed meanwhile, on the same threads).
+    pub simulating: std::time::Duration,
 }
 
 /// Adds a range's per-year partial sums, chunk by chunk in order, to `yearly_sum` (by bin of an iteration).

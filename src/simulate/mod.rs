@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::Arc;
 
 pub use blocks::Reblocker;
-pub use engine::{join, parameter_values, run, run_blocks, run_piece, run_range, shard_range, CHUNK};
+pub use engine::{join, parameter_values, run, run_blocks, run_piece, run_range, shard_range, BlocksRun, CHUNK};
 pub use memory::{
     largest_iterations_within, largest_streamed_iterations_within, memory_estimate, memory_limit,
     streamed_memory_estimate, yearly_sample_size, Bytes, LimitSource, MemoryLimit, YEARLY_SAMPLE_BYTES,
