@@ -6,6 +6,7 @@
 use super::ce::{feed_lambdas, LambdaSums};
 use super::ratio_rule::{ratio_verdict, NoRatio};
 use super::running::{Moments, RatioMoments, STATS_CHUNK};
+use super::stats::{difference, ratios_where_spent};
 use super::table::PayerCosts;
 use super::{AnalysisOptions, PsaTable};
 use crate::model::{OutcomeInfo, Payer, Payers};
@@ -198,20 +199,6 @@ fn chunks(n: usize) -> impl Iterator<Item = Range<usize>> {
     (0..n).step_by(STATS_CHUNK).map(move |s| s..(s + STATS_CHUNK).min(n))
 }
 
-/// Rows `rows` of one payer's (or, with None, every payer's summed in payer order from −0) values of `arm`.
-fn payer_values(values: &ndarray::Array3<f64>, arm: usize, payer: Option<Payer>, rows: Range<usize>) -> Vec<f64> {
-    rows.map(|i| match payer {
-        Some(p) => values[[i, arm, p.index()]],
-        None => values.slice(ndarray::s![i, arm, ..]).iter().sum(),
-    })
-    .collect()
-}
-
-/// Element-wise x − y.
-fn minus(x: &[f64], y: &[f64]) -> Vec<f64> {
-    x.iter().zip(y).map(|(a, b)| a - b).collect()
-}
-
 fn feed_arm(sums: &mut ArmSums, block: &PsaTable, a: usize) {
     for rows in chunks(block.iterations()) {
         let cost: Vec<f64> = rows.clone().map(|i| block.cost[[i, a]]).collect();
@@ -221,8 +208,8 @@ fn feed_arm(sums: &mut ArmSums, block: &PsaTable, a: usize) {
             m.add(&values);
         }
         if let Some(p) = &block.payers {
-            sums.spend.add(&payer_values(&p.spend, a, None, rows.clone()));
-            sums.care.add(&payer_values(&p.care, a, None, rows.clone()));
+            sums.spend.add(&p.spend_by(a, None, rows.clone()));
+            sums.care.add(&p.care_by(a, None, false, rows.clone()));
             for (payer, m) in p.payers.all().zip(&mut sums.cost_by_payer) {
                 let k = payer.index();
                 let values: Vec<f64> = rows.clone().map(|i| p.spend[[i, a, k]] + p.care[[i, a, k]]).collect();
@@ -230,14 +217,6 @@ fn feed_arm(sums: &mut ArmSums, block: &PsaTable, a: usize) {
             }
         }
     }
-}
-
-/// Ratios savings / spend over the iterations with positive spend.
-fn ratios(savings: &[f64], spend: &[f64]) -> Vec<f64> {
-    (savings.iter().zip(spend))
-        .filter(|(_, s)| **s > 0.0)
-        .map(|(v, s)| v / s)
-        .collect()
 }
 
 fn feed_comparison(
@@ -280,9 +259,9 @@ fn feed_comparison_own(
     for rows in chunks(block.iterations()) {
         let cost_a: Vec<f64> = rows.clone().map(|i| block.cost[[i, a]]).collect();
         let cost_c: Vec<f64> = rows.clone().map(|i| block.cost[[i, c]]).collect();
-        let delta_cost = minus(&cost_a, &cost_c);
+        let delta_cost = difference(&cost_a, &cost_c);
         s.delta_cost.add(&delta_cost);
-        s.net.add(&minus(&cost_c, &cost_a));
+        s.net.add(&difference(&cost_c, &cost_a));
         // Gains: arm − comparator of the oriented amounts, which is comparator − arm where less is better.
         let delta_outcomes: Vec<Vec<f64>> = (outcomes.iter().enumerate())
             .map(|(o, info)| {
@@ -325,17 +304,14 @@ fn feed_payers(s: &mut ComparisonSums, p: &PayerCosts, saved_by: &[Vec<f64>], ro
             .collect();
         m.add(&values);
     }
-    let spend = minus(
-        &payer_values(&p.spend, a, None, rows.clone()),
-        &payer_values(&p.spend, c, None, rows.clone()),
-    );
-    let savings = minus(
-        &payer_values(&p.care, c, None, rows.clone()),
-        &payer_values(&p.care, a, None, rows.clone()),
+    let spend = difference(&p.spend_by(a, None, rows.clone()), &p.spend_by(c, None, rows.clone()));
+    let savings = difference(
+        &p.care_by(c, None, false, rows.clone()),
+        &p.care_by(a, None, false, rows.clone()),
     );
     s.spend.add(&spend);
     s.savings.add(&savings);
-    s.ratios.add(&ratios(&savings, &spend));
+    s.ratios.add(&ratios_where_spent(&savings, &spend));
     for (v, saved) in s.savings_by.iter_mut().zip(saved_by) {
         v.sums.add(&saved[rows.clone()]);
     }
@@ -343,10 +319,9 @@ fn feed_payers(s: &mut ComparisonSums, p: &PayerCosts, saved_by: &[Vec<f64>], ro
 
 /// Savings of `payer` (or all) of comparator over arm (`arms`, on all care costs or their cashable part) for `rows`.
 fn saved(p: &PayerCosts, payer: Option<Payer>, cashable: bool, (a, c): (usize, usize), rows: Range<usize>) -> Vec<f64> {
-    let values = if cashable { &p.cashable } else { &p.care };
-    minus(
-        &payer_values(values, c, payer, rows.clone()),
-        &payer_values(values, a, payer, rows),
+    difference(
+        &p.care_by(c, payer, cashable, rows.clone()),
+        &p.care_by(a, payer, cashable, rows),
     )
 }
 
@@ -355,16 +330,16 @@ fn saved(p: &PayerCosts, payer: Option<Payer>, cashable: bool, (a, c): (usize, u
 fn feed_spend(sp: &mut SpendSums, saved_by: &[Vec<f64>], p: &PayerCosts, (a, c): (usize, usize), block: &PsaTable) {
     for rows in chunks(block.iterations()) {
         let (spend_a, spend_c) = (
-            payer_values(&p.spend, a, sp.payer, rows.clone()),
-            payer_values(&p.spend, c, sp.payer, rows.clone()),
+            p.spend_by(a, sp.payer, rows.clone()),
+            p.spend_by(c, sp.payer, rows.clone()),
         );
         sp.arms_spend |= spend_a.iter().chain(&spend_c).any(|v| *v != 0.0);
-        let spend = minus(&spend_a, &spend_c);
+        let spend = difference(&spend_a, &spend_c);
         sp.sums.add(&spend);
         for (pair, saved) in sp.pairs.iter_mut().zip(saved_by) {
             let saved = &saved[rows.clone()];
-            pair.net_benefit.add(&minus(saved, &spend));
-            pair.ratios.add(&ratios(saved, &spend));
+            pair.net_benefit.add(&difference(saved, &spend));
+            pair.ratios.add(&ratios_where_spent(saved, &spend));
             pair.ratio_se.add(saved, &spend);
         }
     }

@@ -329,16 +329,39 @@ pub fn analyse_run_beside<R: Send>(
     results: &crate::simulate::Results,
     beside: impl FnOnce(&PsaTable) -> R + Send,
 ) -> (RunAnalysis, R) {
-    let (per_year, (table, mut analysis, besides)) = rayon::join(
-        || per_year::per_year(model, results),
+    let table = PsaTable::from_results(model, results);
+    let mut sums = AnalysisSums::new(&table, &options_of(model));
+    sums.feed(&table);
+    finish_run(model, &sums, table, results, beside)
+}
+
+/// The analyses of a run from the running sums of all its iterations, with `table` and `results` those of the whole
+/// run or of its first block (with the whole run's per-year means): per-year table, summaries, payback in cycles of a
+/// year, plotted values; `beside` is done with the table meanwhile.
+fn finish_run<R: Send>(
+    model: &crate::model::Model,
+    sums: &AnalysisSums,
+    table: PsaTable,
+    results: &crate::simulate::Results,
+    beside: impl FnOnce(&PsaTable) -> R + Send,
+) -> (RunAnalysis, R) {
+    let ((per_year, (analysis, plot_data)), besides) = rayon::join(
         || {
-            let table = PsaTable::from_results(model, results);
-            let (analysed, besides) = rayon::join(|| analyse(&table, &options_of(model)), || beside(&table));
-            (table, analysed, besides)
+            rayon::join(
+                || per_year::per_year(model, results),
+                || {
+                    let mut analysis = sums.finish(table.yearly.as_ref());
+                    analysis.per = model.meta.results_for.per();
+                    // Payback years are payback cycles where cycles are years (a run binned by cycle is another
+                    // run, whose payback replaces these).
+                    analysis.payback_cycles = sums.cycle_payback(model.settings.cycle.name());
+                    let plot_data = plot_data::plot_data(&table, &analysis);
+                    (analysis, plot_data)
+                },
+            )
         },
+        || beside(&table),
     );
-    analysis.per = model.meta.results_for.per();
-    let plot_data = plot_data::plot_data(&table, &analysis);
     let analysed = RunAnalysis {
         per_year,
         plot_data,
@@ -394,28 +417,7 @@ impl BlockAnalysis {
         let (sums, (mut results, mut table)) = (self.sums?, self.head?);
         results.yearly_mean = yearly_mean;
         table.yearly = Some(table::YearlyCosts::of(model, &results));
-        let ((per_year, (mut analysis, plot_data)), besides) = rayon::join(
-            || {
-                rayon::join(
-                    || per_year::per_year(model, &results),
-                    || {
-                        let mut analysis = sums.finish(table.yearly.as_ref());
-                        analysis.per = model.meta.results_for.per();
-                        let plot_data = plot_data::plot_data(&table, &analysis);
-                        (analysis, plot_data)
-                    },
-                )
-            },
-            || beside(&table, &results),
-        );
-        // Payback years are payback cycles where cycles are years (a run binned by cycle is not one of these).
-        analysis.payback_cycles = sums.cycle_payback(model.settings.cycle.name());
-        let analysed = RunAnalysis {
-            per_year,
-            plot_data,
-            table,
-            analysis,
-        };
+        let (analysed, besides) = finish_run(model, &sums, table, &results, |table| beside(table, &results));
         Some((analysed, results, besides))
     }
 }

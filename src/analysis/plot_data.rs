@@ -40,19 +40,22 @@ pub struct PlotData {
 /// The plotted values of a PSA table (a run's, or its first iterations in a run analysed a block at a time), with
 /// the analysis of all of the run's iterations.
 pub fn plot_data(table: &PsaTable, analysis: &Analysis) -> PlotData {
+    // The plots show the run's first 100,000 iterations, as its percentiles are of them, so that a run analysed a
+    // block at a time (which keeps only those) draws the same pictures.
+    let n = table.iterations().min(PERCENTILE_VALUES);
     let roi = table.payers.as_ref().map_or_else(Vec::new, |payers| {
         (table.comparisons().zip(&analysis.comparisons))
             .filter_map(|((a, c), comparison)| {
                 // No plot where the ratio rule withholds the whole system's ratio: it would show nothing, or noise.
                 comparison.bcr?;
-                let spend = first(difference(&payers.spend_total(a), &payers.spend_total(c)));
+                let spend = difference(&payers.spend_by(a, None, 0..n), &payers.spend_by(c, None, 0..n));
                 let mut panels = Vec::new();
                 let mut by_payer = Vec::new();
                 for payer in payers.payers.all().map(Some).chain([None]) {
-                    let savings = first(difference(
-                        &payers.care_by(c, payer, false),
-                        &payers.care_by(a, payer, false),
-                    ));
+                    let savings = difference(
+                        &payers.care_by(c, payer, false, 0..n),
+                        &payers.care_by(a, payer, false, 0..n),
+                    );
                     // A payer whose care costs are the same in both arms in every iteration (usually: none at all)
                     // would only show a spike at £0.
                     if payer.is_some() && savings.iter().all(|v| *v == 0.0) {
@@ -75,7 +78,6 @@ pub fn plot_data(table: &PsaTable, analysis: &Analysis) -> PlotData {
             })
             .collect()
     });
-    let n = table.iterations().min(PERCENTILE_VALUES);
     let plane = table.primary.map(|o| {
         let effect = table.effect(o);
         table
@@ -89,11 +91,4 @@ pub fn plot_data(table: &PsaTable, analysis: &Analysis) -> PlotData {
             .collect()
     });
     PlotData { roi, plane }
-}
-
-/// The first [`PERCENTILE_VALUES`] values: the plots show the run's first 100,000 iterations, as its percentiles are
-/// of them, so that a run analysed a block at a time (which keeps only those) draws the same pictures.
-fn first(mut values: Vec<f64>) -> Vec<f64> {
-    values.truncate(PERCENTILE_VALUES);
-    values
 }

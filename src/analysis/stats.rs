@@ -112,7 +112,8 @@ pub fn ratios_where_spent(savings: &[f64], spend: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-/// Monte Carlo standard error of a ratio of means x̄ / ȳ, by the delta method: sd(xᵢ − R·yᵢ) / (√n·|ȳ|).
+/// Monte Carlo standard error of a ratio of means x̄ / ȳ, by the delta method: sd(xᵢ − R·yᵢ) / (√n·|ȳ|), from whole
+/// vectors (the reference the running co-moments of [`RatioMoments`](super::running::RatioMoments) are tested against).
 pub fn ratio_of_means_se(x: &[f64], y: &[f64]) -> f64 {
     let (mx, my) = (mean(x), mean(y));
     let ratio = mx / my;
@@ -123,14 +124,6 @@ pub fn ratio_of_means_se(x: &[f64], y: &[f64]) -> f64 {
 /// Element-wise x − y.
 pub fn difference(x: &[f64], y: &[f64]) -> Vec<f64> {
     x.iter().zip(y).map(|(a, b)| a - b).collect()
-}
-
-/// Share of values satisfying a condition.
-pub fn share(values: &[f64], condition: impl Fn(f64) -> bool) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    values.iter().filter(|&&v| condition(v)).count() as f64 / values.len() as f64
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use crate::model::{Better, Model, OutcomeInfo, Payer, Payers};
 use crate::simulate::Results;
 use ndarray::{Array2, Array3, ArrayView2, CowArray, Ix2};
+use std::ops::Range;
 
 /// Costs split by payer and kind: `[iteration, arm, payer]` with payers in the order of `payers`.
 #[derive(Debug, Clone)]
@@ -19,38 +20,20 @@ pub struct PayerCosts {
 }
 
 impl PayerCosts {
-    /// Spend of an arm (all payers) per iteration.
-    pub fn spend_total(&self, arm: usize) -> Vec<f64> {
-        self.spend_by(arm, None)
+    /// Spend of one payer (or all, with None) of an arm in iterations `rows`.
+    pub fn spend_by(&self, arm: usize, payer: Option<Payer>, rows: Range<usize>) -> Vec<f64> {
+        sum_payers(&self.spend, arm, payer, rows)
     }
 
-    /// Care costs of an arm (all payers) per iteration.
-    pub fn care_total(&self, arm: usize) -> Vec<f64> {
-        self.care_by(arm, None, false)
-    }
-
-    /// Spend of one payer (or all, with None) per iteration.
-    pub fn spend_by(&self, arm: usize, payer: Option<Payer>) -> Vec<f64> {
-        sum_payers(&self.spend, arm, payer)
-    }
-
-    /// Care costs (all, or only their cashable part) of one payer (or all) per iteration.
-    pub fn care_by(&self, arm: usize, payer: Option<Payer>, cashable: bool) -> Vec<f64> {
-        sum_payers(if cashable { &self.cashable } else { &self.care }, arm, payer)
-    }
-
-    /// Total cost (spend + care) borne by one payer, per iteration.
-    pub fn cost_of(&self, arm: usize, payer: Payer) -> Vec<f64> {
-        let p = payer.index();
-        (0..self.spend.shape()[0])
-            .map(|i| self.spend[[i, arm, p]] + self.care[[i, arm, p]])
-            .collect()
+    /// Care costs (all, or only their cashable part) of one payer (or all) of an arm in iterations `rows`.
+    pub fn care_by(&self, arm: usize, payer: Option<Payer>, cashable: bool, rows: Range<usize>) -> Vec<f64> {
+        sum_payers(if cashable { &self.cashable } else { &self.care }, arm, payer, rows)
     }
 }
 
-fn sum_payers(values: &Array3<f64>, arm: usize, payer: Option<Payer>) -> Vec<f64> {
+fn sum_payers(values: &Array3<f64>, arm: usize, payer: Option<Payer>, rows: Range<usize>) -> Vec<f64> {
     // Row by row rather than element by element with indices: a large run's analyses read these tens of times.
-    let rows = values.index_axis(ndarray::Axis(1), arm);
+    let rows = values.slice(ndarray::s![rows, arm, ..]);
     match payer {
         Some(p) => rows.column(p.index()).to_vec(),
         // Summed in payer order, from the first payer: the same additions as element by element.

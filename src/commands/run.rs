@@ -114,12 +114,16 @@ fn analyse<R: Send>(
     beside: impl FnOnce(&analysis::PsaTable) -> R + Send,
 ) -> (analysis::RunAnalysis, Option<analysis::budget::Budget>, R) {
     let (mut analysed, besides) = ctx.install(|| analysis::analyse_run_beside(model, results, beside));
-    analysed.analysis.payback_cycles = analysis::payback_cycles::cycle_payback(
-        &analysed.table,
-        &by_cycle.unwrap_or(results).payback_year,
-        model.settings.cycle.name(),
-        model.settings.cycles(),
-    );
+    // Payback in the model's own cycles, where they are shorter than a year, from the run binned by cycle (in years
+    // the analysis has it already).
+    if let Some(by_cycle) = by_cycle {
+        analysed.analysis.payback_cycles = analysis::payback_cycles::cycle_payback(
+            &analysed.table,
+            &by_cycle.payback_year,
+            model.settings.cycle.name(),
+            model.settings.cycles(),
+        );
+    }
     let budget = (model.settings.start_year)
         .map(|start| analysis::budget::budget(model, results, cash.unwrap_or(results), start));
     (analysed, budget, besides)

@@ -80,7 +80,7 @@ pub fn run_shard(
         for (i, m) in std::iter::once(model).chain(&later).enumerate() {
             // A piece at a time, each ending at a block boundary of the run: the shard holds one piece.
             let mut files = Vec::new();
-            for (k, piece) in pieces(range.clone()).enumerate() {
+            for (k, piece) in simulate::block_pieces(range.clone(), simulate::BLOCK).enumerate() {
                 let part = ctx.simulate_range(m, &loaded.run, piece, (i == 0).then_some(&range))?;
                 files.push(write_part(dir, (i, k), &part.to_bytes())?);
             }
@@ -90,20 +90,6 @@ pub fn run_shard(
         Ok(write_shard_manifest(dir, &manifest)?)
     })?;
     Ok(ShardOutcome { dir, manifest })
-}
-
-/// Iterations `range` in pieces that end at the run's block boundaries (multiples of [`simulate::BLOCK`]) or at its
-/// end.
-fn pieces(range: Range<usize>) -> impl Iterator<Item = Range<usize>> {
-    let mut start = range.start;
-    std::iter::from_fn(move || {
-        (start < range.end).then(|| {
-            let end = ((start / simulate::BLOCK + 1) * simulate::BLOCK).min(range.end);
-            let piece = start..end;
-            start = end;
-            piece
-        })
-    })
 }
 
 /// The iterations shard `shard` of the loaded run holds, or why it cannot be run.

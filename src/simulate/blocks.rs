@@ -65,23 +65,21 @@ impl<'a> Reblocker<'a> {
         }
         add_chunk_sums(&self.whole, &part.chunk_sums, &mut self.yearly_sum);
         self.next = part.range.end;
-        let mut start = part.range.start;
-        let whole_part = self.block_end(start) == part.range.end && start.is_multiple_of(self.block);
-        if whole_part {
+        let cuts: Vec<Range<usize>> = block_pieces(part.range.clone(), self.block).collect();
+        let block_end = |r: &Range<usize>| r.end == self.run.iterations || r.end.is_multiple_of(self.block);
+        if cuts.len() == 1 && part.range.start.is_multiple_of(self.block) && block_end(&part.range) {
             // A range that is one whole block (the engine's) goes on as it is.
             return Ok(each(self.assemble(vec![part])));
         }
-        while start < part.range.end {
-            let block_end = self.block_end(start);
-            let end = block_end.min(part.range.end);
-            self.pending.push(piece(&plan, &part, start..end));
-            if end == block_end {
+        for cut in cuts {
+            let ends_a_block = block_end(&cut);
+            self.pending.push(piece(&plan, &part, cut));
+            if ends_a_block {
                 let pieces = std::mem::take(&mut self.pending);
                 if let Err(e) = each(self.assemble(pieces)) {
                     return Ok(Err(e));
                 }
             }
-            start = end;
         }
         Ok(Ok(()))
     }
@@ -97,11 +95,6 @@ impl<'a> Reblocker<'a> {
         Ok(Results::yearly_means(&self.whole, &self.yearly_sum))
     }
 
-    /// Where the block holding iteration `start` ends.
-    fn block_end(&self, start: usize) -> usize {
-        ((start / self.block + 1) * self.block).min(self.run.iterations)
-    }
-
     /// One block's results from its pieces, in order (its per-year means are of its own iterations).
     fn assemble(&self, pieces: Vec<RangeResults>) -> Results {
         let range = pieces[0].range.start..pieces[pieces.len() - 1].range.end;
@@ -113,6 +106,20 @@ impl<'a> Reblocker<'a> {
         let arrays = ResultArrays::concatenated(pieces);
         Results::assemble(&plan, arrays, &own_sum)
     }
+}
+
+/// Iterations `range` cut where blocks of `block` iterations (counted from the run's first) end: the first and last
+/// pieces may be parts of blocks.
+pub fn block_pieces(range: Range<usize>, block: usize) -> impl Iterator<Item = Range<usize>> {
+    let mut start = range.start;
+    std::iter::from_fn(move || {
+        (start < range.end).then(|| {
+            let end = ((start / block + 1) * block).min(range.end);
+            let piece = start..end;
+            start = end;
+            piece
+        })
+    })
 }
 
 /// The lengths of a range's arrays.

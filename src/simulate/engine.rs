@@ -2,7 +2,7 @@
 //! preallocated arrays, and every reduction done in a fixed order so results are bit-identical for any thread count.
 
 use crate::model::{Model, RunSettings};
-use crate::simulate::blocks::Reblocker;
+use crate::simulate::blocks::{block_pieces, Reblocker};
 use crate::simulate::chunk::{Chunk, ChunkOutput};
 use crate::simulate::kernel::{live_bins, Lanes, Workspace, LANES};
 use crate::simulate::{yearly_sample_size, Progress, RangeResults, Results, SimulationError};
@@ -135,12 +135,12 @@ pub fn run_blocks<E: Send>(
     // Each block is simulated while the one before it is handed on (analysed), on the same pool: the two keep both
     // cores busy where either alone leaves one idle. Two blocks are alive at a time.
     let mut done: Option<RangeResults> = None;
-    let starts = (0..run.iterations).step_by(block).map(Some).chain([None]);
-    for start in starts {
+    let ranges = block_pieces(0..run.iterations, block).map(Some).chain([None]);
+    for range in ranges {
         let simulate = || {
             let started = std::time::Instant::now();
-            let part = start
-                .map(|s| range_with(model, run, s..(s + block).min(run.iterations), progress, true, false))
+            let part = range
+                .map(|r| range_with(model, run, r, progress, true, false))
                 .transpose();
             (part, started.elapsed())
         };

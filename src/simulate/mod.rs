@@ -18,7 +18,7 @@ mod tests_model_size;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::Arc;
 
-pub use blocks::Reblocker;
+pub use blocks::{block_pieces, Reblocker};
 pub use engine::{join, parameter_values, run, run_blocks, run_piece, run_range, shard_range, BlocksRun, CHUNK};
 pub use memory::{
     largest_iterations_within, largest_streamed_iterations_within, memory_estimate, memory_limit,
