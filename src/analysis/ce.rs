@@ -68,26 +68,78 @@ impl LambdaSums {
     }
 }
 
+/// Thresholds updated side by side in one task of [`feed_lambdas`].
+const LAMBDA_LANES: usize = 8;
+
 /// Adds the iterations of `[iteration, arm]` costs and effects (the next of a run's, in order) to the sums at every
-/// λ: one λ per task, each summing over iterations in index order, so results do not depend on threads.
+/// λ: [`LAMBDA_LANES`] λs per task, each λ's sums added over iterations in index order, so results do not depend on
+/// threads or on which λs share a task.
 pub fn feed_lambdas(lambdas: &mut [LambdaSums], cost: ArrayView2<f64>, effect: ArrayView2<f64>) {
-    lambdas.par_iter_mut().for_each(|s| {
-        let l = s.lambda;
-        for (cost, effect) in cost.outer_iter().zip(effect.outer_iter()) {
-            let mut best = 0;
-            let mut best_nmb = f64::NEG_INFINITY;
-            for (a, sum) in s.sum_nmb.iter_mut().enumerate() {
-                let nmb = l * effect[a] - cost[a];
-                *sum += nmb;
-                if nmb > best_nmb {
-                    best_nmb = nmb;
-                    best = a;
-                }
-            }
-            s.wins[best] += 1;
-            s.sum_max += best_nmb;
+    (lambdas.par_chunks_mut(LAMBDA_LANES)).for_each(|group| feed_lambda_lanes(group, cost, effect));
+}
+
+/// [`feed_lambdas`] for up to [`LAMBDA_LANES`] λs: each iteration updates every λ of the group at once, so that the
+/// additions, which depend on the one before only within a λ, run side by side (a λ at a time, each waits on the
+/// last). Lanes past the group's λs compute at λ = 0 and are dropped.
+fn feed_lambda_lanes(group: &mut [LambdaSums], cost: ArrayView2<f64>, effect: ArrayView2<f64>) {
+    const L: usize = LAMBDA_LANES;
+    let arms = cost.ncols();
+    let (mut lambda, mut sum_max) = ([0.0f64; L], [0.0f64; L]);
+    let (mut sum_nmb, mut wins) = (vec![[0.0f64; L]; arms], vec![[0usize; L]; arms]);
+    for (l, s) in group.iter().enumerate() {
+        (lambda[l], sum_max[l]) = (s.lambda, s.sum_max);
+        for a in 0..arms {
+            (sum_nmb[a][l], wins[a][l]) = (s.sum_nmb[a], s.wins[a]);
         }
-    });
+    }
+    add_lambda_rows(&lambda, cost, effect, (&mut sum_nmb, &mut wins, &mut sum_max));
+    for (l, s) in group.iter_mut().enumerate() {
+        s.sum_max = sum_max[l];
+        for a in 0..arms {
+            (s.sum_nmb[a], s.wins[a]) = (sum_nmb[a][l], wins[a][l]);
+        }
+    }
+}
+
+/// Per-arm NMB sums, per-arm wins and the sum of the highest NMB, each by lane.
+type LaneSums<'a> = (
+    &'a mut [[f64; LAMBDA_LANES]],
+    &'a mut [[usize; LAMBDA_LANES]],
+    &'a mut [f64; LAMBDA_LANES],
+);
+
+/// The loop of [`feed_lambda_lanes`] over iterations; on CPUs with AVX2 its lanes run four at a time (the same bits:
+/// Rust never fuses a multiply and an add).
+#[multiversion::multiversion(targets("x86_64+avx2"))]
+fn add_lambda_rows(
+    lambda: &[f64; LAMBDA_LANES],
+    cost: ArrayView2<f64>,
+    effect: ArrayView2<f64>,
+    (sum_nmb, wins, sum_max): LaneSums,
+) {
+    const L: usize = LAMBDA_LANES;
+    for (cost, effect) in cost.outer_iter().zip(effect.outer_iter()) {
+        let (mut best_nmb, mut best) = ([f64::NEG_INFINITY; L], [0usize; L]);
+        for (a, sums) in sum_nmb.iter_mut().enumerate() {
+            let (c, e) = (cost[a], effect[a]);
+            for l in 0..L {
+                let nmb = lambda[l] * e - c;
+                sums[l] += nmb;
+                // The first arm with the highest NMB wins, as a strict comparison in arm order gives.
+                let better = nmb > best_nmb[l];
+                best_nmb[l] = if better { nmb } else { best_nmb[l] };
+                best[l] = if better { a } else { best[l] };
+            }
+        }
+        for l in 0..L {
+            sum_max[l] += best_nmb[l];
+        }
+        for (a, wins) in wins.iter_mut().enumerate() {
+            for l in 0..L {
+                wins[l] += usize::from(best[l] == a);
+            }
+        }
+    }
 }
 
 /// CEAC, frontier and EVPI from the sums at every λ over `n` iterations.
@@ -271,5 +323,41 @@ mod frontier_tests {
         // Rows come in order of cost.
         let order: Vec<usize> = rows.iter().map(|r| r.arm).collect();
         assert_eq!(order, vec![0, 1, 2, 5, 3, 4]);
+    }
+
+    #[test]
+    fn thresholds_side_by_side_add_as_one_threshold_at_a_time_does() {
+        // 3 arms, 1,000 iterations in two blocks, 21 thresholds (two full groups of eight and part of a third), ties
+        // included: against the sums written out one threshold and one iteration at a time.
+        let n = 1000;
+        let cost = ndarray::Array2::from_shape_fn((n, 3), |(i, a)| ((i * 37 + a * 101) % 89) as f64 * 13.7);
+        let effect = ndarray::Array2::from_shape_fn((n, 3), |(i, a)| ((i * 53 + a * 7) % 31) as f64 * 0.013);
+        let lambda: Vec<f64> = (0..21).map(|l| l as f64 * 2500.0).collect();
+        let mut sums: Vec<LambdaSums> = lambda.iter().map(|&l| LambdaSums::new(l, 3)).collect();
+        feed_lambdas(
+            &mut sums,
+            cost.slice(ndarray::s![..400, ..]),
+            effect.slice(ndarray::s![..400, ..]),
+        );
+        feed_lambdas(
+            &mut sums,
+            cost.slice(ndarray::s![400.., ..]),
+            effect.slice(ndarray::s![400.., ..]),
+        );
+        for (s, &l) in sums.iter().zip(&lambda) {
+            let (mut wins, mut sum_nmb, mut sum_max) = (vec![0usize; 3], vec![0.0f64; 3], 0.0f64);
+            for i in 0..n {
+                let nmb: Vec<f64> = (0..3).map(|a| l * effect[[i, a]] - cost[[i, a]]).collect();
+                let best = (1..3).fold(0, |b, a| if nmb[a] > nmb[b] { a } else { b });
+                wins[best] += 1;
+                sum_max += nmb[best];
+                for a in 0..3 {
+                    sum_nmb[a] += nmb[a];
+                }
+            }
+            assert_eq!(s.wins, wins, "λ = {l}");
+            assert_eq!(s.sum_max.to_bits(), sum_max.to_bits(), "λ = {l}");
+            assert_eq!(s.sum_nmb, sum_nmb, "λ = {l}");
+        }
     }
 }

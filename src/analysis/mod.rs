@@ -443,19 +443,15 @@ fn cumulative(arms: &[String], pairs: &[(usize, usize)], yearly: &table::YearlyC
                 running += v;
                 mean.push(running);
             }
-            // Cumulative net savings of each kept iteration, then percentiles year by year.
-            let mut paths = vec![0.0; k * years];
-            for i in 0..k {
-                let mut total = 0.0;
-                for y in 0..years {
-                    total += yearly.sample_cost(i, c, y) - yearly.sample_cost(i, a, y);
-                    paths[i * years + y] = total;
-                }
-            }
+            // Cumulative net savings of each kept iteration, carried year by year, and their percentiles each year.
+            let mut totals = vec![0.0; k];
             let mut bands: [Vec<f64>; 5] = Default::default();
             for y in 0..years {
-                let column: Vec<f64> = (0..k).map(|i| paths[i * years + y]).collect();
-                let qs = stats::quantiles(&column, [0.025, 0.25, 0.5, 0.75, 0.975]);
+                let (cost_c, cost_a) = (yearly.sample_costs(c, y), yearly.sample_costs(a, y));
+                for ((total, c), a) in totals.iter_mut().zip(cost_c).zip(cost_a) {
+                    *total += c - a;
+                }
+                let qs = stats::quantiles(&totals, [0.025, 0.25, 0.5, 0.75, 0.975]);
                 for (band, q) in bands.iter_mut().zip(qs) {
                     band.push(q);
                 }

@@ -4,6 +4,7 @@
 use crate::model::{Better, Model, OutcomeInfo, Payer, Payers};
 use crate::simulate::Results;
 use ndarray::{Array2, Array3, ArrayView2, CowArray, Ix2};
+use rayon::prelude::*;
 use std::ops::Range;
 
 /// Costs split by payer and kind: `[iteration, arm, payer]` with payers in the order of `payers`.
@@ -54,7 +55,7 @@ pub struct YearlyCosts {
     pub years: usize,
     /// `[arm, year]` mean total cost.
     pub mean: Array2<f64>,
-    /// `[iteration, arm, year]` total cost of the kept iterations.
+    /// `[arm, year, iteration]` total cost of the kept iterations: year by year, as percentiles read them.
     pub sample: Array3<f64>,
 }
 
@@ -70,27 +71,26 @@ impl YearlyCosts {
         let mean = Array2::from_shape_fn((arms, years), |(a, y)| {
             cost_columns.iter().map(|&c| results.yearly_mean[[a, y, c]]).sum()
         });
-        let mut sample = Array3::zeros((results.yearly_sample_size(), arms, years));
-        let mut sums = vec![0.0; results.yearly_sample_size()];
-        for a in 0..arms {
-            for y in 0..years {
-                results.yearly_sums(a, y, &cost_columns, &mut sums);
-                sample
-                    .slice_mut(ndarray::s![.., a, y])
-                    .assign(&ndarray::ArrayView1::from(&sums));
-            }
+        let k = results.yearly_sample_size();
+        let mut sample = vec![0.0; arms * years * k];
+        if k > 0 {
+            // Each (arm, year) is its own run of the kept iterations, filled on a task of its own.
+            sample.par_chunks_mut(k).enumerate().for_each(|(cell, sums)| {
+                results.yearly_sums(cell / years, cell % years, &cost_columns, sums);
+            });
         }
+        let sample = Array3::from_shape_vec((arms, years, k), sample).expect("arms × years × kept iterations");
         YearlyCosts { years, mean, sample }
     }
 
     /// Number of iterations whose per-year costs were kept.
     pub fn sample_size(&self) -> usize {
-        self.sample.shape()[0]
+        self.sample.shape()[2]
     }
 
-    /// Total cost of an arm in one year of a kept iteration.
-    pub fn sample_cost(&self, iteration: usize, arm: usize, year: usize) -> f64 {
-        self.sample[[iteration, arm, year]]
+    /// Total cost of an arm in one year of each kept iteration.
+    pub fn sample_costs(&self, arm: usize, year: usize) -> ndarray::ArrayView1<'_, f64> {
+        self.sample.slice(ndarray::s![arm, year, ..])
     }
 
     /// Mean net savings of `arm` against `comparator` in each year (not cumulated).
