@@ -31,12 +31,23 @@ impl AnalysisSums {
                 outcomes: s.outcomes.iter().map(Moments::summary).collect(),
             })
             .collect();
-        let comparisons: Vec<Comparison> = self.comparisons.iter().map(|c| self.comparison(c)).collect();
+        // The return-on-investment rows (most of the percentiles to select) beside the comparisons and cumulative
+        // net savings.
+        let ((comparisons, cumulative_net_savings), (roi, withheld_ratios)) = rayon::join(
+            || {
+                let comparisons: Vec<Comparison> = self.comparisons.iter().map(|c| self.comparison(c)).collect();
+                let cumulative_net_savings = yearly.map_or_else(Vec::new, |y| {
+                    let pairs: Vec<(usize, usize)> = self.comparisons.iter().map(|c| (c.arm, c.comparator)).collect();
+                    cumulative(&self.arms, &pairs, y)
+                });
+                (comparisons, cumulative_net_savings)
+            },
+            || match &self.payers {
+                Some(payers) => self.roi_rows(payers),
+                None => Default::default(),
+            },
+        );
         let acceptability = self.lambdas.as_ref().map(|l| acceptability_of(l, n));
-        let (roi, withheld_ratios) = match &self.payers {
-            Some(payers) => self.roi_rows(payers),
-            None => Default::default(),
-        };
         let incremental = self.primary.map(|o| {
             let better = self.outcomes[o].better;
             let mean_cost: Vec<f64> = self.arm_sums.iter().map(|s| s.cost.mean()).collect();
@@ -76,10 +87,6 @@ impl AnalysisSums {
             .iter()
             .filter_map(|c| self.payback(c, yearly))
             .collect();
-        let cumulative_net_savings = yearly.map_or_else(Vec::new, |y| {
-            let pairs: Vec<(usize, usize)> = self.comparisons.iter().map(|c| (c.arm, c.comparator)).collect();
-            cumulative(&self.arms, &pairs, y)
-        });
         Analysis {
             iterations: n,
             arms,
@@ -154,31 +161,47 @@ impl AnalysisSums {
     /// Every return on investment: the rows with a ratio, and those whose ratio the ratio rule withholds. A payer who
     /// spends nothing on the intervention in either arm has no spend perspective; the whole system always has one.
     fn roi_rows(&self, payers: &Payers) -> (Vec<RoiRow>, Vec<WithheldRatio>) {
-        let (mut rows, mut withheld) = (Vec::new(), Vec::new());
-        for s in &self.comparisons {
-            // One verdict for each spend, against everything the intervention saves, for every row that divides by it.
-            let all_savings = (s.savings_by.iter())
-                .find(|v| v.payer.is_none() && v.basis == "all")
-                .expect("the whole system's savings")
-                .sums
-                .mean();
-            // The whole system is always a perspective: with no spend at all, it is a cheaper way of doing the same
-            // thing, which the withheld rows say.
-            for sp in s.spend_by.iter().filter(|sp| sp.payer.is_none() || sp.arms_spend) {
+        use rayon::prelude::*;
+        // Each spend perspective's rows on a task of their own (each row's percentiles select among 100,000
+        // values), collected in order.
+        let each_spend: Vec<Vec<Option<Result<RoiRow, WithheldRatio>>>> = (self.comparisons.iter())
+            .flat_map(|s| {
+                // One verdict for each spend, against everything the intervention saves, for every row that divides
+                // by it.
+                let all_savings = (s.savings_by.iter())
+                    .find(|v| v.payer.is_none() && v.basis == "all")
+                    .expect("the whole system's savings")
+                    .sums
+                    .mean();
+                // The whole system is always a perspective: with no spend at all, it is a cheaper way of doing the
+                // same thing, which the withheld rows say.
+                (s.spend_by.iter())
+                    .filter(|sp| sp.payer.is_none() || sp.arms_spend)
+                    .map(move |sp| (s, sp, all_savings))
+            })
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|(s, sp, all_savings)| {
                 let judged = verdict(&sp.sums, all_savings);
-                for (v, pair) in s.savings_by.iter().zip(&sp.pairs) {
-                    let row = RoiRowParts {
-                        payers,
-                        arms: (&self.arms[s.arm], &self.arms[s.comparator]),
-                        perspective: (v.payer, sp.payer),
-                        basis: v.basis,
-                    };
-                    match row.roi(&v.sums, &sp.sums, pair, judged) {
-                        Some(Ok(r)) => rows.push(r),
-                        Some(Err(w)) => withheld.push(w),
-                        None => {}
-                    }
-                }
+                (s.savings_by.iter().zip(&sp.pairs))
+                    .map(|(v, pair)| {
+                        let row = RoiRowParts {
+                            payers,
+                            arms: (&self.arms[s.arm], &self.arms[s.comparator]),
+                            perspective: (v.payer, sp.payer),
+                            basis: v.basis,
+                        };
+                        row.roi(&v.sums, &sp.sums, pair, judged)
+                    })
+                    .collect()
+            })
+            .collect();
+        let (mut rows, mut withheld) = (Vec::new(), Vec::new());
+        for row in each_spend.into_iter().flatten() {
+            match row {
+                Some(Ok(r)) => rows.push(r),
+                Some(Err(w)) => withheld.push(w),
+                None => {}
             }
         }
         (rows, withheld)

@@ -2,7 +2,7 @@
 //! (one row per iteration: every sampled parameter) and per_year.csv (per arm, year and measure: mean and
 //! percentiles).
 
-use super::files::{text_cell, write_csv, write_csv_in_pieces, OutputError};
+use super::files::{start_writeback, text_cell, write_csv, write_csv_in_pieces, OutputError};
 use crate::analysis::per_year::PerYear;
 use crate::analysis::voi::ParameterSample;
 use crate::analysis::PsaTable;
@@ -82,8 +82,14 @@ pub fn write_kept(dir: &Path, keep: Keep, table: &PsaTable, sample: &ParameterSa
     if rows == 0 {
         return Ok(());
     }
-    write_iterations_as(&dir.join(keep.file_name("iterations")), table, rows, keep.gzip)?;
-    write_parameters_as(&dir.join(keep.file_name("parameters")), sample, rows, keep.gzip)
+    let paths = [
+        dir.join(keep.file_name("iterations")),
+        dir.join(keep.file_name("parameters")),
+    ];
+    write_iterations_as(&paths[0], table, rows, keep.gzip)?;
+    write_parameters_as(&paths[1], sample, rows, keep.gzip)?;
+    start_writeback(paths.to_vec());
+    Ok(())
 }
 
 /// The header of iterations.csv: iteration, arm, care costs, their cashable part and spend by payer (council, NHS,
