@@ -32,6 +32,24 @@ impl PayerCosts {
     }
 }
 
+/// Full columns `full` of a run's totals, `[iteration, arm, k]` for `full[k]`: the values [`Results::total`] gives,
+/// copied row by row from the kernel columns (element by element with indices took a tenth of a large run's analyses).
+fn gather_totals(results: &Results, arms: usize, full: &[usize]) -> Array3<f64> {
+    let kernel: Vec<Option<usize>> = full.iter().map(|&c| results.kernel_column(c)).collect();
+    let n = results.iterations();
+    let mut out = Array3::zeros((n, arms, full.len()));
+    for (mut row, totals) in out.outer_iter_mut().zip(results.kernel_totals.outer_iter()) {
+        for (mut to, from) in row.outer_iter_mut().zip(totals.outer_iter()) {
+            for (t, k) in to.iter_mut().zip(&kernel) {
+                if let Some(k) = *k {
+                    *t = from[k];
+                }
+            }
+        }
+    }
+    out
+}
+
 fn sum_payers(values: &Array3<f64>, arm: usize, payer: Option<Payer>, rows: Range<usize>) -> Vec<f64> {
     // Row by row rather than element by element with indices: a large run's analyses read these tens of times.
     let rows = values.slice(ndarray::s![rows, arm, ..]);
@@ -160,14 +178,12 @@ impl PsaTable {
 
     /// [`PsaTable::from_results`] without the costs by year (a block of a run: they are the whole run's).
     pub fn of_iterations(model: &Model, results: &Results) -> Self {
-        let n = results.iterations();
         let arms = model.arms.len();
         let columns = model.columns();
+        let all: Vec<Payer> = model.payers.all().collect();
         let pick = |col: fn(crate::model::Columns, Payer) -> usize| {
-            let all: Vec<Payer> = model.payers.all().collect();
-            Array3::from_shape_fn((n, arms, all.len()), |(i, a, p)| {
-                results.total(i, a, col(columns, all[p]))
-            })
+            let full: Vec<usize> = all.iter().map(|&p| col(columns, p)).collect();
+            gather_totals(results, arms, &full)
         };
         let payers = PayerCosts {
             payers: model.payers.clone(),
@@ -175,10 +191,12 @@ impl PsaTable {
             care: pick(crate::model::Columns::care),
             cashable: pick(crate::model::Columns::cashable),
         };
-        let cost = Array2::from_shape_fn((n, arms), |(i, a)| results.total_cost(i, a));
-        let outcome_values = Array3::from_shape_fn((n, arms, model.outcomes.len()), |(i, a, o)| {
-            results.total(i, a, columns.outcome(o))
-        });
+        // Each payer's care cost then spend, summed in payer order: the additions of `Results::total_cost`.
+        let cost = ndarray::Zip::from(payers.care.lanes(ndarray::Axis(2)))
+            .and(payers.spend.lanes(ndarray::Axis(2)))
+            .map_collect(|care, spend| care.iter().zip(spend).map(|(c, s)| c + s).sum());
+        let outcomes: Vec<usize> = (0..model.outcomes.len()).map(|o| columns.outcome(o)).collect();
+        let outcome_values = gather_totals(results, arms, &outcomes);
         PsaTable {
             arms: model.arms.iter().map(|a| a.name.clone()).collect(),
             labels: model.arms.iter().map(|a| a.label.clone()).collect(),
