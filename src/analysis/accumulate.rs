@@ -238,13 +238,18 @@ fn feed_comparison(
         (s.savings_by.par_iter().zip(&mut saved_by))
             .for_each(|(v, out)| saved_into(p, v.payer, v.cashable, arms, block.iterations(), out));
     }
-    // Each spend perspective (with its savings perspectives: most of a comparison's sums) on a task of its own.
+    // Each spend perspective (with its savings perspectives: most of a comparison's sums) on a task of its own. A
+    // payer the model gives no spend has none in any iteration: its perspective is left out of the returns on
+    // investment (`arms_spend` stays false), so its sums, half of all of them where two of four perspectives spend,
+    // are not kept.
     let mut spend_by = std::mem::take(&mut s.spend_by);
     rayon::join(
         || feed_comparison_own(s, block, &saved_by, outcomes, primary, lambda),
         || {
             if let Some(p) = &block.payers {
-                (spend_by.par_iter_mut()).for_each(|sp| feed_spend(sp, &saved_by, p, arms, block));
+                (spend_by.par_iter_mut())
+                    .filter(|sp| sp.payer.is_none_or(|q| p.may_spend[q.index()]))
+                    .for_each(|sp| feed_spend(sp, &saved_by, p, arms, block));
             }
         },
     );

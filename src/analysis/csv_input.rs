@@ -361,6 +361,7 @@ fn table(
                 care.clone()
             };
             Some(PayerCosts {
+                may_spend: vec![true; columns.payers.len()],
                 payers: columns.payers.clone(),
                 spend: part(0),
                 care,

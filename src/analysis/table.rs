@@ -18,6 +18,10 @@ pub struct PayerCosts {
     pub care: Array3<f64>,
     /// The cashable part of the care costs.
     pub cashable: Array3<f64>,
+    /// Whether each payer's spend can be other than zero: false where the model has no spend of that payer in any
+    /// arm, so that it is zero in every iteration and no return on investment divides by it. True for every payer
+    /// of another model's CSV.
+    pub may_spend: Vec<bool>,
 }
 
 impl PayerCosts {
@@ -190,6 +194,9 @@ impl PsaTable {
             spend: pick(crate::model::Columns::spend),
             care: pick(crate::model::Columns::care),
             cashable: pick(crate::model::Columns::cashable),
+            may_spend: (all.iter())
+                .map(|&p| results.kernel_column(columns.spend(p)).is_some())
+                .collect(),
         };
         // Each payer's care cost then spend, summed in payer order: the additions of `Results::total_cost`.
         let cost = ndarray::Zip::from(payers.care.lanes(ndarray::Axis(2)))

@@ -24,6 +24,7 @@ fn table() -> PsaTable {
         spend,
         care,
         cashable,
+        may_spend: vec![true; 3],
     };
     let mut cost = Array2::zeros((3, 2));
     for i in 0..3 {
@@ -99,6 +100,31 @@ fn cross_payer_and_cashable_roi_rows() {
     assert!((row("total", "total", "all").bcr - 1.25).abs() < 1e-12);
     // No NHS spend: no rows with NHS as the spender.
     assert!(a.roi.iter().all(|r| r.spend_payer != "nhs"));
+}
+
+#[test]
+fn a_payer_that_cannot_spend_gives_the_same_returns_whether_or_not_its_spend_is_summed() {
+    // The NHS and the person spend nothing in this table: marked as payers that cannot spend, their spend
+    // perspectives are not fed, and every row and withheld ratio must come out as when they are fed and dropped.
+    let options = AnalysisOptions {
+        wtp: vec![0.0, 1000.0],
+        threshold: 1000.0,
+        population: None,
+    };
+    let fed = analyse(&table(), &options);
+    let mut marked = table();
+    marked.payers.as_mut().expect("split by payer").may_spend = vec![true, false, false];
+    let skipped = analyse(&marked, &options);
+    assert_eq!(format!("{:?}", fed.roi), format!("{:?}", skipped.roi));
+    assert_eq!(
+        format!("{:?}", fed.withheld_ratios),
+        format!("{:?}", skipped.withheld_ratios)
+    );
+    assert!(fed.roi.iter().any(|r| r.spend_payer == "council"));
+    assert!(fed
+        .roi
+        .iter()
+        .all(|r| r.spend_payer != "nhs" && r.spend_payer != "person"));
 }
 
 #[test]
