@@ -72,7 +72,7 @@ impl LambdaSums {
 const LAMBDA_LANES: usize = 8;
 
 /// Adds the iterations of `[iteration, arm]` costs and effects (the next of a run's, in order) to the sums at every
-/// λ: [`LAMBDA_LANES`] λs per task, each λ's sums added over iterations in index order, so results do not depend on
+/// λ: eight λs per task, each λ's sums added over iterations in index order, so results do not depend on
 /// threads or on which λs share a task.
 pub fn feed_lambdas(lambdas: &mut [LambdaSums], cost: ArrayView2<f64>, effect: ArrayView2<f64>) {
     (lambdas.par_chunks_mut(LAMBDA_LANES)).for_each(|group| feed_lambda_lanes(group, cost, effect));
