@@ -252,8 +252,8 @@ impl Program {
             return None;
         }
         // The commonest shapes of a cost or an outcome weight (a parameter, a parameter times a constant) without the
-        // stack: the same operations, so the same bits. Through the stack they took over a quarter of a 30-state
-        // model's time, most of it clearing the stack's lanes for programs of one or two instructions.
+        // stack: the same operations, so the same bits. Through the stack (its lanes set up for every program) they
+        // took 28% of a 30-state model's time, and 5.5% this way (`perf`).
         match self.code.as_slice() {
             [Instr::Slot(i)] => return Some(slots[*i]),
             [Instr::Const(c)] => return Some([*c; L]),
