@@ -367,3 +367,22 @@ fn each_subgroup_has_its_own_cost_benefit_account_and_the_cohort_their_weighted_
         .expect("fit's NPPV row");
     assert_eq!(fit[7], Data::Float(44.0));
 }
+
+#[test]
+fn the_progress_count_covers_the_subgroups_runs_and_ends_at_its_total() {
+    // A run with subgroups simulates the cohort and then each subgroup alone: the bar's count must take in all of
+    // them (not stop at the first and then sit on "analysing" while the rest are simulated), and end at its total.
+    let tmp = tempfile::tempdir().unwrap();
+    let progress = std::sync::Arc::new(carecast::simulate::Progress::default());
+    let ctx = context(tmp.path()).with_progress(progress.clone());
+    let outcome = carecast::commands::run(&ctx, &bundled_path("shared-lives"), &changes(Some(256), &[]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (done, total) = (
+        progress.done.load(std::sync::atomic::Ordering::Relaxed),
+        progress.total.load(std::sync::atomic::Ordering::Relaxed),
+    );
+    assert!(outcome.subgroups.len() >= 2);
+    assert_eq!(done, total, "the count ends at its total");
+    // The cohort and each subgroup (every one has people here) at 256 iterations each, at least.
+    assert!(total >= 256 * (1 + outcome.subgroups.len()), "total {total}");
+}

@@ -9,6 +9,7 @@ use crate::output::{self, Provenance, RunReport, Timing};
 use crate::scenario::Override;
 use crate::simulate::Results;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 /// A finished run.
@@ -78,11 +79,11 @@ fn run_streamed(
     Ok((head, analysed, simulation_seconds))
 }
 
-/// Runs the [`extra_models`] of `model`.
+/// Runs the [`extra_models`] of `model`, counted on the run's progress (see [`run`]).
 fn extra_runs(ctx: &Context, model: &Model, loaded: &Loaded) -> Result<(Option<Results>, Option<Results>), Error> {
     let (by_cycle, cash) = extra_models(model);
-    let by_cycle = by_cycle.map(|m| ctx.simulate_part(&m, &loaded.run)).transpose()?;
-    let cash = cash.map(|m| ctx.simulate_part(&m, &loaded.run)).transpose()?;
+    let by_cycle = by_cycle.map(|m| ctx.simulate(&m, &loaded.run)).transpose()?;
+    let cash = cash.map(|m| ctx.simulate(&m, &loaded.run)).transpose()?;
     Ok((by_cycle, cash))
 }
 
@@ -137,7 +138,7 @@ pub fn subgroup_runs(ctx: &Context, model: &Model, loaded: &Loaded) -> Result<Ve
     let mut out = Vec::new();
     for (g, info) in model.subgroups.iter().enumerate() {
         let Some(alone) = model.for_subgroup(g) else { continue };
-        let results = ctx.simulate_part(&alone, &loaded.run)?;
+        let results = ctx.simulate(&alone, &loaded.run)?;
         let (by_cycle, cash) = extra_runs(ctx, &alone, loaded)?;
         let (analysed, budget, ()) = analyse(ctx, &alone, &results, (by_cycle.as_ref(), cash.as_ref()), |_| ());
         let cba = (alone.cba.as_ref()).map(|settings| analysis::cba::cba(&alone, &results, settings));
@@ -216,6 +217,13 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
     let streamed = streamed(ctx, &loaded);
     check_memory(&loaded, loaded.run.iterations, streamed)?;
     let model = &loaded.model;
+    // The progress bar counts every simulation the run makes, its extra runs and subgroups too, so that its count
+    // and time left cover them rather than the first alone. A merge replays them, and counts nothing.
+    if let Some(p) = ctx.progress().filter(|_| ctx.shards_merged().is_none()) {
+        let parts = 1 + later_models(model).len();
+        p.total
+            .store(loaded.run.iterations.saturating_mul(parts), Ordering::Relaxed);
+    }
     let dir = ctx.run_dir(&model.meta.name, &format!("seed{}", loaded.run.seed))?;
     let outcome = if streamed {
         run_streamed(ctx, model, &loaded, dir.path()).map(|(results, analysed, seconds)| {

@@ -72,7 +72,7 @@ fn range_with(
         "a range of a run starts and ends at whole chunks"
     );
     if let Some(p) = progress.filter(|_| counts_alone) {
-        p.total.store(range.len(), Ordering::Relaxed);
+        p.set_total(range.len());
     }
     let plan = RunPlan::new(model, run, range.clone(), progress, lanes);
     let mut arrays = ResultArrays::allocate(&plan);
@@ -130,7 +130,7 @@ pub fn run_blocks<E: Send>(
     let mut blocks = Reblocker::new(model, run, block);
     let mut simulating = std::time::Duration::ZERO;
     if let Some(p) = progress {
-        p.total.store(run.iterations, Ordering::Relaxed);
+        p.set_total(run.iterations);
     }
     // Each block is simulated while the one before it is handed on (analysed), on the same pool: the two keep both
     // cores busy where either alone leaves one idle. Two blocks are alive at a time.

@@ -15,7 +15,7 @@ mod tests;
 #[cfg(test)]
 mod tests_model_size;
 
-use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 pub use blocks::{block_pieces, Reblocker};
@@ -68,6 +68,14 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Sets the units of work in all, unless the command has set them already: a command whose work comes in several
+    /// simulations (a run with its extra runs and subgroups) sets the whole first, and the count goes on across them.
+    pub fn set_total(&self, units: usize) {
+        let _ = self
+            .total
+            .compare_exchange(0, units, Ordering::Relaxed, Ordering::Relaxed);
+    }
+
     /// Counters of their own for a part of the work (one point of a sweep), stopped by the same cancellation.
     pub fn part(&self) -> Progress {
         Progress {
