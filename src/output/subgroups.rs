@@ -156,7 +156,13 @@ pub fn write_subgroups(
     write_summary(&dir.join("subgroups.csv"), total, subgroups)?;
     for g in subgroups {
         let folder = dir.join("subgroups").join(&g.name);
-        std::fs::create_dir_all(&folder).map_err(|e| OutputError::write(&folder, e))?;
+        // Inside the run's directory, never making it again (see `plots::render`): each level on its own.
+        for level in [dir.join("subgroups"), folder.clone()] {
+            match std::fs::create_dir(&level) {
+                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(OutputError::write(&level, e)),
+                _ => {}
+            }
+        }
         samples::write_per_year(&folder.join("per_year.csv"), arms, &g.per_year)?;
         tables::write_tables(&folder, &g.analysis, arms, comparators)?;
         if let Some(b) = &g.budget {

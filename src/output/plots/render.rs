@@ -52,8 +52,11 @@ pub(super) fn render<F: Figure + Sync>(base: &Path, size: (u32, u32), fig: &F) -
         message,
     };
     ensure_font().map_err(|m| fail(&png, m))?;
-    if let Some(parent) = base.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| fail(&png, format!("cannot create {}: {e}", parent.display())))?;
+    // The folder must exist already (the run's directory, or one its writer made): a figure never creates it. After
+    // Ctrl-C the process removes its incomplete run directory while the figures may still be drawing, and a figure
+    // that made its folder again left the directory behind.
+    if let Some(parent) = base.parent().filter(|p| !p.as_os_str().is_empty() && !p.is_dir()) {
+        return Err(fail(&png, format!("the folder {} does not exist", parent.display())));
     }
     let (bitmap, text) = rayon::join(
         || {
