@@ -311,3 +311,31 @@ fn merge_refuses_shards_that_hold_more_simulations_than_the_run_makes() {
     ]);
     assert!(e.contains("hold more simulations than this run makes"), "{e}");
 }
+
+#[test]
+fn a_shards_progress_count_covers_every_model_it_simulates_and_ends_at_its_total() {
+    // Shard 1 of 2 of a run with subgroups simulates its iterations of the cohort and of each subgroup alone: the
+    // bar's count must take them all in and end at its total.
+    let tmp = tempfile::tempdir().unwrap();
+    let progress = std::sync::Arc::new(carecast::simulate::Progress::default());
+    let ctx = common::context(tmp.path()).with_progress(progress.clone());
+    let command = carecast::output::run_shard::ShardedCommand::Run {
+        keep_first: None,
+        gzip: false,
+    };
+    let shard = carecast::model::Shard { index: 1, count: 2 };
+    let outcome = carecast::commands::run_shard(
+        &ctx,
+        &common::bundled_path("shared-lives"),
+        &common::changes(Some(512), &[]),
+        command,
+        (shard, "1/2"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let load = |a: &std::sync::atomic::AtomicUsize| a.load(std::sync::atomic::Ordering::Relaxed);
+    let (done, total) = (load(&progress.done), load(&progress.total));
+    let shard_iterations = outcome.manifest.end - outcome.manifest.first;
+    assert!(outcome.manifest.parts.len() >= 3, "the cohort and its subgroups");
+    assert_eq!(done, total, "the count ends at its total");
+    assert_eq!(total, shard_iterations * outcome.manifest.parts.len());
+}

@@ -174,9 +174,7 @@ impl Context {
     ) -> Result<RangeResults, Error> {
         let part = self.progress().filter(|_| shard.is_none()).map(Progress::part);
         let progress = match shard {
-            Some(shard) => self
-                .progress()
-                .inspect(|p| p.total.store(shard.len(), Ordering::Relaxed)),
+            Some(shard) => self.progress().inspect(|p| p.set_total(shard.len())),
             None => part.as_ref(),
         };
         self.stopped_or(self.install(|| simulate::run_piece(model, run, range, progress)))
