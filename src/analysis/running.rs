@@ -72,6 +72,12 @@ pub fn lane_sum(values: &[f64], f: impl Fn(f64) -> f64) -> f64 {
     for (l, &v) in whole.remainder().iter().enumerate() {
         acc[l] += f(v);
     }
+    add_lanes(acc)
+}
+
+/// The partial sums of a lane sum added pairwise in a fixed order.
+#[inline]
+fn add_lanes(acc: [f64; LANES]) -> f64 {
     ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
 }
 
@@ -88,7 +94,7 @@ fn lane_sum_of_products(x: &[f64], y: &[f64], f: impl Fn(f64, f64) -> f64) -> f6
     for (l, (&a, &b)) in xs.remainder().iter().zip(ys.remainder()).enumerate() {
         acc[l] += f(a, b);
     }
-    ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
+    add_lanes(acc)
 }
 
 /// A chunk's sum, its sum of squared deviations from its mean, and its [`counts`]. On CPUs with AVX2 the lanes run

@@ -153,31 +153,19 @@ impl Context {
         self.stopped_or(self.install(|| simulate::run_blocks(model, run, simulate::BLOCK, self.progress(), each)))
     }
 
-    /// [`Context::simulate`] with progress counters of its own, for a second run behind the first (the one that finds
-    /// payback in cycles): Ctrl-C still stops it.
-    pub fn simulate_part(&self, model: &Model, run: &RunSettings) -> Result<Results, Error> {
-        if let Some(replay) = &self.replay {
-            return self.install(|| replay.next(model, run));
+    /// Sets the progress bar's total to `units` of work, for a command whose work comes in several simulations (a run
+    /// with its extra runs and subgroups, or a shard of one), each of which then counts on it. A merge simulates
+    /// nothing, and counts nothing.
+    pub fn count_progress_over(&self, units: usize) {
+        if let Some(p) = self.progress().filter(|_| self.replay.is_none()) {
+            p.total.store(units, Ordering::Relaxed);
         }
-        let part = self.progress().map(Progress::part);
-        self.stopped_or(self.install(|| simulate::run(model, run, part.as_ref())))
     }
 
-    /// Runs iterations `range` of the PSA (a piece of a shard), reporting progress on the main counters, out of all of
-    /// `shard`'s iterations, where `shard` is given, else on counters of its own.
-    pub fn simulate_range(
-        &self,
-        model: &Model,
-        run: &RunSettings,
-        range: Range<usize>,
-        shard: Option<&Range<usize>>,
-    ) -> Result<RangeResults, Error> {
-        let part = self.progress().filter(|_| shard.is_none()).map(Progress::part);
-        let progress = match shard {
-            Some(shard) => self.progress().inspect(|p| p.set_total(shard.len())),
-            None => part.as_ref(),
-        };
-        self.stopped_or(self.install(|| simulate::run_piece(model, run, range, progress)))
+    /// Runs iterations `range` of the PSA (a piece of a shard), counted on the command's progress, whose total
+    /// [`Context::count_progress_over`] set.
+    pub fn simulate_range(&self, model: &Model, run: &RunSettings, range: Range<usize>) -> Result<RangeResults, Error> {
+        self.stopped_or(self.install(|| simulate::run_piece(model, run, range, self.progress())))
     }
 
     /// The engine's outcome, or [`Error::Interrupted`] if the user stopped it.

@@ -9,7 +9,6 @@ use crate::output::{self, Provenance, RunReport, Timing};
 use crate::scenario::Override;
 use crate::simulate::Results;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 /// A finished run.
@@ -218,12 +217,8 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
     check_memory(&loaded, loaded.run.iterations, streamed)?;
     let model = &loaded.model;
     // The progress bar counts every simulation the run makes, its extra runs and subgroups too, so that its count
-    // and time left cover them rather than the first alone. A merge replays them, and counts nothing.
-    if let Some(p) = ctx.progress().filter(|_| ctx.shards_merged().is_none()) {
-        let parts = 1 + later_models(model).len();
-        p.total
-            .store(loaded.run.iterations.saturating_mul(parts), Ordering::Relaxed);
-    }
+    // and time left cover them rather than the first alone.
+    ctx.count_progress_over(loaded.run.iterations.saturating_mul(1 + later_models(model).len()));
     let dir = ctx.run_dir(&model.meta.name, &format!("seed{}", loaded.run.seed))?;
     let outcome = if streamed {
         run_streamed(ctx, model, &loaded, dir.path()).map(|(results, analysed, seconds)| {

@@ -77,16 +77,13 @@ pub fn run_shard(
         simulation_seconds: 0.0,
     };
     // The progress bar counts the shard's iterations of every model it simulates (see `run::run`).
-    if let Some(p) = ctx.progress() {
-        p.total
-            .store(range.len().saturating_mul(1 + later.len()), Ordering::Relaxed);
-    }
+    ctx.count_progress_over(range.len().saturating_mul(1 + later.len()));
     let dir = ctx.publish(dir, |dir| {
         for (i, m) in std::iter::once(model).chain(&later).enumerate() {
             // A piece at a time, each ending at a block boundary of the run: the shard holds one piece.
             let mut files = Vec::new();
             for (k, piece) in simulate::block_pieces(range.clone(), simulate::BLOCK).enumerate() {
-                let part = ctx.simulate_range(m, &loaded.run, piece, Some(&range))?;
+                let part = ctx.simulate_range(m, &loaded.run, piece)?;
                 files.push(write_part(dir, (i, k), &part.to_bytes())?);
             }
             manifest.parts.push(files);
