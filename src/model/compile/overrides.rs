@@ -7,7 +7,7 @@ use crate::dist::Distribution;
 use crate::error::{suggest, InputError};
 use crate::model::{Draw, Model, Overridable, ParameterInfo, ParameterSpec};
 use crate::scenario::overrides::set_field;
-use crate::scenario::raw::RawScenario;
+use crate::scenario::raw::{RawParameterTable, RawScenario};
 use crate::scenario::{Override, Scenario, SweepAxis};
 
 /// Changes parameters of a model compiled with [`compile_with`](super::compile_with) (which must have named them):
@@ -28,9 +28,13 @@ pub fn apply_overrides(model: &mut Model, scenario: &Scenario, overrides: &[Over
         let (mut changed_scopes, mut arms_replaced) = (Vec::new(), Vec::new());
         for i in matching {
             let entry = model.overridable[i].clone();
-            let Some(distribution) = compiler.overridden(o, &entry, &what)? else {
+            let Some((distribution, table)) = compiler.overridden(o, &entry, &what)? else {
                 continue;
             };
+            // A later change of another field starts from this one's table: `--set x.low=1 --set x.high=9` sets both.
+            if let Some(table) = table {
+                model.overridable[i].table = Some(Box::new(table));
+            }
             let (slot, correlated) = match model.draws[entry.draw] {
                 Draw::One { slot, .. } => (slot, false),
                 // A correlated parameter stays correlated: its group reaches the new distribution instead.
@@ -163,11 +167,16 @@ fn check_probability(
 }
 
 impl Compiler<'_> {
-    /// The distribution an override gives one definition; None where it changes a field and the definition is a
-    /// plain number (which has no fields).
-    fn overridden(&self, o: &Override, entry: &Overridable, what: &str) -> Result<Option<Distribution>, InputError> {
+    /// The distribution an override gives one definition, with the definition's table as changed where it changes a
+    /// field; None where it changes a field and the definition is a plain number (which has no fields).
+    fn overridden(
+        &self,
+        o: &Override,
+        entry: &Overridable,
+        what: &str,
+    ) -> Result<Option<(Distribution, Option<RawParameterTable>)>, InputError> {
         Ok(Some(match (&o.field, &entry.table) {
-            (None, _) => Distribution::fixed(o.value).map_err(|e| InputError::usage(what, e.0))?,
+            (None, _) => (Distribution::fixed(o.value).map_err(|e| InputError::usage(what, e.0))?, None),
             (Some(_), None) if entry.expression => {
                 return Err(InputError::usage(
                     what,
@@ -194,7 +203,7 @@ impl Compiler<'_> {
                         &mut draws,
                     )
                     .map_err(|e| InputError::usage(what, format!("`{}` ({}): {}", o.name, entry.scope, e.message)))?;
-                match (fitted.first(), draws.first()) {
+                let distribution = match (fitted.first(), draws.first()) {
                     (Some((_, Def::Fixed(v), _)), _) => Distribution::Fixed(*v),
                     (_, Some(Draw::One { distribution, .. })) => *distribution,
                     _ => {
@@ -206,7 +215,8 @@ impl Compiler<'_> {
                             ),
                         ))
                     }
-                }
+                };
+                (distribution, Some(t))
             }
         }))
     }

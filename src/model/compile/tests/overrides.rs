@@ -183,3 +183,18 @@ fn overrides_name_what_they_cannot_change() {
         "`cost` (base): `shape` is not used by a gamma distribution given by its mean and sd; it takes mean, sd"
     );
 }
+
+#[test]
+fn changes_of_two_fields_of_one_parameter_both_hold() {
+    // The second change starts from the first's table: Gamma(shape 8, scale 100), not shape 4 with scale 100.
+    let (s, mut m) = overridable();
+    set(&mut m, &s, "cost.shape=8").unwrap_or_else(|e| panic!("{e}"));
+    set(&mut m, &s, "cost.scale=100").unwrap_or_else(|e| panic!("{e}"));
+    let base = m.overridable.iter().find(|o| o.name == "cost" && o.scope == "base").expect("base cost");
+    assert_close(draw(&m, base.draw).mean(), 8.0 * 100.0);
+    // Given in one call, in the same order, the same.
+    let (s, mut one_call) = overridable();
+    let both = ["cost.shape=8", "cost.scale=100"].map(|t| Override::parse(t).expect("valid"));
+    apply_overrides(&mut one_call, &s, &both).unwrap_or_else(|e| panic!("{e}"));
+    assert_close(draw(&one_call, base.draw).mean(), 800.0);
+}
