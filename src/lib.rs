@@ -42,4 +42,5 @@ pub mod expr;
 pub mod model;
 pub mod output;
 pub mod scenario;
+pub mod serve;
 pub mod simulate;

@@ -115,6 +115,9 @@ pub enum Command {
     Evppi(EvppiArgs),
     /// Check a scenario file without running it.
     Check(CheckArgs),
+    /// A local web app for what-if analysis: each change to an input runs the whole PSA again and redraws the
+    /// headline and plots in the browser.
+    Serve(ServeArgs),
 }
 
 /// The arguments of `carecast run`.
@@ -333,6 +336,28 @@ pub struct EvppiArgs {
 pub struct CheckArgs {
     /// The scenario file (TOML).
     pub scenario: PathBuf,
+}
+
+/// The arguments of `carecast serve`.
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Scenario files, or folders of them (every .toml file in the folder). Default: the bundled `scenarios`.
+    #[arg(value_name = "SCENARIO_OR_FOLDER")]
+    pub paths: Vec<PathBuf>,
+    /// Address and port to listen on. The default answers this machine only; another address lets anyone who can
+    /// reach it run models here (carecast warns). Port 0 picks a free port.
+    #[arg(long, value_name = "ADDRESS:PORT", default_value = crate::serve::DEFAULT_LISTEN)]
+    pub listen: String,
+    /// The most iterations one change may run.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub max_iterations: usize,
+    /// The most runs at once, across every open page.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub max_runs: usize,
+    #[command(flatten)]
+    pub out: OutArg,
+    #[command(flatten)]
+    pub threads: ThreadsArg,
 }
 
 impl RunSize {

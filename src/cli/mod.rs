@@ -17,8 +17,8 @@ use crate::output::samples::Keep;
 use crate::output::terminal;
 use crate::simulate::Progress;
 use args::{
-    AnalyseArgs, Cli, Command, EvppiArgs, MergeArgs, ReproduceArgs, RunArgs, SweepArgs, ThresholdArgs, TornadoArgs,
-    TwowayArgs,
+    AnalyseArgs, Cli, Command, EvppiArgs, MergeArgs, ReproduceArgs, RunArgs, ServeArgs, SweepArgs, ThresholdArgs,
+    TornadoArgs, TwowayArgs,
 };
 use std::path::Path;
 use std::sync::Arc;
@@ -39,6 +39,7 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
     // Every command answers Ctrl-C: it stops, and leaves nothing half-written behind.
     let interrupted = match cli.command {
         Command::Sweep(_) => commands::SWEEP_INTERRUPTED,
+        Command::Serve(_) => commands::SERVE_STOPPED,
         _ => commands::RUN_INTERRUPTED,
     };
     let progress = progress::cancellable_progress(interrupted);
@@ -59,6 +60,7 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
         Command::Threshold(args) => threshold(args, progress),
         Command::Twoway(args) => twoway(args, progress),
         Command::Evppi(args) => evppi(args, progress),
+        Command::Serve(args) => serve(args, progress),
         Command::Check(args) => {
             let loaded = commands::check(&args.scenario)?;
             emit(&terminal::check_line(&args.scenario, &loaded.model));
@@ -66,6 +68,52 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
             Ok(())
         }
     }
+}
+
+fn serve(args: ServeArgs, progress: Arc<Progress>) -> Result<(), Error> {
+    let listen: std::net::SocketAddr = args.listen.parse().map_err(|_| {
+        InputError::usage(
+            "--listen",
+            format!("expected ADDRESS:PORT such as 127.0.0.1:8150, not `{}`", args.listen),
+        )
+    })?;
+    if args.max_iterations == 0 || args.max_iterations > crate::model::MAX_ITERATIONS {
+        return Err(InputError::usage(
+            "--max-iterations",
+            format!("must be from 1 to {}", crate::model::MAX_ITERATIONS),
+        )
+        .into());
+    }
+    if !(1..=64).contains(&args.max_runs) {
+        return Err(InputError::usage("--max-runs", "must be from 1 to 64").into());
+    }
+    if !listen.ip().is_loopback() {
+        eprintln!(
+            "warning: listening on {listen}, not this machine's loopback address: anyone who can reach it can run \
+             models here and save runs into the output folder"
+        );
+    }
+    let paths = if args.paths.is_empty() {
+        vec![std::path::PathBuf::from("scenarios")]
+    } else {
+        args.paths
+    };
+    let ctx = Context::new(args.threads.threads, args.out.out)?;
+    let options = crate::serve::ServeOptions {
+        paths,
+        listen,
+        max_iterations: args.max_iterations,
+        max_runs: args.max_runs,
+    };
+    crate::serve::serve(ctx, options, progress, |address, count, unreadable| {
+        for why in unreadable {
+            eprintln!("warning: not served: {why}");
+        }
+        emit(&format!(
+            "carecast serve: {count} scenario{} at {address} (Ctrl-C stops it)\n",
+            if count == 1 { "" } else { "s" }
+        ));
+    })
 }
 
 fn run(args: RunArgs, progress: Arc<Progress>) -> Result<(), Error> {

@@ -22,7 +22,8 @@ pub fn max_threads() -> usize {
 
 /// A command's thread pool, progress and output directory.
 pub struct Context {
-    pool: rayon::ThreadPool,
+    /// Shared by the contexts [`Context::beside`] makes.
+    pool: Arc<rayon::ThreadPool>,
     out: Option<PathBuf>,
     progress: Option<Arc<Progress>>,
     keep: Keep,
@@ -46,7 +47,7 @@ impl Context {
             .num_threads(threads.unwrap_or(0))
             .build()?;
         Ok(Context {
-            pool,
+            pool: Arc::new(pool),
             out,
             progress: None,
             keep: Keep::default(),
@@ -58,6 +59,18 @@ impl Context {
     pub fn with_progress(mut self, progress: Arc<Progress>) -> Self {
         self.progress = Some(progress);
         self
+    }
+
+    /// A context on the same thread pool and output directory with progress and cancellation of its own: one piece
+    /// of work among several at once (each change on `carecast serve`'s page).
+    pub fn beside(&self, progress: Arc<Progress>) -> Context {
+        Context {
+            pool: Arc::clone(&self.pool),
+            out: self.out.clone(),
+            progress: Some(progress),
+            keep: self.keep,
+            replay: None,
+        }
     }
 
     /// Writes per-iteration files as `keep` says (default: [`Keep::default`]).

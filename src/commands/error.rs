@@ -69,3 +69,6 @@ pub const RUN_INTERRUPTED: &str = "the run was interrupted before it finished; n
 
 /// What a sweep stopped with Ctrl-C says.
 pub const SWEEP_INTERRUPTED: &str = "the sweep was interrupted; nothing was written";
+
+/// What `carecast serve` says when Ctrl-C stops it.
+pub const SERVE_STOPPED: &str = "carecast serve stopped (Ctrl-C); a run being saved then was not written";

@@ -3,7 +3,7 @@
 
 use crate::error::InputError;
 use crate::model::{compile_with_overrides, Loaded, RunSettings, MAX_ITERATIONS};
-use crate::scenario::Override;
+use crate::scenario::{Override, Scenario};
 use crate::simulate;
 use std::path::Path;
 
@@ -27,10 +27,17 @@ pub fn load(path: &Path, changes: &ScenarioChanges) -> Result<Loaded, InputError
 
 /// [`load`] without the memory check, for a command that holds only some of the run's iterations (a shard).
 pub(super) fn load_unchecked(path: &Path, changes: &ScenarioChanges) -> Result<Loaded, InputError> {
-    let mut loaded = crate::model::load(path)?;
-    if !changes.overrides.is_empty() {
-        loaded.model = compile_with_overrides(&loaded.scenario, &changes.overrides)?;
-    }
+    load_parsed(Scenario::read(path)?, changes)
+}
+
+/// [`load_unchecked`] of a scenario already read.
+pub(super) fn load_parsed(scenario: Scenario, changes: &ScenarioChanges) -> Result<Loaded, InputError> {
+    let model = compile_with_overrides(&scenario, &changes.overrides)?;
+    let mut loaded = Loaded {
+        run: model.run_defaults,
+        scenario,
+        model,
+    };
     if let Some(n) = changes.iterations {
         if n == 0 || n > MAX_ITERATIONS as u64 {
             return Err(InputError::usage(

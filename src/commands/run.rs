@@ -4,7 +4,7 @@ use super::load::{check_memory, load_unchecked};
 use super::{Context, Error, ScenarioChanges};
 use crate::analysis::subgroups::SubgroupResult;
 use crate::analysis::{self, Analysis};
-use crate::model::{AsWritten, Loaded, Model};
+use crate::model::{AsWritten, Loaded, Model, RunSettings};
 use crate::output::{self, Provenance, RunReport, Timing};
 use crate::scenario::Override;
 use crate::simulate::Results;
@@ -79,10 +79,10 @@ fn run_streamed(
 }
 
 /// Runs the [`extra_models`] of `model`, counted on the run's progress (see [`run`]).
-fn extra_runs(ctx: &Context, model: &Model, loaded: &Loaded) -> Result<(Option<Results>, Option<Results>), Error> {
+fn extra_runs(ctx: &Context, model: &Model, run: &RunSettings) -> Result<(Option<Results>, Option<Results>), Error> {
     let (by_cycle, cash) = extra_models(model);
-    let by_cycle = by_cycle.map(|m| ctx.simulate(&m, &loaded.run)).transpose()?;
-    let cash = cash.map(|m| ctx.simulate(&m, &loaded.run)).transpose()?;
+    let by_cycle = by_cycle.map(|m| ctx.simulate(&m, run)).transpose()?;
+    let cash = cash.map(|m| ctx.simulate(&m, run)).transpose()?;
     Ok((by_cycle, cash))
 }
 
@@ -138,7 +138,7 @@ pub fn subgroup_runs(ctx: &Context, model: &Model, loaded: &Loaded) -> Result<Ve
     for (g, info) in model.subgroups.iter().enumerate() {
         let Some(alone) = model.for_subgroup(g) else { continue };
         let results = ctx.simulate(&alone, &loaded.run)?;
-        let (by_cycle, cash) = extra_runs(ctx, &alone, loaded)?;
+        let (by_cycle, cash) = extra_runs(ctx, &alone, &loaded.run)?;
         let (analysed, budget, ()) = analyse(ctx, &alone, &results, (by_cycle.as_ref(), cash.as_ref()), |_| ());
         let cba = (alone.cba.as_ref()).map(|settings| analysis::cba::cba(&alone, &results, settings));
         out.push(SubgroupResult {
@@ -197,7 +197,7 @@ fn run_held(
 ) -> Result<(Results, analysis::RunAnalysis, Option<analysis::budget::Budget>, f64), Error> {
     let simulation = Instant::now();
     let results = ctx.simulate(model, &loaded.run)?;
-    let (by_cycle, cash) = extra_runs(ctx, model, loaded)?;
+    let (by_cycle, cash) = extra_runs(ctx, model, &loaded.run)?;
     let simulation_seconds = simulation.elapsed().as_secs_f64();
     // The per-iteration files need only the PSA table: written while the analyses run.
     let parameters = analysis::voi::ParameterSample::of(model, &results);
@@ -294,5 +294,47 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
         subgroups,
         dir,
         timing,
+    })
+}
+
+/// A run's results held in memory, as `carecast serve` shows them: the headline analyses, plots' data and budget
+/// impact of [`run`] with the same changes and seed, without its subgroups, cost-benefit account or files.
+#[derive(Debug)]
+pub struct WhatIf {
+    pub model: Model,
+    pub run: RunSettings,
+    pub analysed: analysis::RunAnalysis,
+    /// The budget impact, when the scenario gives a start date.
+    pub budget: Option<analysis::budget::Budget>,
+}
+
+/// Runs `scenario` with `changes` as [`run`] would and analyses it in memory: the same simulations (with the runs
+/// behind it: payback by cycle, the budget in cash), the same analyses and warnings, so the same numbers to the bit;
+/// nothing is written. A run the user cancels through `ctx`'s progress is [`Error::Interrupted`].
+pub fn what_if(
+    ctx: &Context,
+    scenario: &crate::scenario::Scenario,
+    changes: &ScenarioChanges,
+) -> Result<WhatIf, Error> {
+    let loaded = super::load::load_parsed(scenario.clone(), changes)?;
+    check_memory(&loaded, loaded.run.iterations, false)?;
+    let (model, run) = (loaded.model, loaded.run);
+    let (by_cycle, cash) = extra_models(&model);
+    ctx.count_progress_over(
+        run.iterations
+            .saturating_mul(1 + usize::from(by_cycle.is_some()) + usize::from(cash.is_some())),
+    );
+    let results = ctx.simulate(&model, &run)?;
+    let (by_cycle, cash) = extra_runs(ctx, &model, &run)?;
+    let (mut analysed, budget, ()) = analyse(ctx, &model, &results, (by_cycle.as_ref(), cash.as_ref()), |_| ());
+    analysed
+        .analysis
+        .warnings
+        .extend(arms_made_alike(&analysed.analysis, changes));
+    Ok(WhatIf {
+        model,
+        run,
+        analysed,
+        budget,
     })
 }

@@ -13,8 +13,8 @@ mod subgroup;
 mod target;
 
 pub use compile::{
-    apply_overrides, compile, compile_raw, compile_text, compile_with, load, Loaded, MAX_COHORT, MAX_CYCLES,
-    MAX_ITERATIONS, MAX_NAME_LENGTH, MAX_STATES,
+    apply_overrides, compile, compile_raw, compile_text, compile_with, editable_inputs, load, EditableInput, InputForm,
+    Loaded, MAX_COHORT, MAX_CYCLES, MAX_ITERATIONS, MAX_NAME_LENGTH, MAX_STATES,
 };
 pub use grid::{Grid, GridAxis, Shard};
 pub use outcome::{readable_name, Better, OutcomeInfo};

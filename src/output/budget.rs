@@ -3,7 +3,7 @@
 
 use super::files::{text_cell, write_csv, OutputError};
 use super::format::{money, thousands, FileNames};
-use super::plots;
+use super::plots::{self, Canvas};
 use crate::analysis::budget::{financial_year, Basis, Budget, REPORT_YEARS};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -54,7 +54,7 @@ pub fn write_budget(path: &Path, budget: &Budget) -> Result<(), OutputError> {
 /// One fan chart per comparison: the budget holder's cumulative net savings in cash, for the population, by the end
 /// of each financial year. The title leaves out the scenario's (the report and the run's folder name it) so that
 /// the arms' labels fit.
-pub fn budget_figures(dir: &Path, budget: &Budget, arms: &[(String, String)]) -> Result<Vec<PathBuf>, OutputError> {
+pub fn budget_figures(canvas: Canvas, budget: &Budget, arms: &[(String, String)]) -> Result<Vec<PathBuf>, OutputError> {
     let names: Vec<String> = arms.iter().map(|(n, _)| n.clone()).collect();
     let label = |name: &str| -> String {
         arms.iter()
@@ -66,7 +66,7 @@ pub fn budget_figures(dir: &Path, budget: &Budget, arms: &[(String, String)]) ->
         let years: Vec<f64> = (1..=path.percentiles[0].len()).map(|y| y as f64).collect();
         let p = &path.percentiles;
         files.extend(plots::budget_fan_chart(
-            &dir.join(format!("budget_{}", FileNames::new(&names).of(&path.arm))),
+            canvas.dest(&format!("budget_{}", FileNames::new(&names).of(&path.arm))),
             &format!(
                 "Cumulative net savings to {} in cash: {} vs {}",
                 budget.payers.info(path.payer).words.as_ref(),

@@ -82,7 +82,7 @@ pub fn write_evppi_figure(
         .or(rows.first())
         .map_or("", |r| r.estimate.method.as_str());
     plots::evppi_bars(
-        &dir.join("evppi"),
+        dir.join("evppi"),
         &format!("{title}: expected value of partial perfect information"),
         &format!("λ = {} per {per}", money(lambda)),
         method,

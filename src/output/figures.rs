@@ -3,12 +3,12 @@
 
 use super::files::OutputError;
 use super::format::{capitalised, gain, gain_name, per_unit, FileNames};
-use super::plots::{self, PlaneOutcome, Sample};
+use super::plots::{self, Canvas, PlaneOutcome, Sample};
 use crate::analysis::ce::Acceptability;
 use crate::analysis::plot_data::PlotData;
 use crate::analysis::{Analysis, PsaTable};
 use crate::model::Payer;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Whose £1 a return of comparison `arm` vs `comparator` divides by, to end "£ back per £1 …": "the council spends"
 /// where one payer's mean intervention spend differs between the arms (from the analysis's ROI rows), else "of all
@@ -40,10 +40,11 @@ fn ratio_of_means(analysis: &Analysis, arm: &str, comparator: &str, savings: &st
         .map(|r| r.bcr)
 }
 
-/// Draws every plot the analysis supports into `dir`; returns the files written. The groups of plots are drawn at
-/// once where the pool has free threads (they are a small run's largest cost), and listed in a fixed order.
+/// Draws every plot the analysis supports onto `canvas` (files in a folder, or SVG text in memory); returns the files
+/// written. The groups of plots are drawn at once where the pool has free threads (they are a small run's largest
+/// cost), and listed in a fixed order.
 pub fn write_figures(
-    dir: &Path,
+    canvas: Canvas,
     title: &str,
     table: &PsaTable,
     analysis: &Analysis,
@@ -63,17 +64,17 @@ pub fn write_figures(
     let ((roi, plane), (acceptability, cumulative)) = rayon::join(
         || {
             rayon::join(
-                || roi_figures(dir, title, table, analysis, data),
-                || plane_figure(dir, title, table, analysis, data, words),
+                || roi_figures(canvas, title, table, analysis, data),
+                || plane_figure(canvas, title, table, analysis, data, words),
             )
         },
         || {
             rayon::join(
                 || match &analysis.acceptability {
-                    Some(acc) => acceptability_figures(dir, title, &per, table, analysis, acc),
+                    Some(acc) => acceptability_figures(canvas, title, &per, table, analysis, acc),
                     None => Ok(Vec::new()),
                 },
-                || cumulative_figures(dir, title, table, analysis),
+                || cumulative_figures(canvas, title, table, analysis),
             )
         },
     );
@@ -82,7 +83,7 @@ pub fn write_figures(
 
 /// The ROI histograms: per comparison, "£ back to each payer (and to everyone) per £1 of intervention spend".
 fn roi_figures(
-    dir: &Path,
+    canvas: Canvas,
     title: &str,
     table: &PsaTable,
     analysis: &Analysis,
@@ -118,12 +119,12 @@ fn roi_figures(
                 ),
             })
             .collect();
-        let base = dir.join(format!("roi_{}", names.of(&table.arms[roi.arm])));
+        let base = canvas.dest(&format!("roi_{}", names.of(&table.arms[roi.arm])));
         let plot_title = format!(
             "{title}: £ back per £1 spent, {} vs {}",
             table.labels[roi.arm], table.labels[roi.comparator]
         );
-        files.extend(plots::roi_histograms(&base, &plot_title, &samples)?);
+        files.extend(plots::roi_histograms(base, &plot_title, &samples)?);
     }
 
     Ok(files)
@@ -131,7 +132,7 @@ fn roi_figures(
 
 /// The cost-effectiveness plane: ΔE and ΔC per iteration for each comparison, where there is a primary outcome.
 fn plane_figure(
-    dir: &Path,
+    canvas: Canvas,
     title: &str,
     table: &PsaTable,
     analysis: &Analysis,
@@ -152,7 +153,7 @@ fn plane_figure(
             .collect();
         let lambdas = [analysis.threshold];
         files.extend(plots::ce_plane(
-            &dir.join("ce_plane"),
+            canvas.dest("ce_plane"),
             &format!("{title}: cost-effectiveness plane"),
             words,
             &arms,
@@ -165,7 +166,7 @@ fn plane_figure(
 
 /// The acceptability curves and the EVPI curve; `per` is what λ is per.
 fn acceptability_figures(
-    dir: &Path,
+    canvas: Canvas,
     title: &str,
     per: &str,
     table: &PsaTable,
@@ -184,7 +185,7 @@ fn acceptability_figures(
             .map(|(l, v)| (l.clone(), v.as_slice()))
             .collect();
         files.extend(plots::ceac(
-            &dir.join("ceac"),
+            canvas.dest("ceac"),
             &format!("{title}: cost-effectiveness acceptability"),
             per,
             &acc.lambda,
@@ -192,7 +193,7 @@ fn acceptability_figures(
             &acc.frontier,
         )?);
         files.extend(plots::evpi(
-            &dir.join("evpi"),
+            canvas.dest("evpi"),
             &format!("{title}: expected value of perfect information"),
             per,
             &acc.lambda,
@@ -205,7 +206,7 @@ fn acceptability_figures(
 
 /// The fan charts of cumulative net savings by year, one per comparison.
 fn cumulative_figures(
-    dir: &Path,
+    canvas: Canvas,
     title: &str,
     table: &PsaTable,
     analysis: &Analysis,
@@ -222,7 +223,7 @@ fn cumulative_figures(
         };
         // The y axis says whom the amounts are for: per person, or for the service as a whole.
         files.extend(plots::budget_fan_chart(
-            &dir.join(format!("cumulative_{}", FileNames::new(&table.arms).of(&c.arm))),
+            canvas.dest(&format!("cumulative_{}", FileNames::new(&table.arms).of(&c.arm))),
             &format!(
                 "{title}: cumulative net savings, {} vs {}",
                 label(&c.arm),

@@ -3,7 +3,8 @@
 
 use super::files::OutputError;
 use super::format::money;
-use super::report::{self, ReportInput, ScenarioFacts};
+use super::plots::Canvas;
+use super::report::{self, Figures, ReportInput, ScenarioFacts};
 use super::summary::{self, AnalyseProvenance, Provenance, Timing};
 use super::{budget, figures, samples, tables, workbook};
 use crate::analysis::budget::Budget;
@@ -86,9 +87,10 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
     // each takes a large part of a small run's time. The report, which inlines the plots, comes after both.
     let (figures, tables) = rayon::join(
         || -> Result<Vec<std::path::PathBuf>, OutputError> {
-            let mut figures = figures::write_figures(dir, title, run.table, run.analysis, run.plot_data)?;
+            let mut figures =
+                figures::write_figures(Canvas::Folder(dir), title, run.table, run.analysis, run.plot_data)?;
             if let Some(b) = run.budget {
-                figures.extend(budget::budget_figures(dir, b, &arms)?);
+                figures.extend(budget::budget_figures(Canvas::Folder(dir), b, &arms)?);
             }
             Ok(figures)
         },
@@ -137,7 +139,7 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
             ("To reproduce".into(), provenance.command.clone()),
         ])
         .collect(),
-        figures: &figures,
+        figures: Figures::Files(&figures),
         studies: &[],
     };
     report::write_report(dir, &input)
@@ -184,7 +186,7 @@ pub fn write_analyse(dir: &Path, report: &AnalyseReport) -> Result<(), OutputErr
         .input
         .file_name()
         .map_or("PSA sample".to_string(), |f| f.to_string_lossy().to_string());
-    let figures = figures::write_figures(dir, &title, table, analysis, report.plot_data)?;
+    let figures = figures::write_figures(Canvas::Folder(dir), &title, table, analysis, report.plot_data)?;
     let mut provenance = vec![
         ("Program".into(), format!("carecast {}", env!("CARGO_PKG_VERSION"))),
         ("Input file".into(), report.input.display().to_string()),
@@ -205,7 +207,7 @@ pub fn write_analyse(dir: &Path, report: &AnalyseReport) -> Result<(), OutputErr
         subgroups: &[],
         scenario: None,
         provenance,
-        figures: &figures,
+        figures: Figures::Files(&figures),
         studies: report.studies,
     };
     report::write_report(dir, &input)

@@ -143,7 +143,7 @@ pub fn write_tornado_figures(
             })
             .collect();
         files.extend(plots::tornado(
-            &dir.join(format!("tornado_{}", FileNames::new(&arm_names(model)).of(arm))),
+            dir.join(format!("tornado_{}", FileNames::new(&arm_names(model)).of(arm))),
             // Without the scenario's title, which would push the arms' labels off the plot.
             &format!(
                 "One-way sensitivity: {} vs {}",
@@ -236,7 +236,7 @@ pub fn write_threshold_figures(
         }
         let x_label = parameter_words(model, &t.parameter, "base");
         files.extend(plots::sweep_lines(
-            &dir.join(format!("threshold_{}", FileNames::new(&arm_names(model)).of(&t.arm))),
+            dir.join(format!("threshold_{}", FileNames::new(&arm_names(model)).of(&t.arm))),
             &format!("{title}: {label} as {} varies", t.parameter),
             &x_label,
             &label,

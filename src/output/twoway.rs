@@ -73,7 +73,7 @@ pub fn write_twoway_figures(dir: &Path, model: &Model, grids: &[TwoWay]) -> Resu
             }
         );
         files.extend(plots::heat_map(
-            &dir.join(format!("twoway_{}", FileNames::new(&arms).of(&g.arm))),
+            dir.join(format!("twoway_{}", FileNames::new(&arms).of(&g.arm))),
             &format!("{title}: {label}, {} vs {}", label_of(&g.arm), label_of(&g.comparator)),
             &g.x.parameter,
             &g.y.parameter,

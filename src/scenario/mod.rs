@@ -13,6 +13,7 @@ mod table_reader;
 pub mod tables;
 mod toml_error;
 pub mod variant;
+pub mod what_if;
 
 pub use overrides::{Override, SweepAxis};
 pub use price_index::{PriceIndex, PriceYear};

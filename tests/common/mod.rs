@@ -5,6 +5,7 @@
 
 pub mod by_hand;
 pub mod outputs;
+pub mod serving;
 
 use carecast::commands::{Context, ScenarioChanges};
 use carecast::model::{compile, compile_text, Loaded, Model, RunSettings};

@@ -22,6 +22,7 @@ mod cohort;
 mod contexts;
 mod correlations;
 mod distributions;
+mod editable;
 mod limits;
 mod outcomes;
 mod overrides;
@@ -41,6 +42,7 @@ mod tunnel;
 #[cfg(test)]
 mod tests;
 
+pub use editable::{editable_inputs, EditableInput, InputForm};
 pub use limits::{MAX_COHORT, MAX_CYCLES, MAX_ITERATIONS, MAX_NAME_LENGTH, MAX_STATES};
 pub use overrides::apply_overrides;
 

@@ -176,7 +176,10 @@ impl Compiler<'_> {
         what: &str,
     ) -> Result<Option<(Distribution, Option<RawParameterTable>)>, InputError> {
         Ok(Some(match (&o.field, &entry.table) {
-            (None, _) => (Distribution::fixed(o.value).map_err(|e| InputError::usage(what, e.0))?, None),
+            (None, _) => (
+                Distribution::fixed(o.value).map_err(|e| InputError::usage(what, e.0))?,
+                None,
+            ),
             (Some(_), None) if entry.expression => {
                 return Err(InputError::usage(
                     what,

@@ -7,7 +7,7 @@ use super::data::usable;
 use super::frame::{chart, hline, vline, Chart, Frame};
 use super::labels::{count_label, ordinal, plural, signed_number, Fmt};
 use super::legend::{mean_marker, Entry, Swatch};
-use super::render::{err, render, Figure, PlotError, HEIGHT, WIDTH};
+use super::render::{err, render, Dest, Figure, PlotError, HEIGHT, WIDTH};
 use super::text::{boxed_text, clean, fit, NOTE_PX};
 use crate::output::format::{money_label, signed_money_label as signed_money};
 use plotters::backend::DrawingBackend;
@@ -16,7 +16,7 @@ use plotters::drawing::DrawingArea;
 use plotters::element::{Circle, DashedPathElement};
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, RGBColor};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Most points drawn per arm on the CE plane; beyond this a deterministic every-k-th subset is drawn.
 pub const MAX_POINTS_PER_ARM: usize = 20_000;
@@ -35,7 +35,7 @@ pub struct PlaneOutcome<'a> {
 
 /// Cost-effectiveness plane: incremental outcome against incremental cost per iteration, per arm, with WTP lines.
 pub fn ce_plane(
-    base: &Path,
+    base: impl Into<Dest>,
     title: &str,
     outcome: PlaneOutcome,
     arms: &[(String, &[f64], &[f64])],

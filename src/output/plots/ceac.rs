@@ -6,19 +6,19 @@ use super::data::{lambda_order, runs, usable, Runs};
 use super::frame::{chart, Frame};
 use super::labels::{plural, Fmt};
 use super::legend::{Entry, Swatch};
-use super::render::{err, render, Figure, PlotError, HEIGHT, WIDTH};
+use super::render::{err, render, Dest, Figure, PlotError, HEIGHT, WIDTH};
 use super::text::clean;
 use plotters::backend::DrawingBackend;
 use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
 use plotters::element::{Circle, PathElement};
 use plotters::style::{Color, RGBColor};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Cost-effectiveness acceptability curves with the acceptability frontier (`frontier[i]` is the arm at `lambda[i]`);
 /// `per` is what λ is per ("QALY", "bed day avoided").
 pub fn ceac(
-    base: &Path,
+    base: impl Into<Dest>,
     title: &str,
     per: &str,
     lambda: &[f64],

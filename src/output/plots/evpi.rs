@@ -5,7 +5,7 @@ use super::colours::{INK, OI_BLACK, OI_BLUE, OI_VERMILLION};
 use super::data::{lambda_order, runs, usable, Runs};
 use super::frame::{chart, Frame};
 use super::labels::{plural, Fmt};
-use super::render::{err, render, Figure, PlotError, HEIGHT, WIDTH};
+use super::render::{err, render, Dest, Figure, PlotError, HEIGHT, WIDTH};
 use super::text::{clean, fit, text, LEGEND_PX};
 use crate::output::format::money_label;
 use plotters::backend::DrawingBackend;
@@ -14,12 +14,12 @@ use plotters::drawing::DrawingArea;
 use plotters::element::{Circle, PathElement};
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, RGBColor};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Expected value of perfect information against willingness to pay, per person and (if given) for the population;
 /// `per` is what λ is per ("QALY", "bed day avoided").
 pub fn evpi(
-    base: &Path,
+    base: impl Into<Dest>,
     title: &str,
     per: &str,
     lambda: &[f64],

@@ -6,7 +6,7 @@ use super::data::usable;
 use super::frame::{gridded_chart, message_box, x_description, Chart, Frame, SIDE};
 use super::labels::{plural, Fmt};
 use super::legend::{Entry, Swatch};
-use super::render::{err, render, Figure, PlotError, HEIGHT, HEIGHT_TWO_ROWS, WIDTH};
+use super::render::{err, render, Dest, Figure, PlotError, HEIGHT, HEIGHT_TWO_ROWS, WIDTH};
 use super::text::{boxed_text, clean, fit, measure, text, wrap, NOTE_PX, TICK_PX};
 use crate::output::format::money_label;
 use plotters::backend::DrawingBackend;
@@ -15,7 +15,7 @@ use plotters::drawing::DrawingArea;
 use plotters::element::{DashedPathElement, PathElement, Rectangle};
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, ShapeStyle};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Most bars on the EVPPI chart; the others are counted in a note.
 pub const MAX_EVPPI_BARS: usize = 30;
@@ -32,7 +32,7 @@ const RIGHT: i32 = 30;
 /// printed in the notes, because EVPPI estimators disagree; `evpi`, if given, is drawn as the reference line that
 /// no bar can exceed.
 pub fn evppi_bars(
-    base: &Path,
+    base: impl Into<Dest>,
     title: &str,
     wtp_label: &str,
     method: &str,

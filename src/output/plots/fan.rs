@@ -6,7 +6,7 @@ use super::data::{band, lambda_order, runs, usable, Runs};
 use super::frame::{chart, hline, Frame};
 use super::labels::{number_label, plural, Fmt};
 use super::legend::{Entry, Swatch};
-use super::render::{err, render, Figure, PlotError, HEIGHT, WIDTH};
+use super::render::{err, render, Dest, Figure, PlotError, HEIGHT, WIDTH};
 use super::text::{boxed_text, NOTE_PX};
 use crate::output::format::{decimals_for, money_label};
 use plotters::backend::DrawingBackend;
@@ -15,12 +15,12 @@ use plotters::drawing::DrawingArea;
 use plotters::element::{Circle, PathElement, Polygon};
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::Color;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Fan chart of cumulative net savings by year: median, 50% and 95% bands, and the break-even line.
 #[allow(clippy::too_many_arguments)] // the signature is the agreed interface: one slice per percentile
 pub fn fan_chart(
-    base: &Path,
+    base: impl Into<Dest>,
     title: &str,
     years: &[f64],
     p2_5: &[f64],
@@ -39,7 +39,7 @@ pub fn fan_chart(
 /// A fan chart of cumulative totals by year (per person, or the population in cash for the budget impact), drawn from
 /// year 0 at £0, with its axes' titles.
 pub fn budget_fan_chart(
-    base: &Path,
+    base: impl Into<Dest>,
     title: &str,
     x_title: &str,
     y_title: &str,

@@ -8,7 +8,7 @@ use super::colours::{AXIS, INK, OI_BLACK};
 use super::data::{lambda_order, usable};
 use super::frame::{message_box, Frame};
 use super::labels::{count_label, grid_labels, ordinal, plural, ValueFormat};
-use super::render::{err, render, Figure, PlotError, HEIGHT, WIDTH};
+use super::render::{err, render, Dest, Figure, PlotError, HEIGHT, WIDTH};
 use super::text::{clean, fit, measure, or_unnamed, text, vertical_text, LABEL_PX, LEGEND_PX, NOTE_PX, TICK_PX};
 use plotters::backend::DrawingBackend;
 use plotters::coord::Shift;
@@ -16,7 +16,7 @@ use plotters::drawing::DrawingArea;
 use plotters::element::{PathElement, Rectangle};
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, RGBColor};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// A heat map of a measure over a two-parameter grid: `z[iy][ix]` at (`x[ix]`, `y[iy]`); non-finite cells drawn as
 /// "no value" (hatched) and said so in the key below the colour bar and in a note. With `centre` (e.g. break-even
@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 /// and grids over 200 on a side are thinned (both said in notes).
 #[allow(clippy::too_many_arguments)] // the signature is the agreed interface
 pub fn heat_map(
-    base: &Path,
+    base: impl Into<Dest>,
     title: &str,
     x_label: &str,
     y_label: &str,

@@ -41,7 +41,7 @@ pub use evppi::{evppi_bars, MAX_EVPPI_BARS};
 pub use fan::{budget_fan_chart, fan_chart};
 pub use heat_map::heat_map;
 pub use labels::{display_outcome, ValueFormat};
-pub use render::PlotError;
+pub use render::{Canvas, Dest, PlotError, SvgSink};
 pub use roi::{roi_histograms, Sample};
 pub use sweep_lines::{sweep_lines, Series};
 pub use tornado::{tornado, TornadoBar};

@@ -1,11 +1,12 @@
 //! Rendering: one layout, two backends. The `Figure` trait, the figure sizes, and `render`, which draws a figure
-//! as a PNG and an SVG beside each other.
+//! as a PNG and an SVG beside each other, or as SVG text alone in memory (for `carecast serve`'s live page).
 
 use super::font::{ensure_font, GlyphByGlyph};
 use plotters::backend::{BitMapBackend, DrawingBackend, SVGBackend};
 use plotters::coord::Shift;
 use plotters::drawing::{DrawingArea, DrawingAreaErrorKind, IntoDrawingArea};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// A figure could not be drawn or written.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +23,66 @@ pub(super) const WIDTH: u32 = 1200;
 pub(super) const HEIGHT: u32 = 800;
 /// Two rows of ROI panels need more height to keep each panel readable.
 pub(super) const HEIGHT_TWO_ROWS: u32 = 1000;
+
+/// Figures drawn in memory as SVG text, by file stem (`roi_reablement`, `ce_plane`, ...): what a run directory's
+/// `<stem>.svg` would hold.
+#[derive(Debug, Default)]
+pub struct SvgSink(Mutex<Vec<(String, String)>>);
+
+impl SvgSink {
+    /// The SVG drawn for `stem`, if one was.
+    pub fn get(&self, stem: &str) -> Option<String> {
+        let figures = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        figures.iter().find(|(s, _)| s == stem).map(|(_, svg)| svg.clone())
+    }
+
+    fn put(&self, stem: String, svg: String) {
+        let mut figures = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        figures.push((stem, svg));
+    }
+}
+
+/// Where one figure goes: PNG and SVG files beside a base path (`dir/ceac` → `dir/ceac.png`, `dir/ceac.svg`), or SVG
+/// text into a sink under a file stem.
+pub enum Dest {
+    Files(PathBuf),
+    Memory(Arc<SvgSink>, String),
+}
+
+impl From<&Path> for Dest {
+    fn from(base: &Path) -> Dest {
+        Dest::Files(base.to_path_buf())
+    }
+}
+
+impl From<&PathBuf> for Dest {
+    fn from(base: &PathBuf) -> Dest {
+        Dest::Files(base.clone())
+    }
+}
+
+impl From<PathBuf> for Dest {
+    fn from(base: PathBuf) -> Dest {
+        Dest::Files(base)
+    }
+}
+
+/// Where a set of figures goes: files in a folder, or SVG text in memory.
+#[derive(Clone, Copy)]
+pub enum Canvas<'a> {
+    Folder(&'a Path),
+    Memory(&'a Arc<SvgSink>),
+}
+
+impl Canvas<'_> {
+    /// Where the figure with file stem `stem` goes.
+    pub fn dest(&self, stem: &str) -> Dest {
+        match self {
+            Canvas::Folder(dir) => Dest::Files(dir.join(stem)),
+            Canvas::Memory(sink) => Dest::Memory(Arc::clone(sink), stem.to_string()),
+        }
+    }
+}
 
 /// A figure whose data are already laid out; `draw` is called once per backend.
 pub(super) trait Figure {
@@ -42,9 +103,27 @@ pub(super) fn with_suffix(base: &Path, ext: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Draws `fig` at `size` as `base`.png and `base`.svg, the two at once where the pool has a free thread, and returns
-/// both paths.
-pub(super) fn render<F: Figure + Sync>(base: &Path, size: (u32, u32), fig: &F) -> Result<Vec<PathBuf>, PlotError> {
+/// Draws `fig` at `size` where `to` says: as `base`.png and `base`.svg, the two at once where the pool has a free
+/// thread, returning both paths; or as SVG text into a sink, returning no path.
+pub(super) fn render<F: Figure + Sync>(
+    to: impl Into<Dest>,
+    size: (u32, u32),
+    fig: &F,
+) -> Result<Vec<PathBuf>, PlotError> {
+    let base = match to.into() {
+        Dest::Files(base) => base,
+        Dest::Memory(sink, stem) => {
+            let fail = |message: String| PlotError {
+                path: PathBuf::from(format!("{stem}.svg")),
+                message,
+            };
+            ensure_font().map_err(fail)?;
+            let svg = draw_svg(size, fig).map_err(fail)?;
+            sink.put(stem, svg);
+            return Ok(Vec::new());
+        }
+    };
+    let base = base.as_path();
     let png = with_suffix(base, "png");
     let svg = with_suffix(base, "svg");
     let fail = |path: &Path, message: String| PlotError {
@@ -69,21 +148,24 @@ pub(super) fn render<F: Figure + Sync>(base: &Path, size: (u32, u32), fig: &F) -
             }
             encode_png(&pixels, size)
         },
-        || {
-            // The SVG is built in memory and written in one go, so a failure never leaves half a file behind.
-            let mut text = String::new();
-            {
-                let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
-                fig.draw(&root)?;
-                root.present().map_err(err)?;
-            }
-            Ok::<_, String>(text)
-        },
+        // The SVG is built in memory and written in one go, so a failure never leaves half a file behind.
+        || draw_svg(size, fig),
     );
     let bitmap = bitmap.map_err(|m| fail(&png, m))?;
     std::fs::write(&png, bitmap).map_err(|e| fail(&png, e.to_string()))?;
     std::fs::write(&svg, text.map_err(|m| fail(&svg, m))?).map_err(|e| fail(&svg, e.to_string()))?;
     Ok(vec![png, svg])
+}
+
+/// `fig` drawn at `size` as SVG text.
+fn draw_svg<F: Figure>(size: (u32, u32), fig: &F) -> Result<String, String> {
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
+        fig.draw(&root)?;
+        root.present().map_err(err)?;
+    }
+    Ok(text)
 }
 
 /// An RGB image as PNG bytes: every row Paeth-filtered, compressed with the fast setting. plotters' encoder tries

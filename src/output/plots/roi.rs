@@ -6,7 +6,7 @@ use super::data::usable;
 use super::frame::{chart, message_box, vline, Frame};
 use super::labels::{count_label, percent_label, plural, ratio_label, Fmt};
 use super::legend::{Entry, Swatch};
-use super::render::{err, render, Figure, PlotError, HEIGHT, HEIGHT_TWO_ROWS, WIDTH};
+use super::render::{err, render, Dest, Figure, PlotError, HEIGHT, HEIGHT_TWO_ROWS, WIDTH};
 use super::text::{clean, fit, text, LEGEND_PX, PANEL_PX};
 use crate::analysis::stats::quantiles;
 use plotters::backend::DrawingBackend;
@@ -15,7 +15,7 @@ use plotters::drawing::DrawingArea;
 use plotters::element::Rectangle;
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::Color;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// A named sample of values (one per PSA iteration).
 pub struct Sample<'a> {
@@ -28,7 +28,7 @@ pub struct Sample<'a> {
 }
 
 /// Histograms of the benefit–cost ratio, one panel per payer, with median, 95% interval and break-even at £1.
-pub fn roi_histograms(base: &Path, title: &str, panels: &[Sample]) -> Result<Vec<PathBuf>, PlotError> {
+pub fn roi_histograms(base: impl Into<Dest>, title: &str, panels: &[Sample]) -> Result<Vec<PathBuf>, PlotError> {
     let fig = RoiFigure::new(title, panels);
     let height = if fig.grid().0 > 1 { HEIGHT_TWO_ROWS } else { HEIGHT };
     render(base, (WIDTH, height), &fig)

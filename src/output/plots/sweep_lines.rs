@@ -6,7 +6,7 @@ use super::data::{self, lambda_order, runs, usable, Runs};
 use super::frame::{chart, hline, message_box, vline, Chart, Frame};
 use super::labels::{plain_number, plural, Fmt, ValueFormat};
 use super::legend::{Entry, Swatch};
-use super::render::{err, render, Figure, PlotError, HEIGHT, WIDTH};
+use super::render::{err, render, Dest, Figure, PlotError, HEIGHT, WIDTH};
 use super::text::{boxed_text, clean, fit, measure, or_unnamed, NOTE_PX};
 use plotters::backend::DrawingBackend;
 use plotters::coord::Shift;
@@ -14,7 +14,7 @@ use plotters::drawing::DrawingArea;
 use plotters::element::{Circle, PathElement, Polygon};
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, RGBColor};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// One line against the varied parameter, optionally with a band (e.g. the 2.5th–97.5th percentiles).
 pub struct Series<'a> {
@@ -36,7 +36,7 @@ pub struct Series<'a> {
 /// band is (e.g. "2.5th–97.5th percentile") is for `note` to say; the legend points there.
 #[allow(clippy::too_many_arguments)] // the signature is the agreed interface
 pub fn sweep_lines(
-    base: &Path,
+    base: impl Into<Dest>,
     title: &str,
     x_label: &str,
     y_label: &str,

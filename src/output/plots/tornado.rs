@@ -7,7 +7,7 @@ use super::data::usable;
 use super::frame::{message_box, Frame};
 use super::labels::{count_label, plain_number, plural, ValueFormat};
 use super::legend::{Entry, Swatch};
-use super::render::{err, render, Figure, PlotError, HEIGHT, WIDTH};
+use super::render::{err, render, Dest, Figure, PlotError, HEIGHT, WIDTH};
 use super::text::{boxed_text, clean, fit, measure, or_unnamed, text, LABEL_PX, NOTE_PX, TICK_PX};
 use plotters::backend::DrawingBackend;
 use plotters::coord::Shift;
@@ -16,7 +16,7 @@ use plotters::element::{PathElement, Rectangle};
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, RGBColor};
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// One bar of a tornado diagram.
 pub struct TornadoBar {
@@ -35,7 +35,7 @@ pub struct TornadoBar {
 /// `base_value` labelled ("base case £2,518"), and each bar's label with its low–high values
 /// ("home_care_weekly (68.9 to 128)"). At most 15 bars are drawn; a note says how many more are in tornado.csv.
 pub fn tornado(
-    base: &Path,
+    base: impl Into<Dest>,
     title: &str,
     measure_label: &str,
     format: ValueFormat,

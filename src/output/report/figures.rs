@@ -10,7 +10,10 @@ use minijinja::Value;
 
 /// The SVG the run drew for `stem`, inlined, if it drew one.
 pub(super) fn svg_of(input: &ReportInput, stem: &str) -> Result<Option<Value>, String> {
-    svg_path(input.figures, stem).map(read_svg).transpose()
+    match input.figures {
+        super::Figures::Files(files) => svg_path(files, stem).map(read_svg).transpose(),
+        super::Figures::Memory(sink) => Ok(sink.get(stem).map(Value::from_safe_string)),
+    }
 }
 
 /// The SVG among `files` whose file stem is `stem`.

@@ -10,6 +10,7 @@ mod cba;
 mod figures;
 mod headline;
 mod inputs;
+pub mod live;
 mod study;
 mod subgroups;
 
@@ -50,10 +51,17 @@ pub struct ReportInput<'a> {
     pub scenario: Option<ScenarioFacts<'a>>,
     /// Label–value rows: version, file, hash, seed, iterations, date, command...
     pub provenance: Vec<(String, String)>,
-    /// The SVG files the run wrote.
-    pub figures: &'a [PathBuf],
+    /// The plots the run drew.
+    pub figures: Figures<'a>,
     /// Sensitivity and value-of-information analyses the run computed (EVPPI of a parameter sample).
     pub studies: &'a [Study],
+}
+
+/// The plots a report inlines: the SVG files a run wrote, or SVG text drawn in memory (`carecast serve`).
+#[derive(Clone, Copy)]
+pub enum Figures<'a> {
+    Files(&'a [PathBuf]),
+    Memory(&'a crate::output::plots::SvgSink),
 }
 
 /// The scenario a report describes: its compiled model and its inputs as the file writes them.

@@ -179,7 +179,7 @@ fn line_plot(
         format!("{} iterations per point.", scenario.iterations)
     };
     Ok(plots::sweep_lines(
-        &dir.join(format!("sweep_{}_{measure}", scenario.name)),
+        dir.join(format!("sweep_{}_{measure}", scenario.name)),
         &format!("{}: {label} as {} varies", scenario.name, axes[0].parameter),
         &axes[0].parameter,
         label,
@@ -214,7 +214,7 @@ fn heat_maps(
             }
         }
         files.extend(plots::heat_map(
-            &dir.join(format!(
+            dir.join(format!(
                 "sweep_{}_{}_{measure}",
                 scenario.name,
                 FileNames::new(&mine.arms).of(arm)

@@ -190,7 +190,11 @@ fn changes_of_two_fields_of_one_parameter_both_hold() {
     let (s, mut m) = overridable();
     set(&mut m, &s, "cost.shape=8").unwrap_or_else(|e| panic!("{e}"));
     set(&mut m, &s, "cost.scale=100").unwrap_or_else(|e| panic!("{e}"));
-    let base = m.overridable.iter().find(|o| o.name == "cost" && o.scope == "base").expect("base cost");
+    let base = m
+        .overridable
+        .iter()
+        .find(|o| o.name == "cost" && o.scope == "base")
+        .expect("base cost");
     assert_close(draw(&m, base.draw).mean(), 8.0 * 100.0);
     // Given in one call, in the same order, the same.
     let (s, mut one_call) = overridable();

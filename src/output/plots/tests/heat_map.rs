@@ -25,7 +25,7 @@ pub(super) fn heat_example(dir: &Path, centre: Option<f64>, missing: bool) -> Ve
         z[3][4] = f64::NAN;
     }
     heat_map(
-        &dir.join(if centre.is_some() { "heat" } else { "heat_sequential" }),
+        dir.join(if centre.is_some() { "heat" } else { "heat_sequential" }),
         "Net savings per person over home care cost and reablement uptake",
         "Home care cost (£ per week)",
         "Share taking up reablement",

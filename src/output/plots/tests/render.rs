@@ -14,17 +14,7 @@ fn errors_name_the_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let blocker = dir.path().join("file");
     std::fs::write(&blocker, "x").expect("write");
-    let e = fan_chart(
-        &blocker.join("fan"),
-        "t",
-        &[0.0],
-        &[0.0],
-        &[0.0],
-        &[0.0],
-        &[0.0],
-        &[0.0],
-    )
-    .unwrap_err();
+    let e = fan_chart(blocker.join("fan"), "t", &[0.0], &[0.0], &[0.0], &[0.0], &[0.0], &[0.0]).unwrap_err();
     assert!(e.path.starts_with(&blocker));
     assert!(e.to_string().starts_with("cannot draw "), "{e}");
     assert!(
@@ -55,7 +45,7 @@ fn caller_text_is_escaped_in_the_svg() {
     let markers = [(1.5, evil.to_string())];
     let mut svgs = Vec::new();
     let p = sweep_lines(
-        &dir.path().join("s"),
+        dir.path().join("s"),
         evil,
         evil,
         evil,
@@ -68,7 +58,7 @@ fn caller_text_is_escaped_in_the_svg() {
     svgs.push(p.expect("renders"));
     let z = [vec![1.0, 2.0]];
     let p = heat_map(
-        &dir.path().join("h"),
+        dir.path().join("h"),
         evil,
         evil,
         evil,
@@ -88,7 +78,7 @@ fn caller_text_is_escaped_in_the_svg() {
         at_low: 0.5,
         at_high: 1.5,
     }];
-    svgs.push(tornado(&dir.path().join("t"), evil, evil, ValueFormat::Number, 1.0, &bars, evil).expect("renders"));
+    svgs.push(tornado(dir.path().join("t"), evil, evil, ValueFormat::Number, 1.0, &bars, evil).expect("renders"));
     for paths in svgs {
         let svg = std::fs::read_to_string(&paths[1]).expect("svg");
         assert!(!svg.contains("<script"), "{} has a raw script tag", paths[1].display());

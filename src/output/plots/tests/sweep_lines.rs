@@ -36,7 +36,7 @@ pub(super) fn sweep_example(dir: &Path) -> Vec<PathBuf> {
         },
     ];
     sweep_lines(
-        &dir.join("sweep"),
+        dir.join("sweep"),
         "Benefit–cost ratio as the cost of home care varies",
         "Home care cost (£ per week)",
         "£ back per £1 spent (council)",

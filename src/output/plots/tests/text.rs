@@ -17,7 +17,7 @@ fn a_title_too_long_for_one_line_takes_two_and_keeps_its_end() {
     );
     let v = [1.0, 2.0];
     let paths = roi_histograms(
-        &dir.path().join("t"),
+        dir.path().join("t"),
         title,
         &[Sample {
             label: "Savings to the council".into(),
@@ -37,7 +37,7 @@ fn long_unicode_titles_are_cleaned_and_truncated() {
     assert!(title.chars().count() > 200);
     let v = [1.0, 2.0];
     let paths = roi_histograms(
-        &dir.path().join("t"),
+        dir.path().join("t"),
         &title,
         &[Sample {
             label: title.clone(),

@@ -45,7 +45,7 @@ fn tornado_bars(n: usize) -> Vec<TornadoBar> {
 /// Writes the example tornado diagram with `n` bars.
 pub(super) fn tornado_example(dir: &Path, n: usize) -> Vec<PathBuf> {
     tornado(
-        &dir.join(format!("tornado{n}")),
+        dir.join(format!("tornado{n}")),
         "Net savings per person: one-way sensitivity (reablement vs usual care)",
         "Net savings (£ per person)",
         ValueFormat::Money,

@@ -57,7 +57,7 @@ fn hard_sweeps(dir: &Path) {
         (100_000.0, "upper end".to_string()),
     ];
     sweep_lines(
-        &dir.join("sweep_probability"),
+        dir.join("sweep_probability"),
         "Probability cost-effective",
         "Willingness to pay (£ per QALY)",
         "Probability",
@@ -75,7 +75,7 @@ fn hard_sweeps(dir: &Path) {
         band: Some((&[0.9], &[1.8])),
     }];
     sweep_lines(
-        &dir.join("sweep_one_point"),
+        dir.join("sweep_one_point"),
         "One point",
         "Home care cost (£ per week)",
         "£ back per £1",
@@ -109,7 +109,7 @@ fn hard_heat_maps(dir: &Path) {
         })
         .collect();
     heat_map(
-        &dir.join("heat_12x12"),
+        dir.join("heat_12x12"),
         "BCR over home care cost and uptake",
         "Home care cost (£ per week)",
         "Uptake",
@@ -132,7 +132,7 @@ fn hard_heat_maps(dir: &Path) {
         })
         .collect();
     heat_map(
-        &dir.join("heat_dense"),
+        dir.join("heat_dense"),
         "Dense probability grid",
         "x",
         "y",
@@ -174,7 +174,7 @@ fn hard_tornados(dir: &Path) {
         },
     ];
     tornado(
-        &dir.join("tornado_long"),
+        dir.join("tornado_long"),
         &long.repeat(3),
         &long,
         ValueFormat::Probability,
@@ -184,7 +184,7 @@ fn hard_tornados(dir: &Path) {
     )
     .expect("renders");
     tornado(
-        &dir.join("tornado_empty"),
+        dir.join("tornado_empty"),
         "Empty",
         "m",
         ValueFormat::Money,
@@ -198,7 +198,7 @@ fn hard_tornados(dir: &Path) {
 /// A heat map and a sweep with nothing to show.
 fn empty_heat_map_and_sweep(dir: &Path) {
     heat_map(
-        &dir.join("heat_empty"),
+        dir.join("heat_empty"),
         "Empty",
         "x",
         "y",
@@ -212,7 +212,7 @@ fn empty_heat_map_and_sweep(dir: &Path) {
     )
     .expect("renders");
     sweep_lines(
-        &dir.join("sweep_empty"),
+        dir.join("sweep_empty"),
         "Empty",
         "x",
         "y",

@@ -1,0 +1,240 @@
+// carecast serve: the what-if page's script. Every change to a field posts the page's changes; the server runs the
+// whole PSA and answers with the results' HTML, which replaces the old. A change made while a run is going cancels
+// it (the request is aborted, and the server stops the run when this page's next one starts). The address carries
+// the changes, so a link reproduces the view. Nothing here is loaded from anywhere but the server.
+"use strict";
+
+(function () {
+  const body = document.body;
+  const scenario = body.dataset.scenario;
+  if (!scenario) return;
+  const form = document.getElementById("inputs");
+  const results = document.getElementById("results-body");
+  const status = document.getElementById("status");
+  const progress = document.getElementById("progress");
+  const saved = document.getElementById("saved");
+  const session = Math.random().toString(36).slice(2) + Date.now().toString(36);
+  // What the browser test reads: each redraw's time from the change to the new results on screen.
+  window.carecast = { timings: [], phases: [], runs: 0, last: null };
+
+  let inFlight = null;
+  let pollTimer = null;
+  // The plots' images of the results on show, given back when the next results replace them.
+  let plotUrls = [];
+
+  function fields() {
+    return Array.from(form.querySelectorAll("input[data-original]"));
+  }
+
+  function sameNumber(a, b) {
+    if (a.trim() === b.trim()) return true;
+    const x = Number(a), y = Number(b);
+    return a.trim() !== "" && b.trim() !== "" && Number.isFinite(x) && Number.isFinite(y) && x === y;
+  }
+
+  // The page's changes: every field whose text differs from the file's, as [name, text] (iterations and seed apart).
+  function collect() {
+    const request = { session: session, changes: [], iterations: "", seed: "" };
+    for (const input of fields()) {
+      const changed = input.value.trim() !== "" && !sameNumber(input.value, input.dataset.original);
+      input.classList.toggle("changed", changed);
+      if (!changed) continue;
+      if (input.name === "iterations") request.iterations = input.value.trim();
+      else if (input.name === "seed") request.seed = input.value.trim();
+      else request.changes.push([input.name, input.value.trim()]);
+    }
+    return request;
+  }
+
+  function address(request) {
+    const params = new URLSearchParams();
+    for (const [name, text] of request.changes) params.append("set", name + "=" + text);
+    if (request.iterations) params.set("iterations", request.iterations);
+    if (request.seed) params.set("seed", request.seed);
+    const query = params.toString();
+    return window.location.pathname + (query ? "?" + query : "");
+  }
+
+  function showErrors(errors) {
+    for (const p of document.querySelectorAll("p.error")) {
+      p.hidden = true;
+      p.textContent = "";
+    }
+    for (const input of fields()) {
+      input.removeAttribute("aria-invalid");
+      input.parentElement.classList.remove("invalid");
+    }
+    for (const [key, message] of errors) {
+      const p = document.getElementById("e-" + key) || document.getElementById("e-");
+      p.textContent = message;
+      p.hidden = false;
+      const input = document.getElementById("f-" + key);
+      if (input) {
+        input.setAttribute("aria-invalid", "true");
+        input.parentElement.classList.add("invalid");
+      }
+    }
+  }
+
+  function stopPolling() {
+    if (pollTimer) clearInterval(pollTimer);
+    pollTimer = null;
+    progress.hidden = true;
+  }
+
+  // Long runs show how far they have gone, asked for every fifth of a second.
+  function startPolling() {
+    pollTimer = setInterval(async function () {
+      try {
+        const r = await fetch("/s/" + scenario + "/progress?session=" + encodeURIComponent(session));
+        const p = await r.json();
+        if (p.total > 0) {
+          progress.hidden = false;
+          progress.max = p.total;
+          progress.value = p.done;
+          status.textContent = "Running: " + p.done.toLocaleString("en-GB") + " of " + p.total.toLocaleString("en-GB") +
+            " iterations (a change now cancels this run)";
+        }
+      } catch (e) { /* the next poll will tell */ }
+    }, 200);
+  }
+
+  async function run(changedAt) {
+    const request = collect();
+    if (inFlight) inFlight.abort();
+    const controller = new AbortController();
+    inFlight = controller;
+    stopPolling();
+    results.classList.add("stale");
+    const slow = setTimeout(startPolling, 300);
+    let answer;
+    try {
+      const r = await fetch("/s/" + scenario + "/run", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(request),
+        signal: controller.signal,
+      });
+      answer = await r.json();
+      answer.received = performance.now() - changedAt;
+    } catch (e) {
+      if (controller.signal.aborted) return;
+      answer = { ok: false, errors: [["", "The server did not answer: is carecast serve still running?"]] };
+    } finally {
+      clearTimeout(slow);
+      if (inFlight === controller) {
+        inFlight = null;
+        stopPolling();
+      }
+    }
+    if (controller.signal.aborted || answer.cancelled) return;
+    history.replaceState(null, "", address(request));
+    if (!answer.ok) {
+      showErrors(answer.errors || []);
+      status.textContent = "Not run: see the message beside the field. The results below are from before.";
+      return;
+    }
+    showErrors([]);
+    for (const url of plotUrls) URL.revokeObjectURL(url);
+    plotUrls = [];
+    results.innerHTML = answer.html;
+    // Each plot is the SVG the report would inline, drawn as an image.
+    const drawn = [];
+    for (const img of results.querySelectorAll("img[data-plot]")) {
+      const svg = (answer.plots || {})[img.dataset.plot];
+      if (!svg) continue;
+      const url = URL.createObjectURL(new Blob([svg], { type: "image/svg+xml" }));
+      plotUrls.push(url);
+      img.src = url;
+      drawn.push(img.decode().catch(function () {}));
+    }
+    const inserted = performance.now() - changedAt;
+    results.classList.remove("stale");
+    for (const [name, words] of Object.entries(answer.specs || {})) {
+      const p = form.querySelector('p.spec[data-spec="' + CSS.escape(name) + '"]');
+      if (p) p.textContent = words;
+    }
+    window.carecast.last = answer;
+    window.carecast.runs += 1;
+    // On screen once the browser has laid the new results out and painted them: the next frame.
+    requestAnimationFrame(function () {
+      const ms = Math.round(performance.now() - changedAt);
+      status.textContent = answer.status + " · shown " + ms + " ms after the change";
+      // And the plots, once every image is decoded and ready to paint.
+      Promise.all(drawn).then(function () {
+        const plots = Math.round(performance.now() - changedAt);
+        window.carecast.timings.push(ms);
+        window.carecast.phases.push({ received: Math.round(answer.received), inserted: Math.round(inserted), shown: ms, plots: plots });
+        status.textContent = answer.status + " · shown " + ms + " ms after the change, plots " + plots + " ms";
+      });
+    });
+  }
+
+  form.addEventListener("input", function (event) {
+    if (event.target.matches("input[data-original]")) run(performance.now());
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+  });
+
+  document.getElementById("undo-all").addEventListener("click", function () {
+    for (const input of fields()) input.value = input.dataset.original;
+    run(performance.now());
+  });
+
+  async function post(action) {
+    const r = await fetch("/s/" + scenario + "/" + action, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(collect()),
+    });
+    return r;
+  }
+
+  document.getElementById("save-scenario").addEventListener("click", async function () {
+    saved.textContent = "Writing the scenario file…";
+    try {
+      const r = await post("save-scenario");
+      if ((r.headers.get("Content-Type") || "").startsWith("application/json")) {
+        const answer = await r.json();
+        showErrors(answer.errors || []);
+        saved.textContent = "Not saved: see the message beside the field.";
+        return;
+      }
+      const name = (r.headers.get("Content-Disposition") || "").replace(/^.*filename="([^"]+)".*$/, "$1") || "what-if.toml";
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(await r.blob());
+      link.download = name;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      saved.textContent = "Saved as " + name + " (in your downloads): it runs as these changes do.";
+    } catch (e) {
+      saved.textContent = "Not saved: the server did not answer.";
+    }
+  });
+
+  document.getElementById("save-run").addEventListener("click", async function () {
+    saved.textContent = "Running and writing the run directory…";
+    try {
+      const answer = await (await post("save-run")).json();
+      if (!answer.ok) {
+        showErrors(answer.errors || []);
+        saved.textContent = "Not saved: see the message beside the field.";
+        return;
+      }
+      saved.textContent = "Saved to " + answer.dir + ". ";
+      const link = document.createElement("a");
+      link.href = answer.report;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.textContent = "Open its report";
+      saved.appendChild(link);
+    } catch (e) {
+      saved.textContent = "Not saved: the server did not answer.";
+    }
+  });
+
+  // Fields the address changed are marked as changed from the start.
+  collect();
+})();

@@ -1,0 +1,318 @@
+//! `carecast serve`'s page in a real browser: headless Chromium driven over the DevTools protocol (the
+//! headless_chrome crate) opens each bundled scenario's page, types a new value into an input as a person would,
+//! waits for the results to redraw, and checks the headline against `carecast run --set` for the same change. It
+//! records how long each redraw took from the change to the new results on screen (at 10,000 iterations, the
+//! bundled scenarios' own size), and saves screenshots at 1280 and 640 px for a person to look at
+//! (output/browser-test/serve-*.png) with the timings (output/browser-test/serve-timings.txt).
+//!
+//! Needs Chromium (Debian's `chromium` package; `.ci/run` installs it). Without it the test says so loudly and
+//! passes, unless CARECAST_REQUIRE_BROWSER is set, as it is in CI (`common::skip`).
+
+mod common;
+
+use common::serving::Server;
+use common::{carecast, tempdir};
+use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
+use headless_chrome::{Browser, LaunchOptions, Tab};
+use serde_json::Value;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+fn chromium() -> Option<PathBuf> {
+    if let Ok(path) = std::env::var("CARECAST_CHROMIUM") {
+        return Some(PathBuf::from(path));
+    }
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|d| d.join(name))
+                    .find(|p| p.is_file())
+            })
+        })
+}
+
+fn browser(path: &Path, size: (u32, u32)) -> Browser {
+    let options = LaunchOptions::default_builder()
+        .path(Some(path.to_path_buf()))
+        .sandbox(false)
+        .window_size(Some(size))
+        .args(vec![OsStr::new("--hide-scrollbars")])
+        .idle_browser_timeout(Duration::from_secs(300))
+        .build()
+        .expect("launch options");
+    Browser::new(options).expect("chromium starts")
+}
+
+/// Evaluates `js` in the page and returns its value.
+fn eval(tab: &Tab, js: &str) -> Value {
+    tab.evaluate(js, false).expect("evaluates").value.unwrap_or(Value::Null)
+}
+
+/// Waits until `js` is true in the page.
+fn wait_for(tab: &Tab, js: &str, what: &str) {
+    let started = Instant::now();
+    while eval(tab, js) != Value::Bool(true) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Types `text` into the field `key` (`name.field`) as a person would: focus, select what is there, type.
+fn type_into(tab: &Tab, key: &str, text: &str) {
+    let selector = format!(
+        "document.getElementById({})",
+        serde_json::to_string(&format!("f-{key}")).unwrap()
+    );
+    eval(tab, &format!("{selector}.focus(); {selector}.select(); true"));
+    tab.type_str(text).expect("types");
+}
+
+/// The first editable distribution field of the page and a value 10% above it, as (key, text).
+fn a_change(tab: &Tab) -> (String, String) {
+    let found = eval(
+        tab,
+        "JSON.stringify((() => { for (const i of document.querySelectorAll('fieldset:not(.run) input[data-original]')) { \
+           const v = Number(i.dataset.original); if (i.dataset.original !== '' && v > 0 && /\\.(mean|value|low|high|shape|alpha)$|^[a-z_0-9]+$/.test(i.name)) return [i.name, v]; } return null; })())",
+    );
+    let found: Value = serde_json::from_str(found.as_str().expect("a JSON text")).unwrap();
+    // A scenario with no parameter a change can reach (its numbers are written in its arms' costs): a new seed.
+    if found.is_null() {
+        let seed = eval(tab, "document.getElementById('f-seed').value")
+            .as_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap();
+        return ("seed".into(), (seed + 1).to_string());
+    }
+    let key = found[0].as_str().expect("an editable field").to_string();
+    let v = found[1].as_f64().unwrap();
+    let changed = if key.contains('.') || v > 1.0 { v * 1.1 } else { v * 0.9 };
+    (key, format!("{}", (changed * 1e4).round() / 1e4))
+}
+
+/// What axe-core (vendored in tests/vendor/axe-core) finds on the page: a line per WCAG 2.x A or AA violation.
+fn axe_findings(tab: &Tab) -> Vec<String> {
+    let axe = std::fs::read_to_string("tests/vendor/axe-core/axe.min.js").unwrap();
+    tab.evaluate(&format!("{axe}\n;true"), false).expect("axe-core loads");
+    let found = tab
+        .evaluate(
+            "axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] }).then(r => \
+             JSON.stringify(r.violations.map(v => `${v.id} (${v.impact}): ${v.help}; first at ${v.nodes[0].target}, ${v.nodes.length} in all`)))",
+            true,
+        )
+        .expect("axe-core runs")
+        .value
+        .unwrap_or(Value::Null);
+    serde_json::from_str(found.as_str().expect("a JSON text")).unwrap()
+}
+
+/// Whether two JSON trees hold the same values, numbers compared as the f64 they are: the page's numbers went through
+/// JavaScript, whose JSON writes 812000.0 as 812000 (the same double).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y)),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+#[test]
+fn the_page_redraws_on_a_change_with_the_results_run_set_gives() {
+    let Some(path) = chromium() else {
+        common::skip("no chromium on PATH (install Debian's chromium package, or set CARECAST_CHROMIUM)");
+        return;
+    };
+    let server = Server::start(&["scenarios"]);
+    let out = Path::new("output/browser-test");
+    std::fs::create_dir_all(out).unwrap();
+    let chrome = browser(&path, (1280, 900));
+    let tab = chrome.new_tab().expect("a tab");
+    let names: Vec<String> = {
+        tab.navigate_to(&server.url("/"))
+            .unwrap()
+            .wait_until_navigated()
+            .unwrap();
+        let list = eval(
+            &tab,
+            "JSON.stringify(Array.from(document.querySelectorAll('.scenario-list a'), a => a.getAttribute('href')))",
+        );
+        serde_json::from_str::<Vec<String>>(list.as_str().unwrap())
+            .unwrap()
+            .iter()
+            .map(|h| h.trim_start_matches("/s/").to_string())
+            .collect()
+    };
+    assert_eq!(names.len(), 13, "every bundled scenario is listed: {names:?}");
+    let mut timings = String::from("scenario\titerations\tchange\tms from the change to the redraw\n");
+    let tmp = tempdir();
+    for name in &names {
+        tab.navigate_to(&server.url(&format!("/s/{name}")))
+            .unwrap()
+            .wait_until_navigated()
+            .unwrap();
+        wait_for(
+            &tab,
+            "!!(window.carecast && document.getElementById('results-body').children.length)",
+            "the page",
+        );
+        let iterations = eval(&tab, "document.getElementById('f-iterations').value")
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (key, text) = a_change(&tab);
+        type_into(&tab, &key, &text);
+        let set = format!("{key}={text}");
+        let (arg, done) = if key == "seed" {
+            (
+                ["--seed", text.as_str()],
+                format!(
+                    "String(window.carecast.last.seed) === {}",
+                    serde_json::to_string(&text).unwrap()
+                ),
+            )
+        } else {
+            (
+                ["--set", set.as_str()],
+                format!(
+                    "window.carecast.last.set.includes({})",
+                    serde_json::to_string(&set).unwrap()
+                ),
+            )
+        };
+        wait_for(
+            &tab,
+            &format!("!!(window.carecast.last && {done} && window.carecast.timings.length)"),
+            &format!("{name}'s redraw after {set}"),
+        );
+        let ms = eval(&tab, "window.carecast.timings[window.carecast.timings.length - 1]")
+            .as_f64()
+            .unwrap();
+        let phases = eval(
+            &tab,
+            "JSON.stringify(window.carecast.phases[window.carecast.phases.length - 1])",
+        );
+        timings.push_str(&format!(
+            "{name}\t{iterations}\t{set}\t{ms}\t{}\n",
+            phases.as_str().unwrap()
+        ));
+        // The page's address now carries the change.
+        let address = eval(&tab, "decodeURIComponent(location.search)")
+            .as_str()
+            .unwrap()
+            .to_string();
+        let carried = if key == "seed" {
+            format!("seed={text}")
+        } else {
+            format!("set={set}")
+        };
+        assert!(address.contains(&carried), "{address}");
+        // The results are run --set's, to the bit, and so is the headline the page shows.
+        let live = eval(&tab, "JSON.stringify(window.carecast.last.results)");
+        let live: Value = serde_json::from_str(live.as_str().unwrap()).unwrap();
+        let output = carecast()
+            .args(["run", &format!("scenarios/{name}.toml"), arg[0], arg[1], "-q", "--out"])
+            .arg(tmp.path())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let dir = PathBuf::from(String::from_utf8_lossy(&output.stdout).lines().last().unwrap());
+        let summary: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+        assert!(
+            same(&live, &summary["results"]),
+            "{name}: the page's results are not run --set's"
+        );
+        let report = std::fs::read_to_string(dir.join("report.html")).unwrap();
+        let on_page = eval(
+            &tab,
+            "Array.from(document.querySelectorAll('#results-body .card .figure'), p => p.textContent).join('|')",
+        );
+        let figures: Vec<&str> = report
+            .split("<p class=\"figure\">")
+            .skip(1)
+            .filter_map(|t| t.split("</p>").next())
+            .collect();
+        assert_eq!(
+            on_page.as_str().unwrap(),
+            figures.join("|"),
+            "{name}: the headline differs from the report's"
+        );
+        if name == "reablement" {
+            // The page as it opens, with the change made: its top, the changed field in sight.
+            eval(&tab, "document.activeElement.blur(); window.scrollTo(0, 0); document.getElementById('inputs').scrollTop = 0; true");
+            std::thread::sleep(Duration::from_millis(300));
+            let png = tab
+                .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
+                .unwrap();
+            std::fs::write(out.join("serve-1280.png"), png).unwrap();
+            // Labelled, keyboard-reachable controls and readable contrast: WCAG 2.2 A and AA by axe-core.
+            let findings = axe_findings(&tab);
+            assert!(
+                findings.is_empty(),
+                "WCAG 2.2 A/AA findings by axe-core:\n{}",
+                findings.join("\n")
+            );
+        }
+    }
+    std::fs::write(out.join("serve-timings.txt"), &timings).unwrap();
+    eprintln!("\n{timings}");
+
+    // A bad value gets the command line's message beside its field, and the page goes on working.
+    tab.navigate_to(&server.url("/s/reablement"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    wait_for(&tab, "!!window.carecast", "the page");
+    type_into(&tab, "home_care_weekly.sd", "-3");
+    wait_for(
+        &tab,
+        "!document.getElementById('e-home_care_weekly.sd').hidden",
+        "the field's message",
+    );
+    let message = eval(&tab, "document.getElementById('e-home_care_weekly.sd').textContent");
+    assert!(
+        message
+            .as_str()
+            .unwrap()
+            .contains("sd is -3, but it must be greater than 0"),
+        "{message}"
+    );
+    type_into(&tab, "home_care_weekly.sd", "20");
+    wait_for(
+        &tab,
+        "document.getElementById('e-home_care_weekly.sd').hidden",
+        "the message to go",
+    );
+
+    // At 640 px the inputs come above the results, in one column.
+    let narrow = browser(&path, (640, 1200));
+    let tab = narrow.new_tab().expect("a tab");
+    tab.navigate_to(&server.url("/s/reablement?set=home_care_weekly.mean%3D120"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    wait_for(&tab, "!!window.carecast", "the page");
+    let overflow = eval(
+        &tab,
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+    );
+    assert_eq!(overflow.as_f64(), Some(0.0), "the page scrolls sideways at 640 px");
+    let png = tab
+        .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
+        .unwrap();
+    std::fs::write(out.join("serve-640.png"), png).unwrap();
+    let findings = axe_findings(&tab);
+    assert!(
+        findings.is_empty(),
+        "WCAG 2.2 A/AA findings by axe-core at 640 px:\n{}",
+        findings.join("\n")
+    );
+}
