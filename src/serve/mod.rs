@@ -4,7 +4,7 @@
 //! The server is tiny_http: synchronous, four small dependencies, no async runtime. The work of a request is a PSA on
 //! the rayon pool, so an async server would buy nothing, and a loopback tool for one analyst needs no more. A few
 //! handler threads take requests; runs go on the command's one thread pool, at most `max_runs` at once, and a page's
-//! new change cancels its run still going ([`runs`]).
+//! new change cancels its run still going (`runs.rs`).
 
 mod http;
 mod pages;
