@@ -12,25 +12,10 @@
 
 mod common;
 
-use common::{bundled_path, changes, context};
+use common::{bundled_path, changes, chromium, context};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn chromium() -> Option<PathBuf> {
-    if let Ok(path) = std::env::var("CARECAST_CHROMIUM") {
-        return Some(PathBuf::from(path));
-    }
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            std::env::var_os("PATH").and_then(|paths| {
-                std::env::split_paths(&paths)
-                    .map(|d| d.join(name))
-                    .find(|p| p.is_file())
-            })
-        })
-}
 
 /// Runs headless Chromium on a file with extra arguments; returns (stdout, stderr).
 fn headless(browser: &Path, page: &Path, args: &[&str]) -> (String, String) {

@@ -10,6 +10,7 @@
 
 mod common;
 
+use common::chromium;
 use common::serving::Server;
 use common::{carecast, tempdir};
 use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
@@ -18,21 +19,6 @@ use serde_json::Value;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-fn chromium() -> Option<PathBuf> {
-    if let Ok(path) = std::env::var("CARECAST_CHROMIUM") {
-        return Some(PathBuf::from(path));
-    }
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            std::env::var_os("PATH").and_then(|paths| {
-                std::env::split_paths(&paths)
-                    .map(|d| d.join(name))
-                    .find(|p| p.is_file())
-            })
-        })
-}
 
 fn browser(path: &Path, size: (u32, u32)) -> Browser {
     let options = LaunchOptions::default_builder()

@@ -223,3 +223,20 @@ pub fn ok_in(args: &[&str], out: &Path) -> PathBuf {
     let stdout = String::from_utf8(o.stdout).unwrap();
     PathBuf::from(stdout.lines().last().expect("a directory").trim())
 }
+
+/// Headless Chromium for the browser tests: `CARECAST_CHROMIUM`, or `chromium` (Debian's package),
+/// `chromium-browser` or `google-chrome` on the PATH.
+pub fn chromium() -> Option<PathBuf> {
+    if let Ok(path) = std::env::var("CARECAST_CHROMIUM") {
+        return Some(PathBuf::from(path));
+    }
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|d| d.join(name))
+                    .find(|p| p.is_file())
+            })
+        })
+}
