@@ -103,6 +103,14 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
+/// Saves what the tab shows as a PNG at `path`, for a person to look at.
+fn screenshot(tab: &Tab, path: &Path) {
+    let png = tab
+        .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
+        .unwrap();
+    std::fs::write(path, png).unwrap();
+}
+
 /// What axe-core (vendored in tests/vendor/axe-core) finds on the page: a line per WCAG 2.x A or AA violation.
 fn axe_findings(tab: &Tab) -> Vec<String> {
     let axe = std::fs::read_to_string("tests/vendor/axe-core/axe.min.js").unwrap();
@@ -264,10 +272,7 @@ fn the_page_redraws_on_a_change_with_the_results_run_set_gives() {
             // The page as it opens, with the change made: its top, the changed field in sight.
             eval(&tab, "document.activeElement.blur(); window.scrollTo(0, 0); document.getElementById('inputs').scrollTop = 0; true");
             std::thread::sleep(Duration::from_millis(300));
-            let png = tab
-                .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
-                .unwrap();
-            std::fs::write(out.join("serve-1280.png"), png).unwrap();
+            screenshot(&tab, &out.join("serve-1280.png"));
             // Labelled, keyboard-reachable controls and readable contrast: WCAG 2.2 A and AA by axe-core.
             let findings = axe_findings(&tab);
             assert!(
@@ -292,6 +297,12 @@ fn the_page_redraws_on_a_change_with_the_results_run_set_gives() {
         "!document.getElementById('e-home_care_weekly.sd').hidden",
         "the field's message",
     );
+    // The last good results stay, dimmed.
+    let dimmed = eval(
+        &tab,
+        "document.getElementById('results-body').classList.contains('stale')",
+    );
+    assert_eq!(dimmed, Value::Bool(true), "the old results are not marked as old");
     let message = eval(&tab, "document.getElementById('e-home_care_weekly.sd').textContent");
     assert!(
         message
@@ -307,6 +318,27 @@ fn the_page_redraws_on_a_change_with_the_results_run_set_gives() {
         "the message to go",
     );
 
+    // A run of more than 0.3 s shows its progress, then its results.
+    tab.navigate_to(&server.url("/s/example"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    wait_for(&tab, "!!window.carecast", "the page");
+    type_into(&tab, "iterations", "1000000");
+    wait_for(&tab, "!document.getElementById('progress').hidden", "the progress bar");
+    let says = eval(&tab, "document.getElementById('status').textContent");
+    assert!(says.as_str().unwrap().contains("of 1,000,000 iterations"), "{says}");
+    wait_for(
+        &tab,
+        "!!(window.carecast.last && window.carecast.last.iterations === 1000000)",
+        "the long run's results",
+    );
+    wait_for(
+        &tab,
+        "document.getElementById('progress').hidden",
+        "the progress bar to go",
+    );
+
     // At 640 px the inputs come above the results, in one column.
     let narrow = browser(&path, (640, 1200));
     let tab = narrow.new_tab().expect("a tab");
@@ -320,10 +352,7 @@ fn the_page_redraws_on_a_change_with_the_results_run_set_gives() {
         "document.documentElement.scrollWidth - document.documentElement.clientWidth",
     );
     assert_eq!(overflow.as_f64(), Some(0.0), "the page scrolls sideways at 640 px");
-    let png = tab
-        .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
-        .unwrap();
-    std::fs::write(out.join("serve-640.png"), png).unwrap();
+    screenshot(&tab, &out.join("serve-640.png"));
     let findings = axe_findings(&tab);
     assert!(
         findings.is_empty(),

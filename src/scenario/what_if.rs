@@ -35,57 +35,49 @@ pub fn parameter_headings(text: &str) -> Vec<(String, String)> {
     out
 }
 
-/// The numbers a parameter table writes, by the field name `--set NAME.FIELD=` takes (`ci95` as `ci95_low` and
-/// `ci95_high`), in a fixed order. A list-valued mean or alpha (multivariate normal, Dirichlet) is left out: a change
-/// cannot set one of its members.
+/// Each single number a parameter table writes, by the field name `--set NAME.FIELD=` takes, with its place in the
+/// file, in a fixed order. A list-valued mean or alpha (multivariate normal, Dirichlet) and `ci95` (two numbers) are
+/// not among them.
+fn numbers(t: &RawParameterTable) -> Vec<(&'static str, Range<usize>, f64)> {
+    let plain = |v: &Option<Spanned<f64>>| v.as_ref().map(|v| (v.span(), *v.get_ref()));
+    let mean = t.mean.as_ref().and_then(|m| match m.get_ref() {
+        RawMean::One(v) => Some((m.span(), *v)),
+        RawMean::Many(_) => None,
+    });
+    let alpha = t.alpha.as_ref().and_then(|a| match a.get_ref() {
+        RawAlpha::One(v) => Some((a.span(), *v)),
+        RawAlpha::Many(_) => None,
+    });
+    [
+        ("value", plain(&t.value)),
+        ("mean", mean),
+        ("median", plain(&t.median)),
+        ("sd", plain(&t.sd)),
+        ("low", plain(&t.low)),
+        ("high", plain(&t.high)),
+        ("min", plain(&t.min)),
+        ("mode", plain(&t.mode)),
+        ("max", plain(&t.max)),
+        ("lambda", plain(&t.lambda)),
+        ("alpha", alpha),
+        ("beta", plain(&t.beta)),
+        ("shape", plain(&t.shape)),
+        ("scale", plain(&t.scale)),
+        ("rate", plain(&t.rate)),
+        ("meanlog", plain(&t.meanlog)),
+        ("sdlog", plain(&t.sdlog)),
+    ]
+    .into_iter()
+    .filter_map(|(name, found)| found.map(|(span, v)| (name, span, v)))
+    .collect()
+}
+
+/// The numbers a parameter table writes, by the field name `--set NAME.FIELD=` takes: its single numbers
+/// (`numbers`), then `ci95` as `ci95_low` and `ci95_high`.
 pub fn written_fields(t: &RawParameterTable) -> Vec<(&'static str, f64)> {
-    let one = |v: &Option<Spanned<f64>>| v.as_ref().map(|v| *v.get_ref());
-    let mut out = Vec::new();
-    let mut push = |name: &'static str, v: Option<f64>| {
-        if let Some(v) = v {
-            out.push((name, v));
-        }
-    };
-    push("value", one(&t.value));
-    push(
-        "mean",
-        t.mean.as_ref().and_then(|m| match m.get_ref() {
-            RawMean::One(v) => Some(*v),
-            RawMean::Many(_) => None,
-        }),
-    );
-    push("median", one(&t.median));
-    push("sd", one(&t.sd));
+    let mut out: Vec<(&'static str, f64)> = numbers(t).into_iter().map(|(name, _, v)| (name, v)).collect();
     if let Some([lo, hi]) = t.ci95.as_ref().map(|c| c.get_ref().as_slice()) {
-        push("ci95_low", Some(*lo));
-        push("ci95_high", Some(*hi));
-    }
-    for (name, v) in [
-        ("low", &t.low),
-        ("high", &t.high),
-        ("min", &t.min),
-        ("mode", &t.mode),
-        ("max", &t.max),
-        ("lambda", &t.lambda),
-    ] {
-        push(name, one(v));
-    }
-    push(
-        "alpha",
-        t.alpha.as_ref().and_then(|a| match a.get_ref() {
-            RawAlpha::One(v) => Some(*v),
-            RawAlpha::Many(_) => None,
-        }),
-    );
-    for (name, v) in [
-        ("beta", &t.beta),
-        ("shape", &t.shape),
-        ("scale", &t.scale),
-        ("rate", &t.rate),
-        ("meanlog", &t.meanlog),
-        ("sdlog", &t.sdlog),
-    ] {
-        push(name, one(v));
+        out.extend([("ci95_low", *lo), ("ci95_high", *hi)]);
     }
     out
 }
@@ -125,27 +117,10 @@ type Edit = (Range<usize>, String);
 /// and its new text. `ci95_low` and `ci95_high` are handled by [`table_edits`].
 fn field_edit(text: &str, span: &Range<usize>, t: &RawParameterTable, field: &str, value: f64) -> Option<Edit> {
     let number = toml_number(value);
-    let at = |v: &Option<Spanned<f64>>| v.as_ref().map(|v| (v.span(), number.clone()));
-    let found = match field {
-        "value" => at(&t.value),
-        "mean" => t.mean.as_ref().map(|m| (m.span(), number.clone())),
-        "median" => at(&t.median),
-        "sd" => at(&t.sd),
-        "low" => at(&t.low),
-        "high" => at(&t.high),
-        "min" => at(&t.min),
-        "mode" => at(&t.mode),
-        "max" => at(&t.max),
-        "lambda" => at(&t.lambda),
-        "alpha" => t.alpha.as_ref().map(|a| (a.span(), number.clone())),
-        "beta" => at(&t.beta),
-        "shape" => at(&t.shape),
-        "scale" => at(&t.scale),
-        "rate" => at(&t.rate),
-        "meanlog" => at(&t.meanlog),
-        "sdlog" => at(&t.sdlog),
-        _ => return None,
-    };
+    let found = numbers(t)
+        .into_iter()
+        .find(|(name, _, _)| *name == field)
+        .map(|(_, at, _)| (at, number.clone()));
     if found.is_some() {
         return found;
     }
@@ -223,7 +198,8 @@ fn apply_one(text: &str, o: &Override, converted: &Converted) -> Result<String, 
     Ok(out)
 }
 
-/// The file's text with `overrides` written in, in order, and the run's iterations and seed where given; `header`
+/// The file's text with `overrides` (checked already, as `model::compile_with_overrides` checks them) written in,
+/// in order, and the run's iterations and seed where given; `header`
 /// (comment lines, each starting with `#`) goes first. The result reads as the file with the changes: running it
 /// gives what `carecast run --set ...` gives on the original.
 pub fn with_changes(

@@ -234,10 +234,7 @@ impl State {
         });
         match ran {
             Ok(answer) => answer,
-            Err((_, errors)) => match crate::model::compile(&s.scenario) {
-                Ok(plain) => page(&plain, None, &errors, String::new()),
-                Err(e) => http::refuse(500, &e.to_string()),
-            },
+            Err((_, errors)) => page(&s.model, None, &errors, String::new()),
         }
     }
 

@@ -2,7 +2,7 @@
 //! with the inputs its page can change.
 
 use crate::error::InputError;
-use crate::model::{editable_inputs, AsWritten, EditableInput};
+use crate::model::{compile, editable_inputs, AsWritten, EditableInput, Model};
 use crate::scenario::Scenario;
 use std::path::{Path, PathBuf};
 
@@ -16,6 +16,8 @@ pub struct Served {
     /// The file as given (or found in a given folder).
     pub path: PathBuf,
     pub scenario: Scenario,
+    /// The scenario compiled as written: what the page shows when a change cannot run.
+    pub model: Model,
     pub as_written: AsWritten,
     pub inputs: Vec<EditableInput>,
 }
@@ -56,13 +58,14 @@ pub fn read_all(paths: &[PathBuf]) -> Result<(Vec<Served>, Vec<String>), InputEr
     let (mut served, mut unreadable) = (Vec::new(), Vec::new());
     for path in files {
         match read_one(&path) {
-            Ok((scenario, inputs)) => {
+            Ok((scenario, model, inputs)) => {
                 let id = unique_id(&path, &served);
                 served.push(Served {
                     id,
                     as_written: AsWritten::of(&scenario.text),
                     path,
                     scenario,
+                    model,
                     inputs,
                 });
             }
@@ -72,10 +75,11 @@ pub fn read_all(paths: &[PathBuf]) -> Result<(Vec<Served>, Vec<String>), InputEr
     Ok((served, unreadable))
 }
 
-fn read_one(path: &Path) -> Result<(Scenario, Vec<EditableInput>), InputError> {
+fn read_one(path: &Path) -> Result<(Scenario, Model, Vec<EditableInput>), InputError> {
     let scenario = Scenario::read(path)?;
-    let inputs = editable_inputs(&scenario)?;
-    Ok((scenario, inputs))
+    let model = compile(&scenario)?;
+    let inputs = editable_inputs(&scenario, &model)?;
+    Ok((scenario, model, inputs))
 }
 
 /// The file's stem with anything but letters, digits, `-` and `_` made `-`, numbered where two files share it.

@@ -3,7 +3,7 @@
 
 use super::compile_with;
 use crate::error::InputError;
-use crate::model::{Draw, ParameterInfo};
+use crate::model::{Draw, Model, ParameterInfo};
 use crate::scenario::raw::RawParameterTable;
 use crate::scenario::what_if::{parameter_headings, written_fields};
 use crate::scenario::Scenario;
@@ -39,10 +39,9 @@ pub struct EditableInput {
     pub form: InputForm,
 }
 
-/// Every parameter of `scenario` that a change can reach, in the order the file defines them (base first, then
-/// arms and subgroups), one entry per name. Reproduction targets' own parameters are left out.
-pub fn editable_inputs(scenario: &Scenario) -> Result<Vec<EditableInput>, InputError> {
-    let plain = super::compile(scenario)?;
+/// Every parameter of `scenario` (compiled as `plain`) that a change can reach, in the order the file defines them
+/// (base first, then arms and subgroups), one entry per name. Reproduction targets' own parameters are left out.
+pub fn editable_inputs(scenario: &Scenario, plain: &Model) -> Result<Vec<EditableInput>, InputError> {
     let mut names: Vec<String> = (plain.parameters.iter())
         .map(|p| p.name.clone())
         .filter(|n| !n.starts_with("reproduce_"))

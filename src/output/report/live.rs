@@ -180,6 +180,24 @@ pub struct LivePage<'a> {
     pub status: String,
 }
 
+impl LivePage<'_> {
+    /// The message for field `key`, if it has one.
+    fn error(&self, key: &str) -> Option<String> {
+        self.errors.iter().find(|(k, _)| k == key).map(|(_, e)| e.clone())
+    }
+
+    /// The run's field `key` (`iterations` or `seed`): what is typed, and the file's value.
+    fn run_field(&self, key: &str, label: &str, (value, original): (&str, String)) -> FieldView {
+        FieldView {
+            key: key.into(),
+            label: label.into(),
+            value: value.into(),
+            original,
+            error: self.error(key),
+        }
+    }
+}
+
 /// How a field is labelled: "mean", "95% interval: low end", ...
 fn field_label(field: &str) -> String {
     match field {
@@ -222,11 +240,10 @@ fn groups(page: &LivePage) -> Vec<Group> {
         let now = (m.parameters.iter())
             .find(|p| p.name == info.name && p.scope == info.scope)
             .map_or(&info.spec, |p| &p.spec);
-        let error = |key: &str| page.errors.iter().find(|(k, _)| k == key).map(|(_, e)| e.clone());
         let changed = |key: &str| page.changes.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
         let field = |key: String, label: String, original: String| FieldView {
             value: changed(&key).unwrap_or_else(|| original.clone()),
-            error: error(&key),
+            error: page.error(&key),
             key,
             label,
             original,
@@ -313,14 +330,12 @@ pub fn render_page(page: &LivePage) -> Result<String, String> {
         arms: Vec<(String, String)>,
         iterations: FieldView,
         seed: FieldView,
-        max_iterations: usize,
-        max_iterations_words: String,
+        max_iterations: String,
         general_error: Option<String>,
         results: Value,
         status: &'a str,
     }
     let m = page.facts.model;
-    let error = |key: &str| page.errors.iter().find(|(k, _)| k == key).map(|(_, e)| e.clone());
     let arms = (m.arms.iter())
         .map(|a| {
             let role = a.comparator.map_or("the comparator".to_string(), |c| {
@@ -340,23 +355,14 @@ pub fn render_page(page: &LivePage) -> Result<String, String> {
             groups: groups(page),
             settings: super::inputs::settings(&page.facts),
             arms,
-            iterations: FieldView {
-                key: "iterations".into(),
-                label: "Iterations".into(),
-                value: page.iterations.0.clone(),
-                original: page.iterations.1.to_string(),
-                error: error("iterations"),
-            },
-            seed: FieldView {
-                key: "seed".into(),
-                label: "Seed".into(),
-                value: page.seed.0.clone(),
-                original: page.seed.1.to_string(),
-                error: error("seed"),
-            },
-            max_iterations: page.max_iterations,
-            max_iterations_words: crate::output::format::thousands(page.max_iterations as u64),
-            general_error: error(""),
+            iterations: page.run_field(
+                "iterations",
+                "Iterations",
+                (&page.iterations.0, page.iterations.1.to_string()),
+            ),
+            seed: page.run_field("seed", "Seed", (&page.seed.0, page.seed.1.to_string())),
+            max_iterations: crate::output::format::thousands(page.max_iterations as u64),
+            general_error: page.error(""),
             results: Value::from_safe_string(page.results.clone().unwrap_or_default()),
             status: &page.status,
         },
