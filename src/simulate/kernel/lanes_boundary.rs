@@ -218,9 +218,19 @@ fn waves((model, ctx, (plan, accruals), lw, slots, ci, arm, n_cols): Args) -> bo
             boundary_values(ctx, lane_slots, slots, n_draws, times, ctx.series.at(w, k));
             for e in &accrual.entries[wave.weights_start[k]..wave.weights_start[k + 1]] {
                 let rows = e.year * width..(e.year + 1) * width;
-                weigh(&mut occupancy_cost[rows.clone()], &mass[..width], e.w_cost, e.first);
+                weigh(
+                    &mut occupancy_cost[rows.clone()],
+                    &mass[..width],
+                    e.w_cost,
+                    (e.first, width),
+                );
                 if !wave.same_weights {
-                    weigh(&mut occupancy_outcome[rows], &mass[..width], e.w_outcome, e.first);
+                    weigh(
+                        &mut occupancy_outcome[rows],
+                        &mass[..width],
+                        e.w_outcome,
+                        (e.first, width),
+                    );
                 }
                 dynamic_flows(
                     ctx,

@@ -76,19 +76,31 @@ impl Value for Lanes {
 /// are `edges[start[j]..start[j + 1]]`, each (origin, edge index; see [`Edges`]). States are taken in order, or in
 /// runs of those with the same number of incoming edges (the order of the states does not change a sum): in runs,
 /// each state's sum is a fixed sequence of products that the compiler unrolls, instead of a loop whose length changes
-/// from state to state and mispredicts its exit.
+/// from state to state and mispredicts its exit. Within a run, states are taken in order of how many steps mass
+/// needs to reach them from the start (`reach`), so that a step can leave out those it cannot have reached yet.
 pub(super) struct Incoming {
     pub(super) to: Vec<usize>,
     pub(super) start: Vec<usize>,
     pub(super) edges: Vec<(usize, usize)>,
     /// (number of incoming edges, the range of `to` with that many), in the order states are taken.
     pub(super) runs: Vec<(usize, Range<usize>)>,
+    /// For the d-th step from the start (d = 0, 1, ...; the last entry holds from then on): where each run's states
+    /// that mass can have reached in d steps end in `to`. Within a run, states are taken by the fewest steps in which
+    /// mass can reach them, so those are the first of the run; all of them when states are taken in order.
+    pub(super) reached: Vec<Vec<usize>>,
 }
 
 impl Incoming {
     /// The edges between traced states grouped by destination, each group in edge order, or by origin (in the model's
-    /// numbering) when `by_origin`; the destinations in runs, or in order when `in_order`.
-    fn new(pairs: &[(usize, usize)], index: &[Option<usize>], n: usize, (by_origin, in_order): (bool, bool)) -> Self {
+    /// numbering) when `by_origin`; the destinations in runs, by the steps `reach` gives them within each run, or in
+    /// order when `in_order`.
+    fn new(
+        pairs: &[(usize, usize)],
+        index: &[Option<usize>],
+        reach: &[usize],
+        (by_origin, in_order): (bool, bool),
+    ) -> Self {
+        let n = reach.len();
         let mut groups: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
         for (e, &(from, to)) in pairs.iter().enumerate() {
             if let (Some(_), Some(t)) = (index[from], index[to]) {
@@ -97,13 +109,14 @@ impl Incoming {
         }
         let mut to: Vec<usize> = (0..n).collect();
         if !in_order {
-            to.sort_by_key(|&t| groups[t].len());
+            to.sort_by_key(|&t| (groups[t].len(), reach[t]));
         }
         let mut incoming = Incoming {
             start: vec![0],
             edges: Vec::new(),
             runs: Vec::new(),
             to: Vec::new(),
+            reached: Vec::new(),
         };
         for (j, t) in to.into_iter().enumerate() {
             let group = &mut groups[t];
@@ -121,6 +134,23 @@ impl Incoming {
                 _ => incoming.runs.push((group.len(), j..j + 1)),
             }
         }
+        let most = reach.iter().copied().filter(|&d| d != usize::MAX).max().unwrap_or(0);
+        let most = if in_order { 0 } else { most };
+        incoming.reached = (0..=most)
+            .map(|d| {
+                (incoming.runs.iter())
+                    .map(|(_, run)| {
+                        let to = &incoming.to[run.clone()];
+                        run.start
+                            + if in_order {
+                                to.len()
+                            } else {
+                                to.partition_point(|&t| reach[t] <= d)
+                            }
+                    })
+                    .collect()
+            })
+            .collect();
         incoming
     }
 }
@@ -195,6 +225,10 @@ pub(super) struct TracePlan {
     pub(super) own_flow_states: Vec<usize>,
     /// Cells of all static flows (waves with one discounting), and of cost and outcome flows apart.
     pub(super) cells: [FlowCells; 3],
+    /// For d = 0, 1, ...: how many of the first occupied states a trace must weigh at a boundary d steps from the
+    /// start, the states after them being ones mass cannot have reached yet (their mass is +0); the last entry holds
+    /// from then on.
+    pub(super) weighed: Vec<usize>,
 }
 
 impl TracePlan {
@@ -242,16 +276,20 @@ impl TracePlan {
         }
         let n = states.len();
         let state_of = |f: &Flow| index[f.state].expect("a state with a flow is traced");
+        let start: Vec<(usize, usize)> = (ctx.start.entries.iter().enumerate())
+            .filter_map(|(e, (to, _))| Some((e, index[*to]?)))
+            .collect();
+        let reach = steps_to_reach(&edges.pairs, &index, n, start.iter().map(|&(_, to)| to));
+        let n_occupied = occupied.iter().filter(|&&o| o).count();
         TracePlan {
             n,
-            n_occupied: occupied.iter().filter(|&&o| o).count(),
+            n_occupied,
             dense,
-            start: (ctx.start.entries.iter().enumerate())
-                .filter_map(|(e, (to, _))| Some((e, index[*to]?)))
-                .collect(),
+            start,
             n_edges: edges.pairs.len(),
-            fixed: Incoming::new(&edges.pairs, &index, n, ((2..=8).contains(&n_states), dense)),
-            boundary: Incoming::new(&edges.pairs, &index, n, (false, dense)),
+            fixed: Incoming::new(&edges.pairs, &index, &reach, ((2..=8).contains(&n_states), dense)),
+            boundary: Incoming::new(&edges.pairs, &index, &reach, (false, dense)),
+            weighed: weighed_by_steps(&reach[..n_occupied], dense),
             dynamic_flow_states: ctx.dynamic_flows.iter().map(state_of).collect(),
             own_flow_states: ctx.own_accrual_flows.iter().map(state_of).collect(),
             cells: [
@@ -269,6 +307,51 @@ impl TracePlan {
             .map(|(ctx, edges)| TracePlan::new(ctx, edges, model.states.len()))
             .collect()
     }
+}
+
+/// The fewest steps in which mass can reach each traced state from the states in `start` (0 for those; `usize::MAX`
+/// for a state it never reaches), through the edges `pairs` between traced states (`index`: the trace's numbering).
+fn steps_to_reach(
+    pairs: &[(usize, usize)],
+    index: &[Option<usize>],
+    n: usize,
+    start: impl Iterator<Item = usize>,
+) -> Vec<usize> {
+    let mut reach = vec![usize::MAX; n];
+    let mut frontier: Vec<usize> = start.collect();
+    for &s in &frontier {
+        reach[s] = 0;
+    }
+    let mut steps = 0;
+    while !frontier.is_empty() {
+        steps += 1;
+        let mut next = Vec::new();
+        for &(from, to) in pairs {
+            if let (Some(f), Some(t)) = (index[from], index[to]) {
+                if reach[f] == steps - 1 && reach[t] == usize::MAX {
+                    reach[t] = steps;
+                    next.push(t);
+                }
+            }
+        }
+        frontier = next;
+    }
+    reach
+}
+
+/// [`TracePlan::weighed`] from the occupied states' steps to reach them: at d steps, up to the last occupied state
+/// reached within d. A dense plan weighs them all (its fixed-size trace does not use this).
+fn weighed_by_steps(reach: &[usize], dense: bool) -> Vec<usize> {
+    let finite = reach.iter().copied().filter(|&d| d != usize::MAX);
+    let most = if dense { 0 } else { finite.max().unwrap_or(0) };
+    (0..=most)
+        .map(|d| {
+            if dense {
+                return reach.len();
+            }
+            reach.iter().rposition(|&r| r <= d).map_or(0, |i| i + 1)
+        })
+        .collect()
 }
 
 /// One accrual entry of a wave (see [`WaveAccrual`]).
@@ -332,28 +415,33 @@ pub(super) fn clear_occupancy<V: Value>(
 }
 
 /// A year's weighted occupancy of the occupied states (the first of `mass`): set to w · mass at the year's first
-/// boundary, else w · mass added.
+/// boundary, else w · mass added for the first `reached` states (the others' mass being +0, which adds nothing).
 #[inline(always)]
-pub(super) fn weigh<V: Value>(row: &mut [V], mass: &[V], w: f64, first: bool) {
+pub(super) fn weigh<V: Value>(row: &mut [V], mass: &[V], w: f64, (first, reached): (bool, usize)) {
     // As one run of numbers: one loop the compiler vectorises as it is, where a loop over lane arrays was vectorised
     // across them, by gathers.
-    let (row, mass) = (V::flat_mut(row), V::flat(mass));
     if first {
+        let (row, mass) = (V::flat_mut(row), V::flat(mass));
         for (o, m) in row.iter_mut().zip(mass) {
             *o = w * m;
         }
     } else {
+        let (row, mass) = (V::flat_mut(&mut row[..reached]), V::flat(&mass[..reached]));
         for (o, m) in row.iter_mut().zip(mass) {
             *o += w * m;
         }
     }
 }
 
-/// One step of the cohort: each traced state's next mass, the sum of its incoming edges' mass × probability in the
-/// order `incoming` gives, `probabilities` being those of its edges in that order.
+/// One step of the cohort, the `steps`-th from the start: each traced state's next mass, the sum of its incoming
+/// edges' mass × probability in the order `incoming` gives, `probabilities` being those of its edges in that order.
+/// States mass cannot reach in `steps` steps are left as they are, +0: each of their terms is +0 (a mass of +0 times
+/// a probability, which is finite and not negative), and so is their sum.
 #[inline(always)]
-pub(super) fn step<V: Value>(incoming: &Incoming, probabilities: &[V], mass: &[V], next: &mut [V]) {
-    for (degree, run) in &incoming.runs {
+pub(super) fn step<V: Value>(incoming: &Incoming, probabilities: &[V], mass: &[V], next: &mut [V], steps: usize) {
+    let reached = &incoming.reached[steps.min(incoming.reached.len() - 1)];
+    for ((degree, run), &end) in incoming.runs.iter().zip(reached) {
+        let run = run.start..end;
         let edges = incoming.start[run.start]..incoming.start[run.end];
         let (to, from, probabilities) = (
             &incoming.to[run.clone()],
@@ -422,18 +510,33 @@ pub(super) fn trace<V: Value, const SAME: bool>(
         (&mut *occupancy_cost, &mut *occupancy_outcome),
     );
     let (steps, next_len) = (&steps[..plan.fixed.edges.len()], plan.n);
+    // A state is left out of a step until mass can have reached it (see `step`): until then it must hold +0 in both
+    // buffers.
+    next[..next_len].fill(V::ZERO);
+    let last = plan.weighed.len() - 1;
     for k in 0..=wave.cycles {
+        let reached = plan.weighed[k.min(last)];
         for e in &accrual.entries[wave.weights_start[k]..wave.weights_start[k + 1]] {
             let rows = e.year * width..(e.year + 1) * width;
-            weigh(&mut occupancy_cost[rows.clone()], &mass[..width], e.w_cost, e.first);
+            weigh(
+                &mut occupancy_cost[rows.clone()],
+                &mass[..width],
+                e.w_cost,
+                (e.first, reached),
+            );
             if !SAME {
-                weigh(&mut occupancy_outcome[rows], &mass[..width], e.w_outcome, e.first);
+                weigh(
+                    &mut occupancy_outcome[rows],
+                    &mass[..width],
+                    e.w_outcome,
+                    (e.first, reached),
+                );
             }
         }
         if k == wave.cycles {
             break;
         }
-        step(&plan.fixed, steps, mass, &mut next[..next_len]);
+        step(&plan.fixed, steps, mass, &mut next[..next_len], k + 1);
         std::mem::swap(&mut mass, &mut next);
     }
 }
@@ -581,5 +684,32 @@ fn add_cells<V: Value>(
         for (bin, occupancy) in bins.chunks_exact_mut(n_cols).zip(occupancy.chunks_exact(width)) {
             bin[column].add_product(&occupancy[state], &v);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{steps_to_reach, weighed_by_steps};
+
+    #[test]
+    fn steps_to_reach_counts_the_fewest_steps_from_the_start_and_never_for_states_mass_cannot_reach() {
+        // Model states 0..5; state 4 is not traced. 0 → 1 → 2, 0 → 2 (a jump), 2 → 4 → 3: state 3 is reached only
+        // through an untraced state, and the trace's numbering reverses the model's.
+        let pairs = [(0, 1), (1, 2), (0, 2), (2, 4), (4, 3), (1, 1)];
+        let index = [Some(3), Some(2), Some(1), Some(0), None];
+        let reach = steps_to_reach(&pairs, &index, 4, [3].into_iter());
+        assert_eq!(reach, [usize::MAX, 1, 1, 0]);
+        // Two starting states; 2 is one step from 1 and from 0.
+        let reach = steps_to_reach(&pairs, &index, 4, [3, 2].into_iter());
+        assert_eq!(reach, [usize::MAX, 1, 0, 0]);
+    }
+
+    #[test]
+    fn weighed_states_run_to_the_last_one_reached() {
+        // Occupied states reached in 0, 2 and 1 steps, and one never: at 0 steps only the first is weighed, from 1
+        // step the first three (the second, reached at 2, lies between two reached ones), never the fourth.
+        assert_eq!(weighed_by_steps(&[0, 2, 1, usize::MAX], false), [1, 3, 3]);
+        // A dense plan weighs every occupied state.
+        assert_eq!(weighed_by_steps(&[0, 2, 1], true), [3]);
     }
 }
