@@ -16,6 +16,7 @@ pub mod evppi;
 pub mod payback_cycles;
 pub mod per_year;
 pub mod plot_data;
+mod ranks;
 pub mod ratio_rule;
 pub mod reproduce;
 pub mod running;
@@ -316,59 +317,42 @@ pub fn options_of(model: &crate::model::Model) -> AnalysisOptions {
     }
 }
 
-/// Analyses a run of `model` with the model's own analysis settings.
+/// Analyses a run of `model` with the model's own analysis settings: independent parts, each on its own thread of
+/// the current pool where there are several. The results are the same bits whichever finishes first.
 pub fn analyse_run(model: &crate::model::Model, results: &crate::simulate::Results) -> RunAnalysis {
-    analyse_run_beside(model, results, |_| ()).0
-}
-
-/// As [`analyse_run`], doing `beside` with the run's PSA table meanwhile (a run writes its per-iteration files so):
-/// independent parts, each on its own thread of the current pool where there are several. The results are the same
-/// bits whichever finishes first.
-pub fn analyse_run_beside<R: Send>(
-    model: &crate::model::Model,
-    results: &crate::simulate::Results,
-    beside: impl FnOnce(&PsaTable) -> R + Send,
-) -> (RunAnalysis, R) {
     let table = PsaTable::from_results(model, results);
     let mut sums = AnalysisSums::new(&table, &options_of(model));
     sums.feed(&table);
-    finish_run(model, &sums, table, results, beside)
+    finish_run(model, &sums, table, results)
 }
 
 /// The analyses of a run from the running sums of all its iterations, with `table` and `results` those of the whole
 /// run or of its first block (with the whole run's per-year means): per-year table, summaries, payback in cycles of a
-/// year, plotted values; `beside` is done with the table meanwhile.
-fn finish_run<R: Send>(
+/// year, plotted values.
+fn finish_run(
     model: &crate::model::Model,
     sums: &AnalysisSums,
     table: PsaTable,
     results: &crate::simulate::Results,
-    beside: impl FnOnce(&PsaTable) -> R + Send,
-) -> (RunAnalysis, R) {
-    let ((per_year, (analysis, plot_data)), besides) = rayon::join(
+) -> RunAnalysis {
+    let (per_year, (analysis, plot_data)) = rayon::join(
+        || per_year::per_year(model, results),
         || {
-            rayon::join(
-                || per_year::per_year(model, results),
-                || {
-                    let mut analysis = sums.finish(table.yearly.as_ref());
-                    analysis.per = model.meta.results_for.per();
-                    // Payback years are payback cycles where cycles are years (a run binned by cycle is another
-                    // run, whose payback replaces these).
-                    analysis.payback_cycles = sums.cycle_payback(model.settings.cycle.name());
-                    let plot_data = plot_data::plot_data(&table, &analysis);
-                    (analysis, plot_data)
-                },
-            )
+            let mut analysis = sums.finish(table.yearly.as_ref());
+            analysis.per = model.meta.results_for.per();
+            // Payback years are payback cycles where cycles are years (a run binned by cycle is another run, whose
+            // payback replaces these).
+            analysis.payback_cycles = sums.cycle_payback(model.settings.cycle.name());
+            let plot_data = plot_data::plot_data(&table, &analysis);
+            (analysis, plot_data)
         },
-        || beside(&table),
     );
-    let analysed = RunAnalysis {
+    RunAnalysis {
         per_year,
         plot_data,
         table,
         analysis,
-    };
-    (analysed, besides)
+    }
 }
 
 /// A run's analyses fed a block of its iterations at a time ([`crate::simulate::run_blocks`]), in bounded memory:
@@ -405,20 +389,18 @@ impl BlockAnalysis {
     }
 
     /// The analyses of every block fed, with `yearly_mean` the per-year means of the whole run (`[arm, year,
-    /// column]`, see [`crate::simulate::Results::yearly_mean`]), doing `beside` with the first block's table and
-    /// results meanwhile (a run writes its per-iteration files so); and the first block's results, holding those
-    /// means. None if no block was fed.
-    pub fn finish_beside<R: Send>(
+    /// column]`, see [`crate::simulate::Results::yearly_mean`]); and the first block's results, holding those means.
+    /// None if no block was fed.
+    pub fn finish(
         self,
         model: &crate::model::Model,
         yearly_mean: ndarray::Array3<f64>,
-        beside: impl FnOnce(&PsaTable, &crate::simulate::Results) -> R + Send,
-    ) -> Option<(RunAnalysis, crate::simulate::Results, R)> {
+    ) -> Option<(RunAnalysis, crate::simulate::Results)> {
         let (sums, (mut results, mut table)) = (self.sums?, self.head?);
         results.yearly_mean = yearly_mean;
         table.yearly = Some(table::YearlyCosts::of(model, &results));
-        let (analysed, besides) = finish_run(model, &sums, table, &results, |table| beside(table, &results));
-        Some((analysed, results, besides))
+        let analysed = finish_run(model, &sums, table, &results);
+        Some((analysed, results))
     }
 }
 

@@ -38,12 +38,27 @@ pub const PERCENTILE_VALUES: usize = 100_000;
 /// selected one is the least of those between it and the previous selection, so three percentiles cost about two
 /// passes over the data rather than five.
 pub fn quantiles<const K: usize>(values: &[f64], ps: [f64; K]) -> [f64; K] {
-    let mut work = values[..values.len().min(PERCENTILE_VALUES)].to_vec();
-    let n = work.len();
+    let values = &values[..values.len().min(PERCENTILE_VALUES)];
+    let n = values.len();
     let mut out = [f64::NAN; K];
     if n == 0 {
         return out;
     }
+    // Each quantile interpolates between the values at ranks ⌊h⌋ and the next (type 7): found by buckets where
+    // they can be (see `ranks`), the same values selection finds.
+    let h: [f64; K] = ps.map(|p| (n - 1) as f64 * p.clamp(0.0, 1.0));
+    let ranks: Vec<usize> = h
+        .iter()
+        .flat_map(|&h| [h.floor() as usize, (h.floor() as usize + 1).min(n - 1)])
+        .collect();
+    if let Some(at) = super::ranks::at_ranks(values, &ranks) {
+        for (k, h) in h.iter().enumerate() {
+            let (low, high) = (at[2 * k], at[2 * k + 1]);
+            out[k] = low + (h - h.floor()) * (high - low);
+        }
+        return out;
+    }
+    let mut work = values.to_vec();
     let mut order: [usize; K] = std::array::from_fn(|k| k);
     order.sort_by(|&a, &b| ps[b].clamp(0.0, 1.0).total_cmp(&ps[a].clamp(0.0, 1.0)));
     // Everything in work[end..] is at least everything in work[..end]; work[end] is the value selected last and

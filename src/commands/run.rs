@@ -51,14 +51,9 @@ pub(super) fn analyses_stream(model: &Model) -> bool {
     by_cycle.is_none() && cash.is_none() && model.subgroups.len() < 2 && model.cba.is_none()
 }
 
-/// Simulates and analyses `model` a block at a time, writing the per-iteration files `ctx` keeps (all within the first
-/// block) into `dir`; returns the first block's results, the analyses, and the seconds spent simulating.
-fn run_streamed(
-    ctx: &Context,
-    model: &Model,
-    loaded: &Loaded,
-    dir: &Path,
-) -> Result<(Results, analysis::RunAnalysis, f64), Error> {
+/// Simulates and analyses `model` a block at a time; returns the first block's results (which hold every iteration
+/// the per-iteration files keep), the analyses, and the seconds spent simulating.
+fn run_streamed(ctx: &Context, model: &Model, loaded: &Loaded) -> Result<(Results, analysis::RunAnalysis, f64), Error> {
     let mut analysed = analysis::BlockAnalysis::new(model);
     let each = |block: Results| -> Result<(), Error> {
         analysed.feed(model, block);
@@ -66,15 +61,9 @@ fn run_streamed(
     };
     let done = ctx.simulate_blocks(model, &loaded.run, each)??;
     let (yearly_mean, simulation_seconds) = (done.yearly_mean, done.simulating.as_secs_f64());
-    // The per-iteration files (all within the first block) are written while the analyses finish.
-    let write_kept = |table: &analysis::PsaTable, head: &Results| {
-        let parameters = analysis::voi::ParameterSample::of(model, head);
-        output::samples::write_kept(dir, ctx.keep(), table, &parameters)
-    };
-    let (analysed, head, kept) = ctx
-        .install(|| analysed.finish_beside(model, yearly_mean, write_kept))
+    let (analysed, head) = ctx
+        .install(|| analysed.finish(model, yearly_mean))
         .expect("a run has at least one iteration");
-    kept?;
     Ok((head, analysed, simulation_seconds))
 }
 
@@ -104,16 +93,14 @@ pub(super) fn later_models(model: &Model) -> Vec<Model> {
     out
 }
 
-/// Analyses a run of `model` with its extra runs (see [`extra_runs`]): payback in cycles and the budget impact;
-/// `beside` is done with the PSA table meanwhile.
-fn analyse<R: Send>(
+/// Analyses a run of `model` with its extra runs (see [`extra_runs`]): payback in cycles and the budget impact.
+fn analyse(
     ctx: &Context,
     model: &Model,
     results: &Results,
     (by_cycle, cash): (Option<&Results>, Option<&Results>),
-    beside: impl FnOnce(&analysis::PsaTable) -> R + Send,
-) -> (analysis::RunAnalysis, Option<analysis::budget::Budget>, R) {
-    let (mut analysed, besides) = ctx.install(|| analysis::analyse_run_beside(model, results, beside));
+) -> (analysis::RunAnalysis, Option<analysis::budget::Budget>) {
+    let mut analysed = ctx.install(|| analysis::analyse_run(model, results));
     // Payback in the model's own cycles, where they are shorter than a year, from the run binned by cycle (in years
     // the analysis has it already).
     if let Some(by_cycle) = by_cycle {
@@ -126,7 +113,7 @@ fn analyse<R: Send>(
     }
     let budget = (model.settings.start_year)
         .map(|start| analysis::budget::budget(model, results, cash.unwrap_or(results), start));
-    (analysed, budget, besides)
+    (analysed, budget)
 }
 
 /// Results by subgroup where the scenario has two or more: each subgroup alone ([`Model::for_subgroup`]) run with
@@ -139,7 +126,7 @@ pub fn subgroup_runs(ctx: &Context, model: &Model, loaded: &Loaded) -> Result<Ve
         let Some(alone) = model.for_subgroup(g) else { continue };
         let results = ctx.simulate(&alone, &loaded.run)?;
         let (by_cycle, cash) = extra_runs(ctx, &alone, &loaded.run)?;
-        let (analysed, budget, ()) = analyse(ctx, &alone, &results, (by_cycle.as_ref(), cash.as_ref()), |_| ());
+        let (analysed, budget) = analyse(ctx, &alone, &results, (by_cycle.as_ref(), cash.as_ref()));
         let cba = (alone.cba.as_ref()).map(|settings| analysis::cba::cba(&alone, &results, settings));
         out.push(SubgroupResult {
             name: info.name.clone(),
@@ -186,25 +173,19 @@ fn arms_made_alike(analysis: &Analysis, changes: &ScenarioChanges) -> Vec<String
         .collect()
 }
 
-/// Simulates `model` with every iteration held, and the runs behind it, then analyses them, writing the
-/// per-iteration files `ctx` keeps into `dir` meanwhile; returns the results, the analyses, the budget impact and the
-/// seconds spent simulating.
+/// Simulates `model` with every iteration held, and the runs behind it, then analyses them; returns the results,
+/// the analyses, the budget impact and the seconds spent simulating.
 fn run_held(
     ctx: &Context,
     model: &Model,
     loaded: &Loaded,
-    dir: &Path,
 ) -> Result<(Results, analysis::RunAnalysis, Option<analysis::budget::Budget>, f64), Error> {
     let simulation = Instant::now();
     let results = ctx.simulate(model, &loaded.run)?;
     let (by_cycle, cash) = extra_runs(ctx, model, &loaded.run)?;
     let simulation_seconds = simulation.elapsed().as_secs_f64();
-    // The per-iteration files need only the PSA table: written while the analyses run.
-    let parameters = analysis::voi::ParameterSample::of(model, &results);
-    let write_kept = |table: &analysis::PsaTable| output::samples::write_kept(dir, ctx.keep(), table, &parameters);
     let extra = (by_cycle.as_ref(), cash.as_ref());
-    let (analysed, budget, kept) = analyse(ctx, model, &results, extra, write_kept);
-    kept?;
+    let (analysed, budget) = analyse(ctx, model, &results, extra);
     Ok((results, analysed, budget, simulation_seconds))
 }
 
@@ -221,13 +202,13 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
     ctx.count_progress_over(loaded.run.iterations.saturating_mul(1 + later_models(model).len()));
     let dir = ctx.run_dir(&model.meta.name, &format!("seed{}", loaded.run.seed))?;
     let outcome = if streamed {
-        run_streamed(ctx, model, &loaded, dir.path()).map(|(results, analysed, seconds)| {
+        run_streamed(ctx, model, &loaded).map(|(results, analysed, seconds)| {
             let budget =
                 (model.settings.start_year).map(|start| analysis::budget::budget(model, &results, &results, start));
             (results, analysed, budget, seconds)
         })
     } else {
-        run_held(ctx, model, &loaded, dir.path())
+        run_held(ctx, model, &loaded)
     };
     let (results, mut analysed, budget, mut simulation_seconds) = match outcome {
         Ok(outcome) => outcome,
@@ -282,8 +263,17 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
             subgroups: &subgroups,
             keep: ctx.keep(),
         };
-        // On the pool: the per-iteration files are formatted in parallel.
-        Ok(ctx.install(|| output::write_run(dir, &report))?)
+        // On the pool, the per-iteration files beside the rest: the plots take one thread for most of a small run's
+        // writing, and the files (formatted in parallel pieces) fill the other.
+        let parameters = analysis::voi::ParameterSample::of(model, &results);
+        let (written, kept) = ctx.install(|| {
+            rayon::join(
+                || output::write_run(dir, &report),
+                || output::samples::write_kept(dir, ctx.keep(), &analysed.table, &parameters),
+            )
+        });
+        written?;
+        Ok(kept?)
     })?;
     Ok(RunOutcome {
         loaded,
@@ -326,7 +316,7 @@ pub fn what_if(
     );
     let results = ctx.simulate(&model, &run)?;
     let (by_cycle, cash) = extra_runs(ctx, &model, &run)?;
-    let (mut analysed, budget, ()) = analyse(ctx, &model, &results, (by_cycle.as_ref(), cash.as_ref()), |_| ());
+    let (mut analysed, budget) = analyse(ctx, &model, &results, (by_cycle.as_ref(), cash.as_ref()));
     analysed
         .analysis
         .warnings

@@ -31,7 +31,7 @@ pub struct RunReport<'a> {
     pub cba: Option<&'a Cba>,
     /// Results by subgroup, where the scenario has two or more subgroups (else empty).
     pub subgroups: &'a [crate::analysis::subgroups::SubgroupResult],
-    /// Which iterations the per-iteration files hold (written by [`samples::write_kept`], while the analyses run).
+    /// Which iterations the per-iteration files hold (written by [`samples::write_kept`], beside the plots and tables).
     pub keep: samples::Keep,
 }
 

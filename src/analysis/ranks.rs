@@ -1,0 +1,167 @@
+//! Order statistics of a sample by counting it into buckets: the values at given ranks, exactly those sorting would
+//! put there, in two passes over the sample.
+//!
+//! Why by hand: percentiles of up to 100,000 values for every arm, year and measure of a run were most of a small
+//! run's analysis time when each was selected with `select_nth_unstable` (branchy partitions over the whole sample,
+//! several per percentile). Here the first pass counts the values into buckets of equal width between two bounds,
+//! which says in which bucket each wanted rank lies; the second collects only the values of those few buckets, which
+//! are sorted. A bucket is computed the same way in both passes and never decreases as the value increases, so every
+//! value of a lower bucket sorts before every value of a higher one, and the rank of a value within its bucket plus
+//! the counts of the buckets below is its rank in the sample.
+
+/// Samples smaller than this are left to selection (`None`): the buckets would cost more than they save.
+const FEWEST: usize = 512;
+
+/// The values of `values` at each of `ranks` (0-based, each below the sample's length) in `f64::total_cmp` order,
+/// or `None` when the sample is too small to gain from buckets ([`FEWEST`]), has a value that is not finite, or has
+/// no spread: then the caller selects instead.
+pub(super) fn at_ranks(values: &[f64], ranks: &[usize]) -> Option<Vec<f64>> {
+    let n = values.len();
+    // A bucket's mark below is a byte.
+    if n < FEWEST || ranks.len() > 255 || ranks.iter().any(|&r| r >= n) {
+        return None;
+    }
+    // Bounds from every 16th value: values outside them go to the first or last bucket, which keeps the order.
+    let (low, high) = bounds(values.iter().step_by(16).copied());
+    if !(high > low) {
+        return None;
+    }
+    let buckets = (n / 8).next_power_of_two().clamp(256, 16_384);
+    let scale = buckets as f64 / (high - low);
+    if !(scale.is_finite() && scale > 0.0) {
+        return None;
+    }
+    let last = buckets - 1;
+    // `as usize` saturates: a value below `low` goes to bucket 0; with `min`, one above `high` to the last.
+    let bucket = |v: f64| (((v - low) * scale) as usize).min(last);
+    let (counts, finite) = count(values, buckets, bucket);
+    if !finite {
+        return None;
+    }
+    // Each wanted rank's bucket and its rank within it, the ranks taken in increasing order.
+    let mut order: Vec<usize> = (0..ranks.len()).collect();
+    order.sort_by_key(|&i| ranks[i]);
+    let (mut in_bucket, mut within) = (vec![0usize; ranks.len()], vec![0usize; ranks.len()]);
+    let (mut below, mut b) = (0usize, 0usize);
+    for i in order {
+        while below + counts[b] as usize <= ranks[i] {
+            below += counts[b] as usize;
+            b += 1;
+        }
+        (in_bucket[i], within[i]) = (b, ranks[i] - below);
+    }
+    let mut wanted = in_bucket.clone();
+    wanted.sort_unstable();
+    wanted.dedup();
+    // Which of the wanted buckets each bucket is (0: none of them).
+    let mut slot = vec![0u8; buckets];
+    for (j, &b) in wanted.iter().enumerate() {
+        slot[b] = j as u8 + 1;
+    }
+    let mut collected: Vec<Vec<f64>> = wanted.iter().map(|&b| Vec::with_capacity(counts[b] as usize)).collect();
+    for &v in values {
+        let s = slot[bucket(v)];
+        if s != 0 {
+            collected[usize::from(s) - 1].push(v);
+        }
+    }
+    for c in &mut collected {
+        c.sort_unstable_by(f64::total_cmp);
+    }
+    let value = |(b, w): (&usize, &usize)| collected[wanted.binary_search(b).expect("a wanted bucket")][*w];
+    Some(in_bucket.iter().zip(&within).map(value).collect())
+}
+
+/// The least and greatest of `values` (NaN ignored; infinities kept, which [`at_ranks`] then declines).
+fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
+}
+
+/// How many of `values` fall in each of `buckets` buckets, and whether every value is finite.
+#[inline(always)]
+fn count(values: &[f64], buckets: usize, bucket: impl Fn(f64) -> usize) -> (Vec<u32>, bool) {
+    let mut counts = vec![0u32; buckets];
+    // v · 0 is 0 for a finite value and NaN for an infinity or a NaN: one NaN makes the sum NaN.
+    let mut zero = 0.0;
+    for &v in values {
+        counts[bucket(v)] += 1;
+        zero += v * 0.0;
+    }
+    (counts, zero == 0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::at_ranks;
+    use proptest::prelude::*;
+
+    fn sorted_at(values: &[f64], ranks: &[usize]) -> Vec<u64> {
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        ranks.iter().map(|&r| sorted[r].to_bits()).collect()
+    }
+
+    #[test]
+    fn ranks_of_a_shuffled_sequence_are_its_values() {
+        // 0, 1, ..., 9,999 in a scrambled order (7,919 is prime to 10,000): the value at rank r is r.
+        let values: Vec<f64> = (0..10_000u64).map(|i| ((i * 7_919) % 10_000) as f64).collect();
+        let got = at_ranks(&values, &[0, 249, 250, 4_999, 5_000, 9_749, 9_999]).expect("bucketed");
+        assert_eq!(got, vec![0.0, 249.0, 250.0, 4_999.0, 5_000.0, 9_749.0, 9_999.0]);
+    }
+
+    #[test]
+    fn declines_samples_it_cannot_order_by_buckets() {
+        let mut values: Vec<f64> = (0..1_000).map(f64::from).collect();
+        assert!(at_ranks(&values[..511], &[0]).is_none(), "too few");
+        assert!(at_ranks(&values, &[1_000]).is_none(), "a rank past the end");
+        assert!(at_ranks(&vec![2.5; 1_000], &[10]).is_none(), "no spread");
+        values[500] = f64::NAN;
+        assert!(at_ranks(&values, &[10]).is_none(), "a NaN");
+        values[500] = f64::INFINITY;
+        assert!(at_ranks(&values, &[10]).is_none(), "an infinity");
+        // The bounds come from every 16th value: these are two of them.
+        values[496] = -f64::MAX;
+        values[512] = f64::MAX;
+        assert!(at_ranks(&values, &[10]).is_none(), "a range too wide to scale");
+        // Values beyond the bounds, which are not among every 16th, go to the end buckets, in order.
+        values[496] = 496.0;
+        values[512] = 512.0;
+        values[500] = -f64::MAX;
+        values[501] = f64::MAX;
+        let got = at_ranks(&values, &[0, 1, 998, 999]).expect("bucketed");
+        assert_eq!(got, vec![-f64::MAX, 0.0, 999.0, f64::MAX]);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// The bits sorting gives, for samples with ties, signed zeros, heavy tails and values far outside the
+        /// sampled bounds.
+        #[test]
+        fn the_values_at_ranks_are_those_sorting_gives(
+            base in prop::collection::vec(-1e6f64..1e6, 512..3_000),
+            outliers in prop::collection::vec((0usize..3_000, -1e12f64..1e12), 0..20),
+            zeros in prop::collection::vec((0usize..3_000, any::<bool>()), 0..20),
+            ties in 0usize..4,
+            picks in prop::collection::vec(0.0f64..1.0, 5),
+        ) {
+            let mut values = base;
+            let n = values.len();
+            for (at, v) in outliers {
+                values[at % n] = v;
+            }
+            for (at, negative) in zeros {
+                values[at % n] = if negative { -0.0 } else { 0.0 };
+            }
+            // Round to a few distinct values in some samples, so that buckets hold many equal values.
+            if ties > 0 {
+                let step = 10f64.powi(ties as i32 + 3);
+                values.iter_mut().for_each(|v| *v = (*v / step).round() * step);
+            }
+            let ranks: Vec<usize> = picks.iter().map(|p| ((p * n as f64) as usize).min(n - 1)).collect();
+            if let Some(got) = at_ranks(&values, &ranks) {
+                prop_assert_eq!(got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), sorted_at(&values, &ranks));
+            }
+        }
+    }
+}
