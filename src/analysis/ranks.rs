@@ -23,7 +23,8 @@ pub(super) fn at_ranks(values: &[f64], ranks: &[usize]) -> Option<Vec<f64>> {
     }
     // Bounds from every 16th value: values outside them go to the first or last bucket, which keeps the order.
     let (low, high) = bounds(values.iter().step_by(16).copied());
-    if !(high > low) {
+    // Neither bound is NaN (`bounds` skips NaN), so this is "no spread".
+    if high <= low {
         return None;
     }
     let buckets = (n / 8).next_power_of_two().clamp(256, 16_384);
