@@ -3,7 +3,7 @@
 //! mode (multinomial steps of whole people).
 
 use super::programme::programme_costs;
-use super::sparse::{fill_cell_values, static_flows, trace};
+use super::sparse::{fill_cell_values, static_flows, trace, Reached};
 use super::workspace::{Edges, Workspace};
 use super::IterationFailure;
 use crate::model::{Context, Mode, Model, ProbSource, ProgrammeKind};
@@ -132,13 +132,18 @@ fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut
                 } else {
                     trace::<f64, false>(plan, steps, (wave, &accruals[w]), buffers, occupancy);
                 }
+                // The lane path leaves out unreached cells where its plan is sparse: so does this one.
+                let reached = Reached {
+                    reach: &plan.reach,
+                    last_boundary: &accruals[w].last_boundary,
+                };
                 static_flows(
                     (&plan.cells, &cell_values[..]),
                     (&occupancy_cost[..], &occupancy_outcome[..]),
                     (plan.n_occupied, wave.same_weights, !plan.dense),
                     bins,
-                    first_year,
-                    n_cols,
+                    (first_year, n_cols),
+                    (!plan.dense).then_some(reached),
                 );
                 continue;
             }

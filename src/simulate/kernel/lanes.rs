@@ -8,7 +8,9 @@ use super::lane_ops::{add_lanes, add_product, add_scaled, scaled, Lanes, ZERO};
 use super::lane_workspace::LaneWorkspace;
 use super::lanes_boundary::context_lanes;
 use super::programme::programme_costs_lanes;
-use super::sparse::{clear_occupancy, fill_cell_values, static_flows, trace, AccrualEntry, TracePlan, WaveAccrual};
+use super::sparse::{
+    clear_occupancy, fill_cell_values, static_flows, trace, AccrualEntry, Reached, TracePlan, WaveAccrual,
+};
 use super::workspace::Workspace;
 use super::LANES;
 #[cfg(doc)]
@@ -225,13 +227,17 @@ fn sparse_wave_lanes(
     } else {
         trace::<Lanes, false>(plan, steps, (wave, accrual), buffers, occupancy);
     }
+    let reached = Reached {
+        reach: &plan.reach,
+        last_boundary: &accrual.last_boundary,
+    };
     static_flows(
         (&plan.cells, values),
         (occupancy_cost, occupancy_outcome),
         (plan.n_occupied, wave.same_weights, true),
         bins,
-        wave.entry_bin,
-        n_cols,
+        (wave.entry_bin, n_cols),
+        Some(reached),
     );
 }
 
@@ -273,8 +279,8 @@ fn trace_dense<const S: usize>(
         (occupancy_cost, occupancy_outcome),
         (S, wave.same_weights, false),
         bins,
-        wave.entry_bin,
-        n_cols,
+        (wave.entry_bin, n_cols),
+        None,
     );
 }
 

@@ -165,8 +165,8 @@ fn waves_fixed<const S: usize>((model, ctx, (plan, accruals), lw, slots, ci, arm
             (&occupancy_cost[..], &occupancy_outcome[..]),
             (S, wave.same_weights, false),
             bins,
-            first_year,
-            n_cols,
+            (first_year, n_cols),
+            None,
         );
     }
     true
@@ -265,8 +265,8 @@ fn waves((model, ctx, (plan, accruals), lw, slots, ci, arm, n_cols): Args) -> bo
             (&occupancy_cost[..], &occupancy_outcome[..]),
             (width, wave.same_weights, true),
             bins,
-            first_year,
-            n_cols,
+            (first_year, n_cols),
+            None,
         );
     }
     true

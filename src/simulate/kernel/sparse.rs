@@ -30,6 +30,8 @@ pub(super) trait Value: Copy {
     /// The numbers of a slice of values, in order.
     fn flat(values: &[Self]) -> &[f64];
     fn flat_mut(values: &mut [Self]) -> &mut [f64];
+    /// Whether every number of the value is finite.
+    fn finite(&self) -> bool;
 }
 
 impl Value for f64 {
@@ -50,6 +52,10 @@ impl Value for f64 {
     fn flat_mut(values: &mut [Self]) -> &mut [f64] {
         values
     }
+    #[inline(always)]
+    fn finite(&self) -> bool {
+        self.is_finite()
+    }
 }
 
 impl Value for Lanes {
@@ -69,6 +75,10 @@ impl Value for Lanes {
     #[inline(always)]
     fn flat_mut(values: &mut [Self]) -> &mut [f64] {
         values.as_flattened_mut()
+    }
+    #[inline(always)]
+    fn finite(&self) -> bool {
+        self.iter().all(|v| v.is_finite())
     }
 }
 
@@ -229,6 +239,8 @@ pub(super) struct TracePlan {
     /// start, the states after them being ones mass cannot have reached yet (their mass is +0); the last entry holds
     /// from then on.
     pub(super) weighed: Vec<usize>,
+    /// The fewest steps in which mass can reach each traced state from the start (`usize::MAX`: never).
+    pub(super) reach: Vec<usize>,
 }
 
 impl TracePlan {
@@ -290,6 +302,7 @@ impl TracePlan {
             fixed: Incoming::new(&edges.pairs, &index, &reach, ((2..=8).contains(&n_states), dense)),
             boundary: Incoming::new(&edges.pairs, &index, &reach, (false, dense)),
             weighed: weighed_by_steps(&reach[..n_occupied], dense),
+            reach,
             dynamic_flow_states: ctx.dynamic_flows.iter().map(state_of).collect(),
             own_flow_states: ctx.own_accrual_flows.iter().map(state_of).collect(),
             cells: [
@@ -372,6 +385,8 @@ pub(super) struct WaveAccrual {
     pub(super) entries: Vec<AccrualEntry>,
     /// Whether some year of the wave is reached by no entry, so the occupancy must be cleared after all.
     pub(super) clear: bool,
+    /// For each year (bin), the last boundary of the wave with an entry for it (0 for a year with none).
+    pub(super) last_boundary: Vec<usize>,
 }
 
 impl WaveAccrual {
@@ -391,7 +406,17 @@ impl WaveAccrual {
                 first: first && !clear,
             })
             .collect();
-        WaveAccrual { entries, clear }
+        let mut last_boundary = vec![0; years];
+        for k in 0..=wave.cycles {
+            for &(year, _, _) in &flat[wave.weights_start[k]..wave.weights_start[k + 1]] {
+                last_boundary[year] = k;
+            }
+        }
+        WaveAccrual {
+            entries,
+            clear,
+            last_boundary,
+        }
     }
 
     /// The accruals of every wave of `model`.
@@ -572,11 +597,15 @@ pub(super) fn static_flows<V: Value>(
     (occupancy_cost, occupancy_outcome): (&[V], &[V]),
     (width, same_weights, by_column): (usize, bool, bool),
     bins: &mut [V],
-    first_year: usize,
-    n_cols: usize,
+    (first_year, n_cols): (usize, usize),
+    reached: Option<Reached>,
 ) {
     let [all, cost, outcome] = cells;
-    let at = (width, by_column, first_year, n_cols);
+    // A cell whose state mass has not reached by a year's last boundary has a weighted occupancy of +0 that year,
+    // and adds +0 times its value: nothing, to a bin that started at +0 (a sum from +0 is never −0), where the value
+    // is finite. Where some value is not, every cell is added, as its NaN must be.
+    let reached = reached.filter(|_| values.iter().all(V::finite));
+    let at = (width, by_column, (first_year, reached), n_cols);
     if same_weights {
         add_set(all, occupancy_cost, values, bins, at);
     } else {
@@ -586,6 +615,14 @@ pub(super) fn static_flows<V: Value>(
     }
 }
 
+/// Which states mass has reached by each year of a wave, for [`static_flows`] to leave out the cells it has not: the
+/// plan's [`TracePlan::reach`] and the wave's [`WaveAccrual::last_boundary`].
+#[derive(Clone, Copy)]
+pub(super) struct Reached<'a> {
+    pub(super) reach: &'a [usize],
+    pub(super) last_boundary: &'a [usize],
+}
+
 /// One set of cells of [`static_flows`].
 #[inline(always)]
 fn add_set<V: Value>(
@@ -593,10 +630,10 @@ fn add_set<V: Value>(
     occupancy: &[V],
     values: &[V],
     bins: &mut [V],
-    (width, by_column, first_year, n_cols): (usize, bool, usize, usize),
+    (width, by_column, (first_year, reached), n_cols): (usize, bool, (usize, Option<Reached>), usize),
 ) {
     if by_column {
-        add_cells_by_column(occupancy, width, cells, values, bins, first_year, n_cols);
+        add_cells_by_column(occupancy, width, cells, values, bins, (first_year, reached), n_cols);
     } else {
         add_cells(occupancy, width, &cells.cells, values, bins, first_year, n_cols);
     }
@@ -613,23 +650,32 @@ fn add_cells_by_column<V: Value>(
     cells: &FlowCells,
     values: &[V],
     bins: &mut [V],
-    first_year: usize,
+    (first_year, reached): (usize, Option<Reached>),
     n_cols: usize,
 ) {
     let years = bins.len() / n_cols;
+    // The cells of years `year..year + span` that may add something: those whose state mass can have reached by the
+    // last boundary of any of those years, or all of them.
+    let reach: &[usize] = reached.map_or(&[], |r| r.reach);
+    let limit = |year: usize, span: usize| {
+        reached.map_or(usize::MAX, |r| {
+            r.last_boundary[year..year + span].iter().copied().max().unwrap_or(0)
+        })
+    };
     for (column, of_column) in &cells.by_column {
         let at = (*column, of_column.as_slice(), width, n_cols);
         let mut year = first_year;
         while year + 8 <= years {
-            column_years::<V, 8>(year, at, (&cells.cells, values), occupancy, bins);
+            column_years::<V, 8>(year, at, (&cells.cells, values, reach, limit(year, 8)), occupancy, bins);
             year += 8;
         }
         for block in [4, 2, 1] {
             if year + block <= years {
+                let from = (cells.cells.as_slice(), values, reach, limit(year, block));
                 match block {
-                    4 => column_years::<V, 4>(year, at, (&cells.cells, values), occupancy, bins),
-                    2 => column_years::<V, 2>(year, at, (&cells.cells, values), occupancy, bins),
-                    _ => column_years::<V, 1>(year, at, (&cells.cells, values), occupancy, bins),
+                    4 => column_years::<V, 4>(year, at, from, occupancy, bins),
+                    2 => column_years::<V, 2>(year, at, from, occupancy, bins),
+                    _ => column_years::<V, 1>(year, at, from, occupancy, bins),
                 }
                 year += block;
             }
@@ -642,7 +688,7 @@ fn add_cells_by_column<V: Value>(
 fn column_years<V: Value, const Y: usize>(
     year: usize,
     (column, of_column, width, n_cols): (usize, &[usize], usize, usize),
-    (cells, values): (&[(usize, usize)], &[V]),
+    (cells, values, reach, limit): (&[(usize, usize)], &[V], &[usize], usize),
     occupancy: &[V],
     bins: &mut [V],
 ) {
@@ -650,6 +696,9 @@ fn column_years<V: Value, const Y: usize>(
     let mut sums: [V; Y] = std::array::from_fn(|k| bins[(year + k) * n_cols + column]);
     for &i in of_column {
         let (state, v) = (cells[i].0, values[i]);
+        if limit != usize::MAX && reach[state] > limit {
+            continue;
+        }
         // Checked once here, so that the reads below need no check.
         assert!(state < width, "a cell inside the occupancy");
         for (sum, row) in sums.iter_mut().zip(rows.chunks_exact(width)) {
