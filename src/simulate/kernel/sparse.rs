@@ -683,12 +683,16 @@ fn add_cells_by_column<V: Value>(
     }
 }
 
+/// What [`column_years`] adds from: every cell (state, column), their values, the states' steps to reach them from
+/// the start, and the most steps mass has taken by the last of the years (`usize::MAX`: add every cell).
+type CellsFrom<'a, V> = (&'a [(usize, usize)], &'a [V], &'a [usize], usize);
+
 /// [`add_cells_by_column`] for `Y` years from `year` of one column: (column, its cells, width, kernel columns).
 #[inline(always)]
 fn column_years<V: Value, const Y: usize>(
     year: usize,
     (column, of_column, width, n_cols): (usize, &[usize], usize, usize),
-    (cells, values, reach, limit): (&[(usize, usize)], &[V], &[usize], usize),
+    (cells, values, reach, limit): CellsFrom<V>,
     occupancy: &[V],
     bins: &mut [V],
 ) {
