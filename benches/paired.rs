@@ -16,6 +16,7 @@
 #[path = "common/chain.rs"]
 mod chain;
 
+use carecast::analysis::stats;
 use carecast::model::{compile_text, load, Model, RunSettings};
 use carecast::simulate;
 use std::path::{Path, PathBuf};
@@ -62,16 +63,9 @@ fn process_seconds(iterations: usize, out: &Path) -> f64 {
     seconds
 }
 
-/// The median and the quartiles of `values` (sorted in place), by linear interpolation.
-fn quartiles(values: &mut [f64]) -> [f64; 3] {
-    values.sort_by(f64::total_cmp);
-    let at = |p: f64| {
-        let h = (values.len() - 1) as f64 * p;
-        let lo = h.floor() as usize;
-        let hi = (lo + 1).min(values.len() - 1);
-        values[lo] + (h - lo as f64) * (values[hi] - values[lo])
-    };
-    [at(0.25), at(0.5), at(0.75)]
+/// The lower quartile, median and upper quartile of `values`.
+fn quartiles(values: &[f64]) -> [f64; 3] {
+    stats::quantiles(values, [0.25, 0.5, 0.75])
 }
 
 fn fastest(values: &[f64]) -> f64 {
@@ -80,10 +74,9 @@ fn fastest(values: &[f64]) -> f64 {
 
 /// One row of a ratio table: the workload, its median and fastest time, and its ratio to the yardstick by round.
 fn ratio_row(label: &str, times: &[f64], yardstick: &[f64], target: f64) {
-    let mut ratios: Vec<f64> = times.iter().zip(yardstick).map(|(t, y)| t / y).collect();
-    let [q1, median, q3] = quartiles(&mut ratios);
-    let mut sorted = times.to_vec();
-    let [_, time_median, _] = quartiles(&mut sorted);
+    let ratios: Vec<f64> = times.iter().zip(yardstick).map(|(t, y)| t / y).collect();
+    let [q1, median, q3] = quartiles(&ratios);
+    let [_, time_median, _] = quartiles(times);
     let best = fastest(times) / fastest(yardstick);
     println!(
         "| {label} | {:.2} ms | {:.2} ms | {median:.2} ({q1:.2}–{q3:.2}) | {best:.2} | ≤ {target} |",
@@ -146,8 +139,7 @@ fn whole_run(rounds: usize) {
     println!("|---|---|---|---|---|---|");
     ratio_row("engine, 10^6 iterations", &engine, &engine, 1.0);
     ratio_row("whole process, 10^6 iterations", &process, &engine, 2.0);
-    let mut sorted = small.clone();
-    let [q1, median, q3] = quartiles(&mut sorted);
+    let [q1, median, q3] = quartiles(&small);
     println!(
         "\nWhole process at 10^4 iterations: median {:.1} ms (quartiles {:.1}–{:.1}), fastest {:.1} ms; target ≤ 50 ms",
         median * 1e3,

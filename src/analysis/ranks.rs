@@ -82,13 +82,14 @@ fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
 #[inline(always)]
 fn count(values: &[f64], buckets: usize, bucket: impl Fn(f64) -> usize) -> (Vec<u32>, bool) {
     let mut counts = vec![0u32; buckets];
-    // v · 0 is 0 for a finite value and NaN for an infinity or a NaN: one NaN makes the sum NaN.
-    let mut zero = 0.0;
+    // A flag rather than a sum of v · 0 (NaN for any value that is not finite): a sum chains every value's addition
+    // to the one before it.
+    let mut finite = true;
     for &v in values {
         counts[bucket(v)] += 1;
-        zero += v * 0.0;
+        finite &= v.is_finite();
     }
-    (counts, zero == 0.0)
+    (counts, finite)
 }
 
 #[cfg(test)]

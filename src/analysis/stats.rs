@@ -30,11 +30,12 @@ impl Summary {
 /// memory at any size.
 pub const PERCENTILE_VALUES: usize = 100_000;
 
-/// Several type-7 quantiles of unsorted data by selection (linear time), the same values as sorting would give, of
-/// the first [`PERCENTILE_VALUES`] values.
+/// Several type-7 quantiles of unsorted data in linear time, the same values as sorting would give, of the first
+/// [`PERCENTILE_VALUES`] values: by counting into buckets (see `ranks`), or, for a sample that cannot be bucketed, by
+/// selection.
 ///
-/// Sorting a million-value sample for three percentiles took most of a large run's analysis time. The largest p is
-/// selected first: each later selection then works only below the one before, and the value just above each
+/// Sorting a million-value sample for three percentiles took most of a large run's analysis time. In selection the
+/// largest p is selected first: each later selection then works only below the one before, and the value just above each
 /// selected one is the least of those between it and the previous selection, so three percentiles cost about two
 /// passes over the data rather than five.
 pub fn quantiles<const K: usize>(values: &[f64], ps: [f64; K]) -> [f64; K] {

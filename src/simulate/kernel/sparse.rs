@@ -144,8 +144,7 @@ impl Incoming {
                 _ => incoming.runs.push((group.len(), j..j + 1)),
             }
         }
-        let most = reach.iter().copied().filter(|&d| d != usize::MAX).max().unwrap_or(0);
-        let most = if in_order { 0 } else { most };
+        let most = if in_order { 0 } else { most_steps(reach) };
         incoming.reached = (0..=most)
             .map(|d| {
                 (incoming.runs.iter())
@@ -229,6 +228,7 @@ pub(super) struct TracePlan {
     /// after every row's edges, is reached from a later state.)
     pub(super) fixed: Incoming,
     /// The step at each boundary of a context that needs work there: edge order, as the general path's loop sums.
+    /// (Its paths compute every state at every boundary; its `reached` table is not read.)
     pub(super) boundary: Incoming,
     /// The traced state of each dynamic flow and each flow with an accrual of its own, in flow order.
     pub(super) dynamic_flow_states: Vec<usize>,
@@ -352,11 +352,15 @@ fn steps_to_reach(
     reach
 }
 
+/// The most steps mass takes to reach any of the states `reach` gives (those it reaches at all); 0 for none.
+fn most_steps(reach: &[usize]) -> usize {
+    reach.iter().copied().filter(|&d| d != usize::MAX).max().unwrap_or(0)
+}
+
 /// [`TracePlan::weighed`] from the occupied states' steps to reach them: at d steps, up to the last occupied state
 /// reached within d. A dense plan weighs them all (its fixed-size trace does not use this).
 fn weighed_by_steps(reach: &[usize], dense: bool) -> Vec<usize> {
-    let finite = reach.iter().copied().filter(|&d| d != usize::MAX);
-    let most = if dense { 0 } else { finite.max().unwrap_or(0) };
+    let most = if dense { 0 } else { most_steps(reach) };
     (0..=most)
         .map(|d| {
             if dense {
