@@ -266,6 +266,88 @@ fn at_640_px_the_page_does_not_scroll_sideways_and_plot_text_is_at_least_9_px() 
     );
 }
 
+/// `svg` with every path of round dots ("M x y h0" pieces) written back as one circle per dot, as plotters drew them.
+fn dots_as_circles(svg: &str) -> String {
+    let attr = |line: &str, name: &str| {
+        let start = line.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        line[start..].split('"').next().unwrap().to_string()
+    };
+    let mut out = String::new();
+    for line in svg.lines() {
+        if !(line.starts_with("<path d=\"M") && line.contains("stroke-linecap=\"round\"")) {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let r = attr(line, "stroke-width").parse::<u32>().unwrap() / 2;
+        let (opacity, fill) = (attr(line, "stroke-opacity"), attr(line, "stroke"));
+        for piece in attr(line, "d").split('M').skip(1) {
+            let (x, y) = piece.strip_suffix("h0").unwrap().split_once(' ').unwrap();
+            out.push_str(&format!(
+                "<circle cx=\"{x}\" cy=\"{y}\" r=\"{r}\" opacity=\"{opacity}\" fill=\"{fill}\" stroke=\"none\" stroke-width=\"1\"/>\n"
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_plane_drawn_as_paths_of_dots_looks_as_its_circles_do() {
+    let Some(browser) = chromium() else {
+        common::skip("no chromium on PATH (install Debian's chromium package, or set CARECAST_CHROMIUM)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let outcome = carecast::commands::run(
+        &context(tmp.path()),
+        &bundled_path("reablement"),
+        &changes(Some(10_000), &[]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let paths = fs::read_to_string(outcome.dir.join("ce_plane.svg")).unwrap();
+    let circles = dots_as_circles(&paths);
+    let dots = circles.matches("<circle").count();
+    assert!(dots > 10_000, "the plane's dots read back as circles: {dots}");
+    assert!(
+        paths.matches("<path d=\"M").count() < 64,
+        "the dots are drawn as a few paths"
+    );
+    // Both drawn by Chromium onto canvases the plot's size, and compared pixel by pixel.
+    let compare = store_result(&format!(
+        "(async () => {{ \
+           const draw = async svg => {{ const img = new Image(); \
+             img.src = URL.createObjectURL(new Blob([svg], {{ type: 'image/svg+xml' }})); await img.decode(); \
+             const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight; \
+             const g = c.getContext('2d'); g.drawImage(img, 0, 0); return g.getImageData(0, 0, c.width, c.height).data; }}; \
+           const a = await draw({}), b = await draw({}); \
+           let most = 0, differ = 0, inked = 0; \
+           for (let i = 0; i < a.length; i += 4) {{ let d = 0; \
+             for (let k = 0; k < 3; k++) d = Math.max(d, Math.abs(a[i + k] - b[i + k])); \
+             most = Math.max(most, d); if (d > 0) differ++; if (a[i] < 250 || a[i + 1] < 250 || a[i + 2] < 250) inked++; }} \
+           return [a.length / 4, most, differ, inked]; }})()",
+        serde_json::to_string(&paths).unwrap(),
+        serde_json::to_string(&circles).unwrap()
+    ));
+    let page = tmp.path().join("dots.html");
+    fs::write(
+        &page,
+        format!("<!DOCTYPE html><html><body><script>{compare}</script></body></html>"),
+    )
+    .unwrap();
+    let (dom, log) = headless(&browser, &page, &["--dump-dom", "--virtual-time-budget=30000"]);
+    let result = result_in(&dom, &log);
+    let [pixels, most, differ, inked]: [u64; 4] =
+        serde_json::from_str(&result).unwrap_or_else(|e| panic!("{e}: {result}"));
+    eprintln!("the plane as paths against circles: [pixels, most different, pixels differing, inked] = {result}");
+    assert_eq!(pixels, 1200 * 800, "{result}");
+    assert!(inked > 50_000, "the plane is drawn: {inked} pixels not white");
+    // Compositing rounds once per layer instead of once per dot: a few levels of 255 at most, nothing a person sees.
+    assert!(
+        most <= 8,
+        "a pixel differs by {most} of 255 ({differ} of {pixels} differ at all)"
+    );
+}
+
 #[test]
 #[should_panic(expected = "may not skip: no browser")]
 fn a_skip_fails_where_ci_requires_every_test_to_run() {

@@ -300,24 +300,49 @@ impl Program {
         Some(top)
     }
 
-    /// [`Program::eval_lanes`] for every program without conditionals (`if`, `and`, `or`): functions and comparisons
-    /// too, each applied lane by lane with the scalar interpreter's own operations, so every lane's result is the same
-    /// bits as [`Program::eval`] gives. None for a program with conditionals, whose lanes could take different
-    /// branches, or one deeper than `LANE_OPS_STACK`.
+    /// [`Program::eval_lanes`] for every program: functions and comparisons too, each applied lane by lane with the
+    /// scalar interpreter's own operations, so every lane's result is the same bits as [`Program::eval`] gives. A
+    /// conditional (`if`, `and`, `or`) is followed where every lane takes the same branch (a condition on time, or
+    /// on a fixed parameter); None where lanes part ways, or for a program deeper than `LANE_OPS_STACK`.
     pub fn eval_lanes_ops<const L: usize>(&self, slots: &[[f64; L]]) -> Option<[f64; L]> {
         if self.depth > LANE_OPS_STACK {
             return None;
         }
         let mut stack = [[0.0; L]; LANE_OPS_STACK];
         let mut sp = 0_usize;
-        let each = |a: [f64; L], f: &dyn Fn(f64) -> f64| -> [f64; L] { std::array::from_fn(|l| f(a[l])) };
-        let both = |a: [f64; L], b: [f64; L], f: &dyn Fn(f64, f64) -> f64| -> [f64; L] {
-            std::array::from_fn(|l| f(a[l], b[l]))
+        // Where every lane's test agrees: true if all are zero (false), false if none is; None if they differ.
+        let all_zero = |v: &[f64; L]| {
+            let zeros = v.iter().filter(|x| **x == 0.0).count();
+            (zeros == L || zeros == 0).then_some(zeros == L)
         };
-        for &instr in &self.code {
-            // Operations on the top value (and the one beneath it, for a binary operation on the stack).
-            let binary = |op: Bin| move |a: f64, b: f64| op.apply(a, b);
+        let mut pc = 0;
+        while let Some(&instr) = self.code.get(pc) {
+            pc += 1;
             match instr {
+                // The branches as `run` takes them, for all lanes at once.
+                Instr::Jump(t) => pc = t,
+                Instr::JumpIfFalse(t) => {
+                    sp -= 1;
+                    if all_zero(&stack[sp])? {
+                        pc = t;
+                    }
+                }
+                Instr::AndJump(t) => {
+                    if all_zero(&stack[sp - 1])? {
+                        stack[sp - 1] = [0.0; L]; // as `run`, -0.0 normalised
+                        pc = t;
+                    } else {
+                        sp -= 1;
+                    }
+                }
+                Instr::OrJump(t) => {
+                    if all_zero(&stack[sp - 1])? {
+                        sp -= 1;
+                    } else {
+                        stack[sp - 1] = [1.0; L];
+                        pc = t;
+                    }
+                }
                 Instr::Const(c) => {
                     stack[sp] = [c; L];
                     sp += 1;
@@ -331,8 +356,10 @@ impl Program {
                     let (a, b, c) = (stack[sp - 1], stack[sp], stack[sp + 1]);
                     stack[sp - 1] = std::array::from_fn(|l| op.apply(a[l], b[l], c[l]));
                 }
-                Instr::Un(op) => stack[sp - 1] = each(stack[sp - 1], &|x| op.apply(x)),
-                Instr::Jump(_) | Instr::JumpIfFalse(_) | Instr::AndJump(_) | Instr::OrJump(_) => return None,
+                Instr::Un(op) => {
+                    let a = stack[sp - 1];
+                    stack[sp - 1] = std::array::from_fn(|l| op.apply(a[l]));
+                }
                 _ => {
                     // A binary operation: its operation, and where its left and right operands are.
                     let (op, form) = binary_form(instr)?;
@@ -350,7 +377,9 @@ impl Program {
                         Form::LeftConst(c) => ([c; L], stack[sp - 1]),
                         Form::LeftSlot(i) => (*slots.get(i)?, stack[sp - 1]),
                     };
-                    stack[sp - 1] = both(left, right, &binary(op));
+                    // The operation chosen once for all lanes, not per lane through a function pointer: per lane
+                    // it was a fifth of a weekly model's time (`perf`).
+                    stack[sp - 1] = op.apply_lanes(left, right);
                 }
             }
         }

@@ -219,6 +219,37 @@ fn the_lane_path_gives_the_general_paths_results_bit_for_bit() {
     }
 }
 
+#[test]
+fn every_bundled_scenario_gives_the_same_bits_on_both_paths() {
+    // Among them a weekly model whose transition has a condition on time (adaptations' delayed entry), which the lane
+    // path evaluates for eight iterations at once while every lane takes the same branch.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut compared = 0;
+    for entry in std::fs::read_dir(dir).expect("scenarios/ is readable") {
+        let path = entry.expect("a directory entry").path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let loaded = crate::model::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let settings = RunSettings {
+            iterations: 203,
+            ..loaded.model.run_defaults
+        };
+        let lanes = run_with(&loaded.model, &settings, None, true).expect("runs");
+        let general = run_with(&loaded.model, &settings, None, false).expect("runs");
+        let name = path.display();
+        assert_eq!(
+            bits(&lanes.kernel_totals),
+            bits(&general.kernel_totals),
+            "totals, {name}"
+        );
+        assert_eq!(bits(&lanes.yearly_mean), bits(&general.yearly_mean), "means, {name}");
+        assert_eq!(lanes.payback_year, general.payback_year, "payback, {name}");
+        compared += 1;
+    }
+    assert!(compared >= 13, "{compared} scenarios");
+}
+
 /// Edits that give the reference model values and probabilities that change with time: background mortality from
 /// the national life table by age and sex (a cohort of two starting ages and a sex mix, entering over three years),
 /// a care cost that grows with time, a utility with a conditional on time, and a function of a lookup.

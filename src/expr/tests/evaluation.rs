@@ -313,8 +313,55 @@ fn lane_evaluation_of_functions_and_comparisons_gives_each_lanes_scalar_bits() {
             assert_eq!(got[l].to_bits(), p.eval(&slots).to_bits(), "{src:?}, lane {l}");
         }
     }
-    // Conditionals are left to `eval`, lane by lane.
-    for src in ["if(a > b, a, b)", "a and b", "a or b"] {
+}
+
+#[test]
+fn conditionals_whose_lanes_agree_evaluate_all_lanes_at_once_to_evals_bits() {
+    // Lanes that differ, except `t`, `zero` and `half`, which are the same in every lane (a time, a fixed value).
+    let uniform = ["t", "zero", "half"];
+    let lanes: Vec<[f64; 8]> = NAMES
+        .iter()
+        .zip(VALUES)
+        .map(|(name, &v)| {
+            std::array::from_fn(|l| {
+                if uniform.contains(name) {
+                    v
+                } else {
+                    v * (1.0 + 0.37 * l as f64)
+                }
+            })
+        })
+        .collect();
+    let agree = [
+        "if(t >= 5, 1 - p, 0)",
+        "if(t < 5, 1 - p, rr * 2)",
+        "if(t > 20, a, if(t > 5, b * rr, c)) + 1",
+        "if(zero, a, b) + if(half, c, x)",
+        "a * (t > 3 and half)",
+        "(zero * neg) and a",
+        "zero and a",
+        "(t > 3) or a",
+        "zero or (t == 10)",
+        "zero or zero",
+        "if((t > 3) and (half or zero), min(a, b), max(a, b))",
+    ];
+    for src in agree {
+        let p = program(src);
+        let got = p
+            .eval_lanes_ops(&lanes)
+            .unwrap_or_else(|| panic!("{src:?}: the lanes take one branch"));
+        for l in 0..8 {
+            let slots: Vec<f64> = lanes.iter().map(|v| v[l]).collect();
+            assert_eq!(got[l].to_bits(), p.eval(&slots).to_bits(), "{src:?}, lane {l}");
+        }
+    }
+    // Lanes that part ways are left to `eval`, lane by lane: `a` is 2 in lane 0 and above 3 from lane 2.
+    for src in [
+        "if(a > 3, a, b)",
+        "if(t > 5, if(a > 3, a, b), c)",
+        "(a > 3) and b",
+        "(a > 3) or b",
+    ] {
         assert!(program(src).eval_lanes_ops(&lanes).is_none(), "{src:?}");
     }
 }

@@ -20,6 +20,7 @@ mod ceac;
 mod colour_scale;
 mod colours;
 mod data;
+mod dots;
 mod evpi;
 mod evppi;
 mod fan;
