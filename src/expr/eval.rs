@@ -310,6 +310,10 @@ impl Program {
         }
         let mut stack = [[0.0; L]; LANE_OPS_STACK];
         let mut sp = 0_usize;
+        let each = |a: [f64; L], f: &dyn Fn(f64) -> f64| -> [f64; L] { std::array::from_fn(|l| f(a[l])) };
+        let both = |a: [f64; L], b: [f64; L], f: &dyn Fn(f64, f64) -> f64| -> [f64; L] {
+            std::array::from_fn(|l| f(a[l], b[l]))
+        };
         // Where every lane's test agrees: true if all are zero (false), false if none is; None if they differ.
         let all_zero = |v: &[f64; L]| {
             let zeros = v.iter().filter(|x| **x == 0.0).count();
@@ -318,6 +322,8 @@ impl Program {
         let mut pc = 0;
         while let Some(&instr) = self.code.get(pc) {
             pc += 1;
+            // Operations on the top value (and the one beneath it, for a binary operation on the stack).
+            let binary = |op: Bin| move |a: f64, b: f64| op.apply(a, b);
             match instr {
                 // The branches as `run` takes them, for all lanes at once.
                 Instr::Jump(t) => pc = t,
@@ -356,10 +362,7 @@ impl Program {
                     let (a, b, c) = (stack[sp - 1], stack[sp], stack[sp + 1]);
                     stack[sp - 1] = std::array::from_fn(|l| op.apply(a[l], b[l], c[l]));
                 }
-                Instr::Un(op) => {
-                    let a = stack[sp - 1];
-                    stack[sp - 1] = std::array::from_fn(|l| op.apply(a[l]));
-                }
+                Instr::Un(op) => stack[sp - 1] = each(stack[sp - 1], &|x| op.apply(x)),
                 _ => {
                     // A binary operation: its operation, and where its left and right operands are.
                     let (op, form) = binary_form(instr)?;
@@ -377,9 +380,7 @@ impl Program {
                         Form::LeftConst(c) => ([c; L], stack[sp - 1]),
                         Form::LeftSlot(i) => (*slots.get(i)?, stack[sp - 1]),
                     };
-                    // The operation chosen once for all lanes, not per lane through a function pointer: per lane
-                    // it was a fifth of a weekly model's time (`perf`).
-                    stack[sp - 1] = op.apply_lanes(left, right);
+                    stack[sp - 1] = both(left, right, &binary(op));
                 }
             }
         }

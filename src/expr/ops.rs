@@ -113,23 +113,6 @@ impl Bin {
             Bin::ProbToRate => -(-a).ln_1p() / b,
         }
     }
-
-    /// [`Bin::apply`] on each of `L` pairs: the operation matched once, then applied lane by lane.
-    #[inline(always)]
-    pub(super) fn apply_lanes<const L: usize>(self, a: [f64; L], b: [f64; L]) -> [f64; L] {
-        #[inline(always)]
-        fn each<const L: usize>(a: [f64; L], b: [f64; L], f: impl Fn(f64, f64) -> f64) -> [f64; L] {
-            std::array::from_fn(|l| f(a[l], b[l]))
-        }
-        macro_rules! per_operation {
-            ($($op:ident),*) => {
-                match self {
-                    $(Bin::$op => each(a, b, |x, y| Bin::$op.apply(x, y)),)*
-                }
-            };
-        }
-        per_operation!(Add, Sub, Mul, Div, Pow, Lt, Le, Gt, Ge, Eq, Ne, Min, Max, RateToProb, ProbToRate)
-    }
 }
 
 /// Three-operand operations.
