@@ -50,32 +50,31 @@ pub(super) fn compact(svg: &str) -> String {
     out
 }
 
-/// A filled, unstroked circle with whole-pixel centre and radius, as plotters' SVG backend writes it; else `None`.
+/// A filled, unstroked circle with whole-pixel centre and radius, written as plotters' SVG backend writes it
+/// (`<circle cx="27" cy="70" r="2" opacity="0.3" fill="#0072B2" stroke="none" stroke-width="1"/>`); else `None`.
 fn dot(line: &str) -> Option<Dot<'_>> {
-    let rest = line.strip_prefix("<circle ")?.strip_suffix("/>")?;
-    let (mut cx, mut cy, mut r, mut opacity, mut fill, mut stroke) = (None, None, None, None, None, None);
-    for attribute in rest.split_whitespace() {
-        let (name, value) = attribute.split_once('=')?;
-        let value = value.strip_prefix('"')?.strip_suffix('"')?;
-        match name {
-            "cx" => cx = value.parse::<i32>().ok(),
-            "cy" => cy = value.parse::<i32>().ok(),
-            "r" => r = value.parse::<u32>().ok().filter(|r| (1..=64).contains(r)),
-            "opacity" => opacity = Some(value),
-            "fill" => fill = Some(value),
-            "stroke" => stroke = Some(value),
-            "stroke-width" => {}
-            _ => return None,
-        }
-    }
+    // Read in the one order plotters writes: a general attribute parser took 3 ms for a 10,000-dot plane.
+    let mut rest = line.strip_prefix("<circle ")?;
+    let mut value = |name: &str| -> Option<&str> {
+        let after = rest.strip_prefix(name)?.strip_prefix("=\"")?;
+        let (v, tail) = after.split_once('"')?;
+        rest = tail.strip_prefix(' ').unwrap_or(tail);
+        Some(v)
+    };
+    let (x, y) = (value("cx")?.parse().ok()?, value("cy")?.parse().ok()?);
+    let r = value("r")?.parse::<u32>().ok().filter(|r| (1..=64).contains(r))?;
     // Only characters a number or a colour uses: the values are copied into the path's attributes.
-    let plain = |v: &str| v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '#'));
-    let (opacity, fill) = (opacity.filter(|v| plain(v))?, fill.filter(|v| plain(v))?);
-    (stroke? == "none").then_some(())?;
-    Some(Dot {
-        x: cx?,
-        y: cy?,
-        style: (r?, opacity, fill),
+    let plain = |v: &str| v.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'#'));
+    let (opacity, fill) = (
+        value("opacity").filter(|v| plain(v))?,
+        value("fill").filter(|v| plain(v))?,
+    );
+    (value("stroke")? == "none").then_some(())?;
+    value("stroke-width")?;
+    (rest == "/>").then_some(Dot {
+        x,
+        y,
+        style: (r, opacity, fill),
         line,
     })
 }
@@ -111,6 +110,20 @@ fn write_run(out: &mut String, run: &[Dot]) {
     }
     for d in &left {
         circle(out, d);
+    }
+}
+
+/// Sets bits `first..=last` of `bitmap`, a word at a time.
+fn set_bits(bitmap: &mut [u64], first: usize, last: usize) {
+    let (w0, w1) = (first / 64, last / 64);
+    let low = u64::MAX << (first % 64);
+    let high = u64::MAX >> (63 - last % 64);
+    if w0 == w1 {
+        bitmap[w0] |= low & high;
+    } else {
+        bitmap[w0] |= low;
+        bitmap[w0 + 1..w1].fill(u64::MAX);
+        bitmap[w1] |= high;
     }
 }
 
@@ -150,9 +163,17 @@ fn layers<'a>(run: &[Dot<'a>], apart: i64) -> (Vec<Vec<Dot<'a>>>, Vec<Dot<'a>>) 
     let area = (width as u128 * height as u128).max(1);
     let room = ((BITMAP_BITS as u128 / area) as usize).min(MAX_LAYERS);
     let words = area.div_ceil(64) as usize;
+    // The disc of pixels nearer than `apart`, row by row: each row's offset and half-width.
     let disc: Vec<(i64, i64)> = (-apart + 1..apart)
-        .flat_map(|dy| (-apart + 1..apart).map(move |dx| (dx, dy)))
-        .filter(|(dx, dy)| dx * dx + dy * dy < apart * apart)
+        .map(|dy| {
+            (
+                dy,
+                (0..apart)
+                    .take_while(|dx| dx * dx + dy * dy < apart * apart)
+                    .last()
+                    .unwrap_or(0),
+            )
+        })
         .collect();
     let mut marked: Vec<u64> = Vec::new();
     let mut layers: Vec<Vec<Dot>> = Vec::new();
@@ -175,11 +196,15 @@ fn layers<'a>(run: &[Dot<'a>], apart: i64) -> (Vec<Vec<Dot<'a>>>, Vec<Dot<'a>>) 
         };
         layers[layer].push(*d);
         let bitmap = &mut marked[layer * words..(layer + 1) * words];
-        for (dx, dy) in &disc {
-            let (px, py) = (x + dx, y + dy);
-            if (0..width).contains(&px) && (0..height).contains(&py) {
-                let bit = (px + py * width) as usize;
-                bitmap[bit / 64] |= 1 << (bit % 64);
+        for (dy, half) in &disc {
+            let py = y + dy;
+            if (0..height).contains(&py) {
+                let row = py * width;
+                set_bits(
+                    bitmap,
+                    (row + (x - half).max(0)) as usize,
+                    (row + (x + half).min(width - 1)) as usize,
+                );
             }
         }
     }
