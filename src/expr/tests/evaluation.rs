@@ -304,14 +304,19 @@ fn lane_evaluation_of_functions_and_comparisons_gives_each_lanes_scalar_bits() {
         .map(|&v| std::array::from_fn(|l| v * (1.0 + 0.37 * l as f64) - l as f64 * 0.25))
         .collect();
     for src in programs {
-        let p = program(src);
-        let got = p
-            .eval_lanes_ops(&lanes)
-            .unwrap_or_else(|| panic!("{src:?} has no conditional"));
-        for l in 0..8 {
-            let slots: Vec<f64> = lanes.iter().map(|v| v[l]).collect();
-            assert_eq!(got[l].to_bits(), p.eval(&slots).to_bits(), "{src:?}, lane {l}");
-        }
+        assert_lanes_are_evals(src, &lanes);
+    }
+}
+
+/// `src` evaluated on all lanes at once gives each lane the bits `eval` gives it.
+fn assert_lanes_are_evals(src: &str, lanes: &[[f64; 8]]) {
+    let p = program(src);
+    let got = p
+        .eval_lanes_ops(lanes)
+        .unwrap_or_else(|| panic!("{src:?} was not evaluated on lanes"));
+    for l in 0..8 {
+        let slots: Vec<f64> = lanes.iter().map(|v| v[l]).collect();
+        assert_eq!(got[l].to_bits(), p.eval(&slots).to_bits(), "{src:?}, lane {l}");
     }
 }
 
@@ -346,14 +351,7 @@ fn conditionals_whose_lanes_agree_evaluate_all_lanes_at_once_to_evals_bits() {
         "if((t > 3) and (half or zero), min(a, b), max(a, b))",
     ];
     for src in agree {
-        let p = program(src);
-        let got = p
-            .eval_lanes_ops(&lanes)
-            .unwrap_or_else(|| panic!("{src:?}: the lanes take one branch"));
-        for l in 0..8 {
-            let slots: Vec<f64> = lanes.iter().map(|v| v[l]).collect();
-            assert_eq!(got[l].to_bits(), p.eval(&slots).to_bits(), "{src:?}, lane {l}");
-        }
+        assert_lanes_are_evals(src, &lanes);
     }
     // Lanes that part ways are left to `eval`, lane by lane: `a` is 2 in lane 0 and above 3 from lane 2.
     for src in [
