@@ -1,8 +1,8 @@
 //! Many small dots in an SVG, drawn as a few paths instead of one element each.
 //!
 //! plotters writes every dot of a cost-effectiveness plane as its own `<circle>`, and a browser then composites
-//! 10,000 separate shapes: Chromium took 150–280 ms to draw the reablement plane's 10,000 dots, and about 35–50 ms
-//! for the same dots as 16 paths. A path of zero-length round-capped strokes ("M x y h0") paints a disc of the
+//! 10,000 separate shapes: Chromium took 152–285 ms to draw the reablement plane's 10,000 dots, and 34–51 ms for
+//! the same dots as 16 paths. A path of zero-length round-capped strokes ("M x y h0") paints a disc of the
 //! stroke's width at each point, but one path is painted once, so dots that overlap within it would not darken each
 //! other as separate translucent circles do. So each run of identical dots (same radius, colour and opacity, one
 //! after another in the file) is split into layers in which no two dots come within one pixel of touching; each
@@ -127,7 +127,7 @@ fn set_bits(bitmap: &mut [u64], first: usize, last: usize) {
     }
 }
 
-/// Appends `v` in decimal: `write!` per number was most of the writing's time.
+/// Appends `v` in decimal, without the formatting machinery of `write!` (two numbers for every dot).
 fn push_int(out: &mut String, v: i32) {
     if v < 0 {
         out.push('-');
@@ -150,7 +150,8 @@ fn push_int(out: &mut String, v: i32) {
 fn layers<'a>(run: &[Dot<'a>], apart: i64) -> (Vec<Vec<Dot<'a>>>, Vec<Dot<'a>>) {
     // Each layer has a bitmap over the box of the run's centres, marking every pixel within `apart` of a dot in it:
     // a dot fits a layer when its own pixel is unmarked, one lookup per layer tried. (Lists of nearby dots in a
-    // grid, checked by distance, spent their time waiting on memory: 4 ms for a 10,000-dot plane.)
+    // grid, checked by distance, spent their time waiting on memory: most of the 4.4 ms of processor time that
+    // writing a 10,000-dot plane took, by `perf`, against 1.4 ms this way.)
     let (x0, x1) = run
         .iter()
         .fold((i64::MAX, i64::MIN), |(a, b), d| (a.min(d.x as i64), b.max(d.x as i64)));

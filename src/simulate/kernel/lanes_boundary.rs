@@ -339,8 +339,8 @@ fn boundary_values(
     }
 }
 
-/// A program that is not plain arithmetic: by the lane operations, or lane by lane through the scalar slots
-/// (conditionals).
+/// A program that is not plain arithmetic: by the lane operations (conditionals too, while every lane takes the same
+/// branch), or lane by lane through the scalar slots (a conditional whose lanes part ways).
 #[inline(never)]
 fn eval_lanes_otherwise(program: &Program, lane_slots: &[Lanes], slots: &mut [f64]) -> Lanes {
     program.eval_lanes_ops(lane_slots).unwrap_or_else(|| {
