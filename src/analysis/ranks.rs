@@ -1,9 +1,10 @@
 //! Order statistics of a sample by counting it into buckets: the values at given ranks, exactly those sorting would
 //! put there, in two passes over the sample.
 //!
-//! Why by hand: percentiles of up to 100,000 values for every arm, year and measure of a run were most of a small
-//! run's analysis time when each was selected with `select_nth_unstable` (branchy partitions over the whole sample,
-//! several per percentile). Here the first pass counts the values into buckets of equal width between two bounds,
+//! Why by hand: a run takes percentiles of up to 100,000 values for every arm, year and measure, and selecting each
+//! with `select_nth_unstable` (branchy partitions over the whole sample, several per percentile) was a large share of
+//! a small run's analysis; even counted into buckets they are a third of the reference workload's what-if at 10,000
+//! iterations (`perf`, 2026-12-05). Here the first pass counts the values into buckets of equal width between two bounds,
 //! which says in which bucket each wanted rank lies; the second collects only the values of those few buckets, which
 //! are sorted. A bucket is computed the same way in both passes and never decreases as the value increases, so every
 //! value of a lower bucket sorts before every value of a higher one, and the rank of a value within its bucket plus

@@ -42,6 +42,8 @@ fn ce_plane_renders_and_thins_a_million_iterations() {
         2 * 20_000 + 2 * 3 + 2 * (5 + 3),
         "thinned points, means, legend"
     );
+    // plotters' circles were read back and written as paths: were its format to change, they would stay circles.
+    assert!(svg.matches("<circle").count() < 1_000, "the dots are drawn as paths");
     let fig = CeFigure::new("CE", QALY, &arms, &[30_000.0]);
     assert!(fig.arms.iter().all(|a| a.points.len() == 20_000));
     // Means come from every iteration, not the thinned subset.
