@@ -6,7 +6,7 @@
 //! a small run's analysis; even counted into buckets they are a third of the reference workload's what-if at 10,000
 //! iterations (`perf`, 2026-12-05). Here the first pass counts the values into buckets of equal width between two bounds,
 //! which says in which bucket each wanted rank lies; the second collects only the values of those few buckets, which
-//! are sorted. A bucket is computed the same way in both passes and never decreases as the value increases, so every
+//! are sorted. Each value's bucket is computed once, read by both passes, and never decreases as the value increases, so every
 //! value of a lower bucket sorts before every value of a higher one, and the rank of a value within its bucket plus
 //! the counts of the buckets below is its rank in the sample.
 
@@ -14,8 +14,9 @@
 const FEWEST: usize = 512;
 
 /// The values of `values` at each of `ranks` (0-based, each below the sample's length) in `f64::total_cmp` order,
-/// or `None` when the sample is too small to gain from buckets ([`FEWEST`]), has a value that is not finite, or has
-/// no spread: then the caller selects instead.
+/// or `None` when the sample is too small to gain from buckets ([`FEWEST`]), has a value that is not finite (unless
+/// every value has the same bits), or has no spread among every 16th value without being constant: then the caller
+/// selects instead.
 pub(super) fn at_ranks(values: &[f64], ranks: &[usize]) -> Option<Vec<f64>> {
     let n = values.len();
     // A bucket's mark below is a byte.
@@ -24,21 +25,25 @@ pub(super) fn at_ranks(values: &[f64], ranks: &[usize]) -> Option<Vec<f64>> {
     }
     // Bounds from every 16th value: values outside them go to the first or last bucket, which keeps the order.
     let (low, high) = bounds(values.iter().step_by(16).copied());
-    // Neither bound is NaN (`bounds` skips NaN), so this is "no spread".
+    // Neither bound is NaN (`bounds` skips NaN), so this is "no spread" among the values looked at; often there is
+    // none at all (a cost that is the same in every iteration, or nothing), which one pass over the bits tells.
     if high <= low {
-        return None;
+        let first = values[0].to_bits();
+        let constant = values.iter().fold(true, |same, v| same & (v.to_bits() == first));
+        return constant.then(|| vec![values[0]; ranks.len()]);
     }
     let buckets = (n / 8).next_power_of_two().clamp(256, 16_384);
     let scale = buckets as f64 / (high - low);
     if !(scale.is_finite() && scale > 0.0) {
         return None;
     }
-    let last = buckets - 1;
-    // `as usize` saturates: a value below `low` goes to bucket 0; with `min`, one above `high` to the last.
-    let bucket = |v: f64| (((v - low) * scale) as usize).min(last);
-    let (counts, finite) = count(values, buckets, bucket);
-    if !finite {
+    let mut of = vec![0u16; n];
+    if !buckets_of(values, low, scale, (buckets - 1) as f64, &mut of) {
         return None;
+    }
+    let mut counts = vec![0u32; buckets];
+    for &b in &of {
+        counts[usize::from(b)] += 1;
     }
     // Each wanted rank's bucket and its rank within it, the ranks taken in increasing order.
     let mut order: Vec<usize> = (0..ranks.len()).collect();
@@ -61,8 +66,8 @@ pub(super) fn at_ranks(values: &[f64], ranks: &[usize]) -> Option<Vec<f64>> {
         slot[b] = j as u8 + 1;
     }
     let mut collected: Vec<Vec<f64>> = wanted.iter().map(|&b| Vec::with_capacity(counts[b] as usize)).collect();
-    for &v in values {
-        let s = slot[bucket(v)];
+    for (&v, &b) in values.iter().zip(&of) {
+        let s = slot[usize::from(b)];
         if s != 0 {
             collected[usize::from(s) - 1].push(v);
         }
@@ -79,18 +84,25 @@ fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
 }
 
-/// How many of `values` fall in each of `buckets` buckets, and whether every value is finite.
-#[inline(always)]
-fn count(values: &[f64], buckets: usize, bucket: impl Fn(f64) -> usize) -> (Vec<u32>, bool) {
-    let mut counts = vec![0u32; buckets];
-    // A flag rather than a sum of v · 0 (NaN for any value that is not finite): a sum chains every value's addition
-    // to the one before it.
+/// Writes each of `values`' bucket to `of`, and says whether every value is finite. A bucket is
+/// `(v - low) · scale` clamped to `0..=last` and rounded to the nearest whole number, so it never decreases as the
+/// value increases.
+///
+/// Why rounded through 2^52 rather than converted with `as`: Rust's saturating float-to-integer conversion handles
+/// NaN and overflow value by value (it was most of this module's time), whereas adding 2^52 to a number in
+/// `0..2^52` leaves it rounded to a whole number in the low bits of its representation, one vector addition for
+/// four values. Each bucket is written once and read by both passes, so the two passes cannot disagree.
+#[multiversion::multiversion(targets("x86_64+avx2"))]
+fn buckets_of(values: &[f64], low: f64, scale: f64, last: f64, of: &mut [u16]) -> bool {
+    const ROUND: f64 = 4_503_599_627_370_496.0; // 2^52
+                                                // A flag rather than a sum of v · 0 (NaN for any value that is not finite): a sum chains every value's addition
+                                                // to the one before it. NaN clamps to 0 (`f64::max` takes the other operand); the caller declines it anyway.
     let mut finite = true;
-    for &v in values {
-        counts[bucket(v)] += 1;
-        finite &= v.is_finite();
+    for (b, &v) in of.iter_mut().zip(values) {
+        *b = (((v - low) * scale).max(0.0).min(last) + ROUND).to_bits() as u16;
+        finite &= v.abs() < f64::INFINITY;
     }
-    (counts, finite)
+    finite
 }
 
 #[cfg(test)]
@@ -117,7 +129,15 @@ mod tests {
         let mut values: Vec<f64> = (0..1_000).map(f64::from).collect();
         assert!(at_ranks(&values[..511], &[0]).is_none(), "too few");
         assert!(at_ranks(&values, &[1_000]).is_none(), "a rank past the end");
-        assert!(at_ranks(&vec![2.5; 1_000], &[10]).is_none(), "no spread");
+        let mut flat = vec![2.5; 1_000];
+        flat[7] = 3.0;
+        assert!(
+            at_ranks(&flat, &[10]).is_none(),
+            "spread only between values the bounds do not look at"
+        );
+        flat[7] = 2.5;
+        flat[9] = -2.5;
+        assert!(at_ranks(&flat, &[10]).is_none(), "ditto, below");
         values[500] = f64::NAN;
         assert!(at_ranks(&values, &[10]).is_none(), "a NaN");
         values[500] = f64::INFINITY;
@@ -133,6 +153,19 @@ mod tests {
         values[501] = f64::MAX;
         let got = at_ranks(&values, &[0, 1, 998, 999]).expect("bucketed");
         assert_eq!(got, vec![-f64::MAX, 0.0, 999.0, f64::MAX]);
+    }
+
+    #[test]
+    fn a_constant_sample_is_its_value_at_every_rank_and_signed_zeros_are_not_constant() {
+        let got = at_ranks(&vec![-1_500.0; 10_000], &[0, 249, 9_999]).expect("constant");
+        assert_eq!(got, vec![-1_500.0; 3]);
+        let nan = f64::NAN.to_bits();
+        let got = at_ranks(&vec![f64::NAN; 600], &[0, 599]).expect("the same bits");
+        assert!(got.iter().all(|v| v.to_bits() == nan), "NaN, as sorting gives");
+        // -0 sorts before +0 (`total_cmp`): equal as numbers, they are not the same bits, so selection decides.
+        let mut zeros = vec![0.0; 1_000];
+        zeros[3] = -0.0;
+        assert!(at_ranks(&zeros, &[0]).is_none());
     }
 
     proptest! {
