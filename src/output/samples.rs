@@ -2,7 +2,7 @@
 //! (one row per iteration: every sampled parameter) and per_year.csv (per arm, year and measure: mean and
 //! percentiles).
 
-use super::files::{start_writeback, text_cell, write_csv, write_csv_in_pieces, OutputError};
+use super::files::{csv_field, start_writeback, text_cell, write_csv, write_csv_in_pieces, OutputError};
 use crate::analysis::per_year::PerYear;
 use crate::analysis::voi::ParameterSample;
 use crate::analysis::PsaTable;
@@ -117,25 +117,22 @@ fn write_iterations_as(path: &Path, table: &PsaTable, rows: usize, gzip: bool) -
         return Err(OutputError::write(path, "the PSA table has no costs by payer"));
     };
     let names: Vec<String> = table.outcomes.iter().map(|o| o.name.clone()).collect();
-    let arms: Vec<String> = table.arms.iter().map(|a| text_cell(a)).collect();
+    let arms: Vec<Vec<u8>> = table.arms.iter().map(|a| csv_field(&text_cell(a))).collect();
     write_csv_in_pieces(path, gzip, &iterations_header(&names, &payers.payers), rows, |w, i| {
-        let mut number = Shortest::default();
-        let mut integer = itoa::Buffer::new();
         for (a, arm) in arms.iter().enumerate() {
-            w.write_field(integer.format(i))?;
-            w.write_field(arm)?;
+            w.integer(i);
+            w.field(arm);
             for values in [&payers.care, &payers.cashable, &payers.spend] {
                 for p in 0..payers.payers.len() {
-                    w.write_field(number.format(values[[i, a, p]]))?;
+                    w.number(values[[i, a, p]]);
                 }
             }
             for o in 0..table.outcomes.len() {
-                w.write_field(number.format(table.outcome_values[[i, a, o]]))?;
+                w.number(table.outcome_values[[i, a, o]]);
             }
-            w.write_field(number.format(table.cost[[i, a]]))?;
-            w.write_record(None::<&[u8]>)?;
+            w.number(table.cost[[i, a]]);
+            w.end_row();
         }
-        Ok(())
     })
 }
 
@@ -147,39 +144,12 @@ fn write_parameters_as(path: &Path, sample: &ParameterSample, rows: usize, gzip:
     let mut header = vec!["iteration".to_string()];
     header.extend(sample.parameters.iter().map(|p| text_cell(&p.column)));
     write_csv_in_pieces(path, gzip, &header, rows, |w, i| {
-        let mut number = Shortest::default();
-        let mut integer = itoa::Buffer::new();
-        w.write_field(integer.format(i))?;
+        w.integer(i);
         for k in 0..sample.parameters.len() {
-            w.write_field(number.format(sample.value(i, k)))?;
+            w.number(sample.value(i, k));
         }
-        w.write_record(None::<&[u8]>)
+        w.end_row();
     })
-}
-
-/// The shortest text that reads back to the same f64, without an allocation per field (a million iterations make
-/// tens of millions of fields), in ryu's form: `1e16`, `1.5e-7`, `NaN`, `inf`.
-///
-/// Why two crates: zmij takes about half ryu's time (13 against 27 ns for a 17-digit number, 2026-12-05), and the
-/// per-iteration files were a fifth of a small run's processor time, half of that ryu's; but zmij writes a large
-/// number's exponent as `e+16` where these files have always had ryu's `e16` (tools that read them back take
-/// either). Numbers of 10^15 and more are left to ryu, so the files stay byte for byte what they were.
-#[derive(Default)]
-struct Shortest {
-    fast: zmij::Buffer,
-    ryu: ryu::Buffer,
-}
-
-impl Shortest {
-    /// `v` as text (see [`Shortest`]).
-    fn format(&mut self, v: f64) -> &str {
-        // Below 10^15 neither writes a positive exponent; looking for zmij's `+` instead cost more than it saved.
-        if v.abs() < 1e15 {
-            self.fast.format(v)
-        } else {
-            self.ryu.format(v)
-        }
-    }
 }
 
 /// Writes per_year.csv; `arms` names the arms in model order.
@@ -200,53 +170,4 @@ pub fn write_per_year(path: &Path, arms: &[String], per_year: &PerYear) -> Resul
         }
         Ok(())
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Shortest;
-    use proptest::prelude::*;
-
-    /// The same text as ryu, which the per-iteration files have always been written with.
-    fn assert_as_ryu(v: f64) {
-        let (mut ours, mut ryu) = (Shortest::default(), ryu::Buffer::new());
-        assert_eq!(ours.format(v), ryu.format(v), "{v:e}");
-    }
-
-    #[test]
-    fn numbers_are_written_as_ryu_writes_them() {
-        for v in [
-            0.0,
-            -0.0,
-            1.0,
-            -1.5,
-            0.1,
-            1e-5,
-            1.5e-7,
-            123_456.789,
-            1e15,
-            9_999_999_999_999_998.0,
-            1e16,
-            1.5e16,
-            -2e300,
-            f64::MAX,
-            f64::MIN_POSITIVE,
-            5e-324,
-            f64::NAN,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-        ] {
-            assert_as_ryu(v);
-        }
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(20_000))]
-
-        #[test]
-        fn any_bits_are_written_as_ryu_writes_them(bits in any::<u64>(), money in -1e9f64..1e9) {
-            assert_as_ryu(f64::from_bits(bits));
-            assert_as_ryu(money);
-        }
-    }
 }

@@ -93,7 +93,7 @@ pub fn write_csv_in_pieces(
     gzip: bool,
     header: &[String],
     rows: usize,
-    write_row: impl Fn(&mut csv::Writer<Vec<u8>>, usize) -> Result<(), csv::Error> + Sync,
+    write_row: impl Fn(&mut Fields, usize) + Sync,
 ) -> Result<(), OutputError> {
     use rayon::prelude::*;
     let error = |e: std::io::Error| OutputError::write(path, e);
@@ -101,15 +101,25 @@ pub fn write_csv_in_pieces(
         let mut text = Vec::new();
         if first {
             text.extend_from_slice(UTF8_BOM);
-        }
-        let mut w = csv::WriterBuilder::new().from_writer(text);
-        if first {
+            let mut w = csv::WriterBuilder::new().from_writer(text);
             w.write_record(header).map_err(|e| OutputError::write(path, e))?;
+            text = w.into_inner().map_err(|e| OutputError::write(path, e.to_string()))?;
         }
-        for row in range {
-            write_row(&mut w, row).map_err(|e| OutputError::write(path, e))?;
+        let mut fields = Fields::default();
+        let (mut rows, count) = (range.clone(), range.len());
+        // Room for the whole piece, as long as its first row, at once: growing by doubling copied each piece's text
+        // twice over.
+        if let Some(row) = rows.next() {
+            write_row(&mut fields, row);
+            fields.reserve(fields.len() * count * 9 / 8);
         }
-        let text = w.into_inner().map_err(|e| OutputError::write(path, e.to_string()))?;
+        rows.for_each(|row| write_row(&mut fields, row));
+        let rows = fields.into_text();
+        if text.is_empty() {
+            text = rows;
+        } else {
+            text.extend_from_slice(&rows);
+        }
         if !gzip {
             return Ok(text);
         }
@@ -169,7 +179,9 @@ pub fn write_atomically(path: &Path, fill: impl FnOnce(&Path) -> Result<(), Outp
     Ok(())
 }
 
+mod fields;
 mod run_dir;
+pub use fields::{csv_field, Fields};
 pub use run_dir::{abandon_open_outputs, RunDir};
 
 #[cfg(test)]
