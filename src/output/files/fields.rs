@@ -19,7 +19,7 @@ impl Fields {
         self.text.extend_from_slice(csv);
     }
 
-    /// Appends a number, in the shortest text that reads back to the same f64 (see [`Shortest`]).
+    /// Appends a number, in the shortest text that reads back to the same f64, as ryu writes it.
     pub fn number(&mut self, v: f64) {
         self.comma();
         self.text.extend_from_slice(self.number.format(v).as_bytes());
