@@ -89,10 +89,11 @@ fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
 /// `(v - low) · scale` clamped to `0..=last` and rounded to the nearest whole number, so it never decreases as the
 /// value increases.
 ///
-/// Why rounded through 2^52 rather than converted with `as`: Rust's saturating float-to-integer conversion handles
-/// NaN and overflow value by value, whereas adding 2^52 to a number in `0..2^52` leaves it rounded to a whole number
-/// in the low bits of its representation, one vector addition for four values (with each bucket computed once, this
-/// took the reference workload's analyses at 10^4 from 15-16 ms to 9 ms). Each bucket is written once and read by both passes, so the two passes cannot disagree.
+/// Why rounded through 2^52 rather than converted with `as`: Rust's saturating float-to-integer conversion handles NaN
+/// and overflow value by value, whereas adding 2^52 to a number in `0..2^52` leaves it rounded to a whole number in the
+/// low bits of its representation, one vector addition for four values (with each bucket computed once, this took the
+/// reference workload's analyses at 10^4 from 15-16 ms to 9 ms). Each bucket is written once and read by both passes,
+/// so the two passes cannot disagree.
 #[multiversion::multiversion(targets("x86_64+avx2"))]
 fn buckets_of(values: &[f64], low: f64, scale: f64, last: f64, of: &mut [u16]) -> bool {
     // 2^52.

@@ -1,6 +1,7 @@
 //! The text of a CSV table's rows, written field by field without the csv crate: numbers never need quoting, and
 //! the per-iteration files are millions of numbers (the csv crate's field writer, which looks at every byte of a
-//! field for characters to quote, was a sixth of their writing). Text fields are quoted once, by the csv crate.
+//! field for characters to quote, was 3.5% of a run's processor time at 10^4 by `perf`). Text fields are quoted
+//! once, by the csv crate.
 
 /// A piece of a CSV table: fields separated by commas, rows ended by a newline, as the csv crate writes them.
 #[derive(Default)]
@@ -97,7 +98,7 @@ struct Shortest {
 impl Shortest {
     /// `v` as text (see [`Shortest`]).
     fn format(&mut self, v: f64) -> &str {
-        // Below 10^15 neither writes a positive exponent; looking for zmij's `+` instead cost more than it saved.
+        // Below 10^15 neither writes a positive exponent; looking for zmij's `+` in every number cost 2% of a run.
         if v.abs() < 1e15 {
             self.fast.format(v)
         } else {
