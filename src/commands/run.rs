@@ -37,14 +37,11 @@ fn extra_models(model: &Model) -> (Option<Model>, Option<Model>) {
 }
 
 /// Whether a run of `model` is simulated and analysed a block at a time ([`crate::simulate::run_blocks`]), in
-/// memory that does not grow with its iterations: when it has more than one block, its analyses need nothing beyond
-/// the running sums and the first block ([`analyses_stream`]) and the command allows it ([`Context::may_stream`]).
-/// Either way the numbers are the same bits; a run of one block is held whole, which spares the copy of its results
-/// into a block (2.6% of a run of 10,000 iterations, alternated with the build before).
+/// memory that does not grow with its iterations: when its analyses need nothing beyond the running sums and the
+/// first block ([`analyses_stream`]) and the command allows it ([`Context::may_stream`]). Either way the numbers are
+/// the same bits.
 fn streamed(ctx: &Context, loaded: &Loaded) -> bool {
-    loaded.run.iterations > crate::simulate::BLOCK
-        && analyses_stream(&loaded.model)
-        && ctx.may_stream(loaded.run.iterations)
+    analyses_stream(&loaded.model) && ctx.may_stream(loaded.run.iterations)
 }
 
 /// Whether the analyses of a run of `model` need nothing beyond running sums and its first block: no run behind it

@@ -322,8 +322,6 @@ impl Program {
         let mut pc = 0;
         while let Some(&instr) = self.code.get(pc) {
             pc += 1;
-            // Operations on the top value (and the one beneath it, for a binary operation on the stack).
-            let binary = |op: Bin| move |a: f64, b: f64| op.apply(a, b);
             match instr {
                 // The branches as `run` takes them, for all lanes at once.
                 Instr::Jump(t) => pc = t,
@@ -380,7 +378,7 @@ impl Program {
                         Form::LeftConst(c) => ([c; L], stack[sp - 1]),
                         Form::LeftSlot(i) => (*slots.get(i)?, stack[sp - 1]),
                     };
-                    stack[sp - 1] = both(left, right, &binary(op));
+                    stack[sp - 1] = both(left, right, &|a, b| op.apply(a, b));
                 }
             }
         }

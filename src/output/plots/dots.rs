@@ -95,11 +95,13 @@ fn write_run(out: &mut String, run: &[Dot]) {
     let (layers, left) = layers(run, 2 * r as i64 + 1);
     for layer in layers {
         out.push_str(r#"<path d=""#);
+        // Two numbers for every dot, by itoa (as the per-iteration files write theirs).
+        let mut number = itoa::Buffer::new();
         for d in layer {
             out.push('M');
-            push_int(out, d.x);
+            out.push_str(number.format(d.x));
             out.push(' ');
-            push_int(out, d.y);
+            out.push_str(number.format(d.y));
             out.push_str("h0");
         }
         let _ = writeln!(
@@ -125,24 +127,6 @@ fn set_bits(bitmap: &mut [u64], first: usize, last: usize) {
         bitmap[w0 + 1..w1].fill(u64::MAX);
         bitmap[w1] |= high;
     }
-}
-
-/// Appends `v` in decimal, without the formatting machinery of `write!` (two numbers for every dot).
-fn push_int(out: &mut String, v: i32) {
-    if v < 0 {
-        out.push('-');
-    }
-    let mut digits = [0u8; 10];
-    let (mut n, mut i) = (v.unsigned_abs(), digits.len());
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend(digits[i..].iter().map(|&b| b as char));
 }
 
 /// `run` split into layers in which every two dots' centres are at least `apart` pixels apart (greedily: each dot
