@@ -80,6 +80,26 @@ fn binary_form(instr: Instr) -> Option<(Bin, Form)> {
     })
 }
 
+/// `op` applied lane by lane, with the operation chosen once for all lanes rather than per lane (the same
+/// operations as [`Bin::apply`], so the same bits).
+#[inline(always)]
+fn binary_lanes<const L: usize>(op: Bin, a: [f64; L], b: [f64; L]) -> [f64; L] {
+    use super::ops::truth;
+    match op {
+        Bin::Add => zip_lanes(a, b, |a, b| a + b),
+        Bin::Sub => zip_lanes(a, b, |a, b| a - b),
+        Bin::Mul => zip_lanes(a, b, |a, b| a * b),
+        Bin::Div => zip_lanes(a, b, |a, b| a / b),
+        Bin::Lt => zip_lanes(a, b, |a, b| truth(a < b)),
+        Bin::Le => zip_lanes(a, b, |a, b| truth(a <= b)),
+        Bin::Gt => zip_lanes(a, b, |a, b| truth(a > b)),
+        Bin::Ge => zip_lanes(a, b, |a, b| truth(a >= b)),
+        Bin::Eq => zip_lanes(a, b, |a, b| truth(a == b)),
+        Bin::Ne => zip_lanes(a, b, |a, b| truth(a != b)),
+        _ => std::array::from_fn(|l| op.apply(a[l], b[l])),
+    }
+}
+
 impl Program {
     pub(super) fn from_code(code: Vec<Instr>, depth: usize) -> Program {
         let mut reads: Vec<usize> = code.iter().filter_map(Instr::slot).collect();
@@ -304,16 +324,23 @@ impl Program {
     /// scalar interpreter's own operations, so every lane's result is the same bits as [`Program::eval`] gives. A
     /// conditional (`if`, `and`, `or`) is followed where every lane takes the same branch (a condition on time, or
     /// on a fixed parameter); None where lanes part ways, or for a program deeper than `LANE_OPS_STACK`.
+    #[inline(always)]
     pub fn eval_lanes_ops<const L: usize>(&self, slots: &[[f64; L]]) -> Option<[f64; L]> {
-        if self.depth > LANE_OPS_STACK {
-            return None;
+        // The smallest stack that fits, as in `eval`: eight 8-lane values are 512 bytes to zero at every call, for
+        // programs that are mostly one or two values deep.
+        match self.depth {
+            0..=2 => self.ops_with::<L, 2>(slots),
+            3..=4 => self.ops_with::<L, 4>(slots),
+            5..=LANE_OPS_STACK => self.ops_with::<L, LANE_OPS_STACK>(slots),
+            _ => None,
         }
-        let mut stack = [[0.0; L]; LANE_OPS_STACK];
+    }
+
+    /// [`Program::eval_lanes_ops`] on a stack of `N` values (at least `self.depth`).
+    #[inline(always)]
+    fn ops_with<const L: usize, const N: usize>(&self, slots: &[[f64; L]]) -> Option<[f64; L]> {
+        let mut stack = [[0.0; L]; N];
         let mut sp = 0_usize;
-        let each = |a: [f64; L], f: &dyn Fn(f64) -> f64| -> [f64; L] { std::array::from_fn(|l| f(a[l])) };
-        let both = |a: [f64; L], b: [f64; L], f: &dyn Fn(f64, f64) -> f64| -> [f64; L] {
-            std::array::from_fn(|l| f(a[l], b[l]))
-        };
         // Where every lane's test agrees: true if all are zero (false), false if none is; None if they differ.
         let all_zero = |v: &[f64; L]| {
             let zeros = v.iter().filter(|x| **x == 0.0).count();
@@ -360,7 +387,10 @@ impl Program {
                     let (a, b, c) = (stack[sp - 1], stack[sp], stack[sp + 1]);
                     stack[sp - 1] = std::array::from_fn(|l| op.apply(a[l], b[l], c[l]));
                 }
-                Instr::Un(op) => stack[sp - 1] = each(stack[sp - 1], &|x| op.apply(x)),
+                Instr::Un(op) => {
+                    let a = stack[sp - 1];
+                    stack[sp - 1] = std::array::from_fn(|l| op.apply(a[l]));
+                }
                 _ => {
                     // A binary operation: its operation, and where its left and right operands are.
                     let (op, form) = binary_form(instr)?;
@@ -378,7 +408,7 @@ impl Program {
                         Form::LeftConst(c) => ([c; L], stack[sp - 1]),
                         Form::LeftSlot(i) => (*slots.get(i)?, stack[sp - 1]),
                     };
-                    stack[sp - 1] = both(left, right, &|a, b| op.apply(a, b));
+                    stack[sp - 1] = binary_lanes(op, left, right);
                 }
             }
         }

@@ -433,6 +433,9 @@ pub struct Context {
     pub dynamic_programs: Vec<(usize, Program)>,
     /// Whether any transition probability changes with time.
     pub dynamic_transitions: bool,
+    /// The rows some of whose probabilities change with time, each as (its index in `rows`, the index of its first
+    /// entry counted across all rows' entries); the lane path recomputes only these at every boundary.
+    pub changing_rows: Vec<(usize, usize)>,
     pub start: Row,
     pub rows: Vec<Row>,
     /// Flows whose value is fixed within an iteration (accrued through yearly occupancy).

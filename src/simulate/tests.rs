@@ -455,7 +455,13 @@ fn the_lane_path_reports_failures_as_the_general_path_does() {
         ("rr = 1\n", "rr = 1\nhome_nhs = \"ln(p_die_home - 0.065)\"\n"),
         ("nhs = \"cost_nhs\"", "nhs = \"home_nhs\""),
     ];
-    for edits in [&probability[..], &non_finite[..]] {
+    // The same invalid probability in a row fixed in time beside rows that change with time, which the lane path
+    // computes once rather than at every boundary.
+    let beside_changing = [&LIFE_TABLE[..], &probability[..]].concat();
+    let (model, _) = reference(8, &beside_changing);
+    let ctx = &model.contexts[0];
+    assert!(ctx.dynamic_transitions && ctx.changing_rows.len() < ctx.rows.len());
+    for edits in [&probability[..], &non_finite[..], &beside_changing[..]] {
         let (model, settings) = reference(3000, edits);
         let lanes = run_with(&model, &settings, None, true).expect_err("fails");
         let general = run_with(&model, &settings, None, false).expect_err("fails");

@@ -471,10 +471,18 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             flows.into_iter().partition(|f| f.weight_set.is_some());
         let (dynamic_flows, static_flows): (Vec<Flow>, Vec<Flow>) =
             flows.into_iter().partition(|f| self.dynamic[f.slot]);
-        let dynamic_transitions = rows
-            .iter()
-            .flat_map(|r| &r.entries)
-            .any(|(_, src)| matches!(src, ProbSource::Slot(s) if self.dynamic[*s]));
+        let changes =
+            |r: &Row| (r.entries.iter()).any(|(_, src)| matches!(src, ProbSource::Slot(s) if self.dynamic[*s]));
+        let first_entries = rows.iter().scan(0, |e, r| {
+            let first = *e;
+            *e += r.entries.len();
+            Some(first)
+        });
+        let changing_rows: Vec<(usize, usize)> = (rows.iter().zip(first_entries).enumerate())
+            .filter(|(_, (r, _))| changes(r))
+            .map(|(i, (_, first))| (i, first))
+            .collect();
+        let dynamic_transitions = !changing_rows.is_empty();
         let per_boundary = !dynamic_programs.is_empty()
             || !dynamic_flows.is_empty()
             || dynamic_transitions
@@ -490,6 +498,7 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             static_programs,
             dynamic_programs,
             dynamic_transitions,
+            changing_rows,
             start,
             rows,
             static_flows,

@@ -12,7 +12,7 @@ use super::lanes::{pay_one_offs, row_probabilities_lanes, row_probabilities_lane
 use super::sparse::{clear_occupancy, fill_cell_values, static_flows, weigh, AccrualEntry, TracePlan, WaveAccrual};
 use super::LANES;
 use crate::expr::Program;
-use crate::model::{Context, Model, ProbSource, Row, Wave};
+use crate::model::{Context, Model, ProbSource, Wave};
 
 /// One context on lanes, its static programs already run into its lane slots (`slots` is its scalar slot vector,
 /// for programs run lane by lane), with its trace plan and the waves' accruals. Returns false when some lane has an
@@ -40,7 +40,7 @@ pub(super) fn context_lanes(
     if !row_probabilities_lanes(std::slice::from_ref(&ctx.start), &sources.start, values, &mut lw.start) {
         return false;
     }
-    if !ctx.dynamic_transitions && !row_probabilities_lanes(&ctx.rows, &sources.rows, values, &mut lw.edges) {
+    if !fixed_rows(ctx, &sources.rows, values, &mut lw.edges) {
         return false;
     }
     // The self-loops of states without a row.
@@ -146,7 +146,7 @@ fn waves_fixed<const S: usize>((model, ctx, (plan, accruals), lw, slots, ci, arm
             if k == wave.cycles {
                 break;
             }
-            if ctx.dynamic_transitions && !rows_from_slots(&ctx.rows, lane_slots, edges) {
+            if ctx.dynamic_transitions && !rows_from_slots(ctx, lane_slots, edges) {
                 return false;
             }
             // Destination by destination (in order: a dense plan's states are), each summing its incoming edges in
@@ -245,7 +245,7 @@ fn waves((model, ctx, (plan, accruals), lw, slots, ci, arm, n_cols): Args) -> bo
             if k == wave.cycles {
                 break;
             }
-            if ctx.dynamic_transitions && !rows_from_slots(&ctx.rows, lane_slots, edges) {
+            if ctx.dynamic_transitions && !rows_from_slots(ctx, lane_slots, edges) {
                 return false;
             }
             // Destination by destination, each summing its incoming edges in the general path's order.
@@ -341,7 +341,10 @@ fn boundary_values(
 
 /// A program that is not plain arithmetic: by the lane operations (conditionals too, while every lane takes the same
 /// branch), or lane by lane through the scalar slots (a conditional whose lanes part ways).
-#[inline(never)]
+///
+/// Compiled for AVX2 too, like its caller: compiled for any CPU, it handed its 8-lane result back in narrower stores
+/// than the caller loads it with, which stalled on store forwarding.
+#[multiversion::multiversion(targets("x86_64+avx2"))]
 fn eval_lanes_otherwise(program: &Program, lane_slots: &[Lanes], slots: &mut [f64]) -> Lanes {
     program.eval_lanes_ops(lane_slots).unwrap_or_else(|| {
         std::array::from_fn(|l| {
@@ -374,12 +377,38 @@ fn accrue(bin: &mut Lanes, w: f64, mass: &Lanes, value: &Lanes, factor: f64) {
     }
 }
 
-/// The rows' probabilities from the lane slots, as [`row_probabilities_lanes`] computes them from values; false when
-/// some lane fails a check.
+/// The probabilities of the rows that do not change with time, from the sampled values (`sources` as for
+/// [`row_probabilities_lanes`]): once per context, before its boundaries. False when some lane fails a check.
 #[inline(always)]
-fn rows_from_slots(rows: &[Row], lane_slots: &[Lanes], out: &mut [Lanes]) -> bool {
-    row_probabilities_lanes_by(rows, lane_slots, out, |_, src| match src {
-        ProbSource::Slot(s) => Some(*s),
-        ProbSource::Remainder => None,
-    })
+fn fixed_rows(ctx: &Context, sources: &[Option<usize>], values: &[Lanes], out: &mut [Lanes]) -> bool {
+    if !ctx.dynamic_transitions {
+        return row_probabilities_lanes(&ctx.rows, sources, values, out);
+    }
+    let mut ok = true;
+    let mut changing = ctx.changing_rows.iter().map(|&(r, _)| r).peekable();
+    let mut e = 0;
+    for (r, row) in ctx.rows.iter().enumerate() {
+        if changing.next_if_eq(&r).is_none() {
+            let (out, sources) = (&mut out[e..], &sources[e..]);
+            ok &= row_probabilities_lanes_by(std::slice::from_ref(row), values, out, |k, _| sources[k]);
+        }
+        e += row.entries.len();
+    }
+    ok
+}
+
+/// The probabilities of the rows that change with time, from the lane slots, as [`row_probabilities_lanes`] computes
+/// them from values; false when some lane fails a check. The other rows keep the probabilities [`fixed_rows`] gave
+/// them: recomputing every row at every boundary was about a sixth of a run of the adaptations scenario (`perf`).
+#[inline(always)]
+fn rows_from_slots(ctx: &Context, lane_slots: &[Lanes], out: &mut [Lanes]) -> bool {
+    let mut ok = true;
+    for &(r, first) in &ctx.changing_rows {
+        let row = std::slice::from_ref(&ctx.rows[r]);
+        ok &= row_probabilities_lanes_by(row, lane_slots, &mut out[first..], |_, src| match src {
+            ProbSource::Slot(s) => Some(*s),
+            ProbSource::Remainder => None,
+        });
+    }
+    ok
 }
