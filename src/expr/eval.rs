@@ -336,83 +336,95 @@ impl Program {
         }
     }
 
-    /// [`Program::eval_lanes_ops`] on a stack of `N` values (at least `self.depth`).
+    /// [`Program::eval_lanes_ops`] on a stack of `N` values (a power of two, at least `self.depth`), laid out as in
+    /// `run`: the top in locals (registers), the values beneath it in `rest`, indices masked rather than checked.
+    // Over 100 lines on purpose, as `run`: the interpreter loop, kept in one piece for the optimiser.
     #[inline(always)]
     fn ops_with<const L: usize, const N: usize>(&self, slots: &[[f64; L]]) -> Option<[f64; L]> {
-        let mut stack = [[0.0; L]; N];
+        let mask = N - 1;
+        let mut top = [0.0; L];
+        let mut rest = [[0.0; L]; N];
         let mut sp = 0_usize;
         // Where every lane's test agrees: true if all are zero (false), false if none is; None if they differ.
         let all_zero = |v: &[f64; L]| {
-            let zeros = v.iter().filter(|x| **x == 0.0).count();
-            (zeros == L || zeros == 0).then_some(zeros == L)
+            let (mut all, mut any) = (true, false);
+            for x in v {
+                all &= *x == 0.0;
+                any |= *x == 0.0;
+            }
+            (all || !any).then_some(all)
         };
+        let code = self.code.as_slice();
         let mut pc = 0;
-        while let Some(&instr) = self.code.get(pc) {
+        while let Some(&instr) = code.get(pc) {
             pc += 1;
             match instr {
                 // The branches as `run` takes them, for all lanes at once.
                 Instr::Jump(t) => pc = t,
                 Instr::JumpIfFalse(t) => {
+                    let cond = top;
                     sp -= 1;
-                    if all_zero(&stack[sp])? {
+                    top = rest[sp & mask];
+                    if all_zero(&cond)? {
                         pc = t;
                     }
                 }
                 Instr::AndJump(t) => {
-                    if all_zero(&stack[sp - 1])? {
-                        stack[sp - 1] = [0.0; L]; // as `run`, -0.0 normalised
+                    if all_zero(&top)? {
+                        top = [0.0; L]; // as `run`, -0.0 normalised
                         pc = t;
                     } else {
                         sp -= 1;
+                        top = rest[sp & mask];
                     }
                 }
                 Instr::OrJump(t) => {
-                    if all_zero(&stack[sp - 1])? {
+                    if all_zero(&top)? {
                         sp -= 1;
+                        top = rest[sp & mask];
                     } else {
-                        stack[sp - 1] = [1.0; L];
+                        top = [1.0; L];
                         pc = t;
                     }
                 }
                 Instr::Const(c) => {
-                    stack[sp] = [c; L];
+                    rest[sp & mask] = top;
                     sp += 1;
+                    top = [c; L];
                 }
                 Instr::Slot(i) => {
-                    stack[sp] = *slots.get(i)?;
+                    rest[sp & mask] = top;
                     sp += 1;
+                    top = *slots.get(i)?;
                 }
                 Instr::Tri(op) => {
                     sp -= 2;
-                    let (a, b, c) = (stack[sp - 1], stack[sp], stack[sp + 1]);
-                    stack[sp - 1] = std::array::from_fn(|l| op.apply(a[l], b[l], c[l]));
+                    let (a, b) = (rest[sp & mask], rest[(sp + 1) & mask]);
+                    top = std::array::from_fn(|l| op.apply(a[l], b[l], top[l]));
                 }
-                Instr::Un(op) => {
-                    let a = stack[sp - 1];
-                    stack[sp - 1] = std::array::from_fn(|l| op.apply(a[l]));
-                }
+                Instr::Un(op) => top = top.map(|x| op.apply(x)),
                 _ => {
                     // A binary operation: its operation, and where its left and right operands are.
                     let (op, form) = binary_form(instr)?;
                     let (left, right) = match form {
                         Form::Stack => {
                             sp -= 1;
-                            (stack[sp - 1], stack[sp])
+                            (rest[sp & mask], top)
                         }
                         Form::Swapped => {
                             sp -= 1;
-                            (stack[sp], stack[sp - 1])
+                            (top, rest[sp & mask])
                         }
-                        Form::RightConst(c) => (stack[sp - 1], [c; L]),
-                        Form::RightSlot(i) => (stack[sp - 1], *slots.get(i)?),
-                        Form::LeftConst(c) => ([c; L], stack[sp - 1]),
-                        Form::LeftSlot(i) => (*slots.get(i)?, stack[sp - 1]),
+                        Form::RightConst(c) => (top, [c; L]),
+                        Form::RightSlot(i) => (top, *slots.get(i)?),
+                        Form::LeftConst(c) => ([c; L], top),
+                        Form::LeftSlot(i) => (*slots.get(i)?, top),
                     };
-                    stack[sp - 1] = binary_lanes(op, left, right);
+                    top = binary_lanes(op, left, right);
                 }
             }
         }
-        Some(stack[0])
+        Some(top)
     }
 
     /// Distinct slot indices this program reads (sorted).

@@ -488,8 +488,11 @@ fn a_model_binned_by_cycle_gives_the_same_bits_on_both_paths_and_the_same_years(
     let general = run_with(&by_cycle, &settings, None, false).expect("runs");
     assert_eq!(bits(&lanes.yearly_mean), bits(&general.yearly_mean));
     assert_eq!(lanes.payback_year, general.payback_year);
+    // Only its payback is read: it keeps no per-bin sample (the yearly run does).
+    assert_eq!((lanes.yearly_sample_size(), lanes.yearly_sample.len()), (0, 0));
     // Summed by year, the quarters give the yearly run's values, and the payback quarter falls in the payback year.
     let yearly = run_with(&model, &settings, None, true).expect("runs");
+    assert_eq!(yearly.yearly_sample_size(), 203);
     let shape = yearly.yearly_mean.shape().to_vec();
     for arm in 0..shape[0] {
         for year in 0..shape[1] {

@@ -173,6 +173,7 @@ impl Compiler<'_> {
             primary_outcome: None,
             cycles_per_bin: cycle.per_year(),
             n_bins: horizon as usize,
+            keeps_sample: true,
             start_year,
             population,
             one_off_delays: Vec::new(),

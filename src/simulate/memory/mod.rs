@@ -28,6 +28,9 @@ pub const YEARLY_SAMPLE_MAX: usize = 100_000;
 
 /// How many iterations' per-year values a run of `model` for `iterations` iterations keeps.
 pub fn yearly_sample_size(model: &Model, iterations: usize) -> usize {
+    if !model.settings.keeps_sample {
+        return 0;
+    }
     let per_iteration = n_live_bins(model).max(1) * std::mem::size_of::<f32>();
     let fits = (YEARLY_SAMPLE_BYTES / per_iteration).max(YEARLY_SAMPLE_MIN);
     iterations.min(fits).min(YEARLY_SAMPLE_MAX)
