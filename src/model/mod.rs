@@ -435,8 +435,6 @@ pub struct Context {
     pub static_programs: Vec<(usize, Program)>,
     /// Programs evaluated at every cycle boundary (they read time), in dependency order.
     pub dynamic_programs: Vec<(usize, Program)>,
-    /// Whether any transition probability changes with time.
-    pub dynamic_transitions: bool,
     /// The rows some of whose probabilities change with time, each as (its index in `rows`, the index of its first
     /// entry counted across all rows' entries); the lane path recomputes only these at every boundary.
     pub changing_rows: Vec<(usize, usize)>,
@@ -458,6 +456,13 @@ pub struct Context {
     pub one_offs: Vec<OneOff>,
     /// Human-readable name of each slot (for error messages).
     pub slot_names: Vec<String>,
+}
+
+impl Context {
+    /// Whether any transition probability changes with time.
+    pub fn dynamic_transitions(&self) -> bool {
+        !self.changing_rows.is_empty()
+    }
 }
 
 /// A context's values known before sampling that change with time, boundary by boundary.

@@ -460,7 +460,7 @@ fn the_lane_path_reports_failures_as_the_general_path_does() {
     let beside_changing = [&LIFE_TABLE[..], &probability[..]].concat();
     let (model, _) = reference(8, &beside_changing);
     let ctx = &model.contexts[0];
-    assert!(ctx.dynamic_transitions && ctx.changing_rows.len() < ctx.rows.len());
+    assert!(ctx.dynamic_transitions() && ctx.changing_rows.len() < ctx.rows.len());
     for edits in [&probability[..], &non_finite[..], &beside_changing[..]] {
         let (model, settings) = reference(3000, edits);
         let lanes = run_with(&model, &settings, None, true).expect_err("fails");

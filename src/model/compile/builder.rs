@@ -482,10 +482,9 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             .filter(|(_, (r, _))| changes(r))
             .map(|(i, (_, first))| (i, first))
             .collect();
-        let dynamic_transitions = !changing_rows.is_empty();
         let per_boundary = !dynamic_programs.is_empty()
             || !dynamic_flows.is_empty()
-            || dynamic_transitions
+            || !changing_rows.is_empty()
             || !series.slots.is_empty()
             || !own_accrual_flows.is_empty();
         Ok(Context {
@@ -497,7 +496,6 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             constants,
             static_programs,
             dynamic_programs,
-            dynamic_transitions,
             changing_rows,
             start,
             rows,

@@ -82,7 +82,7 @@ fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut
             slots[*slot] = program.eval(slots);
         }
         row_probabilities(model, ctx, std::slice::from_ref(&ctx.start), slots, start_probs, arm)?;
-        if !ctx.dynamic_transitions {
+        if !ctx.dynamic_transitions() {
             row_probabilities(model, ctx, &ctx.rows, slots, &mut edges.probs, arm)?;
         }
         // Contexts whose rows and values are fixed in time take the sparse trace (see `sparse`); the others go
@@ -192,7 +192,7 @@ fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut
                 if k == wave.cycles {
                     break;
                 }
-                if ctx.dynamic_transitions {
+                if ctx.dynamic_transitions() {
                     row_probabilities(model, ctx, &ctx.rows, slots, &mut edges.probs, arm)?;
                 }
                 if individual {

@@ -148,7 +148,7 @@ fn waves_fixed<const S: usize>((model, ctx, (plan, accruals), lw, slots, ci, arm
             if k == wave.cycles {
                 break;
             }
-            if ctx.dynamic_transitions && !rows_from_slots(ctx, lane_slots, edges) {
+            if ctx.dynamic_transitions() && !rows_from_slots(ctx, lane_slots, edges) {
                 return false;
             }
             // Destination by destination (in order: a dense plan's states are), each summing its incoming edges in
@@ -247,7 +247,7 @@ fn waves((model, ctx, (plan, accruals), lw, slots, ci, arm, n_cols): Args) -> bo
             if k == wave.cycles {
                 break;
             }
-            if ctx.dynamic_transitions && !rows_from_slots(ctx, lane_slots, edges) {
+            if ctx.dynamic_transitions() && !rows_from_slots(ctx, lane_slots, edges) {
                 return false;
             }
             // Destination by destination, each summing its incoming edges in the general path's order.
@@ -383,7 +383,7 @@ fn accrue(bin: &mut Lanes, w: f64, mass: &Lanes, value: &Lanes, factor: f64) {
 /// [`row_probabilities_lanes`]): once per context, before its boundaries. False when some lane fails a check.
 #[inline(always)]
 fn fixed_rows(ctx: &Context, sources: &[Option<usize>], values: &[Lanes], out: &mut [Lanes]) -> bool {
-    if !ctx.dynamic_transitions {
+    if !ctx.dynamic_transitions() {
         return row_probabilities_lanes(&ctx.rows, sources, values, out);
     }
     let mut ok = true;

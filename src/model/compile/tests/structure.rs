@@ -147,7 +147,7 @@ fn rows_point_at_slots_and_remainders_and_dead_states_have_none() {
         };
         assert_eq!(constant(ctx, dead), 0.2);
         assert_eq!(ill[1], (1, ProbSource::Remainder));
-        assert!(!ctx.dynamic_transitions);
+        assert!(!ctx.dynamic_transitions());
     }
 }
 
