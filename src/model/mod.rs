@@ -463,6 +463,24 @@ impl Context {
     pub fn dynamic_transitions(&self) -> bool {
         !self.changing_rows.is_empty()
     }
+
+    /// The rows whose probabilities are fixed in time, in order, each as `changing_rows` gives its rows: computed once
+    /// per iteration where other rows change at every boundary.
+    pub fn fixed_rows(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let mut changing = self.changing_rows.iter().map(|&(r, _)| r).peekable();
+        first_entries(&self.rows)
+            .enumerate()
+            .filter(move |&(r, _)| changing.next_if_eq(&r).is_none())
+    }
+}
+
+/// The index of each row's first entry, counted across all the rows' entries.
+pub(crate) fn first_entries(rows: &[Row]) -> impl Iterator<Item = usize> + '_ {
+    rows.iter().scan(0, |e, r| {
+        let first = *e;
+        *e += r.entries.len();
+        Some(first)
+    })
 }
 
 /// A context's values known before sampling that change with time, boundary by boundary.

@@ -473,12 +473,7 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             flows.into_iter().partition(|f| self.dynamic[f.slot]);
         let changes =
             |r: &Row| (r.entries.iter()).any(|(_, src)| matches!(src, ProbSource::Slot(s) if self.dynamic[*s]));
-        let first_entries = rows.iter().scan(0, |e, r| {
-            let first = *e;
-            *e += r.entries.len();
-            Some(first)
-        });
-        let changing_rows: Vec<(usize, usize)> = (rows.iter().zip(first_entries).enumerate())
+        let changing_rows: Vec<(usize, usize)> = (rows.iter().zip(crate::model::first_entries(&rows)).enumerate())
             .filter(|(_, (r, _))| changes(r))
             .map(|(i, (_, first))| (i, first))
             .collect();

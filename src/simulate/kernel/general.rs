@@ -82,8 +82,9 @@ fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut
             slots[*slot] = program.eval(slots);
         }
         row_probabilities(model, ctx, std::slice::from_ref(&ctx.start), slots, start_probs, arm)?;
-        if !ctx.dynamic_transitions() {
-            row_probabilities(model, ctx, &ctx.rows, slots, &mut edges.probs, arm)?;
+        // The rows fixed in time once; those that change, at every boundary below.
+        for (r, first) in ctx.fixed_rows() {
+            row_probabilities(model, ctx, &ctx.rows[r..=r], slots, &mut edges.probs[first..], arm)?;
         }
         // Contexts whose rows and values are fixed in time take the sparse trace (see `sparse`); the others go
         // boundary by boundary below.
@@ -192,8 +193,8 @@ fn simulate_arm<R: Rng>(model: &Model, ws: &mut Workspace, arm: usize, rng: &mut
                 if k == wave.cycles {
                     break;
                 }
-                if ctx.dynamic_transitions() {
-                    row_probabilities(model, ctx, &ctx.rows, slots, &mut edges.probs, arm)?;
+                for &(r, first) in &ctx.changing_rows {
+                    row_probabilities(model, ctx, &ctx.rows[r..=r], slots, &mut edges.probs[first..], arm)?;
                 }
                 if individual {
                     next.fill(0.0);

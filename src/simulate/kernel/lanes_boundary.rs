@@ -387,14 +387,9 @@ fn fixed_rows(ctx: &Context, sources: &[Option<usize>], values: &[Lanes], out: &
         return row_probabilities_lanes(&ctx.rows, sources, values, out);
     }
     let mut ok = true;
-    let mut changing = ctx.changing_rows.iter().map(|&(r, _)| r).peekable();
-    let mut e = 0;
-    for (r, row) in ctx.rows.iter().enumerate() {
-        if changing.next_if_eq(&r).is_none() {
-            let (out, sources) = (&mut out[e..], &sources[e..]);
-            ok &= row_probabilities_lanes_by(std::slice::from_ref(row), values, out, |k, _| sources[k]);
-        }
-        e += row.entries.len();
+    for (r, first) in ctx.fixed_rows() {
+        let (out, sources) = (&mut out[first..], &sources[first..]);
+        ok &= row_probabilities_lanes_by(std::slice::from_ref(&ctx.rows[r]), values, out, |k, _| sources[k]);
     }
     ok
 }
