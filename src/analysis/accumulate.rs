@@ -7,7 +7,7 @@ use super::ce::{feed_lambdas, LambdaSums};
 use super::ratio_rule::{ratio_verdict, NoRatio};
 use super::running::{Moments, RatioMoments, STATS_CHUNK};
 use super::stats::{difference, ratios_where_spent};
-use super::table::PayerCosts;
+use super::table::{series, series_of, PayerCosts};
 use super::{AnalysisOptions, PsaTable};
 use crate::model::{OutcomeInfo, Payer, Payers};
 use rayon::prelude::*;
@@ -206,18 +206,18 @@ fn chunks(n: usize) -> impl Iterator<Item = Range<usize>> {
 
 fn feed_arm(sums: &mut ArmSums, block: &PsaTable, a: usize) {
     for rows in chunks(block.iterations()) {
-        let cost: Vec<f64> = rows.clone().map(|i| block.cost[[i, a]]).collect();
-        sums.cost.add(&cost);
+        sums.cost.add(&series(block.cost.column(a), rows.clone()));
         for (o, m) in sums.outcomes.iter_mut().enumerate() {
-            let values: Vec<f64> = rows.clone().map(|i| block.outcome_values[[i, a, o]]).collect();
-            m.add(&values);
+            m.add(&series_of(&block.outcome_values, a, o, rows.clone()));
         }
         if let Some(p) = &block.payers {
             sums.spend.add(&p.spend_by(a, None, rows.clone()));
             sums.care.add(&p.care_by(a, None, false, rows.clone()));
             for (payer, m) in p.payers.all().zip(&mut sums.cost_by_payer) {
                 let k = payer.index();
-                let values: Vec<f64> = rows.clone().map(|i| p.spend[[i, a, k]] + p.care[[i, a, k]]).collect();
+                let spend = series_of(&p.spend, a, k, rows.clone());
+                let care = series_of(&p.care, a, k, rows.clone());
+                let values: Vec<f64> = spend.iter().zip(care.iter()).map(|(s, c)| s + c).collect();
                 m.add(&values);
             }
         }
@@ -268,16 +268,19 @@ fn feed_comparison_own(
 ) {
     let (a, c) = (s.arm, s.comparator);
     for rows in chunks(block.iterations()) {
-        let cost_a: Vec<f64> = rows.clone().map(|i| block.cost[[i, a]]).collect();
-        let cost_c: Vec<f64> = rows.clone().map(|i| block.cost[[i, c]]).collect();
+        let cost_a = series(block.cost.column(a), rows.clone());
+        let cost_c = series(block.cost.column(c), rows.clone());
         let delta_cost = difference(&cost_a, &cost_c);
         s.delta_cost.add(&delta_cost);
         s.net.add(&difference(&cost_c, &cost_a));
         // Gains: arm − comparator of the oriented amounts, which is comparator − arm where less is better.
         let delta_outcomes: Vec<Vec<f64>> = (outcomes.iter().enumerate())
             .map(|(o, info)| {
-                let e = |i: usize, arm: usize| info.better.orient(block.outcome_values[[i, arm, o]]);
-                rows.clone().map(|i| e(i, a) - e(i, c)).collect()
+                let value_a = series_of(&block.outcome_values, a, o, rows.clone());
+                let value_c = series_of(&block.outcome_values, c, o, rows.clone());
+                (value_a.iter().zip(value_c.iter()))
+                    .map(|(&va, &vc)| info.better.orient(va) - info.better.orient(vc))
+                    .collect()
             })
             .collect();
         for (m, d) in s.delta_outcomes.iter_mut().zip(&delta_outcomes) {
@@ -309,9 +312,11 @@ fn feed_payers(s: &mut ComparisonSums, p: &PayerCosts, saved_by: &[Vec<f64>], ro
     let (a, c) = (s.arm, s.comparator);
     for (payer, m) in p.payers.all().zip(&mut s.net_by_payer) {
         let k = payer.index();
-        let values: Vec<f64> = rows
-            .clone()
-            .map(|i| (p.spend[[i, c, k]] + p.care[[i, c, k]]) - (p.spend[[i, a, k]] + p.care[[i, a, k]]))
+        let of = |values, arm| series_of(values, arm, k, rows.clone());
+        let (spend_c, care_c, spend_a, care_a) = (of(&p.spend, c), of(&p.care, c), of(&p.spend, a), of(&p.care, a));
+        let values: Vec<f64> = (spend_c.iter().zip(care_c.iter()))
+            .zip(spend_a.iter().zip(care_a.iter()))
+            .map(|((sc, cc), (sa, ca))| (sc + cc) - (sa + ca))
             .collect();
         m.add(&values);
     }
@@ -344,7 +349,7 @@ fn saved_into(
             p.care_by(c, payer, cashable, rows.clone()),
             p.care_by(a, payer, cashable, rows),
         );
-        out.extend(care_c.iter().zip(&care_a).map(|(c, a)| c - a));
+        out.extend(care_c.iter().zip(care_a.iter()).map(|(c, a)| c - a));
     }
 }
 
@@ -356,13 +361,24 @@ fn feed_spend(sp: &mut SpendSums, saved_by: &[Vec<f64>], p: &PayerCosts, (a, c):
             p.spend_by(a, sp.payer, rows.clone()),
             p.spend_by(c, sp.payer, rows.clone()),
         );
-        sp.arms_spend |= spend_a.iter().chain(&spend_c).any(|v| *v != 0.0);
+        sp.arms_spend |= spend_a.iter().chain(spend_c.iter()).any(|v| *v != 0.0);
         let spend = difference(&spend_a, &spend_c);
         sp.sums.add(&spend);
+        // The iterations with spend, found once for every savings perspective; and one buffer for each series of a
+        // pair, reused across the pairs (a fresh one for each was a tenth of a large run's analyses in `malloc`).
+        let spent: Vec<(usize, f64)> = (spend.iter().enumerate())
+            .filter(|(_, s)| **s > 0.0)
+            .map(|(i, &s)| (i, s))
+            .collect();
+        let (mut net, mut ratios) = (Vec::with_capacity(spend.len()), Vec::with_capacity(spent.len()));
         for (pair, saved) in sp.pairs.iter_mut().zip(saved_by) {
             let saved = &saved[rows.clone()];
-            pair.net_benefit.add(&difference(saved, &spend));
-            pair.ratios.add(&ratios_where_spent(saved, &spend));
+            net.clear();
+            net.extend(saved.iter().zip(&spend).map(|(v, s)| v - s));
+            pair.net_benefit.add(&net);
+            ratios.clear();
+            ratios.extend(spent.iter().map(|&(i, s)| saved[i] / s));
+            pair.ratios.add(&ratios);
             pair.ratio_se.add(saved, &spend);
         }
     }

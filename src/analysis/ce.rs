@@ -108,10 +108,41 @@ type LaneSums<'a> = (
     &'a mut [f64; LAMBDA_LANES],
 );
 
-/// The loop of [`feed_lambda_lanes`] over iterations; on CPUs with AVX2 its lanes run four at a time (the same bits:
-/// Rust never fuses a multiply and an add).
-#[multiversion::multiversion(targets("x86_64+avx2"))]
-fn add_lambda_rows(
+/// The loop of [`feed_lambda_lanes`] over iterations; on CPUs with AVX2 its lanes run four at a time, with AVX-512
+/// eight (the same bits: Rust never fuses a multiply and an add). Two to four arms are counted in local arrays the
+/// compiler keeps in registers (through the slices, each iteration's sums went to memory and back: a store-to-load
+/// wait on every addition).
+#[multiversion::multiversion(targets("x86_64+avx512f", "x86_64+avx2"))]
+fn add_lambda_rows(lambda: &[f64; LAMBDA_LANES], cost: ArrayView2<f64>, effect: ArrayView2<f64>, sums: LaneSums) {
+    match cost.ncols() {
+        2 => add_lambda_rows_of::<2>(lambda, cost, effect, sums),
+        3 => add_lambda_rows_of::<3>(lambda, cost, effect, sums),
+        4 => add_lambda_rows_of::<4>(lambda, cost, effect, sums),
+        _ => add_lambda_rows_any(lambda, cost, effect, sums),
+    }
+}
+
+/// [`add_lambda_rows`] for `A` arms: the sums copied into local arrays for the loop.
+#[inline(always)]
+fn add_lambda_rows_of<const A: usize>(
+    lambda: &[f64; LAMBDA_LANES],
+    cost: ArrayView2<f64>,
+    effect: ArrayView2<f64>,
+    (sum_nmb, wins, sum_max): LaneSums,
+) {
+    const L: usize = LAMBDA_LANES;
+    let (mut nmb_sums, mut win_counts, mut max_sum) = ([[0.0f64; L]; A], [[0usize; L]; A], *sum_max);
+    nmb_sums.copy_from_slice(sum_nmb);
+    win_counts.copy_from_slice(wins);
+    add_lambda_rows_any(lambda, cost, effect, (&mut nmb_sums, &mut win_counts, &mut max_sum));
+    sum_nmb.copy_from_slice(&nmb_sums);
+    wins.copy_from_slice(&win_counts);
+    *sum_max = max_sum;
+}
+
+/// [`add_lambda_rows`] for any number of arms, its sums where they are.
+#[inline(always)]
+fn add_lambda_rows_any(
     lambda: &[f64; LAMBDA_LANES],
     cost: ArrayView2<f64>,
     effect: ArrayView2<f64>,

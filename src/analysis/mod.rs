@@ -378,7 +378,8 @@ impl BlockAnalysis {
 
     /// Adds the next block of the run; keeps the first.
     pub fn feed(&mut self, model: &crate::model::Model, block: crate::simulate::Results) {
-        let table = PsaTable::from_results(model, &block);
+        // Without the costs by year: the running sums do not read them, and `finish` makes the first block's.
+        let table = PsaTable::of_iterations(model, &block);
         (self
             .sums
             .get_or_insert_with(|| AnalysisSums::new(&table, &self.options)))

@@ -3,11 +3,13 @@
 
 use crate::model::{Better, Model, OutcomeInfo, Payer, Payers};
 use crate::simulate::Results;
-use ndarray::{Array2, Array3, ArrayView2, CowArray, Ix2};
+use ndarray::{s, Array2, Array3, ArrayView1, ArrayView2, CowArray, Ix2, ShapeBuilder};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::ops::Range;
 
-/// Costs split by payer and kind: `[iteration, arm, payer]` with payers in the order of `payers`.
+/// Costs split by payer and kind: `[iteration, arm, payer]` with payers in the order of `payers` (from a carecast run,
+/// each series of iterations contiguous: see [`series`]).
 #[derive(Debug, Clone)]
 pub struct PayerCosts {
     /// Who the payers are: the council, the NHS, the person, then any the scenario (or the CSV) names.
@@ -26,27 +28,32 @@ pub struct PayerCosts {
 
 impl PayerCosts {
     /// Spend of one payer (or all, with None) of an arm in iterations `rows`.
-    pub fn spend_by(&self, arm: usize, payer: Option<Payer>, rows: Range<usize>) -> Vec<f64> {
+    pub fn spend_by(&self, arm: usize, payer: Option<Payer>, rows: Range<usize>) -> Cow<'_, [f64]> {
         sum_payers(&self.spend, arm, payer, rows)
     }
 
     /// Care costs (all, or only their cashable part) of one payer (or all) of an arm in iterations `rows`.
-    pub fn care_by(&self, arm: usize, payer: Option<Payer>, cashable: bool, rows: Range<usize>) -> Vec<f64> {
+    pub fn care_by(&self, arm: usize, payer: Option<Payer>, cashable: bool, rows: Range<usize>) -> Cow<'_, [f64]> {
         sum_payers(if cashable { &self.cashable } else { &self.care }, arm, payer, rows)
     }
 }
 
-/// Full columns `full` of a run's totals, `[iteration, arm, k]` for `full[k]`: the values [`Results::total`] gives,
-/// copied row by row from the kernel columns (element by element with indices took a tenth of a large run's analyses).
+/// Full columns `full` of a run's totals, `[iteration, arm, k]` for `full[k]`: the values [`Results::total`] gives.
+/// Laid out with each series of iterations contiguous, as the analyses read them ([`series`]: borrowed; laid out row
+/// by row, they were copied out element by element, and with those copies this was about 30% of `perf`'s samples of
+/// the analyses of a large block). Copied a chunk of iterations at a time, so that the rows read stay in cache while
+/// each column of the chunk is written.
 fn gather_totals(results: &Results, arms: usize, full: &[usize]) -> Array3<f64> {
     let kernel: Vec<Option<usize>> = full.iter().map(|&c| results.kernel_column(c)).collect();
     let n = results.iterations();
-    let mut out = Array3::zeros((n, arms, full.len()));
-    for (mut row, totals) in out.outer_iter_mut().zip(results.kernel_totals.outer_iter()) {
-        for (mut to, from) in row.outer_iter_mut().zip(totals.outer_iter()) {
-            for (t, k) in to.iter_mut().zip(&kernel) {
+    let mut out = Array3::zeros((n, arms, full.len()).f());
+    for start in (0..n).step_by(GATHER_CHUNK) {
+        let rows = start..(start + GATHER_CHUNK).min(n);
+        let from = results.kernel_totals.slice(s![rows.clone(), .., ..]);
+        for a in 0..arms {
+            for (j, k) in kernel.iter().enumerate() {
                 if let Some(k) = *k {
-                    *t = from[k];
+                    out.slice_mut(s![rows.clone(), a, j]).assign(&from.slice(s![.., a, k]));
                 }
             }
         }
@@ -54,13 +61,38 @@ fn gather_totals(results: &Results, arms: usize, full: &[usize]) -> Array3<f64> 
     out
 }
 
-fn sum_payers(values: &Array3<f64>, arm: usize, payer: Option<Payer>, rows: Range<usize>) -> Vec<f64> {
-    // Row by row rather than element by element with indices: a large run's analyses read these tens of times.
-    let rows = values.slice(ndarray::s![rows, arm, ..]);
+/// Iterations per chunk of [`gather_totals`]: a chunk's rows of a run's totals fit in a core's L2 cache.
+const GATHER_CHUNK: usize = 512;
+
+/// Iterations `rows` of one series of a table's array (`view`, indexed by iteration): borrowed where they lie
+/// contiguous in memory, else copied (a table read from CSV).
+pub fn series<'a>(view: ArrayView1<'a, f64>, rows: Range<usize>) -> Cow<'a, [f64]> {
+    let part = view.slice_move(s![rows]);
+    match part.to_slice() {
+        Some(values) => Cow::Borrowed(values),
+        None => Cow::Owned(part.to_vec()),
+    }
+}
+
+/// Iterations `rows` of one arm's and one payer's (or outcome's) series of a `[iteration, arm, k]` array.
+pub fn series_of(values: &Array3<f64>, arm: usize, k: usize, rows: Range<usize>) -> Cow<'_, [f64]> {
+    series(values.slice(s![.., arm, k]), rows)
+}
+
+fn sum_payers(values: &Array3<f64>, arm: usize, payer: Option<Payer>, rows: Range<usize>) -> Cow<'_, [f64]> {
     match payer {
-        Some(p) => rows.column(p.index()).to_vec(),
-        // Summed in payer order, from the first payer: the same additions as element by element.
-        None => rows.outer_iter().map(|row| row.iter().sum()).collect(),
+        Some(p) => series_of(values, arm, p.index(), rows),
+        // Summed in payer order, from the value an empty sum gives: the same additions as each row's `sum()`, a
+        // payer's column at a time.
+        None => {
+            let mut out = vec![std::iter::empty::<f64>().sum::<f64>(); rows.len()];
+            for k in 0..values.shape()[2] {
+                for (o, v) in out.iter_mut().zip(series_of(values, arm, k, rows.clone()).iter()) {
+                    *o += v;
+                }
+            }
+            Cow::Owned(out)
+        }
     }
 }
 
@@ -198,10 +230,23 @@ impl PsaTable {
                 .map(|&p| results.kernel_column(columns.spend(p)).is_some())
                 .collect(),
         };
-        // Each payer's care cost then spend, summed in payer order: the additions of `Results::total_cost`.
-        let cost = ndarray::Zip::from(payers.care.lanes(ndarray::Axis(2)))
-            .and(payers.spend.lanes(ndarray::Axis(2)))
-            .map_collect(|care, spend| care.iter().zip(spend).map(|(c, s)| c + s).sum());
+        // Each payer's care cost then spend, summed in payer order from the value an empty sum gives: the additions
+        // of `Results::total_cost`, a payer's column at a time.
+        let n = results.iterations();
+        let mut cost = Array2::from_elem((n, arms).f(), std::iter::empty::<f64>().sum::<f64>());
+        for a in 0..arms {
+            let mut total = cost.column_mut(a);
+            let total = total.as_slice_mut().expect("a column of a column-major array");
+            for k in 0..all.len() {
+                let (care, spend) = (
+                    series_of(&payers.care, a, k, 0..n),
+                    series_of(&payers.spend, a, k, 0..n),
+                );
+                for ((t, c), s) in total.iter_mut().zip(care.iter()).zip(spend.iter()) {
+                    *t += c + s;
+                }
+            }
+        }
         let outcomes: Vec<usize> = (0..model.outcomes.len()).map(|o| columns.outcome(o)).collect();
         let outcome_values = gather_totals(results, arms, &outcomes);
         PsaTable {
