@@ -84,37 +84,32 @@ impl Results {
     /// of `arm`, added in the order given from −0 (as `Iterator::sum` over [`Results::yearly_kernel_value`] would):
     /// the same bits, read a block of iterations at a time rather than value by value.
     pub fn yearly_kernel_sums(&self, arm: usize, year: usize, kernel: &[usize], out: &mut [f64]) {
-        let kernel: Vec<Option<usize>> = kernel.iter().map(|&k| Some(k)).collect();
-        self.add_yearly(arm, year, &kernel, out);
+        out.fill(-0.0);
+        for &k in kernel {
+            self.add_yearly(arm, year, Some(k), out);
+        }
     }
 
     /// As [`Results::yearly_kernel_sums`] for full columns (see [`Columns`]); one the model never writes adds 0.
     pub fn yearly_sums(&self, arm: usize, year: usize, columns: &[usize], out: &mut [f64]) {
-        let kernel: Vec<Option<usize>> = columns.iter().map(|&c| self.kernel_column_of[c]).collect();
-        self.add_yearly(arm, year, &kernel, out);
+        out.fill(-0.0);
+        for &c in columns {
+            self.add_yearly(arm, year, self.kernel_column_of[c], out);
+        }
     }
 
-    /// Sets each of the first `out.len()` kept iterations' values to the sum of kernel columns `kernel`'s values in
-    /// `year` of `arm`, added in the order given from −0 (0 for a column the model never writes, or a structural
-    /// zero). A block of [`LANES`] iterations at a time, every column of the block before the next block: a cell's
-    /// columns lie side by side in the sample, so each block's are read in one pass (column by column over every
-    /// iteration, the reads strode through the whole sample once for each column).
-    fn add_yearly(&self, arm: usize, year: usize, kernel: &[Option<usize>], out: &mut [f64]) {
+    /// Adds kernel column `k`'s values in `year` of `arm` to the first `out.len()` kept iterations' sums (0 for a
+    /// column the model never writes, or a structural zero).
+    fn add_yearly(&self, arm: usize, year: usize, k: Option<usize>, out: &mut [f64]) {
         let (years, n_kernel) = (self.yearly_mean.shape()[1], self.kernel_columns.len());
-        let positions: Vec<Option<usize>> = (kernel.iter())
-            .map(|k| k.and_then(|k| self.sample_position[(arm * years + year) * n_kernel + k]))
-            .collect();
-        for (block, values) in out.chunks_mut(LANES).enumerate() {
-            values.fill(-0.0);
-            for p in &positions {
-                match *p {
-                    // A zero still adds +0, which turns a −0 sum into +0 as the value-by-value sum does.
-                    None => values.iter_mut().for_each(|v| *v += 0.0),
-                    Some(p) => {
-                        let start = sample_index(block * LANES, p, self.live_bins);
-                        let kept = &self.yearly_sample[start..start + values.len()];
-                        values.iter_mut().zip(kept).for_each(|(v, &x)| *v += f64::from(x));
-                    }
+        match k.and_then(|k| self.sample_position[(arm * years + year) * n_kernel + k]) {
+            // A zero still adds +0, which turns a −0 sum into +0 as the value-by-value sum does.
+            None => out.iter_mut().for_each(|v| *v += 0.0),
+            Some(p) => {
+                for (block, values) in out.chunks_mut(LANES).enumerate() {
+                    let start = sample_index(block * LANES, p, self.live_bins);
+                    let kept = &self.yearly_sample[start..start + values.len()];
+                    values.iter_mut().zip(kept).for_each(|(v, &x)| *v += f64::from(x));
                 }
             }
         }
