@@ -120,12 +120,25 @@ pub fn standard_error(values: &[f64]) -> f64 {
 
 /// Per-iteration savings per £1 spent, over the iterations with positive spend (a ratio is undefined otherwise).
 pub fn ratios_where_spent(savings: &[f64], spend: &[f64]) -> Vec<f64> {
-    savings
-        .iter()
-        .zip(spend)
+    let mut out = Vec::new();
+    let n = savings.len().min(spend.len());
+    ratios_over(savings, &where_spent(&spend[..n]), &mut out);
+    out
+}
+
+/// The iterations with positive spend, each with its spend: those over which [`ratios_where_spent`] takes ratios.
+/// Found once, they serve every savings series set against the same spend.
+pub fn where_spent(spend: &[f64]) -> Vec<(usize, f64)> {
+    (spend.iter().enumerate())
         .filter(|(_, s)| **s > 0.0)
-        .map(|(v, s)| v / s)
+        .map(|(i, &s)| (i, s))
         .collect()
+}
+
+/// [`ratios_where_spent`] over the iterations `spent` ([`where_spent`]), into `out` (cleared first).
+pub fn ratios_over(savings: &[f64], spent: &[(usize, f64)], out: &mut Vec<f64>) {
+    out.clear();
+    out.extend(spent.iter().map(|&(i, s)| savings[i] / s));
 }
 
 /// Monte Carlo standard error of a ratio of means x̄ / ȳ, by the delta method: sd(xᵢ − R·yᵢ) / (√n·|ȳ|), from whole
@@ -139,7 +152,15 @@ pub fn ratio_of_means_se(x: &[f64], y: &[f64]) -> f64 {
 
 /// Element-wise x − y.
 pub fn difference(x: &[f64], y: &[f64]) -> Vec<f64> {
-    x.iter().zip(y).map(|(a, b)| a - b).collect()
+    let mut out = Vec::new();
+    difference_into(x, y, &mut out);
+    out
+}
+
+/// [`difference`] into `out` (cleared first), whose memory is reused.
+pub fn difference_into(x: &[f64], y: &[f64], out: &mut Vec<f64>) {
+    out.clear();
+    out.extend(x.iter().zip(y).map(|(a, b)| a - b));
 }
 
 #[cfg(test)]

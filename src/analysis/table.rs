@@ -61,7 +61,8 @@ fn gather_totals(results: &Results, arms: usize, full: &[usize]) -> Array3<f64> 
     out
 }
 
-/// Iterations per chunk of [`gather_totals`]: a chunk's rows of a run's totals fit in a core's L2 cache.
+/// Iterations per chunk of [`gather_totals`]: enough to copy each column in runs, few enough that the chunk's rows
+/// stay in cache while its columns are written (512 was not tuned).
 const GATHER_CHUNK: usize = 512;
 
 /// Iterations `rows` of one series of a table's array (`view`, indexed by iteration): borrowed where they lie
