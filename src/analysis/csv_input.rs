@@ -364,6 +364,7 @@ fn table(
                 may_spend: vec![true; columns.payers.len()],
                 payers: columns.payers.clone(),
                 spend: part(0),
+                cashable_is_care: super::table::same_bits(&care, &cashable),
                 care,
                 cashable,
             })

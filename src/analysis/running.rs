@@ -183,6 +183,13 @@ impl Moments {
         self.first.extend_from_slice(&values[..values.len().min(room)]);
     }
 
+    /// Makes room for the kept values of the next `n` added, so that the sample is not regrown (reallocated and
+    /// copied) a chunk at a time while a block is fed.
+    pub fn reserve_sample(&mut self, n: usize) {
+        let room = PERCENTILE_VALUES - self.first.len();
+        self.first.reserve_exact(n.min(room));
+    }
+
     /// How many values were added.
     pub fn count(&self) -> usize {
         self.spread.n

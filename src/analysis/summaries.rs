@@ -183,17 +183,31 @@ impl AnalysisSums {
             .into_par_iter()
             .map(|(s, sp, all_savings)| {
                 let judged = verdict(&sp.sums, all_savings);
-                (s.savings_by.iter().zip(&sp.pairs))
-                    .map(|(v, pair)| {
-                        let row = RoiRowParts {
+                let mut rows: Vec<Option<Result<RoiRow, WithheldRatio>>> = Vec::with_capacity(sp.pairs.len());
+                for (v, pair) in s.savings_by.iter().zip(&sp.pairs) {
+                    let row = match v.twin {
+                        // The same values as its twin's, so the same row but for its basis.
+                        Some(t) => rows[t].clone().map(|row| {
+                            row.map(|r| RoiRow {
+                                basis: v.basis.to_string(),
+                                ..r
+                            })
+                            .map_err(|w| WithheldRatio {
+                                basis: v.basis.to_string(),
+                                ..w
+                            })
+                        }),
+                        None => RoiRowParts {
                             payers,
                             arms: (&self.arms[s.arm], &self.arms[s.comparator]),
                             perspective: (v.payer, sp.payer),
                             basis: v.basis,
-                        };
-                        row.roi(&v.sums, &sp.sums, pair, judged)
-                    })
-                    .collect()
+                        }
+                        .roi(&v.sums, &sp.sums, pair, judged),
+                    };
+                    rows.push(row);
+                }
+                rows
             })
             .collect();
         let (mut rows, mut withheld) = (Vec::new(), Vec::new());

@@ -20,6 +20,9 @@ pub struct PayerCosts {
     pub care: Array3<f64>,
     /// The cashable part of the care costs.
     pub cashable: Array3<f64>,
+    /// Whether `cashable` is `care`, bit for bit, in every iteration: a carecast model with no cashable share below 1,
+    /// or a CSV whose columns say so. The analyses then work out each cashable perspective once, as all care costs.
+    pub cashable_is_care: bool,
     /// Whether each payer's spend can be other than zero: false where the model has no spend of that payer in any
     /// arm, so that it is zero in every iteration and no return on investment divides by it. True for every payer
     /// of another model's CSV.
@@ -36,6 +39,11 @@ impl PayerCosts {
     pub fn care_by(&self, arm: usize, payer: Option<Payer>, cashable: bool, rows: Range<usize>) -> Cow<'_, [f64]> {
         sum_payers(if cashable { &self.cashable } else { &self.care }, arm, payer, rows)
     }
+}
+
+/// Whether two arrays of the same shape hold the same bits everywhere (so that `0.0` and `-0.0` differ).
+pub(super) fn same_bits(a: &Array3<f64>, b: &Array3<f64>) -> bool {
+    a.shape() == b.shape() && a.iter().zip(b.iter()).all(|(x, y)| x.to_bits() == y.to_bits())
 }
 
 /// Full columns `full` of a run's totals, `[iteration, arm, k]` for `full[k]`: the values [`Results::total`] gives.
@@ -222,11 +230,20 @@ impl PsaTable {
             let full: Vec<usize> = all.iter().map(|&p| col(columns, p)).collect();
             gather_totals(results, arms, &full)
         };
+        let care = pick(crate::model::Columns::care);
+        // With no cashable share below 1 the cashable columns are the care columns (`Results::kernel_column`): a copy
+        // gives the same bits as gathering them again, for less.
+        let cashable_is_care = !model.has_noncashable;
         let payers = PayerCosts {
             payers: model.payers.clone(),
             spend: pick(crate::model::Columns::spend),
-            care: pick(crate::model::Columns::care),
-            cashable: pick(crate::model::Columns::cashable),
+            cashable: if cashable_is_care {
+                care.clone()
+            } else {
+                pick(crate::model::Columns::cashable)
+            },
+            care,
+            cashable_is_care,
             may_spend: (all.iter())
                 .map(|&p| results.kernel_column(columns.spend(p)).is_some())
                 .collect(),

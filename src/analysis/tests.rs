@@ -24,6 +24,7 @@ fn table() -> PsaTable {
         spend,
         care,
         cashable,
+        cashable_is_care: false,
         may_spend: vec![true; 3],
     };
     let mut cost = Array2::zeros((3, 2));
