@@ -129,6 +129,49 @@ fn a_payer_that_cannot_spend_gives_the_same_returns_whether_or_not_its_spend_is_
 }
 
 #[test]
+fn cashable_perspectives_worked_out_as_their_twins_give_the_rows_worked_out_on_their_own() {
+    // Every care cost cashable: marked so, each cashable perspective reads its twin on all care costs; unmarked, it
+    // is fed and summarised on its own. Rows with a ratio (as built) and withheld ones (a spend that is negative in
+    // one of three iterations) must come out the same both ways, basis and all.
+    let options = AnalysisOptions {
+        wtp: vec![0.0, 1000.0],
+        threshold: 1000.0,
+        population: None,
+    };
+    for negative_spend in [false, true] {
+        let mut unmarked = table();
+        let p = unmarked.payers.as_mut().expect("split by payer");
+        p.cashable = p.care.clone();
+        if negative_spend {
+            p.spend[[1, 1, 0]] = -100.0;
+        }
+        let mut marked = unmarked.clone();
+        marked.payers.as_mut().expect("split by payer").cashable_is_care = true;
+        let (on_own, as_twins) = (analyse(&unmarked, &options), analyse(&marked, &options));
+        assert_eq!(format!("{:?}", on_own.roi), format!("{:?}", as_twins.roi));
+        assert_eq!(
+            format!("{:?}", on_own.withheld_ratios),
+            format!("{:?}", as_twins.withheld_ratios)
+        );
+        let cashable = |a: &Analysis| a.roi.iter().filter(|r| r.basis == "cashable").count();
+        let withheld = |a: &Analysis| (a.withheld_ratios.iter()).filter(|w| w.basis == "cashable").count();
+        if negative_spend {
+            assert!(withheld(&as_twins) > 0 && cashable(&as_twins) == 0);
+        } else {
+            assert!(cashable(&as_twins) > 0);
+            // All of the NHS saving is cashable now: 250/200 on either basis.
+            let nhs = |basis: &str| {
+                (as_twins.roi.iter())
+                    .find(|r| r.savings_payer == "nhs" && r.spend_payer == "council" && r.basis == basis)
+                    .map(|r| r.bcr)
+            };
+            assert_eq!(nhs("cashable"), Some(1.25));
+            assert_eq!(nhs("all"), Some(1.25));
+        }
+    }
+}
+
+#[test]
 fn icer_quadrants_are_never_a_bare_negative_ratio() {
     assert_eq!(Icer::new(100.0, 0.01).quadrant, Quadrant::MoreCostlyMoreEffective);
     assert_eq!(Icer::new(100.0, 0.01).value, Some(10_000.0));
