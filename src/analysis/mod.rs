@@ -364,6 +364,8 @@ pub struct BlockAnalysis {
     options: AnalysisOptions,
     sums: Option<AnalysisSums>,
     head: Option<(crate::simulate::Results, PsaTable)>,
+    /// The table of the last block fed after the first, whose memory the next block's table reuses.
+    spare: Option<PsaTable>,
 }
 
 impl BlockAnalysis {
@@ -373,19 +375,22 @@ impl BlockAnalysis {
             options: options_of(model),
             sums: None,
             head: None,
+            spare: None,
         }
     }
 
     /// Adds the next block of the run; keeps the first.
     pub fn feed(&mut self, model: &crate::model::Model, block: crate::simulate::Results) {
         // Without the costs by year: the running sums do not read them, and `finish` makes the first block's.
-        let table = PsaTable::of_iterations(model, &block);
+        let table = PsaTable::of_iterations_in(model, &block, self.spare.take());
         (self
             .sums
             .get_or_insert_with(|| AnalysisSums::new(&table, &self.options)))
         .feed(&table);
         if self.head.is_none() {
             self.head = Some((block, table));
+        } else {
+            self.spare = Some(table);
         }
     }
 

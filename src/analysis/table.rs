@@ -51,10 +51,24 @@ pub(super) fn same_bits(a: &Array3<f64>, b: &Array3<f64>) -> bool {
 /// by row, they were copied out element by element, and with those copies this was about 30% of `perf`'s samples of
 /// the analyses of a large block). Copied a chunk of iterations at a time, so that the rows read stay in cache while
 /// each column of the chunk is written.
-fn gather_totals(results: &Results, arms: usize, full: &[usize]) -> Array3<f64> {
+/// Fills `spare` (an earlier block's array) where its shape and layout allow, rather than fresh memory.
+fn gather_totals(results: &Results, arms: usize, full: &[usize], spare: Option<Array3<f64>>) -> Array3<f64> {
     let kernel: Vec<Option<usize>> = full.iter().map(|&c| results.kernel_column(c)).collect();
     let n = results.iterations();
-    let mut out = Array3::zeros((n, arms, full.len()).f());
+    let mut out = match spare {
+        Some(mut out) if out.dim() == (n, arms, full.len()) && out.t().is_standard_layout() => {
+            // Zero where nothing is copied, as a fresh array is: already so in a spare of the same model, and left
+            // untouched then (written, a fresh array's pages of zeros would be faulted in).
+            for (j, k) in kernel.iter().enumerate() {
+                let mut column = out.slice_mut(s![.., .., j]);
+                if k.is_none() && !column.iter().all(|v| v.to_bits() == 0) {
+                    column.fill(0.0);
+                }
+            }
+            out
+        }
+        _ => Array3::zeros((n, arms, full.len()).f()),
+    };
     for start in (0..n).step_by(GATHER_CHUNK) {
         let rows = start..(start + GATHER_CHUNK).min(n);
         let from = results.kernel_totals.slice(s![rows.clone(), .., ..]);
@@ -223,24 +237,44 @@ impl PsaTable {
 
     /// [`PsaTable::from_results`] without the costs by year (a block of a run: they are the whole run's).
     pub fn of_iterations(model: &Model, results: &Results) -> Self {
+        PsaTable::of_iterations_in(model, results, None)
+    }
+
+    /// [`PsaTable::of_iterations`] in the memory of `spare`, an earlier block's table of the same model, where its
+    /// arrays have the shape this one's need: the same values, without faulting in fresh pages for every block
+    /// (most of the time the table of a block took).
+    pub fn of_iterations_in(model: &Model, results: &Results, spare: Option<PsaTable>) -> Self {
         let arms = model.arms.len();
         let columns = model.columns();
         let all: Vec<Payer> = model.payers.all().collect();
-        let pick = |col: fn(crate::model::Columns, Payer) -> usize| {
-            let full: Vec<usize> = all.iter().map(|&p| col(columns, p)).collect();
-            gather_totals(results, arms, &full)
+        let (spare_payers, spare_cost, spare_outcomes) = match spare {
+            Some(t) => (t.payers, Some(t.cost), Some(t.outcome_values)),
+            None => (None, None, None),
         };
-        let care = pick(crate::model::Columns::care);
+        let (spare_spend, spare_care, spare_cashable) = match spare_payers {
+            Some(p) => (Some(p.spend), Some(p.care), Some(p.cashable)),
+            None => (None, None, None),
+        };
+        let pick = |col: fn(crate::model::Columns, Payer) -> usize, spare| {
+            let full: Vec<usize> = all.iter().map(|&p| col(columns, p)).collect();
+            gather_totals(results, arms, &full, spare)
+        };
+        let care = pick(crate::model::Columns::care, spare_care);
         // With no cashable share below 1 the cashable columns are the care columns (`Results::kernel_column`): a copy
         // gives the same bits as gathering them again, for less.
         let cashable_is_care = !model.has_noncashable;
         let payers = PayerCosts {
             payers: model.payers.clone(),
-            spend: pick(crate::model::Columns::spend),
-            cashable: if cashable_is_care {
-                care.clone()
-            } else {
-                pick(crate::model::Columns::cashable)
+            spend: pick(crate::model::Columns::spend, spare_spend),
+            cashable: match spare_cashable {
+                Some(mut copy) if cashable_is_care && copy.dim() == care.dim() && copy.strides() == care.strides() => {
+                    let (to, from) = (copy.as_slice_memory_order_mut(), care.as_slice_memory_order());
+                    to.expect("a gathered array is contiguous")
+                        .copy_from_slice(from.expect("a gathered array is contiguous"));
+                    copy
+                }
+                _ if cashable_is_care => care.clone(),
+                spare => pick(crate::model::Columns::cashable, spare),
             },
             care,
             cashable_is_care,
@@ -251,7 +285,14 @@ impl PsaTable {
         // Each payer's care cost then spend, summed in payer order from the value an empty sum gives: the additions
         // of `Results::total_cost`, a payer's column at a time.
         let n = results.iterations();
-        let mut cost = Array2::from_elem((n, arms).f(), std::iter::empty::<f64>().sum::<f64>());
+        let from = std::iter::empty::<f64>().sum::<f64>();
+        let mut cost = match spare_cost {
+            Some(mut cost) if cost.dim() == (n, arms) && cost.t().is_standard_layout() => {
+                cost.fill(from);
+                cost
+            }
+            _ => Array2::from_elem((n, arms).f(), from),
+        };
         for a in 0..arms {
             let mut total = cost.column_mut(a);
             let total = total.as_slice_mut().expect("a column of a column-major array");
@@ -266,7 +307,7 @@ impl PsaTable {
             }
         }
         let outcomes: Vec<usize> = (0..model.outcomes.len()).map(|o| columns.outcome(o)).collect();
-        let outcome_values = gather_totals(results, arms, &outcomes);
+        let outcome_values = gather_totals(results, arms, &outcomes, spare_outcomes);
         PsaTable {
             arms: model.arms.iter().map(|a| a.name.clone()).collect(),
             labels: model.arms.iter().map(|a| a.label.clone()).collect(),
