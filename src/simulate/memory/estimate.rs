@@ -127,7 +127,9 @@ impl RunShape {
     /// outcome; per comparison, ΔC, net savings, ΔE of each outcome, each payer's net savings, spend, savings, their
     /// ratio and INMB, then each savings perspective (each payer and all, on all or cashable savings) and, for each
     /// spend perspective (each payer and all), its spend and, against each savings perspective, net benefit and
-    /// ratio.
+    /// ratio. An upper bound: where every care cost is cashable, the cashable perspectives keep none (they read their
+    /// twins on all care costs, `analysis::accumulate::SavingsSums::twin`), and a payer who spends nothing has no
+    /// spend perspective fed.
     pub fn running_series(&self) -> u64 {
         let savings = 2 * (self.payers + 1);
         let spend = (self.payers + 1) * (1 + 2 * savings);
