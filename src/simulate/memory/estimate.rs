@@ -193,7 +193,8 @@ pub fn memory_estimate(model: &Model, run: &RunSettings) -> u64 {
 /// past one block, the block being analysed (its results, table and each savings perspective's values) beside the
 /// next one being simulated (its results and chunks' per-year sums); and the running sums, whose percentile samples
 /// keep the first 100,000 values of each series. It does not grow past one block. For the reference scenario it is
-/// 315 MiB past one block, against a measured peak of 291–293 MiB at 10^6 and 10^7 iterations (`/usr/bin/time`).
+/// 315 MiB past one block, against a measured peak of 201–210 MiB at 10^6 and 10^7 iterations (`/usr/bin/time`,
+/// 2026-12-06).
 pub fn streamed_memory_estimate(model: &Model, run: &RunSettings) -> u64 {
     let shape = RunShape::of(model);
     let n = run.iterations as u64;
