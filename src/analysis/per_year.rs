@@ -69,6 +69,8 @@ pub fn per_year(model: &Model, results: &Results) -> PerYear {
         .into_par_iter()
         .flat_map_iter(|(arm, year)| {
             let mut values = vec![0.0; k];
+            let mut columns = Vec::new();
+            results.yearly_kernel_columns(arm, year, k, &mut columns);
             let mut rows = Vec::with_capacity(measures.len());
             // Measures that read the same kernel columns have the same values (cashable care where all of it is
             // cashable, say), and one that reads none is zero: their percentiles are worked out once.
@@ -79,7 +81,15 @@ pub fn per_year(model: &Model, results: &Results) -> PerYear {
                 let [p2_5, p50, p97_5] = match done.iter().find(|(read, _)| *read == kernel) {
                     Some((_, percentiles)) => *percentiles,
                     None => {
-                        results.yearly_kernel_sums(arm, year, &kernel, &mut values);
+                        // Added in the order given from −0, a column the sample does not keep adding +0: the
+                        // additions of `Results::yearly_kernel_sums`.
+                        values.fill(-0.0);
+                        for &c in &kernel {
+                            match &columns[c] {
+                                Some(column) => values.iter_mut().zip(column).for_each(|(v, x)| *v += x),
+                                None => values.iter_mut().for_each(|v| *v += 0.0),
+                            }
+                        }
                         let percentiles = super::stats::quantiles(&values, [0.025, 0.5, 0.975]).map(|q| q as f32);
                         done.push((kernel, percentiles));
                         percentiles
