@@ -445,6 +445,26 @@ fn check_kept_values(model: &Model, settings: &RunSettings, iterations: &[usize]
             }
         }
     }
+    // The same values gathered an arm and year at a time, for every kept iteration (a column not kept is zero).
+    let kept = results.yearly_sample_size();
+    let mut columns = Vec::new();
+    for arm in 0..model.arms.len() {
+        for year in 0..years {
+            results.yearly_kernel_columns(arm, year, kept, &mut columns);
+            assert_eq!(columns.len(), model.n_kernel_columns());
+            for (k, column) in columns.iter().enumerate() {
+                for i in 0..kept {
+                    let expected = f64::from(results.yearly_kernel_value(i, arm, year, k));
+                    let got = column.as_ref().map_or(0.0, |c| c[i]);
+                    assert_eq!(
+                        got.to_bits(),
+                        expected.to_bits(),
+                        "iteration {i}, arm {arm}, year {year}"
+                    );
+                }
+            }
+        }
+    }
 }
 
 #[test]
