@@ -187,16 +187,17 @@ impl AnalysisSums {
                 for (v, pair) in s.savings_by.iter().zip(&sp.pairs) {
                     let row = match v.twin {
                         // The same values as its twin's, so the same row but for its basis.
-                        Some(t) => rows[t].clone().map(|row| {
-                            row.map(|r| RoiRow {
+                        Some(t) => match rows[t].clone() {
+                            Some(Ok(r)) => Some(Ok(RoiRow {
                                 basis: v.basis.to_string(),
                                 ..r
-                            })
-                            .map_err(|w| WithheldRatio {
+                            })),
+                            Some(Err(w)) => Some(Err(WithheldRatio {
                                 basis: v.basis.to_string(),
                                 ..w
-                            })
-                        }),
+                            })),
+                            None => None,
+                        },
                         None => RoiRowParts {
                             payers,
                             arms: (&self.arms[s.arm], &self.arms[s.comparator]),
