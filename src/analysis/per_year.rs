@@ -81,15 +81,7 @@ pub fn per_year(model: &Model, results: &Results) -> PerYear {
                 let [p2_5, p50, p97_5] = match done.iter().find(|(read, _)| *read == kernel) {
                     Some((_, percentiles)) => *percentiles,
                     None => {
-                        // Added in the order given from −0, a column the sample does not keep adding +0: the
-                        // additions of `Results::yearly_kernel_sums`.
-                        values.fill(-0.0);
-                        for &c in &kernel {
-                            match &columns[c] {
-                                Some(column) => values.iter_mut().zip(column).for_each(|(v, x)| *v += x),
-                                None => values.iter_mut().for_each(|v| *v += 0.0),
-                            }
-                        }
+                        Results::sum_kernel_columns(&columns, &kernel, &mut values);
                         let percentiles = super::stats::quantiles(&values, [0.025, 0.5, 0.975]).map(|q| q as f32);
                         done.push((kernel, percentiles));
                         percentiles

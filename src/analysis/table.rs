@@ -242,7 +242,7 @@ impl PsaTable {
 
     /// [`PsaTable::of_iterations`] in the memory of `spare`, an earlier block's table of the same model, where its
     /// arrays have the shape this one's need: the same values, without faulting in fresh pages for every block
-    /// (most of the time the table of a block took).
+    /// (page faults were a large share of `perf`'s samples of making a block's table).
     pub fn of_iterations_in(model: &Model, results: &Results, spare: Option<PsaTable>) -> Self {
         let arms = model.arms.len();
         let columns = model.columns();

@@ -80,16 +80,6 @@ impl Results {
         }
     }
 
-    /// For each of the first `out.len()` kept iterations, the sum of the values of kernel columns `kernel` in `year`
-    /// of `arm`, added in the order given from −0 (as `Iterator::sum` over [`Results::yearly_kernel_value`] would):
-    /// the same bits, read a block of iterations at a time rather than value by value.
-    pub fn yearly_kernel_sums(&self, arm: usize, year: usize, kernel: &[usize], out: &mut [f64]) {
-        out.fill(-0.0);
-        for &k in kernel {
-            self.add_yearly(arm, year, Some(k), out);
-        }
-    }
-
     /// The first `n` kept iterations' values of every kernel column in `year` of `arm`, exactly (f32 to f64), into
     /// `out[k]` for kernel column `k`; None for a column the sample does not keep there (zero in every iteration).
     /// Read in one sweep: the sample keeps a block of iterations' values of one arm and year side by side, and read a
@@ -121,7 +111,23 @@ impl Results {
         }
     }
 
-    /// As [`Results::yearly_kernel_sums`] for full columns (see [`Columns`]); one the model never writes adds 0.
+    /// For each of the first `out.len()` kept iterations, the sum of its values of kernel columns `kernel` in one arm
+    /// and year, from that arm and year's `columns` ([`Results::yearly_kernel_columns`]), added in the order given
+    /// from −0, a column the sample does not keep adding +0: as `Iterator::sum` over [`Results::yearly_kernel_value`]
+    /// would, so the same bits.
+    pub fn sum_kernel_columns(columns: &[Option<Vec<f64>>], kernel: &[usize], out: &mut [f64]) {
+        out.fill(-0.0);
+        for &k in kernel {
+            match &columns[k] {
+                Some(column) => out.iter_mut().zip(column).for_each(|(v, x)| *v += x),
+                // A zero still adds +0, which turns a −0 sum into +0 as the value-by-value sum does.
+                None => out.iter_mut().for_each(|v| *v += 0.0),
+            }
+        }
+    }
+
+    /// The per-year sums of full columns `columns` (see [`Columns`]) in `year` of `arm`, for the first `out.len()`
+    /// kept iterations, added as [`Results::sum_kernel_columns`] adds them; one the model never writes adds 0.
     pub fn yearly_sums(&self, arm: usize, year: usize, columns: &[usize], out: &mut [f64]) {
         out.fill(-0.0);
         for &c in columns {
