@@ -16,6 +16,7 @@
 //! the results; `round` rounds halves away from zero.
 
 mod ast;
+mod branch;
 mod codegen;
 mod error;
 mod eval;

@@ -418,6 +418,15 @@ pub struct OneOff {
     pub timing: usize,
 }
 
+/// A per-boundary program `if(condition, then, otherwise)` whose condition is a [`TimeSeries`] value, the same in
+/// every iteration: the condition's slot and the two branches.
+#[derive(Debug, Clone)]
+pub struct Branches {
+    pub condition: usize,
+    pub then: Program,
+    pub otherwise: Program,
+}
+
 /// Everything needed to simulate one arm for one subgroup: its compiled programs and the model structure.
 #[derive(Debug, Clone)]
 pub struct Context {
@@ -435,6 +444,9 @@ pub struct Context {
     pub static_programs: Vec<(usize, Program)>,
     /// Programs evaluated at every cycle boundary (they read time), in dependency order.
     pub dynamic_programs: Vec<(usize, Program)>,
+    /// For each of `dynamic_programs`, its branches where it is a conditional on a value known before sampling: the
+    /// lane path evaluates only the branch taken.
+    pub branches: Vec<Option<Branches>>,
     /// The rows some of whose probabilities change with time, each as (its index in `rows`, the index of its first
     /// entry counted across all rows' entries); the lane path recomputes only these at every boundary.
     pub changing_rows: Vec<(usize, usize)>,

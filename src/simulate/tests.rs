@@ -641,3 +641,49 @@ fn delayed_one_off_costs_and_savings_give_the_same_bits_on_both_paths() {
         assert_eq!(lanes.payback_year, general.payback_year);
     }
 }
+
+#[test]
+fn a_conditional_on_time_gives_the_same_bits_with_its_condition_computed_before_sampling() {
+    // The prevention arm's effect, and a care cost, change after two years. Written `t < lasts`, the condition
+    // reads only time and a fixed value: the compiler computes it before sampling and the lane path evaluates only
+    // the branch taken. Written `t < lasts + 0 * p_die_home`, the same value reads a sampled parameter, so the whole
+    // conditional is evaluated in every iteration. The two must give the same bits.
+    let edits = |condition: &'static str| -> Vec<(String, String)> {
+        vec![
+            ("cycle = \"year\"".into(), "cycle = \"quarter\"".into()),
+            ("rr = 1\n".into(), "rr = 1\nlasts = 2\n".into()),
+            (
+                "\"p_independent_to_home * rr\"".into(),
+                format!("\"if({condition}, p_independent_to_home * rr / 4, p_independent_to_home / 4)\""),
+            ),
+            (
+                "costs = { council = \"cost_home_care\"".into(),
+                format!("costs = {{ council = \"if({condition}, cost_home_care * 1.25, cost_home_care)\""),
+            ),
+        ]
+    };
+    let model_of = |condition: &'static str| {
+        let owned = edits(condition);
+        let borrowed: Vec<(&str, &str)> = owned.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        reference(1003, &borrowed)
+    };
+    let (hoisted, settings) = model_of("t < lasts");
+    let (whole, _) = model_of("t < lasts + 0 * p_die_home");
+    let split = |m: &Model| {
+        m.contexts
+            .iter()
+            .map(|c| c.branches.iter().flatten().count())
+            .sum::<usize>()
+    };
+    // Each arm's care cost and probability (usual care's branches give the same probability, rr being 1 there).
+    assert_eq!(split(&hoisted), 2 + 2);
+    assert_eq!(split(&whole), 0);
+    let hoisted_lanes = run_with(&hoisted, &settings, None, true).expect("runs");
+    let hoisted_general = run_with(&hoisted, &settings, None, false).expect("runs");
+    let whole_lanes = run_with(&whole, &settings, None, true).expect("runs");
+    for other in [&hoisted_general, &whole_lanes] {
+        assert_eq!(bits(&hoisted_lanes.kernel_totals), bits(&other.kernel_totals));
+        assert_eq!(bits(&hoisted_lanes.yearly_mean), bits(&other.yearly_mean));
+        assert_eq!(hoisted_lanes.payback_year, other.payback_year);
+    }
+}

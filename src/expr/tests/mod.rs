@@ -2,6 +2,7 @@
 
 use super::{parse_and_compile, ExprError, Program};
 
+mod branches;
 mod compilation;
 mod errors;
 mod evaluation;

@@ -330,7 +330,14 @@ fn boundary_values(
     for (&slot, &value) in ctx.series.slots.iter().zip(series) {
         lane_slots[slot] = [value; LANES];
     }
-    for (slot, program) in &ctx.dynamic_programs {
+    for ((slot, program), branches) in ctx.dynamic_programs.iter().zip(&ctx.branches) {
+        // A conditional on a value known before sampling: every lane takes the branch the whole would take (a
+        // condition that is 0 takes the else-branch; any other value, NaN too, the then-branch).
+        let program = match branches {
+            Some(b) if lane_slots[b.condition][0] == 0.0 => &b.otherwise,
+            Some(b) => &b.then,
+            None => program,
+        };
         // Inlined and matched, not chained through `Option::or_else`: the chain is not inlined, and its copy of
         // each 8-lane result, just stored with wider instructions than it is loaded with, stalled on store
         // forwarding (a fifth of a life-table model's time).
