@@ -7,10 +7,12 @@
 use rand::Rng;
 
 use super::checks::num;
-use super::inverse::{beta_small_inverse, gamma_unit_inverse};
+use super::inverse::{beta_small_inverse, beta_small_inverse_lanes, gamma_unit_inverse};
 use super::special::beta_cdf;
 use super::special::normal_tails;
+use super::LANES;
 use super::{ziggurat, Distribution};
+use std::cmp::Ordering;
 
 /// A correlation entry closer to ±1 than this, or a diagonal entry this far from 1, counts as written wrongly rather
 /// than rounded; entries a matrix repeats (ρ_ij and ρ_ji) may differ by this much, and their mean is used.
@@ -370,6 +372,19 @@ impl Marginal {
         }
     }
 
+    /// [`Marginal::at_normal_score`] of [`LANES`] normal scores at once, with the same values bit for bit: a beta's
+    /// or PERT's roots are solved together ([`beta_small_inverse_lanes`]), the other families' one by one.
+    pub fn at_normal_scores(&self, z: [f64; LANES]) -> [f64; LANES] {
+        match self.distribution {
+            Distribution::Beta { alpha, beta } => self.beta_at_lanes(alpha, beta, z),
+            Distribution::Pert { .. } => {
+                let (a, b, min, range) = self.distribution.pert_beta();
+                self.beta_at_lanes(a, b, z).map(|x| min + range * x)
+            }
+            _ => z.map(|z| self.at_normal_score(z)),
+        }
+    }
+
     /// The distribution reached.
     pub fn distribution(&self) -> &Distribution {
         &self.distribution
@@ -386,5 +401,20 @@ impl Marginal {
             // 1 − X ~ Beta(b, a), and X's lower tail is its upper tail.
             1.0 - beta_small_inverse(b, a, self.ln_norm, tail, !upper)
         }
+    }
+
+    /// [`Marginal::beta_at`] for [`LANES`] normal scores, each lane on the side of 1/2 its own value lies on.
+    fn beta_at_lanes(&self, a: f64, b: f64, z: [f64; LANES]) -> [f64; LANES] {
+        let (mut tail, mut upper, mut mirrored) = ([0.0; LANES], [false; LANES], [false; LANES]);
+        for l in 0..LANES {
+            let (p, q) = normal_tails(z[l]);
+            let (t, up) = if z[l] > 0.0 { (q, true) } else { (p, false) };
+            // As in `beta_at`: mirrored (1 − X ~ Beta(b, a), the tails swapped) unless p ≤ I_½(a, b).
+            mirrored[l] = !matches!(p.partial_cmp(&self.cdf_half), Some(Ordering::Less | Ordering::Equal));
+            tail[l] = t;
+            upper[l] = up != mirrored[l];
+        }
+        let x = beta_small_inverse_lanes((a, b, self.ln_norm), tail, upper, mirrored);
+        std::array::from_fn(|l| if mirrored[l] { 1.0 - x[l] } else { x[l] })
     }
 }

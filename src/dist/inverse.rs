@@ -4,9 +4,10 @@
 //! Where Halley's method does not settle (shapes at the edge of what the constructors accept), that search answers.
 //!
 //! Each works in the tail it is given, so an upper-tail probability of 1e-12 is never rounded through 1 − 1e-12.
-use super::special::{beta_lower_quantile, beta_reg, gamma_unit_quantile_tail};
+use super::special::{beta_lower_quantile, beta_reg, beta_reg_lanes, gamma_unit_quantile_tail};
 #[cfg(doc)]
 use super::Distribution;
+use super::LANES;
 
 /// Halley steps tried before falling back to the bracketing search; from these starting points 2–4 suffice.
 const MAX_STEPS: usize = 16;
@@ -101,47 +102,162 @@ pub(super) fn gamma_unit_inverse(shape: f64, ln_gamma: f64, tail: f64, upper: bo
 /// keeps its relative precision however close to 0 it is, and each tail is computed as itself: the upper one as
 /// I_{1−x}(b, a), never as 1 − I_x(a, b).
 pub(super) fn beta_small_inverse(a: f64, b: f64, ln_beta: f64, tail: f64, upper: bool) -> f64 {
-    let (a1, b1) = (a - 1.0, b - 1.0);
-    // The lower-tail probability, for the starting point only.
-    let p = if upper { 1.0 - tail } else { tail };
-    let mut x = if a >= 1.0 && b >= 1.0 {
-        // A normal approximation on a transformed scale (Abramowitz & Stegun 26.5.22), in their sign convention:
-        // y is the upper-tail normal quantile.
-        let y = -rough_normal_quantile(p);
-        let al = (y * y - 3.0) / 6.0;
-        let h = 2.0 / (1.0 / (2.0 * a - 1.0) + 1.0 / (2.0 * b - 1.0));
-        let w = y * (al + h).sqrt() / h
-            - (1.0 / (2.0 * b - 1.0) - 1.0 / (2.0 * a - 1.0)) * (al + 5.0 / 6.0 - 2.0 / (3.0 * h));
-        a / (a + b * (2.0 * w).exp())
-    } else {
-        // The two power-law ends of a beta with a shape below 1.
-        let (ln_a, ln_b) = ((a / (a + b)).ln(), (b / (a + b)).ln());
-        let t = (a * ln_a).exp() / a;
-        let u = (b * ln_b).exp() / b;
-        let w = t + u;
-        if p < t / w {
-            (a * w * p).powf(1.0 / a)
-        } else {
-            1.0 - (b * w * (1.0 - p)).powf(1.0 / b)
-        }
-    };
+    let root = BetaRoot::new(a, b, ln_beta, tail, upper);
+    let mut x = root.start();
     for _ in 0..MAX_STEPS {
-        if !(x > TINY && x < 1.0) {
+        if !root.in_range(x) {
             break;
         }
-        let x1 = 1.0 - x;
-        // I_x(a, b) − p, from whichever tail was given.
-        let err = if upper {
-            tail - beta_reg(b, a, x1, x)
+        let (f, x1) = root.incomplete_args(x);
+        match root.step(x, x1, beta_reg(f.0, f.1, f.2, f.3)) {
+            Step::Root(r) => return r,
+            Step::Stuck => break,
+            Step::Next(next) => x = next,
+        }
+    }
+    root.searched()
+}
+
+/// [`beta_small_inverse`] for [`LANES`] roots of the same Beta(a, b) at once, lane l solving for `tail[l]` in the
+/// tail `upper[l]` gives, mirrored (Beta(b, a), ln B the same) where `mirrored[l]`: each lane the same steps, so the
+/// same bits, as alone. The incomplete betas of the lanes still stepping are evaluated together
+/// ([`beta_reg_lanes`]), where most of the time goes (a copula's beta marginals were over half of the example
+/// scenario's what-if run, `perf`).
+pub(super) fn beta_small_inverse_lanes(
+    (a, b, ln_beta): (f64, f64, f64),
+    tail: [f64; LANES],
+    upper: [bool; LANES],
+    mirrored: [bool; LANES],
+) -> [f64; LANES] {
+    let roots: [BetaRoot; LANES] = std::array::from_fn(|l| {
+        let (a, b) = if mirrored[l] { (b, a) } else { (a, b) };
+        BetaRoot::new(a, b, ln_beta, tail[l], upper[l])
+    });
+    let mut x: [f64; LANES] = std::array::from_fn(|l| roots[l].start());
+    // Per lane: None while it steps; then its root, or None inside where it is left to the bracketing search.
+    let mut found: [Option<Option<f64>>; LANES] = [None; LANES];
+    for _ in 0..MAX_STEPS {
+        let mut stepping = [false; LANES];
+        let mut args = [(f64::NAN, f64::NAN, f64::NAN, f64::NAN); LANES];
+        let mut x1 = [f64::NAN; LANES];
+        for l in 0..LANES {
+            if found[l].is_some() {
+                continue;
+            }
+            if roots[l].in_range(x[l]) {
+                stepping[l] = true;
+                (args[l], x1[l]) = roots[l].incomplete_args(x[l]);
+            } else {
+                found[l] = Some(None);
+            }
+        }
+        if !stepping.contains(&true) {
+            break;
+        }
+        let incomplete = beta_reg_lanes(args, stepping);
+        for l in (0..LANES).filter(|&l| stepping[l]) {
+            match roots[l].step(x[l], x1[l], incomplete[l]) {
+                Step::Root(r) => found[l] = Some(Some(r)),
+                Step::Stuck => found[l] = Some(None),
+                Step::Next(next) => x[l] = next,
+            }
+        }
+    }
+    std::array::from_fn(|l| match found[l] {
+        Some(Some(r)) => r,
+        _ => roots[l].searched(),
+    })
+}
+
+/// One beta root for [`beta_small_inverse`]: the shapes, ln B(a, b), the tail given and which one it is.
+struct BetaRoot {
+    a: f64,
+    b: f64,
+    ln_beta: f64,
+    tail: f64,
+    upper: bool,
+    /// The lower-tail probability, for the starting point and the bracketing search only.
+    p: f64,
+}
+
+/// What a Halley step found: the root, no way on (left to the bracketing search), or the next point.
+enum Step {
+    Root(f64),
+    Stuck,
+    Next(f64),
+}
+
+impl BetaRoot {
+    fn new(a: f64, b: f64, ln_beta: f64, tail: f64, upper: bool) -> BetaRoot {
+        let p = if upper { 1.0 - tail } else { tail };
+        BetaRoot {
+            a,
+            b,
+            ln_beta,
+            tail,
+            upper,
+            p,
+        }
+    }
+
+    /// The starting point.
+    fn start(&self) -> f64 {
+        let (a, b, p) = (self.a, self.b, self.p);
+        if a >= 1.0 && b >= 1.0 {
+            // A normal approximation on a transformed scale (Abramowitz & Stegun 26.5.22), in their sign
+            // convention: y is the upper-tail normal quantile.
+            let y = -rough_normal_quantile(p);
+            let al = (y * y - 3.0) / 6.0;
+            let h = 2.0 / (1.0 / (2.0 * a - 1.0) + 1.0 / (2.0 * b - 1.0));
+            let w = y * (al + h).sqrt() / h
+                - (1.0 / (2.0 * b - 1.0) - 1.0 / (2.0 * a - 1.0)) * (al + 5.0 / 6.0 - 2.0 / (3.0 * h));
+            a / (a + b * (2.0 * w).exp())
         } else {
-            beta_reg(a, b, x, x1) - tail
+            // The two power-law ends of a beta with a shape below 1.
+            let (ln_a, ln_b) = ((a / (a + b)).ln(), (b / (a + b)).ln());
+            let t = (a * ln_a).exp() / a;
+            let u = (b * ln_b).exp() / b;
+            let w = t + u;
+            if p < t / w {
+                (a * w * p).powf(1.0 / a)
+            } else {
+                1.0 - (b * w * (1.0 - p)).powf(1.0 / b)
+            }
+        }
+    }
+
+    /// Whether Halley's method may step from `x`.
+    fn in_range(&self, x: f64) -> bool {
+        x > TINY && x < 1.0
+    }
+
+    /// The incomplete beta's arguments at `x` for the tail given (I_{1−x}(b, a) for the upper one), and 1 − x.
+    fn incomplete_args(&self, x: f64) -> ((f64, f64, f64, f64), f64) {
+        let x1 = 1.0 - x;
+        let args = if self.upper {
+            (self.b, self.a, x1, x)
+        } else {
+            (self.a, self.b, x, x1)
+        };
+        (args, x1)
+    }
+
+    /// A Halley step from `x` (`x1` = 1 − x), `incomplete` being the incomplete beta [`BetaRoot::incomplete_args`]
+    /// asks for.
+    fn step(&self, x: f64, x1: f64, incomplete: f64) -> Step {
+        let (a1, b1) = (self.a - 1.0, self.b - 1.0);
+        // I_x(a, b) − p, from whichever tail was given.
+        let err = if self.upper {
+            self.tail - incomplete
+        } else {
+            incomplete - self.tail
         };
         if err == 0.0 {
-            return x;
+            return Step::Root(x);
         }
-        let density = (a1 * x.ln() + b1 * x1.ln() - ln_beta).exp();
+        let density = (a1 * x.ln() + b1 * x1.ln() - self.ln_beta).exp();
         if !(density > 0.0 && density.is_finite() && err.is_finite()) {
-            break;
+            return Step::Stuck;
         }
         let u = err / density;
         let step = u / (1.0 - 0.5 * (u * (a1 / x - b1 / x1)).min(1.0));
@@ -152,9 +268,13 @@ pub(super) fn beta_small_inverse(a: f64, b: f64, ln_beta: f64, tail: f64, upper:
             next = 0.5 * (x + 1.0);
         }
         if (next - x).abs() <= SETTLED * next && next > TINY {
-            return next;
+            return Step::Root(next);
         }
-        x = next;
+        Step::Next(next)
     }
-    beta_lower_quantile(a, b, p)
+
+    /// The root by the bracketing search, where Halley's method did not settle.
+    fn searched(&self) -> f64 {
+        beta_lower_quantile(self.a, self.b, self.p)
+    }
 }

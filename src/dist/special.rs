@@ -1,6 +1,7 @@
 //! Special functions: gamma and beta quantiles, the regularised incomplete beta, and the small transforms the
 //! numeric fits search on.
 use super::roots::bracket_and_solve;
+use super::LANES;
 
 /// Standard deviation of Beta(a, b).
 pub(super) fn beta_sd(a: f64, b: f64) -> f64 {
@@ -119,41 +120,124 @@ fn gamma_unit_quantile_solve(shape: f64, z: f64, ln_tail: f64, lower: bool) -> f
 /// α or β ≈ 10⁴ (the fraction needs O(√max(α, β)) terms), and its `inv_beta_reg` can loop forever (e.g. α = 3.36,
 /// β = 7.8·10⁷).
 pub(super) fn beta_reg(a: f64, b: f64, x: f64, x1: f64) -> f64 {
-    if !(a > 0.0 && b > 0.0) || x.is_nan() || x1.is_nan() {
-        return f64::NAN;
-    }
-    if x <= 0.0 {
-        return 0.0;
-    }
-    if x1 <= 0.0 {
-        return 1.0;
-    }
-    // The continued fraction converges fast below the mean-like point (a+1)/(a+b+2); use symmetry above it.
-    if x > (a + 1.0) / (a + b + 2.0) {
-        1.0 - beta_reg_cf(b, a, x1, x)
-    } else {
-        beta_reg_cf(a, b, x, x1)
+    match beta_reg_case(a, b, x, x1) {
+        BetaReg::Value(v) => v,
+        BetaReg::Fraction(f) => f.finish(beta_reg_cf(f.a, f.b, f.x, f.x1)),
     }
 }
 
-/// I_x(a, b) = x^a (1−x)^b / (a·B(a, b)) · CF, with CF evaluated by the modified Lentz method (Numerical Recipes' betacf).
-fn beta_reg_cf(a: f64, b: f64, x: f64, x1: f64) -> f64 {
-    const TINY: f64 = 1e-300;
-    let front = (a * x.ln() + b * x1.ln() - statrs::function::beta::ln_beta(a, b)).exp() / a;
-    if front == 0.0 {
-        return 0.0;
+/// How [`beta_reg`] answers: at once, or from a continued fraction (of I_x(a, b), or of its mirror I_{1−x}(b, a)).
+pub(super) enum BetaReg {
+    Value(f64),
+    Fraction(Fraction),
+}
+
+/// The continued fraction [`beta_reg`] evaluates, its arguments in the order [`beta_reg_cf`] takes them.
+#[derive(Clone, Copy)]
+pub(super) struct Fraction {
+    a: f64,
+    b: f64,
+    x: f64,
+    x1: f64,
+    mirrored: bool,
+}
+
+impl Fraction {
+    /// I_x(a, b) from the fraction's value `cf`.
+    #[inline(always)]
+    pub(super) fn finish(self, cf: f64) -> f64 {
+        if self.mirrored {
+            1.0 - cf
+        } else {
+            cf
+        }
     }
-    let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
-    let mut c = 1.0;
-    let mut d = 1.0 - qab * x / qap;
-    if d.abs() < TINY {
-        d = TINY;
+}
+
+/// [`beta_reg`]'s answer where no fraction is needed, else the fraction to evaluate.
+#[inline(always)]
+pub(super) fn beta_reg_case(a: f64, b: f64, x: f64, x1: f64) -> BetaReg {
+    if !(a > 0.0 && b > 0.0) || x.is_nan() || x1.is_nan() {
+        return BetaReg::Value(f64::NAN);
     }
-    d = 1.0 / d;
-    let mut h = d;
-    // O(√max(a, b)) terms are needed; the cap only guarantees termination.
-    let max_terms = 1000 + (20.0 * a.max(b).sqrt()).min(1e7) as usize;
-    for m in 1..=max_terms {
+    if x <= 0.0 {
+        return BetaReg::Value(0.0);
+    }
+    if x1 <= 0.0 {
+        return BetaReg::Value(1.0);
+    }
+    // The continued fraction converges fast below the mean-like point (a+1)/(a+b+2); use symmetry above it.
+    let fraction = if x > (a + 1.0) / (a + b + 2.0) {
+        Fraction {
+            a: b,
+            b: a,
+            x: x1,
+            x1: x,
+            mirrored: true,
+        }
+    } else {
+        Fraction {
+            a,
+            b,
+            x,
+            x1,
+            mirrored: false,
+        }
+    };
+    BetaReg::Fraction(fraction)
+}
+
+const TINY: f64 = 1e-300;
+
+/// The modified Lentz method's state for the fraction of I_x(a, b) (see [`beta_reg_cf`]): its prefactor, the
+/// running C, D and product h, and its cap on terms.
+#[derive(Clone, Copy)]
+pub(super) struct Lentz {
+    front: f64,
+    a: f64,
+    b: f64,
+    x: f64,
+    c: f64,
+    d: f64,
+    h: f64,
+    max_terms: usize,
+}
+
+impl Lentz {
+    /// The state before the first term; None where the prefactor is 0 (and so is the answer).
+    #[inline(always)]
+    pub(super) fn start(f: &Fraction) -> Option<Lentz> {
+        let (a, b, x, x1) = (f.a, f.b, f.x, f.x1);
+        let front = (a * x.ln() + b * x1.ln() - statrs::function::beta::ln_beta(a, b)).exp() / a;
+        if front == 0.0 {
+            return None;
+        }
+        let (qab, qap) = (a + b, a + 1.0);
+        let mut d = 1.0 - qab * x / qap;
+        if d.abs() < TINY {
+            d = TINY;
+        }
+        d = 1.0 / d;
+        Some(Lentz {
+            front,
+            a,
+            b,
+            x,
+            c: 1.0,
+            d,
+            h: d,
+            // O(√max(a, b)) terms are needed; the cap only guarantees termination.
+            max_terms: 1000 + (20.0 * a.max(b).sqrt()).min(1e7) as usize,
+        })
+    }
+
+    /// Adds term `m` (from 1); true when the fraction has converged or reached its cap.
+    #[inline(always)]
+    pub(super) fn term(&mut self, m: usize) -> bool {
+        let (a, b, x) = (self.a, self.b, self.x);
+        let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
+        let (mut c, mut d, mut h) = (self.c, self.d, self.h);
+        let last = m == self.max_terms;
         let m = m as f64;
         let m2 = 2.0 * m;
         for aa in [
@@ -171,11 +255,115 @@ fn beta_reg_cf(a: f64, b: f64, x: f64, x1: f64) -> f64 {
             d = 1.0 / d;
             h *= d * c;
         }
-        if (d * c - 1.0).abs() <= 1e-16 {
-            break;
+        (self.c, self.d, self.h) = (c, d, h);
+        (d * c - 1.0).abs() <= 1e-16 || last
+    }
+
+    /// The fraction's value so far.
+    #[inline(always)]
+    pub(super) fn value(&self) -> f64 {
+        self.front * self.h
+    }
+}
+
+/// I_x(a, b) = x^a (1−x)^b / (a·B(a, b)) · CF, with CF evaluated by the modified Lentz method (Numerical Recipes' betacf).
+fn beta_reg_cf(a: f64, b: f64, x: f64, x1: f64) -> f64 {
+    let fraction = Fraction {
+        a,
+        b,
+        x,
+        x1,
+        mirrored: false,
+    };
+    let Some(mut lentz) = Lentz::start(&fraction) else {
+        return 0.0;
+    };
+    let mut m = 1;
+    while !lentz.term(m) {
+        m += 1;
+    }
+    lentz.value()
+}
+
+/// [`beta_reg`] for [`LANES`] arguments at once (lanes not `on` are left NaN): each lane the same steps, so the same
+/// bits, as alone.
+pub(super) fn beta_reg_lanes(args: [(f64, f64, f64, f64); LANES], on: [bool; LANES]) -> [f64; LANES] {
+    let mut out = [f64::NAN; LANES];
+    let mut fractions: [Option<Lentz>; LANES] = [None; LANES];
+    let mut mirrored = [None; LANES];
+    for l in (0..LANES).filter(|&l| on[l]) {
+        let (a, b, x, x1) = args[l];
+        match beta_reg_case(a, b, x, x1) {
+            BetaReg::Value(v) => out[l] = v,
+            BetaReg::Fraction(f) => match Lentz::start(&f) {
+                Some(lentz) => (fractions[l], mirrored[l]) = (Some(lentz), Some(f)),
+                None => out[l] = f.finish(0.0),
+            },
         }
     }
-    front * h
+    let values = fractions_lanes(&fractions);
+    for l in 0..LANES {
+        if let Some(f) = mirrored[l] {
+            out[l] = f.finish(values[l]);
+        }
+    }
+    out
+}
+
+/// The continued fractions of [`beta_reg_lanes`], a term at a time for every lane together, each lane stopping where
+/// [`Lentz::term`] would alone: the same operations on arrays of lanes, with no branch but which lanes still go on,
+/// so that they become vector instructions. Each fraction is a chain of dependent divisions; one lane alone waits
+/// on each in turn, where eight go through the divider together.
+#[multiversion::multiversion(targets("x86_64+avx512f", "x86_64+avx2"))]
+fn fractions_lanes(start: &[Option<Lentz>; LANES]) -> [f64; LANES] {
+    let mut live = [false; LANES];
+    let (mut a, mut b, mut x) = ([1.0; LANES], [1.0; LANES], [0.0; LANES]);
+    let (mut c, mut d, mut h, mut front) = ([1.0; LANES], [1.0; LANES], [1.0; LANES], [0.0; LANES]);
+    let mut max_terms = [0; LANES];
+    for (l, s) in start.iter().enumerate() {
+        if let Some(s) = s {
+            live[l] = true;
+            (a[l], b[l], x[l]) = (s.a, s.b, s.x);
+            (c[l], d[l], h[l], front[l], max_terms[l]) = (s.c, s.d, s.h, s.front, s.max_terms);
+        }
+    }
+    let mut out = [f64::NAN; LANES];
+    let mut m = 1;
+    while live.contains(&true) {
+        let mf = m as f64;
+        let m2 = 2.0 * mf;
+        let mut done = [false; LANES];
+        for l in 0..LANES {
+            // Lentz::term's arithmetic, written out the same way.
+            let (al, bl, xl) = (a[l], b[l], x[l]);
+            let (qab, qap, qam) = (al + bl, al + 1.0, al - 1.0);
+            let (mut cl, mut dl, mut hl) = (c[l], d[l], h[l]);
+            for aa in [
+                mf * (bl - mf) * xl / ((qam + m2) * (al + m2)),
+                -(al + mf) * (qab + mf) * xl / ((al + m2) * (qap + m2)),
+            ] {
+                dl = 1.0 + aa * dl;
+                dl = if dl.abs() < TINY { TINY } else { dl };
+                cl = 1.0 + aa / cl;
+                cl = if cl.abs() < TINY { TINY } else { cl };
+                dl = 1.0 / dl;
+                hl *= dl * cl;
+            }
+            // Lanes that have stopped keep their values.
+            c[l] = if live[l] { cl } else { c[l] };
+            d[l] = if live[l] { dl } else { d[l] };
+            h[l] = if live[l] { hl } else { h[l] };
+            done[l] = live[l] && ((dl * cl - 1.0).abs() <= 1e-16 || m == max_terms[l]);
+        }
+        for l in 0..LANES {
+            if done[l] {
+                out[l] = front[l] * h[l];
+                live[l] = false;
+            }
+        }
+        m += 1;
+    }
+    out
 }
 
 /// Beta(a, b) CDF at x; NaN for invalid shapes instead of a panic.

@@ -271,3 +271,59 @@ fn a_covariance_matrix_gives_standard_deviations_and_correlations() {
     assert_eq!(e, MatrixError::Diagonal { i: 0 });
     assert!(e.message(&names, &m, true).contains("variance of `b0`"));
 }
+
+#[test]
+fn eight_scores_at_once_reach_the_same_bits_as_one_at_a_time() {
+    // Beta and PERT marginals solve eight roots together (their incomplete betas' fractions advancing term by term
+    // in step); every lane must be what it is alone. Shapes from tiny (roots below e^-700, left to the bracketing
+    // search) to huge (5000, 20000; and 3.36 with 7.8e7, which once made statrs loop forever), scores across both
+    // tails, taken eight at a time from a shuffled order so that lanes settle after different numbers of steps and
+    // lie on different sides of 1/2.
+    let mut dists: Vec<Distribution> = [
+        (153.27, 48.40),
+        (2.0, 8.0),
+        (0.5, 3.0),
+        (5000.0, 20000.0),
+        (0.01, 5.0),
+        (3.0, 0.02),
+        (1.0, 1.0),
+        (15.0, 85.0),
+        (3.36, 7.8e7),
+    ]
+    .iter()
+    .map(|&(a, b)| Distribution::beta(a, b).unwrap())
+    .collect();
+    dists.push(Distribution::pert(10.0, 12.0, 30.0, 4.0).unwrap());
+    dists.push(Distribution::gamma(4.0, 250.0).unwrap());
+    dists.push(Distribution::normal(10.0, 3.0).unwrap());
+    let mut z: Vec<f64> = scores().chain([0.0, -0.0, 1e-300, -1e-12, 8.3, -8.3]).collect();
+    // A fixed shuffle: a multiplicative step through the list, coprime with its length.
+    let n = z.len();
+    let step = (1..n).rev().find(|s| gcd(*s, n) == 1 && *s > n / 3).unwrap();
+    z = (0..n).map(|i| z[(i * step) % n]).collect();
+    for d in &dists {
+        let m = d.marginal();
+        for chunk in z.chunks(LANES) {
+            let mut lanes = [0.0; LANES];
+            lanes[..chunk.len()].copy_from_slice(chunk);
+            let together = m.at_normal_scores(lanes);
+            for (l, &zl) in lanes.iter().enumerate() {
+                assert_eq!(
+                    together[l].to_bits(),
+                    m.at_normal_score(zl).to_bits(),
+                    "{d:?} at z = {zl}: {} together, {} alone",
+                    together[l],
+                    m.at_normal_score(zl)
+                );
+            }
+        }
+    }
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}

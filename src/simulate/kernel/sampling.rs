@@ -90,7 +90,8 @@ fn sample_other_lanes(
     }
 }
 
-/// [`sample_joint`] for [`LANES`] iterations, lane by lane.
+/// [`sample_joint`] for [`LANES`] iterations: each lane's correlated normals from its own stream, then each member's
+/// values for all lanes at once ([`crate::dist::Marginal::at_normal_scores`]), the same bits as lane by lane.
 fn sample_joint_lanes(
     model: &Model,
     joint: &Joint,
@@ -100,10 +101,17 @@ fn sample_joint_lanes(
     lanes: &mut [Lanes],
 ) {
     for l in 0..LANES {
-        let lane_draws = &mut draws[l * stride..];
-        sample_joint(model, joint, &mut rng.lane(l), lane_draws);
-        for &s in &joint.slots {
-            lanes[s][l] = lane_draws[s];
+        (joint.factor).correlated_normals(&mut rng.lane(l), &mut draws[l * stride..], &joint.slots);
+    }
+    for &m in &joint.members {
+        if let Draw::Member { slot, marginal, .. } = &model.draws[m] {
+            let values = marginal.at_normal_scores(std::array::from_fn(|l| draws[l * stride + slot]));
+            for (l, v) in values.into_iter().enumerate() {
+                draws[l * stride + slot] = v;
+            }
         }
+    }
+    for &s in &joint.slots {
+        lanes[s] = std::array::from_fn(|l| draws[l * stride + s]);
     }
 }
