@@ -168,7 +168,7 @@ fn the_page_redraws_on_a_change_with_the_results_run_set_gives() {
     };
     assert_eq!(names.len(), 13, "every bundled scenario is listed: {names:?}");
     let mut timings = format!(
-        "scenario\titerations\tfield changed\tmedian ms of {TRIALS} changes to the headline on screen\tto every plot decoded\n"
+        "scenario\titerations\tfield changed\tmedian ms of {TRIALS} changes to the answer received\tto the headline on screen\tto every plot decoded\n"
     );
     let tmp = tempdir();
     for name in &names {
@@ -186,7 +186,7 @@ fn the_page_redraws_on_a_change_with_the_results_run_set_gives() {
             .unwrap()
             .to_string();
         let (key, texts) = changes(&tab);
-        let (mut shown, mut plots) = (Vec::new(), Vec::new());
+        let (mut received, mut shown, mut plots) = (Vec::new(), Vec::new(), Vec::new());
         for text in &texts {
             let before = eval(&tab, "window.carecast.phases.length").as_f64().unwrap();
             type_into(&tab, &key, text);
@@ -212,6 +212,7 @@ fn the_page_redraws_on_a_change_with_the_results_run_set_gives() {
                 "JSON.stringify(window.carecast.phases[window.carecast.phases.length - 1])",
             );
             let phases: Value = serde_json::from_str(phases.as_str().unwrap()).unwrap();
+            received.push(phases["received"].as_f64().unwrap());
             shown.push(phases["shown"].as_f64().unwrap());
             plots.push(phases["plots"].as_f64().unwrap());
         }
@@ -223,7 +224,8 @@ fn the_page_redraws_on_a_change_with_the_results_run_set_gives() {
             ["--set", set.as_str()]
         };
         timings.push_str(&format!(
-            "{name}\t{iterations}\t{key}\t{}\t{}\n",
+            "{name}\t{iterations}\t{key}\t{}\t{}\t{}\n",
+            median(received),
             median(shown),
             median(plots)
         ));
