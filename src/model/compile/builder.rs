@@ -164,9 +164,10 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
 
     /// `if(condition, then, otherwise)` whose condition reads time but no sampled parameter, while a branch reads
     /// one: the condition gets a slot of its own, computed before sampling for every boundary (a
-    /// [`crate::model::TimeSeries`] value), which the program reads instead. Its values, branches and bits are the same; the lane path then
-    /// evaluates only the branch taken ([`crate::model::Context::branches`]), where it interpreted the whole
-    /// conditional for every 8 iterations at every boundary (29% of a run of the adaptations scenario, `perf`).
+    /// [`crate::model::TimeSeries`] value), which the program reads instead. Its values, branches and bits are the
+    /// same; the lane path then evaluates only the branch taken ([`crate::model::Context::branches`]), where it
+    /// interpreted the whole conditional for every 8 iterations at every boundary (29% of a run of the adaptations
+    /// scenario, `perf`).
     fn hoist_condition(&mut self, name: &str, program: Program) -> Program {
         let Some([condition, then, otherwise]) = program.split_if() else {
             return program;
