@@ -373,7 +373,7 @@ impl Marginal {
     }
 
     /// [`Marginal::at_normal_score`] of [`LANES`] normal scores at once, with the same values bit for bit: a beta's
-    /// or PERT's roots are solved together ([`beta_small_inverse_lanes`]), the other families' one by one.
+    /// or PERT's roots are solved together (`beta_small_inverse_lanes`), the other families' one by one.
     pub fn at_normal_scores(&self, z: [f64; LANES]) -> [f64; LANES] {
         match self.distribution {
             Distribution::Beta { alpha, beta } => self.beta_at_lanes(alpha, beta, z),

@@ -5,6 +5,17 @@ use super::special::{beta_reg, normal_tails};
 use super::*;
 use statrs::function::gamma::{checked_gamma_lr, checked_gamma_ur};
 
+/// Beta shapes (α, β) from tiny to large, skewed either way, and the uniform.
+const BETAS: [(f64, f64); 7] = [
+    (153.27, 48.40),
+    (2.0, 8.0),
+    (0.5, 3.0),
+    (5000.0, 20000.0),
+    (0.01, 5.0),
+    (3.0, 0.02),
+    (1.0, 1.0),
+];
+
 /// Normal scores from −8 to 8, the range every draw of a run lies in (a draw beyond ±8 has probability 1e-15).
 fn scores() -> impl Iterator<Item = f64> {
     (0..=320).map(|i| -8.0 + 0.05 * i as f64)
@@ -54,16 +65,7 @@ fn a_marginal_reached_from_a_normal_score_has_that_scores_tail_probability() {
             );
         }
     }
-    let betas = [
-        (153.27, 48.40),
-        (2.0, 8.0),
-        (0.5, 3.0),
-        (5000.0, 20000.0),
-        (0.01, 5.0),
-        (3.0, 0.02),
-        (1.0, 1.0),
-    ];
-    for (a, b) in betas {
+    for (a, b) in BETAS {
         let m = Distribution::beta(a, b).unwrap().marginal();
         for z in scores() {
             let x = m.at_normal_score(z);
@@ -279,20 +281,10 @@ fn eight_scores_at_once_reach_the_same_bits_as_one_at_a_time() {
     // search) to huge (5000, 20000; and 3.36 with 7.8e7, which once made statrs loop forever), scores across both
     // tails, taken eight at a time from a shuffled order so that lanes settle after different numbers of steps and
     // lie on different sides of 1/2.
-    let mut dists: Vec<Distribution> = [
-        (153.27, 48.40),
-        (2.0, 8.0),
-        (0.5, 3.0),
-        (5000.0, 20000.0),
-        (0.01, 5.0),
-        (3.0, 0.02),
-        (1.0, 1.0),
-        (15.0, 85.0),
-        (3.36, 7.8e7),
-    ]
-    .iter()
-    .map(|&(a, b)| Distribution::beta(a, b).unwrap())
-    .collect();
+    let mut dists: Vec<Distribution> = (BETAS.iter())
+        .chain(&[(15.0, 85.0), (3.36, 7.8e7)])
+        .map(|&(a, b)| Distribution::beta(a, b).unwrap())
+        .collect();
     dists.push(Distribution::pert(10.0, 12.0, 30.0, 4.0).unwrap());
     dists.push(Distribution::gamma(4.0, 250.0).unwrap());
     dists.push(Distribution::normal(10.0, 3.0).unwrap());
