@@ -234,29 +234,8 @@ impl Lentz {
     /// Adds term `m` (from 1); true when the fraction has converged or reached its cap.
     #[inline(always)]
     pub(super) fn term(&mut self, m: usize) -> bool {
-        let (a, b, x) = (self.a, self.b, self.x);
-        let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
-        let (mut c, mut d, mut h) = (self.c, self.d, self.h);
-        let last = m == self.max_terms;
-        let m = m as f64;
-        let m2 = 2.0 * m;
-        for aa in [
-            m * (b - m) * x / ((qam + m2) * (a + m2)),
-            -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
-        ] {
-            d = 1.0 + aa * d;
-            if d.abs() < TINY {
-                d = TINY;
-            }
-            c = 1.0 + aa / c;
-            if c.abs() < TINY {
-                c = TINY;
-            }
-            d = 1.0 / d;
-            h *= d * c;
-        }
-        (self.c, self.d, self.h) = (c, d, h);
-        (d * c - 1.0).abs() <= 1e-16 || last
+        (self.c, self.d, self.h) = lentz_term((self.a, self.b, self.x), (self.c, self.d, self.h), m as f64);
+        (self.d * self.c - 1.0).abs() <= 1e-16 || m == self.max_terms
     }
 
     /// The fraction's value so far.
@@ -290,24 +269,46 @@ fn beta_reg_cf(a: f64, b: f64, x: f64, x1: f64) -> f64 {
 pub(super) fn beta_reg_lanes(args: [(f64, f64, f64, f64); LANES], on: [bool; LANES]) -> [f64; LANES] {
     let mut out = [f64::NAN; LANES];
     let mut fractions: [Option<Lentz>; LANES] = [None; LANES];
-    let mut mirrored = [None; LANES];
+    // Each fraction's lane, to turn its value into I_x (mirrored or not).
+    let mut of_lane = [None; LANES];
     for l in (0..LANES).filter(|&l| on[l]) {
         let (a, b, x, x1) = args[l];
         match beta_reg_case(a, b, x, x1) {
             BetaReg::Value(v) => out[l] = v,
             BetaReg::Fraction(f) => match Lentz::start(&f) {
-                Some(lentz) => (fractions[l], mirrored[l]) = (Some(lentz), Some(f)),
+                Some(lentz) => (fractions[l], of_lane[l]) = (Some(lentz), Some(f)),
                 None => out[l] = f.finish(0.0),
             },
         }
     }
     let values = fractions_lanes(&fractions);
     for l in 0..LANES {
-        if let Some(f) = mirrored[l] {
+        if let Some(f) = of_lane[l] {
             out[l] = f.finish(values[l]);
         }
     }
     out
+}
+
+/// C, D and h after term `m` of the fraction of I_x(a, b), from their values before it: the modified Lentz method's
+/// two half-steps. One function for [`Lentz::term`] and [`fractions_lanes`], so that both do the same arithmetic;
+/// written with selects rather than branches so that the lanes' loop becomes vector instructions.
+#[inline(always)]
+fn lentz_term((a, b, x): (f64, f64, f64), (mut c, mut d, mut h): (f64, f64, f64), m: f64) -> (f64, f64, f64) {
+    let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
+    let m2 = 2.0 * m;
+    for aa in [
+        m * (b - m) * x / ((qam + m2) * (a + m2)),
+        -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
+    ] {
+        d = 1.0 + aa * d;
+        d = if d.abs() < TINY { TINY } else { d };
+        c = 1.0 + aa / c;
+        c = if c.abs() < TINY { TINY } else { c };
+        d = 1.0 / d;
+        h *= d * c;
+    }
+    (c, d, h)
 }
 
 /// The continued fractions of [`beta_reg_lanes`], a term at a time for every lane together, each lane stopping where
@@ -331,24 +332,9 @@ fn fractions_lanes(start: &[Option<Lentz>; LANES]) -> [f64; LANES] {
     let mut m = 1;
     while live.contains(&true) {
         let mf = m as f64;
-        let m2 = 2.0 * mf;
         let mut done = [false; LANES];
         for l in 0..LANES {
-            // Lentz::term's arithmetic, written out the same way.
-            let (al, bl, xl) = (a[l], b[l], x[l]);
-            let (qab, qap, qam) = (al + bl, al + 1.0, al - 1.0);
-            let (mut cl, mut dl, mut hl) = (c[l], d[l], h[l]);
-            for aa in [
-                mf * (bl - mf) * xl / ((qam + m2) * (al + m2)),
-                -(al + mf) * (qab + mf) * xl / ((al + m2) * (qap + m2)),
-            ] {
-                dl = 1.0 + aa * dl;
-                dl = if dl.abs() < TINY { TINY } else { dl };
-                cl = 1.0 + aa / cl;
-                cl = if cl.abs() < TINY { TINY } else { cl };
-                dl = 1.0 / dl;
-                hl *= dl * cl;
-            }
+            let (cl, dl, hl) = lentz_term((a[l], b[l], x[l]), (c[l], d[l], h[l]), mf);
             // Lanes that have stopped keep their values.
             c[l] = if live[l] { cl } else { c[l] };
             d[l] = if live[l] { dl } else { d[l] };
