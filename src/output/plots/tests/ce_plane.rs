@@ -1,7 +1,8 @@
 //! Tests of the cost-effectiveness plane.
 
 use super::super::ce_plane::{ce_plane, CeFigure, PlaneOutcome};
-use super::super::render::{HEIGHT, WIDTH};
+use super::super::dots::compact;
+use super::super::render::{draw_svg, Figure, HEIGHT, WIDTH};
 use super::{ce_arms, check_outputs, draw_both, ink, raster, Lcg};
 
 /// The words of an outcome where more is better, as a run gives them.
@@ -51,6 +52,54 @@ fn ce_plane_renders_and_thins_a_million_iterations() {
     assert_eq!(fig.arms[0].mean.map(|m| m.0), Some(mean_a));
     let buf = raster(&fig, (WIDTH, HEIGHT));
     assert!(ink(&buf, WIDTH, (300, 200, 900, 600)) > 0.3, "the clouds are drawn");
+}
+
+/// The plane's SVG as plotters writes it, every dot a circle.
+fn plain_svg(fig: &CeFigure) -> String {
+    use plotters::backend::SVGBackend;
+    use plotters::drawing::IntoDrawingArea;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        fig.draw(&root).expect("draws");
+        root.present().expect("presents");
+    }
+    svg
+}
+
+#[test]
+fn dots_caught_before_they_are_written_give_the_svg_that_reading_the_circles_back_gives() {
+    let mut r = Lcg(5);
+    let [a, b] = ce_arms(&mut r, 10_000);
+    let [c, d] = ce_arms(&mut r, 1_500);
+    // A fixed outcome: every dot on one vertical line, hundreds on one pixel (dots beyond the layers stay circles).
+    let fixed = vec![0.02; 3_000];
+    let flat: Vec<f64> = (0..3_000).map(|i| f64::from(i % 7)).collect();
+    type Arms<'a> = Vec<(String, &'a [f64], &'a [f64])>;
+    let planes: [Arms; 4] = [
+        vec![("A".into(), &a.0[..], &a.1[..]), ("B".into(), &b.0[..], &b.1[..])],
+        vec![
+            ("Small".into(), &c.0[..], &c.1[..]),
+            ("Smaller".into(), &d.0[..1], &d.1[..1]),
+        ],
+        vec![
+            ("Fixed".into(), &fixed[..], &flat[..]),
+            ("C".into(), &c.0[..], &c.1[..]),
+        ],
+        vec![("One".into(), &d.0[..2], &d.1[..2])],
+    ];
+    for (k, arms) in planes.iter().enumerate() {
+        let fig = CeFigure::new("CE", QALY, arms, &[30_000.0]);
+        let caught = draw_svg((WIDTH, HEIGHT), &fig).expect("draws");
+        let read_back = compact(&plain_svg(&fig));
+        assert!(caught == read_back, "plane {k}: the two SVGs differ");
+        assert!(caught.contains("h0"), "plane {k}: some dots are paths");
+    }
+    // Hundreds of dots on one spot are left as circles past the most layers a run may have.
+    let fig = CeFigure::new("CE", QALY, &[("Spot".into(), &fixed[..], &fixed[..])], &[]);
+    let caught = draw_svg((WIDTH, HEIGHT), &fig).expect("draws");
+    assert!(caught.matches("<circle").count() > 1_000, "leftover dots stay circles");
+    assert!(caught == compact(&plain_svg(&fig)));
 }
 
 #[test]
