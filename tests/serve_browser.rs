@@ -2,7 +2,8 @@
 //! headless_chrome crate) opens each bundled scenario's page, types a new value into an input as a person would,
 //! waits for the results to redraw, and checks the headline against `carecast run --set` for the same change. It
 //! records how long each redraw took from the change to the new results on screen (at 10,000 iterations, the
-//! bundled scenarios' own size), and saves screenshots at 1280 and 640 px for a person to look at
+//! bundled scenarios' own size), for values typed a key at a time (timed from the last keystroke; each keystroke
+//! starts a run and cancels the one before) and for values pasted whole (one change), and saves screenshots at 1280 and 640 px for a person to look at
 //! (output/browser-test/serve-*.png) with the timings (output/browser-test/serve-timings.txt).
 //!
 //! Needs Chromium (Debian's `chromium` package; `.ci/run` installs it). Without it the test says so loudly and
@@ -59,10 +60,20 @@ fn type_into(tab: &Tab, key: &str, text: &str) {
     tab.type_str(text).expect("types");
 }
 
-/// Changes made to each page; the timings reported are their medians.
+/// Puts `text` into the field `key` at once, as a paste does: focus, select what is there, one input event.
+fn paste_into(tab: &Tab, key: &str, text: &str) {
+    let selector = format!(
+        "document.getElementById({})",
+        serde_json::to_string(&format!("f-{key}")).unwrap()
+    );
+    eval(tab, &format!("{selector}.focus(); {selector}.select(); true"));
+    tab.send_character(text).expect("inserts");
+}
+
+/// Changes made to each page each way (typed, then pasted); the timings reported are their medians.
 const TRIALS: usize = 5;
 
-/// The first editable distribution field of the page and [`TRIALS`] distinct new values for it, 5%, 10%, ... away
+/// The first editable distribution field of the page and twice [`TRIALS`] distinct new values for it, 5%, 10%, ... away
 /// from the file's (below it for a low end or a probability), as (key, texts).
 fn changes(tab: &Tab) -> (String, Vec<String>) {
     let found = eval(
@@ -80,12 +91,12 @@ fn changes(tab: &Tab) -> (String, Vec<String>) {
             .unwrap();
         return (
             "seed".into(),
-            (1..=TRIALS as u64).map(|i| (seed + i).to_string()).collect(),
+            (1..=2 * TRIALS as u64).map(|i| (seed + i).to_string()).collect(),
         );
     }
     let key = found[0].as_str().expect("an editable field").to_string();
     let v = found[1].as_f64().unwrap();
-    let texts = (1..=TRIALS)
+    let texts = (1..=2 * TRIALS)
         .map(|i| {
             let step = 0.05 * i as f64;
             // Down for a low end or a value of 1 or less (a probability), up otherwise: each stays valid.
@@ -168,7 +179,7 @@ fn the_page_redraws_on_a_change_with_the_results_run_set_gives() {
     };
     assert_eq!(names.len(), 13, "every bundled scenario is listed: {names:?}");
     let mut timings = format!(
-        "scenario\titerations\tfield changed\tmedian ms of {TRIALS} changes to the answer received\tto the headline on screen\tto every plot decoded\n"
+        "scenario\titerations\tfield changed\tmedian ms of {TRIALS} typed changes (timed from the last keystroke) to the answer received\tto the headline on screen\tto every plot decoded\tmedian ms of {TRIALS} pasted changes (one input event) to the answer received\tto the headline on screen\tto every plot decoded\n"
     );
     let tmp = tempdir();
     for name in &names {
@@ -186,10 +197,16 @@ fn the_page_redraws_on_a_change_with_the_results_run_set_gives() {
             .unwrap()
             .to_string();
         let (key, texts) = changes(&tab);
-        let (mut received, mut shown, mut plots) = (Vec::new(), Vec::new(), Vec::new());
-        for text in &texts {
+        // Typed changes first, then pasted ones: [received, shown, plots] of each way.
+        let mut phase_times: [[Vec<f64>; 3]; 2] = Default::default();
+        for (i, text) in texts.iter().enumerate() {
             let before = eval(&tab, "window.carecast.phases.length").as_f64().unwrap();
-            type_into(&tab, &key, text);
+            let way = usize::from(i >= TRIALS);
+            if way == 0 {
+                type_into(&tab, &key, text);
+            } else {
+                paste_into(&tab, &key, text);
+            }
             let done = if key == "seed" {
                 format!(
                     "String(window.carecast.last.seed) === {}",
@@ -212,9 +229,9 @@ fn the_page_redraws_on_a_change_with_the_results_run_set_gives() {
                 "JSON.stringify(window.carecast.phases[window.carecast.phases.length - 1])",
             );
             let phases: Value = serde_json::from_str(phases.as_str().unwrap()).unwrap();
-            received.push(phases["received"].as_f64().unwrap());
-            shown.push(phases["shown"].as_f64().unwrap());
-            plots.push(phases["plots"].as_f64().unwrap());
+            for (times, phase) in phase_times[way].iter_mut().zip(["received", "shown", "plots"]) {
+                times.push(phases[phase].as_f64().unwrap());
+            }
         }
         let text = texts.last().expect("a change").clone();
         let set = format!("{key}={text}");
@@ -223,12 +240,10 @@ fn the_page_redraws_on_a_change_with_the_results_run_set_gives() {
         } else {
             ["--set", set.as_str()]
         };
-        timings.push_str(&format!(
-            "{name}\t{iterations}\t{key}\t{}\t{}\t{}\n",
-            median(received),
-            median(shown),
-            median(plots)
-        ));
+        let medians: Vec<String> = (phase_times.into_iter().flatten())
+            .map(|times| median(times).to_string())
+            .collect();
+        timings.push_str(&format!("{name}\t{iterations}\t{key}\t{}\n", medians.join("\t")));
         // The page's address now carries the change.
         let address = eval(&tab, "decodeURIComponent(location.search)")
             .as_str()
