@@ -143,8 +143,11 @@ impl<B: DrawingBackend> DrawingBackend for DotPaths<'_, B> {
         fill: bool,
     ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
         let color = style.color();
+        // Only stand-ins are written at the mark: a circle there (a point far off the figure, saturated) moves by a
+        // pixel, as invisible there as it was.
+        let center = (center.0.max(RUN_MARK + 1), center.1);
         // What the SVG backend would not draw at all (fully transparent), or would not write as a dot.
-        if !fill || color.alpha == 0.0 || !(1..=64).contains(&radius) || center.0 == RUN_MARK {
+        if !fill || color.alpha == 0.0 || !(1..=64).contains(&radius) {
             self.flush()?;
             return self.inner.draw_circle(center, radius, style, fill);
         }
@@ -208,9 +211,9 @@ pub(super) fn expand(svg: &str, runs: &Runs) -> String {
     }
     let mut out = String::with_capacity(svg.len() + runs.iter().map(|r| 12 * r.len()).sum::<usize>());
     for line in svg.split_inclusive('\n') {
-        match dot(line.trim_end_matches('\n')).filter(|d| d.x == RUN_MARK) {
-            Some(stand_in) => {
-                let centres = &runs[stand_in.y as usize];
+        let stand_in = dot(line.trim_end_matches('\n')).filter(|d| d.x == RUN_MARK);
+        match stand_in.and_then(|d| Some((d, runs.get(usize::try_from(d.y).ok()?)?))) {
+            Some((stand_in, centres)) => {
                 // The circle a dot no layer takes is written as plotters would have: the stand-in's own line with
                 // the dot's centre.
                 let rest = stand_in.line.split_once(" r=\"").map_or("", |(_, rest)| rest);
@@ -534,6 +537,32 @@ mod tests {
         assert_eq!(
             &out[3..],
             &lines[4..].iter().map(String::as_str).collect::<Vec<_>>()[..]
+        );
+    }
+
+    #[test]
+    fn a_dot_at_the_stand_ins_mark_stays_a_dot_of_its_own() {
+        use plotters::backend::SVGBackend;
+        use plotters::style::{Color, BLACK};
+        let runs = Runs::default();
+        let mut svg = String::new();
+        {
+            let mut backend = DotPaths::new(SVGBackend::with_string(&mut svg, (100, 100)), &runs);
+            let style = BLACK.mix(0.3).filled();
+            for centre in [(5, 5), (50, 50), (RUN_MARK, 0), (RUN_MARK, 1), (7, 7)] {
+                backend.draw_circle(centre, 2, &style, true).expect("draws");
+            }
+            backend.present().expect("presents");
+        }
+        assert_eq!(runs.borrow().len(), 1, "one run of five");
+        let out = expand(&svg, &runs);
+        let (dots, paths) = read_back(&out);
+        assert_eq!(dots.len(), 5, "every dot once: {out}");
+        assert!(dots.iter().filter(|d| d.0 == RUN_MARK + 1).count() == 2, "{out}");
+        // So far-flung a run stays circles (its box is too large for a layer), and no stand-in is left.
+        assert!(
+            paths.is_empty() && !out.contains(&format!("cx=\"{RUN_MARK}\"")),
+            "{out}"
         );
     }
 
