@@ -50,23 +50,24 @@ fn wait_for(tab: &Tab, js: &str, what: &str) {
     }
 }
 
-/// Types `text` into the field `key` (`name.field`) as a person would: focus, select what is there, type.
-fn type_into(tab: &Tab, key: &str, text: &str) {
+/// Focuses the field `key` (`name.field`) and selects what is in it, as a person about to replace it would.
+fn select_field(tab: &Tab, key: &str) {
     let selector = format!(
         "document.getElementById({})",
         serde_json::to_string(&format!("f-{key}")).unwrap()
     );
     eval(tab, &format!("{selector}.focus(); {selector}.select(); true"));
+}
+
+/// Types `text` into the field `key` as a person would, a key at a time.
+fn type_into(tab: &Tab, key: &str, text: &str) {
+    select_field(tab, key);
     tab.type_str(text).expect("types");
 }
 
-/// Puts `text` into the field `key` at once, as a paste does: focus, select what is there, one input event.
+/// Puts `text` into the field `key` at once, as a paste does: one input event.
 fn paste_into(tab: &Tab, key: &str, text: &str) {
-    let selector = format!(
-        "document.getElementById({})",
-        serde_json::to_string(&format!("f-{key}")).unwrap()
-    );
-    eval(tab, &format!("{selector}.focus(); {selector}.select(); true"));
+    select_field(tab, key);
     tab.send_character(text).expect("inserts");
 }
 
