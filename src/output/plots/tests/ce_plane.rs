@@ -37,13 +37,14 @@ fn ce_plane_renders_and_thins_a_million_iterations() {
             "more costly, more effective",
         ],
     );
-    // Dots are circles, or pieces of a path where many share a colour (`dots::compact`).
+    // Dots are circles, or pieces of a path where many share a colour (`dots::DotPaths`).
     assert_eq!(
         svg.matches("<circle").count() + svg.matches("h0").count(),
         2 * 20_000 + 2 * 3 + 2 * (5 + 3),
         "thinned points, means, legend"
     );
-    // plotters' circles were read back and written as paths: were its format to change, they would stay circles.
+    // Each run of dots was written as one stand-in circle and read back as paths: were plotters' circle format to
+    // change, the stand-ins would not be read and the count above would miss the dots.
     assert!(svg.matches("<circle").count() < 1_000, "the dots are drawn as paths");
     let fig = CeFigure::new("CE", QALY, &arms, &[30_000.0]);
     assert!(fig.arms.iter().all(|a| a.points.len() == 20_000));
@@ -72,7 +73,7 @@ fn dots_caught_before_they_are_written_give_the_svg_that_reading_the_circles_bac
     let mut r = Lcg(5);
     let [a, b] = ce_arms(&mut r, 10_000);
     let [c, d] = ce_arms(&mut r, 1_500);
-    // A fixed outcome: every dot on one vertical line, hundreds on one pixel (dots beyond the layers stay circles).
+    // A fixed outcome: every dot on one vertical line, hundreds on each of seven pixels (hundreds of layers).
     let fixed = vec![0.02; 3_000];
     let flat: Vec<f64> = (0..3_000).map(|i| f64::from(i % 7)).collect();
     type Arms<'a> = Vec<(String, &'a [f64], &'a [f64])>;
