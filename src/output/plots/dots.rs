@@ -9,8 +9,9 @@
 //! layer is one path. Layers of one colour and opacity stack to the same colour in any order, so the picture is the
 //! one the circles give (checked in Chromium by `tests/browser.rs`), in a file about an eighth the size.
 //!
-//! The dots are caught on their way to plotters' SVG backend ([`DotPaths`]), before any is written as text: writing
-//! 10,000 circles and reading them back took three quarters of the time of drawing a plane's SVG.
+//! The dots are caught on their way to plotters' SVG backend ([`DotPaths`]), before any is written as text: drawing a
+//! plane's 10,000 dots as circles and reading them back was 7.3% of the processor time of a 10,000-iteration run,
+//! the plane's whole SVG 7.5% (`perf`).
 
 use plotters_backend::{BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind};
 use std::cell::RefCell;
@@ -67,14 +68,13 @@ impl<'r, B: DrawingBackend> DotPaths<'r, B> {
     /// Writes the run held back: a dot alone as itself, two or more as a stand-in.
     fn flush(&mut self) -> Result<(), DrawingErrorKind<B::ErrorType>> {
         let Some(style) = self.style.take() else { return Ok(()) };
-        let centre = match self.pending.len() {
-            1 => self.pending[0],
-            _ => {
-                let mut runs = self.runs.borrow_mut();
-                runs.push(std::mem::take(&mut self.pending));
-                (RUN_MARK, (runs.len() - 1) as i32)
-            }
+        let centre = match self.pending[..] {
+            [alone] => alone,
+            _ => (RUN_MARK, self.runs.borrow().len() as i32),
         };
+        if centre.0 == RUN_MARK {
+            self.runs.borrow_mut().push(std::mem::take(&mut self.pending));
+        }
         self.pending.clear();
         self.inner.draw_circle(centre, style.radius, &style, true)
     }
