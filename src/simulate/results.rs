@@ -92,7 +92,8 @@ impl Results {
         out.resize_with(n_kernel, || None);
         for (column, p) in out.iter_mut().zip(positions) {
             match p {
-                Some(_) => column.get_or_insert_with(Vec::new).resize(n, 0.0),
+                // Emptied and filled below, block by block, without zeroing first.
+                Some(_) => column.get_or_insert_with(Vec::new).clear(),
                 None => *column = None,
             }
         }
@@ -101,11 +102,7 @@ impl Results {
             for (column, p) in out.iter_mut().zip(positions) {
                 if let (Some(values), Some(p)) = (column.as_mut(), p) {
                     let start = sample_index(first, *p, self.live_bins);
-                    let kept = &self.yearly_sample[start..start + len];
-                    values[first..first + len]
-                        .iter_mut()
-                        .zip(kept)
-                        .for_each(|(v, &x)| *v = f64::from(x));
+                    values.extend(self.yearly_sample[start..start + len].iter().map(|&x| f64::from(x)));
                 }
             }
         }
@@ -116,38 +113,55 @@ impl Results {
     /// from −0, a column the sample does not keep adding +0: as `Iterator::sum` over [`Results::yearly_kernel_value`]
     /// would, so the same bits.
     pub fn sum_kernel_columns(columns: &[Option<Vec<f64>>], kernel: &[usize], out: &mut [f64]) {
-        out.fill(-0.0);
-        for &k in kernel {
-            match &columns[k] {
-                Some(column) => out.iter_mut().zip(column).for_each(|(v, x)| *v += x),
-                // A zero still adds +0, which turns a −0 sum into +0 as the value-by-value sum does.
-                None => out.iter_mut().for_each(|v| *v += 0.0),
-            }
+        let mut kept = kernel.iter().filter_map(|&k| columns[k].as_deref());
+        // −0 + x is x for every x: the first column is copied, not added to −0.
+        match kept.next() {
+            Some(first) => out.iter_mut().zip(first).for_each(|(v, &x)| *v = x),
+            None => out.fill(-0.0),
+        }
+        for column in kept {
+            out.iter_mut().zip(column).for_each(|(v, x)| *v += x);
+        }
+        if kernel.iter().any(|&k| columns[k].is_none()) {
+            add_absent_zeros(out);
         }
     }
 
     /// The per-year sums of full columns `columns` (see [`Columns`]) in `year` of `arm`, for the first `out.len()`
     /// kept iterations, added as [`Results::sum_kernel_columns`] adds them; one the model never writes adds 0.
     pub fn yearly_sums(&self, arm: usize, year: usize, columns: &[usize], out: &mut [f64]) {
-        out.fill(-0.0);
+        let (years, n_kernel) = (self.yearly_mean.shape()[1], self.kernel_columns.len());
+        let position = |c: usize| {
+            (self.kernel_column_of[c]).and_then(|k| self.sample_position[(arm * years + year) * n_kernel + k])
+        };
+        let (mut first, mut absent) = (true, false);
         for &c in columns {
-            self.add_yearly(arm, year, self.kernel_column_of[c], out);
+            match position(c) {
+                None => absent = true,
+                Some(p) => {
+                    // −0 + x is x for every x: the first column is copied, not added to −0.
+                    self.read_yearly(p, out, first);
+                    first = false;
+                }
+            }
+        }
+        if first {
+            out.fill(-0.0);
+        }
+        if absent {
+            add_absent_zeros(out);
         }
     }
 
-    /// Adds kernel column `k`'s values in `year` of `arm` to the first `out.len()` kept iterations' sums (0 for a
-    /// column the model never writes, or a structural zero).
-    fn add_yearly(&self, arm: usize, year: usize, k: Option<usize>, out: &mut [f64]) {
-        let (years, n_kernel) = (self.yearly_mean.shape()[1], self.kernel_columns.len());
-        match k.and_then(|k| self.sample_position[(arm * years + year) * n_kernel + k]) {
-            // A zero still adds +0, which turns a −0 sum into +0 as the value-by-value sum does.
-            None => out.iter_mut().for_each(|v| *v += 0.0),
-            Some(p) => {
-                for (block, values) in out.chunks_mut(LANES).enumerate() {
-                    let start = sample_index(block * LANES, p, self.live_bins);
-                    let kept = &self.yearly_sample[start..start + values.len()];
-                    values.iter_mut().zip(kept).for_each(|(v, &x)| *v += f64::from(x));
-                }
+    /// Writes (`replace`) or adds the kept values in live bin `p` to the first `out.len()` kept iterations' sums.
+    fn read_yearly(&self, p: usize, out: &mut [f64], replace: bool) {
+        for (block, values) in out.chunks_mut(LANES).enumerate() {
+            let start = sample_index(block * LANES, p, self.live_bins);
+            let kept = &self.yearly_sample[start..start + values.len()];
+            if replace {
+                values.iter_mut().zip(kept).for_each(|(v, &x)| *v = f64::from(x));
+            } else {
+                values.iter_mut().zip(kept).for_each(|(v, &x)| *v += f64::from(x));
             }
         }
     }
@@ -234,6 +248,14 @@ impl Results {
             columns,
         }
     }
+}
+
+/// Adds +0 to each sum once, for all the zeros its columns absent from the sample add in their places: +0 changes
+/// only a sum of −0, which a sum from −0 is only while every term so far was −0 (in rounding to nearest, x + y is −0
+/// only where both are), and turns it to +0, which no later term turns back to −0. So once at the end gives the bits
+/// that each zero added in its place gives.
+fn add_absent_zeros(out: &mut [f64]) {
+    out.iter_mut().for_each(|v| *v += 0.0);
 }
 
 /// Where kept iteration `iteration`'s value of live bin `bin` lies in the sample (see [`Results::yearly_sample`]),

@@ -463,6 +463,48 @@ fn check_kept_values(model: &Model, settings: &RunSettings, iterations: &[usize]
                     );
                 }
             }
+            // Every cost column summed (those the model never writes among them, which add 0), and the same columns
+            // in reverse, against adding each iteration's values one by one from −0.
+            let cost_columns: Vec<usize> = (0..model.columns().cost_columns()).collect();
+            let reversed: Vec<usize> = cost_columns.iter().rev().copied().collect();
+            for set in [&cost_columns, &reversed] {
+                let mut sums = vec![f64::NAN; kept];
+                results.yearly_sums(arm, year, set, &mut sums);
+                for (i, got) in sums.iter().enumerate() {
+                    let expected = (set.iter()).fold(-0.0, |sum, &c| sum + results.yearly_value(i, arm, year, c));
+                    assert_eq!(
+                        got.to_bits(),
+                        expected.to_bits(),
+                        "iteration {i}, arm {arm}, year {year}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn sums_of_kept_columns_keep_the_sign_of_zero_that_adding_value_by_value_gives() {
+    // Three columns whose values in 64 iterations are every combination of signed zeros and numbers that cancel,
+    // each column kept or absent (absent: +0 in every iteration), added in two orders: the sums must have the bits
+    // of adding the values one by one from −0, the absent ones' +0 in their places.
+    let values = [-0.0, 0.0, 1.5, -1.5];
+    let column = |c: u32| -> Vec<f64> { (0..64).map(|i| values[(i / 4usize.pow(c)) % 4]).collect() };
+    for absent in 0..8u32 {
+        let columns: Vec<Option<Vec<f64>>> = (0..3).map(|c| (absent & (1 << c) == 0).then(|| column(c))).collect();
+        for kernel in [[0, 1, 2], [2, 0, 1], [1, 2, 0]] {
+            let mut sums = vec![f64::NAN; 64];
+            Results::sum_kernel_columns(&columns, &kernel, &mut sums);
+            for (i, got) in sums.iter().enumerate() {
+                let expected = (kernel.iter()).fold(-0.0, |sum, &k| {
+                    sum + columns[k].as_ref().map_or(0.0, |values| values[i])
+                });
+                assert_eq!(
+                    got.to_bits(),
+                    expected.to_bits(),
+                    "absent {absent:03b}, order {kernel:?}, iteration {i}"
+                );
+            }
         }
     }
 }

@@ -153,17 +153,54 @@ fn name_taken(e: &std::io::Error) -> bool {
     ) || matches!(e.raw_os_error(), Some(17 | 39 | 66))
 }
 
-/// Flushes every file under `dir`, and the directories, to disk.
+/// Flushes every file under `dir`, and the directories, to disk. The files are flushed from several threads at once:
+/// each flush of a small file waits for the file system's journal, and flushes waiting together share one commit
+/// where one after another each waits for its own (a run's twenty-odd files took 5–6 ms one at a time).
 fn sync_tree(dir: &Path) -> std::io::Result<()> {
+    let mut files = Vec::new();
+    let mut dirs = Vec::new();
+    list_tree(dir, &mut files, &mut dirs)?;
+    // Flushing is waiting, not computing: these threads take no core from the run's pool.
+    const FLUSHERS: usize = 8;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let flush_some = || -> std::io::Result<()> {
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(path) = files.get(i) else { return Ok(()) };
+            fs::File::open(path)?.sync_all()?;
+        }
+    };
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..FLUSHERS.min(files.len()))
+            .map(|_| scope.spawn(flush_some))
+            .collect();
+        let mut outcome = flush_some();
+        for helper in helpers {
+            let flushed = helper
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("a flushing thread failed")));
+            outcome = outcome.and(flushed);
+        }
+        outcome
+    })?;
+    // Directories last, deepest first: each directory's entries are flushed after the files they name.
+    for d in dirs.iter().rev() {
+        sync_dir(d);
+    }
+    Ok(())
+}
+
+/// The files under `dir` into `files` and the directories (`dir` first, each before those inside it) into `dirs`.
+fn list_tree(dir: &Path, files: &mut Vec<PathBuf>, dirs: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    dirs.push(dir.to_path_buf());
     for entry in fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
-            sync_tree(&path)?;
+            list_tree(&path, files, dirs)?;
         } else {
-            fs::File::open(&path)?.sync_all()?;
+            files.push(path);
         }
     }
-    sync_dir(dir);
     Ok(())
 }
 
@@ -348,5 +385,27 @@ mod tests {
         assert!(is_dead(Some(&elsewhere), &here, true, 31 * day));
         assert!(!is_dead(None, &here, true, day));
         assert!(is_dead(None, &here, false, 31 * day));
+    }
+
+    #[test]
+    fn every_file_of_a_tree_is_flushed_and_a_file_that_cannot_be_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("shards").join("a");
+        fs::create_dir_all(&sub).unwrap();
+        for i in 0..30 {
+            fs::write(dir.path().join(format!("f{i}.csv")), "x").unwrap();
+        }
+        fs::write(sub.join("deep.csv"), "y").unwrap();
+        let (mut files, mut dirs) = (Vec::new(), Vec::new());
+        list_tree(dir.path(), &mut files, &mut dirs).unwrap();
+        assert_eq!(files.len(), 31);
+        // Each directory after the one holding it, so flushing them in reverse flushes the deepest first.
+        let depth = |d: &PathBuf| d.components().count();
+        assert_eq!(dirs.len(), 3);
+        assert!(dirs.windows(2).all(|w| depth(&w[0]) < depth(&w[1])));
+        sync_tree(dir.path()).expect("flushes");
+        // A name that cannot be opened (a link to nothing), whichever flushing thread meets it.
+        std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join("f15.link")).unwrap();
+        assert!(sync_tree(dir.path()).is_err());
     }
 }
