@@ -76,6 +76,20 @@ fn a_run_by_blocks_has_the_outputs_of_the_run_held_whole() {
     let ((b, b_kept), (h, h_kept)) = (summary(&blocks), summary(&held));
     assert!(b == h, "summary.json differs beyond timing and the per-iteration files");
     assert_eq!((b_kept, h_kept), (Some(100_000), Some(394_216)));
+    // The per-iteration files of the run by blocks (written while its later blocks are simulated) are the first
+    // 100,000 iterations of the held run's: a row per iteration and arm (two arms), and a row per iteration.
+    for (name, rows) in [("iterations.csv", 200_000), ("parameters.csv", 100_000)] {
+        let lines = |files: &std::collections::BTreeMap<PathBuf, Vec<u8>>| -> Vec<String> {
+            let text = String::from_utf8(files[Path::new(name)].clone()).unwrap();
+            text.lines().map(str::to_string).collect()
+        };
+        let (by_blocks, whole) = (lines(&blocks_files), lines(&held_files));
+        assert_eq!(by_blocks.len(), rows + 1, "{name}: a header and {rows} rows");
+        assert!(
+            by_blocks[..] == whole[..rows + 1],
+            "{name} is not the held run's first rows"
+        );
+    }
 }
 
 /// Runs `RUN` (keeping the first 1,000 iterations) as `count` shards and merges them; returns the merged folder and

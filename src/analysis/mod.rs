@@ -394,6 +394,11 @@ impl BlockAnalysis {
         }
     }
 
+    /// The first block fed, and its PSA table: what the per-iteration files keep (see [`BlockAnalysis`]).
+    pub fn first_block(&self) -> Option<(&crate::simulate::Results, &PsaTable)> {
+        self.head.as_ref().map(|(results, table)| (results, table))
+    }
+
     /// The analyses of every block fed, with `yearly_mean` the per-year means of the whole run (`[arm, year,
     /// column]`, see [`crate::simulate::Results::yearly_mean`]); and the first block's results, holding those means.
     /// None if no block was fed.

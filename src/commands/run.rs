@@ -52,11 +52,26 @@ pub(super) fn analyses_stream(model: &Model) -> bool {
 }
 
 /// Simulates and analyses `model` a block at a time; returns the first block's results (which hold every iteration
-/// the per-iteration files keep), the analyses, and the seconds spent simulating.
-fn run_streamed(ctx: &Context, model: &Model, loaded: &Loaded) -> Result<(Results, analysis::RunAnalysis, f64), Error> {
+/// the per-iteration files keep), the analyses, and the seconds spent simulating. Given `early`, the per-iteration
+/// files are written into it as soon as the first block is analysed, while the others are simulated: their disk
+/// writes are then done by the end of the run, where written with the other files they were its last wait (a
+/// twentieth of a run of a million iterations).
+fn run_streamed(
+    ctx: &Context,
+    model: &Model,
+    loaded: &Loaded,
+    early: Option<&Path>,
+) -> Result<(Results, analysis::RunAnalysis, f64), Error> {
     let mut analysed = analysis::BlockAnalysis::new(model);
+    let mut kept = None;
     let each = |block: Results| -> Result<(), Error> {
         analysed.feed(model, block);
+        if let Some(dir) = early.filter(|_| kept.is_none()) {
+            let (first, table) = analysed.first_block().expect("a block was fed");
+            let parameters = analysis::voi::ParameterSample::of(model, first);
+            output::samples::write_kept(dir, ctx.keep(), table, &parameters)?;
+            kept = Some(());
+        }
         Ok(())
     };
     let done = ctx.simulate_blocks(model, &loaded.run, each)??;
@@ -201,8 +216,11 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
     // and time left cover them rather than the first alone.
     ctx.count_progress_over(loaded.run.iterations.saturating_mul(1 + later_models(model).len()));
     let dir = ctx.run_dir(&model.meta.name, &format!("seed{}", loaded.run.seed))?;
+    // Where there are blocks after the first to simulate, the per-iteration files are written while they are (see
+    // [`run_streamed`]); a run of one block writes them beside the plots, which take one thread for most of it.
+    let early = streamed && loaded.run.iterations > crate::simulate::BLOCK;
     let outcome = if streamed {
-        run_streamed(ctx, model, &loaded).map(|(results, analysed, seconds)| {
+        run_streamed(ctx, model, &loaded, early.then(|| dir.path())).map(|(results, analysed, seconds)| {
             let budget =
                 (model.settings.start_year).map(|start| analysis::budget::budget(model, &results, &results, start));
             (results, analysed, budget, seconds)
@@ -263,13 +281,16 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
             subgroups: &subgroups,
             keep: ctx.keep(),
         };
-        // On the pool, the per-iteration files beside the rest: the plots take one thread for most of a small run's
-        // writing, and the files (formatted in parallel pieces) fill the other.
-        let parameters = analysis::voi::ParameterSample::of(model, &results);
+        // On the pool, the per-iteration files beside the rest (unless written already): the plots take one thread
+        // for most of a small run's writing, and the files (formatted in parallel pieces) fill the other.
+        let parameters = (!early).then(|| analysis::voi::ParameterSample::of(model, &results));
         let (written, kept) = ctx.install(|| {
             rayon::join(
                 || output::write_run(dir, &report),
-                || output::samples::write_kept(dir, ctx.keep(), &analysed.table, &parameters),
+                || match &parameters {
+                    Some(parameters) => output::samples::write_kept(dir, ctx.keep(), &analysed.table, parameters),
+                    None => Ok(()),
+                },
             )
         });
         written?;
