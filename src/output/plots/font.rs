@@ -5,10 +5,13 @@ use super::render::err;
 use plotters::backend::DrawingBackend;
 use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
+use plotters::element::{Drawable, PointCollection};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontStyle, FontTransform, IntoFont, TextStyle};
-use std::cell::Cell;
+use plotters_backend::{BackendColor, BackendTextStyle, DrawingErrorKind};
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 /// The family name the embedded font is registered under.
@@ -94,12 +97,116 @@ pub(super) fn glyph_run<DB: DrawingBackend>(
             } else {
                 (at.0 + off, at.1 + dy)
             };
-            area.draw_text(c.encode_utf8(&mut buf), &glyph_style, pos)
-                .map_err(err)?;
+            draw_glyph(area, c.encode_utf8(&mut buf), &glyph_style, pos)?;
         }
         pen += f64::from(advance) * k;
     }
     Ok(())
+}
+
+/// A glyph's pixels as plotters draws it at the origin: position and colour (the style's, its alpha scaled by the
+/// glyph's coverage of the pixel).
+type GlyphPixels = Rc<[(i32, i32, BackendColor)]>;
+
+/// What a glyph's pixels depend on: the character, and the style's size, rotation and colour.
+type GlyphKey = (char, u64, bool, (u8, u8, u8), u64);
+
+thread_local! {
+    /// Glyphs drawn so far on this thread. A figure's labels repeat a few dozen characters in a few styles; outlining
+    /// and rasterising each one anew was most of the bitmap text's time (a tenth of a small run's processor time).
+    static GLYPHS: RefCell<HashMap<GlyphKey, GlyphPixels>> = RefCell::new(HashMap::new());
+}
+
+/// Draws one character with `style` (anchored at its top left) at `pos` of `area`: the pixels plotters' own
+/// `draw_text` draws, computed once per character and style and placed by translation, which is all that changes
+/// between two places (plotters rasterises a glyph at the origin and moves it by whole pixels).
+pub(super) fn draw_glyph<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+    pos: (i32, i32),
+) -> Result<(), String> {
+    let color = BackendTextStyle::color(style);
+    // As plotters: an invisible style draws nothing.
+    if color.alpha == 0.0 {
+        return Ok(());
+    }
+    let rotated = !matches!(BackendTextStyle::transform(style), FontTransform::None);
+    let c = text.chars().next().unwrap_or(' ');
+    let key = (
+        c,
+        style.font.get_size().to_bits(),
+        rotated,
+        color.rgb,
+        color.alpha.to_bits(),
+    );
+    let pixels = match GLYPHS.with(|g| g.borrow().get(&key).cloned()) {
+        Some(pixels) => pixels,
+        None => {
+            let pixels = glyph_pixels(text, style)?;
+            GLYPHS.with(|g| g.borrow_mut().insert(key, Rc::clone(&pixels)));
+            pixels
+        }
+    };
+    // One element for the glyph's pixels, so the backend is taken once rather than for each pixel. Placed on the
+    // bitmap as plotters places text, from the area's corner: an element's own points would be moved into the area.
+    let (x0, y0) = area.get_base_pixel();
+    let placed = PlacedGlyph {
+        at: (pos.0 + x0, pos.1 + y0),
+        pixels: &pixels,
+    };
+    area.draw(&placed).map_err(err)
+}
+
+/// A glyph's pixels placed at a point of the bitmap.
+struct PlacedGlyph<'p> {
+    at: (i32, i32),
+    pixels: &'p [(i32, i32, BackendColor)],
+}
+
+/// No points for plotters to map: the glyph is placed on the bitmap already.
+impl<'a> PointCollection<'a, (i32, i32)> for &'a PlacedGlyph<'_> {
+    type Point = &'a (i32, i32);
+    type IntoIter = std::iter::Empty<&'a (i32, i32)>;
+    fn point_iter(self) -> Self::IntoIter {
+        std::iter::empty()
+    }
+}
+
+impl<DB: DrawingBackend> Drawable<DB> for PlacedGlyph<'_> {
+    fn draw<I: Iterator<Item = (i32, i32)>>(
+        &self,
+        _: I,
+        backend: &mut DB,
+        _: (u32, u32),
+    ) -> Result<(), DrawingErrorKind<DB::ErrorType>> {
+        let (x0, y0) = self.at;
+        let (w, h) = backend.get_size();
+        for &(x, y, colour) in self.pixels {
+            let (x, y) = (x0 + x, y0 + y);
+            // As plotters' text: pixels off the bitmap are left out.
+            if x >= 0 && x < w as i32 && y >= 0 && y < h as i32 {
+                backend.draw_pixel((x, y), colour)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The pixels of `text` drawn with `style` (anchored at its top left) at the origin, as plotters' `draw_text` lays
+/// them out: its layout box's corner at the origin, then the style's rotation.
+fn glyph_pixels(text: &str, style: &TextStyle) -> Result<GlyphPixels, String> {
+    let ((min_x, min_y), _) = BackendTextStyle::layout_box(style, text).map_err(|e| e.to_string())?;
+    let transform = BackendTextStyle::transform(style);
+    let mut pixels = Vec::new();
+    (BackendTextStyle::draw(style, text, (0, 0), |x, y, color| {
+        let (x, y) = transform.transform(x - min_x, y - min_y);
+        pixels.push((x, y, color));
+        Ok::<(), ()>(())
+    }))
+    .map_err(|e| e.to_string())?
+    .map_err(|()| "a glyph could not be drawn".to_string())?;
+    Ok(pixels.into())
 }
 
 // ---------------------------------------------------------------------------------------------------------------
