@@ -281,20 +281,8 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
             subgroups: &subgroups,
             keep: ctx.keep(),
         };
-        // On the pool, the per-iteration files beside the rest (unless written already): the plots take one thread
-        // for most of a small run's writing, and the files (formatted in parallel pieces) fill the other.
-        let parameters = (!early).then(|| analysis::voi::ParameterSample::of(model, &results));
-        let (written, kept) = ctx.install(|| {
-            rayon::join(
-                || output::write_run(dir, &report),
-                || match &parameters {
-                    Some(parameters) => output::samples::write_kept(dir, ctx.keep(), &analysed.table, parameters),
-                    None => Ok(()),
-                },
-            )
-        });
-        written?;
-        Ok(kept?)
+        let kept = (!early).then_some(&results);
+        write_files(ctx, dir, &report, kept)
     })?;
     Ok(RunOutcome {
         loaded,
@@ -306,6 +294,24 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
         dir,
         timing,
     })
+}
+
+/// Writes a run's report, tables and plots into `dir`, and its per-iteration files from `kept` (its results) where
+/// given: unless written already, by a run in blocks. On the pool, the per-iteration files beside the rest: the plots
+/// take one thread for most of a small run's writing, and the files (formatted in parallel pieces) fill the other.
+fn write_files(ctx: &Context, dir: &Path, report: &RunReport, kept: Option<&Results>) -> Result<(), Error> {
+    let parameters = kept.map(|results| analysis::voi::ParameterSample::of(report.model, results));
+    let (written, kept) = ctx.install(|| {
+        rayon::join(
+            || output::write_run(dir, report),
+            || match &parameters {
+                Some(parameters) => output::samples::write_kept(dir, ctx.keep(), report.table, parameters),
+                None => Ok(()),
+            },
+        )
+    });
+    written?;
+    Ok(kept?)
 }
 
 /// A run's results held in memory, as `carecast serve` shows them: the headline analyses, plots' data and budget
