@@ -54,8 +54,8 @@ pub(super) fn analyses_stream(model: &Model) -> bool {
 /// Simulates and analyses `model` a block at a time; returns the first block's results (which hold every iteration
 /// the per-iteration files keep), the analyses, and the seconds spent simulating. Given `early`, the per-iteration
 /// files are written into it as soon as the first block is analysed, while the others are simulated: their disk
-/// writes are then done by the end of the run, where written with the other files they were its last wait (a
-/// twentieth of a run of a million iterations).
+/// writes are then done by the end of the run, where written with the other files they were its last wait (15 and 11
+/// ms of flushing, the two files side by side, at the end of a run of a million iterations).
 fn run_streamed(
     ctx: &Context,
     model: &Model,

@@ -388,6 +388,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn every_file_of_a_tree_is_flushed_and_a_file_that_cannot_be_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let sub = dir.path().join("shards").join("a");

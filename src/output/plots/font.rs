@@ -87,7 +87,6 @@ pub(super) fn glyph_run<DB: DrawingBackend>(
         glyph_style
     };
     let mut pen = 0.0f64;
-    let mut buf = [0u8; 4];
     for c in s.chars() {
         let (advance, lsb) = t.hmetrics(t.glyph(c));
         if !c.is_whitespace() {
@@ -97,7 +96,7 @@ pub(super) fn glyph_run<DB: DrawingBackend>(
             } else {
                 (at.0 + off, at.1 + dy)
             };
-            draw_glyph(area, c.encode_utf8(&mut buf), &glyph_style, pos)?;
+            draw_glyph(area, c, &glyph_style, pos)?;
         }
         pen += f64::from(advance) * k;
     }
@@ -108,21 +107,22 @@ pub(super) fn glyph_run<DB: DrawingBackend>(
 /// glyph's coverage of the pixel).
 type GlyphPixels = Rc<[(i32, i32, BackendColor)]>;
 
-/// What a glyph's pixels depend on: the character, and the style's size, rotation and colour.
-type GlyphKey = (char, u64, bool, (u8, u8, u8), u64);
+/// What a glyph's pixels depend on: the character, and the style's size, rotation (quarter turns) and colour. Not its
+/// font: bitmap text is only ever in the embedded one.
+type GlyphKey = (char, u64, u8, (u8, u8, u8), u64);
 
 thread_local! {
     /// Glyphs drawn so far on this thread. A figure's labels repeat a few dozen characters in a few styles; outlining
-    /// and rasterising each one anew was most of the bitmap text's time (a tenth of a small run's processor time).
+    /// and rasterising each one anew was most of the bitmap text's time (8% of a 10^4 run's processor time by `perf`).
     static GLYPHS: RefCell<HashMap<GlyphKey, GlyphPixels>> = RefCell::new(HashMap::new());
 }
 
-/// Draws one character with `style` (anchored at its top left) at `pos` of `area`: the pixels plotters' own
+/// Draws character `c` with `style` (anchored at its top left) at `pos` of `area`: the pixels plotters' own
 /// `draw_text` draws, computed once per character and style and placed by translation, which is all that changes
 /// between two places (plotters rasterises a glyph at the origin and moves it by whole pixels).
 pub(super) fn draw_glyph<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    text: &str,
+    c: char,
     style: &TextStyle,
     pos: (i32, i32),
 ) -> Result<(), String> {
@@ -131,19 +131,23 @@ pub(super) fn draw_glyph<DB: DrawingBackend>(
     if color.alpha == 0.0 {
         return Ok(());
     }
-    let rotated = !matches!(BackendTextStyle::transform(style), FontTransform::None);
-    let c = text.chars().next().unwrap_or(' ');
+    let quarter_turns = match BackendTextStyle::transform(style) {
+        FontTransform::None => 0,
+        FontTransform::Rotate90 => 1,
+        FontTransform::Rotate180 => 2,
+        FontTransform::Rotate270 => 3,
+    };
     let key = (
         c,
         style.font.get_size().to_bits(),
-        rotated,
+        quarter_turns,
         color.rgb,
         color.alpha.to_bits(),
     );
     let pixels = match GLYPHS.with(|g| g.borrow().get(&key).cloned()) {
         Some(pixels) => pixels,
         None => {
-            let pixels = glyph_pixels(text, style)?;
+            let pixels = glyph_pixels(c.encode_utf8(&mut [0; 4]), style)?;
             GLYPHS.with(|g| g.borrow_mut().insert(key, Rc::clone(&pixels)));
             pixels
         }

@@ -54,7 +54,7 @@ fn a_glyph_drawn_from_its_kept_pixels_is_the_glyph_plotters_draws() {
                     let root = BitMapBackend::with_buffer(&mut ours, size).into_drawing_area();
                     let (_, right) = root.split_horizontally(40);
                     for _ in 0..2 {
-                        draw_glyph(&right, &text, &style, at).unwrap();
+                        draw_glyph(&right, c, &style, at).unwrap();
                     }
                     root.present().unwrap();
                 }
