@@ -63,14 +63,13 @@ fn run_streamed(
     early: Option<&Path>,
 ) -> Result<(Results, analysis::RunAnalysis, f64), Error> {
     let mut analysed = analysis::BlockAnalysis::new(model);
-    let mut kept = None;
     let each = |block: Results| -> Result<(), Error> {
+        let first_fed = analysed.first_block().is_none();
         analysed.feed(model, block);
-        if let Some(dir) = early.filter(|_| kept.is_none()) {
+        if let Some(dir) = early.filter(|_| first_fed) {
             let (first, table) = analysed.first_block().expect("a block was fed");
             let parameters = analysis::voi::ParameterSample::of(model, first);
             output::samples::write_kept(dir, ctx.keep(), table, &parameters)?;
-            kept = Some(());
         }
         Ok(())
     };

@@ -154,8 +154,8 @@ fn name_taken(e: &std::io::Error) -> bool {
 }
 
 /// Flushes every file under `dir`, and the directories, to disk. The files are flushed from several threads at once:
-/// each flush of a small file waits for the file system's journal, and flushes waiting together share one commit
-/// where one after another each waits for its own (a run's twenty-odd files took 5–6 ms one at a time).
+/// each flush of a small file waits for the file system's journal, and flushes waiting together can share a commit
+/// where one after another each waits for its own (a whole run of 10^4 iterations took 0.955 of its time so).
 fn sync_tree(dir: &Path) -> std::io::Result<()> {
     let mut files = Vec::new();
     let mut dirs = Vec::new();

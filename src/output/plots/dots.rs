@@ -70,11 +70,12 @@ impl<'r, B: DrawingBackend> DotPaths<'r, B> {
         let Some(style) = self.style.take() else { return Ok(()) };
         let centre = match self.pending[..] {
             [alone] => alone,
-            _ => (RUN_MARK, self.runs.borrow().len() as i32),
+            _ => {
+                let mut runs = self.runs.borrow_mut();
+                runs.push(std::mem::take(&mut self.pending));
+                (RUN_MARK, (runs.len() - 1) as i32)
+            }
         };
-        if centre.0 == RUN_MARK {
-            self.runs.borrow_mut().push(std::mem::take(&mut self.pending));
-        }
         self.pending.clear();
         self.inner.draw_circle(centre, style.radius, &style, true)
     }
