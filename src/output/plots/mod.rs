@@ -29,6 +29,7 @@ mod frame;
 mod heat_map;
 mod labels;
 mod legend;
+mod raster;
 mod render;
 mod roi;
 mod sweep_lines;

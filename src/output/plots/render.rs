@@ -3,7 +3,8 @@
 
 use super::dots::{expand, DotPaths, Runs};
 use super::font::{ensure_font, GlyphByGlyph};
-use plotters::backend::{BitMapBackend, DrawingBackend, SVGBackend};
+use super::raster::Raster;
+use plotters::backend::{DrawingBackend, SVGBackend};
 use plotters::coord::Shift;
 use plotters::drawing::{DrawingArea, DrawingAreaErrorKind, IntoDrawingArea};
 use std::path::{Path, PathBuf};
@@ -143,7 +144,7 @@ pub(super) fn render<F: Figure + Sync>(
             let _glyphs = GlyphByGlyph::on();
             let mut pixels = vec![0u8; size.0 as usize * size.1 as usize * 3];
             {
-                let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
+                let root = Raster::new(&mut pixels, size).into_drawing_area();
                 fig.draw(&root)?;
                 root.present().map_err(err)?;
             }

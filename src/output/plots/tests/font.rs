@@ -51,7 +51,7 @@ fn a_glyph_drawn_from_its_kept_pixels_is_the_glyph_plotters_draws() {
                 let mut theirs = ours.clone();
                 let text = c.to_string();
                 {
-                    let root = BitMapBackend::with_buffer(&mut ours, size).into_drawing_area();
+                    let root = super::super::raster::Raster::new(&mut ours, size).into_drawing_area();
                     let (_, right) = root.split_horizontally(40);
                     for _ in 0..2 {
                         draw_glyph(&right, c, &style, at).unwrap();

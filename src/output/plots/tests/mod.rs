@@ -2,8 +2,9 @@
 //! into a buffer and check the files written.
 
 use super::font::{ensure_font, GlyphByGlyph};
+use super::raster::Raster;
 use super::render::{with_suffix, Figure, HEIGHT, HEIGHT_TWO_ROWS, WIDTH};
-use plotters::backend::{BitMapBackend, SVGBackend};
+use plotters::backend::SVGBackend;
 use plotters::drawing::IntoDrawingArea;
 use std::path::{Path, PathBuf};
 
@@ -16,6 +17,7 @@ mod fan;
 mod font;
 mod heat_map;
 mod labels;
+mod raster;
 mod render;
 mod roi;
 mod sweep_lines;
@@ -50,7 +52,7 @@ fn raster<F: Figure>(fig: &F, size: (u32, u32)) -> Vec<u8> {
     let mut buf = vec![0u8; (size.0 * size.1 * 3) as usize];
     {
         let _glyphs = GlyphByGlyph::on();
-        let root = BitMapBackend::with_buffer(&mut buf, size).into_drawing_area();
+        let root = Raster::new(&mut buf, size).into_drawing_area();
         fig.draw(&root).expect("draws");
         root.present().expect("presents");
     }
