@@ -1,7 +1,8 @@
 //! Plots of PSA results (PNG and SVG), drawn with plotters and an embedded font so they render on any machine.
 //!
-//! Every public function takes plain data, lays the figure out once, draws it twice (a PNG through the bitmap
-//! backend, an SVG through the SVG backend) and returns both paths. Text uses Noto Sans compiled into the binary
+//! Every public function takes plain data, lays the figure out once, draws it twice (a PNG on carecast's bitmap,
+//! which draws the pixels plotters' bitmap backend would, and an SVG through plotters' SVG backend) and returns both
+//! paths. Text uses Noto Sans compiled into the binary
 //! and registered in plotters' `ab_glyph` font table, so nothing depends on system fonts or fontconfig.
 //!
 //! Inputs come from simulations and user scenario files, so nothing here trusts them: non-finite values are
