@@ -2,8 +2,8 @@
 //!
 //! Every public function takes plain data, lays the figure out once, draws it twice (a PNG on carecast's bitmap,
 //! which draws the pixels plotters' bitmap backend would, and an SVG through plotters' SVG backend) and returns both
-//! paths. Text uses Noto Sans compiled into the binary
-//! and registered in plotters' `ab_glyph` font table, so nothing depends on system fonts or fontconfig.
+//! paths. Text uses Noto Sans compiled into the binary and registered in plotters' `ab_glyph` font table, so nothing
+//! depends on system fonts or fontconfig.
 //!
 //! Inputs come from simulations and user scenario files, so nothing here trusts them: non-finite values are
 //! skipped (and counted in a caption), degenerate ranges are padded, and free text (titles, labels) is cleaned of

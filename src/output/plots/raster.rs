@@ -5,8 +5,8 @@
 //! clamps, rounds in software and slices anew. A filled band is blended one column at a time, and a plane's dots each
 //! run the circle rasteriser (square roots and roundings for a few pixels); together they were about 10% of a run's
 //! processor time at 10^4 iterations (`perf`, the cost-effectiveness plane's and the fan chart's bitmaps). Here a
-//! column is blended in place, and a small filled dot's pixels are worked out once per radius and colour and placed by
-//! translation. Every operation follows `BitMapBackend`'s arithmetic pixel for pixel (its two blends round
+//! column is blended in place, and a small filled dot's pixels are worked out once per radius, colour and alpha and
+//! placed by translation. Every operation follows `BitMapBackend`'s arithmetic pixel for pixel (its two blends round
 //! differently, and which one a pixel gets depends on where it falls in a row), which the tests check against it.
 
 use plotters_backend::rasterizer;
@@ -228,7 +228,8 @@ type DotPixels = Rc<[(i32, i32, u64)]>;
 type DotKey = (u32, (u8, u8, u8), u64);
 
 thread_local! {
-    /// Dots worked out so far on this thread; None where a dot cannot be kept.
+    /// Dots worked out so far on this thread (a figure's dots come in a few colours at one alpha, so a few entries);
+    /// None where a dot cannot be kept.
     static DOTS: RefCell<HashMap<DotKey, Option<DotPixels>>> = RefCell::new(HashMap::new());
 }
 
