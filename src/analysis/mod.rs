@@ -363,7 +363,8 @@ fn finish_run(
 pub struct BlockAnalysis {
     options: AnalysisOptions,
     sums: Option<AnalysisSums>,
-    head: Option<(crate::simulate::Results, PsaTable)>,
+    /// Shared, so that the per-iteration files can be written from it while later blocks are fed.
+    head: Option<std::sync::Arc<(crate::simulate::Results, PsaTable)>>,
     /// The table of the last block fed after the first, whose memory the next block's table reuses.
     spare: Option<PsaTable>,
 }
@@ -388,26 +389,28 @@ impl BlockAnalysis {
             .get_or_insert_with(|| AnalysisSums::new(&table, &self.options)))
         .feed(&table);
         if self.head.is_none() {
-            self.head = Some((block, table));
+            self.head = Some(std::sync::Arc::new((block, table)));
         } else {
             self.spare = Some(table);
         }
     }
 
     /// The first block fed, and its PSA table: what the per-iteration files keep (see [`BlockAnalysis`]).
-    pub fn first_block(&self) -> Option<(&crate::simulate::Results, &PsaTable)> {
-        self.head.as_ref().map(|(results, table)| (results, table))
+    pub fn first_block(&self) -> Option<&std::sync::Arc<(crate::simulate::Results, PsaTable)>> {
+        self.head.as_ref()
     }
 
     /// The analyses of every block fed, with `yearly_mean` the per-year means of the whole run (`[arm, year,
     /// column]`, see [`crate::simulate::Results::yearly_mean`]); and the first block's results, holding those means.
-    /// None if no block was fed.
+    /// None if no block was fed. The first block is copied if something else still holds it (see
+    /// [`BlockAnalysis::first_block`]).
     pub fn finish(
         self,
         model: &crate::model::Model,
         yearly_mean: ndarray::Array3<f64>,
     ) -> Option<(RunAnalysis, crate::simulate::Results)> {
-        let (sums, (mut results, mut table)) = (self.sums?, self.head?);
+        let (sums, head) = (self.sums?, self.head?);
+        let (mut results, mut table) = std::sync::Arc::unwrap_or_clone(head);
         results.yearly_mean = yearly_mean;
         table.yearly = Some(table::YearlyCosts::of(model, &results));
         let analysed = finish_run(model, &sums, table, &results);

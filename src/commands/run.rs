@@ -53,9 +53,11 @@ pub(super) fn analyses_stream(model: &Model) -> bool {
 
 /// Simulates and analyses `model` a block at a time; returns the first block's results (which hold every iteration
 /// the per-iteration files keep), the analyses, and the seconds spent simulating. Given `early`, the per-iteration
-/// files are written into it as soon as the first block is analysed, while the others are simulated: their disk
-/// writes are then done by the end of the run, where written with the other files they were its last wait (15 and 11
-/// ms of flushing, the two files side by side, at the end of a run of a million iterations).
+/// files are written into it as soon as the first block is analysed, on a thread of their own while the other blocks
+/// are simulated: their disk writes are then done by the end of the run, where written with the other files they were
+/// its last wait (15 and 11 ms of flushing, the two files side by side, at the end of a run of a million iterations);
+/// and the blocks go on meanwhile, where written in the first block's turn the next waited for them, one core idle
+/// while each piece of text was written out.
 fn run_streamed(
     ctx: &Context,
     model: &Model,
@@ -63,22 +65,44 @@ fn run_streamed(
     early: Option<&Path>,
 ) -> Result<(Results, analysis::RunAnalysis, f64), Error> {
     let mut analysed = analysis::BlockAnalysis::new(model);
-    let each = |block: Results| -> Result<(), Error> {
-        let first_fed = analysed.first_block().is_none();
-        analysed.feed(model, block);
-        if let Some(dir) = early.filter(|_| first_fed) {
-            let (first, table) = analysed.first_block().expect("a block was fed");
-            let parameters = analysis::voi::ParameterSample::of(model, first);
-            output::samples::write_kept(dir, ctx.keep(), table, &parameters)?;
-        }
-        Ok(())
-    };
-    let done = ctx.simulate_blocks(model, &loaded.run, each)??;
+    let (done, written) = std::thread::scope(|scope| {
+        let mut writer = None;
+        let each = |block: Results| -> Result<(), Error> {
+            let first_fed = analysed.first_block().is_none();
+            analysed.feed(model, block);
+            if let Some(dir) = early.filter(|_| first_fed) {
+                let head = std::sync::Arc::clone(analysed.first_block().expect("a block was fed"));
+                writer = Some(scope.spawn(move || write_kept_alone(ctx, model, dir, &head)));
+            }
+            Ok(())
+        };
+        let done = ctx.simulate_blocks(model, &loaded.run, each);
+        let written = writer.map(|w| w.join().expect("the per-iteration files' writer does not panic"));
+        (done, written)
+    });
+    let done = done??;
+    written.transpose()?;
     let (yearly_mean, simulation_seconds) = (done.yearly_mean, done.simulating.as_secs_f64());
     let (analysed, head) = ctx
         .install(|| analysed.finish(model, yearly_mean))
         .expect("a run has at least one iteration");
     Ok((head, analysed, simulation_seconds))
+}
+
+/// Writes the per-iteration files of a run's first block into `dir`, on one thread of a pool of its own: beside the
+/// run's blocks, which keep the run's threads busy (the same bytes on any number of threads).
+fn write_kept_alone(
+    ctx: &Context,
+    model: &Model,
+    dir: &Path,
+    (first, table): &(Results, analysis::PsaTable),
+) -> Result<(), Error> {
+    let parameters = analysis::voi::ParameterSample::of(model, first);
+    let alone = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .map_err(|e| output::OutputError::write(dir, e.to_string()))?;
+    Ok(alone.install(|| output::samples::write_kept(dir, ctx.keep(), table, &parameters))?)
 }
 
 /// Runs the [`extra_models`] of `model`, counted on the run's progress (see [`run`]).
