@@ -92,6 +92,17 @@ fn a_run_by_blocks_has_the_outputs_of_the_run_held_whole() {
     }
 }
 
+#[test]
+fn a_run_by_blocks_on_one_thread_writes_what_it_writes_on_two() {
+    // On two threads the per-iteration files are written on a thread of their own while the later blocks are
+    // simulated; on one, in the first block's turn. Either way the same bytes.
+    let tmp = tempdir();
+    let one = ok(&[&RUN[..], &["--threads", "1"]].concat(), &tmp.path().join("one"));
+    let two = ok(&[&RUN[..], &["--threads", "2"]].concat(), &tmp.path().join("two"));
+    let count = assert_same_outputs(&one, &two, "iterations.csv");
+    assert!(count >= 20, "{count} files");
+}
+
 /// Runs `RUN` (keeping the first 1,000 iterations) as `count` shards and merges them; returns the merged folder and
 /// the one-machine run's.
 fn merged_against_whole(tmp: &Path, count: usize) -> (PathBuf, PathBuf) {

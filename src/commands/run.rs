@@ -53,11 +53,11 @@ pub(super) fn analyses_stream(model: &Model) -> bool {
 
 /// Simulates and analyses `model` a block at a time; returns the first block's results (which hold every iteration
 /// the per-iteration files keep), the analyses, and the seconds spent simulating. Given `early`, the per-iteration
-/// files are written into it as soon as the first block is analysed, on a thread of their own while the other blocks
-/// are simulated: their disk writes are then done by the end of the run, where written with the other files they were
-/// its last wait (15 and 11 ms of flushing, the two files side by side, at the end of a run of a million iterations);
-/// and the blocks go on meanwhile, where written in the first block's turn the next waited for them, one core idle
-/// while each piece of text was written out.
+/// files are written into it as soon as the first block is analysed, while the other blocks are simulated: their disk
+/// writes are then done by the end of the run, where written with the other files they were its last wait (15 and 11
+/// ms of flushing, the two files side by side, at the end of a run of a million iterations). On more than one thread
+/// they are written on a thread of their own, so that the blocks go on meanwhile: written in the first block's turn,
+/// which the later blocks waited for, they left one core idle while each piece of text was written out.
 fn run_streamed(
     ctx: &Context,
     model: &Model,
@@ -72,7 +72,12 @@ fn run_streamed(
             analysed.feed(model, block);
             if let Some(dir) = early.filter(|_| first_fed) {
                 let head = std::sync::Arc::clone(analysed.first_block().expect("a block was fed"));
-                writer = Some(scope.spawn(move || write_kept_alone(ctx, model, dir, &head)));
+                // A run asked to use one thread keeps to it: the files are written in the block's turn, as before.
+                if rayon::current_num_threads() > 1 {
+                    writer = Some(scope.spawn(move || write_kept_alone(ctx, model, dir, &head)));
+                } else {
+                    write_kept(ctx, model, dir, &head)?;
+                }
             }
             Ok(())
         };
@@ -95,14 +100,24 @@ fn write_kept_alone(
     ctx: &Context,
     model: &Model,
     dir: &Path,
-    (first, table): &(Results, analysis::PsaTable),
+    head: &(Results, analysis::PsaTable),
 ) -> Result<(), Error> {
-    let parameters = analysis::voi::ParameterSample::of(model, first);
     let alone = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
         .map_err(|e| output::OutputError::write(dir, e.to_string()))?;
-    Ok(alone.install(|| output::samples::write_kept(dir, ctx.keep(), table, &parameters))?)
+    alone.install(|| write_kept(ctx, model, dir, head))
+}
+
+/// Writes the per-iteration files of a run's first block into `dir`, on the current pool.
+fn write_kept(
+    ctx: &Context,
+    model: &Model,
+    dir: &Path,
+    (first, table): &(Results, analysis::PsaTable),
+) -> Result<(), Error> {
+    let parameters = analysis::voi::ParameterSample::of(model, first);
+    Ok(output::samples::write_kept(dir, ctx.keep(), table, &parameters)?)
 }
 
 /// Runs the [`extra_models`] of `model`, counted on the run's progress (see [`run`]).
