@@ -76,7 +76,7 @@ fn run_streamed(
                 if rayon::current_num_threads() > 1 {
                     writer = Some(scope.spawn(move || write_kept_alone(ctx, model, dir, &head)));
                 } else {
-                    write_kept(ctx, model, dir, &head)?;
+                    write_kept(ctx, model, dir, &head.0, &head.1)?;
                 }
             }
             Ok(())
@@ -106,17 +106,19 @@ fn write_kept_alone(
         .num_threads(1)
         .build()
         .map_err(|e| output::OutputError::write(dir, e.to_string()))?;
-    alone.install(|| write_kept(ctx, model, dir, head))
+    alone.install(|| write_kept(ctx, model, dir, &head.0, &head.1))
 }
 
-/// Writes the per-iteration files of a run's first block into `dir`, on the current pool.
+/// Writes the per-iteration files of `results` (a run, or its first block) and their PSA `table` into `dir`, on the
+/// current pool.
 fn write_kept(
     ctx: &Context,
     model: &Model,
     dir: &Path,
-    (first, table): &(Results, analysis::PsaTable),
+    results: &Results,
+    table: &analysis::PsaTable,
 ) -> Result<(), Error> {
-    let parameters = analysis::voi::ParameterSample::of(model, first);
+    let parameters = analysis::voi::ParameterSample::of(model, results);
     Ok(output::samples::write_kept(dir, ctx.keep(), table, &parameters)?)
 }
 
@@ -338,18 +340,17 @@ pub fn run(ctx: &Context, scenario: &Path, changes: &ScenarioChanges) -> Result<
 /// given: unless written already, by a run in blocks. On the pool, the per-iteration files beside the rest: the plots
 /// take one thread for most of a small run's writing, and the files (formatted in parallel pieces) fill the other.
 fn write_files(ctx: &Context, dir: &Path, report: &RunReport, kept: Option<&Results>) -> Result<(), Error> {
-    let parameters = kept.map(|results| analysis::voi::ParameterSample::of(report.model, results));
     let (written, kept) = ctx.install(|| {
         rayon::join(
             || output::write_run(dir, report),
-            || match &parameters {
-                Some(parameters) => output::samples::write_kept(dir, ctx.keep(), report.table, parameters),
+            || match kept {
+                Some(results) => write_kept(ctx, report.model, dir, results, report.table),
                 None => Ok(()),
             },
         )
     });
     written?;
-    Ok(kept?)
+    kept
 }
 
 /// A run's results held in memory, as `carecast serve` shows them: the headline analyses, plots' data and budget

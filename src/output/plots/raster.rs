@@ -5,16 +5,13 @@
 //! clamps, rounds in software and slices anew. A filled band is blended one column at a time, and a plane's dots each
 //! run the circle rasteriser (square roots and roundings for a few pixels); together they were about 10% of a run's
 //! processor time at 10^4 iterations (`perf`, the cost-effectiveness plane's and the fan chart's bitmaps). Here a
-//! column is blended in place, and a small filled dot's pixels are worked out once per radius, colour and alpha and
-//! placed by translation. Every operation follows `BitMapBackend`'s arithmetic pixel for pixel (its two blends round
+//! column is blended in place, and a small filled dot's pixels are worked out once per figure, radius, colour and
+//! alpha and placed by translation. Every operation follows `BitMapBackend`'s arithmetic pixel for pixel (its two blends round
 //! differently, and which one a pixel gets depends on where it falls in a row), which the tests check against it.
 
 use plotters_backend::rasterizer;
 use plotters_backend::{BackendColor, BackendCoord, BackendStyle, DrawingBackend, DrawingErrorKind};
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::convert::Infallible;
-use std::rc::Rc;
 
 /// The largest dot drawn from kept pixels: its rows are at most 8 pixels long, which `BitMapBackend` blends one
 /// byte at a time (longer rows are blended eight pixels at a time, with the other rounding).
@@ -24,6 +21,9 @@ const LARGEST_KEPT_DOT: u32 = 3;
 pub(super) struct Raster<'a> {
     pixels: &'a mut [u8],
     size: (u32, u32),
+    /// Filled dots worked out so far, by radius, colour and alpha (the bits); None where a dot cannot be kept. A
+    /// figure's dots come in a few colours at one alpha, so a few entries, searched in turn.
+    dots: Vec<(DotKey, Option<Box<[DotPixel]>>)>,
 }
 
 impl<'a> Raster<'a> {
@@ -33,7 +33,11 @@ impl<'a> Raster<'a> {
             pixels.len() >= size.0 as usize * size.1 as usize * 3,
             "a bitmap's buffer holds its pixels"
         );
-        Raster { pixels, size }
+        Raster {
+            pixels,
+            size,
+            dots: Vec::new(),
+        }
     }
 
     /// The byte offset of pixel `(x, y)`, which is on the bitmap.
@@ -72,14 +76,9 @@ impl<'a> Raster<'a> {
     /// in each row, whole groups of eight pixels that leave at least one pixel after them take the rounded-down mix,
     /// the rest [`blend`]'s.
     fn blend_rect(&mut self, a: BackendCoord, b: BackendCoord, rgb: (u8, u8, u8), alpha: f64) {
-        let alpha = alpha.clamp(0.0, 1.0);
-        if alpha == 0.0 {
-            return;
-        }
-        let Some((x0, y0, x1, y1)) = self.clip(a, b) else {
+        let (Some(weight), Some((x0, y0, x1, y1))) = (rect_weight(alpha), self.clip(a, b)) else {
             return;
         };
-        let weight = (256.0 * alpha).floor() as u64;
         let colour = [rgb.0, rgb.1, rgb.2];
         let count = (x1 - x0) as usize;
         let grouped = (count - 1) / 8 * 8;
@@ -102,15 +101,16 @@ impl<'a> Raster<'a> {
 
     /// Paints or blends pixel `(x, y)`, which is on the bitmap, as `BitMapBackend`'s `draw_pixel`.
     fn put(&mut self, x: i32, y: i32, rgb: (u8, u8, u8), alpha: f64) {
-        let at = self.at(x, y);
-        let p = &mut self.pixels[at..at + 3];
-        if alpha >= 1.0 - 1.0 / 256.0 {
-            p.copy_from_slice(&[rgb.0, rgb.1, rgb.2]);
-        } else if alpha > 0.0 {
-            let weight = (alpha * 256.0).floor() as u64;
-            blend(&mut p[0], rgb.0, weight);
-            blend(&mut p[1], rgb.1, weight);
-            blend(&mut p[2], rgb.2, weight);
+        match ink(alpha) {
+            Ink::Paint => {
+                let at = self.at(x, y);
+                self.pixels[at..at + 3].copy_from_slice(&[rgb.0, rgb.1, rgb.2]);
+            }
+            Ink::Blend(weight) => {
+                let at = self.at(x, y);
+                blend_pixel(&mut self.pixels[at..at + 3], rgb, weight);
+            }
+            Ink::Nothing => {}
         }
     }
 
@@ -120,6 +120,13 @@ impl<'a> Raster<'a> {
     }
 }
 
+/// Blends a pixel's three bytes towards `rgb` by `weight`/256, a byte at a time ([`blend`]).
+fn blend_pixel(p: &mut [u8], rgb: (u8, u8, u8), weight: u64) {
+    blend(&mut p[0], rgb.0, weight);
+    blend(&mut p[1], rgb.1, weight);
+    blend(&mut p[2], rgb.2, weight);
+}
+
 /// `BitMapBackend`'s blend of one byte: towards `new` by `weight`/256 of the difference, rounded towards the old value.
 fn blend(old: &mut u8, new: u8, weight: u64) {
     if new > *old {
@@ -127,6 +134,37 @@ fn blend(old: &mut u8, new: u8, weight: u64) {
     } else {
         *old -= (u64::from(*old - new) * weight / 256) as u8;
     }
+}
+
+/// What `BitMapBackend` does to a pixel drawn in a colour of `alpha`: paints it when all but opaque, blends it by
+/// `alpha` rounded down to 256ths when visible, else leaves it.
+enum Ink {
+    Paint,
+    Blend(u64),
+    Nothing,
+}
+
+/// The ink of a pixel drawn in a colour of `alpha` (see [`Ink`]).
+fn ink(alpha: f64) -> Ink {
+    if alpha >= 1.0 - 1.0 / 256.0 {
+        Ink::Paint
+    } else if alpha > 0.0 {
+        Ink::Blend((alpha * 256.0).floor() as u64)
+    } else {
+        Ink::Nothing
+    }
+}
+
+/// The weight (out of 256) `BitMapBackend` blends a rectangle of `alpha` with; None for a rectangle it leaves out.
+fn rect_weight(alpha: f64) -> Option<u64> {
+    let alpha = alpha.clamp(0.0, 1.0);
+    (alpha != 0.0).then(|| (256.0 * alpha).floor() as u64)
+}
+
+/// For a line `BitMapBackend` draws as a rectangle (straight and one pixel wide), the rectangle's far corner, just past
+/// `to`: the rectangle runs from `from` to it, which for a line drawn from its greater end leaves both ends out.
+fn straight_line_end<S: BackendStyle>(from: BackendCoord, to: BackendCoord, style: &S) -> Option<BackendCoord> {
+    ((from.0 == to.0 || from.1 == to.1) && style.stroke_width() == 1).then_some((to.0 + 1, to.1 + 1))
 }
 
 impl DrawingBackend for Raster<'_> {
@@ -158,10 +196,8 @@ impl DrawingBackend for Raster<'_> {
         style: &S,
     ) -> Result<(), DrawingErrorKind<Infallible>> {
         let color = style.color();
-        if (from.0 == to.0 || from.1 == to.1) && style.stroke_width() == 1 {
-            // As `BitMapBackend`: the rectangle from one end to just past the other (which, for a line drawn from its
-            // greater end, leaves both ends out), but an opaque vertical line has both ends whichever way it runs.
-            let end = (to.0 + 1, to.1 + 1);
+        if let Some(end) = straight_line_end(from, to, style) {
+            // As `BitMapBackend`, but for an opaque vertical line, which has both ends whichever way it runs.
             if color.alpha >= 1.0 {
                 if from.1 == to.1 {
                     self.fill_rect(from, end, color.rgb);
@@ -204,52 +240,57 @@ impl DrawingBackend for Raster<'_> {
         fill: bool,
     ) -> Result<(), DrawingErrorKind<Infallible>> {
         let color = style.color();
-        let Some(dot) = fill.then(|| kept_dot(radius, color)).flatten() else {
+        let kept = if fill {
+            kept_dot(&mut self.dots, radius, color)
+        } else {
+            None
+        };
+        let Some(dot) = kept else {
             return rasterizer::draw_circle(self, center, radius, style, fill);
         };
-        for &(dx, dy, weight) in dot.iter() {
+        let (w, h) = (self.size.0 as i32, self.size.1 as i32);
+        for &(dx, dy, weight) in dot {
             let (x, y) = (center.0 + dx, center.1 + dy);
-            if self.on((x, y)) {
-                let at = self.at(x, y);
-                let p = &mut self.pixels[at..at + 3];
-                blend(&mut p[0], color.rgb.0, weight);
-                blend(&mut p[1], color.rgb.1, weight);
-                blend(&mut p[2], color.rgb.2, weight);
+            if (0..w).contains(&x) && (0..h).contains(&y) {
+                let at = (y as usize * w as usize + x as usize) * 3;
+                blend_pixel(&mut self.pixels[at..at + 3], color.rgb, weight);
             }
         }
         Ok(())
     }
 }
 
-/// A filled dot's pixels around its centre, in the order they are drawn, each with its blend's weight (out of 256).
-type DotPixels = Rc<[(i32, i32, u64)]>;
+/// One of a filled dot's pixels: its place from the dot's centre and its blend's weight (out of 256).
+type DotPixel = (i32, i32, u64);
 
 /// What a filled dot's pixels depend on: its radius, colour and alpha (the bits).
 type DotKey = (u32, (u8, u8, u8), u64);
 
-thread_local! {
-    /// Dots worked out so far on this thread (a figure's dots come in a few colours at one alpha, so a few entries);
-    /// None where a dot cannot be kept.
-    static DOTS: RefCell<HashMap<DotKey, Option<DotPixels>>> = RefCell::new(HashMap::new());
-}
-
-/// The pixels plotters' circle rasteriser blends for a filled dot of `radius` in `color`, if every one of them is a
-/// one-byte-at-a-time blend: a translucent dot no wider than [`LARGEST_KEPT_DOT`]. None otherwise (drawn as usual).
-fn kept_dot(radius: u32, color: BackendColor) -> Option<DotPixels> {
-    if radius > LARGEST_KEPT_DOT || !(color.alpha > 0.0 && color.alpha < 1.0 - 1.0 / 256.0) {
+/// The pixels, in the order they are drawn, that plotters' circle rasteriser blends for a filled dot of `radius` in
+/// `color`, worked out once into `dots`, if every one of them is a one-byte-at-a-time blend: a translucent dot no wider
+/// than [`LARGEST_KEPT_DOT`]. None otherwise (drawn as usual).
+fn kept_dot(
+    dots: &mut Vec<(DotKey, Option<Box<[DotPixel]>>)>,
+    radius: u32,
+    color: BackendColor,
+) -> Option<&[DotPixel]> {
+    if radius > LARGEST_KEPT_DOT || !matches!(ink(color.alpha), Ink::Blend(_)) {
         return None;
     }
     let key = (radius, color.rgb, color.alpha.to_bits());
-    DOTS.with(|dots| {
-        dots.borrow_mut()
-            .entry(key)
-            .or_insert_with(|| {
-                let mut record = DotRecorder::default();
-                rasterizer::draw_circle(&mut record, (0, 0), radius, &color, true).ok()?;
-                (!record.declined).then(|| record.pixels.into())
-            })
-            .clone()
-    })
+    let found = match dots.iter().position(|(k, _)| *k == key) {
+        Some(found) => found,
+        None => {
+            let mut record = DotRecorder::default();
+            let drawn = rasterizer::draw_circle(&mut record, (0, 0), radius, &color, true).is_ok();
+            dots.push((
+                key,
+                (drawn && !record.declined).then(|| record.pixels.into_boxed_slice()),
+            ));
+            dots.len() - 1
+        }
+    };
+    dots[found].1.as_deref()
 }
 
 /// A backend that keeps the pixels a filled dot blends, as [`Raster`] would blend them, on an unbounded bitmap
@@ -278,10 +319,10 @@ impl DrawingBackend for DotRecorder {
 
     fn draw_pixel(&mut self, (x, y): BackendCoord, color: BackendColor) -> Result<(), DrawingErrorKind<Infallible>> {
         // As [`Raster::put`]: a pixel all but opaque is painted, which is not a blend.
-        if color.alpha >= 1.0 - 1.0 / 256.0 {
-            self.declined = true;
-        } else if color.alpha > 0.0 {
-            self.pixels.push((x, y, (color.alpha * 256.0).floor() as u64));
+        match ink(color.alpha) {
+            Ink::Paint => self.declined = true,
+            Ink::Blend(weight) => self.pixels.push((x, y, weight)),
+            Ink::Nothing => {}
         }
         Ok(())
     }
@@ -293,21 +334,23 @@ impl DrawingBackend for DotRecorder {
         style: &S,
     ) -> Result<(), DrawingErrorKind<Infallible>> {
         let color = style.color();
-        let straight = (from.0 == to.0 || from.1 == to.1) && style.stroke_width() == 1;
-        // The same rectangle as [`Raster::draw_line`]'s.
-        let end = (to.0 + 1, to.1 + 1);
+        // As [`Raster::draw_line`] blends a straight line's rectangle, on rows of at most eight pixels; anything else
+        // (an opaque line, a slanting one, a longer row) is declined.
+        let end = straight_line_end(from, to, style).filter(|_| color.alpha < 1.0);
+        let (Some(end), Some(weight)) = (end, rect_weight(color.alpha)) else {
+            self.declined = true;
+            return Ok(());
+        };
         let (x0, y0, x1, y1) = (
             from.0.min(end.0),
             from.1.min(end.1),
             from.0.max(end.0),
             from.1.max(end.1),
         );
-        // As [`Raster::blend_rect`] on rows of at most eight pixels; anything else is declined.
-        if !(straight && color.alpha > 0.0 && color.alpha < 1.0) || x1 - x0 > 8 {
+        if x1 - x0 > 8 {
             self.declined = true;
             return Ok(());
         }
-        let weight = (256.0 * color.alpha).floor() as u64;
         for y in y0..y1 {
             for x in x0..x1 {
                 self.pixels.push((x, y, weight));
