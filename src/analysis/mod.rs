@@ -323,20 +323,34 @@ pub fn analyse_run(model: &crate::model::Model, results: &crate::simulate::Resul
     let table = PsaTable::from_results(model, results);
     let mut sums = AnalysisSums::new(&table, &options_of(model));
     sums.feed(&table);
-    finish_run(model, &sums, table, results)
+    finish_run(model, &sums, table, results, true)
+}
+
+/// [`analyse_run`] without the per-year table, for a view that shows none (`carecast serve`'s page): every other
+/// analysis the same bits, and `per_year` empty ([`per_year::PerYear::not_computed`]). The per-year percentiles were
+/// the longest part of the analyses of a 10,000-iteration run of the reference workload.
+pub fn analyse_run_without_per_year(model: &crate::model::Model, results: &crate::simulate::Results) -> RunAnalysis {
+    let table = PsaTable::from_results(model, results);
+    let mut sums = AnalysisSums::new(&table, &options_of(model));
+    sums.feed(&table);
+    finish_run(model, &sums, table, results, false)
 }
 
 /// The analyses of a run from the running sums of all its iterations, with `table` and `results` those of the whole
-/// run or of its first block (with the whole run's per-year means): per-year table, summaries, payback in cycles of a
-/// year, plotted values.
+/// run or of its first block (with the whole run's per-year means): per-year table (unless not `with_per_year`),
+/// summaries, payback in cycles of a year, plotted values.
 fn finish_run(
     model: &crate::model::Model,
     sums: &AnalysisSums,
     table: PsaTable,
     results: &crate::simulate::Results,
+    with_per_year: bool,
 ) -> RunAnalysis {
     let (per_year, (analysis, plot_data)) = rayon::join(
-        || per_year::per_year(model, results),
+        || match with_per_year {
+            true => per_year::per_year(model, results),
+            false => per_year::PerYear::not_computed(),
+        },
         || {
             let mut analysis = sums.finish(table.yearly.as_ref());
             analysis.per = model.meta.results_for.per();
@@ -413,7 +427,7 @@ impl BlockAnalysis {
         let (mut results, mut table) = std::sync::Arc::unwrap_or_clone(head);
         results.yearly_mean = yearly_mean;
         table.yearly = Some(table::YearlyCosts::of(model, &results));
-        let analysed = finish_run(model, &sums, table, &results);
+        let analysed = finish_run(model, &sums, table, &results, true);
         Some((analysed, results))
     }
 }

@@ -148,14 +148,19 @@ pub(super) fn later_models(model: &Model) -> Vec<Model> {
     out
 }
 
-/// Analyses a run of `model` with its extra runs (see [`extra_runs`]): payback in cycles and the budget impact.
+/// Analyses a run of `model` with its extra runs (see [`extra_runs`]): payback in cycles and the budget impact; the
+/// per-year table only `with_per_year`.
 fn analyse(
     ctx: &Context,
     model: &Model,
     results: &Results,
     (by_cycle, cash): (Option<&Results>, Option<&Results>),
+    with_per_year: bool,
 ) -> (analysis::RunAnalysis, Option<analysis::budget::Budget>) {
-    let mut analysed = ctx.install(|| analysis::analyse_run(model, results));
+    let mut analysed = ctx.install(|| match with_per_year {
+        true => analysis::analyse_run(model, results),
+        false => analysis::analyse_run_without_per_year(model, results),
+    });
     // Payback in the model's own cycles, where they are shorter than a year, from the run binned by cycle (in years
     // the analysis has it already).
     if let Some(by_cycle) = by_cycle {
@@ -181,7 +186,7 @@ pub fn subgroup_runs(ctx: &Context, model: &Model, loaded: &Loaded) -> Result<Ve
         let Some(alone) = model.for_subgroup(g) else { continue };
         let results = ctx.simulate(&alone, &loaded.run)?;
         let (by_cycle, cash) = extra_runs(ctx, &alone, &loaded.run)?;
-        let (analysed, budget) = analyse(ctx, &alone, &results, (by_cycle.as_ref(), cash.as_ref()));
+        let (analysed, budget) = analyse(ctx, &alone, &results, (by_cycle.as_ref(), cash.as_ref()), true);
         let cba = (alone.cba.as_ref()).map(|settings| analysis::cba::cba(&alone, &results, settings));
         out.push(SubgroupResult {
             name: info.name.clone(),
@@ -240,7 +245,7 @@ fn run_held(
     let (by_cycle, cash) = extra_runs(ctx, model, &loaded.run)?;
     let simulation_seconds = simulation.elapsed().as_secs_f64();
     let extra = (by_cycle.as_ref(), cash.as_ref());
-    let (analysed, budget) = analyse(ctx, model, &results, extra);
+    let (analysed, budget) = analyse(ctx, model, &results, extra, true);
     Ok((results, analysed, budget, simulation_seconds))
 }
 
@@ -354,7 +359,8 @@ fn write_files(ctx: &Context, dir: &Path, report: &RunReport, kept: Option<&Resu
 }
 
 /// A run's results held in memory, as `carecast serve` shows them: the headline analyses, plots' data and budget
-/// impact of [`run`] with the same changes and seed, without its subgroups, cost-benefit account or files.
+/// impact of [`run`] with the same changes and seed, without its subgroups, cost-benefit account, per-year table
+/// (`analysed.per_year` is empty: [`analysis::per_year::PerYear::not_computed`]) or files.
 #[derive(Debug)]
 pub struct WhatIf {
     pub model: Model,
@@ -365,8 +371,8 @@ pub struct WhatIf {
 }
 
 /// Runs `scenario` with `changes` as [`run`] would and analyses it in memory: the same simulations (with the runs
-/// behind it: payback by cycle, the budget in cash), the same analyses and warnings, so the same numbers to the bit;
-/// nothing is written. A run the user cancels through `ctx`'s progress is [`Error::Interrupted`].
+/// behind it: payback by cycle, the budget in cash), the same analyses (but the per-year table) and warnings, so the
+/// same numbers to the bit; nothing is written. A run the user cancels through `ctx`'s progress is [`Error::Interrupted`].
 pub fn what_if(
     ctx: &Context,
     scenario: &crate::scenario::Scenario,
@@ -382,7 +388,8 @@ pub fn what_if(
     );
     let results = ctx.simulate(&model, &run)?;
     let (by_cycle, cash) = extra_runs(ctx, &model, &run)?;
-    let (mut analysed, budget) = analyse(ctx, &model, &results, (by_cycle.as_ref(), cash.as_ref()));
+    // Without the per-year table, which the page does not show (`carecast run` writes it).
+    let (mut analysed, budget) = analyse(ctx, &model, &results, (by_cycle.as_ref(), cash.as_ref()), false);
     analysed
         .analysis
         .warnings

@@ -447,14 +447,28 @@ fn check_kept_values(model: &Model, settings: &RunSettings, iterations: &[usize]
     }
     // The same values gathered an arm and year at a time, for every kept iteration (a column not kept is zero).
     let kept = results.yearly_sample_size();
-    let mut columns = Vec::new();
+    let mut cells = Vec::new();
     for arm in 0..model.arms.len() {
         for year in 0..years {
-            results.yearly_kernel_columns(arm, year, kept, &mut columns);
+            let cell = arm * years + year;
+            // Read alone, and with the cells after it (the same values either way).
+            results.yearly_kernel_columns(cell..cell + 1, kept, &mut cells);
+            let alone = cells[0].clone();
+            results.yearly_kernel_columns(cell..model.arms.len() * years, kept, &mut cells);
+            assert_eq!(cells[0], alone, "arm {arm}, year {year}");
+            // And fewer iterations than the sample keeps, ending part of the way into a block of lanes.
+            let fewer = kept - 3;
+            let mut short = Vec::new();
+            results.yearly_kernel_columns(cell..cell + 1, fewer, &mut short);
+            let truncated: Vec<Option<Vec<f32>>> = (alone.iter())
+                .map(|c| c.as_ref().map(|values| values[..fewer].to_vec()))
+                .collect();
+            assert_eq!(short[0], truncated, "arm {arm}, year {year}, {fewer} iterations");
+            let columns = &cells[0];
             assert_eq!(columns.len(), model.n_kernel_columns());
             for (k, column) in columns.iter().enumerate() {
                 for i in 0..kept {
-                    let expected = f64::from(results.yearly_kernel_value(i, arm, year, k));
+                    let expected = results.yearly_kernel_value(i, arm, year, k);
                     let got = column.as_ref().map_or(0.0, |c| c[i]);
                     assert_eq!(
                         got.to_bits(),
@@ -488,16 +502,16 @@ fn sums_of_kept_columns_keep_the_sign_of_zero_that_adding_value_by_value_gives()
     // Three columns whose values in 64 iterations are every combination of signed zeros and numbers that cancel,
     // each column kept or absent (absent: +0 in every iteration), added in two orders: the sums must have the bits
     // of adding the values one by one from −0, the absent ones' +0 in their places.
-    let values = [-0.0, 0.0, 1.5, -1.5];
-    let column = |c: u32| -> Vec<f64> { (0..64).map(|i| values[(i / 4usize.pow(c)) % 4]).collect() };
+    let values = [-0.0f32, 0.0, 1.5, -1.5];
+    let column = |c: u32| -> Vec<f32> { (0..64).map(|i| values[(i / 4usize.pow(c)) % 4]).collect() };
     for absent in 0..8u32 {
-        let columns: Vec<Option<Vec<f64>>> = (0..3).map(|c| (absent & (1 << c) == 0).then(|| column(c))).collect();
+        let columns: Vec<Option<Vec<f32>>> = (0..3).map(|c| (absent & (1 << c) == 0).then(|| column(c))).collect();
         for kernel in [[0, 1, 2], [2, 0, 1], [1, 2, 0]] {
             let mut sums = vec![f64::NAN; 64];
             Results::sum_kernel_columns(&columns, &kernel, &mut sums);
             for (i, got) in sums.iter().enumerate() {
                 let expected = (kernel.iter()).fold(-0.0, |sum, &k| {
-                    sum + columns[k].as_ref().map_or(0.0, |values| values[i])
+                    sum + columns[k].as_ref().map_or(0.0, |values| f64::from(values[i]))
                 });
                 assert_eq!(
                     got.to_bits(),
