@@ -88,8 +88,7 @@ impl Results {
     /// Read in one sweep over the sample for all the cells together: a block of iterations keeps the values of
     /// consecutive cells side by side, and the blocks lie a page or so apart, so a cell read alone fetched a new page
     /// for every 8 iterations (the reference workload's per-year values of 100,000 iterations, its 40 cells read one
-    /// at a time: 35–49 ms on one thread, most of it waiting on address translation). Why by hand: the sample's block
-    /// layout is the engine's own.
+    /// at a time: 35–49 ms on one thread, 2026-12-06). Why by hand: the sample's block layout is the engine's own.
     pub fn yearly_kernel_columns(&self, cells: Range<usize>, n: usize, out: &mut Vec<Vec<Option<Vec<f32>>>>) {
         let n_kernel = self.kernel_columns.len();
         let positions = &self.sample_position[cells.start * n_kernel..cells.end * n_kernel];
