@@ -320,20 +320,21 @@ pub fn options_of(model: &crate::model::Model) -> AnalysisOptions {
 /// Analyses a run of `model` with the model's own analysis settings: independent parts, each on its own thread of
 /// the current pool where there are several. The results are the same bits whichever finishes first.
 pub fn analyse_run(model: &crate::model::Model, results: &crate::simulate::Results) -> RunAnalysis {
-    let table = PsaTable::from_results(model, results);
-    let mut sums = AnalysisSums::new(&table, &options_of(model));
-    sums.feed(&table);
-    finish_run(model, &sums, table, results, true)
+    analyse_run_with(model, results, true)
 }
 
-/// [`analyse_run`] without the per-year table, for a view that shows none (`carecast serve`'s page): every other
-/// analysis the same bits, and `per_year` empty ([`per_year::PerYear::not_computed`]). The per-year percentiles were
-/// the longest part of the analyses of a 10,000-iteration run of the reference workload.
-pub fn analyse_run_without_per_year(model: &crate::model::Model, results: &crate::simulate::Results) -> RunAnalysis {
+/// [`analyse_run`], with the per-year table only `with_per_year`: a view that shows none (`carecast serve`'s page)
+/// gets every other analysis, the same bits, and an empty table ([`per_year::PerYear::not_computed`]). The per-year
+/// percentiles were the longest part of the analyses of a 10,000-iteration run of the reference workload.
+pub fn analyse_run_with(
+    model: &crate::model::Model,
+    results: &crate::simulate::Results,
+    with_per_year: bool,
+) -> RunAnalysis {
     let table = PsaTable::from_results(model, results);
     let mut sums = AnalysisSums::new(&table, &options_of(model));
     sums.feed(&table);
-    finish_run(model, &sums, table, results, false)
+    finish_run(model, &sums, table, results, with_per_year)
 }
 
 /// The analyses of a run from the running sums of all its iterations, with `table` and `results` those of the whole
@@ -347,9 +348,12 @@ fn finish_run(
     with_per_year: bool,
 ) -> RunAnalysis {
     let (per_year, (analysis, plot_data)) = rayon::join(
-        || match with_per_year {
-            true => per_year::per_year(model, results),
-            false => per_year::PerYear::not_computed(),
+        || {
+            if with_per_year {
+                per_year::per_year(model, results)
+            } else {
+                per_year::PerYear::not_computed()
+            }
         },
         || {
             let mut analysis = sums.finish(table.yearly.as_ref());

@@ -30,7 +30,7 @@ pub struct PerYear {
 
 impl PerYear {
     /// No rows from no iterations: the table of an analysis that did not compute one
-    /// ([`super::analyse_run_without_per_year`]).
+    /// ([`super::analyse_run_with`]).
     pub fn not_computed() -> Self {
         PerYear {
             rows: Vec::new(),

@@ -157,10 +157,7 @@ fn analyse(
     (by_cycle, cash): (Option<&Results>, Option<&Results>),
     with_per_year: bool,
 ) -> (analysis::RunAnalysis, Option<analysis::budget::Budget>) {
-    let mut analysed = ctx.install(|| match with_per_year {
-        true => analysis::analyse_run(model, results),
-        false => analysis::analyse_run_without_per_year(model, results),
-    });
+    let mut analysed = ctx.install(|| analysis::analyse_run_with(model, results, with_per_year));
     // Payback in the model's own cycles, where they are shorter than a year, from the run binned by cycle (in years
     // the analysis has it already).
     if let Some(by_cycle) = by_cycle {

@@ -86,7 +86,7 @@ impl Results {
     /// `cells`; None for a column the sample does not keep there (zero in every iteration).
     ///
     /// Read in one sweep over the sample for all the cells together: a block of iterations keeps the values of
-    /// consecutive cells side by side, and the blocks lie a page or so apart, so a cell read alone fetched a new page
+    /// consecutive cells side by side, and the blocks lie a page or so apart, so a cell read alone touched a new page
     /// for every 8 iterations (the reference workload's per-year values of 100,000 iterations, its 40 cells read one
     /// at a time: 35–49 ms on one thread, 2026-12-06). Why by hand: the sample's block layout is the engine's own.
     pub fn yearly_kernel_columns(&self, cells: Range<usize>, n: usize, out: &mut Vec<Vec<Option<Vec<f32>>>>) {
@@ -101,20 +101,20 @@ impl Results {
                     Some(_) => {
                         let values = column.get_or_insert_with(Vec::new);
                         values.clear();
-                        values.reserve(n);
+                        values.reserve(n.next_multiple_of(LANES));
                     }
                     None => *column = None,
                 }
             }
         }
-        let whole = n - n % LANES;
-        for first in (0..whole).step_by(LANES) {
+        // Whole blocks, the last one too (the sample holds a last block partly kept whole, padded with zeros), each
+        // copied as an array: a slice of a length known only at run time was a call to `memmove` per block (a fifth
+        // of the per-year table's time); what lies past `n` is cut off after.
+        for first in (0..n).step_by(LANES) {
             for (columns, positions) in out.iter_mut().zip(positions.chunks_exact(n_kernel.max(1))) {
                 for (column, p) in columns.iter_mut().zip(positions) {
                     if let (Some(values), Some(p)) = (column.as_mut(), p) {
                         let start = sample_index(first, *p, self.live_bins);
-                        // A whole block as an array: copied in a few moves, where a slice of a length known only
-                        // at run time was a call to `memmove` per block (a fifth of the per-year table's time).
                         let block: &[f32; LANES] =
                             (self.yearly_sample[start..start + LANES].try_into()).expect("a whole block of the sample");
                         values.extend_from_slice(block);
@@ -122,15 +122,8 @@ impl Results {
                 }
             }
         }
-        // The last block, where `n` ends part of the way into it (the sample holds it whole, padded).
-        let tail = if whole < n { n - whole } else { return };
-        for (columns, positions) in out.iter_mut().zip(positions.chunks_exact(n_kernel.max(1))) {
-            for (column, p) in columns.iter_mut().zip(positions) {
-                if let (Some(values), Some(p)) = (column.as_mut(), p) {
-                    let start = sample_index(whole, *p, self.live_bins);
-                    values.extend_from_slice(&self.yearly_sample[start..start + tail]);
-                }
-            }
+        for values in out.iter_mut().flatten().flatten() {
+            values.truncate(n);
         }
     }
 
