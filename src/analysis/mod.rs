@@ -398,8 +398,13 @@ impl BlockAnalysis {
         }
     }
 
-    /// Adds the next block of the run; keeps the first.
-    pub fn feed(&mut self, model: &crate::model::Model, block: crate::simulate::Results) {
+    /// Adds the next block of the run; keeps the first, and hands any other back (for the engine to simulate a later
+    /// block into its memory).
+    pub fn feed(
+        &mut self,
+        model: &crate::model::Model,
+        block: crate::simulate::Results,
+    ) -> Option<crate::simulate::Results> {
         // Without the costs by year: the running sums do not read them, and `finish` makes the first block's.
         let table = PsaTable::of_iterations_in(model, &block, self.spare.take());
         (self
@@ -408,8 +413,10 @@ impl BlockAnalysis {
         .feed(&table);
         if self.head.is_none() {
             self.head = Some(std::sync::Arc::new((block, table)));
+            None
         } else {
             self.spare = Some(table);
+            Some(block)
         }
     }
 

@@ -67,9 +67,9 @@ fn run_streamed(
     let mut analysed = analysis::BlockAnalysis::new(model);
     let (done, written) = std::thread::scope(|scope| {
         let mut writer = None;
-        let each = |block: Results| -> Result<(), Error> {
+        let each = |block: Results| -> Result<Option<Results>, Error> {
             let first_fed = analysed.first_block().is_none();
-            analysed.feed(model, block);
+            let back = analysed.feed(model, block);
             if let Some(dir) = early.filter(|_| first_fed) {
                 let head = std::sync::Arc::clone(analysed.first_block().expect("a block was fed"));
                 // A run asked to use one thread keeps to it: the files are written in the block's turn, as before.
@@ -79,7 +79,7 @@ fn run_streamed(
                     write_kept(ctx, model, dir, &head.0, &head.1)?;
                 }
             }
-            Ok(())
+            Ok(back)
         };
         let done = ctx.simulate_blocks(model, &loaded.run, each);
         let written = writer.map(|w| w.join().expect("the per-iteration files' writer does not panic"));

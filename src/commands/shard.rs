@@ -140,7 +140,7 @@ impl Replay {
         model: &Model,
         run: &RunSettings,
         block: usize,
-        mut each: impl FnMut(Results) -> Result<(), E>,
+        mut each: impl FnMut(Results) -> Result<Option<Results>, E>,
     ) -> Result<simulate::BlocksRun, E> {
         let started = Instant::now();
         let part = self.next.fetch_add(1, Ordering::Relaxed);

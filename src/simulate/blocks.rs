@@ -1,9 +1,10 @@
 //! A run's iterations a block at a time: ranges of the run (the engine's blocks, or the shards of a sharded run read
 //! back) cut and put together into blocks that start at multiples of the block size, each handed on as [`Results`]
-//! and dropped, while the per-year sums are added chunk by chunk in the run's order. Whichever ranges they come from,
+//! (and maybe handed back, for a later block of the engine's to be simulated into its memory), while the per-year
+//! sums are added chunk by chunk in the run's order. Whichever ranges they come from,
 //! the blocks, and so everything computed from them, are the same bits.
 
-use super::engine::{add_chunk_sums, ResultArrays, RunPlan};
+use super::engine::{add_chunk_sums, ResultArrays, RunPlan, SpareArrays};
 use super::kernel::LANES;
 use super::{RangeResults, Results, CHUNK};
 use crate::model::{Model, RunSettings};
@@ -22,6 +23,8 @@ pub struct Reblocker<'a> {
     pending: Vec<RangeResults>,
     /// The first iteration the next range must start at.
     next: usize,
+    /// The memory of the last block handed back, for [`Reblocker::take_spare`].
+    spare: Option<SpareArrays>,
 }
 
 impl<'a> Reblocker<'a> {
@@ -37,15 +40,17 @@ impl<'a> Reblocker<'a> {
             whole,
             pending: Vec::new(),
             next: 0,
+            spare: None,
         }
     }
 
-    /// Adds the next range of the run, handing `each` every block it completes. An error (outside) says how the range
-    /// does not fit the run: where it starts, or the sizes of its arrays; `each`'s own error comes back inside.
+    /// Adds the next range of the run, handing `each` every block it completes; `each` hands a block back once done
+    /// with it, for its memory to be reused ([`Reblocker::take_spare`]). An error (outside) says how the range does not
+    /// fit the run: where it starts, or the sizes of its arrays; `each`'s own error comes back inside.
     pub fn push<E>(
         &mut self,
         part: RangeResults,
-        each: &mut impl FnMut(Results) -> Result<(), E>,
+        each: &mut impl FnMut(Results) -> Result<Option<Results>, E>,
     ) -> Result<Result<(), E>, String> {
         if part.range.start != self.next {
             return Err(format!(
@@ -66,22 +71,42 @@ impl<'a> Reblocker<'a> {
         add_chunk_sums(&self.whole, &part.chunk_sums, &mut self.yearly_sum);
         self.next = part.range.end;
         let cuts: Vec<Range<usize>> = block_pieces(part.range.clone(), self.block).collect();
-        let block_end = |r: &Range<usize>| r.end == self.run.iterations || r.end.is_multiple_of(self.block);
+        let (iterations, size) = (self.run.iterations, self.block);
+        let block_end = move |r: &Range<usize>| r.end == iterations || r.end.is_multiple_of(size);
         if cuts.len() == 1 && part.range.start.is_multiple_of(self.block) && block_end(&part.range) {
             // A range that is one whole block (the engine's) goes on as it is.
-            return Ok(each(self.assemble(vec![part])));
+            let block = self.assemble(vec![part]);
+            return Ok(self.hand_on(block, each));
         }
         for cut in cuts {
             let ends_a_block = block_end(&cut);
             self.pending.push(piece(&plan, &part, cut));
             if ends_a_block {
                 let pieces = std::mem::take(&mut self.pending);
-                if let Err(e) = each(self.assemble(pieces)) {
+                let block = self.assemble(pieces);
+                if let Err(e) = self.hand_on(block, each) {
                     return Ok(Err(e));
                 }
             }
         }
         Ok(Ok(()))
+    }
+
+    /// Hands `block` to `each`, keeping the memory of a block handed back.
+    fn hand_on<E>(
+        &mut self,
+        block: Results,
+        each: &mut impl FnMut(Results) -> Result<Option<Results>, E>,
+    ) -> Result<(), E> {
+        if let Some(back) = each(block)? {
+            self.spare = Some(back.into_spare());
+        }
+        Ok(())
+    }
+
+    /// The memory of the last block `each` handed back, if any not yet taken.
+    pub(super) fn take_spare(&mut self) -> Option<SpareArrays> {
+        self.spare.take()
     }
 
     /// The whole run's per-year means `[arm, year, column]`, once every range is in; or which iterations are missing.
@@ -182,7 +207,7 @@ mod tests {
     /// Each block's totals, draws, payback years and per-year sample, and the run's per-year means.
     type Blocks = (Vec<(usize, Vec<f64>, Vec<f64>, usize)>, Array3<f64>);
 
-    fn record(blocks: &mut Vec<(usize, Vec<f64>, Vec<f64>, usize)>, r: Results) -> Result<(), String> {
+    fn record(blocks: &mut Vec<(usize, Vec<f64>, Vec<f64>, usize)>, r: Results) -> Result<Option<Results>, String> {
         let sample = r.yearly_sample_size();
         blocks.push((
             r.iterations(),
@@ -190,7 +215,8 @@ mod tests {
             r.draws.iter().copied().collect(),
             sample,
         ));
-        Ok(())
+        // Handed back, so that later blocks are simulated into its memory.
+        Ok(Some(r))
     }
 
     #[test]
@@ -222,7 +248,7 @@ mod tests {
     fn ranges_out_of_order_or_short_are_refused() {
         let (model, run) = reference(1024);
         let mut blocks = Reblocker::new(&model, &run, 512);
-        let mut each = |_: Results| Ok::<(), ()>(());
+        let mut each = |r: Results| Ok::<_, ()>(Some(r));
         let second = run_range(&model, &run, 512..1024, None).unwrap();
         assert!(blocks
             .push(second, &mut each)

@@ -30,7 +30,7 @@ pub(super) fn run_with(
     progress: Option<&Progress>,
     lanes: bool,
 ) -> Result<Results, SimulationError> {
-    let whole = range_with(model, run, 0..run.iterations, progress, lanes, true)?;
+    let whole = range_with(model, run, 0..run.iterations, progress, lanes, true, None)?;
     Ok(join(model, run, vec![whole]).expect("one range covering the run joins"))
 }
 
@@ -43,7 +43,7 @@ pub fn run_range(
     range: Range<usize>,
     progress: Option<&Progress>,
 ) -> Result<RangeResults, SimulationError> {
-    range_with(model, run, range, progress, true, true)
+    range_with(model, run, range, progress, true, true, None)
 }
 
 /// As [`run_range`], counting progress towards a total the caller has set (a piece of a larger range).
@@ -53,9 +53,10 @@ pub fn run_piece(
     range: Range<usize>,
     progress: Option<&Progress>,
 ) -> Result<RangeResults, SimulationError> {
-    range_with(model, run, range, progress, true, false)
+    range_with(model, run, range, progress, true, false, None)
 }
 
+/// Runs iterations `range`, into the memory of `spare` where given (an earlier block's arrays).
 fn range_with(
     model: &Model,
     run: &RunSettings,
@@ -63,6 +64,7 @@ fn range_with(
     progress: Option<&Progress>,
     lanes: bool,
     counts_alone: bool,
+    spare: Option<SpareArrays>,
 ) -> Result<RangeResults, SimulationError> {
     assert!(
         range.start.is_multiple_of(CHUNK)
@@ -75,7 +77,7 @@ fn range_with(
         p.set_total(range.len());
     }
     let plan = RunPlan::new(model, run, range.clone(), progress, lanes);
-    let mut arrays = ResultArrays::allocate(&plan);
+    let mut arrays = ResultArrays::allocate(&plan, spare);
     let outputs = run_chunks(&plan, &mut arrays);
     // SAFETY: the chunks covered the first `len` elements of each array, and each chunk initialised its pieces with
     // `zeroed` before doing anything else (a panic in a chunk would have propagated out of `collect` in
@@ -116,7 +118,8 @@ fn range_with(
 }
 
 /// Runs the PSA of `model` a block of `block` iterations at a time (a multiple of [`CHUNK`]), handing each block's
-/// results to `each` in order and dropping them before the next block, so a run of any length holds one block. A
+/// results to `each` in order, so a run of any length holds a few blocks at a time: `each` hands a block back when it
+/// is done with it, and a later block is simulated into its memory. A
 /// block's [`Results`] are those of its iterations as a range of the run (the first block holds the run's kept
 /// per-year sample; its per-year means are of its own iterations). Returns the per-year means of the whole run,
 /// `[arm, year, column]`, the same bits as [`run`]'s, and the time spent simulating. Progress counts the whole run.
@@ -125,7 +128,7 @@ pub fn run_blocks<E: Send>(
     run: &RunSettings,
     block: usize,
     progress: Option<&Progress>,
-    mut each: impl FnMut(Results) -> Result<(), E> + Send,
+    mut each: impl FnMut(Results) -> Result<Option<Results>, E> + Send,
 ) -> Result<Result<BlocksRun, E>, SimulationError> {
     let mut blocks = Reblocker::new(model, run, block);
     let mut simulating = std::time::Duration::ZERO;
@@ -137,10 +140,13 @@ pub fn run_blocks<E: Send>(
     let mut done: Option<RangeResults> = None;
     let ranges = block_pieces(0..run.iterations, block).map(Some).chain([None]);
     for range in ranges {
+        // The memory of a block handed back (the one before last): written again, it is not faulted in afresh, page
+        // by page, as new memory is.
+        let spare = blocks.take_spare();
         let simulate = || {
             let started = std::time::Instant::now();
             let part = range
-                .map(|r| range_with(model, run, r, progress, true, false))
+                .map(|r| range_with(model, run, r, progress, true, false, spare))
                 .transpose();
             (part, started.elapsed())
         };
@@ -228,7 +234,7 @@ pub fn join(model: &Model, run: &RunSettings, mut parts: Vec<RangeResults>) -> R
         add_chunk_sums(&plan, &part.chunk_sums, &mut yearly_sum);
     }
     let arrays = ResultArrays::concatenated(parts);
-    let expected = ResultArrays::allocate(&plan);
+    let expected = ResultArrays::allocate(&plan, None);
     if (
         arrays.totals.len(),
         arrays.payback.len(),
@@ -325,6 +331,15 @@ impl<'a> RunPlan<'a> {
     }
 }
 
+/// The memory of a block's totals, payback years and draws, emptied, for a later block of the run to be written into
+/// ([`Results::into_spare`]).
+#[derive(Default)]
+pub(super) struct SpareArrays {
+    pub(super) totals: Vec<f64>,
+    pub(super) payback: Vec<Option<u16>>,
+    pub(super) draws: Vec<f64>,
+}
+
 /// The run's result arrays, and the lengths they have once every chunk has written its pieces.
 pub(super) struct ResultArrays {
     /// `[iteration, arm, total_width]`.
@@ -342,8 +357,9 @@ pub(super) struct ResultArrays {
 }
 
 impl ResultArrays {
-    /// The result arrays are allocated without zeroing: each chunk zeroes its own pieces (see `zeroed`).
-    fn allocate(plan: &RunPlan) -> Self {
+    /// The result arrays are allocated without zeroing (or taken from `spare`): each chunk zeroes its own pieces (see
+    /// `zeroed`).
+    fn allocate(plan: &RunPlan, spare: Option<SpareArrays>) -> Self {
         let totals_len = plan.n * plan.n_arms * plan.total_width;
         let payback_len = plan.n * plan.n_arms;
         let draws_len = plan.n * plan.draw_width;
@@ -351,10 +367,21 @@ impl ResultArrays {
         // starts at a whole chunk, so its blocks are the whole run's).
         let kept = plan.sample_size.clamp(plan.first, plan.first + plan.n) - plan.first;
         let sample_len = kept.next_multiple_of(LANES) * plan.n_live;
+        let SpareArrays {
+            mut totals,
+            mut payback,
+            mut draws,
+        } = spare.unwrap_or_default();
+        totals.clear();
+        payback.clear();
+        draws.clear();
+        totals.reserve_exact(totals_len);
+        payback.reserve_exact(payback_len);
+        draws.reserve_exact(draws_len);
         ResultArrays {
-            totals: Vec::with_capacity(totals_len),
-            payback: Vec::with_capacity(payback_len),
-            draws: Vec::with_capacity(draws_len),
+            totals,
+            payback,
+            draws,
             yearly_sample: Vec::with_capacity(sample_len),
             totals_len,
             payback_len,

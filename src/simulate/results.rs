@@ -2,7 +2,7 @@
 //! sampled parameters, with the accessors that read full columns out of the kernel columns the engine keeps.
 
 use crate::model::Columns;
-use crate::simulate::engine::{ResultArrays, RunPlan};
+use crate::simulate::engine::{ResultArrays, RunPlan, SpareArrays};
 use crate::simulate::kernel::LANES;
 use ndarray::{Array2, Array3};
 use std::ops::Range;
@@ -220,6 +220,16 @@ impl Results {
             }
         }
         yearly_mean
+    }
+
+    /// The memory of the totals, payback years and draws, for a later block of the run (see
+    /// [`crate::simulate::run_blocks`]).
+    pub(super) fn into_spare(self) -> SpareArrays {
+        SpareArrays {
+            totals: self.kernel_totals.into_raw_vec_and_offset().0,
+            payback: self.payback_year.into_raw_vec_and_offset().0,
+            draws: self.draws.into_raw_vec_and_offset().0,
+        }
     }
 
     /// The results of a finished run from its filled arrays (every element written) and its per-year sums over all
