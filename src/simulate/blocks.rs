@@ -45,8 +45,8 @@ impl<'a> Reblocker<'a> {
     }
 
     /// Adds the next range of the run, handing `each` every block it completes; `each` hands a block back once done
-    /// with it, for its memory to be reused ([`Reblocker::take_spare`]). An error (outside) says how the range does not
-    /// fit the run: where it starts, or the sizes of its arrays; `each`'s own error comes back inside.
+    /// with it, for the engine to simulate a later block into its memory. An error (outside) says how the range does
+    /// not fit the run: where it starts, or the sizes of its arrays; `each`'s own error comes back inside.
     pub fn push<E>(
         &mut self,
         part: RangeResults,
