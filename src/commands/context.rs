@@ -148,9 +148,9 @@ impl Context {
     }
 
     /// Runs the PSA on the pool a block of [`simulate::BLOCK`] iterations at a time, handing each block's results to
-    /// `each` on the pool, which hands a block back when done with it (see [`simulate::run_blocks`]); returns the whole run's per-year means and the time spent
-    /// simulating. When merging a
-    /// sharded run, the blocks are the shards' instead, read one shard at a time.
+    /// `each` on the pool, which hands a block back when done with it (see [`simulate::run_blocks`]); returns the
+    /// whole run's per-year means and the time spent simulating. When merging a sharded run, the blocks are the
+    /// shards' instead, read one shard at a time.
     pub fn simulate_blocks<E>(
         &self,
         model: &Model,

@@ -1,8 +1,8 @@
 //! A run's iterations a block at a time: ranges of the run (the engine's blocks, or the shards of a sharded run read
 //! back) cut and put together into blocks that start at multiples of the block size, each handed on as [`Results`]
 //! (and maybe handed back, for a later block of the engine's to be simulated into its memory), while the per-year
-//! sums are added chunk by chunk in the run's order. Whichever ranges they come from,
-//! the blocks, and so everything computed from them, are the same bits.
+//! sums are added chunk by chunk in the run's order. Whichever ranges they come from, the blocks, and so everything
+//! computed from them, are the same bits.
 
 use super::engine::{add_chunk_sums, ResultArrays, RunPlan, SpareArrays};
 use super::kernel::LANES;
