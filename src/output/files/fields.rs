@@ -23,7 +23,7 @@ impl Fields {
     /// Appends a number, in the shortest text that reads back to the same f64, as ryu writes it.
     pub fn number(&mut self, v: f64) {
         self.comma();
-        push_short(&mut self.text, self.number.format(v).as_bytes());
+        self.text.extend_from_slice(self.number.format(v).as_bytes());
     }
 
     /// Appends again the fields written since `from` (a [`Fields::len`] taken after a field of this row): what
@@ -39,7 +39,7 @@ impl Fields {
     /// Appends a whole number.
     pub fn integer(&mut self, i: usize) {
         self.comma();
-        push_short(&mut self.text, self.integer.format(i).as_bytes());
+        self.text.extend_from_slice(self.integer.format(i).as_bytes());
     }
 
     /// Ends the row.
@@ -73,44 +73,6 @@ impl Fields {
             self.text.push(b',');
         }
         self.started = true;
-    }
-}
-
-/// Appends `bytes` to `text` with copies of fixed sizes (two overlapping ones, of 16, 8 or 4 bytes) where there are
-/// 4 to 32 of them, which the compiler makes a few moves; `extend_from_slice` calls the C library's `memmove` for a
-/// slice of any length, once per number of a per-iteration file (millions of calls: 4% of a run of a million
-/// iterations, `perf`).
-#[inline]
-fn push_short(text: &mut Vec<u8>, bytes: &[u8]) {
-    let n = bytes.len();
-    if !(4..=32).contains(&n) {
-        text.extend_from_slice(bytes);
-        return;
-    }
-    text.reserve(32);
-    let len = text.len();
-    let spare = &mut text.spare_capacity_mut()[..n];
-    match n {
-        16.. => copy_ends::<16>(spare, bytes),
-        8.. => copy_ends::<8>(spare, bytes),
-        _ => copy_ends::<4>(spare, bytes),
-    }
-    // SAFETY: `copy_ends` wrote all `n` bytes after the first `len`, within the capacity reserved above.
-    unsafe { text.set_len(len + n) };
-}
-
-/// Copies `from` (`SIZE` to `2 · SIZE` bytes) to `to` (as long) as its first `SIZE` bytes and its last `SIZE`:
-/// together, every byte.
-#[inline(always)]
-fn copy_ends<const SIZE: usize>(to: &mut [std::mem::MaybeUninit<u8>], from: &[u8]) {
-    let n = from.len();
-    let head: [u8; SIZE] = from[..SIZE].try_into().expect("SIZE bytes");
-    let tail: [u8; SIZE] = from[n - SIZE..].try_into().expect("SIZE bytes");
-    for (t, b) in to[..SIZE].iter_mut().zip(head) {
-        t.write(b);
-    }
-    for (t, b) in to[n - SIZE..].iter_mut().zip(tail) {
-        t.write(b);
     }
 }
 
@@ -198,20 +160,6 @@ mod tests {
             String::from_utf8_lossy(&ours.into_text()),
             String::from_utf8_lossy(&theirs)
         );
-    }
-
-    #[test]
-    fn short_texts_are_appended_whole_at_every_length() {
-        let source: Vec<u8> = (b'a'..=b'z').chain(b'A'..=b'Z').collect();
-        for before in [0, 1, 7, 100] {
-            for n in 0..=source.len() {
-                let mut text = vec![b'.'; before];
-                super::push_short(&mut text, &source[..n]);
-                let mut expected = vec![b'.'; before];
-                expected.extend_from_slice(&source[..n]);
-                assert_eq!(text, expected, "{n} bytes after {before}");
-            }
-        }
     }
 
     #[test]
