@@ -154,14 +154,8 @@ impl State {
         Ok(then(&w, &changes, started.elapsed().as_secs_f64()))
     }
 
-    /// The results of a what-if as the page shows them, with the plots apart where `plots_apart` (see
-    /// [`live::render_results`]).
-    fn results_html(
-        &self,
-        s: &Served,
-        w: &WhatIf,
-        plots_apart: bool,
-    ) -> Result<(String, Vec<(String, String)>), String> {
+    /// The results of a what-if as the page shows them, plots inlined (see [`live::render_results`]).
+    fn results_html(&self, s: &Served, w: &WhatIf) -> Result<String, String> {
         let model = &w.model;
         let title = model.meta.title.as_deref().unwrap_or(&model.meta.name);
         let a = &w.analysed;
@@ -186,7 +180,7 @@ impl State {
             figures: Figures::Memory(&sink),
             studies: &[],
         };
-        live::render_results(&input, plots_apart)
+        live::render_results(&input)
     }
 
     /// A line on a run: "10,000 iterations, seed 2010, 2 changes: 41 ms on the server".
@@ -227,8 +221,8 @@ impl State {
             };
         let ran = self.what_if(s, request, |w, changes, seconds| {
             let status = Self::status(w, changes, seconds);
-            match self.results_html(s, w, false) {
-                Ok((html, _)) => page(&w.model, Some(html), &[], status),
+            match self.results_html(s, w) {
+                Ok(html) => page(&w.model, Some(html), &[], status),
                 Err(e) => page(&w.model, None, &[(String::new(), e)], status),
             }
         });
@@ -239,8 +233,8 @@ impl State {
     }
 
     fn run(&self, s: &Served, request: &Request) -> Answer {
-        let ran = self.what_if(s, request, |w, changes, seconds| match self.results_html(s, w, true) {
-            Ok((body, plots)) => {
+        let ran = self.what_if(s, request, |w, changes, seconds| match self.results_html(s, w) {
+            Ok(body) => {
                 let specs: serde_json::Map<String, serde_json::Value> = (s.inputs.iter())
                     .map(|input| {
                         let spec = (w.model.parameters.iter())
@@ -249,14 +243,11 @@ impl State {
                         (input.info.name.clone(), json!(live::spec_words(spec)))
                     })
                     .collect();
-                let plots: serde_json::Map<String, serde_json::Value> =
-                    plots.into_iter().map(|(k, v)| (k, json!(v))).collect();
                 http::json(
                     200,
                     &json!({
                         "ok": true,
                         "html": body,
-                        "plots": plots,
                         "specs": specs,
                         "status": Self::status(w, changes, seconds),
                         "iterations": w.run.iterations,
