@@ -333,6 +333,78 @@ fn a_plane_drawn_as_paths_of_dots_looks_as_its_circles_do() {
     }
 }
 
+/// `svg` with each path of merged shapes (as carecast writes a run of bars, dashes or grid lines) written out again as
+/// the separate shapes it holds: a polyline per subpath of an outline, a rectangle per subpath of a fill. Written here
+/// from the path data alone, apart from the code that merges them.
+fn shapes_apart(svg: &str) -> String {
+    let mut out = String::new();
+    for line in svg.lines() {
+        let merged = line.strip_prefix("<path ").filter(|rest| !rest.starts_with("d=\""));
+        let Some((style, data)) = merged.and_then(|rest| rest.strip_suffix("\"/>")?.split_once(" d=\"")) else {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        };
+        for piece in data.split('M').skip(1) {
+            if style.contains("fill=\"none\"") {
+                let points: Vec<String> = piece.split('L').map(|p| p.replace(' ', ",")).collect();
+                out.push_str(&format!("<polyline {style} points=\"{} \"/>\n", points.join(" ")));
+            } else {
+                // M x y h w v h h -w Z
+                let (corner, rest) = piece.split_once('h').unwrap();
+                let (x, y) = corner.split_once(' ').unwrap();
+                let (w, rest) = rest.split_once('v').unwrap();
+                let h = rest.split_once('h').unwrap().0;
+                out.push_str(&format!(
+                    "<rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" {style}/>\n"
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn plots_with_their_bars_dashes_and_grid_lines_merged_look_as_the_shapes_apart_do() {
+    let Some(browser) = chromium() else {
+        common::skip("no chromium on PATH (install Debian's chromium package, or set CARECAST_CHROMIUM)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let outcome = carecast::commands::run(
+        &context(tmp.path()),
+        &bundled_path("example"),
+        &changes(Some(2_000), &[]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    for stem in ["roi_reablement", "cumulative_reablement", "ceac", "ce_plane", "evpi"] {
+        let merged = fs::read_to_string(outcome.dir.join(format!("{stem}.svg"))).unwrap();
+        let apart = shapes_apart(&merged);
+        let shapes = |svg: &str| {
+            ["<polyline", "<line", "<rect", "<path"]
+                .map(|e| svg.matches(e).count())
+                .iter()
+                .sum::<usize>()
+        };
+        assert!(
+            shapes(&apart) > shapes(&merged),
+            "{stem}: nothing was merged ({} shapes)",
+            shapes(&merged)
+        );
+        let [pixels, most, differ, inked] = compare_in_chromium(&browser, tmp.path(), &merged, &apart);
+        eprintln!(
+            "{stem}: {} shapes merged into {}: {most} of 255 at most, {differ} of {pixels} pixels differ",
+            shapes(&apart),
+            shapes(&merged)
+        );
+        assert!(inked > 5_000, "{stem}: the plot is drawn: {inked} pixels not white");
+        assert!(
+            most <= 8,
+            "{stem}: a pixel differs by {most} of 255 ({differ} of {pixels} differ at all)"
+        );
+    }
+}
+
 /// Two SVG texts drawn by Chromium onto canvases of their size and compared pixel by pixel: the pixels, the largest
 /// difference in a colour channel, the pixels that differ at all, and the pixels of the first that are not white.
 fn compare_in_chromium(browser: &Path, dir: &Path, a: &str, b: &str) -> [u64; 4] {

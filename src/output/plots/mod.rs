@@ -30,6 +30,7 @@ mod frame;
 mod heat_map;
 mod labels;
 mod legend;
+mod merge;
 mod raster;
 mod render;
 mod roi;

@@ -3,6 +3,7 @@
 
 use super::dots::{expand, DotPaths, Runs};
 use super::font::{ensure_font, GlyphByGlyph};
+use super::merge::merge_shapes;
 use super::raster::Raster;
 use plotters::backend::{DrawingBackend, SVGBackend};
 use plotters::coord::Shift;
@@ -169,7 +170,8 @@ pub(super) fn draw_svg<F: Figure>(size: (u32, u32), fig: &F) -> Result<String, S
         fig.draw(&root)?;
         root.present().map_err(err)?;
     }
-    Ok(expand(&text, &runs))
+    // And the bars, dashes and grid lines, run by run, as one path each (see `merge`).
+    Ok(merge_shapes(&expand(&text, &runs)))
 }
 
 /// An RGB image as PNG bytes: every row Paeth-filtered, compressed with the fast setting. plotters' encoder tries
