@@ -300,12 +300,7 @@ fn a_plane_drawn_as_paths_of_dots_looks_as_its_circles_do() {
     let tmp = tempfile::tempdir().unwrap();
     // A cloud (reablement), and every dot on one vertical line with up to 91 on one pixel (shared-lives).
     for scenario in ["reablement", "shared-lives"] {
-        let outcome = carecast::commands::run(
-            &context(tmp.path()),
-            &bundled_path(scenario),
-            &changes(Some(10_000), &[]),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let outcome = bundled_run(tmp.path(), scenario, 10_000);
         let paths = fs::read_to_string(outcome.dir.join("ce_plane.svg")).unwrap();
         let circles = dots_as_circles(&paths);
         let dots = circles.matches("<circle").count();
@@ -331,6 +326,12 @@ fn a_plane_drawn_as_paths_of_dots_looks_as_its_circles_do() {
             "{scenario}: a pixel differs by {most} of 255 ({differ} of {pixels} differ at all)"
         );
     }
+}
+
+/// A bundled scenario run at `iterations` into `dir`, as `carecast run` runs it.
+fn bundled_run(dir: &Path, scenario: &str, iterations: u64) -> carecast::commands::RunOutcome {
+    carecast::commands::run(&context(dir), &bundled_path(scenario), &changes(Some(iterations), &[]))
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// `svg` with each path of merged shapes (as carecast writes a run of bars, dashes or grid lines) written out again as
@@ -371,12 +372,7 @@ fn plots_with_their_bars_dashes_and_grid_lines_merged_look_as_the_shapes_apart_d
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let outcome = carecast::commands::run(
-        &context(tmp.path()),
-        &bundled_path("example"),
-        &changes(Some(2_000), &[]),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let outcome = bundled_run(tmp.path(), "example", 2_000);
     for stem in ["roi_reablement", "cumulative_reablement", "ceac", "ce_plane", "evpi"] {
         let merged = fs::read_to_string(outcome.dir.join(format!("{stem}.svg"))).unwrap();
         let apart = shapes_apart(&merged);

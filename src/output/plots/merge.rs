@@ -21,6 +21,19 @@ struct Shape<'a> {
     extent: Option<[i64; 4]>,
 }
 
+impl<'a> Shape<'a> {
+    /// An outline (a polyline's or a line's).
+    fn stroke(style: &'a str, mergeable: bool, data: String) -> Shape<'a> {
+        Shape {
+            kind: Kind::Stroke,
+            style,
+            mergeable,
+            data,
+            extent: None,
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
     Stroke,
@@ -54,13 +67,7 @@ fn shape(line: &str) -> Option<Shape<'_>> {
             data.push_str(y);
         }
         let mergeable = opaque(style) && attribute(style, "fill") == Some("none") && !data.is_empty();
-        return Some(Shape {
-            kind: Kind::Stroke,
-            style,
-            mergeable,
-            data,
-            extent: None,
-        });
+        return Some(Shape::stroke(style, mergeable, data));
     }
     if let Some(rest) = line.strip_prefix("<line ") {
         let (style, ends) = rest.split_once(" x1=\"")?;
@@ -69,13 +76,7 @@ fn shape(line: &str) -> Option<Shape<'_>> {
         let data = format!("M{} {}L{} {}", x1?, y1?, x2?, y2?);
         // A line has no fill: its path must say so.
         let mergeable = opaque(style) && !style.contains("fill=");
-        return Some(Shape {
-            kind: Kind::Stroke,
-            style,
-            mergeable,
-            data,
-            extent: None,
-        });
+        return Some(Shape::stroke(style, mergeable, data));
     }
     let rest = line.strip_prefix("<rect ")?;
     let style = rest.split_once(" height=\"")?.1.split_once('"')?.1.strip_suffix("/>")?;
