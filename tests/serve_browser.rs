@@ -145,8 +145,9 @@ fn timed_change(tab: &Tab, key: &str, text: &str, typed: bool, what: &str) -> [f
     ["received", "shown"].map(|phase| phases[phase].as_f64().unwrap())
 }
 
-/// The height of a window that shows the whole of any scenario's page at 1280 px: the page lays out and paints
-/// only the plots in sight (`content-visibility: auto`), so the times in it are those of every plot drawn.
+/// The height of a window in which every plot of any bundled scenario's page is in sight at 1280 px (the pages are
+/// 4,300 to 7,200 px tall): the page lays out and paints only the plots in sight (`content-visibility: auto`), so the
+/// times in it are those of every plot drawn.
 const TALL: u32 = 7000;
 
 /// The middle value.

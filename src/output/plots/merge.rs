@@ -92,6 +92,10 @@ fn shape(line: &str) -> Option<Shape<'_>> {
     })
 }
 
+/// The most shapes one path takes: a run of filled rectangles is checked for overlaps pair by pair, so a longer run (a
+/// heat map of one colour) is cut into paths of this many.
+const MOST_PER_PATH: usize = 1_000;
+
 /// Whether two rectangles' insides overlap (touching edges do not).
 fn overlap(a: [i64; 4], b: [i64; 4]) -> bool {
     a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
@@ -106,7 +110,8 @@ pub(super) fn merge_shapes(svg: &str) -> String {
         let joins = shape(line.trim_end_matches('\n')).filter(|s| s.mergeable);
         if let Some(s) = joins {
             let fits = run.first().is_none_or(|(first, _)| {
-                first.kind == s.kind
+                run.len() < MOST_PER_PATH
+                    && first.kind == s.kind
                     && first.style == s.style
                     && s.extent
                         .is_none_or(|e| run.iter().all(|(r, _)| !r.extent.is_some_and(|o| overlap(o, e))))
@@ -201,6 +206,15 @@ mod tests {
         );
         let faint = format!("{}{}", dash(277, "0.3"), dash(290, "0.3"));
         assert_eq!(merge_shapes(&faint), faint);
+    }
+
+    #[test]
+    fn a_long_run_is_cut_into_paths_of_at_most_so_many_shapes() {
+        let svg: String = (0..2_500).map(|i| bar(i * 10, 0, 10, 10)).collect();
+        let merged = merge_shapes(&svg);
+        assert_eq!(merged.lines().count(), 3);
+        let sizes: Vec<usize> = merged.lines().map(|l| l.matches('Z').count()).collect();
+        assert_eq!(sizes, [MOST_PER_PATH, MOST_PER_PATH, 500]);
     }
 
     #[test]
