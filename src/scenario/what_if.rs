@@ -20,10 +20,9 @@ pub fn parameter_headings(text: &str) -> Vec<(String, String)> {
             in_parameters = line == "[parameters]";
             heading = None;
         } else if let Some(comment) = line.strip_prefix('#') {
-            let words = comment.trim().trim_matches(|c| c == '-' || c == '=').trim();
             let ruled = comment.trim_start().starts_with("---") || comment.trim_start().starts_with("===");
-            if in_parameters && ruled && !words.is_empty() {
-                heading = Some(words.to_string());
+            if let Some(words) = heading_words(comment).filter(|_| in_parameters && ruled) {
+                heading = Some(words);
             }
         } else if let (true, Some(h), Some((key, _))) = (in_parameters, &heading, line.split_once('=')) {
             let key = key.trim().trim_matches('"');
@@ -33,6 +32,23 @@ pub fn parameter_headings(text: &str) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// A ruled comment's words as a heading: all of them where a rule closes them (`# --- Costs ---`); where they run on
+/// as prose with no closing rule (`# --- Older people. Alternative: a care home, ...`), only their first sentence, or
+/// what comes before a colon if that is shorter, so that the heading is not cut off where the comment's line ends.
+/// None for a rule alone.
+fn heading_words(comment: &str) -> Option<String> {
+    let is_rule = |c: char| c == '-' || c == '=';
+    let closed = comment.trim_end().ends_with(is_rule);
+    let words = comment.trim().trim_matches(is_rule).trim();
+    let words = if closed {
+        words
+    } else {
+        let end = [". ", ": "].iter().filter_map(|stop| words.find(stop)).min();
+        end.map_or(words, |end| &words[..end]).trim_end_matches(['.', ':'])
+    };
+    (!words.is_empty()).then(|| words.to_string())
 }
 
 /// Each single number a parameter table writes, by the field name `--set NAME.FIELD=` takes, with its place in the
@@ -242,6 +258,22 @@ mod tests {
                 ("weekly".to_string(), "Unit costs (council)".to_string()),
                 ("p".to_string(), "Unit costs (council)".to_string()),
                 ("u".to_string(), "Quality of life".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_ruled_comment_that_runs_on_as_prose_gives_its_first_sentence_as_the_heading() {
+        let text = "[parameters]\n# --- Older people. Alternative: a care home, uniform between the floor and (mean £500 a week,\n# and more).\na = 1\n# --- The scheme (programme spend): staff £310,000 a year\nb = 2\n# --- Mental health, CV 0.2 assumed.\nc = 3\n# --- Costs -- staff and rooms ---\nd = 4\n# -------\ne = 5\n";
+        let headings: Vec<String> = parameter_headings(text).into_iter().map(|(_, h)| h).collect();
+        assert_eq!(
+            headings,
+            [
+                "Older people",
+                "The scheme (programme spend)",
+                "Mental health, CV 0.2 assumed",
+                "Costs -- staff and rooms",
+                "Costs -- staff and rooms",
             ]
         );
     }
