@@ -8,10 +8,10 @@ use serde_spanned::Spanned;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-/// The heading each `[parameters]` entry is written under: the nearest comment line above it of the form
-/// `# --- Unit costs (council) ---` (dashes or equals signs around the words), as (parameter name, heading). Entries
-/// with no heading above them are left out.
-pub fn parameter_headings(text: &str) -> Vec<(String, String)> {
+/// Every entry of `[parameters]` in the order the file writes them, with the heading it is written under, if any: the
+/// nearest comment line above it of the form `# --- Unit costs (council) ---` (dashes or equals signs around the words;
+/// see [`heading_words`]).
+pub fn parameter_entries(text: &str) -> Vec<(String, Option<String>)> {
     let mut out = Vec::new();
     let (mut in_parameters, mut heading) = (false, None::<String>);
     for line in text.lines() {
@@ -24,10 +24,10 @@ pub fn parameter_headings(text: &str) -> Vec<(String, String)> {
             if let Some(words) = heading_words(comment).filter(|_| in_parameters && ruled) {
                 heading = Some(words);
             }
-        } else if let (true, Some(h), Some((key, _))) = (in_parameters, &heading, line.split_once('=')) {
+        } else if let (true, Some((key, _))) = (in_parameters, line.split_once('=')) {
             let key = key.trim().trim_matches('"');
             if !key.is_empty() && !key.contains(['.', ' ']) {
-                out.push((key.to_string(), h.clone()));
+                out.push((key.to_string(), heading.clone()));
             }
         }
     }
@@ -252,12 +252,25 @@ mod tests {
 
     #[test]
     fn headings_are_the_ruled_comments_above_each_parameter() {
+        let heading = |h: &str| Some(h.to_string());
         assert_eq!(
-            parameter_headings(TEXT),
+            parameter_entries(TEXT),
             vec![
-                ("weekly".to_string(), "Unit costs (council)".to_string()),
-                ("p".to_string(), "Unit costs (council)".to_string()),
-                ("u".to_string(), "Quality of life".to_string()),
+                ("weekly".to_string(), heading("Unit costs (council)")),
+                ("p".to_string(), heading("Unit costs (council)")),
+                ("u".to_string(), heading("Quality of life")),
+            ]
+        );
+    }
+
+    #[test]
+    fn entries_come_in_the_files_order_headed_or_not() {
+        let text = "[parameters]\nzeta = 1\n# --- Costs ---\nalpha = 2\n[settings]\nbeta = 3\n";
+        assert_eq!(
+            parameter_entries(text),
+            vec![
+                ("zeta".to_string(), None),
+                ("alpha".to_string(), Some("Costs".to_string()))
             ]
         );
     }
@@ -265,7 +278,7 @@ mod tests {
     #[test]
     fn a_ruled_comment_that_runs_on_as_prose_gives_its_first_sentence_as_the_heading() {
         let text = "[parameters]\n# --- Older people. Alternative: a care home, uniform between the floor and (mean £500 a week,\n# and more).\na = 1\n# --- The scheme (programme spend): staff £310,000 a year\nb = 2\n# --- Mental health, CV 0.2 assumed.\nc = 3\n# --- Costs -- staff and rooms ---\nd = 4\n# -------\ne = 5\n";
-        let headings: Vec<String> = parameter_headings(text).into_iter().map(|(_, h)| h).collect();
+        let headings: Vec<String> = parameter_entries(text).into_iter().filter_map(|(_, h)| h).collect();
         assert_eq!(
             headings,
             [

@@ -5,7 +5,7 @@ use super::compile_with;
 use crate::error::InputError;
 use crate::model::{Draw, Model, ParameterInfo};
 use crate::scenario::raw::RawParameterTable;
-use crate::scenario::what_if::{parameter_headings, written_fields};
+use crate::scenario::what_if::{parameter_entries, written_fields};
 use crate::scenario::Scenario;
 
 /// How a change may set a parameter.
@@ -48,7 +48,7 @@ pub fn editable_inputs(scenario: &Scenario, plain: &Model) -> Result<Vec<Editabl
         .collect();
     names.dedup();
     let model = compile_with(scenario, &names)?;
-    let headings = parameter_headings(&scenario.text);
+    let entries = parameter_entries(&scenario.text);
     let mut out: Vec<EditableInput> = Vec::new();
     for entry in &model.overridable {
         if let Some(known) = out.iter_mut().find(|e| e.info.name == entry.name) {
@@ -71,7 +71,12 @@ pub fn editable_inputs(scenario: &Scenario, plain: &Model) -> Result<Vec<Editabl
             (None, _) => InputForm::Locked,
         };
         let heading = (entry.scope == "base")
-            .then(|| headings.iter().find(|(n, _)| *n == entry.name).map(|(_, h)| h.clone()))
+            .then(|| {
+                entries
+                    .iter()
+                    .find(|(n, _)| *n == entry.name)
+                    .and_then(|(_, h)| h.clone())
+            })
             .flatten();
         out.push(EditableInput {
             scopes: vec![entry.scope.clone()],
@@ -80,6 +85,13 @@ pub fn editable_inputs(scenario: &Scenario, plain: &Model) -> Result<Vec<Editabl
             info,
         });
     }
+    // The file's `[parameters]` in its own order (the compiled model holds them by name), then arms' and subgroups'.
+    let place = |input: &EditableInput| {
+        let base = input.scopes.first().is_some_and(|s| s == "base");
+        let at = entries.iter().position(|(n, _)| *n == input.info.name);
+        (!base, at.filter(|_| base).unwrap_or(usize::MAX))
+    };
+    out.sort_by_key(place);
     Ok(out)
 }
 
@@ -92,4 +104,39 @@ fn table_form(t: &RawParameterTable) -> InputForm {
         return InputForm::Locked;
     }
     InputForm::Table { dist, fields }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::compile;
+
+    #[test]
+    fn the_inputs_come_in_the_files_order_under_its_headings() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/shared-lives.toml");
+        let scenario = Scenario::read(&path).expect("the bundled scenario reads");
+        let model = compile(&scenario).expect("compiles");
+        let inputs = editable_inputs(&scenario, &model).expect("its inputs");
+        let base: Vec<&str> = (inputs.iter())
+            .filter(|i| i.scopes[0] == "base")
+            .map(|i| i.info.name.as_str())
+            .collect();
+        // The file writes `in_shared_lives` and `group` first (under "Which arm ..."), its two expressions later.
+        assert_eq!(&base[..2], ["in_shared_lives", "group"], "{base:?}");
+        let order: Vec<String> = parameter_entries(&scenario.text).into_iter().map(|(n, _)| n).collect();
+        let at: Vec<usize> = (base.iter())
+            .map(|n| order.iter().position(|o| o == n).unwrap())
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{base:?}");
+        // Arms' and subgroups' own come after the file's.
+        let first_other = inputs
+            .iter()
+            .position(|i| i.scopes[0] != "base")
+            .unwrap_or(inputs.len());
+        assert!(inputs[first_other..].iter().all(|i| i.scopes[0] != "base"));
+        assert_eq!(
+            inputs[0].heading.as_deref(),
+            Some("Which arm and which client group (set by the arms and by [cohort] subgroups)")
+        );
+    }
 }
