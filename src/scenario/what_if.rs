@@ -10,7 +10,7 @@ use std::ops::Range;
 
 /// Every entry of `[parameters]` in the order the file writes them, with the heading it is written under, if any: the
 /// nearest comment line above it of the form `# --- Unit costs (council) ---` (dashes or equals signs around the words;
-/// see [`heading_words`]).
+/// a ruled comment that runs on as prose gives its first sentence).
 pub fn parameter_entries(text: &str) -> Vec<(String, Option<String>)> {
     let mut out = Vec::new();
     let (mut in_parameters, mut heading) = (false, None::<String>);
