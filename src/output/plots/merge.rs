@@ -1,6 +1,6 @@
 //! Runs of like shapes in an SVG merged into one path each: a histogram's bars, a dashed line's dashes, a grid's
 //! lines. plotters writes every shape as an element of its own, and a browser builds, styles, lays out and paints each
-//! element apart (the ROI figure of a four-payer scenario had 177 bars and 238 lines); one path with a subpath per
+//! element apart (the teaching example's four-panel ROI figure had 177 bars and 238 lines); one path with a subpath per
 //! shape is the same picture in a few elements.
 //!
 //! Only consecutive elements merge, so nothing is drawn in another order. A run of strokes merges only where they are
