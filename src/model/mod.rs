@@ -465,6 +465,10 @@ pub struct Context {
     /// Whether the context needs work at every boundary: time-dependent values, probabilities or flows, or flows with
     /// an accrual of their own. Otherwise its trace is a fixed matrix raised to each cycle.
     pub per_boundary: bool,
+    /// Whether its values at a boundary depend on time only through its [`Context::series`]: nothing it computes at
+    /// a boundary reads the time slots themselves. Its values and changing probabilities at a boundary whose series are
+    /// those of the boundary before are then those of the boundary before (see [`TimeSeries::same_as_before`]).
+    pub time_through_series: bool,
     pub one_offs: Vec<OneOff>,
     /// Human-readable name of each slot (for error messages).
     pub slot_names: Vec<String>,
@@ -512,6 +516,13 @@ impl TimeSeries {
             return &[];
         }
         &self.values[wave][k * n..(k + 1) * n]
+    }
+
+    /// Whether boundary `k` of wave `wave` has the same values, bit for bit, as boundary `k - 1` (never for the
+    /// first).
+    pub fn same_as_before(&self, wave: usize, k: usize) -> bool {
+        let same = |(a, b): (&f64, &f64)| a.to_bits() == b.to_bits();
+        k > 0 && self.at(wave, k).iter().zip(self.at(wave, k - 1)).all(same)
     }
 }
 

@@ -736,6 +736,10 @@ fn a_conditional_on_time_gives_the_same_bits_with_its_condition_computed_before_
     // Each arm's care cost and probability (usual care's branches give the same probability, rr being 1 there).
     assert_eq!(split(&hoisted), 2 + 2);
     assert_eq!(split(&whole), 0);
+    // Hoisted, the values change only where the condition does (after two years), and the lane path keeps them from
+    // one boundary to the next in between; whole, they read time itself.
+    assert!(hoisted.contexts.iter().all(|c| c.per_boundary && c.time_through_series));
+    assert!(whole.contexts.iter().all(|c| c.per_boundary && !c.time_through_series));
     let hoisted_lanes = run_with(&hoisted, &settings, None, true).expect("runs");
     let hoisted_general = run_with(&hoisted, &settings, None, false).expect("runs");
     let whole_lanes = run_with(&whole, &settings, None, true).expect("runs");

@@ -501,6 +501,15 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             .filter(|(_, (r, _))| changes(r))
             .map(|(i, (_, first))| (i, first))
             .collect();
+        // Whether anything computed at a boundary reads the time slots (cycle, t, calendar t) directly: a program that
+        // changes with time, or a changing probability or flow that is a bare time name.
+        let time = self.n_draws..self.n_draws + TIME_NAMES.len();
+        let reads_time = (dynamic_programs.iter())
+            .any(|(_, p): &(usize, Program)| p.reads().iter().any(|r| time.contains(r)))
+            || (changing_rows.iter())
+                .flat_map(|&(r, _)| &rows[r].entries)
+                .any(|(_, src)| matches!(src, ProbSource::Slot(s) if time.contains(s)))
+            || (dynamic_flows.iter().chain(&own_accrual_flows)).any(|f| time.contains(&f.slot));
         let per_boundary = !dynamic_programs.is_empty()
             || !dynamic_flows.is_empty()
             || !changing_rows.is_empty()
@@ -524,6 +533,7 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             own_accrual_flows,
             series,
             per_boundary,
+            time_through_series: !reads_time,
             one_offs,
             slot_names: self.slot_names,
         })

@@ -3,6 +3,12 @@
 //! arithmetic for such a context in the same order: the time slots and the values computed before sampling set at
 //! each boundary, the programs run again, the occupancy and the boundary's flows accrued, the rows recomputed when
 //! they change, and the cohort stepped destination by destination as the general path steps it.
+//!
+//! Where a context's values depend on time only through its values computed before sampling
+//! ([`Context::time_through_series`]), a boundary at which those are what they were at the boundary before has the
+//! values and probabilities of the boundary before, bit for bit: they are kept rather than computed and checked
+//! again. (The adaptations scenario's row out of "delayed" changes once, when the delay ends, through the condition
+//! `t >= delay_years`, computed before sampling: it was recomputed at each of its 261 weekly boundaries.)
 
 #[cfg(doc)]
 use super::general::simulate_iteration;
@@ -128,8 +134,11 @@ fn waves_fixed<const S: usize>((model, ctx, (plan, accruals), lw, slots, ci, arm
         let (outcome_rows, _) = occupancy_outcome.as_chunks_mut::<S>();
         let offset = wave.entry_year * per_year;
         for k in 0..=wave.cycles {
-            let times = [k as f64, k as f64 * dt, (offset + k) as f64 * dt];
-            boundary_values(ctx, lane_slots, slots, n_draws, times, ctx.series.at(w, k));
+            let recompute = !(ctx.time_through_series && ctx.series.same_as_before(w, k));
+            if recompute {
+                let times = [k as f64, k as f64 * dt, (offset + k) as f64 * dt];
+                boundary_values(ctx, lane_slots, slots, n_draws, times, ctx.series.at(w, k));
+            }
             for e in &accrual.entries[wave.weights_start[k]..wave.weights_start[k + 1]] {
                 weigh_fixed(&mut cost_rows[e.year], &mass, e.w_cost, e.first);
                 if !wave.same_weights {
@@ -148,7 +157,7 @@ fn waves_fixed<const S: usize>((model, ctx, (plan, accruals), lw, slots, ci, arm
             if k == wave.cycles {
                 break;
             }
-            if ctx.dynamic_transitions() && !rows_from_slots(ctx, lane_slots, edges) {
+            if recompute && ctx.dynamic_transitions() && !rows_from_slots(ctx, lane_slots, edges) {
                 return false;
             }
             // Destination by destination (in order: a dense plan's states are), each summing its incoming edges in
@@ -216,8 +225,11 @@ fn waves((model, ctx, (plan, accruals), lw, slots, ci, arm, n_cols): Args) -> bo
         clear_occupancy(accrual, first_year * width, occupancy);
         let offset = wave.entry_year * per_year;
         for k in 0..=wave.cycles {
-            let times = [k as f64, k as f64 * dt, (offset + k) as f64 * dt];
-            boundary_values(ctx, lane_slots, slots, n_draws, times, ctx.series.at(w, k));
+            let recompute = !(ctx.time_through_series && ctx.series.same_as_before(w, k));
+            if recompute {
+                let times = [k as f64, k as f64 * dt, (offset + k) as f64 * dt];
+                boundary_values(ctx, lane_slots, slots, n_draws, times, ctx.series.at(w, k));
+            }
             for e in &accrual.entries[wave.weights_start[k]..wave.weights_start[k + 1]] {
                 let rows = e.year * width..(e.year + 1) * width;
                 weigh(
@@ -247,7 +259,7 @@ fn waves((model, ctx, (plan, accruals), lw, slots, ci, arm, n_cols): Args) -> bo
             if k == wave.cycles {
                 break;
             }
-            if ctx.dynamic_transitions() && !rows_from_slots(ctx, lane_slots, edges) {
+            if recompute && ctx.dynamic_transitions() && !rows_from_slots(ctx, lane_slots, edges) {
                 return false;
             }
             // Destination by destination, each summing its incoming edges in the general path's order.
