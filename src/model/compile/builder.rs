@@ -543,9 +543,9 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
     /// not the constant 0. The others are left out, their states keeping their mass (which is +0) as a state without
     /// a row does: a row out of a state no one enters moves no mass and so changes no value, but one that changes with
     /// time would make the whole context recompute its rows at every boundary. (The adaptations scenario's row out of
-    /// "delayed", which changes when the delay ends, is needed only in its adaptation arm's "margin" group: the other
-    /// three contexts, traced boundary by boundary for it, took 3.1 times as long as with rows fixed in time.) Such a
-    /// row is then not checked either: its probabilities could not move anyone.
+    /// "delayed", which changes when the delay ends, is needed only in its adaptation arm's "margin" group; its run as
+    /// written took 25.0 ms with all four contexts traced boundary by boundary, and 8.0 ms with that row made fixed in
+    /// time.) Such a row is then not checked either: its probabilities could not move anyone.
     fn rows_entered(&self, start: &Row, rows: Vec<Row>) -> Vec<Row> {
         let zero = |src: &ProbSource| match src {
             ProbSource::Slot(s) => self.programs[*s].as_ref().and_then(Program::as_constant) == Some(0.0),
