@@ -14,6 +14,8 @@ mod streams;
 mod tests;
 #[cfg(test)]
 mod tests_model_size;
+#[cfg(test)]
+mod tests_time;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
