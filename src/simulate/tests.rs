@@ -32,6 +32,13 @@ pub(super) fn bits<'a>(values: impl IntoIterator<Item = &'a f64>) -> Vec<u64> {
     values.into_iter().map(|v| v.to_bits()).collect()
 }
 
+/// Asserts that two runs gave the same totals, yearly means and payback years, bit for bit.
+pub(super) fn assert_same_bits(a: &Results, b: &Results) {
+    assert_eq!(bits(&a.kernel_totals), bits(&b.kernel_totals));
+    assert_eq!(bits(&a.yearly_mean), bits(&b.yearly_mean));
+    assert_eq!(a.payback_year, b.payback_year);
+}
+
 /// Edits that leave states out of the lane trace: with no outcome in `independent`, it has no flow but leads to
 /// states with flows, so it stays; with no cost or outcome in `residential` either, that state leads only to
 /// `dead` and is left out with it. A quarter of people start there, so the trace loses mass from the start.
@@ -672,9 +679,7 @@ male = 0.4
     let settings = model.run_defaults;
     let lanes = run_with(&by_cycle, &settings, None, true).expect("runs");
     let general = run_with(&by_cycle, &settings, None, false).expect("runs");
-    assert_eq!(bits(&lanes.yearly_mean), bits(&general.yearly_mean));
-    assert_eq!(bits(&lanes.kernel_totals), bits(&general.kernel_totals));
-    assert_eq!(lanes.payback_year, general.payback_year);
+    assert_same_bits(&lanes, &general);
 }
 
 #[test]
@@ -694,8 +699,6 @@ fn delayed_one_off_costs_and_savings_give_the_same_bits_on_both_paths() {
     for m in [model.by_cycle().expect("quarterly"), model] {
         let lanes = run_with(&m, &settings, None, true).expect("runs");
         let general = run_with(&m, &settings, None, false).expect("runs");
-        assert_eq!(bits(&lanes.yearly_mean), bits(&general.yearly_mean));
-        assert_eq!(bits(&lanes.kernel_totals), bits(&general.kernel_totals));
-        assert_eq!(lanes.payback_year, general.payback_year);
+        assert_same_bits(&lanes, &general);
     }
 }

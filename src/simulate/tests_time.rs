@@ -2,7 +2,7 @@
 //! where nothing it reads has changed, and rows out of states no one enters left out. Each gives the same bits as the
 //! model written so that the compiler cannot see what it relies on.
 
-use super::tests::{bits, bundled, reference};
+use super::tests::{assert_same_bits, bundled, reference};
 use crate::model::Model;
 use crate::simulate::engine::run_with;
 
@@ -50,9 +50,7 @@ fn a_conditional_on_time_gives_the_same_bits_with_its_condition_computed_before_
     let hoisted_general = run_with(&hoisted, &settings, None, false).expect("runs");
     let whole_lanes = run_with(&whole, &settings, None, true).expect("runs");
     for other in [&hoisted_general, &whole_lanes] {
-        assert_eq!(bits(&hoisted_lanes.kernel_totals), bits(&other.kernel_totals));
-        assert_eq!(bits(&hoisted_lanes.yearly_mean), bits(&other.yearly_mean));
-        assert_eq!(hoisted_lanes.payback_year, other.payback_year);
+        assert_same_bits(&hoisted_lanes, other);
     }
 }
 
@@ -97,14 +95,11 @@ fn rows_out_of_states_no_one_enters_are_left_out_and_change_no_bit() {
         run_with(&unseen, &settings, None, true).expect("runs"),
         run_with(&unseen, &settings, None, false).expect("runs"),
     ] {
-        assert_eq!(bits(&seen_lanes.kernel_totals), bits(&other.kernel_totals));
-        assert_eq!(bits(&seen_lanes.yearly_mean), bits(&other.yearly_mean));
-        assert_eq!(seen_lanes.payback_year, other.payback_year);
+        assert_same_bits(&seen_lanes, &other);
     }
     // Binned by cycle too (payback in weeks).
     let (seen, unseen) = (seen.by_cycle().expect("weekly"), unseen.by_cycle().expect("weekly"));
     let a = run_with(&seen, &settings, None, true).expect("runs");
     let b = run_with(&unseen, &settings, None, true).expect("runs");
-    assert_eq!(bits(&a.kernel_totals), bits(&b.kernel_totals));
-    assert_eq!(a.payback_year, b.payback_year);
+    assert_same_bits(&a, &b);
 }

@@ -91,7 +91,7 @@ pub fn editable_inputs(scenario: &Scenario, plain: &Model) -> Result<Vec<Editabl
         let at = entries.iter().position(|(n, _)| *n == input.info.name);
         (!base, at.filter(|_| base).unwrap_or(usize::MAX))
     };
-    out.sort_by_key(place);
+    out.sort_by_cached_key(place);
     Ok(out)
 }
 
