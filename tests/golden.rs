@@ -6,6 +6,9 @@
 //! temporary directory's and the run directory's names. Everything else must be byte for byte what it was when the
 //! list was written, so a change to any number, table, plot, page or message shows here, file by file.
 //!
+//! The same outputs are checked for figures' text cut short to fit (ending in "…"): none of the bundled scenarios'
+//! may lose any.
+//!
 //! When a change is meant to change outputs, rewrite the list and review its diff with the change:
 //! `CARECAST_BLESS=1 cargo test --release --test golden`. On a mismatch the test copies what it got to
 //! `output/golden-actual/` for comparison.
@@ -489,9 +492,31 @@ fn every_output() -> (BTreeMap<String, String>, BTreeMap<String, Vec<u8>>) {
     (list, keep)
 }
 
+/// Every text of every SVG in `keep` that a figure cut short to fit ("…" at its end), with its file.
+fn cut_texts(keep: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
+    let mut cut = Vec::new();
+    for (name, bytes) in keep.iter().filter(|(name, _)| name.ends_with(".svg")) {
+        let svg = String::from_utf8_lossy(bytes);
+        for piece in svg.split("</text>").map(str::trim_end).filter(|p| p.ends_with('…')) {
+            let text = piece.rsplit('>').next().unwrap_or(piece).trim();
+            cut.push(format!("{name}: {text}"));
+        }
+    }
+    cut
+}
+
 #[test]
 fn every_command_on_every_bundled_scenario_writes_what_it_wrote_before() {
     let (got, keep) = every_output();
+    // Every figure of every command on the bundled scenarios shows its text whole: a panel's statistics cut to fit
+    // once lost the median and the share of iterations paying back (telecare-wsd's "£1 or more back in 0…").
+    let cut = cut_texts(&keep);
+    assert!(
+        cut.is_empty(),
+        "{} texts cut short in figures:\n{}",
+        cut.len(),
+        cut.join("\n")
+    );
     let text: String = got.iter().map(|(k, v)| format!("{k} {v}\n")).collect();
     if std::env::var_os("CARECAST_BLESS").is_some() {
         fs::create_dir_all("tests/golden").expect("golden directory");

@@ -37,8 +37,8 @@ impl Frame<'_> {
         root.fill(&WHITE).map_err(err)?;
         let (w, h) = root.dim_in_pixel();
         let (w, h) = (w as i32, h as i32);
-        // A long title (a scenario's title and two arms' labels) takes a second line rather than losing its end.
-        let title = wrap(self.title, TITLE_PX, w - 2 * SIDE, 2);
+        // A long title (a scenario's title, a subgroup and two arms' labels) takes more lines rather than losing its end.
+        let title = wrap(self.title, TITLE_PX, w - 2 * SIDE, 3);
         for (i, line) in title.iter().enumerate() {
             text(
                 root,
@@ -50,9 +50,8 @@ impl Frame<'_> {
             )?;
         }
         let mut top = 58 + TITLE_LINE * (title.len().max(1) as i32 - 1);
-        if !self.subtitle.is_empty() {
-            let sub = fit(self.subtitle, SUBTITLE_PX, w - 2 * SIDE);
-            text(root, &sub, SUBTITLE_PX, MUTED, (SIDE, top), (HPos::Left, VPos::Top))?;
+        for line in wrap(self.subtitle, SUBTITLE_PX, w - 2 * SIDE, 2) {
+            text(root, &line, SUBTITLE_PX, MUTED, (SIDE, top), (HPos::Left, VPos::Top))?;
             top += 30;
         }
         let lh = legend_height(self.legend, w);
@@ -62,11 +61,13 @@ impl Frame<'_> {
             top += lh;
         }
         let note_h = 24;
-        let bottom = h - 8 - note_h * self.notes.len() as i32;
-        for (i, note) in self.notes.iter().enumerate() {
-            let line = fit(note, NOTE_PX, w - 2 * SIDE);
+        let notes: Vec<String> = (self.notes.iter())
+            .flat_map(|note| wrap(note, NOTE_PX, w - 2 * SIDE, 3))
+            .collect();
+        let bottom = h - 8 - note_h * notes.len() as i32;
+        for (i, line) in notes.iter().enumerate() {
             let y = bottom + 4 + note_h * i as i32;
-            text(root, &line, NOTE_PX, MUTED, (SIDE, y), (HPos::Left, VPos::Top))?;
+            text(root, line, NOTE_PX, MUTED, (SIDE, y), (HPos::Left, VPos::Top))?;
         }
         let (_, rest) = root.split_vertically(top);
         let (body, _) = rest.split_vertically((bottom - top).max(50));

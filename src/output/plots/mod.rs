@@ -7,7 +7,9 @@
 //!
 //! Inputs come from simulations and user scenario files, so nothing here trusts them: non-finite values are
 //! skipped (and counted in a caption), degenerate ranges are padded, and free text (titles, labels) is cleaned of
-//! control characters and truncated with "…" to the space it has (a title first takes a second line).
+//! control characters and wrapped to the space it has (up to three lines for a title, two for a subtitle, three for
+//! each note, three for an ROI panel's label and nine for its statistics); only past that, or a word too long for a
+//! line, is it cut with "…". No figure of the bundled scenarios cuts any (the golden test checks).
 //!
 //! Each figure has its own file: ROI histograms, the cost-effectiveness plane, acceptability curves, EVPI, the fan
 //! chart of cumulative savings and EVPPI bars; and the what-if figures: a measure swept against one parameter

@@ -7,7 +7,7 @@ use super::frame::{chart, message_box, vline, Frame};
 use super::labels::{count_label, percent_label, plural, ratio_label, Fmt};
 use super::legend::{Entry, Swatch};
 use super::render::{err, render, Dest, Figure, PlotError, HEIGHT, HEIGHT_TWO_ROWS, WIDTH};
-use super::text::{clean, fit, text, LEGEND_PX, PANEL_PX};
+use super::text::{clean, text, wrap, wrap_clauses, LEGEND_PX, PANEL_PX};
 use crate::analysis::stats::quantiles;
 use plotters::backend::DrawingBackend;
 use plotters::coord::Shift;
@@ -128,17 +128,52 @@ impl RoiPanel {
         }
     }
 
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let area = area.margin(6, 10, 4, 14);
-        let (w, _) = area.dim_in_pixel();
-        let w = w as i32;
-        let (head, plot) = area.split_vertically(84);
+    /// The panel's head at `width` pixels: its label, then what its histogram shows (ink, then muted), each wrapped
+    /// to the width rather than cut, so that no figure is lost.
+    fn head(&self, width: i32) -> Head {
         let label = if self.label.is_empty() {
-            "(unnamed payer)".to_string()
+            vec!["(unnamed payer)".to_string()]
         } else {
-            fit(&self.label, PANEL_PX, w)
+            wrap(&self.label, PANEL_PX, width, 3)
         };
-        text(&head, &label, PANEL_PX, INK, (0, 4), (HPos::Left, VPos::Top))?;
+        let Some(s) = &self.stats else {
+            return Head {
+                label,
+                ink: Vec::new(),
+                muted: Vec::new(),
+            };
+        };
+        // The headline's figure is mean savings over mean spend; the histogram is of each iteration's own ratio,
+        // whose median differs from it (the average of ratios is not the ratio of averages): both are named.
+        let mut ink = Vec::new();
+        if let Some(r) = self.ratio_of_means.filter(|r| r.is_finite()) {
+            ink.push(format!("mean savings ÷ mean spend {}", ratio_label(r)));
+        }
+        ink.push(format!("median of the iterations {}", ratio_label(s.median)));
+        let mut muted = vec![
+            format!("95% interval {} to {}", ratio_label(s.lo95), ratio_label(s.hi95)),
+            format!(
+                "£1 or more back in {} of {} iterations",
+                percent_label(s.at_least_one),
+                count_label(self.total - self.bad)
+            ),
+        ];
+        if !s.x.contains(1.0) {
+            muted.push("break-even off the chart".to_string());
+        }
+        Head {
+            label,
+            ink: wrap_clauses(&ink, LEGEND_PX, width, 4),
+            muted: wrap_clauses(&muted, LEGEND_PX, width, 5),
+        }
+    }
+
+    /// Draws the panel, its head `head_height` pixels tall (the tallest of its row's, so that the plots line up).
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, head_height: i32) -> Result<(), String> {
+        let (w, _) = area.dim_in_pixel();
+        let head = self.head(w as i32);
+        let (top, plot) = area.split_vertically(head_height);
+        head.draw(&top)?;
         let Some(s) = &self.stats else {
             let msg = if self.total == 0 {
                 "no spend by this payer"
@@ -147,42 +182,6 @@ impl RoiPanel {
             };
             return message_box(&plot.margin(8, 8, 8, 8), msg);
         };
-        // The headline's figure is mean savings over mean spend; the histogram is of each iteration's own ratio,
-        // whose median differs from it (the average of ratios is not the ratio of averages): both are named.
-        let line1 = match self.ratio_of_means.filter(|r| r.is_finite()) {
-            Some(r) => format!(
-                "mean savings ÷ mean spend {}; median of the iterations {}",
-                ratio_label(r),
-                ratio_label(s.median)
-            ),
-            None => format!("median of the iterations {}", ratio_label(s.median)),
-        };
-        let mut line2 = format!(
-            "95% interval {} to {}; £1 or more back in {} of {} iterations",
-            ratio_label(s.lo95),
-            ratio_label(s.hi95),
-            percent_label(s.at_least_one),
-            count_label(self.total - self.bad)
-        );
-        if !s.x.contains(1.0) {
-            line2.push_str(" (break-even off the chart)");
-        }
-        text(
-            &head,
-            &fit(&line1, LEGEND_PX, w),
-            LEGEND_PX,
-            INK,
-            (0, 34),
-            (HPos::Left, VPos::Top),
-        )?;
-        text(
-            &head,
-            &fit(&line2, LEGEND_PX, w),
-            LEGEND_PX,
-            MUTED,
-            (0, 58),
-            (HPos::Left, VPos::Top),
-        )?;
         let mut c = chart(&plot, &s.x, &s.y, "£ back per £1 spent", "% of iterations", 0)?;
         let visible = |x: f64| s.x.contains(x);
         c.draw_series(
@@ -202,6 +201,40 @@ impl RoiPanel {
         }
         if visible(s.median) {
             vline(&mut c, &s.y, s.median, OI_BLUE.stroke_width(3), false)?;
+        }
+        Ok(())
+    }
+}
+
+/// A panel's head as laid out for its width: the label's lines, then the statistics' (ink, then muted).
+struct Head {
+    label: Vec<String>,
+    ink: Vec<String>,
+    muted: Vec<String>,
+}
+
+/// Distance between the lines of a panel's label, and between the lines of its statistics, in pixels.
+const LABEL_LINE: i32 = 28;
+const STATS_LINE: i32 = 24;
+
+impl Head {
+    /// Pixels from the head's top to the plot: its lines and the space below them.
+    fn height(&self) -> i32 {
+        let stats = (self.ink.len() + self.muted.len()) as i32;
+        4 + LABEL_LINE * self.label.len() as i32 + 2 + STATS_LINE * stats + 2
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let mut y = 4;
+        for line in &self.label {
+            text(area, line, PANEL_PX, INK, (0, y), (HPos::Left, VPos::Top))?;
+            y += LABEL_LINE;
+        }
+        y += 2;
+        let lines = (self.ink.iter().map(|l| (l, INK))).chain(self.muted.iter().map(|l| (l, MUTED)));
+        for (line, colour) in lines {
+            text(area, line, LEGEND_PX, colour, (0, y), (HPos::Left, VPos::Top))?;
+            y += STATS_LINE;
         }
         Ok(())
     }
@@ -251,7 +284,7 @@ impl Figure for RoiFigure {
         let mut notes = Vec::new();
         if self.panels.iter().any(|p| p.stats.as_ref().is_some_and(|s| s.clipped)) {
             notes.push(
-                "x axis clipped to the central 99% of iterations; medians and intervals use all iterations."
+                "x axis clipped to the central 99% of iterations; medians and intervals are of the values before clipping."
                     .to_string(),
             );
         }
@@ -270,8 +303,16 @@ impl Figure for RoiFigure {
             return message_box(&body, "no payer perspectives to show");
         }
         let (rows, cols) = self.grid();
-        for (panel, cell) in self.panels.iter().zip(body.split_evenly((rows, cols))) {
-            panel.draw(&cell)?;
+        let cells: Vec<_> = (body.split_evenly((rows, cols)).iter())
+            .map(|cell| cell.margin(6, 10, 4, 14))
+            .collect();
+        // Every head as tall as the tallest, so that the histograms of a row start at the same height.
+        let head_height = (self.panels.iter().zip(&cells))
+            .map(|(panel, cell)| panel.head(cell.dim_in_pixel().0 as i32).height())
+            .max()
+            .unwrap_or(0);
+        for (panel, cell) in self.panels.iter().zip(&cells) {
+            panel.draw(cell, head_height)?;
         }
         Ok(())
     }

@@ -212,6 +212,50 @@ pub(super) fn wrap(text: &str, px: f64, max_w: i32, max_lines: usize) -> Vec<Str
     lines
 }
 
+/// `clauses` joined by "; " into lines that fit `max_w` pixels, a clause moving whole to the next line where it does
+/// not fit beside the last (a clause too long for a line of its own is wrapped by words); at most `max_lines`, what
+/// is left for the last of them wrapped by words and cut with "…" if need be. A figure's statistics read as whole
+/// clauses this way ("median of the iterations £5.34" is not split across lines).
+pub(super) fn wrap_clauses(clauses: &[String], px: f64, max_w: i32, max_lines: usize) -> Vec<String> {
+    let max_lines = max_lines.max(1);
+    let limit = max_w * 6 / 7;
+    let clauses: Vec<String> = clauses.iter().map(|c| clean(c)).filter(|c| !c.is_empty()).collect();
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for (k, clause) in clauses.iter().enumerate() {
+        let candidate = if line.is_empty() {
+            clause.clone()
+        } else {
+            format!("{line}; {clause}")
+        };
+        if measure(&candidate, px).0 <= limit {
+            line = candidate;
+            continue;
+        }
+        let rest = clauses[k..].join("; ");
+        if !line.is_empty() {
+            if lines.len() + 1 == max_lines {
+                lines.extend(wrap(&format!("{line}; {rest}"), px, max_w, 1));
+                return lines;
+            }
+            lines.push(std::mem::take(&mut line));
+        }
+        let room = max_lines - lines.len();
+        let mut words = wrap(clause, px, max_w, usize::MAX);
+        if words.len() >= room {
+            // No room for this clause and the ones after it: what is left, wrapped by words into the lines there are.
+            lines.extend(wrap(&rest, px, max_w, room));
+            return lines;
+        }
+        line = words.pop().unwrap_or_default();
+        lines.extend(words);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// `text` cleaned, or `fallback` if nothing is left.
 pub(super) fn or_unnamed(text: &str, fallback: &str) -> String {
     let t = clean(text);
