@@ -163,6 +163,42 @@ pub fn share(p: f64, style: ShareStyle, decimals: usize) -> String {
     }
 }
 
+/// A Monte Carlo standard error `se` of the estimate `of` (or another error, never negative) with `decimals` places,
+/// but never as none unless it is none: one that would read as 0 at those places is given to two significant figures
+/// ("0.000065" rather than "0.000"), so that a large run's small error is not printed as certainty. An error under
+/// 10⁻¹² of its estimate is the arithmetic's rounding where every iteration gave the same value (2.7·10⁻¹⁷ on
+/// shared-lives' 3.6209 years), and reads as none. "–" for none.
+pub fn error_digits(se: f64, of: f64, decimals: usize) -> String {
+    if !se.is_finite() {
+        return "–".into();
+    }
+    let text = fixed(se, decimals);
+    if se > 1e-12 * of.abs() && text.parse::<f64>() == Ok(0.0) {
+        // Two significant figures: the first digit's place, and one more.
+        let places = (-se.log10()).ceil() as usize + 1;
+        return if places <= 15 {
+            fixed(se, places)
+        } else {
+            format!("{se:.1e}")
+        };
+    }
+    text
+}
+
+/// [`money`] for a standard error `se` of the estimate `of`: below £100, pence, or two significant figures where pence
+/// would read as none ("£0.0024" rather than "£0.00"); none at all is "£0", as [`money`] writes it (see
+/// [`error_digits`] for an error that is the arithmetic's rounding).
+pub fn money_error(se: f64, of: f64) -> String {
+    if !se.is_finite() || se <= 1e-12 * of.abs() || se.abs() >= 100.0 {
+        return money(if se.is_finite() && se <= 1e-12 * of.abs() {
+            0.0
+        } else {
+            se
+        });
+    }
+    format!("£{}", error_digits(se, of, 2))
+}
+
 /// A number with as many decimals as its size needs ("1234", "12.35", "0.1235", "−0.0344"); "–" for none.
 pub fn number(x: f64) -> String {
     if !x.is_finite() {
@@ -476,6 +512,34 @@ mod tests {
             percent_of(1994.0 / 2000.0, 2000),
             "more than 99.5% of 2,000 simulations"
         );
+    }
+
+    #[test]
+    fn errors_never_round_to_none() {
+        // Printed with the places asked for where those show something.
+        assert_eq!(error_digits(0.0123, 0.5, 3), "0.012");
+        assert_eq!(error_digits(0.0, 0.5, 3), "0.000", "none is none");
+        // A 3,000,000-iteration run's SE of a probability of 0.987: sqrt(0.987 × 0.013 / 3e6) = 6.5e-5, which
+        // three places would print as 0.000; two significant figures instead.
+        let se = (0.987f64 * 0.013 / 3e6).sqrt();
+        assert_eq!(error_digits(se, 0.987, 3), "0.000065");
+        assert_eq!(error_digits(0.001, 6.12, 2), "0.0010");
+        assert_eq!(error_digits(0.00049, 0.5, 3), "0.00049");
+        assert_eq!(
+            error_digits(3e-20, 0.0, 3),
+            "3.0e-20",
+            "an estimate of 0 has no rounding to blame"
+        );
+        assert_eq!(error_digits(f64::NAN, 0.5, 3), "–");
+        // Every iteration alike: what the sums leave over (shared-lives, 3.6209 years ± 2.7e-17) is none.
+        assert_eq!(error_digits(2.7e-17, 3.6209, 4), "0.0000");
+        assert_eq!(error_digits(4e-12, 3.6209, 4), "0.0000000000040");
+        // Money: pence where they show something, £0 for none, thousands as money writes them.
+        assert_eq!(money_error(2.36, 7691.0), "£2.36");
+        assert_eq!(money_error(0.0024, 6.12), "£0.0024");
+        assert_eq!(money_error(0.0, 10.0), "£0");
+        assert_eq!(money_error(1e-13, 39_393.0), "£0");
+        assert_eq!(money_error(1234.4, 1e6), "£1,234");
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! and `evppi` found, in sentences, with each plot they drew and the numbers behind it.
 
 use super::files::OutputError;
-use super::format::{capitalised, count, figure, money, per_pound, share, thousands, FileNames, ShareStyle};
+use super::format::{
+    capitalised, count, figure, money, money_error, per_pound, share, thousands, FileNames, ShareStyle,
+};
 use super::report::{settings_line, svg_path, Figure, Finding, Study, Table};
 use super::sensitivity::{arm_label as label, parameter_words};
 use crate::analysis::sensitivity::{Measure, Threshold, TornadoBar};
@@ -328,7 +330,7 @@ pub fn evppi_study(
             name(top),
             money(top.estimate.value),
             for_population(top.estimate.value),
-            money(top.estimate.se),
+            money_error(top.estimate.se, top.estimate.value),
             share(top.estimate.value / evpi, ShareStyle::Percent, 0)
         ));
     }
@@ -396,7 +398,7 @@ fn evppi_table(ranked: &[&EvppiRow], lambda: f64, per: &str, population: Option<
                 let mut row = vec![
                     name(r),
                     money(e.value),
-                    money(e.se),
+                    money_error(e.se, e.value),
                     if evpi > 0.0 {
                         share(e.value / evpi, ShareStyle::Percent, 1)
                     } else {

@@ -1,7 +1,10 @@
 //! The short summary a run prints on the terminal.
 
 use super::format::thousands;
-use super::format::{count, describe_icer, figure, fixed, gain_name, money, per_pound, per_unit, share, ShareStyle};
+use super::format::{
+    count, describe_icer, error_digits, figure, fixed, gain_name, money, money_error, per_pound, per_unit, share,
+    ShareStyle,
+};
 use crate::analysis::ratio_rule::NoRatio;
 use crate::analysis::sensitivity::{Measure, Threshold, TornadoBar};
 use crate::analysis::voi::EvppiRow;
@@ -164,7 +167,7 @@ fn comparison_lines(s: &mut String, analysis: &Analysis, c: &Comparison) {
         "  {:<w$} {:>12} ± {:<8} ({})",
         "incremental cost",
         money(c.incremental_cost.mean),
-        money(c.incremental_cost.se),
+        money_error(c.incremental_cost.se, c.incremental_cost.mean),
         interval(c.incremental_cost.p2_5, c.incremental_cost.p97_5)
     );
     for (o, d) in analysis.outcomes.iter().zip(&c.incremental_outcomes) {
@@ -173,7 +176,7 @@ fn comparison_lines(s: &mut String, analysis: &Analysis, c: &Comparison) {
             "  {:<w$} {:>12} ± {:<8} (95% interval {} to {})",
             gain_name(o),
             fixed(d.mean, 4),
-            fixed(d.se, 4),
+            error_digits(d.se, d.mean, 4),
             fixed(d.p2_5, 4),
             fixed(d.p97_5, 4)
         );
@@ -183,7 +186,7 @@ fn comparison_lines(s: &mut String, analysis: &Analysis, c: &Comparison) {
         "  {:<w$} {:>12} ± {:<8} ({}; P(cost-saving) {})",
         "net savings",
         money(c.net_savings.mean),
-        money(c.net_savings.se),
+        money_error(c.net_savings.se, c.net_savings.mean),
         interval(c.net_savings.p2_5, c.net_savings.p97_5),
         share(c.prob_cost_saving, ShareStyle::Probability, 3)
     );
@@ -194,12 +197,12 @@ fn comparison_lines(s: &mut String, analysis: &Analysis, c: &Comparison) {
     if let (Some(inmb), Some(p), Some(primary)) = (&c.inmb, c.prob_cost_effective, primary) {
         let _ = writeln!(
             s,
-            "  INMB at {} per {}: {}  (P(cost-effective) {} ± {:.3})",
+            "  INMB at {} per {}: {}  (P(cost-effective) {} ± {})",
             money(analysis.threshold),
             per_unit(primary),
             money(inmb.mean),
             share(p, ShareStyle::Probability, 3),
-            c.prob_cost_effective_se.unwrap_or(0.0)
+            error_digits(c.prob_cost_effective_se.unwrap_or(0.0), p, 3)
         );
     }
     roi_lines(s, analysis, &c.arm);
@@ -522,7 +525,7 @@ pub fn evppi_table(rows: &[EvppiRow], lambda: f64, per: &str) -> String {
                 r.label.clone()
             },
             money(r.estimate.value),
-            money(r.estimate.se)
+            money_error(r.estimate.se, r.estimate.value)
         );
     }
     // Each estimator once: published estimators disagree, so the method is part of the result.

@@ -7,7 +7,8 @@ use crate::analysis::stats::Summary;
 use crate::analysis::{Analysis, Comparison, RoiRow};
 use crate::model::OutcomeInfo;
 use crate::output::format::{
-    capitalised, count, describe_icer, gain_name, money, number, per_pound, per_unit, percent_of, share, ShareStyle,
+    capitalised, count, describe_icer, error_digits, gain_name, money, money_error, number, per_pound, per_unit,
+    percent_of, share, ShareStyle,
 };
 
 pub(super) fn roi<'a>(input: &'a ReportInput, c: &Comparison, savings: &str) -> Option<&'a RoiRow> {
@@ -260,7 +261,11 @@ pub(super) fn ce_table(input: &ReportInput, outcome: &OutcomeInfo) -> Table {
                         .map_or("–".into(), |s| format!("{} ({})", money(s.mean), interval(&s, money))),
                     match (c.prob_cost_effective, c.prob_cost_effective_se) {
                         (Some(p), Some(se)) => {
-                            format!("{} (Monte Carlo SE {:.3})", share(p, ShareStyle::Decimal, 3), se)
+                            format!(
+                                "{} (Monte Carlo SE {})",
+                                share(p, ShareStyle::Decimal, 3),
+                                error_digits(se, p, 3)
+                            )
                         }
                         _ => "–".into(),
                     },
@@ -284,13 +289,15 @@ pub(super) fn precision(input: &ReportInput) -> (Table, String) {
     let mut enough = true;
     // Enough: the 95% Monte Carlo error of each headline mean is within 1% of its size, or within a penny per £1
     // (ratios) or 0.01 (probabilities).
-    let mut check = |figure: String, mean: f64, se: f64, absolute: f64, show: fn(f64) -> String| {
+    // Each figure's error is shown to two significant figures where its own format would round it to none.
+    type Show = (fn(f64) -> String, fn(f64, f64) -> String);
+    let mut check = |figure: String, mean: f64, se: f64, absolute: f64, show: Show| {
         let ok = 1.96 * se <= (0.01 * mean.abs()).max(absolute);
         enough &= ok;
         rows.push(vec![
             figure,
-            show(mean),
-            show(se),
+            show.0(mean),
+            show.1(se, mean),
             if ok { "yes".into() } else { "no".into() },
         ]);
     };
@@ -302,7 +309,7 @@ pub(super) fn precision(input: &ReportInput) -> (Table, String) {
                 r.bcr,
                 r.bcr_se,
                 0.01,
-                per_pound,
+                (per_pound, money_error),
             );
         }
         check(
@@ -310,12 +317,11 @@ pub(super) fn precision(input: &ReportInput) -> (Table, String) {
             c.net_savings.mean,
             c.net_savings.se,
             1.0,
-            money,
+            (money, money_error),
         );
         if let (Some(p), Some(se)) = (c.prob_cost_effective, c.prob_cost_effective_se) {
-            check(format!("{name}: probability cost-effective"), p, se, 0.01, |x| {
-                share(x, ShareStyle::Decimal, 3)
-            });
+            let show: Show = (|x| share(x, ShareStyle::Decimal, 3), |se, p| error_digits(se, p, 3));
+            check(format!("{name}: probability cost-effective"), p, se, 0.01, show);
         }
     }
     let verdict = if enough {
