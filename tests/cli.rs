@@ -271,6 +271,54 @@ fn a_probability_that_leaves_zero_one_for_some_draws_fails_the_run_with_the_valu
 }
 
 #[test]
+fn a_row_no_one_can_enter_is_not_refused_but_check_names_it() {
+    // Adaptations' row out of "delayed" given a probability of about 2 (p_die_week is about 0.002). With the
+    // "margin" group at `at_margin = 0`, no one enters "delayed" in either arm and nothing evaluates the row: it could
+    // move no one, so the run gives its numbers (exit 0), as a state without a row would, and `check` names it. As
+    // bundled, the adaptation arm's "margin" group enters "delayed", and the run is refused (exit 1).
+    let tmp = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string("scenarios/adaptations.toml").unwrap();
+    let row = "delayed = { care_home = \"if(t >= delay_years, 1 - p_die_week, 0)\",";
+    assert!(text.contains(row), "the bundled row is as this test expects");
+    let write = |name: &str, text: String| {
+        let path = tmp.path().join(name);
+        fs::write(&path, text).unwrap();
+        path
+    };
+    let bad = text.replace(row, "delayed = { care_home = \"p_die_week * 1000\",");
+    // The "margin" group's people put in the "visits" group's place (`at_margin = 0`): no one enters "delayed".
+    let margin = "parameters = { at_margin = 1 } }";
+    assert!(bad.contains(margin), "the bundled subgroup is as this test expects");
+    let nowhere = bad.replace(margin, "parameters = { at_margin = 0 } }");
+    let unentered = write("nowhere.toml", nowhere);
+    let check = carecast().arg("check").arg(&unentered).output().unwrap();
+    assert_eq!(check.status.code(), Some(0));
+    let said = String::from_utf8(check.stdout).unwrap();
+    assert!(
+        said.contains("their rows are not evaluated there, so a probability out of [0, 1] in them is not refused")
+            && said.contains(
+                "`delayed`: arm `no_adaptation` (subgroups `visits`, `margin`); arm `adaptation` (subgroups `visits`, `margin`)"
+            ),
+        "{said}"
+    );
+    let run = |path: &Path| {
+        carecast()
+            .args(["run", "--iterations", "200", "--quiet", "--keep", "none", "--out"])
+            .arg(tmp.path().join("out"))
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run(&unentered).status.code(), Some(0));
+    // With the margin group, someone enters "delayed" in the adaptation arm: refused there.
+    let entered = write("margin.toml", bad);
+    let output = run(&entered);
+    assert_eq!(output.status.code(), Some(1));
+    let e = String::from_utf8(output.stderr).unwrap();
+    assert!(e.contains("not a probability"), "{e}");
+}
+
+#[test]
 fn cli_overrides_are_validated() {
     let output = carecast()
         .args(["run", "scenarios/example.toml", "--iterations", "0"])

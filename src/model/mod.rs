@@ -470,6 +470,9 @@ pub struct Context {
     /// those of the boundary before are then those of the boundary before (see [`TimeSeries::same_as_before`]).
     pub time_through_series: bool,
     pub one_offs: Vec<OneOff>,
+    /// The states with a row that no one in this context can enter (start and rows give them only the constant 0):
+    /// their rows are left out, so neither evaluated nor checked here (see `carecast check`).
+    pub unentered: Vec<usize>,
     /// Human-readable name of each slot (for error messages).
     pub slot_names: Vec<String>,
 }

@@ -189,12 +189,11 @@ pub fn error_digits(se: f64, of: f64, decimals: usize) -> String {
 /// would read as none ("£0.0024" rather than "£0.00"); none at all is "£0", as [`money`] writes it (see
 /// [`error_digits`] for an error that is the arithmetic's rounding).
 pub fn money_error(se: f64, of: f64) -> String {
-    if !se.is_finite() || se <= 1e-12 * of.abs() || se.abs() >= 100.0 {
-        return money(if se.is_finite() && se <= 1e-12 * of.abs() {
-            0.0
-        } else {
-            se
-        });
+    if se.is_finite() && se <= 1e-12 * of.abs() {
+        return money(0.0);
+    }
+    if !se.is_finite() || se >= 100.0 {
+        return money(se);
     }
     format!("£{}", error_digits(se, of, 2))
 }

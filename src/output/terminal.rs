@@ -693,9 +693,55 @@ pub fn check_details(m: &Model) -> String {
             }
         }
     }
+    out.push_str(&unentered_lines(m));
     out.push_str(&super::prices::check_lines(m.meta.prices.as_ref()));
     for w in &m.warnings {
         let _ = writeln!(out, "warning: {w}");
+    }
+    out
+}
+
+/// The states that some arm (or subgroup of one) gives no way in, with where: their rows are left out there, neither
+/// evaluated nor checked, since they could move no one (see [`crate::model::Context::unentered`]). A modelling
+/// mistake in such a row (a probability of 2) is then silent in a run, so `check` names them.
+fn unentered_lines(m: &Model) -> String {
+    use std::fmt::Write;
+    // By state, the arms with their subgroups (strata of one subgroup are one place), in the model's order.
+    type ArmsAndGroups = Vec<(usize, Vec<usize>)>;
+    let mut places: std::collections::BTreeMap<usize, ArmsAndGroups> = Default::default();
+    for ctx in &m.contexts {
+        for &state in &ctx.unentered {
+            let arms = places.entry(state).or_default();
+            match arms.iter_mut().find(|(a, _)| *a == ctx.arm) {
+                Some((_, groups)) if !groups.contains(&ctx.subgroup) => groups.push(ctx.subgroup),
+                Some(_) => {}
+                None => arms.push((ctx.arm, vec![ctx.subgroup])),
+            }
+        }
+    }
+    if places.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(concat!(
+        "states an arm gives no way in: their rows are not evaluated there, so a probability out of [0, 1] in them ",
+        "is not refused (it could move no one):\n"
+    ));
+    for (state, arms) in places {
+        let arms: Vec<String> = (arms.into_iter())
+            .map(|(arm, groups)| {
+                let name = format!("arm `{}`", m.arms[arm].name);
+                if m.subgroups.len() < 2 {
+                    return name;
+                }
+                let groups: Vec<String> = groups.iter().map(|g| format!("`{}`", m.subgroups[*g].name)).collect();
+                format!(
+                    "{name} ({} {})",
+                    if groups.len() == 1 { "subgroup" } else { "subgroups" },
+                    groups.join(", ")
+                )
+            })
+            .collect();
+        let _ = writeln!(out, "  `{}`: {}", m.states[state].name, arms.join("; "));
     }
     out
 }

@@ -89,6 +89,15 @@ fn rows_out_of_states_no_one_enters_are_left_out_and_change_no_bit() {
     let only_margin = [(false, false), (false, false), (false, false), (true, true)];
     assert_eq!(shape(&seen), only_margin);
     assert_eq!(shape(&unseen), [(true, true); 4]);
+    // Where the row is left out, the context says so (`carecast check` lists it), and nowhere else.
+    let unentered = |m: &Model| -> Vec<Vec<usize>> {
+        (0..2)
+            .flat_map(|arm| (0..2).map(move |group| (arm, group)))
+            .map(|(arm, group)| m.context(arm, group).unentered.clone())
+            .collect()
+    };
+    assert_eq!(unentered(&seen), [vec![delayed], vec![delayed], vec![delayed], vec![]]);
+    assert!(unentered(&unseen).iter().all(Vec::is_empty));
     let seen_lanes = run_with(&seen, &settings, None, true).expect("runs");
     for other in [
         run_with(&seen, &settings, None, false).expect("runs"),

@@ -467,7 +467,7 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
         for name in names {
             self.resolve_name(&name)?;
         }
-        let rows = self.rows_entered(&start, rows);
+        let (rows, unentered) = self.rows_entered(&start, rows);
         let needed = self.needed(&start, &rows, &flows, &one_offs, extra_roots);
         let (series, known_constants) = self.known_values(&needed, frame)?;
         // Slots are created after their dependencies, so slot order is a dependency order.
@@ -535,6 +535,7 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
             per_boundary,
             time_through_series: !reads_time,
             one_offs,
+            unentered,
             slot_names: self.slot_names,
         })
     }
@@ -545,8 +546,9 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
     /// time would make the whole context recompute its rows at every boundary. (The adaptations scenario's row out of
     /// "delayed", which changes when the delay ends, is needed only in its adaptation arm's "margin" group; its run as
     /// written took 25.0 ms with all four contexts traced boundary by boundary, and 8.0 ms with that row made fixed in
-    /// time.) Such a row is then not checked either: its probabilities could not move anyone.
-    fn rows_entered(&self, start: &Row, rows: Vec<Row>) -> Vec<Row> {
+    /// time.) Such a row is then not checked either: its probabilities could not move anyone. Returns the rows kept
+    /// and the states whose rows were left out (which `check` lists).
+    fn rows_entered(&self, start: &Row, rows: Vec<Row>) -> (Vec<Row>, Vec<usize>) {
         let zero = |src: &ProbSource| match src {
             ProbSource::Slot(s) => self.programs[*s].as_ref().and_then(Program::as_constant) == Some(0.0),
             ProbSource::Remainder => false,
@@ -566,7 +568,11 @@ impl<'c, 'a> ContextBuilder<'c, 'a> {
                 stack.extend((row.entries.iter()).filter(|e| !zero(&e.1)).map(|e| e.0));
             }
         }
-        rows.into_iter().filter(|r| entered[r.from]).collect()
+        let (kept, left): (Vec<Row>, Vec<Row>) = rows.into_iter().partition(|r| entered[r.from]);
+        let mut unentered: Vec<usize> = left.iter().map(|r| r.from).collect();
+        unentered.sort_unstable();
+        unentered.dedup();
+        (kept, unentered)
     }
 
     /// Which slots a model quantity needs, directly or through other parameters.

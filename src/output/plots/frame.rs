@@ -37,7 +37,8 @@ impl Frame<'_> {
         root.fill(&WHITE).map_err(err)?;
         let (w, h) = root.dim_in_pixel();
         let (w, h) = (w as i32, h as i32);
-        // A long title (a scenario's title, a subgroup and two arms' labels) takes more lines rather than losing its end.
+        // A long title (a scenario's title, a subgroup and two arms' labels) takes up to three lines rather than
+        // losing its end.
         let title = wrap(self.title, TITLE_PX, w - 2 * SIDE, 3);
         for (i, line) in title.iter().enumerate() {
             text(
