@@ -483,6 +483,12 @@ impl Context {
         !self.changing_rows.is_empty()
     }
 
+    /// Whether boundary `k` of wave `wave` has the values and changing probabilities of the boundary before, so that
+    /// the lane path keeps them rather than computing and checking them again (see [`Context::time_through_series`]).
+    pub fn keeps_boundary(&self, wave: usize, k: usize) -> bool {
+        self.time_through_series && self.series.same_as_before(wave, k)
+    }
+
     /// The rows whose probabilities are fixed in time, in order, each as `changing_rows` gives its rows: computed once
     /// per iteration where other rows change at every boundary.
     pub fn fixed_rows(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
@@ -509,6 +515,9 @@ pub struct TimeSeries {
     pub slots: Vec<usize>,
     /// Per wave: boundary k's values are `values[wave][k * slots.len()..(k + 1) * slots.len()]`.
     pub values: Vec<Vec<f64>>,
+    /// Per wave and boundary: whether its values are those of the boundary before, bit for bit (never the first);
+    /// worked out once when compiling, for the lane path to read at every boundary of every block.
+    pub unchanged: Vec<Vec<bool>>,
 }
 
 impl TimeSeries {
@@ -522,10 +531,18 @@ impl TimeSeries {
     }
 
     /// Whether boundary `k` of wave `wave` has the same values, bit for bit, as boundary `k - 1` (never for the
-    /// first).
+    /// first; always after it where there are no values).
     pub fn same_as_before(&self, wave: usize, k: usize) -> bool {
+        k > 0 && self.unchanged.get(wave).is_none_or(|u| u[k])
+    }
+
+    /// [`TimeSeries::unchanged`] of one wave's values, `n` per boundary.
+    pub fn unchanged_of(values: &[f64], n: usize) -> Vec<bool> {
         let same = |(a, b): (&f64, &f64)| a.to_bits() == b.to_bits();
-        k > 0 && self.at(wave, k).iter().zip(self.at(wave, k - 1)).all(same)
+        let boundaries: Vec<&[f64]> = values.chunks_exact(n.max(1)).collect();
+        (0..boundaries.len())
+            .map(|k| k > 0 && boundaries[k].iter().zip(boundaries[k - 1]).all(same))
+            .collect()
     }
 }
 

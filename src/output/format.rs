@@ -163,6 +163,9 @@ pub fn share(p: f64, style: ShareStyle, decimals: usize) -> String {
     }
 }
 
+/// The share of its estimate below which a standard error is the arithmetic's rounding (see [`error_digits`]).
+const ROUNDING: f64 = 1e-12;
+
 /// A Monte Carlo standard error `se` of the estimate `of` (or another error, never negative) with `decimals` places,
 /// but never as none unless it is none: one that would read as 0 at those places is given to two significant figures
 /// ("0.000065" rather than "0.000"), so that a large run's small error is not printed as certainty. An error under
@@ -173,7 +176,7 @@ pub fn error_digits(se: f64, of: f64, decimals: usize) -> String {
         return "–".into();
     }
     let text = fixed(se, decimals);
-    if se > 1e-12 * of.abs() && text.parse::<f64>() == Ok(0.0) {
+    if se > ROUNDING * of.abs() && text.parse::<f64>() == Ok(0.0) {
         // Two significant figures: the first digit's place, and one more.
         let places = (-se.log10()).ceil() as usize + 1;
         return if places <= 15 {
@@ -189,7 +192,7 @@ pub fn error_digits(se: f64, of: f64, decimals: usize) -> String {
 /// would read as none ("£0.0024" rather than "£0.00"); none at all is "£0", as [`money`] writes it (see
 /// [`error_digits`] for an error that is the arithmetic's rounding).
 pub fn money_error(se: f64, of: f64) -> String {
-    if se.is_finite() && se <= 1e-12 * of.abs() {
+    if se.is_finite() && se <= ROUNDING * of.abs() {
         return money(0.0);
     }
     if !se.is_finite() || se >= 100.0 {

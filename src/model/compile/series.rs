@@ -66,6 +66,7 @@ impl ContextBuilder<'_, '_> {
         let mut series = TimeSeries {
             slots: moving.clone(),
             values: Vec::new(),
+            unchanged: Vec::new(),
         };
         if moving.is_empty() {
             return Ok((series, constants));
@@ -86,6 +87,7 @@ impl ContextBuilder<'_, '_> {
                     out.push(values[s]);
                 }
             }
+            series.unchanged.push(TimeSeries::unchanged_of(&out, moving.len()));
             series.values.push(out);
         }
         Ok((series, constants))

@@ -134,7 +134,7 @@ fn waves_fixed<const S: usize>((model, ctx, (plan, accruals), lw, slots, ci, arm
         let (outcome_rows, _) = occupancy_outcome.as_chunks_mut::<S>();
         let offset = wave.entry_year * per_year;
         for k in 0..=wave.cycles {
-            let recompute = !(ctx.time_through_series && ctx.series.same_as_before(w, k));
+            let recompute = !ctx.keeps_boundary(w, k);
             if recompute {
                 let times = [k as f64, k as f64 * dt, (offset + k) as f64 * dt];
                 boundary_values(ctx, lane_slots, slots, n_draws, times, ctx.series.at(w, k));
@@ -225,7 +225,7 @@ fn waves((model, ctx, (plan, accruals), lw, slots, ci, arm, n_cols): Args) -> bo
         clear_occupancy(accrual, first_year * width, occupancy);
         let offset = wave.entry_year * per_year;
         for k in 0..=wave.cycles {
-            let recompute = !(ctx.time_through_series && ctx.series.same_as_before(w, k));
+            let recompute = !ctx.keeps_boundary(w, k);
             if recompute {
                 let times = [k as f64, k as f64 * dt, (offset + k) as f64 * dt];
                 boundary_values(ctx, lane_slots, slots, n_draws, times, ctx.series.at(w, k));
