@@ -734,6 +734,12 @@ impl Model {
         self.kernel_columns.len()
     }
 
+    /// Whether payback reads kernel column `k`: a cost column other than the cashable share of care costs.
+    pub fn payback_reads(&self, k: usize) -> bool {
+        let (columns, column) = (self.columns(), self.kernel_columns[k]);
+        column < columns.cost_columns() && !columns.is_cashable(column)
+    }
+
     /// Whether some scope of the model defines a parameter of this name.
     pub fn has_parameter(&self, name: &str) -> bool {
         self.parameters.iter().any(|p| p.name == name)
@@ -777,10 +783,30 @@ impl Model {
         Some(model)
     }
 
-    /// The same model with the engine's bins one cycle long instead of a year, so that a run of it gives payback in
-    /// cycles (weeks, months, quarters); None when cycles are a year long already. Nothing else changes: the same
-    /// draws, the same trace and values, only summed by cycle (and no per-bin sample kept).
+    /// The model whose run gives payback in cycles (weeks, months, quarters): [`Model::binned_by_cycle`] accruing only
+    /// the costs payback reads ([`Model::payback_reads`]); None when cycles are a year long already. Those costs are
+    /// the same sums in the same order as with every column accrued, so its payback cycles are the same bits; its
+    /// other columns stay zero. Accruing outcomes too, for nothing, made the adaptations scenario's run by week about
+    /// a fifth longer (2026-12-07: `perf` samples of 100 runs, 26,368 against 19,714).
     pub fn by_cycle(&self) -> Option<Model> {
+        let mut model = self.binned_by_cycle()?;
+        let read = |k: usize| self.payback_reads(k);
+        for ctx in &mut model.contexts {
+            ctx.static_flows.retain(|f| read(f.column));
+            ctx.dynamic_flows.retain(|f| read(f.column));
+            ctx.own_accrual_flows.retain(|f| read(f.column));
+            ctx.one_offs.retain(|o| read(o.column));
+        }
+        for costs in &mut model.programme_costs {
+            costs.retain(|c| read(c.column));
+        }
+        Some(model)
+    }
+
+    /// The same model with the engine's bins one cycle long instead of a year; None when cycles are a year long
+    /// already. Nothing else changes: the same draws, the same trace and values, only summed by cycle (and no per-bin
+    /// sample kept).
+    pub fn binned_by_cycle(&self) -> Option<Model> {
         if self.settings.cycles_per_bin == 1 {
             return None;
         }

@@ -302,11 +302,7 @@ impl<'a> RunPlan<'a> {
             .filter_map(|(b, l)| l.then_some(b))
             .collect();
         let n_live = live.len();
-        // Which kernel columns are costs, for payback.
-        let columns = model.columns();
-        let kernel_cost: Vec<usize> = (0..n_kernel)
-            .filter(|&k| kernel_columns[k] < columns.cost_columns() && !columns.is_cashable(kernel_columns[k]))
-            .collect();
+        let kernel_cost: Vec<usize> = (0..n_kernel).filter(|&k| model.payback_reads(k)).collect();
         RunPlan {
             model,
             seed: run.seed,

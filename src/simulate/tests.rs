@@ -567,7 +567,7 @@ fn a_model_binned_by_cycle_gives_the_same_bits_on_both_paths_and_the_same_years(
         ("amount = 1500 }", annual),
     ];
     let (model, settings) = reference(203, &edits);
-    let by_cycle = model.by_cycle().expect("quarterly cycles");
+    let by_cycle = model.binned_by_cycle().expect("quarterly cycles");
     assert_eq!(by_cycle.settings.bins(), 4 * model.settings.bins());
     let lanes = run_with(&by_cycle, &settings, None, true).expect("runs");
     let general = run_with(&by_cycle, &settings, None, false).expect("runs");
@@ -606,6 +606,25 @@ fn a_model_binned_by_cycle_gives_the_same_bits_on_both_paths_and_the_same_years(
         model.by_cycle().unwrap().by_cycle().is_none(),
         "binned by cycle already"
     );
+    assert_payback_costs_alone_give_the_same_bits(&model, &settings, &lanes);
+}
+
+/// The model for payback by cycle ([`Model::by_cycle`]), which accrues only the costs payback reads, gives `binned`
+/// (a run of [`Model::binned_by_cycle`], every column accrued) bit for bit in those columns and in payback, on both
+/// paths, and zero in the others; and it has columns left out.
+fn assert_payback_costs_alone_give_the_same_bits(model: &Model, settings: &RunSettings, binned: &Results) {
+    let by_cycle = model.by_cycle().expect("cycles shorter than a year");
+    let read: Vec<bool> = (0..model.n_kernel_columns()).map(|k| model.payback_reads(k)).collect();
+    assert!(read.contains(&true) && read.contains(&false), "{read:?}");
+    for lanes in [true, false] {
+        let alone = run_with(&by_cycle, settings, None, lanes).expect("runs");
+        assert_eq!(alone.payback_year, binned.payback_year, "lanes: {lanes}");
+        for ((index, v), b) in alone.yearly_mean.indexed_iter().zip(binned.yearly_mean.iter()) {
+            let payback_reads = binned.kernel_column(index.2).is_some_and(|k| read[k]);
+            let expected = if payback_reads { b.to_bits() } else { 0 };
+            assert_eq!(v.to_bits(), expected, "{index:?}, lanes: {lanes}");
+        }
+    }
 }
 
 #[test]
@@ -680,6 +699,12 @@ male = 0.4
     let lanes = run_with(&by_cycle, &settings, None, true).expect("runs");
     let general = run_with(&by_cycle, &settings, None, false).expect("runs");
     assert_same_bits(&lanes, &general);
+    let binned = model.binned_by_cycle().expect("monthly cycles");
+    assert_payback_costs_alone_give_the_same_bits(
+        &model,
+        &settings,
+        &run_with(&binned, &settings, None, true).expect("runs"),
+    );
 }
 
 #[test]
@@ -696,9 +721,16 @@ fn delayed_one_off_costs_and_savings_give_the_same_bits_on_both_paths() {
         ),
     ];
     let (model, settings) = reference(61, &edits);
-    for m in [model.by_cycle().expect("quarterly"), model] {
+    for m in [model.by_cycle().expect("quarterly"), model.clone()] {
         let lanes = run_with(&m, &settings, None, true).expect("runs");
         let general = run_with(&m, &settings, None, false).expect("runs");
         assert_same_bits(&lanes, &general);
     }
+    // The cashable share of the saving is a column payback does not read.
+    let binned = model.binned_by_cycle().expect("quarterly");
+    assert_payback_costs_alone_give_the_same_bits(
+        &model,
+        &settings,
+        &run_with(&binned, &settings, None, true).expect("runs"),
+    );
 }
