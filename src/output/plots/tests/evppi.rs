@@ -91,3 +91,17 @@ fn evppi_bars_edge_cases_draw() {
         Some(0.0),
     ));
 }
+
+#[test]
+fn a_small_interval_is_not_captioned_as_none() {
+    let bars = vec![
+        ("Tiny".to_string(), 12.0, 0.001),
+        ("Rounding".to_string(), 40.0, 1e-15),
+        ("Pence".to_string(), 3.0, 0.01),
+    ];
+    let fig = EvppiFigure::new("V", "£20,000 per QALY", "m", &bars, None);
+    let captions: Vec<String> = fig.bars.iter().map(|b| b.caption()).collect();
+    // 1.96 × £0.001 = £0.00196: two significant figures, where pence would say £0.00. An interval under 10⁻¹² of its
+    // estimate is the sums' rounding, and reads as none. 1.96 × £0.01 = £0.0196 shows in pence.
+    assert_eq!(captions, ["£40 ± £0", "£12 ± £0.0020", "£3.00 ± £0.02"]);
+}
