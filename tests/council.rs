@@ -575,9 +575,12 @@ fn a_monthly_model_binned_by_cycle_gives_the_yearly_runs_years() {
         (4, 5),
         "4 strata; well, care[1], [2], [3+], dead"
     );
-    let by_cycle = model.by_cycle().expect("monthly cycles");
+    // Binned by month with every column accrued (the run behind payback accrues only the costs it reads).
+    let by_cycle = model.binned_by_cycle().expect("monthly cycles");
     assert_eq!(by_cycle.settings.bins(), 36);
     let (yearly, monthly) = (common::run(&model, 2), common::run(&by_cycle, 2));
+    let for_payback = common::run(&model.by_cycle().expect("monthly cycles"), 2);
+    assert_eq!(for_payback.payback_year, monthly.payback_year);
     // The same draws and trace, only summed by month: twelve months make each year, in every column.
     let shape = yearly.yearly_mean.shape().to_vec();
     for arm in 0..shape[0] {
