@@ -201,6 +201,18 @@ pub fn money_error(se: f64, of: f64) -> String {
     format!("£{}", error_digits(se, of, 2))
 }
 
+/// [`money_label`] for an error or interval half-width `e` of the estimate `of`: the label as it reads, unless that
+/// reads as none when `e` is not, which [`money_error`] then writes ("£0.0020" rather than "£0.00").
+pub fn money_label_error(e: f64, of: f64) -> String {
+    let label = money_label(e);
+    let reads_none = label.trim_start_matches('£').parse::<f64>() == Ok(0.0);
+    if e.is_finite() && e > 0.0 && reads_none {
+        money_error(e, of)
+    } else {
+        label
+    }
+}
+
 /// A number with as many decimals as its size needs ("1234", "12.35", "0.1235", "−0.0344"); "–" for none.
 pub fn number(x: f64) -> String {
     if !x.is_finite() {
@@ -542,6 +554,11 @@ mod tests {
         assert_eq!(money_error(0.0, 10.0), "£0");
         assert_eq!(money_error(1e-13, 39_393.0), "£0");
         assert_eq!(money_error(1234.4, 1e6), "£1,234");
+        // As a plot's label: the label's own form, but never £0.00 for an error that is not none.
+        assert_eq!(money_label_error(45.0, 1230.0), "£45");
+        assert_eq!(money_label_error(0.00196, 12.0), "£0.0020");
+        assert_eq!(money_label_error(1.96e-15, 40.0), "£0");
+        assert_eq!(money_label_error(0.0, 40.0), "£0.00");
     }
 
     #[test]

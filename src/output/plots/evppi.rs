@@ -8,7 +8,7 @@ use super::labels::{plural, Fmt};
 use super::legend::{Entry, Swatch};
 use super::render::{err, render, Dest, Figure, PlotError, HEIGHT, HEIGHT_TWO_ROWS, WIDTH};
 use super::text::{boxed_text, clean, fit, measure, text, wrap, NOTE_PX, TICK_PX};
-use crate::output::format::{money_error, money_label};
+use crate::output::format::{money_label, money_label_error};
 use plotters::backend::DrawingBackend;
 use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
@@ -56,12 +56,10 @@ impl EvppiBar {
         self.value + self.half.unwrap_or(0.0)
     }
 
-    /// "£1.23k ± £45", or the value alone. A half-width that the label's pence would show as £0.00 is given to two
-    /// significant figures ("± £0.0020"), so that an interval never reads as none when it is not.
+    /// "£1.23k ± £45", or the value alone; an interval never reads as none when it is not ("± £0.0020").
     pub(super) fn caption(&self) -> String {
         match self.half {
-            Some(h) if h < 0.005 => format!("{} ± {}", money_label(self.value), money_error(h, self.value)),
-            Some(h) => format!("{} ± {}", money_label(self.value), money_label(h)),
+            Some(h) => format!("{} ± {}", money_label(self.value), money_label_error(h, self.value)),
             None => money_label(self.value),
         }
     }
