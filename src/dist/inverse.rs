@@ -4,7 +4,7 @@
 //! Where Halley's method does not settle (shapes at the edge of what the constructors accept), that search answers.
 //!
 //! Each works in the tail it is given, so an upper-tail probability of 1e-12 is never rounded through 1 − 1e-12.
-use super::special::{beta_lower_quantile, beta_reg, beta_reg_lanes, gamma_unit_quantile_tail};
+use super::special::{beta_lower_quantile, beta_reg_known, beta_reg_lanes, gamma_unit_quantile_tail, Logs};
 #[cfg(doc)]
 use super::Distribution;
 use super::LANES;
@@ -108,8 +108,8 @@ pub(super) fn beta_small_inverse(a: f64, b: f64, ln_beta: f64, tail: f64, upper:
         if !root.in_range(x) {
             break;
         }
-        let (f, x1) = root.incomplete_args(x);
-        match root.step(x, x1, beta_reg(f.0, f.1, f.2, f.3)) {
+        let (f, logs, x1) = root.incomplete_args(x);
+        match root.step(x, x1, logs, beta_reg_known(f.0, f.1, f.2, f.3, Some(logs))) {
             Step::Root(r) => return r,
             Step::Stuck => break,
             Step::Next(next) => x = next,
@@ -140,13 +140,15 @@ pub(super) fn beta_small_inverse_lanes(
         let mut stepping = [false; LANES];
         let mut args = [(f64::NAN, f64::NAN, f64::NAN, f64::NAN); LANES];
         let mut x1 = [f64::NAN; LANES];
+        let mut logs = [None; LANES];
         for l in 0..LANES {
             if found[l].is_some() {
                 continue;
             }
             if roots[l].in_range(x[l]) {
                 stepping[l] = true;
-                (args[l], x1[l]) = roots[l].incomplete_args(x[l]);
+                let (lane_args, lane_logs, lane_x1) = roots[l].incomplete_args(x[l]);
+                (args[l], logs[l], x1[l]) = (lane_args, Some(lane_logs), lane_x1);
             } else {
                 found[l] = Some(None);
             }
@@ -154,9 +156,10 @@ pub(super) fn beta_small_inverse_lanes(
         if !stepping.contains(&true) {
             break;
         }
-        let incomplete = beta_reg_lanes(args, stepping);
+        let incomplete = beta_reg_lanes(args, logs, stepping);
         for l in (0..LANES).filter(|&l| stepping[l]) {
-            match roots[l].step(x[l], x1[l], incomplete[l]) {
+            let lane_logs = logs[l].expect("a stepping lane has its logarithms");
+            match roots[l].step(x[l], x1[l], lane_logs, incomplete[l]) {
                 Step::Root(r) => found[l] = Some(Some(r)),
                 Step::Stuck => found[l] = Some(None),
                 Step::Next(next) => x[l] = next,
@@ -231,20 +234,37 @@ impl BetaRoot {
         x > TINY && x < 1.0
     }
 
-    /// The incomplete beta's arguments at `x` for the tail given (I_{1−x}(b, a) for the upper one), and 1 − x.
-    fn incomplete_args(&self, x: f64) -> ((f64, f64, f64, f64), f64) {
+    /// The incomplete beta's arguments at `x` for the tail given (I_{1−x}(b, a) for the upper one) with their
+    /// logarithms, and 1 − x. The step's density needs the same logarithms ([`BetaRoot::logs_at_root`]).
+    fn incomplete_args(&self, x: f64) -> ((f64, f64, f64, f64), Logs, f64) {
         let x1 = 1.0 - x;
-        let args = if self.upper {
-            (self.b, self.a, x1, x)
+        let (ln_x, ln_x1) = (x.ln(), x1.ln());
+        let ln_beta = self.ln_beta;
+        if self.upper {
+            let logs = Logs {
+                ln_x: ln_x1,
+                ln_x1: ln_x,
+                ln_beta,
+            };
+            ((self.b, self.a, x1, x), logs, x1)
         } else {
-            (self.a, self.b, x, x1)
-        };
-        (args, x1)
+            let logs = Logs { ln_x, ln_x1, ln_beta };
+            ((self.a, self.b, x, x1), logs, x1)
+        }
+    }
+
+    /// ln x and ln(1 − x) of the root's `x`, from the logarithms [`BetaRoot::incomplete_args`] gave.
+    fn logs_at_root(&self, logs: Logs) -> (f64, f64) {
+        if self.upper {
+            (logs.ln_x1, logs.ln_x)
+        } else {
+            (logs.ln_x, logs.ln_x1)
+        }
     }
 
     /// A Halley step from `x` (`x1` = 1 − x), `incomplete` being the incomplete beta [`BetaRoot::incomplete_args`]
-    /// asks for.
-    fn step(&self, x: f64, x1: f64, incomplete: f64) -> Step {
+    /// asks for, with the logarithms it gave.
+    fn step(&self, x: f64, x1: f64, logs: Logs, incomplete: f64) -> Step {
         let (a1, b1) = (self.a - 1.0, self.b - 1.0);
         // I_x(a, b) − p, from whichever tail was given.
         let err = if self.upper {
@@ -255,7 +275,8 @@ impl BetaRoot {
         if err == 0.0 {
             return Step::Root(x);
         }
-        let density = (a1 * x.ln() + b1 * x1.ln() - self.ln_beta).exp();
+        let (ln_x, ln_x1) = self.logs_at_root(logs);
+        let density = (a1 * ln_x + b1 * ln_x1 - self.ln_beta).exp();
         if !(density > 0.0 && density.is_finite() && err.is_finite()) {
             return Step::Stuck;
         }

@@ -120,10 +120,27 @@ fn gamma_unit_quantile_solve(shape: f64, z: f64, ln_tail: f64, lower: bool) -> f
 /// α or β ≈ 10⁴ (the fraction needs O(√max(α, β)) terms), and its `inv_beta_reg` can loop forever (e.g. α = 3.36,
 /// β = 7.8·10⁷).
 pub(super) fn beta_reg(a: f64, b: f64, x: f64, x1: f64) -> f64 {
+    beta_reg_known(a, b, x, x1, None)
+}
+
+/// [`beta_reg`] with ln x, ln(1 − x) and ln B(a, b) given where the caller has them already: the same bits.
+pub(super) fn beta_reg_known(a: f64, b: f64, x: f64, x1: f64, logs: Option<Logs>) -> f64 {
     match beta_reg_case(a, b, x, x1) {
         BetaReg::Value(v) => v,
-        BetaReg::Fraction(f) => f.finish(beta_reg_cf(f.a, f.b, f.x, f.x1)),
+        BetaReg::Fraction(f) => f.finish(beta_reg_cf(&f, logs)),
     }
+}
+
+/// ln x, ln(1 − x) and ln B(a, b) of an incomplete beta's arguments as its caller gives them (before any mirroring),
+/// where the caller has them already: the numbers [`Lentz::start`] would compute, so the same bits. A copula's beta
+/// marginal solves for its root with these at hand, and recomputing them (ln B is three ln Γ, each with two
+/// logarithms) was about a tenth of the example scenario's what-if (`perf`, 2026-12-07).
+#[derive(Clone, Copy)]
+pub(super) struct Logs {
+    pub(super) ln_x: f64,
+    pub(super) ln_x1: f64,
+    /// ln B(a, b), the same for B(b, a): ln Γ(a) + ln Γ(b) − ln Γ(a + b) is symmetric to the bit.
+    pub(super) ln_beta: f64,
 }
 
 /// How [`beta_reg`] answers: at once, or from a continued fraction (of I_x(a, b), or of its mirror I_{1−x}(b, a)).
@@ -132,7 +149,7 @@ pub(super) enum BetaReg {
     Fraction(Fraction),
 }
 
-/// The continued fraction [`beta_reg`] evaluates, its arguments in the order [`beta_reg_cf`] takes them.
+/// The continued fraction [`beta_reg`] evaluates: of I_x(a, b) itself, or of its mirror I_{1−x}(b, a).
 #[derive(Clone, Copy)]
 pub(super) struct Fraction {
     a: f64,
@@ -206,9 +223,15 @@ pub(super) struct Lentz {
 impl Lentz {
     /// The state before the first term; None where the prefactor is 0 (and so is the answer).
     #[inline(always)]
-    pub(super) fn start(f: &Fraction) -> Option<Lentz> {
+    pub(super) fn start(f: &Fraction, logs: Option<Logs>) -> Option<Lentz> {
         let (a, b, x, x1) = (f.a, f.b, f.x, f.x1);
-        let front = (a * x.ln() + b * x1.ln() - statrs::function::beta::ln_beta(a, b)).exp() / a;
+        let (ln_x, ln_x1, ln_beta) = match logs {
+            // The fraction's x is the caller's 1 − x where it is mirrored.
+            Some(l) if f.mirrored => (l.ln_x1, l.ln_x, l.ln_beta),
+            Some(l) => (l.ln_x, l.ln_x1, l.ln_beta),
+            None => (x.ln(), x1.ln(), statrs::function::beta::ln_beta(a, b)),
+        };
+        let front = (a * ln_x + b * ln_x1 - ln_beta).exp() / a;
         if front == 0.0 {
             return None;
         }
@@ -245,16 +268,10 @@ impl Lentz {
     }
 }
 
-/// I_x(a, b) = x^a (1−x)^b / (a·B(a, b)) · CF, with CF evaluated by the modified Lentz method (Numerical Recipes' betacf).
-fn beta_reg_cf(a: f64, b: f64, x: f64, x1: f64) -> f64 {
-    let fraction = Fraction {
-        a,
-        b,
-        x,
-        x1,
-        mirrored: false,
-    };
-    let Some(mut lentz) = Lentz::start(&fraction) else {
+/// I_x(a, b) = x^a (1−x)^b / (a·B(a, b)) · CF, with CF evaluated by the modified Lentz method (Numerical Recipes' betacf),
+/// for the fraction's own arguments (mirrored or not).
+fn beta_reg_cf(fraction: &Fraction, logs: Option<Logs>) -> f64 {
+    let Some(mut lentz) = Lentz::start(fraction, logs) else {
         return 0.0;
     };
     let mut m = 1;
@@ -264,9 +281,13 @@ fn beta_reg_cf(a: f64, b: f64, x: f64, x1: f64) -> f64 {
     lentz.value()
 }
 
-/// [`beta_reg`] for [`LANES`] arguments at once (lanes not `on` are left NaN): each lane the same steps, so the same
-/// bits, as alone.
-pub(super) fn beta_reg_lanes(args: [(f64, f64, f64, f64); LANES], on: [bool; LANES]) -> [f64; LANES] {
+/// [`beta_reg_known`] for [`LANES`] arguments at once (lanes not `on` are left NaN): each lane the same steps, so the
+/// same bits, as alone.
+pub(super) fn beta_reg_lanes(
+    args: [(f64, f64, f64, f64); LANES],
+    logs: [Option<Logs>; LANES],
+    on: [bool; LANES],
+) -> [f64; LANES] {
     let mut out = [f64::NAN; LANES];
     let mut fractions: [Option<Lentz>; LANES] = [None; LANES];
     // Each fraction's lane, to turn its value into I_x (mirrored or not).
@@ -275,7 +296,7 @@ pub(super) fn beta_reg_lanes(args: [(f64, f64, f64, f64); LANES], on: [bool; LAN
         let (a, b, x, x1) = args[l];
         match beta_reg_case(a, b, x, x1) {
             BetaReg::Value(v) => out[l] = v,
-            BetaReg::Fraction(f) => match Lentz::start(&f) {
+            BetaReg::Fraction(f) => match Lentz::start(&f, logs[l]) {
                 Some(lentz) => (fractions[l], of_lane[l]) = (Some(lentz), Some(f)),
                 None => out[l] = f.finish(0.0),
             },

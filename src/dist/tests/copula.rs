@@ -1,7 +1,7 @@
 //! Correlated sampling: marginals reached from normal scores (against the quantile function and the CDF in both
 //! tails), the Cholesky factor against hand-worked matrices, refused matrices with the entry they name, and the
 //! correlation of the normals drawn.
-use super::special::{beta_reg, normal_tails};
+use super::special::{beta_reg, beta_reg_known, normal_tails, Logs};
 use super::*;
 use statrs::function::gamma::{checked_gamma_lr, checked_gamma_ur};
 
@@ -306,6 +306,34 @@ fn eight_scores_at_once_reach_the_same_bits_as_one_at_a_time() {
                     "{d:?} at z = {zl}: {} together, {} alone",
                     together[l],
                     m.at_normal_score(zl)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn an_incomplete_beta_given_its_logarithms_is_the_one_that_computes_them() {
+    // The copula's beta roots hand the incomplete beta ln x, ln(1 − x) and ln B(a, b) rather than have it compute
+    // them again; it must give the same bits, on either side of the point above which it evaluates the mirrored
+    // fraction I_{1−x}(b, a) (where the two logarithms change places). ln B is given as ln B(b, a): the roots of the
+    // mirrored marginal use the distribution's own.
+    use statrs::function::beta::ln_beta;
+    let shapes = BETAS.iter().chain(&[(15.0, 85.0), (3.36, 7.8e7), (48.40, 153.27)]);
+    for &(a, b) in shapes {
+        for i in 1..400 {
+            let x = i as f64 / 400.0;
+            for (x, x1) in [(x, 1.0 - x), (x * 1e-9, 1.0 - x * 1e-9), (1.0 - x * 1e-9, x * 1e-9)] {
+                let logs = Logs {
+                    ln_x: x.ln(),
+                    ln_x1: x1.ln(),
+                    ln_beta: ln_beta(b, a),
+                };
+                let (known, computed) = (beta_reg_known(a, b, x, x1, Some(logs)), beta_reg(a, b, x, x1));
+                assert_eq!(
+                    known.to_bits(),
+                    computed.to_bits(),
+                    "I_{x}({a}, {b}): {known} given its logarithms, {computed} computing them"
                 );
             }
         }
