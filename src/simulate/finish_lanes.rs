@@ -25,8 +25,8 @@ pub(super) struct BlockRows<'a> {
 /// payback years, yearly sums (adding iterations in order) and sample rows. Returns false, having written only
 /// totals, when some total is not finite: the caller then redoes the block on the general path, which reports it.
 ///
-/// Compiled for AVX2 too, like [`crate::simulate::kernel::simulate_lanes`], with the same results.
-#[multiversion::multiversion(targets("x86_64+avx2"))]
+/// Compiled for AVX-512 and AVX2 too, like [`crate::simulate::kernel::simulate_lanes`], with the same results.
+#[multiversion::multiversion(targets("x86_64+avx512f", "x86_64+avx2"))]
 pub(super) fn finish_lanes(
     model: &Model,
     ws: &Workspace,

@@ -39,8 +39,8 @@ fn sample_joint<R: Rng + ?Sized>(model: &Model, joint: &Joint, rng: &mut R, draw
 /// same values, bit for bit, as each iteration's own generator gives. The same values go to `lanes` as the
 /// simulation reads them, one lane per iteration (see [`Workspace::lane_draws_mut`]).
 ///
-/// Compiled for AVX2 too, like [`simulate_lanes`], with the same results.
-#[multiversion::multiversion(targets("x86_64+avx2"))]
+/// Compiled for AVX-512 and AVX2 too, like [`simulate_lanes`], with the same results.
+#[multiversion::multiversion(targets("x86_64+avx512f", "x86_64+avx2"))]
 pub fn sample_parameters_lanes(
     model: &Model,
     rng: &mut LaneRng,
