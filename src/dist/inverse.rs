@@ -140,7 +140,13 @@ pub(super) fn beta_small_inverse_lanes(
         let mut stepping = [false; LANES];
         let mut args = [(f64::NAN, f64::NAN, f64::NAN, f64::NAN); LANES];
         let mut x1 = [f64::NAN; LANES];
-        let mut logs = [None; LANES];
+        // Read only for the lanes stepping, which set theirs.
+        let unset = Logs {
+            ln_x: f64::NAN,
+            ln_x1: f64::NAN,
+            ln_beta: f64::NAN,
+        };
+        let mut logs = [unset; LANES];
         for l in 0..LANES {
             if found[l].is_some() {
                 continue;
@@ -148,7 +154,7 @@ pub(super) fn beta_small_inverse_lanes(
             if roots[l].in_range(x[l]) {
                 stepping[l] = true;
                 let (lane_args, lane_logs, lane_x1) = roots[l].incomplete_args(x[l]);
-                (args[l], logs[l], x1[l]) = (lane_args, Some(lane_logs), lane_x1);
+                (args[l], logs[l], x1[l]) = (lane_args, lane_logs, lane_x1);
             } else {
                 found[l] = Some(None);
             }
@@ -158,8 +164,7 @@ pub(super) fn beta_small_inverse_lanes(
         }
         let incomplete = beta_reg_lanes(args, logs, stepping);
         for l in (0..LANES).filter(|&l| stepping[l]) {
-            let lane_logs = logs[l].expect("a stepping lane has its logarithms");
-            match roots[l].step(x[l], x1[l], lane_logs, incomplete[l]) {
+            match roots[l].step(x[l], x1[l], logs[l], incomplete[l]) {
                 Step::Root(r) => found[l] = Some(Some(r)),
                 Step::Stuck => found[l] = Some(None),
                 Step::Next(next) => x[l] = next,

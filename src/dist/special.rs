@@ -281,11 +281,11 @@ fn beta_reg_cf(fraction: &Fraction, logs: Option<Logs>) -> f64 {
     lentz.value()
 }
 
-/// [`beta_reg_known`] for [`LANES`] arguments at once (lanes not `on` are left NaN): each lane the same steps, so the
-/// same bits, as alone.
+/// [`beta_reg_known`] for [`LANES`] arguments at once, each with its logarithms (lanes not `on` are left NaN): each lane
+/// the same steps, so the same bits, as alone.
 pub(super) fn beta_reg_lanes(
     args: [(f64, f64, f64, f64); LANES],
-    logs: [Option<Logs>; LANES],
+    logs: [Logs; LANES],
     on: [bool; LANES],
 ) -> [f64; LANES] {
     let mut out = [f64::NAN; LANES];
@@ -296,7 +296,7 @@ pub(super) fn beta_reg_lanes(
         let (a, b, x, x1) = args[l];
         match beta_reg_case(a, b, x, x1) {
             BetaReg::Value(v) => out[l] = v,
-            BetaReg::Fraction(f) => match Lentz::start(&f, logs[l]) {
+            BetaReg::Fraction(f) => match Lentz::start(&f, Some(logs[l])) {
                 Some(lentz) => (fractions[l], of_lane[l]) = (Some(lentz), Some(f)),
                 None => out[l] = f.finish(0.0),
             },
