@@ -672,21 +672,32 @@ fn absurd_options_are_usage_errors_before_any_work() {
     assert!(left.is_empty(), "no output for refused work: {left:?}");
 }
 
-/// Starts `carecast run scenarios/reference.toml` with `args` into a fresh folder, sends it Ctrl-C after `wait_ms`, and
-/// checks that it stops within 4 s (a bound on behaviour, loose for a busy machine) with exit code 130 and leaves
-/// nothing behind.
-fn ctrl_c_stops_a_run(args: &[&str], wait_ms: u64) {
+/// Starts `carecast run scenarios/reference.toml` with `args` into a fresh folder, sends it Ctrl-C once `ready` says
+/// the run has reached the phase to interrupt (given the folder; polled every 10 ms, for at most a minute), and checks
+/// that it stops within 4 s (a bound on behaviour, loose for a busy machine) with exit code 130 and leaves nothing
+/// behind.
+fn ctrl_c_stops_a_run(args: &[&str], ready: impl Fn(&Path) -> bool) {
     let tmp = tempdir();
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("carecast"))
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("carecast"))
         .args(["run", "scenarios/reference.toml", "--quiet"])
         .args(args)
         .arg("--out")
         .arg(tmp.path())
-        .stdout(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(wait_ms));
+    let waiting = std::time::Instant::now();
+    while !ready(tmp.path()) {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the run ended ({status}) before the phase this test interrupts");
+        }
+        assert!(
+            waiting.elapsed() < std::time::Duration::from_secs(60),
+            "the run did not reach the phase this test interrupts within a minute"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let started = std::time::Instant::now();
     assert!(std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -708,19 +719,39 @@ fn ctrl_c_stops_a_run(args: &[&str], wait_ms: u64) {
     assert!(left.is_empty(), "nothing may be left behind: {left:?}");
 }
 
+/// Whether a file named `name` with something in it lies anywhere under `dir` (a run writes into a folder of its own
+/// there, renamed into place once complete).
+fn has_begun_writing(dir: &Path, name: &str) -> bool {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|e| {
+        let path = e.path();
+        if path.is_dir() {
+            has_begun_writing(&path, name)
+        } else {
+            e.file_name() == name && e.metadata().is_ok_and(|m| m.len() > 0)
+        }
+    })
+}
+
 #[test]
 fn ctrl_c_while_analysing_and_writing_stops_within_about_a_second() {
-    // Three million iterations, every one kept (so the run holds them all rather than going a block at a time): the
-    // simulation is over in about a second, then analysing and writing the 6-million-row iterations.csv take a few
-    // more, and do not look at the Ctrl-C flag. The process ends them itself. (On 2026-12-07 two million iterations
-    // took 2.4 s in all on this 2-core machine, 0.57 s of it simulating: Ctrl-C after 2.5 s, as this test sent it
-    // then, came after the run had ended.)
-    ctrl_c_stops_a_run(&["--iterations", "3000000", "--keep", "all"], 1500);
+    // Three million iterations, every one kept (so the run holds them all rather than going a block at a time):
+    // writing the 6-million-row iterations.csv takes seconds and does not look at the Ctrl-C flag, so the process
+    // ends it itself. Ctrl-C is sent once that file has begun, not after a fixed wait: a wait that was long enough
+    // once came after the whole run had ended when the engine got faster (2026-12-07).
+    ctrl_c_stops_a_run(&["--iterations", "3000000", "--keep", "all"], |dir| {
+        has_begun_writing(dir, "iterations.csv")
+    });
 }
 
 #[test]
 fn ctrl_c_during_a_run_by_blocks_stops_within_about_a_second() {
     // 10^8 iterations go a block at a time, simulating and analysing together for over a minute: Ctrl-C stops the
     // block being simulated, and nothing is written.
-    ctrl_c_stops_a_run(&["--iterations", "100000000"], 1500);
+    let started = std::time::Instant::now();
+    ctrl_c_stops_a_run(&["--iterations", "100000000"], |_| {
+        started.elapsed() > std::time::Duration::from_millis(1500)
+    });
 }
