@@ -78,16 +78,16 @@ pub(super) fn at_ranks(values: &[f64], ranks: &[usize]) -> Option<Vec<f64>> {
     match few_buckets(&wanted) {
         // A few wanted buckets (three percentiles' six ranks fall in three to six): runs of values with none of them,
         // nearly all, are passed over on a comparison of their buckets against each wanted one, many at a time in
-        // vector registers, where looking each value's bucket up in `slot` took a third of the time here (68 of 190
-        // µs for three percentiles of 100,000 values, 2026-12-07).
+        // vector registers (`runs_with_any`), where looking each value's bucket up in `slot` took a third of the time
+        // here (68 of 190 µs for three percentiles of 100,000 values, 2026-12-07).
         Some(few) => {
-            let (mut runs, mut of_runs) = (values.chunks_exact(RUN), of.chunks_exact(RUN));
-            for (run, of_run) in (&mut runs).zip(&mut of_runs) {
-                if has_any(of_run, &few) {
-                    collect(run, of_run);
-                }
+            let mut hits = Vec::new();
+            runs_with_any(&of, &few, &mut hits);
+            for run in hits.into_iter().map(|r| r * RUN..(r + 1) * RUN) {
+                collect(&values[run.clone()], &of[run]);
             }
-            collect(runs.remainder(), of_runs.remainder());
+            let whole = n / RUN * RUN;
+            collect(&values[whole..], &of[whole..]);
         }
         None => collect(values, &of),
     }
@@ -113,12 +113,19 @@ fn few_buckets(wanted: &[usize]) -> Option<[u16; 8]> {
     Some(few)
 }
 
-/// Whether any of the buckets `of` is one of `few`.
-#[inline]
-fn has_any(of: &[u16], few: &[u16; 8]) -> bool {
-    // Every comparison made, without stopping at the first hit, so that the loop runs in vector registers.
-    of.iter()
-        .fold(false, |hit, &b| hit | few.iter().fold(false, |h, &f| h | (b == f)))
+/// Appends to `hits` the number of each whole run of [`RUN`] buckets of `of` that holds one of `few`. Every comparison
+/// is made, without stopping at the first hit, so that the loop runs in vector registers: 13 µs for 100,000 buckets
+/// with AVX-512, where the same loop built for the baseline x86-64 took 250 µs (2026-12-07).
+#[multiversion::multiversion(targets("x86_64+avx512bw", "x86_64+avx2"))]
+fn runs_with_any(of: &[u16], few: &[u16; 8], hits: &mut Vec<usize>) {
+    for (r, run) in of.chunks_exact(RUN).enumerate() {
+        if run
+            .iter()
+            .fold(false, |hit, &b| hit | few.iter().fold(false, |h, &f| h | (b == f)))
+        {
+            hits.push(r);
+        }
+    }
 }
 
 /// The least and greatest of every 16th of `values` from the first (NaN ignored; infinities kept, which [`at_ranks`]
