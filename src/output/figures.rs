@@ -61,13 +61,11 @@ pub fn write_figures(
         gain: &gain,
         per: &per,
     };
-    // The cost-effectiveness plane, the longest to draw, first on this thread: started last, by whichever thread was
-    // free, it was often drawn alone at the end of a small run while the other thread idled.
-    let ((plane, roi), (acceptability, cumulative)) = rayon::join(
+    let ((roi, plane), (acceptability, cumulative)) = rayon::join(
         || {
             rayon::join(
-                || plane_figure(canvas, title, table, analysis, data, words),
                 || roi_figures(canvas, title, table, analysis, data),
+                || plane_figure(canvas, title, table, analysis, data, words),
             )
         },
         || {
