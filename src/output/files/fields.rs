@@ -270,9 +270,13 @@ mod tests {
             prop_assert_eq!(text, format!("arm,{},{}", a.format(f64::from_bits(bits)), b.format(money)));
         }
 
-        /// Text of every length from 0 to 40 bytes is appended whole, after text of any length.
+        /// Text of every length from 0 to 39 bytes (past the 24 of the longest number) is appended whole, after text of
+        /// any length up to 39 bytes.
         #[test]
-        fn short_text_is_appended_as_it_is(before in prop::collection::vec(any::<u8>(), 0..40), bytes in prop::collection::vec(any::<u8>(), 0..40)) {
+        fn short_text_is_appended_as_it_is(
+            before in prop::collection::vec(any::<u8>(), 0..40),
+            bytes in prop::collection::vec(any::<u8>(), 0..40),
+        ) {
             let mut text = before.clone();
             append_short(&mut text, &bytes);
             prop_assert_eq!(text, [before, bytes].concat());
