@@ -83,30 +83,30 @@ impl Fields {
 #[inline]
 fn append_short(text: &mut Vec<u8>, bytes: &[u8]) {
     let (n, start) = (bytes.len(), text.len());
-    // Each pair of pieces covers `bytes`: a piece from the start and one ending at its end, overlapping where needed.
-    let piece = match n {
-        16..=24 => 16,
-        8..=15 => 8,
-        4..=7 => 4,
-        _ => return text.extend_from_slice(bytes),
-    };
+    if !(1..=24).contains(&n) {
+        return text.extend_from_slice(bytes);
+    }
     text.extend_from_slice(&[0; 24]);
-    let to = &mut text[start..start + 24];
-    match piece {
-        16 => {
-            to[..16].copy_from_slice(&bytes[..16]);
-            to[n - 8..n].copy_from_slice(&bytes[n - 8..]);
-        }
-        8 => {
-            to[..8].copy_from_slice(&bytes[..8]);
-            to[n - 8..n].copy_from_slice(&bytes[n - 8..]);
-        }
-        _ => {
-            to[..4].copy_from_slice(&bytes[..4]);
-            to[n - 4..n].copy_from_slice(&bytes[n - 4..]);
-        }
+    // Two pieces cover `bytes`: one from its start and one ending at its end, overlapping where needed. The shortest
+    // (a zero cost is `0`) are as many as the rest in some files.
+    let to = &mut text[start..];
+    match n {
+        16.. => copy_ends::<16, 8>(to, bytes),
+        8.. => copy_ends::<8, 8>(to, bytes),
+        4.. => copy_ends::<4, 4>(to, bytes),
+        2.. => copy_ends::<2, 2>(to, bytes),
+        _ => copy_ends::<1, 1>(to, bytes),
     }
     text.truncate(start + n);
+}
+
+/// Copies into `to` the first `FIRST` and the last `LAST` bytes of `bytes` (at least `FIRST`, at most `FIRST + LAST`
+/// long), each piece of a length known at compile time.
+#[inline(always)]
+fn copy_ends<const FIRST: usize, const LAST: usize>(to: &mut [u8], bytes: &[u8]) {
+    let n = bytes.len();
+    to[..FIRST].copy_from_slice(&bytes[..FIRST]);
+    to[n - LAST..n].copy_from_slice(&bytes[n - LAST..]);
 }
 
 /// `text` as one CSV field, quoted where it needs to be, exactly as the csv crate writes it.
