@@ -33,6 +33,7 @@ mod heat_map;
 mod labels;
 mod legend;
 mod merge;
+mod png_encode;
 mod raster;
 mod render;
 mod roi;
