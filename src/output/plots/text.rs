@@ -61,10 +61,31 @@ pub(super) fn clean(text: &str) -> String {
 
 /// Width and height in pixels of `text` at `px`.
 pub(super) fn measure(text: &str, px: f64) -> (i32, i32) {
-    match (FONT, px).into_font().box_size(text) {
+    // Every figure measures the same labels and the same candidate lines of a wrap again and again (each of its
+    // backends, each of its frames), and `carecast serve` draws the same figures at every change, while plotters lays
+    // a string out glyph by glyph each time: the sizes are kept per thread, as the glyphs are (`font::draw_glyph`),
+    // and emptied when full, since every change brings new tick labels.
+    const KEPT: usize = 4096;
+    thread_local! {
+        static MEASURED: std::cell::RefCell<std::collections::HashMap<(String, u64), (i32, i32)>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    let key = (text.to_string(), px.to_bits());
+    if let Some(size) = MEASURED.with(|m| m.borrow().get(&key).copied()) {
+        return size;
+    }
+    let size = match (FONT, px).into_font().box_size(text) {
         Ok((w, h)) => (w as i32, h as i32),
         Err(_) => ((text.chars().count() as f64 * px * 0.6) as i32, px as i32),
-    }
+    };
+    MEASURED.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= KEPT {
+            m.clear();
+        }
+        m.insert(key, size);
+    });
+    size
 }
 
 /// `text` cleaned and shortened with "…" until it fits in `max_w` pixels.

@@ -130,3 +130,38 @@ fn three_panels_of_return_show_their_statistics_whole() {
     }
     assert!(!texts.contains('…'), "nothing is cut: {texts}");
 }
+
+#[test]
+fn a_measured_size_is_plotters_own_whether_kept_or_not() {
+    use plotters::style::IntoFont;
+    let own = |text: &str, px: f64| {
+        let (w, h) = (super::super::font::FONT, px)
+            .into_font()
+            .box_size(text)
+            .expect("measured");
+        (w as i32, h as i32)
+    };
+    super::super::font::ensure_font().expect("the embedded font");
+    let texts = [
+        "£1,234",
+        "Savings to the council",
+        "−£0.23",
+        "QALYs gained per person",
+        "0",
+    ];
+    for px in [TITLE_PX, LEGEND_PX, 13.5] {
+        for text in texts {
+            // Measured afresh, then read back from what is kept.
+            assert_eq!(measure(text, px), own(text, px), "{text} at {px}");
+            assert_eq!(measure(text, px), own(text, px), "{text} at {px}, kept");
+        }
+    }
+    // More texts than are kept: the sizes are emptied and measured again, and stay right.
+    for i in 0..5_000 {
+        let text = format!("£{i},000");
+        assert_eq!(measure(&text, LEGEND_PX), own(&text, LEGEND_PX), "{text}");
+    }
+    for text in texts {
+        assert_eq!(measure(text, LEGEND_PX), own(text, LEGEND_PX), "{text} after emptying");
+    }
+}
