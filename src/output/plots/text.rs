@@ -76,7 +76,8 @@ pub(super) fn measure(text: &str, px: f64) -> (i32, i32) {
     }
     let size = match (FONT, px).into_font().box_size(text) {
         Ok((w, h)) => (w as i32, h as i32),
-        Err(_) => ((text.chars().count() as f64 * px * 0.6) as i32, px as i32),
+        // An estimate is not kept: the font may yet be registered (`font::ensure_font`).
+        Err(_) => return ((text.chars().count() as f64 * px * 0.6) as i32, px as i32),
     };
     MEASURED.with(|m| {
         let mut m = m.borrow_mut();
