@@ -63,15 +63,16 @@ pub(super) fn clean(text: &str) -> String {
 pub(super) fn measure(text: &str, px: f64) -> (i32, i32) {
     // Every figure measures the same labels and the same candidate lines of a wrap again and again (each of its
     // backends, each of its frames), and `carecast serve` draws the same figures at every change, while plotters lays
-    // a string out glyph by glyph each time: the sizes are kept per thread, as the glyphs are (`font::draw_glyph`),
-    // and emptied when full, since every change brings new tick labels.
+    // a string out glyph by glyph each time: the sizes are kept per thread and text size, as the glyphs are
+    // (`font::draw_glyph`), looked up by the text itself (no copy of it made to look), and emptied when full, since
+    // every change brings new tick labels.
     const KEPT: usize = 4096;
+    type Sizes = std::collections::HashMap<u64, std::collections::HashMap<String, (i32, i32)>>;
     thread_local! {
-        static MEASURED: std::cell::RefCell<std::collections::HashMap<(String, u64), (i32, i32)>> =
-            std::cell::RefCell::new(std::collections::HashMap::new());
+        static MEASURED: std::cell::RefCell<Sizes> = std::cell::RefCell::new(Sizes::new());
     }
-    let key = (text.to_string(), px.to_bits());
-    if let Some(size) = MEASURED.with(|m| m.borrow().get(&key).copied()) {
+    let kept = MEASURED.with(|m| m.borrow().get(&px.to_bits()).and_then(|sizes| sizes.get(text).copied()));
+    if let Some(size) = kept {
         return size;
     }
     let size = match (FONT, px).into_font().box_size(text) {
@@ -81,10 +82,11 @@ pub(super) fn measure(text: &str, px: f64) -> (i32, i32) {
     };
     MEASURED.with(|m| {
         let mut m = m.borrow_mut();
-        if m.len() >= KEPT {
-            m.clear();
+        let sizes = m.entry(px.to_bits()).or_default();
+        if sizes.len() >= KEPT {
+            sizes.clear();
         }
-        m.insert(key, size);
+        sizes.insert(text.to_string(), size);
     });
     size
 }
