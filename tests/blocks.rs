@@ -23,7 +23,7 @@ const RUN: [&str; 7] = [
 ];
 
 /// Three whole blocks and a part of a fourth: the third block's table is filled in the memory of the second's (the
-/// first is kept), and the fourth's, smaller, in fresh memory.
+/// first is kept), and the fourth's, smaller, in the third's memory in its own shape, over the third's values.
 const FOUR_BLOCKS: [&str; 7] = [
     "run",
     "scenarios/reference.toml",

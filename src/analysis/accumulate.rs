@@ -106,7 +106,7 @@ impl AnalysisSums {
     pub fn new(table: &PsaTable, options: &AnalysisOptions) -> Self {
         let n_out = table.outcomes.len();
         let payers = table.payers.as_ref().map(|p| p.payers.clone());
-        let cashable_is_care = table.payers.as_ref().is_some_and(|p| p.cashable_is_care);
+        let cashable_is_care = table.payers.as_ref().is_some_and(PayerCosts::cashable_is_care);
         let arm_sums = (0..table.arms.len())
             .map(|_| ArmSums {
                 cost_by_payer: vec![Moments::default(); payers.as_ref().map_or(0, Payers::len)],

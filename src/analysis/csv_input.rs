@@ -355,16 +355,14 @@ fn table(
             let part =
                 |kind: usize| Array3::from_shape_fn((n, k, n_payers), |(i, a, p)| value(i, a).2[kind * n_payers + p]);
             let care = part(1);
-            let cashable = if columns.cashable.is_some() {
-                part(2)
-            } else {
-                care.clone()
-            };
+            // Columns of cashable costs that are the care costs to the bit are kept as no columns.
+            let cashable = (columns.cashable.is_some())
+                .then(|| part(2))
+                .filter(|cashable| !super::table::same_bits(&care, cashable));
             Some(PayerCosts {
                 may_spend: vec![true; columns.payers.len()],
                 payers: columns.payers.clone(),
                 spend: part(0),
-                cashable_is_care: super::table::same_bits(&care, &cashable),
                 care,
                 cashable,
             })

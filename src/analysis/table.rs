@@ -3,7 +3,9 @@
 
 use crate::model::{Better, Model, OutcomeInfo, Payer, Payers};
 use crate::simulate::Results;
-use ndarray::{s, Array2, Array3, ArrayView1, ArrayView2, CowArray, Ix2, ShapeBuilder};
+use ndarray::{
+    s, Array, Array2, Array3, ArrayView1, ArrayView2, CowArray, Dimension, IntoDimension, Ix2, ShapeBuilder,
+};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::ops::Range;
@@ -18,11 +20,10 @@ pub struct PayerCosts {
     pub spend: Array3<f64>,
     /// Downstream care costs.
     pub care: Array3<f64>,
-    /// The cashable part of the care costs.
-    pub cashable: Array3<f64>,
-    /// Whether `cashable` is `care`, bit for bit, in every iteration: a carecast model with no cashable share below 1,
-    /// or a CSV whose columns say so. The analyses then work out each cashable perspective once, as all care costs.
-    pub cashable_is_care: bool,
+    /// The cashable part of the care costs; None where it is `care`, bit for bit, in every iteration (a carecast model
+    /// with no cashable share below 1, or a CSV whose columns say so). The analyses then work out each cashable
+    /// perspective once, as all care costs, and no copy of the care costs is made for it.
+    pub cashable: Option<Array3<f64>>,
     /// Whether each payer's spend can be other than zero: false where the model has no spend of that payer in any
     /// arm, so that it is zero in every iteration and no return on investment divides by it. True for every payer
     /// of another model's CSV.
@@ -30,6 +31,16 @@ pub struct PayerCosts {
 }
 
 impl PayerCosts {
+    /// Whether the cashable care costs are the care costs, bit for bit, in every iteration.
+    pub fn cashable_is_care(&self) -> bool {
+        self.cashable.is_none()
+    }
+
+    /// The cashable part of the care costs, `[iteration, arm, payer]`.
+    pub fn cashable(&self) -> &Array3<f64> {
+        self.cashable.as_ref().unwrap_or(&self.care)
+    }
+
     /// Spend of one payer (or all, with None) of an arm in iterations `rows`.
     pub fn spend_by(&self, arm: usize, payer: Option<Payer>, rows: Range<usize>) -> Cow<'_, [f64]> {
         sum_payers(&self.spend, arm, payer, rows)
@@ -37,7 +48,7 @@ impl PayerCosts {
 
     /// Care costs (all, or only their cashable part) of one payer (or all) of an arm in iterations `rows`.
     pub fn care_by(&self, arm: usize, payer: Option<Payer>, cashable: bool, rows: Range<usize>) -> Cow<'_, [f64]> {
-        sum_payers(if cashable { &self.cashable } else { &self.care }, arm, payer, rows)
+        sum_payers(if cashable { self.cashable() } else { &self.care }, arm, payer, rows)
     }
 }
 
@@ -81,6 +92,23 @@ fn gather_totals(results: &Results, arms: usize, full: &[usize], spare: Option<A
         }
     }
     out
+}
+
+/// `spare`'s memory as a column-major array of `shape`, where `spare` is column-major and holds at least as many
+/// values: a run's last block, shorter than the others, then writes into the pages of a full block's table rather than
+/// faulting in fresh ones (about 3,200 page faults at 10^6 iterations, on the run's last stretch before its per-year
+/// table, 2026-12-07). The values are the spare's, reshaped: each user writes, or checks and zeroes, all it reads.
+fn refit<D: Dimension>(spare: Array<f64, D>, shape: impl IntoDimension<Dim = D>) -> Option<Array<f64, D>> {
+    let shape = shape.into_dimension();
+    if !spare.t().is_standard_layout() {
+        return None;
+    }
+    let (mut values, offset) = spare.into_raw_vec_and_offset();
+    if offset != Some(0) || values.len() < shape.size() {
+        return None;
+    }
+    values.truncate(shape.size());
+    Array::from_shape_vec(shape.f(), values).ok()
 }
 
 /// Iterations per chunk of [`gather_totals`]: enough to copy each column in runs, few enough that the chunk's rows
@@ -247,12 +275,23 @@ impl PsaTable {
         let arms = model.arms.len();
         let columns = model.columns();
         let all: Vec<Payer> = model.payers.all().collect();
+        let n = results.iterations();
+        // A spare larger than this block (the run's last block is shorter) lends its memory in this block's shape.
+        let (payer_shape, outcome_shape) = ((n, arms, all.len()), (n, arms, model.outcomes.len()));
         let (spare_payers, spare_cost, spare_outcomes) = match spare {
-            Some(t) => (t.payers, Some(t.cost), Some(t.outcome_values)),
+            Some(t) => (
+                t.payers,
+                refit(t.cost, (n, arms)),
+                refit(t.outcome_values, outcome_shape),
+            ),
             None => (None, None, None),
         };
         let (spare_spend, spare_care, spare_cashable) = match spare_payers {
-            Some(p) => (Some(p.spend), Some(p.care), Some(p.cashable)),
+            Some(p) => (
+                refit(p.spend, payer_shape),
+                refit(p.care, payer_shape),
+                p.cashable.and_then(|c| refit(c, payer_shape)),
+            ),
             None => (None, None, None),
         };
         let pick = |col: fn(crate::model::Columns, Payer) -> usize, spare| {
@@ -260,31 +299,19 @@ impl PsaTable {
             gather_totals(results, arms, &full, spare)
         };
         let care = pick(crate::model::Columns::care, spare_care);
-        // With no cashable share below 1 the cashable columns are the care columns (`Results::kernel_column`): a copy
-        // gives the same bits as gathering them again, for less.
-        let cashable_is_care = !model.has_noncashable;
+        // With no cashable share below 1 the cashable columns are the care columns (`Results::kernel_column`), and
+        // nothing is kept for them: a copy of the care costs, made for every block, was read by nothing.
         let payers = PayerCosts {
             payers: model.payers.clone(),
             spend: pick(crate::model::Columns::spend, spare_spend),
-            cashable: match spare_cashable {
-                Some(mut copy) if cashable_is_care && copy.dim() == care.dim() && copy.strides() == care.strides() => {
-                    let (to, from) = (copy.as_slice_memory_order_mut(), care.as_slice_memory_order());
-                    to.expect("a gathered array is contiguous")
-                        .copy_from_slice(from.expect("a gathered array is contiguous"));
-                    copy
-                }
-                _ if cashable_is_care => care.clone(),
-                spare => pick(crate::model::Columns::cashable, spare),
-            },
+            cashable: (model.has_noncashable).then(|| pick(crate::model::Columns::cashable, spare_cashable)),
             care,
-            cashable_is_care,
             may_spend: (all.iter())
                 .map(|&p| results.kernel_column(columns.spend(p)).is_some())
                 .collect(),
         };
         // Each payer's care cost then spend, summed in payer order from the value an empty sum gives: the additions
         // of `Results::total_cost`, a payer's column at a time.
-        let n = results.iterations();
         let from = std::iter::empty::<f64>().sum::<f64>();
         let mut cost = match spare_cost {
             Some(mut cost) if cost.dim() == (n, arms) && cost.t().is_standard_layout() => {

@@ -23,8 +23,7 @@ fn table() -> PsaTable {
         payers: Payers::default(),
         spend,
         care,
-        cashable,
-        cashable_is_care: false,
+        cashable: Some(cashable),
         may_spend: vec![true; 3],
     };
     let mut cost = Array2::zeros((3, 2));
@@ -141,12 +140,12 @@ fn cashable_perspectives_worked_out_as_their_twins_give_the_rows_worked_out_on_t
     for negative_spend in [false, true] {
         let mut unmarked = table();
         let p = unmarked.payers.as_mut().expect("split by payer");
-        p.cashable = p.care.clone();
+        p.cashable = Some(p.care.clone());
         if negative_spend {
             p.spend[[1, 1, 0]] = -100.0;
         }
         let mut marked = unmarked.clone();
-        marked.payers.as_mut().expect("split by payer").cashable_is_care = true;
+        marked.payers.as_mut().expect("split by payer").cashable = None;
         let (on_own, as_twins) = (analyse(&unmarked, &options), analyse(&marked, &options));
         assert_eq!(format!("{:?}", on_own.roi), format!("{:?}", as_twins.roi));
         assert_eq!(

@@ -97,6 +97,8 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
         || write_tables_and_workbook(dir, run, title, facts),
     );
     let (figures, ()) = (figures?, tables?);
+    // The files so far go to disk while the report is written, rather than all of them after it.
+    super::files::start_flushing(dir);
     let provenance = run.provenance;
     let input = ReportInput {
         title: title.to_string(),

@@ -125,12 +125,11 @@ fn write_iterations_as(path: &Path, table: &PsaTable, rows: usize, gzip: bool) -
             let n_payers = payers.payers.len();
             let care_from = w.len();
             (0..n_payers).for_each(|p| w.number(payers.care[[i, a, p]]));
-            // The cashable costs are the care costs to the bit where `cashable_is_care`: their text is copied, not
+            // The cashable costs are the care costs to the bit where none are kept apart: their text is copied, not
             // formatted again (the numbers' text is most of the per-iteration files' time).
-            if payers.cashable_is_care {
-                w.repeat_since(care_from);
-            } else {
-                (0..n_payers).for_each(|p| w.number(payers.cashable[[i, a, p]]));
+            match &payers.cashable {
+                None => w.repeat_since(care_from),
+                Some(cashable) => (0..n_payers).for_each(|p| w.number(cashable[[i, a, p]])),
             }
             (0..n_payers).for_each(|p| w.number(payers.spend[[i, a, p]]));
             for o in 0..table.outcomes.len() {

@@ -182,7 +182,7 @@ pub fn write_atomically(path: &Path, fill: impl FnOnce(&Path) -> Result<(), Outp
 mod fields;
 mod run_dir;
 pub use fields::{csv_field, Fields};
-pub use run_dir::{abandon_open_outputs, RunDir};
+pub use run_dir::{abandon_open_outputs, start_flushing, RunDir};
 
 #[cfg(test)]
 mod tests {

@@ -160,6 +160,30 @@ fn sync_tree(dir: &Path) -> std::io::Result<()> {
     let mut files = Vec::new();
     let mut dirs = Vec::new();
     list_tree(dir, &mut files, &mut dirs)?;
+    sync_files(&files)?;
+    // Directories last, deepest first: each directory's entries are flushed after the files they name.
+    for d in dirs.iter().rev() {
+        sync_dir(d);
+    }
+    Ok(())
+}
+
+/// Starts flushing the files now under `dir` to disk on threads of their own, and returns at once: [`RunDir::finish`]
+/// flushes every file again, and flushing a file already on disk returns at once (twenty files of 200 kB, one after
+/// another: 0.5–0.6 ms flushed again, 1.5–5.7 ms written afresh, 2026-12-07), so this only moves the wait for the disk
+/// off the end of a run, beside whatever is written last. A file written meanwhile or gone is the final flush's.
+pub fn start_flushing(dir: &Path) {
+    let dir = dir.to_path_buf();
+    std::thread::spawn(move || {
+        let (mut files, mut dirs) = (Vec::new(), Vec::new());
+        if list_tree(&dir, &mut files, &mut dirs).is_ok() {
+            let _ = sync_files(&files);
+        }
+    });
+}
+
+/// Flushes `files` to disk from several threads at once (see [`sync_tree`]).
+fn sync_files(files: &[PathBuf]) -> std::io::Result<()> {
     // Flushing is waiting, not computing: these threads take no core from the run's pool.
     const FLUSHERS: usize = 8;
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -182,12 +206,7 @@ fn sync_tree(dir: &Path) -> std::io::Result<()> {
             outcome = outcome.and(flushed);
         }
         outcome
-    })?;
-    // Directories last, deepest first: each directory's entries are flushed after the files they name.
-    for d in dirs.iter().rev() {
-        sync_dir(d);
-    }
-    Ok(())
+    })
 }
 
 /// The files under `dir` into `files` and the directories (`dir` first, each before those inside it) into `dirs`.
@@ -408,5 +427,35 @@ mod tests {
         // A name that cannot be opened (a link to nothing), whichever flushing thread meets it.
         std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join("f15.link")).unwrap();
         assert!(sync_tree(dir.path()).is_err());
+    }
+
+    #[test]
+    fn flushing_early_changes_no_file_and_leaves_the_final_flush_its_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..20 {
+            fs::write(dir.path().join(format!("f{i}.csv")), format!("{i}")).unwrap();
+        }
+        start_flushing(dir.path());
+        // Files written, and a name that cannot be flushed made, while the early flush may be running.
+        fs::write(dir.path().join("late.csv"), "late").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join("bad.link")).unwrap();
+        assert!(
+            sync_tree(dir.path()).is_err(),
+            "the final flush still meets the name it cannot flush"
+        );
+        fs::remove_file(dir.path().join("bad.link")).unwrap();
+        sync_tree(dir.path()).expect("flushes");
+        for i in 0..20 {
+            assert_eq!(
+                fs::read_to_string(dir.path().join(format!("f{i}.csv"))).unwrap(),
+                format!("{i}")
+            );
+        }
+        assert_eq!(fs::read_to_string(dir.path().join("late.csv")).unwrap(), "late");
+        // A tree removed while it is flushed early is no error anywhere.
+        let gone = tempfile::tempdir().unwrap();
+        fs::write(gone.path().join("x.csv"), "x").unwrap();
+        start_flushing(gone.path());
+        drop(gone);
     }
 }
