@@ -11,7 +11,9 @@
 //!   the whole process at 10^4 iterations, an absolute time; target within 50 ms.
 //!
 //! `cargo bench --bench paired`; `PAIRED_ROUNDS=15` sets the rounds (default 15), `PAIRED=size` or `PAIRED=whole` runs
-//! one part.
+//! one part. `PAIRED_BASELINE=<path to another build's carecast>` adds that build's whole process to each round of the
+//! whole-run part, run before this build's in odd rounds and after it in even ones, and gives this build's time as a
+//! share of it round by round: a change of a few per cent that the spells hide between separate runs of the bench.
 
 #[path = "common/chain.rs"]
 mod chain;
@@ -45,10 +47,16 @@ fn engine_seconds(model: &Model, iterations: usize) -> f64 {
     seconds
 }
 
-/// Wall seconds of one `carecast run` of the reference workload with `iterations`, default options, into `out`.
+/// Wall seconds of one `carecast run` of the reference workload with `iterations`, default options, into `out`, by
+/// this build's binary.
 fn process_seconds(iterations: usize, out: &Path) -> f64 {
+    process_seconds_of(Path::new(env!("CARGO_BIN_EXE_carecast")), iterations, out)
+}
+
+/// [`process_seconds`] by the binary `carecast`.
+fn process_seconds_of(carecast: &Path, iterations: usize, out: &Path) -> f64 {
     let started = Instant::now();
-    let status = Command::new(env!("CARGO_BIN_EXE_carecast"))
+    let status = Command::new(carecast)
         .arg("run")
         .arg(reference_path())
         .args(["--iterations", &iterations.to_string(), "--quiet", "--out"])
@@ -121,13 +129,25 @@ fn whole_run(rounds: usize) {
     let out = tempfile::tempdir().expect("temporary directory");
     const LARGE: usize = 1_000_000;
     const SMALL: usize = 10_000;
+    let baseline = std::env::var_os("PAIRED_BASELINE").map(PathBuf::from);
     engine_seconds(&reference, LARGE);
     process_seconds(SMALL, out.path());
     let (mut engine, mut process, mut small) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..rounds {
+    let (mut base_large, mut base_small) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let mut run_baseline = |baseline: &Path| {
+            base_large.push(process_seconds_of(baseline, LARGE, out.path()));
+            base_small.push(process_seconds_of(baseline, SMALL, out.path()));
+        };
+        if let Some(b) = baseline.as_deref().filter(|_| round % 2 == 0) {
+            run_baseline(b);
+        }
         engine.push(engine_seconds(&reference, LARGE));
         process.push(process_seconds(LARGE, out.path()));
         small.push(process_seconds(SMALL, out.path()));
+        if let Some(b) = baseline.as_deref().filter(|_| round % 2 == 1) {
+            run_baseline(b);
+        }
     }
     println!(
         "Whole run: the reference workload on {} threads, {rounds} rounds, each once per round\n",
@@ -147,6 +167,28 @@ fn whole_run(rounds: usize) {
         q3 * 1e3,
         fastest(&small) * 1e3
     );
+    if let Some(b) = &baseline {
+        println!(
+            "\nAgainst the baseline build {} in the same rounds (this build's time ÷ the baseline's)\n",
+            b.display()
+        );
+        println!(
+            "| run | this build's median | the baseline's median | ÷ baseline in the same round: median (quartiles) |"
+        );
+        println!("|---|---|---|---|");
+        for (label, this, base) in [
+            ("whole process, 10^6 iterations", &process, &base_large),
+            ("whole process, 10^4 iterations", &small, &base_small),
+        ] {
+            let ratios: Vec<f64> = this.iter().zip(base).map(|(t, b)| t / b).collect();
+            let [q1, median, q3] = quartiles(&ratios);
+            println!(
+                "| {label} | {:.2} ms | {:.2} ms | {median:.3} ({q1:.3}–{q3:.3}) |",
+                quartiles(this)[1] * 1e3,
+                quartiles(base)[1] * 1e3
+            );
+        }
+    }
 }
 
 fn main() {
