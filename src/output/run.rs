@@ -98,7 +98,7 @@ pub fn write_run(dir: &Path, run: &RunReport) -> Result<(), OutputError> {
     );
     let (figures, ()) = (figures?, tables?);
     // The files so far go to disk while the report is written, rather than all of them after it.
-    super::files::start_flushing(dir);
+    super::files::start_flushing_tree(dir);
     let provenance = run.provenance;
     let input = ReportInput {
         title: title.to_string(),

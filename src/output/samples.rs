@@ -2,7 +2,7 @@
 //! (one row per iteration: every sampled parameter) and per_year.csv (per arm, year and measure: mean and
 //! percentiles).
 
-use super::files::{csv_field, start_writeback, text_cell, write_csv, write_csv_in_pieces, OutputError};
+use super::files::{csv_field, start_flushing, text_cell, write_csv, write_csv_in_pieces, OutputError};
 use crate::analysis::per_year::PerYear;
 use crate::analysis::voi::ParameterSample;
 use crate::analysis::PsaTable;
@@ -88,7 +88,9 @@ pub fn write_kept(dir: &Path, keep: Keep, table: &PsaTable, sample: &ParameterSa
     ];
     write_iterations_as(&paths[0], table, rows, keep.gzip)?;
     write_parameters_as(&paths[1], sample, rows, keep.gzip)?;
-    start_writeback(paths.to_vec());
+    // The largest files' disk writes brought forward, out of the wait at the end of the run (a tenth of a run of a
+    // million iterations).
+    start_flushing(paths.to_vec());
     Ok(())
 }
 

@@ -144,17 +144,6 @@ pub fn write_csv_in_pieces(
     file.flush().map_err(error)
 }
 
-/// Starts writing `paths` to disk on a thread of their own, while the run goes on: the run directory's publish syncs
-/// every file and reports any failure, so this only brings the largest files' disk writes forward, out of the wait
-/// at the end of a run (a tenth of a run of a million iterations, for the per-iteration files).
-pub fn start_writeback(paths: Vec<PathBuf>) {
-    std::thread::spawn(move || {
-        for path in paths {
-            let _ = fs::File::open(&path).and_then(|f| f.sync_data());
-        }
-    });
-}
-
 /// Writes a file whole under a hidden temporary name and renames it into place, so that a reader never sees half of
 /// it.
 pub fn write_atomically(path: &Path, fill: impl FnOnce(&Path) -> Result<(), OutputError>) -> Result<(), OutputError> {
@@ -182,7 +171,7 @@ pub fn write_atomically(path: &Path, fill: impl FnOnce(&Path) -> Result<(), Outp
 mod fields;
 mod run_dir;
 pub use fields::{csv_field, Fields};
-pub use run_dir::{abandon_open_outputs, start_flushing, RunDir};
+pub use run_dir::{abandon_open_outputs, start_flushing, start_flushing_tree, RunDir};
 
 #[cfg(test)]
 mod tests {

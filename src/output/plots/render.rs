@@ -165,8 +165,8 @@ pub(super) fn render<F: Figure + Sync>(
 
 thread_local! {
     /// The bitmap buffer last drawn on by this thread, kept for its next figure. A new buffer is new memory: the
-    /// kernel's page faults on first touching each figure's 2.9 MB were 12% of a 10-iteration run's processor time,
-    /// more than the drawing (`perf`, 2026-12-07); a kept one is only cleared.
+    /// kernel's page faults on first touching each figure's 2.9 MB were 12% of a 10-iteration run's processor time
+    /// (`perf`, 2026-12-07); a kept one is only cleared.
     static KEPT_PIXELS: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
