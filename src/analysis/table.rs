@@ -179,10 +179,17 @@ impl YearlyCosts {
         let k = results.yearly_sample_size();
         let mut sample = vec![0.0; arms * years * k];
         if k > 0 {
-            // Each (arm, year) is its own run of the kept iterations, filled on a task of its own.
-            sample.par_chunks_mut(k).enumerate().for_each(|(cell, sums)| {
-                results.yearly_sums(cell / years, cell % years, &cost_columns, sums);
-            });
+            // Each (arm, year) is its own run of the kept iterations; consecutive cells are filled together, a
+            // group per thread, each group read from the sample in one sweep.
+            let cells = arms * years;
+            let per_task = cells.div_ceil(rayon::current_num_threads()).max(1);
+            sample
+                .par_chunks_mut(per_task * k)
+                .enumerate()
+                .for_each(|(task, sums)| {
+                    let first = task * per_task;
+                    results.yearly_cell_sums(first..first + sums.len() / k, &cost_columns, k, sums);
+                });
         }
         let sample = Array3::from_shape_vec((arms, years, k), sample).expect("arms × years × kept iterations");
         YearlyCosts { years, mean, sample }

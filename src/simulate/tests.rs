@@ -486,21 +486,36 @@ fn check_kept_values(model: &Model, settings: &RunSettings, iterations: &[usize]
                     );
                 }
             }
-            // Every cost column summed (those the model never writes among them, which add 0), and the same columns
-            // in reverse, against adding each iteration's values one by one from −0.
-            let cost_columns: Vec<usize> = (0..model.columns().cost_columns()).collect();
-            let reversed: Vec<usize> = cost_columns.iter().rev().copied().collect();
-            for set in [&cost_columns, &reversed] {
-                let mut sums = vec![f64::NAN; kept];
-                results.yearly_sums(arm, year, set, &mut sums);
-                for (i, got) in sums.iter().enumerate() {
-                    let expected = (set.iter()).fold(-0.0, |sum, &c| sum + results.yearly_value(i, arm, year, c));
-                    assert_eq!(
-                        got.to_bits(),
-                        expected.to_bits(),
-                        "iteration {i}, arm {arm}, year {year}"
-                    );
-                }
+            // The cost columns summed for this cell alone (see `check_cell_sums`).
+            check_cell_sums(model, &results, cell..cell + 1, kept);
+        }
+    }
+    // And for runs of cells together, not starting at the first, over every kept iteration and over fewer, ending
+    // part of the way into a block of lanes.
+    let cells = model.arms.len() * years;
+    check_cell_sums(model, &results, 0..cells, kept);
+    check_cell_sums(model, &results, 1..cells, kept - 3);
+}
+
+/// Checks [`Results::yearly_cell_sums`] of `cells` over the first `n` kept iterations: every cost column summed
+/// (those the model never writes among them, which add 0), and the same columns in reverse, against adding each
+/// iteration's values one by one from −0.
+fn check_cell_sums(model: &Model, results: &Results, cells: std::ops::Range<usize>, n: usize) {
+    let years = model.settings.horizon_years;
+    let cost_columns: Vec<usize> = (0..model.columns().cost_columns()).collect();
+    let reversed: Vec<usize> = cost_columns.iter().rev().copied().collect();
+    for set in [&cost_columns, &reversed] {
+        let mut sums = vec![f64::NAN; n * cells.len()];
+        results.yearly_cell_sums(cells.clone(), set, n, &mut sums);
+        for (cell, cell_sums) in cells.clone().zip(sums.chunks_exact(n)) {
+            let (arm, year) = (cell / years, cell % years);
+            for (i, got) in cell_sums.iter().enumerate() {
+                let expected = (set.iter()).fold(-0.0, |sum, &c| sum + results.yearly_value(i, arm, year, c));
+                assert_eq!(
+                    got.to_bits(),
+                    expected.to_bits(),
+                    "iteration {i} of {n}, arm {arm}, year {year}"
+                );
             }
         }
     }
