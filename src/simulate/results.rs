@@ -152,10 +152,11 @@ impl Results {
     /// writes) adding +0: as `Iterator::sum` over [`Results::yearly_value`] would, so the same bits.
     ///
     /// Read in one sweep over the sample, block by block of iterations, for all the cells together (as
-    /// [`Results::yearly_kernel_columns`] reads): read a cell at a time, each 8 iterations were a block's length (a page
-    /// or so) from the last, and the costs by year were a fifth of the `perf` samples of the reference workload's analysis at 10^4
-    /// iterations; read together they take 0.68 of the time at 10^4 and 0.69 with 100,000 kept (20
-    /// alternated rounds, 2026-12-07).
+    /// [`Results::yearly_kernel_columns`] reads): read a cell at a time, each 8 iterations lay a block's length (a
+    /// page or so) from the last, and the costs by year were a fifth of the `perf` samples of the reference
+    /// workload's analysis at 10^4 iterations; read together they take 0.68 of the time at 10^4 and 0.69 with
+    /// 100,000 kept (20 alternated rounds, 2026-12-07). The whole blocks are added as arrays, in vector registers;
+    /// a short last block as slices.
     pub fn yearly_cell_sums(&self, cells: Range<usize>, columns: &[usize], n: usize, out: &mut [f64]) {
         assert_eq!(out.len(), cells.len() * n, "a sum for each cell and iteration");
         if n == 0 {
@@ -175,7 +176,6 @@ impl Results {
                 (kept, absent)
             })
             .collect();
-        // Whole blocks as arrays, which the loops below add in vector registers; the last block, if short, as slices.
         let whole = n / LANES * LANES;
         for first in (0..whole).step_by(LANES) {
             let block = |p: usize| -> &[f32; LANES] {
