@@ -155,8 +155,7 @@ impl Results {
     /// [`Results::yearly_kernel_columns`] reads): read a cell at a time, each 8 iterations lay a block's length (a
     /// page or so) from the last, and the costs by year were a fifth of the `perf` samples of the reference
     /// workload's analysis at 10^4 iterations; read together they take 0.68 of the time at 10^4 and 0.69 with
-    /// 100,000 kept (20 alternated rounds, 2026-12-07). The whole blocks are added as arrays, in vector registers;
-    /// a short last block as slices.
+    /// 100,000 kept (20 alternated rounds, 2026-12-07). Each block is added as an array, in vector registers.
     pub fn yearly_cell_sums(&self, cells: Range<usize>, columns: &[usize], n: usize, out: &mut [f64]) {
         assert_eq!(out.len(), cells.len() * n, "a sum for each cell and iteration");
         if n == 0 {
@@ -176,17 +175,17 @@ impl Results {
                 (kept, absent)
             })
             .collect();
-        let whole = n / LANES * LANES;
-        for first in (0..whole).step_by(LANES) {
+        for first in (0..n).step_by(LANES) {
+            // The sample holds a last block only partly kept whole, padded with zeros: it is read whole too, and only
+            // its kept part written out.
             let block = |p: usize| -> &[f32; LANES] {
                 let start = sample_index(first, p, self.live_bins);
-                (self.yearly_sample[start..start + LANES].try_into()).expect("a whole block")
+                (self.yearly_sample[start..start + LANES].try_into()).expect("a whole block of the sample")
             };
-            for ((kept, _), sums) in plan.iter().zip(out.chunks_exact_mut(n)) {
-                let sums: &mut [f64; LANES] = (&mut sums[first..first + LANES]).try_into().expect("a whole block");
+            for ((kept, absent), sums) in plan.iter().zip(out.chunks_exact_mut(n)) {
                 // −0 + x is x for every x: the first column is copied, not added to −0.
-                match kept.split_first() {
-                    None => *sums = [-0.0; LANES],
+                let mut total = match kept.split_first() {
+                    None => [-0.0; LANES],
                     Some((&p, rest)) => {
                         let mut total = block(p).map(f64::from);
                         for &p in rest {
@@ -194,33 +193,17 @@ impl Results {
                                 *t += f64::from(x);
                             }
                         }
-                        *sums = total;
+                        total
                     }
-                }
-            }
-        }
-        if whole < n {
-            let len = n - whole;
-            for ((kept, _), sums) in plan.iter().zip(out.chunks_exact_mut(n)) {
-                let sums = &mut sums[whole..];
-                let block = |p: usize| {
-                    let start = sample_index(whole, p, self.live_bins);
-                    &self.yearly_sample[start..start + len]
                 };
-                match kept.split_first() {
-                    None => sums.fill(-0.0),
-                    Some((&p, rest)) => {
-                        sums.iter_mut().zip(block(p)).for_each(|(v, &x)| *v = f64::from(x));
-                        for &p in rest {
-                            sums.iter_mut().zip(block(p)).for_each(|(v, &x)| *v += f64::from(x));
-                        }
-                    }
+                if *absent {
+                    add_absent_zeros(&mut total);
                 }
-            }
-        }
-        for ((_, absent), sums) in plan.iter().zip(out.chunks_exact_mut(n)) {
-            if *absent {
-                add_absent_zeros(sums);
+                let sums = &mut sums[first..(first + LANES).min(n)];
+                match <&mut [f64; LANES]>::try_from(&mut *sums) {
+                    Ok(whole) => *whole = total,
+                    Err(_) => sums.copy_from_slice(&total[..sums.len()]),
+                }
             }
         }
     }
