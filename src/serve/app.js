@@ -19,6 +19,11 @@
 
   let inFlight = null;
   let pollTimer = null;
+  // The old results are dimmed only once a run has taken this long. Dimmed at once, the browser composited the whole
+  // results again while the server ran, on the cores the run needs: the new results came 4 to 10 ms later in a
+  // 1280 x 900 window and 32 ms later with every plot in sight (alternated changes, 2026-12-07). Most changes are
+  // answered sooner, and their new results replace the old at once.
+  const DIM_AFTER_MS = 150;
 
   function fields() {
     return Array.from(form.querySelectorAll("input[data-original]"));
@@ -103,7 +108,7 @@
     const controller = new AbortController();
     inFlight = controller;
     stopPolling();
-    results.classList.add("stale");
+    const dim = setTimeout(function () { results.classList.add("stale"); }, DIM_AFTER_MS);
     const slow = setTimeout(startPolling, 300);
     let answer;
     try {
@@ -119,6 +124,7 @@
       if (controller.signal.aborted) return;
       answer = { ok: false, errors: [["", "The server did not answer: is carecast serve still running?"]] };
     } finally {
+      clearTimeout(dim);
       clearTimeout(slow);
       if (inFlight === controller) {
         inFlight = null;
@@ -128,6 +134,8 @@
     if (controller.signal.aborted || answer.cancelled) return;
     history.replaceState(null, "", address(request));
     if (!answer.ok) {
+      // The results shown are from before this change: dimmed until one runs.
+      results.classList.add("stale");
       showErrors(answer.errors || []);
       status.textContent = "Not run: see the message beside the field. The results below are from before.";
       return;
