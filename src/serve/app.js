@@ -20,7 +20,7 @@
   let inFlight = null;
   let pollTimer = null;
   // The old results are dimmed only once a run has taken this long. Dimmed at once, the browser composited the whole
-  // results again while the server ran, on the cores the run needs: the new results came 4 to 10 ms later in a
+  // results again while the server ran, on the cores the run needs: the new results came 4 to 8 ms later in a
   // 1280 x 900 window and 32 ms later with every plot in sight (alternated changes, 2026-12-07). Most changes are
   // answered sooner, and their new results replace the old at once.
   const DIM_AFTER_MS = 150;
