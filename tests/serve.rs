@@ -309,6 +309,37 @@ fn a_page_s_next_change_cancels_its_run_still_going() {
 }
 
 #[test]
+fn an_earlier_change_arriving_after_a_later_one_is_refused_and_cancels_nothing() {
+    let server = Server::start(&["scenarios/reablement.toml", "--max-iterations", "20000000"]);
+    let numbered = |set: &[&str], iterations: u64, seq: u64| {
+        let mut request = changes(set, iterations);
+        request["seq"] = json!(seq);
+        request
+    };
+    let done = || server.get("/s/reablement/progress?session=test").json()["done"].as_u64();
+    std::thread::scope(|scope| {
+        // The page's second change, ten million iterations, reaches the server first.
+        let second = scope.spawn(|| server.post("/s/reablement/run", &numbered(&[], 10_000_000, 2)));
+        let started = std::time::Instant::now();
+        while done() == Some(0) {
+            assert!(started.elapsed().as_secs() < 60, "the long run never started");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        // Its first arrives after it: refused at once, as overtaken, and the second runs on.
+        let first = server.post("/s/reablement/run", &numbered(&["home_care_weekly.mean=100"], 1000, 1));
+        assert_eq!(first.status, 409);
+        assert_eq!(first.json()["cancelled"], true);
+        let after = done();
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert!(done() > after, "the later change's run was stopped by the earlier one");
+        // The third cancels it, as a page's next change does.
+        let third = server.post("/s/reablement/run", &numbered(&["home_care_weekly.mean=100"], 1000, 3));
+        assert_eq!(third.status, 200);
+        assert_eq!(second.join().unwrap().status, 409);
+    });
+}
+
+#[test]
 fn serve_listens_on_loopback_unless_told_and_warns_when_told() {
     let server = Server::start(&["scenarios/reablement.toml"]);
     assert!(server.host.starts_with("127.0.0.1:"), "{}", server.host);

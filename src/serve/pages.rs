@@ -12,7 +12,7 @@
 //! | `GET /app.js` | the page's script |
 
 use super::http::{self, Answer};
-use super::runs::{place, Request, Runs};
+use super::runs::{place, Refused, Request, Runs};
 use super::scenarios::Served;
 use super::ServeOptions;
 use crate::commands::{self, Context, Error, ScenarioChanges, WhatIf};
@@ -134,12 +134,17 @@ impl State {
     ) -> Result<R, (u16, Vec<(String, String)>)> {
         let changes = request.changes(self.options.max_iterations).map_err(|e| (400, e))?;
         let cancelled = || (409, vec![(String::new(), "cancelled by a later change".to_string())]);
-        let Some(slot) = self.runs.start(&request.session) else {
-            let busy = format!(
-                "the server is running {} changes already: try again in a moment",
-                self.options.max_runs
-            );
-            return Err((503, vec![(String::new(), busy)]));
+        let slot = match self.runs.start(&request.session, request.seq) {
+            Ok(slot) => slot,
+            // The page has sent a later change, whose run this one must not cancel.
+            Err(Refused::Overtaken) => return Err(cancelled()),
+            Err(Refused::Busy) => {
+                let busy = format!(
+                    "the server is running {} changes already: try again in a moment",
+                    self.options.max_runs
+                );
+                return Err((503, vec![(String::new(), busy)]));
+            }
         };
         let started = Instant::now();
         let ctx = self.ctx.beside(Arc::clone(&slot.progress));
@@ -291,7 +296,7 @@ impl State {
         if let Err(e) = super::save::unchanged_on_disk(s) {
             return http::json(409, &json!({"ok": false, "errors": [["", e]]}));
         }
-        let Some(slot) = self.runs.start("") else {
+        let Ok(slot) = self.runs.start("", 0) else {
             return http::json(
                 503,
                 &json!({"ok": false, "errors": [["", "the server is busy: try again in a moment"]]}),

@@ -20,7 +20,9 @@ const MAX_SESSIONS: usize = 256;
 const SLOT_WAIT: Duration = Duration::from_secs(3);
 
 /// What a page sends: its changes, `name[.field]` and the text typed, and the run's iterations and seed as typed
-/// (empty: the file's). `session` names the page, so that its next change can cancel this one.
+/// (empty: the file's). `session` names the page, so that its next change can cancel this one, and `seq` numbers the
+/// page's changes in the order made: requests can overtake each other on their way (each keystroke's is sent on a
+/// connection of its own), and an earlier change arriving after a later one must not cancel it.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
@@ -32,6 +34,8 @@ pub struct Request {
     pub iterations: String,
     #[serde(default)]
     pub seed: String,
+    #[serde(default)]
+    pub seq: u64,
 }
 
 impl Request {
@@ -129,15 +133,30 @@ pub struct Runs {
     running: Mutex<usize>,
     freed: Condvar,
     max: usize,
-    sessions: Mutex<HashMap<String, (u64, Arc<Progress>)>>,
+    sessions: Mutex<HashMap<String, Latest>>,
     started: std::sync::atomic::AtomicU64,
+}
+
+/// A page's latest run: the order it started in among all runs, the page's number for its change, and its progress.
+/// Kept after the run ends, so that an earlier change arriving later still finds itself overtaken.
+struct Latest {
+    number: u64,
+    seq: u64,
+    progress: Arc<Progress>,
+}
+
+/// Why a run got no slot.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// Every slot stayed taken for [`SLOT_WAIT`].
+    Busy,
+    /// The page has made a later change already: this one's results would never be shown.
+    Overtaken,
 }
 
 /// A run's place among [`Runs`], given back when it ends.
 pub struct Slot<'a> {
     runs: &'a Runs,
-    session: String,
-    number: u64,
     pub progress: Arc<Progress>,
 }
 
@@ -152,22 +171,31 @@ impl Runs {
         }
     }
 
-    /// A slot for a run of page `session` (empty: a page load, which nothing cancels), cancelling that page's run
-    /// still going; None when every slot stayed taken for [`SLOT_WAIT`].
-    pub fn start(&self, session: &str) -> Option<Slot<'_>> {
+    /// A slot for the run of change `seq` of page `session` (empty: a page load, which nothing cancels), cancelling
+    /// that page's run still going; refused when the page's latest change is a later one than `seq`, or when every
+    /// slot stayed taken for [`SLOT_WAIT`].
+    pub fn start(&self, session: &str, seq: u64) -> Result<Slot<'_>, Refused> {
         let progress = Arc::new(Progress::default());
         let number = self.started.fetch_add(1, Ordering::Relaxed);
         if !session.is_empty() {
             let mut sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some((_, earlier)) = sessions.get(session) {
-                earlier.cancel.store(true, Ordering::Relaxed);
+            if let Some(latest) = sessions.get(session) {
+                if seq < latest.seq {
+                    return Err(Refused::Overtaken);
+                }
+                latest.progress.cancel.store(true, Ordering::Relaxed);
             }
             if sessions.len() >= MAX_SESSIONS && !sessions.contains_key(session) {
-                if let Some(oldest) = sessions.iter().min_by_key(|(_, (n, _))| *n).map(|(k, _)| k.clone()) {
+                if let Some(oldest) = sessions.iter().min_by_key(|(_, l)| l.number).map(|(k, _)| k.clone()) {
                     sessions.remove(&oldest);
                 }
             }
-            sessions.insert(session.to_string(), (number, Arc::clone(&progress)));
+            let latest = Latest {
+                number,
+                seq,
+                progress: Arc::clone(&progress),
+            };
+            sessions.insert(session.to_string(), latest);
         }
         let running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
         let (mut running, _) = self
@@ -177,22 +205,20 @@ impl Runs {
             })
             .unwrap_or_else(PoisonError::into_inner);
         if *running >= self.max {
-            return None;
+            return Err(Refused::Busy);
         }
         *running += 1;
-        Some(Slot {
-            runs: self,
-            session: session.to_string(),
-            number,
-            progress,
-        })
+        Ok(Slot { runs: self, progress })
     }
 
     /// How far page `session`'s latest run has gone: (iterations done, iterations in all, whether it is running).
     pub fn progress_of(&self, session: &str) -> (usize, usize) {
         let sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
-        sessions.get(session).map_or((0, 0), |(_, p)| {
-            (p.done.load(Ordering::Relaxed), p.total.load(Ordering::Relaxed))
+        sessions.get(session).map_or((0, 0), |l| {
+            (
+                l.progress.done.load(Ordering::Relaxed),
+                l.progress.total.load(Ordering::Relaxed),
+            )
         })
     }
 }
@@ -201,10 +227,6 @@ impl Drop for Slot<'_> {
     fn drop(&mut self) {
         *self.runs.running.lock().unwrap_or_else(PoisonError::into_inner) -= 1;
         self.runs.freed.notify_all();
-        let mut sessions = self.runs.sessions.lock().unwrap_or_else(PoisonError::into_inner);
-        if sessions.get(&self.session).is_some_and(|(n, _)| *n == self.number) {
-            sessions.remove(&self.session);
-        }
     }
 }
 
@@ -245,14 +267,32 @@ mod tests {
     #[test]
     fn a_page_s_next_run_cancels_its_last() {
         let runs = Runs::new(3);
-        let first = runs.start("page").unwrap();
-        let second = runs.start("page").unwrap();
+        let first = runs.start("page", 1).unwrap();
+        let second = runs.start("page", 2).unwrap();
         assert!(first.progress.cancel.load(Ordering::Relaxed));
         assert!(!second.progress.cancel.load(Ordering::Relaxed));
-        let other = runs.start("other").unwrap_or_else(|| panic!("no slot"));
+        let other = runs.start("other", 1).unwrap_or_else(|_| panic!("no slot"));
         drop(first);
         drop(other);
         drop(second);
         assert_eq!(*runs.running.lock().unwrap(), 0);
+    }
+
+    #[test]
+    fn an_earlier_change_arriving_after_a_later_one_neither_runs_nor_cancels_it() {
+        let runs = Runs::new(3);
+        let later = runs.start("page", 5).unwrap();
+        assert_eq!(runs.start("page", 4).err(), Some(Refused::Overtaken));
+        assert!(!later.progress.cancel.load(Ordering::Relaxed));
+        // Still so once the later change's run has ended; the same number (a reload's changes start again at 0 on a
+        // new session) and a later one run.
+        drop(later);
+        assert_eq!(runs.start("page", 3).err(), Some(Refused::Overtaken));
+        let again = runs.start("page", 5).unwrap();
+        let next = runs.start("page", 6).unwrap();
+        assert!(again.progress.cancel.load(Ordering::Relaxed));
+        assert!(!next.progress.cancel.load(Ordering::Relaxed));
+        // A page load has no session and is never refused as overtaken.
+        assert!(runs.start("", 0).is_ok());
     }
 }
