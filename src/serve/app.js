@@ -21,7 +21,7 @@
   let pollTimer = null;
   // The number of the latest change: each keystroke's request goes on a connection of its own and may reach the
   // server after the next one's, which must not then be cancelled by it (the server refuses the earlier change).
-  let changes = 0;
+  let lastSeq = 0;
   // The old results are dimmed only once a run has taken this long. Dimmed at once, the browser composited the whole
   // results again while the server ran, on the cores the run needs: the new results came 4 to 8 ms later in a
   // 1280 x 900 window and 32 ms later with every plot in sight (alternated changes, 2026-12-07). Most changes are
@@ -107,8 +107,8 @@
 
   async function run(changedAt) {
     const request = collect();
-    changes += 1;
-    request.seq = changes;
+    lastSeq += 1;
+    request.seq = lastSeq;
     if (inFlight) inFlight.abort();
     const controller = new AbortController();
     inFlight = controller;

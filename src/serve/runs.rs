@@ -211,7 +211,7 @@ impl Runs {
         Ok(Slot { runs: self, progress })
     }
 
-    /// How far page `session`'s latest run has gone: (iterations done, iterations in all, whether it is running).
+    /// How far page `session`'s latest run has gone: (iterations done, iterations in all).
     pub fn progress_of(&self, session: &str) -> (usize, usize) {
         let sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
         sessions.get(session).map_or((0, 0), |l| {
@@ -284,8 +284,7 @@ mod tests {
         let later = runs.start("page", 5).unwrap();
         assert_eq!(runs.start("page", 4).err(), Some(Refused::Overtaken));
         assert!(!later.progress.cancel.load(Ordering::Relaxed));
-        // Still so once the later change's run has ended; the same number (a reload's changes start again at 0 on a
-        // new session) and a later one run.
+        // Still so once the later change's run has ended. The same number again, and a later one, run.
         drop(later);
         assert_eq!(runs.start("page", 3).err(), Some(Refused::Overtaken));
         let again = runs.start("page", 5).unwrap();
