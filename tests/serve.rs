@@ -288,6 +288,15 @@ fn bad_input_gets_the_command_line_s_message_beside_its_field() {
     assert_eq!(server.post("/s/reablement/run", &changes(&[], 100)).status, 200);
 }
 
+/// Waits until the page `test`'s run of reablement has done some iterations.
+fn wait_until_running(server: &Server) {
+    let started = std::time::Instant::now();
+    while server.get("/s/reablement/progress?session=test").json()["done"].as_u64() == Some(0) {
+        assert!(started.elapsed().as_secs() < 60, "the long run never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn a_page_s_next_change_cancels_its_run_still_going() {
     let server = Server::start(&["scenarios/reablement.toml", "--max-iterations", "20000000"]);
@@ -295,10 +304,7 @@ fn a_page_s_next_change_cancels_its_run_still_going() {
         // Ten million iterations: seconds of work, unless the page's next change stops it.
         let long = scope.spawn(|| server.post("/s/reablement/run", &changes(&[], 10_000_000)));
         let started = std::time::Instant::now();
-        while server.get("/s/reablement/progress?session=test").json()["done"].as_u64() == Some(0) {
-            assert!(started.elapsed().as_secs() < 60, "the long run never started");
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+        wait_until_running(&server);
         let next = server.post("/s/reablement/run", &changes(&["home_care_weekly.mean=100"], 1000));
         assert_eq!(next.status, 200);
         let long = long.join().unwrap();
@@ -320,11 +326,7 @@ fn an_earlier_change_arriving_after_a_later_one_is_refused_and_cancels_nothing()
     std::thread::scope(|scope| {
         // The page's second change, ten million iterations, reaches the server first.
         let second = scope.spawn(|| server.post("/s/reablement/run", &numbered(&[], 10_000_000, 2)));
-        let started = std::time::Instant::now();
-        while done() == Some(0) {
-            assert!(started.elapsed().as_secs() < 60, "the long run never started");
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+        wait_until_running(&server);
         // Its first arrives after it: refused at once, as overtaken, and the second runs on.
         let first = server.post("/s/reablement/run", &numbered(&["home_care_weekly.mean=100"], 1000, 1));
         assert_eq!(first.status, 409);

@@ -72,6 +72,15 @@ impl Results {
         self.yearly_sample_iterations
     }
 
+    /// The block of [`LANES`] kept iterations from iteration `first` (a multiple of [`LANES`]) in live bin `p`, as an
+    /// array: a slice of a length known only at run time is a call to `memmove` per block. The sample holds a last
+    /// block only partly kept whole, padded with zeros.
+    #[inline]
+    fn yearly_block(&self, first: usize, p: usize) -> &[f32; LANES] {
+        let start = sample_index(first, p, self.live_bins);
+        (self.yearly_sample[start..start + LANES].try_into()).expect("a whole block of the sample")
+    }
+
     /// Kept iteration `iteration`'s value of kernel column `k` in `year` of `arm`.
     pub fn yearly_kernel_value(&self, iteration: usize, arm: usize, year: usize, k: usize) -> f32 {
         let (years, n_kernel) = (self.yearly_mean.shape()[1], self.kernel_columns.len());
@@ -114,10 +123,7 @@ impl Results {
             for (columns, positions) in out.iter_mut().zip(positions.chunks_exact(n_kernel.max(1))) {
                 for (column, p) in columns.iter_mut().zip(positions) {
                     if let (Some(values), Some(p)) = (column.as_mut(), p) {
-                        let start = sample_index(first, *p, self.live_bins);
-                        let block: &[f32; LANES] =
-                            (self.yearly_sample[start..start + LANES].try_into()).expect("a whole block of the sample");
-                        values.extend_from_slice(block);
+                        values.extend_from_slice(self.yearly_block(first, *p));
                     }
                 }
             }
@@ -154,8 +160,9 @@ impl Results {
     /// Read in one sweep over the sample, block by block of iterations, for all the cells together (as
     /// [`Results::yearly_kernel_columns`] reads): read a cell at a time, each 8 iterations lay a block's length (a
     /// page or so) from the last, and the costs by year were a fifth of the `perf` samples of the reference
-    /// workload's analysis at 10^4 iterations; read together they take 0.68 of the time at 10^4 and 0.69 with
-    /// 100,000 kept (20 alternated rounds, 2026-12-07). Each block is added as an array, in vector registers.
+    /// workload's analysis at 10^4 iterations; read together (a first form of this, short last block apart) they took
+    /// 0.68 of the time at 10^4 and 0.69 with 100,000 kept, and this form 0.98 and 0.88 of that (alternated rounds,
+    /// 2026-12-07). Each block is added as an array, in vector registers.
     pub fn yearly_cell_sums(&self, cells: Range<usize>, columns: &[usize], n: usize, out: &mut [f64]) {
         assert_eq!(out.len(), cells.len() * n, "a sum for each cell and iteration");
         if n == 0 {
@@ -176,12 +183,8 @@ impl Results {
             })
             .collect();
         for first in (0..n).step_by(LANES) {
-            // The sample holds a last block only partly kept whole, padded with zeros: it is read whole too, and only
-            // its kept part written out.
-            let block = |p: usize| -> &[f32; LANES] {
-                let start = sample_index(first, p, self.live_bins);
-                (self.yearly_sample[start..start + LANES].try_into()).expect("a whole block of the sample")
-            };
+            // A last block only partly kept is read whole too (see `yearly_block`), and only its kept part written out.
+            let block = |p: usize| self.yearly_block(first, p);
             for ((kept, absent), sums) in plan.iter().zip(out.chunks_exact_mut(n)) {
                 // −0 + x is x for every x: the first column is copied, not added to −0.
                 let mut total = match kept.split_first() {
