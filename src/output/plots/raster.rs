@@ -81,6 +81,10 @@ impl<'a> Raster<'a> {
         };
         let colour = [rgb.0, rgb.1, rgb.2];
         let count = (x1 - x0) as usize;
+        if count == 1 {
+            self.blend_column(x0, y0..y1, rgb, weight);
+            return;
+        }
         let grouped = (count - 1) / 8 * 8;
         for y in y0..y1 {
             let from = self.at(x0, y);
@@ -96,6 +100,32 @@ impl<'a> Raster<'a> {
                     blend(d, c, weight);
                 }
             }
+        }
+    }
+
+    /// [`Raster::blend_rect`] of a rectangle one pixel wide: column `x`'s `rows` (on the bitmap), each pixel by
+    /// [`blend`]. Plotters fills a translucent band a column at a time, and down a column most pixels are like the one
+    /// above (the background, a grid line), so a pixel like the one before takes the blend worked out for that one:
+    /// the cumulative-savings fan's bitmap took about 0.7 of its time, and the reference workload's whole run at 10^4
+    /// iterations 0.97 of its time (`perf` samples; 200 runs alternated with the build before, 2026-12-08).
+    fn blend_column(&mut self, x: i32, rows: std::ops::Range<i32>, rgb: (u8, u8, u8), weight: u64) {
+        let stride = self.size.0 as usize * 3;
+        let mut at = self.at(x, rows.start);
+        let mut last: Option<([u8; 3], [u8; 3])> = None;
+        for _ in rows {
+            let pixel = &mut self.pixels[at..at + 3];
+            let old = [pixel[0], pixel[1], pixel[2]];
+            let new = match last {
+                Some((before, after)) if before == old => after,
+                _ => {
+                    let mut new = old;
+                    blend_pixel(&mut new, rgb, weight);
+                    last = Some((old, new));
+                    new
+                }
+            };
+            pixel.copy_from_slice(&new);
+            at += stride;
         }
     }
 

@@ -122,3 +122,41 @@ fn a_plane_of_translucent_dots_is_the_plane_plotters_draws() {
     draw(&mut BitMapBackend::with_buffer(&mut theirs, SIZE), &ops);
     assert!(ours == theirs, "the planes differ");
 }
+
+#[test]
+fn translucent_bands_over_rows_alike_are_the_bands_plotters_draws() {
+    // Polygons wider than tall are filled a column at a time, and a column's pixel like the one above it takes the
+    // blend worked out for that one: a background of runs of like rows (with a pixel unlike its neighbours here and
+    // there), and bands over one another, one of them crossing itself.
+    let size = (300u32, 200u32);
+    let mut background = vec![0u8; (size.0 * size.1 * 3) as usize];
+    for (i, pixel) in background.chunks_exact_mut(3).enumerate() {
+        let (x, y) = (i % size.0 as usize, i / size.0 as usize);
+        let shade = if (y / 23) % 2 == 0 { 255 } else { 200 + (y / 23) as u8 };
+        pixel.copy_from_slice(&[shade, shade - (x / 100) as u8, 255 - (y / 50) as u8]);
+        if (x * 7 + y * 13) % 97 == 0 {
+            pixel.copy_from_slice(&[10, 120, 30]);
+        }
+    }
+    let band = |points: &[(i32, i32)], rgb: (u8, u8, u8), alpha: f64| {
+        Op::Polygon(points.to_vec(), Paint { rgb, alpha, width: 1 })
+    };
+    let ops = vec![
+        band(
+            &[(-5, 40), (150, 10), (310, 60), (310, 150), (150, 120), (-5, 170)],
+            (0, 114, 178),
+            0.18,
+        ),
+        band(
+            &[(20, 80), (160, 50), (290, 90), (290, 120), (160, 100), (20, 130)],
+            (0, 114, 178),
+            0.27,
+        ),
+        band(&[(0, 0), (299, 199), (299, 0), (0, 199)], (213, 94, 0), 0.4),
+        band(&[(10, 150), (280, 140), (280, 199), (10, 210)], (0, 0, 0), 0.999),
+    ];
+    let (mut ours, mut theirs) = (background.clone(), background);
+    draw(&mut Raster::new(&mut ours, size), &ops);
+    draw(&mut BitMapBackend::with_buffer(&mut theirs, size), &ops);
+    assert!(ours == theirs, "the bands differ");
+}
