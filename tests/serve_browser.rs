@@ -382,10 +382,23 @@ fn the_page_redraws_on_a_change_with_the_results_run_set_gives() {
         .wait_until_navigated()
         .unwrap();
     wait_for(&tab, "!!window.carecast", "the page");
-    type_into(&tab, "iterations", "1000000");
+    // Every text the status line shows from here on, in order.
+    eval(
+        &tab,
+        "window.said = []; new MutationObserver(function () { \
+           window.said.push(document.getElementById('status').textContent); \
+         }).observe(document.getElementById('status'), { childList: true, characterData: true, subtree: true }); 0",
+    );
+    paste_into(&tab, "iterations", "1000000");
     wait_for(&tab, "!document.getElementById('progress').hidden", "the progress bar");
     let says = eval(&tab, "document.getElementById('status').textContent");
     assert!(says.as_str().unwrap().contains("of 1,000,000 iterations"), "{says}");
+    // Before its progress, once it has run for 0.1 s, the status line says that it is running.
+    let said = eval(&tab, "JSON.stringify(window.said)");
+    assert!(
+        said.as_str().unwrap().starts_with(r#"["Running…","Running: "#),
+        "{said}"
+    );
     wait_for(
         &tab,
         "!!(window.carecast.last && window.carecast.last.iterations === 1000000)",

@@ -27,6 +27,9 @@
   // 1280 x 900 window and 32 ms later with every plot in sight (alternated changes, 2026-12-07). Most changes are
   // answered sooner, and their new results replace the old at once.
   const DIM_AFTER_MS = 150;
+  // A change not answered within the target time says so in the status line. Not at once: the status line is read out
+  // by screen readers (role="status"), and most changes are answered sooner, each keystroke being a change.
+  const SAY_RUNNING_AFTER_MS = 100;
 
   function fields() {
     return Array.from(form.querySelectorAll("input[data-original]"));
@@ -114,6 +117,7 @@
     inFlight = controller;
     stopPolling();
     const dim = setTimeout(function () { results.classList.add("stale"); }, DIM_AFTER_MS);
+    const running = setTimeout(function () { status.textContent = "Running…"; }, SAY_RUNNING_AFTER_MS);
     const slow = setTimeout(startPolling, 300);
     let answer;
     try {
@@ -130,6 +134,7 @@
       answer = { ok: false, errors: [["", "The server did not answer: is carecast serve still running?"]] };
     } finally {
       clearTimeout(dim);
+      clearTimeout(running);
       clearTimeout(slow);
       if (inFlight === controller) {
         inFlight = null;
