@@ -155,7 +155,7 @@ fn name_taken(e: &std::io::Error) -> bool {
 
 /// Flushes every file under `dir`, and the directories, to disk. The files are flushed from several threads at once:
 /// each flush of a small file waits for the file system's journal, and flushes waiting together can share a commit
-/// where one after another each waits for its own (a whole run of 10^4 iterations took 0.955 of its time so, measured 2026-12-06: see the README's Performance).
+/// where one after another each waits for its own (a whole run of 10^4 iterations took 0.955 of its time so, measured 2026-12-06: see docs/performance-history.md).
 fn sync_tree(dir: &Path) -> std::io::Result<()> {
     let mut files = Vec::new();
     let mut dirs = Vec::new();
