@@ -106,8 +106,9 @@ impl<'a> Raster<'a> {
     /// [`Raster::blend_rect`] of a rectangle one pixel wide: column `x`'s `rows` (on the bitmap), each pixel by
     /// [`blend`]. Plotters fills a translucent band a column at a time, and down a column most pixels are like the one
     /// above (the background, a grid line), so a pixel like the one before takes the blend worked out for that one:
-    /// the cumulative-savings fan's bitmap took about 0.7 of its time, and the reference workload's whole run at 10^4
-    /// iterations 0.97 of its time (`perf` samples; 200 runs alternated with the build before, 2026-12-08).
+    /// the cumulative-savings fan's bitmap took about 0.7 of its time (its share of `perf` samples of the figures), and
+    /// the reference workload's whole run at 10^4 iterations 0.97 (200 runs alternated with the build before),
+    /// 2026-12-08.
     fn blend_column(&mut self, x: i32, rows: std::ops::Range<i32>, rgb: (u8, u8, u8), weight: u64) {
         let stride = self.size.0 as usize * 3;
         let mut at = self.at(x, rows.start);
